@@ -1,0 +1,249 @@
+//! The headless commands behind `optiviz run`, `check` and `list`, writing to injected streams so
+//! that tests drive them exactly as the binary does.
+//!
+//! Exit codes: 0 ok (a diverged run is a result, still 0), 2 bad input, 1 internal error.
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use crate::engine::{RunStatus, Sample, Session};
+use crate::landscape::LandscapeConfig;
+use crate::optim::OptimizerConfig;
+use crate::presets;
+use crate::scenario::{self, LoadError, Loaded, MAX_STEPS};
+
+/// How a command ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exit {
+    /// Success (including runs that diverged: that is a result).
+    Ok = 0,
+    /// Something went wrong inside optiviz.
+    Internal = 1,
+    /// The input (a preset, an argument) is wrong.
+    BadInput = 2,
+}
+
+/// What `optiviz list` lists.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Catalog {
+    /// 2D test functions.
+    Landscapes,
+    /// Optimizers.
+    Optimizers,
+    /// Bundled presets.
+    Presets,
+}
+
+/// Loads a preset from a file, or, when no such file exists, a bundled preset of that name
+/// (`zigzag`).
+pub fn load_preset(name: &str) -> Result<Loaded, LoadError> {
+    let path = Path::new(name);
+    if !path.exists()
+        && let Some(text) = presets::find(name)
+    {
+        return scenario::parse(text, &format!("{name} (bundled)"));
+    }
+    scenario::load(path)
+}
+
+/// A write failure on a closed pipe (`optiviz run … | head`) ends output quietly.
+fn finish_output(result: io::Result<()>, errors: &mut dyn Write) -> Exit {
+    match result {
+        Ok(()) => Exit::Ok,
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Exit::Ok,
+        Err(error) => {
+            let _ = writeln!(errors, "optiviz: cannot write the output: {error}");
+            Exit::Internal
+        }
+    }
+}
+
+/// `optiviz run PRESET [--steps N] [--out F.csv]`: runs headless and streams CSV rows
+/// `run,label,step,x,y,loss,grad_norm,evals`, run after run, keeping nothing in memory.
+pub fn run(
+    preset: &str,
+    steps: Option<u64>,
+    out: Option<&Path>,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Exit {
+    let loaded = match load_preset(preset) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Exit::BadInput;
+        }
+    };
+    for warning in &loaded.warnings {
+        let _ = writeln!(stderr, "{warning}");
+    }
+    let mut scenario = loaded.scenario;
+    if let Some(steps) = steps {
+        if !(1..=MAX_STEPS).contains(&steps) {
+            let _ = writeln!(
+                stderr,
+                "optiviz: --steps must be between 1 and {MAX_STEPS}, got {steps}"
+            );
+            return Exit::BadInput;
+        }
+        scenario.steps = steps;
+    }
+    let result = match out {
+        Some(path) => match std::fs::File::create(path) {
+            Ok(file) => stream_csv(Session::new(scenario), io::BufWriter::new(file), stderr),
+            Err(error) => {
+                let _ = writeln!(stderr, "optiviz: cannot create {}: {error}", path.display());
+                return Exit::BadInput;
+            }
+        },
+        None => stream_csv(Session::new(scenario), io::BufWriter::new(stdout), stderr),
+    };
+    finish_output(result, stderr)
+}
+
+fn stream_csv(mut session: Session, output: impl Write, stderr: &mut dyn Write) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(output);
+    writer
+        .write_record([
+            "run",
+            "label",
+            "step",
+            "x",
+            "y",
+            "loss",
+            "grad_norm",
+            "evals",
+        ])
+        .map_err(io_error)?;
+    let budget = session.step_budget();
+    for index in 0..session.runs().len() {
+        let label = session.runs()[index].config().label.clone();
+        let run_field = index.to_string();
+        let mut write = |sample: &Sample| -> csv::Result<()> {
+            writer.write_record([
+                run_field.clone(),
+                label.clone(),
+                sample.step.to_string(),
+                format!("{:?}", sample.point[0]),
+                format!("{:?}", sample.point[1]),
+                format!("{:?}", sample.loss),
+                format!("{:?}", sample.grad_norm),
+                sample.evals.to_string(),
+            ])
+        };
+        write(&session.runs()[index].last_sample()).map_err(io_error)?;
+        let mut failure = None;
+        session.advance_run(index, budget, |sample| {
+            if failure.is_none()
+                && let Err(error) = write(sample)
+            {
+                failure = Some(error);
+            }
+        });
+        if let Some(error) = failure {
+            return Err(io_error(error));
+        }
+        report_status(index, &label, session.runs()[index].status(), stderr);
+    }
+    writer.flush()
+}
+
+/// The I/O error inside a CSV error (so a closed pipe stays recognizable).
+fn io_error(error: csv::Error) -> io::Error {
+    match error.into_kind() {
+        csv::ErrorKind::Io(error) => error,
+        other => io::Error::other(format!("{other:?}")),
+    }
+}
+
+fn report_status(index: usize, label: &str, status: &RunStatus, stderr: &mut dyn Write) {
+    let message = match status {
+        RunStatus::Diverged { step, reason } => {
+            format!("run {index} ({label:?}) diverged at step {step}: {reason}")
+        }
+        RunStatus::Unbounded { step } => format!(
+            "run {index} ({label:?}) left the view far behind at step {step}: the landscape is unbounded below"
+        ),
+        RunStatus::Converged { step } => {
+            format!("run {index} ({label:?}) converged at step {step}")
+        }
+        RunStatus::Running | RunStatus::Finished => return,
+    };
+    let _ = writeln!(stderr, "{message}");
+}
+
+/// `optiviz check PRESET...`: validates every file, printing `FILE: ok` or its diagnostics.
+pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
+    let mut exit = Exit::Ok;
+    for preset in presets {
+        match load_preset(preset) {
+            Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    let _ = writeln!(stderr, "{warning}");
+                }
+                let _ = writeln!(
+                    stdout,
+                    "{preset}: ok ({} runs, {} steps)",
+                    loaded.scenario.runs.len(),
+                    loaded.scenario.steps
+                );
+            }
+            Err(error) => {
+                let _ = writeln!(stderr, "{error}");
+                exit = Exit::BadInput;
+            }
+        }
+    }
+    exit
+}
+
+/// `optiviz list [WHAT]`: one line per item with a short description.
+pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
+    let sections = match what {
+        Some(catalog) => vec![catalog],
+        None => vec![Catalog::Landscapes, Catalog::Optimizers, Catalog::Presets],
+    };
+    let mut lines = Vec::new();
+    for section in &sections {
+        if sections.len() > 1 {
+            lines.push(format!("{section:?}:").to_lowercase());
+        }
+        let indent = if sections.len() > 1 { "  " } else { "" };
+        match section {
+            Catalog::Landscapes => {
+                for config in LandscapeConfig::catalog() {
+                    lines.push(format!(
+                        "{indent}{:<14} {}",
+                        config.name(),
+                        config.description()
+                    ));
+                }
+            }
+            Catalog::Optimizers => {
+                for config in OptimizerConfig::catalog() {
+                    lines.push(format!(
+                        "{indent}{:<14} {}",
+                        config.name(),
+                        config.description()
+                    ));
+                }
+            }
+            Catalog::Presets => {
+                for (name, text) in presets::EMBEDDED {
+                    let title = scenario::parse(text, name)
+                        .map(|loaded| loaded.scenario.name)
+                        .unwrap_or_else(|error| format!("(invalid: {error})"));
+                    lines.push(format!("{indent}{name:<14} {title}"));
+                }
+            }
+        }
+    }
+    let mut result = Ok(());
+    for line in lines {
+        result = writeln!(stdout, "{line}");
+        if result.is_err() {
+            break;
+        }
+    }
+    finish_output(result, &mut io::sink())
+}

@@ -1,0 +1,12 @@
+//! Stepping runs: the synchronous [`Session`], one [`Run`] per optimizer, and the background
+//! [`WorkerHandle`] the app talks to through messages.
+
+mod messages;
+mod run;
+mod session;
+mod worker;
+
+pub use messages::{Command, RunProgress, Speed, Update, UpdateKind};
+pub use run::{Run, RunStatus, Sample};
+pub use session::{ProblemInstance, Session};
+pub use worker::{Wake, WorkerHandle};

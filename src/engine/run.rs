@@ -1,0 +1,362 @@
+//! One optimizer run: its iterate, optimizer state, oracle and status, stepped one accepted iterate
+//! at a time.
+
+use std::sync::Arc;
+
+use nalgebra::DVector;
+
+use crate::landscape::{Landscape, symmetric_eigenvalues};
+use crate::objective::{GradientModel, Objective, Oracle};
+use crate::optim::{Optimizer, StepOutcome};
+use crate::scenario::RunConfig;
+
+/// Where a run is in its life.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunStatus {
+    /// Still stepping.
+    Running,
+    /// Used its step budget.
+    Finished,
+    /// Stopped at `step` because the gradient norm fell below the tolerance, or the method's own
+    /// convergence test fired.
+    Converged {
+        /// The last step taken.
+        step: u64,
+    },
+    /// Stopped at `step` because the iterate or loss stopped being finite, or the method could not
+    /// go on; `reason` says why in the user's terms.
+    Diverged {
+        /// The step that failed (the last recorded sample is the step before).
+        step: u64,
+        /// What happened.
+        reason: String,
+    },
+    /// Stopped at `step` after leaving the view far behind on a landscape with no minimum: it is
+    /// heading to −∞ as it should.
+    Unbounded {
+        /// The last step taken.
+        step: u64,
+    },
+}
+
+impl RunStatus {
+    /// Whether the run will take more steps.
+    pub fn is_running(&self) -> bool {
+        matches!(self, RunStatus::Running)
+    }
+}
+
+/// The state of a run after a step, as recorded for plots and CSV.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Sample {
+    /// Steps taken (0 = the start point).
+    pub step: u64,
+    /// The first two coordinates of the iterate.
+    pub point: [f64; 2],
+    /// f at the iterate (the full objective, not a minibatch).
+    pub loss: f64,
+    /// ‖∇f‖ at the iterate.
+    pub grad_norm: f64,
+    /// Gradient evaluations the optimizer has made so far.
+    pub evals: u64,
+}
+
+/// A run leaves the view "far behind" when it is this many view diagonals from the view's centre.
+const ESCAPE_DIAGONALS: f64 = 1e6;
+
+/// One optimizer run on a shared objective.
+pub struct Run {
+    config: RunConfig,
+    objective: Arc<dyn Objective>,
+    landscape: Option<Arc<dyn Landscape>>,
+    optimizer: Box<dyn Optimizer>,
+    oracle: Oracle,
+    start: DVector<f64>,
+    x: DVector<f64>,
+    previous_x: DVector<f64>,
+    grad: DVector<f64>,
+    step: u64,
+    status: RunStatus,
+    tolerance: f64,
+    last: Sample,
+}
+
+impl Run {
+    /// A run from `start` (used when the config has none).
+    pub fn new(
+        config: RunConfig,
+        objective: Arc<dyn Objective>,
+        landscape: Option<Arc<dyn Landscape>>,
+        default_start: &DVector<f64>,
+        tolerance: f64,
+    ) -> Self {
+        let dim = objective.dim();
+        let start = match config.start {
+            Some(start) if dim == 2 => DVector::from_row_slice(&start),
+            _ => default_start.clone(),
+        };
+        let oracle = Oracle::new(objective.clone(), gradient_model(&config), config.seed);
+        let optimizer = config.optimizer.build(dim);
+        let mut run = Self {
+            optimizer,
+            oracle,
+            x: start.clone(),
+            previous_x: start.clone(),
+            grad: DVector::zeros(dim),
+            start,
+            step: 0,
+            status: RunStatus::Running,
+            tolerance,
+            last: Sample {
+                step: 0,
+                point: [0.0; 2],
+                loss: f64::NAN,
+                grad_norm: f64::NAN,
+                evals: 0,
+            },
+            config,
+            objective,
+            landscape,
+        };
+        run.last = run.measure();
+        run.check_start();
+        run
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &RunConfig {
+        &self.config
+    }
+
+    /// The current iterate.
+    pub fn x(&self) -> &DVector<f64> {
+        &self.x
+    }
+
+    /// The start point.
+    pub fn start(&self) -> &DVector<f64> {
+        &self.start
+    }
+
+    /// Steps taken.
+    pub fn steps_taken(&self) -> u64 {
+        self.step
+    }
+
+    /// Where the run is in its life.
+    pub fn status(&self) -> &RunStatus {
+        &self.status
+    }
+
+    /// The latest sample (the start point's before any step).
+    pub fn last_sample(&self) -> Sample {
+        self.last
+    }
+
+    /// The oracle (evaluation counts, probes of the latest step).
+    pub fn oracle(&self) -> &Oracle {
+        &self.oracle
+    }
+
+    /// Marks a run that used its budget as finished.
+    pub fn finish(&mut self) {
+        if self.status.is_running() {
+            self.status = RunStatus::Finished;
+        }
+    }
+
+    /// Goes back to the start with fresh optimizer state and a reseeded oracle.
+    pub fn restart(&mut self) {
+        self.oracle = Oracle::new(
+            self.objective.clone(),
+            gradient_model(&self.config),
+            self.config.seed,
+        );
+        self.optimizer = self.config.optimizer.build(self.objective.dim());
+        self.x.copy_from(&self.start);
+        self.previous_x.copy_from(&self.start);
+        self.step = 0;
+        self.status = RunStatus::Running;
+        self.last = self.measure();
+        self.check_start();
+    }
+
+    /// Moves the start point and restarts.
+    pub fn set_start(&mut self, start: &DVector<f64>) {
+        if start.len() == self.start.len() {
+            self.start.copy_from(start);
+            if self.start.len() == 2 {
+                self.config.start = Some([start[0], start[1]]);
+            }
+        }
+        self.restart();
+    }
+
+    /// Adopts an edited configuration. With `restart` the run starts over; without, the optimizer
+    /// keeps its moments (when the optimizer kind is unchanged) and the run continues from here.
+    pub fn edit(&mut self, config: RunConfig, restart: bool) {
+        let rebuild_oracle = gradient_model(&config) != gradient_model(&self.config)
+            || config.seed != self.config.seed;
+        let start_moved = config.start != self.config.start;
+        self.config = config;
+        if let (Some(start), 2) = (self.config.start, self.start.len()) {
+            self.start = DVector::from_row_slice(&start);
+        }
+        if restart || start_moved {
+            self.restart();
+            return;
+        }
+        if !self.optimizer.set_config(&self.config.optimizer) {
+            self.optimizer = self.config.optimizer.build(self.objective.dim());
+        }
+        if rebuild_oracle {
+            self.oracle = Oracle::new(
+                self.objective.clone(),
+                gradient_model(&self.config),
+                self.config.seed,
+            );
+        }
+        if matches!(
+            self.status,
+            RunStatus::Finished | RunStatus::Converged { .. }
+        ) {
+            self.status = RunStatus::Running;
+        }
+    }
+
+    /// Takes one step. Returns the new sample, or `None` when the run is not running or the step
+    /// diverged (the last finite sample then stays the run's last).
+    pub fn step(&mut self) -> Option<Sample> {
+        if !self.status.is_running() {
+            return None;
+        }
+        if !self.config.schedule.is_constant() {
+            let lr = self
+                .config
+                .schedule
+                .lr_at(self.config.optimizer.lr(), self.step);
+            self.optimizer.set_lr(lr);
+        }
+        self.previous_x.copy_from(&self.x);
+        self.oracle.begin_step();
+        let info = self.optimizer.step(&mut self.x, &mut self.oracle);
+        self.step += 1;
+        let sample = self.measure();
+        if !(sample.loss.is_finite() && self.x.iter().all(|v| v.is_finite())) {
+            let reason = self.divergence_reason(&sample);
+            self.x.copy_from(&self.previous_x);
+            self.status = RunStatus::Diverged {
+                step: self.step,
+                reason,
+            };
+            return None;
+        }
+        self.last = sample;
+        match info.outcome {
+            StepOutcome::Continue => {}
+            StepOutcome::Converged(_) => {
+                self.status = RunStatus::Converged { step: self.step };
+            }
+            StepOutcome::Failed(reason) => {
+                self.status = RunStatus::Diverged {
+                    step: self.step,
+                    reason,
+                };
+            }
+        }
+        if self.status.is_running() {
+            self.check_escape_and_convergence();
+        }
+        Some(sample)
+    }
+
+    fn measure(&mut self) -> Sample {
+        let loss = self.objective.value_and_grad(&self.x, &mut self.grad);
+        Sample {
+            step: self.step,
+            point: [self.x[0], if self.x.len() > 1 { self.x[1] } else { 0.0 }],
+            loss,
+            grad_norm: self.grad.norm(),
+            evals: self.oracle.counts().gradients,
+        }
+    }
+
+    fn check_start(&mut self) {
+        if !(self.last.loss.is_finite() && self.x.iter().all(|v| v.is_finite())) {
+            self.status = RunStatus::Diverged {
+                step: 0,
+                reason: "the loss is not finite at the start point".to_owned(),
+            };
+        } else {
+            self.check_escape_and_convergence();
+        }
+    }
+
+    fn check_escape_and_convergence(&mut self) {
+        if let Some(landscape) = &self.landscape {
+            let view = landscape.view();
+            let distance = view.distance_from_centre(self.last.point);
+            if distance > ESCAPE_DIAGONALS * view.diagonal() {
+                self.status = if matches!(
+                    landscape.minimizers(),
+                    crate::landscape::Minimizers::Unbounded
+                ) {
+                    RunStatus::Unbounded { step: self.step }
+                } else {
+                    RunStatus::Diverged {
+                        step: self.step,
+                        reason: format!(
+                            "left the view far behind (‖x‖ ≈ {distance:.3e}) at step {}{}",
+                            self.step,
+                            self.curvature_hint()
+                        ),
+                    }
+                };
+                return;
+            }
+        }
+        if self.tolerance > 0.0 && self.last.grad_norm < self.tolerance {
+            self.status = RunStatus::Converged { step: self.step };
+        }
+    }
+
+    /// Says what went non-finite and, where the curvature at the last finite point is known, how
+    /// the step size compares with it (gradient descent needs lr·λmax < 2 to be stable).
+    fn divergence_reason(&self, sample: &Sample) -> String {
+        let what = if self.x.iter().any(|v| v.is_nan()) {
+            "the iterate became NaN"
+        } else if self.x.iter().any(|v| v.is_infinite()) {
+            "the iterate overflowed to infinity"
+        } else if sample.loss.is_nan() {
+            "the loss became NaN"
+        } else {
+            "the loss overflowed to infinity"
+        };
+        format!("{what} at step {}{}", self.step, self.curvature_hint())
+    }
+
+    /// "; at the last finite point λmax = …, lr·λmax = …" where the landscape's curvature is known.
+    fn curvature_hint(&self) -> String {
+        let Some(landscape) = &self.landscape else {
+            return String::new();
+        };
+        let last = [self.previous_x[0], self.previous_x[1]];
+        let [_, lambda_max] = symmetric_eigenvalues(landscape.hessian(last));
+        if !(lambda_max.is_finite() && lambda_max > 0.0) {
+            return String::new();
+        }
+        let lr = self.config.optimizer.lr();
+        format!(
+            "; at the last finite point λmax = {lambda_max:.4}, lr·λmax = {:.4} (gradient descent needs < 2)",
+            lr * lambda_max
+        )
+    }
+}
+
+fn gradient_model(config: &RunConfig) -> GradientModel {
+    GradientModel {
+        batch_size: config.batch_size,
+        noise_sigma: config.noise_sigma,
+        clip: config.clip,
+    }
+}

@@ -1,0 +1,367 @@
+//! 2D test functions, one per file, and the registry enum that presets name them by.
+//!
+//! Every landscape documents its formula, domain, known minimizers with their curvature and a
+//! reference; it provides an exact gradient and Hessian (analytic, or through hyper-dual numbers in
+//! [`autodiff`]), a default view window and a default start point. [`LandscapeObjective`] adapts any
+//! of them to the dimension-free [`Objective`] the optimizers work on.
+
+pub mod autodiff;
+mod data;
+
+mod abs;
+mod beale;
+mod double_well;
+mod flat_sharp;
+mod himmelblau;
+mod lasso;
+mod least_squares;
+mod line_of_minima;
+mod logistic;
+mod monkey_saddle;
+mod quadratic;
+mod rastrigin;
+mod refine;
+mod ring_valley;
+mod rosenbrock;
+mod saddle;
+mod six_hump_camel;
+
+pub use abs::Abs;
+pub use beale::Beale;
+pub use double_well::DoubleWell;
+pub use flat_sharp::FlatSharp;
+pub use himmelblau::Himmelblau;
+pub use lasso::Lasso;
+pub use least_squares::LeastSquares;
+pub use line_of_minima::LineOfMinima;
+pub use logistic::Logistic;
+pub use monkey_saddle::MonkeySaddle;
+pub use quadratic::Quadratic;
+pub use rastrigin::Rastrigin;
+pub use ring_valley::RingValley;
+pub use rosenbrock::Rosenbrock;
+pub use saddle::Saddle;
+pub use six_hump_camel::SixHumpCamel;
+
+use std::sync::Arc;
+
+use nalgebra::{DMatrix, DVector};
+use serde::{Deserialize, Serialize};
+
+use crate::objective::{Composite, Objective};
+use crate::validate::Checker;
+
+/// A point of the plane, (x, y).
+pub type Point = [f64; 2];
+/// A symmetric 2×2 matrix, row-major.
+pub type Matrix2 = [[f64; 2]; 2];
+
+/// An isolated minimizer with its value and the eigenvalues of the Hessian there (ascending).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Minimum {
+    /// Where it is.
+    pub point: Point,
+    /// f there.
+    pub value: f64,
+    /// Eigenvalues of ∇²f there, ascending: the curvature that sets stable step sizes (lr < 2/λmax).
+    pub curvature: [f64; 2],
+}
+
+/// The known minimizers of a landscape.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Minimizers {
+    /// Isolated minimizers, global and local; the lowest `value` is the minimum value f*.
+    Points(Vec<Minimum>),
+    /// A connected set of minimizers (a line, a circle), all at `value`, with Hessian eigenvalues
+    /// `curvature` everywhere on it; [`Landscape::distance_to_minimizer`] measures the distance to it.
+    Set {
+        /// What the set is, e.g. "the circle x² + y² = 1".
+        description: String,
+        /// f on the set.
+        value: f64,
+        /// Hessian eigenvalues on the set, ascending (one is 0 along the set).
+        curvature: [f64; 2],
+    },
+    /// No minimizer: the landscape is unbounded below.
+    Unbounded,
+}
+
+/// The rectangle a landscape is first shown in.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ViewWindow {
+    /// Smallest x shown.
+    pub x_min: f64,
+    /// Largest x shown.
+    pub x_max: f64,
+    /// Smallest y shown.
+    pub y_min: f64,
+    /// Largest y shown.
+    pub y_max: f64,
+}
+
+impl ViewWindow {
+    /// A window centred on the origin reaching `half_width` and `half_height` to each side.
+    pub const fn centred(half_width: f64, half_height: f64) -> Self {
+        Self {
+            x_min: -half_width,
+            x_max: half_width,
+            y_min: -half_height,
+            y_max: half_height,
+        }
+    }
+
+    /// Length of the window's diagonal.
+    pub fn diagonal(&self) -> f64 {
+        (self.x_max - self.x_min).hypot(self.y_max - self.y_min)
+    }
+
+    /// Distance from the window's centre to `p`.
+    pub fn distance_from_centre(&self, p: Point) -> f64 {
+        let centre = [
+            0.5 * (self.x_min + self.x_max),
+            0.5 * (self.y_min + self.y_max),
+        ];
+        (p[0] - centre[0]).hypot(p[1] - centre[1])
+    }
+}
+
+/// A 2D test function.
+pub trait Landscape: Send + Sync {
+    /// f(p).
+    fn value(&self, p: Point) -> f64;
+
+    /// (f(p), ∇f(p)). Nonsmooth landscapes return a subgradient with sign(0) = 0.
+    fn value_and_gradient(&self, p: Point) -> (f64, Point);
+
+    /// ∇²f(p) (where f is twice differentiable; at kinks the Hessian of the smooth pieces).
+    fn hessian(&self, p: Point) -> Matrix2;
+
+    /// The known minimizers.
+    fn minimizers(&self) -> Minimizers;
+
+    /// Distance from `p` to the nearest known minimizer (`None` when there is none).
+    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
+        match self.minimizers() {
+            Minimizers::Points(points) => points
+                .iter()
+                .map(|m| (p[0] - m.point[0]).hypot(p[1] - m.point[1]))
+                .min_by(f64::total_cmp),
+            Minimizers::Set { .. } | Minimizers::Unbounded => None,
+        }
+    }
+
+    /// The window the landscape is first shown in.
+    fn view(&self) -> ViewWindow;
+
+    /// Where runs start unless a preset says otherwise.
+    fn default_start(&self) -> Point;
+
+    /// Number of terms of a finite sum f = (1/n) Σ fᵢ (1 for plain functions).
+    fn num_samples(&self) -> usize {
+        1
+    }
+
+    /// Mean loss and gradient over the terms in `batch` (plain functions ignore the batch).
+    fn sample_value_and_gradient(&self, p: Point, _batch: &[usize]) -> (f64, Point) {
+        self.value_and_gradient(p)
+    }
+
+    /// Composite view f = g + h for proximal methods.
+    fn composite(&self) -> Option<&dyn Composite> {
+        None
+    }
+}
+
+/// The lowest known minimum value f*, if the landscape has one.
+pub fn min_value(landscape: &dyn Landscape) -> Option<f64> {
+    match landscape.minimizers() {
+        Minimizers::Points(points) => points.iter().map(|m| m.value).min_by(f64::total_cmp),
+        Minimizers::Set { value, .. } => Some(value),
+        Minimizers::Unbounded => None,
+    }
+}
+
+/// What every landscape config provides to the registry.
+pub trait LandscapeSpec {
+    /// One line for `optiviz list landscapes` and the picker.
+    const DESCRIPTION: &'static str;
+    /// Semantic checks of the parameters (finite, positive…).
+    fn validate(&self, checker: &mut Checker);
+    /// The landscape with these parameters (generating its data, for the data-driven ones).
+    fn build(&self) -> Arc<dyn Landscape>;
+}
+
+/// Declares the registry enum and its dispatch from one list, so adding a landscape is one file
+/// plus one line here.
+macro_rules! landscape_registry {
+    ($($variant:ident),* $(,)?) => {
+        /// A landscape and its parameters, as presets name it: `Quadratic(lambda1: 1.0, …)`.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub enum LandscapeConfig {
+            $(
+                #[doc = concat!("See [`", stringify!($variant), "`].")]
+                $variant($variant),
+            )*
+        }
+
+        impl LandscapeConfig {
+            /// Every landscape with its default parameters, in catalog order.
+            pub fn catalog() -> Vec<LandscapeConfig> {
+                vec![$(LandscapeConfig::$variant($variant::default())),*]
+            }
+
+            /// The name presets use.
+            pub fn name(&self) -> &'static str {
+                match self { $(LandscapeConfig::$variant(_) => stringify!($variant)),* }
+            }
+
+            /// One-line description.
+            pub fn description(&self) -> &'static str {
+                match self { $(LandscapeConfig::$variant(_) => <$variant as LandscapeSpec>::DESCRIPTION),* }
+            }
+
+            /// Semantic checks of the parameters.
+            pub fn validate(&self, checker: &mut Checker) {
+                match self { $(LandscapeConfig::$variant(config) => config.validate(checker)),* }
+            }
+
+            /// Builds the landscape.
+            pub fn build(&self) -> Arc<dyn Landscape> {
+                match self { $(LandscapeConfig::$variant(config) => config.build()),* }
+            }
+        }
+    };
+}
+
+landscape_registry!(
+    Quadratic,
+    Rosenbrock,
+    Abs,
+    Himmelblau,
+    SixHumpCamel,
+    Rastrigin,
+    Beale,
+    MonkeySaddle,
+    Saddle,
+    DoubleWell,
+    FlatSharp,
+    RingValley,
+    LineOfMinima,
+    LeastSquares,
+    Logistic,
+    Lasso,
+);
+
+impl Default for LandscapeConfig {
+    fn default() -> Self {
+        LandscapeConfig::Quadratic(Quadratic::default())
+    }
+}
+
+/// Any [`Landscape`] as an [`Objective`] over 2-vectors.
+#[derive(Clone)]
+pub struct LandscapeObjective {
+    landscape: Arc<dyn Landscape>,
+}
+
+impl LandscapeObjective {
+    /// Wraps a landscape.
+    pub fn new(landscape: Arc<dyn Landscape>) -> Self {
+        Self { landscape }
+    }
+
+    /// The wrapped landscape.
+    pub fn landscape(&self) -> &Arc<dyn Landscape> {
+        &self.landscape
+    }
+}
+
+fn point_of(x: &DVector<f64>) -> Point {
+    [x[0], x[1]]
+}
+
+impl Objective for LandscapeObjective {
+    fn dim(&self) -> usize {
+        2
+    }
+
+    fn value(&self, x: &DVector<f64>) -> f64 {
+        self.landscape.value(point_of(x))
+    }
+
+    fn value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        let (value, gradient) = self.landscape.value_and_gradient(point_of(x));
+        grad[0] = gradient[0];
+        grad[1] = gradient[1];
+        value
+    }
+
+    fn hessian(&self, x: &DVector<f64>) -> Option<DMatrix<f64>> {
+        let h = self.landscape.hessian(point_of(x));
+        Some(DMatrix::from_row_slice(
+            2,
+            2,
+            &[h[0][0], h[0][1], h[1][0], h[1][1]],
+        ))
+    }
+
+    fn hvp(&self, x: &DVector<f64>, v: &DVector<f64>, out: &mut DVector<f64>) {
+        let h = self.landscape.hessian(point_of(x));
+        out[0] = h[0][0] * v[0] + h[0][1] * v[1];
+        out[1] = h[1][0] * v[0] + h[1][1] * v[1];
+    }
+
+    fn num_samples(&self) -> usize {
+        self.landscape.num_samples()
+    }
+
+    fn sample_value_and_grad(
+        &self,
+        x: &DVector<f64>,
+        batch: &[usize],
+        grad: &mut DVector<f64>,
+    ) -> f64 {
+        let (value, gradient) = self.landscape.sample_value_and_gradient(point_of(x), batch);
+        grad[0] = gradient[0];
+        grad[1] = gradient[1];
+        value
+    }
+
+    fn composite(&self) -> Option<&dyn Composite> {
+        self.landscape.composite()
+    }
+}
+
+/// Eigenvalues of a symmetric 2×2 matrix, ascending.
+pub fn symmetric_eigenvalues(m: Matrix2) -> [f64; 2] {
+    let mean = 0.5 * (m[0][0] + m[1][1]);
+    let half_gap = (0.5 * (m[0][0] - m[1][1])).hypot(0.5 * (m[0][1] + m[1][0]));
+    [mean - half_gap, mean + half_gap]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eigenvalues_of_a_rotated_diagonal() {
+        let (s, c) = 0.3f64.sin_cos();
+        // R diag(1, 100) Rᵀ
+        let m = [
+            [c * c + 100.0 * s * s, (1.0 - 100.0) * c * s],
+            [(1.0 - 100.0) * c * s, s * s + 100.0 * c * c],
+        ];
+        let [low, high] = symmetric_eigenvalues(m);
+        assert!((low - 1.0).abs() < 1e-12 && (high - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn catalog_names_are_unique_and_described() {
+        let catalog = LandscapeConfig::catalog();
+        let mut names: Vec<_> = catalog.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), catalog.len());
+        assert!(catalog.iter().all(|c| !c.description().is_empty()));
+    }
+}

@@ -1,0 +1,178 @@
+//! Quadratic: the ill-conditioned valley where gradient descent zig-zags.
+//!
+//! f(x) = ½ xᵀ A x with A = R diag(λ₁, λ₂) Rᵀ, R the rotation by `angle_deg`, so λ₁ and λ₂ are the
+//! Hessian's eigenvalues and κ = λmax/λmin its condition number. Gradient A x, Hessian A everywhere.
+//! Domain ℝ². With λ₁, λ₂ > 0 the unique minimizer is 0 with f* = 0; gradient descent is stable for
+//! lr < 2/λmax and converges at rate max |1 − lr·λᵢ| per step, best (κ − 1)/(κ + 1) at
+//! lr = 2/(λmin + λmax). A zero eigenvalue gives a line of minimizers, a negative one a saddle
+//! (unbounded below).
+//!
+//! Reference: Nocedal & Wright, *Numerical Optimization* (2nd ed., 2006), §3.3 (steepest descent on
+//! quadratics); Goh, "Why Momentum Really Works", Distill 2017.
+//! Defaults: λ₁ = 1, λ₂ = 10, angle 0°; view [−1.5, 1.5]²; start (1, 1).
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::validate::Checker;
+
+/// f(x) = ½ xᵀ R diag(λ₁, λ₂) Rᵀ x.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Quadratic {
+    /// First Hessian eigenvalue λ₁ (along the rotated x axis).
+    pub lambda1: f64,
+    /// Second Hessian eigenvalue λ₂ (along the rotated y axis).
+    pub lambda2: f64,
+    /// Rotation of the eigenbasis, in degrees counter-clockwise.
+    pub angle_deg: f64,
+}
+
+impl Default for Quadratic {
+    fn default() -> Self {
+        Self {
+            lambda1: 1.0,
+            lambda2: 10.0,
+            angle_deg: 0.0,
+        }
+    }
+}
+
+impl Quadratic {
+    /// The Hessian A = R diag(λ₁, λ₂) Rᵀ.
+    pub fn matrix(&self) -> Matrix2 {
+        let (s, c) = self.angle_deg.to_radians().sin_cos();
+        let (l1, l2) = (self.lambda1, self.lambda2);
+        let off_diagonal = (l1 - l2) * c * s;
+        [
+            [l1 * c * c + l2 * s * s, off_diagonal],
+            [off_diagonal, l1 * s * s + l2 * c * c],
+        ]
+    }
+
+    fn eigenvalues(&self) -> [f64; 2] {
+        [
+            self.lambda1.min(self.lambda2),
+            self.lambda1.max(self.lambda2),
+        ]
+    }
+}
+
+impl LandscapeSpec for Quadratic {
+    const DESCRIPTION: &'static str =
+        "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.finite("lambda1", self.lambda1);
+        checker.finite("lambda2", self.lambda2);
+        checker.finite("angle_deg", self.angle_deg);
+    }
+
+    fn build(&self) -> Arc<dyn Landscape> {
+        Arc::new(self.clone())
+    }
+}
+
+impl Landscape for Quadratic {
+    fn value(&self, p: Point) -> f64 {
+        let a = self.matrix();
+        0.5 * (p[0] * (a[0][0] * p[0] + a[0][1] * p[1]) + p[1] * (a[1][0] * p[0] + a[1][1] * p[1]))
+    }
+
+    fn value_and_gradient(&self, p: Point) -> (f64, Point) {
+        let a = self.matrix();
+        let gradient = [
+            a[0][0] * p[0] + a[0][1] * p[1],
+            a[1][0] * p[0] + a[1][1] * p[1],
+        ];
+        (0.5 * (p[0] * gradient[0] + p[1] * gradient[1]), gradient)
+    }
+
+    fn hessian(&self, _p: Point) -> Matrix2 {
+        self.matrix()
+    }
+
+    fn minimizers(&self) -> Minimizers {
+        let [low, high] = self.eigenvalues();
+        if low > 0.0 {
+            Minimizers::Points(vec![Minimum {
+                point: [0.0, 0.0],
+                value: 0.0,
+                curvature: [low, high],
+            }])
+        } else if low == 0.0 && high >= 0.0 {
+            Minimizers::Set {
+                description: "the null space of A, a line through 0".to_owned(),
+                value: 0.0,
+                curvature: [low, high],
+            }
+        } else {
+            Minimizers::Unbounded
+        }
+    }
+
+    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
+        match self.minimizers() {
+            Minimizers::Points(_) => Some(p[0].hypot(p[1])),
+            Minimizers::Set { .. } => {
+                // Distance to the null space = length of the component along the eigenvector of
+                // the nonzero eigenvalue.
+                let (s, c) = self.angle_deg.to_radians().sin_cos();
+                let (along_first, along_second) = (c * p[0] + s * p[1], -s * p[0] + c * p[1]);
+                Some(if self.lambda1 == 0.0 {
+                    along_second.abs()
+                } else {
+                    along_first.abs()
+                })
+            }
+            Minimizers::Unbounded => None,
+        }
+    }
+
+    fn view(&self) -> ViewWindow {
+        ViewWindow::centred(1.5, 1.5)
+    }
+
+    fn default_start(&self) -> Point {
+        [1.0, 1.0]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn eigenvalues_survive_rotation() {
+        let q = Quadratic {
+            lambda1: 2.0,
+            lambda2: 50.0,
+            angle_deg: 30.0,
+        };
+        let [low, high] = super::super::symmetric_eigenvalues(q.matrix());
+        assert!((low - 2.0).abs() < 1e-12 && (high - 50.0).abs() < 1e-12);
+        // The first eigenvector is (cos 30°, sin 30°): f there is ½ λ₁.
+        let (s, c) = 30f64.to_radians().sin_cos();
+        assert!((q.value([c, s]) - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn zero_and_negative_eigenvalues() {
+        let line = Quadratic {
+            lambda1: 0.0,
+            lambda2: 1.0,
+            angle_deg: 90.0,
+        };
+        assert!(matches!(line.minimizers(), Minimizers::Set { .. }));
+        // First eigenvector is (0, 1): the null space is the y axis.
+        assert!((line.distance_to_minimizer([0.5, 7.0]).unwrap_or(f64::NAN) - 0.5).abs() < 1e-12);
+        let saddle = Quadratic {
+            lambda1: -1.0,
+            lambda2: 1.0,
+            angle_deg: 0.0,
+        };
+        assert_eq!(saddle.minimizers(), Minimizers::Unbounded);
+    }
+}

@@ -1,0 +1,15 @@
+//! optiviz: see how optimizers move on loss landscapes.
+//!
+//! The core (everything but `app` and `ui`) is pure Rust with no GUI dependency: objectives and
+//! landscapes, optimizers, scenarios (presets), the stepping engine and the CLI's commands. The GUI
+//! is the `gui` cargo feature.
+
+pub mod cli;
+pub mod engine;
+pub mod landscape;
+pub mod objective;
+pub mod optim;
+pub mod presets;
+pub mod scenario;
+pub mod schedule;
+pub mod validate;

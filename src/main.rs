@@ -1,0 +1,92 @@
+//! The `optiviz` command: opens the app, or runs, checks and lists presets headless.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use optiviz::cli::{self, Catalog, Exit};
+
+/// See how optimizers move on loss landscapes.
+#[derive(Parser, Debug)]
+#[command(name = "optiviz", version, about, long_about = None)]
+struct Arguments {
+    #[command(subcommand)]
+    command: Option<Commands>,
+    /// A preset (.ron file, or a bundled preset's name) to open in the app.
+    preset: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Commands {
+    /// Run a preset headless and print every run's trajectory as CSV.
+    Run {
+        /// The preset: a .ron file or a bundled preset's name (see `optiviz list presets`).
+        preset: String,
+        /// Override the preset's step budget.
+        #[arg(long)]
+        steps: Option<u64>,
+        /// Write the CSV to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Validate presets; print FILE:LINE:COL for every problem (exit 2 if any).
+    Check {
+        /// Preset files (or bundled preset names).
+        #[arg(required = true)]
+        presets: Vec<String>,
+    },
+    /// List landscapes, optimizers or bundled presets, one per line.
+    List {
+        /// What to list (all three when omitted).
+        what: Option<ListWhat>,
+    },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum ListWhat {
+    Landscapes,
+    Optimizers,
+    Presets,
+}
+
+fn main() -> ExitCode {
+    let arguments = Arguments::parse();
+    let exit = std::panic::catch_unwind(move || dispatch(arguments)).unwrap_or_else(|_| {
+        eprintln!("optiviz: internal error (a bug: please report it with the command you ran)");
+        Exit::Internal
+    });
+    ExitCode::from(exit as u8)
+}
+
+fn dispatch(arguments: Arguments) -> Exit {
+    let mut stdout = std::io::stdout().lock();
+    let mut stderr = std::io::stderr().lock();
+    match arguments.command {
+        Some(Commands::Run { preset, steps, out }) => {
+            cli::run(&preset, steps, out.as_deref(), &mut stdout, &mut stderr)
+        }
+        Some(Commands::Check { presets }) => cli::check(&presets, &mut stdout, &mut stderr),
+        Some(Commands::List { what }) => {
+            let catalog = what.map(|what| match what {
+                ListWhat::Landscapes => Catalog::Landscapes,
+                ListWhat::Optimizers => Catalog::Optimizers,
+                ListWhat::Presets => Catalog::Presets,
+            });
+            cli::list(catalog, &mut stdout)
+        }
+        None => open_app(arguments.preset.as_deref(), &mut stderr),
+    }
+}
+
+fn open_app(preset: Option<&str>, stderr: &mut dyn std::io::Write) -> Exit {
+    let preset = preset.unwrap_or(optiviz::presets::DEFAULT);
+    if let Err(error) = cli::load_preset(preset) {
+        let _ = writeln!(stderr, "{error}");
+        return Exit::BadInput;
+    }
+    let _ = writeln!(
+        stderr,
+        "optiviz: the live app is not built yet; `optiviz run {preset}` prints its trajectories"
+    );
+    Exit::Ok
+}

@@ -1,0 +1,413 @@
+//! The problem side of optimization: an [`Objective`] to minimize and the [`Oracle`] through which one
+//! run queries it.
+//!
+//! An objective is pure: value, gradient, Hessian, Hessian-vector products, a finite-sum view
+//! f = (1/n) Σᵢ fᵢ for stochastic methods and a composite view f = g + h for proximal methods.
+//! The oracle is the per-run wrapper that an optimizer sees. It counts every evaluation (so runs can
+//! be compared at equal budgets), draws the run's minibatches from the run's seeded generator, adds
+//! the run's gradient noise and clipping, and records the probe points a method evaluates without
+//! accepting them (line-search trials), so that the UI can draw them.
+
+use std::sync::Arc;
+
+use nalgebra::{DMatrix, DVector};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// A differentiable problem: a 2D landscape or a network's training loss.
+///
+/// Nonsmooth objectives return a subgradient with the conventions of PyTorch's autograd
+/// (sign(0) = 0, relu'(0) = 0).
+pub trait Objective: Send + Sync {
+    /// Number of parameters.
+    fn dim(&self) -> usize;
+
+    /// f(x).
+    fn value(&self, x: &DVector<f64>) -> f64;
+
+    /// Writes ∇f(x) into `grad` (no allocation) and returns f(x).
+    fn value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64;
+
+    /// The Hessian ∇²f(x), where the problem provides one.
+    fn hessian(&self, _x: &DVector<f64>) -> Option<DMatrix<f64>> {
+        None
+    }
+
+    /// Writes ∇²f(x)·v into `out`: exact from the Hessian where there is one, else a central difference
+    /// of gradients, (∇f(x + hv) − ∇f(x − hv)) / 2h.
+    fn hvp(&self, x: &DVector<f64>, v: &DVector<f64>, out: &mut DVector<f64>) {
+        match self.hessian(x) {
+            Some(hessian) => hessian.mul_to(v, out),
+            None => central_difference_hvp(self, x, v, out),
+        }
+    }
+
+    /// Finite-sum view: f = (1/n) Σᵢ fᵢ. Problems that are not sums have n = 1.
+    fn num_samples(&self) -> usize {
+        1
+    }
+
+    /// Writes the gradient of the minibatch mean (1/|B|) Σ_{i∈B} ∇fᵢ(x) into `grad` and returns the
+    /// minibatch mean loss. The default (n = 1) ignores the batch.
+    fn sample_value_and_grad(
+        &self,
+        x: &DVector<f64>,
+        _batch: &[usize],
+        grad: &mut DVector<f64>,
+    ) -> f64 {
+        self.value_and_grad(x, grad)
+    }
+
+    /// Composite view for proximal methods, `None` for problems that are not composite.
+    fn composite(&self) -> Option<&dyn Composite> {
+        None
+    }
+}
+
+/// f = g + h with g smooth and h simple enough to have a closed-form proximal operator
+/// (LASSO: h = λ‖x‖₁, whose prox is soft-thresholding).
+pub trait Composite: Send + Sync {
+    /// Writes ∇g(x) into `grad` and returns g(x).
+    fn smooth_value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64;
+    /// h(x).
+    fn nonsmooth_value(&self, x: &DVector<f64>) -> f64;
+    /// In place: x ← prox_{step·h}(x) = argmin_z h(z) + ‖z − x‖² / (2·step).
+    fn prox(&self, x: &mut DVector<f64>, step: f64);
+}
+
+/// Hessian-vector product by a central difference of gradients. The step is scaled to x and v so
+/// that the truncation and the rounding error stay balanced (h ≈ ε^(1/3)·(1 + ‖x‖)/‖v‖).
+pub fn central_difference_hvp<O: Objective + ?Sized>(
+    objective: &O,
+    x: &DVector<f64>,
+    v: &DVector<f64>,
+    out: &mut DVector<f64>,
+) {
+    let v_norm = v.norm();
+    if v_norm == 0.0 {
+        out.fill(0.0);
+        return;
+    }
+    let h = f64::EPSILON.cbrt() * (1.0 + x.norm()) / v_norm;
+    let mut shifted = x.clone();
+    let mut grad_minus = DVector::zeros(x.len());
+    shifted.axpy(h, v, 1.0);
+    objective.value_and_grad(&shifted, out);
+    shifted.copy_from(x);
+    shifted.axpy(-h, v, 1.0);
+    objective.value_and_grad(&shifted, &mut grad_minus);
+    *out -= &grad_minus;
+    *out /= 2.0 * h;
+}
+
+/// How often a run has queried its objective.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct EvalCounts {
+    /// Loss-only evaluations.
+    pub values: u64,
+    /// Gradient evaluations (each also gives the loss), full-batch or minibatch.
+    pub gradients: u64,
+    /// Per-sample gradients ∇fᵢ computed, summed over all gradient calls: a full gradient of a sum of
+    /// n terms counts n, a minibatch of b counts b. Compares SGD, SVRG and SAGA fairly.
+    pub sample_gradients: u64,
+    /// Hessian evaluations.
+    pub hessians: u64,
+    /// Hessian-vector products.
+    pub hvps: u64,
+}
+
+/// A point a method evaluated without accepting it, such as a line-search trial.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Probe {
+    /// Where it evaluated (only the first two coordinates are kept: probes are drawn on 2D views).
+    pub point: [f64; 2],
+    /// The loss there.
+    pub loss: f64,
+}
+
+/// How a run's gradients are perturbed before its optimizer sees them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct GradientModel {
+    /// Minibatch size for finite sums; `None` = the full sum.
+    pub batch_size: Option<usize>,
+    /// Standard deviation of Gaussian noise added to each gradient coordinate (0 = exact).
+    pub noise_sigma: f64,
+    /// Rescale the gradient to this norm when it is longer (torch's `clip_grad_norm_`).
+    pub clip: Option<f64>,
+}
+
+impl Default for GradientModel {
+    fn default() -> Self {
+        Self {
+            batch_size: None,
+            noise_sigma: 0.0,
+            clip: None,
+        }
+    }
+}
+
+/// One run's access to its objective: counting, minibatches, noise and probes.
+pub struct Oracle {
+    objective: Arc<dyn Objective>,
+    model: GradientModel,
+    rng: ChaCha8Rng,
+    counts: EvalCounts,
+    /// A permutation of 0..n; the current minibatch is its prefix of length `batch_len`.
+    permutation: Vec<usize>,
+    batch_len: usize,
+    probes: Vec<Probe>,
+    record_probes: bool,
+}
+
+/// Probes kept per step at most, so a runaway line search cannot grow memory.
+const MAX_PROBES_PER_STEP: usize = 64;
+
+impl Oracle {
+    /// An oracle over `objective` whose randomness (minibatches, noise) comes from `seed`.
+    pub fn new(objective: Arc<dyn Objective>, model: GradientModel, seed: u64) -> Self {
+        let n = objective.num_samples();
+        let batch_len = model.batch_size.map_or(n, |b| b.clamp(1, n));
+        Self {
+            objective,
+            model,
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            counts: EvalCounts::default(),
+            permutation: (0..n).collect(),
+            batch_len,
+            probes: Vec::with_capacity(MAX_PROBES_PER_STEP),
+            record_probes: true,
+        }
+    }
+
+    /// The objective behind this oracle.
+    pub fn objective(&self) -> &dyn Objective {
+        self.objective.as_ref()
+    }
+
+    /// Number of parameters.
+    pub fn dim(&self) -> usize {
+        self.objective.dim()
+    }
+
+    /// Number of terms in the finite sum (1 for plain landscapes).
+    pub fn num_samples(&self) -> usize {
+        self.permutation.len()
+    }
+
+    /// Evaluations so far.
+    pub fn counts(&self) -> EvalCounts {
+        self.counts
+    }
+
+    /// The run's random generator, for methods that draw their own randomness (SAGA's index).
+    pub fn rng(&mut self) -> &mut ChaCha8Rng {
+        &mut self.rng
+    }
+
+    /// Whether gradients are stochastic (minibatches or noise), which rules out exact line searches.
+    pub fn is_stochastic(&self) -> bool {
+        self.batch_len < self.permutation.len() || self.model.noise_sigma > 0.0
+    }
+
+    /// Starts a new step: draws the next minibatch (the same batch serves every evaluation within
+    /// the step, like a closure over one batch in torch) and forgets the previous step's probes.
+    pub fn begin_step(&mut self) {
+        self.probes.clear();
+        let n = self.permutation.len();
+        if self.batch_len < n {
+            // Partial Fisher–Yates: a uniform sample without replacement, no allocation.
+            for i in 0..self.batch_len {
+                let j = self.rng.random_range(i..n);
+                self.permutation.swap(i, j);
+            }
+        }
+    }
+
+    /// The current minibatch (all samples without a batch size).
+    pub fn batch(&self) -> &[usize] {
+        &self.permutation[..self.batch_len]
+    }
+
+    /// Loss on the current minibatch.
+    pub fn value(&mut self, x: &DVector<f64>) -> f64 {
+        self.counts.values += 1;
+        if self.batch_len == self.permutation.len() {
+            self.objective.value(x)
+        } else {
+            // A loss-only minibatch evaluation still needs somewhere to put the gradient; sums are
+            // small in this app, so evaluate the exact minibatch loss through the gradient path.
+            let mut scratch = DVector::zeros(x.len());
+            self.objective.sample_value_and_grad(
+                x,
+                &self.permutation[..self.batch_len],
+                &mut scratch,
+            )
+        }
+    }
+
+    /// The stochastic gradient the run's optimizer sees: the current minibatch's gradient, plus noise,
+    /// then clipped. Returns the minibatch loss.
+    pub fn value_and_grad(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        self.counts.gradients += 1;
+        self.counts.sample_gradients += self.batch_len as u64;
+        let loss = if self.batch_len == self.permutation.len() {
+            self.objective.value_and_grad(x, grad)
+        } else {
+            self.objective
+                .sample_value_and_grad(x, &self.permutation[..self.batch_len], grad)
+        };
+        self.perturb(grad);
+        loss
+    }
+
+    /// The exact full gradient, ignoring minibatches and noise (SVRG's snapshot).
+    pub fn full_value_and_grad(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        self.counts.gradients += 1;
+        self.counts.sample_gradients += self.permutation.len() as u64;
+        self.objective.value_and_grad(x, grad)
+    }
+
+    /// The gradient of one term fᵢ (SVRG and SAGA), with the run's noise and clipping.
+    pub fn sample_value_and_grad(
+        &mut self,
+        x: &DVector<f64>,
+        index: usize,
+        grad: &mut DVector<f64>,
+    ) -> f64 {
+        self.counts.gradients += 1;
+        self.counts.sample_gradients += 1;
+        let index = index.min(self.permutation.len().saturating_sub(1));
+        let loss = self.objective.sample_value_and_grad(x, &[index], grad);
+        self.perturb(grad);
+        loss
+    }
+
+    /// The Hessian, where the objective has one.
+    pub fn hessian(&mut self, x: &DVector<f64>) -> Option<DMatrix<f64>> {
+        self.counts.hessians += 1;
+        self.objective.hessian(x)
+    }
+
+    /// Hessian-vector product ∇²f(x)·v into `out`.
+    pub fn hvp(&mut self, x: &DVector<f64>, v: &DVector<f64>, out: &mut DVector<f64>) {
+        self.counts.hvps += 1;
+        self.objective.hvp(x, v, out);
+    }
+
+    /// Remembers a point that was evaluated but not accepted (bounded per step).
+    pub fn record_probe(&mut self, x: &DVector<f64>, loss: f64) {
+        if self.record_probes && self.probes.len() < MAX_PROBES_PER_STEP {
+            let point = [x[0], if x.len() > 1 { x[1] } else { 0.0 }];
+            self.probes.push(Probe { point, loss });
+        }
+    }
+
+    /// Turns probe recording on or off (off for headless bulk runs that never draw them).
+    pub fn set_record_probes(&mut self, on: bool) {
+        self.record_probes = on;
+    }
+
+    /// The probes recorded during the current step.
+    pub fn probes(&self) -> &[Probe] {
+        &self.probes
+    }
+
+    fn perturb(&mut self, grad: &mut DVector<f64>) {
+        if self.model.noise_sigma > 0.0 {
+            for g in grad.iter_mut() {
+                let z: f64 = StandardNormal.sample(&mut self.rng);
+                *g += self.model.noise_sigma * z;
+            }
+        }
+        if let Some(max_norm) = self.model.clip {
+            // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is < 1.
+            let norm = grad.norm();
+            let coefficient = max_norm / (norm + 1e-6);
+            if coefficient < 1.0 {
+                *grad *= coefficient;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// f(x) = ½ Σ (x − cᵢ)² / n over n = 4 one-dimensional samples cᵢ = i.
+    struct Mean;
+    impl Objective for Mean {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn value(&self, x: &DVector<f64>) -> f64 {
+            (0..4).map(|i| 0.5 * (x[0] - i as f64).powi(2)).sum::<f64>() / 4.0
+        }
+        fn value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+            self.sample_value_and_grad(x, &[0, 1, 2, 3], grad)
+        }
+        fn num_samples(&self) -> usize {
+            4
+        }
+        fn sample_value_and_grad(
+            &self,
+            x: &DVector<f64>,
+            batch: &[usize],
+            grad: &mut DVector<f64>,
+        ) -> f64 {
+            let m = batch.len() as f64;
+            grad[0] = batch.iter().map(|&i| x[0] - i as f64).sum::<f64>() / m;
+            batch
+                .iter()
+                .map(|&i| 0.5 * (x[0] - i as f64).powi(2))
+                .sum::<f64>()
+                / m
+        }
+    }
+
+    #[test]
+    fn minibatches_are_seeded_distinct_and_counted() {
+        let model = GradientModel {
+            batch_size: Some(2),
+            ..GradientModel::default()
+        };
+        let mut a = Oracle::new(Arc::new(Mean), model, 3);
+        let mut b = Oracle::new(Arc::new(Mean), model, 3);
+        let x = DVector::from_element(1, 0.5);
+        let mut grad = DVector::zeros(1);
+        for _ in 0..20 {
+            a.begin_step();
+            b.begin_step();
+            assert_eq!(a.batch(), b.batch());
+            assert_eq!(a.batch().len(), 2);
+            assert_ne!(a.batch()[0], a.batch()[1]);
+            a.value_and_grad(&x, &mut grad);
+        }
+        assert_eq!(a.counts().gradients, 20);
+        assert_eq!(a.counts().sample_gradients, 40);
+        assert!(a.is_stochastic());
+    }
+
+    #[test]
+    fn clipping_matches_torch_clip_grad_norm() {
+        let model = GradientModel {
+            clip: Some(1.0),
+            ..GradientModel::default()
+        };
+        let mut oracle = Oracle::new(Arc::new(Mean), model, 0);
+        let x = DVector::from_element(1, 11.5); // gradient 10
+        let mut grad = DVector::zeros(1);
+        oracle.value_and_grad(&x, &mut grad);
+        assert!((grad[0] - 10.0 / (10.0 + 1e-6)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn central_difference_hvp_is_accurate_on_a_quadratic() {
+        let x = DVector::from_element(1, 2.0);
+        let v = DVector::from_element(1, 3.0);
+        let mut out = DVector::zeros(1);
+        central_difference_hvp(&Mean, &x, &v, &mut out);
+        assert!((out[0] - 3.0).abs() < 1e-8);
+    }
+}

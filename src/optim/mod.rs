@@ -1,0 +1,185 @@
+//! Optimizers, one per file, and the registry enum that presets name them by.
+//!
+//! An optimizer is explicit configuration plus explicit state (as in optax): the config is a serde
+//! struct with torch.optim's field names and defaults, validated like torch validates it; the state
+//! (moment buffers, history, counters) lives in the built [`Optimizer`], is never serialized and can
+//! always be reset. An optimizer sees its problem only through the run's [`Oracle`], which lets it
+//! evaluate as often as it needs (closures, line searches), take per-sample gradients and record
+//! probes.
+
+mod hyper;
+mod sgd;
+
+pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float};
+pub use sgd::{Sgd, SgdConfig};
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// How a step ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum StepOutcome {
+    /// An iterate was accepted; go on.
+    Continue,
+    /// The method's own stopping test fired (e.g. L-BFGS's tolerance_grad); the iterate is final.
+    Converged(String),
+    /// The method cannot go on (e.g. a singular Newton system); the reason is shown to the user.
+    Failed(String),
+}
+
+/// What one step reports besides the new iterate.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepInfo {
+    /// The (minibatch) loss at the iterate before the step, as torch's `step(closure)` returns it.
+    pub loss: f64,
+    /// Whether to go on.
+    pub outcome: StepOutcome,
+}
+
+impl StepInfo {
+    /// A step that accepted an iterate and wants to go on.
+    pub fn proceed(loss: f64) -> Self {
+        Self {
+            loss,
+            outcome: StepOutcome::Continue,
+        }
+    }
+}
+
+/// An optimizer with its state, for one run.
+pub trait Optimizer: Send {
+    /// Takes exactly one accepted step from `x`, updating it in place. Line-search trials are
+    /// recorded on the oracle as probes, not taken as steps.
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo;
+
+    /// Live edit: adopts new hyperparameters and keeps moments and history (optax's
+    /// `inject_hyperparams`). Returns `false` when `config` is a different optimizer, which the caller
+    /// must build afresh.
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool;
+
+    /// Sets the step size for the next steps (learning-rate schedules).
+    fn set_lr(&mut self, lr: f64);
+
+    /// Forgets all state, as if just built.
+    fn reset(&mut self);
+}
+
+/// What every optimizer config provides to the registry.
+pub trait OptimizerSpec: Sized {
+    /// The name shown in the UI: torch.optim's class name where there is one (`SGD`, `Adam`).
+    const DISPLAY_NAME: &'static str;
+    /// One line for `optiviz list optimizers` and the picker.
+    const DESCRIPTION: &'static str;
+    /// torch-style validation of the hyperparameters.
+    fn validate(&self, checker: &mut Checker);
+    /// The base step size.
+    fn lr(&self) -> f64;
+    /// The hyperparameters, for generated widgets.
+    fn hypers(&self) -> Vec<Hyper>;
+    /// Sets one hyperparameter by name.
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError>;
+    /// The optimizer with fresh state, for problems of dimension `dim`.
+    fn build(&self, dim: usize) -> Box<dyn Optimizer>;
+}
+
+/// Declares the registry enum and its dispatch from one list, so adding an optimizer is one file
+/// plus one line here.
+macro_rules! optimizer_registry {
+    ($($variant:ident($config:ident)),* $(,)?) => {
+        /// An optimizer and its hyperparameters, as presets name it: `Sgd(lr: 0.1, momentum: 0.9)`.
+        #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+        pub enum OptimizerConfig {
+            $(
+                #[doc = concat!("See [`", stringify!($config), "`].")]
+                $variant($config),
+            )*
+        }
+
+        impl OptimizerConfig {
+            /// Every optimizer with torch's default hyperparameters, in catalog order.
+            pub fn catalog() -> Vec<OptimizerConfig> {
+                vec![$(OptimizerConfig::$variant($config::default())),*]
+            }
+
+            /// The name presets use (`Sgd`).
+            pub fn name(&self) -> &'static str {
+                match self { $(OptimizerConfig::$variant(_) => stringify!($variant)),* }
+            }
+
+            /// The name the UI shows (`SGD`).
+            pub fn display_name(&self) -> &'static str {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::DISPLAY_NAME),* }
+            }
+
+            /// One-line description.
+            pub fn description(&self) -> &'static str {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::DESCRIPTION),* }
+            }
+
+            /// torch-style validation.
+            pub fn validate(&self, checker: &mut Checker) {
+                match self { $(OptimizerConfig::$variant(config) => config.validate(checker)),* }
+            }
+
+            /// The base step size.
+            pub fn lr(&self) -> f64 {
+                match self { $(OptimizerConfig::$variant(config) => config.lr()),* }
+            }
+
+            /// The hyperparameters, for generated widgets.
+            pub fn hypers(&self) -> Vec<Hyper> {
+                match self { $(OptimizerConfig::$variant(config) => config.hypers()),* }
+            }
+
+            /// Sets one hyperparameter by name.
+            pub fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+                match self { $(OptimizerConfig::$variant(config) => config.set_hyper(name, value)),* }
+            }
+
+            /// The optimizer with fresh state.
+            pub fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+                match self { $(OptimizerConfig::$variant(config) => config.build(dim)),* }
+            }
+        }
+    };
+}
+
+optimizer_registry!(Sgd(SgdConfig));
+
+impl Default for OptimizerConfig {
+    fn default() -> Self {
+        OptimizerConfig::Sgd(SgdConfig::default())
+    }
+}
+
+/// Makes a state buffer the right length, allocating only when the dimension changes.
+pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {
+    if buffer.len() != dim {
+        *buffer = DVector::zeros(dim);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_hyper_round_trips_through_set_hyper() {
+        for mut config in OptimizerConfig::catalog() {
+            for hyper in config.clone().hypers() {
+                config
+                    .set_hyper(hyper.name, hyper.value)
+                    .unwrap_or_else(|e| panic!("{}: {e}", config.name()));
+                assert!(hyper.slider_range.0 <= hyper.slider_range.1);
+                assert!(!hyper.help.is_empty());
+            }
+            assert!(config.set_hyper("no_such", HyperValue::Float(1.0)).is_err());
+            let mut checker = Checker::new();
+            config.validate(&mut checker);
+            assert!(checker.found.is_empty(), "{:?}", checker.found);
+        }
+    }
+}

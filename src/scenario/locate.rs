@@ -1,0 +1,347 @@
+//! Finds where a field path (`runs[1].optimizer.lr`) sits in RON source text, so semantic errors
+//! found after parsing can still be reported as `file:line:col`.
+//!
+//! serde hands a `Deserialize` impl no source positions, so ron can only point at the first error it
+//! hits itself. To report *every* semantic error, the loader validates the parsed value by field path
+//! and this scanner maps each path back to the text: it tokenizes the RON (strings, comments and raw
+//! strings included) and tracks nesting, recording for every `name: value` the position of the name
+//! and of the value, and for every element of a `[…]` list the position of the element. Enum variant
+//! and struct names (`Sgd(…)`, `Landscape(Quadratic(…))`) do not add path segments.
+
+use std::collections::HashMap;
+
+/// A 1-based line and column (in characters), as ron reports positions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Position {
+    /// Line, from 1.
+    pub line: usize,
+    /// Column in characters, from 1.
+    pub col: usize,
+}
+
+/// Where a field's name and its value start.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Located {
+    /// The field name (or, for a list element, the element itself).
+    pub name: Position,
+    /// The value.
+    pub value: Position,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FrameKind {
+    Struct,
+    List,
+}
+
+struct Frame {
+    kind: FrameKind,
+    base: String,
+    element: usize,
+}
+
+/// Positions of every field path in a RON document.
+pub struct PathIndex {
+    paths: HashMap<String, Located>,
+}
+
+fn join(base: &str, field: &str) -> String {
+    if base.is_empty() {
+        field.to_owned()
+    } else {
+        format!("{base}.{field}")
+    }
+}
+
+struct Scanner<'a> {
+    chars: std::iter::Peekable<std::str::CharIndices<'a>>,
+    position: Position,
+}
+
+impl Scanner<'_> {
+    fn bump(&mut self) -> Option<char> {
+        let (_, c) = self.chars.next()?;
+        if c == '\n' {
+            self.position.line += 1;
+            self.position.col = 1;
+        } else {
+            self.position.col += 1;
+        }
+        Some(c)
+    }
+
+    fn peek(&mut self) -> Option<char> {
+        self.chars.peek().map(|&(_, c)| c)
+    }
+
+    /// Skips whitespace and comments (`//…`, nested `/* … */`).
+    fn skip_trivia(&mut self) {
+        loop {
+            match self.peek() {
+                Some(c) if c.is_whitespace() => {
+                    self.bump();
+                }
+                Some('/') => {
+                    let mut ahead = self.chars.clone();
+                    ahead.next();
+                    match ahead.peek().map(|&(_, c)| c) {
+                        Some('/') => {
+                            while let Some(c) = self.bump() {
+                                if c == '\n' {
+                                    break;
+                                }
+                            }
+                        }
+                        Some('*') => {
+                            self.bump();
+                            self.bump();
+                            let mut depth = 1usize;
+                            while depth > 0 {
+                                match self.bump() {
+                                    Some('*') if self.peek() == Some('/') => {
+                                        self.bump();
+                                        depth -= 1;
+                                    }
+                                    Some('/') if self.peek() == Some('*') => {
+                                        self.bump();
+                                        depth += 1;
+                                    }
+                                    Some(_) => {}
+                                    None => return,
+                                }
+                            }
+                        }
+                        _ => return,
+                    }
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn skip_string(&mut self, quote: char) {
+        while let Some(c) = self.bump() {
+            if c == '\\' {
+                self.bump();
+            } else if c == quote {
+                return;
+            }
+        }
+    }
+
+    /// After `r`: a raw string `r#"…"#` if one starts here.
+    fn skip_raw_string(&mut self) {
+        let mut hashes = 0usize;
+        while self.peek() == Some('#') {
+            self.bump();
+            hashes += 1;
+        }
+        if self.peek() != Some('"') {
+            return;
+        }
+        self.bump();
+        'outer: while let Some(c) = self.bump() {
+            if c == '"' {
+                for _ in 0..hashes {
+                    if self.peek() != Some('#') {
+                        continue 'outer;
+                    }
+                    self.bump();
+                }
+                return;
+            }
+        }
+    }
+
+    fn identifier(&mut self, first: char) -> String {
+        let mut word = String::from(first);
+        while let Some(c) = self.peek() {
+            if c.is_alphanumeric() || c == '_' {
+                word.push(c);
+                self.bump();
+            } else {
+                break;
+            }
+        }
+        word
+    }
+}
+
+impl PathIndex {
+    /// Scans `source`. Malformed text is scanned as far as it goes; nothing here fails.
+    pub fn new(source: &str) -> Self {
+        let mut scanner = Scanner {
+            chars: source.char_indices().peekable(),
+            position: Position { line: 1, col: 1 },
+        };
+        let mut paths = HashMap::new();
+        let mut stack = vec![Frame {
+            kind: FrameKind::Struct,
+            base: String::new(),
+            element: 0,
+        }];
+        // The path the next value belongs to, and where its name was.
+        let mut pending: Option<(String, Position)> = None;
+        // Whether the next token starts a list element that has not been recorded yet.
+        let mut element_start = false;
+        loop {
+            scanner.skip_trivia();
+            let start = scanner.position;
+            let Some(c) = scanner.bump() else { break };
+            if element_start && !matches!(c, ']' | ',') {
+                element_start = false;
+                if let Some(frame) = stack.last() {
+                    let path = format!("{}[{}]", frame.base, frame.element);
+                    paths.entry(path.clone()).or_insert(Located {
+                        name: start,
+                        value: start,
+                    });
+                    pending = Some((path, start));
+                }
+            }
+            match c {
+                '#' => {
+                    // `#![enable(…)]`: skip the attribute whole.
+                    while let Some(c) = scanner.bump() {
+                        if c == ']' {
+                            break;
+                        }
+                    }
+                }
+                '"' | '\'' => {
+                    scanner.skip_string(c);
+                    pending = None;
+                }
+                '(' | '{' | '[' => {
+                    let base = match &pending {
+                        Some((path, name)) => {
+                            paths.entry(path.clone()).or_insert(Located {
+                                name: *name,
+                                value: start,
+                            });
+                            path.clone()
+                        }
+                        None => stack.last().map(|f| f.base.clone()).unwrap_or_default(),
+                    };
+                    let kind = if c == '[' {
+                        FrameKind::List
+                    } else {
+                        FrameKind::Struct
+                    };
+                    stack.push(Frame {
+                        kind,
+                        base,
+                        element: 0,
+                    });
+                    pending = None;
+                    element_start = kind == FrameKind::List;
+                }
+                ')' | '}' | ']' => {
+                    if stack.len() > 1 {
+                        stack.pop();
+                    }
+                    pending = None;
+                }
+                ',' => {
+                    if let Some(frame) = stack.last_mut() {
+                        frame.element += 1;
+                        element_start = frame.kind == FrameKind::List;
+                    }
+                    pending = None;
+                }
+                c if c.is_alphabetic() || c == '_' => {
+                    if c == 'r' && matches!(scanner.peek(), Some('#' | '"')) {
+                        scanner.skip_raw_string();
+                        pending = None;
+                        continue;
+                    }
+                    let word = scanner.identifier(c);
+                    scanner.skip_trivia();
+                    let in_struct = stack.last().is_some_and(|f| f.kind == FrameKind::Struct);
+                    if in_struct && scanner.peek() == Some(':') {
+                        scanner.bump();
+                        scanner.skip_trivia();
+                        let base = stack.last().map(|f| f.base.as_str()).unwrap_or_default();
+                        let path = join(base, &word);
+                        paths.entry(path.clone()).or_insert(Located {
+                            name: start,
+                            value: scanner.position,
+                        });
+                        pending = Some((path, start));
+                    }
+                    // Otherwise a variant or struct name, or a bare value such as `true`: the
+                    // pending path (if any) carries over to a following `(`.
+                }
+                _ => {
+                    // Numbers, signs and other punctuation: a scalar value ends any pending path.
+                    if !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
+                        pending = None;
+                    }
+                }
+            }
+        }
+        Self { paths }
+    }
+
+    /// Where `path` is, or its nearest ancestor that is (`runs[1].optimizer.lr` falls back to
+    /// `runs[1].optimizer`, then `runs[1]`, then `runs`).
+    pub fn find(&self, path: &str) -> Option<Located> {
+        let mut path = path;
+        loop {
+            if let Some(found) = self.paths.get(path) {
+                return Some(*found);
+            }
+            let cut = path.rfind(['.', '['])?;
+            path = &path[..cut];
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SOURCE: &str = r##"#![enable(implicit_some)]
+Scenario(
+    // a comment with runs: [ and ( in it
+    name: "a (tricky) name, with: colons",
+    problem: Landscape(Quadratic(lambda1: 1.0, lambda2: -2.0)),
+    runs: [
+        Run(label: r#"raw "x""#, optimizer: Sgd(lr: -0.1), start: (1.0, 2.0)),
+        /* block /* nested */ */ Run(optimizer: Sgd(momentum: 0.9)),
+    ],
+)"##;
+
+    #[test]
+    fn finds_fields_list_elements_and_values() {
+        let index = PathIndex::new(SOURCE);
+        let at = |path: &str| index.find(path).map(|l| (l.value.line, l.value.col));
+        assert_eq!(at("name"), Some((4, 11)));
+        assert_eq!(at("problem.lambda2"), Some((5, 57)));
+        assert_eq!(at("runs[0].optimizer.lr"), Some((7, 53)));
+        assert_eq!(at("runs[1].optimizer.momentum"), Some((8, 63)));
+        assert_eq!(at("runs[1]"), Some((8, 34)));
+        let name = index
+            .find("runs[0].start")
+            .map(|l| (l.name.line, l.name.col));
+        assert_eq!(name, Some((7, 60)));
+        // Unknown paths fall back to their nearest known ancestor.
+        assert_eq!(at("runs[1].optimizer.nope"), at("runs[1].optimizer"));
+    }
+
+    #[test]
+    fn survives_garbage() {
+        for source in [
+            "",
+            "(((",
+            "\"unterminated",
+            "r#\"x",
+            "/* open",
+            "a: : :",
+            "]]])",
+        ] {
+            let index = PathIndex::new(source);
+            let _ = index.find("runs[0].optimizer.lr");
+        }
+    }
+}

@@ -1,0 +1,464 @@
+//! The preset model: a [`Scenario`] (a problem plus runs to compare), its RON format, loading with
+//! `file:line:col` diagnostics, and atomic saving.
+//!
+//! Loading reports the first parse error ron finds (syntax, wrong type, unknown variant), or else
+//! every semantic error (unknown fields, lr ≤ 0, NaN, steps out of range…), each located in the text.
+//! An unknown field is an error, except in a file whose `version` is newer than this app's, where it
+//! is a warning naming the field: newer files load as far as this version understands them.
+
+mod locate;
+
+pub use locate::{Located, PathIndex, Position};
+
+use std::fmt;
+use std::path::Path;
+
+use ron::extensions::Extensions;
+use serde::{Deserialize, Serialize};
+
+use crate::landscape::{LandscapeConfig, ViewWindow};
+use crate::optim::OptimizerConfig;
+use crate::schedule::Schedule;
+use crate::validate::{Checker, Invalid};
+
+/// The preset format version this app writes and fully understands.
+pub const CURRENT_VERSION: u32 = 1;
+/// Most steps a scenario may ask for.
+pub const MAX_STEPS: u64 = 100_000_000;
+/// Most runs in one scenario.
+pub const MAX_RUNS: usize = 64;
+/// Longest name, label or notes text accepted, in bytes.
+pub const MAX_TEXT: usize = 100_000;
+
+/// A comparison scenario: one problem, several optimizer runs on it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Scenario {
+    /// Format version of the file.
+    pub version: u32,
+    /// Title shown in the app.
+    pub name: String,
+    /// What to notice, what to change, the question to ask.
+    pub notes: String,
+    /// What is minimized.
+    pub problem: Problem,
+    /// Step budget of every run.
+    pub steps: u64,
+    /// A run stops as converged when its gradient norm falls below this (0 = never).
+    pub tolerance: f64,
+    /// Sharpness is measured every this many steps (0 = off).
+    pub sharpness_every: u64,
+    /// The window to show first (`None` = the landscape's default).
+    pub view: Option<ViewWindow>,
+    /// The runs to compare.
+    pub runs: Vec<RunConfig>,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            version: CURRENT_VERSION,
+            name: "Untitled".to_owned(),
+            notes: String::new(),
+            problem: Problem::default(),
+            steps: 200,
+            tolerance: 0.0,
+            sharpness_every: 0,
+            view: None,
+            runs: vec![RunConfig::default()],
+        }
+    }
+}
+
+/// What a scenario minimizes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Problem {
+    /// A 2D test function.
+    Landscape(LandscapeConfig),
+}
+
+impl Default for Problem {
+    fn default() -> Self {
+        Problem::Landscape(LandscapeConfig::default())
+    }
+}
+
+/// One optimizer run: torch's hyperparameters plus what torch has no field for. Presets write it
+/// as `Run(…)`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, rename = "Run")]
+pub struct RunConfig {
+    /// Name in legends and CSV.
+    pub label: String,
+    /// The optimizer and its hyperparameters.
+    pub optimizer: OptimizerConfig,
+    /// Start point (`None` = the landscape's default start).
+    pub start: Option<[f64; 2]>,
+    /// Seed of the run's minibatches and noise.
+    pub seed: u64,
+    /// Colour as sRGB (`None` = from the palette).
+    pub colour: Option<[u8; 3]>,
+    /// Minibatch size on finite sums (`None` = full batch: gradient descent).
+    pub batch_size: Option<usize>,
+    /// Standard deviation of Gaussian noise added to every gradient coordinate.
+    pub noise_sigma: f64,
+    /// Learning-rate schedule.
+    pub schedule: Schedule,
+    /// Clip the gradient to this norm (`None` = no clipping).
+    pub clip: Option<f64>,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        Self {
+            label: "SGD".to_owned(),
+            optimizer: OptimizerConfig::default(),
+            start: None,
+            seed: 0,
+            colour: None,
+            batch_size: None,
+            noise_sigma: 0.0,
+            schedule: Schedule::Constant,
+            clip: None,
+        }
+    }
+}
+
+/// How bad a diagnostic is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Severity {
+    /// The file cannot be used.
+    Error,
+    /// The file loads, but something in it was ignored.
+    Warning,
+}
+
+/// A message about a preset file at a place in it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The file's name as given.
+    pub file: String,
+    /// Where (1-based line and column).
+    pub position: Position,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Position { line, col } = self.position;
+        let prefix = match self.severity {
+            Severity::Error => "",
+            Severity::Warning => "warning: ",
+        };
+        write!(f, "{}:{line}:{col}: {prefix}{}", self.file, self.message)
+    }
+}
+
+/// A scenario that loaded, with any warnings.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    /// The scenario.
+    pub scenario: Scenario,
+    /// Things that were ignored (fields from a newer version).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Why a preset could not be loaded: the diagnostics, errors first.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{}", render(.0))]
+pub struct LoadError(pub Vec<Diagnostic>);
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The ron options used to load and to save: newtype variants unwrap (`Sgd(lr: 0.1)`, `Himmelblau()`)
+/// and options need no `Some(…)`.
+pub fn ron_options() -> ron::Options {
+    ron::Options::default()
+        .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+}
+
+/// Renders a serde path (from serde_ignored) in the loader's notation: `runs[1].optimizer.foo`.
+fn path_string(path: &serde_ignored::Path<'_>) -> String {
+    use serde_ignored::Path;
+    match path {
+        Path::Root => String::new(),
+        Path::Seq { parent, index } => format!("{}[{index}]", path_string(parent)),
+        Path::Map { parent, key } => {
+            let parent = path_string(parent);
+            if parent.is_empty() {
+                key.clone()
+            } else {
+                format!("{parent}.{key}")
+            }
+        }
+        Path::Some { parent }
+        | Path::NewtypeStruct { parent }
+        | Path::NewtypeVariant { parent } => path_string(parent),
+    }
+}
+
+/// Parses preset text. `file` names the source in diagnostics.
+pub fn parse(source: &str, file: &str) -> Result<Loaded, LoadError> {
+    let diagnostic = |severity, position, message: String| Diagnostic {
+        severity,
+        file: file.to_owned(),
+        position,
+        message,
+    };
+    let mut ignored = Vec::new();
+    let parsed = ron::Deserializer::from_str_with_options(source, &ron_options()).and_then(
+        |mut deserializer| {
+            let value: Scenario = serde_ignored::deserialize(&mut deserializer, |path| {
+                ignored.push(path_string(&path));
+            })
+            .map_err(|e| deserializer.span_error(e))?;
+            deserializer.end().map_err(|e| deserializer.span_error(e))?;
+            Ok(value)
+        },
+    );
+    let scenario = match parsed {
+        Ok(scenario) => scenario,
+        Err(error) => {
+            let position = Position {
+                line: error.span.start.line,
+                col: error.span.start.col,
+            };
+            return Err(LoadError(vec![diagnostic(
+                Severity::Error,
+                position,
+                error.code.to_string(),
+            )]));
+        }
+    };
+
+    let index = PathIndex::new(source);
+    let locate_name = |path: &str| {
+        index
+            .find(path)
+            .map_or(Position { line: 1, col: 1 }, |l| l.name)
+    };
+    let locate_value = |path: &str| {
+        index
+            .find(path)
+            .map_or(Position { line: 1, col: 1 }, |l| l.value)
+    };
+    let newer = scenario.version > CURRENT_VERSION;
+    let mut errors = Vec::new();
+    let mut warnings = Vec::new();
+    for path in ignored {
+        let field = path.rsplit(['.', '[']).next().unwrap_or(&path).to_owned();
+        if newer {
+            warnings.push(diagnostic(
+                Severity::Warning,
+                locate_name(&path),
+                format!(
+                    "ignored field `{field}` (at {path}) from preset version {}; this app reads version {CURRENT_VERSION}",
+                    scenario.version
+                ),
+            ));
+        } else {
+            errors.push(diagnostic(
+                Severity::Error,
+                locate_name(&path),
+                format!("unknown field `{field}` (at {path})"),
+            ));
+        }
+    }
+    for Invalid { path, message } in validate(&scenario) {
+        errors.push(diagnostic(Severity::Error, locate_value(&path), message));
+    }
+    if errors.is_empty() {
+        Ok(Loaded { scenario, warnings })
+    } else {
+        errors.sort_by_key(|d| (d.position.line, d.position.col));
+        Err(LoadError(errors))
+    }
+}
+
+/// Reads and parses a preset file.
+pub fn load(path: &Path) -> Result<Loaded, LoadError> {
+    let file = path.display().to_string();
+    match std::fs::read_to_string(path) {
+        Ok(source) => parse(&source, &file),
+        Err(error) => Err(LoadError(vec![Diagnostic {
+            severity: Severity::Error,
+            file,
+            position: Position { line: 1, col: 1 },
+            message: format!("cannot read the file: {error}"),
+        }])),
+    }
+}
+
+/// Every semantic problem with a parsed scenario, by field path.
+pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
+    let mut checker = Checker::new();
+    if scenario.version == 0 {
+        checker.report("version", "version must be 1 or more");
+    }
+    for (field, text) in [("name", &scenario.name), ("notes", &scenario.notes)] {
+        if text.len() > MAX_TEXT {
+            checker.report(field, format!("{field} is longer than {MAX_TEXT} bytes"));
+        }
+    }
+    checker.count_in_range("steps", scenario.steps, 1, MAX_STEPS);
+    checker.non_negative("tolerance", scenario.tolerance);
+    if let Some(view) = &scenario.view {
+        checker.within("view", |checker| validate_view(view, checker));
+    }
+    let samples = match &scenario.problem {
+        Problem::Landscape(landscape) => {
+            let before = checker.found.len();
+            checker.within("problem", |checker| landscape.validate(checker));
+            // Only a valid configuration is built (to learn its number of samples).
+            (checker.found.len() == before).then(|| landscape.build().num_samples())
+        }
+    };
+    if scenario.runs.len() > MAX_RUNS {
+        checker.report(
+            "runs",
+            format!("at most {MAX_RUNS} runs, got {}", scenario.runs.len()),
+        );
+    }
+    for (i, run) in scenario.runs.iter().enumerate() {
+        checker.within("runs", |checker| {
+            checker.within(&format!("[{i}]"), |checker| {
+                validate_run(run, samples, checker);
+            });
+        });
+    }
+    checker.found
+}
+
+fn validate_view(view: &ViewWindow, checker: &mut Checker) {
+    let ViewWindow {
+        x_min,
+        x_max,
+        y_min,
+        y_max,
+    } = *view;
+    let all_finite = [
+        ("x_min", x_min),
+        ("x_max", x_max),
+        ("y_min", y_min),
+        ("y_max", y_max),
+    ]
+    .iter()
+    .all(|&(field, value)| checker.finite(field, value));
+    if all_finite && (x_min >= x_max || y_min >= y_max) {
+        checker.report("", "the view needs x_min < x_max and y_min < y_max");
+    }
+}
+
+fn validate_run(run: &RunConfig, samples: Option<usize>, checker: &mut Checker) {
+    if run.label.len() > MAX_TEXT {
+        checker.report("label", format!("label is longer than {MAX_TEXT} bytes"));
+    }
+    checker.within("optimizer", |checker| run.optimizer.validate(checker));
+    if let Some(start) = run.start
+        && !start.iter().all(|v| v.is_finite())
+    {
+        checker.report(
+            "start",
+            format!("start must be finite, got ({}, {})", start[0], start[1]),
+        );
+    }
+    checker.non_negative("noise_sigma", run.noise_sigma);
+    if let Some(clip) = run.clip {
+        checker.positive("clip", clip);
+    }
+    if let (Some(batch_size), Some(samples)) = (run.batch_size, samples) {
+        if samples == 1 {
+            checker.report(
+                "batch_size",
+                "batch_size needs a finite-sum problem (LeastSquares, Logistic, Lasso); use noise_sigma for noisy gradients here",
+            );
+        } else if batch_size == 0 || batch_size > samples {
+            checker.report(
+                "batch_size",
+                format!("batch_size must be between 1 and the problem's {samples} samples, got {batch_size}"),
+            );
+        }
+    }
+    checker.within("schedule", |checker| run.schedule.validate(checker));
+}
+
+/// The scenario as preset text: pretty RON with the loader's extensions, so it reads back equal.
+pub fn to_ron(scenario: &Scenario) -> Result<String, ron::Error> {
+    let pretty = ron::ser::PrettyConfig::new()
+        .depth_limit(4)
+        .separate_tuple_members(false)
+        .struct_names(true);
+    ron_options().to_string_pretty(scenario, pretty)
+}
+
+/// Saves atomically: writes a temporary file beside `path`, then renames it over `path`, so a crash
+/// mid-save never leaves a half-written preset.
+pub fn save(path: &Path, scenario: &Scenario) -> std::io::Result<()> {
+    use std::io::Write;
+    let text = to_ron(scenario).map_err(std::io::Error::other)?;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = std::path::PathBuf::from(temporary);
+    {
+        let mut file = std::fs::File::create(&temporary)?;
+        file.write_all(text.as_bytes())?;
+        file.write_all(b"\n")?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&temporary, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_round_trip() {
+        let scenario = Scenario::default();
+        let text = to_ron(&scenario).unwrap();
+        assert!(!text.contains("#!"), "{text}");
+        let back = parse(&text, "x.ron").unwrap().scenario;
+        assert_eq!(back, scenario);
+    }
+
+    #[test]
+    fn semantic_errors_are_all_reported_with_positions() {
+        let source =
+            "Scenario(\n  steps: 0,\n  runs: [Run(optimizer: Sgd(lr: -1.0, momentum: -2.0))],\n)";
+        let error = parse(source, "bad.ron").unwrap_err();
+        let lines: Vec<String> = error.0.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 3, "{lines:?}");
+        assert!(lines[0].starts_with("bad.ron:2:10: steps"), "{lines:?}");
+        assert!(
+            lines[1].starts_with("bad.ron:3:33: lr must be > 0"),
+            "{lines:?}"
+        );
+        assert!(lines[2].starts_with("bad.ron:3:49: momentum"), "{lines:?}");
+    }
+
+    #[test]
+    fn unknown_fields_error_now_and_warn_from_newer_versions() {
+        let current = "Scenario(runs: [Run(optimizer: Sgd(lr: 0.1, warp: 2.0))])";
+        let error = parse(current, "a.ron").unwrap_err();
+        assert_eq!(error.0.len(), 1);
+        assert_eq!(error.0[0].position, Position { line: 1, col: 45 });
+        assert!(error.0[0].message.contains("unknown field `warp`"));
+
+        let newer =
+            "Scenario(version: 9, hologram: true, runs: [Run(optimizer: Sgd(lr: 0.1, warp: 2.0))])";
+        let loaded = parse(newer, "b.ron").unwrap();
+        let fields: Vec<_> = loaded.warnings.iter().map(|w| w.message.clone()).collect();
+        assert_eq!(loaded.warnings.len(), 2, "{fields:?}");
+        assert!(fields[0].contains("`hologram`") && fields[1].contains("`warp`"));
+        assert_eq!(loaded.warnings[0].severity, Severity::Warning);
+    }
+}

@@ -1,0 +1,391 @@
+//! The engine: sessions are deterministic, runs stop with the right status, and the worker thread
+//! obeys play/pause/step/reset and drops stale generations.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use optiviz::engine::{Command, RunStatus, Sample, Session, Speed, UpdateKind, WorkerHandle};
+use optiviz::landscape::{LandscapeConfig, Quadratic, Rosenbrock};
+use optiviz::optim::{OptimizerConfig, SgdConfig};
+use optiviz::scenario::{self, Problem, RunConfig, Scenario};
+use optiviz::schedule::Schedule;
+
+fn zigzag() -> Scenario {
+    scenario::parse(include_str!("../presets/zigzag.ron"), "zigzag.ron")
+        .expect("the zigzag preset loads")
+        .scenario
+}
+
+fn sgd(lr: f64) -> OptimizerConfig {
+    OptimizerConfig::Sgd(SgdConfig {
+        lr,
+        ..SgdConfig::default()
+    })
+}
+
+fn trajectories(session: &mut Session, chunk: u64) -> Vec<Vec<Sample>> {
+    let mut all: Vec<Vec<Sample>> = session
+        .runs()
+        .iter()
+        .map(|run| vec![run.last_sample()])
+        .collect();
+    while !session.is_finished() {
+        for progress in session.advance(chunk) {
+            all[progress.run].extend(progress.samples);
+        }
+    }
+    all
+}
+
+#[test]
+fn zigzag_momentum_ends_far_below_gradient_descent() {
+    let mut session = Session::new(zigzag());
+    let all = trajectories(&mut session, 50);
+    let final_loss = |run: usize| all[run].last().map(|s| s.loss).unwrap_or(f64::NAN);
+    assert_eq!(all[0].len(), 201);
+    assert_eq!(all[1].len(), 201);
+    assert!(
+        final_loss(1) < 1e-6 * final_loss(0),
+        "GD {} vs momentum {}",
+        final_loss(0),
+        final_loss(1)
+    );
+    assert!(
+        session
+            .runs()
+            .iter()
+            .all(|r| *r.status() == RunStatus::Finished)
+    );
+}
+
+#[test]
+fn sessions_are_bit_identical_however_they_are_stepped() {
+    let mut scenario = zigzag();
+    for run in &mut scenario.runs {
+        run.noise_sigma = 0.5;
+        run.schedule = Schedule::Cosine {
+            t_max: 150,
+            eta_min: 1e-4,
+        };
+    }
+    let one_by_one = trajectories(&mut Session::new(scenario.clone()), 1);
+    let in_bulk = trajectories(&mut Session::new(scenario.clone()), 1000);
+    assert_eq!(one_by_one, in_bulk);
+
+    // Another seed draws other noise.
+    scenario.runs[0].seed += 1;
+    let reseeded = trajectories(&mut Session::new(scenario), 1000);
+    assert_ne!(reseeded[0], in_bulk[0]);
+    assert_eq!(reseeded[1], in_bulk[1]);
+}
+
+#[test]
+fn reset_replays_the_same_trajectory() {
+    let mut scenario = zigzag();
+    scenario.runs[1].noise_sigma = 1.0;
+    let mut session = Session::new(scenario);
+    let first = trajectories(&mut session, 7);
+    session.reset();
+    let second = trajectories(&mut session, 13);
+    assert_eq!(first, second);
+}
+
+#[test]
+fn divergence_is_a_status_with_a_reason_and_the_last_sample_is_finite() {
+    let scenario = Scenario {
+        problem: Problem::Landscape(LandscapeConfig::Quadratic(Quadratic {
+            lambda1: 1.0,
+            lambda2: 100.0,
+            angle_deg: 0.0,
+        })),
+        steps: 100_000,
+        runs: vec![RunConfig {
+            optimizer: sgd(0.03),
+            ..RunConfig::default()
+        }],
+        ..Scenario::default()
+    };
+    let mut session = Session::new(scenario);
+    let all = trajectories(&mut session, 100_000);
+    let run = &session.runs()[0];
+    match run.status() {
+        RunStatus::Diverged { step, reason } => {
+            // |1 − lr·λ| = 2: the run leaves the view far behind long before it overflows.
+            assert!(reason.contains("left the view far behind"), "{reason}");
+            assert!(reason.contains("lr·λmax = 3"), "{reason}");
+            assert_eq!(all[0].last().map(|s| s.step), Some(*step));
+        }
+        other => panic!("expected divergence, got {other:?}"),
+    }
+    assert!(
+        all[0]
+            .iter()
+            .all(|s| s.loss.is_finite() && s.point.iter().all(|v| v.is_finite()))
+    );
+}
+
+#[test]
+fn tolerance_stops_a_run_as_converged() {
+    let mut scenario = zigzag();
+    scenario.tolerance = 1e-6;
+    scenario.steps = 10_000;
+    let mut session = Session::new(scenario);
+    let all = trajectories(&mut session, 64);
+    for (run, samples) in session.runs().iter().zip(&all) {
+        let RunStatus::Converged { step } = run.status() else {
+            panic!("expected convergence, got {:?}", run.status());
+        };
+        let last = samples.last().copied().expect("samples");
+        assert_eq!(last.step, *step);
+        assert!(last.grad_norm < 1e-6);
+        assert!(samples[samples.len() - 2].grad_norm >= 1e-6);
+    }
+}
+
+#[test]
+fn live_edits_keep_momentum_and_restarts_do_not() {
+    let mut scenario = zigzag();
+    scenario.steps = 20;
+    let mut session = Session::new(scenario.clone());
+    session.advance(10);
+    let mut edited = scenario.runs[1].clone();
+    edited.label = "renamed".to_owned();
+    session.edit_run(1, edited.clone(), false);
+    assert_eq!(session.runs()[1].steps_taken(), 10);
+    let live: Vec<Sample> = session.advance(10).remove(1).samples;
+
+    // Unchanged hyperparameters applied live continue exactly as if nothing happened.
+    let mut reference = Session::new(scenario);
+    reference.advance(10);
+    let continued: Vec<Sample> = reference.advance(10).remove(1).samples;
+    assert_eq!(live, continued);
+
+    session.edit_run(1, edited, true);
+    assert_eq!(session.runs()[1].steps_taken(), 0);
+}
+
+#[test]
+fn moving_the_start_restarts_from_there() {
+    let mut session = Session::new(zigzag());
+    session.advance(5);
+    session.set_start(Some(0), [0.5, -0.25]);
+    assert_eq!(session.runs()[0].steps_taken(), 0);
+    assert_eq!(session.runs()[0].last_sample().point, [0.5, -0.25]);
+    assert_eq!(session.runs()[1].steps_taken(), 5);
+    session.set_start(None, [0.1, 0.1]);
+    assert!(
+        session
+            .runs()
+            .iter()
+            .all(|r| r.last_sample().point == [0.1, 0.1])
+    );
+    assert_eq!(session.scenario().runs[1].start, Some([0.1, 0.1]));
+}
+
+#[test]
+fn a_schedule_changes_the_step_size() {
+    let mut scenario = Scenario {
+        problem: Problem::Landscape(LandscapeConfig::Rosenbrock(Rosenbrock::default())),
+        steps: 3,
+        runs: vec![RunConfig {
+            optimizer: sgd(1e-3),
+            schedule: Schedule::Warmup {
+                steps: 2,
+                then: Box::new(Schedule::Constant),
+            },
+            ..RunConfig::default()
+        }],
+        ..Scenario::default()
+    };
+    let warm = trajectories(&mut Session::new(scenario.clone()), 10);
+    scenario.runs[0].schedule = Schedule::Constant;
+    let constant = trajectories(&mut Session::new(scenario), 10);
+    // The first warmup step is half as long as the constant one (from the same start).
+    let step_length = |samples: &[Sample]| {
+        (samples[1].point[0] - samples[0].point[0]).hypot(samples[1].point[1] - samples[0].point[1])
+    };
+    let ratio = step_length(&warm[0]) / step_length(&constant[0]);
+    assert!((ratio - 0.5).abs() < 1e-12, "{ratio}");
+}
+
+// --- the worker thread ---
+
+fn spawn(scenario: Scenario) -> (WorkerHandle, Arc<AtomicUsize>) {
+    let wakes = Arc::new(AtomicUsize::new(0));
+    let counter = wakes.clone();
+    let handle = WorkerHandle::spawn(
+        scenario,
+        Arc::new(move || {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }),
+    )
+    .expect("the worker starts");
+    (handle, wakes)
+}
+
+const WAIT: Duration = Duration::from_secs(10);
+
+/// Collects samples per run until the worker reports `Paused`.
+fn collect_until_paused(handle: &mut WorkerHandle, runs: usize) -> Vec<Vec<Sample>> {
+    let mut all = vec![Vec::new(); runs];
+    loop {
+        let update = handle.next_timeout(WAIT).expect("the worker answers");
+        match update.kind {
+            UpdateKind::Progress(progress) => {
+                for p in progress {
+                    all[p.run].extend(p.samples);
+                }
+            }
+            UpdateKind::Paused => return all,
+            other => panic!("unexpected update {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn worker_steps_on_request_and_pauses() {
+    let (mut handle, wakes) = spawn(zigzag());
+    let first = handle.next_timeout(WAIT).expect("a first update");
+    let UpdateKind::Restarted { runs, .. } = first.kind else {
+        panic!("the first update restarts");
+    };
+    assert_eq!(runs.len(), 2);
+    assert!(runs.iter().all(|r| r.samples[0].step == 0));
+
+    assert!(handle.send(Command::Step(5)));
+    let all = collect_until_paused(&mut handle, 2);
+    for samples in &all {
+        let steps: Vec<u64> = samples.iter().map(|s| s.step).collect();
+        assert_eq!(steps, [1, 2, 3, 4, 5]);
+    }
+    // Same numbers as the synchronous session.
+    let mut session = Session::new(zigzag());
+    let expected = session.advance(5);
+    assert_eq!(all[0], expected[0].samples);
+    assert!(wakes.load(Ordering::Relaxed) >= 2);
+
+    // Play to the end of the budget at full speed: the worker pauses by itself.
+    handle.send(Command::SetSpeed(Speed::Max));
+    handle.send(Command::Play);
+    let rest = collect_until_paused(&mut handle, 2);
+    assert_eq!(rest[0].last().map(|s| s.step), Some(200));
+    assert_eq!(rest[0].first().map(|s| s.step), Some(6));
+}
+
+#[test]
+fn worker_drops_updates_from_before_a_reset() {
+    let mut scenario = zigzag();
+    scenario.steps = 50_000_000;
+    let (mut handle, _) = spawn(scenario);
+    handle.next_timeout(WAIT).expect("restarted");
+    handle.send(Command::SetSpeed(Speed::Max));
+    handle.send(Command::Play);
+    // Let progress pile up unread, then reset without draining.
+    std::thread::sleep(Duration::from_millis(200));
+    handle.send(Command::Reset);
+    assert_eq!(handle.generation(), 1);
+    let update = handle
+        .next_timeout(WAIT)
+        .expect("an update after the reset");
+    assert_eq!(update.generation, 1);
+    let UpdateKind::Restarted { runs, .. } = update.kind else {
+        panic!("stale progress leaked past the reset: {:?}", update.kind);
+    };
+    assert!(runs.iter().all(|r| r.samples[0].step == 0));
+    // Still playing after the reset: progress continues from step 1.
+    loop {
+        let update = handle.next_timeout(WAIT).expect("progress");
+        if let UpdateKind::Progress(progress) = update.kind {
+            assert_eq!(progress[0].samples[0].step, 1);
+            break;
+        }
+    }
+    handle.send(Command::Pause);
+    loop {
+        match handle.next_timeout(WAIT).expect("paused").kind {
+            UpdateKind::Paused => break,
+            UpdateKind::Progress(_) => {}
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    // Paused means quiet.
+    assert!(handle.next_timeout(Duration::from_millis(200)).is_none());
+}
+
+#[test]
+fn worker_paces_steps_per_second() {
+    let (mut handle, _) = spawn(zigzag());
+    handle.next_timeout(WAIT).expect("restarted");
+    handle.send(Command::SetSpeed(Speed::StepsPerSecond(20.0)));
+    handle.send(Command::Play);
+    std::thread::sleep(Duration::from_millis(500));
+    handle.send(Command::Pause);
+    let all = collect_until_paused(&mut handle, 2);
+    // About 10 steps in half a second; generous bounds for a loaded machine.
+    let taken = all[0].len();
+    assert!((2..=40).contains(&taken), "{taken} steps");
+}
+
+#[test]
+fn worker_rejects_an_invalid_scenario_and_keeps_the_old_one() {
+    let (mut handle, _) = spawn(zigzag());
+    handle.next_timeout(WAIT).expect("restarted");
+    let mut bad = zigzag();
+    bad.runs[0].optimizer = sgd(-1.0);
+    handle.send(Command::ReplaceScenario(Box::new(bad)));
+    let error = handle.next_timeout(WAIT).expect("an error");
+    let UpdateKind::Error(message) = error.kind else {
+        panic!("expected an error");
+    };
+    assert!(message.contains("lr"), "{message}");
+    let restarted = handle.next_timeout(WAIT).expect("the old scenario again");
+    let UpdateKind::Restarted { scenario, .. } = restarted.kind else {
+        panic!("expected a restart");
+    };
+    assert_eq!(scenario.runs[0].optimizer, zigzag().runs[0].optimizer);
+}
+
+/// x² on the line, but NaN beyond |x| > 3: a stand-in for a network whose loss blows up.
+struct Fragile;
+
+impl optiviz::objective::Objective for Fragile {
+    fn dim(&self) -> usize {
+        1
+    }
+    fn value(&self, x: &nalgebra::DVector<f64>) -> f64 {
+        if x[0].abs() > 3.0 {
+            f64::NAN
+        } else {
+            x[0] * x[0]
+        }
+    }
+    fn value_and_grad(&self, x: &nalgebra::DVector<f64>, grad: &mut nalgebra::DVector<f64>) -> f64 {
+        grad[0] = 2.0 * x[0];
+        self.value(x)
+    }
+}
+
+#[test]
+fn a_nan_loss_stops_the_run_at_its_last_finite_point() {
+    use optiviz::engine::Run;
+    let start = nalgebra::DVector::from_element(1, 1.0);
+    let config = RunConfig {
+        optimizer: sgd(1.5),
+        ..RunConfig::default()
+    };
+    let mut run = Run::new(config, Arc::new(Fragile), None, &start, 0.0);
+    // x: 1 → −2 → 4 (NaN loss).
+    assert_eq!(run.step().map(|s| s.point[0]), Some(-2.0));
+    assert_eq!(run.step(), None);
+    assert_eq!(
+        run.status(),
+        &RunStatus::Diverged {
+            step: 2,
+            reason: "the loss became NaN at step 2".to_owned()
+        }
+    );
+    assert_eq!(run.x()[0], -2.0);
+    assert_eq!(run.last_sample().step, 1);
+    assert_eq!(run.step(), None);
+}

@@ -1,0 +1,114 @@
+//! Presets: the bundled ones load and round-trip; the foundation issue's example parses verbatim;
+//! saving is atomic.
+
+use optiviz::scenario::{self, Problem, Scenario};
+
+/// The example from the foundation issue, verbatim.
+const ISSUE_EXAMPLE: &str = r#"Scenario(
+    version: 1,
+    name: "Zig-zag: GD vs momentum",
+    notes: "What to notice: GD bounces across the narrow valley and crawls along it; heavy-ball momentum with the optimal settings for κ = 100 damps the bounce and arrives long before.",
+    problem: Landscape(Quadratic(lambda1: 1.0, lambda2: 100.0, angle_deg: 0.0)),
+    steps: 200,
+    runs: [
+        Run(label: "GD", optimizer: Sgd(lr: 0.0198), start: (1.0, 1.0)),
+        Run(label: "momentum", optimizer: Sgd(lr: 0.033, momentum: 0.67, nesterov: false), start: (1.0, 1.0), seed: 7),
+    ],
+)"#;
+
+fn preset_files() -> Vec<std::path::PathBuf> {
+    let mut files: Vec<_> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/presets"))
+        .expect("presets/ exists")
+        .map(|entry| entry.expect("readable entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "ron"))
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_issue_example_parses_with_torch_defaults_filled_in() {
+    let scenario = scenario::parse(ISSUE_EXAMPLE, "example.ron")
+        .unwrap()
+        .scenario;
+    assert_eq!(scenario.runs.len(), 2);
+    assert_eq!(scenario.runs[1].seed, 7);
+    assert_eq!(scenario.runs[0].start, Some([1.0, 1.0]));
+    let optiviz::optim::OptimizerConfig::Sgd(gd) = &scenario.runs[0].optimizer;
+    assert_eq!(
+        (gd.lr, gd.momentum, gd.dampening, gd.nesterov),
+        (0.0198, 0.0, 0.0, false)
+    );
+    let Problem::Landscape(landscape) = &scenario.problem;
+    assert_eq!(landscape.name(), "Quadratic");
+    // The bundled zigzag preset is this example.
+    let bundled =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/zigzag.ron"))
+            .unwrap();
+    assert_eq!(bundled.trim_end(), ISSUE_EXAMPLE);
+}
+
+#[test]
+fn fieldless_variants_parse_with_empty_parentheses() {
+    let text = "Scenario(problem: Landscape(Himmelblau()), runs: [Run(optimizer: Sgd())])";
+    let scenario = scenario::parse(text, "x.ron").unwrap().scenario;
+    let Problem::Landscape(landscape) = &scenario.problem;
+    assert_eq!(landscape.name(), "Himmelblau");
+    assert_eq!(
+        scenario.runs[0].optimizer,
+        optiviz::optim::OptimizerConfig::default()
+    );
+}
+
+#[test]
+fn every_preset_file_loads_without_warnings_and_round_trips() {
+    let files = preset_files();
+    assert!(files.len() >= 3);
+    for file in files {
+        let loaded = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
+        assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
+        let scenario = loaded.scenario;
+        assert!(
+            scenario.notes.len() > 80,
+            "{} needs notes that teach",
+            file.display()
+        );
+        let text = scenario::to_ron(&scenario).unwrap();
+        let back = scenario::parse(&text, "saved.ron").unwrap_or_else(|e| panic!("{e}\n{text}"));
+        assert_eq!(back.scenario, scenario, "{}", file.display());
+    }
+}
+
+#[test]
+fn every_landscape_and_optimizer_round_trips_through_ron() {
+    for landscape in optiviz::landscape::LandscapeConfig::catalog() {
+        for optimizer in optiviz::optim::OptimizerConfig::catalog() {
+            let mut scenario = Scenario {
+                problem: Problem::Landscape(landscape.clone()),
+                ..Scenario::default()
+            };
+            scenario.runs[0].optimizer = optimizer.clone();
+            scenario.runs[0].colour = Some([255, 128, 0]);
+            scenario.runs[0].clip = Some(2.5);
+            let text = scenario::to_ron(&scenario).unwrap();
+            assert!(!text.contains("Some("), "implicit Some: {text}");
+            let back = scenario::parse(&text, "x.ron").unwrap_or_else(|e| panic!("{e}\n{text}"));
+            assert_eq!(back.scenario, scenario);
+        }
+    }
+}
+
+#[test]
+fn saving_is_atomic_and_reads_back() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("saved.ron");
+    let scenario = scenario::parse(ISSUE_EXAMPLE, "example.ron")
+        .unwrap()
+        .scenario;
+    scenario::save(&path, &scenario).unwrap();
+    // Saving again over an existing file replaces it whole.
+    scenario::save(&path, &scenario).unwrap();
+    let entries: Vec<_> = std::fs::read_dir(directory.path()).unwrap().collect();
+    assert_eq!(entries.len(), 1, "no temporary file is left behind");
+    assert_eq!(scenario::load(&path).unwrap().scenario, scenario);
+}
