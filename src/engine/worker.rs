@@ -173,10 +173,10 @@ impl Worker {
                     }
                 }
             };
-            if let Some((generation, command)) = received {
-                if !self.handle(generation, command) {
-                    return;
-                }
+            if let Some((generation, command)) = received
+                && !self.handle(generation, command)
+            {
+                return;
             }
             next = self.work();
         }

@@ -1,0 +1,374 @@
+//! The `optiviz` binary: CSV format, exit codes, diagnostics for malformed presets, listing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn optiviz(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_optiviz"))
+        .args(arguments)
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn preset(name: &str) -> String {
+    format!("{}/presets/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+fn write(directory: &Path, name: &str, contents: &str) -> PathBuf {
+    let path = directory.join(name);
+    std::fs::write(&path, contents).expect("temp file written");
+    path
+}
+
+fn assert_no_panic(output: &Output) {
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn run_streams_csv_with_a_header_and_full_precision() {
+    let output = optiviz(&["run", &preset("zigzag.ron")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(&header[..6], ["run", "label", "step", "x", "y", "loss"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows.len(), 2 * 201);
+    // Step 0 is the start point, then one row per step; runs in order.
+    assert_eq!(
+        &rows[0].iter().take(6).collect::<Vec<_>>(),
+        &["0", "GD", "0", "1.0", "1.0", "50.5"]
+    );
+    assert_eq!(&rows[201][0], "1");
+    assert_eq!(&rows[201][1], "momentum");
+    // Floats are shortest round-trip: parsing and printing again gives the same text.
+    for row in &rows {
+        for field in [&row[3], &row[4], &row[5]] {
+            let value: f64 = field.parse().unwrap();
+            assert_eq!(format!("{value:?}"), field);
+        }
+    }
+    // The library's session produces exactly these numbers.
+    let scenario = optiviz::cli::load_preset(&preset("zigzag.ron"))
+        .unwrap()
+        .scenario;
+    let mut session = optiviz::engine::Session::new(scenario);
+    let progress = session.advance(200);
+    let last = progress[1].samples.last().unwrap();
+    assert_eq!(rows[401][5].parse::<f64>().unwrap(), last.loss);
+}
+
+#[test]
+fn run_honours_steps_and_out() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("trajectories.csv");
+    let output = optiviz(&[
+        "run",
+        "zigzag",
+        "--steps",
+        "3",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+    let csv = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(csv.lines().count(), 1 + 2 * 4);
+    assert_eq!(
+        optiviz(&["run", "zigzag", "--steps", "0"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn labels_are_quoted_as_rfc_4180_needs() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = write(
+        directory.path(),
+        "quoted.ron",
+        r#"Scenario(steps: 1, runs: [Run(label: "GD, \"fast\"", optimizer: Sgd(lr: 0.1))])"#,
+    );
+    let output = optiviz(&["run", path.to_str().unwrap()]);
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout
+            .lines()
+            .nth(1)
+            .unwrap()
+            .starts_with(r#"0,"GD, ""fast""",0,"#),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_diverged_run_ends_at_its_last_finite_row_and_says_why() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = write(
+        directory.path(),
+        "diverge.ron",
+        "Scenario(problem: Landscape(Quadratic(lambda1: 1.0, lambda2: 100.0)), steps: 1000,
+          runs: [Run(label: \"too fast\", optimizer: Sgd(lr: 0.025)), Run(label: \"fine\", optimizer: Sgd(lr: 0.01))])",
+    );
+    let output = optiviz(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("run 0 (\"too fast\") diverged"), "{stderr}");
+    assert!(stderr.contains("lr·λmax = 2.5"), "{stderr}");
+    assert!(!stderr.contains("run 1"), "{stderr}");
+    let stdout = text(&output.stdout);
+    let mut reader = csv::Reader::from_reader(stdout.as_bytes());
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let diverged: Vec<_> = rows.iter().filter(|r| &r[0] == "0").collect();
+    assert!(diverged.len() < 1001);
+    assert!(
+        diverged
+            .iter()
+            .all(|r| r[5].parse::<f64>().unwrap().is_finite())
+    );
+    assert_eq!(rows.iter().filter(|r| &r[0] == "1").count(), 1001);
+}
+
+#[test]
+fn an_unbounded_landscape_is_reported_not_crashed() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = write(
+        directory.path(),
+        "saddle.ron",
+        "Scenario(problem: Landscape(Saddle()), steps: 100000, runs: [Run(optimizer: Sgd(lr: 0.1))])",
+    );
+    let output = optiviz(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        text(&output.stderr).contains("unbounded below"),
+        "{}",
+        text(&output.stderr)
+    );
+}
+
+#[test]
+fn check_accepts_every_bundled_preset() {
+    let mut files: Vec<String> = std::fs::read_dir(preset(""))
+        .unwrap()
+        .map(|e| e.unwrap().path().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".ron"))
+        .collect();
+    files.sort();
+    let mut arguments = vec!["check"];
+    arguments.extend(files.iter().map(String::as_str));
+    let output = optiviz(&arguments);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert_eq!(text(&output.stdout).lines().count(), files.len());
+}
+
+/// (name, preset text, expected `LINE:COL: ` and a word of the message)
+const MALFORMED: &[(&str, &str, &str, &str)] = &[
+    (
+        "truncated",
+        "Scenario(\n  name: \"x\",\n  runs: [Run(",
+        "3:13",
+        "end",
+    ),
+    ("empty", "", "1:1", ""),
+    (
+        "unknown optimizer",
+        "Scenario(runs: [Run(optimizer: Adamm(lr: 0.1))])",
+        "1:32",
+        "Adamm",
+    ),
+    (
+        "unknown landscape",
+        "Scenario(problem: Landscape(Himmelbrau()))",
+        "1:29",
+        "Himmelbrau",
+    ),
+    (
+        "unknown field",
+        "Scenario(runs: [Run(optimizer: Sgd(lr: 0.1,\n    momentun: 0.9))])",
+        "2:5",
+        "momentun",
+    ),
+    ("wrong type", "Scenario(steps: \"many\")", "1:16", "integer"),
+    (
+        "lr zero",
+        "Scenario(runs: [Run(optimizer: Sgd(lr: 0.0))])",
+        "1:40",
+        "lr must be > 0",
+    ),
+    (
+        "lr NaN",
+        "Scenario(runs: [Run(optimizer: Sgd(lr: NaN))])",
+        "1:40",
+        "finite",
+    ),
+    (
+        "steps out of range",
+        "Scenario(\n steps: 1000000000000)",
+        "2:9",
+        "steps must be between",
+    ),
+    (
+        "start dimension",
+        "Scenario(runs: [Run(start: (1.0, 2.0, 3.0))])",
+        "1:39",
+        "closing",
+    ),
+    (
+        "nesterov without momentum",
+        "Scenario(runs: [Run(optimizer: Sgd(lr: 0.1, nesterov: true))])",
+        "1:55",
+        "Nesterov",
+    ),
+    (
+        "negative momentum",
+        "Scenario(runs: [Run(optimizer: Sgd(lr: 0.1, momentum: -0.5))])",
+        "1:55",
+        "momentum",
+    ),
+    (
+        "batch on a plain landscape",
+        "Scenario(runs: [Run(batch_size: 4)])",
+        "1:33",
+        "finite-sum",
+    ),
+    (
+        "batch too large",
+        "Scenario(problem: Landscape(LeastSquares(n: 8)), runs: [Run(batch_size: 9)])",
+        "1:73",
+        "between 1 and",
+    ),
+    (
+        "bad landscape parameter",
+        "Scenario(problem: Landscape(FlatSharp(sharp_width: -0.2)))",
+        "1:52",
+        "sharp_width",
+    ),
+    (
+        "infinite start",
+        "Scenario(runs: [Run(start: (inf, 0.0))])",
+        "1:28",
+        "finite",
+    ),
+];
+
+#[test]
+fn malformed_presets_give_file_line_col_and_exit_2() {
+    let directory = tempfile::tempdir().unwrap();
+    for (name, contents, position, word) in MALFORMED {
+        let path = write(directory.path(), "bad.ron", contents);
+        let output = optiviz(&["check", path.to_str().unwrap()]);
+        assert_no_panic(&output);
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        let stderr = text(&output.stderr);
+        let expected = format!("{}:{position}", path.display());
+        assert!(
+            stderr.starts_with(&expected),
+            "{name}: expected {expected}…, got {stderr}"
+        );
+        assert!(stderr.contains(word), "{name}: {stderr}");
+        // `run` refuses the same file the same way.
+        let run = optiviz(&["run", path.to_str().unwrap()]);
+        assert_eq!(run.status.code(), Some(2), "{name}");
+        assert!(run.stdout.is_empty());
+    }
+}
+
+#[test]
+fn every_semantic_error_is_reported_not_just_the_first() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = write(
+        directory.path(),
+        "many.ron",
+        "Scenario(\n  steps: 0,\n  tolerance: -1.0,\n  runs: [\n    Run(optimizer: Sgd(lr: -1.0)),\n    Run(noise_sigma: -2.0),\n  ],\n)",
+    );
+    let output = optiviz(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    let positions: Vec<&str> = stderr
+        .lines()
+        .map(|line| line.trim_start_matches(path.to_str().unwrap()))
+        .map(|rest| rest.split(": ").next().unwrap())
+        .collect();
+    assert_eq!(positions, [":2:10", ":3:14", ":5:28", ":6:22"], "{stderr}");
+}
+
+#[test]
+fn a_newer_version_warns_about_unknown_fields_and_still_runs() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = write(
+        directory.path(),
+        "future.ron",
+        "Scenario(version: 2, steps: 2, hologram: true, runs: [Run(optimizer: Sgd(lr: 0.1))])",
+    );
+    let output = optiviz(&["run", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains(":1:32: warning: ignored field `hologram`"),
+        "{stderr}"
+    );
+    assert_eq!(text(&output.stdout).lines().count(), 4);
+}
+
+#[test]
+fn missing_files_and_bad_arguments_are_bad_input() {
+    let output = optiviz(&["check", "no/such/file.ron"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(text(&output.stderr).starts_with("no/such/file.ron:1:1: cannot read"));
+    assert_eq!(optiviz(&["run"]).status.code(), Some(2));
+    assert_eq!(optiviz(&["frobnicate", "x"]).status.code(), Some(2));
+    let not_utf8 = tempfile::tempdir().unwrap();
+    let path = not_utf8.path().join("binary.ron");
+    std::fs::write(&path, [0xff, 0xfe, 0x00, 0x28]).unwrap();
+    let output = optiviz(&["check", path.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(2));
+    assert_no_panic(&output);
+}
+
+#[test]
+fn list_names_everything_with_a_description() {
+    let landscapes = text(&optiviz(&["list", "landscapes"]).stdout);
+    assert_eq!(
+        landscapes.lines().count(),
+        optiviz::landscape::LandscapeConfig::catalog().len()
+    );
+    assert!(landscapes.lines().any(|l| l.starts_with("Rosenbrock ")));
+    let optimizers = text(&optiviz(&["list", "optimizers"]).stdout);
+    assert!(
+        optimizers
+            .lines()
+            .any(|l| l.starts_with("Sgd ") && l.contains("torch.optim.SGD"))
+    );
+    let presets = text(&optiviz(&["list", "presets"]).stdout);
+    assert!(
+        presets
+            .lines()
+            .any(|l| l.starts_with("zigzag ") && l.contains("Zig-zag"))
+    );
+    let all = optiviz(&["list"]);
+    assert_eq!(all.status.code(), Some(0));
+    assert!(text(&all.stdout).contains("optimizers:"));
+}
+
+#[test]
+fn help_is_available_everywhere() {
+    for arguments in [
+        &["--help"][..],
+        &["run", "--help"],
+        &["check", "--help"],
+        &["list", "--help"],
+    ] {
+        let output = optiviz(arguments);
+        assert_eq!(output.status.code(), Some(0));
+        assert!(text(&output.stdout).contains("Usage"));
+    }
+}
