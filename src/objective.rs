@@ -283,6 +283,33 @@ impl Oracle {
         loss
     }
 
+    /// Composite problems (f = g + h): writes ∇g(x) of the smooth part into `grad`, with the run's
+    /// noise and clipping, and returns g(x); `None` (nothing counted) when the problem is not
+    /// composite.
+    pub fn smooth_value_and_grad(
+        &mut self,
+        x: &DVector<f64>,
+        grad: &mut DVector<f64>,
+    ) -> Option<f64> {
+        let value = self.objective.composite()?.smooth_value_and_grad(x, grad);
+        self.counts.gradients += 1;
+        self.counts.sample_gradients += self.permutation.len() as u64;
+        self.perturb(grad);
+        Some(value)
+    }
+
+    /// Composite problems: x ← prox_{step·h}(x). Returns `false` (x untouched) when the problem is
+    /// not composite.
+    pub fn prox(&self, x: &mut DVector<f64>, step: f64) -> bool {
+        match self.objective.composite() {
+            Some(composite) => {
+                composite.prox(x, step);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// The Hessian, where the objective has one.
     pub fn hessian(&mut self, x: &DVector<f64>) -> Option<DMatrix<f64>> {
         self.counts.hessians += 1;

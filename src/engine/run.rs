@@ -57,7 +57,8 @@ pub struct Sample {
     pub loss: f64,
     /// ‖∇f‖ at the iterate.
     pub grad_norm: f64,
-    /// Gradient evaluations the optimizer has made so far.
+    /// Oracle calls the optimizer has made so far: gradient evaluations (each also gives the loss)
+    /// plus loss-only evaluations (zeroth-order methods, Armijo trials).
     pub evals: u64,
 }
 
@@ -277,7 +278,10 @@ impl Run {
             point: [self.x[0], if self.x.len() > 1 { self.x[1] } else { 0.0 }],
             loss,
             grad_norm: self.grad.norm(),
-            evals: self.oracle.counts().gradients,
+            evals: {
+                let counts = self.oracle.counts();
+                counts.gradients + counts.values
+            },
         }
     }
 

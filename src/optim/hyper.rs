@@ -9,6 +9,9 @@ pub enum HyperValue {
     Bool(bool),
     /// A count (history size…).
     Int(u64),
+    /// One of a few named options (`line_search_fn`: `None` or `StrongWolfe`); the options are in
+    /// [`Hyper::choices`].
+    Choice(&'static str),
 }
 
 /// One hyperparameter of an optimizer, as the UI shows it.
@@ -24,6 +27,8 @@ pub struct Hyper {
     pub log_scale: bool,
     /// Tooltip: what it does in the update rule.
     pub help: &'static str,
+    /// The options of a [`HyperValue::Choice`] (empty otherwise).
+    pub choices: &'static [&'static str],
 }
 
 impl Hyper {
@@ -35,6 +40,7 @@ impl Hyper {
             slider_range: range,
             log_scale: false,
             help,
+            choices: &[],
         }
     }
 
@@ -59,6 +65,36 @@ impl Hyper {
             slider_range: (0.0, 1.0),
             log_scale: false,
             help,
+            choices: &[],
+        }
+    }
+
+    /// A count with a slider over `range`.
+    pub fn int(name: &'static str, value: u64, range: (u64, u64), help: &'static str) -> Self {
+        Self {
+            name,
+            value: HyperValue::Int(value),
+            slider_range: (range.0 as f64, range.1 as f64),
+            log_scale: false,
+            help,
+            choices: &[],
+        }
+    }
+
+    /// One of `choices`, currently `value`.
+    pub fn choice(
+        name: &'static str,
+        value: &'static str,
+        choices: &'static [&'static str],
+        help: &'static str,
+    ) -> Self {
+        Self {
+            name,
+            value: HyperValue::Choice(value),
+            slider_range: (0.0, choices.len().saturating_sub(1) as f64),
+            log_scale: false,
+            help,
+            choices,
         }
     }
 }
@@ -88,6 +124,20 @@ pub enum HyperError {
 pub fn assign_float(slot: &mut f64, name: &str, value: HyperValue) -> Result<(), HyperError> {
     match value {
         HyperValue::Float(v) => {
+            *slot = v;
+            Ok(())
+        }
+        _ => Err(HyperError::WrongKind {
+            name: name.to_owned(),
+            value,
+        }),
+    }
+}
+
+/// Assigns `value` to `slot` if it is a count.
+pub fn assign_int(slot: &mut u64, name: &str, value: HyperValue) -> Result<(), HyperError> {
+    match value {
+        HyperValue::Int(v) => {
             *slot = v;
             Ok(())
         }

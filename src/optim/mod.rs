@@ -10,7 +10,7 @@
 mod hyper;
 mod sgd;
 
-pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float};
+pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float, assign_int};
 pub use sgd::{Sgd, SgdConfig};
 
 use nalgebra::DVector;
@@ -65,6 +65,12 @@ pub trait Optimizer: Send {
 
     /// Forgets all state, as if just built.
     fn reset(&mut self);
+
+    /// A second point the method carries besides its iterate, drawn as a second marker: ASGD's
+    /// running average, the extrapolated point of Nesterov's method. `None` for most methods.
+    fn auxiliary_point(&self) -> Option<&DVector<f64>> {
+        None
+    }
 }
 
 /// What every optimizer config provides to the registry.
