@@ -1,6 +1,7 @@
 //! The messages between the UI and the worker thread.
 
 use super::run::{RunStatus, Sample};
+use crate::objective::Probe;
 use crate::scenario::{RunConfig, Scenario};
 
 /// How fast the worker steps while playing.
@@ -85,6 +86,10 @@ pub struct RunProgress {
     pub samples: Vec<Sample>,
     /// The run's status after them.
     pub status: RunStatus,
+    /// The points the latest step evaluated without accepting (line-search trials).
+    pub probes: Vec<Probe>,
+    /// The method's second point after the latest step (ASGD's average, Nesterov's extrapolation).
+    pub auxiliary: Option<[f64; 2]>,
 }
 
 /// A message from the worker to the UI, tagged with the generation it belongs to.

@@ -4,9 +4,11 @@
 mod messages;
 mod run;
 mod session;
+mod trace;
 mod worker;
 
 pub use messages::{Command, RunProgress, Speed, Update, UpdateKind};
 pub use run::{Run, RunStatus, Sample};
 pub use session::{ProblemInstance, Session};
+pub use trace::{DEFAULT_BUDGET, Trace};
 pub use worker::{Wake, WorkerHandle};

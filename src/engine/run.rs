@@ -159,6 +159,14 @@ impl Run {
         &self.oracle
     }
 
+    /// The optimizer's second point (ASGD's average, Nesterov's extrapolated point), if it has one.
+    pub fn auxiliary_point(&self) -> Option<[f64; 2]> {
+        self.optimizer
+            .auxiliary_point()
+            .filter(|p| p.len() >= 2)
+            .map(|p| [p[0], p[1]])
+    }
+
     /// Marks a run that used its budget as finished.
     pub fn finish(&mut self) {
         if self.status.is_running() {

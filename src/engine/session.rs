@@ -115,6 +115,8 @@ impl Session {
                 run,
                 samples: vec![r.last_sample()],
                 status: r.status().clone(),
+                probes: r.oracle().probes().to_vec(),
+                auxiliary: r.auxiliary_point(),
             })
             .collect()
     }
@@ -150,10 +152,13 @@ impl Session {
             }
             let mut samples = Vec::new();
             self.advance_run(index, n, |sample| samples.push(*sample));
+            let run = &self.runs[index];
             progress.push(RunProgress {
                 run: index,
                 samples,
-                status: self.runs[index].status().clone(),
+                status: run.status().clone(),
+                probes: run.oracle().probes().to_vec(),
+                auxiliary: run.auxiliary_point(),
             });
         }
         progress

@@ -339,6 +339,8 @@ impl Worker {
                 Some(pending) => {
                     pending.samples.extend(progress.samples);
                     pending.status = progress.status;
+                    pending.probes = progress.probes;
+                    pending.auxiliary = progress.auxiliary;
                 }
                 None => self.outbox.push(progress),
             }
