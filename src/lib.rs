@@ -4,6 +4,9 @@
 //! landscapes, optimizers, scenarios (presets), the stepping engine and the CLI's commands. The GUI
 //! is the `gui` cargo feature.
 
+pub mod analysis;
+#[cfg(feature = "gui")]
+pub mod app;
 pub mod cli;
 pub mod engine;
 pub mod landscape;
@@ -12,4 +15,6 @@ pub mod optim;
 pub mod presets;
 pub mod scenario;
 pub mod schedule;
+#[cfg(feature = "gui")]
+pub mod ui;
 pub mod validate;

@@ -14,6 +14,9 @@ struct Arguments {
     command: Option<Commands>,
     /// A preset (.ron file, or a bundled preset's name) to open in the app.
     preset: Option<String>,
+    /// Close the app after this many seconds (for smoke tests and demos).
+    #[arg(long, value_name = "SECONDS")]
+    quit_after: Option<f64>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -74,11 +77,69 @@ fn dispatch(arguments: Arguments) -> Exit {
             });
             cli::list(catalog, &mut stdout)
         }
-        None => open_app(arguments.preset.as_deref(), &mut stderr),
+        None => open_app(
+            arguments.preset.as_deref(),
+            arguments.quit_after,
+            &mut stderr,
+        ),
     }
 }
 
-fn open_app(preset: Option<&str>, stderr: &mut dyn std::io::Write) -> Exit {
+#[cfg(feature = "gui")]
+fn open_app(
+    preset: Option<&str>,
+    quit_after: Option<f64>,
+    stderr: &mut dyn std::io::Write,
+) -> Exit {
+    if let Some(preset) = preset
+        && let Err(error) = cli::load_preset(preset)
+    {
+        // The app still opens (on the default lesson) and shows the error too.
+        let _ = writeln!(stderr, "{error}");
+    }
+    let options = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("optiviz")
+            .with_inner_size([1280.0, 820.0])
+            .with_min_inner_size([800.0, 560.0]),
+        renderer: eframe::Renderer::Glow,
+        ..Default::default()
+    };
+    let preset = preset.map(str::to_owned);
+    let result = eframe::run_native(
+        "optiviz",
+        options,
+        Box::new(move |cc| {
+            if let Some(seconds) = quit_after.filter(|s| s.is_finite() && *s >= 0.0) {
+                let ctx = cc.egui_ctx.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_secs_f64(seconds));
+                    ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+                    ctx.request_repaint();
+                });
+            }
+            Ok(Box::new(optiviz::app::OptivizApp::new(
+                cc,
+                preset.as_deref(),
+                true,
+            )))
+        }),
+    );
+    match result {
+        Ok(()) => Exit::Ok,
+        Err(error) => {
+            let _ = writeln!(stderr, "optiviz: could not open the window: {error}");
+            Exit::Internal
+        }
+    }
+}
+
+#[cfg(not(feature = "gui"))]
+fn open_app(
+    preset: Option<&str>,
+    _quit_after: Option<f64>,
+    stderr: &mut dyn std::io::Write,
+) -> Exit {
     let preset = preset.unwrap_or(optiviz::presets::DEFAULT);
     if let Err(error) = cli::load_preset(preset) {
         let _ = writeln!(stderr, "{error}");
@@ -86,7 +147,7 @@ fn open_app(preset: Option<&str>, stderr: &mut dyn std::io::Write) -> Exit {
     }
     let _ = writeln!(
         stderr,
-        "optiviz: the live app is not built yet; `optiviz run {preset}` prints its trajectories"
+        "optiviz: built without the `gui` feature; `optiviz run {preset}` prints its trajectories"
     );
     Exit::Ok
 }

@@ -158,6 +158,8 @@ pub struct Oracle {
     batch_len: usize,
     probes: Vec<Probe>,
     record_probes: bool,
+    /// Gradient buffer for loss-only minibatch evaluations.
+    scratch: DVector<f64>,
 }
 
 /// Probes kept per step at most, so a runaway line search cannot grow memory.
@@ -169,7 +171,6 @@ impl Oracle {
         let n = objective.num_samples();
         let batch_len = model.batch_size.map_or(n, |b| b.clamp(1, n));
         Self {
-            objective,
             model,
             rng: ChaCha8Rng::seed_from_u64(seed),
             counts: EvalCounts::default(),
@@ -177,6 +178,8 @@ impl Oracle {
             batch_len,
             probes: Vec::with_capacity(MAX_PROBES_PER_STEP),
             record_probes: true,
+            scratch: DVector::zeros(objective.dim()),
+            objective,
         }
     }
 
@@ -235,13 +238,15 @@ impl Oracle {
         if self.batch_len == self.permutation.len() {
             self.objective.value(x)
         } else {
-            // A loss-only minibatch evaluation still needs somewhere to put the gradient; sums are
-            // small in this app, so evaluate the exact minibatch loss through the gradient path.
-            let mut scratch = DVector::zeros(x.len());
+            // The finite-sum view only offers loss and gradient together: the gradient goes to a
+            // scratch buffer kept for this, so no evaluation allocates.
+            if self.scratch.len() != x.len() {
+                self.scratch = DVector::zeros(x.len());
+            }
             self.objective.sample_value_and_grad(
                 x,
                 &self.permutation[..self.batch_len],
-                &mut scratch,
+                &mut self.scratch,
             )
         }
     }

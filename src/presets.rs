@@ -10,6 +10,22 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 /// The preset the app opens when none is given.
 pub const DEFAULT: &str = "zigzag";
 
+/// (name, title) of every bundled preset, parsed once.
+pub fn lessons() -> &'static [(&'static str, String)] {
+    static LESSONS: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+    LESSONS.get_or_init(|| {
+        EMBEDDED
+            .iter()
+            .map(|(name, text)| {
+                let title = crate::scenario::parse(text, name)
+                    .map(|loaded| loaded.scenario.name)
+                    .unwrap_or_else(|_| (*name).to_owned());
+                (*name, title)
+            })
+            .collect()
+    })
+}
+
 /// The text of a bundled preset by name (`zigzag` or `zigzag.ron`).
 pub fn find(name: &str) -> Option<&'static str> {
     let name = name.strip_suffix(".ron").unwrap_or(name);

@@ -34,7 +34,9 @@ fn the_issue_example_parses_with_torch_defaults_filled_in() {
     assert_eq!(scenario.runs.len(), 2);
     assert_eq!(scenario.runs[1].seed, 7);
     assert_eq!(scenario.runs[0].start, Some([1.0, 1.0]));
-    let optiviz::optim::OptimizerConfig::Sgd(gd) = &scenario.runs[0].optimizer;
+    let optiviz::optim::OptimizerConfig::Sgd(gd) = &scenario.runs[0].optimizer else {
+        panic!("the example's first run is SGD");
+    };
     assert_eq!(
         (gd.lr, gd.momentum, gd.dampening, gd.nesterov),
         (0.0198, 0.0, 0.0, false)

@@ -252,6 +252,69 @@ landscape_registry!(
     Lasso,
 );
 
+/// A numeric parameter of a landscape, for generated widgets.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NumericField {
+    /// The field name, as in presets (`lambda1`).
+    pub name: String,
+    /// Its value.
+    pub value: f64,
+    /// Whether it is a whole number (sample counts, seeds).
+    pub is_integer: bool,
+}
+
+impl LandscapeConfig {
+    /// The parameters as name/value pairs, read generically through the config's RON form, so that
+    /// the UI needs no code per landscape.
+    pub fn numeric_fields(&self) -> Vec<NumericField> {
+        let Ok(text) = ron::to_string(self) else {
+            return Vec::new();
+        };
+        // `Name((field: value, …))` or `Name(field: value, …)`: every landscape parameter is a
+        // plain number, so the body is a flat list of `field: number` pairs, in declaration order.
+        let body = text
+            .split_once('(')
+            .map(|(_, rest)| rest.trim_end_matches(')').trim_start_matches('('))
+            .unwrap_or_default();
+        body.split(',')
+            .filter_map(|pair| {
+                let (name, value) = pair.split_once(':')?;
+                let value = value.trim();
+                Some(NumericField {
+                    name: name.trim().to_owned(),
+                    value: value.parse().ok()?,
+                    is_integer: value.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
+                })
+            })
+            .collect()
+    }
+
+    /// A copy with the parameter `name` set to `value` (rounded for whole-number fields).
+    pub fn with_numeric_field(&self, name: &str, value: f64) -> Result<Self, String> {
+        let fields = self
+            .numeric_fields()
+            .into_iter()
+            .map(|field| {
+                let value = if field.name == name {
+                    value
+                } else {
+                    field.value
+                };
+                if field.is_integer {
+                    format!("{}: {}", field.name, value.round().max(0.0) as u64)
+                } else {
+                    format!("{}: {value:?}", field.name)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
+        let text = format!("{}({fields})", self.name());
+        crate::scenario::ron_options()
+            .from_str(&text)
+            .map_err(|error| error.to_string())
+    }
+}
+
 impl Default for LandscapeConfig {
     fn default() -> Self {
         LandscapeConfig::Quadratic(Quadratic::default())
@@ -353,6 +416,40 @@ mod tests {
         ];
         let [low, high] = symmetric_eigenvalues(m);
         assert!((low - 1.0).abs() < 1e-12 && (high - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn numeric_fields_read_and_write_every_parameter() {
+        let config = LandscapeConfig::Quadratic(Quadratic {
+            lambda1: 1.0,
+            lambda2: 100.0,
+            angle_deg: 30.0,
+        });
+        let fields = config.numeric_fields();
+        let names: Vec<_> = fields.iter().map(|f| f.name.as_str()).collect();
+        assert_eq!(names, ["lambda1", "lambda2", "angle_deg"]);
+        let edited = config.with_numeric_field("lambda2", 10.0).unwrap();
+        assert_eq!(
+            edited,
+            LandscapeConfig::Quadratic(Quadratic {
+                lambda1: 1.0,
+                lambda2: 10.0,
+                angle_deg: 30.0
+            })
+        );
+        for config in LandscapeConfig::catalog() {
+            for field in config.numeric_fields() {
+                let same = config.with_numeric_field(&field.name, field.value).unwrap();
+                assert_eq!(same, config);
+            }
+        }
+        let least_squares = LandscapeConfig::LeastSquares(LeastSquares::default());
+        assert!(
+            least_squares
+                .numeric_fields()
+                .iter()
+                .any(|f| f.name == "n" && f.is_integer)
+        );
     }
 
     #[test]

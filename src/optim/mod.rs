@@ -7,11 +7,66 @@
 //! evaluate as often as it needs (closures, line searches), take per-sample gradients and record
 //! probes.
 
+mod adadelta;
+mod adagrad;
+mod adam;
+mod adam_w;
+mod adamax;
+mod asgd;
+mod bfgs;
+mod fista;
+mod gradient_flow;
+mod heavy_ball;
 mod hyper;
+mod lbfgs;
+pub mod linesearch;
+mod lion;
+mod n_adam;
+mod nesterov_agd;
+mod newton;
+mod projected_gd;
+mod proximal_gd;
+mod r_adam;
+mod rms_prop;
+mod rprop;
+mod saga;
 mod sgd;
+mod sign_sgd;
+mod subgradient;
+mod svrg;
+mod torch_ops;
+mod zeroth_order;
 
+pub use adadelta::{Adadelta, AdadeltaConfig};
+pub use adagrad::{Adagrad, AdagradConfig};
+pub use adam::{Adam, AdamConfig};
+pub use adam_w::{AdamW, AdamWConfig};
+pub use adamax::{Adamax, AdamaxConfig};
+pub use asgd::{Asgd, AsgdConfig};
+pub use bfgs::{Bfgs, BfgsConfig};
+pub use fista::{Fista, FistaConfig};
+pub use gradient_flow::{GradientFlow, GradientFlowConfig};
+pub use heavy_ball::{HeavyBall, HeavyBallConfig};
 pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float, assign_int};
+pub use lbfgs::{Lbfgs, LbfgsConfig};
+pub use linesearch::LineSearchFn;
+pub use lion::{Lion, LionConfig};
+pub use n_adam::{NAdam, NAdamConfig};
+pub use nesterov_agd::{NesterovAgd, NesterovAgdConfig};
+pub use newton::{DEFAULT_SHIFT_MU, Newton, NewtonConfig, Safeguard};
+pub use projected_gd::{
+    ConstraintSet, ProjectedGd, ProjectedGdConfig, project_box, project_l1_ball, project_l2_ball,
+};
+pub use proximal_gd::{ProximalGd, ProximalGdConfig};
+pub use r_adam::{RAdam, RAdamConfig};
+pub use rms_prop::{RmsProp, RmsPropConfig};
+pub use rprop::{Rprop, RpropConfig};
+pub use saga::{Saga, SagaConfig};
 pub use sgd::{Sgd, SgdConfig};
+pub use sign_sgd::{SignSgd, SignSgdConfig};
+pub use subgradient::{Subgradient, SubgradientConfig};
+pub use svrg::{Svrg, SvrgConfig};
+pub use zeroth_order::{ZerothOrder, ZerothOrderConfig};
 
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
@@ -153,7 +208,34 @@ macro_rules! optimizer_registry {
     };
 }
 
-optimizer_registry!(Sgd(SgdConfig));
+optimizer_registry!(
+    Sgd(SgdConfig),
+    Adagrad(AdagradConfig),
+    RmsProp(RmsPropConfig),
+    Adam(AdamConfig),
+    AdamW(AdamWConfig),
+    Adamax(AdamaxConfig),
+    NAdam(NAdamConfig),
+    RAdam(RAdamConfig),
+    Adadelta(AdadeltaConfig),
+    Rprop(RpropConfig),
+    Asgd(AsgdConfig),
+    Lbfgs(LbfgsConfig),
+    HeavyBall(HeavyBallConfig),
+    NesterovAgd(NesterovAgdConfig),
+    Newton(NewtonConfig),
+    Bfgs(BfgsConfig),
+    Subgradient(SubgradientConfig),
+    ProximalGd(ProximalGdConfig),
+    Fista(FistaConfig),
+    ProjectedGd(ProjectedGdConfig),
+    SignSgd(SignSgdConfig),
+    Lion(LionConfig),
+    Svrg(SvrgConfig),
+    Saga(SagaConfig),
+    ZerothOrder(ZerothOrderConfig),
+    GradientFlow(GradientFlowConfig),
+);
 
 impl Default for OptimizerConfig {
     fn default() -> Self {

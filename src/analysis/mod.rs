@@ -1,0 +1,4 @@
+//! Analysis of landscapes and runs: contours for drawing, stability thresholds of methods.
+
+pub mod contour;
+pub mod stability;

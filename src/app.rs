@@ -1,0 +1,613 @@
+//! The eframe app: persisted preferences plus runtime state. `logic` drains the worker's updates
+//! within a time budget and handles shortcuts and autosave; `ui` draws the panels in `ui/`.
+//!
+//! The scenario the user edits lives here and is the source of truth: every edit changes it and
+//! sends the worker the matching command. The worker's updates only ever fill the run traces.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Command, DEFAULT_BUDGET, RunStatus, Speed, Trace, UpdateKind, WorkerHandle};
+use crate::landscape::{self, Landscape};
+use crate::objective::Probe;
+use crate::scenario::{self, Problem, RunConfig, Scenario};
+use crate::ui;
+
+/// Time the UI spends draining worker updates per frame at most.
+const DRAIN_BUDGET: Duration = Duration::from_millis(4);
+/// Quiet time after an edit before the scenario is autosaved.
+const AUTOSAVE_DELAY: Duration = Duration::from_millis(800);
+
+/// Whether a hyperparameter edit continues a run or starts it over.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EditApplies {
+    /// Keep the moments and go on from the current point.
+    #[default]
+    Live,
+    /// Start the edited run over from its start point.
+    Restart,
+}
+
+/// Where dragging a start handle moves the start to.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum StartMode {
+    /// Every run starts from the same point.
+    #[default]
+    Shared,
+    /// Each run has its own start.
+    PerRun,
+}
+
+/// Which curve the metrics plot shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Metric {
+    /// f − f* (log scale) where f* is known, else f.
+    #[default]
+    Loss,
+    /// ‖∇f‖ (log scale).
+    GradNorm,
+    /// Distance to the nearest known minimizer (log scale).
+    Distance,
+    /// λmax(∇²f) at the iterate, with the method's stability threshold.
+    Sharpness,
+}
+
+/// What the metrics plot's x axis counts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum XAxis {
+    /// Optimizer steps.
+    #[default]
+    Steps,
+    /// Oracle calls (fair across methods with different costs per step).
+    Evaluations,
+}
+
+/// Preferences kept between sessions (eframe storage).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Prefs {
+    /// Dark theme (else light).
+    pub dark: bool,
+    /// UI zoom factor (1 = normal; larger for projectors).
+    pub scale: f32,
+    /// Steps per second while playing; `None` = as fast as possible.
+    pub steps_per_second: Option<f64>,
+    /// How hyperparameter edits apply.
+    pub edit_applies: EditApplies,
+    /// How dragging a start handle works.
+    pub start_mode: StartMode,
+    /// The curve in the metrics plot.
+    pub metric: Metric,
+    /// The metrics plot's x axis.
+    pub x_axis: XAxis,
+    /// Draw iso-lines over the filled contours.
+    pub iso_lines: bool,
+}
+
+impl Default for Prefs {
+    fn default() -> Self {
+        Self {
+            dark: true,
+            scale: 1.0,
+            steps_per_second: Some(30.0),
+            edit_applies: EditApplies::Live,
+            start_mode: StartMode::Shared,
+            metric: Metric::Loss,
+            x_axis: XAxis::Steps,
+            iso_lines: true,
+        }
+    }
+}
+
+/// A message shown in the status bar.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    /// Whether it is an error (red) or information.
+    pub is_error: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// One run as the app shows it.
+pub struct RunView {
+    /// Its samples and status.
+    pub trace: Trace,
+    /// The latest step's line-search probes.
+    pub probes: Vec<Probe>,
+    /// The method's second point (ASGD's average…).
+    pub auxiliary: Option<[f64; 2]>,
+    /// Shown in the plots (legend toggles it).
+    pub visible: bool,
+}
+
+impl RunView {
+    fn new() -> Self {
+        Self {
+            trace: Trace::new(DEFAULT_BUDGET),
+            probes: Vec::new(),
+            auxiliary: None,
+            visible: true,
+        }
+    }
+}
+
+/// Everything the UI reads and changes.
+pub struct AppState {
+    /// Persisted preferences.
+    pub prefs: Prefs,
+    /// The scenario being shown and edited.
+    pub scenario: Scenario,
+    /// The file it was opened from or saved to.
+    pub file: Option<PathBuf>,
+    /// Edited since it was opened or saved.
+    pub modified: bool,
+    /// The built landscape of the current problem.
+    pub landscape: Option<Arc<dyn Landscape>>,
+    /// One view per run, in scenario order.
+    pub runs: Vec<RunView>,
+    /// Whether the worker is stepping.
+    pub playing: bool,
+    /// The latest message for the status bar.
+    pub notice: Option<Notice>,
+    /// The run whose settings are expanded in the side panel.
+    pub selected_run: usize,
+    /// The open/save dialog, when open.
+    pub file_dialog: Option<ui::file_dialog::FileDialog>,
+    /// The keyboard-shortcut window.
+    pub show_help: bool,
+    /// Where the scenario is autosaved (`None`: no autosave, as in tests).
+    pub autosave_path: Option<PathBuf>,
+    worker: Option<WorkerHandle>,
+    last_edit: Option<Instant>,
+    /// State of the landscape view (contour cache, drags).
+    pub view: ui::landscape_view::ViewState,
+}
+
+impl AppState {
+    /// The app on `scenario` (already validated), with a worker that wakes the UI through `wake`.
+    pub fn new(
+        scenario: Scenario,
+        file: Option<PathBuf>,
+        prefs: Prefs,
+        wake: crate::engine::Wake,
+    ) -> Self {
+        let worker = match WorkerHandle::spawn(scenario.clone(), wake) {
+            Ok(worker) => Some(worker),
+            Err(_) => None,
+        };
+        let mut state = Self {
+            prefs,
+            landscape: None,
+            runs: Vec::new(),
+            playing: false,
+            notice: None,
+            selected_run: 0,
+            file_dialog: None,
+            show_help: false,
+            autosave_path: None,
+            worker,
+            last_edit: None,
+            view: ui::landscape_view::ViewState::default(),
+            scenario,
+            file,
+            modified: false,
+        };
+        if state.worker.is_none() {
+            state.error("could not start the solver thread; the scenario is shown but cannot run");
+        }
+        state.rebuild_problem();
+        state.send_speed();
+        state
+    }
+
+    fn rebuild_problem(&mut self) {
+        self.landscape = match &self.scenario.problem {
+            Problem::Landscape(config) => Some(config.build()),
+        };
+        self.runs = self.scenario.runs.iter().map(|_| RunView::new()).collect();
+        self.view.invalidate();
+    }
+
+    /// The minimum value f* of the landscape, if known.
+    pub fn f_star(&self) -> Option<f64> {
+        self.landscape.as_deref().and_then(landscape::min_value)
+    }
+
+    /// Shows an error in the status bar.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            is_error: true,
+            text: text.into(),
+        });
+    }
+
+    /// Shows information in the status bar.
+    pub fn inform(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            is_error: false,
+            text: text.into(),
+        });
+    }
+
+    fn send(&mut self, command: Command) {
+        let sent = self
+            .worker
+            .as_mut()
+            .is_some_and(|worker| worker.send(command));
+        if !sent {
+            self.error("the solver thread has stopped; reopen the scenario to restart it");
+        }
+    }
+
+    fn edited(&mut self) {
+        self.modified = true;
+        self.last_edit = Some(Instant::now());
+    }
+
+    // --- transport ---
+
+    /// Starts stepping.
+    pub fn play(&mut self) {
+        self.playing = true;
+        self.send(Command::Play);
+    }
+
+    /// Stops stepping.
+    pub fn pause(&mut self) {
+        self.playing = false;
+        self.send(Command::Pause);
+    }
+
+    /// Play if paused, pause if playing.
+    pub fn toggle_play(&mut self) {
+        if self.playing {
+            self.pause()
+        } else {
+            self.play()
+        }
+    }
+
+    /// Takes exactly one step, then pauses.
+    pub fn step_once(&mut self) {
+        self.playing = false;
+        self.send(Command::Step(1));
+    }
+
+    /// Puts every run back at its start.
+    pub fn reset(&mut self) {
+        self.send(Command::Reset);
+    }
+
+    /// Tells the worker the speed in the preferences.
+    pub fn send_speed(&mut self) {
+        let speed = match self.prefs.steps_per_second {
+            Some(rate) => Speed::StepsPerSecond(rate),
+            None => Speed::Max,
+        };
+        self.send(Command::SetSpeed(speed));
+    }
+
+    /// Changes the step budget.
+    pub fn set_step_budget(&mut self, steps: u64) {
+        self.scenario.steps = steps;
+        self.send(Command::SetStepBudget(steps));
+        self.edited();
+    }
+
+    // --- edits ---
+
+    /// Replaces one run's configuration; applies live or restarts as the preferences say.
+    pub fn edit_run(&mut self, index: usize, config: RunConfig) {
+        let mut candidate = self.scenario.clone();
+        let Some(slot) = candidate.runs.get_mut(index) else {
+            return;
+        };
+        *slot = config.clone();
+        // An invalid value (say lr = 0 typed into a field) is refused here, with the reason, so the
+        // scenario never holds a configuration the engine would reject.
+        if let Some(problem) = scenario::validate(&candidate).first() {
+            self.error(format!("{}: {}", problem.path, problem.message));
+            return;
+        }
+        self.scenario = candidate;
+        self.notice = None;
+        let restart = self.prefs.edit_applies == EditApplies::Restart;
+        self.send(Command::EditRun {
+            run: index,
+            config: Box::new(config),
+            restart,
+        });
+        self.edited();
+    }
+
+    /// Adds a run (a copy of `config`) at the end.
+    pub fn add_run(&mut self, config: RunConfig) {
+        self.scenario.runs.push(config.clone());
+        self.runs.push(RunView::new());
+        self.selected_run = self.scenario.runs.len() - 1;
+        self.send(Command::AddRun(Box::new(config)));
+        self.edited();
+    }
+
+    /// Removes a run.
+    pub fn remove_run(&mut self, index: usize) {
+        if index < self.scenario.runs.len() {
+            self.scenario.runs.remove(index);
+            self.runs.remove(index);
+            self.selected_run = self
+                .selected_run
+                .min(self.scenario.runs.len().saturating_sub(1));
+            self.send(Command::RemoveRun(index));
+            self.edited();
+        }
+    }
+
+    /// Moves the start of one run (`Some`) or of every run and restarts them.
+    pub fn move_start(&mut self, run: Option<usize>, start: [f64; 2]) {
+        for (index, config) in self.scenario.runs.iter_mut().enumerate() {
+            if run.is_none_or(|i| i == index) {
+                config.start = Some(start);
+            }
+        }
+        self.send(Command::MoveStart { run, start });
+        self.edited();
+    }
+
+    /// Changes the problem (landscape or parameters); runs keep their settings and restart.
+    pub fn set_problem(&mut self, problem: Problem) {
+        let mut candidate = self.scenario.clone();
+        let kind_changed = std::mem::discriminant(&candidate.problem)
+            != std::mem::discriminant(&problem)
+            || landscape_name(&candidate.problem) != landscape_name(&problem);
+        candidate.problem = problem;
+        if kind_changed {
+            // Starts and views belong to the old landscape: use the new one's defaults.
+            for run in &mut candidate.runs {
+                run.start = None;
+            }
+            candidate.view = None;
+            for run in &mut candidate.runs {
+                run.batch_size = None;
+            }
+        }
+        self.apply_scenario(candidate, true);
+    }
+
+    /// Opens a new scenario in place of the current one (after validation).
+    pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
+        self.file = file;
+        self.apply_scenario(scenario, false);
+        self.modified = false;
+        self.playing = false;
+    }
+
+    fn apply_scenario(&mut self, scenario: Scenario, is_edit: bool) {
+        let problems = scenario::validate(&scenario);
+        if let Some(first) = problems.first() {
+            self.error(format!("{}: {}", first.path, first.message));
+            return;
+        }
+        let was_playing = self.playing;
+        self.scenario = scenario.clone();
+        self.rebuild_problem();
+        self.send(Command::ReplaceScenario(Box::new(scenario)));
+        if is_edit {
+            self.edited();
+            if was_playing {
+                self.play();
+            }
+        }
+    }
+
+    /// Loads a preset file (or bundled name) and opens it; a broken file leaves the current
+    /// scenario as it is and shows the first diagnostic.
+    pub fn open_path(&mut self, path: &std::path::Path) {
+        match crate::cli::load_preset(&path.to_string_lossy()) {
+            Ok(loaded) => {
+                let file = path.exists().then(|| path.to_path_buf());
+                self.open_scenario(loaded.scenario, file);
+                match loaded.warnings.first() {
+                    Some(warning) => self.inform(warning.to_string()),
+                    None => self.inform(format!("opened {}", path.display())),
+                }
+            }
+            Err(error) => {
+                let first = error.0.first().map(ToString::to_string).unwrap_or_default();
+                let more = error.0.len().saturating_sub(1);
+                let suffix = if more > 0 {
+                    format!(" (and {more} more)")
+                } else {
+                    String::new()
+                };
+                self.error(format!("{first}{suffix}"));
+            }
+        }
+    }
+
+    /// Saves the scenario to `path` (atomically).
+    pub fn save_to(&mut self, path: PathBuf) {
+        match scenario::save(&path, &self.scenario) {
+            Ok(()) => {
+                self.inform(format!("saved {}", path.display()));
+                self.file = Some(path);
+                self.modified = false;
+            }
+            Err(error) => self.error(format!("could not save {}: {error}", path.display())),
+        }
+    }
+
+    // --- updates ---
+
+    /// Applies the worker's updates for at most `budget`.
+    pub fn drain_updates(&mut self, budget: Duration) {
+        let started = Instant::now();
+        while started.elapsed() < budget {
+            let Some(update) = self.worker.as_mut().and_then(WorkerHandle::try_next) else {
+                break;
+            };
+            match update.kind {
+                UpdateKind::Restarted { runs, .. } => {
+                    self.runs.resize_with(runs.len(), RunView::new);
+                    for progress in runs {
+                        if let (Some(view), Some(sample)) =
+                            (self.runs.get_mut(progress.run), progress.samples.first())
+                        {
+                            view.trace.restart(*sample, progress.status);
+                            view.probes = progress.probes;
+                            view.auxiliary = progress.auxiliary;
+                        }
+                    }
+                }
+                UpdateKind::Progress(progress) => {
+                    for progress in progress {
+                        if let Some(view) = self.runs.get_mut(progress.run) {
+                            view.trace.extend(&progress.samples);
+                            view.trace.status = progress.status;
+                            view.probes = progress.probes;
+                            view.auxiliary = progress.auxiliary;
+                        }
+                    }
+                }
+                UpdateKind::Paused => self.playing = false,
+                UpdateKind::Error(message) => self.error(message),
+            }
+        }
+    }
+
+    /// Writes the autosave file once edits have been quiet for a moment.
+    pub fn autosave_if_due(&mut self) {
+        let due = self
+            .last_edit
+            .is_some_and(|t| t.elapsed() >= AUTOSAVE_DELAY);
+        if !due {
+            return;
+        }
+        self.last_edit = None;
+        if let Some(path) = self.autosave_path.clone() {
+            if let Some(parent) = path.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            if let Err(error) = scenario::save(&path, &self.scenario) {
+                self.error(format!("autosave failed: {error}"));
+            }
+        }
+    }
+
+    /// Whether anything is still to be drawn from the worker (for repaint scheduling).
+    pub fn is_busy(&self) -> bool {
+        self.playing || self.last_edit.is_some()
+    }
+
+    /// Status of each run, for tests and the results table.
+    pub fn statuses(&self) -> Vec<&RunStatus> {
+        self.runs.iter().map(|run| &run.trace.status).collect()
+    }
+}
+
+fn landscape_name(problem: &Problem) -> &'static str {
+    match problem {
+        Problem::Landscape(config) => config.name(),
+    }
+}
+
+/// Storage key of the preferences.
+const PREFS_KEY: &str = "optiviz-prefs";
+
+/// The eframe application.
+pub struct OptivizApp {
+    /// All state; public so that UI tests can inspect it.
+    pub state: AppState,
+}
+
+impl OptivizApp {
+    /// The app for `cc`, opening `preset` (a path or bundled name) or else the autosaved scenario
+    /// or else the default lesson. `autosave` enables autosave to the app's data directory.
+    pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<&str>, autosave: bool) -> Self {
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, PREFS_KEY))
+            .unwrap_or_default();
+        ui::install_fonts(&cc.egui_ctx);
+        let autosave_path = autosave
+            .then(|| eframe::storage_dir("optiviz").map(|dir| dir.join("autosave.ron")))
+            .flatten();
+        let (scenario, file, notice) = initial_scenario(preset, autosave_path.as_deref());
+        let ctx = cc.egui_ctx.clone();
+        let wake: crate::engine::Wake = Arc::new(move || ctx.request_repaint());
+        let mut state = AppState::new(scenario, file, prefs, wake);
+        state.autosave_path = autosave_path;
+        if let Some(notice) = notice {
+            state.notice = Some(notice);
+        }
+        ui::apply_style(&cc.egui_ctx, &state.prefs);
+        Self { state }
+    }
+}
+
+/// The scenario to start with: the given preset, else the autosave, else the default lesson.
+fn initial_scenario(
+    preset: Option<&str>,
+    autosave: Option<&std::path::Path>,
+) -> (Scenario, Option<PathBuf>, Option<Notice>) {
+    let fallback = |notice: Option<Notice>| {
+        let scenario = crate::presets::find(crate::presets::DEFAULT)
+            .and_then(|text| scenario::parse(text, crate::presets::DEFAULT).ok())
+            .map(|loaded| loaded.scenario)
+            .unwrap_or_default();
+        (scenario, None, notice)
+    };
+    if let Some(preset) = preset {
+        return match crate::cli::load_preset(preset) {
+            Ok(loaded) => {
+                let path = PathBuf::from(preset);
+                let file = path.exists().then_some(path);
+                (loaded.scenario, file, None)
+            }
+            Err(error) => fallback(Some(Notice {
+                is_error: true,
+                text: error.to_string(),
+            })),
+        };
+    }
+    if let Some(path) = autosave.filter(|p| p.exists()) {
+        return match scenario::load(path) {
+            Ok(loaded) => (
+                loaded.scenario,
+                None,
+                Some(Notice {
+                    is_error: false,
+                    text: "restored the scenario from your last session".to_owned(),
+                }),
+            ),
+            Err(error) => fallback(Some(Notice {
+                is_error: true,
+                text: format!(
+                    "could not restore the last session ({error}); opened the default lesson"
+                ),
+            })),
+        };
+    }
+    fallback(None)
+}
+
+impl eframe::App for OptivizApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.state.drain_updates(DRAIN_BUDGET);
+        ui::shortcuts(ctx, &mut self.state);
+        self.state.autosave_if_due();
+        if self.state.last_edit.is_some() {
+            ctx.request_repaint_after(AUTOSAVE_DELAY);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        ui::app_ui(&mut self.state, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.state.prefs);
+    }
+}

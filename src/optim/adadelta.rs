@@ -1,0 +1,320 @@
+//! Adadelta: per-coordinate steps from running averages of squared gradients and squared updates,
+//! exactly as `torch.optim.Adadelta`.
+//!
+//! With gₜ the (minibatch) gradient at xₜ₋₁, v the running average of g² and u the running average
+//! of squared updates (both start at 0), one step is, in this order:
+//!
+//! ```text
+//! if maximize:          gₜ ← −gₜ
+//! if weight_decay ≠ 0:  gₜ ← gₜ + weight_decay · xₜ₋₁
+//! vₜ ← ρ·vₜ₋₁ + (1 − ρ)·gₜ²
+//! Δₜ ← √(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ
+//! uₜ ← ρ·uₜ₋₁ + (1 − ρ)·Δₜ²
+//! xₜ ← xₜ₋₁ − lr · Δₜ
+//! ```
+//!
+//! The ratio of root-mean-squares gives the update the units of x (Zeiler's motivation), so the
+//! first steps have size about √eps/√(1 − ρ) whatever the gradient's scale and grow as u fills up.
+//!
+//! Defaults (torch 2.x): lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0, maximize = false.
+//! Validation as torch: 0 ≤ rho ≤ 1, eps ≥ 0, weight_decay ≥ 0; optiviz also requires lr > 0.
+//!
+//! Rounding follows torch's single-tensor CPU path (`_single_tensor_adadelta`; `foreach`,
+//! `capturable` and `differentiable` only change speed or autograd): `add(param, alpha=wd)`,
+//! `addcmul_` and `add_(delta, alpha=−lr)` each round once, as the fused multiply-add their CPU
+//! kernels compute (fma(wd, x, g), fma((1 − ρ)·g, g, ρ·v), fma(−lr, Δ, x); checked against torch).
+//!
+//! References: PyTorch documentation and source of `torch.optim.Adadelta`; M. D. Zeiler,
+//! "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701 (2012).
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_bool, assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of `torch.optim.Adadelta`, same names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdadeltaConfig {
+    /// Scale of the update (torch's coefficient on Δ; Zeiler's method has lr = 1).
+    pub lr: f64,
+    /// Decay ρ of both running averages.
+    pub rho: f64,
+    /// Added inside both square roots; sets the size of the first steps.
+    pub eps: f64,
+    /// L2 penalty coefficient, added to the gradient as weight_decay · x.
+    pub weight_decay: f64,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Default for AdadeltaConfig {
+    fn default() -> Self {
+        Self {
+            lr: 1.0,
+            rho: 0.9,
+            eps: 1e-6,
+            weight_decay: 0.0,
+            maximize: false,
+        }
+    }
+}
+
+impl OptimizerSpec for AdadeltaConfig {
+    const DISPLAY_NAME: &'static str = "Adadelta";
+    const DESCRIPTION: &'static str = "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g (lr = 1, rho = 0.9, eps = 1e-6)";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        checker.in_range("rho", self.rho, 0.0, 1.0);
+        checker.non_negative("eps", self.eps);
+        checker.non_negative("weight_decay", self.weight_decay);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float("lr", self.lr, (1e-3, 10.0), "x ← x − lr·Δ"),
+            Hyper::float(
+                "rho",
+                self.rho,
+                (0.0, 0.999),
+                "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²",
+            ),
+            Hyper::log_float(
+                "eps",
+                self.eps,
+                (1e-10, 1e-1),
+                "Δ = √(u + eps)/√(v + eps)·g: sets the first steps' size",
+            ),
+            Hyper::log_float(
+                "weight_decay",
+                self.weight_decay,
+                (0.0, 1.0),
+                "g ← g + weight_decay·x (an L2 penalty)",
+            ),
+            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "rho" => assign_float(&mut self.rho, name, value),
+            "eps" => assign_float(&mut self.eps, name, value),
+            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
+            "maximize" => assign_bool(&mut self.maximize, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(Adadelta {
+            config: self.clone(),
+            grad: DVector::zeros(dim),
+            square_avg: DVector::zeros(dim),
+            acc_delta: DVector::zeros(dim),
+        })
+    }
+}
+
+/// Adadelta's state: the running averages of g² (`square_avg`) and of Δ² (`acc_delta`).
+pub struct Adadelta {
+    config: AdadeltaConfig,
+    grad: DVector<f64>,
+    square_avg: DVector<f64>,
+    acc_delta: DVector<f64>,
+}
+
+impl Optimizer for Adadelta {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let AdadeltaConfig {
+            lr,
+            rho,
+            eps,
+            weight_decay,
+            maximize,
+        } = self.config;
+        let dim = x.len();
+        ensure_len(&mut self.grad, dim);
+        ensure_len(&mut self.square_avg, dim);
+        ensure_len(&mut self.acc_delta, dim);
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        let coordinates = x
+            .iter_mut()
+            .zip(self.grad.iter())
+            .zip(self.square_avg.iter_mut().zip(self.acc_delta.iter_mut()));
+        for ((p, &g), (square_avg, acc_delta)) in coordinates {
+            let mut g = if maximize { -g } else { g };
+            if weight_decay != 0.0 {
+                g = weight_decay.mul_add(*p, g);
+            }
+            *square_avg = ((1.0 - rho) * g).mul_add(g, *square_avg * rho);
+            let std = (*square_avg + eps).sqrt();
+            let delta = (*acc_delta + eps).sqrt() / std * g;
+            *acc_delta = ((1.0 - rho) * delta).mul_add(delta, *acc_delta * rho);
+            *p = (-lr).mul_add(delta, *p);
+        }
+        StepInfo::proceed(loss)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::Adadelta(config) => {
+                self.config = config.clone();
+                true
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.square_avg.fill(0.0);
+        self.acc_delta.fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::objective::GradientModel;
+
+    fn oracle_on(landscape: impl crate::landscape::Landscape + 'static) -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    /// f = ½(x² + 4y²): ∇f = (x, 4y).
+    fn quadratic() -> Oracle {
+        oracle_on(Quadratic {
+            lambda1: 1.0,
+            lambda2: 4.0,
+            angle_deg: 0.0,
+        })
+    }
+
+    #[test]
+    fn two_steps_match_the_hand_computation() {
+        // From (1, 1), ρ = 0.9, eps = 1e-6, lr = 1: g₁ = (1, 4), v₁ = 0.1·g₁² = (0.1, 1.6),
+        // Δ₁ = √(0 + 1e-6)/√(v₁ + 1e-6)·g₁, u₁ = 0.1·Δ₁², x₁ = x₀ − Δ₁.
+        // Step 2: g₂ = (x₁, 4y₁), v₂ = 0.9·v₁ + 0.1·g₂², Δ₂ = √(u₁ + 1e-6)/√(v₂ + 1e-6)·g₂.
+        let mut adadelta = AdadeltaConfig::default().build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let info = adadelta.step(&mut x, &mut oracle);
+        assert_eq!(info.loss, 2.5);
+        let delta1 = [1e-3 / 0.100001f64.sqrt(), 4e-3 / 1.600001f64.sqrt()];
+        let x1 = [1.0 - delta1[0], 1.0 - delta1[1]];
+        assert!((x[0] - x1[0]).abs() < 1e-14 && (x[1] - x1[1]).abs() < 1e-14);
+        adadelta.step(&mut x, &mut oracle);
+        let g2 = [x1[0], 4.0 * x1[1]];
+        for k in 0..2 {
+            let v2 = 0.9 * [0.1, 1.6][k] + 0.1 * g2[k] * g2[k];
+            let u1 = 0.1 * delta1[k] * delta1[k];
+            let delta2 = (u1 + 1e-6).sqrt() / (v2 + 1e-6).sqrt() * g2[k];
+            assert!((x[k] - (x1[k] - delta2)).abs() < 1e-14, "coordinate {k}");
+        }
+    }
+
+    #[test]
+    fn weight_decay_maximize_and_lr_follow_torch_order() {
+        // g = (1, 4) → maximize (−1, −4) → + 0.5·x = (−0.5, −3.5); v = 0.1·g²;
+        // x ← x − 2·1e-3/√(v + 1e-6)·g.
+        let mut adadelta = AdadeltaConfig {
+            lr: 2.0,
+            weight_decay: 0.5,
+            maximize: true,
+            ..AdadeltaConfig::default()
+        }
+        .build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        adadelta.step(&mut x, &mut oracle);
+        for (k, g) in [-0.5f64, -3.5].into_iter().enumerate() {
+            let expected = 1.0 - 2.0 * 1e-3 / (0.1 * g * g + 1e-6).sqrt() * g;
+            assert!((x[k] - expected).abs() < 1e-14);
+        }
+    }
+
+    #[test]
+    fn descends_a_quadratic_and_rosenbrock() {
+        // Adadelta is slow here: its first steps have size ≈ √eps/√(1 − ρ) whatever the landscape,
+        // and on the steep axis it settles into a small oscillation instead of converging.
+        let mut adadelta = AdadeltaConfig::default().build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        for _ in 0..3000 {
+            adadelta.step(&mut x, &mut oracle);
+        }
+        assert!(oracle.objective().value(&x) < 1e-2 * 2.5, "{x:?}");
+
+        let mut adadelta = AdadeltaConfig::default().build(2);
+        let mut oracle = oracle_on(Rosenbrock::default());
+        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
+        let start = oracle.objective().value(&x);
+        for _ in 0..2000 {
+            adadelta.step(&mut x, &mut oracle);
+        }
+        assert!(oracle.objective().value(&x) < 0.1 * start);
+    }
+
+    #[test]
+    fn live_config_keeps_state_and_reset_clears_it() {
+        let mut adadelta = AdadeltaConfig::default().build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        adadelta.step(&mut x, &mut oracle);
+        let config = OptimizerConfig::Adadelta(AdadeltaConfig {
+            lr: 0.5,
+            ..AdadeltaConfig::default()
+        });
+        assert!(adadelta.set_config(&config));
+        // With u₁ kept, the second step is not a first step at half the size.
+        let mut fresh = config.build(2);
+        let (mut a, mut b) = (x.clone(), x.clone());
+        adadelta.step(&mut a, &mut oracle);
+        fresh.step(&mut b, &mut oracle);
+        assert!((a[0] - b[0]).abs() > 1e-6);
+        adadelta.reset();
+        let mut c = x.clone();
+        adadelta.step(&mut c, &mut oracle);
+        assert_eq!(c, b);
+    }
+
+    #[test]
+    fn torch_validation() {
+        let mut checker = Checker::new();
+        AdadeltaConfig {
+            lr: 0.0,
+            rho: 1.5,
+            eps: -1.0,
+            weight_decay: -0.1,
+            maximize: false,
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["lr", "rho", "eps", "weight_decay"]);
+    }
+}

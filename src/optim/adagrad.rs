@@ -1,0 +1,360 @@
+//! Adagrad: per-coordinate step sizes shrinking with the accumulated squared gradients, exactly as
+//! `torch.optim.Adagrad`.
+//!
+//! With gₜ the (minibatch) gradient at xₜ₋₁ and t counting steps from 1, one step is, in torch's
+//! order (`_single_tensor_adagrad`; fused multiply-adds as in [`torch_ops`](super::torch_ops)):
+//!
+//! ```text
+//! if maximize:          gₜ ← −gₜ
+//! if weight_decay ≠ 0:  gₜ ← gₜ + weight_decay · xₜ₋₁
+//! clr = lr / (1 + (t − 1) · lr_decay)
+//! sₜ ← sₜ₋₁ + gₜ · gₜ                         (s₀ = initial_accumulator_value)
+//! xₜ ← xₜ₋₁ + (−clr · gₜ) / (√sₜ + eps)
+//! ```
+//!
+//! The accumulator only grows, so each coordinate's step size lr/√sₜ decreases for ever: steep
+//! coordinates are tamed at once, and on long runs every step size decays like 1/√t (Adagrad's
+//! regret bound for convex problems; its weakness on non-convex ones, which RMSprop fixes by
+//! forgetting old gradients).
+//!
+//! Defaults (torch 2.x): lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0,
+//! eps = 1e-10, maximize = false. Validation as torch: lr_decay ≥ 0, weight_decay ≥ 0,
+//! initial_accumulator_value ≥ 0, eps ≥ 0; optiviz also requires lr > 0. The single-tensor dense
+//! path is the reference; `foreach`, `fused`, `differentiable` and sparse gradients are not
+//! modelled. A live change of initial_accumulator_value takes effect at the next reset, as in torch
+//! (it only seeds the state).
+//!
+//! References: PyTorch documentation and source of `torch.optim.Adagrad`; Duchi, Hazan & Singer,
+//! "Adaptive Subgradient Methods for Online Learning and Stochastic Optimization" (JMLR 2011).
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::torch_ops::{add_scaled, addcdiv, addcmul};
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_bool, assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of `torch.optim.Adagrad`, same names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdagradConfig {
+    /// Step size.
+    pub lr: f64,
+    /// Step-size decay: step t uses lr / (1 + (t − 1)·lr_decay).
+    pub lr_decay: f64,
+    /// L2 penalty coefficient, added to the gradient as weight_decay · x.
+    pub weight_decay: f64,
+    /// Starting value of the sum of squared gradients.
+    pub initial_accumulator_value: f64,
+    /// Added to √sum for numerical stability.
+    pub eps: f64,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Default for AdagradConfig {
+    fn default() -> Self {
+        Self {
+            lr: 1e-2,
+            lr_decay: 0.0,
+            weight_decay: 0.0,
+            initial_accumulator_value: 0.0,
+            eps: 1e-10,
+            maximize: false,
+        }
+    }
+}
+
+impl OptimizerSpec for AdagradConfig {
+    const DISPLAY_NAME: &'static str = "Adagrad";
+    const DESCRIPTION: &'static str = "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²) \
+        (lr 1e-2, eps 1e-10), optional lr_decay";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        checker.non_negative("lr_decay", self.lr_decay);
+        checker.non_negative("weight_decay", self.weight_decay);
+        checker.non_negative("initial_accumulator_value", self.initial_accumulator_value);
+        checker.non_negative("eps", self.eps);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 10.0),
+                "x ← x − clr·g/(√s + eps), s ← s + g², clr = lr/(1 + (t − 1)·lr_decay)",
+            ),
+            Hyper::log_float(
+                "lr_decay",
+                self.lr_decay,
+                (0.0, 1.0),
+                "step t uses lr/(1 + (t − 1)·lr_decay)",
+            ),
+            Hyper::log_float(
+                "weight_decay",
+                self.weight_decay,
+                (0.0, 1.0),
+                "g ← g + weight_decay·x (an L2 penalty)",
+            ),
+            Hyper::float(
+                "initial_accumulator_value",
+                self.initial_accumulator_value,
+                (0.0, 10.0),
+                "s₀: the sum of squared gradients starts here (takes effect at reset)",
+            ),
+            Hyper::log_float(
+                "eps",
+                self.eps,
+                (1e-12, 1.0),
+                "added to √s in the denominator",
+            ),
+            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "lr_decay" => assign_float(&mut self.lr_decay, name, value),
+            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
+            "initial_accumulator_value" => {
+                assign_float(&mut self.initial_accumulator_value, name, value)
+            }
+            "eps" => assign_float(&mut self.eps, name, value),
+            "maximize" => assign_bool(&mut self.maximize, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(Adagrad::new(self.clone(), dim))
+    }
+}
+
+/// Adagrad's state: the per-coordinate sum of squared gradients and the step count.
+pub struct Adagrad {
+    config: AdagradConfig,
+    grad: DVector<f64>,
+    sum: DVector<f64>,
+    /// Steps taken, a float like torch's `state["step"]`.
+    step: f64,
+}
+
+impl Adagrad {
+    fn new(config: AdagradConfig, dim: usize) -> Self {
+        let sum = DVector::from_element(dim, config.initial_accumulator_value);
+        Self {
+            config,
+            grad: DVector::zeros(dim),
+            sum,
+            step: 0.0,
+        }
+    }
+}
+
+impl Optimizer for Adagrad {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let AdagradConfig {
+            lr,
+            lr_decay,
+            weight_decay,
+            initial_accumulator_value,
+            eps,
+            maximize,
+        } = self.config;
+        let dim = x.len();
+        ensure_len(&mut self.grad, dim);
+        if self.sum.len() != dim {
+            self.sum = DVector::from_element(dim, initial_accumulator_value);
+        }
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        self.step += 1.0;
+        if maximize {
+            self.grad.neg_mut();
+        }
+        if weight_decay != 0.0 {
+            for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
+                *g = add_scaled(*g, p, weight_decay);
+            }
+        }
+        let clr = lr / (1.0 + (self.step - 1.0) * lr_decay);
+        for ((p, s), &g) in x.iter_mut().zip(self.sum.iter_mut()).zip(self.grad.iter()) {
+            *s = addcmul(*s, g, g, 1.0);
+            let std = s.sqrt() + eps;
+            *p = addcdiv(*p, g, std, -clr);
+        }
+        StepInfo::proceed(loss)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::Adagrad(config) => {
+                self.config = config.clone();
+                true
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.sum.fill(self.config.initial_accumulator_value);
+        self.step = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, Quadratic};
+    use crate::objective::GradientModel;
+
+    /// f = ½(x² + 4y²), ∇f = (x, 4y).
+    fn quadratic() -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
+                lambda1: 1.0,
+                lambda2: 4.0,
+                angle_deg: 0.0,
+            }))),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    fn close(actual: f64, expected: f64) -> bool {
+        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
+    }
+
+    #[test]
+    fn three_steps_match_hand_computation() {
+        // lr = 0.1, lr_decay = 0.5, initial_accumulator_value = 1, eps = 0, from (1, 1):
+        // t = 1: g = (1, 4), s = (2, 17), clr = 0.1: x = 1 − 0.1/√2, y = 1 − 0.4/√17.
+        // t = 2: clr = 0.1/1.5; g = (x, 4y); s += g²; x ← x − clr·g/√s.
+        // t = 3: clr = 0.1/2.
+        let mut optimizer = Adagrad::new(
+            AdagradConfig {
+                lr: 0.1,
+                lr_decay: 0.5,
+                initial_accumulator_value: 1.0,
+                eps: 0.0,
+                ..AdagradConfig::default()
+            },
+            2,
+        );
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let mut expected = [1.0 - 0.1 / 2f64.sqrt(), 1.0 - 0.4 / 17f64.sqrt()];
+        let mut sum = [2.0, 17.0];
+        let info = optimizer.step(&mut x, &mut oracle);
+        assert_eq!(info.loss, 2.5);
+        assert!(close(x[0], expected[0]) && close(x[1], expected[1]));
+        for clr in [0.1 / 1.5, 0.1 / 2.0] {
+            optimizer.step(&mut x, &mut oracle);
+            let g = [expected[0], 4.0 * expected[1]];
+            for i in 0..2 {
+                sum[i] += g[i] * g[i];
+                expected[i] -= clr * g[i] / sum[i].sqrt();
+            }
+            assert!(close(x[0], expected[0]) && close(x[1], expected[1]));
+            assert!(close(optimizer.sum[0], sum[0]) && close(optimizer.sum[1], sum[1]));
+        }
+    }
+
+    #[test]
+    fn weight_decay_and_maximize_follow_torch_order() {
+        // g = (1, 4) → maximize (−1, −4) → + 0.5·x = (−0.5, −3.5); s = g²; x ← x − 0.1·g/|g|.
+        let mut optimizer = AdagradConfig {
+            lr: 0.1,
+            weight_decay: 0.5,
+            maximize: true,
+            eps: 0.0,
+            ..AdagradConfig::default()
+        }
+        .build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert!(close(x[0], 1.1) && close(x[1], 1.1), "{x:?}");
+    }
+
+    #[test]
+    fn converges_on_a_quadratic() {
+        let mut optimizer = AdagradConfig {
+            lr: 0.5,
+            ..AdagradConfig::default()
+        }
+        .build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        for _ in 0..500 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(x.norm() < 1e-10, "{x:?}");
+    }
+
+    #[test]
+    fn live_config_keeps_the_accumulator_and_reset_restores_it() {
+        let mut optimizer = Adagrad::new(AdagradConfig::default(), 2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert_eq!(optimizer.sum.as_slice(), [1.0, 16.0]);
+        let new = AdagradConfig {
+            lr: 0.3,
+            initial_accumulator_value: 0.5,
+            ..AdagradConfig::default()
+        };
+        assert!(optimizer.set_config(&OptimizerConfig::Adagrad(new)));
+        assert_eq!(optimizer.config.lr, 0.3);
+        assert_eq!(optimizer.sum.as_slice(), [1.0, 16.0]);
+        assert_eq!(optimizer.step, 1.0);
+        optimizer.reset();
+        assert_eq!(optimizer.sum.as_slice(), [0.5, 0.5]);
+        assert_eq!(optimizer.step, 0.0);
+    }
+
+    #[test]
+    fn torch_validation() {
+        let mut checker = Checker::new();
+        AdagradConfig {
+            lr: 0.0,
+            lr_decay: -1.0,
+            weight_decay: -1.0,
+            initial_accumulator_value: -1.0,
+            eps: -1.0,
+            maximize: false,
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "lr",
+                "lr_decay",
+                "weight_decay",
+                "initial_accumulator_value",
+                "eps"
+            ]
+        );
+    }
+}

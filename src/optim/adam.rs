@@ -1,0 +1,587 @@
+//! Adam: adaptive moment estimation, exactly as `torch.optim.Adam` (with the AMSGrad variant), and
+//! the update core that [`AdamW`](super::AdamW) shares.
+//!
+//! With gₜ the (minibatch) gradient at xₜ₋₁ and t counting steps from 1, one step is, in torch's
+//! order (`_single_tensor_adam`; fused multiply-adds as in [`torch_ops`](super::torch_ops)):
+//!
+//! ```text
+//! if maximize:          gₜ ← −gₜ
+//! if weight_decay ≠ 0:
+//!     decoupled:        xₜ₋₁ ← xₜ₋₁ · (1 − lr · weight_decay)      (AdamW)
+//!     otherwise:        gₜ ← gₜ + weight_decay · xₜ₋₁             (an L2 penalty)
+//! mₜ ← mₜ₋₁ + (1 − β₁) · (gₜ − mₜ₋₁)                          (exp_avg.lerp_)
+//! vₜ ← vₜ₋₁ · β₂ + (1 − β₂) · gₜ · gₜ                          (exp_avg_sq)
+//! bias_correction1 = 1 − β₁ᵗ,  bias_correction2 = 1 − β₂ᵗ        (powers, not running products)
+//! step_size = lr / bias_correction1
+//! if amsgrad:  v̂ₜ ← max(v̂ₜ₋₁, vₜ), else v̂ₜ = vₜ
+//! denom = √v̂ₜ / bias_correction2^0.5 + eps
+//! xₜ ← xₜ₋₁ + (−step_size · mₜ) / denom
+//! ```
+//!
+//! The first step moves every coordinate by almost exactly lr against the sign of its gradient
+//! (m₁/√v₁ = g/|g| after bias correction), whatever the gradient's size: Adam's steps are
+//! scale-free, about lr long while the gradient's sign is steady.
+//!
+//! Defaults (torch 2.x): lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0,
+//! amsgrad = false, maximize = false, decoupled_weight_decay = false. Validation as torch:
+//! 0 ≤ β₁, β₂ < 1, eps ≥ 0, weight_decay ≥ 0; optiviz also requires lr > 0. torch's `foreach`,
+//! `fused`, `capturable` and `differentiable` flags choose other code paths for the same update; the
+//! single-tensor path is the reference here.
+//!
+//! Switching amsgrad on during a run starts the running maximum v̂ from zero (torch itself fails
+//! then, having never allocated the buffer); since max(0, v) = v this is AMSGrad from that step on.
+//!
+//! References: PyTorch documentation and source of `torch.optim.Adam`; Kingma & Ba, "Adam: A Method
+//! for Stochastic Optimization" (ICLR 2015); Reddi, Kale & Kumar, "On the Convergence of Adam and
+//! Beyond" (ICLR 2018) for AMSGrad; Loshchilov & Hutter, "Decoupled Weight Decay Regularization"
+//! (ICLR 2019) for the decoupled weight decay.
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, maximum, py_pow};
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_bool, assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of `torch.optim.Adam`, same names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct AdamConfig {
+    /// Step size.
+    pub lr: f64,
+    /// Decay rates (β₁, β₂) of the running averages of the gradient and of its square.
+    pub betas: (f64, f64),
+    /// Added to the denominator √v̂ for numerical stability.
+    pub eps: f64,
+    /// Weight decay coefficient: an L2 penalty added to the gradient, or, decoupled, a shrinking
+    /// of the parameters.
+    pub weight_decay: f64,
+    /// Use the running maximum of the second moment (AMSGrad).
+    pub amsgrad: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+    /// Shrink the parameters directly (AdamW) instead of adding weight_decay·x to the gradient.
+    pub decoupled_weight_decay: bool,
+}
+
+impl Default for AdamConfig {
+    fn default() -> Self {
+        Self {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            amsgrad: false,
+            maximize: false,
+            decoupled_weight_decay: false,
+        }
+    }
+}
+
+impl AdamConfig {
+    fn hyper(&self) -> AdamHyper {
+        AdamHyper {
+            lr: self.lr,
+            betas: self.betas,
+            eps: self.eps,
+            weight_decay: self.weight_decay,
+            amsgrad: self.amsgrad,
+            maximize: self.maximize,
+            decoupled_weight_decay: self.decoupled_weight_decay,
+        }
+    }
+}
+
+impl OptimizerSpec for AdamConfig {
+    const DISPLAY_NAME: &'static str = "Adam";
+    const DESCRIPTION: &'static str = "torch.optim.Adam: bias-corrected moment estimates \
+        (lr 1e-3, betas (0.9, 0.999), eps 1e-8), AMSGrad, L2 or decoupled weight decay";
+
+    fn validate(&self, checker: &mut Checker) {
+        validate_adam(&self.hyper(), checker);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        let mut hypers = adam_hypers(
+            &self.hyper(),
+            "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled",
+        );
+        hypers.push(Hyper::boolean(
+            "decoupled_weight_decay",
+            self.decoupled_weight_decay,
+            "x ← x·(1 − lr·weight_decay) before the step instead of adding weight_decay·x to g \
+             (= AdamW)",
+        ));
+        hypers
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "betas[0]" => assign_float(&mut self.betas.0, name, value),
+            "betas[1]" => assign_float(&mut self.betas.1, name, value),
+            "eps" => assign_float(&mut self.eps, name, value),
+            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
+            "amsgrad" => assign_bool(&mut self.amsgrad, name, value),
+            "maximize" => assign_bool(&mut self.maximize, name, value),
+            "decoupled_weight_decay" => assign_bool(&mut self.decoupled_weight_decay, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(Adam {
+            config: self.clone(),
+            core: AdamCore::new(dim),
+        })
+    }
+}
+
+/// Adam's state: the moment estimates and the step count.
+pub struct Adam {
+    config: AdamConfig,
+    core: AdamCore,
+}
+
+impl Optimizer for Adam {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        self.core.step(&self.config.hyper(), x, oracle)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::Adam(config) => {
+                self.config = config.clone();
+                true
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.core.reset();
+    }
+}
+
+/// The hyperparameters one Adam step reads; Adam and AdamW fill it from their configs.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct AdamHyper {
+    pub(crate) lr: f64,
+    pub(crate) betas: (f64, f64),
+    pub(crate) eps: f64,
+    pub(crate) weight_decay: f64,
+    pub(crate) amsgrad: bool,
+    pub(crate) maximize: bool,
+    pub(crate) decoupled_weight_decay: bool,
+}
+
+/// torch's checks of Adam's and AdamW's hyperparameters (lr > 0 is optiviz's).
+pub(crate) fn validate_adam(hyper: &AdamHyper, checker: &mut Checker) {
+    checker.positive("lr", hyper.lr);
+    checker.non_negative("eps", hyper.eps);
+    check_betas(hyper.betas, checker);
+    checker.non_negative("weight_decay", hyper.weight_decay);
+}
+
+/// torch's check of a `betas` pair: each in [0, 1), reported with torch's message.
+pub(crate) fn check_betas(betas: (f64, f64), checker: &mut Checker) {
+    for (index, beta) in [betas.0, betas.1].into_iter().enumerate() {
+        if !(0.0..1.0).contains(&beta) {
+            checker.report(
+                &format!("betas[{index}]"),
+                format!("Invalid beta parameter at index {index}: {beta} (must be in [0, 1))"),
+            );
+        }
+    }
+}
+
+/// The widgets Adam and AdamW share; `weight_decay_help` says how each applies weight decay.
+pub(crate) fn adam_hypers(hyper: &AdamHyper, weight_decay_help: &'static str) -> Vec<Hyper> {
+    vec![
+        Hyper::log_float(
+            "lr",
+            hyper.lr,
+            (1e-5, 1.0),
+            "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + eps): each step is about lr long",
+        ),
+        Hyper::float(
+            "betas[0]",
+            hyper.betas.0,
+            (0.0, 0.999),
+            "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients",
+        ),
+        Hyper::float(
+            "betas[1]",
+            hyper.betas.1,
+            (0.0, 0.9999),
+            "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients",
+        ),
+        Hyper::log_float(
+            "eps",
+            hyper.eps,
+            (1e-12, 1.0),
+            "added to √v/√(1 − β₂ᵗ) in the denominator",
+        ),
+        Hyper::log_float(
+            "weight_decay",
+            hyper.weight_decay,
+            (0.0, 1.0),
+            weight_decay_help,
+        ),
+        Hyper::boolean(
+            "amsgrad",
+            hyper.amsgrad,
+            "AMSGrad: divide by the running maximum of v instead of v",
+        ),
+        Hyper::boolean("maximize", hyper.maximize, "ascend: g ← −g"),
+    ]
+}
+
+/// The state and update of Adam and AdamW: gradient scratch, the moments and the step count.
+pub(crate) struct AdamCore {
+    grad: DVector<f64>,
+    exp_avg: DVector<f64>,
+    exp_avg_sq: DVector<f64>,
+    max_exp_avg_sq: DVector<f64>,
+    /// Steps taken, as a float like torch's `state["step"]`, so that β^step is `pow` of two floats
+    /// as in torch.
+    step: f64,
+}
+
+impl AdamCore {
+    /// Fresh state for `dim` parameters.
+    pub(crate) fn new(dim: usize) -> Self {
+        Self {
+            grad: DVector::zeros(dim),
+            exp_avg: DVector::zeros(dim),
+            exp_avg_sq: DVector::zeros(dim),
+            max_exp_avg_sq: DVector::zeros(dim),
+            step: 0.0,
+        }
+    }
+
+    /// One step of `_single_tensor_adam`.
+    pub(crate) fn step(
+        &mut self,
+        hyper: &AdamHyper,
+        x: &mut DVector<f64>,
+        oracle: &mut Oracle,
+    ) -> StepInfo {
+        let dim = x.len();
+        for buffer in [
+            &mut self.grad,
+            &mut self.exp_avg,
+            &mut self.exp_avg_sq,
+            &mut self.max_exp_avg_sq,
+        ] {
+            ensure_len(buffer, dim);
+        }
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        let AdamHyper {
+            lr,
+            betas: (beta1, beta2),
+            eps,
+            weight_decay,
+            amsgrad,
+            maximize,
+            decoupled_weight_decay,
+        } = *hyper;
+        if maximize {
+            self.grad.neg_mut();
+        }
+        self.step += 1.0;
+        if weight_decay != 0.0 {
+            if decoupled_weight_decay {
+                let shrink = 1.0 - lr * weight_decay;
+                for p in x.iter_mut() {
+                    *p *= shrink;
+                }
+            } else {
+                for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
+                    *g = add_scaled(*g, p, weight_decay);
+                }
+            }
+        }
+        let bias_correction1 = 1.0 - py_pow(beta1, self.step);
+        let bias_correction2 = 1.0 - py_pow(beta2, self.step);
+        let step_size = lr / bias_correction1;
+        let bias_correction2_sqrt = py_pow(bias_correction2, 0.5);
+        for i in 0..dim {
+            let g = self.grad[i];
+            let exp_avg = lerp(self.exp_avg[i], g, 1.0 - beta1);
+            let exp_avg_sq = addcmul(self.exp_avg_sq[i] * beta2, g, g, 1.0 - beta2);
+            let second_moment = if amsgrad {
+                self.max_exp_avg_sq[i] = maximum(self.max_exp_avg_sq[i], exp_avg_sq);
+                self.max_exp_avg_sq[i]
+            } else {
+                exp_avg_sq
+            };
+            let denom = second_moment.sqrt() / bias_correction2_sqrt + eps;
+            x[i] = addcdiv(x[i], exp_avg, denom, -step_size);
+            self.exp_avg[i] = exp_avg;
+            self.exp_avg_sq[i] = exp_avg_sq;
+        }
+        StepInfo::proceed(loss)
+    }
+
+    /// Forgets the moments and the step count.
+    pub(crate) fn reset(&mut self) {
+        self.exp_avg.fill(0.0);
+        self.exp_avg_sq.fill(0.0);
+        self.max_exp_avg_sq.fill(0.0);
+        self.step = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::objective::GradientModel;
+
+    fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    /// f = ½(x² + 4y²), ∇f = (x, 4y).
+    fn quadratic() -> Oracle {
+        oracle_on(Quadratic {
+            lambda1: 1.0,
+            lambda2: 4.0,
+            angle_deg: 0.0,
+        })
+    }
+
+    fn adam(config: AdamConfig) -> Adam {
+        Adam {
+            config,
+            core: AdamCore::new(2),
+        }
+    }
+
+    fn close(actual: f64, expected: f64) -> bool {
+        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
+    }
+
+    #[test]
+    fn first_step_moves_each_coordinate_by_lr_against_the_gradient_sign() {
+        // m₁ = 0.1·g, v₁ = 0.001·g², m₁/(1 − 0.9) = g, √v₁/√(1 − 0.999) = |g|:
+        // x₁ = x₀ − lr·g/(|g| + eps) ≈ x₀ − lr·sign(g), whatever |g| is.
+        let mut optimizer = adam(AdamConfig {
+            lr: 0.1,
+            ..AdamConfig::default()
+        });
+        let mut oracle = oracle_on(Rosenbrock::default());
+        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
+        // ∇f(−1.2, 1) = (−215.6, −88): both coordinates increase by lr.
+        let info = optimizer.step(&mut x, &mut oracle);
+        assert!((info.loss - 24.2).abs() < 1e-12);
+        assert!(
+            (x[0] - (-1.1)).abs() < 1e-9 && (x[1] - 1.1).abs() < 1e-9,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn three_steps_match_hand_computation() {
+        // lr = 0.1, betas = (0.5, 0.75), eps = 0 on ½(x² + 4y²) from (1, 1); per coordinate
+        // x ← x − lr·(m/(1 − β₁ᵗ)) / (√v/√(1 − β₂ᵗ)).
+        // t = 1: g = (1, 4); m = (0.5, 2); v = (0.25, 4); m̂ = (1, 4); v̂ = (1, 16);
+        //        x = (1 − 0.1, 1 − 0.1) = (0.9, 0.9).
+        // t = 2: g = (0.9, 3.6); m = 0.5·m + 0.5·g = (0.7, 2.8);
+        //        v = 0.75·v + 0.25·g² = (0.1875 + 0.2025, 3 + 3.24) = (0.39, 6.24);
+        //        m̂ = m/0.75 = (0.9333…, 3.7333…); v̂ = v/0.4375 = (0.891428…, 14.262857…);
+        //        x = 0.9 − 0.1·m̂/√v̂.
+        let mut optimizer = adam(AdamConfig {
+            lr: 0.1,
+            betas: (0.5, 0.75),
+            eps: 0.0,
+            ..AdamConfig::default()
+        });
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert!(close(x[0], 0.9) && close(x[1], 0.9), "{x:?}");
+        optimizer.step(&mut x, &mut oracle);
+        let m2 = [0.7, 2.8];
+        let v2: [f64; 2] = [0.39, 6.24];
+        let x2: Vec<f64> = (0..2)
+            .map(|i| 0.9 - 0.1 * (m2[i] / 0.75) / (v2[i] / 0.4375).sqrt())
+            .collect();
+        assert!(close(x[0], x2[0]) && close(x[1], x2[1]), "{x:?} vs {x2:?}");
+        // t = 3: g = (x, 4y); m = 0.5·m + 0.5·g; v = 0.75·v + 0.25·g²;
+        //        bias corrections 1 − 0.5³ = 0.875 and 1 − 0.75³ = 0.578125.
+        optimizer.step(&mut x, &mut oracle);
+        let g3 = [x2[0], 4.0 * x2[1]];
+        let x3: Vec<f64> = (0..2)
+            .map(|i| {
+                let m = 0.5 * m2[i] + 0.5 * g3[i];
+                let v = 0.75 * v2[i] + 0.25 * g3[i] * g3[i];
+                x2[i] - 0.1 * (m / 0.875) / (v / 0.578125).sqrt()
+            })
+            .collect();
+        assert!(close(x[0], x3[0]) && close(x[1], x3[1]), "{x:?} vs {x3:?}");
+    }
+
+    #[test]
+    fn amsgrad_keeps_the_running_maximum_of_the_second_moment() {
+        // On f = ½(x² + y²) from (1, 1) (both coordinates alike) with lr = 0.5, betas = (0, 0.5):
+        // g₁ = 1, v₁ = 0.5, x₁ = 0.5;
+        // g₂ = 0.5, v₂ = 0.25 + 0.125 = 0.375, max v̂ = 0.5 (not 0.375);
+        // x₂ = 0.5 − 0.5·(0.5/1)/(√0.5/√0.75) = 0.5 − 0.25·√1.5.
+        let mut optimizer = adam(AdamConfig {
+            lr: 0.5,
+            betas: (0.0, 0.5),
+            eps: 0.0,
+            amsgrad: true,
+            ..AdamConfig::default()
+        });
+        let mut oracle = oracle_on(Quadratic {
+            lambda1: 1.0,
+            lambda2: 1.0,
+            angle_deg: 0.0,
+        });
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert!(close(x[0], 0.5));
+        optimizer.step(&mut x, &mut oracle);
+        assert!(close(optimizer.core.exp_avg_sq[0], 0.375));
+        assert!(close(optimizer.core.max_exp_avg_sq[0], 0.5));
+        let expected = 0.5 - 0.25 * 1.5f64.sqrt();
+        assert!(close(x[0], expected) && close(x[1], expected), "{x:?}");
+    }
+
+    #[test]
+    fn l2_and_decoupled_weight_decay_follow_torch_order() {
+        // L2: g = (1, 4) + 0.5·(1, 1) = (1.5, 4.5): the first step still moves by lr·sign.
+        // Decoupled: x ← (1, 1)·(1 − 0.1·0.5) = (0.95, 0.95) first, then −lr·sign(g).
+        for (decoupled, expected) in [(false, 0.9), (true, 0.85)] {
+            let mut optimizer = adam(AdamConfig {
+                lr: 0.1,
+                weight_decay: 0.5,
+                decoupled_weight_decay: decoupled,
+                ..AdamConfig::default()
+            });
+            let mut oracle = quadratic();
+            let mut x = DVector::from_vec(vec![1.0, 1.0]);
+            optimizer.step(&mut x, &mut oracle);
+            assert!((x[0] - expected).abs() < 1e-9 && (x[1] - expected).abs() < 1e-9);
+        }
+    }
+
+    #[test]
+    fn maximize_ascends() {
+        let mut optimizer = adam(AdamConfig {
+            lr: 0.1,
+            maximize: true,
+            ..AdamConfig::default()
+        });
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert!((x[0] - 1.1).abs() < 1e-7 && (x[1] + 1.1).abs() < 1e-7);
+    }
+
+    #[test]
+    fn converges_on_a_quadratic_and_on_rosenbrock() {
+        let mut optimizer = AdamConfig {
+            lr: 0.05,
+            ..AdamConfig::default()
+        }
+        .build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        for _ in 0..2000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(x.norm() < 1e-6, "{x:?}");
+
+        let mut optimizer = AdamConfig {
+            lr: 0.02,
+            ..AdamConfig::default()
+        }
+        .build(2);
+        let mut oracle = oracle_on(Rosenbrock::default());
+        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
+        for _ in 0..5000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(
+            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn live_config_keeps_moments_and_reset_clears_them() {
+        let mut optimizer = adam(AdamConfig::default());
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        let moments = optimizer.core.exp_avg.clone();
+        let new = OptimizerConfig::Adam(AdamConfig {
+            lr: 0.5,
+            amsgrad: true,
+            ..AdamConfig::default()
+        });
+        assert!(optimizer.set_config(&new));
+        assert_eq!(optimizer.config.lr, 0.5);
+        assert_eq!(optimizer.core.exp_avg, moments);
+        assert_eq!(optimizer.core.step, 1.0);
+        optimizer.set_lr(0.25);
+        assert_eq!(optimizer.config.lr, 0.25);
+        optimizer.reset();
+        assert_eq!(optimizer.core.step, 0.0);
+        assert!(optimizer.core.exp_avg.iter().all(|&m| m == 0.0));
+        assert!(optimizer.core.exp_avg_sq.iter().all(|&v| v == 0.0));
+        // After a reset the next step is a first step again: lr·sign(g).
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert!(
+            (x[0] - 0.75).abs() < 1e-7 && (x[1] - 0.75).abs() < 1e-7,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn torch_validation() {
+        let mut checker = Checker::new();
+        AdamConfig {
+            lr: 0.0,
+            betas: (1.0, -0.1),
+            eps: -1e-8,
+            weight_decay: -1.0,
+            ..AdamConfig::default()
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["lr", "eps", "betas[0]", "betas[1]", "weight_decay"]);
+        assert!(
+            checker.found[2]
+                .message
+                .starts_with("Invalid beta parameter at index 0: 1")
+        );
+    }
+}

@@ -1,0 +1,340 @@
+//! Polyak's heavy-ball method: gradient descent plus a fraction of the last displacement.
+//!
+//! From x₀ (with x₋₁ = x₀, so the first step is a plain gradient step), one step is
+//!
+//! ```text
+//! xₖ₊₁ = (xₖ − lr·∇f(xₖ)) + beta·(xₖ − xₖ₋₁)
+//! ```
+//!
+//! computed coordinate-wise in exactly this order.
+//!
+//! Relation to torch.optim.SGD(momentum=μ, dampening=0): torch keeps a buffer bₖ = μ·bₖ₋₁ + ∇f and
+//! steps xₖ₊₁ = xₖ − lr·bₖ, so xₖ − xₖ₋₁ = −lr·bₖ₋₁ and xₖ₊₁ = xₖ − lr·∇f + μ·(xₖ − xₖ₋₁): with a
+//! constant lr the two forms give the same iterates (up to rounding) for beta = μ, including the
+//! first step. They differ under a learning-rate schedule: torch's step lr·b rescales the whole
+//! accumulated velocity by the current lr, while here only the new gradient takes the new lr and
+//! the momentum term keeps the displacement actually taken.
+//!
+//! On a quadratic with Hessian eigenvalues in [μ, L] (κ = L/μ) the method is stable iff
+//! 0 ≤ beta < 1 and 0 < lr·λ < 2 + 2·beta for every eigenvalue λ, and the best parameters are
+//! lr = 4/(√L + √μ)² and beta = ((√κ − 1)/(√κ + 1))², which give the rate (√κ − 1)/(√κ + 1) per
+//! step (the error shrinks like that, up to a factor growing linearly in k since the iteration
+//! matrix is defective there) against gradient descent's best (κ − 1)/(κ + 1): √κ steps instead of
+//! κ. For κ = 100: lr = 4/121 (L = 100, μ = 1), beta = (9/11)² ≈ 0.669, rate 9/11 ≈ 0.818 vs
+//! 99/101 ≈ 0.980. Beyond quadratics heavy ball has no such acceleration guarantee (and can cycle
+//! on some strongly convex functions), unlike [`super::NesterovAgd`].
+//!
+//! Defaults: lr = 1e-3 (torch.optim.SGD's default), beta = 0.9 (the usual momentum). Validation:
+//! lr > 0, 0 ≤ beta < 1. State: the previous iterate, kept by live edits, cleared by reset.
+//! RON: `HeavyBall(lr: 0.033, beta: 0.67)`.
+//!
+//! References: B. T. Polyak, "Some methods of speeding up the convergence of iteration methods",
+//! USSR Computational Mathematics and Mathematical Physics 4(5), 1964; G. Goh, "Why Momentum
+//! Really Works", Distill, 2017 (the quadratic analysis, the optimal parameters and the stability
+//! region); PyTorch documentation of `torch.optim.SGD` for the buffer form.
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of the heavy-ball method.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct HeavyBallConfig {
+    /// Step size α of the gradient term.
+    pub lr: f64,
+    /// Momentum β: the fraction of the last displacement added to the step.
+    pub beta: f64,
+}
+
+impl Default for HeavyBallConfig {
+    fn default() -> Self {
+        Self {
+            lr: 1e-3,
+            beta: 0.9,
+        }
+    }
+}
+
+impl HeavyBallConfig {
+    /// The optimal parameters for a quadratic with Hessian eigenvalues in [`mu`, `l`]:
+    /// lr = 4/(√L + √μ)², beta = ((√κ − 1)/(√κ + 1))².
+    pub fn optimal_for_quadratic(mu: f64, l: f64) -> Self {
+        let (sqrt_mu, sqrt_l) = (mu.sqrt(), l.sqrt());
+        let rate = (sqrt_l - sqrt_mu) / (sqrt_l + sqrt_mu);
+        Self {
+            lr: 4.0 / (sqrt_l + sqrt_mu).powi(2),
+            beta: rate * rate,
+        }
+    }
+}
+
+impl OptimizerSpec for HeavyBallConfig {
+    const DISPLAY_NAME: &'static str = "Heavy ball";
+    const DESCRIPTION: &'static str =
+        "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev); lr 1e-3, beta 0.9";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        if checker.finite("beta", self.beta) && !(0.0..1.0).contains(&self.beta) {
+            checker.report("beta", format!("beta must be in [0, 1), got {}", self.beta));
+        }
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 10.0),
+                "x ← x − lr·∇f(x) + beta·(x − x_prev); stable on a quadratic iff lr·λ < 2 + 2·beta",
+            ),
+            Hyper::float(
+                "beta",
+                self.beta,
+                (0.0, 0.999),
+                "fraction of the last displacement x − x_prev added to each step",
+            ),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "beta" => assign_float(&mut self.beta, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(HeavyBall {
+            config: self.clone(),
+            grad: DVector::zeros(dim),
+            previous: DVector::zeros(dim),
+            has_previous: false,
+        })
+    }
+}
+
+/// The heavy ball's state: the previous iterate (absent before the first step).
+pub struct HeavyBall {
+    config: HeavyBallConfig,
+    grad: DVector<f64>,
+    previous: DVector<f64>,
+    has_previous: bool,
+}
+
+impl Optimizer for HeavyBall {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let HeavyBallConfig { lr, beta } = self.config;
+        ensure_len(&mut self.grad, x.len());
+        if self.previous.len() != x.len() {
+            ensure_len(&mut self.previous, x.len());
+            self.has_previous = false;
+        }
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        if !self.has_previous {
+            // x₋₁ = x₀: no momentum on the first step.
+            self.previous.copy_from(x);
+            self.has_previous = true;
+        }
+        for ((p, q), &g) in x
+            .iter_mut()
+            .zip(self.previous.iter_mut())
+            .zip(self.grad.iter())
+        {
+            let current = *p;
+            *p = (current - lr * g) + beta * (current - *q);
+            *q = current;
+        }
+        StepInfo::proceed(loss)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::HeavyBall(config) => {
+                self.config = config.clone();
+                true
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.has_previous = false;
+        self.previous.fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::objective::GradientModel;
+
+    fn oracle(landscape: impl Landscape + 'static) -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    /// f = ½(x² + 4y²): ∇f = (x, 4y).
+    fn diagonal() -> Quadratic {
+        Quadratic {
+            lambda1: 1.0,
+            lambda2: 4.0,
+            angle_deg: 0.0,
+        }
+    }
+
+    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
+        assert!(
+            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
+            "{x:?} vs {expected:?}"
+        );
+    }
+
+    #[test]
+    fn three_hand_computed_steps() {
+        // lr = 0.1, beta = 0.9 from (1, 1):
+        // x₁ = (1, 1) − 0.1·(1, 4) = (0.9, 0.6)
+        // x₂ = (0.9, 0.6) − 0.1·(0.9, 2.4) + 0.9·(−0.1, −0.4) = (0.72, 0)
+        // x₃ = (0.72, 0) − 0.1·(0.72, 0) + 0.9·(−0.18, −0.6) = (0.486, −0.54)
+        // (the same iterates as torch's SGD(lr=0.1, momentum=0.9)).
+        let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
+        let mut oracle = oracle(diagonal());
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let info = optimizer.step(&mut x, &mut oracle);
+        assert_eq!(info.loss, 2.5);
+        assert_close(&x, [0.9, 0.6]);
+        optimizer.step(&mut x, &mut oracle);
+        assert_close(&x, [0.72, 0.0]);
+        let info = optimizer.step(&mut x, &mut oracle);
+        assert!((info.loss - 0.5 * 0.72 * 0.72).abs() < 1e-15);
+        assert_close(&x, [0.486, -0.54]);
+    }
+
+    #[test]
+    fn optimal_parameters_reach_the_predicted_rate_on_kappa_100() {
+        let config = HeavyBallConfig::optimal_for_quadratic(1.0, 100.0);
+        assert!((config.lr - 4.0 / 121.0).abs() < 1e-17);
+        assert!((config.beta - 81.0 / 121.0).abs() < 1e-15);
+        let mut optimizer = config.build(2);
+        let mut oracle = oracle(Quadratic {
+            lambda1: 1.0,
+            lambda2: 100.0,
+            angle_deg: 30.0,
+        });
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let mut norms = Vec::new();
+        for _ in 0..200 {
+            optimizer.step(&mut x, &mut oracle);
+            norms.push(x.norm());
+        }
+        // Between steps 100 and 200 the error shrinks at (9/11)¹⁰⁰ times the Jordan factor
+        // (200/100), i.e. ≈ 9/11 per step; gradient descent could do no better than 99/101.
+        let rate = (norms[199] / norms[99]).powf(1.0 / 100.0);
+        assert!((rate - 9.0 / 11.0).abs() < 0.01, "rate {rate}");
+        assert!(norms[199] < 1e-12, "{}", norms[199]);
+    }
+
+    #[test]
+    fn stability_edge_is_two_plus_two_beta() {
+        // λ = 100, beta = 0.5: stable iff lr < 3/100.
+        for (lr, grows) in [(0.0299, false), (0.0301, true)] {
+            let mut optimizer = HeavyBallConfig { lr, beta: 0.5 }.build(2);
+            let mut oracle = oracle(Quadratic {
+                lambda1: 1.0,
+                lambda2: 100.0,
+                angle_deg: 0.0,
+            });
+            let mut x = DVector::from_vec(vec![0.0, 1.0]);
+            for _ in 0..3000 {
+                optimizer.step(&mut x, &mut oracle);
+            }
+            assert_eq!(x[1].abs() > 1.0, grows, "lr = {lr}: y = {}", x[1]);
+        }
+    }
+
+    #[test]
+    fn converges_on_rosenbrock() {
+        let mut optimizer = HeavyBallConfig {
+            lr: 2e-4,
+            beta: 0.9,
+        }
+        .build(2);
+        let mut oracle = oracle(Rosenbrock::default());
+        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
+        for _ in 0..20_000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(
+            (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
+            "{x:?}"
+        );
+    }
+
+    #[test]
+    fn live_edits_keep_the_momentum_and_reset_clears_it() {
+        let mut oracle = oracle(diagonal());
+        let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert!(
+            optimizer.set_config(&OptimizerConfig::HeavyBall(HeavyBallConfig {
+                lr: 0.1,
+                beta: 0.9,
+            }))
+        );
+        optimizer.step(&mut x, &mut oracle);
+        assert_close(&x, [0.72, 0.0]);
+        optimizer.reset();
+        optimizer.set_lr(0.2);
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        assert_close(&x, [0.8, 0.2]);
+    }
+
+    #[test]
+    fn validation() {
+        let mut checker = Checker::new();
+        HeavyBallConfig { lr: 0.0, beta: 1.0 }.validate(&mut checker);
+        HeavyBallConfig {
+            lr: 1.0,
+            beta: -0.1,
+        }
+        .validate(&mut checker);
+        HeavyBallConfig::default().validate(&mut checker);
+        let messages: Vec<_> = checker.found.iter().map(|i| i.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            [
+                "lr must be > 0, got 0",
+                "beta must be in [0, 1), got 1",
+                "beta must be in [0, 1), got -0.1"
+            ]
+        );
+    }
+}

@@ -1,0 +1,404 @@
+//! Lion (EvoLved Sign Momentum): a sign step along an interpolation of the momentum and the
+//! gradient, with decoupled weight decay, after Chen et al. (2023). Not a torch.optim class.
+//!
+//! With gₜ the (minibatch) gradient at xₜ₋₁, m₀ = 0 and β1, β2 = `betas`, the paper's Algorithm 2
+//! reads xₜ ← xₜ₋₁ − lr·(sign(cₜ) + weight_decay·xₜ₋₁). This file follows the order of operations
+//! of the authors' PyTorch code (google/automl, `lion/lion_pytorch.py`), which applies the decay
+//! first:
+//!
+//! ```text
+//! xₜ ← xₜ₋₁ · (1 − lr · weight_decay)           decoupled weight decay, as in AdamW
+//! cₜ ← β1 · mₜ₋₁ + (1 − β1) · gₜ               the update direction interpolates m and g …
+//! xₜ ← xₜ + (−lr) · sign(cₜ)                    … and only its sign is used
+//! mₜ ← β2 · mₜ₋₁ + (1 − β2) · gₜ               the momentum is tracked with the slower β2
+//! ```
+//!
+//! The two orders are the same update in exact arithmetic (both shrink xₜ₋₁, the gradient having
+//! been taken there); they can differ in the last bit. sign(0) = 0 as `torch.sign`; sign(NaN) = NaN
+//! here (torch gives 0) so that a NaN gradient shows as a diverged run. Without weight decay every
+//! coordinate of every step has length exactly lr (or 0). With weight decay λ > 0 the fixed points
+//! satisfy ‖x‖∞ ≤ 1/λ: Lion then minimizes f within that box (L. Chen, B. Liu, K. Liang & Q. Liu,
+//! "Lion secretly solves constrained optimization", ICLR 2024).
+//!
+//! Defaults (the paper's and the authors' code): lr = 1e-4, betas = (0.9, 0.99),
+//! weight_decay = 0 (the authors recommend an lr 3–10× smaller than AdamW's and a weight decay
+//! 3–10× larger). Validation as the authors' code (0 ≤ β < 1 for both betas), plus lr > 0 and
+//! weight_decay ≥ 0.
+//!
+//! Reference: X. Chen, C. Liang, D. Huang, E. Real, K. Wang, Y. Liu, H. Pham, X. Dong, T. Luong,
+//! C.-J. Hsieh, Y. Lu & Q. V. Le, "Symbolic discovery of optimization algorithms", NeurIPS 2023
+//! (arXiv:2302.06675), Algorithm 2 and Program 1.
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::sign_sgd::{check_unit_interval, sign};
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of Lion, with the names and defaults of the authors' PyTorch code.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LionConfig {
+    /// Step length per coordinate.
+    pub lr: f64,
+    /// (β1, β2): β1 interpolates the update direction, β2 averages the momentum.
+    pub betas: (f64, f64),
+    /// Decoupled weight decay λ: x ← x·(1 − lr·λ) each step.
+    pub weight_decay: f64,
+}
+
+impl Default for LionConfig {
+    fn default() -> Self {
+        Self {
+            lr: 1e-4,
+            betas: (0.9, 0.99),
+            weight_decay: 0.0,
+        }
+    }
+}
+
+impl OptimizerSpec for LionConfig {
+    const DISPLAY_NAME: &'static str = "Lion";
+    const DESCRIPTION: &'static str =
+        "Lion (Chen et al. 2023): sign of a momentum–gradient blend; lr = 1e-4, β = (0.9, 0.99)";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        check_unit_interval(checker, "betas[0]", self.betas.0);
+        check_unit_interval(checker, "betas[1]", self.betas.1);
+        checker.non_negative("weight_decay", self.weight_decay);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 1.0),
+                "x ← x·(1 − lr·weight_decay) − lr·sign(c)",
+            ),
+            Hyper::float(
+                "betas[0]",
+                self.betas.0,
+                (0.0, 0.999),
+                "c ← β1·m + (1 − β1)·g: the direction whose sign is taken",
+            ),
+            Hyper::float(
+                "betas[1]",
+                self.betas.1,
+                (0.0, 0.999),
+                "m ← β2·m + (1 − β2)·g: the momentum, updated after the step",
+            ),
+            Hyper::log_float(
+                "weight_decay",
+                self.weight_decay,
+                (0.0, 10.0),
+                "decoupled decay x ← x·(1 − lr·weight_decay); keeps ‖x‖∞ ≤ 1/weight_decay",
+            ),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "betas[0]" => assign_float(&mut self.betas.0, name, value),
+            "betas[1]" => assign_float(&mut self.betas.1, name, value),
+            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(Lion {
+            config: self.clone(),
+            grad: DVector::zeros(dim),
+            exp_avg: DVector::zeros(dim),
+        })
+    }
+}
+
+/// Lion's state: the momentum m (`exp_avg` in the authors' code), zero when built.
+pub struct Lion {
+    config: LionConfig,
+    grad: DVector<f64>,
+    exp_avg: DVector<f64>,
+}
+
+impl Optimizer for Lion {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let LionConfig {
+            lr,
+            betas: (beta1, beta2),
+            weight_decay,
+        } = self.config;
+        ensure_len(&mut self.grad, x.len());
+        ensure_len(&mut self.exp_avg, x.len());
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        // p.data.mul_(1 − lr·weight_decay): a factor of exactly 1 without decay.
+        let decay = 1.0 - lr * weight_decay;
+        for ((p, m), &g) in x
+            .iter_mut()
+            .zip(self.exp_avg.iter_mut())
+            .zip(self.grad.iter())
+        {
+            *p *= decay;
+            let update = *m * beta1 + g * (1.0 - beta1);
+            *p += -lr * sign(update);
+            *m = *m * beta2 + (1.0 - beta2) * g;
+        }
+        StepInfo::proceed(loss)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::Lion(config) => {
+                self.config = config.clone();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.exp_avg.fill(0.0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::objective::GradientModel;
+
+    fn oracle_for(landscape: Arc<dyn crate::landscape::Landscape>) -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(landscape)),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    /// f = ½(x² + 4y²), ∇f = (x, 4y).
+    fn quadratic_oracle() -> Oracle {
+        oracle_for(Arc::new(Quadratic {
+            lambda1: 1.0,
+            lambda2: 4.0,
+            angle_deg: 0.0,
+        }))
+    }
+
+    fn run(config: LionConfig, start: [f64; 2], steps: usize) -> Vec<[f64; 2]> {
+        let mut optimizer = config.build(2);
+        let mut oracle = quadratic_oracle();
+        let mut x = DVector::from_vec(start.to_vec());
+        (0..steps)
+            .map(|_| {
+                optimizer.step(&mut x, &mut oracle);
+                [x[0], x[1]]
+            })
+            .collect()
+    }
+
+    fn assert_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
+        for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
+            assert!(
+                (a[0] - e[0]).abs() < 1e-14 && (a[1] - e[1]).abs() < 1e-14,
+                "step {}: {a:?} vs {e:?}",
+                k + 1
+            );
+        }
+    }
+
+    #[test]
+    fn three_steps_by_hand_where_the_momentum_outvotes_the_gradient() {
+        // lr = 0.1, betas = (0.9, 0.5), no decay, from (0.05, 1):
+        // g₁ = (0.05, 4):   c₁ = 0.1·g₁ > 0,                          x₁ = (−0.05, 0.9)
+        //                   m₁ = 0.5·g₁ = (0.025, 2)
+        // g₂ = (−0.05, 3.6): c₂ = (0.0225 − 0.005, 1.8 + 0.36) = (0.0175, 2.16) > 0,
+        //                   x₂ = (−0.15, 0.8)  (x keeps going against its gradient)
+        //                   m₂ = (0.0125 − 0.025, 1 + 1.8) = (−0.0125, 2.8)
+        // g₃ = (−0.15, 3.2): c₃ = (−0.01125 − 0.015, 2.52 + 0.32) = (−0.02625, 2.84),
+        //                   x₃ = (−0.05, 0.7)
+        let steps = run(
+            LionConfig {
+                lr: 0.1,
+                betas: (0.9, 0.5),
+                weight_decay: 0.0,
+            },
+            [0.05, 1.0],
+            3,
+        );
+        assert_close(&steps, &[[-0.05, 0.9], [-0.15, 0.8], [-0.05, 0.7]]);
+    }
+
+    #[test]
+    fn three_steps_by_hand_with_decoupled_weight_decay() {
+        // lr = 0.1, weight_decay = 0.5 → decay factor 0.95, default betas, from (1, −1):
+        // g₁ = (1, −4):        x ← 0.95·(1, −1) = (0.95, −0.95); c₁ = 0.1·g₁ → (0.85, −0.85)
+        //                      m₁ = 0.01·g₁ = (0.01, −0.04)
+        // g₂ = (0.85, −3.4):   x ← (0.8075, −0.8075); c₂ = (0.094, −0.376) → (0.7075, −0.7075)
+        //                      m₂ = 0.99·m₁ + 0.01·g₂ = (0.0184, −0.0736)
+        // g₃ = (0.7075, −2.83): x ← (0.672125, −0.672125); c₃ = (0.08731, −0.34924)
+        //                      → (0.572125, −0.572125)
+        let steps = run(
+            LionConfig {
+                lr: 0.1,
+                weight_decay: 0.5,
+                ..LionConfig::default()
+            },
+            [1.0, -1.0],
+            3,
+        );
+        assert_close(
+            &steps,
+            &[[0.85, -0.85], [0.7075, -0.7075], [0.572125, -0.572125]],
+        );
+    }
+
+    #[test]
+    fn without_decay_every_coordinate_moves_exactly_lr() {
+        let lr = 0.0123;
+        let steps = run(
+            LionConfig {
+                lr,
+                ..LionConfig::default()
+            },
+            [0.7, -0.4],
+            100,
+        );
+        let mut previous = [0.7, -0.4];
+        for x in steps {
+            for k in 0..2 {
+                assert!(((x[k] - previous[k]).abs() - lr).abs() < 1e-15);
+            }
+            previous = x;
+        }
+    }
+
+    #[test]
+    fn settles_near_the_minimum_of_a_quadratic() {
+        // A sign method with a constant lr ends in a small limit cycle around the minimizer.
+        let lr = 0.01;
+        let steps = run(
+            LionConfig {
+                lr,
+                ..LionConfig::default()
+            },
+            [1.0, -1.0],
+            1000,
+        );
+        for x in &steps[500..] {
+            assert!(x[0].abs() < 5.0 * lr && x[1].abs() < 5.0 * lr, "{x:?}");
+        }
+    }
+
+    #[test]
+    fn makes_progress_on_rosenbrock() {
+        let mut optimizer = LionConfig {
+            lr: 1e-3,
+            ..LionConfig::default()
+        }
+        .build(2);
+        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
+        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
+        let start = oracle.value(&x);
+        for _ in 0..5000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(oracle.value(&x) < 0.05 * start, "{x:?}");
+    }
+
+    #[test]
+    fn weight_decay_confines_the_iterate_to_a_box() {
+        // Rosenbrock's minimizer (1, 1) lies outside the box ‖x‖∞ ≤ 1/λ = 0.5; along the valley
+        // f = (1 − x)² falls with x, so the constrained minimizer is (0.5, 0.25). While the
+        // x-gradient stays negative, x ← x·(1 − lr·λ) + lr has its fixed point exactly at 1/λ.
+        let mut optimizer = LionConfig {
+            lr: 1e-3,
+            weight_decay: 2.0,
+            ..LionConfig::default()
+        }
+        .build(2);
+        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
+        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
+        for _ in 0..20_000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(
+            (x[0] - 0.5).abs() < 0.01 && (x[1] - 0.25).abs() < 0.01,
+            "{x:?}"
+        );
+        assert!(x[0] <= 0.5 + 1e-12, "{x:?}");
+    }
+
+    #[test]
+    fn validation() {
+        let mut checker = Checker::new();
+        LionConfig {
+            lr: -1.0,
+            betas: (1.0, -0.1),
+            weight_decay: -1.0,
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["lr", "betas[0]", "betas[1]", "weight_decay"]);
+        assert_eq!(
+            checker.found[1].message,
+            "betas[0] must be in [0, 1), got 1"
+        );
+    }
+
+    #[test]
+    fn set_hyper_reaches_both_betas() {
+        let mut config = LionConfig::default();
+        config
+            .set_hyper("betas[0]", HyperValue::Float(0.95))
+            .expect("betas[0]");
+        config
+            .set_hyper("betas[1]", HyperValue::Float(0.98))
+            .expect("betas[1]");
+        assert_eq!(config.betas, (0.95, 0.98));
+        assert!(config.set_hyper("betas", HyperValue::Float(0.5)).is_err());
+    }
+
+    #[test]
+    fn live_config_keeps_momentum_and_reset_clears_it() {
+        let config = LionConfig {
+            lr: 0.1,
+            betas: (0.9, 0.5),
+            weight_decay: 0.0,
+        };
+        let mut optimizer = config.build(2);
+        let mut oracle = quadratic_oracle();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle); // m = 0.5·(1, 4)
+        x[0] = -0.1; // g = −0.1, c = 0.9·0.5 − 0.01 > 0: the kept momentum wins
+        let edited = OptimizerConfig::Lion(LionConfig { lr: 0.2, ..config });
+        assert!(optimizer.set_config(&edited));
+        optimizer.step(&mut x, &mut oracle);
+        assert!((x[0] - (-0.3)).abs() < 1e-15);
+        optimizer.reset();
+        x[0] = -0.1; // fresh m = 0: c = 0.1·(−0.1) < 0
+        optimizer.step(&mut x, &mut oracle);
+        assert!((x[0] - 0.1).abs() < 1e-15);
+        assert!(!optimizer.set_config(&OptimizerConfig::default()));
+    }
+}

@@ -1,0 +1,461 @@
+//! NAdam: Adam with Nesterov momentum, exactly as `torch.optim.NAdam` (Dozat's form with a
+//! momentum schedule).
+//!
+//! With gₜ the (minibatch) gradient at xₜ₋₁ and t counting steps from 1, one step is, in torch's
+//! order (`_single_tensor_nadam`; fused multiply-adds as in [`torch_ops`](super::torch_ops)):
+//!
+//! ```text
+//! if maximize:          gₜ ← −gₜ
+//! bias_correction2 = 1 − β₂ᵗ
+//! if weight_decay ≠ 0:
+//!     decoupled:        xₜ₋₁ ← xₜ₋₁ · (1 − lr · weight_decay)
+//!     otherwise:        gₜ ← gₜ + weight_decay · xₜ₋₁
+//! μₜ   = β₁ · (1 − 0.5 · 0.96^(t · momentum_decay))          (the momentum schedule)
+//! μₜ₊₁ = β₁ · (1 − 0.5 · 0.96^((t + 1) · momentum_decay))
+//! Πₜ ← Πₜ₋₁ · μₜ                                            (mu_product, Π₀ = 1)
+//! mₜ ← mₜ₋₁ + (1 − β₁) · (gₜ − mₜ₋₁)
+//! vₜ ← vₜ₋₁ · β₂ + (1 − β₂) · gₜ · gₜ
+//! denom = √(vₜ / bias_correction2) + eps
+//! xₜ ← xₜ₋₁ + (−lr · (1 − μₜ) / (1 − Πₜ) · gₜ) / denom
+//! xₜ ← xₜ   + (−lr · μₜ₊₁ / (1 − Πₜ · μₜ₊₁) · mₜ) / denom
+//! ```
+//!
+//! The two updates are Nesterov's look-ahead: the current gradient with this step's weight and the
+//! momentum with next step's, each bias-corrected by the product of the momentum coefficients so
+//! far. Note the order: the square root is taken after dividing by bias_correction2 (unlike Adam),
+//! and μₜ₊₁ is computed before Πₜ is updated but used with it.
+//!
+//! torch keeps Πₜ (and the step) in a tensor of the default dtype: in float32 unless
+//! `torch.set_default_dtype(torch.float64)`. Here Πₜ is a float64 throughout, which is torch with
+//! float64 as its default dtype; with the float32 default, torch's step sizes differ in the 8th
+//! digit.
+//!
+//! Defaults (torch 2.x): lr = 2e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0,
+//! momentum_decay = 4e-3, decoupled_weight_decay = false, maximize = false. Validation as torch:
+//! 0 ≤ β₁, β₂ < 1, eps ≥ 0, weight_decay ≥ 0, momentum_decay ≥ 0; optiviz also requires lr > 0.
+//! The single-tensor path is the reference; `foreach`, `capturable`, `differentiable` are not
+//! modelled.
+//!
+//! References: PyTorch documentation and source of `torch.optim.NAdam`; Dozat, "Incorporating
+//! Nesterov Momentum into Adam" (ICLR 2016 workshop); Loshchilov & Hutter, "Decoupled Weight Decay
+//! Regularization" (ICLR 2019) for the decoupled variant (NAdamW).
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::adam::check_betas;
+use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, py_pow};
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_bool, assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of `torch.optim.NAdam`, same names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NAdamConfig {
+    /// Step size.
+    pub lr: f64,
+    /// Decay rates (β₁, β₂) of the running averages of the gradient and of its square.
+    pub betas: (f64, f64),
+    /// Added to the denominator for numerical stability.
+    pub eps: f64,
+    /// Weight decay coefficient: an L2 penalty, or, decoupled, a shrinking of the parameters.
+    pub weight_decay: f64,
+    /// ψ in the momentum schedule μₜ = β₁(1 − 0.5·0.96^(tψ)).
+    pub momentum_decay: f64,
+    /// Shrink the parameters directly (NAdamW) instead of adding weight_decay·x to the gradient.
+    pub decoupled_weight_decay: bool,
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Default for NAdamConfig {
+    fn default() -> Self {
+        Self {
+            lr: 2e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum_decay: 4e-3,
+            decoupled_weight_decay: false,
+            maximize: false,
+        }
+    }
+}
+
+impl OptimizerSpec for NAdamConfig {
+    const DISPLAY_NAME: &'static str = "NAdam";
+    const DESCRIPTION: &'static str = "torch.optim.NAdam: Adam with Nesterov momentum and a \
+        momentum schedule (lr 2e-3, betas (0.9, 0.999), momentum_decay 4e-3)";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        checker.non_negative("eps", self.eps);
+        check_betas(self.betas, checker);
+        checker.non_negative("weight_decay", self.weight_decay);
+        checker.non_negative("momentum_decay", self.momentum_decay);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 1.0),
+                "x ← x − lr·((1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜμₜ₊₁)·m)/(√(v/(1 − β₂ᵗ)) + eps)",
+            ),
+            Hyper::float(
+                "betas[0]",
+                self.betas.0,
+                (0.0, 0.999),
+                "β₁: m ← m + (1 − β₁)·(g − m); the momentum schedule tends to β₁/2 → β₁",
+            ),
+            Hyper::float(
+                "betas[1]",
+                self.betas.1,
+                (0.0, 0.9999),
+                "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients",
+            ),
+            Hyper::log_float(
+                "eps",
+                self.eps,
+                (1e-12, 1.0),
+                "added to √(v/(1 − β₂ᵗ)) in the denominator",
+            ),
+            Hyper::log_float(
+                "weight_decay",
+                self.weight_decay,
+                (0.0, 1.0),
+                "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled",
+            ),
+            Hyper::log_float(
+                "momentum_decay",
+                self.momentum_decay,
+                (1e-4, 1.0),
+                "ψ: μₜ = β₁·(1 − 0.5·0.96^(t·ψ)), the momentum warm-up",
+            ),
+            Hyper::boolean(
+                "decoupled_weight_decay",
+                self.decoupled_weight_decay,
+                "x ← x·(1 − lr·weight_decay) instead of adding weight_decay·x to g (NAdamW)",
+            ),
+            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "betas[0]" => assign_float(&mut self.betas.0, name, value),
+            "betas[1]" => assign_float(&mut self.betas.1, name, value),
+            "eps" => assign_float(&mut self.eps, name, value),
+            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
+            "momentum_decay" => assign_float(&mut self.momentum_decay, name, value),
+            "decoupled_weight_decay" => assign_bool(&mut self.decoupled_weight_decay, name, value),
+            "maximize" => assign_bool(&mut self.maximize, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(NAdam::new(self.clone(), dim))
+    }
+}
+
+/// NAdam's state: the moments, the product of momentum coefficients and the step count.
+pub struct NAdam {
+    config: NAdamConfig,
+    grad: DVector<f64>,
+    exp_avg: DVector<f64>,
+    exp_avg_sq: DVector<f64>,
+    /// Πₜ = μ₁ ⋯ μₜ.
+    mu_product: f64,
+    /// Steps taken, a float like torch's `state["step"]`.
+    step: f64,
+}
+
+impl NAdam {
+    fn new(config: NAdamConfig, dim: usize) -> Self {
+        Self {
+            config,
+            grad: DVector::zeros(dim),
+            exp_avg: DVector::zeros(dim),
+            exp_avg_sq: DVector::zeros(dim),
+            mu_product: 1.0,
+            step: 0.0,
+        }
+    }
+}
+
+impl Optimizer for NAdam {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let NAdamConfig {
+            lr,
+            betas: (beta1, beta2),
+            eps,
+            weight_decay,
+            momentum_decay,
+            decoupled_weight_decay,
+            maximize,
+        } = self.config;
+        let dim = x.len();
+        for buffer in [&mut self.grad, &mut self.exp_avg, &mut self.exp_avg_sq] {
+            ensure_len(buffer, dim);
+        }
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        if maximize {
+            self.grad.neg_mut();
+        }
+        self.step += 1.0;
+        let step = self.step;
+        let bias_correction2 = 1.0 - py_pow(beta2, step);
+        if weight_decay != 0.0 {
+            if decoupled_weight_decay {
+                let shrink = 1.0 - lr * weight_decay;
+                for p in x.iter_mut() {
+                    *p *= shrink;
+                }
+            } else {
+                for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
+                    *g = add_scaled(*g, p, weight_decay);
+                }
+            }
+        }
+        let mu = beta1 * (1.0 - 0.5 * py_pow(0.96, step * momentum_decay));
+        let mu_next = beta1 * (1.0 - 0.5 * py_pow(0.96, (step + 1.0) * momentum_decay));
+        self.mu_product *= mu;
+        let mu_product_next = self.mu_product * mu_next;
+        let grad_weight = -lr * (1.0 - mu) / (1.0 - self.mu_product);
+        let momentum_weight = -lr * mu_next / (1.0 - mu_product_next);
+        for i in 0..dim {
+            let g = self.grad[i];
+            let exp_avg = lerp(self.exp_avg[i], g, 1.0 - beta1);
+            let exp_avg_sq = addcmul(self.exp_avg_sq[i] * beta2, g, g, 1.0 - beta2);
+            let denom = (exp_avg_sq / bias_correction2).sqrt() + eps;
+            let p = addcdiv(x[i], g, denom, grad_weight);
+            x[i] = addcdiv(p, exp_avg, denom, momentum_weight);
+            self.exp_avg[i] = exp_avg;
+            self.exp_avg_sq[i] = exp_avg_sq;
+        }
+        StepInfo::proceed(loss)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::NAdam(config) => {
+                self.config = config.clone();
+                true
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.exp_avg.fill(0.0);
+        self.exp_avg_sq.fill(0.0);
+        self.mu_product = 1.0;
+        self.step = 0.0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::objective::GradientModel;
+
+    /// f = ½(x² + 4y²), ∇f = (x, 4y).
+    fn quadratic() -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
+                lambda1: 1.0,
+                lambda2: 4.0,
+                angle_deg: 0.0,
+            }))),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    fn close(actual: f64, expected: f64) -> bool {
+        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
+    }
+
+    #[test]
+    fn two_steps_match_hand_computation() {
+        // lr = 0.1, betas = (0.5, 0.75), eps = 0, momentum_decay = 0 (so μₜ = β₁/2 = 0.25 for all
+        // t and Πₜ = 0.25ᵗ), from (1, 1):
+        // t = 1: g = (1, 4), m = 0.5·g, v = 0.25·g², bias_correction2 = 0.25, denom = |g|;
+        //        x = 1 − 0.1·(0.75/0.75)·1 − 0.1·(0.25/(1 − 0.0625))·0.5 = 0.9 − 1/75.
+        // t = 2: g = (x, 4y); m = 0.5·m + 0.5·g; v = 0.75·v + 0.25·g²; denom = √(v/0.4375);
+        //        x ← x − 0.1·(0.75/0.9375)·g/denom − 0.1·(0.25/0.984375)·m/denom.
+        let mut optimizer = NAdam::new(
+            NAdamConfig {
+                lr: 0.1,
+                betas: (0.5, 0.75),
+                eps: 0.0,
+                momentum_decay: 0.0,
+                ..NAdamConfig::default()
+            },
+            2,
+        );
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        let x1 = 0.9 - 1.0 / 75.0;
+        assert!(close(x[0], x1) && close(x[1], x1), "{x:?}");
+        optimizer.step(&mut x, &mut oracle);
+        assert!(close(optimizer.mu_product, 0.0625));
+        let g = [x1, 4.0 * x1];
+        let g1 = [1.0, 4.0];
+        for i in 0..2 {
+            let m = 0.25 * g1[i] + 0.5 * g[i];
+            let v = 0.1875 * g1[i] * g1[i] + 0.25 * g[i] * g[i];
+            let denom = (v / 0.4375).sqrt();
+            let expected =
+                x1 - 0.1 * (0.75 / 0.9375) * g[i] / denom - 0.1 * (0.25 / 0.984375) * m / denom;
+            assert!(close(x[i], expected), "{x:?}");
+        }
+    }
+
+    #[test]
+    fn the_momentum_schedule_and_its_product() {
+        // μₜ = 0.9·(1 − 0.5·0.96^(0.004·t)): μ₁ ≈ 0.4500735, rising towards 0.9.
+        let mut optimizer = NAdam::new(NAdamConfig::default(), 2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let mu = |t: f64| 0.9 * (1.0 - 0.5 * 0.96f64.powf(0.004 * t));
+        optimizer.step(&mut x, &mut oracle);
+        optimizer.step(&mut x, &mut oracle);
+        optimizer.step(&mut x, &mut oracle);
+        assert!(close(optimizer.mu_product, mu(1.0) * mu(2.0) * mu(3.0)));
+        assert!((mu(1.0) - 0.4500735).abs() < 1e-7);
+        optimizer.reset();
+        assert_eq!((optimizer.mu_product, optimizer.step), (1.0, 0.0));
+    }
+
+    #[test]
+    fn weight_decay_forms() {
+        // With betas = (0.5, 0.75), momentum_decay = 0, eps = 0 the first step is
+        // x − lr·(1 + 1/7.5)·sign(g) (see above) on whatever gradient it sees.
+        // L2: g = (1, 4) + 0.5·(1, 1) keeps its sign: x = 1 − 0.1·(1 + 1/7.5).
+        // Decoupled: x = 1·(1 − 0.05) − 0.1·(1 + 1/7.5).
+        for (decoupled, start) in [(false, 1.0), (true, 0.95)] {
+            let mut optimizer = NAdam::new(
+                NAdamConfig {
+                    lr: 0.1,
+                    betas: (0.5, 0.75),
+                    eps: 0.0,
+                    momentum_decay: 0.0,
+                    weight_decay: 0.5,
+                    decoupled_weight_decay: decoupled,
+                    ..NAdamConfig::default()
+                },
+                2,
+            );
+            let mut oracle = quadratic();
+            let mut x = DVector::from_vec(vec![1.0, 1.0]);
+            optimizer.step(&mut x, &mut oracle);
+            let expected = start - 0.1 * (1.0 + 1.0 / 7.5);
+            assert!(close(x[0], expected) && close(x[1], expected), "{x:?}");
+        }
+    }
+
+    #[test]
+    fn converges_on_a_quadratic_and_on_rosenbrock() {
+        let mut optimizer = NAdamConfig {
+            lr: 0.05,
+            ..NAdamConfig::default()
+        }
+        .build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        for _ in 0..2000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!(x.norm() < 1e-6, "{x:?}");
+
+        let mut optimizer = NAdamConfig {
+            lr: 0.005,
+            ..NAdamConfig::default()
+        }
+        .build(2);
+        let mut oracle = Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(Rosenbrock::default()))),
+            GradientModel::default(),
+            0,
+        );
+        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
+        // NAdam's constant-lr end state on Rosenbrock is a band a few 1e-4 wide around (1, 1).
+        for _ in 0..10_000 {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        assert!((x[0] - 1.0).hypot(x[1] - 1.0) < 5e-3, "{x:?}");
+    }
+
+    #[test]
+    fn live_config_keeps_state() {
+        let mut optimizer = NAdam::new(NAdamConfig::default(), 2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        optimizer.step(&mut x, &mut oracle);
+        let kept = (
+            optimizer.exp_avg.clone(),
+            optimizer.exp_avg_sq.clone(),
+            optimizer.mu_product,
+        );
+        let new = NAdamConfig {
+            lr: 0.1,
+            momentum_decay: 0.01,
+            ..NAdamConfig::default()
+        };
+        assert!(optimizer.set_config(&OptimizerConfig::NAdam(new)));
+        assert_eq!(optimizer.config.momentum_decay, 0.01);
+        let now = (
+            optimizer.exp_avg.clone(),
+            optimizer.exp_avg_sq.clone(),
+            optimizer.mu_product,
+        );
+        assert_eq!(now, kept);
+        assert_eq!(optimizer.step, 1.0);
+        optimizer.reset();
+        assert!(optimizer.exp_avg.iter().all(|&m| m == 0.0));
+        assert!(optimizer.exp_avg_sq.iter().all(|&v| v == 0.0));
+    }
+
+    #[test]
+    fn torch_validation() {
+        let mut checker = Checker::new();
+        NAdamConfig {
+            lr: 0.0,
+            betas: (1.0, 0.999),
+            eps: -1.0,
+            weight_decay: -1.0,
+            momentum_decay: -1.0,
+            ..NAdamConfig::default()
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["lr", "eps", "betas[0]", "weight_decay", "momentum_decay"]
+        );
+    }
+}

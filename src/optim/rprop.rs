@@ -1,0 +1,411 @@
+//! Rprop: resilient backpropagation, steps of a per-coordinate size adapted from the gradient's
+//! sign alone, exactly as `torch.optim.Rprop`.
+//!
+//! Each coordinate i keeps a step size Δᵢ (initially lr) and the previous (possibly zeroed)
+//! gradient pᵢ (initially 0). With gₜ the (minibatch) gradient at xₜ₋₁, one step is, in this order:
+//!
+//! ```text
+//! if maximize: gₜ ← −gₜ
+//! sᵢ ← sign(gₜ,ᵢ · pᵢ)                          (sign(0) = 0)
+//! ηᵢ ← etas[1] if sᵢ > 0, etas[0] if sᵢ < 0, 1 if sᵢ = 0
+//! Δᵢ ← clamp(Δᵢ · ηᵢ, step_sizes[0], step_sizes[1])
+//! gₜ,ᵢ ← 0 where ηᵢ = etas[0]                   (the sign flipped: skip this coordinate once)
+//! xₜ,ᵢ ← xₜ₋₁,ᵢ − sign(gₜ,ᵢ) · Δᵢ
+//! pᵢ ← gₜ,ᵢ
+//! ```
+//!
+//! Zeroing the gradient where its sign flipped (the "Rprop⁻"/iRprop⁻ variant torch implements) makes
+//! the next step treat that coordinate as s = 0: its step size is kept, not shrunk twice. Only the
+//! sign of the gradient matters, so Rprop is invariant to rescaling f; it is a full-batch method
+//! (minibatch noise flips signs at random and shrinks every Δ).
+//!
+//! Defaults (torch 2.x): lr = 1e-2, etas = (0.5, 1.2), step_sizes = (1e-6, 50), maximize = false.
+//! Validation as torch: 0 < etas[0] < 1 < etas[1]; optiviz also requires lr > 0 and finite step
+//! sizes. As in torch, lr only seeds the step sizes at the first step: changing it later (live
+//! edits, schedules) has no effect until the state is reset.
+//!
+//! Rounding follows torch's single-tensor CPU path (`_single_tensor_rprop`; `foreach`,
+//! `capturable` and `differentiable` only change speed or autograd). `clamp` propagates NaN and,
+//! for step_sizes[0] > step_sizes[1], gives step_sizes[1], as torch's clamp does.
+//!
+//! References: PyTorch documentation and source of `torch.optim.Rprop`; M. Riedmiller &
+//! H. Braun, "A direct adaptive method for faster backpropagation learning: the RPROP algorithm",
+//! IEEE ICNN 1993; C. Igel & M. Hüsken, "Improving the Rprop learning algorithm" (2000).
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    assign_bool, assign_float, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Hyperparameters of `torch.optim.Rprop`, same names and defaults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RpropConfig {
+    /// Initial step size of every coordinate.
+    pub lr: f64,
+    /// (η⁻, η⁺): the step-size factors after a sign flip and after a sign agreement.
+    pub etas: (f64, f64),
+    /// (minimal, maximal) step size.
+    pub step_sizes: (f64, f64),
+    /// Ascend instead of descend.
+    pub maximize: bool,
+}
+
+impl Default for RpropConfig {
+    fn default() -> Self {
+        Self {
+            lr: 1e-2,
+            etas: (0.5, 1.2),
+            step_sizes: (1e-6, 50.0),
+            maximize: false,
+        }
+    }
+}
+
+impl OptimizerSpec for RpropConfig {
+    const DISPLAY_NAME: &'static str = "Rprop";
+    const DESCRIPTION: &'static str =
+        "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip (lr = 0.01)";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        let (minus, plus) = self.etas;
+        if !(0.0 < minus && minus < 1.0 && 1.0 < plus && plus.is_finite()) {
+            checker.report(
+                "etas",
+                format!("etas must satisfy 0 < etas[0] < 1 < etas[1], got ({minus}, {plus})"),
+            );
+        }
+        checker.finite("step_sizes[0]", self.step_sizes.0);
+        checker.finite("step_sizes[1]", self.step_sizes.1);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 1.0),
+                "initial step size Δ of every coordinate (used at the first step only)",
+            ),
+            Hyper::float(
+                "etas[0]",
+                self.etas.0,
+                (0.05, 0.95),
+                "η⁻: Δ ← η⁻·Δ when the gradient's sign flips (and that coordinate waits a step)",
+            ),
+            Hyper::float(
+                "etas[1]",
+                self.etas.1,
+                (1.05, 3.0),
+                "η⁺: Δ ← η⁺·Δ when the gradient keeps its sign",
+            ),
+            Hyper::log_float(
+                "step_sizes[0]",
+                self.step_sizes.0,
+                (1e-9, 1e-2),
+                "smallest step size: Δ ← max(Δ, step_sizes[0])",
+            ),
+            Hyper::log_float(
+                "step_sizes[1]",
+                self.step_sizes.1,
+                (1e-2, 100.0),
+                "largest step size: Δ ← min(Δ, step_sizes[1])",
+            ),
+            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "etas[0]" => assign_float(&mut self.etas.0, name, value),
+            "etas[1]" => assign_float(&mut self.etas.1, name, value),
+            "step_sizes[0]" => assign_float(&mut self.step_sizes.0, name, value),
+            "step_sizes[1]" => assign_float(&mut self.step_sizes.1, name, value),
+            "maximize" => assign_bool(&mut self.maximize, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        Box::new(Rprop {
+            config: self.clone(),
+            grad: DVector::zeros(dim),
+            prev: DVector::zeros(dim),
+            step_size: DVector::zeros(dim),
+            initialized: false,
+        })
+    }
+}
+
+/// Rprop's state: the previous (zeroed-where-flipped) gradient and the per-coordinate step sizes,
+/// created at the first step as torch does.
+pub struct Rprop {
+    config: RpropConfig,
+    grad: DVector<f64>,
+    prev: DVector<f64>,
+    step_size: DVector<f64>,
+    initialized: bool,
+}
+
+/// torch.sign: −1, 0 or 1, NaN for NaN.
+fn sign(v: f64) -> f64 {
+    if v > 0.0 {
+        1.0
+    } else if v < 0.0 {
+        -1.0
+    } else if v == 0.0 {
+        0.0
+    } else {
+        f64::NAN
+    }
+}
+
+/// torch.clamp(v, low, high) = min(max(v, low), high) with NaN propagated (never panics, unlike
+/// `f64::clamp` with low > high).
+fn clamp(v: f64, low: f64, high: f64) -> f64 {
+    if v.is_nan() {
+        return v;
+    }
+    let raised = if v < low { low } else { v };
+    if high < raised { high } else { raised }
+}
+
+impl Optimizer for Rprop {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let RpropConfig {
+            lr,
+            etas: (etaminus, etaplus),
+            step_sizes: (step_size_min, step_size_max),
+            maximize,
+        } = self.config;
+        let dim = x.len();
+        ensure_len(&mut self.grad, dim);
+        if !self.initialized || self.prev.len() != dim || self.step_size.len() != dim {
+            // torch: prev = zeros, step_size = full_like(grad, lr), at the first step.
+            ensure_len(&mut self.prev, dim);
+            ensure_len(&mut self.step_size, dim);
+            self.prev.fill(0.0);
+            self.step_size.fill(lr);
+            self.initialized = true;
+        }
+        let loss = oracle.value_and_grad(x, &mut self.grad);
+        let coordinates = x
+            .iter_mut()
+            .zip(self.grad.iter())
+            .zip(self.prev.iter_mut().zip(self.step_size.iter_mut()));
+        for ((p, &g), (prev, step_size)) in coordinates {
+            let mut g = if maximize { -g } else { g };
+            let s = sign(g * *prev);
+            // torch overwrites sign in place: > 0 → etaplus, then < 0 → etaminus, then 0 → 1.
+            let eta = if s > 0.0 {
+                etaplus
+            } else if s < 0.0 {
+                etaminus
+            } else if s == 0.0 {
+                1.0
+            } else {
+                s
+            };
+            *step_size = clamp(*step_size * eta, step_size_min, step_size_max);
+            if eta == etaminus {
+                g = 0.0;
+            }
+            // param.addcmul_(grad.sign(), step_size, value=-1): fma(−sign(g), Δ, x).
+            *p = (-sign(g)).mul_add(*step_size, *p);
+            *prev = g;
+        }
+        StepInfo::proceed(loss)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        match config {
+            OptimizerConfig::Rprop(config) => {
+                self.config = config.clone();
+                true
+            }
+            #[allow(unreachable_patterns)]
+            _ => false,
+        }
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        // The next step re-creates prev and the step sizes from the lr in force then.
+        self.initialized = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::objective::GradientModel;
+
+    fn oracle_on(landscape: impl crate::landscape::Landscape + 'static) -> Oracle {
+        Oracle::new(
+            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
+            GradientModel::default(),
+            0,
+        )
+    }
+
+    /// f = ½(x² + 4y²): ∇f = (x, 4y).
+    fn quadratic() -> Oracle {
+        oracle_on(Quadratic {
+            lambda1: 1.0,
+            lambda2: 4.0,
+            angle_deg: 0.0,
+        })
+    }
+
+    fn steps(config: RpropConfig, start: [f64; 2], n: usize) -> Vec<[f64; 2]> {
+        let mut rprop = config.build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(start.to_vec());
+        (0..n)
+            .map(|_| {
+                rprop.step(&mut x, &mut oracle);
+                [x[0], x[1]]
+            })
+            .collect()
+    }
+
+    #[test]
+    fn four_steps_match_the_hand_computation() {
+        // lr = 0.3 from (1, 0.2), ∇f = (x, 4y):
+        // 1: g = (1, 0.8), prev = 0 → s = 0, η = 1, Δ = (0.3, 0.3), x = (0.7, −0.1), prev = g.
+        // 2: g = (0.7, −0.4): s = (+, −) → Δ = (0.36, 0.15); g_y zeroed → x = (0.34, −0.1),
+        //    prev = (0.7, 0).
+        // 3: g = (0.34, −0.4): s = (+, 0) → Δ = (0.432, 0.15), x = (−0.092, 0.05), prev = g.
+        // 4: g = (−0.092, 0.2): s = (−, −) → Δ = (0.216, 0.075), both zeroed → x unchanged.
+        let got = steps(
+            RpropConfig {
+                lr: 0.3,
+                ..RpropConfig::default()
+            },
+            [1.0, 0.2],
+            4,
+        );
+        let expected = [[0.7, -0.1], [0.34, -0.1], [-0.092, 0.05], [-0.092, 0.05]];
+        for (step, (a, e)) in got.iter().zip(expected).enumerate() {
+            for k in 0..2 {
+                assert!(
+                    (a[k] - e[k]).abs() < 1e-14,
+                    "step {}: {a:?} vs {e:?}",
+                    step + 1
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn step_sizes_are_clamped_and_sign_zero_does_not_move() {
+        // From (1, 0): g_y = 0 so y never moves; Δ_x grows 0.01·1.2ᵏ but is capped at 0.015.
+        let got = steps(
+            RpropConfig {
+                step_sizes: (1e-6, 0.015),
+                ..RpropConfig::default()
+            },
+            [1.0, 0.0],
+            4,
+        );
+        // Δ: 0.01, 0.012, 0.0144, 0.015 (capped).
+        let expected_x = [0.99, 0.978, 0.9636, 0.9486];
+        for (a, e) in got.iter().zip(expected_x) {
+            assert!((a[0] - e).abs() < 1e-14 && a[1] == 0.0, "{a:?} vs {e}");
+        }
+    }
+
+    #[test]
+    fn maximize_ascends() {
+        let got = steps(
+            RpropConfig {
+                maximize: true,
+                ..RpropConfig::default()
+            },
+            [1.0, -1.0],
+            1,
+        );
+        assert_eq!(got[0], [1.01, -1.01]);
+    }
+
+    #[test]
+    fn converges_on_a_quadratic_and_rosenbrock() {
+        let got = steps(RpropConfig::default(), [1.0, -1.0], 300);
+        let last = got[got.len() - 1];
+        assert!(last[0].hypot(last[1]) < 1e-5, "{last:?}");
+
+        let mut rprop = RpropConfig::default().build(2);
+        let mut oracle = oracle_on(Rosenbrock::default());
+        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
+        for _ in 0..3000 {
+            rprop.step(&mut x, &mut oracle);
+        }
+        assert!(oracle.objective().value(&x) < 1e-4, "{x:?}");
+    }
+
+    #[test]
+    fn live_config_keeps_step_sizes_and_reset_reseeds_them() {
+        let mut rprop = RpropConfig::default().build(2);
+        let mut oracle = quadratic();
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        for _ in 0..3 {
+            rprop.step(&mut x, &mut oracle);
+        }
+        // Δ = 0.01·1.2² = 0.0144 after three agreeing steps; a new lr does not touch it.
+        let config = RpropConfig {
+            lr: 0.5,
+            ..RpropConfig::default()
+        };
+        assert!(rprop.set_config(&OptimizerConfig::Rprop(config)));
+        let before = x.clone();
+        rprop.step(&mut x, &mut oracle);
+        assert!((before[0] - x[0] - 0.01 * 1.2f64.powi(3)).abs() < 1e-15);
+        rprop.reset();
+        let before = x.clone();
+        rprop.step(&mut x, &mut oracle);
+        assert!((before[0] - x[0] - 0.5).abs() < 1e-15);
+    }
+
+    #[test]
+    fn torch_validation() {
+        for etas in [(0.0, 1.2), (0.5, 1.0), (1.0, 1.2), (0.5, f64::NAN)] {
+            let mut checker = Checker::new();
+            RpropConfig {
+                etas,
+                ..RpropConfig::default()
+            }
+            .validate(&mut checker);
+            assert_eq!(checker.found.len(), 1, "{etas:?}");
+            assert_eq!(checker.found[0].path, "etas");
+        }
+        let mut checker = Checker::new();
+        RpropConfig {
+            lr: -1.0,
+            step_sizes: (f64::NAN, 50.0),
+            ..RpropConfig::default()
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["lr", "step_sizes[0]"]);
+    }
+}

@@ -1,0 +1,213 @@
+//! A small file dialog drawn with egui itself, so it works everywhere: on any desktop, with no
+//! portal, under Xvfb and in kittest tests. (egui-file-dialog would be the crate of choice, but its
+//! releases target an older egui than the 0.37 this app is built on.)
+
+use std::path::{Path, PathBuf};
+
+use crate::app::AppState;
+
+/// Opening or saving.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DialogMode {
+    /// Choose a preset to open.
+    Open,
+    /// Choose where to save the scenario.
+    Save,
+}
+
+#[derive(Clone, Debug)]
+struct Entry {
+    name: String,
+    is_directory: bool,
+}
+
+/// The dialog's state while it is open.
+#[derive(Clone, Debug)]
+pub struct FileDialog {
+    mode: DialogMode,
+    /// The directory shown.
+    pub directory: PathBuf,
+    /// The file name typed or picked.
+    pub file_name: String,
+    entries: Vec<Entry>,
+    listing_error: Option<String>,
+}
+
+impl FileDialog {
+    fn new(mode: DialogMode, current: Option<&Path>) -> Self {
+        let directory = current
+            .and_then(Path::parent)
+            .filter(|p| p.is_dir())
+            .map(Path::to_path_buf)
+            .or_else(|| std::env::current_dir().ok())
+            .unwrap_or_else(|| PathBuf::from("."));
+        let file_name = current
+            .and_then(Path::file_name)
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_else(|| match mode {
+                DialogMode::Open => String::new(),
+                DialogMode::Save => "scenario.ron".to_owned(),
+            });
+        let mut dialog = Self {
+            mode,
+            directory,
+            file_name,
+            entries: Vec::new(),
+            listing_error: None,
+        };
+        dialog.refresh();
+        dialog
+    }
+
+    /// A dialog to open a preset, starting next to `current`.
+    pub fn open(current: Option<&Path>) -> Self {
+        Self::new(DialogMode::Open, current)
+    }
+
+    /// A dialog to save, starting with `current`'s directory and name.
+    pub fn save(current: Option<&Path>) -> Self {
+        Self::new(DialogMode::Save, current)
+    }
+
+    /// Opening or saving.
+    pub fn mode(&self) -> DialogMode {
+        self.mode
+    }
+
+    fn refresh(&mut self) {
+        self.entries.clear();
+        self.listing_error = None;
+        match std::fs::read_dir(&self.directory) {
+            Ok(listing) => {
+                for entry in listing.flatten() {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let is_directory = entry.path().is_dir();
+                    if name.starts_with('.') || !(is_directory || name.ends_with(".ron")) {
+                        continue;
+                    }
+                    self.entries.push(Entry { name, is_directory });
+                }
+                self.entries.sort_by(|a, b| {
+                    b.is_directory
+                        .cmp(&a.is_directory)
+                        .then(a.name.cmp(&b.name))
+                });
+            }
+            Err(error) => self.listing_error = Some(error.to_string()),
+        }
+    }
+
+    fn enter(&mut self, directory: PathBuf) {
+        self.directory = directory;
+        self.refresh();
+    }
+
+    /// The chosen path: the file name (with `.ron` added when saving) in the directory.
+    pub fn chosen_path(&self) -> PathBuf {
+        let mut name = self.file_name.trim().to_owned();
+        if self.mode == DialogMode::Save && !name.ends_with(".ron") {
+            name.push_str(".ron");
+        }
+        self.directory.join(name)
+    }
+}
+
+enum Outcome {
+    Confirm,
+    Cancel,
+}
+
+/// Draws the dialog if one is open, and opens or saves when the user confirms.
+pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let Some(dialog) = state.file_dialog.as_mut() else {
+        return;
+    };
+    let title = match dialog.mode {
+        DialogMode::Open => "Open preset",
+        DialogMode::Save => "Save scenario",
+    };
+    let mut outcome = None;
+    egui::Window::new(title)
+        .collapsible(false)
+        .default_width(460.0)
+        .show(ui.ctx(), |ui| outcome = dialog_contents_ui(dialog, ui));
+    match outcome {
+        Some(Outcome::Confirm) => {
+            let path = dialog.chosen_path();
+            let mode = dialog.mode;
+            state.file_dialog = None;
+            match mode {
+                DialogMode::Open => state.open_path(&path),
+                DialogMode::Save => state.save_to(path),
+            }
+        }
+        Some(Outcome::Cancel) => state.file_dialog = None,
+        None => {}
+    }
+}
+
+fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outcome> {
+    let mut outcome = None;
+    ui.horizontal(|ui| {
+        if ui.button("⬆ Up").on_hover_text("Parent folder").clicked()
+            && let Some(parent) = dialog.directory.parent()
+        {
+            let parent = parent.to_path_buf();
+            dialog.enter(parent);
+        }
+        ui.label(dialog.directory.display().to_string());
+    });
+    if let Some(error) = &dialog.listing_error {
+        ui.colored_label(ui.visuals().error_fg_color, error);
+    }
+    let mut enter = None;
+    egui::ScrollArea::vertical()
+        .max_height(260.0)
+        .show(ui, |ui| {
+            for entry in &dialog.entries {
+                let label = if entry.is_directory {
+                    format!("🗀 {}", entry.name)
+                } else {
+                    entry.name.clone()
+                };
+                let response = ui.selectable_label(dialog.file_name == entry.name, label);
+                if entry.is_directory {
+                    if response.clicked() {
+                        enter = Some(dialog.directory.join(&entry.name));
+                    }
+                } else if response.double_clicked() {
+                    dialog.file_name = entry.name.clone();
+                    outcome = Some(Outcome::Confirm);
+                } else if response.clicked() {
+                    dialog.file_name = entry.name.clone();
+                }
+            }
+        });
+    if let Some(directory) = enter {
+        dialog.enter(directory);
+    }
+    ui.horizontal(|ui| {
+        ui.label("File name");
+        let response = ui.text_edit_singleline(&mut dialog.file_name);
+        if response.lost_focus() && ui.input(|input| input.key_pressed(egui::Key::Enter)) {
+            outcome = Some(Outcome::Confirm);
+        }
+    });
+    ui.horizontal(|ui| {
+        let action = match dialog.mode {
+            DialogMode::Open => "Open",
+            DialogMode::Save => "Save",
+        };
+        let ready = !dialog.file_name.trim().is_empty();
+        if ui.add_enabled(ready, egui::Button::new(action)).clicked() {
+            outcome = Some(Outcome::Confirm);
+        }
+        if ui.button("Cancel").clicked() {
+            outcome = Some(Outcome::Cancel);
+        }
+        if dialog.mode == DialogMode::Save && dialog.chosen_path().exists() {
+            ui.weak("replaces the existing file");
+        }
+    });
+    outcome
+}

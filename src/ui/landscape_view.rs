@@ -1,0 +1,385 @@
+//! The landscape view: filled contours and iso-lines of the problem, its known minima, and every
+//! run's path with its current point and a draggable start handle.
+//!
+//! The plot (egui_plot) handles pan and zoom and holds the contour image; everything drawn on top
+//! of it — iso-lines, paths, markers, handles — is painted with the plot's transform, so that the
+//! layers stay in a fixed order and a path of any length costs a bounded number of points per frame.
+
+use egui::{Color32, Pos2, Stroke};
+use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
+
+use crate::analysis::contour::{self, Colormap, ContourRequest};
+use crate::app::{AppState, StartMode};
+use crate::engine::RunStatus;
+use crate::landscape::{LandscapeConfig, Minimizers};
+use crate::scenario::Problem;
+
+use super::run_colour;
+
+/// Points drawn per run path at most, whatever its length.
+const MAX_PATH_POINTS: usize = 4000;
+/// Iso-lines drawn.
+const LEVELS: usize = 18;
+/// Screen distance within which the pointer grabs a start handle.
+const HANDLE_RADIUS: f32 = 9.0;
+
+/// What the contour image was computed for.
+#[derive(Clone, Debug, PartialEq)]
+struct ContourKey {
+    problem: LandscapeConfig,
+    bounds: [f64; 4],
+    width: usize,
+    height: usize,
+    dark: bool,
+}
+
+struct ContourCache {
+    key: ContourKey,
+    texture: egui::TextureHandle,
+    lines: Vec<[[f64; 2]; 2]>,
+}
+
+/// The landscape view's state between frames.
+#[derive(Default)]
+pub struct ViewState {
+    contour: Option<ContourCache>,
+    /// The plot needs its bounds set to the problem's view (after a new problem).
+    reset_bounds: bool,
+    /// The run whose start handle is being dragged (`None` inside = all runs).
+    dragging: Option<Option<usize>>,
+    last_transform: Option<PlotTransform>,
+}
+
+impl ViewState {
+    /// Forgets the contours and recentres on the problem's default view.
+    pub fn invalidate(&mut self) {
+        self.contour = None;
+        self.reset_bounds = true;
+        self.dragging = None;
+    }
+}
+
+/// Draws the landscape view.
+pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let Some(landscape) = state.landscape.clone() else {
+        ui.label("This problem has no 2D landscape to show.");
+        return;
+    };
+    let handles = start_handles(state);
+    let grabbed = hovered_handle(state, ui, &handles);
+    let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
+    let reset = std::mem::take(&mut state.view.reset_bounds);
+    let plot = Plot::new("landscape")
+        .data_aspect(1.0)
+        .allow_drag(grabbed.is_none() && state.view.dragging.is_none())
+        .allow_double_click_reset(false)
+        .show_grid(false)
+        .x_axis_label("x")
+        .y_axis_label("y")
+        .default_x_bounds(initial_view.x_min, initial_view.x_max)
+        .default_y_bounds(initial_view.y_min, initial_view.y_max);
+    let texture = ensure_contours(state, ui, &landscape);
+    let response = plot.show(ui, |plot_ui| {
+        if reset {
+            plot_ui.set_plot_bounds(PlotBounds::from_min_max(
+                [initial_view.x_min, initial_view.y_min],
+                [initial_view.x_max, initial_view.y_max],
+            ));
+        }
+        if let Some((texture_id, [x_min, y_min, x_max, y_max])) = texture {
+            plot_ui.image(PlotImage::new(
+                "contours",
+                texture_id,
+                PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
+                [(x_max - x_min) as f32, (y_max - y_min) as f32],
+            ));
+        }
+        plot_ui.plot_bounds()
+    });
+    let transform = response.transform;
+    state.view.last_transform = Some(transform);
+    // Keep the contours matched to what is on screen (recomputed next frame if the view moved).
+    let bounds = response.inner;
+    if state
+        .view
+        .contour
+        .as_ref()
+        .is_none_or(|c| c.key.bounds != bounds_key(&bounds))
+    {
+        ui.ctx().request_repaint();
+    }
+    let painter = ui.painter_at(response.response.rect);
+    paint_overlays(state, &painter, &transform, &landscape);
+    handle_interaction(state, ui, &response.response, &transform, grabbed);
+}
+
+fn bounds_key(bounds: &PlotBounds) -> [f64; 4] {
+    let [x_min, y_min] = bounds.min();
+    let [x_max, y_max] = bounds.max();
+    [x_min, y_min, x_max, y_max]
+}
+
+/// Computes the contour texture for the bounds the plot showed last frame (or the default view).
+fn ensure_contours(
+    state: &mut AppState,
+    ui: &egui::Ui,
+    landscape: &std::sync::Arc<dyn crate::landscape::Landscape>,
+) -> Option<(egui::TextureId, [f64; 4])> {
+    let Problem::Landscape(problem) = &state.scenario.problem;
+    let bounds = match (&state.view.last_transform, state.view.reset_bounds) {
+        (Some(transform), false) => bounds_key(transform.bounds()),
+        _ => {
+            let view = state.scenario.view.unwrap_or_else(|| landscape.view());
+            [view.x_min, view.y_min, view.x_max, view.y_max]
+        }
+    };
+    if !bounds.iter().all(|v| v.is_finite()) || bounds[2] <= bounds[0] || bounds[3] <= bounds[1] {
+        return None;
+    }
+    let pixels = ui.available_size();
+    let width = ((pixels.x / 2.0) as usize).clamp(32, 320);
+    let height = ((width as f64 * (bounds[3] - bounds[1]) / (bounds[2] - bounds[0])) as usize)
+        .clamp(32, 320);
+    let key = ContourKey {
+        problem: problem.clone(),
+        bounds,
+        width,
+        height,
+        dark: state.prefs.dark,
+    };
+    if state
+        .view
+        .contour
+        .as_ref()
+        .is_none_or(|cache| cache.key != key)
+    {
+        let request = ContourRequest {
+            window: crate::landscape::ViewWindow {
+                x_min: bounds[0],
+                x_max: bounds[2],
+                y_min: bounds[1],
+                y_max: bounds[3],
+            },
+            width,
+            height,
+            levels: LEVELS,
+        };
+        let field = contour::compute_field(landscape.as_ref(), &request);
+        let colormap = if state.prefs.dark {
+            Colormap::Viridis
+        } else {
+            Colormap::Cividis
+        };
+        let rgba = field.to_rgba(colormap);
+        let image = egui::ColorImage::from_rgba_unmultiplied([width, height], &rgba);
+        let lines = field
+            .iso_lines(&field.levels())
+            .into_iter()
+            .flat_map(|line| line.segments)
+            .collect();
+        let texture = match state.view.contour.take() {
+            Some(mut cache) => {
+                cache.texture.set(image, egui::TextureOptions::LINEAR);
+                cache.texture
+            }
+            None => ui
+                .ctx()
+                .load_texture("contours", image, egui::TextureOptions::LINEAR),
+        };
+        state.view.contour = Some(ContourCache {
+            key,
+            texture,
+            lines,
+        });
+    }
+    state
+        .view
+        .contour
+        .as_ref()
+        .map(|cache| (cache.texture.id(), cache.key.bounds))
+}
+
+/// Each run's start point (from its trace, else its config, else the landscape's default).
+fn start_handles(state: &AppState) -> Vec<[f64; 2]> {
+    let default = state
+        .landscape
+        .as_ref()
+        .map_or([0.0, 0.0], |l| l.default_start());
+    state
+        .scenario
+        .runs
+        .iter()
+        .enumerate()
+        .map(|(index, config)| {
+            state
+                .runs
+                .get(index)
+                .and_then(|run| run.trace.first())
+                .map(|sample| sample.point)
+                .or(config.start)
+                .unwrap_or(default)
+        })
+        .collect()
+}
+
+/// The run whose start handle is under the pointer (by last frame's transform).
+fn hovered_handle(state: &AppState, ui: &egui::Ui, handles: &[[f64; 2]]) -> Option<usize> {
+    let transform = state.view.last_transform.as_ref()?;
+    let pointer = ui.input(|input| input.pointer.hover_pos())?;
+    if !transform.frame().contains(pointer) {
+        return None;
+    }
+    handles.iter().position(|point| {
+        let screen = transform.position_from_point(&PlotPoint::new(point[0], point[1]));
+        screen.distance(pointer) <= HANDLE_RADIUS
+    })
+}
+
+fn handle_interaction(
+    state: &mut AppState,
+    ui: &egui::Ui,
+    response: &egui::Response,
+    transform: &PlotTransform,
+    grabbed: Option<usize>,
+) {
+    let target = |state: &AppState, run: usize| match state.prefs.start_mode {
+        StartMode::Shared => None,
+        StartMode::PerRun => Some(run),
+    };
+    if response.drag_started()
+        && let Some(run) = grabbed
+    {
+        state.view.dragging = Some(target(state, run));
+    }
+    if let Some(run) = state.view.dragging {
+        if let Some(pointer) = response.interact_pointer_pos()
+            && response.dragged()
+        {
+            let point = transform.value_from_position(pointer);
+            state.move_start(run, [point.x, point.y]);
+        }
+        if response.drag_stopped() || !response.dragged() {
+            state.view.dragging = None;
+        }
+    }
+    let modifier = ui.input(|input| input.modifiers.command || input.modifiers.ctrl);
+    if response.clicked()
+        && modifier
+        && let Some(pointer) = response.interact_pointer_pos()
+    {
+        let point = transform.value_from_position(pointer);
+        let run = target(state, state.selected_run);
+        state.move_start(run, [point.x, point.y]);
+    }
+    if grabbed.is_some() || state.view.dragging.is_some() {
+        ui.ctx().set_cursor_icon(egui::CursorIcon::Grab);
+    }
+}
+
+fn paint_overlays(
+    state: &AppState,
+    painter: &egui::Painter,
+    transform: &PlotTransform,
+    landscape: &std::sync::Arc<dyn crate::landscape::Landscape>,
+) {
+    let screen =
+        |point: [f64; 2]| transform.position_from_point(&PlotPoint::new(point[0], point[1]));
+    let dark = state.prefs.dark;
+    let ink = if dark { Color32::WHITE } else { Color32::BLACK };
+    if state.prefs.iso_lines
+        && let Some(cache) = &state.view.contour
+    {
+        let stroke = Stroke::new(1.0, ink.gamma_multiply(0.25));
+        for [a, b] in &cache.lines {
+            painter.line_segment([screen(*a), screen(*b)], stroke);
+        }
+    }
+    if let Minimizers::Points(minima) = landscape.minimizers() {
+        for minimum in minima {
+            let centre = screen(minimum.point);
+            let arm = 5.0;
+            let stroke = Stroke::new(2.0, ink);
+            painter.line_segment(
+                [
+                    centre + egui::vec2(-arm, -arm),
+                    centre + egui::vec2(arm, arm),
+                ],
+                stroke,
+            );
+            painter.line_segment(
+                [
+                    centre + egui::vec2(-arm, arm),
+                    centre + egui::vec2(arm, -arm),
+                ],
+                stroke,
+            );
+        }
+    }
+    let handles = start_handles(state);
+    for (index, run) in state.runs.iter().enumerate() {
+        let Some(config) = state.scenario.runs.get(index) else {
+            continue;
+        };
+        if !run.visible {
+            continue;
+        }
+        let colour = run_colour(config, index);
+        let path: Vec<Pos2> = run
+            .trace
+            .decimated(MAX_PATH_POINTS)
+            .map(|sample| screen(sample.point))
+            .collect();
+        if path.len() >= 2 {
+            painter.add(egui::Shape::line(
+                path.clone(),
+                Stroke::new(4.0, Color32::BLACK.gamma_multiply(0.35)),
+            ));
+            painter.add(egui::Shape::line(path.clone(), Stroke::new(2.0, colour)));
+        }
+        for probe in &run.probes {
+            painter.circle_filled(screen(probe.point), 2.5, colour.gamma_multiply(0.5));
+        }
+        if let Some(auxiliary) = run.auxiliary {
+            painter.circle_stroke(screen(auxiliary), 4.0, Stroke::new(1.5, colour));
+        }
+        if let Some(current) = path.last() {
+            painter.circle_filled(*current, 5.0, colour);
+            painter.circle_stroke(*current, 5.0, Stroke::new(1.0, Color32::BLACK));
+        }
+        if let RunStatus::Diverged { reason, .. } = &run.trace.status
+            && let Some(last) = path.last()
+        {
+            painter.text(
+                *last + egui::vec2(8.0, -8.0),
+                egui::Align2::LEFT_BOTTOM,
+                format!("{}: {}", config.label, short_reason(reason)),
+                egui::FontId::proportional(13.0),
+                state_error_colour(dark),
+            );
+        }
+        if let Some(start) = handles.get(index) {
+            let centre = screen(*start);
+            painter.circle_stroke(
+                centre,
+                HANDLE_RADIUS - 2.0,
+                Stroke::new(2.5, Color32::BLACK.gamma_multiply(0.6)),
+            );
+            painter.circle_stroke(centre, HANDLE_RADIUS - 2.0, Stroke::new(1.5, colour));
+        }
+    }
+}
+
+fn state_error_colour(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_rgb(255, 120, 110)
+    } else {
+        Color32::from_rgb(180, 20, 20)
+    }
+}
+
+/// The part of a divergence reason worth printing on the canvas ("lr·λmax = 2.4 …").
+fn short_reason(reason: &str) -> &str {
+    reason
+        .split_once("; at the last finite point ")
+        .map_or(reason, |(_, hint)| hint)
+}

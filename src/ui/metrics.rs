@@ -1,0 +1,219 @@
+//! The metrics panel: a plot of loss, gradient norm, distance to the nearest minimizer or sharpness
+//! against steps or evaluations, and a results table with every run's status.
+
+use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
+
+use crate::analysis::stability;
+use crate::app::{AppState, Metric, XAxis};
+use crate::engine::{RunStatus, Sample};
+use crate::landscape::{Landscape, symmetric_eigenvalues};
+
+use super::{format_number, run_colour};
+
+/// Points per run curve at most.
+const MAX_CURVE_POINTS: usize = 2000;
+
+/// Draws the metrics panel.
+pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        let metric = &mut state.prefs.metric;
+        ui.selectable_value(metric, Metric::Loss, "Loss")
+            .on_hover_text(
+                "f − f* on a log scale where the minimum value f* is known, f otherwise",
+            );
+        ui.selectable_value(metric, Metric::GradNorm, "Gradient norm")
+            .on_hover_text("‖∇f‖ at the iterate, log scale");
+        ui.selectable_value(metric, Metric::Distance, "Distance")
+            .on_hover_text("Distance to the nearest known minimizer, log scale");
+        ui.selectable_value(metric, Metric::Sharpness, "Sharpness")
+            .on_hover_text(
+                "λmax(∇²f) at the iterate, with each run's stability threshold (dashed)",
+            );
+        ui.separator();
+        ui.label("x axis");
+        ui.selectable_value(&mut state.prefs.x_axis, XAxis::Steps, "steps")
+            .on_hover_text("Optimizer steps");
+        ui.selectable_value(&mut state.prefs.x_axis, XAxis::Evaluations, "evaluations")
+            .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
+        ui.separator();
+        ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
+            .on_hover_text("Draw contour lines over the coloured landscape");
+    });
+    let table_height = 22.0 * (state.scenario.runs.len() as f32 + 1.5);
+    let plot_height = (ui.available_height() - table_height - 8.0).max(80.0);
+    ui.allocate_ui(egui::vec2(ui.available_width(), plot_height), |ui| {
+        curves_ui(state, ui);
+    });
+    results_table_ui(state, ui);
+}
+
+/// The plotted value of a sample, `None` where it cannot be drawn (log of 0…).
+fn metric_value(
+    metric: Metric,
+    sample: &Sample,
+    f_star: Option<f64>,
+    landscape: Option<&dyn Landscape>,
+) -> Option<f64> {
+    let log = |v: f64| (v > 0.0 && v.is_finite()).then(|| v.log10());
+    match metric {
+        Metric::Loss => match f_star {
+            Some(f_star) => log((sample.loss - f_star).max(1e-300)),
+            None => sample.loss.is_finite().then_some(sample.loss),
+        },
+        Metric::GradNorm => log(sample.grad_norm.max(1e-300)),
+        Metric::Distance => landscape
+            .and_then(|l| l.distance_to_minimizer(sample.point))
+            .and_then(|d| log(d.max(1e-300))),
+        Metric::Sharpness => landscape
+            .map(|l| symmetric_eigenvalues(l.hessian(sample.point))[1])
+            .filter(|v| v.is_finite()),
+    }
+}
+
+fn is_log_scale(metric: Metric, f_star: Option<f64>) -> bool {
+    match metric {
+        Metric::Loss => f_star.is_some(),
+        Metric::GradNorm | Metric::Distance => true,
+        Metric::Sharpness => false,
+    }
+}
+
+fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let metric = state.prefs.metric;
+    let f_star = state.f_star();
+    let log_scale = is_log_scale(metric, f_star);
+    let landscape = state.landscape.clone();
+    let y_label = match metric {
+        Metric::Loss if f_star.is_some() => "f − f*",
+        Metric::Loss => "f",
+        Metric::GradNorm => "‖∇f‖",
+        Metric::Distance => "distance to a minimizer",
+        Metric::Sharpness => "λmax(∇²f)",
+    };
+    let x_label = match state.prefs.x_axis {
+        XAxis::Steps => "step",
+        XAxis::Evaluations => "evaluations",
+    };
+    let mut plot = Plot::new("metrics")
+        .legend(Legend::default())
+        .x_axis_label(x_label)
+        .y_axis_label(y_label)
+        .auto_bounds(egui::Vec2b::TRUE);
+    if log_scale {
+        plot = plot
+            .y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i64))
+            .label_formatter(|hover| {
+                let (name, position) = match hover {
+                    egui_plot::HoverPosition::NearDataPoint {
+                        plot_name,
+                        position,
+                        ..
+                    } => (*plot_name, position),
+                    egui_plot::HoverPosition::Elsewhere { position } => ("", position),
+                };
+                Some(format!(
+                    "{name}\nx = {:.0}, y = {}",
+                    position.x,
+                    format_number(10f64.powf(position.y))
+                ))
+            });
+    }
+    plot.show(ui, |plot_ui| {
+        for (index, run) in state.runs.iter().enumerate() {
+            let Some(config) = state.scenario.runs.get(index) else {
+                continue;
+            };
+            let colour = run_colour(config, index);
+            let points: Vec<[f64; 2]> = run
+                .trace
+                .decimated(MAX_CURVE_POINTS)
+                .filter_map(|sample| {
+                    let x = match state.prefs.x_axis {
+                        XAxis::Steps => sample.step as f64,
+                        XAxis::Evaluations => sample.evals as f64,
+                    };
+                    metric_value(metric, sample, f_star, landscape.as_deref()).map(|y| [x, y])
+                })
+                .collect();
+            plot_ui.line(
+                Line::new(config.label.clone(), PlotPoints::new(points))
+                    .color(colour)
+                    .width(2.0),
+            );
+            if metric == Metric::Sharpness
+                && let Some(threshold) = stability::threshold(&config.optimizer)
+            {
+                plot_ui.hline(
+                    HLine::new(
+                        format!("{} stability: {}", config.label, threshold.formula),
+                        threshold.sharpness,
+                    )
+                    .color(colour)
+                    .style(egui_plot::LineStyle::dashed_loose()),
+                );
+            }
+        }
+    });
+}
+
+fn status_cell(status: &RunStatus) -> (String, Option<String>) {
+    match status {
+        RunStatus::Running => ("running".to_owned(), None),
+        RunStatus::Finished => ("finished".to_owned(), None),
+        RunStatus::Converged { step } => (format!("converged at {step}"), None),
+        RunStatus::Diverged { step, reason } => {
+            (format!("diverged at {step}"), Some(reason.clone()))
+        }
+        RunStatus::Unbounded { step } => (
+            format!("unbounded at {step}"),
+            Some("left the view far behind: the landscape has no minimum".to_owned()),
+        ),
+    }
+}
+
+fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let landscape = state.landscape.clone();
+    egui::Grid::new("results")
+        .striped(true)
+        .num_columns(7)
+        .show(ui, |ui| {
+            for heading in [
+                "",
+                "run",
+                "status",
+                "steps",
+                "evaluations",
+                "loss",
+                "distance",
+            ] {
+                ui.strong(heading);
+            }
+            ui.end_row();
+            for (index, run) in state.runs.iter_mut().enumerate() {
+                let Some(config) = state.scenario.runs.get(index) else {
+                    continue;
+                };
+                ui.checkbox(&mut run.visible, "")
+                    .on_hover_text("Show this run's path");
+                ui.colored_label(run_colour(config, index), &config.label);
+                let (status, reason) = status_cell(&run.trace.status);
+                let label = ui.label(status);
+                if let Some(reason) = reason {
+                    label.on_hover_text(reason);
+                }
+                let latest = run.trace.latest().copied();
+                ui.label(latest.map(|s| s.step.to_string()).unwrap_or_default());
+                ui.label(latest.map(|s| s.evals.to_string()).unwrap_or_default());
+                ui.label(latest.map(|s| format_number(s.loss)).unwrap_or_default());
+                let distance = latest
+                    .zip(landscape.as_ref())
+                    .and_then(|(s, l)| l.distance_to_minimizer(s.point));
+                ui.label(
+                    distance
+                        .map(format_number)
+                        .unwrap_or_else(|| "–".to_owned()),
+                );
+                ui.end_row();
+            }
+        });
+}

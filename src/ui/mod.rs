@@ -1,0 +1,193 @@
+//! The panels of the app, one per file, and what they share: fonts, style, colours, shortcuts.
+
+pub mod file_dialog;
+pub mod hyper;
+pub mod landscape_view;
+pub mod metrics;
+pub mod side_panel;
+pub mod toolbar;
+
+use std::sync::Arc;
+
+use egui::{Color32, Key, KeyboardShortcut, Modifiers};
+
+use crate::app::{AppState, Prefs};
+use crate::scenario::RunConfig;
+
+/// The bundled font that covers the math glyphs the UI uses (∇ ‖ ᵀ λ η β ∈ → ²), which egui's
+/// default fonts lack.
+const MATH_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+
+/// Math glyphs the UI shows, checked by a test against the installed fonts.
+pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂";
+
+/// Adds the bundled math font as a fallback to egui's default fonts.
+pub fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "dejavu-sans".to_owned(),
+        Arc::new(egui::FontData::from_static(MATH_FONT)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("dejavu-sans".to_owned());
+    }
+    ctx.set_fonts(fonts);
+}
+
+/// Applies theme and scale from the preferences.
+pub fn apply_style(ctx: &egui::Context, prefs: &Prefs) {
+    ctx.set_visuals(if prefs.dark {
+        egui::Visuals::dark()
+    } else {
+        egui::Visuals::light()
+    });
+    ctx.set_zoom_factor(prefs.scale.clamp(0.5, 4.0));
+}
+
+/// Okabe & Ito's colour-blind-safe palette, for runs without a colour of their own.
+const PALETTE: [Color32; 7] = [
+    Color32::from_rgb(230, 159, 0),
+    Color32::from_rgb(86, 180, 233),
+    Color32::from_rgb(0, 158, 115),
+    Color32::from_rgb(240, 228, 66),
+    Color32::from_rgb(213, 94, 0),
+    Color32::from_rgb(204, 121, 167),
+    Color32::from_rgb(0, 114, 178),
+];
+
+/// The colour of run `index`.
+pub fn run_colour(config: &RunConfig, index: usize) -> Color32 {
+    match config.colour {
+        Some([r, g, b]) => Color32::from_rgb(r, g, b),
+        None => PALETTE[index % PALETTE.len()],
+    }
+}
+
+/// A number in few characters: 0.0198, 1.2e-7, 3.4e5.
+pub fn format_number(value: f64) -> String {
+    if value == 0.0 || !value.is_finite() {
+        return format!("{value}");
+    }
+    let magnitude = value.abs();
+    if (1e-3..1e4).contains(&magnitude) {
+        let text = format!("{value:.4}");
+        let text = text.trim_end_matches('0').trim_end_matches('.');
+        text.to_owned()
+    } else {
+        format!("{value:.2e}")
+    }
+}
+
+/// Keyboard shortcuts (ignored while a text field has focus).
+pub const SHORTCUTS: &[(&str, &str)] = &[
+    ("Space", "play / pause"),
+    ("→ or S", "one step"),
+    ("R", "reset every run to its start"),
+    ("Page up / Page down", "previous / next bundled lesson"),
+    ("Ctrl+O", "open a preset…"),
+    ("Ctrl+S", "save the scenario"),
+    ("F11", "full screen"),
+    ("F1", "this help"),
+];
+
+/// Handles the keyboard shortcuts.
+pub fn shortcuts(ctx: &egui::Context, state: &mut AppState) {
+    if ctx.egui_wants_keyboard_input() {
+        return;
+    }
+    let pressed = |key| ctx.input_mut(|input| input.consume_key(Modifiers::NONE, key));
+    if pressed(Key::Space) {
+        state.toggle_play();
+    }
+    if pressed(Key::ArrowRight) || pressed(Key::S) {
+        state.step_once();
+    }
+    if pressed(Key::R) {
+        state.reset();
+    }
+    if pressed(Key::PageDown) {
+        toolbar::open_neighbour_lesson(state, 1);
+    }
+    if pressed(Key::PageUp) {
+        toolbar::open_neighbour_lesson(state, -1);
+    }
+    if pressed(Key::F1) {
+        state.show_help = !state.show_help;
+    }
+    if pressed(Key::F11) {
+        let fullscreen = ctx.input(|input| input.viewport().fullscreen.unwrap_or(false));
+        ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(!fullscreen));
+    }
+    let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
+    if ctx.input_mut(|input| input.consume_shortcut(&open)) {
+        state.file_dialog = Some(file_dialog::FileDialog::open(state.file.as_deref()));
+    }
+    let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
+    if ctx.input_mut(|input| input.consume_shortcut(&save)) {
+        toolbar::save(state);
+    }
+}
+
+/// The whole window.
+pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(state, ui));
+    egui::Panel::bottom("status").show(ui, |ui| status_ui(state, ui));
+    egui::Panel::right("side_panel")
+        .resizable(true)
+        .default_size(360.0)
+        .show(ui, |ui| side_panel::side_panel_ui(state, ui));
+    egui::Panel::bottom("metrics")
+        .resizable(true)
+        .default_size(250.0)
+        .show(ui, |ui| metrics::metrics_ui(state, ui));
+    egui::CentralPanel::default().show(ui, |ui| landscape_view::landscape_view_ui(state, ui));
+    file_dialog::file_dialog_ui(state, ui);
+    help_ui(state, ui);
+}
+
+fn status_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        let title = if state.modified {
+            format!("{} (modified)", state.scenario.name)
+        } else {
+            state.scenario.name.clone()
+        };
+        ui.label(title);
+        if let Some(file) = &state.file {
+            ui.weak(file.display().to_string());
+        }
+        ui.separator();
+        if let Some(notice) = &state.notice {
+            let colour = if notice.is_error {
+                ui.visuals().error_fg_color
+            } else {
+                ui.visuals().text_color()
+            };
+            ui.colored_label(colour, &notice.text);
+        }
+    });
+}
+
+fn help_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let mut open = state.show_help;
+    egui::Window::new("Keyboard shortcuts")
+        .open(&mut open)
+        .resizable(false)
+        .collapsible(false)
+        .show(ui.ctx(), |ui| {
+            egui::Grid::new("shortcuts").striped(true).show(ui, |ui| {
+                for (keys, action) in SHORTCUTS {
+                    ui.strong(*keys);
+                    ui.label(*action);
+                    ui.end_row();
+                }
+            });
+            ui.separator();
+            ui.label("On the landscape: drag a start handle (a ring) to move the start; Ctrl+click sets the start; scroll to zoom, drag to pan, double-click to reset the view.");
+        });
+    state.show_help = open;
+}

@@ -1,0 +1,273 @@
+//! The side panel: the lesson's notes, the problem and its parameters, and the runs with their
+//! optimizers and hyperparameters.
+
+use crate::app::{AppState, EditApplies, StartMode};
+use crate::engine::RunStatus;
+use crate::landscape::LandscapeConfig;
+use crate::optim::OptimizerConfig;
+use crate::scenario::{Problem, RunConfig};
+
+use super::{format_number, run_colour};
+
+/// Draws the side panel.
+pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    egui::ScrollArea::vertical().show(ui, |ui| {
+        ui.heading(&state.scenario.name);
+        if !state.scenario.notes.is_empty() {
+            egui::CollapsingHeader::new("Notes")
+                .default_open(true)
+                .show(ui, |ui| ui.label(&state.scenario.notes));
+        }
+        ui.separator();
+        problem_ui(state, ui);
+        ui.separator();
+        runs_ui(state, ui);
+    });
+}
+
+fn problem_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    ui.strong("Problem");
+    let Problem::Landscape(current) = state.scenario.problem.clone();
+    let mut chosen = None;
+    egui::ComboBox::from_id_salt("landscape")
+        .selected_text(current.name())
+        .width(200.0)
+        .show_ui(ui, |ui| {
+            for candidate in LandscapeConfig::catalog() {
+                let selected = candidate.name() == current.name();
+                if ui
+                    .selectable_label(selected, candidate.name())
+                    .on_hover_text(candidate.description())
+                    .clicked()
+                    && !selected
+                {
+                    chosen = Some(candidate);
+                }
+            }
+        })
+        .response
+        .on_hover_text(current.description());
+    ui.weak(current.description());
+    let mut edited = None;
+    egui::Grid::new("landscape_parameters")
+        .num_columns(2)
+        .show(ui, |ui| {
+            for field in current.numeric_fields() {
+                ui.label(&field.name);
+                let mut value = field.value;
+                let speed = if field.is_integer {
+                    1.0
+                } else {
+                    (field.value.abs() * 0.01).max(1e-3)
+                };
+                let response = ui.add(
+                    egui::DragValue::new(&mut value)
+                        .speed(speed)
+                        .max_decimals(6),
+                );
+                if response.changed() {
+                    edited = Some((field.name.clone(), value));
+                }
+                ui.end_row();
+            }
+        });
+    if let Some(candidate) = chosen {
+        state.set_problem(Problem::Landscape(candidate));
+    } else if let Some((name, value)) = edited {
+        match current.with_numeric_field(&name, value) {
+            Ok(config) => state.set_problem(Problem::Landscape(config)),
+            Err(error) => state.error(error),
+        }
+    }
+}
+
+fn runs_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    ui.horizontal(|ui| {
+        ui.strong("Runs");
+        if ui
+            .button("Add run")
+            .on_hover_text("Add a plain SGD run")
+            .clicked()
+        {
+            let mut config = RunConfig::default();
+            if let Some(first) = state.scenario.runs.first() {
+                config.start = first.start;
+            }
+            config.label = format!("run {}", state.scenario.runs.len() + 1);
+            state.add_run(config);
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Edits")
+            .on_hover_text("Whether a changed hyperparameter continues the run or starts it over");
+        ui.selectable_value(
+            &mut state.prefs.edit_applies,
+            EditApplies::Live,
+            "apply live",
+        )
+        .on_hover_text("Keep the optimizer's moments and go on from where the run is");
+        ui.selectable_value(
+            &mut state.prefs.edit_applies,
+            EditApplies::Restart,
+            "restart",
+        )
+        .on_hover_text("Start the edited run over from its start point");
+    });
+    ui.horizontal(|ui| {
+        ui.label("Start")
+            .on_hover_text("What dragging a start handle moves");
+        ui.selectable_value(&mut state.prefs.start_mode, StartMode::Shared, "shared")
+            .on_hover_text("All runs start from the same point");
+        ui.selectable_value(&mut state.prefs.start_mode, StartMode::PerRun, "per run")
+            .on_hover_text("Each run has its own start point");
+    });
+    for index in 0..state.scenario.runs.len() {
+        run_row_ui(state, index, ui);
+    }
+}
+
+fn status_text(status: &RunStatus) -> String {
+    match status {
+        RunStatus::Running => "running".to_owned(),
+        RunStatus::Finished => "finished".to_owned(),
+        RunStatus::Converged { step } => format!("converged at step {step}"),
+        RunStatus::Diverged { step, .. } => format!("diverged at step {step}"),
+        RunStatus::Unbounded { step } => format!("unbounded below (step {step})"),
+    }
+}
+
+fn run_row_ui(state: &mut AppState, index: usize, ui: &mut egui::Ui) {
+    let config = state.scenario.runs[index].clone();
+    let colour = run_colour(&config, index);
+    let status = state
+        .runs
+        .get(index)
+        .map(|run| status_text(&run.trace.status))
+        .unwrap_or_default();
+    let selected = state.selected_run == index;
+    ui.horizontal(|ui| {
+        let (rect, _) = ui.allocate_exact_size(egui::vec2(12.0, 12.0), egui::Sense::hover());
+        ui.painter().circle_filled(rect.center(), 6.0, colour);
+        if ui
+            .selectable_label(
+                selected,
+                format!("{} · {}", config.label, config.optimizer.display_name()),
+            )
+            .on_hover_text("Show this run's settings")
+            .clicked()
+        {
+            state.selected_run = index;
+        }
+        ui.weak(status);
+    });
+    if selected {
+        egui::Frame::group(ui.style()).show(ui, |ui| run_settings_ui(state, index, config, ui));
+    }
+}
+
+fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui: &mut egui::Ui) {
+    let mut changed = false;
+    ui.horizontal(|ui| {
+        ui.label("Label");
+        changed |= ui.text_edit_singleline(&mut config.label).changed();
+    });
+    ui.horizontal(|ui| {
+        ui.label("Colour");
+        let mut rgb = super::run_colour(&config, index).to_array();
+        let mut srgb = [rgb[0], rgb[1], rgb[2]];
+        if ui.color_edit_button_srgb(&mut srgb).changed() {
+            rgb[..3].copy_from_slice(&srgb);
+            config.colour = Some(srgb);
+            changed = true;
+        }
+    });
+    ui.horizontal(|ui| {
+        ui.label("Optimizer");
+        egui::ComboBox::from_id_salt(("optimizer", index))
+            .selected_text(config.optimizer.display_name())
+            .show_ui(ui, |ui| {
+                for candidate in OptimizerConfig::catalog() {
+                    let same = candidate.name() == config.optimizer.name();
+                    if ui
+                        .selectable_label(same, candidate.display_name())
+                        .on_hover_text(candidate.description())
+                        .clicked()
+                        && !same
+                    {
+                        config.optimizer = candidate;
+                        changed = true;
+                    }
+                }
+            });
+    });
+    ui.push_id(("hypers", index), |ui| {
+        changed |= super::hyper::hypers_ui(&mut config.optimizer, ui);
+    });
+    egui::CollapsingHeader::new("Noise, batches, clipping")
+        .id_salt(("extras", index))
+        .show(ui, |ui| {
+            egui::Grid::new(("extras_grid", index)).show(ui, |ui| {
+                ui.label("noise_sigma")
+                    .on_hover_text("Gaussian noise added to each gradient coordinate");
+                changed |= ui
+                    .add(
+                        egui::DragValue::new(&mut config.noise_sigma)
+                            .range(0.0..=100.0)
+                            .speed(0.01),
+                    )
+                    .changed();
+                ui.end_row();
+                ui.label("seed")
+                    .on_hover_text("Seed of this run's minibatches and noise");
+                changed |= ui.add(egui::DragValue::new(&mut config.seed)).changed();
+                ui.end_row();
+                ui.label("clip")
+                    .on_hover_text("Rescale gradients longer than this norm (0 = off)");
+                let mut clip = config.clip.unwrap_or(0.0);
+                if ui
+                    .add(egui::DragValue::new(&mut clip).range(0.0..=1e6).speed(0.01))
+                    .changed()
+                {
+                    config.clip = (clip > 0.0).then_some(clip);
+                    changed = true;
+                }
+                ui.end_row();
+            });
+        });
+    if let Some(run) = state.runs.get(index)
+        && let RunStatus::Diverged { reason, .. } = &run.trace.status
+    {
+        ui.colored_label(ui.visuals().error_fg_color, format!("Diverged: {reason}"));
+    }
+    if let Some(latest) = state.runs.get(index).and_then(|run| run.trace.latest()) {
+        ui.weak(format!(
+            "step {} · loss {} · ‖∇f‖ {}",
+            latest.step,
+            format_number(latest.loss),
+            format_number(latest.grad_norm)
+        ));
+    }
+    ui.horizontal(|ui| {
+        if ui
+            .button("Duplicate")
+            .on_hover_text("Add a copy of this run")
+            .clicked()
+        {
+            let mut copy = config.clone();
+            copy.label = format!("{} copy", config.label);
+            copy.colour = None;
+            state.add_run(copy);
+        }
+        if ui
+            .button("Remove")
+            .on_hover_text("Delete this run")
+            .clicked()
+        {
+            state.remove_run(index);
+            changed = false;
+        }
+    });
+    if changed {
+        state.edit_run(index, config);
+    }
+}

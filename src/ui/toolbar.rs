@@ -1,0 +1,184 @@
+//! The toolbar: transport (play, pause, step, reset, speed, budget), lessons, files, view settings.
+
+use crate::app::AppState;
+use crate::presets;
+use crate::scenario::MAX_STEPS;
+
+use super::file_dialog::FileDialog;
+
+/// Draws the toolbar.
+pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    egui::MenuBar::new().ui(ui, |ui| {
+        transport_ui(state, ui);
+        ui.separator();
+        lessons_ui(state, ui);
+        ui.separator();
+        files_ui(state, ui);
+        ui.separator();
+        view_settings_ui(state, ui);
+    });
+}
+
+fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let (label, tip) = if state.playing {
+        ("⏸ Pause", "Stop stepping (Space)")
+    } else {
+        ("▶ Play", "Step every run at the chosen speed (Space)")
+    };
+    if ui.button(label).on_hover_text(tip).clicked() {
+        state.toggle_play();
+    }
+    if ui
+        .button("⏭ Step")
+        .on_hover_text("Take exactly one step (→ or S)")
+        .clicked()
+    {
+        state.step_once();
+    }
+    if ui
+        .button("⟲ Reset")
+        .on_hover_text("Put every run back at its start (R)")
+        .clicked()
+    {
+        state.reset();
+    }
+    let mut as_fast = state.prefs.steps_per_second.is_none();
+    let mut rate = state.prefs.steps_per_second.unwrap_or(60.0);
+    let mut changed = false;
+    ui.add_enabled_ui(!as_fast, |ui| {
+        changed |= ui
+            .add(
+                egui::Slider::new(&mut rate, 1.0..=2000.0)
+                    .logarithmic(true)
+                    .integer()
+                    .suffix(" steps/s"),
+            )
+            .on_hover_text("Steps per second for every run while playing")
+            .changed();
+    });
+    changed |= ui
+        .checkbox(&mut as_fast, "Max")
+        .on_hover_text("Step as fast as the machine goes")
+        .changed();
+    if changed {
+        state.prefs.steps_per_second = (!as_fast).then_some(rate);
+        state.send_speed();
+    }
+    let mut budget = state.scenario.steps;
+    let response = ui
+        .add(
+            egui::DragValue::new(&mut budget)
+                .range(1..=MAX_STEPS)
+                .speed(10.0)
+                .prefix("budget "),
+        )
+        .on_hover_text("Steps each run takes at most");
+    if response.changed() && budget != state.scenario.steps {
+        state.set_step_budget(budget);
+    }
+}
+
+fn lessons_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let current = current_lesson(state);
+    let selected = current.map_or("Lessons", |index| presets::lessons()[index].0);
+    egui::ComboBox::from_id_salt("lessons")
+        .selected_text(selected)
+        .show_ui(ui, |ui| {
+            for (index, (name, title)) in presets::lessons().iter().enumerate() {
+                if ui
+                    .selectable_label(current == Some(index), format!("{name}: {title}"))
+                    .clicked()
+                {
+                    state.open_path(std::path::Path::new(name));
+                }
+            }
+        })
+        .response
+        .on_hover_text("Bundled lessons (Page up / Page down)");
+}
+
+/// The index of the bundled lesson that is open, if one is.
+fn current_lesson(state: &AppState) -> Option<usize> {
+    presets::lessons()
+        .iter()
+        .position(|(_, title)| *title == state.scenario.name)
+}
+
+/// Opens the bundled lesson `offset` places after the current one (wrapping around).
+pub fn open_neighbour_lesson(state: &mut AppState, offset: isize) {
+    let count = presets::lessons().len() as isize;
+    if count == 0 {
+        return;
+    }
+    let index = current_lesson(state).map_or(0, |i| (i as isize + offset).rem_euclid(count));
+    state.open_path(std::path::Path::new(presets::lessons()[index as usize].0));
+}
+
+/// Saves to the scenario's file, or asks where.
+pub fn save(state: &mut AppState) {
+    match state.file.clone() {
+        Some(path) => state.save_to(path),
+        None => state.file_dialog = Some(FileDialog::save(None)),
+    }
+}
+
+fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    if ui
+        .button("Open…")
+        .on_hover_text("Open a preset file (Ctrl+O)")
+        .clicked()
+    {
+        state.file_dialog = Some(FileDialog::open(state.file.as_deref()));
+    }
+    if ui
+        .button("Save")
+        .on_hover_text("Save the scenario to its file (Ctrl+S)")
+        .clicked()
+    {
+        save(state);
+    }
+    if ui
+        .button("Save as…")
+        .on_hover_text("Save the scenario to a new file")
+        .clicked()
+    {
+        state.file_dialog = Some(FileDialog::save(state.file.as_deref()));
+    }
+}
+
+fn view_settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let theme = if state.prefs.dark {
+        "☀ Light"
+    } else {
+        "🌙 Dark"
+    };
+    let mut restyle = false;
+    if ui
+        .button(theme)
+        .on_hover_text("Switch the colour theme")
+        .clicked()
+    {
+        state.prefs.dark = !state.prefs.dark;
+        restyle = true;
+    }
+    restyle |= ui
+        .add(
+            egui::DragValue::new(&mut state.prefs.scale)
+                .range(0.5..=4.0)
+                .speed(0.01)
+                .prefix("scale ")
+                .fixed_decimals(2),
+        )
+        .on_hover_text("Size of everything: larger for a projector")
+        .changed();
+    if restyle {
+        super::apply_style(ui.ctx(), &state.prefs);
+    }
+    if ui
+        .button("Help")
+        .on_hover_text("Keyboard shortcuts (F1)")
+        .clicked()
+    {
+        state.show_help = true;
+    }
+}
