@@ -8,7 +8,7 @@ use std::path::Path;
 
 use crate::engine::{RunStatus, Sample, Session};
 use crate::landscape::LandscapeConfig;
-use crate::optim::OptimizerConfig;
+use crate::optim::{Hyper, HyperValue, OptimizerConfig};
 use crate::presets;
 use crate::scenario::{self, LoadError, Loaded, MAX_STEPS};
 
@@ -222,9 +222,10 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
             Catalog::Optimizers => {
                 for config in OptimizerConfig::catalog() {
                     lines.push(format!(
-                        "{indent}{:<14} {}",
+                        "{indent}{:<14} {} ({})",
                         config.name(),
-                        config.description()
+                        config.description(),
+                        hypers_text(&config.hypers())
                     ));
                 }
             }
@@ -246,4 +247,58 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
         }
     }
     finish_output(result, &mut io::sink())
+}
+
+/// Hyperparameters as `lr=0.001, betas=(0.9, 0.999), amsgrad=false`, in their widget order; the
+/// elements `name[0]`, `name[1]`, … of a tuple hyperparameter are joined into `name=(…, …)`, as
+/// torch and the presets write them.
+fn hypers_text(hypers: &[Hyper]) -> String {
+    // (name, values, whether it is a tuple)
+    let mut items: Vec<(&str, Vec<String>, bool)> = Vec::new();
+    for hyper in hypers {
+        let value = hyper_value_text(hyper.value);
+        let tuple_name = hyper
+            .name
+            .strip_suffix(']')
+            .and_then(|name| name.rsplit_once('['))
+            .map(|(name, _)| name);
+        match (tuple_name, items.last_mut()) {
+            (Some(name), Some((last, values, true))) if *last == name => values.push(value),
+            (Some(name), _) => items.push((name, vec![value], true)),
+            (None, _) => items.push((hyper.name, vec![value], false)),
+        }
+    }
+    let items: Vec<String> = items
+        .into_iter()
+        .map(|(name, values, tuple)| {
+            if tuple {
+                format!("{name}=({})", values.join(", "))
+            } else {
+                format!("{name}={}", values.join(""))
+            }
+        })
+        .collect();
+    items.join(", ")
+}
+
+fn hyper_value_text(value: HyperValue) -> String {
+    match value {
+        HyperValue::Float(value) => float_text(value),
+        HyperValue::Bool(value) => value.to_string(),
+        HyperValue::Int(value) => value.to_string(),
+        HyperValue::Choice(name) => name.to_owned(),
+    }
+}
+
+/// The shortest text that reads back as `value`, without a trailing `.0` (`0`, `0.9`, `1e-8`);
+/// large round numbers in exponent form (`1e6`, as torch's docs write ASGD's t0).
+fn float_text(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() >= 1e5 {
+        return format!("{value:e}");
+    }
+    let text = format!("{value:?}");
+    match text.strip_suffix(".0") {
+        Some(integer) => integer.to_owned(),
+        None => text,
+    }
 }

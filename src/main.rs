@@ -17,6 +17,9 @@ struct Arguments {
     /// Close the app after this many seconds (for smoke tests and demos).
     #[arg(long, value_name = "SECONDS")]
     quit_after: Option<f64>,
+    /// Start playing as soon as the app opens.
+    #[arg(long)]
+    play: bool,
 }
 
 #[derive(Subcommand, Debug)]
@@ -79,25 +82,31 @@ fn dispatch(arguments: Arguments) -> Exit {
         }
         None => open_app(
             arguments.preset.as_deref(),
-            arguments.quit_after,
+            AppOptions {
+                quit_after: arguments.quit_after,
+                play: arguments.play,
+            },
             &mut stderr,
         ),
     }
 }
 
-#[cfg(feature = "gui")]
-fn open_app(
-    preset: Option<&str>,
+/// How the app window starts.
+struct AppOptions {
     quit_after: Option<f64>,
-    stderr: &mut dyn std::io::Write,
-) -> Exit {
+    play: bool,
+}
+
+#[cfg(feature = "gui")]
+fn open_app(preset: Option<&str>, options: AppOptions, stderr: &mut dyn std::io::Write) -> Exit {
+    let AppOptions { quit_after, play } = options;
     if let Some(preset) = preset
         && let Err(error) = cli::load_preset(preset)
     {
         // The app still opens (on the default lesson) and shows the error too.
         let _ = writeln!(stderr, "{error}");
     }
-    let options = eframe::NativeOptions {
+    let native_options = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("optiviz")
             .with_inner_size([1280.0, 820.0])
@@ -108,7 +117,7 @@ fn open_app(
     let preset = preset.map(str::to_owned);
     let result = eframe::run_native(
         "optiviz",
-        options,
+        native_options,
         Box::new(move |cc| {
             if let Some(seconds) = quit_after.filter(|s| s.is_finite() && *s >= 0.0) {
                 let ctx = cc.egui_ctx.clone();
@@ -118,11 +127,11 @@ fn open_app(
                     ctx.request_repaint();
                 });
             }
-            Ok(Box::new(optiviz::app::OptivizApp::new(
-                cc,
-                preset.as_deref(),
-                true,
-            )))
+            let mut app = optiviz::app::OptivizApp::new(cc, preset.as_deref(), true);
+            if play {
+                app.state.play();
+            }
+            Ok(Box::new(app))
         }),
     );
     match result {
@@ -135,11 +144,7 @@ fn open_app(
 }
 
 #[cfg(not(feature = "gui"))]
-fn open_app(
-    preset: Option<&str>,
-    _quit_after: Option<f64>,
-    stderr: &mut dyn std::io::Write,
-) -> Exit {
+fn open_app(preset: Option<&str>, _options: AppOptions, stderr: &mut dyn std::io::Write) -> Exit {
     let preset = preset.unwrap_or(optiviz::presets::DEFAULT);
     if let Err(error) = cli::load_preset(preset) {
         let _ = writeln!(stderr, "{error}");

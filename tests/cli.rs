@@ -343,11 +343,40 @@ fn list_names_everything_with_a_description() {
     );
     assert!(landscapes.lines().any(|l| l.starts_with("Rosenbrock ")));
     let optimizers = text(&optiviz(&["list", "optimizers"]).stdout);
-    assert!(
+    let catalog = optiviz::optim::OptimizerConfig::catalog();
+    assert_eq!(optimizers.lines().count(), catalog.len());
+    // Every optimizer: name, description, then `(name=default, …)` with every hyperparameter, the
+    // elements of a tuple (`betas[0]`, `betas[1]`) joined into `betas=(…, …)`.
+    for (line, config) in optimizers.lines().zip(&catalog) {
+        assert!(line.starts_with(&format!("{} ", config.name())), "{line}");
+        assert!(line.contains(config.description()), "{line}");
+        assert!(line.ends_with(')'), "{line}");
+        for hyper in config.hypers() {
+            let name = hyper.name.split('[').next().unwrap();
+            assert!(
+                line.contains(&format!(" ({name}=")) || line.contains(&format!(", {name}=")),
+                "{line} lacks {name}"
+            );
+        }
+    }
+    let line = |name: &str| {
         optimizers
             .lines()
-            .any(|l| l.starts_with("Sgd ") && l.contains("torch.optim.SGD"))
+            .find(|l| l.starts_with(&format!("{name} ")))
+            .unwrap_or_else(|| panic!("no {name} in\n{optimizers}"))
+            .to_owned()
+    };
+    assert_eq!(
+        line("Sgd"),
+        "Sgd            torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight \
+         decay (lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=false, maximize=false)"
     );
+    assert!(line("Adam").ends_with(
+        " (lr=0.001, betas=(0.9, 0.999), eps=1e-8, weight_decay=0, amsgrad=false, maximize=false, \
+         decoupled_weight_decay=false)"
+    ));
+    assert!(line("Rprop").contains("etas=(0.5, 1.2), step_sizes=(1e-6, 50)"));
+    assert!(line("Asgd").contains("t0=1e6"));
     let presets = text(&optiviz(&["list", "presets"]).stdout);
     assert!(
         presets

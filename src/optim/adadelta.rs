@@ -22,7 +22,8 @@
 //! Rounding follows torch's single-tensor CPU path (`_single_tensor_adadelta`; `foreach`,
 //! `capturable` and `differentiable` only change speed or autograd): `add(param, alpha=wd)`,
 //! `addcmul_` and `add_(delta, alpha=−lr)` each round once, as the fused multiply-add their CPU
-//! kernels compute (fma(wd, x, g), fma((1 − ρ)·g, g, ρ·v), fma(−lr, Δ, x); checked against torch).
+//! kernels compute (fma(wd, x, g), fma((1 − ρ)·g, g, ρ·v), fma(−lr, Δ, x); checked against torch),
+//! written with the [`torch_ops`](super::torch_ops) helpers.
 //!
 //! References: PyTorch documentation and source of `torch.optim.Adadelta`; M. D. Zeiler,
 //! "ADADELTA: An Adaptive Learning Rate Method", arXiv:1212.5701 (2012).
@@ -30,6 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::torch_ops::{add_scaled, addcmul};
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
     assign_bool, assign_float, ensure_len,
@@ -158,13 +160,13 @@ impl Optimizer for Adadelta {
         for ((p, &g), (square_avg, acc_delta)) in coordinates {
             let mut g = if maximize { -g } else { g };
             if weight_decay != 0.0 {
-                g = weight_decay.mul_add(*p, g);
+                g = add_scaled(g, *p, weight_decay);
             }
-            *square_avg = ((1.0 - rho) * g).mul_add(g, *square_avg * rho);
+            *square_avg = addcmul(*square_avg * rho, g, g, 1.0 - rho);
             let std = (*square_avg + eps).sqrt();
             let delta = (*acc_delta + eps).sqrt() / std * g;
-            *acc_delta = ((1.0 - rho) * delta).mul_add(delta, *acc_delta * rho);
-            *p = (-lr).mul_add(delta, *p);
+            *acc_delta = addcmul(*acc_delta * rho, delta, delta, 1.0 - rho);
+            *p = add_scaled(*p, delta, -lr);
         }
         StepInfo::proceed(loss)
     }

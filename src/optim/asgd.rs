@@ -33,7 +33,8 @@
 //! `capturable` and `differentiable` only change speed or autograd) with torch's default dtype set
 //! to float64: torch keeps η, μ and t as tensors of the default dtype, which under the usual
 //! float32 default rounds η to float32. `add(param, alpha=wd)` and `add_(grad, alpha=−η)` round
-//! once, as the fused multiply-add their CPU kernels compute (checked against torch).
+//! once, as the fused multiply-add their CPU kernels compute (checked against torch; see
+//! [`torch_ops`](super::torch_ops)).
 //!
 //! References: PyTorch documentation and source of `torch.optim.ASGD`; B. T. Polyak &
 //! A. B. Juditsky, "Acceleration of stochastic approximation by averaging", SIAM J. Control Optim.
@@ -43,6 +44,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::torch_ops::add_scaled;
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
     assign_bool, assign_float, ensure_len,
@@ -196,10 +198,10 @@ impl Optimizer for Asgd {
         for ((p, &g), ax) in x.iter_mut().zip(self.grad.iter()).zip(self.ax.iter_mut()) {
             let mut g = if maximize { -g } else { g };
             if weight_decay != 0.0 {
-                g = weight_decay.mul_add(*p, g);
+                g = add_scaled(g, *p, weight_decay);
             }
             *p *= decay;
-            *p = (-eta).mul_add(g, *p);
+            *p = add_scaled(*p, g, -eta);
             if mu != 1.0 {
                 *ax += (*p - *ax) * mu;
             } else {

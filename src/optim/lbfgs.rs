@@ -54,8 +54,9 @@
 //!
 //! Rounding follows torch's CPU kernels: `add_(v, alpha=a)` is one fused multiply-add per coordinate
 //! (x + t·d, q − αᵢ·yᵢ, d + (αᵢ − βᵢ)·sᵢ), dot products of 2-vectors are summed left to right, and
-//! γ·q, t·d are plain products (checked against torch). For more than two parameters torch's BLAS
-//! dot and vectorized sums may differ in the last bits.
+//! γ·q, t·d are plain products (checked against torch; the fused forms are
+//! [`torch_ops`](super::torch_ops)'s). For more than two parameters torch's BLAS dot and vectorized
+//! sums may differ in the last bits.
 //!
 //! References: PyTorch documentation and source of `torch.optim.LBFGS` (after M. Schmidt's minFunc);
 //! D. C. Liu & J. Nocedal, "On the limited memory BFGS method for large scale optimization",
@@ -68,6 +69,7 @@ use super::linesearch::{
     DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, WolfeParams, add_scaled_in_place,
     assign_line_search, dot, line_search_name, max_abs, py_min, strong_wolfe, sum_abs,
 };
+use super::torch_ops::add_scaled;
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
     StepOutcome, assign_bool, assign_float, assign_int, ensure_len,
@@ -439,7 +441,7 @@ impl Lbfgs {
             let al = dot(&history.old_stps[slot], d) * history.ro[slot];
             history.al[i] = al;
             for (q, &y) in d.iter_mut().zip(history.old_dirs[slot].iter()) {
-                *q = (-al).mul_add(y, *q);
+                *q = add_scaled(*q, y, -al);
             }
         }
         // d ← γ q; oldest → newest: βᵢ = ρᵢ yᵢᵀd, d ← d + (αᵢ − βᵢ) sᵢ.
@@ -449,7 +451,7 @@ impl Lbfgs {
             let be = dot(&history.old_dirs[slot], d) * history.ro[slot];
             let alpha = history.al[i] - be;
             for (r, &s) in d.iter_mut().zip(history.old_stps[slot].iter()) {
-                *r = alpha.mul_add(s, *r);
+                *r = add_scaled(*r, s, alpha);
             }
         }
     }

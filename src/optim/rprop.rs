@@ -35,6 +35,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::torch_ops::addcmul;
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
     assign_bool, assign_float, ensure_len,
@@ -224,8 +225,8 @@ impl Optimizer for Rprop {
             if eta == etaminus {
                 g = 0.0;
             }
-            // param.addcmul_(grad.sign(), step_size, value=-1): fma(−sign(g), Δ, x).
-            *p = (-sign(g)).mul_add(*step_size, *p);
+            // param.addcmul_(grad.sign(), step_size, value=-1)
+            *p = addcmul(*p, sign(g), *step_size, -1.0);
             *prev = g;
         }
         StepInfo::proceed(loss)

@@ -17,6 +17,14 @@
 //! nesterov = false, maximize = false. Validation as torch: momentum ≥ 0, weight_decay ≥ 0, Nesterov
 //! needs momentum > 0 and dampening = 0; optiviz also requires lr > 0.
 //!
+//! Rounding follows torch's single-tensor CPU path (`_single_tensor_sgd`; `foreach`, `fused` and
+//! `differentiable` only change speed or autograd): `grad.add(param, alpha=weight_decay)`,
+//! `buf.mul_(momentum).add_(grad, alpha=1 − dampening)`, `grad.add(buf, alpha=momentum)` and
+//! `param.add_(grad, alpha=−lr)` each round once, as the fused multiply-add torch's AVX2 kernels
+//! compute: fma(wd, x, g), fma(1 − d, g, μ·b), fma(μ, b, g), fma(−lr, g, x) (see
+//! [`torch_ops`](super::torch_ops)). The iterates then match torch's to the last bit
+//! (tests/golden_sgd.rs).
+//!
 //! Full-batch gradient descent is this optimizer on the full sum (no batch size). Note torch's
 //! momentum form: the step is lr·b with b accumulating raw gradients, which matches the textbook
 //! heavy ball xₜ = xₜ₋₁ − α∇f + β(xₜ₋₁ − xₜ₋₂) with α = lr(1 − dampening), β = momentum after the
@@ -31,6 +39,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::torch_ops::add_scaled;
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
     assign_bool, assign_float, ensure_len,
@@ -171,30 +180,35 @@ impl Optimizer for Sgd {
             grad.neg_mut();
         }
         if weight_decay != 0.0 {
+            // grad.add(param, alpha=weight_decay)
             for (g, &p) in grad.iter_mut().zip(x.iter()) {
-                *g += weight_decay * p;
+                *g = add_scaled(*g, p, weight_decay);
             }
         }
         if momentum != 0.0 {
             let buffer = &mut self.momentum_buffer;
             if self.has_momentum_buffer && buffer.len() == grad.len() {
+                // buf.mul_(momentum).add_(grad, alpha=1 - dampening)
                 for (b, &g) in buffer.iter_mut().zip(grad.iter()) {
-                    *b = *b * momentum + (1.0 - dampening) * g;
+                    *b = add_scaled(*b * momentum, g, 1.0 - dampening);
                 }
             } else {
+                // buf = grad.detach().clone()
                 buffer.clone_from(grad);
                 self.has_momentum_buffer = true;
             }
             if nesterov {
+                // grad = grad.add(buf, alpha=momentum)
                 for (g, &b) in grad.iter_mut().zip(buffer.iter()) {
-                    *g += momentum * b;
+                    *g = add_scaled(*g, b, momentum);
                 }
             } else {
                 grad.copy_from(buffer);
             }
         }
+        // param.add_(grad, alpha=-lr)
         for (p, &g) in x.iter_mut().zip(grad.iter()) {
-            *p += -lr * g;
+            *p = add_scaled(*p, g, -lr);
         }
         StepInfo::proceed(loss)
     }

@@ -166,7 +166,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
         .show(ui, |ui| {
             for entry in &dialog.entries {
                 let label = if entry.is_directory {
-                    format!("🗀 {}", entry.name)
+                    format!("▸ {}/", entry.name)
                 } else {
                     entry.name.clone()
                 };

@@ -69,6 +69,31 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let grabbed = hovered_handle(state, ui, &handles);
     let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
     let reset = std::mem::take(&mut state.view.reset_bounds);
+    // With equal scales on both axes, show the whole default window: widen whichever side the
+    // plot's shape leaves short (the axes take a little space; the margin covers it).
+    let fitted_view = {
+        let size = ui.available_size();
+        let aspect = f64::from((size.x - 60.0).max(1.0) / (size.y - 40.0).max(1.0));
+        let (width, height) = (
+            initial_view.x_max - initial_view.x_min,
+            initial_view.y_max - initial_view.y_min,
+        );
+        let (centre_x, centre_y) = (
+            0.5 * (initial_view.x_min + initial_view.x_max),
+            0.5 * (initial_view.y_min + initial_view.y_max),
+        );
+        let (half_width, half_height) = if width / height < aspect {
+            (0.5 * height * aspect, 0.5 * height)
+        } else {
+            (0.5 * width, 0.5 * width / aspect)
+        };
+        [
+            centre_x - 1.02 * half_width,
+            centre_y - 1.02 * half_height,
+            centre_x + 1.02 * half_width,
+            centre_y + 1.02 * half_height,
+        ]
+    };
     let plot = Plot::new("landscape")
         .data_aspect(1.0)
         .allow_drag(grabbed.is_none() && state.view.dragging.is_none())
@@ -76,14 +101,14 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .show_grid(false)
         .x_axis_label("x")
         .y_axis_label("y")
-        .default_x_bounds(initial_view.x_min, initial_view.x_max)
-        .default_y_bounds(initial_view.y_min, initial_view.y_max);
+        .default_x_bounds(fitted_view[0], fitted_view[2])
+        .default_y_bounds(fitted_view[1], fitted_view[3]);
     let texture = ensure_contours(state, ui, &landscape);
     let response = plot.show(ui, |plot_ui| {
         if reset {
             plot_ui.set_plot_bounds(PlotBounds::from_min_max(
-                [initial_view.x_min, initial_view.y_min],
-                [initial_view.x_max, initial_view.y_max],
+                [fitted_view[0], fitted_view[1]],
+                [fitted_view[2], fitted_view[3]],
             ));
         }
         if let Some((texture_id, [x_min, y_min, x_max, y_max])) = texture {

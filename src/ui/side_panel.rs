@@ -53,18 +53,20 @@ fn problem_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .num_columns(2)
         .show(ui, |ui| {
             for field in current.numeric_fields() {
-                ui.label(&field.name);
+                let label = ui.label(&field.name);
                 let mut value = field.value;
                 let speed = if field.is_integer {
                     1.0
                 } else {
                     (field.value.abs() * 0.01).max(1e-3)
                 };
-                let response = ui.add(
-                    egui::DragValue::new(&mut value)
-                        .speed(speed)
-                        .max_decimals(6),
-                );
+                let response = ui
+                    .add(
+                        egui::DragValue::new(&mut value)
+                            .speed(speed)
+                            .max_decimals(6),
+                    )
+                    .labelled_by(label.id);
                 if response.changed() {
                     edited = Some((field.name.clone(), value));
                 }
@@ -168,8 +170,11 @@ fn run_row_ui(state: &mut AppState, index: usize, ui: &mut egui::Ui) {
 fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui: &mut egui::Ui) {
     let mut changed = false;
     ui.horizontal(|ui| {
-        ui.label("Label");
-        changed |= ui.text_edit_singleline(&mut config.label).changed();
+        let label = ui.label("Label");
+        changed |= ui
+            .text_edit_singleline(&mut config.label)
+            .labelled_by(label.id)
+            .changed();
     });
     ui.horizontal(|ui| {
         ui.label("Colour");
@@ -182,7 +187,7 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
         }
     });
     ui.horizontal(|ui| {
-        ui.label("Optimizer");
+        let label = ui.label("Optimizer");
         egui::ComboBox::from_id_salt(("optimizer", index))
             .selected_text(config.optimizer.display_name())
             .show_ui(ui, |ui| {
@@ -198,7 +203,9 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
                         changed = true;
                     }
                 }
-            });
+            })
+            .response
+            .labelled_by(label.id);
     });
     ui.push_id(("hypers", index), |ui| {
         changed |= super::hyper::hypers_ui(&mut config.optimizer, ui);

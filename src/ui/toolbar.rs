@@ -21,7 +21,7 @@ pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
 
 fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let (label, tip) = if state.playing {
-        ("⏸ Pause", "Stop stepping (Space)")
+        ("❚❚ Pause", "Stop stepping (Space)")
     } else {
         ("▶ Play", "Step every run at the chosen speed (Space)")
     };
@@ -29,7 +29,7 @@ fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
         state.toggle_play();
     }
     if ui
-        .button("⏭ Step")
+        .button("▶❚ Step")
         .on_hover_text("Take exactly one step (→ or S)")
         .clicked()
     {
@@ -148,9 +148,9 @@ fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
 
 fn view_settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let theme = if state.prefs.dark {
-        "☀ Light"
+        "Light theme"
     } else {
-        "🌙 Dark"
+        "Dark theme"
     };
     let mut restyle = false;
     if ui

@@ -23,7 +23,7 @@ Determinism and what is compared:
 - ASGD rows with config ending in " [ax]" are the running average state["ax"] after each step
   (recorded for the t0=10 config only: with the default t0 = 1e6 it equals the iterate).
 - Results depend on the CPU kernels: on x86-64 with AVX2/FMA, torch's add_(alpha=...) and
-  addcmul_ round once (fused multiply-add), which optiviz reproduces with f64::mul_add.
+  addcmul_ round once (fused multiply-add), which optiviz reproduces with src/optim/torch_ops.rs.
 """
 
 import csv

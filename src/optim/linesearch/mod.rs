@@ -27,7 +27,7 @@ pub use strong_wolfe::{WolfeParams, cubic_interpolate, strong_wolfe};
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{HyperError, HyperValue, ensure_len};
+use super::{HyperError, HyperValue, ensure_len, torch_ops};
 use crate::objective::Oracle;
 
 /// `line_search_fn` of L-BFGS and BFGS, as in `torch.optim.LBFGS(line_search_fn="strong_wolfe")`.
@@ -164,17 +164,18 @@ impl DirectionalEvaluator {
 }
 
 /// out ← x + t·d, rounded like torch's `x.add_(d, alpha=t)`: its CPU kernel computes each
-/// coordinate as one fused multiply-add, fma(t, dᵢ, xᵢ) (checked against torch 2.x on x86-64).
+/// coordinate as one fused multiply-add, fma(t, dᵢ, xᵢ) (`torch_ops::add_scaled`).
 pub fn add_scaled(out: &mut DVector<f64>, x: &DVector<f64>, t: f64, d: &DVector<f64>) {
     for ((o, &xi), &di) in out.iter_mut().zip(x.iter()).zip(d.iter()) {
-        *o = t.mul_add(di, xi);
+        *o = torch_ops::add_scaled(xi, di, t);
     }
 }
 
-/// x ← x + t·d in place, as torch's `x.add_(d, alpha=t)` (one fused multiply-add per coordinate).
+/// x ← x + t·d in place, as torch's `x.add_(d, alpha=t)` (one fused multiply-add per coordinate,
+/// `torch_ops::add_scaled`).
 pub fn add_scaled_in_place(x: &mut DVector<f64>, t: f64, d: &DVector<f64>) {
     for (xi, &di) in x.iter_mut().zip(d.iter()) {
-        *xi = t.mul_add(di, *xi);
+        *xi = torch_ops::add_scaled(*xi, di, t);
     }
 }
 
