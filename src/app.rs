@@ -501,6 +501,11 @@ impl AppState {
         self.playing || self.last_edit.is_some()
     }
 
+    /// Where the landscape view was drawn last frame (for tests that click on it).
+    pub fn view_rect(&self) -> Option<egui::Rect> {
+        self.view.plot_rect()
+    }
+
     /// Status of each run, for tests and the results table.
     pub fn statuses(&self) -> Vec<&RunStatus> {
         self.runs.iter().map(|run| &run.trace.status).collect()

@@ -103,3 +103,185 @@ fn the_bundled_font_covers_the_math_glyphs() {
         .collect();
     assert!(missing.is_empty(), "no glyph for {missing:?}");
 }
+
+#[test]
+fn step_advances_exactly_one_step() {
+    let mut harness = harness();
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    for _ in 0..5 {
+        std::thread::sleep(Duration::from_millis(20));
+        harness.run_steps(1);
+    }
+    assert_eq!(steps_taken(harness.state()), [1, 1]);
+    assert!(!harness.state().playing);
+    // The keyboard does the same.
+    harness.key_press(egui::Key::S);
+    run_until(&mut harness, |s| steps_taken(s) == [2, 2]);
+}
+
+#[test]
+fn a_hyperparameter_edit_reaches_the_engine() {
+    let mut harness = harness();
+    // The first run (GD) is selected: its lr field is the first "lr" value box.
+    let lr_before = match &harness.state().scenario.runs[0].optimizer {
+        optiviz::optim::OptimizerConfig::Sgd(sgd) => sgd.lr,
+        _ => panic!("GD is SGD"),
+    };
+    assert_eq!(lr_before, 0.0198);
+    // Type a new value into the lr field next to its slider, as a user would.
+    let fields: Vec<_> = harness.get_all_by_value("0.0198").collect();
+    let field = fields.last().expect("the lr value field");
+    field.click();
+    harness.run_steps(1);
+    let fields: Vec<_> = harness.get_all_by_value("0.0198").collect();
+    let field = fields.last().expect("the lr text field");
+    field.focus();
+    harness.key_combination_modifiers(egui::Modifiers::COMMAND, &[egui::Key::A]);
+    harness.run_steps(1);
+    let fields: Vec<_> = harness.get_all_by_value("0.0198").collect();
+    fields
+        .last()
+        .expect("the lr text field")
+        .type_text("0.0021");
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    let lr_after = match &harness.state().scenario.runs[0].optimizer {
+        optiviz::optim::OptimizerConfig::Sgd(sgd) => sgd.lr,
+        _ => panic!("GD is SGD"),
+    };
+    assert_eq!(lr_after, 0.0021);
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s)[0] == 1);
+    // One GD step with lr = 0.0021 from (1, 1) on ½(x² + 100y²): x = 1 − 0.0021.
+    let x = harness.state().runs[0].trace.latest().map(|s| s.point[0]);
+    assert_eq!(x, Some(1.0 - 0.0021));
+}
+
+#[test]
+fn typing_an_invalid_value_is_refused_with_the_reason() {
+    let mut harness = harness();
+    let mut config = harness.state().scenario.runs[0].clone();
+    config
+        .optimizer
+        .set_hyper("lr", optiviz::optim::HyperValue::Float(-1.0))
+        .expect("lr exists");
+    harness.state_mut().edit_run(0, config);
+    harness.run_steps(1);
+    let notice = harness.state().notice.clone().expect("an error is shown");
+    assert!(
+        notice.is_error && notice.text.contains("lr must be > 0"),
+        "{}",
+        notice.text
+    );
+    assert!(harness.query_by_label_contains("lr must be > 0").is_some());
+    let optiviz::optim::OptimizerConfig::Sgd(sgd) = &harness.state().scenario.runs[0].optimizer
+    else {
+        panic!("GD is SGD");
+    };
+    assert_eq!(sgd.lr, 0.0198, "the scenario keeps the valid value");
+}
+
+#[test]
+fn moving_the_start_restarts_the_runs_from_there() {
+    let mut harness = harness();
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    harness.state_mut().move_start(None, [-0.5, 0.25]);
+    run_until(&mut harness, |s| {
+        s.runs.iter().all(|r| {
+            r.trace.first().is_some_and(|f| f.point == [-0.5, 0.25]) && r.trace.samples().len() == 1
+        })
+    });
+    assert!(harness.state().modified);
+    assert_eq!(harness.state().scenario.runs[1].start, Some([-0.5, 0.25]));
+}
+
+#[test]
+fn ctrl_click_on_the_landscape_sets_the_start() {
+    let mut harness = harness();
+    let plot = harness
+        .state()
+        .view_rect()
+        .expect("the landscape view is drawn");
+    let target = plot.center() + egui::vec2(40.0, -30.0);
+    harness.event_modifiers(
+        egui::Event::PointerButton {
+            pos: target,
+            button: egui::PointerButton::Primary,
+            pressed: true,
+            modifiers: egui::Modifiers::COMMAND,
+        },
+        egui::Modifiers::COMMAND,
+    );
+    harness.event_modifiers(
+        egui::Event::PointerButton {
+            pos: target,
+            button: egui::PointerButton::Primary,
+            pressed: false,
+            modifiers: egui::Modifiers::COMMAND,
+        },
+        egui::Modifiers::COMMAND,
+    );
+    run_until(&mut harness, |s| {
+        s.scenario.runs.iter().all(|r| r.start != Some([1.0, 1.0]))
+    });
+    let start = harness.state().scenario.runs[0].start.expect("a start");
+    // Right of and above the centre of the view.
+    assert!(start[0] > 0.0 && start[1] > 0.0, "{start:?}");
+}
+
+#[test]
+fn a_broken_preset_shows_an_error_and_keeps_the_scenario() {
+    let mut harness = harness();
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("broken.ron");
+    std::fs::write(&path, "Scenario(runs: [Run(optimizer: Sgd(lr: -3.0))])").expect("written");
+    harness.state_mut().open_path(&path);
+    harness.run_steps(1);
+    let notice = harness.state().notice.clone().expect("an error is shown");
+    assert!(notice.is_error);
+    assert!(
+        notice.text.contains("broken.ron:1:40: lr must be > 0"),
+        "{}",
+        notice.text
+    );
+    assert_eq!(harness.state().scenario.name, "Zig-zag: GD vs momentum");
+}
+
+#[test]
+fn save_then_open_round_trips_the_scenario() {
+    let mut harness = harness();
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("saved.ron");
+    harness.state_mut().move_start(Some(1), [0.3, -0.2]);
+    harness.state_mut().save_to(path.clone());
+    assert!(!harness.state().modified);
+    let saved = harness.state().scenario.clone();
+    harness
+        .state_mut()
+        .open_path(std::path::Path::new("rosenbrock"));
+    harness.run_steps(1);
+    assert_ne!(harness.state().scenario, saved);
+    harness.state_mut().open_path(&path);
+    harness.run_steps(1);
+    assert_eq!(harness.state().scenario, saved);
+}
+
+#[test]
+fn choosing_a_landscape_restarts_the_runs_on_it() {
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .set_problem(optiviz::scenario::Problem::Landscape(
+            optiviz::landscape::LandscapeConfig::Rosenbrock(
+                optiviz::landscape::Rosenbrock::default(),
+            ),
+        ));
+    run_until(&mut harness, |s| {
+        s.runs
+            .iter()
+            .all(|r| r.trace.first().is_some_and(|f| f.point == [-1.2, 1.0]))
+    });
+    assert!(harness.query_by_label("a").is_some() && harness.query_by_label("b").is_some());
+}

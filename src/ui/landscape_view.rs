@@ -51,6 +51,11 @@ pub struct ViewState {
 }
 
 impl ViewState {
+    /// The plot's frame on screen last frame.
+    pub fn plot_rect(&self) -> Option<egui::Rect> {
+        self.last_transform.as_ref().map(|t| *t.frame())
+    }
+
     /// Forgets the contours and recentres on the problem's default view.
     pub fn invalidate(&mut self) {
         self.contour = None;

@@ -39,12 +39,19 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
             .on_hover_text("Draw contour lines over the coloured landscape");
     });
-    let table_height = 22.0 * (state.scenario.runs.len() as f32 + 1.5);
-    let plot_height = (ui.available_height() - table_height - 8.0).max(80.0);
-    ui.allocate_ui(egui::vec2(ui.available_width(), plot_height), |ui| {
-        curves_ui(state, ui);
+    // The plot takes the panel's height; the results table sits to its right.
+    let height = ui.available_height().max(80.0);
+    let table_width = 430.0_f32.min(ui.available_width() * 0.45);
+    let plot_width = (ui.available_width() - table_width - 12.0).max(120.0);
+    ui.horizontal_top(|ui| {
+        ui.allocate_ui(egui::vec2(plot_width, height), |ui| curves_ui(state, ui));
+        ui.separator();
+        ui.allocate_ui(egui::vec2(table_width, height), |ui| {
+            egui::ScrollArea::vertical()
+                .id_salt("results")
+                .show(ui, |ui| results_table_ui(state, ui));
+        });
     });
-    results_table_ui(state, ui);
 }
 
 /// The plotted value of a sample, `None` where it cannot be drawn (log of 0…).
