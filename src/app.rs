@@ -174,10 +174,8 @@ impl AppState {
         prefs: Prefs,
         wake: crate::engine::Wake,
     ) -> Self {
-        let worker = match WorkerHandle::spawn(scenario.clone(), wake) {
-            Ok(worker) => Some(worker),
-            Err(_) => None,
-        };
+        // A failure to start the thread is shown in the status bar below.
+        let worker = WorkerHandle::spawn(scenario.clone(), wake).ok();
         let mut state = Self {
             prefs,
             landscape: None,
