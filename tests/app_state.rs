@@ -38,3 +38,19 @@ fn play_runs_until_the_budget_and_then_pauses() {
     });
     pump_until(&mut state, |s| !s.playing);
 }
+
+#[test]
+fn edits_are_autosaved_shortly_after_and_read_back() {
+    let directory = tempfile::tempdir().expect("temp dir");
+    let path = directory.path().join("autosave.ron");
+    let mut state = AppState::new(zigzag(), None, Prefs::default(), Arc::new(|| {}));
+    state.autosave_path = Some(path.clone());
+    state.move_start(Some(0), [0.25, -0.75]);
+    state.autosave_if_due();
+    assert!(!path.exists(), "autosave waits for the edits to settle");
+    std::thread::sleep(Duration::from_millis(900));
+    state.autosave_if_due();
+    let saved = scenario::load(&path).expect("the autosave loads").scenario;
+    assert_eq!(saved, state.scenario);
+    assert_eq!(saved.runs[0].start, Some([0.25, -0.75]));
+}
