@@ -92,6 +92,7 @@ fn dispatch(arguments: Arguments) -> Exit {
 }
 
 /// How the app window starts.
+#[cfg_attr(not(feature = "gui"), allow(dead_code))]
 struct AppOptions {
     quit_after: Option<f64>,
     play: bool,

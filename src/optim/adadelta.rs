@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -172,14 +172,7 @@ impl Optimizer for Adadelta {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Adadelta(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

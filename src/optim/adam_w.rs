@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::{AdamCore, AdamHyper, adam_hypers, validate_adam};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_bool, assign_float,
 };
 use crate::objective::Oracle;
@@ -137,14 +137,7 @@ impl Optimizer for AdamW {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::AdamW(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

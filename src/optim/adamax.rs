@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, lerp, maximum, py_pow};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -195,14 +195,7 @@ impl Optimizer for Adamax {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Adamax(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -216,14 +216,7 @@ impl Optimizer for Asgd {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Asgd(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

@@ -53,7 +53,7 @@ use super::linesearch::{
 };
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, assign_float, ensure_len,
+    StepOutcome, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -376,14 +376,7 @@ impl Optimizer for Bfgs {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Bfgs(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

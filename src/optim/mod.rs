@@ -159,6 +159,18 @@ macro_rules! optimizer_registry {
             )*
         }
 
+        $(
+            impl FromRegistry for $config {
+                fn from_registry(config: &OptimizerConfig) -> Option<&Self> {
+                    #[allow(unreachable_patterns)]
+                    match config {
+                        OptimizerConfig::$variant(inner) => Some(inner),
+                        _ => None,
+                    }
+                }
+            }
+        )*
+
         impl OptimizerConfig {
             /// Every optimizer with torch's default hyperparameters, in catalog order.
             pub fn catalog() -> Vec<OptimizerConfig> {
@@ -240,6 +252,24 @@ optimizer_registry!(
 impl Default for OptimizerConfig {
     fn default() -> Self {
         OptimizerConfig::Sgd(SgdConfig::default())
+    }
+}
+
+/// Finds a config struct inside the registry enum (generated for every optimizer).
+pub trait FromRegistry: Sized {
+    /// The config if `config` is this optimizer's variant.
+    fn from_registry(config: &OptimizerConfig) -> Option<&Self>;
+}
+
+/// The usual `Optimizer::set_config`: adopt `config` when it is this optimizer's (state kept),
+/// else report `false` so that the caller builds the other optimizer.
+pub fn adopt<C: FromRegistry + Clone>(slot: &mut C, config: &OptimizerConfig) -> bool {
+    match C::from_registry(config) {
+        Some(config) => {
+            slot.clone_from(config);
+            true
+        }
+        None => false,
     }
 }
 

@@ -52,7 +52,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, assign_float, ensure_len,
+    StepOutcome, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -349,14 +349,7 @@ impl Optimizer for Newton {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Newton(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

@@ -33,7 +33,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -133,14 +133,7 @@ impl Optimizer for ProximalGd {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::ProximalGd(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -229,14 +229,7 @@ impl Optimizer for RmsProp {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::RmsProp(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::addcmul;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -233,14 +233,7 @@ impl Optimizer for Rprop {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Rprop(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {

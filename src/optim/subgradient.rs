@@ -39,7 +39,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
     assign_float, ensure_len,
 };
 use crate::objective::Oracle;
@@ -116,14 +116,7 @@ impl Optimizer for Subgradient {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Subgradient(config) => {
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
-        }
+        adopt(&mut self.config, config)
     }
 
     fn set_lr(&mut self, lr: f64) {
