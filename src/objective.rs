@@ -135,6 +135,9 @@ pub struct GradientModel {
     pub noise_sigma: f64,
     /// Rescale the gradient to this norm when it is longer (torch's `clip_grad_norm_`).
     pub clip: Option<f64>,
+    /// Clamp every gradient coordinate to [−v, v] (torch's `clip_grad_value_`), before any norm
+    /// clipping.
+    pub clip_value: Option<f64>,
 }
 
 impl Default for GradientModel {
@@ -143,6 +146,7 @@ impl Default for GradientModel {
             batch_size: None,
             noise_sigma: 0.0,
             clip: None,
+            clip_value: None,
         }
     }
 }
@@ -352,6 +356,11 @@ impl Oracle {
                 *g += self.model.noise_sigma * z;
             }
         }
+        if let Some(limit) = self.model.clip_value {
+            for g in grad.iter_mut() {
+                *g = g.clamp(-limit, limit);
+            }
+        }
         if let Some(max_norm) = self.model.clip {
             // torch.nn.utils.clip_grad_norm_: scale by max_norm / (norm + 1e-6) when that is < 1.
             let norm = grad.norm();
@@ -432,6 +441,20 @@ mod tests {
         let mut grad = DVector::zeros(1);
         oracle.value_and_grad(&x, &mut grad);
         assert!((grad[0] - 10.0 / (10.0 + 1e-6)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn value_clipping_clamps_each_coordinate_before_norm_clipping() {
+        let model = GradientModel {
+            clip_value: Some(2.0),
+            ..GradientModel::default()
+        };
+        let mut oracle = Oracle::new(Arc::new(Mean), model, 0);
+        let mut grad = DVector::zeros(1);
+        oracle.value_and_grad(&DVector::from_element(1, 11.5), &mut grad);
+        assert_eq!(grad[0], 2.0);
+        oracle.value_and_grad(&DVector::from_element(1, 0.5), &mut grad);
+        assert_eq!(grad[0], -1.0);
     }
 
     #[test]

@@ -384,5 +384,6 @@ fn gradient_model(config: &RunConfig) -> GradientModel {
         batch_size: config.batch_size,
         noise_sigma: config.noise_sigma,
         clip: config.clip,
+        clip_value: config.clip_value,
     }
 }

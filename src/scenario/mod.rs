@@ -104,8 +104,11 @@ pub struct RunConfig {
     pub noise_sigma: f64,
     /// Learning-rate schedule.
     pub schedule: Schedule,
-    /// Clip the gradient to this norm (`None` = no clipping).
+    /// Clip the gradient to this norm (`None` = no clipping), as torch's `clip_grad_norm_`.
     pub clip: Option<f64>,
+    /// Clamp each gradient coordinate to [−v, v] (`None` = no clamping), as torch's
+    /// `clip_grad_value_`; applied before `clip`.
+    pub clip_value: Option<f64>,
 }
 
 impl Default for RunConfig {
@@ -120,6 +123,7 @@ impl Default for RunConfig {
             noise_sigma: 0.0,
             schedule: Schedule::Constant,
             clip: None,
+            clip_value: None,
         }
     }
 }
@@ -374,6 +378,9 @@ fn validate_run(run: &RunConfig, samples: Option<usize>, checker: &mut Checker) 
     checker.non_negative("noise_sigma", run.noise_sigma);
     if let Some(clip) = run.clip {
         checker.positive("clip", clip);
+    }
+    if let Some(clip_value) = run.clip_value {
+        checker.positive("clip_value", clip_value);
     }
     if let (Some(batch_size), Some(samples)) = (run.batch_size, samples) {
         if samples == 1 {

@@ -239,6 +239,21 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
                     changed = true;
                 }
                 ui.end_row();
+                ui.label("clip_value")
+                    .on_hover_text("Clamp each gradient coordinate to ±this value (0 = off)");
+                let mut clip_value = config.clip_value.unwrap_or(0.0);
+                if ui
+                    .add(
+                        egui::DragValue::new(&mut clip_value)
+                            .range(0.0..=1e6)
+                            .speed(0.01),
+                    )
+                    .changed()
+                {
+                    config.clip_value = (clip_value > 0.0).then_some(clip_value);
+                    changed = true;
+                }
+                ui.end_row();
             });
         });
     if let Some(run) = state.runs.get(index)
