@@ -3,8 +3,38 @@
 /// (name, RON text) of every bundled preset, in lesson order.
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("zigzag", include_str!("../presets/zigzag.ron")),
+    ("step_size", include_str!("../presets/step_size.ron")),
     ("rosenbrock", include_str!("../presets/rosenbrock.ron")),
+    (
+        "rosenbrock_race",
+        include_str!("../presets/rosenbrock_race.ron"),
+    ),
+    (
+        "adaptive_rotation",
+        include_str!("../presets/adaptive_rotation.ron"),
+    ),
     ("abs", include_str!("../presets/abs.ron")),
+    ("lasso", include_str!("../presets/lasso.ron")),
+    ("projected", include_str!("../presets/projected.ron")),
+    ("zeroth_order", include_str!("../presets/zeroth_order.ron")),
+    (
+        "robbins_monro",
+        include_str!("../presets/robbins_monro.ron"),
+    ),
+    (
+        "variance_reduction",
+        include_str!("../presets/variance_reduction.ron"),
+    ),
+    (
+        "saddle_escape",
+        include_str!("../presets/saddle_escape.ron"),
+    ),
+    ("warmup", include_str!("../presets/warmup.ron")),
+    ("flat_sharp", include_str!("../presets/flat_sharp.ron")),
+    (
+        "line_of_minima",
+        include_str!("../presets/line_of_minima.ron"),
+    ),
 ];
 
 /// The preset the app opens when none is given.
