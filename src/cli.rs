@@ -213,7 +213,7 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
             Catalog::Landscapes => {
                 for config in LandscapeConfig::catalog() {
                     lines.push(format!(
-                        "{indent}{:<14} {}",
+                        "{indent}{:<18} {}",
                         config.name(),
                         config.description()
                     ));
@@ -222,7 +222,7 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
             Catalog::Optimizers => {
                 for config in OptimizerConfig::catalog() {
                     lines.push(format!(
-                        "{indent}{:<14} {} ({})",
+                        "{indent}{:<18} {} ({})",
                         config.name(),
                         config.description(),
                         hypers_text(&config.hypers())
@@ -234,7 +234,7 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
                     let title = scenario::parse(text, name)
                         .map(|loaded| loaded.scenario.name)
                         .unwrap_or_else(|error| format!("(invalid: {error})"));
-                    lines.push(format!("{indent}{name:<14} {title}"));
+                    lines.push(format!("{indent}{name:<18} {title}"));
                 }
             }
         }

@@ -368,7 +368,7 @@ fn list_names_everything_with_a_description() {
     };
     assert_eq!(
         line("Sgd"),
-        "Sgd            torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight \
+        "Sgd                torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight \
          decay (lr=0.001, momentum=0, dampening=0, weight_decay=0, nesterov=false, maximize=false)"
     );
     assert!(line("Adam").ends_with(

@@ -69,7 +69,8 @@ impl Default for AdadeltaConfig {
 
 impl OptimizerSpec for AdadeltaConfig {
     const DISPLAY_NAME: &'static str = "Adadelta";
-    const DESCRIPTION: &'static str = "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g (lr = 1, rho = 0.9, eps = 1e-6)";
+    const DESCRIPTION: &'static str =
+        "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -71,8 +71,8 @@ impl Default for AdagradConfig {
 
 impl OptimizerSpec for AdagradConfig {
     const DISPLAY_NAME: &'static str = "Adagrad";
-    const DESCRIPTION: &'static str = "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²) \
-        (lr 1e-2, eps 1e-10), optional lr_decay";
+    const DESCRIPTION: &'static str =
+        "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

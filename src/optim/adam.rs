@@ -98,8 +98,8 @@ impl AdamConfig {
 
 impl OptimizerSpec for AdamConfig {
     const DISPLAY_NAME: &'static str = "Adam";
-    const DESCRIPTION: &'static str = "torch.optim.Adam: bias-corrected moment estimates \
-        (lr 1e-3, betas (0.9, 0.999), eps 1e-8), AMSGrad, L2 or decoupled weight decay";
+    const DESCRIPTION: &'static str =
+        "torch.optim.Adam: bias-corrected moment estimates, AMSGrad, L2 or decoupled weight decay";
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);

@@ -83,8 +83,7 @@ impl AdamWConfig {
 
 impl OptimizerSpec for AdamWConfig {
     const DISPLAY_NAME: &'static str = "AdamW";
-    const DESCRIPTION: &'static str = "torch.optim.AdamW: Adam with decoupled weight decay \
-        (lr 1e-3, betas (0.9, 0.999), weight_decay 1e-2)";
+    const DESCRIPTION: &'static str = "torch.optim.AdamW: Adam with decoupled weight decay";
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);

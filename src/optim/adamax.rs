@@ -70,7 +70,7 @@ impl Default for AdamaxConfig {
 impl OptimizerSpec for AdamaxConfig {
     const DISPLAY_NAME: &'static str = "Adamax";
     const DESCRIPTION: &'static str = "torch.optim.Adamax: Adam with an exponentially weighted \
-        infinity norm (lr 2e-3, betas (0.9, 0.999))";
+        infinity norm";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -85,7 +85,8 @@ impl Default for AsgdConfig {
 
 impl OptimizerSpec for AsgdConfig {
     const DISPLAY_NAME: &'static str = "ASGD";
-    const DESCRIPTION: &'static str = "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0 (lr = 0.01)";
+    const DESCRIPTION: &'static str =
+        "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -59,7 +59,8 @@ impl Default for FistaConfig {
 
 impl OptimizerSpec for FistaConfig {
     const DISPLAY_NAME: &'static str = "FISTA";
-    const DESCRIPTION: &'static str = "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²); lr 1e-3";
+    const DESCRIPTION: &'static str =
+        "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -128,8 +128,7 @@ impl Default for GradientFlowConfig {
 
 impl OptimizerSpec for GradientFlowConfig {
     const DISPLAY_NAME: &'static str = "Gradient flow";
-    const DESCRIPTION: &'static str =
-        "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4), shown every dt = 1e-2";
+    const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("dt", self.dt);

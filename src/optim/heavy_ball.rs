@@ -77,8 +77,7 @@ impl HeavyBallConfig {
 
 impl OptimizerSpec for HeavyBallConfig {
     const DISPLAY_NAME: &'static str = "Heavy ball";
-    const DESCRIPTION: &'static str =
-        "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev); lr 1e-3, beta 0.9";
+    const DESCRIPTION: &'static str = "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev)";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -121,7 +121,7 @@ impl Default for LbfgsConfig {
 
 impl OptimizerSpec for LbfgsConfig {
     const DISPLAY_NAME: &'static str = "LBFGS";
-    const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search (lr = 1, history_size = 100)";
+    const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -64,8 +64,7 @@ impl Default for LionConfig {
 
 impl OptimizerSpec for LionConfig {
     const DISPLAY_NAME: &'static str = "Lion";
-    const DESCRIPTION: &'static str =
-        "Lion (Chen et al. 2023): sign of a momentum–gradient blend; lr = 1e-4, β = (0.9, 0.99)";
+    const DESCRIPTION: &'static str = "Lion (Chen et al. 2023): sign of a momentum–gradient blend";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -89,7 +89,7 @@ impl Default for NAdamConfig {
 impl OptimizerSpec for NAdamConfig {
     const DISPLAY_NAME: &'static str = "NAdam";
     const DESCRIPTION: &'static str = "torch.optim.NAdam: Adam with Nesterov momentum and a \
-        momentum schedule (lr 2e-3, betas (0.9, 0.999), momentum_decay 4e-3)";
+        momentum schedule";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -66,7 +66,7 @@ impl Default for NesterovAgdConfig {
 
 impl OptimizerSpec for NesterovAgdConfig {
     const DISPLAY_NAME: &'static str = "Nesterov AGD";
-    const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²); lr 1e-3";
+    const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -128,7 +128,7 @@ impl Default for NewtonConfig {
 
 impl OptimizerSpec for NewtonConfig {
     const DISPLAY_NAME: &'static str = "Newton";
-    const DESCRIPTION: &'static str = "Newton's method x ← x − lr·H⁻¹∇f (lr = 1), pure (drawn to saddles), saddle-free |H| or damped H + μI";
+    const DESCRIPTION: &'static str = "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -273,7 +273,8 @@ impl Default for ProjectedGdConfig {
 
 impl OptimizerSpec for ProjectedGdConfig {
     const DISPLAY_NAME: &'static str = "Projected GD";
-    const DESCRIPTION: &'static str = "projected gradient descent x ← Π_C(x − lr·∇f(x)) onto a box, ℓ₂ ball or ℓ₁ ball; lr 1e-3, box [−1, 1]²";
+    const DESCRIPTION: &'static str =
+        "projected gradient descent x ← Π_C(x − lr·∇f(x)) onto a box, ℓ₂ ball or ℓ₁ ball";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

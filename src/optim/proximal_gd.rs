@@ -55,7 +55,8 @@ impl Default for ProximalGdConfig {
 
 impl OptimizerSpec for ProximalGdConfig {
     const DISPLAY_NAME: &'static str = "Proximal GD (ISTA)";
-    const DESCRIPTION: &'static str = "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere; lr 1e-3";
+    const DESCRIPTION: &'static str =
+        "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

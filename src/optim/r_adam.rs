@@ -81,7 +81,7 @@ impl Default for RAdamConfig {
 impl OptimizerSpec for RAdamConfig {
     const DISPLAY_NAME: &'static str = "RAdam";
     const DESCRIPTION: &'static str = "torch.optim.RAdam: Adam with a variance rectification, \
-        momentum SGD while ρₜ ≤ 5 (lr 1e-3, betas (0.9, 0.999))";
+        momentum SGD while ρₜ ≤ 5";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -80,7 +80,7 @@ impl Default for RmsPropConfig {
 impl OptimizerSpec for RmsPropConfig {
     const DISPLAY_NAME: &'static str = "RMSprop";
     const DESCRIPTION: &'static str = "torch.optim.RMSprop: steps divided by a running RMS of \
-        gradients (lr 1e-2, alpha 0.99, eps 1e-8), momentum, centered";
+        gradients, momentum, centered";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

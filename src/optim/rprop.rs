@@ -71,7 +71,7 @@ impl Default for RpropConfig {
 impl OptimizerSpec for RpropConfig {
     const DISPLAY_NAME: &'static str = "Rprop";
     const DESCRIPTION: &'static str =
-        "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip (lr = 0.01)";
+        "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

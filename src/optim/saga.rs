@@ -64,7 +64,7 @@ impl Default for SagaConfig {
 impl OptimizerSpec for SagaConfig {
     const DISPLAY_NAME: &'static str = "SAGA";
     const DESCRIPTION: &'static str =
-        "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients; lr = 0.01";
+        "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -60,7 +60,7 @@ impl Default for SignSgdConfig {
 impl OptimizerSpec for SignSgdConfig {
     const DISPLAY_NAME: &'static str = "signSGD";
     const DESCRIPTION: &'static str =
-        "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m), lr = 1e-3, momentum = 0";
+        "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

@@ -61,7 +61,8 @@ impl Default for SubgradientConfig {
 
 impl OptimizerSpec for SubgradientConfig {
     const DISPLAY_NAME: &'static str = "Subgradient";
-    const DESCRIPTION: &'static str = "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps; lr 1e-3";
+    const DESCRIPTION: &'static str =
+        "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

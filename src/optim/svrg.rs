@@ -70,7 +70,7 @@ impl Default for SvrgConfig {
 impl OptimizerSpec for SvrgConfig {
     const DISPLAY_NAME: &'static str = "SVRG";
     const DESCRIPTION: &'static str =
-        "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps; lr = 0.01";
+        "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);

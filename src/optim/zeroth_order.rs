@@ -76,7 +76,7 @@ impl Default for ZerothOrderConfig {
 impl OptimizerSpec for ZerothOrderConfig {
     const DISPLAY_NAME: &'static str = "Zeroth-order";
     const DESCRIPTION: &'static str =
-        "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates; lr = 1e-3";
+        "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);
