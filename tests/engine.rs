@@ -389,3 +389,51 @@ fn a_nan_loss_stops_the_run_at_its_last_finite_point() {
     assert_eq!(run.last_sample().step, 1);
     assert_eq!(run.step(), None);
 }
+
+#[test]
+fn adam_runs_report_their_preconditioned_sharpness() {
+    use optiviz::optim::AdamConfig;
+    let scenario = Scenario {
+        problem: Problem::Landscape(LandscapeConfig::Quadratic(Quadratic {
+            lambda1: 1.0,
+            lambda2: 100.0,
+            angle_deg: 0.0,
+        })),
+        steps: 50,
+        runs: vec![
+            RunConfig {
+                optimizer: OptimizerConfig::Adam(AdamConfig {
+                    lr: 0.01,
+                    ..AdamConfig::default()
+                }),
+                ..RunConfig::default()
+            },
+            RunConfig {
+                optimizer: sgd(0.01),
+                ..RunConfig::default()
+            },
+        ],
+        ..Scenario::default()
+    };
+    let mut session = Session::new(scenario);
+    let all = trajectories(&mut session, 50);
+    assert_eq!(
+        all[0][0].preconditioned_sharpness, None,
+        "no preconditioner before a step"
+    );
+    for sample in &all[0][1..] {
+        let value = sample
+            .preconditioned_sharpness
+            .expect("Adam has a preconditioner");
+        assert!(value.is_finite() && value > 0.0);
+    }
+    // After one step from (1, 1): v̂ = g², so P = (1 − β₁)(|g| + eps) and P⁻¹H is diagonal with
+    // λᵢ/Pᵢ; g = (1, 100) at the start.
+    let first = all[0][1].preconditioned_sharpness.expect("after one step");
+    let expected = f64::max(1.0 / (0.1 * (1.0 + 1e-8)), 100.0 / (0.1 * (100.0 + 1e-8)));
+    assert!(
+        (first - expected).abs() < 1e-9 * expected,
+        "{first} vs {expected}"
+    );
+    assert!(all[1].iter().all(|s| s.preconditioned_sharpness.is_none()));
+}

@@ -14,6 +14,7 @@
 //! | any of these SGD forms with weight decay wd | λ + wd below the same bound |
 //! | HeavyBall, momentum β | λ < (2 + 2β)/lr |
 //! | NesterovAgd, FISTA (momentum (k − 1)/(k + 2) → 1) | λ < 4/(3·lr) |
+//! | Adam, AdamW (on the preconditioned sharpness λmax(P⁻¹∇²f)) | λ < (2 + 2β₁)/((1 − β₁)·lr) |
 //!
 //! Derivations: gradient descent multiplies the error by 1 − lr·λ; heavy ball's recurrence
 //! e' = (1 + μ − α λ)e − μ e₋₁ (α = lr(1 − d) after the first step for torch's SGD, α = lr for
@@ -29,13 +30,18 @@
 //! steps). Numerically (bisection on lr·λ for bounded iterates) the largest stable lr·λ is
 //! 1.027 × 4/3 over 100 steps, 1.004 × over 1000 and 1.0005 × over 10 000, for both sequences.
 //!
+//! Adam and AdamW divide each coordinate's step by a running gradient scale, so the plain
+//! sharpness says nothing by itself. With the preconditioner P = (1 − β₁ᵗ)(√v̂ + eps) frozen (it
+//! changes slowly once β₂ is near 1), Adam is heavy ball in exponential-average form on the
+//! preconditioned problem: m' = β₁m + (1 − β₁)g, x' = x − lr·P⁻¹m', whose recurrence
+//! e' = (1 + β₁ − (1 − β₁)·lr·λ)e − β₁e₋₁ is stable iff lr·λ < (2 + 2β₁)/(1 − β₁) for each eigenvalue
+//! λ of P⁻¹∇²f (Cohen et al. 2022, "Adaptive gradient methods at the edge of stability"). Runs report
+//! λmax(P⁻¹∇²f) as `preconditioned_sharpness`; [`Threshold::preconditioned`] says to compare with it.
+//! AdamW's decoupled decay is left out of the bound.
+//!
 //! Methods without a threshold here ([`threshold`] returns `None`):
-//! - The adaptive methods (Adam, AdamW, NAdam, RAdam, Adamax, RMSprop, Adagrad, …) divide each
-//!   coordinate's step by a running gradient scale, so the plain sharpness says nothing by itself:
-//!   their edge of stability is the preconditioned sharpness λmax(P⁻¹∇²f) against
-//!   (2 + 2β₁)/((1 − β₁)·lr) (Cohen et al. 2022, "Adaptive gradient methods at the edge of
-//!   stability", for Adam; 2/lr without momentum), which needs the preconditioner P from the
-//!   optimizer's state. That is a later issue: this function sees only the config.
+//! - The other adaptive methods (NAdam, RAdam, Adamax, RMSprop, Adagrad, …): their preconditioners
+//!   are not exposed yet, and NAdam's and RAdam's momentum schedules change the recurrence.
 //! - Newton, L-BFGS and BFGS scale the step by (an approximation of) the inverse Hessian, which
 //!   cancels the sharpness: on a quadratic they are stable whatever its curvature.
 //! - The others (Adadelta, Rprop, ASGD, signSGD, Lion, SVRG, SAGA, zeroth-order, gradient flow) have
@@ -51,6 +57,9 @@ pub struct Threshold {
     pub sharpness: f64,
     /// The formula with the run's numbers, e.g. "2(1 + μ)/lr = 38".
     pub formula: String,
+    /// Whether the bound is on the preconditioned sharpness λmax(P⁻¹∇²f) (adaptive methods) rather
+    /// than on λmax(∇²f).
+    pub preconditioned: bool,
 }
 
 /// The threshold for a method, where one is known (see the module documentation for which and
@@ -67,14 +76,10 @@ pub fn threshold(config: &OptimizerConfig) -> Option<Threshold> {
         C::ProjectedGd(method) => gradient_descent(method.lr),
         C::NesterovAgd(method) => known(4.0 / (3.0 * method.lr), "4/(3·lr)"),
         C::Fista(method) => known(4.0 / (3.0 * method.lr), "4/(3·lr)"),
-        // Preconditioned: their threshold is on λmax(P⁻¹∇²f), which needs the optimizer's state.
-        C::Adam(_)
-        | C::AdamW(_)
-        | C::NAdam(_)
-        | C::RAdam(_)
-        | C::Adamax(_)
-        | C::RmsProp(_)
-        | C::Adagrad(_) => None,
+        C::Adam(adam) => adam_threshold(adam.lr, adam.betas.0),
+        C::AdamW(adam) => adam_threshold(adam.lr, adam.betas.0),
+        // Preconditioners not exposed (or momentum schedules that change the recurrence).
+        C::NAdam(_) | C::RAdam(_) | C::Adamax(_) | C::RmsProp(_) | C::Adagrad(_) => None,
         // Curvature-scaled steps: stable on a quadratic whatever its curvature.
         C::Newton(_) | C::Lbfgs(_) | C::Bfgs(_) => None,
         // Not derived (sign-based, time-varying or stochastic steps).
@@ -109,6 +114,14 @@ fn sgd_threshold(sgd: &crate::optim::SgdConfig) -> Option<Threshold> {
     }
 }
 
+fn adam_threshold(lr: f64, beta1: f64) -> Option<Threshold> {
+    let bound = (2.0 + 2.0 * beta1) / ((1.0 - beta1) * lr);
+    known(bound, "(2 + 2β₁)/((1 − β₁)·lr)").map(|threshold| Threshold {
+        preconditioned: true,
+        ..threshold
+    })
+}
+
 fn gradient_descent(lr: f64) -> Option<Threshold> {
     known(2.0 / lr, "2/lr")
 }
@@ -118,12 +131,47 @@ fn known(sharpness: f64, formula: &str) -> Option<Threshold> {
     (sharpness.is_finite() && sharpness > 0.0).then(|| Threshold {
         sharpness,
         formula: format!("{formula} = {sharpness:.4}"),
+        preconditioned: false,
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Adam with its preconditioner frozen at P on the 1-D quadratic ½λx² (exponential-average
+    /// momentum, as torch's lerp): true if the iterate stayed bounded over many steps.
+    fn frozen_adam_stable(lr: f64, beta1: f64, p: f64, lambda: f64) -> bool {
+        let (mut x, mut m) = (1.0_f64, 0.0_f64);
+        for _ in 0..5000 {
+            m = beta1 * m + (1.0 - beta1) * lambda * x;
+            x -= lr * m / p;
+        }
+        x.abs() < 1.0
+    }
+
+    #[test]
+    fn the_adam_threshold_bounds_the_preconditioned_sharpness() {
+        for (lr, beta1, p) in [(0.01, 0.9, 1.0), (0.05, 0.5, 0.2), (0.001, 0.99, 3.0)] {
+            let config = OptimizerConfig::Adam(crate::optim::AdamConfig {
+                lr,
+                betas: (beta1, 0.999),
+                ..crate::optim::AdamConfig::default()
+            });
+            let threshold = threshold(&config).expect("Adam has a threshold");
+            assert!(threshold.preconditioned);
+            // λmax(P⁻¹H) = λ/p: the threshold on it maps to λ < p·threshold.
+            let limit = p * threshold.sharpness;
+            assert!(
+                frozen_adam_stable(lr, beta1, p, 0.98 * limit),
+                "{lr} {beta1}"
+            );
+            assert!(
+                !frozen_adam_stable(lr, beta1, p, 1.02 * limit),
+                "{lr} {beta1}"
+            );
+        }
+    }
     use crate::optim::{
         ConstraintSet, FistaConfig, HeavyBallConfig, NesterovAgdConfig, ProjectedGdConfig,
         ProximalGdConfig, SgdConfig, SubgradientConfig,
@@ -229,6 +277,8 @@ mod tests {
                     | OptimizerConfig::ProjectedGd(_)
                     | OptimizerConfig::NesterovAgd(_)
                     | OptimizerConfig::Fista(_)
+                    | OptimizerConfig::Adam(_)
+                    | OptimizerConfig::AdamW(_)
             );
             assert_eq!(threshold(&config).is_some(), expected, "{}", config.name());
         }

@@ -57,6 +57,9 @@ pub struct Sample {
     pub loss: f64,
     /// ‖∇f‖ at the iterate.
     pub grad_norm: f64,
+    /// λmax(P⁻¹∇²f) for adaptive methods with a diagonal preconditioner P (Adam, AdamW) on
+    /// landscapes: the sharpness their stability depends on (Cohen et al. 2022).
+    pub preconditioned_sharpness: Option<f64>,
     /// Oracle calls the optimizer has made so far: gradient evaluations (each also gives the loss)
     /// plus loss-only evaluations (zeroth-order methods, Armijo trials).
     pub evals: u64,
@@ -113,6 +116,7 @@ impl Run {
                 point: [0.0; 2],
                 loss: f64::NAN,
                 grad_norm: f64::NAN,
+                preconditioned_sharpness: None,
                 evals: 0,
             },
             config,
@@ -286,11 +290,28 @@ impl Run {
             point: [self.x[0], if self.x.len() > 1 { self.x[1] } else { 0.0 }],
             loss,
             grad_norm: self.grad.norm(),
+            preconditioned_sharpness: self.preconditioned_sharpness(),
             evals: {
                 let counts = self.oracle.counts();
                 counts.gradients + counts.values
             },
         }
+    }
+
+    /// λmax(P^(−½) H P^(−½)) = λmax(P⁻¹H) at the iterate, for a diagonal preconditioner P.
+    fn preconditioned_sharpness(&self) -> Option<f64> {
+        let landscape = self.landscape.as_ref()?;
+        let p = self.optimizer.preconditioner()?;
+        if p.len() < 2 || !(p[0] > 0.0 && p[1] > 0.0) {
+            return None;
+        }
+        let h = landscape.hessian([self.x[0], self.x[1]]);
+        let off_diagonal = h[0][1] / (p[0] * p[1]).sqrt();
+        let scaled = [
+            [h[0][0] / p[0], off_diagonal],
+            [off_diagonal, h[1][1] / p[1]],
+        ];
+        Some(symmetric_eigenvalues(scaled)[1]).filter(|v| v.is_finite())
     }
 
     fn check_start(&mut self) {

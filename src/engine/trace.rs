@@ -111,6 +111,7 @@ mod tests {
             point: [step as f64, 0.0],
             loss: 1.0,
             grad_norm: 1.0,
+            preconditioned_sharpness: None,
             evals: step,
         }
     }

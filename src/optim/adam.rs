@@ -170,6 +170,10 @@ impl Optimizer for Adam {
     fn reset(&mut self) {
         self.core.reset();
     }
+
+    fn preconditioner(&self) -> Option<&DVector<f64>> {
+        self.core.preconditioner()
+    }
 }
 
 /// The hyperparameters one Adam step reads; Adam and AdamW fill it from their configs.
@@ -252,6 +256,9 @@ pub(crate) struct AdamCore {
     exp_avg: DVector<f64>,
     exp_avg_sq: DVector<f64>,
     max_exp_avg_sq: DVector<f64>,
+    /// (1 − β₁ᵗ)·(√v̂ + eps) after the latest step: the diagonal preconditioner P with which the
+    /// step is lr·P⁻¹·m (for the preconditioned sharpness of Cohen et al. 2022).
+    preconditioner: DVector<f64>,
     /// Steps taken, as a float like torch's `state["step"]`, so that β^step is `pow` of two floats
     /// as in torch.
     step: f64,
@@ -265,8 +272,14 @@ impl AdamCore {
             exp_avg: DVector::zeros(dim),
             exp_avg_sq: DVector::zeros(dim),
             max_exp_avg_sq: DVector::zeros(dim),
+            preconditioner: DVector::zeros(dim),
             step: 0.0,
         }
+    }
+
+    /// The preconditioner after the latest step (none before the first).
+    pub(crate) fn preconditioner(&self) -> Option<&DVector<f64>> {
+        (self.step > 0.0).then_some(&self.preconditioner)
     }
 
     /// One step of `_single_tensor_adam`.
@@ -282,6 +295,7 @@ impl AdamCore {
             &mut self.exp_avg,
             &mut self.exp_avg_sq,
             &mut self.max_exp_avg_sq,
+            &mut self.preconditioner,
         ] {
             ensure_len(buffer, dim);
         }
@@ -327,6 +341,7 @@ impl AdamCore {
             };
             let denom = second_moment.sqrt() / bias_correction2_sqrt + eps;
             x[i] = addcdiv(x[i], exp_avg, denom, -step_size);
+            self.preconditioner[i] = bias_correction1 * denom;
             self.exp_avg[i] = exp_avg;
             self.exp_avg_sq[i] = exp_avg_sq;
         }

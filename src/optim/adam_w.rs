@@ -146,6 +146,10 @@ impl Optimizer for AdamW {
     fn reset(&mut self) {
         self.core.reset();
     }
+
+    fn preconditioner(&self) -> Option<&DVector<f64>> {
+        self.core.preconditioner()
+    }
 }
 
 #[cfg(test)]

@@ -126,6 +126,13 @@ pub trait Optimizer: Send {
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {
         None
     }
+
+    /// The diagonal preconditioner P of an adaptive method after its latest step, so that the step
+    /// is lr·P⁻¹·(momentum) — Adam's (1 − β₁ᵗ)(√v̂ + eps) — for the preconditioned sharpness
+    /// λmax(P⁻¹∇²f) (Cohen et al. 2022). `None` for methods without one, or before the first step.
+    fn preconditioner(&self) -> Option<&DVector<f64>> {
+        None
+    }
 }
 
 /// What every optimizer config provides to the registry.

@@ -131,6 +131,10 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 continue;
             };
             let colour = run_colour(config, index);
+            let threshold = stability::threshold(&config.optimizer);
+            // Adaptive methods are compared on the preconditioned sharpness their bound is about.
+            let preconditioned =
+                metric == Metric::Sharpness && threshold.as_ref().is_some_and(|t| t.preconditioned);
             let points: Vec<[f64; 2]> = run
                 .trace
                 .decimated(MAX_CURVE_POINTS)
@@ -139,16 +143,26 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
                         XAxis::Steps => sample.step as f64,
                         XAxis::Evaluations => sample.evals as f64,
                     };
-                    metric_value(metric, sample, f_star, landscape.as_deref()).map(|y| [x, y])
+                    let y = if preconditioned {
+                        sample.preconditioned_sharpness
+                    } else {
+                        metric_value(metric, sample, f_star, landscape.as_deref())
+                    };
+                    y.map(|y| [x, y])
                 })
                 .collect();
+            let name = if preconditioned {
+                format!("{} (λmax(P⁻¹∇²f))", config.label)
+            } else {
+                config.label.clone()
+            };
             plot_ui.line(
-                Line::new(config.label.clone(), PlotPoints::new(points))
+                Line::new(name, PlotPoints::new(points))
                     .color(colour)
                     .width(2.0),
             );
             if metric == Metric::Sharpness
-                && let Some(threshold) = stability::threshold(&config.optimizer)
+                && let Some(threshold) = threshold
             {
                 plot_ui.hline(
                     HLine::new(

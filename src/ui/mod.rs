@@ -19,7 +19,7 @@ use crate::scenario::RunConfig;
 const MATH_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
 
 /// Math glyphs the UI shows, checked by a test against the installed fonts.
-pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂";
+pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂⁻¹";
 
 /// Adds the bundled math font as a fallback to egui's default fonts.
 pub fn install_fonts(ctx: &egui::Context) {
