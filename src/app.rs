@@ -63,6 +63,8 @@ pub enum XAxis {
     Steps,
     /// Oracle calls (fair across methods with different costs per step).
     Evaluations,
+    /// Seconds of computing (fair when evaluations differ in cost: Hessians, line searches).
+    WallTime,
 }
 
 /// Preferences kept between sessions (eframe storage).

@@ -437,3 +437,16 @@ fn adam_runs_report_their_preconditioned_sharpness() {
     );
     assert!(all[1].iter().all(|s| s.preconditioned_sharpness.is_none()));
 }
+
+#[test]
+fn wall_time_grows_along_a_run_and_is_not_part_of_equality() {
+    let mut session = Session::new(zigzag());
+    let all = trajectories(&mut session, 20);
+    for samples in &all {
+        assert!(samples.windows(2).all(|w| w[1].wall_time >= w[0].wall_time));
+        assert!(samples.last().is_some_and(|s| s.wall_time > 0.0));
+    }
+    let mut shifted = all[0][5];
+    shifted.wall_time += 1.0;
+    assert_eq!(shifted, all[0][5]);
+}

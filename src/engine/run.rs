@@ -47,7 +47,10 @@ impl RunStatus {
 }
 
 /// The state of a run after a step, as recorded for plots and CSV.
-#[derive(Clone, Copy, Debug, PartialEq)]
+///
+/// Equality compares the trajectory (everything but `wall_time`, a measurement that differs from
+/// one machine and one run to the next).
+#[derive(Clone, Copy, Debug)]
 pub struct Sample {
     /// Steps taken (0 = the start point).
     pub step: u64,
@@ -60,9 +63,24 @@ pub struct Sample {
     /// λmax(P⁻¹∇²f) for adaptive methods with a diagonal preconditioner P (Adam, AdamW) on
     /// landscapes: the sharpness their stability depends on (Cohen et al. 2022).
     pub preconditioned_sharpness: Option<f64>,
+    /// Seconds of computing this run had taken when it reached this sample (measured by the engine
+    /// per batch of steps and spread evenly over the batch; 0 where not measured, as in the CLI).
+    pub wall_time: f64,
     /// Oracle calls the optimizer has made so far: gradient evaluations (each also gives the loss)
     /// plus loss-only evaluations (zeroth-order methods, Armijo trials).
     pub evals: u64,
+}
+
+impl PartialEq for Sample {
+    fn eq(&self, other: &Self) -> bool {
+        self.step == other.step
+            && self.point == other.point
+            && self.loss.to_bits() == other.loss.to_bits()
+            && self.grad_norm.to_bits() == other.grad_norm.to_bits()
+            && self.preconditioned_sharpness.map(f64::to_bits)
+                == other.preconditioned_sharpness.map(f64::to_bits)
+            && self.evals == other.evals
+    }
 }
 
 /// A run leaves the view "far behind" when it is this many view diagonals from the view's centre.
@@ -83,6 +101,7 @@ pub struct Run {
     status: RunStatus,
     tolerance: f64,
     last: Sample,
+    compute_seconds: f64,
 }
 
 impl Run {
@@ -111,12 +130,14 @@ impl Run {
             step: 0,
             status: RunStatus::Running,
             tolerance,
+            compute_seconds: 0.0,
             last: Sample {
                 step: 0,
                 point: [0.0; 2],
                 loss: f64::NAN,
                 grad_norm: f64::NAN,
                 preconditioned_sharpness: None,
+                wall_time: 0.0,
                 evals: 0,
             },
             config,
@@ -171,6 +192,16 @@ impl Run {
             .map(|p| [p[0], p[1]])
     }
 
+    /// Seconds of computing spent on this run so far (as measured by the session).
+    pub fn compute_seconds(&self) -> f64 {
+        self.compute_seconds
+    }
+
+    /// Adds measured computing time.
+    pub fn add_compute_seconds(&mut self, seconds: f64) {
+        self.compute_seconds += seconds;
+    }
+
     /// Marks a run that used its budget as finished.
     pub fn finish(&mut self) {
         if self.status.is_running() {
@@ -189,6 +220,7 @@ impl Run {
         self.x.copy_from(&self.start);
         self.previous_x.copy_from(&self.start);
         self.step = 0;
+        self.compute_seconds = 0.0;
         self.status = RunStatus::Running;
         self.last = self.measure();
         self.check_start();
@@ -291,6 +323,7 @@ impl Run {
             loss,
             grad_norm: self.grad.norm(),
             preconditioned_sharpness: self.preconditioned_sharpness(),
+            wall_time: self.compute_seconds,
             evals: {
                 let counts = self.oracle.counts();
                 counts.gradients + counts.values

@@ -151,7 +151,16 @@ impl Session {
                 continue;
             }
             let mut samples = Vec::new();
+            let started = std::time::Instant::now();
+            let before = self.runs[index].compute_seconds();
             self.advance_run(index, n, |sample| samples.push(*sample));
+            // Timing each step would cost as much as a 2D step itself: time the batch and spread it.
+            let seconds = started.elapsed().as_secs_f64();
+            let count = samples.len().max(1) as f64;
+            for (k, sample) in samples.iter_mut().enumerate() {
+                sample.wall_time = before + seconds * (k + 1) as f64 / count;
+            }
+            self.runs[index].add_compute_seconds(seconds);
             let run = &self.runs[index];
             progress.push(RunProgress {
                 run: index,

@@ -112,6 +112,7 @@ mod tests {
             loss: 1.0,
             grad_norm: 1.0,
             preconditioned_sharpness: None,
+            wall_time: 0.0,
             evals: step,
         }
     }

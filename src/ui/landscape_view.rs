@@ -39,10 +39,24 @@ struct ContourCache {
     lines: Vec<[[f64; 2]; 2]>,
 }
 
+/// Contours computed away from the UI thread: the image and the iso-line segments.
+struct ContourImage {
+    image: egui::ColorImage,
+    lines: Vec<[[f64; 2]; 2]>,
+}
+
+/// A contour computation under way on its own thread.
+struct ContourJob {
+    key: ContourKey,
+    result: std::sync::mpsc::Receiver<ContourImage>,
+}
+
 /// The landscape view's state between frames.
 #[derive(Default)]
 pub struct ViewState {
     contour: Option<ContourCache>,
+    /// The contours being computed; the view keeps showing the previous ones meanwhile.
+    contour_job: Option<ContourJob>,
     /// The plot needs its bounds set to the problem's view (after a new problem).
     reset_bounds: bool,
     /// The run whose start handle is being dragged (`None` inside = all runs).
@@ -59,6 +73,7 @@ impl ViewState {
     /// Forgets the contours and recentres on the problem's default view.
     pub fn invalidate(&mut self) {
         self.contour = None;
+        self.contour_job = None;
         self.reset_bounds = true;
         self.dragging = None;
     }
@@ -177,56 +192,106 @@ fn ensure_contours(
         height,
         dark: state.prefs.dark,
     };
-    if state
+    collect_finished_contours(state, ui.ctx());
+    let up_to_date = state
         .view
         .contour
         .as_ref()
-        .is_none_or(|cache| cache.key != key)
-    {
-        let request = ContourRequest {
-            window: crate::landscape::ViewWindow {
-                x_min: bounds[0],
-                x_max: bounds[2],
-                y_min: bounds[1],
-                y_max: bounds[3],
-            },
-            width,
-            height,
-            levels: LEVELS,
-        };
-        let field = contour::compute_field(landscape.as_ref(), &request);
-        let colormap = if state.prefs.dark {
-            Colormap::Viridis
-        } else {
-            Colormap::Cividis
-        };
-        let rgba = field.to_rgba(colormap);
-        let image = egui::ColorImage::from_rgba_unmultiplied([width, height], &rgba);
-        let lines = field
-            .iso_lines(&field.levels())
-            .into_iter()
-            .flat_map(|line| line.segments)
-            .collect();
-        let texture = match state.view.contour.take() {
-            Some(mut cache) => {
-                cache.texture.set(image, egui::TextureOptions::LINEAR);
-                cache.texture
-            }
-            None => ui
-                .ctx()
-                .load_texture("contours", image, egui::TextureOptions::LINEAR),
-        };
-        state.view.contour = Some(ContourCache {
-            key,
-            texture,
-            lines,
-        });
+        .is_some_and(|cache| cache.key == key);
+    if !up_to_date && state.view.contour_job.is_none() {
+        // Zooming and panning ask for new contours every frame: one job at a time, the newest
+        // request wins, and the previous image stays on screen (placed at its own bounds) meanwhile.
+        state.view.contour_job = Some(spawn_contour_job(key, landscape.clone(), ui.ctx().clone()));
     }
     state
         .view
         .contour
         .as_ref()
         .map(|cache| (cache.texture.id(), cache.key.bounds))
+}
+
+/// Computes the contours for `key` on a new thread, waking the UI when they are ready.
+fn spawn_contour_job(
+    key: ContourKey,
+    landscape: std::sync::Arc<dyn crate::landscape::Landscape>,
+    ctx: egui::Context,
+) -> ContourJob {
+    let (sender, result) = std::sync::mpsc::channel();
+    let job_key = key.clone();
+    // If no thread can be had, the sender is dropped with the closure: the job reports as
+    // disconnected and the next frame asks again.
+    let _ = std::thread::Builder::new()
+        .name("optiviz-contours".to_owned())
+        .spawn(move || {
+            let image = compute_contour_image(&job_key, landscape.as_ref());
+            // The receiver is gone when the view moved on: nothing to deliver then.
+            let _ = sender.send(image);
+            ctx.request_repaint();
+        });
+    ContourJob { key, result }
+}
+
+/// Field, colours and iso-lines for `key` (pure; runs off the UI thread).
+fn compute_contour_image(
+    key: &ContourKey,
+    landscape: &dyn crate::landscape::Landscape,
+) -> ContourImage {
+    let [x_min, y_min, x_max, y_max] = key.bounds;
+    let request = ContourRequest {
+        window: crate::landscape::ViewWindow {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        },
+        width: key.width,
+        height: key.height,
+        levels: LEVELS,
+    };
+    let field = contour::compute_field(landscape, &request);
+    let colormap = if key.dark {
+        Colormap::Viridis
+    } else {
+        Colormap::Cividis
+    };
+    let rgba = field.to_rgba(colormap);
+    let image = egui::ColorImage::from_rgba_unmultiplied([key.width, key.height], &rgba);
+    let lines = field
+        .iso_lines(&field.levels())
+        .into_iter()
+        .flat_map(|line| line.segments)
+        .collect();
+    ContourImage { image, lines }
+}
+
+/// Uploads a finished contour job's image (if one finished) as the current contours.
+fn collect_finished_contours(state: &mut AppState, ctx: &egui::Context) {
+    let Some(job) = &state.view.contour_job else {
+        return;
+    };
+    let finished = match job.result.try_recv() {
+        Ok(image) => Some(image),
+        Err(std::sync::mpsc::TryRecvError::Empty) => return,
+        Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+    };
+    let Some(job) = state.view.contour_job.take() else {
+        return;
+    };
+    let Some(ContourImage { image, lines }) = finished else {
+        return;
+    };
+    let texture = match state.view.contour.take() {
+        Some(mut cache) => {
+            cache.texture.set(image, egui::TextureOptions::LINEAR);
+            cache.texture
+        }
+        None => ctx.load_texture("contours", image, egui::TextureOptions::LINEAR),
+    };
+    state.view.contour = Some(ContourCache {
+        key: job.key,
+        texture,
+        lines,
+    });
 }
 
 /// Each run's start point (from its trace, else its config, else the landscape's default).

@@ -35,6 +35,8 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .on_hover_text("Optimizer steps");
         ui.selectable_value(&mut state.prefs.x_axis, XAxis::Evaluations, "evaluations")
             .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
+        ui.selectable_value(&mut state.prefs.x_axis, XAxis::WallTime, "time")
+            .on_hover_text("Seconds of computing on the solver thread, per run");
         ui.separator();
         ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
             .on_hover_text("Draw contour lines over the coloured landscape");
@@ -100,6 +102,7 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let x_label = match state.prefs.x_axis {
         XAxis::Steps => "step",
         XAxis::Evaluations => "evaluations",
+        XAxis::WallTime => "seconds of computing",
     };
     let mut plot = Plot::new("metrics")
         .legend(Legend::default())
@@ -119,8 +122,8 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     egui_plot::HoverPosition::Elsewhere { position } => ("", position),
                 };
                 Some(format!(
-                    "{name}\nx = {:.0}, y = {}",
-                    position.x,
+                    "{name}\nx = {}, y = {}",
+                    format_number(position.x),
                     format_number(10f64.powf(position.y))
                 ))
             });
@@ -142,6 +145,7 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     let x = match state.prefs.x_axis {
                         XAxis::Steps => sample.step as f64,
                         XAxis::Evaluations => sample.evals as f64,
+                        XAxis::WallTime => sample.wall_time,
                     };
                     let y = if preconditioned {
                         sample.preconditioned_sharpness
