@@ -450,3 +450,36 @@ fn wall_time_grows_along_a_run_and_is_not_part_of_equality() {
     shifted.wall_time += 1.0;
     assert_eq!(shifted, all[0][5]);
 }
+
+#[test]
+fn a_worker_waits_for_a_slow_ui_instead_of_queueing_without_bound() {
+    let mut scenario = zigzag();
+    scenario.steps = 50_000_000;
+    let (mut handle, _) = spawn(scenario);
+    handle.next_timeout(WAIT).expect("restarted");
+    handle.send(Command::SetSpeed(Speed::Max));
+    handle.send(Command::Play);
+    // The UI reads nothing for a while: the worker stops after a few unread progress messages.
+    std::thread::sleep(Duration::from_millis(400));
+    let mut progress_messages = 0;
+    let mut last_step = 0;
+    while let Some(update) = handle.try_next() {
+        if let UpdateKind::Progress(progress) = update.kind {
+            progress_messages += 1;
+            last_step = progress[0].samples.last().map_or(last_step, |s| s.step);
+        }
+    }
+    assert!(
+        (1..=4).contains(&progress_messages),
+        "{progress_messages} messages queued"
+    );
+    // Once the UI has read them, stepping resumes.
+    let resumed = loop {
+        let update = handle.next_timeout(WAIT).expect("more progress");
+        if let UpdateKind::Progress(progress) = update.kind {
+            break progress[0].samples[0].step;
+        }
+    };
+    assert_eq!(resumed, last_step + 1);
+    handle.send(Command::Pause);
+}

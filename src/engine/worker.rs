@@ -8,6 +8,7 @@
 //! `request_repaint`), at most about 60 times a second.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -26,11 +27,17 @@ const FLUSH_INTERVAL: Duration = Duration::from_millis(16);
 const SLICE: Duration = Duration::from_millis(8);
 /// Most steps taken at once in `Speed::StepsPerSecond` when the worker has fallen behind.
 const MAX_CATCH_UP: u64 = 10_000;
+/// Most steps per `advance` call at full speed, so one progress message stays a few MB at most.
+const MAX_CHUNK: u64 = 1 << 15;
+/// Progress messages the UI may have unread before the worker waits for it (backpressure: a UI
+/// that drains slower than the worker computes never lets the queue, and memory, grow).
+const MAX_IN_FLIGHT: usize = 4;
 
 /// The UI's end of the worker: sends commands, receives the current generation's updates.
 pub struct WorkerHandle {
     commands: Sender<(u64, Command)>,
     updates: Receiver<Update>,
+    in_flight: Arc<AtomicUsize>,
     generation: u64,
     thread: Option<JoinHandle<()>>,
 }
@@ -41,15 +48,18 @@ impl WorkerHandle {
     pub fn spawn(scenario: Scenario, wake: Wake) -> std::io::Result<Self> {
         let (command_sender, command_receiver) = mpsc::channel();
         let (update_sender, update_receiver) = mpsc::channel();
+        let in_flight = Arc::new(AtomicUsize::new(0));
+        let worker_in_flight = in_flight.clone();
         let thread = std::thread::Builder::new()
             .name("optiviz-worker".to_owned())
             .spawn(move || {
-                let mut worker = Worker::new(scenario, update_sender, wake);
+                let mut worker = Worker::new(scenario, update_sender, wake, worker_in_flight);
                 worker.run(&command_receiver);
             })?;
         Ok(Self {
             commands: command_sender,
             updates: update_receiver,
+            in_flight,
             generation: 0,
             thread: Some(thread),
         })
@@ -72,6 +82,7 @@ impl WorkerHandle {
     pub fn try_next(&mut self) -> Option<Update> {
         loop {
             let update = self.updates.try_recv().ok()?;
+            self.received(&update);
             if update.generation == self.generation {
                 return Some(update);
             }
@@ -85,9 +96,19 @@ impl WorkerHandle {
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
             let update = self.updates.recv_timeout(left).ok()?;
+            self.received(&update);
             if update.generation == self.generation {
                 return Some(update);
             }
+        }
+    }
+}
+
+impl WorkerHandle {
+    /// Tells the worker a progress message was taken off the queue.
+    fn received(&self, update: &Update) {
+        if matches!(update.kind, UpdateKind::Progress(_)) {
+            self.in_flight.fetch_sub(1, Ordering::AcqRel);
         }
     }
 }
@@ -127,10 +148,17 @@ struct Worker {
     last_flush: Instant,
     updates: Sender<Update>,
     wake: Wake,
+    /// Progress messages sent and not yet received by the UI.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl Worker {
-    fn new(scenario: Scenario, updates: Sender<Update>, wake: Wake) -> Self {
+    fn new(
+        scenario: Scenario,
+        updates: Sender<Update>,
+        wake: Wake,
+        in_flight: Arc<AtomicUsize>,
+    ) -> Self {
         Self {
             session: Session::new(scenario),
             generation: 0,
@@ -144,6 +172,7 @@ impl Worker {
             last_flush: Instant::now(),
             updates,
             wake,
+            in_flight,
         }
     }
 
@@ -290,6 +319,10 @@ impl Worker {
             }
             return Next::Idle;
         }
+        if self.in_flight.load(Ordering::Acquire) >= MAX_IN_FLIGHT {
+            // The UI is behind: wait for it (commands still get through).
+            return Next::WaitFor(FLUSH_INTERVAL);
+        }
         if self.pending_steps > 0 {
             let n = self.pending_steps.min(self.chunk.max(1));
             self.advance(n);
@@ -310,7 +343,7 @@ impl Worker {
                 self.advance(self.chunk);
                 // Grow or shrink the chunk so that one call fills about one time slice.
                 if started.elapsed() < SLICE / 2 {
-                    self.chunk = (self.chunk * 2).min(1 << 20);
+                    self.chunk = (self.chunk * 2).min(MAX_CHUNK);
                 } else if started.elapsed() > SLICE * 2 {
                     self.chunk = (self.chunk / 2).max(1);
                 }
@@ -375,6 +408,9 @@ impl Worker {
     }
 
     fn send(&mut self, kind: UpdateKind) {
+        if matches!(kind, UpdateKind::Progress(_)) {
+            self.in_flight.fetch_add(1, Ordering::AcqRel);
+        }
         let update = Update {
             generation: self.generation,
             kind,
