@@ -44,6 +44,28 @@ impl RunStatus {
     pub fn is_running(&self) -> bool {
         matches!(self, RunStatus::Running)
     }
+
+    /// A few words for lists and tables: "converged at step 12".
+    pub fn summary(&self) -> String {
+        match self {
+            RunStatus::Running => "running".to_owned(),
+            RunStatus::Finished => "finished".to_owned(),
+            RunStatus::Converged { step } => format!("converged at step {step}"),
+            RunStatus::Diverged { step, .. } => format!("diverged at step {step}"),
+            RunStatus::Unbounded { step } => format!("unbounded below at step {step}"),
+        }
+    }
+
+    /// Why the run stopped, where there is more to say than the summary.
+    pub fn explanation(&self) -> Option<String> {
+        match self {
+            RunStatus::Diverged { reason, .. } => Some(reason.clone()),
+            RunStatus::Unbounded { .. } => {
+                Some("left the view far behind: the landscape has no minimum".to_owned())
+            }
+            RunStatus::Running | RunStatus::Finished | RunStatus::Converged { .. } => None,
+        }
+    }
 }
 
 /// The state of a run after a step, as recorded for plots and CSV.

@@ -5,7 +5,7 @@ use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 
 use crate::analysis::stability;
 use crate::app::{AppState, Metric, XAxis};
-use crate::engine::{RunStatus, Sample};
+use crate::engine::Sample;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
 
 use super::{format_number, run_colour};
@@ -181,21 +181,6 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
     });
 }
 
-fn status_cell(status: &RunStatus) -> (String, Option<String>) {
-    match status {
-        RunStatus::Running => ("running".to_owned(), None),
-        RunStatus::Finished => ("finished".to_owned(), None),
-        RunStatus::Converged { step } => (format!("converged at {step}"), None),
-        RunStatus::Diverged { step, reason } => {
-            (format!("diverged at {step}"), Some(reason.clone()))
-        }
-        RunStatus::Unbounded { step } => (
-            format!("unbounded at {step}"),
-            Some("left the view far behind: the landscape has no minimum".to_owned()),
-        ),
-    }
-}
-
 fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let landscape = state.landscape.clone();
     egui::Grid::new("results")
@@ -221,9 +206,8 @@ fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 ui.checkbox(&mut run.visible, "")
                     .on_hover_text("Show this run's path");
                 ui.colored_label(run_colour(config, index), &config.label);
-                let (status, reason) = status_cell(&run.trace.status);
-                let label = ui.label(status);
-                if let Some(reason) = reason {
+                let label = ui.label(run.trace.status.summary());
+                if let Some(reason) = run.trace.status.explanation() {
                     label.on_hover_text(reason);
                 }
                 let latest = run.trace.latest().copied();

@@ -128,23 +128,13 @@ fn runs_ui(state: &mut AppState, ui: &mut egui::Ui) {
     }
 }
 
-fn status_text(status: &RunStatus) -> String {
-    match status {
-        RunStatus::Running => "running".to_owned(),
-        RunStatus::Finished => "finished".to_owned(),
-        RunStatus::Converged { step } => format!("converged at step {step}"),
-        RunStatus::Diverged { step, .. } => format!("diverged at step {step}"),
-        RunStatus::Unbounded { step } => format!("unbounded below (step {step})"),
-    }
-}
-
 fn run_row_ui(state: &mut AppState, index: usize, ui: &mut egui::Ui) {
     let config = state.scenario.runs[index].clone();
     let colour = run_colour(&config, index);
     let status = state
         .runs
         .get(index)
-        .map(|run| status_text(&run.trace.status))
+        .map(|run| run.trace.status.summary())
         .unwrap_or_default();
     let selected = state.selected_run == index;
     ui.horizontal(|ui| {
