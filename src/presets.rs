@@ -4,15 +4,25 @@
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("zigzag", include_str!("../presets/zigzag.ron")),
     ("step_size", include_str!("../presets/step_size.ron")),
+    (
+        "gradient_flow",
+        include_str!("../presets/gradient_flow.ron"),
+    ),
     ("rosenbrock", include_str!("../presets/rosenbrock.ron")),
+    (
+        "nesterov_vs_heavy_ball",
+        include_str!("../presets/nesterov_vs_heavy_ball.ron"),
+    ),
     (
         "rosenbrock_race",
         include_str!("../presets/rosenbrock_race.ron"),
     ),
+    ("second_order", include_str!("../presets/second_order.ron")),
     (
         "adaptive_rotation",
         include_str!("../presets/adaptive_rotation.ron"),
     ),
+    ("sign_methods", include_str!("../presets/sign_methods.ron")),
     ("abs", include_str!("../presets/abs.ron")),
     ("lasso", include_str!("../presets/lasso.ron")),
     ("projected", include_str!("../presets/projected.ron")),
@@ -21,6 +31,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "robbins_monro",
         include_str!("../presets/robbins_monro.ron"),
     ),
+    ("schedules", include_str!("../presets/schedules.ron")),
     (
         "variance_reduction",
         include_str!("../presets/variance_reduction.ron"),
