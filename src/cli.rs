@@ -203,6 +203,8 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
         Some(catalog) => vec![catalog],
         None => vec![Catalog::Landscapes, Catalog::Optimizers, Catalog::Presets],
     };
+    // Wide enough for the longest bundled preset name (`nesterov_vs_heavy_ball`).
+    const PRESET_COLUMN: usize = 24;
     let mut lines = Vec::new();
     for section in &sections {
         if sections.len() > 1 {
@@ -234,7 +236,7 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
                     let title = scenario::parse(text, name)
                         .map(|loaded| loaded.scenario.name)
                         .unwrap_or_else(|error| format!("(invalid: {error})"));
-                    lines.push(format!("{indent}{name:<18} {title}"));
+                    lines.push(format!("{indent}{name:<PRESET_COLUMN$} {title}"));
                 }
             }
         }
