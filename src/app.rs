@@ -501,6 +501,11 @@ impl AppState {
         self.playing || self.last_edit.is_some()
     }
 
+    /// Where the landscape point `point` was drawn last frame (for tests that drag on the view).
+    pub fn screen_from_world(&self, point: [f64; 2]) -> Option<egui::Pos2> {
+        self.view.screen_from_world(point)
+    }
+
     /// Where the landscape view was drawn last frame (for tests that click on it).
     pub fn view_rect(&self) -> Option<egui::Rect> {
         self.view.plot_rect()

@@ -285,3 +285,43 @@ fn choosing_a_landscape_restarts_the_runs_on_it() {
     });
     assert!(harness.query_by_label("a").is_some() && harness.query_by_label("b").is_some());
 }
+
+#[test]
+fn dragging_a_start_handle_moves_every_start_and_restarts_the_runs() {
+    let mut harness = harness();
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    let handle = harness
+        .state()
+        .screen_from_world([1.0, 1.0])
+        .expect("the handle is drawn");
+    let target = handle + egui::vec2(-60.0, 40.0);
+    harness.hover_at(handle);
+    harness.run_steps(1);
+    harness.drag_at(handle);
+    harness.run_steps(1);
+    for k in 1..=6 {
+        harness.hover_at(handle + (target - handle) * (k as f32 / 6.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(target);
+    harness.run_steps(1);
+    let starts: Vec<_> = harness
+        .state()
+        .scenario
+        .runs
+        .iter()
+        .map(|r| r.start)
+        .collect();
+    let moved = starts[0].expect("a start");
+    assert_eq!(starts[0], starts[1], "the start is shared");
+    assert!(
+        moved[0] < 1.0 && moved[1] < 1.0,
+        "dragged left and down: {moved:?}"
+    );
+    run_until(&mut harness, |s| {
+        s.runs.iter().all(|r| {
+            r.trace.samples().len() == 1 && r.trace.first().is_some_and(|f| f.point == moved)
+        })
+    });
+}

@@ -59,12 +59,21 @@ pub struct ViewState {
     contour_job: Option<ContourJob>,
     /// The plot needs its bounds set to the problem's view (after a new problem).
     reset_bounds: bool,
+    /// The start handle under the pointer when the primary button was pressed.
+    pressed_handle: Option<usize>,
     /// The run whose start handle is being dragged (`None` inside = all runs).
     dragging: Option<Option<usize>>,
     last_transform: Option<PlotTransform>,
 }
 
 impl ViewState {
+    /// Where a landscape point was on screen last frame.
+    pub fn screen_from_world(&self, point: [f64; 2]) -> Option<egui::Pos2> {
+        self.last_transform
+            .as_ref()
+            .map(|t| t.position_from_point(&PlotPoint::new(point[0], point[1])))
+    }
+
     /// The plot's frame on screen last frame.
     pub fn plot_rect(&self) -> Option<egui::Rect> {
         self.last_transform.as_ref().map(|t| *t.frame())
@@ -87,6 +96,13 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     };
     let handles = start_handles(state);
     let grabbed = hovered_handle(state, ui, &handles);
+    // The handle under the pointer when the button went down: a drag only starts once the pointer
+    // has moved a few pixels, by when it may have left the small handle.
+    if ui.input(|input| input.pointer.primary_pressed()) {
+        state.view.pressed_handle = grabbed;
+    }
+    let holding_handle =
+        state.view.pressed_handle.is_some() && ui.input(|input| input.pointer.primary_down());
     let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
     let reset = std::mem::take(&mut state.view.reset_bounds);
     // With equal scales on both axes, show the whole default window: widen whichever side the
@@ -116,7 +132,7 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     };
     let plot = Plot::new("landscape")
         .data_aspect(1.0)
-        .allow_drag(grabbed.is_none() && state.view.dragging.is_none())
+        .allow_drag(grabbed.is_none() && !holding_handle && state.view.dragging.is_none())
         .allow_double_click_reset(false)
         .show_grid(false)
         .x_axis_label("x")
@@ -342,7 +358,7 @@ fn handle_interaction(
         StartMode::PerRun => Some(run),
     };
     if response.drag_started()
-        && let Some(run) = grabbed
+        && let Some(run) = state.view.pressed_handle
     {
         state.view.dragging = Some(target(state, run));
     }
