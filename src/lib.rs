@@ -7,6 +7,7 @@
 pub mod analysis;
 #[cfg(feature = "gui")]
 pub mod app;
+pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod landscape;

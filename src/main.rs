@@ -1,5 +1,6 @@
 //! The `optiviz` command: opens the app, or runs, checks and lists presets headless.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,6 +42,12 @@ enum Commands {
         #[arg(required = true)]
         presets: Vec<String>,
     },
+    /// Print speed figures (median of several runs) for the performance targets.
+    Bench {
+        /// Small workloads: check that the command works, not the speed.
+        #[arg(long)]
+        quick: bool,
+    },
     /// List landscapes, optimizers or bundled presets, one per line.
     List {
         /// What to list (all three when omitted).
@@ -72,6 +79,20 @@ fn dispatch(arguments: Arguments) -> Exit {
             cli::run(&preset, steps, out.as_deref(), &mut stdout, &mut stderr)
         }
         Some(Commands::Check { presets }) => cli::check(&presets, &mut stdout, &mut stderr),
+        Some(Commands::Bench { quick }) => {
+            let size = if quick {
+                optiviz::bench::BenchSize::QUICK
+            } else {
+                optiviz::bench::BenchSize::FULL
+            };
+            match optiviz::bench::run(size, &mut stdout) {
+                Ok(()) => Exit::Ok,
+                Err(error) => {
+                    let _ = writeln!(stderr, "optiviz: cannot write the output: {error}");
+                    Exit::Internal
+                }
+            }
+        }
         Some(Commands::List { what }) => {
             let catalog = what.map(|what| match what {
                 ListWhat::Landscapes => Catalog::Landscapes,

@@ -389,6 +389,25 @@ fn list_names_everything_with_a_description() {
 }
 
 #[test]
+fn bench_prints_its_figures() {
+    let output = optiviz(&["bench", "--quick"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("(a) 10000 Adam steps") && l.contains("M steps/s")),
+        "{stdout}"
+    );
+    assert!(
+        stdout
+            .lines()
+            .any(|l| l.starts_with("(b) Rosenbrock grid 128²") && l.contains(" ms")),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn help_is_available_everywhere() {
     for arguments in [
         &["--help"][..],

@@ -1,0 +1,116 @@
+//! `optiviz bench`: speed figures, printed (never asserted in tests).
+//!
+//! Each workload runs a few times and the median is reported with its rate and the target from the
+//! performance issue, so a regression shows up as a number, not a flaky test.
+
+use std::io::Write;
+use std::time::{Duration, Instant};
+
+use crate::analysis::contour::{self, ContourRequest};
+use crate::engine::{DEFAULT_BUDGET, Session, Trace};
+use crate::landscape::{Landscape, LandscapeConfig, Rosenbrock};
+use crate::optim::{AdamConfig, OptimizerConfig};
+use crate::scenario::{Problem, RunConfig, Scenario};
+
+/// How big the workloads are.
+#[derive(Clone, Copy, Debug)]
+pub struct BenchSize {
+    /// Adam steps on Rosenbrock.
+    pub adam_steps: u64,
+    /// Side of the contour grid.
+    pub grid_side: usize,
+    /// Repetitions (the median is reported).
+    pub repetitions: usize,
+}
+
+impl BenchSize {
+    /// The sizes the targets are stated for.
+    pub const FULL: BenchSize = BenchSize {
+        adam_steps: 1_000_000,
+        grid_side: 1024,
+        repetitions: 5,
+    };
+    /// Small sizes, for checking that the command works.
+    pub const QUICK: BenchSize = BenchSize {
+        adam_steps: 10_000,
+        grid_side: 128,
+        repetitions: 1,
+    };
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn time_repeatedly(repetitions: usize, mut work: impl FnMut()) -> Duration {
+    median(
+        (0..repetitions.max(1))
+            .map(|_| {
+                let started = Instant::now();
+                work();
+                started.elapsed()
+            })
+            .collect(),
+    )
+}
+
+/// (a) Adam steps on Rosenbrock, one run, trajectory recorded in a bounded trace.
+fn adam_on_rosenbrock(steps: u64) {
+    let scenario = Scenario {
+        problem: Problem::Landscape(LandscapeConfig::Rosenbrock(Rosenbrock::default())),
+        steps,
+        runs: vec![RunConfig {
+            optimizer: OptimizerConfig::Adam(AdamConfig {
+                lr: 1e-3,
+                ..AdamConfig::default()
+            }),
+            ..RunConfig::default()
+        }],
+        ..Scenario::default()
+    };
+    let mut session = Session::new(scenario);
+    let mut trace = Trace::new(DEFAULT_BUDGET);
+    session.advance_run(0, steps, |sample| {
+        trace.extend(std::slice::from_ref(sample))
+    });
+    std::hint::black_box(trace.latest());
+}
+
+/// (b) The Rosenbrock grid and 20 contour levels with their iso-lines.
+fn rosenbrock_contours(side: usize) {
+    let landscape = Rosenbrock::default();
+    let request = ContourRequest {
+        window: Landscape::view(&landscape),
+        width: side,
+        height: side,
+        levels: 20,
+    };
+    let field = contour::compute_field(&landscape, &request);
+    std::hint::black_box(field.iso_lines(&field.levels()));
+}
+
+/// Runs the workloads and prints one line each: the median time, the rate and the target.
+pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(out, "optiviz bench (median of {} runs)", size.repetitions)?;
+    let adam = time_repeatedly(size.repetitions, || adam_on_rosenbrock(size.adam_steps));
+    let rate = size.adam_steps as f64 / adam.as_secs_f64().max(1e-12) / 1e6;
+    writeln!(
+        out,
+        "(a) {} Adam steps on Rosenbrock, trajectory recorded: {:.3} s, {rate:.2} M steps/s (target ≥ 20 M steps/s)",
+        size.adam_steps,
+        adam.as_secs_f64()
+    )?;
+    let grid = time_repeatedly(size.repetitions, || rosenbrock_contours(size.grid_side));
+    writeln!(
+        out,
+        "(b) Rosenbrock grid {0}² + 20 contour levels: {1:.1} ms (target ≤ 20 ms at 1024²)",
+        size.grid_side,
+        grid.as_secs_f64() * 1e3
+    )?;
+    writeln!(
+        out,
+        "(c) basin map, (d) edge-of-stability MLP, (e) UI frame cost: not measured yet (their features come in later issues)"
+    )?;
+    Ok(())
+}
