@@ -188,28 +188,10 @@ impl Optimizer for Adadelta {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_on(landscape: impl crate::landscape::Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    /// f = ½(x² + 4y²): ∇f = (x, 4y).
-    fn quadratic() -> Oracle {
-        oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        })
-    }
+    use crate::landscape::Rosenbrock;
+    use crate::optim::test_support::{oracle_on, quadratic};
 
     #[test]
     fn two_steps_match_the_hand_computation() {

@@ -359,38 +359,16 @@ impl AdamCore {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    /// f = ½(x² + 4y²), ∇f = (x, 4y).
-    fn quadratic() -> Oracle {
-        oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        })
-    }
+    use crate::landscape::{Quadratic, Rosenbrock};
+    use crate::optim::test_support::{close, oracle_on, quadratic};
 
     fn adam(config: AdamConfig) -> Adam {
         Adam {
             config,
             core: AdamCore::new(2),
         }
-    }
-
-    fn close(actual: f64, expected: f64) -> bool {
-        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
     }
 
     #[test]

@@ -154,24 +154,11 @@ impl Optimizer for AdamW {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-    use crate::optim::AdamConfig;
+    use crate::optim::test_support::quadratic;
 
-    fn quadratic() -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
-                lambda1: 1.0,
-                lambda2: 4.0,
-                angle_deg: 0.0,
-            }))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::optim::AdamConfig;
 
     fn run(config: &OptimizerConfig, steps: usize, start: [f64; 2]) -> DVector<f64> {
         let mut optimizer = config.build(2);

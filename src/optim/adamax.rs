@@ -216,6 +216,7 @@ mod tests {
     use super::*;
     use crate::landscape::{LandscapeObjective, Quadratic};
     use crate::objective::GradientModel;
+    use crate::optim::test_support::close;
 
     fn quadratic(lambda2: f64) -> Oracle {
         Oracle::new(
@@ -227,10 +228,6 @@ mod tests {
             GradientModel::default(),
             0,
         )
-    }
-
-    fn close(actual: f64, expected: f64) -> bool {
-        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
     }
 
     #[test]

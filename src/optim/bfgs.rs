@@ -395,19 +395,10 @@ impl Optimizer for Bfgs {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock, Saddle};
-    use crate::objective::GradientModel;
-
-    fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::landscape::{Quadratic, Rosenbrock, Saddle};
+    use crate::optim::test_support::oracle_on;
 
     fn run(
         config: BfgsConfig,

@@ -178,19 +178,10 @@ impl Optimizer for HeavyBall {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::landscape::{Quadratic, Rosenbrock};
+    use crate::optim::test_support::oracle_on as oracle;
 
     /// f = ½(x² + 4y²): ∇f = (x, 4y).
     fn diagonal() -> Quadratic {

@@ -559,28 +559,10 @@ fn py_max_abs(max: f64, v: f64) -> f64 {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    /// f = ½(x² + 4y²): ∇f = (x, 4y).
-    fn quadratic() -> Oracle {
-        oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        })
-    }
+    use crate::landscape::{Quadratic, Rosenbrock};
+    use crate::optim::test_support::{oracle_on, quadratic};
 
     fn strong_wolfe_config() -> LbfgsConfig {
         LbfgsConfig {

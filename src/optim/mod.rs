@@ -34,6 +34,8 @@ mod sgd;
 mod sign_sgd;
 mod subgradient;
 mod svrg;
+#[cfg(test)]
+mod test_support;
 mod torch_ops;
 mod zeroth_order;
 

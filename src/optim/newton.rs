@@ -370,14 +370,7 @@ mod tests {
         Abs, Landscape, LandscapeObjective, LineOfMinima, Quadratic, Rosenbrock, Saddle,
     };
     use crate::objective::GradientModel;
-
-    fn oracle(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::optim::test_support::oracle_on as oracle;
 
     fn newton(lr: f64, safeguard: Safeguard) -> Box<dyn Optimizer> {
         NewtonConfig { lr, safeguard }.build(2)

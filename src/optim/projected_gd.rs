@@ -440,22 +440,13 @@ impl Optimizer for ProjectedGd {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::landscape::{Landscape, Quadratic, Rosenbrock};
+    use crate::optim::test_support::oracle_on as oracle;
 
     fn sets() -> Vec<ConstraintSet> {
         vec![

@@ -262,28 +262,9 @@ impl Optimizer for RAdam {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-
-    /// f = ½(x² + 4y²), ∇f = (x, 4y).
-    fn quadratic() -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
-                lambda1: 1.0,
-                lambda2: 4.0,
-                angle_deg: 0.0,
-            }))),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    fn close(actual: f64, expected: f64) -> bool {
-        (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
-    }
+    use crate::optim::test_support::{close, quadratic};
 
     #[test]
     fn warm_up_is_momentum_sgd_until_rho_exceeds_five() {

@@ -131,19 +131,10 @@ impl Optimizer for Subgradient {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{Abs, Landscape, LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-
-    fn oracle(landscape: impl Landscape + 'static) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(landscape))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::landscape::{Abs, Quadratic};
+    use crate::optim::test_support::oracle_on as oracle;
 
     #[test]
     fn three_hand_computed_steps_across_a_kink() {
