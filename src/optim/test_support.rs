@@ -3,7 +3,9 @@
 use std::sync::Arc;
 
 use crate::landscape::{Landscape, LandscapeObjective, Quadratic};
-use crate::objective::{GradientModel, Oracle};
+use nalgebra::DVector;
+
+use crate::objective::{Composite, GradientModel, Objective, Oracle};
 
 /// An oracle with exact gradients (no minibatches, noise or clipping) on `landscape`.
 pub(crate) fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
@@ -26,4 +28,47 @@ pub(crate) fn quadratic() -> Oracle {
 /// Equal to 1e-14, relative to max(|expected|, 1).
 pub(crate) fn close(actual: f64, expected: f64) -> bool {
     (actual - expected).abs() <= 1e-14 * expected.abs().max(1.0)
+}
+
+/// f(x) = ½‖x − c‖² + λ‖x‖₁ with c = (2, −0.5), λ = 1: its minimizer is the soft-threshold of c,
+/// (1, 0).
+pub(crate) struct Shrink;
+
+pub(crate) const C: [f64; 2] = [2.0, -0.5];
+pub(crate) const LAMBDA: f64 = 1.0;
+
+impl Objective for Shrink {
+    fn dim(&self) -> usize {
+        2
+    }
+    fn value(&self, x: &DVector<f64>) -> f64 {
+        let mut grad = DVector::zeros(2);
+        self.smooth_value_and_grad(x, &mut grad) + self.nonsmooth_value(x)
+    }
+    fn value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        let value = self.smooth_value_and_grad(x, grad) + self.nonsmooth_value(x);
+        for (g, &p) in grad.iter_mut().zip(x.iter()) {
+            *g += LAMBDA * if p == 0.0 { 0.0 } else { p.signum() };
+        }
+        value
+    }
+    fn composite(&self) -> Option<&dyn Composite> {
+        Some(self)
+    }
+}
+
+impl Composite for Shrink {
+    fn smooth_value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        grad[0] = x[0] - C[0];
+        grad[1] = x[1] - C[1];
+        0.5 * (grad[0] * grad[0] + grad[1] * grad[1])
+    }
+    fn nonsmooth_value(&self, x: &DVector<f64>) -> f64 {
+        LAMBDA * x.iter().map(|v| v.abs()).sum::<f64>()
+    }
+    fn prox(&self, x: &mut DVector<f64>, step: f64) {
+        for v in x.iter_mut() {
+            *v = v.signum() * (v.abs() - step * LAMBDA).max(0.0);
+        }
+    }
 }
