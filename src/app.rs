@@ -10,8 +10,11 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Command, DEFAULT_BUDGET, RunStatus, Speed, Trace, UpdateKind, WorkerHandle};
+use crate::engine::{
+    Command, DEFAULT_BUDGET, ProblemInstance, RunStatus, Speed, Trace, UpdateKind, WorkerHandle,
+};
 use crate::landscape::{self, Landscape};
+use crate::network::Network;
 use crate::objective::Probe;
 use crate::scenario::{self, Problem, RunConfig, Scenario};
 use crate::ui;
@@ -53,6 +56,10 @@ pub enum Metric {
     Distance,
     /// λmax(∇²f) at the iterate, with the method's stability threshold.
     Sharpness,
+    /// Loss on held-out data (networks with a test split).
+    TestLoss,
+    /// Training accuracy of a classifier.
+    Accuracy,
 }
 
 /// What the metrics plot's x axis counts.
@@ -146,8 +153,10 @@ pub struct AppState {
     pub file: Option<PathBuf>,
     /// Edited since it was opened or saved.
     pub modified: bool,
-    /// The built landscape of the current problem.
+    /// The built landscape of the current problem, for landscape problems.
     pub landscape: Option<Arc<dyn Landscape>>,
+    /// The built network of the current problem, for network problems.
+    pub network: Option<Arc<dyn Network>>,
     /// One view per run, in scenario order.
     pub runs: Vec<RunView>,
     /// Whether the worker is stepping.
@@ -166,6 +175,10 @@ pub struct AppState {
     last_edit: Option<Instant>,
     /// State of the landscape view (contour cache, drags).
     pub view: ui::landscape_view::ViewState,
+    /// Wakes the UI from other threads (the worker's, the plane's).
+    pub wake: crate::engine::Wake,
+    /// State of the network views (tab, decision-surface cache, trajectory plane).
+    pub network_view: ui::network_view::NetworkViewState,
 }
 
 impl AppState {
@@ -177,10 +190,12 @@ impl AppState {
         wake: crate::engine::Wake,
     ) -> Self {
         // A failure to start the thread is shown in the status bar below.
-        let worker = WorkerHandle::spawn(scenario.clone(), wake).ok();
+        let worker = WorkerHandle::spawn(scenario.clone(), wake.clone()).ok();
         let mut state = Self {
             prefs,
             landscape: None,
+            network: None,
+            wake,
             runs: Vec::new(),
             playing: false,
             notice: None,
@@ -191,6 +206,7 @@ impl AppState {
             worker,
             last_edit: None,
             view: ui::landscape_view::ViewState::default(),
+            network_view: ui::network_view::NetworkViewState::default(),
             scenario,
             file,
             modified: false,
@@ -204,9 +220,11 @@ impl AppState {
     }
 
     fn rebuild_problem(&mut self) {
-        self.landscape = match &self.scenario.problem {
-            Problem::Landscape(config) => Some(config.build()),
-        };
+        let problem = ProblemInstance::build(&self.scenario.problem);
+        self.landscape = problem.landscape;
+        self.network = problem.network;
+        self.network_view
+            .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
         self.runs = self.scenario.runs.iter().map(|_| RunView::new()).collect();
         self.view.invalidate();
     }
@@ -361,7 +379,7 @@ impl AppState {
         let mut candidate = self.scenario.clone();
         let kind_changed = std::mem::discriminant(&candidate.problem)
             != std::mem::discriminant(&problem)
-            || landscape_name(&candidate.problem) != landscape_name(&problem);
+            || candidate.problem.name() != problem.name();
         candidate.problem = problem;
         if kind_changed {
             // Starts and views belong to the old landscape: use the new one's defaults.
@@ -456,6 +474,7 @@ impl AppState {
                             (self.runs.get_mut(progress.run), progress.samples.first())
                         {
                             view.trace.restart(*sample, progress.status);
+                            view.trace.extend_records(progress.records);
                             view.probes = progress.probes;
                             view.auxiliary = progress.auxiliary;
                         }
@@ -465,6 +484,7 @@ impl AppState {
                     for progress in progress {
                         if let Some(view) = self.runs.get_mut(progress.run) {
                             view.trace.extend(&progress.samples);
+                            view.trace.extend_records(progress.records);
                             view.trace.status = progress.status;
                             view.probes = progress.probes;
                             view.auxiliary = progress.auxiliary;
@@ -514,12 +534,6 @@ impl AppState {
     /// Status of each run, for tests and the results table.
     pub fn statuses(&self) -> Vec<&RunStatus> {
         self.runs.iter().map(|run| &run.trace.status).collect()
-    }
-}
-
-fn landscape_name(problem: &Problem) -> &'static str {
-    match problem {
-        Problem::Landscape(config) => config.name(),
     }
 }
 

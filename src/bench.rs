@@ -19,6 +19,8 @@ pub struct BenchSize {
     pub adam_steps: u64,
     /// Side of the contour grid.
     pub grid_side: usize,
+    /// Steps of the edge-of-stability preset's runs.
+    pub network_steps: u64,
     /// Repetitions (the median is reported).
     pub repetitions: usize,
 }
@@ -28,12 +30,14 @@ impl BenchSize {
     pub const FULL: BenchSize = BenchSize {
         adam_steps: 1_000_000,
         grid_side: 1024,
+        network_steps: 2000,
         repetitions: 5,
     };
     /// Small sizes, for checking that the command works.
     pub const QUICK: BenchSize = BenchSize {
         adam_steps: 10_000,
         grid_side: 128,
+        network_steps: 100,
         repetitions: 1,
     };
 }
@@ -90,6 +94,26 @@ fn rosenbrock_contours(side: usize) {
     std::hint::black_box(field.iso_lines(&field.levels()));
 }
 
+/// (d) The bundled edge-of-stability preset (MLP 2-32-32-1 on two moons, full-batch GD, sharpness
+/// every 10 steps), every run to `steps`. Returns the number of runs.
+fn edge_of_stability(steps: u64) -> usize {
+    let Some(mut scenario) = crate::presets::find("eos_mlp")
+        .and_then(|text| crate::scenario::parse(text, "eos_mlp").ok())
+        .map(|loaded| loaded.scenario)
+    else {
+        return 0;
+    };
+    scenario.steps = steps;
+    let runs = scenario.runs.len();
+    let mut session = Session::new(scenario);
+    for index in 0..runs {
+        session.advance_run(index, steps, |sample| {
+            std::hint::black_box(sample.sharpness);
+        });
+    }
+    runs
+}
+
 /// Runs the workloads and prints one line each: the median time, the rate and the target.
 pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
     writeln!(out, "optiviz bench (median of {} runs)", size.repetitions)?;
@@ -108,9 +132,18 @@ pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
         size.grid_side,
         grid.as_secs_f64() * 1e3
     )?;
+    let mut runs = 0;
+    let eos = time_repeatedly(size.repetitions, || runs = edge_of_stability(size.network_steps));
+    let per_run = eos.as_secs_f64() / runs.max(1) as f64;
     writeln!(
         out,
-        "(c) basin map, (d) edge-of-stability MLP, (e) UI frame cost: not measured yet (their features come in later issues)"
+        "(d) eos_mlp preset, {runs} runs × {} GD steps, sharpness every 10: {:.2} s, {per_run:.2} s per run (target ≤ 1.5 s per run)",
+        size.network_steps,
+        eos.as_secs_f64(),
+    )?;
+    writeln!(
+        out,
+        "(c) basin map, (e) UI frame cost: not measured yet (their features come in later issues)"
     )?;
     Ok(())
 }

@@ -58,8 +58,8 @@ fn finish_output(result: io::Result<()>, errors: &mut dyn Write) -> Exit {
     }
 }
 
-/// `optiviz run PRESET [--steps N] [--out F.csv]`: runs headless and streams CSV rows
-/// `run,label,step,x,y,loss,grad_norm,evals`, run after run, keeping nothing in memory.
+/// `optiviz run PRESET [--steps N] [--out F.csv]`: runs headless and streams CSV rows, run after
+/// run, keeping nothing in memory: [`LANDSCAPE_COLUMNS`] or, for networks, [`NETWORK_COLUMNS`].
 pub fn run(
     preset: &str,
     steps: Option<u64>,
@@ -101,35 +101,64 @@ pub fn run(
     finish_output(result, stderr)
 }
 
+/// CSV columns for landscapes.
+pub const LANDSCAPE_COLUMNS: [&str; 8] = ["run", "label", "step", "x", "y", "loss", "grad_norm", "evals"];
+
+/// CSV columns for networks: sharpness, test loss and accuracy are empty on steps where they were
+/// not measured.
+pub const NETWORK_COLUMNS: [&str; 10] = [
+    "run",
+    "label",
+    "step",
+    "loss",
+    "sharpness",
+    "test_loss",
+    "accuracy",
+    "grad_norm",
+    "preconditioned_sharpness",
+    "evals",
+];
+
+/// One CSV row of a sample, in the columns for its kind of problem (shortest round-trip floats).
+pub fn csv_row(run: usize, label: &str, sample: &Sample, network: bool) -> Vec<String> {
+    let number = |value: f64| format!("{value:?}");
+    let optional = |value: Option<f64>| value.map(number).unwrap_or_default();
+    let mut row = vec![run.to_string(), label.to_owned(), sample.step.to_string()];
+    if network {
+        row.extend([
+            number(sample.loss),
+            optional(sample.sharpness),
+            optional(sample.test_loss),
+            optional(sample.accuracy),
+            number(sample.grad_norm),
+            optional(sample.preconditioned_sharpness),
+        ]);
+    } else {
+        row.extend([
+            number(sample.point[0]),
+            number(sample.point[1]),
+            number(sample.loss),
+            number(sample.grad_norm),
+        ]);
+    }
+    row.push(sample.evals.to_string());
+    row
+}
+
 fn stream_csv(mut session: Session, output: impl Write, stderr: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(output);
-    writer
-        .write_record([
-            "run",
-            "label",
-            "step",
-            "x",
-            "y",
-            "loss",
-            "grad_norm",
-            "evals",
-        ])
-        .map_err(io_error)?;
+    let network = session.problem().network.is_some();
+    if network {
+        writer.write_record(NETWORK_COLUMNS)
+    } else {
+        writer.write_record(LANDSCAPE_COLUMNS)
+    }
+    .map_err(io_error)?;
     let budget = session.step_budget();
     for index in 0..session.runs().len() {
         let label = session.runs()[index].config().label.clone();
-        let run_field = index.to_string();
         let mut write = |sample: &Sample| -> csv::Result<()> {
-            writer.write_record([
-                run_field.clone(),
-                label.clone(),
-                sample.step.to_string(),
-                format!("{:?}", sample.point[0]),
-                format!("{:?}", sample.point[1]),
-                format!("{:?}", sample.loss),
-                format!("{:?}", sample.grad_norm),
-                sample.evals.to_string(),
-            ])
+            writer.write_record(csv_row(index, &label, sample, network))
         };
         write(&session.runs()[index].last_sample()).map_err(io_error)?;
         let mut failure = None;

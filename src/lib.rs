@@ -11,6 +11,7 @@ pub mod bench;
 pub mod cli;
 pub mod engine;
 pub mod landscape;
+pub mod network;
 pub mod objective;
 pub mod optim;
 pub mod presets;

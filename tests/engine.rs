@@ -368,13 +368,14 @@ impl optiviz::objective::Objective for Fragile {
 
 #[test]
 fn a_nan_loss_stops_the_run_at_its_last_finite_point() {
-    use optiviz::engine::Run;
+    use optiviz::engine::{Measurement, ProblemInstance, Run};
     let start = nalgebra::DVector::from_element(1, 1.0);
     let config = RunConfig {
         optimizer: sgd(1.5),
         ..RunConfig::default()
     };
-    let mut run = Run::new(config, Arc::new(Fragile), None, &start, 0.0);
+    let problem = ProblemInstance::from_objective(Arc::new(Fragile), start);
+    let mut run = Run::new(config, &problem, Measurement::default());
     // x: 1 → −2 → 4 (NaN loss).
     assert_eq!(run.step().map(|s| s.point[0]), Some(-2.0));
     assert_eq!(run.step(), None);

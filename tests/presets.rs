@@ -41,8 +41,7 @@ fn the_issue_example_parses_with_torch_defaults_filled_in() {
         (gd.lr, gd.momentum, gd.dampening, gd.nesterov),
         (0.0198, 0.0, 0.0, false)
     );
-    let Problem::Landscape(landscape) = &scenario.problem;
-    assert_eq!(landscape.name(), "Quadratic");
+    assert_eq!(scenario.problem.name(), "Quadratic");
     // The bundled zigzag preset is this example.
     let bundled =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/zigzag.ron"))
@@ -54,8 +53,7 @@ fn the_issue_example_parses_with_torch_defaults_filled_in() {
 fn fieldless_variants_parse_with_empty_parentheses() {
     let text = "Scenario(problem: Landscape(Himmelblau()), runs: [Run(optimizer: Sgd())])";
     let scenario = scenario::parse(text, "x.ron").unwrap().scenario;
-    let Problem::Landscape(landscape) = &scenario.problem;
-    assert_eq!(landscape.name(), "Himmelblau");
+    assert_eq!(scenario.problem.name(), "Himmelblau");
     assert_eq!(
         scenario.runs[0].optimizer,
         optiviz::optim::OptimizerConfig::default()

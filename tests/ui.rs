@@ -325,3 +325,91 @@ fn dragging_a_start_handle_moves_every_start_and_restarts_the_runs() {
         })
     });
 }
+
+fn network_harness(problem: &str, sharpness_every: u64) -> Harness<'static, AppState> {
+    let text = format!(
+        "Scenario(problem: {problem}, steps: 40, sharpness_every: {sharpness_every}, runs: [Run(label: \"GD\", optimizer: Sgd(lr: 0.1)), Run(label: \"Adam\", optimizer: Adam(lr: 0.01))])"
+    );
+    let scenario = scenario::parse(&text, "net.ron").expect("loads").scenario;
+    let state = AppState::new(scenario, None, Prefs::default(), Arc::new(|| {}));
+    let mut harness = Harness::builder()
+        .with_size([1280.0, 820.0])
+        .with_context_setup(optiviz::ui::install_fonts)
+        .build_ui_state(
+            |ui, state: &mut AppState| {
+                state.drain_updates(Duration::from_millis(50));
+                optiviz::ui::shortcuts(ui.ctx(), state);
+                optiviz::ui::app_ui(state, ui);
+            },
+            state,
+        );
+    harness.run_steps(2);
+    harness
+}
+
+#[test]
+fn a_network_trains_and_every_network_view_draws() {
+    let mut harness = network_harness("Mlp(widths: [2, 8, 1], data: Moons(n: 40, noise: 0.1))", 5);
+    assert!(harness.state().network.is_some());
+    harness.get_by_label("▶ Play").click();
+    run_until(&mut harness, |s| {
+        s.runs.iter().all(|r| !r.trace.status.is_running())
+    });
+    for run in &harness.state().runs {
+        assert_eq!(run.trace.latest().map(|s| s.step), Some(40));
+        // Sharpness every 5 steps from step 0, and a record with each.
+        assert_eq!(run.trace.measured().len(), 9);
+        assert_eq!(run.trace.records().len(), 9);
+    }
+    for tab in ["Data", "Layers", "Trajectory plane", "Sharpness"] {
+        harness.get_by_label(tab).click();
+        harness.run_steps(2);
+    }
+    harness.get_by_label("Trajectory plane").click();
+    harness.run_steps(1);
+    harness.get_by_label("Fit plane to the path").click();
+    run_until(&mut harness, |s| s.network_view.has_plane());
+    harness.run_steps(1);
+    assert!(harness.query_by_label_contains("of the path's variance").is_some());
+}
+
+#[test]
+fn deep_linear_shows_singular_values_and_the_problem_editor_applies_edits() {
+    let mut harness = network_harness("DeepLinear()", 0);
+    harness.get_by_label("Singular values").click();
+    harness.get_by_label("Step").click();
+    run_until(&mut harness, |s| !s.runs[0].trace.records().is_empty());
+    let record = &harness.state().runs[0].trace.records()[0];
+    assert!(!record.singular_values.is_empty());
+    // Edit the problem as text: another network restarts every run on it.
+    assert!(harness.state().network_view.problem_draft.is_none());
+    harness.state_mut().network_view.problem_draft = Some(
+        "DeepLinear(depth: 2, width: 4, data: Whitened(singular_values: [3.0, 1.0]))".to_owned(),
+    );
+    harness.run_steps(1);
+    harness.get_by_label("Apply").click();
+    harness.run_steps(2);
+    match &harness.state().scenario.problem {
+        scenario::Problem::DeepLinear(config) => assert_eq!((config.depth, config.width), (2, 4)),
+        other => panic!("expected DeepLinear, got {other:?}"),
+    }
+    assert!(harness.state().network_view.problem_draft.is_none());
+}
+
+#[test]
+fn switching_from_a_landscape_to_a_network_and_back() {
+    let mut harness = harness();
+    harness.get_by_label("Quadratic").click();
+    harness.run_steps(1);
+    harness.get_by_label("Mlp").click();
+    harness.run_steps(2);
+    assert!(harness.state().network.is_some());
+    assert!(harness.state().landscape.is_none());
+    assert!(harness.query_by_label("Layers").is_some());
+    harness.get_by_label("Mlp").click();
+    harness.run_steps(1);
+    harness.get_by_label("Rosenbrock").click();
+    harness.run_steps(2);
+    assert!(harness.state().landscape.is_some());
+    assert!(harness.state().network.is_none());
+}

@@ -1,6 +1,6 @@
 //! The messages between the UI and the worker thread.
 
-use super::run::{RunStatus, Sample};
+use super::run::{NetworkRecord, RunStatus, Sample};
 use crate::objective::Probe;
 use crate::scenario::{RunConfig, Scenario};
 
@@ -84,6 +84,8 @@ pub struct RunProgress {
     pub run: usize,
     /// Samples in step order.
     pub samples: Vec<Sample>,
+    /// Network diagnostics made at the record steps among them, in step order.
+    pub records: Vec<NetworkRecord>,
     /// The run's status after them.
     pub status: RunStatus,
     /// The points the latest step evaluated without accepting (line-search trials).

@@ -5,7 +5,10 @@ use std::sync::Arc;
 
 use nalgebra::DVector;
 
+use super::session::ProblemInstance;
+use crate::analysis::sharpness::{self, Lanczos};
 use crate::landscape::{Landscape, symmetric_eigenvalues};
+use crate::network::Network;
 use crate::objective::{GradientModel, Objective, Oracle};
 use crate::optim::{Optimizer, StepOutcome};
 use crate::scenario::RunConfig;
@@ -82,9 +85,16 @@ pub struct Sample {
     pub loss: f64,
     /// ‖∇f‖ at the iterate.
     pub grad_norm: f64,
-    /// λmax(P⁻¹∇²f) for adaptive methods with a diagonal preconditioner P (Adam, AdamW) on
-    /// landscapes: the sharpness their stability depends on (Cohen et al. 2022).
+    /// λmax(P⁻¹∇²f) for adaptive methods with a diagonal preconditioner P (Adam, AdamW): the
+    /// sharpness their stability depends on (Cohen et al. 2022). Every step on landscapes, on
+    /// sharpness steps on networks.
     pub preconditioned_sharpness: Option<f64>,
+    /// λmax(∇²f), the sharpness, on the steps where it is measured (every `sharpness_every`).
+    pub sharpness: Option<f64>,
+    /// Loss on held-out data, on networks with some, on record steps.
+    pub test_loss: Option<f64>,
+    /// Training accuracy of a classifier, on record steps.
+    pub accuracy: Option<f64>,
     /// Seconds of computing this run had taken when it reached this sample (measured by the engine
     /// per batch of steps and spread evenly over the batch; 0 where not measured, as in the CLI).
     pub wall_time: f64,
@@ -101,7 +111,96 @@ impl PartialEq for Sample {
             && self.grad_norm.to_bits() == other.grad_norm.to_bits()
             && self.preconditioned_sharpness.map(f64::to_bits)
                 == other.preconditioned_sharpness.map(f64::to_bits)
+            && self.sharpness.map(f64::to_bits) == other.sharpness.map(f64::to_bits)
+            && self.test_loss.map(f64::to_bits) == other.test_loss.map(f64::to_bits)
+            && self.accuracy.map(f64::to_bits) == other.accuracy.map(f64::to_bits)
             && self.evals == other.evals
+    }
+}
+
+/// What a network run looked like at a record step, for the network views (per-layer norms,
+/// singular values, the decision surface and the trajectory's projection).
+#[derive(Clone, Debug, PartialEq)]
+pub struct NetworkRecord {
+    /// The step.
+    pub step: u64,
+    /// ‖θ_l‖ of each layer's parameters (weights and biases), in the network's layer order.
+    pub weight_norms: Vec<f64>,
+    /// ‖∇_l f‖ of each layer's block of the full-batch gradient.
+    pub grad_norms: Vec<f64>,
+    /// Singular values of the learned matrix (deep linear, factorization), descending.
+    pub singular_values: Vec<f64>,
+    /// The top Hessian eigenvalues, descending, where sharpness was measured.
+    pub top_eigenvalues: Vec<f64>,
+    /// Held-out accuracy of a classifier with a test split.
+    pub test_accuracy: Option<f64>,
+    /// The parameters.
+    pub parameters: Vec<f64>,
+}
+
+/// How a run measures itself beyond loss and gradient norm.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Measurement {
+    /// A run stops as converged when its gradient norm falls below this (0 = never).
+    pub tolerance: f64,
+    /// Measure sharpness every this many steps (0 = never).
+    pub sharpness_every: u64,
+}
+
+impl Measurement {
+    /// Network runs record their diagnostics this often when sharpness is off.
+    pub const DEFAULT_RECORD_EVERY: u64 = 10;
+
+    /// Lanczos iterations per sharpness estimate (warm-started, so few are needed).
+    const LANCZOS_ITERATIONS: usize = 20;
+    /// Top eigenvalues kept per estimate.
+    const TOP_EIGENVALUES: usize = 3;
+}
+
+/// The buffers of sharpness estimation, allocated once per run.
+struct SharpnessMeter {
+    lanczos: Lanczos,
+    preconditioned: Lanczos,
+    /// P^(−½)·v, for the preconditioned operator.
+    scaled: DVector<f64>,
+    top: [f64; Measurement::TOP_EIGENVALUES],
+}
+
+impl SharpnessMeter {
+    fn new(dim: usize) -> Self {
+        let iterations = Measurement::LANCZOS_ITERATIONS.min(dim.max(1));
+        Self {
+            lanczos: Lanczos::new(dim, iterations),
+            preconditioned: Lanczos::new(dim, iterations),
+            scaled: DVector::zeros(dim),
+            top: [f64::NAN; Measurement::TOP_EIGENVALUES],
+        }
+    }
+
+    /// The top eigenvalues of ∇²f(x), descending (fewer when the dimension is small).
+    fn top_eigenvalues(&mut self, objective: &dyn Objective, x: &DVector<f64>) -> &[f64] {
+        let k = self.top.len().min(x.len());
+        let found = self
+            .lanczos
+            .top_eigenvalues(|v, out| objective.hvp(x, v, out), &mut self.top[..k]);
+        &self.top[..found]
+    }
+
+    /// λmax(P^(−½)·∇²f(x)·P^(−½)) = λmax(P⁻¹∇²f(x)) for a positive diagonal preconditioner P.
+    fn preconditioned(
+        &mut self,
+        objective: &dyn Objective,
+        x: &DVector<f64>,
+        preconditioner: &DVector<f64>,
+    ) -> Option<f64> {
+        sharpness::preconditioned_sharpness(
+            objective,
+            x,
+            preconditioner,
+            &mut self.preconditioned,
+            &mut self.scaled,
+        )
+        .filter(|value| value.is_finite())
     }
 }
 
@@ -113,6 +212,7 @@ pub struct Run {
     config: RunConfig,
     objective: Arc<dyn Objective>,
     landscape: Option<Arc<dyn Landscape>>,
+    network: Option<Arc<dyn Network>>,
     optimizer: Box<dyn Optimizer>,
     oracle: Oracle,
     start: DVector<f64>,
@@ -121,24 +221,22 @@ pub struct Run {
     grad: DVector<f64>,
     step: u64,
     status: RunStatus,
-    tolerance: f64,
+    measurement: Measurement,
+    sharpness: Option<SharpnessMeter>,
+    /// Network records not yet taken by the session.
+    records: Vec<NetworkRecord>,
     last: Sample,
     compute_seconds: f64,
 }
 
 impl Run {
-    /// A run from `start` (used when the config has none).
-    pub fn new(
-        config: RunConfig,
-        objective: Arc<dyn Objective>,
-        landscape: Option<Arc<dyn Landscape>>,
-        default_start: &DVector<f64>,
-        tolerance: f64,
-    ) -> Self {
+    /// A run on `problem`, from the config's start or else the problem's default start.
+    pub fn new(config: RunConfig, problem: &ProblemInstance, measurement: Measurement) -> Self {
+        let objective = problem.objective.clone();
         let dim = objective.dim();
         let start = match config.start {
             Some(start) if dim == 2 => DVector::from_row_slice(&start),
-            _ => default_start.clone(),
+            _ => problem.default_start.clone(),
         };
         let oracle = Oracle::new(objective.clone(), gradient_model(&config), config.seed);
         let optimizer = config.optimizer.build(dim);
@@ -151,7 +249,9 @@ impl Run {
             start,
             step: 0,
             status: RunStatus::Running,
-            tolerance,
+            sharpness: (measurement.sharpness_every > 0).then(|| SharpnessMeter::new(dim)),
+            measurement,
+            records: Vec::new(),
             compute_seconds: 0.0,
             last: Sample {
                 step: 0,
@@ -159,12 +259,16 @@ impl Run {
                 loss: f64::NAN,
                 grad_norm: f64::NAN,
                 preconditioned_sharpness: None,
+                sharpness: None,
+                test_loss: None,
+                accuracy: None,
                 wall_time: 0.0,
                 evals: 0,
             },
             config,
             objective,
-            landscape,
+            landscape: problem.landscape.clone(),
+            network: problem.network.clone(),
         };
         run.last = run.measure();
         run.check_start();
@@ -199,6 +303,11 @@ impl Run {
     /// The latest sample (the start point's before any step).
     pub fn last_sample(&self) -> Sample {
         self.last
+    }
+
+    /// Takes the network records made since the last call.
+    pub fn take_records(&mut self) -> Vec<NetworkRecord> {
+        std::mem::take(&mut self.records)
     }
 
     /// The oracle (evaluation counts, probes of the latest step).
@@ -244,6 +353,11 @@ impl Run {
         self.step = 0;
         self.compute_seconds = 0.0;
         self.status = RunStatus::Running;
+        self.records.clear();
+        if self.sharpness.is_some() {
+            // A fresh meter: its warm start belongs to the old trajectory.
+            self.sharpness = Some(SharpnessMeter::new(self.objective.dim()));
+        }
         self.last = self.measure();
         self.check_start();
     }
@@ -339,22 +453,80 @@ impl Run {
 
     fn measure(&mut self) -> Sample {
         let loss = self.objective.value_and_grad(&self.x, &mut self.grad);
-        Sample {
+        let mut sample = Sample {
             step: self.step,
             point: [self.x[0], if self.x.len() > 1 { self.x[1] } else { 0.0 }],
             loss,
             grad_norm: self.grad.norm(),
-            preconditioned_sharpness: self.preconditioned_sharpness(),
+            preconditioned_sharpness: self.landscape_preconditioned_sharpness(),
+            sharpness: None,
+            test_loss: None,
+            accuracy: None,
             wall_time: self.compute_seconds,
             evals: {
                 let counts = self.oracle.counts();
                 counts.gradients + counts.values
             },
+        };
+        if loss.is_finite() && self.x.iter().all(|v| v.is_finite()) {
+            self.measure_occasionally(&mut sample);
         }
+        sample
     }
 
-    /// λmax(P^(−½) H P^(−½)) = λmax(P⁻¹H) at the iterate, for a diagonal preconditioner P.
-    fn preconditioned_sharpness(&self) -> Option<f64> {
+    /// On sharpness steps: the top Hessian eigenvalues (and the preconditioned sharpness of
+    /// adaptive methods on networks); on network record steps: held-out metrics and a
+    /// [`NetworkRecord`].
+    fn measure_occasionally(&mut self, sample: &mut Sample) {
+        let sharpness_every = self.measurement.sharpness_every;
+        let mut top_eigenvalues = Vec::new();
+        if let Some(meter) = &mut self.sharpness
+            && self.step.is_multiple_of(sharpness_every)
+        {
+            let objective = self.objective.as_ref();
+            top_eigenvalues = meter.top_eigenvalues(objective, &self.x).to_vec();
+            sample.sharpness = top_eigenvalues.first().copied();
+            if self.network.is_some()
+                && let Some(p) = self.optimizer.preconditioner()
+            {
+                sample.preconditioned_sharpness = meter.preconditioned(objective, &self.x, p);
+            }
+        }
+        let Some(network) = &self.network else {
+            return;
+        };
+        let record_every = if sharpness_every > 0 {
+            sharpness_every
+        } else {
+            Measurement::DEFAULT_RECORD_EVERY
+        };
+        if !self.step.is_multiple_of(record_every) {
+            return;
+        }
+        let evaluation = network.evaluate(&self.x);
+        sample.test_loss = evaluation.test_loss;
+        sample.accuracy = evaluation.train_accuracy;
+        let block_norms = |v: &DVector<f64>| -> Vec<f64> {
+            network
+                .layers()
+                .iter()
+                .map(|layer| v.rows_range(layer.range.clone()).norm())
+                .collect()
+        };
+        self.records.push(NetworkRecord {
+            step: self.step,
+            weight_norms: block_norms(&self.x),
+            grad_norms: block_norms(&self.grad),
+            singular_values: network.singular_values(&self.x),
+            top_eigenvalues,
+            test_accuracy: evaluation.test_accuracy,
+            parameters: self.x.as_slice().to_vec(),
+        });
+    }
+
+    /// λmax(P^(−½) H P^(−½)) = λmax(P⁻¹H) at the iterate of a landscape, for a diagonal
+    /// preconditioner P: exact from the 2×2 Hessian, so it is measured every step.
+    fn landscape_preconditioned_sharpness(&self) -> Option<f64> {
         let landscape = self.landscape.as_ref()?;
         let p = self.optimizer.preconditioner()?;
         if p.len() < 2 || !(p[0] > 0.0 && p[1] > 0.0) {
@@ -403,7 +575,8 @@ impl Run {
                 return;
             }
         }
-        if self.tolerance > 0.0 && self.last.grad_norm < self.tolerance {
+        let tolerance = self.measurement.tolerance;
+        if tolerance > 0.0 && self.last.grad_norm < tolerance {
             self.status = RunStatus::Converged { step: self.step };
         }
     }

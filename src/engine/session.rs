@@ -9,8 +9,9 @@ use std::sync::Arc;
 use nalgebra::DVector;
 
 use super::messages::RunProgress;
-use super::run::{Run, RunStatus, Sample};
+use super::run::{Measurement, Run, RunStatus, Sample};
 use crate::landscape::{Landscape, LandscapeObjective, ViewWindow};
+use crate::network::Network;
 use crate::objective::Objective;
 use crate::scenario::{Problem, RunConfig, Scenario};
 
@@ -21,6 +22,8 @@ pub struct ProblemInstance {
     pub objective: Arc<dyn Objective>,
     /// The 2D landscape behind it, for landscape problems.
     pub landscape: Option<Arc<dyn Landscape>>,
+    /// The network behind it, for network problems.
+    pub network: Option<Arc<dyn Network>>,
     /// Where runs start by default.
     pub default_start: DVector<f64>,
 }
@@ -35,9 +38,33 @@ impl ProblemInstance {
                 Self {
                     objective: Arc::new(LandscapeObjective::new(landscape.clone())),
                     landscape: Some(landscape),
+                    network: None,
                     default_start: DVector::from_vec(vec![x, y]),
                 }
             }
+            Problem::Mlp(config) => Self::from_network(config.build()),
+            Problem::DeepLinear(config) => Self::from_network(config.build()),
+            Problem::MatrixFactorization(config) => Self::from_network(config.build()),
+        }
+    }
+
+    /// A network problem, starting from the network's initial parameters.
+    pub fn from_network(network: Arc<dyn Network>) -> Self {
+        Self {
+            objective: network.clone(),
+            default_start: network.initial_parameters(),
+            landscape: None,
+            network: Some(network),
+        }
+    }
+
+    /// A problem with nothing but an objective (tests, custom objectives), starting at `start`.
+    pub fn from_objective(objective: Arc<dyn Objective>, start: DVector<f64>) -> Self {
+        Self {
+            objective,
+            landscape: None,
+            network: None,
+            default_start: start,
         }
     }
 
@@ -61,7 +88,7 @@ impl Session {
         let runs = scenario
             .runs
             .iter()
-            .map(|config| make_run(config.clone(), &problem, scenario.tolerance))
+            .map(|config| Run::new(config.clone(), &problem, measurement(&scenario)))
             .collect();
         Self {
             scenario,
@@ -107,13 +134,15 @@ impl Session {
     }
 
     /// Every run's current sample (the start points at step 0).
-    pub fn snapshot(&self) -> Vec<RunProgress> {
+    /// Network records made since the last advance (the start's) go with it.
+    pub fn snapshot(&mut self) -> Vec<RunProgress> {
         self.runs
-            .iter()
+            .iter_mut()
             .enumerate()
             .map(|(run, r)| RunProgress {
                 run,
                 samples: vec![r.last_sample()],
+                records: r.take_records(),
                 status: r.status().clone(),
                 probes: r.oracle().probes().to_vec(),
                 auxiliary: r.auxiliary_point(),
@@ -122,8 +151,18 @@ impl Session {
     }
 
     /// Steps run `index` up to `n` times within the budget, handing each new sample to `sink`.
-    /// This is the streaming path: nothing is kept.
-    pub fn advance_run(&mut self, index: usize, n: u64, mut sink: impl FnMut(&Sample)) {
+    /// This is the streaming path: nothing is kept, network records included.
+    pub fn advance_run(&mut self, index: usize, n: u64, sink: impl FnMut(&Sample)) {
+        self.advance_run_recording(index, n, false, sink);
+    }
+
+    fn advance_run_recording(
+        &mut self,
+        index: usize,
+        n: u64,
+        keep_records: bool,
+        mut sink: impl FnMut(&Sample),
+    ) {
         let budget = self.scenario.steps;
         let Some(run) = self.runs.get_mut(index) else {
             return;
@@ -132,7 +171,11 @@ impl Session {
             if run.steps_taken() >= budget {
                 run.finish();
             }
-            match run.step() {
+            let stepped = run.step();
+            if !keep_records {
+                run.take_records();
+            }
+            match stepped {
                 Some(sample) => sink(&sample),
                 None => break,
             }
@@ -153,7 +196,7 @@ impl Session {
             let mut samples = Vec::new();
             let started = std::time::Instant::now();
             let before = self.runs[index].compute_seconds();
-            self.advance_run(index, n, |sample| samples.push(*sample));
+            self.advance_run_recording(index, n, true, |sample| samples.push(*sample));
             // Timing each step would cost as much as a 2D step itself: time the batch and spread it.
             let seconds = started.elapsed().as_secs_f64();
             let count = samples.len().max(1) as f64;
@@ -161,10 +204,11 @@ impl Session {
                 sample.wall_time = before + seconds * (k + 1) as f64 / count;
             }
             self.runs[index].add_compute_seconds(seconds);
-            let run = &self.runs[index];
+            let run = &mut self.runs[index];
             progress.push(RunProgress {
                 run: index,
                 samples,
+                records: run.take_records(),
                 status: run.status().clone(),
                 probes: run.oracle().probes().to_vec(),
                 auxiliary: run.auxiliary_point(),
@@ -203,10 +247,10 @@ impl Session {
 
     /// Adds a run at the end, at step 0.
     pub fn add_run(&mut self, config: RunConfig) {
-        self.runs.push(make_run(
+        self.runs.push(Run::new(
             config.clone(),
             &self.problem,
-            self.scenario.tolerance,
+            measurement(&self.scenario),
         ));
         self.scenario.runs.push(config);
     }
@@ -220,12 +264,9 @@ impl Session {
     }
 }
 
-fn make_run(config: RunConfig, problem: &ProblemInstance, tolerance: f64) -> Run {
-    Run::new(
-        config,
-        problem.objective.clone(),
-        problem.landscape.clone(),
-        &problem.default_start,
-        tolerance,
-    )
+fn measurement(scenario: &Scenario) -> Measurement {
+    Measurement {
+        tolerance: scenario.tolerance,
+        sharpness_every: scenario.sharpness_every,
+    }
 }

@@ -6,10 +6,15 @@
 //! exact. Drawing never touches more than a fixed number of points per run: [`Trace::decimated`]
 //! picks an evenly strided subset, always including the first and the latest sample.
 
-use super::run::{RunStatus, Sample};
+use super::run::{NetworkRecord, RunStatus, Sample};
 
 /// Samples kept per run before thinning (about 10 MB per run).
 pub const DEFAULT_BUDGET: usize = 250_000;
+/// Measured samples (sharpness, test loss) kept per run before thinning.
+const MEASURED_BUDGET: usize = 20_000;
+/// Network records (each holds the parameters) kept per run before thinning: a few MB for the
+/// networks optiviz trains.
+const RECORD_BUDGET: usize = 400;
 
 /// One run's samples and status as the app knows them.
 #[derive(Clone, Debug)]
@@ -17,8 +22,23 @@ pub struct Trace {
     samples: Vec<Sample>,
     budget: usize,
     thinned: bool,
+    /// The samples that carry occasional measurements (sharpness, held-out metrics), kept apart so
+    /// that thinning and decimation of the path never drop them all.
+    measured: Vec<Sample>,
+    records: Vec<NetworkRecord>,
     /// The run's status after its latest samples.
     pub status: RunStatus,
+}
+
+/// Keeps the first item, every other item of the older half and the whole newer half.
+fn thin_older_half<T>(items: &mut Vec<T>) {
+    let half = items.len() / 2;
+    let mut index = 0;
+    items.retain(|_| {
+        let keep = index == 0 || index >= half || index % 2 == 0;
+        index += 1;
+        keep
+    });
 }
 
 impl Trace {
@@ -28,6 +48,8 @@ impl Trace {
             samples: Vec::new(),
             budget: budget.max(16),
             thinned: false,
+            measured: Vec::new(),
+            records: Vec::new(),
             status: RunStatus::Running,
         }
     }
@@ -35,33 +57,49 @@ impl Trace {
     /// Forgets everything and starts again from `start`.
     pub fn restart(&mut self, start: Sample, status: RunStatus) {
         self.samples.clear();
-        self.samples.push(start);
+        self.measured.clear();
+        self.records.clear();
         self.thinned = false;
         self.status = status;
+        self.extend(&[start]);
+    }
+
+    /// Appends network records in step order, thinning the older half when over budget.
+    pub fn extend_records(&mut self, records: Vec<NetworkRecord>) {
+        for record in records {
+            if self.records.len() >= RECORD_BUDGET {
+                thin_older_half(&mut self.records);
+            }
+            self.records.push(record);
+        }
+    }
+
+    /// The kept network records, in step order.
+    pub fn records(&self) -> &[NetworkRecord] {
+        &self.records
+    }
+
+    /// The kept samples with sharpness, test loss or accuracy, in step order.
+    pub fn measured(&self) -> &[Sample] {
+        &self.measured
     }
 
     /// Appends samples in step order, thinning the older half when over budget.
     pub fn extend(&mut self, samples: &[Sample]) {
         for sample in samples {
             if self.samples.len() >= self.budget {
-                self.thin();
+                thin_older_half(&mut self.samples);
+                self.thinned = true;
             }
             self.samples.push(*sample);
-        }
-    }
-
-    /// Keeps the first sample, every other sample of the older half and the whole newer half.
-    fn thin(&mut self) {
-        let half = self.samples.len() / 2;
-        let mut kept = 1;
-        for index in 1..self.samples.len() {
-            if index >= half || index % 2 == 0 {
-                self.samples[kept] = self.samples[index];
-                kept += 1;
+            if sample.sharpness.is_some() || sample.test_loss.is_some() || sample.accuracy.is_some()
+            {
+                if self.measured.len() >= MEASURED_BUDGET {
+                    thin_older_half(&mut self.measured);
+                }
+                self.measured.push(*sample);
             }
         }
-        self.samples.truncate(kept);
-        self.thinned = true;
     }
 
     /// All kept samples, in step order.
@@ -112,6 +150,9 @@ mod tests {
             loss: 1.0,
             grad_norm: 1.0,
             preconditioned_sharpness: None,
+            sharpness: (step % 10 == 0).then_some(1.0),
+            test_loss: None,
+            accuracy: None,
             wall_time: 0.0,
             evals: step,
         }
@@ -132,6 +173,35 @@ mod tests {
         let kept = trace.samples();
         let tail: Vec<u64> = kept[kept.len() - 10..].iter().map(|s| s.step).collect();
         assert_eq!(tail, (9_991..=10_000).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn measured_samples_and_records_survive_thinning_of_the_path() {
+        let mut trace = Trace::new(100);
+        trace.restart(sample(0), RunStatus::Running);
+        let batch: Vec<Sample> = (1..=10_000).map(sample).collect();
+        trace.extend(&batch);
+        // Every tenth sample carries a sharpness: all 1001 are kept though the path was thinned.
+        let measured: Vec<u64> = trace.measured().iter().map(|s| s.step).collect();
+        assert_eq!(measured, (0..=10_000).step_by(10).collect::<Vec<_>>());
+
+        let record = |step| NetworkRecord {
+            step,
+            weight_norms: vec![1.0],
+            grad_norms: vec![1.0],
+            singular_values: Vec::new(),
+            top_eigenvalues: Vec::new(),
+            test_accuracy: None,
+            parameters: vec![0.0; 4],
+        };
+        trace.extend_records((0..5_000).map(record).collect());
+        let steps: Vec<u64> = trace.records().iter().map(|r| r.step).collect();
+        assert!(steps.len() <= RECORD_BUDGET);
+        assert_eq!((steps[0], steps[steps.len() - 1]), (0, 4_999));
+        assert!(steps.windows(2).all(|w| w[0] < w[1]));
+        trace.restart(sample(0), RunStatus::Running);
+        assert!(trace.records().is_empty());
+        assert_eq!(trace.measured().len(), 1);
     }
 
     #[test]

@@ -17,6 +17,8 @@ use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
 use crate::landscape::{LandscapeConfig, ViewWindow};
+use crate::network::{DeepLinear, MatrixFactorization, Mlp};
+use crate::objective::Objective;
 use crate::optim::OptimizerConfig;
 use crate::schedule::Schedule;
 use crate::validate::{Checker, Invalid};
@@ -75,6 +77,49 @@ impl Default for Scenario {
 pub enum Problem {
     /// A 2D test function.
     Landscape(LandscapeConfig),
+    /// A fully connected network on toy data.
+    Mlp(Mlp),
+    /// A deep linear network fit to a low-rank target.
+    DeepLinear(DeepLinear),
+    /// Matrix completion by a factorization UVᵀ.
+    MatrixFactorization(MatrixFactorization),
+}
+
+impl Problem {
+    /// The name presets use: the landscape's (`Rosenbrock`) or the network's (`Mlp`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Problem::Landscape(landscape) => landscape.name(),
+            Problem::Mlp(_) => "Mlp",
+            Problem::DeepLinear(_) => "DeepLinear",
+            Problem::MatrixFactorization(_) => "MatrixFactorization",
+        }
+    }
+
+    /// Whether this is a network (many parameters, no contour view).
+    pub fn is_network(&self) -> bool {
+        !matches!(self, Problem::Landscape(_))
+    }
+
+    /// Semantic checks of the problem's parameters.
+    pub fn validate(&self, checker: &mut Checker) {
+        match self {
+            Problem::Landscape(config) => config.validate(checker),
+            Problem::Mlp(config) => config.validate(checker),
+            Problem::DeepLinear(config) => config.validate(checker),
+            Problem::MatrixFactorization(config) => config.validate(checker),
+        }
+    }
+
+    /// Number of terms of the finite sum (for batch sizes). Builds the problem: validate first.
+    pub fn num_samples(&self) -> usize {
+        match self {
+            Problem::Landscape(config) => config.build().num_samples(),
+            Problem::Mlp(config) => config.build().num_samples(),
+            Problem::DeepLinear(config) => config.build().num_samples(),
+            Problem::MatrixFactorization(config) => config.build().num_samples(),
+        }
+    }
 }
 
 impl Default for Problem {
@@ -318,14 +363,11 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     if let Some(view) = &scenario.view {
         checker.within("view", |checker| validate_view(view, checker));
     }
-    let samples = match &scenario.problem {
-        Problem::Landscape(landscape) => {
-            let before = checker.found.len();
-            checker.within("problem", |checker| landscape.validate(checker));
-            // Only a valid configuration is built (to learn its number of samples).
-            (checker.found.len() == before).then(|| landscape.build().num_samples())
-        }
-    };
+    let before = checker.found.len();
+    checker.within("problem", |checker| scenario.problem.validate(checker));
+    // Only a valid configuration is built (to learn its number of samples).
+    let samples = (checker.found.len() == before).then(|| scenario.problem.num_samples());
+    let network = scenario.problem.is_network();
     if scenario.runs.len() > MAX_RUNS {
         checker.report(
             "runs",
@@ -336,6 +378,12 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
         checker.within("runs", |checker| {
             checker.within(&format!("[{i}]"), |checker| {
                 validate_run(run, samples, checker);
+                if network && run.start.is_some() {
+                    checker.report(
+                        "start",
+                        "start is a point of a 2D landscape; network runs start from the problem's initial weights (set by its seed)",
+                    );
+                }
             });
         });
     }
@@ -386,7 +434,7 @@ fn validate_run(run: &RunConfig, samples: Option<usize>, checker: &mut Checker) 
         if samples == 1 {
             checker.report(
                 "batch_size",
-                "batch_size needs a finite-sum problem (LeastSquares, Logistic, Lasso); use noise_sigma for noisy gradients here",
+                "batch_size needs a finite-sum problem (LeastSquares, Logistic, Lasso, Mlp, MatrixFactorization); use noise_sigma for noisy gradients here",
             );
         } else if batch_size == 0 || batch_size > samples {
             checker.report(
@@ -405,6 +453,36 @@ pub fn to_ron(scenario: &Scenario) -> Result<String, ron::Error> {
         .separate_tuple_members(false)
         .struct_names(true);
     ron_options().to_string_pretty(scenario, pretty)
+}
+
+/// A problem alone as pretty preset text (the app's network editor shows it).
+pub fn problem_to_ron(problem: &Problem) -> Result<String, ron::Error> {
+    let pretty = ron::ser::PrettyConfig::new()
+        .depth_limit(2)
+        .separate_tuple_members(false)
+        .struct_names(true);
+    ron_options().to_string_pretty(problem, pretty)
+}
+
+/// Parses and validates a problem written as in a preset (`Mlp(widths: [2, 16, 1])`). The error
+/// says where: `line:col: message` for syntax, `field: message` for values.
+pub fn parse_problem(text: &str) -> Result<Problem, String> {
+    if text.len() > MAX_TEXT {
+        return Err(format!("the problem is longer than {MAX_TEXT} bytes"));
+    }
+    let problem: Problem = ron_options().from_str(text).map_err(|error| {
+        format!(
+            "{}:{}: {}",
+            error.span.start.line, error.span.start.col, error.code
+        )
+    })?;
+    let mut checker = Checker::new();
+    problem.validate(&mut checker);
+    match checker.found.first() {
+        Some(Invalid { path, message }) if path.is_empty() => Err(message.clone()),
+        Some(Invalid { path, message }) => Err(format!("{path}: {message}")),
+        None => Ok(problem),
+    }
 }
 
 /// Saves atomically: writes a temporary file beside `path`, then renames it over `path`, so a crash

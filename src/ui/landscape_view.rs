@@ -186,7 +186,9 @@ fn ensure_contours(
     ui: &egui::Ui,
     landscape: &std::sync::Arc<dyn crate::landscape::Landscape>,
 ) -> Option<(egui::TextureId, [f64; 4])> {
-    let Problem::Landscape(problem) = &state.scenario.problem;
+    let Problem::Landscape(problem) = &state.scenario.problem else {
+        return None;
+    };
     let bounds = match (&state.view.last_transform, state.view.reset_bounds) {
         (Some(transform), false) => bounds_key(transform.bounds()),
         _ => {

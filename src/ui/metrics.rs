@@ -16,18 +16,29 @@ const MAX_CURVE_POINTS: usize = 2000;
 /// Draws the metrics panel.
 pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
+        let network = state.network.is_some();
         let metric = &mut state.prefs.metric;
+        if network && *metric == Metric::Distance || !network && is_network_metric(*metric) {
+            *metric = Metric::Loss;
+        }
         ui.selectable_value(metric, Metric::Loss, "Loss")
             .on_hover_text(
-                "f − f* on a log scale where the minimum value f* is known, f otherwise",
+                "f − f* on a log scale where the minimum value f* is known (the training loss of a network), f otherwise",
             );
         ui.selectable_value(metric, Metric::GradNorm, "Gradient norm")
             .on_hover_text("‖∇f‖ at the iterate, log scale");
-        ui.selectable_value(metric, Metric::Distance, "Distance")
-            .on_hover_text("Distance to the nearest known minimizer, log scale");
+        if network {
+            ui.selectable_value(metric, Metric::TestLoss, "Test loss")
+                .on_hover_text("Loss on the held-out data (a test split, unobserved entries), log scale");
+            ui.selectable_value(metric, Metric::Accuracy, "Accuracy")
+                .on_hover_text("Fraction of training samples classified correctly");
+        } else {
+            ui.selectable_value(metric, Metric::Distance, "Distance")
+                .on_hover_text("Distance to the nearest known minimizer, log scale");
+        }
         ui.selectable_value(metric, Metric::Sharpness, "Sharpness")
             .on_hover_text(
-                "λmax(∇²f) at the iterate, with each run's stability threshold (dashed)",
+                "λmax(∇²f) at the iterate, with each run's stability threshold (dashed); on networks measured every `sharpness_every` steps by Lanczos",
             );
         ui.separator();
         ui.label("x axis");
@@ -37,16 +48,21 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
         ui.selectable_value(&mut state.prefs.x_axis, XAxis::WallTime, "time")
             .on_hover_text("Seconds of computing on the solver thread, per run");
-        ui.separator();
-        ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
-            .on_hover_text("Draw contour lines over the coloured landscape");
+        if !network {
+            ui.separator();
+            ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
+                .on_hover_text("Draw contour lines over the coloured landscape");
+        }
     });
     // The plot takes the panel's height; the results table sits to its right.
     let height = ui.available_height().max(80.0);
     let table_width = 430.0_f32.min(ui.available_width() * 0.45);
     let plot_width = (ui.available_width() - table_width - 12.0).max(120.0);
     ui.horizontal_top(|ui| {
-        ui.allocate_ui(egui::vec2(plot_width, height), |ui| curves_ui(state, ui));
+        ui.allocate_ui(egui::vec2(plot_width, height), |ui| {
+            let metric = state.prefs.metric;
+            metric_plot_ui(state, ui, metric, "metrics");
+        });
         ui.separator();
         ui.allocate_ui(egui::vec2(table_width, height), |ui| {
             egui::ScrollArea::vertical()
@@ -54,6 +70,16 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 .show(ui, |ui| results_table_ui(state, ui));
         });
     });
+}
+
+/// Metrics only networks have.
+fn is_network_metric(metric: Metric) -> bool {
+    matches!(metric, Metric::TestLoss | Metric::Accuracy)
+}
+
+/// Metrics measured only on some steps, drawn from the trace's measured samples.
+fn is_occasional(metric: Metric, network: bool) -> bool {
+    is_network_metric(metric) || network && metric == Metric::Sharpness
 }
 
 /// The plotted value of a sample, `None` where it cannot be drawn (log of 0…).
@@ -73,38 +99,47 @@ fn metric_value(
         Metric::Distance => landscape
             .and_then(|l| l.distance_to_minimizer(sample.point))
             .and_then(|d| log(d.max(1e-300))),
-        Metric::Sharpness => landscape
-            .map(|l| symmetric_eigenvalues(l.hessian(sample.point))[1])
-            .filter(|v| v.is_finite()),
+        Metric::Sharpness => sample.sharpness.or_else(|| {
+            landscape
+                .map(|l| symmetric_eigenvalues(l.hessian(sample.point))[1])
+                .filter(|v| v.is_finite())
+        }),
+        Metric::TestLoss => sample.test_loss.and_then(|v| log(v.max(1e-300))),
+        Metric::Accuracy => sample.accuracy,
     }
 }
 
 fn is_log_scale(metric: Metric, f_star: Option<f64>) -> bool {
     match metric {
         Metric::Loss => f_star.is_some(),
-        Metric::GradNorm | Metric::Distance => true,
-        Metric::Sharpness => false,
+        Metric::GradNorm | Metric::Distance | Metric::TestLoss => true,
+        Metric::Sharpness | Metric::Accuracy => false,
     }
 }
 
-fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
-    let metric = state.prefs.metric;
-    let f_star = state.f_star();
+/// A plot of `metric` for every run against the chosen x axis (`id` keeps plots apart).
+pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, id: &str) {
+    let network = state.network.is_some();
+    // A network's loss is ≥ 0 and falls over orders of magnitude: log scale, as if f* = 0.
+    let f_star = if network { Some(0.0) } else { state.f_star() };
     let log_scale = is_log_scale(metric, f_star);
     let landscape = state.landscape.clone();
     let y_label = match metric {
+        Metric::Loss if network => "training loss",
         Metric::Loss if f_star.is_some() => "f − f*",
         Metric::Loss => "f",
         Metric::GradNorm => "‖∇f‖",
         Metric::Distance => "distance to a minimizer",
         Metric::Sharpness => "λmax(∇²f)",
+        Metric::TestLoss => "test loss",
+        Metric::Accuracy => "training accuracy",
     };
     let x_label = match state.prefs.x_axis {
         XAxis::Steps => "step",
         XAxis::Evaluations => "evaluations",
         XAxis::WallTime => "seconds of computing",
     };
-    let mut plot = Plot::new("metrics")
+    let mut plot = Plot::new(id)
         .legend(Legend::default())
         .x_axis_label(x_label)
         .y_axis_label(y_label)
@@ -138,9 +173,14 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
             // Adaptive methods are compared on the preconditioned sharpness their bound is about.
             let preconditioned =
                 metric == Metric::Sharpness && threshold.as_ref().is_some_and(|t| t.preconditioned);
-            let points: Vec<[f64; 2]> = run
-                .trace
-                .decimated(MAX_CURVE_POINTS)
+            let samples: Box<dyn Iterator<Item = &Sample>> = if is_occasional(metric, network) {
+                let measured = run.trace.measured();
+                let stride = measured.len().div_ceil(MAX_CURVE_POINTS).max(1);
+                Box::new(measured.iter().step_by(stride))
+            } else {
+                Box::new(run.trace.decimated(MAX_CURVE_POINTS))
+            };
+            let points: Vec<[f64; 2]> = samples
                 .filter_map(|sample| {
                     let x = match state.prefs.x_axis {
                         XAxis::Steps => sample.step as f64,
@@ -183,6 +223,7 @@ fn curves_ui(state: &mut AppState, ui: &mut egui::Ui) {
 
 fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let landscape = state.landscape.clone();
+    let network = state.network.is_some();
     egui::Grid::new("results")
         .striped(true)
         .num_columns(7)
@@ -194,7 +235,7 @@ fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 "steps",
                 "evaluations",
                 "loss",
-                "distance",
+                if network { "accuracy" } else { "distance" },
             ] {
                 ui.strong(heading);
             }
@@ -214,14 +255,20 @@ fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 ui.label(latest.map(|s| s.step.to_string()).unwrap_or_default());
                 ui.label(latest.map(|s| s.evals.to_string()).unwrap_or_default());
                 ui.label(latest.map(|s| format_number(s.loss)).unwrap_or_default());
-                let distance = latest
-                    .zip(landscape.as_ref())
-                    .and_then(|(s, l)| l.distance_to_minimizer(s.point));
-                ui.label(
-                    distance
+                let last_column = if network {
+                    run.trace
+                        .measured()
+                        .iter()
+                        .rev()
+                        .find_map(|s| s.accuracy)
+                        .map(|accuracy| format!("{:.1} %", 100.0 * accuracy))
+                } else {
+                    latest
+                        .zip(landscape.as_ref())
+                        .and_then(|(s, l)| l.distance_to_minimizer(s.point))
                         .map(format_number)
-                        .unwrap_or_else(|| "–".to_owned()),
-                );
+                };
+                ui.label(last_column.unwrap_or_else(|| "–".to_owned()));
                 ui.end_row();
             }
         });

@@ -4,6 +4,7 @@ pub mod file_dialog;
 pub mod hyper;
 pub mod landscape_view;
 pub mod metrics;
+pub mod network_view;
 pub mod side_panel;
 pub mod toolbar;
 
@@ -144,7 +145,13 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .resizable(true)
         .default_size(250.0)
         .show(ui, |ui| metrics::metrics_ui(state, ui));
-    egui::CentralPanel::default().show(ui, |ui| landscape_view::landscape_view_ui(state, ui));
+    egui::CentralPanel::default().show(ui, |ui| {
+        if state.network.is_some() {
+            network_view::network_view_ui(state, ui);
+        } else {
+            landscape_view::landscape_view_ui(state, ui);
+        }
+    });
     file_dialog::file_dialog_ui(state, ui);
     help_ui(state, ui);
 }

@@ -4,6 +4,7 @@
 use crate::app::{AppState, EditApplies, StartMode};
 use crate::engine::RunStatus;
 use crate::landscape::LandscapeConfig;
+use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::optim::OptimizerConfig;
 use crate::scenario::{Problem, RunConfig};
 
@@ -25,29 +26,121 @@ pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
     });
 }
 
+/// Every problem the picker offers, with its default parameters and a description.
+fn problem_catalog() -> Vec<(Problem, &'static str)> {
+    let mut catalog: Vec<(Problem, &'static str)> = LandscapeConfig::catalog()
+        .into_iter()
+        .map(|config| {
+            let description = config.description();
+            (Problem::Landscape(config), description)
+        })
+        .collect();
+    catalog.extend([
+        (Problem::Mlp(Mlp::default()), Mlp::DESCRIPTION),
+        (Problem::DeepLinear(DeepLinear::default()), DeepLinear::DESCRIPTION),
+        (
+            Problem::MatrixFactorization(MatrixFactorization::default()),
+            MatrixFactorization::DESCRIPTION,
+        ),
+    ]);
+    catalog
+}
+
 fn problem_ui(state: &mut AppState, ui: &mut egui::Ui) {
     ui.strong("Problem");
-    let Problem::Landscape(current) = state.scenario.problem.clone();
+    let current_name = state.scenario.problem.name();
+    let catalog = problem_catalog();
+    let description = catalog
+        .iter()
+        .find(|(problem, _)| problem.name() == current_name)
+        .map_or("", |(_, description)| *description);
     let mut chosen = None;
     egui::ComboBox::from_id_salt("landscape")
-        .selected_text(current.name())
+        .selected_text(current_name)
         .width(200.0)
         .show_ui(ui, |ui| {
-            for candidate in LandscapeConfig::catalog() {
-                let selected = candidate.name() == current.name();
+            for (candidate, description) in catalog.iter() {
+                if candidate.is_network() && !catalog_has_network_before(&catalog, candidate) {
+                    ui.separator();
+                    ui.weak("Networks");
+                }
+                let selected = candidate.name() == current_name;
                 if ui
                     .selectable_label(selected, candidate.name())
-                    .on_hover_text(candidate.description())
+                    .on_hover_text(*description)
                     .clicked()
                     && !selected
                 {
-                    chosen = Some(candidate);
+                    chosen = Some(candidate.clone());
                 }
             }
         })
         .response
-        .on_hover_text(current.description());
-    ui.weak(current.description());
+        .on_hover_text(description);
+    ui.weak(description);
+    if let Some(candidate) = chosen {
+        state.set_problem(candidate);
+        return;
+    }
+    match state.scenario.problem.clone() {
+        Problem::Landscape(current) => landscape_parameters_ui(state, &current, ui),
+        _ => network_definition_ui(state, ui),
+    }
+}
+
+/// Whether a network problem comes before `candidate` in the catalog (to head the group once).
+fn catalog_has_network_before(catalog: &[(Problem, &'static str)], candidate: &Problem) -> bool {
+    catalog
+        .iter()
+        .take_while(|(problem, _)| problem.name() != candidate.name())
+        .any(|(problem, _)| problem.is_network())
+}
+
+/// A network's definition as editable preset text: widths, activation, data, initialization… are
+/// nested values that one generic text field covers better than a widget per field.
+fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let current = crate::scenario::problem_to_ron(&state.scenario.problem).unwrap_or_default();
+    let mut draft = state
+        .network_view
+        .problem_draft
+        .clone()
+        .unwrap_or_else(|| current.clone());
+    let response = ui.add(
+        egui::TextEdit::multiline(&mut draft)
+            .code_editor()
+            .desired_rows(6)
+            .desired_width(f32::INFINITY),
+    );
+    response.on_hover_text(
+        "The problem as in a preset: change widths, activation, loss, data, init, init_scale or seed, then Apply",
+    );
+    let changed = draft != current;
+    state.network_view.problem_draft = changed.then(|| draft.clone());
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(changed, egui::Button::new("Apply"))
+            .on_hover_text("Rebuild the network and restart every run")
+            .clicked()
+        {
+            match crate::scenario::parse_problem(&draft) {
+                Ok(problem) => {
+                    state.network_view.problem_draft = None;
+                    state.set_problem(problem);
+                }
+                Err(error) => state.error(error),
+            }
+        }
+        if ui
+            .add_enabled(changed, egui::Button::new("Revert"))
+            .on_hover_text("Go back to the problem as it runs now")
+            .clicked()
+        {
+            state.network_view.problem_draft = None;
+        }
+    });
+}
+
+fn landscape_parameters_ui(state: &mut AppState, current: &LandscapeConfig, ui: &mut egui::Ui) {
     let mut edited = None;
     egui::Grid::new("landscape_parameters")
         .num_columns(2)
@@ -73,9 +166,7 @@ fn problem_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 ui.end_row();
             }
         });
-    if let Some(candidate) = chosen {
-        state.set_problem(Problem::Landscape(candidate));
-    } else if let Some((name, value)) = edited {
+    if let Some((name, value)) = edited {
         match current.with_numeric_field(&name, value) {
             Ok(config) => state.set_problem(Problem::Landscape(config)),
             Err(error) => state.error(error),

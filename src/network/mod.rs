@@ -1,0 +1,87 @@
+//! Small networks on toy data: their training losses are [`Objective`]s over a flat parameter
+//! vector, so the whole optimizer catalog trains them.
+//!
+//! Each problem is a config (serde, validated, what presets name: `Mlp(…)`, `DeepLinear(…)`,
+//! `MatrixFactorization(…)`) that builds a [`Network`]: the objective plus what the views need —
+//! the shared initial parameters, the layer blocks for per-layer norms, held-out loss and
+//! accuracy, singular values of the learned matrix and, for low-dimensional inputs, predictions for
+//! the decision surface. The problem's `seed` fixes the data and the initial weights, so every run
+//! of a scenario starts from the same network; a run's own seed only drives its minibatches and
+//! noise.
+//!
+//! Losses are means over samples (Mse = (1/n) Σ ½‖out − y‖²), so sharpness compares directly with
+//! 2/lr (Cohen et al. 2021).
+
+pub mod dataset;
+pub mod init;
+
+mod deep_linear;
+mod matrix_factorization;
+mod mlp;
+
+pub use dataset::{Dataset, DatasetConfig, RegressionFunction, Targets};
+pub use deep_linear::{DeepLinear, DeepLinearNetwork, LinearTarget};
+pub use init::Init;
+pub use matrix_factorization::{MatrixFactorization, MatrixFactorizationProblem};
+pub use mlp::{Activation, Loss, Mlp, MlpNetwork};
+
+use std::ops::Range;
+
+use nalgebra::DVector;
+
+use crate::objective::Objective;
+
+/// A block of parameters drawn as one layer in the per-layer norm plots.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Layer {
+    /// Name in legends: "layer 1", "W₂", "U".
+    pub name: String,
+    /// Where the block lies in the flat parameter vector.
+    pub range: Range<usize>,
+}
+
+/// Metrics of a network beyond its training loss.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Evaluation {
+    /// Loss on held-out data (test split, unobserved entries), where there is any.
+    pub test_loss: Option<f64>,
+    /// Fraction of training samples classified correctly (classification only).
+    pub train_accuracy: Option<f64>,
+    /// Fraction of held-out samples classified correctly (classification with a test split).
+    pub test_accuracy: Option<f64>,
+}
+
+/// A network's training loss with what the network views need.
+pub trait Network: Objective {
+    /// The parameters every run starts from (fixed by the problem's seed).
+    fn initial_parameters(&self) -> DVector<f64>;
+
+    /// The parameter blocks, in order, covering the whole vector.
+    fn layers(&self) -> &[Layer];
+
+    /// Held-out loss and accuracies at `x`.
+    fn evaluate(&self, x: &DVector<f64>) -> Evaluation;
+
+    /// Singular values of the learned matrix (the end-to-end product of a deep linear network, UVᵀ
+    /// of a factorization), descending; empty for networks without one.
+    fn singular_values(&self, _x: &DVector<f64>) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// The singular values the learned matrix should reach (the target's), descending.
+    fn target_singular_values(&self) -> Vec<f64> {
+        Vec::new()
+    }
+
+    /// The training and test data, for problems with inputs to draw (1 or 2 input features).
+    fn data(&self) -> Option<(&Dataset, Option<&Dataset>)> {
+        None
+    }
+
+    /// Predictions at `inputs` (row-major, `data().0.input_dim` numbers per point) written into
+    /// `out` (one per point): for two-class problems a score in [−1, 1], positive meaning class 1;
+    /// for regression the output. Returns false for problems without inputs.
+    fn predict(&self, _x: &DVector<f64>, _inputs: &[f64], _out: &mut [f64]) -> bool {
+        false
+    }
+}

@@ -1,0 +1,707 @@
+//! The network views, in the central panel when the problem is a network: sharpness against the
+//! stability threshold, the decision surface (or the fitted curve) with the data, per-layer weight
+//! and gradient norms, the singular values of the learned matrix, and the trajectory projected on
+//! its top two principal directions over the loss in that plane (Li et al. 2018).
+//!
+//! Everything is drawn from the run traces' network records (parameters and norms every
+//! `sharpness_every` or 10 steps); the decision surface is re-evaluated at most a few times a second
+//! and the plane's loss surface is computed on its own thread, on request.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use egui::Color32;
+use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use nalgebra::DVector;
+
+use crate::analysis::contour::Colormap;
+use crate::analysis::projection::{self, LossGrid, Plane};
+use crate::app::{AppState, Metric};
+use crate::engine::NetworkRecord;
+use crate::network::{Dataset, Network, Targets};
+use crate::objective::Objective;
+
+use super::{metrics, run_colour};
+
+/// Cells per side of the decision surface.
+const SURFACE_RESOLUTION: usize = 56;
+/// The decision surface is re-evaluated at most this often while a run moves.
+const SURFACE_INTERVAL: Duration = Duration::from_millis(150);
+/// Points of the fitted curve of a regression.
+const CURVE_POINTS: usize = 200;
+/// Snapshots the principal directions are fitted to at most.
+const PLANE_SNAPSHOTS: usize = 200;
+/// Cells per side of the loss surface over the plane.
+const PLANE_RESOLUTION: usize = 48;
+
+/// Which network view the central panel shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NetworkTab {
+    /// λmax(∇²f) against steps with each run's stability threshold.
+    #[default]
+    Sharpness,
+    /// The decision surface (two inputs) or the fitted curve (one input), with the data.
+    Data,
+    /// Per-layer weight and gradient norms.
+    Layers,
+    /// Singular values of the learned matrix.
+    SingularValues,
+    /// The trajectory on its top two principal directions, over the loss in that plane.
+    Plane,
+}
+
+/// The decision surface as last evaluated.
+struct SurfaceCache {
+    run: usize,
+    step: u64,
+    bounds: [f64; 4],
+    texture: egui::TextureHandle,
+    evaluated: Instant,
+}
+
+/// A fitted plane with the path on it and the loss over it.
+struct PlaneResult {
+    run: usize,
+    last_step: u64,
+    plane: Plane,
+    path: Vec<[f64; 2]>,
+    grid: LossGrid,
+}
+
+/// A plane being fitted on its own thread.
+struct PlaneJob {
+    result: mpsc::Receiver<Option<PlaneResult>>,
+    cancel: Arc<AtomicBool>,
+}
+
+/// The network views' state between frames.
+#[derive(Default)]
+pub struct NetworkViewState {
+    /// The view shown.
+    pub tab: NetworkTab,
+    /// The problem text being edited in the side panel (`None` = not edited).
+    pub problem_draft: Option<String>,
+    surface: Option<SurfaceCache>,
+    plane: Option<(PlaneResult, egui::TextureHandle)>,
+    plane_job: Option<PlaneJob>,
+    /// Why the last plane could not be fitted.
+    plane_error: Option<String>,
+}
+
+impl NetworkViewState {
+    /// Whether a trajectory plane has been fitted and is shown.
+    pub fn has_plane(&self) -> bool {
+        self.plane.is_some()
+    }
+
+    /// Forgets everything computed for the previous problem and picks the view that suits the new
+    /// one.
+    pub fn reset_for(&mut self, network: Option<&dyn Network>, sharpness_every: u64) {
+        if let Some(job) = self.plane_job.take() {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        *self = Self::default();
+        self.tab = match network {
+            Some(_) if sharpness_every > 0 => NetworkTab::Sharpness,
+            Some(network) if network.data().is_some() => NetworkTab::Data,
+            Some(network) if !network.target_singular_values().is_empty() => {
+                NetworkTab::SingularValues
+            }
+            _ => NetworkTab::Layers,
+        };
+    }
+}
+
+/// Draws the network views.
+pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let Some(network) = state.network.clone() else {
+        return;
+    };
+    let has_data = network.data().is_some();
+    let has_singular_values = !network.target_singular_values().is_empty();
+    ui.horizontal(|ui| {
+        let tab = &mut state.network_view.tab;
+        ui.selectable_value(tab, NetworkTab::Sharpness, "Sharpness")
+            .on_hover_text("λmax(∇²f) by Lanczos every `sharpness_every` steps, with each run's stability threshold (2/lr for gradient descent)");
+        if has_data {
+            ui.selectable_value(tab, NetworkTab::Data, "Data")
+                .on_hover_text("The selected run's predictions over the input space, with the training data");
+        }
+        ui.selectable_value(tab, NetworkTab::Layers, "Layers")
+            .on_hover_text("The selected run's weight and gradient norm per layer: vanishing and exploding gradients");
+        if has_singular_values {
+            ui.selectable_value(tab, NetworkTab::SingularValues, "Singular values")
+                .on_hover_text("Singular values of the learned matrix, with the target's (dashed)");
+        }
+        ui.selectable_value(tab, NetworkTab::Plane, "Trajectory plane")
+            .on_hover_text("The selected run's path on its top two principal directions, over the loss in that plane");
+        ui.separator();
+        selected_run_ui(state, ui);
+    });
+    match state.network_view.tab {
+        NetworkTab::Sharpness => {
+            if state.scenario.sharpness_every == 0 {
+                ui.label("Sharpness is off: set sharpness_every in the preset (e.g. 10) to measure it.");
+            }
+            metrics::metric_plot_ui(state, ui, Metric::Sharpness, "network_sharpness");
+        }
+        NetworkTab::Data => data_ui(state, ui, network.as_ref()),
+        NetworkTab::Layers => layers_ui(state, ui, network.as_ref()),
+        NetworkTab::SingularValues => singular_values_ui(state, ui, network.as_ref()),
+        NetworkTab::Plane => plane_ui(state, ui, &network),
+    }
+}
+
+/// The run whose network the per-run views show.
+fn selected_run_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let count = state.scenario.runs.len();
+    if count == 0 {
+        return;
+    }
+    state.selected_run = state.selected_run.min(count - 1);
+    let current = &state.scenario.runs[state.selected_run];
+    let colour = run_colour(current, state.selected_run);
+    let label = ui.label("Run");
+    egui::ComboBox::from_id_salt("network_run")
+        .selected_text(egui::RichText::new(&current.label).color(colour))
+        .show_ui(ui, |ui| {
+            for (index, config) in state.scenario.runs.iter().enumerate() {
+                ui.selectable_value(
+                    &mut state.selected_run,
+                    index,
+                    egui::RichText::new(&config.label).color(run_colour(config, index)),
+                );
+            }
+        })
+        .response
+        .labelled_by(label.id);
+}
+
+/// The selected run's records, if it has any.
+fn selected_records(state: &AppState) -> &[NetworkRecord] {
+    state
+        .runs
+        .get(state.selected_run)
+        .map_or(&[], |run| run.trace.records())
+}
+
+fn data_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
+    let Some((train, test)) = network.data() else {
+        return;
+    };
+    match train.input_dim {
+        1 => regression_ui(state, ui, network, train, test),
+        2 => decision_surface_ui(state, ui, network, train, test),
+        _ => {
+            ui.label("This network's inputs have more than two features: no picture of them.");
+        }
+    }
+}
+
+/// The rectangle around the data's two input features, with a margin.
+fn data_bounds(data: &Dataset) -> [f64; 4] {
+    let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    for point in data.inputs.chunks_exact(2) {
+        bounds[0] = bounds[0].min(point[0]);
+        bounds[1] = bounds[1].min(point[1]);
+        bounds[2] = bounds[2].max(point[0]);
+        bounds[3] = bounds[3].max(point[1]);
+    }
+    let margin = 0.15 * (bounds[2] - bounds[0]).max(bounds[3] - bounds[1]).max(1e-9);
+    [
+        bounds[0] - margin,
+        bounds[1] - margin,
+        bounds[2] + margin,
+        bounds[3] + margin,
+    ]
+}
+
+/// The two classes' colours: the ends of the diverging map the surface uses.
+fn class_colour(class: usize) -> Color32 {
+    let [r, g, b] = colorous::RED_BLUE
+        .eval_continuous(if class == 0 { 0.1 } else { 0.9 })
+        .into_array();
+    Color32::from_rgb(r, g, b)
+}
+
+/// Evaluates the prediction score on a grid and paints it: red for class 0, blue for class 1,
+/// pale where the network is unsure.
+fn surface_image(network: &dyn Network, parameters: &[f64], bounds: [f64; 4]) -> egui::ColorImage {
+    let n = SURFACE_RESOLUTION;
+    let mut inputs = Vec::with_capacity(2 * n * n);
+    // Row 0 is the top of the image: the largest y.
+    for row in 0..n {
+        let y = bounds[3] - (row as f64 + 0.5) / n as f64 * (bounds[3] - bounds[1]);
+        for col in 0..n {
+            let x = bounds[0] + (col as f64 + 0.5) / n as f64 * (bounds[2] - bounds[0]);
+            inputs.extend([x, y]);
+        }
+    }
+    let mut scores = vec![0.0; n * n];
+    let x = DVector::from_column_slice(parameters);
+    network.predict(&x, &inputs, &mut scores);
+    let mut rgba = Vec::with_capacity(4 * n * n);
+    for score in scores {
+        let t = if score.is_finite() {
+            0.5 + 0.4 * score.clamp(-1.0, 1.0)
+        } else {
+            0.5
+        };
+        let [r, g, b] = colorous::RED_BLUE.eval_continuous(t).into_array();
+        rgba.extend([r, g, b, 255]);
+    }
+    egui::ColorImage::from_rgba_unmultiplied([n, n], &rgba)
+}
+
+fn decision_surface_ui(
+    state: &mut AppState,
+    ui: &mut egui::Ui,
+    network: &dyn Network,
+    train: &Dataset,
+    test: Option<&Dataset>,
+) {
+    let run = state.selected_run;
+    let latest = selected_records(state).last().map(|r| (r.step, r.parameters.clone()));
+    let bounds = data_bounds(train);
+    if let Some((step, parameters)) = latest {
+        let cache = &state.network_view.surface;
+        let stale = cache
+            .as_ref()
+            .is_none_or(|c| c.run != run || c.step != step || c.bounds != bounds);
+        let due = cache
+            .as_ref()
+            .is_none_or(|c| c.run != run || c.evaluated.elapsed() >= SURFACE_INTERVAL);
+        if stale && due {
+            let image = surface_image(network, &parameters, bounds);
+            match &mut state.network_view.surface {
+                Some(cache) => {
+                    cache.texture.set(image, egui::TextureOptions::LINEAR);
+                    cache.run = run;
+                    cache.step = step;
+                    cache.bounds = bounds;
+                    cache.evaluated = Instant::now();
+                }
+                None => {
+                    let texture =
+                        ui.ctx()
+                            .load_texture("decision_surface", image, egui::TextureOptions::LINEAR);
+                    state.network_view.surface = Some(SurfaceCache {
+                        run,
+                        step,
+                        bounds,
+                        texture,
+                        evaluated: Instant::now(),
+                    });
+                }
+            }
+        } else if stale {
+            ui.ctx().request_repaint_after(SURFACE_INTERVAL);
+        }
+    }
+    let caption = state
+        .network_view
+        .surface
+        .as_ref()
+        .map(|c| format!("Predictions of run {} at step {}", c.run + 1, c.step));
+    if let Some(caption) = caption {
+        ui.weak(caption);
+    }
+    let surface = state
+        .network_view
+        .surface
+        .as_ref()
+        .map(|c| (c.texture.id(), c.bounds));
+    Plot::new("decision_surface")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .show(ui, |plot_ui| {
+            if let Some((texture, [x_min, y_min, x_max, y_max])) = surface {
+                plot_ui.image(PlotImage::new(
+                    "predictions",
+                    texture,
+                    PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
+                    [(x_max - x_min) as f32, (y_max - y_min) as f32],
+                ));
+            }
+            for (data, name, filled) in [(Some(train), "train", true), (test, "test", false)] {
+                let Some(data) = data else { continue };
+                let Targets::Classes { labels, count } = &data.targets else {
+                    continue;
+                };
+                for class in 0..*count {
+                    let points: Vec<[f64; 2]> = data
+                        .inputs
+                        .chunks_exact(2)
+                        .zip(labels)
+                        .filter(|(_, label)| **label == class)
+                        .map(|(p, _)| [p[0], p[1]])
+                        .collect();
+                    plot_ui.points(
+                        Points::new(format!("class {class} ({name})"), PlotPoints::new(points))
+                            .shape(MarkerShape::Circle)
+                            .filled(filled)
+                            .radius(3.5)
+                            .color(class_colour(class).gamma_multiply(if filled {
+                                1.0
+                            } else {
+                                0.9
+                            })),
+                    );
+                }
+            }
+        });
+}
+
+fn regression_ui(
+    state: &mut AppState,
+    ui: &mut egui::Ui,
+    network: &dyn Network,
+    train: &Dataset,
+    test: Option<&Dataset>,
+) {
+    let targets = |data: &Dataset| -> Vec<[f64; 2]> {
+        match &data.targets {
+            Targets::Values(values) => data
+                .inputs
+                .iter()
+                .zip(values)
+                .map(|(&x, &y)| [x, y])
+                .collect(),
+            Targets::Classes { .. } => Vec::new(),
+        }
+    };
+    let (low, high) = train
+        .inputs
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| {
+            (lo.min(x), hi.max(x))
+        });
+    let curve: Option<Vec<[f64; 2]>> = selected_records(state).last().map(|record| {
+        let inputs: Vec<f64> = (0..CURVE_POINTS)
+            .map(|i| low + (high - low) * i as f64 / (CURVE_POINTS - 1) as f64)
+            .collect();
+        let mut outputs = vec![0.0; CURVE_POINTS];
+        network.predict(
+            &DVector::from_column_slice(&record.parameters),
+            &inputs,
+            &mut outputs,
+        );
+        inputs.into_iter().zip(outputs).map(|(x, y)| [x, y]).collect()
+    });
+    let colour = state
+        .scenario
+        .runs
+        .get(state.selected_run)
+        .map_or(Color32::WHITE, |c| run_colour(c, state.selected_run));
+    Plot::new("regression")
+        .legend(Legend::default())
+        .show(ui, |plot_ui| {
+            plot_ui.points(
+                Points::new("train", PlotPoints::new(targets(train)))
+                    .radius(2.5)
+                    .color(Color32::GRAY),
+            );
+            if let Some(test) = test {
+                plot_ui.points(
+                    Points::new("test", PlotPoints::new(targets(test)))
+                        .radius(2.5)
+                        .filled(false)
+                        .color(Color32::LIGHT_GRAY),
+                );
+            }
+            if let Some(curve) = curve {
+                plot_ui.line(Line::new("network", PlotPoints::new(curve)).color(colour).width(2.5));
+            }
+        });
+}
+
+/// One curve per layer: `value` of each record against its step.
+fn per_layer_curves(
+    records: &[NetworkRecord],
+    layer: usize,
+    value: impl Fn(&NetworkRecord) -> Option<f64>,
+) -> Vec<[f64; 2]> {
+    records
+        .iter()
+        .filter(|r| layer < r.weight_norms.len())
+        .filter_map(|r| value(r).filter(|v| *v > 0.0).map(|v| [r.step as f64, v.log10()]))
+        .collect()
+}
+
+/// Distinct colours for layers, light to dark along depth.
+fn layer_colour(layer: usize, layers: usize) -> Color32 {
+    let t = if layers <= 1 {
+        0.5
+    } else {
+        0.15 + 0.7 * layer as f64 / (layers - 1) as f64
+    };
+    let [r, g, b] = colorous::PLASMA.eval_continuous(t).into_array();
+    Color32::from_rgb(r, g, b)
+}
+
+fn log_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+    format!("1e{}", mark.value.round() as i64)
+}
+
+fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
+    let records = selected_records(state);
+    let layers = network.layers();
+    let width = (ui.available_width() - 12.0).max(100.0) / 2.0;
+    let height = ui.available_height().max(80.0);
+    ui.horizontal_top(|ui| {
+        for (title, grad) in [("‖∇ per layer‖", true), ("‖weights per layer‖", false)] {
+            ui.allocate_ui(egui::vec2(width, height), |ui| {
+                Plot::new(title)
+                    .legend(Legend::default())
+                    .x_axis_label("step")
+                    .y_axis_label(title)
+                    .y_axis_formatter(log_axis)
+                    .show(ui, |plot_ui| {
+                        for (index, layer) in layers.iter().enumerate() {
+                            let points = per_layer_curves(records, index, |r| {
+                                let norms = if grad { &r.grad_norms } else { &r.weight_norms };
+                                norms.get(index).copied()
+                            });
+                            plot_ui.line(
+                                Line::new(layer.name.clone(), PlotPoints::new(points))
+                                    .color(layer_colour(index, layers.len()))
+                                    .width(2.0),
+                            );
+                        }
+                    });
+            });
+        }
+    });
+}
+
+fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
+    let records = selected_records(state);
+    let target = network.target_singular_values();
+    let count = records
+        .iter()
+        .map(|r| r.singular_values.len())
+        .max()
+        .unwrap_or(0)
+        .min(target.len().max(1) + 2);
+    Plot::new("singular_values")
+        .legend(Legend::default())
+        .x_axis_label("step")
+        .y_axis_label("σᵢ of the learned matrix")
+        .show(ui, |plot_ui| {
+            for index in 0..count {
+                let points: Vec<[f64; 2]> = records
+                    .iter()
+                    .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
+                    .collect();
+                let colour = layer_colour(index, count);
+                plot_ui.line(
+                    Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
+                        .color(colour)
+                        .width(2.0),
+                );
+                if let Some(&value) = target.get(index) {
+                    plot_ui.hline(
+                        HLine::new(format!("target σ{}", index + 1), value)
+                            .color(colour)
+                            .style(egui_plot::LineStyle::dashed_loose()),
+                    );
+                }
+            }
+        });
+}
+
+/// Fits the plane to the selected run's snapshots and computes the loss over it, on a thread.
+fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
+    let records = selected_records(state);
+    let run = state.selected_run;
+    let Some(last_step) = records.last().map(|r| r.step) else {
+        state.network_view.plane_error = Some("the run has no recorded steps yet".to_owned());
+        return;
+    };
+    let snapshots: Vec<Vec<f64>> = records.iter().map(|r| r.parameters.clone()).collect();
+    let objective: Arc<dyn Objective> = network.clone();
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (sender, receiver) = mpsc::channel();
+    let wake = state.wake.clone();
+    let job_cancel = cancel.clone();
+    let spawned = std::thread::Builder::new()
+        .name("optiviz-plane".to_owned())
+        .spawn(move || {
+            let slices: Vec<&[f64]> = snapshots.iter().map(Vec::as_slice).collect();
+            let result = projection::pca_plane(&slices, PLANE_SNAPSHOTS).and_then(|plane| {
+                let path: Vec<[f64; 2]> = slices
+                    .iter()
+                    .map(|point| projection::project(&plane, point))
+                    .collect();
+                let (x_range, y_range) = projection::window_around(&path, 0.25);
+                let grid = projection::loss_grid(
+                    objective.as_ref(),
+                    &plane,
+                    x_range,
+                    y_range,
+                    PLANE_RESOLUTION,
+                    &job_cancel,
+                )?;
+                Some(PlaneResult {
+                    run,
+                    last_step,
+                    plane,
+                    path,
+                    grid,
+                })
+            });
+            let _ = sender.send(result);
+            wake();
+        });
+    match spawned {
+        Ok(_) => {
+            state.network_view.plane_error = None;
+            state.network_view.plane_job = Some(PlaneJob {
+                result: receiver,
+                cancel,
+            });
+        }
+        Err(error) => {
+            state.network_view.plane_error = Some(format!("could not start a thread: {error}"));
+        }
+    }
+}
+
+
+/// Takes a finished plane job's result.
+fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
+    let Some(job) = &state.network_view.plane_job else {
+        return;
+    };
+    let result = match job.result.try_recv() {
+        Ok(result) => result,
+        Err(mpsc::TryRecvError::Empty) => {
+            ctx.request_repaint_after(Duration::from_millis(100));
+            return;
+        }
+        Err(mpsc::TryRecvError::Disconnected) => None,
+    };
+    state.network_view.plane_job = None;
+    match result {
+        Some(result) => {
+            let image = plane_image(&result.grid);
+            let texture = ctx.load_texture("loss_plane", image, egui::TextureOptions::LINEAR);
+            state.network_view.plane = Some((result, texture));
+        }
+        None => {
+            state.network_view.plane_error = Some(
+                "no plane: the path needs at least three recorded points that do not all coincide"
+                    .to_owned(),
+            );
+        }
+    }
+}
+
+/// log₁₀ of the loss over the plane, coloured like the landscape contours.
+fn plane_image(grid: &LossGrid) -> egui::ColorImage {
+    let n = grid.resolution;
+    let logs: Vec<f64> = grid
+        .values
+        .iter()
+        .map(|v| if *v > 0.0 && v.is_finite() { v.log10() } else { f64::NAN })
+        .collect();
+    let (low, high) = logs
+        .iter()
+        .filter(|v| v.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
+            (lo.min(v), hi.max(v))
+        });
+    let span = (high - low).max(1e-12);
+    let mut rgba = vec![0; 4 * n * n];
+    // Grid rows run from y_min up; image rows from the top down.
+    for row in 0..n {
+        for col in 0..n {
+            let value = logs[row * n + col];
+            let [r, g, b] = Colormap::Viridis.rgb((value - low) / span);
+            let pixel = 4 * ((n - 1 - row) * n + col);
+            rgba[pixel..pixel + 4].copy_from_slice(&[r, g, b, 255]);
+        }
+    }
+    egui::ColorImage::from_rgba_unmultiplied([n, n], &rgba)
+}
+
+fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dyn Network>) {
+    collect_plane(state, ui.ctx());
+    let busy = state.network_view.plane_job.is_some();
+    ui.horizontal(|ui| {
+        if ui
+            .add_enabled(!busy, egui::Button::new("Fit plane to the path"))
+            .on_hover_text("Principal directions of the selected run's recorded parameters, and the training loss over their plane")
+            .clicked()
+        {
+            start_plane_job(state, network);
+        }
+        if busy {
+            ui.spinner();
+            if ui.button("Cancel").clicked()
+                && let Some(job) = state.network_view.plane_job.take()
+            {
+                job.cancel.store(true, Ordering::Relaxed);
+            }
+        }
+        if let Some(error) = &state.network_view.plane_error {
+            ui.colored_label(ui.visuals().error_fg_color, error);
+        }
+    });
+    ui.weak(
+        "The plane is fitted to this path, so the path seems to lie in it; the loss over the plane \
+         is one slice of a landscape with as many dimensions as the network has weights.",
+    );
+    let Some((result, texture)) = &state.network_view.plane else {
+        ui.label("Run the network for a while, then fit a plane to its path.");
+        return;
+    };
+    ui.weak(format!(
+        "Run {} up to step {}: the two directions hold {:.0} % and {:.0} % of the path's variance",
+        result.run + 1,
+        result.last_step,
+        100.0 * result.plane.explained[0],
+        100.0 * result.plane.explained[1],
+    ));
+    let colour = state
+        .scenario
+        .runs
+        .get(result.run)
+        .map_or(Color32::WHITE, |c| run_colour(c, result.run));
+    let (x_min, x_max) = result.grid.x_range;
+    let (y_min, y_max) = result.grid.y_range;
+    let texture_id = texture.id();
+    Plot::new("trajectory_plane")
+        .data_aspect(1.0)
+        .legend(Legend::default())
+        .x_axis_label("first direction")
+        .y_axis_label("second direction")
+        .show(ui, |plot_ui| {
+            plot_ui.image(PlotImage::new(
+                "log₁₀ loss",
+                texture_id,
+                PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
+                [(x_max - x_min) as f32, (y_max - y_min) as f32],
+            ));
+            plot_ui.line(
+                Line::new("path", PlotPoints::new(result.path.clone()))
+                    .color(colour)
+                    .width(2.0),
+            );
+            if let (Some(first), Some(last)) = (result.path.first(), result.path.last()) {
+                plot_ui.points(
+                    Points::new("start", PlotPoints::new(vec![*first]))
+                        .radius(5.0)
+                        .filled(false)
+                        .color(colour),
+                );
+                plot_ui.points(
+                    Points::new("end", PlotPoints::new(vec![*last]))
+                        .radius(5.0)
+                        .color(colour),
+                );
+            }
+        });
+}
