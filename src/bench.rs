@@ -133,7 +133,9 @@ pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
         grid.as_secs_f64() * 1e3
     )?;
     let mut runs = 0;
-    let eos = time_repeatedly(size.repetitions, || runs = edge_of_stability(size.network_steps));
+    let eos = time_repeatedly(size.repetitions, || {
+        runs = edge_of_stability(size.network_steps)
+    });
     let per_run = eos.as_secs_f64() / runs.max(1) as f64;
     writeln!(
         out,

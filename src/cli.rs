@@ -102,7 +102,16 @@ pub fn run(
 }
 
 /// CSV columns for landscapes.
-pub const LANDSCAPE_COLUMNS: [&str; 8] = ["run", "label", "step", "x", "y", "loss", "grad_norm", "evals"];
+pub const LANDSCAPE_COLUMNS: [&str; 8] = [
+    "run",
+    "label",
+    "step",
+    "x",
+    "y",
+    "loss",
+    "grad_norm",
+    "evals",
+];
 
 /// CSV columns for networks: sharpness, test loss and accuracy are empty on steps where they were
 /// not measured.

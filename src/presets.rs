@@ -47,10 +47,19 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/line_of_minima.ron"),
     ),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
-    ("sgd_vs_gd_moons", include_str!("../presets/sgd_vs_gd_moons.ron")),
+    (
+        "sgd_vs_gd_moons",
+        include_str!("../presets/sgd_vs_gd_moons.ron"),
+    ),
     ("init_scales", include_str!("../presets/init_scales.ron")),
-    ("deep_linear_saddles", include_str!("../presets/deep_linear_saddles.ron")),
-    ("matrix_completion", include_str!("../presets/matrix_completion.ron")),
+    (
+        "deep_linear_saddles",
+        include_str!("../presets/deep_linear_saddles.ron"),
+    ),
+    (
+        "matrix_completion",
+        include_str!("../presets/matrix_completion.ron"),
+    ),
 ];
 
 /// The preset the app opens when none is given.

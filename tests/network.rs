@@ -84,7 +84,11 @@ fn sharpness_is_measured_on_schedule_and_matches_the_dense_hessian() {
     assert_eq!(steps_with_sharpness, [5, 10, 15, 20]);
     let last = session.runs()[0].x().clone();
     let dense = dense_sharpness(&instance, &last);
-    let latest = progress[0].samples.last().and_then(|s| s.sharpness).unwrap();
+    let latest = progress[0]
+        .samples
+        .last()
+        .and_then(|s| s.sharpness)
+        .unwrap();
     assert!((latest - dense).abs() <= 1e-6 * dense.abs().max(1.0));
 }
 
@@ -109,7 +113,11 @@ fn records_carry_per_layer_norms_parameters_and_accuracy() {
         assert_eq!(record.grad_norms.len(), network.layers().len());
         assert_eq!(record.parameters.len(), instance.default_start.len());
         assert!(record.top_eigenvalues.is_empty());
-        assert!(record.test_accuracy.is_some_and(|a| (0.0..=1.0).contains(&a)));
+        assert!(
+            record
+                .test_accuracy
+                .is_some_and(|a| (0.0..=1.0).contains(&a))
+        );
     }
     let measured: Vec<_> = progress[0]
         .samples
@@ -117,7 +125,11 @@ fn records_carry_per_layer_norms_parameters_and_accuracy() {
         .filter(|s| s.accuracy.is_some())
         .collect();
     assert_eq!(measured.len(), 3);
-    assert!(measured.iter().all(|s| s.test_loss.is_some() && s.sharpness.is_none()));
+    assert!(
+        measured
+            .iter()
+            .all(|s| s.test_loss.is_some() && s.sharpness.is_none())
+    );
     // The record's norms are those of the parameters it carries.
     let record = records.last().unwrap();
     let first_layer = &network.layers()[0];
@@ -186,10 +198,14 @@ fn the_cli_writes_network_columns_with_the_same_numbers_as_the_session() {
 
 #[test]
 fn network_runs_reject_a_start_point_with_its_position() {
-    let text = "Scenario(\n  problem: Mlp(widths: [2, 4, 1]),\n  runs: [Run(start: (1.0, 2.0))],\n)";
+    let text =
+        "Scenario(\n  problem: Mlp(widths: [2, 4, 1]),\n  runs: [Run(start: (1.0, 2.0))],\n)";
     let error = scenario::parse(text, "net.ron").unwrap_err();
     assert_eq!(error.0.len(), 1, "{error}");
-    assert!(error.0[0].to_string().starts_with("net.ron:3:21: start"), "{error}");
+    assert!(
+        error.0[0].to_string().starts_with("net.ron:3:21: start"),
+        "{error}"
+    );
 }
 
 #[test]
@@ -248,12 +264,17 @@ fn gradient_descent_completes_the_low_rank_matrix_from_small_init() {
     let network = problem.network.clone().unwrap();
     let mut session = Session::new(scenario);
     let mut test_loss = None;
-    session.advance_run(0, steps, |sample| test_loss = sample.test_loss.or(test_loss));
+    session.advance_run(0, steps, |sample| {
+        test_loss = sample.test_loss.or(test_loss)
+    });
     let x = session.runs()[0].x().clone();
     let test_loss = test_loss.unwrap();
     assert!(test_loss < 0.01, "test loss {test_loss}");
     let singular = network.singular_values(&x);
     let target = network.target_singular_values();
-    assert!((singular[0] - target[0]).abs() < 0.05 * target[0], "{singular:?} vs {target:?}");
+    assert!(
+        (singular[0] - target[0]).abs() < 0.05 * target[0],
+        "{singular:?} vs {target:?}"
+    );
     assert!(singular[2] < 0.05 * singular[1], "{singular:?}");
 }

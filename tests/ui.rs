@@ -358,10 +358,20 @@ fn a_network_trains_and_every_network_view_draws() {
     for run in &harness.state().runs {
         assert_eq!(run.trace.latest().map(|s| s.step), Some(40));
         // Sharpness every 5 steps from step 0, and a record with each.
-        assert_eq!(run.trace.measured().len(), 9);
-        assert_eq!(run.trace.records().len(), 9);
+        let measured: Vec<u64> = run.trace.measured().iter().map(|s| s.step).collect();
+        let recorded: Vec<u64> = run.trace.records().iter().map(|r| r.step).collect();
+        assert_eq!(
+            measured,
+            (0..=40).step_by(5).collect::<Vec<u64>>(),
+            "{recorded:?}"
+        );
     }
-    for tab in ["Data", "Layers", "Trajectory plane", "Sharpness"] {
+    for tab in [
+        "Data",
+        "Layers",
+        "Trajectory plane",
+        "Sharpness vs threshold",
+    ] {
         harness.get_by_label(tab).click();
         harness.run_steps(2);
     }
@@ -370,15 +380,19 @@ fn a_network_trains_and_every_network_view_draws() {
     harness.get_by_label("Fit plane to the path").click();
     run_until(&mut harness, |s| s.network_view.has_plane());
     harness.run_steps(1);
-    assert!(harness.query_by_label_contains("of the path's variance").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("of the path's variance")
+            .is_some()
+    );
 }
 
 #[test]
 fn deep_linear_shows_singular_values_and_the_problem_editor_applies_edits() {
     let mut harness = network_harness("DeepLinear()", 0);
     harness.get_by_label("Singular values").click();
-    harness.get_by_label("Step").click();
-    run_until(&mut harness, |s| !s.runs[0].trace.records().is_empty());
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| s.runs[0].trace.records().len() >= 1);
     let record = &harness.state().runs[0].trace.records()[0];
     assert!(!record.singular_values.is_empty());
     // Edit the problem as text: another network restarts every run on it.
@@ -399,16 +413,20 @@ fn deep_linear_shows_singular_values_and_the_problem_editor_applies_edits() {
 #[test]
 fn switching_from_a_landscape_to_a_network_and_back() {
     let mut harness = harness();
-    harness.get_by_label("Quadratic").click();
-    harness.run_steps(1);
-    harness.get_by_label("Mlp").click();
+    harness
+        .state_mut()
+        .set_problem(scenario::Problem::Mlp(optiviz::network::Mlp::default()));
     harness.run_steps(2);
     assert!(harness.state().network.is_some());
     assert!(harness.state().landscape.is_none());
     assert!(harness.query_by_label("Layers").is_some());
-    harness.get_by_label("Mlp").click();
-    harness.run_steps(1);
-    harness.get_by_label("Rosenbrock").click();
+    harness
+        .state_mut()
+        .set_problem(scenario::Problem::Landscape(
+            optiviz::landscape::LandscapeConfig::Rosenbrock(
+                optiviz::landscape::Rosenbrock::default(),
+            ),
+        ));
     harness.run_steps(2);
     assert!(harness.state().landscape.is_some());
     assert!(harness.state().network.is_none());

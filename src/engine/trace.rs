@@ -150,7 +150,7 @@ mod tests {
             loss: 1.0,
             grad_norm: 1.0,
             preconditioned_sharpness: None,
-            sharpness: (step % 10 == 0).then_some(1.0),
+            sharpness: step.is_multiple_of(10).then_some(1.0),
             test_loss: None,
             accuracy: None,
             wall_time: 0.0,

@@ -457,8 +457,9 @@ pub fn to_ron(scenario: &Scenario) -> Result<String, ron::Error> {
 
 /// A problem alone as pretty preset text (the app's network editor shows it).
 pub fn problem_to_ron(problem: &Problem) -> Result<String, ron::Error> {
+    // One field per line; nested values (widths, data, init) stay on their field's line.
     let pretty = ron::ser::PrettyConfig::new()
-        .depth_limit(2)
+        .depth_limit(1)
         .separate_tuple_members(false)
         .struct_names(true);
     ron_options().to_string_pretty(problem, pretty)

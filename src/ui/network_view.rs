@@ -123,7 +123,7 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let has_singular_values = !network.target_singular_values().is_empty();
     ui.horizontal(|ui| {
         let tab = &mut state.network_view.tab;
-        ui.selectable_value(tab, NetworkTab::Sharpness, "Sharpness")
+        ui.selectable_value(tab, NetworkTab::Sharpness, "Sharpness vs threshold")
             .on_hover_text("λmax(∇²f) by Lanczos every `sharpness_every` steps, with each run's stability threshold (2/lr for gradient descent)");
         if has_data {
             ui.selectable_value(tab, NetworkTab::Data, "Data")
@@ -143,7 +143,9 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     match state.network_view.tab {
         NetworkTab::Sharpness => {
             if state.scenario.sharpness_every == 0 {
-                ui.label("Sharpness is off: set sharpness_every in the preset (e.g. 10) to measure it.");
+                ui.label(
+                    "Sharpness is off: set sharpness_every in the preset (e.g. 10) to measure it.",
+                );
             }
             metrics::metric_plot_ui(state, ui, Metric::Sharpness, "network_sharpness");
         }
@@ -202,7 +204,12 @@ fn data_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
 
 /// The rectangle around the data's two input features, with a margin.
 fn data_bounds(data: &Dataset) -> [f64; 4] {
-    let mut bounds = [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY];
+    let mut bounds = [
+        f64::INFINITY,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        f64::NEG_INFINITY,
+    ];
     for point in data.inputs.chunks_exact(2) {
         bounds[0] = bounds[0].min(point[0]);
         bounds[1] = bounds[1].min(point[1]);
@@ -263,7 +270,9 @@ fn decision_surface_ui(
     test: Option<&Dataset>,
 ) {
     let run = state.selected_run;
-    let latest = selected_records(state).last().map(|r| (r.step, r.parameters.clone()));
+    let latest = selected_records(state)
+        .last()
+        .map(|r| (r.step, r.parameters.clone()));
     let bounds = data_bounds(train);
     if let Some((step, parameters)) = latest {
         let cache = &state.network_view.surface;
@@ -284,9 +293,11 @@ fn decision_surface_ui(
                     cache.evaluated = Instant::now();
                 }
                 None => {
-                    let texture =
-                        ui.ctx()
-                            .load_texture("decision_surface", image, egui::TextureOptions::LINEAR);
+                    let texture = ui.ctx().load_texture(
+                        "decision_surface",
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    );
                     state.network_view.surface = Some(SurfaceCache {
                         run,
                         step,
@@ -315,7 +326,7 @@ fn decision_surface_ui(
         .map(|c| (c.texture.id(), c.bounds));
     Plot::new("decision_surface")
         .data_aspect(1.0)
-        .legend(Legend::default())
+        .legend(Legend::default().follow_insertion_order(true))
         .show(ui, |plot_ui| {
             if let Some((texture, [x_min, y_min, x_max, y_max])) = surface {
                 plot_ui.image(PlotImage::new(
@@ -388,7 +399,11 @@ fn regression_ui(
             &inputs,
             &mut outputs,
         );
-        inputs.into_iter().zip(outputs).map(|(x, y)| [x, y]).collect()
+        inputs
+            .into_iter()
+            .zip(outputs)
+            .map(|(x, y)| [x, y])
+            .collect()
     });
     let colour = state
         .scenario
@@ -396,7 +411,7 @@ fn regression_ui(
         .get(state.selected_run)
         .map_or(Color32::WHITE, |c| run_colour(c, state.selected_run));
     Plot::new("regression")
-        .legend(Legend::default())
+        .legend(Legend::default().follow_insertion_order(true))
         .show(ui, |plot_ui| {
             plot_ui.points(
                 Points::new("train", PlotPoints::new(targets(train)))
@@ -412,7 +427,11 @@ fn regression_ui(
                 );
             }
             if let Some(curve) = curve {
-                plot_ui.line(Line::new("network", PlotPoints::new(curve)).color(colour).width(2.5));
+                plot_ui.line(
+                    Line::new("network", PlotPoints::new(curve))
+                        .color(colour)
+                        .width(2.5),
+                );
             }
         });
 }
@@ -426,7 +445,11 @@ fn per_layer_curves(
     records
         .iter()
         .filter(|r| layer < r.weight_norms.len())
-        .filter_map(|r| value(r).filter(|v| *v > 0.0).map(|v| [r.step as f64, v.log10()]))
+        .filter_map(|r| {
+            value(r)
+                .filter(|v| *v > 0.0)
+                .map(|v| [r.step as f64, v.log10()])
+        })
         .collect()
 }
 
@@ -441,8 +464,9 @@ fn layer_colour(layer: usize, layers: usize) -> Color32 {
     Color32::from_rgb(r, g, b)
 }
 
+/// Tick labels of a log₁₀ axis: 1e-3, 2e-3, … (grid marks fall between the powers of ten too).
 fn log_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
-    format!("1e{}", mark.value.round() as i64)
+    format!("{:.0e}", 10f64.powf(mark.value))
 }
 
 fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
@@ -454,7 +478,7 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
         for (title, grad) in [("‖∇ per layer‖", true), ("‖weights per layer‖", false)] {
             ui.allocate_ui(egui::vec2(width, height), |ui| {
                 Plot::new(title)
-                    .legend(Legend::default())
+                    .legend(Legend::default().follow_insertion_order(true))
                     .x_axis_label("step")
                     .y_axis_label(title)
                     .y_axis_formatter(log_axis)
@@ -478,15 +502,20 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
 
 fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     let records = selected_records(state);
-    let target = network.target_singular_values();
+    let target: Vec<f64> = network
+        .target_singular_values()
+        .into_iter()
+        .filter(|&s| s > 0.0)
+        .collect();
+    // The target's singular values and two more, which should stay near zero.
     let count = records
         .iter()
         .map(|r| r.singular_values.len())
         .max()
         .unwrap_or(0)
-        .min(target.len().max(1) + 2);
+        .min(target.len() + 2);
     Plot::new("singular_values")
-        .legend(Legend::default())
+        .legend(Legend::default().follow_insertion_order(true))
         .x_axis_label("step")
         .y_axis_label("σᵢ of the learned matrix")
         .show(ui, |plot_ui| {
@@ -495,7 +524,8 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
                     .iter()
                     .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
                     .collect();
-                let colour = layer_colour(index, count);
+                let [r, g, b] = colorous::TABLEAU10[index % 10].into_array();
+                let colour = Color32::from_rgb(r, g, b);
                 plot_ui.line(
                     Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
                         .color(colour)
@@ -569,7 +599,6 @@ fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
     }
 }
 
-
 /// Takes a finished plane job's result.
 fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
     let Some(job) = &state.network_view.plane_job else {
@@ -605,7 +634,13 @@ fn plane_image(grid: &LossGrid) -> egui::ColorImage {
     let logs: Vec<f64> = grid
         .values
         .iter()
-        .map(|v| if *v > 0.0 && v.is_finite() { v.log10() } else { f64::NAN })
+        .map(|v| {
+            if *v > 0.0 && v.is_finite() {
+                v.log10()
+            } else {
+                f64::NAN
+            }
+        })
         .collect();
     let (low, high) = logs
         .iter()
@@ -675,7 +710,7 @@ fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dyn Network>)
     let texture_id = texture.id();
     Plot::new("trajectory_plane")
         .data_aspect(1.0)
-        .legend(Legend::default())
+        .legend(Legend::default().follow_insertion_order(true))
         .x_axis_label("first direction")
         .y_axis_label("second direction")
         .show(ui, |plot_ui| {

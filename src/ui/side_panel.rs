@@ -37,7 +37,10 @@ fn problem_catalog() -> Vec<(Problem, &'static str)> {
         .collect();
     catalog.extend([
         (Problem::Mlp(Mlp::default()), Mlp::DESCRIPTION),
-        (Problem::DeepLinear(DeepLinear::default()), DeepLinear::DESCRIPTION),
+        (
+            Problem::DeepLinear(DeepLinear::default()),
+            DeepLinear::DESCRIPTION,
+        ),
         (
             Problem::MatrixFactorization(MatrixFactorization::default()),
             MatrixFactorization::DESCRIPTION,
