@@ -16,7 +16,11 @@ fn zigzag() -> scenario::Scenario {
 }
 
 fn harness_with(prefs: Prefs) -> Harness<'static, AppState> {
-    let state = AppState::new(zigzag(), None, prefs, Arc::new(|| {}));
+    harness_on(zigzag(), prefs)
+}
+
+fn harness_on(scenario: scenario::Scenario, prefs: Prefs) -> Harness<'static, AppState> {
+    let state = AppState::new(scenario, None, prefs, Arc::new(|| {}));
     // Missing glyphs panic in kittest: every label the UI draws is checked against the fonts.
     let mut harness = Harness::builder()
         .with_size([1280.0, 820.0])
@@ -331,20 +335,7 @@ fn network_harness(problem: &str, sharpness_every: u64) -> Harness<'static, AppS
         "Scenario(problem: {problem}, steps: 40, sharpness_every: {sharpness_every}, runs: [Run(label: \"GD\", optimizer: Sgd(lr: 0.1)), Run(label: \"Adam\", optimizer: Adam(lr: 0.01))])"
     );
     let scenario = scenario::parse(&text, "net.ron").expect("loads").scenario;
-    let state = AppState::new(scenario, None, Prefs::default(), Arc::new(|| {}));
-    let mut harness = Harness::builder()
-        .with_size([1280.0, 820.0])
-        .with_context_setup(optiviz::ui::install_fonts)
-        .build_ui_state(
-            |ui, state: &mut AppState| {
-                state.drain_updates(Duration::from_millis(50));
-                optiviz::ui::shortcuts(ui.ctx(), state);
-                optiviz::ui::app_ui(state, ui);
-            },
-            state,
-        );
-    harness.run_steps(2);
-    harness
+    harness_on(scenario, Prefs::default())
 }
 
 #[test]
@@ -392,9 +383,11 @@ fn deep_linear_shows_singular_values_and_the_problem_editor_applies_edits() {
     let mut harness = network_harness("DeepLinear()", 0);
     harness.get_by_label("Singular values").click();
     harness.get_by_label("▶❚ Step").click();
-    run_until(&mut harness, |s| s.runs[0].trace.records().len() >= 1);
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    // Records every 10 steps: the start's is there, with the end-to-end singular values.
     let record = &harness.state().runs[0].trace.records()[0];
-    assert!(!record.singular_values.is_empty());
+    assert_eq!(record.step, 0);
+    assert_eq!(record.singular_values.len(), 5);
     // Edit the problem as text: another network restarts every run on it.
     assert!(harness.state().network_view.problem_draft.is_none());
     harness.state_mut().network_view.problem_draft = Some(

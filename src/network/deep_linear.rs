@@ -54,7 +54,9 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Layer, Network};
+use super::{
+    Evaluation, Layer, Network, descending_singular_values, hessian_from_products, mismatched,
+};
 use crate::objective::Objective;
 use crate::validate::Checker;
 
@@ -66,8 +68,6 @@ const MAX_DEPTH: usize = 10;
 const MIN_WIDTH: usize = 1;
 /// Widest layers.
 const MAX_WIDTH: usize = 64;
-/// Largest dimension for which [`Objective::hessian`] returns a dense Hessian.
-pub(crate) const MAX_DENSE_HESSIAN_DIM: usize = 400;
 /// ChaCha8 stream of the target's random orthogonal factors.
 const TARGET_STREAM: u64 = 0;
 /// ChaCha8 stream of the initial weights.
@@ -501,29 +501,6 @@ impl DeepLinearNetwork {
     }
 }
 
-/// The dense Hessian of `objective` at `x` from dim Hessian-vector products (one per column),
-/// symmetrized; `None` above [`MAX_DENSE_HESSIAN_DIM`].
-pub(crate) fn hessian_from_products<O: Objective + ?Sized>(
-    objective: &O,
-    x: &DVector<f64>,
-) -> Option<DMatrix<f64>> {
-    let dim = objective.dim();
-    if dim > MAX_DENSE_HESSIAN_DIM || x.len() != dim {
-        return None;
-    }
-    let mut hessian = DMatrix::zeros(dim, dim);
-    let mut unit = DVector::zeros(dim);
-    let mut column = DVector::zeros(dim);
-    for j in 0..dim {
-        unit[j] = 1.0;
-        objective.hvp(x, &unit, &mut column);
-        hessian.set_column(j, &column);
-        unit[j] = 0.0;
-    }
-    let symmetric = (&hessian + hessian.transpose()) * 0.5;
-    Some(symmetric)
-}
-
 impl Objective for DeepLinearNetwork {
     fn dim(&self) -> usize {
         self.initial.len()
@@ -587,23 +564,6 @@ impl Network for DeepLinearNetwork {
     fn target_singular_values(&self) -> Vec<f64> {
         self.target_singular_values.clone()
     }
-}
-
-/// Whether any of `vectors` is not of length `dim`: evaluations then return NaN (which the engine
-/// reports as divergence) rather than index out of bounds.
-pub(crate) fn mismatched(dim: usize, vectors: &[&DVector<f64>]) -> bool {
-    vectors.iter().any(|v| v.len() != dim)
-}
-
-/// Singular values of a matrix, descending (nalgebra leaves them unordered); all NaN when an entry
-/// is not finite (a diverged run), where the SVD iteration would not terminate.
-pub(crate) fn descending_singular_values(matrix: DMatrix<f64>) -> Vec<f64> {
-    if matrix.iter().any(|v| !v.is_finite()) {
-        return vec![f64::NAN; matrix.nrows().min(matrix.ncols())];
-    }
-    let mut values: Vec<f64> = matrix.singular_values().iter().copied().collect();
-    values.sort_by(|a, b| b.total_cmp(a));
-    values
 }
 
 #[cfg(test)]

@@ -46,8 +46,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::deep_linear::{descending_singular_values, hessian_from_products, mismatched};
 use super::{Evaluation, Layer, Network};
+use super::{descending_singular_values, hessian_from_products, mismatched};
 use crate::objective::Objective;
 use crate::validate::Checker;
 

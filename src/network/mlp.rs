@@ -67,7 +67,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::{Deserialize, Serialize};
 
 use super::dataset::{Dataset, DatasetConfig, Targets};
-use super::deep_linear::hessian_from_products;
+use super::hessian_from_products;
 use super::init::Init;
 use super::{Evaluation, Layer, Network};
 use crate::objective::Objective;

@@ -27,7 +27,7 @@ pub use mlp::{Activation, Loss, Mlp, MlpNetwork};
 
 use std::ops::Range;
 
-use nalgebra::DVector;
+use nalgebra::{DMatrix, DVector};
 
 use crate::objective::Objective;
 
@@ -84,4 +84,47 @@ pub trait Network: Objective {
     fn predict(&self, _x: &DVector<f64>, _inputs: &[f64], _out: &mut [f64]) -> bool {
         false
     }
+}
+
+/// Largest dimension for which the networks' [`Objective::hessian`] returns a dense Hessian.
+pub(crate) const MAX_DENSE_HESSIAN_DIM: usize = 400;
+
+/// The dense Hessian of `objective` at `x` from dim Hessian-vector products (one per column),
+/// symmetrized; `None` above [`MAX_DENSE_HESSIAN_DIM`].
+pub(crate) fn hessian_from_products<O: Objective + ?Sized>(
+    objective: &O,
+    x: &DVector<f64>,
+) -> Option<DMatrix<f64>> {
+    let dim = objective.dim();
+    if dim > MAX_DENSE_HESSIAN_DIM || x.len() != dim {
+        return None;
+    }
+    let mut hessian = DMatrix::zeros(dim, dim);
+    let mut unit = DVector::zeros(dim);
+    let mut column = DVector::zeros(dim);
+    for j in 0..dim {
+        unit[j] = 1.0;
+        objective.hvp(x, &unit, &mut column);
+        hessian.set_column(j, &column);
+        unit[j] = 0.0;
+    }
+    let symmetric = (&hessian + hessian.transpose()) * 0.5;
+    Some(symmetric)
+}
+
+/// Whether any of `vectors` is not of length `dim`: evaluations then return NaN (which the engine
+/// reports as divergence) rather than index out of bounds.
+pub(crate) fn mismatched(dim: usize, vectors: &[&DVector<f64>]) -> bool {
+    vectors.iter().any(|v| v.len() != dim)
+}
+
+/// Singular values of a matrix, descending (nalgebra leaves them unordered); all NaN when an entry
+/// is not finite (a diverged run), where the SVD iteration would not terminate.
+pub(crate) fn descending_singular_values(matrix: DMatrix<f64>) -> Vec<f64> {
+    if matrix.iter().any(|v| !v.is_finite()) {
+        return vec![f64::NAN; matrix.nrows().min(matrix.ncols())];
+    }
+    let mut values: Vec<f64> = matrix.singular_values().iter().copied().collect();
+    values.sort_by(|a, b| b.total_cmp(a));
+    values
 }

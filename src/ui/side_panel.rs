@@ -209,14 +209,17 @@ fn runs_ui(state: &mut AppState, ui: &mut egui::Ui) {
         )
         .on_hover_text("Start the edited run over from its start point");
     });
-    ui.horizontal(|ui| {
-        ui.label("Start")
-            .on_hover_text("What dragging a start handle moves");
-        ui.selectable_value(&mut state.prefs.start_mode, StartMode::Shared, "shared")
-            .on_hover_text("All runs start from the same point");
-        ui.selectable_value(&mut state.prefs.start_mode, StartMode::PerRun, "per run")
-            .on_hover_text("Each run has its own start point");
-    });
+    // Network runs all start from the problem's initial weights: there is no start to drag.
+    if state.landscape.is_some() {
+        ui.horizontal(|ui| {
+            ui.label("Start")
+                .on_hover_text("What dragging a start handle moves");
+            ui.selectable_value(&mut state.prefs.start_mode, StartMode::Shared, "shared")
+                .on_hover_text("All runs start from the same point");
+            ui.selectable_value(&mut state.prefs.start_mode, StartMode::PerRun, "per run")
+                .on_hover_text("Each run has its own start point");
+        });
+    }
     for index in 0..state.scenario.runs.len() {
         run_row_ui(state, index, ui);
     }
