@@ -270,11 +270,14 @@ pub fn list(what: Option<Catalog>, stdout: &mut dyn Write) -> Exit {
                 }
             }
             Catalog::Presets => {
-                for (name, text) in presets::EMBEDDED {
-                    let title = scenario::parse(text, name)
-                        .map(|loaded| loaded.scenario.name)
-                        .unwrap_or_else(|error| format!("(invalid: {error})"));
-                    lines.push(format!("{indent}{name:<PRESET_COLUMN$} {title}"));
+                let mut topic = "";
+                for lesson in presets::lessons() {
+                    if lesson.topic != topic {
+                        topic = lesson.topic;
+                        lines.push(format!("{indent}{topic}:"));
+                    }
+                    let name = lesson.name;
+                    lines.push(format!("{indent}  {name:<PRESET_COLUMN$} {}", lesson.title));
                 }
             }
         }

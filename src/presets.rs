@@ -1,6 +1,49 @@
 //! The presets shipped in `presets/`, embedded in the binary so that it runs from any directory.
 
-/// (name, RON text) of every bundled preset, in lesson order.
+/// The lessons grouped by topic, in the order the browser lists them and Page up / Page down
+/// walk through them.
+pub const TOPICS: &[(&str, &[&str])] = &[
+    (
+        "Gradient descent and step size",
+        &[
+            "zigzag",
+            "step_size",
+            "gradient_flow",
+            "schedules",
+            "warmup",
+        ],
+    ),
+    (
+        "Momentum and acceleration",
+        &["rosenbrock", "nesterov_vs_heavy_ball"],
+    ),
+    (
+        "Adaptive and sign methods",
+        &["adaptive_rotation", "sign_methods"],
+    ),
+    ("Second-order methods", &["second_order", "rosenbrock_race"]),
+    ("Nonsmooth and constrained", &["abs", "lasso", "projected"]),
+    (
+        "Stochastic and derivative-free",
+        &["robbins_monro", "variance_reduction", "zeroth_order"],
+    ),
+    (
+        "Landscapes and implicit bias",
+        &["saddle_escape", "flat_sharp", "line_of_minima"],
+    ),
+    (
+        "Networks",
+        &[
+            "eos_mlp",
+            "sgd_vs_gd_moons",
+            "init_scales",
+            "deep_linear_saddles",
+            "matrix_completion",
+        ],
+    ),
+];
+
+/// (name, RON text) of every bundled preset, in lesson order (topic by topic).
 pub const EMBEDDED: &[(&str, &str)] = &[
     ("zigzag", include_str!("../presets/zigzag.ron")),
     ("step_size", include_str!("../presets/step_size.ron")),
@@ -8,39 +51,39 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "gradient_flow",
         include_str!("../presets/gradient_flow.ron"),
     ),
+    ("schedules", include_str!("../presets/schedules.ron")),
+    ("warmup", include_str!("../presets/warmup.ron")),
     ("rosenbrock", include_str!("../presets/rosenbrock.ron")),
     (
         "nesterov_vs_heavy_ball",
         include_str!("../presets/nesterov_vs_heavy_ball.ron"),
     ),
     (
-        "rosenbrock_race",
-        include_str!("../presets/rosenbrock_race.ron"),
-    ),
-    ("second_order", include_str!("../presets/second_order.ron")),
-    (
         "adaptive_rotation",
         include_str!("../presets/adaptive_rotation.ron"),
     ),
     ("sign_methods", include_str!("../presets/sign_methods.ron")),
+    ("second_order", include_str!("../presets/second_order.ron")),
+    (
+        "rosenbrock_race",
+        include_str!("../presets/rosenbrock_race.ron"),
+    ),
     ("abs", include_str!("../presets/abs.ron")),
     ("lasso", include_str!("../presets/lasso.ron")),
     ("projected", include_str!("../presets/projected.ron")),
-    ("zeroth_order", include_str!("../presets/zeroth_order.ron")),
     (
         "robbins_monro",
         include_str!("../presets/robbins_monro.ron"),
     ),
-    ("schedules", include_str!("../presets/schedules.ron")),
     (
         "variance_reduction",
         include_str!("../presets/variance_reduction.ron"),
     ),
+    ("zeroth_order", include_str!("../presets/zeroth_order.ron")),
     (
         "saddle_escape",
         include_str!("../presets/saddle_escape.ron"),
     ),
-    ("warmup", include_str!("../presets/warmup.ron")),
     ("flat_sharp", include_str!("../presets/flat_sharp.ron")),
     (
         "line_of_minima",
@@ -65,17 +108,32 @@ pub const EMBEDDED: &[(&str, &str)] = &[
 /// The preset the app opens when none is given.
 pub const DEFAULT: &str = "zigzag";
 
-/// (name, title) of every bundled preset, parsed once.
-pub fn lessons() -> &'static [(&'static str, String)] {
-    static LESSONS: std::sync::OnceLock<Vec<(&'static str, String)>> = std::sync::OnceLock::new();
+/// A bundled lesson as the browser lists it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Lesson {
+    /// The preset's name (`zigzag`).
+    pub name: &'static str,
+    /// Its title (the scenario's name).
+    pub title: String,
+    /// The topic it is listed under.
+    pub topic: &'static str,
+}
+
+/// Every bundled lesson, in lesson order, parsed once.
+pub fn lessons() -> &'static [Lesson] {
+    static LESSONS: std::sync::OnceLock<Vec<Lesson>> = std::sync::OnceLock::new();
     LESSONS.get_or_init(|| {
         EMBEDDED
             .iter()
-            .map(|(name, text)| {
-                let title = crate::scenario::parse(text, name)
+            .map(|(name, text)| Lesson {
+                name,
+                title: crate::scenario::parse(text, name)
                     .map(|loaded| loaded.scenario.name)
-                    .unwrap_or_else(|_| (*name).to_owned());
-                (*name, title)
+                    .unwrap_or_else(|_| (*name).to_owned()),
+                topic: TOPICS
+                    .iter()
+                    .find(|(_, names)| names.contains(name))
+                    .map_or("Other", |(topic, _)| topic),
             })
             .collect()
     })
@@ -103,6 +161,13 @@ mod tests {
             assert!(!loaded.scenario.notes.is_empty(), "{name} has no notes");
         }
         assert!(find(DEFAULT).is_some());
+        // Every preset is under exactly one topic, and the topics list them in lesson order.
+        let listed: Vec<&str> = TOPICS
+            .iter()
+            .flat_map(|(_, names)| names.iter().copied())
+            .collect();
+        let embedded: Vec<&str> = EMBEDDED.iter().map(|(name, _)| *name).collect();
+        assert_eq!(listed, embedded);
         assert!(find("zigzag.ron").is_some());
     }
 }

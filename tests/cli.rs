@@ -381,8 +381,14 @@ fn list_names_everything_with_a_description() {
     assert!(
         presets
             .lines()
-            .any(|l| l.starts_with("zigzag ") && l.contains("Zig-zag"))
+            .any(|l| l.trim_start().starts_with("zigzag ") && l.contains("Zig-zag"))
     );
+    // Grouped by topic, networks last.
+    assert!(
+        presets.starts_with("Gradient descent and step size:"),
+        "{presets}"
+    );
+    assert!(presets.contains("Networks:\n  eos_mlp "), "{presets}");
     let all = optiviz(&["list"]);
     assert_eq!(all.status.code(), Some(0));
     assert!(text(&all.stdout).contains("optimizers:"));

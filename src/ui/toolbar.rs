@@ -80,28 +80,40 @@ fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
 
 fn lessons_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let current = current_lesson(state);
-    let selected = current.map_or("Lessons", |index| presets::lessons()[index].0);
+    let selected = current.map_or("Lessons", |index| presets::lessons()[index].name);
     egui::ComboBox::from_id_salt("lessons")
         .selected_text(selected)
+        .height(600.0)
         .show_ui(ui, |ui| {
-            for (index, (name, title)) in presets::lessons().iter().enumerate() {
+            let mut topic = "";
+            for (index, lesson) in presets::lessons().iter().enumerate() {
+                if lesson.topic != topic {
+                    topic = lesson.topic;
+                    if index > 0 {
+                        ui.separator();
+                    }
+                    ui.strong(topic);
+                }
                 if ui
-                    .selectable_label(current == Some(index), format!("{name}: {title}"))
+                    .selectable_label(
+                        current == Some(index),
+                        format!("{}: {}", lesson.name, lesson.title),
+                    )
                     .clicked()
                 {
-                    state.open_path(std::path::Path::new(name));
+                    state.open_path(std::path::Path::new(lesson.name));
                 }
             }
         })
         .response
-        .on_hover_text("Bundled lessons (Page up / Page down)");
+        .on_hover_text("Bundled lessons by topic (Page up / Page down)");
 }
 
 /// The index of the bundled lesson that is open, if one is.
 fn current_lesson(state: &AppState) -> Option<usize> {
     presets::lessons()
         .iter()
-        .position(|(_, title)| *title == state.scenario.name)
+        .position(|lesson| lesson.title == state.scenario.name)
 }
 
 /// Opens the bundled lesson `offset` places after the current one (wrapping around).
@@ -111,7 +123,9 @@ pub fn open_neighbour_lesson(state: &mut AppState, offset: isize) {
         return;
     }
     let index = current_lesson(state).map_or(0, |i| (i as isize + offset).rem_euclid(count));
-    state.open_path(std::path::Path::new(presets::lessons()[index as usize].0));
+    state.open_path(std::path::Path::new(
+        presets::lessons()[index as usize].name,
+    ));
 }
 
 /// Saves to the scenario's file, or asks where.
