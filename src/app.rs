@@ -94,6 +94,10 @@ pub struct Prefs {
     pub x_axis: XAxis,
     /// Draw iso-lines over the filled contours.
     pub iso_lines: bool,
+    /// Draw theory's loss curves and bounds over the runs' (quadratics).
+    pub theory: bool,
+    /// Presentation mode: large type, thick lines, full screen, only the controls the lesson keeps.
+    pub presenting: bool,
 }
 
 impl Default for Prefs {
@@ -107,6 +111,8 @@ impl Default for Prefs {
             metric: Metric::Loss,
             x_axis: XAxis::Steps,
             iso_lines: true,
+            presenting: false,
+            theory: true,
         }
     }
 }
@@ -175,6 +181,8 @@ pub struct AppState {
     last_edit: Option<Instant>,
     /// State of the landscape view (contour cache, drags).
     pub view: ui::landscape_view::ViewState,
+    /// The basin map over the landscape view.
+    pub basin: ui::basin_view::BasinState,
     /// Wakes the UI from other threads (the worker's, the plane's).
     pub wake: crate::engine::Wake,
     /// State of the network views (tab, decision-surface cache, trajectory plane).
@@ -207,6 +215,7 @@ impl AppState {
             last_edit: None,
             view: ui::landscape_view::ViewState::default(),
             network_view: ui::network_view::NetworkViewState::default(),
+            basin: ui::basin_view::BasinState::default(),
             scenario,
             file,
             modified: false,
@@ -223,6 +232,7 @@ impl AppState {
         let problem = ProblemInstance::build(&self.scenario.problem);
         self.landscape = problem.landscape;
         self.network = problem.network;
+        self.basin.invalidate();
         self.network_view
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
         self.runs = self.scenario.runs.iter().map(|_| RunView::new()).collect();
@@ -454,6 +464,38 @@ impl AppState {
                 self.modified = false;
             }
             Err(error) => self.error(format!("could not save {}: {error}", path.display())),
+        }
+    }
+
+    /// Writes every run's kept samples to `path` as CSV (the columns of `optiviz run`), and says
+    /// which runs were thinned to stay within memory.
+    pub fn export_csv(&mut self, path: &std::path::Path) {
+        let network = self.network.is_some();
+        let labels: Vec<String> = self.scenario.runs.iter().map(|r| r.label.clone()).collect();
+        let runs = self
+            .runs
+            .iter()
+            .zip(&labels)
+            .enumerate()
+            .map(|(index, (run, label))| (index, label.as_str(), run.trace.samples()));
+        let written = std::fs::File::create(path).and_then(|file| {
+            crate::cli::write_samples_csv(std::io::BufWriter::new(file), network, runs)
+        });
+        let thinned: Vec<&str> = self
+            .runs
+            .iter()
+            .zip(&labels)
+            .filter(|(run, _)| run.trace.is_thinned())
+            .map(|(_, label)| label.as_str())
+            .collect();
+        match written {
+            Ok(()) if thinned.is_empty() => self.inform(format!("exported {}", path.display())),
+            Ok(()) => self.inform(format!(
+                "exported {}; older steps of {} were thinned to every other step to bound memory (optiviz run writes every step)",
+                path.display(),
+                thinned.join(", ")
+            )),
+            Err(error) => self.error(format!("could not export {}: {error}", path.display())),
         }
     }
 

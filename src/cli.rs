@@ -154,6 +154,30 @@ pub fn csv_row(run: usize, label: &str, sample: &Sample, network: bool) -> Vec<S
     row
 }
 
+/// Writes kept samples as CSV with the same columns as `optiviz run` (the app's export): `runs`
+/// gives each run's index, label and samples in step order.
+pub fn write_samples_csv<'a>(
+    output: impl Write,
+    network: bool,
+    runs: impl IntoIterator<Item = (usize, &'a str, &'a [Sample])>,
+) -> io::Result<()> {
+    let mut writer = csv::Writer::from_writer(output);
+    let header: &[&str] = if network {
+        &NETWORK_COLUMNS
+    } else {
+        &LANDSCAPE_COLUMNS
+    };
+    writer.write_record(header).map_err(io_error)?;
+    for (index, label, samples) in runs {
+        for sample in samples {
+            writer
+                .write_record(csv_row(index, label, sample, network))
+                .map_err(io_error)?;
+        }
+    }
+    writer.flush()
+}
+
 fn stream_csv(mut session: Session, output: impl Write, stderr: &mut dyn Write) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(output);
     let network = session.problem().network.is_some();

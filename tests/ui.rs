@@ -424,3 +424,123 @@ fn switching_from_a_landscape_to_a_network_and_back() {
     assert!(harness.state().landscape.is_some());
     assert!(harness.state().network.is_none());
 }
+
+#[test]
+fn a_basin_map_is_computed_for_the_selected_run_and_drawn_with_its_legend() {
+    let mut harness = harness();
+    harness.get_by_label("Basin map").click();
+    harness.run_steps(1);
+    assert!(harness.state().basin.show);
+    harness.state_mut().basin.resolution = 128;
+    harness.state_mut().basin.steps = 30;
+    harness.get_by_label("Compute").click();
+    run_until(&mut harness, |s| s.basin.has_map());
+    harness.run_steps(1);
+    assert!(!harness.state().basin.is_computing());
+    assert!(
+        harness
+            .query_by_label_contains("from 128² starts, 30 steps")
+            .is_some()
+    );
+    assert!(harness.query_by_label_contains(" %").is_some());
+}
+
+#[test]
+fn presentation_mode_hides_what_the_lesson_asks_and_comes_back() {
+    let mut scenario = zigzag();
+    scenario.presentation = scenario::Presentation {
+        hide_problem: true,
+        hide_runs: true,
+        hide_metrics: true,
+        ..scenario::Presentation::default()
+    };
+    // The settings are part of the preset.
+    let text = scenario::to_ron(&scenario).unwrap();
+    assert_eq!(scenario::parse(&text, "p.ron").unwrap().scenario, scenario);
+    let mut harness = harness_on(scenario, Prefs::default());
+    assert!(harness.query_by_label("Add run").is_some());
+    assert!(harness.query_by_label("Gradient norm").is_some());
+    harness.get_by_label("Present").click();
+    harness.run_steps(2);
+    assert!(harness.state().prefs.presenting);
+    assert!(harness.query_by_label("Add run").is_none(), "runs hidden");
+    assert!(
+        harness.query_by_label("Gradient norm").is_none(),
+        "metrics hidden"
+    );
+    assert!(
+        harness.query_by_label_contains("What to notice").is_some(),
+        "notes stay"
+    );
+    assert!(harness.query_by_label("Save as…").is_none());
+    harness.get_by_label("Leave presentation").click();
+    harness.run_steps(2);
+    assert!(!harness.state().prefs.presenting);
+    assert!(harness.query_by_label("Add run").is_some());
+}
+
+#[test]
+fn page_down_walks_the_presets_of_the_open_files_folder() {
+    let folder = tempfile::tempdir().unwrap();
+    let mut first = zigzag();
+    first.name = "First lesson".to_owned();
+    let mut second = zigzag();
+    second.name = "Second lesson".to_owned();
+    scenario::save(&folder.path().join("a.ron"), &first).unwrap();
+    scenario::save(&folder.path().join("b.ron"), &second).unwrap();
+    std::fs::write(folder.path().join("notes.txt"), "not a preset").unwrap();
+    let mut harness = harness();
+    harness.state_mut().open_path(&folder.path().join("a.ron"));
+    harness.run_steps(1);
+    assert_eq!(harness.state().scenario.name, "First lesson");
+    harness.key_press(egui::Key::PageDown);
+    harness.run_steps(1);
+    assert_eq!(harness.state().scenario.name, "Second lesson");
+    harness.key_press(egui::Key::PageDown);
+    harness.run_steps(1);
+    assert_eq!(
+        harness.state().scenario.name,
+        "First lesson",
+        "wraps around"
+    );
+}
+
+#[test]
+fn export_csv_writes_every_kept_step_with_the_cli_columns() {
+    let mut harness = harness();
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [2, 2]);
+    let folder = tempfile::tempdir().unwrap();
+    harness.get_by_label("Export CSV…").click();
+    harness.run_steps(1);
+    let dialog = harness
+        .state_mut()
+        .file_dialog
+        .as_mut()
+        .expect("dialog open");
+    dialog.directory = folder.path().to_path_buf();
+    dialog.file_name = "runs".to_owned();
+    harness.run_steps(2);
+    harness.get_by_label("Export").click();
+    harness.run_steps(1);
+    let text = std::fs::read_to_string(folder.path().join("runs.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    assert_eq!(
+        reader.headers().unwrap().iter().collect::<Vec<_>>(),
+        optiviz::cli::LANDSCAPE_COLUMNS
+    );
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 6, "two runs × steps 0, 1, 2");
+    let state = harness.state();
+    let last = state.runs[1].trace.latest().unwrap();
+    assert_eq!(&rows[5][2], "2");
+    assert_eq!(rows[5][3].parse::<f64>().unwrap(), last.point[0]);
+    let notice = state.notice.as_ref().expect("a notice");
+    assert!(
+        !notice.is_error && notice.text.starts_with("exported"),
+        "{}",
+        notice.text
+    );
+}

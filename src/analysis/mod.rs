@@ -1,6 +1,9 @@
 //! Analysis of landscapes and runs: contours for drawing, stability thresholds of methods.
 
+pub mod basin;
 pub mod contour;
 pub mod projection;
 pub mod sharpness;
 pub mod stability;
+pub mod sweep;
+pub mod theory;

@@ -52,8 +52,26 @@ pub struct Scenario {
     pub sharpness_every: u64,
     /// The window to show first (`None` = the landscape's default).
     pub view: Option<ViewWindow>,
+    /// What presentation mode hides for this lesson.
+    pub presentation: Presentation,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
+}
+
+/// What presentation mode (a projector in class) hides, per lesson: the canvas and the notes stay,
+/// the controls a lecturer does not want to explain today go. Everything shows outside
+/// presentation mode.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Presentation {
+    /// Hide the lesson's notes.
+    pub hide_notes: bool,
+    /// Hide the problem picker and its parameters.
+    pub hide_problem: bool,
+    /// Hide the runs' optimizer settings (the run list with its hyperparameters).
+    pub hide_runs: bool,
+    /// Hide the metrics panel (loss curves and the results table).
+    pub hide_metrics: bool,
 }
 
 impl Default for Scenario {
@@ -67,6 +85,7 @@ impl Default for Scenario {
             tolerance: 0.0,
             sharpness_every: 0,
             view: None,
+            presentation: Presentation::default(),
             runs: vec![RunConfig::default()],
         }
     }

@@ -13,6 +13,23 @@ pub enum DialogMode {
     Open,
     /// Choose where to save the scenario.
     Save,
+    /// Choose where to write the runs' trajectories and metrics as CSV.
+    ExportCsv,
+}
+
+impl DialogMode {
+    /// The file extension this mode lists and adds.
+    fn extension(self) -> &'static str {
+        match self {
+            DialogMode::Open | DialogMode::Save => ".ron",
+            DialogMode::ExportCsv => ".csv",
+        }
+    }
+
+    /// Whether the dialog writes a file (and so adds the extension and warns before replacing).
+    fn writes(self) -> bool {
+        !matches!(self, DialogMode::Open)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +64,7 @@ impl FileDialog {
             .unwrap_or_else(|| match mode {
                 DialogMode::Open => String::new(),
                 DialogMode::Save => "scenario.ron".to_owned(),
+                DialogMode::ExportCsv => "trajectories.csv".to_owned(),
             });
         let mut dialog = Self {
             mode,
@@ -69,6 +87,18 @@ impl FileDialog {
         Self::new(DialogMode::Save, current)
     }
 
+    /// A dialog to export the runs as CSV, starting in `current`'s directory.
+    pub fn export_csv(current: Option<&Path>) -> Self {
+        let mut dialog = Self::new(DialogMode::ExportCsv, current);
+        dialog.file_name = current
+            .and_then(Path::file_stem)
+            .map_or("trajectories".to_owned(), |stem| {
+                stem.to_string_lossy().into_owned()
+            })
+            + ".csv";
+        dialog
+    }
+
     /// Opening or saving.
     pub fn mode(&self) -> DialogMode {
         self.mode
@@ -82,7 +112,9 @@ impl FileDialog {
                 for entry in listing.flatten() {
                     let name = entry.file_name().to_string_lossy().into_owned();
                     let is_directory = entry.path().is_dir();
-                    if name.starts_with('.') || !(is_directory || name.ends_with(".ron")) {
+                    if name.starts_with('.')
+                        || !(is_directory || name.ends_with(self.mode.extension()))
+                    {
                         continue;
                     }
                     self.entries.push(Entry { name, is_directory });
@@ -102,11 +134,12 @@ impl FileDialog {
         self.refresh();
     }
 
-    /// The chosen path: the file name (with `.ron` added when saving) in the directory.
+    /// The chosen path: the file name (with the extension added when writing) in the directory.
     pub fn chosen_path(&self) -> PathBuf {
         let mut name = self.file_name.trim().to_owned();
-        if self.mode == DialogMode::Save && !name.ends_with(".ron") {
-            name.push_str(".ron");
+        let extension = self.mode.extension();
+        if self.mode.writes() && !name.ends_with(extension) {
+            name.push_str(extension);
         }
         self.directory.join(name)
     }
@@ -125,6 +158,7 @@ pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let title = match dialog.mode {
         DialogMode::Open => "Open preset",
         DialogMode::Save => "Save scenario",
+        DialogMode::ExportCsv => "Export trajectories as CSV",
     };
     let mut outcome = None;
     egui::Window::new(title)
@@ -139,6 +173,7 @@ pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
             match mode {
                 DialogMode::Open => state.open_path(&path),
                 DialogMode::Save => state.save_to(path),
+                DialogMode::ExportCsv => state.export_csv(&path),
             }
         }
         Some(Outcome::Cancel) => state.file_dialog = None,
@@ -197,6 +232,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
         let action = match dialog.mode {
             DialogMode::Open => "Open",
             DialogMode::Save => "Save",
+            DialogMode::ExportCsv => "Export",
         };
         let ready = !dialog.file_name.trim().is_empty();
         if ui.add_enabled(ready, egui::Button::new(action)).clicked() {
@@ -205,7 +241,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
         if ui.button("Cancel").clicked() {
             outcome = Some(Outcome::Cancel);
         }
-        if dialog.mode == DialogMode::Save && dialog.chosen_path().exists() {
+        if dialog.mode.writes() && dialog.chosen_path().exists() {
             ui.weak("replaces the existing file");
         }
     });

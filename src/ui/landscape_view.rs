@@ -11,7 +11,7 @@ use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
 use crate::analysis::contour::{self, Colormap, ContourRequest};
 use crate::app::{AppState, StartMode};
 use crate::engine::RunStatus;
-use crate::landscape::{LandscapeConfig, Minimizers};
+use crate::landscape::{LandscapeConfig, Minimizers, ViewWindow};
 use crate::scenario::Problem;
 
 use super::run_colour;
@@ -104,6 +104,19 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let holding_handle =
         state.view.pressed_handle.is_some() && ui.input(|input| input.pointer.primary_down());
     let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
+    let shown_window = match &state.view.last_transform {
+        Some(transform) if !state.view.reset_bounds => {
+            let [x_min, y_min, x_max, y_max] = bounds_key(transform.bounds());
+            ViewWindow {
+                x_min,
+                x_max,
+                y_min,
+                y_max,
+            }
+        }
+        _ => initial_view,
+    };
+    super::basin_view::basin_controls_ui(state, shown_window, ui);
     let reset = std::mem::take(&mut state.view.reset_bounds);
     // With equal scales on both axes, show the whole default window: widen whichever side the
     // plot's shape leaves short (the axes take a little space; the margin covers it).
@@ -155,6 +168,7 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 [(x_max - x_min) as f32, (y_max - y_min) as f32],
             ));
         }
+        super::basin_view::draw_basin(state, plot_ui);
         plot_ui.plot_bounds()
     });
     let transform = response.transform;
@@ -443,11 +457,12 @@ fn paint_overlays(
             .map(|sample| screen(sample.point))
             .collect();
         if path.len() >= 2 {
+            let width = 2.0 * super::line_scale(state);
             painter.add(egui::Shape::line(
                 path.clone(),
-                Stroke::new(4.0, Color32::BLACK.gamma_multiply(0.35)),
+                Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.35)),
             ));
-            painter.add(egui::Shape::line(path.clone(), Stroke::new(2.0, colour)));
+            painter.add(egui::Shape::line(path.clone(), Stroke::new(width, colour)));
         }
         for probe in &run.probes {
             painter.circle_filled(screen(probe.point), 2.5, colour.gamma_multiply(0.5));

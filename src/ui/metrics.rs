@@ -4,9 +4,13 @@
 use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 
 use crate::analysis::stability;
+use crate::analysis::theory::{self, CurveKind};
 use crate::app::{AppState, Metric, XAxis};
 use crate::engine::Sample;
+use crate::landscape::LandscapeConfig;
+use crate::landscape::Quadratic;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
+use crate::scenario::Problem;
 
 use super::{format_number, run_colour};
 
@@ -53,6 +57,11 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
                 .on_hover_text("Draw contour lines over the coloured landscape");
         }
+        if quadratic(state).is_some() {
+            ui.checkbox(&mut state.prefs.theory, "Theory").on_hover_text(
+                "On the loss plot against steps: gradient descent's exact loss ½ Σ λᵢ cᵢ² (1 − lr·λᵢ)^(2k) (dotted) and the classical rate bounds (dashed), including optimal heavy ball and Nesterov for reference",
+            );
+        }
     });
     // The plot takes the panel's height; the results table sits to its right.
     let height = ui.available_height().max(80.0);
@@ -70,6 +79,73 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 .show(ui, |ui| results_table_ui(state, ui));
         });
     });
+}
+
+/// The quadratic being minimized, where theory has closed forms.
+fn quadratic(state: &AppState) -> Option<Quadratic> {
+    match &state.scenario.problem {
+        Problem::Landscape(LandscapeConfig::Quadratic(quadratic)) => Some(quadratic.clone()),
+        _ => None,
+    }
+}
+
+/// Points of a theory curve (log₁₀ of f) at most `MAX_CURVE_POINTS`, against steps.
+fn theory_points(loss: &[f64]) -> Vec<[f64; 2]> {
+    let stride = loss.len().div_ceil(MAX_CURVE_POINTS).max(1);
+    loss.iter()
+        .enumerate()
+        .step_by(stride)
+        .filter(|(_, f)| **f > 0.0 && f.is_finite())
+        .map(|(k, f)| [k as f64, f.log10()])
+        .collect()
+}
+
+/// Theory's curves over the loss plot: each run's exact curve or bound (in its colour), and the
+/// optimal heavy-ball and Nesterov references (grey).
+fn theory_overlays_ui(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
+    let Some(quadratic) = quadratic(state) else {
+        return;
+    };
+    let mut reference_start = None;
+    for (index, run) in state.runs.iter().enumerate() {
+        let (Some(config), Some(first), Some(latest)) = (
+            state.scenario.runs.get(index),
+            run.trace.first(),
+            run.trace.latest(),
+        ) else {
+            continue;
+        };
+        if !run.visible {
+            continue;
+        }
+        reference_start.get_or_insert((first.point, latest.step));
+        let colour = run_colour(config, index);
+        for curve in theory::loss_overlays(&quadratic, first.point, config, latest.step) {
+            let style = match curve.kind {
+                CurveKind::Exact => egui_plot::LineStyle::dotted_dense(),
+                CurveKind::Bound => egui_plot::LineStyle::dashed_loose(),
+            };
+            plot_ui.line(
+                Line::new(
+                    format!("{}: {}", config.label, curve.label),
+                    PlotPoints::new(theory_points(&curve.loss)),
+                )
+                .color(colour.gamma_multiply(0.8))
+                .style(style)
+                .width(1.5 * super::line_scale(state)),
+            );
+        }
+    }
+    if let Some((start, steps)) = reference_start {
+        for curve in theory::accelerated_references(&quadratic, start, steps) {
+            plot_ui.line(
+                Line::new(curve.label, PlotPoints::new(theory_points(&curve.loss)))
+                    .color(egui::Color32::GRAY)
+                    .style(egui_plot::LineStyle::dashed_dense())
+                    .width(1.0 * super::line_scale(state)),
+            );
+        }
+    }
 }
 
 /// Metrics only networks have.
@@ -163,7 +239,12 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
                 ))
             });
     }
+    let show_theory =
+        state.prefs.theory && metric == Metric::Loss && state.prefs.x_axis == XAxis::Steps;
     plot.show(ui, |plot_ui| {
+        if show_theory {
+            theory_overlays_ui(state, plot_ui);
+        }
         for (index, run) in state.runs.iter().enumerate() {
             let Some(config) = state.scenario.runs.get(index) else {
                 continue;
@@ -203,7 +284,7 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
             plot_ui.line(
                 Line::new(name, PlotPoints::new(points))
                     .color(colour)
-                    .width(2.0),
+                    .width(2.0 * super::line_scale(state)),
             );
             if metric == Metric::Sharpness
                 && let Some(threshold) = threshold

@@ -1,5 +1,6 @@
 //! The panels of the app, one per file, and what they share: fonts, style, colours, shortcuts.
 
+pub mod basin_view;
 pub mod file_dialog;
 pub mod hyper;
 pub mod landscape_view;
@@ -46,7 +47,30 @@ pub fn apply_style(ctx: &egui::Context, prefs: &Prefs) {
     } else {
         egui::Visuals::light()
     });
-    ctx.set_zoom_factor(prefs.scale.clamp(0.5, 4.0));
+    let presentation_zoom = if prefs.presenting { 1.5 } else { 1.0 };
+    ctx.set_zoom_factor((prefs.scale * presentation_zoom).clamp(0.5, 6.0));
+}
+
+/// Enters or leaves presentation mode: large type, full screen, thick lines, and only the
+/// controls the lesson keeps (its `presentation` settings).
+pub fn set_presenting(ctx: &egui::Context, state: &mut AppState, presenting: bool) {
+    state.prefs.presenting = presenting;
+    apply_style(ctx, &state.prefs);
+    ctx.send_viewport_cmd(egui::ViewportCommand::Fullscreen(presenting));
+}
+
+/// What the lesson hides right now: its presentation settings in presentation mode, else nothing.
+pub fn presentation_hides(state: &AppState) -> crate::scenario::Presentation {
+    if state.prefs.presenting {
+        state.scenario.presentation.clone()
+    } else {
+        crate::scenario::Presentation::default()
+    }
+}
+
+/// How much thicker lines are drawn: more in presentation mode, for the back of the room.
+pub fn line_scale(state: &AppState) -> f32 {
+    if state.prefs.presenting { 2.0 } else { 1.0 }
 }
 
 /// Okabe & Ito's colour-blind-safe palette, for runs without a colour of their own.
@@ -88,10 +112,14 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Space", "play / pause"),
     ("→ or S", "one step"),
     ("R", "reset every run to its start"),
-    ("Page up / Page down", "previous / next bundled lesson"),
+    (
+        "Page up / Page down",
+        "previous / next lesson (in the open file's folder, or bundled)",
+    ),
     ("Ctrl+O", "open a preset…"),
     ("Ctrl+S", "save the scenario"),
     ("F11", "full screen"),
+    ("P", "presentation mode (Esc leaves)"),
     ("F1", "this help"),
 ];
 
@@ -116,6 +144,12 @@ pub fn shortcuts(ctx: &egui::Context, state: &mut AppState) {
     if pressed(Key::PageUp) {
         toolbar::open_neighbour_lesson(state, -1);
     }
+    if pressed(Key::P) {
+        set_presenting(ctx, state, !state.prefs.presenting);
+    }
+    if state.prefs.presenting && pressed(Key::Escape) {
+        set_presenting(ctx, state, false);
+    }
     if pressed(Key::F1) {
         state.show_help = !state.show_help;
     }
@@ -137,14 +171,19 @@ pub fn shortcuts(ctx: &egui::Context, state: &mut AppState) {
 pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
     egui::Panel::top("toolbar").show(ui, |ui| toolbar::toolbar_ui(state, ui));
     egui::Panel::bottom("status").show(ui, |ui| status_ui(state, ui));
-    egui::Panel::right("side_panel")
-        .resizable(true)
-        .default_size(360.0)
-        .show(ui, |ui| side_panel::side_panel_ui(state, ui));
-    egui::Panel::bottom("metrics")
-        .resizable(true)
-        .default_size(250.0)
-        .show(ui, |ui| metrics::metrics_ui(state, ui));
+    let hidden = presentation_hides(state);
+    if !(hidden.hide_notes && hidden.hide_problem && hidden.hide_runs) {
+        egui::Panel::right("side_panel")
+            .resizable(true)
+            .default_size(360.0)
+            .show(ui, |ui| side_panel::side_panel_ui(state, ui));
+    }
+    if !hidden.hide_metrics {
+        egui::Panel::bottom("metrics")
+            .resizable(true)
+            .default_size(250.0)
+            .show(ui, |ui| metrics::metrics_ui(state, ui));
+    }
     egui::CentralPanel::default().show(ui, |ui| {
         if state.network.is_some() {
             network_view::network_view_ui(state, ui);

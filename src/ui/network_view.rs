@@ -491,7 +491,7 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
                             plot_ui.line(
                                 Line::new(layer.name.clone(), PlotPoints::new(points))
                                     .color(layer_colour(index, layers.len()))
-                                    .width(2.0),
+                                    .width(2.0 * super::line_scale(state)),
                             );
                         }
                     });
@@ -529,7 +529,7 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
                 plot_ui.line(
                     Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
                         .color(colour)
-                        .width(2.0),
+                        .width(2.0 * super::line_scale(state)),
                 );
                 if let Some(&value) = target.get(index) {
                     plot_ui.hline(
@@ -723,7 +723,7 @@ fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dyn Network>)
             plot_ui.line(
                 Line::new("path", PlotPoints::new(result.path.clone()))
                     .color(colour)
-                    .width(2.0),
+                    .width(2.0 * super::line_scale(state)),
             );
             if let (Some(first), Some(last)) = (result.path.first(), result.path.last()) {
                 plot_ui.points(

@@ -12,17 +12,23 @@ use super::{format_number, run_colour};
 
 /// Draws the side panel.
 pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    // In presentation mode the lesson decides which sections stay.
+    let hidden = super::presentation_hides(state);
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading(&state.scenario.name);
-        if !state.scenario.notes.is_empty() {
+        if !state.scenario.notes.is_empty() && !hidden.hide_notes {
             egui::CollapsingHeader::new("Notes")
                 .default_open(true)
                 .show(ui, |ui| ui.label(&state.scenario.notes));
         }
-        ui.separator();
-        problem_ui(state, ui);
-        ui.separator();
-        runs_ui(state, ui);
+        if !hidden.hide_problem {
+            ui.separator();
+            problem_ui(state, ui);
+        }
+        if !hidden.hide_runs {
+            ui.separator();
+            runs_ui(state, ui);
+        }
     });
 }
 

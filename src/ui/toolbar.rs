@@ -13,9 +13,26 @@ pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.separator();
         lessons_ui(state, ui);
         ui.separator();
+        if state.prefs.presenting {
+            if ui
+                .button("Leave presentation")
+                .on_hover_text("Back to the full set of controls (P or Esc)")
+                .clicked()
+            {
+                super::set_presenting(ui.ctx(), state, false);
+            }
+            return;
+        }
         files_ui(state, ui);
         ui.separator();
         view_settings_ui(state, ui);
+        if ui
+            .button("Present")
+            .on_hover_text("Presentation mode: full screen, large type, thick lines, and only the controls this lesson keeps (P)")
+            .clicked()
+        {
+            super::set_presenting(ui.ctx(), state, true);
+        }
     });
 }
 
@@ -116,8 +133,18 @@ fn current_lesson(state: &AppState) -> Option<usize> {
         .position(|lesson| lesson.title == state.scenario.name)
 }
 
-/// Opens the bundled lesson `offset` places after the current one (wrapping around).
+/// Opens the lesson `offset` places after the current one (wrapping around): the next preset in
+/// the current file's folder when it was opened from a folder of presets, else the next bundled
+/// lesson.
 pub fn open_neighbour_lesson(state: &mut AppState, offset: isize) {
+    if let Some(path) = state
+        .file
+        .as_deref()
+        .and_then(|file| neighbour_in_folder(file, offset))
+    {
+        state.open_path(&path);
+        return;
+    }
     let count = presets::lessons().len() as isize;
     if count == 0 {
         return;
@@ -126,6 +153,30 @@ pub fn open_neighbour_lesson(state: &mut AppState, offset: isize) {
     state.open_path(std::path::Path::new(
         presets::lessons()[index as usize].name,
     ));
+}
+
+/// The preset `offset` places after `file` among the `.ron` files of its folder, by name; `None`
+/// when the folder holds no other preset.
+pub fn neighbour_in_folder(file: &std::path::Path, offset: isize) -> Option<std::path::PathBuf> {
+    let folder = file.parent()?;
+    let folder = if folder.as_os_str().is_empty() {
+        std::path::Path::new(".")
+    } else {
+        folder
+    };
+    let mut presets: Vec<std::path::PathBuf> = std::fs::read_dir(folder)
+        .ok()?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|path| path.extension().is_some_and(|ext| ext == "ron"))
+        .collect();
+    if presets.len() < 2 {
+        return None;
+    }
+    presets.sort();
+    let name = file.file_name()?;
+    let current = presets.iter().position(|p| p.file_name() == Some(name))?;
+    let count = presets.len() as isize;
+    Some(presets[(current as isize + offset).rem_euclid(count) as usize].clone())
 }
 
 /// Saves to the scenario's file, or asks where.
@@ -157,6 +208,13 @@ fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .clicked()
     {
         state.file_dialog = Some(FileDialog::save(state.file.as_deref()));
+    }
+    if ui
+        .button("Export CSV…")
+        .on_hover_text("Write every run's steps and metrics as CSV (the columns of optiviz run)")
+        .clicked()
+    {
+        state.file_dialog = Some(FileDialog::export_csv(state.file.as_deref()));
     }
 }
 

@@ -1,0 +1,867 @@
+//! Basins of attraction: run one optimizer from every point of a grid and map where each start ends.
+//!
+//! For a view window [x_min, x_max] × [y_min, y_max] and n starts per side, start (r, c) is the
+//! centre of grid cell (r, c), row 0 at y_min:
+//!
+//! ```text
+//! x₀ = x_min + (x_max − x_min)·(2c + 1)/(2n),   y₀ = y_min + (y_max − y_min)·(2r + 1)/(2n)
+//! ```
+//!
+//! (with n odd and a window symmetric about a point, the middle start is exactly that point). From
+//! each start the configured optimizer takes up to N steps, xₖ₊₁ = step(xₖ), and the start is
+//! labelled by where it ends, checked after every step in this order:
+//!
+//! ```text
+//! xₖ or f(xₖ) not finite, or ‖xₖ − centre‖ > 100 · diagonal   → Diverged
+//! ‖∇f(xₖ)‖ < tol                                              → stationary: classified below
+//! the method's step fails (Newton's singular system)          → Failed
+//! k = N, or the method's own stopping test fired              → NotConverged
+//! ```
+//!
+//! A stationary point x* (‖∇f(x*)‖ < tol) is classified, with d = view diagonal and r = 10⁻³·d:
+//!
+//! ```text
+//! ‖x* − mᵢ‖ ≤ r for a listed isolated minimizer mᵢ (nearest)  → Minimum(i)
+//! dist(x*, minimizer set) ≤ r                                 → MinimizerSet
+//! eigenvalues λ₁ ≤ λ₂ of ∇²f(x*), ε = 10⁻⁶·(1 + max|λ|):
+//!     λ₁ > ε                → OtherMinimum (a local minimum the landscape does not list)
+//!     λ₁ < −ε < ε < λ₂      → Saddle
+//!     λ₂ < −ε               → Maximum
+//!     otherwise (degenerate: an eigenvalue within ε of 0) the sign pattern of f(x* + r·u) − f(x*)
+//!     over 16 directions u on the unit circle decides: all ≥ 0 → OtherMinimum, all ≤ 0 →
+//!     Maximum, mixed → Saddle (the monkey saddle x³ − 3xy², whose Hessian vanishes at 0)
+//! ```
+//!
+//! Each start also records the loss where it ended (for "colour by log loss reached") and the
+//! first k with ‖∇f(xₖ)‖ < tol (for "colour by steps to tolerance"); k = 0 when the start is
+//! already stationary.
+//!
+//! Every method of the catalog runs through its real [`Optimizer`] and an exact-gradient
+//! [`Oracle`] (no minibatches, no noise, seed 0, so randomized methods behave as a run with seed 0
+//! would; fresh state for every start, so the map does not depend on how rows are shared among
+//! threads). Plain gradient descent (SGD without momentum, weight decay or `maximize`) takes a fast
+//! path that reuses the gradient each step is taken with for the convergence test, halving the
+//! evaluations; it rounds as `Sgd` does (x ← fma(−lr, g, x)), so both paths give identical maps.
+//!
+//! Rows are shared among the machine's cores (scoped threads taking rows from a common counter);
+//! the caller's `cancel` flag is checked before every start and its `progress` counter gains one
+//! per finished row.
+//!
+//! Pure Newton is a root finder for ∇f = 0, so its basin map shows starts converging to saddles
+//! and maxima as well as minima; the boundaries between basins of Newton's method are fractal
+//! (Newton fractals), unlike the smooth boundaries of gradient descent on the same landscape.
+//!
+//! References: J. Nocedal & S. J. Wright, *Numerical Optimization* (2nd ed., 2006), §2.1
+//! (stationary points and second-order conditions) and §3.3 (Newton's method); Y. N. Dauphin et
+//! al., "Identifying and attacking the saddle point problem in high-dimensional non-convex
+//! optimization", NeurIPS 2014 (Newton is attracted to saddles); J. H. Hubbard, D. Schleicher &
+//! S. Sutherland, "How to find all roots of complex polynomials by Newton's method", Inventiones
+//! Mathematicae 146 (2001) (basins of Newton's method).
+
+use std::num::NonZeroUsize;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use nalgebra::DVector;
+
+use crate::landscape::{
+    Landscape, LandscapeObjective, Minimizers, Point, ViewWindow, symmetric_eigenvalues,
+};
+use crate::objective::{GradientModel, Objective, Oracle};
+use crate::optim::{Optimizer, OptimizerConfig, SgdConfig, StepOutcome};
+use crate::validate::Checker;
+
+/// Distance from the window's centre, in window diagonals, beyond which a start counts as diverged.
+pub const ESCAPE_DIAGONALS: f64 = 100.0;
+/// Radius, as a fraction of the window's diagonal, within which a stationary point is taken to be a
+/// known minimizer (and the radius of the circle probed around degenerate stationary points).
+pub const MATCH_FRACTION: f64 = 1e-3;
+/// Largest number of starts per side a request may ask for.
+pub const MAX_RESOLUTION: usize = 2048;
+/// Seed of every start's oracle: randomized methods behave as a run with this seed would.
+const SEED: u64 = 0;
+/// Relative size below which a Hessian eigenvalue counts as zero.
+const EIGENVALUE_CUTOFF: f64 = 1e-6;
+/// Directions probed around a degenerate stationary point.
+const PROBE_DIRECTIONS: usize = 16;
+
+/// What to map: one optimizer run from every point of a grid over a window.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasinRequest {
+    /// The window the starts cover.
+    pub window: ViewWindow,
+    /// Starts per side (the map has resolution² starts).
+    pub resolution: usize,
+    /// Steps per start at most.
+    pub steps: u64,
+    /// The method, with its hyperparameters.
+    pub optimizer: OptimizerConfig,
+    /// Gradient-norm tolerance: a start has converged once ‖∇f‖ < tolerance.
+    pub tolerance: f64,
+}
+
+impl BasinRequest {
+    /// Start (row, column): the centre of that grid cell, row 0 at `y_min`, column 0 at `x_min`.
+    pub fn start(&self, row: usize, column: usize) -> Point {
+        let cells = 2.0 * self.resolution as f64;
+        let ViewWindow {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        } = self.window;
+        [
+            x_min + (x_max - x_min) * (2 * column + 1) as f64 / cells,
+            y_min + (y_max - y_min) * (2 * row + 1) as f64 / cells,
+        ]
+    }
+
+    /// Semantic checks: a non-empty finite window, 1 ≤ resolution ≤ [`MAX_RESOLUTION`], a
+    /// positive tolerance and a valid optimizer.
+    pub fn validate(&self, checker: &mut Checker) {
+        let ViewWindow {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        } = self.window;
+        let finite = [
+            ("window.x_min", x_min),
+            ("window.x_max", x_max),
+            ("window.y_min", y_min),
+            ("window.y_max", y_max),
+        ]
+        .into_iter()
+        .fold(true, |all, (field, value)| {
+            checker.finite(field, value) && all
+        });
+        if finite && x_max <= x_min {
+            checker.report("window", "x_max must be greater than x_min");
+        }
+        if finite && y_max <= y_min {
+            checker.report("window", "y_max must be greater than y_min");
+        }
+        checker.count_in_range(
+            "resolution",
+            self.resolution as u64,
+            1,
+            MAX_RESOLUTION as u64,
+        );
+        checker.positive("tolerance", self.tolerance);
+        checker.within("optimizer", |checker| self.optimizer.validate(checker));
+    }
+}
+
+/// Where one start ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// At the listed isolated minimizer with this index into `Minimizers::Points`.
+    Minimum(usize),
+    /// On the landscape's connected set of minimizers (`Minimizers::Set`).
+    MinimizerSet,
+    /// At a local minimum the landscape does not list (positive curvature, or no lower point
+    /// nearby).
+    OtherMinimum,
+    /// At a saddle point: curvature of both signs, or lower and higher points nearby.
+    Saddle,
+    /// At a local maximum.
+    Maximum,
+    /// The iterate or loss became non-finite, or the iterate left the window far behind.
+    Diverged,
+    /// The method could not go on (e.g. pure Newton at a singular Hessian).
+    Failed,
+    /// The gradient norm stayed above the tolerance for all steps (or the method stopped itself
+    /// before reaching it).
+    NotConverged,
+}
+
+impl Outcome {
+    /// Whether the start ended at a stationary point (‖∇f‖ < tolerance).
+    pub fn is_stationary(&self) -> bool {
+        matches!(
+            self,
+            Outcome::Minimum(_)
+                | Outcome::MinimizerSet
+                | Outcome::OtherMinimum
+                | Outcome::Saddle
+                | Outcome::Maximum
+        )
+    }
+}
+
+/// The result: one entry per start, row-major, row 0 at `y_min` (index = row · resolution + column).
+#[derive(Clone, Debug, PartialEq)]
+pub struct BasinMap {
+    /// What was mapped.
+    pub request: BasinRequest,
+    /// Where each start ended.
+    pub outcomes: Vec<Outcome>,
+    /// The loss where each start ended (a diverged start: the last finite loss, NaN if none).
+    pub final_loss: Vec<f64>,
+    /// The first step at which ‖∇f‖ < tolerance (0: the start itself), if it was reached.
+    pub steps_to_tolerance: Vec<Option<u32>>,
+}
+
+impl BasinMap {
+    /// The index of start (row, column) in the per-start vectors.
+    pub fn index(&self, row: usize, column: usize) -> usize {
+        row * self.request.resolution + column
+    }
+
+    /// How many starts ended in each outcome, most frequent first (ties in outcome order).
+    pub fn tally(&self) -> Vec<(Outcome, usize)> {
+        let mut counts: Vec<(Outcome, usize)> = Vec::new();
+        for &outcome in &self.outcomes {
+            match counts.iter_mut().find(|(seen, _)| *seen == outcome) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((outcome, 1)),
+            }
+        }
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| rank(a.0).cmp(&rank(b.0))));
+        counts
+    }
+}
+
+/// A total order of outcomes for stable tallies.
+fn rank(outcome: Outcome) -> (usize, usize) {
+    match outcome {
+        Outcome::Minimum(index) => (0, index),
+        Outcome::MinimizerSet => (1, 0),
+        Outcome::OtherMinimum => (2, 0),
+        Outcome::Saddle => (3, 0),
+        Outcome::Maximum => (4, 0),
+        Outcome::Diverged => (5, 0),
+        Outcome::Failed => (6, 0),
+        Outcome::NotConverged => (7, 0),
+    }
+}
+
+/// Runs `request.optimizer` from every start of the grid and classifies each (see the module
+/// docs). Uses every core. Adds one to `progress` per finished row (of `request.resolution`).
+/// Returns `None` when `cancel` was set before the map was complete.
+pub fn compute(
+    landscape: &Arc<dyn Landscape>,
+    request: &BasinRequest,
+    progress: &AtomicUsize,
+    cancel: &AtomicBool,
+) -> Option<BasinMap> {
+    compute_with(landscape, request, progress, cancel, true)
+}
+
+/// [`compute`], with the gradient-descent fast path allowed or not (tests compare the two).
+fn compute_with(
+    landscape: &Arc<dyn Landscape>,
+    request: &BasinRequest,
+    progress: &AtomicUsize,
+    cancel: &AtomicBool,
+    allow_fast_path: bool,
+) -> Option<BasinMap> {
+    let shared = Shared {
+        landscape,
+        objective: Arc::new(LandscapeObjective::new(landscape.clone())),
+        request,
+        classifier: Classifier::new(landscape.as_ref(), &request.window),
+        plain_gd_lr: plain_gd_lr(&request.optimizer).filter(|_| allow_fast_path),
+        tolerance_squared: request.tolerance * request.tolerance,
+        next_row: AtomicUsize::new(0),
+        progress,
+        cancel,
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(request.resolution)
+        .max(1);
+    let finished_rows = std::thread::scope(|scope| {
+        let shared = &shared;
+        // A thread the system refuses to start is simply one worker fewer: the rows are shared
+        // through a counter, so the remaining workers (at least this thread) cover them all.
+        let helpers: Vec<_> = (1..workers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("basin".into())
+                    .spawn_scoped(scope, move || shared.work())
+                    .ok()
+            })
+            .collect();
+        let mut rows = shared.work();
+        for helper in helpers {
+            rows.extend(helper.join().ok()?);
+        }
+        Some(rows)
+    })?;
+    if cancel.load(Ordering::Relaxed) {
+        return None;
+    }
+    Some(assemble(request, finished_rows))
+}
+
+/// Puts the rows the workers finished, in whatever order, into one row-major map.
+fn assemble(request: &BasinRequest, mut rows: Vec<(usize, Vec<StartResult>)>) -> BasinMap {
+    rows.sort_by_key(|(row, _)| *row);
+    let starts = request.resolution * request.resolution;
+    let mut map = BasinMap {
+        request: request.clone(),
+        outcomes: Vec::with_capacity(starts),
+        final_loss: Vec::with_capacity(starts),
+        steps_to_tolerance: Vec::with_capacity(starts),
+    };
+    for result in rows.into_iter().flat_map(|(_, results)| results) {
+        map.outcomes.push(result.outcome);
+        map.final_loss.push(result.final_loss);
+        map.steps_to_tolerance.push(result.steps_to_tolerance);
+    }
+    map
+}
+
+/// The step size when `config` is plain gradient descent x ← x − lr·∇f, which the fast path runs.
+fn plain_gd_lr(config: &OptimizerConfig) -> Option<f64> {
+    match config {
+        OptimizerConfig::Sgd(SgdConfig {
+            lr,
+            momentum,
+            weight_decay,
+            maximize: false,
+            ..
+        }) if *momentum == 0.0 && *weight_decay == 0.0 => Some(*lr),
+        _ => None,
+    }
+}
+
+/// What one start produced.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct StartResult {
+    outcome: Outcome,
+    final_loss: f64,
+    steps_to_tolerance: Option<u32>,
+}
+
+/// What every worker reads.
+struct Shared<'a> {
+    landscape: &'a Arc<dyn Landscape>,
+    objective: Arc<dyn Objective>,
+    request: &'a BasinRequest,
+    classifier: Classifier,
+    plain_gd_lr: Option<f64>,
+    tolerance_squared: f64,
+    next_row: AtomicUsize,
+    progress: &'a AtomicUsize,
+    cancel: &'a AtomicBool,
+}
+
+impl Shared<'_> {
+    /// Takes rows until none is left or the map is cancelled; returns the rows it finished.
+    fn work(&self) -> Vec<(usize, Vec<StartResult>)> {
+        let resolution = self.request.resolution;
+        let mut stepper = match self.plain_gd_lr {
+            Some(lr) => Stepper::PlainGd { lr },
+            None => Stepper::Generic {
+                optimizer: self.request.optimizer.build(2),
+                x: DVector::zeros(2),
+            },
+        };
+        let mut finished = Vec::new();
+        loop {
+            let row = self.next_row.fetch_add(1, Ordering::Relaxed);
+            if row >= resolution {
+                return finished;
+            }
+            let mut results = Vec::with_capacity(resolution);
+            for column in 0..resolution {
+                if self.cancel.load(Ordering::Relaxed) {
+                    return finished;
+                }
+                let start = self.request.start(row, column);
+                results.push(stepper.run(self, start));
+            }
+            finished.push((row, results));
+            self.progress.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Checks the iterate after a step: diverged, converged (then classified) or neither.
+    fn check(&self, p: Point, loss: f64, gradient: Point, step: u64) -> Option<StartResult> {
+        let finite = p[0].is_finite() && p[1].is_finite() && loss.is_finite();
+        if !finite || self.classifier.escaped(p) {
+            return Some(StartResult {
+                outcome: Outcome::Diverged,
+                final_loss: loss,
+                steps_to_tolerance: None,
+            });
+        }
+        // Squared norms: `hypot` would cost more than a whole step of a cheap landscape.
+        let gradient_norm_squared = gradient[0] * gradient[0] + gradient[1] * gradient[1];
+        (gradient_norm_squared < self.tolerance_squared).then(|| StartResult {
+            outcome: self.classifier.classify(self.landscape.as_ref(), p, loss),
+            final_loss: loss,
+            steps_to_tolerance: Some(u32::try_from(step).unwrap_or(u32::MAX)),
+        })
+    }
+}
+
+/// How a worker steps its starts; it keeps one optimizer for all of them.
+enum Stepper {
+    /// Any method, through its optimizer and an oracle.
+    Generic {
+        optimizer: Box<dyn Optimizer>,
+        x: DVector<f64>,
+    },
+    /// x ← fma(−lr, ∇f(x), x), as `Sgd` without momentum rounds it.
+    PlainGd { lr: f64 },
+}
+
+impl Stepper {
+    fn run(&mut self, shared: &Shared, start: Point) -> StartResult {
+        match self {
+            Stepper::Generic { optimizer, x } => run_generic(shared, optimizer.as_mut(), x, start),
+            Stepper::PlainGd { lr } => run_plain_gd(shared, *lr, start),
+        }
+    }
+}
+
+/// A diverged start keeps the last finite loss it had, like a run's last finite sample.
+fn keep_finite_loss(mut result: StartResult, last_finite_loss: f64) -> StartResult {
+    if !result.final_loss.is_finite() {
+        result.final_loss = last_finite_loss;
+    }
+    result
+}
+
+fn run_plain_gd(shared: &Shared, lr: f64, start: Point) -> StartResult {
+    let landscape = shared.landscape.as_ref();
+    let mut p = start;
+    let (mut loss, mut gradient) = landscape.value_and_gradient(p);
+    let mut last_finite_loss = f64::NAN;
+    for step in 0..=shared.request.steps {
+        if let Some(result) = shared.check(p, loss, gradient, step) {
+            return keep_finite_loss(result, last_finite_loss);
+        }
+        last_finite_loss = loss;
+        if step == shared.request.steps {
+            break;
+        }
+        p = [
+            (-lr).mul_add(gradient[0], p[0]),
+            (-lr).mul_add(gradient[1], p[1]),
+        ];
+        (loss, gradient) = landscape.value_and_gradient(p);
+    }
+    StartResult {
+        outcome: Outcome::NotConverged,
+        final_loss: loss,
+        steps_to_tolerance: None,
+    }
+}
+
+fn run_generic(
+    shared: &Shared,
+    optimizer: &mut dyn Optimizer,
+    x: &mut DVector<f64>,
+    start: Point,
+) -> StartResult {
+    let landscape = shared.landscape.as_ref();
+    optimizer.reset();
+    let mut oracle = Oracle::new(shared.objective.clone(), GradientModel::default(), SEED);
+    oracle.set_record_probes(false);
+    x[0] = start[0];
+    x[1] = start[1];
+    let mut p = start;
+    let (mut loss, mut gradient) = landscape.value_and_gradient(p);
+    let mut last_finite_loss = f64::NAN;
+    let mut stopped = false;
+    for step in 0..=shared.request.steps {
+        if let Some(result) = shared.check(p, loss, gradient, step) {
+            return keep_finite_loss(result, last_finite_loss);
+        }
+        last_finite_loss = loss;
+        if stopped || step == shared.request.steps {
+            break;
+        }
+        oracle.begin_step();
+        let info = optimizer.step(x, &mut oracle);
+        p = [x[0], x[1]];
+        (loss, gradient) = landscape.value_and_gradient(p);
+        match info.outcome {
+            StepOutcome::Continue => {}
+            // Still checked: the method may have stopped exactly at a stationary point.
+            StepOutcome::Converged(_) => stopped = true,
+            StepOutcome::Failed(_) => {
+                return StartResult {
+                    outcome: Outcome::Failed,
+                    final_loss: if loss.is_finite() {
+                        loss
+                    } else {
+                        last_finite_loss
+                    },
+                    steps_to_tolerance: None,
+                };
+            }
+        }
+    }
+    StartResult {
+        outcome: Outcome::NotConverged,
+        final_loss: loss,
+        steps_to_tolerance: None,
+    }
+}
+
+/// Classifies points by the window's scale and the landscape's known minimizers.
+struct Classifier {
+    minimizers: Minimizers,
+    centre: Point,
+    escape_distance_squared: f64,
+    match_radius: f64,
+}
+
+impl Classifier {
+    fn new(landscape: &dyn Landscape, window: &ViewWindow) -> Self {
+        let diagonal = window.diagonal();
+        Self {
+            // Computed once: some landscapes refine their minimizers numerically on every call.
+            minimizers: landscape.minimizers(),
+            centre: [
+                0.5 * (window.x_min + window.x_max),
+                0.5 * (window.y_min + window.y_max),
+            ],
+            escape_distance_squared: (ESCAPE_DIAGONALS * diagonal).powi(2),
+            match_radius: MATCH_FRACTION * diagonal,
+        }
+    }
+
+    fn escaped(&self, p: Point) -> bool {
+        let (dx, dy) = (p[0] - self.centre[0], p[1] - self.centre[1]);
+        // An overflowing square is +∞, which counts as escaped, as it should.
+        dx * dx + dy * dy > self.escape_distance_squared
+    }
+
+    /// What kind of stationary point `p` (with f(p) = `value`) is.
+    fn classify(&self, landscape: &dyn Landscape, p: Point, value: f64) -> Outcome {
+        match &self.minimizers {
+            Minimizers::Points(points) => {
+                let nearest = points
+                    .iter()
+                    .enumerate()
+                    .map(|(index, m)| (index, (p[0] - m.point[0]).hypot(p[1] - m.point[1])))
+                    .min_by(|a, b| a.1.total_cmp(&b.1));
+                if let Some((index, distance)) = nearest
+                    && distance <= self.match_radius
+                {
+                    return Outcome::Minimum(index);
+                }
+            }
+            Minimizers::Set { .. } => {
+                if landscape
+                    .distance_to_minimizer(p)
+                    .is_some_and(|distance| distance <= self.match_radius)
+                {
+                    return Outcome::MinimizerSet;
+                }
+            }
+            Minimizers::Unbounded => {}
+        }
+        let [low, high] = symmetric_eigenvalues(landscape.hessian(p));
+        let cutoff = EIGENVALUE_CUTOFF * (1.0 + low.abs().max(high.abs()));
+        if low > cutoff {
+            Outcome::OtherMinimum
+        } else if high < -cutoff {
+            Outcome::Maximum
+        } else if low < -cutoff && high > cutoff {
+            Outcome::Saddle
+        } else {
+            self.classify_degenerate(landscape, p, value)
+        }
+    }
+
+    /// Where the Hessian is singular its signs do not decide: compare f around a small circle.
+    fn classify_degenerate(&self, landscape: &dyn Landscape, p: Point, value: f64) -> Outcome {
+        // Differences this small are rounding, not shape (a flat direction along a minimizer set).
+        let noise = 1e-12 * (1.0 + value.abs());
+        let (mut lower, mut higher) = (false, false);
+        for k in 0..PROBE_DIRECTIONS {
+            let angle = std::f64::consts::TAU * k as f64 / PROBE_DIRECTIONS as f64;
+            let (sin, cos) = angle.sin_cos();
+            let probe = [
+                p[0] + self.match_radius * cos,
+                p[1] + self.match_radius * sin,
+            ];
+            let difference = landscape.value(probe) - value;
+            lower |= difference < -noise;
+            higher |= difference > noise;
+        }
+        match (lower, higher) {
+            (true, true) => Outcome::Saddle,
+            (true, false) => Outcome::Maximum,
+            (false, _) => Outcome::OtherMinimum,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Instant;
+
+    use super::*;
+    use crate::landscape::{
+        Himmelblau, LandscapeSpec, LineOfMinima, MonkeySaddle, Quadratic, Rosenbrock,
+    };
+    use crate::optim::{NewtonConfig, Safeguard};
+
+    fn sgd(lr: f64) -> OptimizerConfig {
+        OptimizerConfig::Sgd(SgdConfig {
+            lr,
+            ..SgdConfig::default()
+        })
+    }
+
+    fn request(
+        window: ViewWindow,
+        resolution: usize,
+        steps: u64,
+        optimizer: OptimizerConfig,
+    ) -> BasinRequest {
+        BasinRequest {
+            window,
+            resolution,
+            steps,
+            optimizer,
+            tolerance: 1e-6,
+        }
+    }
+
+    fn basin_map(landscape: &Arc<dyn Landscape>, request: &BasinRequest) -> BasinMap {
+        compute(
+            landscape,
+            request,
+            &AtomicUsize::new(0),
+            &AtomicBool::new(false),
+        )
+        .expect("not cancelled")
+    }
+
+    fn quadratic() -> Arc<dyn Landscape> {
+        Quadratic {
+            lambda1: 1.0,
+            lambda2: 10.0,
+            angle_deg: 30.0,
+        }
+        .build()
+    }
+
+    #[test]
+    fn starts_are_cell_centres_with_row_zero_at_the_bottom() {
+        let request = request(ViewWindow::centred(1.0, 2.0), 5, 1, sgd(0.1));
+        assert_eq!(request.start(0, 0), [-0.8, -1.6]);
+        assert_eq!(request.start(2, 2), [0.0, 0.0]);
+        assert_eq!(request.start(4, 1), [-0.4, 1.6]);
+    }
+
+    #[test]
+    fn gradient_descent_on_a_convex_quadratic_maps_every_start_to_the_minimum() {
+        let landscape = quadratic();
+        let request = request(ViewWindow::centred(3.0, 3.0), 24, 500, sgd(0.1));
+        let map = basin_map(&landscape, &request);
+        assert_eq!(map.outcomes.len(), 24 * 24);
+        assert!(map.outcomes.iter().all(|&o| o == Outcome::Minimum(0)));
+        assert!(
+            map.final_loss
+                .iter()
+                .all(|&loss| (0.0..1e-10).contains(&loss))
+        );
+        assert!(
+            map.steps_to_tolerance
+                .iter()
+                .all(|steps| steps.is_some_and(|k| k > 0))
+        );
+        assert_eq!(map.tally(), vec![(Outcome::Minimum(0), 24 * 24)]);
+        // Farther starts need more steps: the corner takes longer than the cell next to the centre.
+        let corner = map.steps_to_tolerance[map.index(0, 0)];
+        let inner = map.steps_to_tolerance[map.index(11, 11)];
+        assert!(corner > inner, "{corner:?} vs {inner:?}");
+    }
+
+    #[test]
+    fn too_large_a_step_diverges_everywhere_but_at_the_minimizer() {
+        let landscape = quadratic();
+        // lr·λmax = 0.25 · 10 = 2.5 > 2.
+        let request = request(ViewWindow::centred(2.0, 2.0), 15, 2000, sgd(0.25));
+        let map = basin_map(&landscape, &request);
+        let centre = map.index(7, 7);
+        assert_eq!(map.outcomes[centre], Outcome::Minimum(0));
+        assert_eq!(map.steps_to_tolerance[centre], Some(0));
+        for (index, outcome) in map.outcomes.iter().enumerate() {
+            if index != centre {
+                assert_eq!(*outcome, Outcome::Diverged, "start {index}");
+                assert!(map.final_loss[index].is_finite());
+                assert_eq!(map.steps_to_tolerance[index], None);
+            }
+        }
+    }
+
+    #[test]
+    fn pure_newton_on_himmelblau_finds_all_minima_saddles_and_the_maximum() {
+        let landscape = Himmelblau::default().build();
+        let newton = OptimizerConfig::Newton(NewtonConfig {
+            lr: 1.0,
+            safeguard: Safeguard::None,
+        });
+        let request = request(ViewWindow::centred(5.0, 5.0), 64, 100, newton);
+        let map = basin_map(&landscape, &request);
+        let tally = map.tally();
+        let count = |outcome: Outcome| {
+            tally
+                .iter()
+                .find(|(o, _)| *o == outcome)
+                .map_or(0, |(_, n)| *n)
+        };
+        for index in 0..4 {
+            assert!(
+                count(Outcome::Minimum(index)) > 0,
+                "minimum {index}: {tally:?}"
+            );
+        }
+        assert!(count(Outcome::Saddle) > 0, "{tally:?}");
+        assert!(count(Outcome::Maximum) > 0, "{tally:?}");
+        // Newton converges fast wherever it converges.
+        let slowest = map.steps_to_tolerance.iter().flatten().max();
+        assert!(slowest.is_some_and(|&k| k < 60), "{slowest:?}");
+        // A start next to the maximum goes to it.
+        let near_maximum = BasinRequest {
+            window: ViewWindow {
+                x_min: -0.28,
+                x_max: -0.26,
+                y_min: -0.93,
+                y_max: -0.91,
+            },
+            resolution: 3,
+            ..request.clone()
+        };
+        let map = basin_map(&landscape, &near_maximum);
+        assert!(
+            map.outcomes.iter().all(|&o| o == Outcome::Maximum),
+            "{:?}",
+            map.outcomes
+        );
+    }
+
+    #[test]
+    fn gradient_descent_on_himmelblau_finds_only_minima() {
+        let landscape = Himmelblau::default().build();
+        let request = request(ViewWindow::centred(5.0, 5.0), 32, 5000, sgd(0.002));
+        let map = basin_map(&landscape, &request);
+        for outcome in &map.outcomes {
+            assert!(matches!(outcome, Outcome::Minimum(_)), "{outcome:?}");
+        }
+        assert_eq!(map.tally().len(), 4);
+    }
+
+    #[test]
+    fn fast_path_matches_the_optimizer_exactly() {
+        let landscape = Rosenbrock::default().build();
+        let request = BasinRequest {
+            tolerance: 1e-3,
+            ..request(landscape.view(), 16, 3000, sgd(1e-3))
+        };
+        let (progress, cancel) = (AtomicUsize::new(0), AtomicBool::new(false));
+        let fast = compute_with(&landscape, &request, &progress, &cancel, true);
+        let generic = compute_with(&landscape, &request, &progress, &cancel, false);
+        assert_eq!(fast, generic);
+        let fast = fast.expect("not cancelled");
+        assert!(fast.outcomes.contains(&Outcome::Minimum(0)));
+        assert!(fast.outcomes.contains(&Outcome::NotConverged));
+    }
+
+    #[test]
+    fn every_optimizer_maps_without_trouble() {
+        let landscape = Himmelblau::default().build();
+        for optimizer in OptimizerConfig::catalog() {
+            let request = request(landscape.view(), 4, 50, optimizer);
+            let map = basin_map(&landscape, &request);
+            assert_eq!(map.outcomes.len(), 16, "{}", request.optimizer.name());
+            assert_eq!(map.final_loss.len(), 16);
+            assert_eq!(map.steps_to_tolerance.len(), 16);
+        }
+    }
+
+    #[test]
+    fn progress_counts_rows_and_cancel_returns_none() {
+        let landscape = quadratic();
+        let request = request(ViewWindow::centred(1.0, 1.0), 9, 10, sgd(0.1));
+        let progress = AtomicUsize::new(0);
+        let done = compute(&landscape, &request, &progress, &AtomicBool::new(false));
+        assert!(done.is_some());
+        assert_eq!(progress.load(Ordering::Relaxed), 9);
+        let cancelled = compute(
+            &landscape,
+            &request,
+            &AtomicUsize::new(0),
+            &AtomicBool::new(true),
+        );
+        assert_eq!(cancelled, None);
+    }
+
+    #[test]
+    fn degenerate_stationary_points_are_classified_by_their_neighbourhood() {
+        let window = ViewWindow::centred(2.0, 2.0);
+        let monkey = MonkeySaddle::default();
+        let classifier = Classifier::new(&monkey, &window);
+        assert_eq!(
+            classifier.classify(&monkey, [0.0, 0.0], 0.0),
+            Outcome::Saddle
+        );
+        let line = LineOfMinima::default();
+        let classifier = Classifier::new(&line, &window);
+        assert_eq!(
+            classifier.classify(&line, [0.0, 1.0], 0.0),
+            Outcome::MinimizerSet
+        );
+    }
+
+    #[test]
+    fn invalid_requests_are_reported() {
+        let mut bad = request(ViewWindow::centred(1.0, 1.0), 0, 10, sgd(-1.0));
+        bad.window.x_max = -2.0;
+        bad.tolerance = 0.0;
+        let mut checker = Checker::new();
+        bad.validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["window", "resolution", "tolerance", "optimizer.lr"]);
+        let mut checker = Checker::new();
+        request(ViewWindow::centred(1.0, 1.0), 8, 10, sgd(0.1)).validate(&mut checker);
+        assert!(checker.found.is_empty(), "{:?}", checker.found);
+    }
+
+    /// `cargo test --release --no-default-features basin_speed -- --ignored --nocapture`
+    #[test]
+    #[ignore = "timing, release build"]
+    fn basin_speed() {
+        let landscape = Rosenbrock::default().build();
+        let gd = request(landscape.view(), 512, 500, sgd(2e-4));
+        for (label, request, fast) in [
+            ("GD fast path, 512² × 500", gd.clone(), true),
+            ("GD via Sgd optimizer, 512² × 500", gd.clone(), false),
+            (
+                "Adam, 512² × 500",
+                BasinRequest {
+                    optimizer: OptimizerConfig::Adam(crate::optim::AdamConfig::default()),
+                    ..gd.clone()
+                },
+                false,
+            ),
+        ] {
+            let began = Instant::now();
+            let map = compute_with(
+                &landscape,
+                &request,
+                &AtomicUsize::new(0),
+                &AtomicBool::new(false),
+                fast,
+            );
+            let seconds = began.elapsed().as_secs_f64();
+            let steps = 512.0 * 512.0 * 500.0;
+            println!(
+                "{label}: {seconds:.3} s, {:.1} ns per start-step; {:?}",
+                seconds * 1e9 / steps,
+                map.map(|m| m.tally())
+            );
+        }
+    }
+}

@@ -1,0 +1,387 @@
+//! The basin map over the landscape view: one optimizer configuration run from every start of a
+//! grid, each start coloured by where it ended (which minimum, a saddle or maximum, divergence), by
+//! the log loss it reached, or by the steps it needed.
+//!
+//! The map is computed on its own thread (rayon inside), with progress and a cancel button, and is
+//! kept until the landscape, the window or the configuration change; it is drawn under the paths.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use egui::Color32;
+use egui_plot::{PlotImage, PlotPoint, PlotUi};
+
+use crate::analysis::basin::{self, BasinMap, BasinRequest, Outcome};
+use crate::analysis::contour::Colormap;
+use crate::app::AppState;
+use crate::landscape::ViewWindow;
+
+use super::run_colour;
+
+/// Starts per side the picker offers.
+const RESOLUTIONS: [usize; 3] = [128, 256, 512];
+
+/// What a basin map's colours say.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BasinColouring {
+    /// Which minimum (or other outcome) each start reached.
+    #[default]
+    Outcome,
+    /// log₁₀ of the loss reached.
+    Loss,
+    /// Steps until the gradient norm fell below the tolerance.
+    Steps,
+}
+
+/// A map being computed.
+struct BasinJob {
+    result: mpsc::Receiver<Option<BasinMap>>,
+    progress: Arc<AtomicUsize>,
+    cancel: Arc<AtomicBool>,
+    rows: usize,
+}
+
+/// The basin map's settings and results between frames.
+pub struct BasinState {
+    /// Draw the map under the paths.
+    pub show: bool,
+    /// Starts per side.
+    pub resolution: usize,
+    /// Steps from every start.
+    pub steps: u64,
+    /// How the map is coloured.
+    pub colouring: BasinColouring,
+    map: Option<(BasinMap, egui::TextureHandle, BasinColouring)>,
+    job: Option<BasinJob>,
+    /// The label of the run the map was computed for.
+    label: String,
+}
+
+impl Default for BasinState {
+    fn default() -> Self {
+        Self {
+            show: false,
+            resolution: 256,
+            steps: 200,
+            colouring: BasinColouring::Outcome,
+            map: None,
+            job: None,
+            label: String::new(),
+        }
+    }
+}
+
+impl BasinState {
+    /// Drops the map (a new landscape): it belonged to the old one.
+    pub fn invalidate(&mut self) {
+        if let Some(job) = self.job.take() {
+            job.cancel.store(true, Ordering::Relaxed);
+        }
+        self.map = None;
+    }
+
+    /// Whether a finished map is held.
+    pub fn has_map(&self) -> bool {
+        self.map.is_some()
+    }
+
+    /// Whether a map is being computed.
+    pub fn is_computing(&self) -> bool {
+        self.job.is_some()
+    }
+}
+
+/// The row of basin-map controls above the landscape.
+pub fn basin_controls_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui) {
+    collect(state, ui.ctx());
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.basin.show, "Basin map")
+            .on_hover_text("Run the selected run's optimizer from every point of a grid over the view and colour each start by where it ends");
+        if !state.basin.show {
+            return;
+        }
+        let run_label = state
+            .scenario
+            .runs
+            .get(state.selected_run)
+            .map(|run| run.label.clone())
+            .unwrap_or_default();
+        ui.colored_label(selected_colour(state), format!("for {run_label}"))
+            .on_hover_text("The run selected in the side panel");
+        let label = ui.label("starts");
+        egui::ComboBox::from_id_salt("basin_resolution")
+            .selected_text(format!("{0}²", state.basin.resolution))
+            .show_ui(ui, |ui| {
+                for resolution in RESOLUTIONS {
+                    ui.selectable_value(
+                        &mut state.basin.resolution,
+                        resolution,
+                        format!("{resolution}²"),
+                    );
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        let label = ui.label("steps");
+        ui.add(
+            egui::DragValue::new(&mut state.basin.steps)
+                .range(1..=100_000)
+                .speed(5.0),
+        )
+        .labelled_by(label.id);
+        let label = ui.label("colour by");
+        egui::ComboBox::from_id_salt("basin_colouring")
+            .selected_text(colouring_name(state.basin.colouring))
+            .show_ui(ui, |ui| {
+                for colouring in [
+                    BasinColouring::Outcome,
+                    BasinColouring::Loss,
+                    BasinColouring::Steps,
+                ] {
+                    ui.selectable_value(
+                        &mut state.basin.colouring,
+                        colouring,
+                        colouring_name(colouring),
+                    );
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if let Some(job) = &state.basin.job {
+            let done = job.progress.load(Ordering::Relaxed) as f32 / job.rows.max(1) as f32;
+            ui.add(egui::ProgressBar::new(done).desired_width(120.0).show_percentage());
+            if ui.button("Cancel").clicked() {
+                state.basin.invalidate();
+            }
+        } else if ui
+            .button("Compute")
+            .on_hover_text("Compute the map for the selected run's optimizer over the current view")
+            .clicked()
+        {
+            start(state, window);
+        }
+    });
+    if state.basin.show
+        && let Some((map, _, _)) = &state.basin.map
+    {
+        legend_ui(state, map, ui);
+    }
+}
+
+fn colouring_name(colouring: BasinColouring) -> &'static str {
+    match colouring {
+        BasinColouring::Outcome => "outcome",
+        BasinColouring::Loss => "loss reached",
+        BasinColouring::Steps => "steps to tolerance",
+    }
+}
+
+/// The colour of each outcome: minima in the palette's order, the rest in neutral tones.
+fn outcome_colour(outcome: &Outcome) -> Color32 {
+    match outcome {
+        Outcome::Minimum(index) => {
+            let [r, g, b] = colorous::TABLEAU10[index % 10].into_array();
+            Color32::from_rgb(r, g, b)
+        }
+        Outcome::MinimizerSet => Color32::from_rgb(40, 160, 90),
+        Outcome::OtherMinimum => Color32::from_rgb(200, 170, 60),
+        Outcome::Failed => Color32::from_rgb(200, 90, 0),
+        Outcome::Saddle => Color32::from_rgb(150, 150, 150),
+        Outcome::Maximum => Color32::from_rgb(30, 30, 30),
+        Outcome::Diverged => Color32::from_rgb(120, 0, 20),
+        Outcome::NotConverged => Color32::from_rgb(235, 235, 235),
+    }
+}
+
+fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
+    let total = map.outcomes.len().max(1) as f64;
+    let share = |predicate: &dyn Fn(&Outcome) -> bool| {
+        100.0 * map.outcomes.iter().filter(|o| predicate(o)).count() as f64 / total
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.weak(format!("{}:", state.basin.label));
+        let minima = map
+            .outcomes
+            .iter()
+            .filter_map(|o| match o {
+                Outcome::Minimum(index) => Some(*index),
+                _ => None,
+            })
+            .max()
+            .map_or(0, |m| m + 1);
+        for index in 0..minima {
+            let percent = share(&|o| matches!(o, Outcome::Minimum(i) if *i == index));
+            ui.colored_label(
+                outcome_colour(&Outcome::Minimum(index)),
+                format!("■ minimum {} {percent:.0} %", index + 1),
+            );
+        }
+        for (outcome, name) in [
+            (Outcome::MinimizerSet, "minimizer set"),
+            (Outcome::OtherMinimum, "other local minimum"),
+            (Outcome::Saddle, "saddle"),
+            (Outcome::Maximum, "maximum"),
+            (Outcome::Diverged, "diverged"),
+            (Outcome::NotConverged, "not converged"),
+            (Outcome::Failed, "method failed"),
+        ] {
+            let percent = share(&|o| std::mem::discriminant(o) == std::mem::discriminant(&outcome));
+            if percent > 0.0 {
+                ui.colored_label(outcome_colour(&outcome), format!("■ {name} {percent:.0} %"));
+            }
+        }
+    });
+}
+
+/// Starts computing the map for the selected run's optimizer over `window`.
+fn start(state: &mut AppState, window: ViewWindow) {
+    let Some(landscape) = state.landscape.clone() else {
+        return;
+    };
+    let Some(run) = state.scenario.runs.get(state.selected_run) else {
+        return;
+    };
+    state.basin.invalidate();
+    state.basin.label = format!(
+        "{} from {}² starts, {} steps",
+        run.label, state.basin.resolution, state.basin.steps
+    );
+    let request = BasinRequest {
+        window,
+        resolution: state.basin.resolution,
+        steps: state.basin.steps,
+        optimizer: run.optimizer.clone(),
+        tolerance: if state.scenario.tolerance > 0.0 {
+            state.scenario.tolerance
+        } else {
+            1e-6
+        },
+    };
+    let rows = request.resolution;
+    let progress = Arc::new(AtomicUsize::new(0));
+    let cancel = Arc::new(AtomicBool::new(false));
+    let (sender, receiver) = mpsc::channel();
+    let (job_progress, job_cancel, wake) = (progress.clone(), cancel.clone(), state.wake.clone());
+    let spawned = std::thread::Builder::new()
+        .name("optiviz-basin".to_owned())
+        .spawn(move || {
+            let map = basin::compute(&landscape, &request, &job_progress, &job_cancel);
+            let _ = sender.send(map);
+            wake();
+        });
+    match spawned {
+        Ok(_) => {
+            state.basin.job = Some(BasinJob {
+                result: receiver,
+                progress,
+                cancel,
+                rows,
+            });
+        }
+        Err(error) => state.error(format!("could not start the basin map: {error}")),
+    }
+}
+
+/// Takes a finished map, and recolours the held one when the colouring changed.
+fn collect(state: &mut AppState, ctx: &egui::Context) {
+    if let Some(job) = &state.basin.job {
+        match job.result.try_recv() {
+            Ok(Some(map)) => {
+                let image = basin_image(&map, state.basin.colouring);
+                let texture = ctx.load_texture("basin_map", image, egui::TextureOptions::NEAREST);
+                state.basin.map = Some((map, texture, state.basin.colouring));
+                state.basin.job = None;
+            }
+            Ok(None) | Err(mpsc::TryRecvError::Disconnected) => state.basin.job = None,
+            Err(mpsc::TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(100)),
+        }
+    }
+    let colouring = state.basin.colouring;
+    if let Some((map, texture, drawn)) = &mut state.basin.map
+        && *drawn != colouring
+    {
+        texture.set(basin_image(map, colouring), egui::TextureOptions::NEAREST);
+        *drawn = colouring;
+    }
+}
+
+/// The map as an image: row 0 of the image is the top of the window (largest y).
+fn basin_image(map: &BasinMap, colouring: BasinColouring) -> egui::ColorImage {
+    let n = map.request.resolution;
+    let scale = |values: &mut dyn Iterator<Item = f64>| {
+        values
+            .filter(|v| v.is_finite())
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+                (lo.min(v), hi.max(v))
+            })
+    };
+    // A NaN loss stays NaN (drawn as the scale's low end) rather than stretching the scale.
+    let log_loss = |i: usize| {
+        let loss = map.final_loss[i].abs();
+        if loss.is_nan() {
+            f64::NAN
+        } else {
+            loss.max(1e-300).log10()
+        }
+    };
+    let (loss_low, loss_high) = scale(&mut (0..n * n).map(log_loss));
+    let steps = |i: usize| map.steps_to_tolerance[i].map(f64::from);
+    let (_, steps_high) = scale(&mut (0..n * n).filter_map(steps));
+    let mut pixels = Vec::with_capacity(n * n);
+    for image_row in 0..n {
+        let row = n - 1 - image_row;
+        for col in 0..n {
+            let i = row * n + col;
+            let colour = match colouring {
+                BasinColouring::Outcome => outcome_colour(&map.outcomes[i]),
+                BasinColouring::Loss => {
+                    let t = (log_loss(i) - loss_low) / (loss_high - loss_low).max(1e-12);
+                    let [r, g, b] = Colormap::Magma.rgb(t);
+                    Color32::from_rgb(r, g, b)
+                }
+                BasinColouring::Steps => match steps(i) {
+                    Some(s) => {
+                        let [r, g, b] = Colormap::Viridis.rgb(s / steps_high.max(1.0));
+                        Color32::from_rgb(r, g, b)
+                    }
+                    None => Color32::from_rgb(235, 235, 235),
+                },
+            };
+            pixels.push(colour.gamma_multiply(0.85));
+        }
+    }
+    egui::ColorImage::new([n, n], pixels)
+}
+
+/// Draws the held map in the landscape plot (under the paths, over the contours).
+pub fn draw_basin(state: &AppState, plot_ui: &mut PlotUi<'_>) {
+    if !state.basin.show {
+        return;
+    }
+    let Some((map, texture, _)) = &state.basin.map else {
+        return;
+    };
+    let ViewWindow {
+        x_min,
+        x_max,
+        y_min,
+        y_max,
+    } = map.request.window;
+    plot_ui.image(PlotImage::new(
+        "basin map",
+        texture.id(),
+        PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
+        [(x_max - x_min) as f32, (y_max - y_min) as f32],
+    ));
+}
+
+/// The colour of the run the map follows (for the controls' label).
+fn selected_colour(state: &AppState) -> Color32 {
+    state
+        .scenario
+        .runs
+        .get(state.selected_run)
+        .map_or(Color32::GRAY, |run| run_colour(run, state.selected_run))
+}
