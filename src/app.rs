@@ -224,6 +224,10 @@ impl AppState {
             state.error("could not start the solver thread; the scenario is shown but cannot run");
         }
         state.rebuild_problem();
+        if let Some(basin) = state.scenario.basin.clone() {
+            state.selected_run = basin.run;
+            state.basin.request(&basin);
+        }
         state.send_speed();
         state
     }
@@ -407,7 +411,12 @@ impl AppState {
     /// Opens a new scenario in place of the current one (after validation).
     pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
         self.file = file;
+        let basin = scenario.basin.clone();
         self.apply_scenario(scenario, false);
+        if let Some(basin) = basin {
+            self.selected_run = basin.run;
+            self.basin.request(&basin);
+        }
         self.modified = false;
         self.playing = false;
     }

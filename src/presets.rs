@@ -21,7 +21,10 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         "Adaptive and sign methods",
         &["adaptive_rotation", "sign_methods"],
     ),
-    ("Second-order methods", &["second_order", "rosenbrock_race"]),
+    (
+        "Second-order methods",
+        &["second_order", "rosenbrock_race", "newton_basins"],
+    ),
     ("Nonsmooth and constrained", &["abs", "lasso", "projected"]),
     (
         "Stochastic and derivative-free",
@@ -67,6 +70,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "rosenbrock_race",
         include_str!("../presets/rosenbrock_race.ron"),
+    ),
+    (
+        "newton_basins",
+        include_str!("../presets/newton_basins.ron"),
     ),
     ("abs", include_str!("../presets/abs.ron")),
     ("lasso", include_str!("../presets/lasso.ron")),

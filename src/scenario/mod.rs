@@ -54,8 +54,33 @@ pub struct Scenario {
     pub view: Option<ViewWindow>,
     /// What presentation mode hides for this lesson.
     pub presentation: Presentation,
+    /// A basin map to compute when the lesson opens (`None` = none until asked for).
+    pub basin: Option<BasinSettings>,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
+}
+
+/// A basin map as a lesson asks for it: the optimizer of run `run` from `resolution`² starts over
+/// the view, `steps` steps each.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BasinSettings {
+    /// Which run's optimizer (index into `runs`).
+    pub run: usize,
+    /// Starts per side.
+    pub resolution: usize,
+    /// Steps from every start.
+    pub steps: u64,
+}
+
+impl Default for BasinSettings {
+    fn default() -> Self {
+        Self {
+            run: 0,
+            resolution: 256,
+            steps: 100,
+        }
+    }
 }
 
 /// What presentation mode (a projector in class) hides, per lesson: the canvas and the notes stay,
@@ -86,6 +111,7 @@ impl Default for Scenario {
             sharpness_every: 0,
             view: None,
             presentation: Presentation::default(),
+            basin: None,
             runs: vec![RunConfig::default()],
         }
     }
@@ -382,6 +408,25 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     if let Some(view) = &scenario.view {
         checker.within("view", |checker| validate_view(view, checker));
     }
+    if let Some(basin) = &scenario.basin {
+        checker.within("basin", |checker| {
+            if basin.run >= scenario.runs.len() {
+                checker.report(
+                    "run",
+                    format!(
+                        "run {} does not exist: the scenario has {} runs, counted from 0",
+                        basin.run,
+                        scenario.runs.len()
+                    ),
+                );
+            }
+            checker.count_in_range("resolution", basin.resolution as u64, 16, 1024);
+            checker.count_in_range("steps", basin.steps, 1, 100_000);
+            if scenario.problem.is_network() {
+                checker.report("", "basin maps need a 2D landscape");
+            }
+        });
+    }
     let before = checker.found.len();
     checker.within("problem", |checker| scenario.problem.validate(checker));
     // Only a valid configuration is built (to learn its number of samples).
@@ -548,6 +593,26 @@ mod tests {
             "{lines:?}"
         );
         assert!(lines[2].starts_with("bad.ron:3:49: momentum"), "{lines:?}");
+    }
+
+    #[test]
+    fn basin_and_presentation_settings_round_trip_and_are_checked() {
+        let source = "Scenario(\n  basin: (run: 3, resolution: 8),\n  presentation: (hide_metrics: true),\n)";
+        let error = parse(source, "b.ron").unwrap_err();
+        let lines: Vec<String> = error.0.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 2, "{lines:?}");
+        assert!(lines[0].starts_with("b.ron:2:16: run 3 does not exist"), "{lines:?}");
+        assert!(lines[1].starts_with("b.ron:2:31: resolution"), "{lines:?}");
+        let fine = Scenario {
+            basin: Some(BasinSettings::default()),
+            presentation: Presentation {
+                hide_runs: true,
+                ..Presentation::default()
+            },
+            ..Scenario::default()
+        };
+        let back = parse(&to_ron(&fine).unwrap(), "f.ron").unwrap().scenario;
+        assert_eq!(back, fine);
     }
 
     #[test]

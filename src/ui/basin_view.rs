@@ -57,6 +57,8 @@ pub struct BasinState {
     job: Option<BasinJob>,
     /// The label of the run the map was computed for.
     label: String,
+    /// Compute as soon as the view is known (a lesson that opens with a map).
+    pending: bool,
 }
 
 impl Default for BasinState {
@@ -69,6 +71,7 @@ impl Default for BasinState {
             map: None,
             job: None,
             label: String::new(),
+            pending: false,
         }
     }
 }
@@ -80,6 +83,14 @@ impl BasinState {
             job.cancel.store(true, Ordering::Relaxed);
         }
         self.map = None;
+    }
+
+    /// Takes a lesson's basin settings: shows the map and computes it on the next frame.
+    pub fn request(&mut self, settings: &crate::scenario::BasinSettings) {
+        self.show = true;
+        self.resolution = settings.resolution;
+        self.steps = settings.steps;
+        self.pending = true;
     }
 
     /// Whether a finished map is held.
@@ -94,8 +105,21 @@ impl BasinState {
 }
 
 /// The row of basin-map controls above the landscape.
-pub fn basin_controls_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui) {
+/// `window_shown` says whether `window` is what the plot showed (from the second frame on): a
+/// lesson's map waits for it, so that it covers the whole canvas.
+pub fn basin_controls_ui(
+    state: &mut AppState,
+    window: ViewWindow,
+    window_shown: bool,
+    ui: &mut egui::Ui,
+) {
     collect(state, ui.ctx());
+    if state.basin.pending && window_shown {
+        state.basin.pending = false;
+        start(state, window);
+    } else if state.basin.pending {
+        ui.ctx().request_repaint();
+    }
     ui.horizontal(|ui| {
         ui.checkbox(&mut state.basin.show, "Basin map")
             .on_hover_text("Run the selected run's optimizer from every point of a grid over the view and colour each start by where it ends");
@@ -189,7 +213,7 @@ fn outcome_colour(outcome: &Outcome) -> Color32 {
         Outcome::OtherMinimum => Color32::from_rgb(200, 170, 60),
         Outcome::Failed => Color32::from_rgb(200, 90, 0),
         Outcome::Saddle => Color32::from_rgb(150, 150, 150),
-        Outcome::Maximum => Color32::from_rgb(30, 30, 30),
+        Outcome::Maximum => Color32::from_rgb(110, 60, 150),
         Outcome::Diverged => Color32::from_rgb(120, 0, 20),
         Outcome::NotConverged => Color32::from_rgb(235, 235, 235),
     }

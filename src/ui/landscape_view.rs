@@ -104,6 +104,7 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let holding_handle =
         state.view.pressed_handle.is_some() && ui.input(|input| input.pointer.primary_down());
     let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
+    let window_shown = state.view.last_transform.is_some() && !state.view.reset_bounds;
     let shown_window = match &state.view.last_transform {
         Some(transform) if !state.view.reset_bounds => {
             let [x_min, y_min, x_max, y_max] = bounds_key(transform.bounds());
@@ -116,7 +117,7 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
         _ => initial_view,
     };
-    super::basin_view::basin_controls_ui(state, shown_window, ui);
+    super::basin_view::basin_controls_ui(state, shown_window, window_shown, ui);
     let reset = std::mem::take(&mut state.view.reset_bounds);
     // With equal scales on both axes, show the whole default window: widen whichever side the
     // plot's shape leaves short (the axes take a little space; the margin covers it).
