@@ -183,6 +183,8 @@ pub struct AppState {
     pub view: ui::landscape_view::ViewState,
     /// The basin map over the landscape view.
     pub basin: ui::basin_view::BasinState,
+    /// The hyperparameter sweep window.
+    pub sweep: ui::sweep_view::SweepState,
     /// Wakes the UI from other threads (the worker's, the plane's).
     pub wake: crate::engine::Wake,
     /// State of the network views (tab, decision-surface cache, trajectory plane).
@@ -216,6 +218,7 @@ impl AppState {
             view: ui::landscape_view::ViewState::default(),
             network_view: ui::network_view::NetworkViewState::default(),
             basin: ui::basin_view::BasinState::default(),
+            sweep: ui::sweep_view::SweepState::default(),
             scenario,
             file,
             modified: false,
@@ -224,10 +227,7 @@ impl AppState {
             state.error("could not start the solver thread; the scenario is shown but cannot run");
         }
         state.rebuild_problem();
-        if let Some(basin) = state.scenario.basin.clone() {
-            state.selected_run = basin.run;
-            state.basin.request(&basin);
-        }
+        state.request_lesson_views();
         state.send_speed();
         state
     }
@@ -237,6 +237,7 @@ impl AppState {
         self.landscape = problem.landscape;
         self.network = problem.network;
         self.basin.invalidate();
+        self.sweep.invalidate();
         self.network_view
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
         self.runs = self.scenario.runs.iter().map(|_| RunView::new()).collect();
@@ -411,12 +412,8 @@ impl AppState {
     /// Opens a new scenario in place of the current one (after validation).
     pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
         self.file = file;
-        let basin = scenario.basin.clone();
         self.apply_scenario(scenario, false);
-        if let Some(basin) = basin {
-            self.selected_run = basin.run;
-            self.basin.request(&basin);
-        }
+        self.request_lesson_views();
         self.modified = false;
         self.playing = false;
     }
@@ -473,6 +470,18 @@ impl AppState {
                 self.modified = false;
             }
             Err(error) => self.error(format!("could not save {}: {error}", path.display())),
+        }
+    }
+
+    /// Opens the basin map and the sweep the lesson asks for, if any.
+    fn request_lesson_views(&mut self) {
+        if let Some(basin) = self.scenario.basin.clone() {
+            self.selected_run = basin.run;
+            self.basin.request(&basin);
+        }
+        if let Some(sweep) = self.scenario.sweep.clone() {
+            self.selected_run = sweep.run;
+            self.sweep.request(&sweep);
         }
     }
 

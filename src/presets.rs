@@ -15,7 +15,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     ),
     (
         "Momentum and acceleration",
-        &["rosenbrock", "nesterov_vs_heavy_ball"],
+        &["rosenbrock", "nesterov_vs_heavy_ball", "momentum_region"],
     ),
     (
         "Adaptive and sign methods",
@@ -32,7 +32,12 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     ),
     (
         "Landscapes and implicit bias",
-        &["saddle_escape", "flat_sharp", "line_of_minima"],
+        &[
+            "saddle_escape",
+            "flat_sharp",
+            "line_of_minima",
+            "formula_playground",
+        ],
     ),
     (
         "Networks",
@@ -60,6 +65,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "nesterov_vs_heavy_ball",
         include_str!("../presets/nesterov_vs_heavy_ball.ron"),
+    ),
+    (
+        "momentum_region",
+        include_str!("../presets/momentum_region.ron"),
     ),
     (
         "adaptive_rotation",
@@ -95,6 +104,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "line_of_minima",
         include_str!("../presets/line_of_minima.ron"),
+    ),
+    (
+        "formula_playground",
+        include_str!("../presets/formula_playground.ron"),
     ),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
     (

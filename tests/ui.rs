@@ -544,3 +544,78 @@ fn export_csv_writes_every_kept_step_with_the_cli_columns() {
         notice.text
     );
 }
+
+#[test]
+fn a_typed_formula_shows_its_error_at_the_character_then_becomes_the_landscape() {
+    let mut harness = harness();
+    harness
+        .state_mut()
+        .set_problem(scenario::Problem::Landscape(
+            optiviz::landscape::LandscapeConfig::Formula(optiviz::landscape::Formula::default()),
+        ));
+    harness.run_steps(2);
+    harness.state_mut().view.formula_draft = Some("x^2 + sine(y)".to_owned());
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("at character 7: unknown function `sine`")
+            .is_some()
+    );
+    // Still the old formula: a formula that does not parse never replaces the landscape.
+    let expr = |state: &AppState| match &state.scenario.problem {
+        scenario::Problem::Landscape(optiviz::landscape::LandscapeConfig::Formula(f)) => {
+            f.expr.clone()
+        }
+        other => panic!("expected a formula, got {other:?}"),
+    };
+    assert_eq!(expr(harness.state()), "x^2 + 10*y^2");
+    harness.state_mut().view.formula_draft = Some("abs(x) + 3*y^2".to_owned());
+    harness.run_steps(1);
+    harness.get_by_label("f(x, y) =").focus();
+    harness.run_steps(1);
+    harness.key_press(egui::Key::Enter);
+    harness.run_steps(2);
+    assert_eq!(expr(harness.state()), "abs(x) + 3*y^2");
+    assert!(harness.state().landscape.is_some());
+}
+
+#[test]
+fn a_sweep_shows_the_stability_region_and_a_cell_becomes_a_run() {
+    let mut harness = harness();
+    harness.get_by_label("Sweep…").click();
+    harness.run_steps(2);
+    assert!(harness.state().sweep.open);
+    {
+        let settings = &mut harness.state_mut().sweep.settings;
+        settings.axes[0] = optiviz::analysis::sweep::Axis::linear("lr", (0.001, 0.03), 8);
+        settings.axes[1] = optiviz::analysis::sweep::Axis::linear("momentum", (0.0, 0.9), 4);
+        settings.budget_evals = 50;
+    }
+    harness.run_steps(1);
+    harness.get_by_label("Compute").click();
+    run_until(&mut harness, |s| s.sweep.has_result());
+    harness.run_steps(1);
+    // zigzag's λmax = 100: GD needs lr < 0.02, momentum 0.9 allows lr < 0.038.
+    assert!(harness.query_by_label_contains("cells diverged").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("theory's stability boundary")
+            .is_some()
+    );
+    let runs = harness.state().scenario.runs.len();
+    optiviz::ui::sweep_view::add_cell_run(harness.state_mut(), 7, 3);
+    harness.run_steps(1);
+    let added = harness.state().scenario.runs.last().unwrap().clone();
+    assert_eq!(harness.state().scenario.runs.len(), runs + 1);
+    assert!(
+        added.label.contains("lr 0.03") && added.label.contains("momentum 0.9"),
+        "{}",
+        added.label
+    );
+    match added.optimizer {
+        optiviz::optim::OptimizerConfig::Sgd(sgd) => {
+            assert!((sgd.lr - 0.03).abs() < 1e-12 && (sgd.momentum - 0.9).abs() < 1e-12);
+        }
+        other => panic!("{other:?}"),
+    }
+}

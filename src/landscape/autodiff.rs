@@ -11,8 +11,9 @@ use num_dual::{DualNum, HyperDual64};
 
 use super::{Matrix2, Point};
 
-/// A landscape formula, generic over the number type so that it can be differentiated exactly.
-pub trait Formula {
+/// A landscape formula written in Rust, generic over the number type so that it can be
+/// differentiated exactly (formulas typed by the user are [`super::Formula`]).
+pub trait DualFormula {
     /// f(x, y).
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D;
 }
@@ -27,13 +28,13 @@ fn seeded(value: f64, along_first: bool, along_second: bool) -> HyperDual64 {
 }
 
 /// f(p) and ∇f(p), exact.
-pub fn value_and_gradient<F: Formula + ?Sized>(formula: &F, p: Point) -> (f64, Point) {
+pub fn value_and_gradient<F: DualFormula + ?Sized>(formula: &F, p: Point) -> (f64, Point) {
     let r = formula.eval(seeded(p[0], true, false), seeded(p[1], false, true));
     (r.re, [r.eps1, r.eps2])
 }
 
 /// ∇²f(p), exact (three hyper-dual evaluations).
-pub fn hessian<F: Formula + ?Sized>(formula: &F, p: Point) -> Matrix2 {
+pub fn hessian<F: DualFormula + ?Sized>(formula: &F, p: Point) -> Matrix2 {
     let mixed = formula.eval(seeded(p[0], true, false), seeded(p[1], false, true));
     let xx = formula.eval(seeded(p[0], true, true), seeded(p[1], false, false));
     let yy = formula.eval(seeded(p[0], false, false), seeded(p[1], true, true));
@@ -45,7 +46,7 @@ mod tests {
     use super::*;
 
     struct Product;
-    impl Formula for Product {
+    impl DualFormula for Product {
         fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
             x * x * y + y.sin()
         }

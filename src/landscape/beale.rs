@@ -19,7 +19,7 @@ use std::sync::Arc;
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
-use super::autodiff::{self, Formula};
+use super::autodiff::{self, DualFormula};
 use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
@@ -31,7 +31,7 @@ use crate::validate::Checker;
 #[serde(default)]
 pub struct Beale {}
 
-impl Formula for Beale {
+impl DualFormula for Beale {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
         let y2 = y * y;
         let first = x * (y - 1.0) + 1.5;

@@ -28,7 +28,7 @@ use std::sync::Arc;
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
-use super::autodiff::{self, Formula};
+use super::autodiff::{self, DualFormula};
 use super::refine::strict_minimum_near;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
 use crate::validate::Checker;
@@ -65,7 +65,7 @@ fn well<D: DualNum<Primitive = f64> + Copy>(x: D, y: D, centre: Point, width: f6
     -((dx * dx + dy * dy) * (-0.5 / (width * width))).exp()
 }
 
-impl Formula for FlatSharp {
+impl DualFormula for FlatSharp {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
         well(x, y, SHARP_CENTRE, self.sharp_width)
             + well(x, y, FLAT_CENTRE, self.flat_width)

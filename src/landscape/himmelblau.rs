@@ -19,7 +19,7 @@ use std::sync::Arc;
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
-use super::autodiff::{self, Formula};
+use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
 use crate::validate::Checker;
@@ -37,7 +37,7 @@ const MINIMIZER_GUESSES: [Point; 4] = [
     [3.584_428_340_330_492, -1.848_126_526_964_404],
 ];
 
-impl Formula for Himmelblau {
+impl DualFormula for Himmelblau {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
         let first = x * x + y - 11.0;
         let second = x + y * y - 7.0;

@@ -7,11 +7,13 @@
 
 pub mod autodiff;
 mod data;
+pub mod expression;
 
 mod abs;
 mod beale;
 mod double_well;
 mod flat_sharp;
+mod formula;
 mod himmelblau;
 mod lasso;
 mod least_squares;
@@ -30,6 +32,7 @@ pub use abs::Abs;
 pub use beale::Beale;
 pub use double_well::DoubleWell;
 pub use flat_sharp::FlatSharp;
+pub use formula::Formula;
 pub use himmelblau::Himmelblau;
 pub use lasso::Lasso;
 pub use least_squares::LeastSquares;
@@ -250,6 +253,7 @@ landscape_registry!(
     LeastSquares,
     Logistic,
     Lasso,
+    Formula,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.
@@ -264,47 +268,40 @@ pub struct NumericField {
 }
 
 impl LandscapeConfig {
-    /// The parameters as name/value pairs, read generically through the config's RON form, so that
-    /// the UI needs no code per landscape.
+    /// The numeric parameters as name/value pairs, read generically through the config's RON form,
+    /// so that the UI needs no code per landscape. Fields that are not numbers (a formula's text)
+    /// are not listed.
     pub fn numeric_fields(&self) -> Vec<NumericField> {
         let Ok(text) = ron::to_string(self) else {
             return Vec::new();
         };
-        // `Name((field: value, …))` or `Name(field: value, …)`: every landscape parameter is a
-        // plain number, so the body is a flat list of `field: number` pairs, in declaration order.
-        let body = text
-            .split_once('(')
-            .map(|(_, rest)| rest.trim_end_matches(')').trim_start_matches('('))
-            .unwrap_or_default();
-        body.split(',')
-            .filter_map(|pair| {
-                let (name, value) = pair.split_once(':')?;
-                let value = value.trim();
-                Some(NumericField {
-                    name: name.trim().to_owned(),
-                    value: value.parse().ok()?,
-                    is_integer: value.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
-                })
-            })
+        ron_fields(&text)
+            .into_iter()
+            .filter_map(|(name, value)| numeric_field(name, value))
             .collect()
     }
 
-    /// A copy with the parameter `name` set to `value` (rounded for whole-number fields).
+    /// A copy with the numeric parameter `name` set to `value` (rounded for whole-number fields);
+    /// every other field, numeric or not, keeps its value.
     pub fn with_numeric_field(&self, name: &str, value: f64) -> Result<Self, String> {
-        let fields = self
-            .numeric_fields()
+        let text = ron::to_string(self).map_err(|error| error.to_string())?;
+        let fields = ron_fields(&text)
             .into_iter()
-            .map(|field| {
-                let value = if field.name == name {
-                    value
-                } else {
-                    field.value
-                };
-                if field.is_integer {
-                    format!("{}: {}", field.name, value.round().max(0.0) as u64)
-                } else {
-                    format!("{}: {value:?}", field.name)
+            .map(|(field_name, raw)| match numeric_field(field_name, raw) {
+                Some(field) => {
+                    let value = if field.name == name {
+                        value
+                    } else {
+                        field.value
+                    };
+                    if field.is_integer {
+                        format!("{}: {}", field.name, value.round().max(0.0) as u64)
+                    } else {
+                        format!("{}: {value:?}", field.name)
+                    }
                 }
+                // Strings and anything else: the RON text exactly as written, escapes and all.
+                None => format!("{field_name}: {raw}"),
             })
             .collect::<Vec<_>>()
             .join(", ");
@@ -312,6 +309,113 @@ impl LandscapeConfig {
         crate::scenario::ron_options()
             .from_str(&text)
             .map_err(|error| error.to_string())
+    }
+}
+
+/// A field whose RON value is a plain number.
+fn numeric_field(name: &str, value: &str) -> Option<NumericField> {
+    Some(NumericField {
+        name: name.to_owned(),
+        value: value.parse().ok()?,
+        is_integer: value.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
+    })
+}
+
+/// The top-level `field: value` pairs of a config's RON text (`Name((a: 1.0, b: "x, y"))` or
+/// `Name(a: 1.0)`), values as raw RON text. Commas, colons and parentheses inside strings or
+/// nested brackets do not split, so a formula such as `max(x, y)` stays one value.
+fn ron_fields(text: &str) -> Vec<(&str, &str)> {
+    let Some((_, rest)) = text.split_once('(') else {
+        return Vec::new();
+    };
+    let rest = rest.trim();
+    let variant_body = rest.strip_suffix(')').unwrap_or(rest).trim();
+    // The struct's own parentheses, when the variant's newtype was not unwrapped.
+    let body = variant_body
+        .strip_prefix('(')
+        .and_then(|inner| inner.strip_suffix(')'))
+        .filter(|_| encloses_whole(variant_body))
+        .unwrap_or(variant_body);
+    split_top_level(body)
+        .into_iter()
+        .filter_map(|piece| {
+            let (name, value) = piece.split_once(':')?;
+            let name = name.trim();
+            (!name.is_empty()).then_some((name, value.trim()))
+        })
+        .collect()
+}
+
+/// Whether `text` starts with a bracket whose match is its last character.
+fn encloses_whole(text: &str) -> bool {
+    let mut depth = 0i64;
+    let mut scanner = RonScanner::default();
+    for (index, c) in text.char_indices() {
+        if scanner.in_string(c) {
+            continue;
+        }
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return index + c.len_utf8() == text.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// Splits at commas outside strings and brackets.
+fn split_top_level(body: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut depth, mut start) = (0i64, 0);
+    let mut scanner = RonScanner::default();
+    for (index, c) in body.char_indices() {
+        if scanner.in_string(c) {
+            continue;
+        }
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth -= 1,
+            ',' if depth == 0 => {
+                pieces.push(&body[start..index]);
+                start = index + 1;
+            }
+            _ => {}
+        }
+    }
+    pieces.push(&body[start..]);
+    pieces
+}
+
+/// Tracks RON string literals (`"…"` with backslash escapes) one character at a time.
+#[derive(Default)]
+struct RonScanner {
+    inside: bool,
+    escaped: bool,
+}
+
+impl RonScanner {
+    /// Whether `c` is part of a string literal (its quotes included).
+    fn in_string(&mut self, c: char) -> bool {
+        if self.inside {
+            if self.escaped {
+                self.escaped = false;
+            } else if c == '\\' {
+                self.escaped = true;
+            } else if c == '"' {
+                self.inside = false;
+            }
+            true
+        } else if c == '"' {
+            self.inside = true;
+            true
+        } else {
+            false
+        }
     }
 }
 
@@ -450,6 +554,22 @@ mod tests {
                 .iter()
                 .any(|f| f.name == "n" && f.is_integer)
         );
+    }
+
+    #[test]
+    fn numeric_field_edits_keep_string_fields_intact() {
+        for expr in [
+            "max(x, y) + min(x, 2)",
+            "max((x), y): 3, a: 1",
+            r#"x "quoted", \ back\"slash) (("#,
+        ] {
+            let config = LandscapeConfig::Formula(Formula {
+                expr: expr.to_owned(),
+            });
+            assert_eq!(config.numeric_fields(), Vec::new(), "{expr}");
+            assert_eq!(config.with_numeric_field("expr", 2.0), Ok(config.clone()));
+            assert_eq!(config.with_numeric_field("a", 2.0), Ok(config.clone()));
+        }
     }
 
     #[test]

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
-use super::autodiff::{self, Formula};
+use super::autodiff::{self, DualFormula};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
 use crate::validate::Checker;
 
@@ -36,7 +36,7 @@ impl Default for Rastrigin {
     }
 }
 
-impl Formula for Rastrigin {
+impl DualFormula for Rastrigin {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
         x * x + y * y - ((x * TAU).cos() + (y * TAU).cos()) * self.a + 2.0 * self.a
     }

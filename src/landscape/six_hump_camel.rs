@@ -25,7 +25,7 @@ use std::sync::Arc;
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
-use super::autodiff::{self, Formula};
+use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
 use crate::validate::Checker;
@@ -45,7 +45,7 @@ const MINIMIZER_GUESSES: [Point; 6] = [
     [1.607_104_752_9, 0.568_651_454_9],
 ];
 
-impl Formula for SixHumpCamel {
+impl DualFormula for SixHumpCamel {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
         let (x2, y2) = (x * x, y * y);
         (x2 * x2 / 3.0 - x2 * 2.1 + 4.0) * x2 + x * y + (y2 * 4.0 - 4.0) * y2

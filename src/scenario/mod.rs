@@ -56,6 +56,8 @@ pub struct Scenario {
     pub presentation: Presentation,
     /// A basin map to compute when the lesson opens (`None` = none until asked for).
     pub basin: Option<BasinSettings>,
+    /// A hyperparameter sweep to compute when the lesson opens.
+    pub sweep: Option<SweepSettings>,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
 }
@@ -79,6 +81,33 @@ impl Default for BasinSettings {
             run: 0,
             resolution: 256,
             steps: 100,
+        }
+    }
+}
+
+/// A hyperparameter sweep as a lesson asks for it: run `run`'s configuration varied over two axes
+/// at an equal evaluation budget.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SweepSettings {
+    /// Which run is varied (index into `runs`).
+    pub run: usize,
+    /// The hyperparameters varied: axis 0 across, axis 1 up.
+    pub axes: [crate::analysis::sweep::Axis; 2],
+    /// Oracle calls each cell may use.
+    pub budget_evals: u64,
+}
+
+impl Default for SweepSettings {
+    fn default() -> Self {
+        use crate::analysis::sweep::Axis;
+        Self {
+            run: 0,
+            axes: [
+                Axis::linear("lr", (0.001, 0.05), 40),
+                Axis::linear("momentum", (0.0, 0.95), 20),
+            ],
+            budget_evals: 200,
         }
     }
 }
@@ -112,6 +141,7 @@ impl Default for Scenario {
             view: None,
             presentation: Presentation::default(),
             basin: None,
+            sweep: None,
             runs: vec![RunConfig::default()],
         }
     }
@@ -408,6 +438,21 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     if let Some(view) = &scenario.view {
         checker.within("view", |checker| validate_view(view, checker));
     }
+    if let Some(sweep) = &scenario.sweep {
+        checker.within("sweep", |checker| {
+            if sweep.run >= scenario.runs.len() {
+                checker.report(
+                    "run",
+                    format!(
+                        "run {} does not exist: the scenario has {} runs, counted from 0",
+                        sweep.run,
+                        scenario.runs.len()
+                    ),
+                );
+            }
+            checker.count_in_range("budget_evals", sweep.budget_evals, 1, 1_000_000);
+        });
+    }
     if let Some(basin) = &scenario.basin {
         checker.within("basin", |checker| {
             if basin.run >= scenario.runs.len() {
@@ -601,7 +646,10 @@ mod tests {
         let error = parse(source, "b.ron").unwrap_err();
         let lines: Vec<String> = error.0.iter().map(ToString::to_string).collect();
         assert_eq!(lines.len(), 2, "{lines:?}");
-        assert!(lines[0].starts_with("b.ron:2:16: run 3 does not exist"), "{lines:?}");
+        assert!(
+            lines[0].starts_with("b.ron:2:16: run 3 does not exist"),
+            "{lines:?}"
+        );
         assert!(lines[1].starts_with("b.ron:2:31: resolution"), "{lines:?}");
         let fine = Scenario {
             basin: Some(BasinSettings::default()),

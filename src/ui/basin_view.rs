@@ -121,6 +121,14 @@ pub fn basin_controls_ui(
         ui.ctx().request_repaint();
     }
     ui.horizontal(|ui| {
+        if ui
+            .button("Sweep…")
+            .on_hover_text("A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary")
+            .clicked()
+        {
+            state.sweep.open = true;
+        }
+        ui.separator();
         ui.checkbox(&mut state.basin.show, "Basin map")
             .on_hover_text("Run the selected run's optimizer from every point of a grid over the view and colour each start by where it ends");
         if !state.basin.show {

@@ -64,6 +64,8 @@ pub struct ViewState {
     /// The run whose start handle is being dragged (`None` inside = all runs).
     dragging: Option<Option<usize>>,
     last_transform: Option<PlotTransform>,
+    /// The formula being typed in the side panel (`None` = not edited).
+    pub formula_draft: Option<String>,
 }
 
 impl ViewState {
@@ -85,6 +87,7 @@ impl ViewState {
         self.contour_job = None;
         self.reset_bounds = true;
         self.dragging = None;
+        self.formula_draft = None;
     }
 }
 

@@ -121,13 +121,14 @@ fn theory_overlays_ui(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
         reference_start.get_or_insert((first.point, latest.step));
         let colour = run_colour(config, index);
         for curve in theory::loss_overlays(&quadratic, first.point, config, latest.step) {
-            let style = match curve.kind {
-                CurveKind::Exact => egui_plot::LineStyle::dotted_dense(),
-                CurveKind::Bound => egui_plot::LineStyle::dashed_loose(),
+            // Short legend names; the formulas are in the Theory checkbox's tooltip.
+            let (style, kind) = match curve.kind {
+                CurveKind::Exact => (egui_plot::LineStyle::dotted_dense(), "exact"),
+                CurveKind::Bound => (egui_plot::LineStyle::dashed_loose(), "bound"),
             };
             plot_ui.line(
                 Line::new(
-                    format!("{}: {}", config.label, curve.label),
+                    format!("{} ({kind})", config.label),
                     PlotPoints::new(theory_points(&curve.loss)),
                 )
                 .color(colour.gamma_multiply(0.8))
@@ -138,8 +139,13 @@ fn theory_overlays_ui(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
     }
     if let Some((start, steps)) = reference_start {
         for curve in theory::accelerated_references(&quadratic, start, steps) {
+            let name = if curve.label.starts_with("Nesterov") {
+                "Nesterov (bound)"
+            } else {
+                "optimal heavy ball (bound)"
+            };
             plot_ui.line(
-                Line::new(curve.label, PlotPoints::new(theory_points(&curve.loss)))
+                Line::new(name, PlotPoints::new(theory_points(&curve.loss)))
                     .color(egui::Color32::GRAY)
                     .style(egui_plot::LineStyle::dashed_dense())
                     .width(1.0 * super::line_scale(state)),

@@ -7,6 +7,7 @@ pub mod landscape_view;
 pub mod metrics;
 pub mod network_view;
 pub mod side_panel;
+pub mod sweep_view;
 pub mod toolbar;
 
 use std::sync::Arc;
@@ -191,6 +192,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
             landscape_view::landscape_view_ui(state, ui);
         }
     });
+    sweep_view::sweep_window_ui(state, ui.ctx());
     file_dialog::file_dialog_ui(state, ui);
     help_ui(state, ui);
 }

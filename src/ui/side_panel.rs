@@ -3,7 +3,8 @@
 
 use crate::app::{AppState, EditApplies, StartMode};
 use crate::engine::RunStatus;
-use crate::landscape::LandscapeConfig;
+use crate::landscape::expression::Expression;
+use crate::landscape::{Formula, LandscapeConfig};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::optim::OptimizerConfig;
 use crate::scenario::{Problem, RunConfig};
@@ -149,7 +150,55 @@ fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
     });
 }
 
+/// The formula of a `Formula` landscape, checked as it is typed: the error points at its character,
+/// and the landscape changes when the formula parses and the field loses focus (or Enter).
+fn formula_ui(state: &mut AppState, current: &Formula, ui: &mut egui::Ui) {
+    let mut draft = state
+        .view
+        .formula_draft
+        .clone()
+        .unwrap_or_else(|| current.expr.clone());
+    let label = ui.label("f(x, y) =");
+    let response = ui
+        .add(
+            egui::TextEdit::singleline(&mut draft)
+                .code_editor()
+                .desired_width(f32::INFINITY),
+        )
+        .labelled_by(label.id)
+        .on_hover_text(
+            "x, y, numbers, pi, e; + − * / ^; sin cos tan exp log sqrt abs tanh sigmoid relu softplus max(a, b) min(a, b)",
+        );
+    let parsed = Expression::parse(&draft);
+    if let Err(error) = &parsed {
+        // A caret under the offending character (the field is monospace).
+        let caret = format!("{}^", " ".repeat(error.position));
+        ui.label(
+            egui::RichText::new(caret)
+                .monospace()
+                .color(ui.visuals().error_fg_color),
+        );
+        ui.colored_label(
+            ui.visuals().error_fg_color,
+            format!("at character {}: {}", error.position + 1, error.message),
+        );
+    }
+    let commit = response.lost_focus() && draft != current.expr;
+    if commit && parsed.is_ok() {
+        state.view.formula_draft = None;
+        state.set_problem(Problem::Landscape(LandscapeConfig::Formula(Formula {
+            expr: draft,
+        })));
+    } else {
+        state.view.formula_draft = (draft != current.expr).then_some(draft);
+    }
+}
+
 fn landscape_parameters_ui(state: &mut AppState, current: &LandscapeConfig, ui: &mut egui::Ui) {
+    if let LandscapeConfig::Formula(formula) = current {
+        formula_ui(state, formula, ui);
+        return;
+    }
     let mut edited = None;
     egui::Grid::new("landscape_parameters")
         .num_columns(2)
