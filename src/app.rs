@@ -517,6 +517,82 @@ impl AppState {
         }
     }
 
+    /// Draws the landscape view as it is shown now (window, visible runs, legend) to a PNG of
+    /// `size` pixels.
+    pub fn export_png(&mut self, path: &std::path::Path, size: [u32; 2]) {
+        let Some(landscape) = self.landscape.clone() else {
+            self.error("images are drawn for 2D landscapes");
+            return;
+        };
+        let view = self
+            .view
+            .shown_window()
+            .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()));
+        let runs: Vec<crate::render::RunPath> = self
+            .runs
+            .iter()
+            .zip(&self.scenario.runs)
+            .enumerate()
+            .filter(|(_, (run, _))| run.visible)
+            .map(|(index, (run, config))| crate::render::RunPath {
+                label: config.label.clone(),
+                colour: crate::render::run_colour(config, index),
+                points: run
+                    .trace
+                    .decimated(crate::render::MAX_PATH_POINTS)
+                    .map(|sample| sample.point)
+                    .collect(),
+                note: (!run.trace.status.is_running() && run.trace.status != RunStatus::Finished)
+                    .then(|| run.trace.status.summary()),
+            })
+            .collect();
+        let options = crate::render::RenderOptions {
+            width: size[0],
+            height: size[1],
+            dark: self.prefs.dark,
+            legend: true,
+        };
+        let drawn = crate::render::draw_png(
+            landscape.as_ref(),
+            view,
+            &self.scenario.name,
+            &runs,
+            &options,
+        );
+        self.finish_export(path, drawn);
+    }
+
+    /// Re-runs the scenario headless up to the furthest step any run has reached and writes the
+    /// paths growing as a GIF of `frames` frames.
+    pub fn export_gif(&mut self, path: &std::path::Path, size: [u32; 2], frames: usize) {
+        let steps = self
+            .runs
+            .iter()
+            .filter_map(|run| run.trace.latest().map(|s| s.step))
+            .max()
+            .filter(|&steps| steps > 0);
+        let options = crate::render::RenderOptions {
+            width: size[0],
+            height: size[1],
+            dark: self.prefs.dark,
+            legend: true,
+        };
+        let drawn = crate::render::render_gif(&self.scenario, steps, frames, &options);
+        self.finish_export(path, drawn);
+    }
+
+    fn finish_export(
+        &mut self,
+        path: &std::path::Path,
+        drawn: Result<Vec<u8>, crate::render::RenderError>,
+    ) {
+        match drawn.map(|bytes| scenario::write_atomically(path, &bytes)) {
+            Ok(Ok(())) => self.inform(format!("exported {}", path.display())),
+            Ok(Err(error)) => self.error(format!("could not write {}: {error}", path.display())),
+            Err(error) => self.error(format!("could not draw {}: {error}", path.display())),
+        }
+    }
+
     // --- updates ---
 
     /// Applies the worker's updates for at most `budget`.

@@ -234,6 +234,72 @@ fn report_status(index: usize, label: &str, status: &RunStatus, stderr: &mut dyn
     let _ = writeln!(stderr, "{message}");
 }
 
+/// What `optiviz render` was asked to draw.
+#[derive(Clone, Copy, Debug)]
+pub struct RenderCommand<'a> {
+    /// The preset file or bundled name.
+    pub preset: &'a str,
+    /// Where to write the image.
+    pub out: &'a Path,
+    /// Override of the step budget.
+    pub steps: Option<u64>,
+    /// `WIDTHxHEIGHT`.
+    pub size: &'a str,
+    /// Frames of an animated GIF; `None` = a PNG.
+    pub gif_frames: Option<usize>,
+    /// Dark theme.
+    pub dark: bool,
+    /// Draw the legend.
+    pub legend: bool,
+}
+
+/// `optiviz render PRESET --out F.png [--steps N] [--size WxH] [--gif [FRAMES]]`: the view drawn by
+/// the CPU rasterizer, for figures in scripts with no display and no GPU.
+pub fn render(command: &RenderCommand<'_>, stderr: &mut dyn Write) -> Exit {
+    let loaded = match load_preset(command.preset) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Exit::BadInput;
+        }
+    };
+    for warning in &loaded.warnings {
+        let _ = writeln!(stderr, "{warning}");
+    }
+    let drawn = crate::render::parse_size(command.size).and_then(|(width, height)| {
+        let options = crate::render::RenderOptions {
+            width,
+            height,
+            dark: command.dark,
+            legend: command.legend,
+        };
+        match command.gif_frames {
+            Some(frames) => {
+                crate::render::render_gif(&loaded.scenario, command.steps, frames, &options)
+            }
+            None => crate::render::render_png(&loaded.scenario, command.steps, &options),
+        }
+    });
+    let bytes = match drawn {
+        Ok(bytes) => bytes,
+        Err(error) => {
+            let _ = writeln!(stderr, "optiviz: {error}");
+            return Exit::BadInput;
+        }
+    };
+    match crate::scenario::write_atomically(command.out, &bytes) {
+        Ok(()) => Exit::Ok,
+        Err(error) => {
+            let _ = writeln!(
+                stderr,
+                "optiviz: cannot write {}: {error}",
+                command.out.display()
+            );
+            Exit::BadInput
+        }
+    }
+}
+
 /// `optiviz check PRESET...`: validates every file, printing `FILE: ok` or its diagnostics.
 pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
     let mut exit = Exit::Ok;

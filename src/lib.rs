@@ -15,6 +15,7 @@ pub mod network;
 pub mod objective;
 pub mod optim;
 pub mod presets;
+pub mod render;
 pub mod scenario;
 pub mod schedule;
 #[cfg(feature = "gui")]

@@ -36,6 +36,29 @@ enum Commands {
         #[arg(long)]
         out: Option<PathBuf>,
     },
+    /// Draw a landscape preset's view to a PNG (or an animated GIF), with no display or GPU.
+    Render {
+        /// The preset: a .ron file or a bundled preset's name.
+        preset: String,
+        /// The image to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Override the preset's step budget.
+        #[arg(long)]
+        steps: Option<u64>,
+        /// Image size in pixels, WIDTHxHEIGHT.
+        #[arg(long, default_value = "1024x768")]
+        size: String,
+        /// Write an animated GIF of the paths growing, with this many frames (60 if given bare).
+        #[arg(long, num_args = 0..=1, default_missing_value = "60")]
+        gif: Option<usize>,
+        /// Light theme (cividis contours, dark markings) instead of dark.
+        #[arg(long)]
+        light: bool,
+        /// Leave out the legend.
+        #[arg(long)]
+        no_legend: bool,
+    },
     /// Validate presets; print FILE:LINE:COL for every problem (exit 2 if any).
     Check {
         /// Preset files (or bundled preset names).
@@ -78,6 +101,26 @@ fn dispatch(arguments: Arguments) -> Exit {
         Some(Commands::Run { preset, steps, out }) => {
             cli::run(&preset, steps, out.as_deref(), &mut stdout, &mut stderr)
         }
+        Some(Commands::Render {
+            preset,
+            out,
+            steps,
+            size,
+            gif,
+            light,
+            no_legend,
+        }) => cli::render(
+            &cli::RenderCommand {
+                preset: &preset,
+                out: &out,
+                steps,
+                size: &size,
+                gif_frames: gif,
+                dark: !light,
+                legend: !no_legend,
+            },
+            &mut stderr,
+        ),
         Some(Commands::Check { presets }) => cli::check(&presets, &mut stdout, &mut stderr),
         Some(Commands::Bench { quick }) => {
             let size = if quick {

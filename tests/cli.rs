@@ -426,3 +426,66 @@ fn help_is_available_everywhere() {
         assert!(text(&output.stdout).contains("Usage"));
     }
 }
+
+#[test]
+fn render_draws_png_and_gif_with_no_display_and_refuses_networks() {
+    let folder = tempfile::tempdir().unwrap();
+    let png_path = folder.path().join("view.png");
+    let output = optiviz(&[
+        "render",
+        "zigzag",
+        "--out",
+        png_path.to_str().unwrap(),
+        "--size",
+        "320x200",
+        "--steps",
+        "50",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let decoder = png::Decoder::new(std::io::BufReader::new(
+        std::fs::File::open(&png_path).unwrap(),
+    ));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (320, 200));
+
+    let gif_path = folder.path().join("paths.gif");
+    let output = optiviz(&[
+        "render",
+        "zigzag",
+        "--out",
+        gif_path.to_str().unwrap(),
+        "--size",
+        "96x64",
+        "--gif",
+        "5",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let mut options = gif::DecodeOptions::new();
+    options.set_color_output(gif::ColorOutput::RGBA);
+    let mut decoder = options
+        .read_info(std::fs::File::open(&gif_path).unwrap())
+        .unwrap();
+    assert_eq!((decoder.width(), decoder.height()), (96, 64));
+    let mut frames = 0;
+    while decoder.read_next_frame().unwrap().is_some() {
+        frames += 1;
+    }
+    assert_eq!(frames, 5);
+
+    let refused = optiviz(&["render", "eos_mlp", "--out", png_path.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(
+        text(&refused.stderr).contains("network"),
+        "{}",
+        text(&refused.stderr)
+    );
+    let bad_size = optiviz(&[
+        "render",
+        "zigzag",
+        "--out",
+        png_path.to_str().unwrap(),
+        "--size",
+        "5x5",
+    ]);
+    assert_eq!(bad_size.status.code(), Some(2));
+}

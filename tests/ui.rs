@@ -513,7 +513,9 @@ fn export_csv_writes_every_kept_step_with_the_cli_columns() {
     harness.get_by_label("▶❚ Step").click();
     run_until(&mut harness, |s| steps_taken(s) == [2, 2]);
     let folder = tempfile::tempdir().unwrap();
-    harness.get_by_label("Export CSV…").click();
+    harness.get_by_label("Export…").click();
+    harness.run_steps(2);
+    harness.get_by_label("CSV of every run…").click();
     harness.run_steps(1);
     let dialog = harness
         .state_mut()
@@ -618,4 +620,22 @@ fn a_sweep_shows_the_stability_region_and_a_cell_becomes_a_run() {
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn export_png_draws_the_view_at_the_chosen_size() {
+    let mut harness = harness();
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    let folder = tempfile::tempdir().unwrap();
+    let path = folder.path().join("view.png");
+    harness.state_mut().export_png(&path, [400, 300]);
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+    let reader = decoder.read_info().unwrap();
+    assert_eq!((reader.info().width, reader.info().height), (400, 300));
+    let gif_path = folder.path().join("paths.gif");
+    harness.state_mut().export_gif(&gif_path, [80, 60], 4);
+    assert!(std::fs::metadata(&gif_path).unwrap().len() > 100);
+    let notice = harness.state().notice.as_ref().unwrap();
+    assert!(!notice.is_error, "{}", notice.text);
 }

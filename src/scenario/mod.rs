@@ -598,15 +598,21 @@ pub fn parse_problem(text: &str) -> Result<Problem, String> {
 /// Saves atomically: writes a temporary file beside `path`, then renames it over `path`, so a crash
 /// mid-save never leaves a half-written preset.
 pub fn save(path: &Path, scenario: &Scenario) -> std::io::Result<()> {
+    let mut text = to_ron(scenario).map_err(std::io::Error::other)?;
+    text.push('\n');
+    write_atomically(path, text.as_bytes())
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it over `path`: readers see the
+/// old file or the new one, never half of one.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
-    let text = to_ron(scenario).map_err(std::io::Error::other)?;
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = std::path::PathBuf::from(temporary);
     {
         let mut file = std::fs::File::create(&temporary)?;
-        file.write_all(text.as_bytes())?;
-        file.write_all(b"\n")?;
+        file.write_all(bytes)?;
         file.sync_all()?;
     }
     std::fs::rename(&temporary, path)

@@ -15,6 +15,10 @@ pub enum DialogMode {
     Save,
     /// Choose where to write the runs' trajectories and metrics as CSV.
     ExportCsv,
+    /// Choose where to write the view as a PNG image.
+    ExportPng,
+    /// Choose where to write the paths growing as an animated GIF.
+    ExportGif,
 }
 
 impl DialogMode {
@@ -23,6 +27,8 @@ impl DialogMode {
         match self {
             DialogMode::Open | DialogMode::Save => ".ron",
             DialogMode::ExportCsv => ".csv",
+            DialogMode::ExportPng => ".png",
+            DialogMode::ExportGif => ".gif",
         }
     }
 
@@ -48,6 +54,10 @@ pub struct FileDialog {
     pub file_name: String,
     entries: Vec<Entry>,
     listing_error: Option<String>,
+    /// Image size for PNG and GIF exports, in pixels.
+    pub image_size: [u32; 2],
+    /// Frames of a GIF export.
+    pub frames: usize,
 }
 
 impl FileDialog {
@@ -65,6 +75,8 @@ impl FileDialog {
                 DialogMode::Open => String::new(),
                 DialogMode::Save => "scenario.ron".to_owned(),
                 DialogMode::ExportCsv => "trajectories.csv".to_owned(),
+                DialogMode::ExportPng => "view.png".to_owned(),
+                DialogMode::ExportGif => "paths.gif".to_owned(),
             });
         let mut dialog = Self {
             mode,
@@ -72,6 +84,8 @@ impl FileDialog {
             file_name,
             entries: Vec::new(),
             listing_error: None,
+            image_size: [1600, 1000],
+            frames: 60,
         };
         dialog.refresh();
         dialog
@@ -87,15 +101,13 @@ impl FileDialog {
         Self::new(DialogMode::Save, current)
     }
 
-    /// A dialog to export the runs as CSV, starting in `current`'s directory.
-    pub fn export_csv(current: Option<&Path>) -> Self {
-        let mut dialog = Self::new(DialogMode::ExportCsv, current);
-        dialog.file_name = current
-            .and_then(Path::file_stem)
-            .map_or("trajectories".to_owned(), |stem| {
-                stem.to_string_lossy().into_owned()
-            })
-            + ".csv";
+    /// A dialog to export (CSV, PNG or GIF: `mode`), starting in `current`'s directory with the
+    /// scenario file's name.
+    pub fn export(mode: DialogMode, current: Option<&Path>) -> Self {
+        let mut dialog = Self::new(mode, current);
+        if let Some(stem) = current.and_then(Path::file_stem) {
+            dialog.file_name = format!("{}{}", stem.to_string_lossy(), mode.extension());
+        }
         dialog
     }
 
@@ -159,6 +171,8 @@ pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
         DialogMode::Open => "Open preset",
         DialogMode::Save => "Save scenario",
         DialogMode::ExportCsv => "Export trajectories as CSV",
+        DialogMode::ExportPng => "Export the view as PNG",
+        DialogMode::ExportGif => "Export the paths as an animated GIF",
     };
     let mut outcome = None;
     egui::Window::new(title)
@@ -169,11 +183,14 @@ pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
         Some(Outcome::Confirm) => {
             let path = dialog.chosen_path();
             let mode = dialog.mode;
+            let (size, frames) = (dialog.image_size, dialog.frames);
             state.file_dialog = None;
             match mode {
                 DialogMode::Open => state.open_path(&path),
                 DialogMode::Save => state.save_to(path),
                 DialogMode::ExportCsv => state.export_csv(&path),
+                DialogMode::ExportPng => state.export_png(&path, size),
+                DialogMode::ExportGif => state.export_gif(&path, size, frames),
             }
         }
         Some(Outcome::Cancel) => state.file_dialog = None,
@@ -221,6 +238,28 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
     if let Some(directory) = enter {
         dialog.enter(directory);
     }
+    if matches!(dialog.mode, DialogMode::ExportPng | DialogMode::ExportGif) {
+        ui.horizontal(|ui| {
+            let label = ui.label("Size");
+            ui.add(
+                egui::DragValue::new(&mut dialog.image_size[0])
+                    .range(16..=8192)
+                    .suffix(" px"),
+            )
+            .labelled_by(label.id);
+            ui.label("×");
+            ui.add(
+                egui::DragValue::new(&mut dialog.image_size[1])
+                    .range(16..=8192)
+                    .suffix(" px"),
+            );
+            if dialog.mode == DialogMode::ExportGif {
+                let label = ui.label("frames");
+                ui.add(egui::DragValue::new(&mut dialog.frames).range(2..=600))
+                    .labelled_by(label.id);
+            }
+        });
+    }
     ui.horizontal(|ui| {
         ui.label("File name");
         let response = ui.text_edit_singleline(&mut dialog.file_name);
@@ -232,7 +271,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
         let action = match dialog.mode {
             DialogMode::Open => "Open",
             DialogMode::Save => "Save",
-            DialogMode::ExportCsv => "Export",
+            DialogMode::ExportCsv | DialogMode::ExportPng | DialogMode::ExportGif => "Export",
         };
         let ready = !dialog.file_name.trim().is_empty();
         if ui.add_enabled(ready, egui::Button::new(action)).clicked() {

@@ -76,6 +76,17 @@ impl ViewState {
             .map(|t| t.position_from_point(&PlotPoint::new(point[0], point[1])))
     }
 
+    /// The landscape window the plot showed last frame.
+    pub fn shown_window(&self) -> Option<ViewWindow> {
+        let [x_min, y_min, x_max, y_max] = bounds_key(self.last_transform.as_ref()?.bounds());
+        Some(ViewWindow {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        })
+    }
+
     /// The plot's frame on screen last frame.
     pub fn plot_rect(&self) -> Option<egui::Rect> {
         self.last_transform.as_ref().map(|t| *t.frame())
@@ -108,16 +119,8 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         state.view.pressed_handle.is_some() && ui.input(|input| input.pointer.primary_down());
     let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
     let window_shown = state.view.last_transform.is_some() && !state.view.reset_bounds;
-    let shown_window = match &state.view.last_transform {
-        Some(transform) if !state.view.reset_bounds => {
-            let [x_min, y_min, x_max, y_max] = bounds_key(transform.bounds());
-            ViewWindow {
-                x_min,
-                x_max,
-                y_min,
-                y_max,
-            }
-        }
+    let shown_window = match state.view.shown_window() {
+        Some(window) if !state.view.reset_bounds => window,
         _ => initial_view,
     };
     super::basin_view::basin_controls_ui(state, shown_window, window_shown, ui);

@@ -17,19 +17,16 @@ use egui::{Color32, Key, KeyboardShortcut, Modifiers};
 use crate::app::{AppState, Prefs};
 use crate::scenario::RunConfig;
 
-/// The bundled font that covers the math glyphs the UI uses (∇ ‖ ᵀ λ η β ∈ → ²), which egui's
-/// default fonts lack.
-const MATH_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
-
 /// Math glyphs the UI shows, checked by a test against the installed fonts.
 pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂⁻¹";
 
-/// Adds the bundled math font as a fallback to egui's default fonts.
+/// Adds the bundled font (`render::FONT`, DejaVu Sans, which covers the math glyphs the UI uses —
+/// ∇ ‖ ᵀ λ η β ∈ → ² — that egui's default fonts lack) as a fallback to egui's default fonts.
 pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
     fonts.font_data.insert(
         "dejavu-sans".to_owned(),
-        Arc::new(egui::FontData::from_static(MATH_FONT)),
+        Arc::new(egui::FontData::from_static(crate::render::FONT)),
     );
     for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
         fonts
@@ -74,23 +71,11 @@ pub fn line_scale(state: &AppState) -> f32 {
     if state.prefs.presenting { 2.0 } else { 1.0 }
 }
 
-/// Okabe & Ito's colour-blind-safe palette, for runs without a colour of their own.
-const PALETTE: [Color32; 7] = [
-    Color32::from_rgb(230, 159, 0),
-    Color32::from_rgb(86, 180, 233),
-    Color32::from_rgb(0, 158, 115),
-    Color32::from_rgb(240, 228, 66),
-    Color32::from_rgb(213, 94, 0),
-    Color32::from_rgb(204, 121, 167),
-    Color32::from_rgb(0, 114, 178),
-];
-
 /// The colour of run `index`.
 pub fn run_colour(config: &RunConfig, index: usize) -> Color32 {
-    match config.colour {
-        Some([r, g, b]) => Color32::from_rgb(r, g, b),
-        None => PALETTE[index % PALETTE.len()],
-    }
+    // One palette for the app and the rendered images (Okabe & Ito's colour-blind-safe set).
+    let [r, g, b] = crate::render::run_colour(config, index);
+    Color32::from_rgb(r, g, b)
 }
 
 /// A number in few characters: 0.0198, 1.2e-7, 3.4e5.

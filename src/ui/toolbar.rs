@@ -4,7 +4,7 @@ use crate::app::AppState;
 use crate::presets;
 use crate::scenario::MAX_STEPS;
 
-use super::file_dialog::FileDialog;
+use super::file_dialog::{DialogMode, FileDialog};
 
 /// Draws the toolbar.
 pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
@@ -209,13 +209,42 @@ fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
     {
         state.file_dialog = Some(FileDialog::save(state.file.as_deref()));
     }
-    if ui
-        .button("Export CSV…")
-        .on_hover_text("Write every run's steps and metrics as CSV (the columns of optiviz run)")
-        .clicked()
-    {
-        state.file_dialog = Some(FileDialog::export_csv(state.file.as_deref()));
-    }
+    ui.menu_button("Export…", |ui| {
+        let file = state.file.clone();
+        let landscape = state.landscape.is_some();
+        let mut choose = |ui: &mut egui::Ui, enabled: bool, label: &str, hover: &str, mode| {
+            if ui
+                .add_enabled(enabled, egui::Button::new(label))
+                .on_hover_text(hover)
+                .on_disabled_hover_text("Images are drawn for 2D landscapes")
+                .clicked()
+            {
+                state.file_dialog = Some(FileDialog::export(mode, file.as_deref()));
+                ui.close();
+            }
+        };
+        choose(
+            ui,
+            true,
+            "CSV of every run…",
+            "Every run's steps and metrics, with the columns of optiviz run",
+            DialogMode::ExportCsv,
+        );
+        choose(
+            ui,
+            landscape,
+            "PNG of the view…",
+            "The landscape as shown now, with the paths and a legend, at a size you choose",
+            DialogMode::ExportPng,
+        );
+        choose(
+            ui,
+            landscape,
+            "GIF of the paths growing…",
+            "An animation of the runs from their starts to where they are now",
+            DialogMode::ExportGif,
+        );
+    });
 }
 
 fn view_settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
