@@ -175,6 +175,8 @@ pub struct AppState {
     pub file_dialog: Option<ui::file_dialog::FileDialog>,
     /// The keyboard-shortcut window.
     pub show_help: bool,
+    /// The guide window (update rules, landscapes, glossary).
+    pub show_guide: bool,
     /// Where the scenario is autosaved (`None`: no autosave, as in tests).
     pub autosave_path: Option<PathBuf>,
     worker: Option<WorkerHandle>,
@@ -212,6 +214,7 @@ impl AppState {
             selected_run: 0,
             file_dialog: None,
             show_help: false,
+            show_guide: false,
             autosave_path: None,
             worker,
             last_edit: None,

@@ -639,3 +639,32 @@ fn export_png_draws_the_view_at_the_chosen_size() {
     let notice = harness.state().notice.as_ref().unwrap();
     assert!(!notice.is_error, "{}", notice.text);
 }
+
+#[test]
+fn the_guide_explains_optimizers_landscapes_and_terms() {
+    let mut harness = harness();
+    harness.get_by_label("Guide").click();
+    harness.run_steps(2);
+    assert!(harness.state().show_guide);
+    harness.get_by_label("Optimizers").click();
+    harness.run_steps(2);
+    harness.get_by_label("Adam").click();
+    harness.run_steps(2);
+    assert!(harness.query_all_by_label_contains("betas").count() >= 2);
+    harness.get_by_label("Optimizers").click();
+    harness.run_steps(2);
+    harness.get_by_label("Landscapes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Himmelblau").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("Minimizers: (3, 2)")
+            .is_some()
+    );
+    harness.get_by_label("Landscapes").click();
+    harness.run_steps(2);
+    harness.get_by_label("Glossary").click();
+    harness.run_steps(2);
+    assert!(harness.query_by_label("edge of stability").is_some());
+}

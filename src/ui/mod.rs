@@ -2,6 +2,7 @@
 
 pub mod basin_view;
 pub mod file_dialog;
+pub mod guide;
 pub mod hyper;
 pub mod landscape_view;
 pub mod metrics;
@@ -106,6 +107,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Ctrl+S", "save the scenario"),
     ("F11", "full screen"),
     ("P", "presentation mode (Esc leaves)"),
+    ("F2", "the guide: update rules, landscapes, glossary"),
     ("F1", "this help"),
 ];
 
@@ -135,6 +137,9 @@ pub fn shortcuts(ctx: &egui::Context, state: &mut AppState) {
     }
     if state.prefs.presenting && pressed(Key::Escape) {
         set_presenting(ctx, state, false);
+    }
+    if pressed(Key::F2) {
+        state.show_guide = !state.show_guide;
     }
     if pressed(Key::F1) {
         state.show_help = !state.show_help;
@@ -178,6 +183,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
     });
     sweep_view::sweep_window_ui(state, ui.ctx());
+    guide::guide_ui(state, ui.ctx());
     file_dialog::file_dialog_ui(state, ui);
     help_ui(state, ui);
 }

@@ -276,6 +276,13 @@ fn view_settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
         super::apply_style(ui.ctx(), &state.prefs);
     }
     if ui
+        .button("Guide")
+        .on_hover_text("Every optimizer's update rule, every landscape's formula and minima, and a glossary (F2)")
+        .clicked()
+    {
+        state.show_guide = true;
+    }
+    if ui
         .button("Help")
         .on_hover_text("Keyboard shortcuts (F1)")
         .clicked()
