@@ -21,6 +21,8 @@ pub struct BenchSize {
     pub grid_side: usize,
     /// Steps of the edge-of-stability preset's runs.
     pub network_steps: u64,
+    /// Starts per side of the basin map.
+    pub basin_side: usize,
     /// Repetitions (the median is reported).
     pub repetitions: usize,
 }
@@ -31,6 +33,7 @@ impl BenchSize {
         adam_steps: 1_000_000,
         grid_side: 1024,
         network_steps: 2000,
+        basin_side: 512,
         repetitions: 5,
     };
     /// Small sizes, for checking that the command works.
@@ -38,6 +41,7 @@ impl BenchSize {
         adam_steps: 10_000,
         grid_side: 128,
         network_steps: 100,
+        basin_side: 64,
         repetitions: 1,
     };
 }
@@ -94,6 +98,29 @@ fn rosenbrock_contours(side: usize) {
     std::hint::black_box(field.iso_lines(&field.levels()));
 }
 
+/// (c) A basin map of GD (lr 2e-4, 500 steps) on Rosenbrock from side² starts over its default view.
+fn rosenbrock_basin(side: usize) {
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    let landscape = LandscapeConfig::Rosenbrock(Rosenbrock::default()).build();
+    let request = crate::analysis::basin::BasinRequest {
+        window: landscape.view(),
+        resolution: side,
+        steps: 500,
+        optimizer: OptimizerConfig::Sgd(crate::optim::SgdConfig {
+            lr: 2e-4,
+            ..crate::optim::SgdConfig::default()
+        }),
+        tolerance: 1e-6,
+    };
+    let map = crate::analysis::basin::compute(
+        &landscape,
+        &request,
+        &AtomicUsize::new(0),
+        &AtomicBool::new(false),
+    );
+    std::hint::black_box(map.map(|m| m.outcomes.len()));
+}
+
 /// (d) The bundled edge-of-stability preset (MLP 2-32-32-1 on two moons, full-batch GD, sharpness
 /// every 10 steps), every run to `steps`. Returns the number of runs.
 fn edge_of_stability(steps: u64) -> usize {
@@ -143,9 +170,14 @@ pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
         size.network_steps,
         eos.as_secs_f64(),
     )?;
+    let basin = time_repeatedly(size.repetitions, || rosenbrock_basin(size.basin_side));
     writeln!(
         out,
-        "(c) basin map, (e) UI frame cost: not measured yet (their features come in later issues)"
+        "(c) basin map of GD on Rosenbrock, {0}² starts × 500 steps: {1:.2} s, {2:.0} ns per start-step (target ≤ 30 ms at 512²)",
+        size.basin_side,
+        basin.as_secs_f64(),
+        basin.as_secs_f64() * 1e9 / (size.basin_side * size.basin_side * 500) as f64
     )?;
+    writeln!(out, "(e) UI frame cost: not measured yet (issue 8)")?;
     Ok(())
 }

@@ -411,6 +411,12 @@ fn bench_prints_its_figures() {
             .any(|l| l.starts_with("(b) Rosenbrock grid 128²") && l.contains(" ms")),
         "{stdout}"
     );
+    for prefix in [
+        "(c) basin map of GD on Rosenbrock, 64²",
+        "(d) eos_mlp preset, 4 runs × 100",
+    ] {
+        assert!(stdout.lines().any(|l| l.starts_with(prefix)), "{stdout}");
+    }
 }
 
 #[test]
