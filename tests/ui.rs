@@ -651,6 +651,8 @@ fn the_guide_explains_optimizers_landscapes_and_terms() {
     harness.get_by_label("Adam").click();
     harness.run_steps(2);
     assert!(harness.query_all_by_label_contains("betas").count() >= 2);
+    // The update rule and the references come from the optimizer's own documentation.
+    assert!(harness.query_by_label_contains("Kingma & Ba").is_some());
     harness.get_by_label("Optimizers").click();
     harness.run_steps(2);
     harness.get_by_label("Landscapes").click();
