@@ -228,7 +228,7 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
         .auto_bounds(egui::Vec2b::TRUE);
     if log_scale {
         plot = plot
-            .y_axis_formatter(|mark, _| format!("1e{}", mark.value.round() as i64))
+            .y_axis_formatter(super::network_view::log_axis)
             .label_formatter(|hover| {
                 let (name, position) = match hover {
                     egui_plot::HoverPosition::NearDataPoint {

@@ -465,7 +465,7 @@ fn layer_colour(layer: usize, layers: usize) -> Color32 {
 }
 
 /// Tick labels of a log₁₀ axis: 1e-3, 2e-3, … (grid marks fall between the powers of ten too).
-fn log_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
+pub fn log_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
     format!("{:.0e}", 10f64.powf(mark.value))
 }
 
