@@ -270,11 +270,10 @@ fn decision_surface_ui(
     test: Option<&Dataset>,
 ) {
     let run = state.selected_run;
-    let latest = selected_records(state)
-        .last()
-        .map(|r| (r.step, r.parameters.clone()));
+    // Only the step is read every frame; the parameters are read when the surface is redrawn.
+    let latest_step = selected_records(state).last().map(|r| r.step);
     let bounds = data_bounds(train);
-    if let Some((step, parameters)) = latest {
+    if let Some(step) = latest_step {
         let cache = &state.network_view.surface;
         let stale = cache
             .as_ref()
@@ -282,8 +281,9 @@ fn decision_surface_ui(
         let due = cache
             .as_ref()
             .is_none_or(|c| c.run != run || c.evaluated.elapsed() >= SURFACE_INTERVAL);
-        if stale && due {
-            let image = surface_image(network, &parameters, bounds);
+        let redraw = stale && due;
+        if let Some(record) = selected_records(state).last().filter(|_| redraw) {
+            let image = surface_image(network, &record.parameters, bounds);
             match &mut state.network_view.surface {
                 Some(cache) => {
                     cache.texture.set(image, egui::TextureOptions::LINEAR);

@@ -96,7 +96,12 @@ fn axis_names(state: &AppState) -> Vec<String> {
         .filter(|hyper| matches!(hyper.value, HyperValue::Float(_)))
         .map(|hyper| hyper.name.to_owned())
         .collect();
-    if state.scenario.problem.num_samples() > 1 {
+    // The built landscape answers without rebuilding the problem (and its data) every frame.
+    if state
+        .landscape
+        .as_ref()
+        .is_some_and(|l| l.num_samples() > 1)
+    {
         names.push(BATCH_SIZE.to_owned());
     }
     names
