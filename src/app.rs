@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
-    Command, DEFAULT_BUDGET, ProblemInstance, RunStatus, Speed, Trace, UpdateKind, WorkerHandle,
+    Command, DEFAULT_BUDGET, ProblemInstance, RunStatus, Speed, StepExplanation, Trace, UpdateKind,
+    WorkerHandle,
 };
 use crate::landscape::{self, Landscape};
 use crate::network::Network;
@@ -134,6 +135,8 @@ pub struct RunView {
     pub probes: Vec<Probe>,
     /// The method's second point (ASGD's average…).
     pub auxiliary: Option<[f64; 2]>,
+    /// The latest step taken apart, for the update arrows and the step-by-step view.
+    pub latest_step: Option<StepExplanation>,
     /// Shown in the plots (legend toggles it).
     pub visible: bool,
 }
@@ -144,6 +147,7 @@ impl RunView {
             trace: Trace::new(DEFAULT_BUDGET),
             probes: Vec::new(),
             auxiliary: None,
+            latest_step: None,
             visible: true,
         }
     }
@@ -616,6 +620,7 @@ impl AppState {
                             view.trace.extend_records(progress.records);
                             view.probes = progress.probes;
                             view.auxiliary = progress.auxiliary;
+                            view.latest_step = progress.latest_step;
                         }
                     }
                 }
@@ -627,6 +632,7 @@ impl AppState {
                             view.trace.status = progress.status;
                             view.probes = progress.probes;
                             view.auxiliary = progress.auxiliary;
+                            view.latest_step = progress.latest_step;
                         }
                     }
                 }

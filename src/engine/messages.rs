@@ -1,6 +1,6 @@
 //! The messages between the UI and the worker thread.
 
-use super::run::{NetworkRecord, RunStatus, Sample};
+use super::run::{NetworkRecord, RunStatus, Sample, StepExplanation};
 use crate::objective::Probe;
 use crate::scenario::{RunConfig, Scenario};
 
@@ -92,6 +92,8 @@ pub struct RunProgress {
     pub probes: Vec<Probe>,
     /// The method's second point after the latest step (ASGD's average, Nesterov's extrapolation).
     pub auxiliary: Option<[f64; 2]>,
+    /// The latest step taken apart (2D runs only), for the update arrows and step-by-step view.
+    pub latest_step: Option<StepExplanation>,
 }
 
 /// A message from the worker to the UI, tagged with the generation it belongs to.

@@ -8,7 +8,7 @@ mod trace;
 mod worker;
 
 pub use messages::{Command, RunProgress, Speed, Update, UpdateKind};
-pub use run::{Measurement, NetworkRecord, Run, RunStatus, Sample};
+pub use run::{Measurement, NetworkRecord, Run, RunStatus, Sample, StepExplanation};
 pub use session::{ProblemInstance, Session};
 pub use trace::{DEFAULT_BUDGET, Trace};
 pub use worker::{Wake, WorkerHandle};

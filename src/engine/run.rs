@@ -10,7 +10,7 @@ use crate::analysis::sharpness::{self, Lanczos};
 use crate::landscape::{Landscape, symmetric_eigenvalues};
 use crate::network::Network;
 use crate::objective::{GradientModel, Objective, Oracle};
-use crate::optim::{Optimizer, StepOutcome};
+use crate::optim::{Optimizer, Quantity, StepOutcome};
 use crate::scenario::RunConfig;
 
 /// Where a run is in its life.
@@ -207,6 +207,19 @@ impl SharpnessMeter {
 /// A run leaves the view "far behind" when it is this many view diagonals from the view's centre.
 const ESCAPE_DIAGONALS: f64 = 1e6;
 
+/// The latest step of a 2D run taken apart.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepExplanation {
+    /// Which step (1 for the first).
+    pub step: u64,
+    /// The iterate before the step.
+    pub from: [f64; 2],
+    /// The iterate after it (equal to `from` when the step diverged and was undone).
+    pub to: [f64; 2],
+    /// The optimizer's own account of the step.
+    pub quantities: Vec<Quantity>,
+}
+
 /// One optimizer run on a shared objective.
 pub struct Run {
     config: RunConfig,
@@ -321,6 +334,21 @@ impl Run {
             .auxiliary_point()
             .filter(|p| p.len() >= 2)
             .map(|p| [p[0], p[1]])
+    }
+
+    /// The latest step taken apart (its start and end and the quantities of the update rule), for
+    /// the update arrows and the step-by-step view. Only for 2D problems, and `None` before the
+    /// first step.
+    pub fn latest_step(&self) -> Option<StepExplanation> {
+        if self.step == 0 || self.x.len() != 2 {
+            return None;
+        }
+        Some(StepExplanation {
+            step: self.step,
+            from: [self.previous_x[0], self.previous_x[1]],
+            to: [self.x[0], self.x[1]],
+            quantities: self.optimizer.explain(),
+        })
     }
 
     /// Seconds of computing spent on this run so far (as measured by the session).

@@ -146,6 +146,7 @@ impl Session {
                 status: r.status().clone(),
                 probes: r.oracle().probes().to_vec(),
                 auxiliary: r.auxiliary_point(),
+                latest_step: r.latest_step(),
             })
             .collect()
     }
@@ -212,6 +213,7 @@ impl Session {
                 status: run.status().clone(),
                 probes: run.oracle().probes().to_vec(),
                 auxiliary: run.auxiliary_point(),
+                latest_step: run.latest_step(),
             });
         }
         progress

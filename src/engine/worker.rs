@@ -374,6 +374,7 @@ impl Worker {
                     pending.status = progress.status;
                     pending.probes = progress.probes;
                     pending.auxiliary = progress.auxiliary;
+                    pending.latest_step = progress.latest_step;
                 }
                 None => self.outbox.push(progress),
             }

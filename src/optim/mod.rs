@@ -106,6 +106,81 @@ impl StepInfo {
     }
 }
 
+/// One named quantity of an update rule, as it was in the latest step: what the step-by-step view
+/// lists and the update arrows draw.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Quantity {
+    /// Its symbol in the module doc's update rule: `gₜ`, `mₜ`, `v̂ₜ`, `step_size`.
+    pub symbol: &'static str,
+    /// How the step computed it, in the doc's notation (`β₁·mₜ₋₁ + (1 − β₁)·gₜ`); empty for inputs
+    /// such as the gradient.
+    pub formula: &'static str,
+    /// Its value: one number, or one per coordinate.
+    pub value: QuantityValue,
+    /// Drawn as an arrow from the pre-step iterate when set; the value is then a displacement in
+    /// parameter space (already multiplied by the step size), so arrows of different methods
+    /// compare at the same scale.
+    pub arrow: Option<ArrowKind>,
+}
+
+/// The value of a [`Quantity`].
+#[derive(Clone, Debug, PartialEq)]
+pub enum QuantityValue {
+    /// One number (a step count, a bias correction, a step length).
+    Scalar(f64),
+    /// One number per coordinate.
+    Vector(Vec<f64>),
+}
+
+/// What an update arrow shows; each kind has one colour whatever the method.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArrowKind {
+    /// −lr·gₜ: where plain gradient descent with the same step size would have gone.
+    Gradient,
+    /// The momentum or first-moment part of the step (−lr·μ·bₜ₋₁ for heavy ball, −lr·mₜ…).
+    Momentum,
+    /// The step along the method's preconditioned or transformed direction (Newton's −H⁻¹g,
+    /// Adam's −lr·m̂/(√v̂ + ε), sign-SGD's −lr·sign(g)), before projection or proximal maps.
+    Preconditioned,
+}
+
+impl Quantity {
+    /// A number.
+    pub fn scalar(symbol: &'static str, formula: &'static str, value: f64) -> Self {
+        Self {
+            symbol,
+            formula,
+            value: QuantityValue::Scalar(value),
+            arrow: None,
+        }
+    }
+
+    /// One number per coordinate.
+    pub fn vector(symbol: &'static str, formula: &'static str, value: &[f64]) -> Self {
+        Self {
+            symbol,
+            formula,
+            value: QuantityValue::Vector(value.to_vec()),
+            arrow: None,
+        }
+    }
+
+    /// A displacement drawn as an arrow of `kind`.
+    pub fn arrow(
+        kind: ArrowKind,
+        symbol: &'static str,
+        formula: &'static str,
+        displacement: impl IntoIterator<Item = f64>,
+    ) -> Self {
+        Self {
+            symbol,
+            formula,
+            value: QuantityValue::Vector(displacement.into_iter().collect()),
+            arrow: Some(kind),
+        }
+    }
+}
+
 /// An optimizer with its state, for one run.
 pub trait Optimizer: Send {
     /// Takes exactly one accepted step from `x`, updating it in place. Line-search trials are
@@ -134,6 +209,14 @@ pub trait Optimizer: Send {
     /// λmax(P⁻¹∇²f) (Cohen et al. 2022). `None` for methods without one, or before the first step.
     fn preconditioner(&self) -> Option<&DVector<f64>> {
         None
+    }
+
+    /// The quantities of the latest step's update rule, in the order the module doc computes them,
+    /// with the displacements worth drawing marked as arrows. Called on demand (a few times a
+    /// second, never inside `step`), so it may allocate; empty before the first step and for
+    /// methods that do not explain themselves.
+    fn explain(&self) -> Vec<Quantity> {
+        Vec::new()
     }
 }
 

@@ -41,8 +41,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -151,6 +151,11 @@ impl OptimizerSpec for SgdConfig {
             grad: DVector::zeros(dim),
             momentum_buffer: DVector::zeros(dim),
             has_momentum_buffer: false,
+            explained: SgdExplained {
+                steps: 0,
+                gradient: DVector::zeros(dim),
+                previous_buffer: DVector::zeros(dim),
+            },
         })
     }
 }
@@ -161,6 +166,17 @@ pub struct Sgd {
     grad: DVector<f64>,
     momentum_buffer: DVector<f64>,
     has_momentum_buffer: bool,
+    explained: SgdExplained,
+}
+
+/// Copies of the latest step's inputs that the step itself overwrites, kept for
+/// [`Optimizer::explain`] (copies into preallocated buffers: no allocation per step).
+struct SgdExplained {
+    steps: u64,
+    /// gₜ after maximize and weight decay, before momentum.
+    gradient: DVector<f64>,
+    /// bₜ₋₁ (zero before the buffer exists).
+    previous_buffer: DVector<f64>,
 }
 
 impl Optimizer for Sgd {
@@ -184,6 +200,16 @@ impl Optimizer for Sgd {
             for (g, &p) in grad.iter_mut().zip(x.iter()) {
                 *g = add_scaled(*g, p, weight_decay);
             }
+        }
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.gradient, grad.len());
+        ensure_len(&mut explained.previous_buffer, grad.len());
+        explained.gradient.copy_from(grad);
+        explained.steps += 1;
+        if self.has_momentum_buffer && self.momentum_buffer.len() == grad.len() {
+            explained.previous_buffer.copy_from(&self.momentum_buffer);
+        } else {
+            explained.previous_buffer.fill(0.0);
         }
         if momentum != 0.0 {
             let buffer = &mut self.momentum_buffer;
@@ -224,6 +250,51 @@ impl Optimizer for Sgd {
     fn reset(&mut self) {
         self.has_momentum_buffer = false;
         self.momentum_buffer.fill(0.0);
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let SgdConfig {
+            lr,
+            momentum,
+            nesterov,
+            ..
+        } = self.config;
+        if self.explained.steps == 0 {
+            return Vec::new();
+        }
+        let gradient = &self.explained.gradient;
+        let mut quantities = vec![
+            Quantity::vector("gₜ", "∇f(xₜ₋₁) (+ weight_decay·xₜ₋₁)", gradient.as_slice()),
+            Quantity::arrow(ArrowKind::Gradient, "−lr·gₜ", "", gradient.iter().map(|g| -lr * g)),
+        ];
+        if momentum != 0.0 {
+            let buffer = &self.momentum_buffer;
+            quantities.push(Quantity::vector(
+                "bₜ",
+                "momentum·bₜ₋₁ + (1 − dampening)·gₜ (bₜ = gₜ on the first step)",
+                buffer.as_slice(),
+            ));
+            // The part of the step that the current gradient did not cause.
+            if nesterov {
+                quantities.push(Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·momentum·bₜ",
+                    "Nesterov looks ahead along the updated buffer",
+                    buffer.iter().map(|b| -lr * momentum * b),
+                ));
+            } else {
+                let previous = &self.explained.previous_buffer;
+                quantities.push(Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·momentum·bₜ₋₁",
+                    "the velocity carried over from the previous steps",
+                    previous.iter().map(|b| -lr * momentum * b),
+                ));
+            }
+        }
+        quantities.push(Quantity::scalar("lr", "step size", lr));
+        quantities
     }
 }
 
@@ -233,6 +304,7 @@ mod tests {
 
     use super::*;
     use crate::landscape::{LandscapeObjective, Quadratic};
+    use crate::optim::QuantityValue;
     use crate::objective::GradientModel;
 
     fn quadratic_oracle() -> Oracle {
@@ -263,6 +335,34 @@ mod tests {
         let info = sgd.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
         assert!((x[0] - 1.05).abs() < 1e-15 && (x[1] - 1.35).abs() < 1e-15);
+    }
+
+    #[test]
+    fn explained_arrows_add_up_to_the_step() {
+        // Heavy ball without dampening: Δx = −lr·gₜ − lr·momentum·bₜ₋₁.
+        let mut sgd = SgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+            ..SgdConfig::default()
+        }
+        .build(2);
+        assert!(sgd.explain().is_empty());
+        let mut oracle = quadratic_oracle();
+        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        for _ in 0..3 {
+            let before = x.clone();
+            sgd.step(&mut x, &mut oracle);
+            let mut sum = [0.0; 2];
+            for quantity in sgd.explain() {
+                if let (Some(_), QuantityValue::Vector(v)) = (quantity.arrow, &quantity.value) {
+                    sum[0] += v[0];
+                    sum[1] += v[1];
+                }
+            }
+            for i in 0..2 {
+                assert!((x[i] - before[i] - sum[i]).abs() < 1e-12);
+            }
+        }
     }
 
     #[test]
