@@ -14,7 +14,7 @@ use crate::engine::{
     Command, DEFAULT_BUDGET, ProblemInstance, RunStatus, Speed, StepExplanation, Trace, UpdateKind,
     WorkerHandle,
 };
-use crate::landscape::{self, Landscape};
+use crate::landscape::{self, Landscape, Transform};
 use crate::network::Network;
 use crate::objective::Probe;
 use crate::scenario::{self, Problem, RunConfig, Scenario};
@@ -191,6 +191,8 @@ pub struct AppState {
     pub basin: ui::basin_view::BasinState,
     /// The hyperparameter sweep window.
     pub sweep: ui::sweep_view::SweepState,
+    /// The update arrows and the step-by-step window.
+    pub step_view: ui::step_view::StepView,
     /// Wakes the UI from other threads (the worker's, the plane's).
     pub wake: crate::engine::Wake,
     /// State of the network views (tab, decision-surface cache, trajectory plane).
@@ -226,6 +228,7 @@ impl AppState {
             network_view: ui::network_view::NetworkViewState::default(),
             basin: ui::basin_view::BasinState::default(),
             sweep: ui::sweep_view::SweepState::default(),
+            step_view: ui::step_view::StepView::default(),
             scenario,
             file,
             modified: false,
@@ -240,7 +243,8 @@ impl AppState {
     }
 
     fn rebuild_problem(&mut self) {
-        let problem = ProblemInstance::build(&self.scenario.problem);
+        let problem =
+            ProblemInstance::build_transformed(&self.scenario.problem, &self.scenario.transform);
         self.landscape = problem.landscape;
         self.network = problem.network;
         self.basin.invalidate();
@@ -413,6 +417,30 @@ impl AppState {
                 run.batch_size = None;
             }
         }
+        self.apply_scenario(candidate, true);
+    }
+
+    /// Rotates and stretches the landscape. Explicit starts turn with it (so a run keeps its place
+    /// relative to the valley) and the view goes back to the transformed landscape's own.
+    pub fn set_transform(&mut self, transform: Transform) {
+        let mut candidate = self.scenario.clone();
+        let old_inverse = candidate.transform.inverse();
+        let new_forward = transform.forward();
+        let map = |p: [f64; 2]| {
+            let q = [
+                old_inverse[0][0] * p[0] + old_inverse[0][1] * p[1],
+                old_inverse[1][0] * p[0] + old_inverse[1][1] * p[1],
+            ];
+            [
+                new_forward[0][0] * q[0] + new_forward[0][1] * q[1],
+                new_forward[1][0] * q[0] + new_forward[1][1] * q[1],
+            ]
+        };
+        for run in &mut candidate.runs {
+            run.start = run.start.map(map);
+        }
+        candidate.transform = transform;
+        candidate.view = None;
         self.apply_scenario(candidate, true);
     }
 

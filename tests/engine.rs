@@ -6,8 +6,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use optiviz::engine::{Command, RunStatus, Sample, Session, Speed, UpdateKind, WorkerHandle};
-use optiviz::landscape::{LandscapeConfig, Quadratic, Rosenbrock};
-use optiviz::optim::{OptimizerConfig, SgdConfig};
+use optiviz::landscape::{LandscapeConfig, Quadratic, Rosenbrock, Transform};
+use optiviz::optim::{AdamConfig, OptimizerConfig, SgdConfig};
 use optiviz::scenario::{self, Problem, RunConfig, Scenario};
 use optiviz::schedule::Schedule;
 
@@ -483,4 +483,59 @@ fn a_worker_waits_for_a_slow_ui_instead_of_queueing_without_bound() {
     };
     assert_eq!(resumed, last_step + 1);
     handle.send(Command::Pause);
+}
+
+/// Rotating the landscape rotates gradient descent's path with it (GD is equivariant under
+/// orthogonal maps), but not Adam's: its per-coordinate scaling sees different coordinates.
+#[test]
+fn a_rotated_landscape_rotates_gd_but_not_adam() {
+    let start = [-1.0, 1.5];
+    let transform = Transform {
+        rotation_deg: 30.0,
+        scale: (1.0, 1.0),
+    };
+    let forward = transform.forward();
+    let rotate = |p: [f64; 2]| {
+        [
+            forward[0][0] * p[0] + forward[0][1] * p[1],
+            forward[1][0] * p[0] + forward[1][1] * p[1],
+        ]
+    };
+    let scenario = |transform: Transform, start: [f64; 2]| Scenario {
+        problem: Problem::Landscape(LandscapeConfig::Rosenbrock(Rosenbrock::default())),
+        transform,
+        steps: 300,
+        runs: vec![
+            RunConfig {
+                label: "GD".into(),
+                optimizer: sgd(1e-3),
+                start: Some(start),
+                ..RunConfig::default()
+            },
+            RunConfig {
+                label: "Adam".into(),
+                optimizer: OptimizerConfig::Adam(AdamConfig {
+                    lr: 0.05,
+                    ..AdamConfig::default()
+                }),
+                start: Some(start),
+                ..RunConfig::default()
+            },
+        ],
+        ..Scenario::default()
+    };
+    let mut plain = Session::new(scenario(Transform::IDENTITY, start));
+    let mut rotated = Session::new(scenario(transform, rotate(start)));
+    let plain = trajectories(&mut plain, 300);
+    let rotated = trajectories(&mut rotated, 300);
+    let distance = |run: usize| {
+        let p = rotate(plain[run].last().expect("samples").point);
+        let q = rotated[run].last().expect("samples").point;
+        (p[0] - q[0]).hypot(p[1] - q[1])
+    };
+    assert!(distance(0) < 1e-9, "GD: {}", distance(0));
+    assert!(distance(1) > 1e-2, "Adam: {}", distance(1));
+    // The loss along the way is the same for GD.
+    let last_loss = |t: &Vec<Vec<Sample>>| t[0].last().expect("samples").loss;
+    assert!((last_loss(&plain) - last_loss(&rotated)).abs() < 1e-9);
 }

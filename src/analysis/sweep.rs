@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::analysis::stability;
 use crate::engine::{Measurement, ProblemInstance, Run, RunStatus, Sample};
-use crate::landscape::LandscapeConfig;
+use crate::landscape::{LandscapeConfig, Transform};
 use crate::optim::{HyperError, HyperValue, OptimizerConfig};
 use crate::scenario::{Problem, RunConfig};
 use crate::validate::{Checker, Invalid};
@@ -147,6 +147,8 @@ pub enum BudgetUnit {
 pub struct SweepRequest {
     /// What the runs minimize.
     pub problem: Problem,
+    /// The scenario's rotation and stretch of a landscape.
+    pub transform: Transform,
     /// The base run every cell modifies.
     pub run: RunConfig,
     /// Axis 0 varies along a row (columns), axis 1 down the rows.
@@ -163,6 +165,7 @@ impl Default for SweepRequest {
     fn default() -> Self {
         Self {
             problem: Problem::default(),
+            transform: Transform::IDENTITY,
             run: RunConfig::default(),
             axes: [Axis::default(), Axis::linear("momentum", (0.0, 0.99), 12)],
             budget_evals: 200,
@@ -377,7 +380,7 @@ pub fn run_sweep_with_threads(
     if !found.is_empty() {
         return Err(SweepError::Invalid(found));
     }
-    let problem = ProblemInstance::build(&request.problem);
+    let problem = ProblemInstance::build_transformed(&request.problem, &request.transform);
     let total = request.cells();
     let next = AtomicUsize::new(0);
     let worker = || -> WorkerOutcome {
@@ -474,10 +477,14 @@ fn run_cell(
     })
 }
 
-/// The Hessian eigenvalues (λ₁, λ₂) of a quadratic problem, for [`stability_boundary`].
-pub fn quadratic_eigenvalues(problem: &Problem) -> Option<[f64; 2]> {
+/// The Hessian eigenvalues (λ₁, λ₂) of a quadratic problem seen through `transform`, for
+/// [`stability_boundary`].
+pub fn quadratic_eigenvalues(problem: &Problem, transform: &Transform) -> Option<[f64; 2]> {
     match problem {
-        Problem::Landscape(LandscapeConfig::Quadratic(q)) => Some([q.lambda1, q.lambda2]),
+        Problem::Landscape(LandscapeConfig::Quadratic(q)) => {
+            let q = transform.quadratic(q);
+            Some([q.lambda1, q.lambda2])
+        }
         _ => None,
     }
 }
@@ -554,6 +561,7 @@ mod tests {
                 lambda2: 10.0,
                 angle_deg: 30.0,
             })),
+            transform: Transform::IDENTITY,
             run: RunConfig {
                 optimizer: OptimizerConfig::Sgd(SgdConfig::default()),
                 ..RunConfig::default()

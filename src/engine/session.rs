@@ -10,7 +10,7 @@ use nalgebra::DVector;
 
 use super::messages::RunProgress;
 use super::run::{Measurement, Run, RunStatus, Sample};
-use crate::landscape::{Landscape, LandscapeObjective, ViewWindow};
+use crate::landscape::{Landscape, LandscapeObjective, Transform, ViewWindow};
 use crate::network::Network;
 use crate::objective::Objective;
 use crate::scenario::{Problem, RunConfig, Scenario};
@@ -31,9 +31,15 @@ pub struct ProblemInstance {
 impl ProblemInstance {
     /// Builds the problem (generating its data, for data-driven problems).
     pub fn build(problem: &Problem) -> Self {
+        Self::build_transformed(problem, &Transform::IDENTITY)
+    }
+
+    /// Builds the problem with a landscape seen through `transform` (networks ignore it; the
+    /// scenario's validation refuses a transform on a network).
+    pub fn build_transformed(problem: &Problem, transform: &Transform) -> Self {
         match problem {
             Problem::Landscape(config) => {
-                let landscape = config.build();
+                let landscape = transform.apply(config.build());
                 let [x, y] = landscape.default_start();
                 Self {
                     objective: Arc::new(LandscapeObjective::new(landscape.clone())),
@@ -84,7 +90,7 @@ pub struct Session {
 impl Session {
     /// A session at step 0. The scenario should have passed validation.
     pub fn new(scenario: Scenario) -> Self {
-        let problem = ProblemInstance::build(&scenario.problem);
+        let problem = ProblemInstance::build_transformed(&scenario.problem, &scenario.transform);
         let runs = scenario
             .runs
             .iter()

@@ -27,6 +27,7 @@ mod ring_valley;
 mod rosenbrock;
 mod saddle;
 mod six_hump_camel;
+mod transform;
 
 pub use abs::Abs;
 pub use beale::Beale;
@@ -45,6 +46,7 @@ pub use ring_valley::RingValley;
 pub use rosenbrock::Rosenbrock;
 pub use saddle::Saddle;
 pub use six_hump_camel::SixHumpCamel;
+pub use transform::{MAX_SCALE, Transform, Transformed};
 
 use std::sync::Arc;
 

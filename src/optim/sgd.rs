@@ -266,7 +266,12 @@ impl Optimizer for Sgd {
         let gradient = &self.explained.gradient;
         let mut quantities = vec![
             Quantity::vector("gₜ", "∇f(xₜ₋₁) (+ weight_decay·xₜ₋₁)", gradient.as_slice()),
-            Quantity::arrow(ArrowKind::Gradient, "−lr·gₜ", "", gradient.iter().map(|g| -lr * g)),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "",
+                gradient.iter().map(|g| -lr * g),
+            ),
         ];
         if momentum != 0.0 {
             let buffer = &self.momentum_buffer;
@@ -304,8 +309,8 @@ mod tests {
 
     use super::*;
     use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::optim::QuantityValue;
     use crate::objective::GradientModel;
+    use crate::optim::QuantityValue;
 
     fn quadratic_oracle() -> Oracle {
         let quadratic = Quadratic {

@@ -16,7 +16,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
-use crate::landscape::{LandscapeConfig, ViewWindow};
+use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::objective::Objective;
 use crate::optim::OptimizerConfig;
@@ -44,6 +44,9 @@ pub struct Scenario {
     pub notes: String,
     /// What is minimized.
     pub problem: Problem,
+    /// A rotation and stretch of a 2D landscape's coordinates (omitted from files when none).
+    #[serde(skip_serializing_if = "Transform::is_identity")]
+    pub transform: Transform,
     /// Step budget of every run.
     pub steps: u64,
     /// A run stops as converged when its gradient norm falls below this (0 = never).
@@ -135,6 +138,7 @@ impl Default for Scenario {
             name: "Untitled".to_owned(),
             notes: String::new(),
             problem: Problem::default(),
+            transform: Transform::IDENTITY,
             steps: 200,
             tolerance: 0.0,
             sharpness_every: 0,
@@ -469,6 +473,14 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
             checker.count_in_range("steps", basin.steps, 1, 100_000);
             if scenario.problem.is_network() {
                 checker.report("", "basin maps need a 2D landscape");
+            }
+        });
+    }
+    if !scenario.transform.is_identity() {
+        checker.within("transform", |checker| {
+            scenario.transform.validate(checker);
+            if scenario.problem.is_network() {
+                checker.report("", "a transform rotates a 2D landscape; networks have none");
             }
         });
     }

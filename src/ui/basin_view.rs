@@ -128,6 +128,13 @@ pub fn basin_controls_ui(
         {
             state.sweep.open = true;
         }
+        if ui
+            .button("Step by step…")
+            .on_hover_text("Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step")
+            .clicked()
+        {
+            state.step_view.open = true;
+        }
         ui.separator();
         ui.checkbox(&mut state.basin.show, "Basin map")
             .on_hover_text("Run the selected run's optimizer from every point of a grid over the view and colour each start by where it ends");

@@ -11,7 +11,7 @@ use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
 use crate::analysis::contour::{self, Colormap, ContourRequest};
 use crate::app::{AppState, StartMode};
 use crate::engine::RunStatus;
-use crate::landscape::{LandscapeConfig, Minimizers, ViewWindow};
+use crate::landscape::{LandscapeConfig, Minimizers, Transform, ViewWindow};
 use crate::scenario::Problem;
 
 use super::run_colour;
@@ -27,6 +27,7 @@ const HANDLE_RADIUS: f32 = 9.0;
 #[derive(Clone, Debug, PartialEq)]
 struct ContourKey {
     problem: LandscapeConfig,
+    transform: Transform,
     bounds: [f64; 4],
     width: usize,
     height: usize,
@@ -226,6 +227,7 @@ fn ensure_contours(
         .clamp(32, 320);
     let key = ContourKey {
         problem: problem.clone(),
+        transform: state.scenario.transform,
         bounds,
         width,
         height,
@@ -502,6 +504,8 @@ fn paint_overlays(
             painter.circle_stroke(centre, HANDLE_RADIUS - 2.0, Stroke::new(1.5, colour));
         }
     }
+    // On top of the paths, so the parts of the latest step stay readable.
+    super::step_view::paint_update_arrows(state, painter, &screen);
 }
 
 fn state_error_colour(dark: bool) -> Color32 {

@@ -84,7 +84,9 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
 /// The quadratic being minimized, where theory has closed forms.
 fn quadratic(state: &AppState) -> Option<Quadratic> {
     match &state.scenario.problem {
-        Problem::Landscape(LandscapeConfig::Quadratic(quadratic)) => Some(quadratic.clone()),
+        Problem::Landscape(LandscapeConfig::Quadratic(quadratic)) => {
+            Some(state.scenario.transform.quadratic(quadratic))
+        }
         _ => None,
     }
 }

@@ -8,6 +8,7 @@ pub mod landscape_view;
 pub mod metrics;
 pub mod network_view;
 pub mod side_panel;
+pub mod step_view;
 pub mod sweep_view;
 pub mod toolbar;
 
@@ -184,6 +185,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
     });
     sweep_view::sweep_window_ui(state, ui.ctx());
     guide::guide_ui(state, ui.ctx());
+    step_view::step_window_ui(state, ui.ctx());
     file_dialog::file_dialog_ui(state, ui);
     help_ui(state, ui);
 }

@@ -4,7 +4,7 @@
 use crate::app::{AppState, EditApplies, StartMode};
 use crate::engine::RunStatus;
 use crate::landscape::expression::Expression;
-use crate::landscape::{Formula, LandscapeConfig};
+use crate::landscape::{Formula, LandscapeConfig, Transform};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::optim::OptimizerConfig;
 use crate::scenario::{Problem, RunConfig};
@@ -229,6 +229,53 @@ fn landscape_parameters_ui(state: &mut AppState, current: &LandscapeConfig, ui: 
             Ok(config) => state.set_problem(Problem::Landscape(config)),
             Err(error) => state.error(error),
         }
+    }
+    transform_ui(state, ui);
+}
+
+/// Rotation and stretch of the landscape's coordinates: rotating a valley away from the axes is
+/// what separates coordinate-wise methods (Adam, RMSprop, sign descent) from GD.
+fn transform_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let mut transform = state.scenario.transform;
+    let title = if transform.is_identity() {
+        "Rotate and stretch".to_owned()
+    } else {
+        format!(
+            "Rotate and stretch ({:.0}°, ×{:.2}, ×{:.2})",
+            transform.rotation_deg, transform.scale.0, transform.scale.1
+        )
+    };
+    egui::CollapsingHeader::new(title)
+        .id_salt("transform")
+        .show(ui, |ui| {
+            egui::Grid::new("transform_grid")
+                .num_columns(2)
+                .show(ui, |ui| {
+                    let label = ui.label("Rotation");
+                    ui.add(egui::Slider::new(&mut transform.rotation_deg, -180.0..=180.0).suffix("°"))
+                        .labelled_by(label.id)
+                        .on_hover_text("Turn the landscape counter-clockwise about the origin");
+                    ui.end_row();
+                    for (name, value) in [
+                        ("Stretch x", &mut transform.scale.0),
+                        ("Stretch y", &mut transform.scale.1),
+                    ] {
+                        let label = ui.label(name);
+                        ui.add(egui::Slider::new(value, 0.1..=10.0).logarithmic(true))
+                            .labelled_by(label.id)
+                            .on_hover_text("Stretch the landscape along this axis before turning it (curvature ÷ factor²)");
+                        ui.end_row();
+                    }
+                });
+            if ui
+                .add_enabled(!transform.is_identity(), egui::Button::new("Undo transform"))
+                .clicked()
+            {
+                transform = Transform::IDENTITY;
+            }
+        });
+    if transform != state.scenario.transform {
+        state.set_transform(transform);
     }
 }
 

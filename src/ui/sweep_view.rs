@@ -210,6 +210,7 @@ fn start(state: &mut AppState, run_index: usize) {
     state.sweep.error = None;
     let request = SweepRequest {
         problem: state.scenario.problem.clone(),
+        transform: state.scenario.transform,
         run,
         axes: state.sweep.settings.axes.clone(),
         budget_evals: state.sweep.settings.budget_evals,
@@ -277,7 +278,10 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
             let texture = ctx.load_texture("sweep", image, egui::TextureOptions::NEAREST);
             let run = state.sweep.settings.run;
             let boundary = state.scenario.runs.get(run).and_then(|config| {
-                let lambdas = sweep::quadratic_eigenvalues(&state.scenario.problem)?;
+                let lambdas = sweep::quadratic_eigenvalues(
+                    &state.scenario.problem,
+                    &state.scenario.transform,
+                )?;
                 let points = sweep::stability_boundary(&config.optimizer, &result.axes, lambdas)?;
                 Some(
                     points
