@@ -670,3 +670,59 @@ fn the_guide_explains_optimizers_landscapes_and_terms() {
     harness.run_steps(2);
     assert!(harness.query_by_label("edge of stability").is_some());
 }
+
+#[test]
+fn step_by_step_lists_the_update_rule_of_the_latest_step() {
+    let mut harness = harness();
+    harness.get_by_label("Step by step…").click();
+    harness.run_steps(2);
+    assert!(harness.state().step_view.open);
+    harness.get_by_label_contains("No step yet").hover();
+    harness.get_by_label("Take one step").click();
+    run_until(&mut harness, |state| steps_taken(state) == vec![1, 1]);
+    harness.run_steps(2);
+    // zigzag's first run is plain GD: its gradient and the −lr·g arrow are listed with values.
+    let step = harness.state().runs[0]
+        .latest_step
+        .clone()
+        .expect("a 2D run reports its latest step");
+    assert_eq!(step.step, 1);
+    assert!(!step.quantities.is_empty());
+    harness.get_by_label("gₜ");
+    harness.get_by_label("→ −lr·gₜ");
+    harness.get_by_label_contains("Step 1:");
+    harness.get_by_label("Take one step").click();
+    run_until(&mut harness, |state| steps_taken(state) == vec![2, 2]);
+    harness.run_steps(2);
+    harness.get_by_label_contains("Step 2:");
+}
+
+#[test]
+fn rotating_the_landscape_turns_the_minimizer_and_is_saved() {
+    let mut harness = harness();
+    harness.get_by_label_contains("Rotate and stretch").click();
+    harness.run_steps(2);
+    harness
+        .state_mut()
+        .set_transform(optiviz::landscape::Transform {
+            rotation_deg: 90.0,
+            scale: (1.0, 1.0),
+        });
+    harness.run_steps(2);
+    harness.get_by_label_contains("Rotate and stretch (90°");
+    let state = harness.state();
+    let text = scenario::to_ron(&state.scenario).expect("serializes");
+    assert!(text.contains("transform:"), "{text}");
+    let back = scenario::parse(&text, "rotated.ron")
+        .expect("reads back")
+        .scenario;
+    assert_eq!(back.transform, state.scenario.transform);
+    harness.get_by_label("Undo transform").click();
+    harness.run_steps(2);
+    assert!(harness.state().scenario.transform.is_identity());
+    let text = scenario::to_ron(&harness.state().scenario).expect("serializes");
+    assert!(
+        !text.contains("transform:"),
+        "an identity transform is left out of the file"
+    );
+}

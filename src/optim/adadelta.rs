@@ -33,8 +33,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -128,6 +128,7 @@ impl OptimizerSpec for AdadeltaConfig {
             grad: DVector::zeros(dim),
             square_avg: DVector::zeros(dim),
             acc_delta: DVector::zeros(dim),
+            explained: AdadeltaExplained::new(dim),
         })
     }
 }
@@ -138,6 +139,32 @@ pub struct Adadelta {
     grad: DVector<f64>,
     square_avg: DVector<f64>,
     acc_delta: DVector<f64>,
+    explained: AdadeltaExplained,
+}
+
+/// The latest step's per-coordinate values that the step keeps only in locals, for
+/// [`Optimizer::explain`] (preallocated: no allocation per step).
+struct AdadeltaExplained {
+    steps: u64,
+    lr: f64,
+    /// gₜ after maximize and weight decay.
+    gradient: DVector<f64>,
+    /// √(uₜ₋₁ + eps) / √(vₜ + eps).
+    ratio: DVector<f64>,
+    /// Δₜ.
+    delta: DVector<f64>,
+}
+
+impl AdadeltaExplained {
+    fn new(dim: usize) -> Self {
+        Self {
+            steps: 0,
+            lr: 0.0,
+            gradient: DVector::zeros(dim),
+            ratio: DVector::zeros(dim),
+            delta: DVector::zeros(dim),
+        }
+    }
 }
 
 impl Optimizer for Adadelta {
@@ -154,18 +181,32 @@ impl Optimizer for Adadelta {
         ensure_len(&mut self.square_avg, dim);
         ensure_len(&mut self.acc_delta, dim);
         let loss = oracle.value_and_grad(x, &mut self.grad);
+        let explained = &mut self.explained;
+        for buffer in [
+            &mut explained.gradient,
+            &mut explained.ratio,
+            &mut explained.delta,
+        ] {
+            ensure_len(buffer, dim);
+        }
+        explained.steps += 1;
+        explained.lr = lr;
         let coordinates = x
             .iter_mut()
             .zip(self.grad.iter())
             .zip(self.square_avg.iter_mut().zip(self.acc_delta.iter_mut()));
-        for ((p, &g), (square_avg, acc_delta)) in coordinates {
+        for (i, ((p, &g), (square_avg, acc_delta))) in coordinates.enumerate() {
             let mut g = if maximize { -g } else { g };
             if weight_decay != 0.0 {
                 g = add_scaled(g, *p, weight_decay);
             }
             *square_avg = addcmul(*square_avg * rho, g, g, 1.0 - rho);
             let std = (*square_avg + eps).sqrt();
-            let delta = (*acc_delta + eps).sqrt() / std * g;
+            let ratio = (*acc_delta + eps).sqrt() / std;
+            let delta = ratio * g;
+            explained.gradient[i] = g;
+            explained.ratio[i] = ratio;
+            explained.delta[i] = delta;
             *acc_delta = addcmul(*acc_delta * rho, delta, delta, 1.0 - rho);
             *p = add_scaled(*p, delta, -lr);
         }
@@ -183,6 +224,47 @@ impl Optimizer for Adadelta {
     fn reset(&mut self) {
         self.square_avg.fill(0.0);
         self.acc_delta.fill(0.0);
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let lr = e.lr;
+        vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                e.gradient.as_slice(),
+            ),
+            Quantity::vector("vₜ", "ρ·vₜ₋₁ + (1 − ρ)·gₜ²", self.square_avg.as_slice()),
+            Quantity::vector(
+                "√(uₜ₋₁ + eps) / √(vₜ + eps)",
+                "the ratio of root-mean-squares: update RMS over gradient RMS",
+                e.ratio.as_slice(),
+            ),
+            Quantity::vector("Δₜ", "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ", e.delta.as_slice()),
+            Quantity::vector("uₜ", "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²", self.acc_delta.as_slice()),
+            Quantity::vector(
+                "effective lr",
+                "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)",
+                &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                e.gradient.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "−lr·Δₜ",
+                "the Adadelta step",
+                e.delta.iter().map(|d| -lr * d),
+            ),
+        ]
     }
 }
 
@@ -190,6 +272,24 @@ impl Optimizer for Adadelta {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_adadelta_step_is_its_preconditioned_arrow() {
+        // Δx = −lr·Δₜ, the Preconditioned arrow alone.
+        let mut optimizer = AdadeltaConfig {
+            eps: 1e-3,
+            ..AdadeltaConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -32,8 +32,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -151,6 +151,11 @@ pub struct Adagrad {
     sum: DVector<f64>,
     /// Steps taken, a float like torch's `state["step"]`.
     step: f64,
+    /// lr and clr = lr/(1 + (t − 1)·lr_decay) of the latest step, for [`Optimizer::explain`].
+    explained_lr: f64,
+    explained_clr: f64,
+    /// eps of the latest step.
+    explained_eps: f64,
 }
 
 impl Adagrad {
@@ -161,6 +166,9 @@ impl Adagrad {
             grad: DVector::zeros(dim),
             sum,
             step: 0.0,
+            explained_lr: 0.0,
+            explained_clr: 0.0,
+            explained_eps: 0.0,
         }
     }
 }
@@ -191,6 +199,8 @@ impl Optimizer for Adagrad {
             }
         }
         let clr = lr / (1.0 + (self.step - 1.0) * lr_decay);
+        (self.explained_lr, self.explained_clr) = (lr, clr);
+        self.explained_eps = eps;
         for ((p, s), &g) in x.iter_mut().zip(self.sum.iter_mut()).zip(self.grad.iter()) {
             *s = addcmul(*s, g, g, 1.0);
             let std = s.sqrt() + eps;
@@ -211,12 +221,69 @@ impl Optimizer for Adagrad {
         self.sum.fill(self.config.initial_accumulator_value);
         self.step = 0.0;
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.step == 0.0 {
+            return Vec::new();
+        }
+        let (lr, clr) = (self.explained_lr, self.explained_clr);
+        let std: Vec<f64> = self
+            .sum
+            .iter()
+            .map(|s| s.sqrt() + self.explained_eps)
+            .collect();
+        vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                self.grad.as_slice(),
+            ),
+            Quantity::scalar("clr", "lr / (1 + (t − 1)·lr_decay)", clr),
+            Quantity::vector("sₜ", "sₜ₋₁ + gₜ·gₜ", self.sum.as_slice()),
+            Quantity::vector(
+                "effective lr",
+                "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
+                &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "(−clr·gₜ) / (√sₜ + eps)",
+                "the Adagrad step",
+                self.grad.iter().zip(&std).map(|(g, s)| -clr * g / s),
+            ),
+        ]
+    }
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_adagrad_step_is_its_preconditioned_arrow() {
+        // Δx = (−clr·gₜ)/(√sₜ + eps), the Preconditioned arrow alone.
+        let mut optimizer = AdagradConfig {
+            lr: 0.1,
+            lr_decay: 0.1,
+            ..AdagradConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::optim::test_support::{close, quadratic};
 
     #[test]

@@ -41,8 +41,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, maximum, py_pow};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -174,6 +174,10 @@ impl Optimizer for Adam {
     fn preconditioner(&self) -> Option<&DVector<f64>> {
         self.core.preconditioner()
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        self.core.explain()
+    }
 }
 
 /// The hyperparameters one Adam step reads; Adam and AdamW fill it from their configs.
@@ -262,6 +266,19 @@ pub(crate) struct AdamCore {
     /// Steps taken, as a float like torch's `state["step"]`, so that β^step is `pow` of two floats
     /// as in torch.
     step: f64,
+    explained: AdamExplained,
+}
+
+/// What the latest step used that [`AdamCore::explain`] cannot read back from the moments.
+struct AdamExplained {
+    /// The hyperparameters in force during the latest step (live edits may change them later).
+    hyper: AdamHyper,
+    bias_correction1: f64,
+    bias_correction2: f64,
+    bias_correction2_sqrt: f64,
+    step_size: f64,
+    /// xₜ₋₁ before the decoupled decay shrank it (copied only when that decay is on).
+    previous_x: DVector<f64>,
 }
 
 impl AdamCore {
@@ -274,6 +291,22 @@ impl AdamCore {
             max_exp_avg_sq: DVector::zeros(dim),
             preconditioner: DVector::zeros(dim),
             step: 0.0,
+            explained: AdamExplained {
+                hyper: AdamHyper {
+                    lr: 0.0,
+                    betas: (0.0, 0.0),
+                    eps: 0.0,
+                    weight_decay: 0.0,
+                    amsgrad: false,
+                    maximize: false,
+                    decoupled_weight_decay: false,
+                },
+                bias_correction1: 1.0,
+                bias_correction2: 1.0,
+                bias_correction2_sqrt: 1.0,
+                step_size: 0.0,
+                previous_x: DVector::zeros(dim),
+            },
         }
     }
 
@@ -313,6 +346,10 @@ impl AdamCore {
             self.grad.neg_mut();
         }
         self.step += 1.0;
+        if weight_decay != 0.0 && decoupled_weight_decay {
+            ensure_len(&mut self.explained.previous_x, dim);
+            self.explained.previous_x.copy_from(x);
+        }
         if weight_decay != 0.0 {
             if decoupled_weight_decay {
                 let shrink = 1.0 - lr * weight_decay;
@@ -329,6 +366,11 @@ impl AdamCore {
         let bias_correction2 = 1.0 - py_pow(beta2, self.step);
         let step_size = lr / bias_correction1;
         let bias_correction2_sqrt = py_pow(bias_correction2, 0.5);
+        self.explained.hyper = *hyper;
+        self.explained.bias_correction1 = bias_correction1;
+        self.explained.bias_correction2 = bias_correction2;
+        self.explained.bias_correction2_sqrt = bias_correction2_sqrt;
+        self.explained.step_size = step_size;
         for i in 0..dim {
             let g = self.grad[i];
             let exp_avg = lerp(self.exp_avg[i], g, 1.0 - beta1);
@@ -348,6 +390,94 @@ impl AdamCore {
         StepInfo::proceed(loss)
     }
 
+    /// The latest step's quantities, in the module doc's order (see [`Optimizer::explain`]).
+    pub(crate) fn explain(&self) -> Vec<Quantity> {
+        if self.step == 0.0 {
+            return Vec::new();
+        }
+        let AdamExplained {
+            hyper,
+            bias_correction1,
+            bias_correction2,
+            bias_correction2_sqrt,
+            step_size,
+            ref previous_x,
+        } = self.explained;
+        let second_moment = if hyper.amsgrad {
+            &self.max_exp_avg_sq
+        } else {
+            &self.exp_avg_sq
+        };
+        // The same arithmetic as the step, so the arrow is the step to the last bit or so.
+        let denom: Vec<f64> = second_moment
+            .iter()
+            .map(|v| v.sqrt() / bias_correction2_sqrt + hyper.eps)
+            .collect();
+        let lr = hyper.lr;
+        let mut quantities = vec![Quantity::vector(
+            "gₜ",
+            "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+            self.grad.as_slice(),
+        )];
+        if hyper.weight_decay != 0.0 && hyper.decoupled_weight_decay {
+            quantities.push(Quantity::vector(
+                "−lr·weight_decay·xₜ₋₁",
+                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁, outside the moments",
+                &previous_x
+                    .iter()
+                    .map(|p| -lr * hyper.weight_decay * p)
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        quantities.extend([
+            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+            Quantity::scalar("bias_correction1", "1 − β₁ᵗ", bias_correction1),
+            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", bias_correction2),
+            Quantity::scalar("step_size", "lr / bias_correction1", step_size),
+        ]);
+        if hyper.amsgrad {
+            quantities.push(Quantity::vector(
+                "v̂ₜ",
+                "max(v̂ₜ₋₁, vₜ) (AMSGrad)",
+                self.max_exp_avg_sq.as_slice(),
+            ));
+        }
+        quantities.extend([
+            Quantity::vector(
+                "m̂ₜ",
+                "mₜ / bias_correction1",
+                &self
+                    .exp_avg
+                    .iter()
+                    .map(|m| m / bias_correction1)
+                    .collect::<Vec<_>>(),
+            ),
+            Quantity::vector("denom", "√v̂ₜ / bias_correction2^0.5 + eps", &denom),
+            Quantity::vector(
+                "effective lr",
+                "lr / (bias_correction1 · (√v̂ₜ / √bias_correction2 + eps)) per coordinate",
+                &denom.iter().map(|d| step_size / d).collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "(−step_size·mₜ) / denom",
+                "= −lr·m̂ₜ/(√v̂ₜ/√bias_correction2 + eps): the Adam step",
+                self.exp_avg
+                    .iter()
+                    .zip(&denom)
+                    .map(|(m, d)| -step_size * m / d),
+            ),
+        ]);
+        quantities
+    }
+
     /// Forgets the moments and the step count.
     pub(crate) fn reset(&mut self) {
         self.exp_avg.fill(0.0);
@@ -362,7 +492,7 @@ mod tests {
 
     use super::*;
     use crate::landscape::{Quadratic, Rosenbrock};
-    use crate::optim::test_support::{close, oracle_on, quadratic};
+    use crate::optim::test_support::{check_explained_steps, close, oracle_on, quadratic};
 
     fn adam(config: AdamConfig) -> Adam {
         Adam {
@@ -548,6 +678,25 @@ mod tests {
         assert!(
             (x[0] - 0.75).abs() < 1e-7 && (x[1] - 0.75).abs() < 1e-7,
             "{x:?}"
+        );
+    }
+
+    #[test]
+    fn explained_adam_step_is_its_preconditioned_arrow() {
+        // No weight decay: Δx = (−step_size·mₜ)/denom, the Preconditioned arrow alone.
+        let mut optimizer = adam(AdamConfig {
+            lr: 0.1,
+            amsgrad: true,
+            ..AdamConfig::default()
+        });
+        let mut oracle = quadratic();
+        check_explained_steps(
+            &mut optimizer,
+            &mut oracle,
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
         );
     }
 

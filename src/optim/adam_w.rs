@@ -30,8 +30,8 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::{AdamCore, AdamHyper, adam_hypers, validate_adam};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float,
+    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    adopt, assign_bool, assign_float,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -150,13 +150,38 @@ impl Optimizer for AdamW {
     fn preconditioner(&self) -> Option<&DVector<f64>> {
         self.core.preconditioner()
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        self.core.explain()
+    }
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::ArrowKind;
+    use crate::optim::test_support::{check_explained_steps, quadratic};
+
+    #[test]
+    fn explained_adam_w_step_is_decay_plus_preconditioned_arrow() {
+        // Δx = −lr·weight_decay·xₜ₋₁ (the decoupled decay) + (−step_size·mₜ)/denom.
+        let mut optimizer = AdamWConfig {
+            lr: 0.1,
+            weight_decay: 0.5,
+            ..AdamWConfig::default()
+        }
+        .build(2);
+        let mut oracle = quadratic();
+        check_explained_steps(
+            optimizer.as_mut(),
+            &mut oracle,
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &["−lr·weight_decay·xₜ₋₁"],
+        );
+    }
 
     use crate::optim::AdamConfig;
 

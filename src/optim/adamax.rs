@@ -33,8 +33,8 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, lerp, maximum, py_pow};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -147,6 +147,9 @@ pub struct Adamax {
     exp_inf: DVector<f64>,
     /// Steps taken, a float like torch's `state["step"]`.
     step: f64,
+    /// lr and clr = lr/(1 − β₁ᵗ) of the latest step, for [`Optimizer::explain`].
+    explained_lr: f64,
+    explained_clr: f64,
 }
 
 impl Adamax {
@@ -157,6 +160,8 @@ impl Adamax {
             exp_avg: DVector::zeros(dim),
             exp_inf: DVector::zeros(dim),
             step: 0.0,
+            explained_lr: 0.0,
+            explained_clr: 0.0,
         }
     }
 }
@@ -185,6 +190,8 @@ impl Optimizer for Adamax {
             }
         }
         let clr = lr / (1.0 - py_pow(beta1, self.step));
+        self.explained_lr = lr;
+        self.explained_clr = clr;
         for i in 0..dim {
             let g = self.grad[i];
             self.exp_avg[i] = lerp(self.exp_avg[i], g, 1.0 - beta1);
@@ -207,6 +214,43 @@ impl Optimizer for Adamax {
         self.exp_inf.fill(0.0);
         self.step = 0.0;
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.step == 0.0 {
+            return Vec::new();
+        }
+        let (lr, clr) = (self.explained_lr, self.explained_clr);
+        vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                self.grad.as_slice(),
+            ),
+            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+            Quantity::vector("uₜ", "max(uₜ₋₁·β₂, |gₜ| + eps)", self.exp_inf.as_slice()),
+            Quantity::scalar("clr", "lr / (1 − β₁ᵗ)", clr),
+            Quantity::vector(
+                "effective lr",
+                "clr / uₜ per coordinate (multiplies mₜ)",
+                &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "(−clr·mₜ) / uₜ",
+                "the Adamax step: at most about lr per coordinate",
+                self.exp_avg
+                    .iter()
+                    .zip(self.exp_inf.iter())
+                    .map(|(m, u)| -clr * m / u),
+            ),
+        ]
+    }
 }
 
 #[cfg(test)]
@@ -214,6 +258,24 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_adamax_step_is_its_preconditioned_arrow() {
+        // Δx = (−clr·mₜ)/uₜ, the Preconditioned arrow alone.
+        let mut optimizer = AdamaxConfig {
+            lr: 0.1,
+            ..AdamaxConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::{LandscapeObjective, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::test_support::close;

@@ -46,8 +46,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -159,6 +159,13 @@ impl OptimizerSpec for AsgdConfig {
             step: 0.0,
             eta: self.lr,
             mu: 1.0,
+            explained: AsgdExplained {
+                eta: 0.0,
+                mu: 0.0,
+                lambd: 0.0,
+                gradient: DVector::zeros(dim),
+                previous_x: DVector::zeros(dim),
+            },
         })
     }
 }
@@ -171,6 +178,20 @@ pub struct Asgd {
     step: f64,
     eta: f64,
     mu: f64,
+    explained: AsgdExplained,
+}
+
+/// The latest step's inputs that the step overwrites, for [`Optimizer::explain`] (preallocated
+/// copies: no allocation per step).
+struct AsgdExplained {
+    /// η, μ and lambd as the latest step used them.
+    eta: f64,
+    mu: f64,
+    lambd: f64,
+    /// gₜ after maximize and weight decay.
+    gradient: DVector<f64>,
+    /// xₜ₋₁.
+    previous_x: DVector<f64>,
 }
 
 impl Optimizer for Asgd {
@@ -196,11 +217,18 @@ impl Optimizer for Asgd {
         self.step += 1.0;
         let (eta, mu) = (self.eta, self.mu);
         let decay = 1.0 - lambd * eta;
-        for ((p, &g), ax) in x.iter_mut().zip(self.grad.iter()).zip(self.ax.iter_mut()) {
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.gradient, dim);
+        ensure_len(&mut explained.previous_x, dim);
+        explained.previous_x.copy_from(x);
+        (explained.eta, explained.mu, explained.lambd) = (eta, mu, lambd);
+        let coordinates = x.iter_mut().zip(self.grad.iter()).zip(self.ax.iter_mut());
+        for (i, ((p, &g), ax)) in coordinates.enumerate() {
             let mut g = if maximize { -g } else { g };
             if weight_decay != 0.0 {
                 g = add_scaled(g, *p, weight_decay);
             }
+            explained.gradient[i] = g;
             *p *= decay;
             *p = add_scaled(*p, g, -eta);
             if mu != 1.0 {
@@ -235,12 +263,76 @@ impl Optimizer for Asgd {
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {
         (self.step > 0.0).then_some(&self.ax)
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.step == 0.0 {
+            return Vec::new();
+        }
+        let AsgdExplained {
+            eta,
+            mu,
+            lambd,
+            ref gradient,
+            ref previous_x,
+        } = self.explained;
+        vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                gradient.as_slice(),
+            ),
+            Quantity::scalar(
+                "η",
+                "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)",
+                eta,
+            ),
+            Quantity::vector(
+                "−lambd·η·xₜ₋₁",
+                "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁",
+                &previous_x
+                    .iter()
+                    .map(|p| -lambd * eta * p)
+                    .collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−η·gₜ",
+                "the SGD step with this step's size η",
+                gradient.iter().map(|g| -eta * g),
+            ),
+            Quantity::scalar("μ", "1 / max(1, t − 1 − t0): the averaging weight used", mu),
+            Quantity::vector(
+                "x̄",
+                "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)",
+                self.ax.as_slice(),
+            ),
+        ]
+    }
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_asgd_step_is_sgd_step_plus_decay() {
+        // Δx = −η·gₜ (the Gradient arrow) + the decay term −lambd·η·xₜ₋₁.
+        let mut optimizer = AsgdConfig {
+            lr: 0.1,
+            lambd: 0.1,
+            ..AsgdConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Gradient],
+            &["−lambd·η·xₜ₋₁"],
+        );
+    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -52,8 +52,8 @@ use super::linesearch::{
     max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, adopt, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -167,6 +167,7 @@ impl BfgsConfig {
             scaled: false,
             skipped_updates: 0,
             evaluator: DirectionalEvaluator::new(dim),
+            explained: QuasiNewtonExplained::default(),
         }
     }
 }
@@ -186,6 +187,17 @@ pub struct Bfgs {
     scaled: bool,
     skipped_updates: u64,
     evaluator: DirectionalEvaluator,
+    explained: QuasiNewtonExplained,
+}
+
+/// The latest step's scalars, for [`Optimizer::explain`]; `moved` is false before the first step,
+/// after a reset and after a step that stopped without moving.
+#[derive(Clone, Copy, Default)]
+struct QuasiNewtonExplained {
+    moved: bool,
+    t0: f64,
+    t: f64,
+    gtd: f64,
 }
 
 fn converged(loss: f64, reason: String) -> StepInfo {
@@ -334,6 +346,7 @@ impl Optimizer for Bfgs {
             };
         }
         self.ensure_buffers(dim);
+        self.explained.moved = false;
 
         let loss = oracle.value_and_grad(x, &mut self.grad);
         let grad_max = max_abs(&self.grad);
@@ -365,6 +378,12 @@ impl Optimizer for Bfgs {
 
         let result = self.line_search(x, oracle, t0, loss, gtd);
         add_scaled_in_place(x, result.t, &self.d);
+        self.explained = QuasiNewtonExplained {
+            moved: true,
+            t0,
+            t: result.t,
+            gtd,
+        };
         for (s, &d) in self.s.iter_mut().zip(self.d.iter()) {
             *s = d * result.t;
         }
@@ -390,6 +409,63 @@ impl Optimizer for Bfgs {
         self.skipped_updates = 0;
         self.s.fill(0.0);
         self.prev_grad.fill(0.0);
+        self.explained.moved = false;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
+        if !moved {
+            return Vec::new();
+        }
+        let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+        if self.n_iter > 1 {
+            quantities.push(Quantity::vector(
+                "y",
+                "g − g_prev (the curvature pair's gradient change)",
+                self.y.as_slice(),
+            ));
+        }
+        let h = &self.h;
+        if h.shape() == (2, 2) {
+            quantities.extend([
+                Quantity::scalar(
+                    "H₁₁",
+                    "the inverse-Hessian approximation after the update",
+                    h[(0, 0)],
+                ),
+                Quantity::scalar("H₁₂", "(H ≈ ∇²f⁻¹, kept positive definite)", h[(0, 1)]),
+                Quantity::scalar("H₂₂", "", h[(1, 1)]),
+            ]);
+        } else {
+            quantities.push(Quantity::vector(
+                "diag H",
+                "the inverse-Hessian approximation's diagonal",
+                h.diagonal().as_slice(),
+            ));
+        }
+        quantities.extend([
+            Quantity::vector("d", "−H g: the search direction", self.d.as_slice()),
+            Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
+            Quantity::scalar(
+                "t₀",
+                "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
+                t0,
+            ),
+            Quantity::scalar("t", "the line search's step length", t),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−t·g",
+                "gradient descent with the step length t the line search chose",
+                self.grad.iter().map(|g| -t * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "t·d",
+                "the BFGS step s = −t·H g",
+                self.s.iter().copied(),
+            ),
+        ]);
+        quantities
     }
 }
 
@@ -397,6 +473,20 @@ impl Optimizer for Bfgs {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_bfgs_step_is_its_preconditioned_arrow() {
+        // On Rosenbrock: Δx = t·d, the Preconditioned arrow alone.
+        let mut optimizer = BfgsConfig::default().build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
+            &[-1.2, 1.0],
+            5,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::{Quadratic, Rosenbrock, Saddle};
     use crate::optim::test_support::oracle_on;
 

@@ -35,10 +35,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::proximal_gd::forward_backward;
+use super::proximal_gd::{ProxExplained, forward_backward};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -97,6 +97,8 @@ impl OptimizerSpec for FistaConfig {
             lookahead: DVector::zeros(dim),
             t: 1.0,
             steps: 0,
+            explained: ProxExplained::new(dim),
+            explained_coefficient: 0.0,
         })
     }
 }
@@ -118,6 +120,10 @@ pub struct Fista {
     t: f64,
     /// Steps taken k.
     steps: u64,
+    /// The latest step's yₖ and xₖ, for [`Optimizer::explain`].
+    explained: ProxExplained,
+    /// The momentum coefficient (tₖ₋₁ − 1)/tₖ that made the latest yₖ.
+    explained_coefficient: f64,
 }
 
 impl Fista {
@@ -142,15 +148,19 @@ impl Optimizer for Fista {
         if self.steps == 0 {
             // y₁ = x₀.
             self.lookahead.copy_from(x);
+            self.explained_coefficient = 0.0;
         } else {
             // yₖ₊₁ = xₖ + ((tₖ − 1)/tₖ₊₁)(xₖ − xₖ₋₁), recomputed from x so that x is authoritative.
             let t_next = next_t(self.t);
+            self.explained_coefficient = (self.t - 1.0) / t_next;
             self.extrapolate(x, (self.t - 1.0) / t_next);
             self.t = t_next;
         }
         self.previous.copy_from(x);
         x.copy_from(&self.lookahead);
+        self.explained.record_from(x, self.config.lr);
         let loss = forward_backward(x, &mut self.grad, self.config.lr, oracle);
+        self.explained.record_to(x);
         self.steps += 1;
         // The next extrapolated point, for drawing (the same arithmetic the next step does).
         self.extrapolate(x, (self.t - 1.0) / next_t(self.t));
@@ -175,6 +185,55 @@ impl Optimizer for Fista {
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {
         (self.steps > 0).then_some(&self.lookahead)
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if self.steps == 0 || e.steps == 0 {
+            return Vec::new();
+        }
+        let mut quantities = vec![
+            Quantity::scalar("tₖ", "(1 + √(1 + 4tₖ₋₁²)) / 2 (t₁ = 1)", self.t),
+            Quantity::scalar(
+                "(tₖ₋₁ − 1)/tₖ",
+                "the momentum coefficient that made yₖ",
+                self.explained_coefficient,
+            ),
+            Quantity::vector(
+                "yₖ",
+                "xₖ₋₁ + ((tₖ₋₁ − 1)/tₖ)·(xₖ₋₁ − xₖ₋₂)",
+                e.from.as_slice(),
+            ),
+            Quantity::vector(
+                "∇g(yₖ)",
+                "the smooth part's gradient at yₖ (∇f when not composite)",
+                self.grad.as_slice(),
+            ),
+        ];
+        quantities.extend(e.prox_quantities(
+            &self.grad,
+            ["z", "xₖ", "prox_{lr·h}(z) − z"],
+            [
+                "yₖ − lr·∇g(yₖ): the prox input",
+                "prox_{lr·h}(z)",
+                "what the prox changed (0 when h = 0)",
+            ],
+        ));
+        quantities.extend([
+            Quantity::arrow(
+                ArrowKind::Momentum,
+                "yₖ − xₖ₋₁",
+                "the extrapolation along the last displacement",
+                e.from.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇g(yₖ)",
+                "the gradient step from yₖ, before the prox",
+                self.grad.iter().map(|g| -e.lr * g),
+            ),
+        ]);
+        quantities
+    }
 }
 
 #[cfg(test)]
@@ -182,6 +241,21 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_fista_step_is_extrapolation_gradient_step_and_prox() {
+        // On ½‖x − c‖² + λ‖x‖₁: Δx = (yₖ − xₖ₋₁) + (−lr·∇g(yₖ)) + (prox_{lr·h}(z) − z): the Momentum
+        // and Gradient arrows plus the prox correction.
+        let mut optimizer = FistaConfig { lr: 0.3 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut Oracle::new(Arc::new(Shrink), GradientModel::default(), 0),
+            &[1.0, -1.0],
+            5,
+            &[ArrowKind::Gradient, ArrowKind::Momentum],
+            &["prox_{lr·h}(z) − z"],
+        );
+    }
     use crate::landscape::{LandscapeObjective, LandscapeSpec, Lasso, Minimizers, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::ProximalGdConfig;

@@ -53,8 +53,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -167,6 +167,13 @@ impl OptimizerSpec for GradientFlowConfig {
             cached_at: DVector::zeros(dim),
             cached_loss: f64::NAN,
             has_cache: false,
+            explained: GradientFlowExplained {
+                moved: false,
+                dt: 0.0,
+                attempts: 0,
+                gradient: DVector::zeros(dim),
+                start: DVector::zeros(dim),
+            },
         })
     }
 }
@@ -183,6 +190,21 @@ pub struct GradientFlow {
     cached_at: DVector<f64>,
     cached_loss: f64,
     has_cache: bool,
+    explained: GradientFlowExplained,
+}
+
+/// The latest step's start, its gradient and its cost, for [`Optimizer::explain`] (preallocated
+/// copies: no allocation per step); its end is `cached_at`.
+struct GradientFlowExplained {
+    /// Whether the latest step reached t + dt.
+    moved: bool,
+    dt: f64,
+    /// Runge–Kutta steps tried (accepted or rejected) within dt.
+    attempts: u64,
+    /// gₜ = ∇f(xₜ₋₁).
+    gradient: DVector<f64>,
+    /// xₜ₋₁.
+    start: DVector<f64>,
 }
 
 /// Writes the flow's velocity −∇f(x) into `velocity`; returns f(x).
@@ -279,6 +301,7 @@ impl GradientFlow {
                 ));
             }
             let (err, next_loss) = self.try_step(x, h, oracle);
+            self.explained.attempts += 1;
             // err is NaN or ∞ when a stage overflowed: reject with the largest cut.
             let shrink = if err.is_finite() {
                 (SAFETY * err.powf(-0.2)).max(FAC_MIN)
@@ -331,6 +354,7 @@ impl Optimizer for GradientFlow {
             velocity(oracle, x, &mut self.stages[0])
         };
         self.has_cache = false;
+        self.explained.moved = false;
         if !self.stages[0].iter().all(|v| v.is_finite()) {
             return StepInfo {
                 loss,
@@ -342,8 +366,16 @@ impl Optimizer for GradientFlow {
         if !(self.h > 0.0 && self.h.is_finite()) {
             self.h = self.starting_step(x, oracle);
         }
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.gradient, dim);
+        ensure_len(&mut explained.start, dim);
+        explained.gradient.copy_from(&self.stages[0]);
+        explained.gradient.neg_mut();
+        explained.start.copy_from(x);
+        (explained.moved, explained.dt, explained.attempts) = (false, self.config.dt, 0);
         match self.advance(x, oracle) {
             Ok(end_loss) => {
+                self.explained.moved = true;
                 self.cached_at.copy_from(x);
                 self.cached_loss = end_loss;
                 self.has_cache = !oracle.is_stochastic();
@@ -373,6 +405,55 @@ impl Optimizer for GradientFlow {
     fn reset(&mut self) {
         self.h = 0.0;
         self.has_cache = false;
+        self.explained.moved = false;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if !e.moved {
+            return Vec::new();
+        }
+        let dt = e.dt;
+        let flow: Vec<f64> = self
+            .cached_at
+            .iter()
+            .zip(e.start.iter())
+            .map(|(end, start)| end - start)
+            .collect();
+        vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
+                e.gradient.as_slice(),
+            ),
+            Quantity::scalar("dt", "the time advanced per step", dt),
+            Quantity::scalar(
+                "RK steps",
+                "Dormand–Prince steps tried within dt (6 gradients each)",
+                e.attempts as f64,
+            ),
+            Quantity::vector(
+                "flow − Euler",
+                "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
+                &flow
+                    .iter()
+                    .zip(e.gradient.iter())
+                    .map(|(f, g)| f + dt * g)
+                    .collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−dt·gₜ",
+                "gradient descent with lr = dt: the flow's forward-Euler step",
+                e.gradient.iter().map(|g| -dt * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "−∫ₜ^{t+dt} ∇f(x(s)) ds",
+                "the flow's own displacement over dt",
+                flow,
+            ),
+        ]
     }
 }
 
@@ -383,6 +464,20 @@ mod tests {
     use nalgebra::{Matrix2, Vector2};
 
     use super::*;
+
+    #[test]
+    fn explained_flow_step_is_its_flow_arrow() {
+        // Δx = x(t + dt) − x(t), the Preconditioned arrow alone.
+        let mut optimizer = GradientFlowConfig { dt: 0.1 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;

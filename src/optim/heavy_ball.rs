@@ -37,8 +37,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -124,6 +124,8 @@ impl OptimizerSpec for HeavyBallConfig {
             grad: DVector::zeros(dim),
             previous: DVector::zeros(dim),
             has_previous: false,
+            explained_lr: 0.0,
+            explained_momentum: DVector::zeros(dim),
         })
     }
 }
@@ -134,6 +136,10 @@ pub struct HeavyBall {
     grad: DVector<f64>,
     previous: DVector<f64>,
     has_previous: bool,
+    /// lr of the latest step, for [`Optimizer::explain`].
+    explained_lr: f64,
+    /// beta·(xₖ − xₖ₋₁) of the latest step (preallocated: no allocation per step).
+    explained_momentum: DVector<f64>,
 }
 
 impl Optimizer for HeavyBall {
@@ -150,13 +156,17 @@ impl Optimizer for HeavyBall {
             self.previous.copy_from(x);
             self.has_previous = true;
         }
-        for ((p, q), &g) in x
+        ensure_len(&mut self.explained_momentum, x.len());
+        self.explained_lr = lr;
+        for (((p, q), &g), momentum) in x
             .iter_mut()
             .zip(self.previous.iter_mut())
             .zip(self.grad.iter())
+            .zip(self.explained_momentum.iter_mut())
         {
             let current = *p;
-            *p = (current - lr * g) + beta * (current - *q);
+            *momentum = beta * (current - *q);
+            *p = (current - lr * g) + *momentum;
             *q = current;
         }
         StepInfo::proceed(loss)
@@ -174,12 +184,48 @@ impl Optimizer for HeavyBall {
         self.has_previous = false;
         self.previous.fill(0.0);
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if !self.has_previous {
+            return Vec::new();
+        }
+        let lr = self.explained_lr;
+        vec![
+            Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇f(xₖ)",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Momentum,
+                "beta·(xₖ − xₖ₋₁)",
+                "the last displacement, carried over (0 on the first step)",
+                self.explained_momentum.iter().copied(),
+            ),
+        ]
+    }
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_heavy_ball_step_is_gradient_plus_momentum() {
+        // Δx = −lr·∇f(xₖ) + beta·(xₖ − xₖ₋₁): the Gradient and Momentum arrows.
+        let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Gradient, ArrowKind::Momentum],
+            &[],
+        );
+    }
     use crate::landscape::{Quadratic, Rosenbrock};
     use crate::optim::test_support::oracle_on as oracle;
 

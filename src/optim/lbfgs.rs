@@ -71,8 +71,8 @@ use super::linesearch::{
 };
 use super::torch_ops::add_scaled;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, assign_bool, assign_float, assign_int, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -199,6 +199,7 @@ impl OptimizerSpec for LbfgsConfig {
             n_iter: 0,
             func_evals: 0,
             evaluator: DirectionalEvaluator::new(dim),
+            explained: QuasiNewtonExplained::default(),
         })
     }
 }
@@ -310,6 +311,17 @@ pub struct Lbfgs {
     n_iter: u64,
     func_evals: u64,
     evaluator: DirectionalEvaluator,
+    explained: QuasiNewtonExplained,
+}
+
+/// The latest step's scalars, for [`Optimizer::explain`]; `moved` is false before the first step,
+/// after a reset and after a step that stopped without moving.
+#[derive(Clone, Copy, Default)]
+struct QuasiNewtonExplained {
+    moved: bool,
+    t0: f64,
+    t: f64,
+    gtd: f64,
 }
 
 fn converged(loss: f64, reason: String) -> StepInfo {
@@ -467,6 +479,7 @@ impl Optimizer for Lbfgs {
             ..
         } = self.config;
         self.ensure_buffers(x.len());
+        self.explained.moved = false;
 
         let orig_loss = oracle.value_and_grad(x, &mut self.flat_grad);
         let mut loss = if maximize { -orig_loss } else { orig_loss };
@@ -502,12 +515,19 @@ impl Optimizer for Lbfgs {
                 format!("gᵀd = {gtd:.3e} > −tolerance_change: no descent along d"),
             );
         }
+        let t0 = self.t;
         let mut new_grad_max = None;
         if line_search_fn == Some(LineSearchFn::StrongWolfe) {
             loss = self.line_search(x, oracle, loss, gtd);
             new_grad_max = Some(max_abs(&self.flat_grad));
         }
         add_scaled_in_place(x, self.t, &self.d);
+        self.explained = QuasiNewtonExplained {
+            moved: true,
+            t0,
+            t: self.t,
+            gtd,
+        };
         match self.end_tests(loss, new_grad_max) {
             Some(reason) => converged(orig_loss, reason),
             None => StepInfo::proceed(orig_loss),
@@ -542,6 +562,53 @@ impl Optimizer for Lbfgs {
         self.prev_loss = f64::NAN;
         self.n_iter = 0;
         self.func_evals = 0;
+        self.explained.moved = false;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
+        if !moved {
+            return Vec::new();
+        }
+        // The step's gradient gₜ: flat_grad may already hold the line search's new one.
+        let g = &self.prev_flat_grad;
+        vec![
+            Quantity::vector("g", "∇f(x) (negated if maximize)", g.as_slice()),
+            Quantity::scalar(
+                "pairs",
+                "curvature pairs (s, y) in the history (at most history_size)",
+                self.history.len as f64,
+            ),
+            Quantity::scalar("γ", "sᵀy / yᵀy of the newest pair: H⁰ = γI", self.h_diag),
+            Quantity::vector(
+                "d",
+                "−H g by the two-loop recursion (−g on the first step)",
+                self.d.as_slice(),
+            ),
+            Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
+            Quantity::scalar(
+                "t₀",
+                "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
+                t0,
+            ),
+            Quantity::scalar(
+                "t",
+                "the step length (the line search's, or t₀ without one)",
+                t,
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−t·g",
+                "gradient descent with the step length t the method used",
+                g.iter().map(|g| -t * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "t·d",
+                "the L-BFGS step",
+                self.d.iter().map(|d| t * d),
+            ),
+        ]
     }
 }
 
@@ -561,6 +628,24 @@ fn py_max_abs(max: f64, v: f64) -> f64 {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_lbfgs_step_is_its_preconditioned_arrow() {
+        // On Rosenbrock with strong Wolfe: Δx = t·d, the Preconditioned arrow alone.
+        let mut optimizer = LbfgsConfig {
+            line_search_fn: Some(LineSearchFn::StrongWolfe),
+            ..LbfgsConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
+            &[-1.2, 1.0],
+            5,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::{Quadratic, Rosenbrock};
     use crate::optim::test_support::{oracle_on, quadratic};
 

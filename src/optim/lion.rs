@@ -34,8 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use super::sign_sgd::{check_unit_interval, sign};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -124,6 +124,13 @@ impl OptimizerSpec for LionConfig {
             config: self.clone(),
             grad: DVector::zeros(dim),
             exp_avg: DVector::zeros(dim),
+            explained: LionExplained {
+                steps: 0,
+                lr: 0.0,
+                weight_decay: 0.0,
+                update: DVector::zeros(dim),
+                previous_x: DVector::zeros(dim),
+            },
         })
     }
 }
@@ -133,6 +140,19 @@ pub struct Lion {
     config: LionConfig,
     grad: DVector<f64>,
     exp_avg: DVector<f64>,
+    explained: LionExplained,
+}
+
+/// What the latest step computed or overwrote, for [`Optimizer::explain`] (preallocated copies:
+/// no allocation per step).
+struct LionExplained {
+    steps: u64,
+    lr: f64,
+    weight_decay: f64,
+    /// cₜ.
+    update: DVector<f64>,
+    /// xₜ₋₁ before the decay.
+    previous_x: DVector<f64>,
 }
 
 impl Optimizer for Lion {
@@ -147,13 +167,21 @@ impl Optimizer for Lion {
         let loss = oracle.value_and_grad(x, &mut self.grad);
         // p.data.mul_(1 − lr·weight_decay): a factor of exactly 1 without decay.
         let decay = 1.0 - lr * weight_decay;
-        for ((p, m), &g) in x
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.update, x.len());
+        ensure_len(&mut explained.previous_x, x.len());
+        explained.previous_x.copy_from(x);
+        explained.steps += 1;
+        (explained.lr, explained.weight_decay) = (lr, weight_decay);
+        for (((p, m), &g), c) in x
             .iter_mut()
             .zip(self.exp_avg.iter_mut())
             .zip(self.grad.iter())
+            .zip(explained.update.iter_mut())
         {
             *p *= decay;
             let update = *m * beta1 + g * (1.0 - beta1);
+            *c = update;
             *p += -lr * sign(update);
             *m = *m * beta2 + (1.0 - beta2) * g;
         }
@@ -176,6 +204,43 @@ impl Optimizer for Lion {
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let lr = e.lr;
+        let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+        if e.weight_decay != 0.0 {
+            quantities.push(Quantity::vector(
+                "−lr·weight_decay·xₜ₋₁",
+                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
+                &e.previous_x
+                    .iter()
+                    .map(|p| -lr * e.weight_decay * p)
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        quantities.extend([
+            Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
+            Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "−lr·sign(cₜ)",
+                "the Lion step: exactly lr per coordinate",
+                e.update.iter().map(|&c| -lr * sign(c)),
+            ),
+        ]);
+        quantities
     }
 }
 
@@ -184,6 +249,25 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_lion_step_is_decay_plus_sign_step() {
+        // Δx = −lr·weight_decay·xₜ₋₁ + (−lr·sign(cₜ)): the decay and the Preconditioned arrow.
+        let mut optimizer = LionConfig {
+            lr: 0.1,
+            weight_decay: 0.5,
+            ..LionConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &["−lr·weight_decay·xₜ₋₁"],
+        );
+    }
     use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
 

@@ -46,8 +46,8 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, py_pow};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -182,6 +182,21 @@ pub struct NAdam {
     mu_product: f64,
     /// Steps taken, a float like torch's `state["step"]`.
     step: f64,
+    explained: NAdamExplained,
+}
+
+/// The latest step's scalars (and xₜ₋₁ before a decoupled decay), for [`Optimizer::explain`].
+#[derive(Default)]
+struct NAdamExplained {
+    lr: f64,
+    eps: f64,
+    decoupled_decay: f64,
+    bias_correction2: f64,
+    mu: f64,
+    mu_next: f64,
+    grad_weight: f64,
+    momentum_weight: f64,
+    previous_x: DVector<f64>,
 }
 
 impl NAdam {
@@ -193,6 +208,10 @@ impl NAdam {
             exp_avg_sq: DVector::zeros(dim),
             mu_product: 1.0,
             step: 0.0,
+            explained: NAdamExplained {
+                previous_x: DVector::zeros(dim),
+                ..NAdamExplained::default()
+            },
         }
     }
 }
@@ -219,6 +238,12 @@ impl Optimizer for NAdam {
         self.step += 1.0;
         let step = self.step;
         let bias_correction2 = 1.0 - py_pow(beta2, step);
+        self.explained.decoupled_decay = 0.0;
+        if weight_decay != 0.0 && decoupled_weight_decay {
+            ensure_len(&mut self.explained.previous_x, dim);
+            self.explained.previous_x.copy_from(x);
+            self.explained.decoupled_decay = lr * weight_decay;
+        }
         if weight_decay != 0.0 {
             if decoupled_weight_decay {
                 let shrink = 1.0 - lr * weight_decay;
@@ -237,6 +262,11 @@ impl Optimizer for NAdam {
         let mu_product_next = self.mu_product * mu_next;
         let grad_weight = -lr * (1.0 - mu) / (1.0 - self.mu_product);
         let momentum_weight = -lr * mu_next / (1.0 - mu_product_next);
+        let explained = &mut self.explained;
+        (explained.lr, explained.eps) = (lr, eps);
+        explained.bias_correction2 = bias_correction2;
+        (explained.mu, explained.mu_next) = (mu, mu_next);
+        (explained.grad_weight, explained.momentum_weight) = (grad_weight, momentum_weight);
         for i in 0..dim {
             let g = self.grad[i];
             let exp_avg = lerp(self.exp_avg[i], g, 1.0 - beta1);
@@ -264,6 +294,86 @@ impl Optimizer for NAdam {
         self.mu_product = 1.0;
         self.step = 0.0;
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.step == 0.0 {
+            return Vec::new();
+        }
+        let e = &self.explained;
+        let denom: Vec<f64> = self
+            .exp_avg_sq
+            .iter()
+            .map(|v| (v / e.bias_correction2).sqrt() + e.eps)
+            .collect();
+        let mut quantities = vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+                self.grad.as_slice(),
+            ),
+            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+        ];
+        if e.decoupled_decay != 0.0 {
+            quantities.push(Quantity::vector(
+                "−lr·weight_decay·xₜ₋₁",
+                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
+                &e.previous_x
+                    .iter()
+                    .map(|p| -e.decoupled_decay * p)
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        quantities.extend([
+            Quantity::scalar("μₜ", "β₁·(1 − 0.5·0.96^(t·momentum_decay))", e.mu),
+            Quantity::scalar(
+                "μₜ₊₁",
+                "β₁·(1 − 0.5·0.96^((t + 1)·momentum_decay))",
+                e.mu_next,
+            ),
+            Quantity::scalar("Πₜ", "Πₜ₋₁·μₜ", self.mu_product),
+            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+            Quantity::vector("denom", "√(vₜ / bias_correction2) + eps", &denom),
+            Quantity::vector(
+                "effective lr (gₜ)",
+                "lr·(1 − μₜ)/(1 − Πₜ) / denom per coordinate (multiplies gₜ)",
+                &denom.iter().map(|d| -e.grad_weight / d).collect::<Vec<_>>(),
+            ),
+            Quantity::vector(
+                "effective lr",
+                "lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁) / denom per coordinate (multiplies mₜ)",
+                &denom
+                    .iter()
+                    .map(|d| -e.momentum_weight / d)
+                    .collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -e.lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",
+                "the current gradient's part of the step, Adam-scaled",
+                self.grad
+                    .iter()
+                    .zip(&denom)
+                    .map(|(g, d)| e.grad_weight * g / d),
+            ),
+            Quantity::arrow(
+                ArrowKind::Momentum,
+                "(−lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·mₜ) / denom",
+                "the momentum's part, with next step's weight (Nesterov's look-ahead)",
+                self.exp_avg
+                    .iter()
+                    .zip(&denom)
+                    .map(|(m, d)| e.momentum_weight * m / d),
+            ),
+        ]);
+        quantities
+    }
 }
 
 #[cfg(test)]
@@ -271,6 +381,27 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_nadam_step_is_gradient_part_plus_momentum_part() {
+        // Δx = (−lr·(1 − μₜ)/(1 − Πₜ)·gₜ)/denom + (−lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·mₜ)/denom: the
+        // Preconditioned and Momentum arrows, plus the decoupled decay −lr·weight_decay·xₜ₋₁.
+        let mut optimizer = NAdamConfig {
+            lr: 0.1,
+            weight_decay: 0.1,
+            decoupled_weight_decay: true,
+            ..NAdamConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
+            &["−lr·weight_decay·xₜ₋₁"],
+        );
+    }
     use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::test_support::{close, quadratic};

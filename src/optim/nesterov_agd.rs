@@ -44,8 +44,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -102,6 +102,8 @@ impl OptimizerSpec for NesterovAgdConfig {
             previous: DVector::zeros(dim),
             lookahead: DVector::zeros(dim),
             k: 0,
+            explained_lr: 0.0,
+            explained_lookahead: DVector::zeros(dim),
         })
     }
 }
@@ -117,6 +119,10 @@ pub struct NesterovAgd {
     lookahead: DVector<f64>,
     /// Steps taken: the current iterate is xₖ.
     k: u64,
+    /// lr of the latest step, for [`Optimizer::explain`].
+    explained_lr: f64,
+    /// The yₖ the latest step took its gradient at (the step overwrites `lookahead`).
+    explained_lookahead: DVector<f64>,
 }
 
 impl NesterovAgd {
@@ -156,6 +162,9 @@ impl Optimizer for NesterovAgd {
         {
             *p = y - lr * g;
         }
+        ensure_len(&mut self.explained_lookahead, x.len());
+        self.explained_lookahead.copy_from(&self.lookahead);
+        self.explained_lr = lr;
         self.k += 1;
         // The next look-ahead point, for drawing.
         self.extrapolate(x);
@@ -179,12 +188,62 @@ impl Optimizer for NesterovAgd {
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {
         (self.k > 0).then_some(&self.lookahead)
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.k == 0 {
+            return Vec::new();
+        }
+        let lr = self.explained_lr;
+        // The step just taken was step k − 1 in the doc's indexing.
+        let k = (self.k - 1) as f64;
+        let coefficient = if k < 1.0 { 0.0 } else { (k - 1.0) / (k + 2.0) };
+        let y = &self.explained_lookahead;
+        vec![
+            Quantity::scalar(
+                "(k − 1)/(k + 2)",
+                "the momentum coefficient (0 for k = 0, 1)",
+                coefficient,
+            ),
+            Quantity::vector("yₖ", "xₖ + (k − 1)/(k + 2)·(xₖ − xₖ₋₁)", y.as_slice()),
+            Quantity::vector(
+                "∇f(yₖ)",
+                "the gradient at the look-ahead point",
+                self.grad.as_slice(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Momentum,
+                "yₖ − xₖ",
+                "the extrapolation along the last displacement",
+                y.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇f(yₖ)",
+                "the gradient step, taken from yₖ",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+        ]
+    }
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_nesterov_step_is_extrapolation_plus_gradient_step() {
+        // Δx = (yₖ − xₖ) − lr·∇f(yₖ): the Momentum and Gradient arrows.
+        let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            5,
+            &[ArrowKind::Gradient, ArrowKind::Momentum],
+            &[],
+        );
+    }
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
     use crate::optim::test_support::oracle_on as oracle;
 

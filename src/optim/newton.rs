@@ -51,8 +51,8 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, adopt, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -209,6 +209,10 @@ impl OptimizerSpec for NewtonConfig {
             eigenvectors: DMatrix::zeros(dim, dim),
             coefficients: DVector::zeros(dim),
             direction: DVector::zeros(dim),
+            explained: false,
+            explained_lr: 0.0,
+            explained_hessian: DMatrix::zeros(dim, dim),
+            explained_eigenvalues: DVector::zeros(dim),
         })
     }
 }
@@ -225,6 +229,13 @@ pub struct Newton {
     coefficients: DVector<f64>,
     /// The Newton direction d = Q diag(1/λ̃) Qᵀ g.
     direction: DVector<f64>,
+    /// Whether the latest step moved (a failed step explains nothing), and its lr.
+    explained: bool,
+    explained_lr: f64,
+    /// The latest step's Hessian and its eigenvalues before the safeguard, copied for
+    /// [`Optimizer::explain`] (preallocated: no allocation per step).
+    explained_hessian: DMatrix<f64>,
+    explained_eigenvalues: DVector<f64>,
 }
 
 impl Newton {
@@ -286,6 +297,7 @@ impl Optimizer for Newton {
         if self.eigenvectors.shape() != (dim, dim) {
             self.eigenvectors = DMatrix::zeros(dim, dim);
         }
+        self.explained = false;
         let loss = oracle.value_and_grad(x, &mut self.grad);
         let Some(hessian) = oracle.hessian(x) else {
             return failed(
@@ -310,7 +322,13 @@ impl Optimizer for Newton {
                 format!("the Hessian at {} is not finite", describe_point(x)),
             );
         }
+        if self.explained_hessian.shape() != (dim, dim) {
+            self.explained_hessian = DMatrix::zeros(dim, dim);
+        }
+        self.explained_hessian.copy_from(&hessian);
         self.decompose(hessian);
+        ensure_len(&mut self.explained_eigenvalues, dim);
+        self.explained_eigenvalues.copy_from(&self.eigenvalues);
         for lambda in self.eigenvalues.iter_mut() {
             *lambda = safeguard.modify(*lambda);
         }
@@ -345,6 +363,8 @@ impl Optimizer for Newton {
             );
         }
         x.axpy(-lr, &self.direction, 1.0);
+        self.explained = true;
+        self.explained_lr = lr;
         StepInfo::proceed(loss)
     }
 
@@ -358,6 +378,56 @@ impl Optimizer for Newton {
 
     fn reset(&mut self) {
         // Nothing carries over between steps: the buffers are overwritten before they are read.
+        self.explained = false;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if !self.explained {
+            return Vec::new();
+        }
+        let lr = self.explained_lr;
+        let h = &self.explained_hessian;
+        let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+        if h.shape() == (2, 2) {
+            quantities.extend([
+                Quantity::scalar("H₁₁", "∂²f/∂x₁²", h[(0, 0)]),
+                Quantity::scalar("H₁₂", "∂²f/∂x₁∂x₂", h[(0, 1)]),
+                Quantity::scalar("H₂₂", "∂²f/∂x₂²", h[(1, 1)]),
+            ]);
+        } else {
+            quantities.push(Quantity::vector(
+                "diag H",
+                "the Hessian's diagonal ∂²f/∂xᵢ²",
+                h.diagonal().as_slice(),
+            ));
+        }
+        quantities.extend([
+            Quantity::vector(
+                "λᵢ",
+                "the eigenvalues of H",
+                self.explained_eigenvalues.as_slice(),
+            ),
+            Quantity::vector(
+                "λ̃ᵢ",
+                "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)",
+                self.eigenvalues.as_slice(),
+            ),
+            Quantity::vector("d", "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g", self.direction.as_slice()),
+            Quantity::scalar("lr", "step size (1 = the pure Newton step)", lr),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·g",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "−lr·H̃⁻¹g",
+                "the Newton step: to the quadratic model's stationary point when lr = 1",
+                self.direction.iter().map(|d| -lr * d),
+            ),
+        ]);
+        quantities
     }
 }
 
@@ -366,6 +436,24 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_newton_step_is_its_preconditioned_arrow() {
+        // On Rosenbrock, damped: Δx = −lr·H̃⁻¹g, the Preconditioned arrow alone.
+        let mut optimizer = NewtonConfig {
+            lr: 0.5,
+            safeguard: Safeguard::AbsEig,
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
+            &[-1.2, 1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::{
         Abs, Landscape, LandscapeObjective, LineOfMinima, Quadratic, Rosenbrock, Saddle,
     };

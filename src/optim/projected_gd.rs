@@ -44,9 +44,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::proximal_gd::ProxExplained;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -400,6 +401,7 @@ impl OptimizerSpec for ProjectedGdConfig {
             config: self.clone(),
             grad: DVector::zeros(dim),
             scratch: DVector::zeros(dim),
+            explained: ProxExplained::new(dim),
         })
     }
 }
@@ -410,6 +412,8 @@ pub struct ProjectedGd {
     grad: DVector<f64>,
     /// Working space of the ℓ₁ projection.
     scratch: DVector<f64>,
+    /// The latest step's start and end, for [`Optimizer::explain`].
+    explained: ProxExplained,
 }
 
 impl Optimizer for ProjectedGd {
@@ -418,10 +422,12 @@ impl Optimizer for ProjectedGd {
         ensure_len(&mut self.grad, x.len());
         ensure_len(&mut self.scratch, x.len());
         let loss = oracle.value_and_grad(x, &mut self.grad);
+        self.explained.record_from(x, lr);
         for (p, &g) in x.iter_mut().zip(self.grad.iter()) {
             *p -= lr * g;
         }
         self.config.set.project(x, &mut self.scratch);
+        self.explained.record_to(x);
         StepInfo::proceed(loss)
     }
 
@@ -435,6 +441,31 @@ impl Optimizer for ProjectedGd {
 
     fn reset(&mut self) {
         // No state: the buffers are overwritten before they are read.
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
+        quantities.extend(e.prox_quantities(
+            &self.grad,
+            ["z", "Π_C(z)", "Π_C(z) − z"],
+            [
+                "x − lr·∇f(x): the unconstrained step's end",
+                "argmin_{u ∈ C} ‖u − z‖: the new x",
+                "the projection's pull back onto C (0 inside C)",
+            ],
+        ));
+        quantities.push(Quantity::arrow(
+            ArrowKind::Gradient,
+            "−lr·∇f(x)",
+            "the gradient step, before the projection",
+            self.grad.iter().map(|g| -e.lr * g),
+        ));
+        quantities
     }
 }
 
@@ -445,6 +476,28 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+
+    #[test]
+    fn explained_projected_step_is_gradient_step_plus_projection() {
+        // Δx = −lr·∇f(x) (the Gradient arrow) + (Π_C(z) − z), on a box that binds:
+        // from y = −1 the first gradient step reaches z = −0.6, projected to y = −0.5.
+        let mut optimizer = ProjectedGdConfig {
+            lr: 0.1,
+            set: ConstraintSet::Box {
+                lo: (-2.0, -0.5),
+                hi: (2.0, 2.0),
+            },
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Gradient],
+            &["Π_C(z) − z"],
+        );
+    }
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
     use crate::optim::test_support::oracle_on as oracle;
 

@@ -33,8 +33,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -89,6 +89,7 @@ impl OptimizerSpec for ProximalGdConfig {
         Box::new(ProximalGd {
             config: self.clone(),
             grad: DVector::zeros(dim),
+            explained: ProxExplained::new(dim),
         })
     }
 }
@@ -124,12 +125,81 @@ pub(crate) fn forward_backward(
 pub struct ProximalGd {
     config: ProximalGdConfig,
     grad: DVector<f64>,
+    explained: ProxExplained,
+}
+
+/// A forward–backward step taken apart, for [`Optimizer::explain`] of ISTA, FISTA and projected
+/// gradient descent: the point the gradient was taken at and the step's result, copied into
+/// preallocated buffers (no allocation per step).
+pub(crate) struct ProxExplained {
+    /// Steps recorded since the last reset (0: nothing to explain).
+    pub(crate) steps: u64,
+    /// The step size of the latest step.
+    pub(crate) lr: f64,
+    /// Where the gradient was taken (xₜ₋₁, or FISTA's yₖ).
+    pub(crate) from: DVector<f64>,
+    /// The prox (or projection) output.
+    pub(crate) to: DVector<f64>,
+}
+
+impl ProxExplained {
+    /// Empty buffers for `dim` parameters.
+    pub(crate) fn new(dim: usize) -> Self {
+        Self {
+            steps: 0,
+            lr: 0.0,
+            from: DVector::zeros(dim),
+            to: DVector::zeros(dim),
+        }
+    }
+
+    /// Records the point the step starts its gradient step from (before the step moves it).
+    pub(crate) fn record_from(&mut self, from: &DVector<f64>, lr: f64) {
+        ensure_len(&mut self.from, from.len());
+        self.from.copy_from(from);
+        self.lr = lr;
+        self.steps += 1;
+    }
+
+    /// Records the step's result.
+    pub(crate) fn record_to(&mut self, to: &DVector<f64>) {
+        ensure_len(&mut self.to, to.len());
+        self.to.copy_from(to);
+    }
+
+    /// z = from − lr·∇g(from), the prox input, by the step's own arithmetic.
+    pub(crate) fn prox_input(&self, grad: &DVector<f64>) -> Vec<f64> {
+        self.from
+            .iter()
+            .zip(grad.iter())
+            .map(|(p, g)| p - self.lr * g)
+            .collect()
+    }
+
+    /// The prox input, the output and the correction output − input, with `symbols` for the three
+    /// (the correction listed so the parts of the step can be added up).
+    pub(crate) fn prox_quantities(
+        &self,
+        grad: &DVector<f64>,
+        symbols: [&'static str; 3],
+        formulas: [&'static str; 3],
+    ) -> [Quantity; 3] {
+        let z = self.prox_input(grad);
+        let correction: Vec<f64> = self.to.iter().zip(&z).map(|(x, z)| x - z).collect();
+        [
+            Quantity::vector(symbols[0], formulas[0], &z),
+            Quantity::vector(symbols[1], formulas[1], self.to.as_slice()),
+            Quantity::vector(symbols[2], formulas[2], &correction),
+        ]
+    }
 }
 
 impl Optimizer for ProximalGd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         ensure_len(&mut self.grad, x.len());
+        self.explained.record_from(x, self.config.lr);
         let loss = forward_backward(x, &mut self.grad, self.config.lr, oracle);
+        self.explained.record_to(x);
         StepInfo::proceed(loss)
     }
 
@@ -143,6 +213,35 @@ impl Optimizer for ProximalGd {
 
     fn reset(&mut self) {
         // No state: the gradient buffer is overwritten before it is read.
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let mut quantities = vec![Quantity::vector(
+            "∇g(x)",
+            "the smooth part's gradient (∇f when the problem is not composite)",
+            self.grad.as_slice(),
+        )];
+        quantities.extend(e.prox_quantities(
+            &self.grad,
+            ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],
+            [
+                "x − lr·∇g(x): the prox input",
+                "argmin_u h(u) + ‖u − z‖²/(2·lr): the new x",
+                "what the prox changed (soft-thresholding for λ‖x‖₁; 0 when h = 0)",
+            ],
+        ));
+        quantities.push(Quantity::arrow(
+            ArrowKind::Gradient,
+            "−lr·∇g(x)",
+            "the gradient step on the smooth part, before the prox",
+            self.grad.iter().map(|g| -e.lr * g),
+        ));
+        quantities
     }
 }
 
@@ -151,6 +250,20 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_ista_step_is_gradient_step_plus_prox_correction() {
+        // On ½‖x − c‖² + λ‖x‖₁: Δx = −lr·∇g(x) (the Gradient arrow) + (prox_{lr·h}(z) − z).
+        let mut optimizer = ProximalGdConfig { lr: 0.3 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut Oracle::new(Arc::new(Shrink), GradientModel::default(), 0),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Gradient],
+            &["prox_{lr·h}(z) − z"],
+        );
+    }
     use crate::landscape::{LandscapeObjective, LandscapeSpec, Lasso, Minimizers, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::test_support::Shrink;

@@ -41,8 +41,8 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcmul, lerp, py_pow};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -164,6 +164,22 @@ pub struct RAdam {
     exp_avg_sq: DVector<f64>,
     /// Steps taken, a float like torch's `state["step"]`.
     step: f64,
+    explained: RAdamExplained,
+}
+
+/// The latest step's scalars (and xₜ₋₁ before a decoupled decay), for [`Optimizer::explain`].
+#[derive(Default)]
+struct RAdamExplained {
+    lr: f64,
+    eps: f64,
+    decoupled_decay: f64,
+    bias_correction1: f64,
+    bias_correction2: f64,
+    bias_correction2_sqrt: f64,
+    rho_inf: f64,
+    rho_t: f64,
+    rect: Option<f64>,
+    previous_x: DVector<f64>,
 }
 
 impl RAdam {
@@ -174,20 +190,30 @@ impl RAdam {
             exp_avg: DVector::zeros(dim),
             exp_avg_sq: DVector::zeros(dim),
             step: 0.0,
+            explained: RAdamExplained {
+                previous_x: DVector::zeros(dim),
+                ..RAdamExplained::default()
+            },
         }
     }
 }
 
 /// The rectification term r and whether it applies (ρₜ > 5), from torch's scalar formulas.
 fn rectification(beta2: f64, step: f64, bias_correction2: f64) -> Option<f64> {
-    let rho_inf = 2.0 / (1.0 - beta2) - 1.0;
-    let rho_t = rho_inf - 2.0 * step * py_pow(beta2, step) / bias_correction2;
+    let (rho_inf, rho_t) = sma_lengths(beta2, step, bias_correction2);
     (rho_t > 5.0).then(|| {
         py_pow(
             (rho_t - 4.0) * (rho_t - 2.0) * rho_inf / ((rho_inf - 4.0) * (rho_inf - 2.0) * rho_t),
             0.5,
         )
     })
+}
+
+/// ρ∞ and ρₜ: the SMA length's limit and its value at this step.
+fn sma_lengths(beta2: f64, step: f64, bias_correction2: f64) -> (f64, f64) {
+    let rho_inf = 2.0 / (1.0 - beta2) - 1.0;
+    let rho_t = rho_inf - 2.0 * step * py_pow(beta2, step) / bias_correction2;
+    (rho_inf, rho_t)
 }
 
 impl Optimizer for RAdam {
@@ -209,6 +235,12 @@ impl Optimizer for RAdam {
             self.grad.neg_mut();
         }
         self.step += 1.0;
+        self.explained.decoupled_decay = 0.0;
+        if weight_decay != 0.0 && decoupled_weight_decay {
+            ensure_len(&mut self.explained.previous_x, dim);
+            self.explained.previous_x.copy_from(x);
+            self.explained.decoupled_decay = lr * weight_decay;
+        }
         if weight_decay != 0.0 {
             if decoupled_weight_decay {
                 let shrink = 1.0 - lr * weight_decay;
@@ -225,6 +257,13 @@ impl Optimizer for RAdam {
         let bias_correction2 = 1.0 - py_pow(beta2, self.step);
         let rect = rectification(beta2, self.step, bias_correction2);
         let bias_correction2_sqrt = py_pow(bias_correction2, 0.5);
+        let explained = &mut self.explained;
+        (explained.lr, explained.eps) = (lr, eps);
+        explained.bias_correction1 = bias_correction1;
+        explained.bias_correction2 = bias_correction2;
+        explained.bias_correction2_sqrt = bias_correction2_sqrt;
+        (explained.rho_inf, explained.rho_t) = sma_lengths(beta2, self.step, bias_correction2);
+        explained.rect = rect;
         for i in 0..dim {
             let g = self.grad[i];
             let exp_avg = lerp(self.exp_avg[i], g, 1.0 - beta1);
@@ -258,12 +297,123 @@ impl Optimizer for RAdam {
         self.exp_avg_sq.fill(0.0);
         self.step = 0.0;
     }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.step == 0.0 {
+            return Vec::new();
+        }
+        let e = &self.explained;
+        let lr = e.lr;
+        let m_hat: Vec<f64> = self
+            .exp_avg
+            .iter()
+            .map(|m| m / e.bias_correction1)
+            .collect();
+        let mut quantities = vec![Quantity::vector(
+            "gₜ",
+            "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+            self.grad.as_slice(),
+        )];
+        if e.decoupled_decay != 0.0 {
+            quantities.push(Quantity::vector(
+                "−lr·weight_decay·xₜ₋₁",
+                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
+                &e.previous_x
+                    .iter()
+                    .map(|p| -e.decoupled_decay * p)
+                    .collect::<Vec<_>>(),
+            ));
+        }
+        quantities.extend([
+            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+            Quantity::scalar("bias_correction1", "1 − β₁ᵗ", e.bias_correction1),
+            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+            Quantity::vector("m̂ₜ", "mₜ / (1 − β₁ᵗ)", &m_hat),
+            Quantity::scalar("ρ∞", "2 / (1 − β₂) − 1", e.rho_inf),
+            Quantity::scalar(
+                "ρₜ",
+                "ρ∞ − 2t·β₂ᵗ / (1 − β₂ᵗ); adaptive once ρₜ > 5",
+                e.rho_t,
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+        ]);
+        match e.rect {
+            Some(rect) => {
+                // The step's own arithmetic: a = (1/(√vₜ + eps))·√bias_correction2.
+                let adaptive: Vec<f64> = self
+                    .exp_avg_sq
+                    .iter()
+                    .map(|v| (1.0 / (v.sqrt() + e.eps)) * e.bias_correction2_sqrt)
+                    .collect();
+                quantities.extend([
+                    Quantity::scalar("r", "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))", rect),
+                    Quantity::vector("a", "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5", &adaptive),
+                    Quantity::vector(
+                        "effective lr",
+                        "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)",
+                        &adaptive
+                            .iter()
+                            .map(|a| lr * a * rect / e.bias_correction1)
+                            .collect::<Vec<_>>(),
+                    ),
+                    Quantity::arrow(
+                        ArrowKind::Preconditioned,
+                        "−((m̂ₜ·lr)·a)·r",
+                        "the rectified adaptive step",
+                        m_hat
+                            .iter()
+                            .zip(&adaptive)
+                            .map(|(m, a)| -(m * lr * a * rect)),
+                    ),
+                ]);
+            }
+            None => quantities.extend([
+                Quantity::vector(
+                    "effective lr",
+                    "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)",
+                    &vec![lr / e.bias_correction1; m_hat.len()],
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−m̂ₜ·lr",
+                    "ρₜ ≤ 5: a plain momentum step, not adapted",
+                    m_hat.iter().map(|m| -(m * lr)),
+                ),
+            ]),
+        }
+        quantities
+    }
 }
 
 #[cfg(test)]
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_radam_step_is_its_momentum_then_preconditioned_arrow() {
+        // Steps 1–5 (ρₜ ≤ 5): Δx = −m̂ₜ·lr, the Momentum arrow; from step 6: Δx = −((m̂ₜ·lr)·a)·r,
+        // the Preconditioned arrow (only one of the two is present at each step).
+        let mut optimizer = RAdamConfig {
+            lr: 0.1,
+            ..RAdamConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut quadratic(),
+            &[1.0, -1.0],
+            8,
+            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
+            &[],
+        );
+    }
     use crate::optim::test_support::{close, quadratic};
 
     #[test]

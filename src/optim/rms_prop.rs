@@ -37,8 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -163,6 +163,20 @@ pub struct RmsProp {
     square_avg: DVector<f64>,
     grad_avg: DVector<f64>,
     momentum_buffer: DVector<f64>,
+    explained: RmsPropExplained,
+}
+
+/// What the latest step used that [`Optimizer::explain`] cannot read back (preallocated copies:
+/// no allocation per step).
+struct RmsPropExplained {
+    steps: u64,
+    lr: f64,
+    momentum: f64,
+    centered: bool,
+    /// avg = √vₜ + eps, or √(vₜ − ḡₜ²) + eps when centered.
+    avg: DVector<f64>,
+    /// bₜ₋₁.
+    previous_buffer: DVector<f64>,
 }
 
 impl RmsProp {
@@ -173,6 +187,14 @@ impl RmsProp {
             square_avg: DVector::zeros(dim),
             grad_avg: DVector::zeros(dim),
             momentum_buffer: DVector::zeros(dim),
+            explained: RmsPropExplained {
+                steps: 0,
+                lr: 0.0,
+                momentum: 0.0,
+                centered: false,
+                avg: DVector::zeros(dim),
+                previous_buffer: DVector::zeros(dim),
+            },
         }
     }
 }
@@ -206,6 +228,12 @@ impl Optimizer for RmsProp {
                 *g = add_scaled(*g, p, weight_decay);
             }
         }
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.avg, dim);
+        ensure_len(&mut explained.previous_buffer, dim);
+        explained.previous_buffer.copy_from(&self.momentum_buffer);
+        explained.steps += 1;
+        (explained.lr, explained.momentum, explained.centered) = (lr, momentum, centered);
         for i in 0..dim {
             let g = self.grad[i];
             let square_avg = addcmul(self.square_avg[i] * alpha, g, g, 1.0 - alpha);
@@ -217,6 +245,7 @@ impl Optimizer for RmsProp {
             } else {
                 square_avg.sqrt() + eps
             };
+            explained.avg[i] = avg;
             if momentum > 0.0 {
                 let buffer = addcdiv(self.momentum_buffer[i] * momentum, g, avg, 1.0);
                 self.momentum_buffer[i] = buffer;
@@ -240,6 +269,76 @@ impl Optimizer for RmsProp {
         self.square_avg.fill(0.0);
         self.grad_avg.fill(0.0);
         self.momentum_buffer.fill(0.0);
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let lr = e.lr;
+        let mut quantities = vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                self.grad.as_slice(),
+            ),
+            Quantity::vector("vₜ", "vₜ₋₁·α + (1 − α)·gₜ·gₜ", self.square_avg.as_slice()),
+        ];
+        if e.centered {
+            quantities.extend([
+                Quantity::vector("ḡₜ", "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)", self.grad_avg.as_slice()),
+                Quantity::vector("avg", "√(vₜ − ḡₜ·ḡₜ) + eps", e.avg.as_slice()),
+            ]);
+        } else {
+            quantities.push(Quantity::vector("avg", "√vₜ + eps", e.avg.as_slice()));
+        }
+        quantities.extend([
+            Quantity::vector(
+                "effective lr",
+                "lr / avg per coordinate (multiplies gₜ)",
+                &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+        ]);
+        if e.momentum > 0.0 {
+            quantities.extend([
+                Quantity::vector(
+                    "bₜ",
+                    "bₜ₋₁·momentum + gₜ / avg",
+                    self.momentum_buffer.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·gₜ / avg",
+                    "the current gradient's part of the step, RMS-scaled",
+                    self.grad
+                        .iter()
+                        .zip(e.avg.iter())
+                        .map(|(g, a)| -lr * (g / a)),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·momentum·bₜ₋₁",
+                    "the velocity carried over from the previous steps",
+                    e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
+                ),
+            ]);
+        } else {
+            quantities.push(Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "(−lr·gₜ) / avg",
+                "the RMSprop step",
+                self.grad.iter().zip(e.avg.iter()).map(|(g, a)| -lr * g / a),
+            ));
+        }
+        quantities
     }
 }
 
@@ -247,6 +346,26 @@ impl Optimizer for RmsProp {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_rmsprop_step_is_gradient_part_plus_momentum() {
+        // With momentum: Δx = −lr·gₜ/avg − lr·momentum·bₜ₋₁, the Preconditioned and Momentum arrows.
+        let mut optimizer = RmsPropConfig {
+            lr: 0.01,
+            momentum: 0.9,
+            centered: true,
+            ..RmsPropConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
+            &[],
+        );
+    }
     use crate::optim::test_support::{close, quadratic};
 
     fn rms_prop(config: RmsPropConfig) -> RmsProp {

@@ -37,8 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::addcmul;
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_bool, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_bool, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -148,6 +148,12 @@ impl OptimizerSpec for RpropConfig {
             prev: DVector::zeros(dim),
             step_size: DVector::zeros(dim),
             initialized: false,
+            explained: RpropExplained {
+                steps: 0,
+                lr: 0.0,
+                gradient: DVector::zeros(dim),
+                eta: DVector::zeros(dim),
+            },
         })
     }
 }
@@ -160,6 +166,18 @@ pub struct Rprop {
     prev: DVector<f64>,
     step_size: DVector<f64>,
     initialized: bool,
+    explained: RpropExplained,
+}
+
+/// The latest step's per-coordinate values that the step keeps only in locals, for
+/// [`Optimizer::explain`] (preallocated: no allocation per step).
+struct RpropExplained {
+    steps: u64,
+    lr: f64,
+    /// gₜ after maximize, before the zeroing where the sign flipped.
+    gradient: DVector<f64>,
+    /// ηᵢ.
+    eta: DVector<f64>,
 }
 
 /// torch.sign: −1, 0 or 1, NaN for NaN.
@@ -204,11 +222,16 @@ impl Optimizer for Rprop {
             self.initialized = true;
         }
         let loss = oracle.value_and_grad(x, &mut self.grad);
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.gradient, dim);
+        ensure_len(&mut explained.eta, dim);
+        explained.steps += 1;
+        explained.lr = lr;
         let coordinates = x
             .iter_mut()
             .zip(self.grad.iter())
             .zip(self.prev.iter_mut().zip(self.step_size.iter_mut()));
-        for ((p, &g), (prev, step_size)) in coordinates {
+        for (i, ((p, &g), (prev, step_size))) in coordinates.enumerate() {
             let mut g = if maximize { -g } else { g };
             let s = sign(g * *prev);
             // torch overwrites sign in place: > 0 → etaplus, then < 0 → etaminus, then 0 → 1.
@@ -221,6 +244,8 @@ impl Optimizer for Rprop {
             } else {
                 s
             };
+            explained.gradient[i] = g;
+            explained.eta[i] = eta;
             *step_size = clamp(*step_size * eta, step_size_min, step_size_max);
             if eta == etaminus {
                 g = 0.0;
@@ -243,6 +268,47 @@ impl Optimizer for Rprop {
     fn reset(&mut self) {
         // The next step re-creates prev and the step sizes from the lr in force then.
         self.initialized = false;
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let lr = e.lr;
+        vec![
+            Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize)",
+                e.gradient.as_slice(),
+            ),
+            Quantity::vector(
+                "ηᵢ",
+                "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1",
+                e.eta.as_slice(),
+            ),
+            Quantity::vector(
+                "Δᵢ",
+                "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])",
+                self.step_size.as_slice(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with lr (the initial step size) would go",
+                e.gradient.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                "−sign(gₜ,ᵢ)·Δᵢ",
+                "the Rprop step: only the gradient's sign, each coordinate its own step size",
+                self.prev
+                    .iter()
+                    .zip(self.step_size.iter())
+                    .map(|(&g, &d)| -sign(g) * d),
+            ),
+        ]
     }
 }
 
@@ -250,6 +316,24 @@ impl Optimizer for Rprop {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_rprop_step_is_its_preconditioned_arrow() {
+        // Δx = −sign(gₜ)·Δ per coordinate, the Preconditioned arrow alone.
+        let mut optimizer = RpropConfig {
+            lr: 0.3,
+            ..RpropConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            6,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -41,8 +41,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -101,6 +101,13 @@ impl OptimizerSpec for SagaConfig {
             mean: DVector::zeros(dim),
             grad: DVector::zeros(dim),
             has_table: false,
+            explained: SagaExplained {
+                steps: 0,
+                lr: 0.0,
+                index: 0,
+                stored: DVector::zeros(dim),
+                mean: DVector::zeros(dim),
+            },
         })
     }
 }
@@ -113,6 +120,20 @@ pub struct Saga {
     mean: DVector<f64>,
     grad: DVector<f64>,
     has_table: bool,
+    explained: SagaExplained,
+}
+
+/// The latest step's inputs that the step overwrites, for [`Optimizer::explain`] (preallocated
+/// copies: no allocation per step).
+struct SagaExplained {
+    steps: u64,
+    lr: f64,
+    /// The sample index j.
+    index: usize,
+    /// φⱼ before the step replaced it.
+    stored: DVector<f64>,
+    /// φ̄ before the step updated it.
+    mean: DVector<f64>,
 }
 
 impl Saga {
@@ -154,6 +175,13 @@ impl Optimizer for Saga {
         let lr = self.config.lr;
         let scale = 1.0 / n as f64;
         let row = &mut self.table[j * dim..(j + 1) * dim];
+        let explained = &mut self.explained;
+        ensure_len(&mut explained.stored, dim);
+        ensure_len(&mut explained.mean, dim);
+        explained.stored.as_mut_slice().copy_from_slice(row);
+        explained.mean.copy_from(&self.mean);
+        (explained.lr, explained.index) = (lr, j);
+        explained.steps += 1;
         for (((p, stored), mean), &g) in x
             .iter_mut()
             .zip(row.iter_mut())
@@ -184,6 +212,57 @@ impl Optimizer for Saga {
     fn reset(&mut self) {
         // Keeps the allocation; the next step refills the table at its iterate.
         self.has_table = false;
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let e = &self.explained;
+        if e.steps == 0 {
+            return Vec::new();
+        }
+        let lr = e.lr;
+        let correction: Vec<f64> = e
+            .mean
+            .iter()
+            .zip(e.stored.iter())
+            .map(|(mean, stored)| mean - stored)
+            .collect();
+        vec![
+            Quantity::scalar(
+                "j",
+                "the sample drawn, uniform in {0, …, n − 1}",
+                e.index as f64,
+            ),
+            Quantity::vector("g", "∇fⱼ(x), the sample gradient", self.grad.as_slice()),
+            Quantity::vector(
+                "φⱼ",
+                "the gradient stored for sample j",
+                e.stored.as_slice(),
+            ),
+            Quantity::vector("φ̄", "(1/n) Σᵢ φᵢ, the table's mean", e.mean.as_slice()),
+            Quantity::vector(
+                "v",
+                "g − φⱼ + φ̄: unbiased, low variance near x*",
+                &self
+                    .grad
+                    .iter()
+                    .zip(&correction)
+                    .map(|(g, c)| g + c)
+                    .collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·g",
+                "the plain SGD step with this sample",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Momentum,
+                "−lr·(φ̄ − φⱼ)",
+                "the correction from the stored gradients (past information, like momentum)",
+                correction.iter().map(|c| -lr * c),
+            ),
+        ]
     }
 }
 
@@ -192,6 +271,24 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_saga_step_is_sample_step_plus_table_correction() {
+        // On a least-squares sum: Δx = −lr·g − lr·(φ̄ − φⱼ), the Gradient and Momentum arrows.
+        let mut optimizer = SagaConfig { lr: 0.01 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut Oracle::new(
+                Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
+                GradientModel::default(),
+                0,
+            ),
+            &[1.0, -1.0],
+            6,
+            &[ArrowKind::Gradient, ArrowKind::Momentum],
+            &[],
+        );
+    }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
         Rosenbrock,

@@ -32,8 +32,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -99,6 +99,9 @@ impl OptimizerSpec for SignSgdConfig {
             config: self.clone(),
             grad: DVector::zeros(dim),
             momentum_buffer: DVector::zeros(dim),
+            explained_steps: 0,
+            explained_lr: 0.0,
+            explained_momentum: 0.0,
         })
     }
 }
@@ -127,6 +130,11 @@ pub struct SignSgd {
     config: SignSgdConfig,
     grad: DVector<f64>,
     momentum_buffer: DVector<f64>,
+    /// Steps since the last reset, and the lr and momentum the latest one used, for
+    /// [`Optimizer::explain`].
+    explained_steps: u64,
+    explained_lr: f64,
+    explained_momentum: f64,
 }
 
 impl Optimizer for SignSgd {
@@ -135,6 +143,8 @@ impl Optimizer for SignSgd {
         ensure_len(&mut self.grad, x.len());
         ensure_len(&mut self.momentum_buffer, x.len());
         let loss = oracle.value_and_grad(x, &mut self.grad);
+        self.explained_steps += 1;
+        (self.explained_lr, self.explained_momentum) = (lr, momentum);
         if momentum == 0.0 {
             // Plain signSGD directly, so that an earlier Signum average cannot leak in through 0·m.
             for (p, &g) in x.iter_mut().zip(self.grad.iter()) {
@@ -169,6 +179,44 @@ impl Optimizer for SignSgd {
 
     fn reset(&mut self) {
         self.momentum_buffer.fill(0.0);
+        self.explained_steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.explained_steps == 0 {
+            return Vec::new();
+        }
+        let (lr, momentum) = (self.explained_lr, self.explained_momentum);
+        let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+        let direction = if momentum == 0.0 {
+            &self.grad
+        } else {
+            quantities.push(Quantity::vector(
+                "mₜ",
+                "momentum·mₜ₋₁ + (1 − momentum)·gₜ",
+                self.momentum_buffer.as_slice(),
+            ));
+            &self.momentum_buffer
+        };
+        quantities.extend([
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·gₜ",
+                "where gradient descent with the same lr would go",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Preconditioned,
+                if momentum == 0.0 {
+                    "−lr·sign(gₜ)"
+                } else {
+                    "−lr·sign(mₜ)"
+                },
+                "exactly lr per coordinate, whatever the gradient's size",
+                direction.iter().map(|&d| -lr * sign(d)),
+            ),
+        ]);
+        quantities
     }
 }
 
@@ -177,6 +225,24 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_signum_step_is_its_sign_arrow() {
+        // Δx = −lr·sign(mₜ), the Preconditioned arrow alone.
+        let mut optimizer = SignSgdConfig {
+            lr: 0.1,
+            momentum: 0.9,
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Preconditioned],
+            &[],
+        );
+    }
     use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
 

@@ -39,8 +39,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo, adopt,
-    assign_float, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -95,6 +95,8 @@ impl OptimizerSpec for SubgradientConfig {
         Box::new(Subgradient {
             config: self.clone(),
             grad: DVector::zeros(dim),
+            explained_steps: 0,
+            explained_lr: 0.0,
         })
     }
 }
@@ -103,6 +105,9 @@ impl OptimizerSpec for SubgradientConfig {
 pub struct Subgradient {
     config: SubgradientConfig,
     grad: DVector<f64>,
+    /// Steps since the last reset and the latest one's lr, for [`Optimizer::explain`].
+    explained_steps: u64,
+    explained_lr: f64,
 }
 
 impl Optimizer for Subgradient {
@@ -110,6 +115,8 @@ impl Optimizer for Subgradient {
         let lr = self.config.lr;
         ensure_len(&mut self.grad, x.len());
         let loss = oracle.value_and_grad(x, &mut self.grad);
+        self.explained_steps += 1;
+        self.explained_lr = lr;
         for (p, &g) in x.iter_mut().zip(self.grad.iter()) {
             *p -= lr * g;
         }
@@ -126,6 +133,27 @@ impl Optimizer for Subgradient {
 
     fn reset(&mut self) {
         // No state: the gradient buffer is overwritten before it is read.
+        self.explained_steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        if self.explained_steps == 0 {
+            return Vec::new();
+        }
+        let lr = self.explained_lr;
+        vec![
+            Quantity::vector(
+                "g",
+                "a subgradient in ∂f(x) (sign(0) = 0 at kinks)",
+                self.grad.as_slice(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·g",
+                "the whole step: not necessarily a descent direction at a kink",
+                self.grad.iter().map(|g| -lr * g),
+            ),
+        ]
     }
 }
 
@@ -133,6 +161,20 @@ impl Optimizer for Subgradient {
 mod tests {
 
     use super::*;
+
+    #[test]
+    fn explained_subgradient_step_is_its_gradient_arrow() {
+        // Δx = −lr·g, the Gradient arrow alone.
+        let mut optimizer = SubgradientConfig { lr: 0.1 }.build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Gradient],
+            &[],
+        );
+    }
     use crate::landscape::{Abs, Quadratic};
     use crate::optim::test_support::oracle_on as oracle;
 

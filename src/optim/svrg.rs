@@ -42,8 +42,8 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    StepOutcome, assign_float, assign_int, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, assign_float, assign_int, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -117,6 +117,7 @@ impl OptimizerSpec for SvrgConfig {
             snapshot_sample_grad: DVector::zeros(dim),
             has_snapshot: false,
             since_snapshot: 0,
+            explained: SvrgExplained::default(),
         })
     }
 }
@@ -130,6 +131,18 @@ pub struct Svrg {
     snapshot_sample_grad: DVector<f64>,
     has_snapshot: bool,
     since_snapshot: u64,
+    explained: SvrgExplained,
+}
+
+/// The latest step's scalars, for [`Optimizer::explain`] (its vectors stay in the state).
+#[derive(Clone, Copy, Default)]
+struct SvrgExplained {
+    steps: u64,
+    lr: f64,
+    /// The sample index i.
+    index: usize,
+    /// Whether the step took a new snapshot first.
+    fresh_snapshot: bool,
 }
 
 impl Svrg {
@@ -161,7 +174,8 @@ impl Optimizer for Svrg {
             ensure_len(buffer, dim);
         }
         // `>=` so that lowering inner_steps live takes effect at once.
-        if !self.has_snapshot || self.since_snapshot >= self.period(n) {
+        let fresh_snapshot = !self.has_snapshot || self.since_snapshot >= self.period(n);
+        if fresh_snapshot {
             self.snapshot.copy_from(x);
             oracle.full_value_and_grad(&self.snapshot, &mut self.full_grad);
             self.has_snapshot = true;
@@ -171,6 +185,12 @@ impl Optimizer for Svrg {
         let loss = oracle.sample_value_and_grad(x, i, &mut self.sample_grad);
         oracle.sample_value_and_grad(&self.snapshot, i, &mut self.snapshot_sample_grad);
         let lr = self.config.lr;
+        self.explained = SvrgExplained {
+            steps: self.explained.steps + 1,
+            lr,
+            index: i,
+            fresh_snapshot,
+        };
         for (((p, &g), &g_snapshot), &mu) in x
             .iter_mut()
             .zip(self.sample_grad.iter())
@@ -200,6 +220,67 @@ impl Optimizer for Svrg {
     fn reset(&mut self) {
         self.has_snapshot = false;
         self.since_snapshot = 0;
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let SvrgExplained {
+            steps,
+            lr,
+            index,
+            fresh_snapshot,
+        } = self.explained;
+        if steps == 0 {
+            return Vec::new();
+        }
+        let correction: Vec<f64> = self
+            .full_grad
+            .iter()
+            .zip(self.snapshot_sample_grad.iter())
+            .map(|(mu, g)| mu - g)
+            .collect();
+        vec![
+            Quantity::scalar(
+                "new snapshot",
+                "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
+                if fresh_snapshot { 1.0 } else { 0.0 },
+            ),
+            Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
+            Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
+            Quantity::scalar(
+                "i",
+                "the sample drawn, uniform in {0, …, n − 1}",
+                index as f64,
+            ),
+            Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
+            Quantity::vector(
+                "∇fᵢ(x̃)",
+                "the same sample's gradient at the snapshot",
+                self.snapshot_sample_grad.as_slice(),
+            ),
+            Quantity::vector(
+                "v",
+                "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
+                &self
+                    .sample_grad
+                    .iter()
+                    .zip(&correction)
+                    .map(|(g, c)| g + c)
+                    .collect::<Vec<_>>(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇fᵢ(x)",
+                "the plain SGD step with this sample",
+                self.sample_grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::arrow(
+                ArrowKind::Momentum,
+                "−lr·(μ − ∇fᵢ(x̃))",
+                "the control variate, from the snapshot (past information, like momentum)",
+                correction.iter().map(|c| -lr * c),
+            ),
+        ]
     }
 
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {
@@ -212,6 +293,28 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+
+    #[test]
+    fn explained_svrg_step_is_sample_step_plus_control_variate() {
+        // On a least-squares sum: Δx = −lr·∇fᵢ(x) − lr·(μ − ∇fᵢ(x̃)), the Gradient and Momentum arrows.
+        let mut optimizer = SvrgConfig {
+            lr: 0.01,
+            inner_steps: 3,
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut Oracle::new(
+                Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
+                GradientModel::default(),
+                0,
+            ),
+            &[1.0, -1.0],
+            7,
+            &[ArrowKind::Gradient, ArrowKind::Momentum],
+            &[],
+        );
+    }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
     };

@@ -6,6 +6,7 @@ use crate::landscape::{Landscape, LandscapeObjective, Quadratic};
 use nalgebra::DVector;
 
 use crate::objective::{Composite, GradientModel, Objective, Oracle};
+use crate::optim::{ArrowKind, Optimizer, QuantityValue};
 
 /// An oracle with exact gradients (no minibatches, noise or clipping) on `landscape`.
 pub(crate) fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
@@ -71,4 +72,60 @@ impl Composite for Shrink {
             *v = v.signum() * (v.abs() - step * LAMBDA).max(0.0);
         }
     }
+}
+
+/// Steps `optimizer` `steps` times from `start` on `oracle` and checks its explanations: empty
+/// before the first step and after a reset; after every step all values finite, at least one arrow,
+/// every arrow as long as x, and — when `parts` or `also` name any — the arrows of the kinds in
+/// `parts` plus the vectors named in `also` adding up to the step xₜ − xₜ₋₁ to 1e-12.
+pub(crate) fn check_explained_steps(
+    optimizer: &mut dyn Optimizer,
+    oracle: &mut Oracle,
+    start: &[f64],
+    steps: usize,
+    parts: &[ArrowKind],
+    also: &[&str],
+) {
+    assert!(optimizer.explain().is_empty(), "explained before a step");
+    let mut x = DVector::from_row_slice(start);
+    for step in 1..=steps {
+        let before = x.clone();
+        optimizer.step(&mut x, oracle);
+        let quantities = optimizer.explain();
+        assert!(
+            quantities.iter().any(|q| q.arrow.is_some()),
+            "no arrow: {quantities:?}"
+        );
+        let mut sum = vec![0.0; x.len()];
+        for quantity in &quantities {
+            match &quantity.value {
+                QuantityValue::Scalar(v) => assert!(v.is_finite(), "{quantity:?}"),
+                QuantityValue::Vector(values) => {
+                    assert!(values.iter().all(|v| v.is_finite()), "{quantity:?}");
+                    let counted = quantity.arrow.is_some_and(|kind| parts.contains(&kind))
+                        || also.contains(&quantity.symbol);
+                    if quantity.arrow.is_some() || counted {
+                        assert_eq!(values.len(), x.len(), "{quantity:?}");
+                    }
+                    if counted {
+                        for (s, v) in sum.iter_mut().zip(values) {
+                            *s += v;
+                        }
+                    }
+                }
+            }
+        }
+        if !parts.is_empty() || !also.is_empty() {
+            for i in 0..x.len() {
+                let step_i = x[i] - before[i];
+                assert!(
+                    (step_i - sum[i]).abs() < 1e-12,
+                    "step {step}, coordinate {i}: Δx = {step_i}, parts add up to {}",
+                    sum[i]
+                );
+            }
+        }
+    }
+    optimizer.reset();
+    assert!(optimizer.explain().is_empty(), "explained after reset");
 }

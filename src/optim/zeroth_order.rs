@@ -42,8 +42,8 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, StepInfo,
-    assign_float, assign_int, ensure_len,
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, assign_float, assign_int, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -124,6 +124,7 @@ impl OptimizerSpec for ZerothOrderConfig {
             direction: DVector::zeros(dim),
             point: DVector::zeros(dim),
             estimate: DVector::zeros(dim),
+            explained: ZerothOrderExplained::default(),
         })
     }
 }
@@ -135,6 +136,19 @@ pub struct ZerothOrder {
     direction: DVector<f64>,
     point: DVector<f64>,
     estimate: DVector<f64>,
+    explained: ZerothOrderExplained,
+}
+
+/// The latest step's scalars, for [`Optimizer::explain`] (the last direction and ĝ stay in the
+/// state).
+#[derive(Clone, Copy, Default)]
+struct ZerothOrderExplained {
+    steps: u64,
+    lr: f64,
+    mu: f64,
+    directions: u64,
+    /// (f(x + mu·u) − f(x − mu·u)) / (2·mu) for the last direction u.
+    last_slope: f64,
 }
 
 impl ZerothOrder {
@@ -157,10 +171,13 @@ impl ZerothOrder {
             self.point.axpy(-mu, &self.direction, 1.0);
             let minus = oracle.value(&self.point);
             let slope = (plus - minus) / (2.0 * mu);
+            self.explained.last_slope = slope;
             self.estimate.axpy(slope, &self.direction, 1.0);
             loss_sum += plus + minus;
         }
         self.estimate /= directions as f64;
+        self.explained.steps += 1;
+        (self.explained.mu, self.explained.directions) = (mu, directions);
         loss_sum / (2 * directions) as f64
     }
 }
@@ -171,6 +188,7 @@ impl Optimizer for ZerothOrder {
         ensure_len(&mut self.point, x.len());
         ensure_len(&mut self.estimate, x.len());
         let loss = self.estimate_gradient(x, oracle);
+        self.explained.lr = self.config.lr;
         x.axpy(-self.config.lr, &self.estimate, 1.0);
         StepInfo::proceed(loss)
     }
@@ -191,6 +209,49 @@ impl Optimizer for ZerothOrder {
 
     fn reset(&mut self) {
         // Nothing carries over between steps.
+        self.explained.steps = 0;
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let ZerothOrderExplained {
+            steps,
+            lr,
+            mu,
+            directions,
+            last_slope,
+        } = self.explained;
+        if steps == 0 {
+            return Vec::new();
+        }
+        vec![
+            Quantity::scalar(
+                "D",
+                "random directions averaged (2·D loss evaluations)",
+                directions as f64,
+            ),
+            Quantity::scalar("mu", "the difference step", mu),
+            Quantity::vector(
+                "u_D",
+                "the last direction, ~ N(0, I)",
+                self.direction.as_slice(),
+            ),
+            Quantity::scalar(
+                "slope_D",
+                "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative",
+                last_slope,
+            ),
+            Quantity::vector(
+                "ĝ",
+                "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)",
+                self.estimate.as_slice(),
+            ),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·ĝ",
+                "the whole step, along the estimated gradient (the method never sees ∇f)",
+                self.estimate.iter().map(|g| -lr * g),
+            ),
+        ]
     }
 }
 
@@ -202,6 +263,25 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+
+    #[test]
+    fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
+        // Δx = −lr·ĝ, the Gradient arrow (of the estimate) alone.
+        let mut optimizer = ZerothOrderConfig {
+            lr: 0.05,
+            directions: 3,
+            ..ZerothOrderConfig::default()
+        }
+        .build(2);
+        crate::optim::test_support::check_explained_steps(
+            optimizer.as_mut(),
+            &mut crate::optim::test_support::quadratic(),
+            &[1.0, -1.0],
+            4,
+            &[ArrowKind::Gradient],
+            &[],
+        );
+    }
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
 
@@ -262,6 +342,7 @@ mod tests {
             direction: DVector::zeros(2),
             point: DVector::zeros(2),
             estimate: DVector::zeros(2),
+            explained: ZerothOrderExplained::default(),
         };
         let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
         let x = DVector::from_vec(vec![-0.5, 0.5]);
