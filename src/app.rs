@@ -193,6 +193,8 @@ pub struct AppState {
     pub sweep: ui::sweep_view::SweepState,
     /// The update arrows and the step-by-step window.
     pub step_view: ui::step_view::StepView,
+    /// The 3D surface view.
+    pub surface: ui::surface_view::SurfaceState,
     /// Wakes the UI from other threads (the worker's, the plane's).
     pub wake: crate::engine::Wake,
     /// State of the network views (tab, decision-surface cache, trajectory plane).
@@ -229,6 +231,7 @@ impl AppState {
             basin: ui::basin_view::BasinState::default(),
             sweep: ui::sweep_view::SweepState::default(),
             step_view: ui::step_view::StepView::default(),
+            surface: ui::surface_view::SurfaceState::default(),
             scenario,
             file,
             modified: false,
@@ -249,6 +252,7 @@ impl AppState {
         self.network = problem.network;
         self.basin.invalidate();
         self.sweep.invalidate();
+        self.surface.invalidate();
         self.network_view
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
         self.runs = self.scenario.runs.iter().map(|_| RunView::new()).collect();

@@ -5,5 +5,6 @@ pub mod contour;
 pub mod projection;
 pub mod sharpness;
 pub mod stability;
+pub mod surface;
 pub mod sweep;
 pub mod theory;

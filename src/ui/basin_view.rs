@@ -135,6 +135,8 @@ pub fn basin_controls_ui(
         {
             state.step_view.open = true;
         }
+        ui.checkbox(&mut state.surface.show, "3D surface")
+            .on_hover_text("The landscape over the same window as a shaded surface with the paths on it; drag to turn");
         ui.separator();
         ui.checkbox(&mut state.basin.show, "Basin map")
             .on_hover_text("Run the selected run's optimizer from every point of a grid over the view and colour each start by where it ends");

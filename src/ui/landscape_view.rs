@@ -125,6 +125,10 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         _ => initial_view,
     };
     super::basin_view::basin_controls_ui(state, shown_window, window_shown, ui);
+    if state.surface.show {
+        super::surface_view::surface_view_ui(state, ui, &landscape, shown_window);
+        return;
+    }
     let reset = std::mem::take(&mut state.view.reset_bounds);
     // With equal scales on both axes, show the whole default window: widen whichever side the
     // plot's shape leaves short (the axes take a little space; the margin covers it).

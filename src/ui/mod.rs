@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod network_view;
 pub mod side_panel;
 pub mod step_view;
+pub mod surface_view;
 pub mod sweep_view;
 pub mod toolbar;
 

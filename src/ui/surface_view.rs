@@ -1,0 +1,219 @@
+//! The 3D surface view: the landscape over the 2D view's window as a shaded surface that turns
+//! with the mouse, with every run's path lifted onto it. The geometry is
+//! [`crate::analysis::surface`]; this file only paints it.
+
+use std::sync::Arc;
+
+use egui::{Color32, Pos2, Stroke};
+
+use crate::analysis::contour::{self, Colormap, ContourField, ContourRequest};
+use crate::analysis::surface::{self, Camera, Surface};
+use crate::app::AppState;
+use crate::engine::RunStatus;
+use crate::landscape::{Landscape, Minimizers, ViewWindow};
+
+use super::run_colour;
+
+/// Vertices along each side of the surface grid: fine enough for Himmelblau's four bowls,
+/// coarse enough to sort and paint every frame.
+const GRID_SIDE: usize = 72;
+/// Path points lifted per run at most.
+const MAX_LIFTED_POINTS: usize = 2000;
+/// Degrees the camera turns per point the mouse moves.
+const DEGREES_PER_POINT: f64 = 0.4;
+
+/// The 3D view's settings and its cached surface.
+#[derive(Default)]
+pub struct SurfaceState {
+    /// Show the 3D surface in place of the 2D map.
+    pub show: bool,
+    /// Where the surface is seen from.
+    pub camera: Camera,
+    cache: Option<SurfaceCache>,
+    /// View coordinates of the vertices, reused between frames.
+    viewed: Vec<[f64; 3]>,
+}
+
+struct SurfaceCache {
+    landscape: Arc<dyn Landscape>,
+    window: ViewWindow,
+    field: ContourField,
+    surface: Surface,
+}
+
+impl SurfaceState {
+    /// Forgets the surface (the landscape changed).
+    pub fn invalidate(&mut self) {
+        self.cache = None;
+    }
+
+    /// The surface of `landscape` over `window`, sampled again only when either changed.
+    fn surface_for(
+        &mut self,
+        landscape: &Arc<dyn Landscape>,
+        window: ViewWindow,
+    ) -> Option<&SurfaceCache> {
+        let fresh = self
+            .cache
+            .as_ref()
+            .is_some_and(|c| Arc::ptr_eq(&c.landscape, landscape) && c.window == window);
+        if !fresh {
+            let field = contour::compute_field(
+                landscape.as_ref(),
+                &ContourRequest {
+                    window,
+                    width: GRID_SIDE,
+                    height: GRID_SIDE,
+                    levels: 0,
+                },
+            );
+            self.cache = Surface::from_field(&field).map(|surface| SurfaceCache {
+                landscape: landscape.clone(),
+                window,
+                field,
+                surface,
+            });
+        }
+        self.cache.as_ref()
+    }
+}
+
+/// Draws the surface of `landscape` over `window` (the 2D view's window, so both show the same
+/// part of the plane) and handles turning it.
+pub fn surface_view_ui(
+    state: &mut AppState,
+    ui: &mut egui::Ui,
+    landscape: &Arc<dyn Landscape>,
+    window: ViewWindow,
+) {
+    let size = ui.available_size();
+    let (response, painter) = ui.allocate_painter(size, egui::Sense::click_and_drag());
+    if response.dragged() {
+        let delta = response.drag_delta();
+        state.surface.camera = state.surface.camera.orbit(
+            -f64::from(delta.x) * DEGREES_PER_POINT,
+            f64::from(delta.y) * DEGREES_PER_POINT,
+        );
+    }
+    if response.double_clicked() {
+        state.surface.camera = Camera::default();
+    }
+    let rect = response.rect;
+    let dark = state.prefs.dark;
+    painter.rect_filled(
+        rect,
+        0.0,
+        if dark {
+            Color32::from_gray(18)
+        } else {
+            Color32::from_gray(245)
+        },
+    );
+    let camera = state.surface.camera;
+    let colormap = if dark {
+        Colormap::Viridis
+    } else {
+        Colormap::Cividis
+    };
+    // The unit box's projection fits within √2 (the square's diagonal) plus the height.
+    let scale = 0.5 * rect.width().min(rect.height()) / (std::f32::consts::SQRT_2 + 0.2);
+    let centre = rect.center();
+    let to_screen = move |[x, y, _]: [f64; 3]| -> Pos2 {
+        centre + egui::vec2(x as f32 * scale, -(y as f32) * scale)
+    };
+    let line_scale = super::line_scale(state);
+    let mut viewed = std::mem::take(&mut state.surface.viewed);
+    if let Some(cache) = state.surface.surface_for(landscape, window) {
+        let triangles = surface::back_to_front(&cache.surface, &camera, &mut viewed);
+        let mut mesh = egui::Mesh::default();
+        mesh.reserve_triangles(triangles.len());
+        mesh.reserve_vertices(3 * triangles.len());
+        for triangle in &triangles {
+            let heights = triangle.vertices.map(|i| cache.surface.heights[i]);
+            let colour = match heights {
+                [Some(a), Some(b), Some(c)] => {
+                    let [r, g, b] = colormap.rgb((a + b + c) / 3.0);
+                    let lit = |channel: u8| (f64::from(channel) * triangle.shade).round() as u8;
+                    Color32::from_rgb(lit(r), lit(g), lit(b))
+                }
+                _ => Color32::from_gray(110),
+            };
+            let base = mesh.vertices.len() as u32;
+            for index in triangle.vertices {
+                mesh.colored_vertex(to_screen(viewed[index]), colour);
+            }
+            mesh.add_triangle(base, base + 1, base + 2);
+        }
+        painter.add(egui::Shape::mesh(mesh));
+        let lift = |p: [f64; 2]| {
+            let height = cache.field.position(landscape.value(p)).unwrap_or(1.0);
+            to_screen(camera.view(cache.surface.lift(p, height)))
+        };
+        let inside = |p: [f64; 2]| {
+            (window.x_min..=window.x_max).contains(&p[0])
+                && (window.y_min..=window.y_max).contains(&p[1])
+        };
+        let ink = if dark { Color32::WHITE } else { Color32::BLACK };
+        if let Minimizers::Points(minima) = landscape.minimizers() {
+            for minimum in minima.iter().filter(|m| inside(m.point)) {
+                painter.circle_stroke(lift(minimum.point), 4.0, Stroke::new(2.0, ink));
+            }
+        }
+        for (index, run) in state.runs.iter().enumerate() {
+            let Some(config) = state.scenario.runs.get(index) else {
+                continue;
+            };
+            if !run.visible {
+                continue;
+            }
+            let colour = run_colour(config, index);
+            let path: Vec<Pos2> = run
+                .trace
+                .decimated(MAX_LIFTED_POINTS)
+                .filter(|sample| inside(sample.point))
+                .map(|sample| lift(sample.point))
+                .collect();
+            if path.len() >= 2 {
+                let width = 2.0 * line_scale;
+                painter.add(egui::Shape::line(
+                    path.clone(),
+                    Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.45)),
+                ));
+                painter.add(egui::Shape::line(path.clone(), Stroke::new(width, colour)));
+            }
+            if let Some(current) = run.trace.latest().filter(|s| inside(s.point)) {
+                let at = lift(current.point);
+                painter.circle_filled(at, 5.0, colour);
+                painter.circle_stroke(at, 5.0, Stroke::new(1.0, Color32::BLACK));
+                if let RunStatus::Diverged { .. } = run.trace.status {
+                    painter.text(
+                        at + egui::vec2(8.0, -8.0),
+                        egui::Align2::LEFT_BOTTOM,
+                        format!("{}: diverged", config.label),
+                        egui::FontId::proportional(13.0),
+                        colour,
+                    );
+                }
+            }
+        }
+    } else {
+        painter.text(
+            centre,
+            egui::Align2::CENTER_CENTER,
+            "Nothing to draw: the landscape has no finite value in this window",
+            egui::FontId::proportional(14.0),
+            Color32::GRAY,
+        );
+    }
+    state.surface.viewed = viewed;
+    painter.text(
+        rect.left_bottom() + egui::vec2(8.0, -8.0),
+        egui::Align2::LEFT_BOTTOM,
+        format!(
+            "Drag to turn, double-click to reset · height on the colour scale of the 2D map · turned {:.0}°, tilted {:.0}°",
+            camera.yaw_deg, camera.pitch_deg
+        ),
+        egui::FontId::proportional(12.0 * line_scale),
+        Color32::GRAY,
+    );
+}
