@@ -175,7 +175,7 @@ const MALFORMED: &[(&str, &str, &str, &str)] = &[
     (
         "truncated",
         "Scenario(\n  name: \"x\",\n  runs: [Run(",
-        "3:13",
+        "3:14",
         "end",
     ),
     ("empty", "", "1:1", ""),
@@ -197,7 +197,7 @@ const MALFORMED: &[(&str, &str, &str, &str)] = &[
         "2:5",
         "momentun",
     ),
-    ("wrong type", "Scenario(steps: \"many\")", "1:16", "integer"),
+    ("wrong type", "Scenario(steps: \"many\")", "1:17", "integer"),
     (
         "lr zero",
         "Scenario(runs: [Run(optimizer: Sgd(lr: 0.0))])",

@@ -218,6 +218,11 @@ trait Scalar:
     /// The real part of `self` with the derivative parts of `self` and `other` averaged: max and
     /// min at a tie.
     fn tie(self, other: Self) -> Self;
+    /// self / other, with the real part exactly the f64 quotient, so that f is the same number
+    /// whichever way it is evaluated.
+    fn divide(self, other: Self) -> Self {
+        self / other
+    }
 }
 
 impl Scalar for f64 {
@@ -264,6 +269,14 @@ impl Scalar for HyperDual64 {
             scaled(self.eps2, first),
             scaled(self.eps1eps2, first) + scaled(self.eps1 * self.eps2, second),
         )
+    }
+
+    fn divide(self, other: Self) -> Self {
+        // num-dual divides by multiplying with 1/b, which can round differently from a/b, or
+        // overflow where a/b does not (b subnormal): value() and value_and_gradient() disagreed.
+        let mut quotient = self / other;
+        quotient.re = self.re / other.re;
+        quotient
     }
 
     fn tie(self, other: Self) -> Self {
@@ -723,16 +736,15 @@ impl Parser {
 }
 
 fn parse_tree(text: &str) -> Result<Node, ExprError> {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() > MAX_LENGTH {
+    // Counted before collecting, so a 1 MB string costs no 4 MB copy.
+    let length = text.chars().count();
+    if length > MAX_LENGTH {
         return error(
             MAX_LENGTH,
-            format!(
-                "formula too long: {} characters, at most {MAX_LENGTH}",
-                chars.len()
-            ),
+            format!("formula too long: {length} characters, at most {MAX_LENGTH}"),
         );
     }
+    let chars: Vec<char> = text.chars().collect();
     let tokens = tokenize(&chars)?;
     let end = Token {
         kind: TokenKind::End,
@@ -965,7 +977,7 @@ fn step<S: Scalar, const N: usize>(stack: &mut Stack<S, N>, op: Op, x: S, y: S) 
         }
         Op::Divide => {
             let (a, b) = stack.pop_two();
-            a / b
+            a.divide(b)
         }
         Op::Power => {
             let (a, b) = stack.pop_two();
@@ -1225,6 +1237,29 @@ mod tests {
         let (f, g) = parse("sqrt(y)").value_and_gradient([1.0, 0.0]);
         assert_eq!((f, g[0]), (0.0, 0.0));
         assert!(g[1].is_infinite());
+    }
+
+    /// Found by tests/fuzz.rs: the hyper-dual path divided by multiplying with 1/b, so f differed
+    /// between value() and value_and_gradient() in the last digit, or entirely where 1/b overflows.
+    #[test]
+    fn division_gives_the_same_value_on_every_path() {
+        let cases = [
+            ("(1e-308 − y) / (e)", [0.0, 1e300]),
+            ("x / 1e-310", [1e-10, 0.0]),
+            ("x / y", [1.0, 3.0]),
+        ];
+        for (text, p) in cases {
+            let e = parse(text);
+            let value = e.value(p);
+            assert_eq!(
+                value.to_bits(),
+                e.value_and_gradient(p).0.to_bits(),
+                "{text}"
+            );
+        }
+        assert_eq!(value("x / 1e-310", [1e-10, 0.0]), 1e-10 / 1e-310);
+        let (_, g) = parse("x / y").value_and_gradient([1.0, 2.0]);
+        assert_eq!(g, [0.5, -0.25]);
     }
 
     #[test]

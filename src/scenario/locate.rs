@@ -5,8 +5,9 @@
 //! hits itself. To report *every* semantic error, the loader validates the parsed value by field path
 //! and this scanner maps each path back to the text: it tokenizes the RON (strings, comments and raw
 //! strings included) and tracks nesting, recording for every `name: value` the position of the name
-//! and of the value, and for every element of a `[…]` list the position of the element. Enum variant
-//! and struct names (`Sgd(…)`, `Landscape(Quadratic(…))`) do not add path segments.
+//! and of the value, and for every element of a `[…]` list or `(…)` tuple the position of the
+//! element (`start[1]`, `sweep.axes[0]`). Enum variant and struct names (`Sgd(…)`,
+//! `Landscape(Quadratic(…))`) do not add path segments.
 
 use std::collections::HashMap;
 
@@ -188,7 +189,7 @@ impl PathIndex {
             scanner.skip_trivia();
             let start = scanner.position;
             let Some(c) = scanner.bump() else { break };
-            if element_start && !matches!(c, ']' | ',') {
+            if element_start && !matches!(c, ']' | ')' | '}' | ',') {
                 element_start = false;
                 if let Some(frame) = stack.last() {
                     let path = format!("{}[{}]", frame.base, frame.element);
@@ -196,7 +197,12 @@ impl PathIndex {
                         name: start,
                         value: start,
                     });
-                    pending = Some((path, start));
+                    // In `( … )` an element is a tuple member only if it is not `name: value` (nor
+                    // a variant name, which passes the field's path on to its `(`); only a
+                    // bracket opens a tuple member's own frame.
+                    if frame.kind == FrameKind::List || matches!(c, '(' | '[' | '{') {
+                        pending = Some((path, start));
+                    }
                 }
             }
             match c {
@@ -234,7 +240,7 @@ impl PathIndex {
                         element: 0,
                     });
                     pending = None;
-                    element_start = kind == FrameKind::List;
+                    element_start = true;
                 }
                 ')' | '}' | ']' => {
                     if stack.len() > 1 {
@@ -245,7 +251,7 @@ impl PathIndex {
                 ',' => {
                     if let Some(frame) = stack.last_mut() {
                         frame.element += 1;
-                        element_start = frame.kind == FrameKind::List;
+                        element_start = true;
                     }
                     pending = None;
                 }
@@ -325,6 +331,11 @@ Scenario(
             .find("runs[0].start")
             .map(|l| (l.name.line, l.name.col));
         assert_eq!(name, Some((7, 60)));
+        // Tuple members are numbered like list elements.
+        assert_eq!(at("runs[0].start[1]"), Some((7, 73)));
+        let tuple = PathIndex::new("Scenario(sweep: (axes: ((name: \"lr\"), (count: 9))))");
+        let count = tuple.find("sweep.axes[1].count").map(|l| l.value.col);
+        assert_eq!(count, Some(47));
         // Unknown paths fall back to their nearest known ancestor.
         assert_eq!(at("runs[1].optimizer.nope"), at("runs[1].optimizer"));
     }

@@ -5,6 +5,11 @@
 //! every semantic error (unknown fields, lr ≤ 0, NaN, steps out of range…), each located in the text.
 //! An unknown field is an error, except in a file whose `version` is newer than this app's, where it
 //! is a warning naming the field: newer files load as far as this version understands them.
+//!
+//! Hostile input is bounded, never attempted: nesting beyond [`RECURSION_LIMIT`], text beyond
+//! [`MAX_TEXT`], counts (steps, grids, sweep axes, network sizes) beyond their limits are errors;
+//! a file that is not UTF-8 is located at its first bad byte; at most [`MAX_DIAGNOSTICS`] lines are
+//! reported, and words echoed from the file are cut short, so a report stays readable.
 
 mod locate;
 
@@ -16,6 +21,7 @@ use std::path::Path;
 use ron::extensions::Extensions;
 use serde::{Deserialize, Serialize};
 
+use crate::analysis::sweep::{Axis, MAX_AXIS_COUNT, set_axis_value};
 use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::objective::Objective;
@@ -31,6 +37,8 @@ pub const MAX_STEPS: u64 = 100_000_000;
 pub const MAX_RUNS: usize = 64;
 /// Longest name, label or notes text accepted, in bytes.
 pub const MAX_TEXT: usize = 100_000;
+/// Longest hyperparameter name of a sweep axis, in bytes (real ones are under 20).
+const MAX_NAME: usize = 100;
 
 /// A comparison scenario: one problem, several optimizer runs on it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -312,7 +320,12 @@ fn render(diagnostics: &[Diagnostic]) -> String {
 pub fn ron_options() -> ron::Options {
     ron::Options::default()
         .with_default_extension(Extensions::UNWRAP_VARIANT_NEWTYPES | Extensions::IMPLICIT_SOME)
+        .with_recursion_limit(RECURSION_LIMIT)
 }
+
+/// ron's nesting budget while loading a preset (each bracket level spends one or two; real presets
+/// nest under 10 levels): deeper text is refused before it can exhaust the stack.
+pub const RECURSION_LIMIT: usize = 128;
 
 /// Renders a serde path (from serde_ignored) in the loader's notation: `runs[1].optimizer.foo`.
 fn path_string(path: &serde_ignored::Path<'_>) -> String {
@@ -360,10 +373,36 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, LoadError> {
                 line: error.span.start.line,
                 col: error.span.start.col,
             };
+            let (position, message) = if cut_short(source, position, &error.code) {
+                (
+                    end_of(source),
+                    "unexpected end of file: the preset is cut short".to_owned(),
+                )
+            } else if let Some(number) = fraction_for_integer(source, position, &error.code) {
+                (
+                    number,
+                    "expected a whole number, found a number with a fraction".to_owned(),
+                )
+            } else if matches!(error.code, ron::Error::UnclosedBlockComment) {
+                // ron points just past the `/*`; the opener is what to look for.
+                let opener = Position {
+                    line: position.line,
+                    col: position.col.saturating_sub(2).max(1),
+                };
+                let at_opener = source
+                    .get(offset_of(source, opener)..)
+                    .is_some_and(|rest| rest.starts_with("/*"));
+                let position = if at_opener { opener } else { position };
+                (position, syntax_message(&error.code))
+            } else {
+                // ron places a wrong value's error on the space after the `:`; the user needs the
+                // value itself.
+                (skip_spaces(source, position), syntax_message(&error.code))
+            };
             return Err(LoadError(vec![diagnostic(
                 Severity::Error,
                 position,
-                error.code.to_string(),
+                message,
             )]));
         }
     };
@@ -383,13 +422,14 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, LoadError> {
     let mut errors = Vec::new();
     let mut warnings = Vec::new();
     for path in ignored {
-        let field = path.rsplit(['.', '[']).next().unwrap_or(&path).to_owned();
+        let field = shorten(path.rsplit(['.', '[']).next().unwrap_or(&path));
+        let shown_path = shorten(&path);
         if newer {
             warnings.push(diagnostic(
                 Severity::Warning,
                 locate_name(&path),
                 format!(
-                    "ignored field `{field}` (at {path}) from preset version {}; this app reads version {CURRENT_VERSION}",
+                    "ignored field `{field}` (at {shown_path}) from preset version {}; this app reads version {CURRENT_VERSION}",
                     scenario.version
                 ),
             ));
@@ -397,7 +437,7 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, LoadError> {
             errors.push(diagnostic(
                 Severity::Error,
                 locate_name(&path),
-                format!("unknown field `{field}` (at {path})"),
+                format!("unknown field `{field}` (at {shown_path})"),
             ));
         }
     }
@@ -405,24 +445,209 @@ pub fn parse(source: &str, file: &str) -> Result<Loaded, LoadError> {
         errors.push(diagnostic(Severity::Error, locate_value(&path), message));
     }
     if errors.is_empty() {
-        Ok(Loaded { scenario, warnings })
+        Ok(Loaded {
+            scenario,
+            warnings: capped(warnings),
+        })
     } else {
         errors.sort_by_key(|d| (d.position.line, d.position.col));
-        Err(LoadError(errors))
+        Err(LoadError(capped(errors)))
+    }
+}
+
+/// The position just past the last character of `source`.
+fn end_of(source: &str) -> Position {
+    let line = source.matches('\n').count() + 1;
+    let col = source.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    Position { line, col }
+}
+
+/// The byte offset of `position` in `source` (the end if it lies beyond).
+fn offset_of(source: &str, position: Position) -> usize {
+    let line_start = source
+        .split_inclusive('\n')
+        .take(position.line.saturating_sub(1))
+        .map(str::len)
+        .sum::<usize>();
+    let rest = source.get(line_start..).unwrap_or_default();
+    rest.char_indices()
+        .nth(position.col.saturating_sub(1))
+        .map_or(source.len(), |(i, _)| line_start + i)
+}
+
+/// The position of the first non-blank character at or after `position` on its line.
+fn skip_spaces(source: &str, position: Position) -> Position {
+    let offset = offset_of(source, position);
+    let blanks = source
+        .get(offset..)
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .count();
+    let at_value = source
+        .get(offset..)
+        .unwrap_or_default()
+        .chars()
+        .nth(blanks)
+        .is_some_and(|c| c != '\n' && c != '\r');
+    if at_value {
+        Position {
+            line: position.line,
+            col: position.col + blanks,
+        }
+    } else {
+        position
+    }
+}
+
+/// Where the number starts if ron's "expected comma" is at the `.` of `2.5` given for a whole
+/// number: ron read `2` as the integer and then stumbled on the fraction.
+fn fraction_for_integer(source: &str, position: Position, code: &ron::Error) -> Option<Position> {
+    if !matches!(code, ron::Error::ExpectedComma) {
+        return None;
+    }
+    let offset = offset_of(source, position);
+    let before = source.get(..offset)?;
+    let after = source.get(offset..)?;
+    let digits = before
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_digit)
+        .count();
+    let fraction = after.starts_with('.') || after.starts_with(['e', 'E']);
+    (digits > 0 && fraction).then(|| Position {
+        line: position.line,
+        col: position.col - digits,
+    })
+}
+
+/// Whether ron's `code` at `position` means the text stops too early: ron blames the last value of
+/// a truncated file ("expected comma" at `0.` of `lr: 0.`), where the user needs to hear that the
+/// file is cut short.
+fn cut_short(source: &str, position: Position, code: &ron::Error) -> bool {
+    use ron::Error as E;
+    if matches!(code, E::Eof) {
+        return true;
+    }
+    if !matches!(
+        code,
+        E::ExpectedComma
+            | E::ExpectedArrayEnd
+            | E::ExpectedStructLikeEnd
+            | E::ExpectedOptionEnd
+            | E::ExpectedMapEnd
+            | E::ExpectedMapColon
+    ) {
+        return false;
+    }
+    let offset = offset_of(source, position);
+    // Nothing but one last word or number follows.
+    source
+        .get(offset..)
+        .unwrap_or_default()
+        .trim_end()
+        .chars()
+        .all(|c| !c.is_whitespace() && !"()[]{},:\"'".contains(c))
+}
+
+/// Most diagnostics of one kind reported for a file: a hostile file with a million bad entries
+/// gets the first ones and a count, not a million lines.
+pub const MAX_DIAGNOSTICS: usize = 50;
+
+/// Keeps the first [`MAX_DIAGNOSTICS`] and replaces the rest by one line counting them, placed
+/// where the first omitted one was.
+fn capped(mut diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    if diagnostics.len() > MAX_DIAGNOSTICS {
+        let omitted = diagnostics.len() - MAX_DIAGNOSTICS;
+        diagnostics.truncate(MAX_DIAGNOSTICS + 1);
+        if let Some(last) = diagnostics.last_mut() {
+            let kind = match last.severity {
+                Severity::Error => "errors",
+                Severity::Warning => "warnings",
+            };
+            last.message =
+                format!("… and {omitted} more {kind} (the first {MAX_DIAGNOSTICS} are shown)");
+        }
+    }
+    diagnostics
+}
+
+/// Longest piece of the file (a name, a string) quoted in a message, in characters.
+const MAX_QUOTED: usize = 60;
+/// Longest message, in characters.
+const MAX_MESSAGE: usize = 2000;
+
+/// `text` cut to [`MAX_QUOTED`] characters with an ellipsis, so that a message about a 1 MB name
+/// stays one readable line.
+fn shorten(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// ron's message in the user's terms, with long words from the file cut short.
+fn syntax_message(code: &ron::Error) -> String {
+    let message = match code {
+        ron::Error::ExceededRecursionLimit => {
+            "nested too deeply: more brackets inside brackets than a preset may have (presets need \
+             under 10 levels)"
+                .to_owned()
+        }
+        ron::Error::Eof => "unexpected end of file: the preset is cut short".to_owned(),
+        other => other.to_string(),
+    };
+    // Words longer than a name can be are pieces of the file echoed back: shorten each.
+    let mut short = String::with_capacity(message.len().min(MAX_MESSAGE));
+    for (i, word) in message.split(' ').enumerate() {
+        if i > 0 {
+            short.push(' ');
+        }
+        short.push_str(&shorten(word));
+    }
+    match short.char_indices().nth(MAX_MESSAGE) {
+        Some((cut, _)) => format!("{}…", &short[..cut]),
+        None => short,
     }
 }
 
 /// Reads and parses a preset file.
 pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     let file = path.display().to_string();
-    match std::fs::read_to_string(path) {
-        Ok(source) => parse(&source, &file),
-        Err(error) => Err(LoadError(vec![Diagnostic {
+    let error = |position, message| {
+        Err(LoadError(vec![Diagnostic {
             severity: Severity::Error,
-            file,
-            position: Position { line: 1, col: 1 },
-            message: format!("cannot read the file: {error}"),
-        }])),
+            file: file.clone(),
+            position,
+            message,
+        }]))
+    };
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            return error(
+                Position { line: 1, col: 1 },
+                format!("cannot read the file: {e}"),
+            );
+        }
+    };
+    match std::str::from_utf8(&bytes) {
+        Ok(source) => parse(source, &file),
+        Err(e) => {
+            let valid = bytes.get(..e.valid_up_to()).unwrap_or_default();
+            // The valid prefix decodes, so the position counts characters as ron's do.
+            let prefix = String::from_utf8_lossy(valid);
+            let line = prefix.matches('\n').count() + 1;
+            let col = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            let byte = bytes.get(e.valid_up_to()).copied().unwrap_or_default();
+            error(
+                Position { line, col },
+                format!(
+                    "the file is not UTF-8 text: byte 0x{byte:02x} at byte offset {} cannot start a character here",
+                    e.valid_up_to()
+                ),
+            )
+        }
     }
 }
 
@@ -455,6 +680,14 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
                 );
             }
             checker.count_in_range("budget_evals", sweep.budget_evals, 1, 1_000_000);
+            let run = scenario.runs.get(sweep.run);
+            for (i, axis) in sweep.axes.iter().enumerate() {
+                checker.within("axes", |checker| {
+                    checker.within(&format!("[{i}]"), |checker| {
+                        validate_axis(axis, run, checker);
+                    });
+                });
+            }
         });
     }
     if let Some(basin) = &scenario.basin {
@@ -511,6 +744,30 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     checker.found
 }
 
+/// A sweep axis: a hyperparameter `run` has, a finite range, and a grid that fits in memory.
+fn validate_axis(axis: &Axis, run: Option<&RunConfig>, checker: &mut Checker) {
+    if axis.name.len() > MAX_NAME {
+        checker.report("name", format!("name is longer than {MAX_NAME} bytes"));
+    } else if let Some(run) = run {
+        let mut varied = run.clone();
+        if let Err(message) = set_axis_value(&mut varied, &axis.name, axis.range.0) {
+            checker.report("name", message);
+        }
+    }
+    let (low, high) = axis.range;
+    if checker.finite("range", low)
+        && checker.finite("range", high)
+        && axis.log_scale
+        && !(low > 0.0 && high > 0.0)
+    {
+        checker.report(
+            "range",
+            format!("a log_scale axis needs both ends > 0, got ({low}, {high})"),
+        );
+    }
+    checker.count_in_range("count", axis.count as u64, 1, MAX_AXIS_COUNT as u64);
+}
+
 fn validate_view(view: &ViewWindow, checker: &mut Checker) {
     let ViewWindow {
         x_min,
@@ -528,6 +785,12 @@ fn validate_view(view: &ViewWindow, checker: &mut Checker) {
     .all(|&(field, value)| checker.finite(field, value));
     if all_finite && (x_min >= x_max || y_min >= y_max) {
         checker.report("", "the view needs x_min < x_max and y_min < y_max");
+    } else if all_finite && !((x_max - x_min).is_finite() && (y_max - y_min).is_finite()) {
+        // Widths of ∞ turn every grid step of the contour and basin maps into NaN.
+        checker.report(
+            "",
+            "the view is too wide: x_max − x_min and y_max − y_min must be finite",
+        );
     }
 }
 
