@@ -1,7 +1,8 @@
 //! The landscape as a 3D surface: a height field, an orbiting camera, and triangles in drawing
 //! order with their shading — the geometry the app's 3D view paints, kept free of any GUI.
 //!
-//! The plane's window maps to the square [−1, 1]² (u along x, v along y) and the height to
+//! The plane's window maps to a rectangle within [−1, 1]² (u along x, v along y; the longer side
+//! spans [−1, 1], so the surface keeps the window's proportions) and the height to
 //! w = H·t with t ∈ [0, 1] the value's position on the contour colour scale (linear or logarithmic,
 //! as [`ContourField::position`] chooses), so the surface and the 2D map share one colouring and a
 //! logarithmic scale keeps a Rosenbrock valley visible next to walls thousands of times higher.
@@ -125,9 +126,10 @@ impl Surface {
             y_min,
             y_max,
         } = self.window;
+        let half = 0.5 * (x_max - x_min).max(y_max - y_min);
         [
-            2.0 * (p[0] - x_min) / (x_max - x_min) - 1.0,
-            2.0 * (p[1] - y_min) / (y_max - y_min) - 1.0,
+            (p[0] - 0.5 * (x_min + x_max)) / half,
+            (p[1] - 0.5 * (y_min + y_max)) / half,
             HEIGHT
                 * if height.is_finite() {
                     height.clamp(0.0, 1.0)
@@ -212,9 +214,9 @@ fn lambert(a: [f64; 3], b: [f64; 3], c: [f64; 3]) -> f64 {
 mod tests {
     use super::*;
     use crate::analysis::contour::{ContourRequest, compute_field};
-    use crate::landscape::{Quadratic, Rosenbrock};
+    use crate::landscape::{Landscape, Quadratic, Rosenbrock};
 
-    fn surface_of(landscape: &dyn crate::landscape::Landscape, side: usize) -> Surface {
+    fn surface_of(landscape: &dyn Landscape, side: usize) -> Surface {
         let field = compute_field(
             landscape,
             &ContourRequest {
@@ -271,6 +273,17 @@ mod tests {
                 .iter()
                 .all(|v| v[0].abs() <= 1.0 && v[1].abs() <= 1.0)
         );
+    }
+
+    #[test]
+    fn a_wide_window_keeps_its_proportions() {
+        let surface = surface_of(&Rosenbrock::default(), 8);
+        let view = Rosenbrock::default().view();
+        let (width, height) = (view.x_max - view.x_min, view.y_max - view.y_min);
+        let corner = surface.lift([view.x_max, view.y_max], 0.0);
+        let longer = width.max(height);
+        assert!((corner[0] - width / longer).abs() < 1e-12);
+        assert!((corner[1] - height / longer).abs() < 1e-12);
     }
 
     #[test]

@@ -92,23 +92,23 @@ pub fn paint_update_arrows(
         });
         let tip =
             |d: [f64; 2]| screen([step.from[0] + factor * d[0], step.from[1] + factor * d[1]]);
-        for (kind, displacement) in arrows(step) {
-            let colour = arrow_colour(kind, dark);
-            painter.arrow(
-                origin,
-                tip(displacement) - origin,
-                Stroke::new(width, colour),
-            );
-        }
+        // The actual step wide and underneath, the method's parts narrower on top: where a part is
+        // the whole step (plain GD's −lr·g) both stay visible.
         let actual = [step.to[0] - step.from[0], step.to[1] - step.from[1]];
         let colour = run_colour(config, index);
         let end = tip(actual);
-        painter.arrow(
-            origin,
-            end - origin,
-            Stroke::new(width + 1.5, Color32::BLACK.gamma_multiply(0.5)),
-        );
-        painter.arrow(origin, end - origin, Stroke::new(width, colour));
+        let shadow = Color32::BLACK.gamma_multiply(0.5);
+        arrow(painter, origin, end, Stroke::new(2.0 * width + 2.0, shadow));
+        arrow(painter, origin, end, Stroke::new(2.0 * width, colour));
+        for (kind, displacement) in arrows(step) {
+            let colour = arrow_colour(kind, dark);
+            arrow(
+                painter,
+                origin,
+                tip(displacement),
+                Stroke::new(0.75 * width, colour),
+            );
+        }
         if factor > 1.0 {
             painter.text(
                 end + egui::vec2(6.0, 6.0),
@@ -119,6 +119,22 @@ pub fn paint_update_arrows(
             );
         }
     }
+}
+
+/// A line from `from` to `to` with a head of fixed size (egui's own arrow scales its head with the
+/// length, which swamps long arrows).
+fn arrow(painter: &egui::Painter, from: Pos2, to: Pos2, stroke: Stroke) {
+    let along = to - from;
+    let length = along.length();
+    if !(length.is_finite() && length > 0.5) {
+        return;
+    }
+    painter.line_segment([from, to], stroke);
+    let head = (4.0 * stroke.width + 4.0).min(0.5 * length);
+    let back = -along / length * head;
+    let rotation = egui::emath::Rot2::from_angle(0.45);
+    painter.line_segment([to, to + rotation * back], stroke);
+    painter.line_segment([to, to + rotation.inverse() * back], stroke);
 }
 
 /// The arrow quantities of a step with their 2D displacements.
@@ -167,8 +183,14 @@ pub fn step_window_ui(state: &mut AppState, ctx: &egui::Context) {
         return;
     }
     let mut open = true;
+    // Beside the canvas's right edge, clear of the start handle and the paths that begin top left.
+    let screen = ctx.content_rect();
     egui::Window::new("Step by step")
         .open(&mut open)
+        .default_pos(egui::pos2(
+            (screen.right() - 880.0).max(screen.left()),
+            screen.top() + 300.0,
+        ))
         .default_width(460.0)
         .resizable(true)
         .show(ctx, |ui| step_contents_ui(state, ui));

@@ -19,6 +19,10 @@ use super::run_colour;
 const GRID_SIDE: usize = 72;
 /// Path points lifted per run at most.
 const MAX_LIFTED_POINTS: usize = 2000;
+/// Paths of at most this many points are draped over the surface…
+const MAX_DRAPED_POINTS: usize = 400;
+/// …in this many pieces per step.
+const DRAPE_PIECES: usize = 12;
 /// Degrees the camera turns per point the mouse moves.
 const DEGREES_PER_POINT: f64 = 0.4;
 
@@ -167,12 +171,32 @@ pub fn surface_view_ui(
                 continue;
             }
             let colour = run_colour(config, index);
-            let path: Vec<Pos2> = run
+            let points: Vec<[f64; 2]> = run
                 .trace
                 .decimated(MAX_LIFTED_POINTS)
-                .filter(|sample| inside(sample.point))
-                .map(|sample| lift(sample.point))
+                .map(|sample| sample.point)
+                .filter(|&p| inside(p))
                 .collect();
+            // A long step drawn as a chord would cut through the surface (GD's zig-zag across a
+            // valley): drape it over the surface through points lifted in between.
+            let pieces = if points.len() <= MAX_DRAPED_POINTS {
+                DRAPE_PIECES
+            } else {
+                1
+            };
+            let mut path: Vec<Pos2> = Vec::with_capacity(points.len() * pieces);
+            for pair in points.windows(2) {
+                for k in 0..pieces {
+                    let t = k as f64 / pieces as f64;
+                    path.push(lift([
+                        pair[0][0] + t * (pair[1][0] - pair[0][0]),
+                        pair[0][1] + t * (pair[1][1] - pair[0][1]),
+                    ]));
+                }
+            }
+            if let Some(&last) = points.last() {
+                path.push(lift(last));
+            }
             if path.len() >= 2 {
                 let width = 2.0 * line_scale;
                 painter.add(egui::Shape::line(
