@@ -40,12 +40,14 @@
 //! [`Oracle`] (no minibatches, no noise, seed 0, so randomized methods behave as a run with seed 0
 //! would; fresh state for every start, so the map does not depend on how rows are shared among
 //! threads). Plain gradient descent (SGD without momentum, weight decay or `maximize`) takes a fast
-//! path that reuses the gradient each step is taken with for the convergence test, halving the
-//! evaluations; it rounds as `Sgd` does (x ← fma(−lr, g, x)), so both paths give identical maps.
+//! path (`plain_gd`) that reuses the gradient each step is taken with for the convergence test,
+//! halving the evaluations, and steps blocks of starts together through
+//! [`Landscape::value_and_gradient_batch`] and SIMD chosen at run time; it rounds as `Sgd` does
+//! (x ← fma(−lr, g, x)) and checks as the generic path does, so both paths give identical maps.
 //!
 //! Rows are shared among the machine's cores (scoped threads taking rows from a common counter);
-//! the caller's `cancel` flag is checked before every start and its `progress` counter gains one
-//! per finished row.
+//! the caller's `cancel` flag is checked before every start (every block of the fast path, and
+//! every 64 of its steps) and its `progress` counter gains one per finished row.
 //!
 //! Pure Newton is a root finder for ∇f = 0, so its basin map shows starts converging to saddles
 //! and maxima as well as minima; the boundaries between basins of Newton's method are fractal
@@ -70,6 +72,8 @@ use crate::landscape::{
 use crate::objective::{GradientModel, Objective, Oracle};
 use crate::optim::{Optimizer, OptimizerConfig, SgdConfig, StepOutcome};
 use crate::validate::Checker;
+
+mod plain_gd;
 
 /// Distance from the window's centre, in window diagonals, beyond which a start counts as diverged.
 pub const ESCAPE_DIAGONALS: f64 = 100.0;
@@ -351,31 +355,66 @@ struct Shared<'a> {
 impl Shared<'_> {
     /// Takes rows until none is left or the map is cancelled; returns the rows it finished.
     fn work(&self) -> Vec<(usize, Vec<StartResult>)> {
+        match self.plain_gd_lr {
+            Some(lr) => self.work_plain_gd(lr),
+            None => self.work_generic(),
+        }
+    }
+
+    /// The next row to map, or `None` when every row is taken.
+    fn take_row(&self) -> Option<usize> {
+        let row = self.next_row.fetch_add(1, Ordering::Relaxed);
+        (row < self.request.resolution).then_some(row)
+    }
+
+    /// Rows through the real optimizer, one start at a time; `cancel` is checked before each.
+    fn work_generic(&self) -> Vec<(usize, Vec<StartResult>)> {
         let resolution = self.request.resolution;
-        let mut stepper = match self.plain_gd_lr {
-            Some(lr) => Stepper::PlainGd { lr },
-            None => Stepper::Generic {
-                optimizer: self.request.optimizer.build(2),
-                x: DVector::zeros(2),
-            },
-        };
+        let mut optimizer = self.request.optimizer.build(2);
+        let mut x = DVector::zeros(2);
         let mut finished = Vec::new();
-        loop {
-            let row = self.next_row.fetch_add(1, Ordering::Relaxed);
-            if row >= resolution {
-                return finished;
-            }
+        while let Some(row) = self.take_row() {
             let mut results = Vec::with_capacity(resolution);
             for column in 0..resolution {
                 if self.cancel.load(Ordering::Relaxed) {
                     return finished;
                 }
                 let start = self.request.start(row, column);
-                results.push(stepper.run(self, start));
+                results.push(run_generic(self, optimizer.as_mut(), &mut x, start));
             }
             finished.push((row, results));
             self.progress.fetch_add(1, Ordering::Relaxed);
         }
+        finished
+    }
+
+    /// Rows of plain GD in blocks of [`plain_gd::BLOCK`] starts stepped together.
+    fn work_plain_gd(&self, lr: f64) -> Vec<(usize, Vec<StartResult>)> {
+        let resolution = self.request.resolution;
+        let mut block = plain_gd::Block::new();
+        let mut starts = Vec::with_capacity(plain_gd::BLOCK);
+        let mut finished = Vec::new();
+        while let Some(row) = self.take_row() {
+            let unfinished = StartResult {
+                outcome: Outcome::NotConverged,
+                final_loss: f64::NAN,
+                steps_to_tolerance: None,
+            };
+            let mut results = vec![unfinished; resolution];
+            for (first, chunk) in (0..resolution)
+                .step_by(plain_gd::BLOCK)
+                .zip(results.chunks_mut(plain_gd::BLOCK))
+            {
+                starts.clear();
+                starts.extend((first..first + chunk.len()).map(|c| self.request.start(row, c)));
+                if self.cancel.load(Ordering::Relaxed) || !block.run(self, lr, &starts, chunk) {
+                    return finished;
+                }
+            }
+            finished.push((row, results));
+            self.progress.fetch_add(1, Ordering::Relaxed);
+        }
+        finished
     }
 
     /// Checks the iterate after a step: diverged, converged (then classified) or neither.
@@ -398,58 +437,12 @@ impl Shared<'_> {
     }
 }
 
-/// How a worker steps its starts; it keeps one optimizer for all of them.
-enum Stepper {
-    /// Any method, through its optimizer and an oracle.
-    Generic {
-        optimizer: Box<dyn Optimizer>,
-        x: DVector<f64>,
-    },
-    /// x ← fma(−lr, ∇f(x), x), as `Sgd` without momentum rounds it.
-    PlainGd { lr: f64 },
-}
-
-impl Stepper {
-    fn run(&mut self, shared: &Shared, start: Point) -> StartResult {
-        match self {
-            Stepper::Generic { optimizer, x } => run_generic(shared, optimizer.as_mut(), x, start),
-            Stepper::PlainGd { lr } => run_plain_gd(shared, *lr, start),
-        }
-    }
-}
-
 /// A diverged start keeps the last finite loss it had, like a run's last finite sample.
 fn keep_finite_loss(mut result: StartResult, last_finite_loss: f64) -> StartResult {
     if !result.final_loss.is_finite() {
         result.final_loss = last_finite_loss;
     }
     result
-}
-
-fn run_plain_gd(shared: &Shared, lr: f64, start: Point) -> StartResult {
-    let landscape = shared.landscape.as_ref();
-    let mut p = start;
-    let (mut loss, mut gradient) = landscape.value_and_gradient(p);
-    let mut last_finite_loss = f64::NAN;
-    for step in 0..=shared.request.steps {
-        if let Some(result) = shared.check(p, loss, gradient, step) {
-            return keep_finite_loss(result, last_finite_loss);
-        }
-        last_finite_loss = loss;
-        if step == shared.request.steps {
-            break;
-        }
-        p = [
-            (-lr).mul_add(gradient[0], p[0]),
-            (-lr).mul_add(gradient[1], p[1]),
-        ];
-        (loss, gradient) = landscape.value_and_gradient(p);
-    }
-    StartResult {
-        outcome: Outcome::NotConverged,
-        final_loss: loss,
-        steps_to_tolerance: None,
-    }
 }
 
 fn run_generic(
@@ -770,6 +763,34 @@ mod tests {
     }
 
     #[test]
+    fn fast_path_matches_on_split_rows_divergence_and_convergence() {
+        let (progress, cancel) = (AtomicUsize::new(0), AtomicBool::new(false));
+        let himmelblau = Himmelblau::default().build();
+        // 259 starts per row: a full block of 256 and one of 3, which SIMD registers cannot fill.
+        let cases = [
+            (
+                quadratic(),
+                request(ViewWindow::centred(2.0, 2.0), 259, 25, sgd(0.25)),
+            ),
+            (
+                quadratic(),
+                request(ViewWindow::centred(2.0, 2.0), 37, 100, sgd(0.1)),
+            ),
+            (
+                himmelblau.clone(),
+                request(himmelblau.view(), 33, 200, sgd(0.01)),
+            ),
+        ];
+        for (landscape, request) in cases {
+            let fast = compute_with(&landscape, &request, &progress, &cancel, true);
+            let generic = compute_with(&landscape, &request, &progress, &cancel, false);
+            assert_eq!(fast, generic, "{request:?}");
+            let tally = fast.map(|map| map.tally()).unwrap_or_default();
+            assert!(tally.len() > 1, "{tally:?}");
+        }
+    }
+
+    #[test]
     fn every_optimizer_maps_without_trouble() {
         let landscape = Himmelblau::default().build();
         for optimizer in OptimizerConfig::catalog() {
@@ -827,6 +848,28 @@ mod tests {
         let mut checker = Checker::new();
         request(ViewWindow::centred(1.0, 1.0), 8, 10, sgd(0.1)).validate(&mut checker);
         assert!(checker.found.is_empty(), "{:?}", checker.found);
+    }
+
+    /// `cargo test --release --no-default-features basin_fast_path_speed -- --ignored --nocapture`:
+    /// the bench's map (c), median of five.
+    #[test]
+    #[ignore = "timing, release build"]
+    fn basin_fast_path_speed() {
+        let landscape = Rosenbrock::default().build();
+        let gd = request(landscape.view(), 512, 500, sgd(2e-4));
+        let mut seconds: Vec<f64> = (0..5)
+            .map(|_| {
+                let began = Instant::now();
+                let map = basin_map(&landscape, &gd);
+                std::hint::black_box(map.outcomes.len());
+                began.elapsed().as_secs_f64()
+            })
+            .collect();
+        seconds.sort_by(f64::total_cmp);
+        println!(
+            "GD fast path, 512² × 500: {seconds:.4?} s, median {:.4} s",
+            seconds[2]
+        );
     }
 
     /// `cargo test --release --no-default-features basin_speed -- --ignored --nocapture`

@@ -6,6 +6,7 @@
 //! of them to the dimension-free [`Objective`] the optimizers work on.
 
 pub mod autodiff;
+pub(crate) mod batch;
 mod data;
 pub mod expression;
 
@@ -137,6 +138,27 @@ pub trait Landscape: Send + Sync {
 
     /// (f(p), ∇f(p)). Nonsmooth landscapes return a subgradient with sign(0) = 0.
     fn value_and_gradient(&self, p: Point) -> (f64, Point);
+
+    /// Values and gradients at many points, structure of arrays: for every i,
+    /// `(values[i], [gradient_x[i], gradient_y[i]]) = value_and_gradient([xs[i], ys[i]])`, bit for
+    /// bit (the basin map's fast path relies on it). Slices of unequal length are processed up to
+    /// the shortest. The default loops over [`Landscape::value_and_gradient`]; cheap polynomial
+    /// landscapes override it with SIMD kernels (the `batch` module).
+    fn value_and_gradient_batch(
+        &self,
+        xs: &[f64],
+        ys: &[f64],
+        values: &mut [f64],
+        gradient_x: &mut [f64],
+        gradient_y: &mut [f64],
+    ) {
+        let points = xs.iter().zip(ys);
+        let results = values.iter_mut().zip(gradient_x).zip(gradient_y);
+        for ((&x, &y), ((value, gx), gy)) in points.zip(results) {
+            let (v, [dx, dy]) = self.value_and_gradient([x, y]);
+            (*value, *gx, *gy) = (v, dx, dy);
+        }
+    }
 
     /// ∇²f(p) (where f is twice differentiable; at kinks the Hessian of the smooth pieces).
     fn hessian(&self, p: Point) -> Matrix2;

@@ -16,6 +16,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use pulp::Simd;
+
+use super::batch::{self, PointKernel};
 use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
@@ -66,6 +69,17 @@ impl Landscape for Rosenbrock {
         (value, gradient)
     }
 
+    fn value_and_gradient_batch(
+        &self,
+        xs: &[f64],
+        ys: &[f64],
+        values: &mut [f64],
+        gradient_x: &mut [f64],
+        gradient_y: &mut [f64],
+    ) {
+        batch::run(self, xs, ys, values, gradient_x, gradient_y);
+    }
+
     fn hessian(&self, p: Point) -> Matrix2 {
         let [x, y] = p;
         let b = self.b;
@@ -99,6 +113,31 @@ impl Landscape for Rosenbrock {
     }
 }
 
+/// `value_and_gradient` over SIMD lanes, operation for operation.
+impl PointKernel for &Rosenbrock {
+    #[inline(always)]
+    fn lanes<S: Simd>(self, simd: S, x: S::f64s, y: S::f64s) -> (S::f64s, S::f64s, S::f64s) {
+        let dx = simd.sub_f64s(simd.splat_f64s(self.a), x);
+        let valley = simd.sub_f64s(y, simd.mul_f64s(x, x));
+        let value = simd.add_f64s(
+            simd.mul_f64s(dx, dx),
+            simd.mul_f64s(simd.mul_f64s(simd.splat_f64s(self.b), valley), valley),
+        );
+        let gradient_x = simd.sub_f64s(
+            simd.mul_f64s(simd.splat_f64s(-2.0), dx),
+            simd.mul_f64s(simd.mul_f64s(simd.splat_f64s(4.0 * self.b), x), valley),
+        );
+        let gradient_y = simd.mul_f64s(simd.splat_f64s(2.0 * self.b), valley);
+        (value, gradient_x, gradient_y)
+    }
+
+    #[inline(always)]
+    fn point(self, x: f64, y: f64) -> (f64, f64, f64) {
+        let (value, [gx, gy]) = self.value_and_gradient([x, y]);
+        (value, gx, gy)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -115,5 +154,11 @@ mod tests {
         // Eigenvalues of [[802, −400], [−400, 200]].
         assert!((low * high - (802.0 * 200.0 - 160000.0)).abs() < 1e-6);
         assert!((low + high - 1002.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn batch_matches_scalar_bit_for_bit() {
+        batch::assert_batch_matches_scalar(&Rosenbrock::default());
+        batch::assert_batch_matches_scalar(&Rosenbrock { a: -0.3, b: 7.5 });
     }
 }
