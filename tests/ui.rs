@@ -726,3 +726,28 @@ fn rotating_the_landscape_turns_the_minimizer_and_is_saved() {
         "an identity transform is left out of the file"
     );
 }
+
+#[test]
+fn the_3d_surface_turns_when_dragged_and_goes_back_to_the_map() {
+    let mut harness = harness();
+    harness.get_by_label("3D surface").click();
+    harness.run_steps(2);
+    assert!(harness.state().surface.show);
+    let before = harness.state().surface.camera;
+    let centre = egui::pos2(400.0, 300.0);
+    let target = centre + egui::vec2(60.0, 20.0);
+    harness.hover_at(centre);
+    harness.run_steps(1);
+    harness.drag_at(centre);
+    harness.run_steps(1);
+    for k in 1..=6 {
+        harness.hover_at(centre + (target - centre) * (k as f32 / 6.0));
+        harness.run_steps(1);
+    }
+    harness.drop_at(target);
+    harness.run_steps(2);
+    assert_ne!(harness.state().surface.camera, before);
+    harness.get_by_label("3D surface").click();
+    harness.run_steps(2);
+    assert!(!harness.state().surface.show);
+}

@@ -139,6 +139,21 @@ impl Surface {
         ]
     }
 
+    /// The radius of the sphere about the box's centre that holds the whole surface, whatever
+    /// the camera: the view scales by it, so turning the surface never changes its size.
+    pub fn bounding_radius(&self) -> f64 {
+        let ViewWindow {
+            x_min,
+            x_max,
+            y_min,
+            y_max,
+        } = self.window;
+        let half = 0.5 * (x_max - x_min).max(y_max - y_min);
+        let a = 0.5 * (x_max - x_min) / half;
+        let b = 0.5 * (y_max - y_min) / half;
+        (a * a + b * b + 0.25 * HEIGHT * HEIGHT).sqrt()
+    }
+
     /// Two triangles per grid square, as vertex indices.
     pub fn triangles(&self) -> impl Iterator<Item = [usize; 3]> + '_ {
         let columns = self.columns;
@@ -284,6 +299,24 @@ mod tests {
         let longer = width.max(height);
         assert!((corner[0] - width / longer).abs() < 1e-12);
         assert!((corner[1] - height / longer).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_bounding_sphere_holds_the_surface_from_every_side() {
+        let surface = surface_of(&Rosenbrock::default(), 12);
+        let radius = surface.bounding_radius();
+        for yaw in [0.0, 37.0, 90.0, 200.0] {
+            for pitch in [0.0, 45.0, 90.0] {
+                let camera = Camera {
+                    yaw_deg: yaw,
+                    pitch_deg: pitch,
+                };
+                for &vertex in &surface.vertices {
+                    let [x, y, depth] = camera.view(vertex);
+                    assert!((x * x + y * y + depth * depth).sqrt() <= radius + 1e-12);
+                }
+            }
+        }
     }
 
     #[test]

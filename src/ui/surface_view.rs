@@ -119,15 +119,15 @@ pub fn surface_view_ui(
     } else {
         Colormap::Cividis
     };
-    // The unit box's projection fits within √2 (the square's diagonal) plus the height.
-    let scale = 0.5 * rect.width().min(rect.height()) / (std::f32::consts::SQRT_2 + 0.2);
     let centre = rect.center();
-    let to_screen = move |[x, y, _]: [f64; 3]| -> Pos2 {
-        centre + egui::vec2(x as f32 * scale, -(y as f32) * scale)
-    };
     let line_scale = super::line_scale(state);
     let mut viewed = std::mem::take(&mut state.surface.viewed);
     if let Some(cache) = state.surface.surface_for(landscape, window) {
+        // Fit the surface's bounding sphere, so turning it never changes its size.
+        let scale = 0.48 * rect.width().min(rect.height()) / cache.surface.bounding_radius() as f32;
+        let to_screen = move |[x, y, _]: [f64; 3]| -> Pos2 {
+            centre + egui::vec2(x as f32 * scale, -(y as f32) * scale)
+        };
         let triangles = surface::back_to_front(&cache.surface, &camera, &mut viewed);
         let mut mesh = egui::Mesh::default();
         mesh.reserve_triangles(triangles.len());
