@@ -61,6 +61,8 @@ pub enum Metric {
     TestLoss,
     /// Training accuracy of a classifier.
     Accuracy,
+    /// On quadratics: the error's components along the Hessian's eigenvectors (log scale).
+    Eigencomponents,
 }
 
 /// What the metrics plot's x axis counts.

@@ -266,6 +266,27 @@ pub fn loss_overlays(
     }
 }
 
+/// Gradient descent's error along each eigenvector, |cᵢ(1 − lr·λᵢ)ᵏ| for k = 0..=steps, when `run`
+/// is plain deterministic gradient descent (the runs [`loss_overlays`] gives an exact curve for);
+/// `None` otherwise.
+pub fn gd_error_overlay(
+    quadratic: &Quadratic,
+    start: [f64; 2],
+    run: &RunConfig,
+    steps: u64,
+) -> Option<Vec<[f64; 2]>> {
+    let has_exact = loss_overlays(quadratic, start, run, steps)
+        .iter()
+        .any(|curve| curve.kind == CurveKind::Exact);
+    match &run.optimizer {
+        crate::optim::OptimizerConfig::Sgd(sgd) if has_exact => {
+            let (lambdas, coords) = eigenbasis(quadratic, start);
+            Some(gd_error_components(lambdas, coords, sgd.lr, steps))
+        }
+        _ => None,
+    }
+}
+
 fn heavy_ball_curve(
     lambdas: [f64; 2],
     lr: f64,
@@ -347,6 +368,49 @@ mod tests {
             momentum,
             ..SgdConfig::default()
         })
+    }
+
+    #[test]
+    fn exact_gd_error_components_match_a_real_run() {
+        let quadratic = Quadratic {
+            lambda1: 2.0,
+            lambda2: 30.0,
+            angle_deg: 35.0,
+        };
+        let (start, lr) = ([1.3, -0.7], 0.06);
+        let scenario = Scenario {
+            problem: Problem::Landscape(LandscapeConfig::Quadratic(quadratic.clone())),
+            steps: 100,
+            runs: vec![RunConfig {
+                optimizer: sgd(lr, 0.0),
+                start: Some(start),
+                ..RunConfig::default()
+            }],
+            ..Scenario::default()
+        };
+        let mut session = Session::new(scenario);
+        let mut points = vec![session.runs()[0].last_sample().point];
+        session.advance_run(0, 100, |sample| points.push(sample.point));
+        let run = session.scenario().runs[0].clone();
+        let exact = gd_error_overlay(&quadratic, start, &run, 100).expect("plain GD");
+        for (k, (point, c)) in points.iter().zip(&exact).enumerate() {
+            let (_, measured) = eigenbasis(&quadratic, *point);
+            for i in 0..2 {
+                let relative = (measured[i] - c[i]).abs() / c[i].abs();
+                assert!(
+                    relative < 1e-10,
+                    "step {k}, component {i}: {measured:?} vs {c:?}"
+                );
+            }
+        }
+        // lr·λ₂ = 1.8 > 1: the steep component flips sign every step (the zig-zag).
+        assert!(exact[1][1] * exact[2][1] < 0.0);
+        // Momentum has no exact component curve here.
+        let momentum = RunConfig {
+            optimizer: sgd(lr, 0.5),
+            ..run
+        };
+        assert!(gd_error_overlay(&quadratic, start, &momentum, 10).is_none());
     }
 
     #[test]

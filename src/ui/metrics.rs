@@ -21,8 +21,12 @@ const MAX_CURVE_POINTS: usize = 2000;
 pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         let network = state.network.is_some();
+        let quadratic = quadratic(state).is_some();
         let metric = &mut state.prefs.metric;
-        if network && *metric == Metric::Distance || !network && is_network_metric(*metric) {
+        if network && *metric == Metric::Distance
+            || !network && is_network_metric(*metric)
+            || !quadratic && *metric == Metric::Eigencomponents
+        {
             *metric = Metric::Loss;
         }
         ui.selectable_value(metric, Metric::Loss, "Loss")
@@ -44,6 +48,12 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .on_hover_text(
                 "λmax(∇²f) at the iterate, with each run's stability threshold (dashed); on networks measured every `sharpness_every` steps by Lanczos",
             );
+        if quadratic {
+            ui.selectable_value(metric, Metric::Eigencomponents, "Eigen-components")
+                .on_hover_text(
+                    "The error x − x* split along the Hessian's eigenvectors: |c₁| (solid, the flat direction λ₁) and |c₂| (dashed), log scale; with Theory, gradient descent's |cᵢ(0)|·|1 − lr·λᵢ|ᵏ (dotted)",
+                );
+        }
         ui.separator();
         ui.label("x axis");
         ui.selectable_value(&mut state.prefs.x_axis, XAxis::Steps, "steps")
@@ -57,7 +67,7 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
                 .on_hover_text("Draw contour lines over the coloured landscape");
         }
-        if quadratic(state).is_some() {
+        if quadratic {
             ui.checkbox(&mut state.prefs.theory, "Theory").on_hover_text(
                 "On the loss plot against steps: gradient descent's exact loss ½ Σ λᵢ cᵢ² (1 − lr·λᵢ)^(2k) (dotted) and the classical rate bounds (dashed), including optimal heavy ball and Nesterov for reference",
             );
@@ -156,6 +166,85 @@ fn theory_overlays_ui(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
     }
 }
 
+/// Each run's error along the quadratic's two eigenvectors, log₁₀|cᵢ| against the x axis, and
+/// with Theory (against steps) gradient descent's exact components.
+fn eigencomponent_lines(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
+    let Some(quadratic) = quadratic(state) else {
+        return;
+    };
+    let log = |v: f64| {
+        let v = v.abs();
+        (v > 0.0 && v.is_finite()).then(|| v.log10())
+    };
+    let lambdas = [quadratic.lambda1, quadratic.lambda2];
+    let width = 2.0 * super::line_scale(state);
+    for (index, run) in state.runs.iter().enumerate() {
+        let Some(config) = state.scenario.runs.get(index) else {
+            continue;
+        };
+        if !run.visible {
+            continue;
+        }
+        let colour = run_colour(config, index);
+        let mut components = [Vec::new(), Vec::new()];
+        for sample in run.trace.decimated(MAX_CURVE_POINTS) {
+            let x = match state.prefs.x_axis {
+                XAxis::Steps => sample.step as f64,
+                XAxis::Evaluations => sample.evals as f64,
+                XAxis::WallTime => sample.wall_time,
+            };
+            let (_, coords) = theory::eigenbasis(&quadratic, sample.point);
+            for (curve, c) in components.iter_mut().zip(coords) {
+                if let Some(y) = log(c) {
+                    curve.push([x, y]);
+                }
+            }
+        }
+        for (i, points) in components.into_iter().enumerate() {
+            let line = Line::new(
+                format!(
+                    "{} along e{} (λ = {})",
+                    config.label,
+                    ["₁", "₂"][i],
+                    format_number(lambdas[i])
+                ),
+                PlotPoints::new(points),
+            )
+            .color(colour)
+            .width(width);
+            plot_ui.line(if i == 0 {
+                line
+            } else {
+                line.style(egui_plot::LineStyle::dashed_dense())
+            });
+        }
+        if !(state.prefs.theory && state.prefs.x_axis == XAxis::Steps) {
+            continue;
+        }
+        let (Some(first), Some(latest)) = (run.trace.first(), run.trace.latest()) else {
+            continue;
+        };
+        if let Some(exact) = theory::gd_error_overlay(&quadratic, first.point, config, latest.step)
+        {
+            let stride = exact.len().div_ceil(MAX_CURVE_POINTS).max(1);
+            for i in 0..2 {
+                let points: Vec<[f64; 2]> = exact
+                    .iter()
+                    .enumerate()
+                    .step_by(stride)
+                    .filter_map(|(k, c)| log(c[i]).map(|y| [k as f64, y]))
+                    .collect();
+                plot_ui.line(
+                    Line::new(format!("{} (exact)", config.label), PlotPoints::new(points))
+                        .color(colour.gamma_multiply(0.8))
+                        .style(egui_plot::LineStyle::dotted_dense())
+                        .width(1.5 * super::line_scale(state)),
+                );
+            }
+        }
+    }
+}
+
 /// Metrics only networks have.
 fn is_network_metric(metric: Metric) -> bool {
     matches!(metric, Metric::TestLoss | Metric::Accuracy)
@@ -190,13 +279,15 @@ fn metric_value(
         }),
         Metric::TestLoss => sample.test_loss.and_then(|v| log(v.max(1e-300))),
         Metric::Accuracy => sample.accuracy,
+        // Two values per sample: drawn by `eigencomponent_lines`.
+        Metric::Eigencomponents => None,
     }
 }
 
 fn is_log_scale(metric: Metric, f_star: Option<f64>) -> bool {
     match metric {
         Metric::Loss => f_star.is_some(),
-        Metric::GradNorm | Metric::Distance | Metric::TestLoss => true,
+        Metric::GradNorm | Metric::Distance | Metric::TestLoss | Metric::Eigencomponents => true,
         Metric::Sharpness | Metric::Accuracy => false,
     }
 }
@@ -217,6 +308,7 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
         Metric::Sharpness => "λmax(∇²f)",
         Metric::TestLoss => "test loss",
         Metric::Accuracy => "training accuracy",
+        Metric::Eigencomponents => "|error along eigenvector|",
     };
     let x_label = match state.prefs.x_axis {
         XAxis::Steps => "step",
@@ -250,6 +342,10 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
     let show_theory =
         state.prefs.theory && metric == Metric::Loss && state.prefs.x_axis == XAxis::Steps;
     plot.show(ui, |plot_ui| {
+        if metric == Metric::Eigencomponents {
+            eigencomponent_lines(state, plot_ui);
+            return;
+        }
         if show_theory {
             theory_overlays_ui(state, plot_ui);
         }
