@@ -282,14 +282,54 @@ impl AppState {
         });
     }
 
+    /// Sends a command; if the solver thread has died, starts a new one on the scenario and sends
+    /// the command to it.
     fn send(&mut self, command: Command) {
-        let sent = self
-            .worker
-            .as_mut()
-            .is_some_and(|worker| worker.send(command));
-        if !sent {
-            self.error("the solver thread has stopped; reopen the scenario to restart it");
+        let Some(worker) = self.worker.as_mut() else {
+            self.error("the solver thread is not running; the scenario is shown but cannot run");
+            return;
+        };
+        let Err(command) = worker.try_send(command) else {
+            return;
+        };
+        let reason = worker
+            .take_stop_reason()
+            .unwrap_or_else(|| "the solver thread has stopped".to_owned());
+        if self.restart_worker(&reason)
+            && let Some(worker) = self.worker.as_mut()
+        {
+            // Only fails if the new thread died at once; the next drain reports that.
+            let _ = worker.try_send(command);
         }
+    }
+
+    /// Starts a new solver thread on the scenario after the old one ended for `reason`, and says
+    /// so. `false` if it could not be started.
+    fn restart_worker(&mut self, reason: &str) -> bool {
+        let Some(worker) = self.worker.as_mut() else {
+            return false;
+        };
+        let restarted = worker.respawn(self.scenario.clone());
+        self.playing = false;
+        match restarted {
+            Ok(()) => {
+                self.error(format!(
+                    "{reason}; a new one was started on the same scenario, every run back at its start"
+                ));
+                self.send_speed();
+                true
+            }
+            Err(error) => {
+                self.error(format!("{reason}; {error}"));
+                false
+            }
+        }
+    }
+
+    /// Sends any command to the solver thread: a hook for tests (`Command::Panic`), not for the UI.
+    #[doc(hidden)]
+    pub fn send_command(&mut self, command: Command) {
+        self.send(command);
     }
 
     fn edited(&mut self) {
@@ -673,6 +713,14 @@ impl AppState {
                 UpdateKind::Paused => self.playing = false,
                 UpdateKind::Error(message) => self.error(message),
             }
+        }
+        // A thread that ended (a panic escaped its guards) is replaced, with the scenario intact.
+        if let Some(reason) = self
+            .worker
+            .as_mut()
+            .and_then(WorkerHandle::take_stop_reason)
+        {
+            self.restart_worker(&reason);
         }
     }
 

@@ -5,7 +5,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use optiviz::engine::{Command, RunStatus, Sample, Session, Speed, UpdateKind, WorkerHandle};
+use optiviz::engine::{
+    Command, PanicAt, RunStatus, Sample, Session, Speed, Update, UpdateKind, WorkerHandle,
+};
 use optiviz::landscape::{LandscapeConfig, Quadratic, Rosenbrock, Transform};
 use optiviz::optim::{AdamConfig, OptimizerConfig, SgdConfig};
 use optiviz::scenario::{self, Problem, RunConfig, Scenario};
@@ -538,4 +540,150 @@ fn a_rotated_landscape_rotates_gd_but_not_adam() {
     // The loss along the way is the same for GD.
     let last_loss = |t: &Vec<Vec<Sample>>| t[0].last().expect("samples").loss;
     assert!((last_loss(&plain) - last_loss(&rotated)).abs() < 1e-9);
+}
+
+// --- panics and divergence never take the app down ---
+
+/// The updates after a caught panic: the report, the rebuilt runs at their starts, paused.
+fn expect_recovery(handle: &mut WorkerHandle) -> (String, Scenario) {
+    let mut next = || -> Update { handle.next_timeout(WAIT).expect("the worker answers") };
+    let report = loop {
+        match next().kind {
+            UpdateKind::Error(message) => break message,
+            // Progress sent before the panic may still be queued.
+            UpdateKind::Progress(_) => {}
+            other => panic!("expected the panic report, got {other:?}"),
+        }
+    };
+    let UpdateKind::Restarted { scenario, runs } = next().kind else {
+        panic!("expected the rebuilt session");
+    };
+    assert!(runs.iter().all(|r| r.samples[0].step == 0));
+    assert!(runs.iter().all(|r| r.status == RunStatus::Running));
+    assert!(matches!(next().kind, UpdateKind::Paused));
+    (report, *scenario)
+}
+
+#[test]
+fn a_worker_that_panics_mid_run_reports_it_and_still_answers_with_the_scenario_intact() {
+    let (mut handle, _) = spawn(zigzag());
+    handle.next_timeout(WAIT).expect("restarted");
+    handle.send(Command::Step(10));
+    collect_until_paused(&mut handle, 2);
+
+    // A panic in the 11th step.
+    assert!(handle.send(Command::Panic(PanicAt::Step)));
+    assert!(handle.send(Command::Step(5)));
+    let (report, scenario) = expect_recovery(&mut handle);
+    assert!(
+        report.contains("the solver panicked in step 11")
+            && report.contains("a test asked the worker to panic in a step")
+            && report.contains("back at its start"),
+        "{report}"
+    );
+    assert_eq!(scenario, zigzag());
+
+    // A panic while handling a command.
+    assert!(handle.send(Command::Panic(PanicAt::Command)));
+    let (report, scenario) = expect_recovery(&mut handle);
+    assert!(
+        report.contains("while handling Panic(Command)") && report.contains("same scenario"),
+        "{report}"
+    );
+    assert_eq!(scenario, zigzag());
+
+    // Step and Play go on from the start, with the same numbers as a fresh session.
+    assert!(handle.send(Command::Step(3)));
+    let all = collect_until_paused(&mut handle, 2);
+    let expected = Session::new(zigzag()).advance(3);
+    assert_eq!(all[0], expected[0].samples);
+    assert_eq!(all[1], expected[1].samples);
+    handle.send(Command::SetSpeed(Speed::Max));
+    handle.send(Command::Play);
+    let rest = collect_until_paused(&mut handle, 2);
+    assert_eq!(rest[0].last().map(|s| s.step), Some(200));
+    assert!(!handle.has_stopped());
+}
+
+#[test]
+fn a_panic_that_ends_the_worker_thread_is_noticed_and_a_new_thread_takes_over() {
+    let (mut handle, _) = spawn(zigzag());
+    handle.next_timeout(WAIT).expect("restarted");
+    assert!(handle.take_stop_reason().is_none());
+    assert!(handle.send(Command::Panic(PanicAt::Thread)));
+    assert!(
+        handle.next_timeout(WAIT).is_none(),
+        "a dead thread sends nothing"
+    );
+    assert!(handle.has_stopped());
+    assert!(!handle.send(Command::Step(1)));
+    let reason = handle.take_stop_reason().expect("why it stopped");
+    assert!(
+        reason.contains("panicked") && reason.contains("outside its guards"),
+        "{reason}"
+    );
+    assert!(handle.take_stop_reason().is_none(), "reported once");
+
+    let before = handle.generation();
+    handle.respawn(zigzag()).expect("a new thread");
+    assert!(handle.generation() > before);
+    let restarted = handle.next_timeout(WAIT).expect("the new thread starts");
+    let UpdateKind::Restarted { scenario, .. } = restarted.kind else {
+        panic!("expected a restart");
+    };
+    assert_eq!(*scenario, zigzag());
+    assert!(handle.send(Command::Step(2)));
+    let all = collect_until_paused(&mut handle, 2);
+    assert_eq!(all[0].iter().map(|s| s.step).collect::<Vec<_>>(), [1, 2]);
+    assert!(!handle.has_stopped());
+}
+
+/// Runs that blow up (overflow, NaN, a singular Newton system) end in a labelled status, and no
+/// non-finite number reaches the samples the plots draw.
+#[test]
+fn diverging_runs_are_labelled_and_never_poison_the_samples() {
+    let cases = [
+        ("Rosenbrock()", "Sgd(lr: 10.0)", "(-1.0, 1.5)"),
+        ("Rosenbrock()", "Adam(lr: 1000.0)", "(-1.0, 1.5)"),
+        (
+            "Rosenbrock()",
+            "Sgd(lr: 0.01, momentum: 0.99)",
+            "(-1.0, 1.5)",
+        ),
+        ("MonkeySaddle()", "Newton()", "(0.0, 0.0)"),
+        ("Saddle()", "Newton()", "(0.0, 0.0)"),
+        (
+            "Quadratic(lambda1: 1.0, lambda2: 100.0)",
+            "Sgd(lr: 1.0)",
+            "(1.0, 1.0)",
+        ),
+    ];
+    for (landscape, optimizer, start) in cases {
+        let source = format!(
+            "Scenario(problem: Landscape({landscape}), steps: 5000, sharpness_every: 1, \
+             runs: [Run(optimizer: {optimizer}, start: {start})])"
+        );
+        let scenario = scenario::parse(&source, "diverge.ron")
+            .unwrap_or_else(|e| panic!("{source}: {e:?}"))
+            .scenario;
+        let mut session = Session::new(scenario);
+        let all = trajectories(&mut session, 1000);
+        let finite = |v: f64| v.is_finite();
+        for sample in &all[0] {
+            assert!(
+                sample.point.iter().all(|v| v.is_finite())
+                    && sample.loss.is_finite()
+                    && sample.grad_norm.is_finite()
+                    && sample.sharpness.is_none_or(finite)
+                    && sample.preconditioned_sharpness.is_none_or(finite),
+                "{landscape} {optimizer}: {sample:?}"
+            );
+        }
+        let status = session.runs()[0].status();
+        assert!(!status.is_running(), "{landscape} {optimizer}");
+        if !matches!(status, RunStatus::Finished | RunStatus::Converged { .. }) {
+            let why = status.explanation().unwrap_or_default();
+            assert!(!why.is_empty(), "{landscape} {optimizer}: {status:?}");
+        }
+    }
 }

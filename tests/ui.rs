@@ -751,3 +751,50 @@ fn the_3d_surface_turns_when_dragged_and_goes_back_to_the_map() {
     harness.run_steps(2);
     assert!(!harness.state().surface.show);
 }
+
+#[test]
+fn a_solver_panic_is_shown_and_the_scenario_keeps_running() {
+    use optiviz::engine::{Command, PanicAt};
+    let mut harness = harness();
+    let name = harness.state().scenario.name.clone();
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+
+    // A panic inside a step: caught by the worker, reported, runs rebuilt at their starts.
+    harness
+        .state_mut()
+        .send_command(Command::Panic(PanicAt::Step));
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| s.notice.is_some());
+    let notice = harness
+        .state()
+        .notice
+        .clone()
+        .expect("the panic is reported");
+    assert!(
+        notice.is_error && notice.text.contains("the solver panicked in step 2"),
+        "{}",
+        notice.text
+    );
+    harness.get_by_label_contains("the solver panicked in step 2");
+    run_until(&mut harness, |s| steps_taken(s) == [0, 0]);
+    assert_eq!(harness.state().scenario.name, name);
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+
+    // A panic that ends the thread: the app starts another on the same scenario.
+    harness
+        .state_mut()
+        .send_command(Command::Panic(PanicAt::Thread));
+    run_until(&mut harness, |s| {
+        s.notice
+            .as_ref()
+            .is_some_and(|n| n.text.contains("the solver thread panicked"))
+    });
+    harness.get_by_label_contains("a new one was started on the same scenario");
+    run_until(&mut harness, |s| steps_taken(s) == [0, 0]);
+    assert_eq!(harness.state().scenario.name, name);
+    harness.get_by_label("▶❚ Step").click();
+    run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
+    assert!(!harness.state().playing);
+}

@@ -55,6 +55,22 @@ pub enum Command {
     },
     /// End the worker thread.
     Shutdown,
+    /// Test hook, not for the UI: make the worker panic at `PanicAt`, to check that a panic is
+    /// caught, reported and recovered from. No control sends it.
+    #[doc(hidden)]
+    Panic(PanicAt),
+}
+
+/// Where [`Command::Panic`] makes the worker panic (a test hook).
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PanicAt {
+    /// While handling the command itself.
+    Command,
+    /// In the next batch of steps.
+    Step,
+    /// Outside every guard, so the thread ends (the app must notice and start another).
+    Thread,
 }
 
 impl Command {
@@ -72,7 +88,48 @@ impl Command {
             | Command::Step(_)
             | Command::SetSpeed(_)
             | Command::SetStepBudget(_)
-            | Command::Shutdown => false,
+            | Command::Shutdown
+            | Command::Panic(_) => false,
+        }
+    }
+}
+
+impl Command {
+    /// The command's name, for messages ("Step(5)", "EditRun"), without its payload.
+    pub(super) fn name(&self) -> String {
+        match self {
+            Command::Play => "Play".to_owned(),
+            Command::Pause => "Pause".to_owned(),
+            Command::Step(n) => format!("Step({n})"),
+            Command::Reset => "Reset".to_owned(),
+            Command::SetSpeed(_) => "SetSpeed".to_owned(),
+            Command::SetStepBudget(steps) => format!("SetStepBudget({steps})"),
+            Command::ReplaceScenario(_) => "ReplaceScenario".to_owned(),
+            Command::EditRun { run, .. } => format!("EditRun(run {run})"),
+            Command::AddRun(_) => "AddRun".to_owned(),
+            Command::RemoveRun(run) => format!("RemoveRun({run})"),
+            Command::MoveStart { .. } => "MoveStart".to_owned(),
+            Command::Shutdown => "Shutdown".to_owned(),
+            Command::Panic(at) => format!("Panic({at:?})"),
+        }
+    }
+
+    /// Whether the command changes the scenario the worker holds.
+    pub(super) fn edits_scenario(&self) -> bool {
+        match self {
+            Command::SetStepBudget(_)
+            | Command::ReplaceScenario(_)
+            | Command::EditRun { .. }
+            | Command::AddRun(_)
+            | Command::RemoveRun(_)
+            | Command::MoveStart { .. } => true,
+            Command::Play
+            | Command::Pause
+            | Command::Step(_)
+            | Command::Reset
+            | Command::SetSpeed(_)
+            | Command::Shutdown
+            | Command::Panic(_) => false,
         }
     }
 }
@@ -120,6 +177,8 @@ pub enum UpdateKind {
     Progress(Vec<RunProgress>),
     /// Stepping stopped: paused, out of budget, or every run stopped.
     Paused,
-    /// A command could not be carried out; the worker keeps its previous state.
+    /// A command could not be carried out (the worker keeps its previous state), or the solver
+    /// panicked and was rebuilt from its scenario (a `Restarted` update follows, with every run
+    /// back at its start).
     Error(String),
 }

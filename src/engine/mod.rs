@@ -7,7 +7,7 @@ mod session;
 mod trace;
 mod worker;
 
-pub use messages::{Command, RunProgress, Speed, Update, UpdateKind};
+pub use messages::{Command, PanicAt, RunProgress, Speed, Update, UpdateKind};
 pub use run::{Measurement, NetworkRecord, Run, RunStatus, Sample, StepExplanation};
 pub use session::{ProblemInstance, Session};
 pub use trace::{DEFAULT_BUDGET, Trace};

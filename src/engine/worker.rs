@@ -6,14 +6,24 @@
 //! to, and the handle drops updates from older generations, so nothing computed before a reset ever
 //! reaches the screen. The worker wakes the UI through an injected callback (in the app, a wrapper of
 //! `request_repaint`), at most about 60 times a second.
+//!
+//! A panic never takes the app down. Each unit of work (one command's handling, one batch of steps)
+//! runs under `catch_unwind`; after a panic the worker throws its `Session` away, builds a new one
+//! from the scenario it holds (every run back at its start), says so in an `Error` update followed by
+//! the usual `Restarted`, and goes on serving commands. A panic that escapes anyway ends the thread:
+//! the handle sees the channel close ([`WorkerHandle::take_stop_reason`]) and the app starts a new
+//! thread on its scenario ([`WorkerHandle::respawn`]). The default panic hook still prints the panic
+//! to stderr: the hook is global to the process, and that line is what a bug report needs.
 
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use super::messages::{Command, RunProgress, Speed, Update, UpdateKind};
+use super::messages::{Command, PanicAt, RunProgress, Speed, Update, UpdateKind};
 use super::session::Session;
 use crate::scenario::{self, MAX_STEPS, Scenario};
 use crate::validate::Checker;
@@ -32,6 +42,10 @@ const MAX_CHUNK: u64 = 1 << 15;
 /// Progress messages the UI may have unread before the worker waits for it (backpressure: a UI
 /// that drains slower than the worker computes never lets the queue, and memory, grow).
 const MAX_IN_FLIGHT: usize = 4;
+/// Threads started one after another by [`WorkerHandle::respawn`] without one of them getting as
+/// far as its first `Restarted` update: beyond this the scenario itself kills the thread, and
+/// starting yet another would only loop.
+const MAX_RESPAWNS: u32 = 3;
 
 /// The UI's end of the worker: sends commands, receives the current generation's updates.
 pub struct WorkerHandle {
@@ -40,37 +54,108 @@ pub struct WorkerHandle {
     in_flight: Arc<AtomicUsize>,
     generation: u64,
     thread: Option<JoinHandle<()>>,
+    wake: Wake,
+    /// The thread has ended: a channel to it is closed.
+    stopped: bool,
+    /// Threads started by `respawn` since the last `Restarted` update.
+    respawns: u32,
+}
+
+/// The handle's ends of the channels to one worker thread.
+struct Channels {
+    commands: Sender<(u64, Command)>,
+    updates: Receiver<Update>,
+    in_flight: Arc<AtomicUsize>,
+    thread: JoinHandle<()>,
+}
+
+/// Calls the wake callback when dropped: the worker thread holds one, so the UI looks at the
+/// channel (and finds it closed) even when the thread ends by a panic.
+struct WakeOnExit(Wake);
+
+impl Drop for WakeOnExit {
+    fn drop(&mut self) {
+        (self.0)();
+    }
 }
 
 impl WorkerHandle {
     /// Starts a worker on `scenario` (validated), paused at step 0. Its first update is
     /// `Restarted` with the start points.
     pub fn spawn(scenario: Scenario, wake: Wake) -> std::io::Result<Self> {
-        let (command_sender, command_receiver) = mpsc::channel();
-        let (update_sender, update_receiver) = mpsc::channel();
-        let in_flight = Arc::new(AtomicUsize::new(0));
-        let worker_in_flight = in_flight.clone();
-        let thread = std::thread::Builder::new()
-            .name("optiviz-worker".to_owned())
-            .spawn(move || {
-                let mut worker = Worker::new(scenario, update_sender, wake, worker_in_flight);
-                worker.run(&command_receiver);
-            })?;
+        let channels = start_thread(scenario, wake.clone(), 0)?;
         Ok(Self {
-            commands: command_sender,
-            updates: update_receiver,
-            in_flight,
+            commands: channels.commands,
+            updates: channels.updates,
+            in_flight: channels.in_flight,
             generation: 0,
-            thread: Some(thread),
+            thread: Some(channels.thread),
+            wake,
+            stopped: false,
+            respawns: 0,
         })
+    }
+
+    /// Whether the worker thread has ended (seen when a send fails or the update channel closes,
+    /// after every update it sent has been received).
+    pub fn has_stopped(&self) -> bool {
+        self.stopped
+    }
+
+    /// Once the thread has ended: why, with its panic message if it panicked. `None` while it runs
+    /// and after the first call.
+    pub fn take_stop_reason(&mut self) -> Option<String> {
+        if !self.stopped {
+            return None;
+        }
+        let thread = self.thread.take()?;
+        Some(match thread.join() {
+            Ok(()) => "the solver thread stopped".to_owned(),
+            Err(payload) => format!("the solver thread panicked: {}", panic_message(&*payload)),
+        })
+    }
+
+    /// Replaces an ended worker thread by a new one on `scenario` (validated), paused at step 0.
+    /// A new generation begins, so the first update is the new thread's `Restarted`. Refuses
+    /// after a few threads in a row died before their first `Restarted`.
+    pub fn respawn(&mut self, scenario: Scenario) -> std::io::Result<()> {
+        if self.respawns >= MAX_RESPAWNS {
+            return Err(std::io::Error::other(
+                "the solver thread keeps stopping on this scenario; save it and restart optiviz",
+            ));
+        }
+        let _ = self.commands.send((self.generation, Command::Shutdown));
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.generation += 1;
+        let channels = start_thread(scenario, self.wake.clone(), self.generation)?;
+        self.commands = channels.commands;
+        self.updates = channels.updates;
+        self.in_flight = channels.in_flight;
+        self.thread = Some(channels.thread);
+        self.stopped = false;
+        self.respawns += 1;
+        Ok(())
     }
 
     /// Sends a command. Returns `false` if the worker has stopped.
     pub fn send(&mut self, command: Command) -> bool {
+        self.try_send(command).is_ok()
+    }
+
+    /// Sends a command, or gives it back if the worker has stopped (to send it again after
+    /// [`respawn`](Self::respawn)).
+    pub fn try_send(&mut self, command: Command) -> Result<(), Command> {
         if command.starts_generation() {
             self.generation += 1;
         }
-        self.commands.send((self.generation, command)).is_ok()
+        self.commands
+            .send((self.generation, command))
+            .map_err(|returned| {
+                self.stopped = true;
+                returned.0.1
+            })
     }
 
     /// The generation whose updates are accepted.
@@ -81,7 +166,14 @@ impl WorkerHandle {
     /// The next update of the current generation, if one is waiting; stale ones are dropped.
     pub fn try_next(&mut self) -> Option<Update> {
         loop {
-            let update = self.updates.try_recv().ok()?;
+            let update = match self.updates.try_recv() {
+                Ok(update) => update,
+                Err(TryRecvError::Empty) => return None,
+                Err(TryRecvError::Disconnected) => {
+                    self.stopped = true;
+                    return None;
+                }
+            };
             self.received(&update);
             if update.generation == self.generation {
                 return Some(update);
@@ -95,7 +187,14 @@ impl WorkerHandle {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            let update = self.updates.recv_timeout(left).ok()?;
+            let update = match self.updates.recv_timeout(left) {
+                Ok(update) => update,
+                Err(RecvTimeoutError::Timeout) => return None,
+                Err(RecvTimeoutError::Disconnected) => {
+                    self.stopped = true;
+                    return None;
+                }
+            };
             self.received(&update);
             if update.generation == self.generation {
                 return Some(update);
@@ -105,10 +204,15 @@ impl WorkerHandle {
 }
 
 impl WorkerHandle {
-    /// Tells the worker a progress message was taken off the queue.
-    fn received(&self, update: &Update) {
-        if matches!(update.kind, UpdateKind::Progress(_)) {
-            self.in_flight.fetch_sub(1, Ordering::AcqRel);
+    /// Tells the worker a progress message was taken off the queue; a `Restarted` shows the
+    /// thread got going, so respawning it is worth trying again.
+    fn received(&mut self, update: &Update) {
+        match update.kind {
+            UpdateKind::Progress(_) => {
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            }
+            UpdateKind::Restarted { .. } => self.respawns = 0,
+            UpdateKind::Paused | UpdateKind::Error(_) => {}
         }
     }
 }
@@ -122,6 +226,33 @@ impl Drop for WorkerHandle {
     }
 }
 
+/// Starts a worker thread on `scenario` whose updates begin at `generation`.
+fn start_thread(scenario: Scenario, wake: Wake, generation: u64) -> std::io::Result<Channels> {
+    let (command_sender, command_receiver) = mpsc::channel();
+    let (update_sender, update_receiver) = mpsc::channel();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let worker_in_flight = in_flight.clone();
+    let thread = std::thread::Builder::new()
+        .name("optiviz-worker".to_owned())
+        .spawn(move || {
+            // Locals drop in reverse order, on a panic too: the command receiver first (so once
+            // the UI sees the update channel close, sending fails as well), then the worker with
+            // the update sender, and the wake-up last.
+            let _wake_on_exit = WakeOnExit(wake.clone());
+            let started = Worker::new(scenario, update_sender, wake, worker_in_flight, generation);
+            let commands = command_receiver;
+            if let Some(mut worker) = started {
+                worker.run(&commands);
+            }
+        })?;
+    Ok(Channels {
+        commands: command_sender,
+        updates: update_receiver,
+        in_flight,
+        thread,
+    })
+}
+
 /// What the worker should do next.
 enum Next {
     /// Wait for a command, without time limit.
@@ -130,6 +261,8 @@ enum Next {
     Busy,
     /// Wait for a command until the next paced step is due.
     WaitFor(Duration),
+    /// End the thread.
+    Stop,
 }
 
 struct Worker {
@@ -150,18 +283,42 @@ struct Worker {
     wake: Wake,
     /// Progress messages sent and not yet received by the UI.
     in_flight: Arc<AtomicUsize>,
+    /// The steps of the batch being taken, first and last, to say where a panic struck.
+    stepping: Option<(u64, u64)>,
+    /// Test hook ([`PanicAt::Step`]): panic in the next batch of steps.
+    panic_in_next_step: bool,
 }
 
 impl Worker {
+    /// A worker on `scenario`, or `None` (after saying why) if building its session panics.
     fn new(
         scenario: Scenario,
         updates: Sender<Update>,
         wake: Wake,
         in_flight: Arc<AtomicUsize>,
-    ) -> Self {
-        Self {
-            session: Session::new(scenario),
-            generation: 0,
+        generation: u64,
+    ) -> Option<Self> {
+        let built = panic::catch_unwind(AssertUnwindSafe(|| Session::new(scenario)));
+        let session = match built {
+            Ok(session) => session,
+            Err(payload) => {
+                let message = format!(
+                    "the solver panicked while building the scenario: {}",
+                    panic_message(&*payload)
+                );
+                let update = Update {
+                    generation,
+                    kind: UpdateKind::Error(message),
+                };
+                if updates.send(update).is_ok() {
+                    wake();
+                }
+                return None;
+            }
+        };
+        Some(Self {
+            session,
+            generation,
             playing: false,
             speed: Speed::StepsPerSecond(60.0),
             pending_steps: 0,
@@ -173,7 +330,9 @@ impl Worker {
             updates,
             wake,
             in_flight,
-        }
+            stepping: None,
+            panic_in_next_step: false,
+        })
     }
 
     fn run(&mut self, commands: &Receiver<(u64, Command)>) {
@@ -181,6 +340,7 @@ impl Worker {
         let mut next = Next::Idle;
         loop {
             let received = match next {
+                Next::Stop => return,
                 Next::Busy => match commands.try_recv() {
                     Ok(message) => Some(message),
                     Err(TryRecvError::Empty) => None,
@@ -202,13 +362,103 @@ impl Worker {
                     }
                 }
             };
-            if let Some((generation, command)) = received
-                && !self.handle(generation, command)
-            {
-                return;
+            if let Some((generation, command)) = received {
+                if matches!(command, Command::Panic(PanicAt::Thread)) {
+                    panic!("a test asked the worker thread to panic outside its guards");
+                }
+                if !self.handle_guarded(generation, command) {
+                    return;
+                }
             }
-            next = self.work();
+            next = self.work_guarded();
         }
+    }
+
+    /// Handles a command under `catch_unwind`; after a panic the session is rebuilt. `false`
+    /// ends the thread.
+    fn handle_guarded(&mut self, generation: u64, command: Command) -> bool {
+        let during = match &command {
+            // Building the new session is what panics; the old one is still in place.
+            Command::ReplaceScenario(_) => {
+                "while loading a new scenario, which was not loaded".to_owned()
+            }
+            other => format!("while handling {}", other.name()),
+        };
+        // The scenario as it was, should the command's own change be what makes building panic.
+        let before = (command.edits_scenario() && !matches!(command, Command::ReplaceScenario(_)))
+            .then(|| self.session.scenario().clone());
+        match panic::catch_unwind(AssertUnwindSafe(|| self.handle(generation, command))) {
+            Ok(keep_going) => keep_going,
+            Err(payload) => self.recover(&during, &*payload, before),
+        }
+    }
+
+    /// Steps under `catch_unwind`; after a panic the session is rebuilt and stepping stops.
+    fn work_guarded(&mut self) -> Next {
+        match panic::catch_unwind(AssertUnwindSafe(|| self.work())) {
+            Ok(next) => next,
+            Err(payload) => {
+                let during = match self.stepping.take() {
+                    Some((first, last)) if first == last => format!("in step {first}"),
+                    Some((first, last)) => format!("in steps {first} to {last}"),
+                    None => "between steps".to_owned(),
+                };
+                if self.recover(&during, &*payload, None) {
+                    Next::Idle
+                } else {
+                    Next::Stop
+                }
+            }
+        }
+    }
+
+    /// After a panic: drops the session, builds a new one from the scenario (or from `fallback`,
+    /// the scenario before the command that panicked, if the current one no longer validates or
+    /// builds), and tells the UI. `false` if neither builds: the thread then ends.
+    fn recover(
+        &mut self,
+        during: &str,
+        payload: &(dyn Any + Send),
+        fallback: Option<Scenario>,
+    ) -> bool {
+        let message = panic_message(payload);
+        self.playing = false;
+        self.pending_steps = 0;
+        self.chunk = 1;
+        self.stepping = None;
+        self.panic_in_next_step = false;
+        // Samples computed before the panic belong to the session thrown away.
+        self.outbox.clear();
+        let current = self.session.scenario().clone();
+        let rebuilt = [Some(current), fallback]
+            .into_iter()
+            .enumerate()
+            .filter_map(|(index, scenario)| Some((index, scenario?)))
+            .filter(|(_, scenario)| scenario::validate(scenario).is_empty())
+            .find_map(|(index, scenario)| {
+                let session = panic::catch_unwind(AssertUnwindSafe(|| Session::new(scenario)));
+                Some((index, session.ok()?))
+            });
+        let Some((used, session)) = rebuilt else {
+            self.send(UpdateKind::Error(format!(
+                "the solver panicked {during} ({message}) and could not rebuild the scenario; \
+                 the solver thread stops"
+            )));
+            return false;
+        };
+        self.session = session;
+        let which = if used == 0 {
+            "the same scenario"
+        } else {
+            "the scenario as it was before that command"
+        };
+        self.send(UpdateKind::Error(format!(
+            "the solver panicked {during} ({message}); it was rebuilt on {which} and every run is \
+             back at its start"
+        )));
+        self.send_restarted();
+        self.send(UpdateKind::Paused);
+        true
     }
 
     /// Carries out a command; `false` ends the thread.
@@ -304,6 +554,12 @@ impl Worker {
                 self.send_restarted();
             }
             Command::Shutdown => return false,
+            Command::Panic(PanicAt::Command) => {
+                panic!("a test asked the worker to panic while handling a command")
+            }
+            Command::Panic(PanicAt::Step) => self.panic_in_next_step = true,
+            // Handled in `run`, outside the guards.
+            Command::Panic(PanicAt::Thread) => {}
         }
         true
     }
@@ -367,7 +623,20 @@ impl Worker {
     }
 
     fn advance(&mut self, n: u64) {
-        for progress in self.session.advance(n) {
+        let first = self
+            .session
+            .runs()
+            .iter()
+            .filter(|run| run.status().is_running())
+            .map(|run| run.steps_taken() + 1)
+            .min();
+        self.stepping = first.map(|first| (first, first + n.saturating_sub(1)));
+        if std::mem::take(&mut self.panic_in_next_step) {
+            panic!("a test asked the worker to panic in a step");
+        }
+        let progress = self.session.advance(n);
+        self.stepping = None;
+        for progress in progress {
             match self.outbox.iter_mut().find(|p| p.run == progress.run) {
                 Some(pending) => {
                     pending.samples.extend(progress.samples);
@@ -429,4 +698,15 @@ fn describe(problems: &[crate::validate::Invalid]) -> String {
         .map(|p| format!("{}: {}", p.path, p.message))
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+/// The text a panic was raised with (`panic!` gives a `&str` or a `String`).
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "no message".to_owned()
+    }
 }
