@@ -19,7 +19,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     ),
     (
         "Adaptive and sign methods",
-        &["adaptive_rotation", "sign_methods"],
+        &["adaptive_rotation", "rotation_equivariance", "sign_methods"],
     ),
     (
         "Second-order methods",
@@ -35,6 +35,8 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         &[
             "saddle_escape",
             "flat_sharp",
+            "flat_sharp_basins",
+            "rastrigin_basins",
             "line_of_minima",
             "formula_playground",
         ],
@@ -74,6 +76,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "adaptive_rotation",
         include_str!("../presets/adaptive_rotation.ron"),
     ),
+    (
+        "rotation_equivariance",
+        include_str!("../presets/rotation_equivariance.ron"),
+    ),
     ("sign_methods", include_str!("../presets/sign_methods.ron")),
     ("second_order", include_str!("../presets/second_order.ron")),
     (
@@ -101,6 +107,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/saddle_escape.ron"),
     ),
     ("flat_sharp", include_str!("../presets/flat_sharp.ron")),
+    (
+        "flat_sharp_basins",
+        include_str!("../presets/flat_sharp_basins.ron"),
+    ),
+    (
+        "rastrigin_basins",
+        include_str!("../presets/rastrigin_basins.ron"),
+    ),
     (
         "line_of_minima",
         include_str!("../presets/line_of_minima.ron"),
