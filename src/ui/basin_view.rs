@@ -120,7 +120,8 @@ pub fn basin_controls_ui(
     } else if state.basin.pending {
         ui.ctx().request_repaint();
     }
-    ui.horizontal(|ui| {
+    // Wraps on narrow windows rather than pushing Compute off the edge.
+    ui.horizontal_wrapped(|ui| {
         if ui
             .button("Sweep…")
             .on_hover_text("A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary")

@@ -70,6 +70,11 @@ pub struct ViewState {
 }
 
 impl ViewState {
+    /// Whether a contour image is on screen (bench (e) waits for it).
+    pub fn has_contours(&self) -> bool {
+        self.contour.is_some()
+    }
+
     /// Where a landscape point was on screen last frame.
     pub fn screen_from_world(&self, point: [f64; 2]) -> Option<egui::Pos2> {
         self.last_transform

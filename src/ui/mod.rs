@@ -2,6 +2,7 @@
 
 pub mod basin_view;
 pub mod file_dialog;
+pub mod frame_bench;
 pub mod guide;
 pub mod hyper;
 pub mod landscape_view;
