@@ -81,7 +81,8 @@ pub fn frame_cost(points: u64, frames: usize) -> Duration {
     }
     for (view, samples) in state.runs.iter_mut().zip(&traces) {
         if let Some((first, rest)) = samples.split_first() {
-            view.trace.restart(*first, crate::engine::RunStatus::Running);
+            view.trace
+                .restart(*first, crate::engine::RunStatus::Running);
             view.trace.extend(rest);
         }
     }

@@ -6,7 +6,7 @@ use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 use crate::analysis::stability;
 use crate::analysis::theory::{self, CurveKind};
 use crate::app::{AppState, Metric, XAxis};
-use crate::engine::Sample;
+use crate::engine::{DEFAULT_BUDGET, Sample};
 use crate::landscape::LandscapeConfig;
 use crate::landscape::Quadratic;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
@@ -437,7 +437,15 @@ fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     label.on_hover_text(reason);
                 }
                 let latest = run.trace.latest().copied();
-                ui.label(latest.map(|s| s.step.to_string()).unwrap_or_default());
+                let steps = latest.map(|s| s.step.to_string()).unwrap_or_default();
+                if run.trace.is_thinned() {
+                    // Memory stays bounded on long runs: say that older points were dropped.
+                    ui.label(format!("{steps} (thinned)")).on_hover_text(format!(
+                        "Beyond {DEFAULT_BUDGET} kept points the older half of the path is thinned to every other point; the plots and exports show what is kept (optiviz run writes every step)"
+                    ));
+                } else {
+                    ui.label(steps);
+                }
                 ui.label(latest.map(|s| s.evals.to_string()).unwrap_or_default());
                 ui.label(latest.map(|s| format_number(s.loss)).unwrap_or_default());
                 let last_column = if network {
