@@ -23,6 +23,8 @@ pub struct BenchSize {
     pub network_steps: u64,
     /// Starts per side of the basin map.
     pub basin_side: usize,
+    /// Points per run on screen for the UI frame cost (8 runs).
+    pub ui_points: u64,
     /// Repetitions (the median is reported).
     pub repetitions: usize,
 }
@@ -34,6 +36,7 @@ impl BenchSize {
         grid_side: 1024,
         network_steps: 2000,
         basin_side: 512,
+        ui_points: 100_000,
         repetitions: 5,
     };
     /// Small sizes, for checking that the command works.
@@ -42,6 +45,7 @@ impl BenchSize {
         grid_side: 128,
         network_steps: 100,
         basin_side: 64,
+        ui_points: 1000,
         repetitions: 1,
     };
 }
@@ -178,6 +182,27 @@ pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
         basin.as_secs_f64() * 1e3,
         basin.as_secs_f64() * 1e9 / (size.basin_side * size.basin_side * 500) as f64
     )?;
-    writeln!(out, "(e) UI frame cost: not measured yet (issue 8)")?;
+    frame_cost_line(size, out)?;
     Ok(())
+}
+
+/// (e) The UI's frame cost with 8 runs × `ui_points` points on screen (needs the GUI).
+#[cfg(feature = "gui")]
+fn frame_cost_line(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
+    let frame = crate::ui::frame_bench::frame_cost(size.ui_points, 30);
+    writeln!(
+        out,
+        "(e) UI frame, 8 runs × {} points, contours and metrics (headless, no GPU): {:.2} ms (target ≤ 8 ms)",
+        size.ui_points,
+        frame.as_secs_f64() * 1e3
+    )
+}
+
+/// (e) needs the GUI, which this build leaves out.
+#[cfg(not(feature = "gui"))]
+fn frame_cost_line(_size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "(e) UI frame cost: needs the gui feature (a default build)"
+    )
 }

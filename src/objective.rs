@@ -6,7 +6,9 @@
 //! The oracle is the per-run wrapper that an optimizer sees. It counts every evaluation (so runs can
 //! be compared at equal budgets), draws the run's minibatches from the run's seeded generator, adds
 //! the run's gradient noise and clipping, and records the probe points a method evaluates without
-//! accepting them (line-search trials), so that the UI can draw them.
+//! accepting them (line-search trials), so that the UI can draw them. It also keeps the engine's
+//! latest measurement (f, ∇f) of the iterate xₜ, so that the next step's full-batch gradient at the
+//! same xₜ is copied rather than computed twice (f is pure: same numbers, same counts).
 
 use std::sync::Arc;
 
@@ -164,6 +166,30 @@ pub struct Oracle {
     record_probes: bool,
     /// Gradient buffer for loss-only minibatch evaluations.
     scratch: DVector<f64>,
+    /// The run's latest measurement of the full objective (see [`Oracle::measure`]).
+    measured: Measured,
+}
+
+/// f(x) and ∇f(x) of the full objective at one point, kept so that the next step's gradient at the
+/// same point is copied instead of computed again: the engine measures every new iterate, and the
+/// optimizer's next step starts by evaluating it.
+struct Measured {
+    point: DVector<f64>,
+    grad: DVector<f64>,
+    loss: f64,
+    /// Whether `point`, `grad` and `loss` hold a measurement yet.
+    valid: bool,
+}
+
+impl Measured {
+    /// The remembered evaluation at exactly `x` (bit for bit), if there is one.
+    fn at(&self, x: &DVector<f64>) -> Option<(f64, &DVector<f64>)> {
+        let (point, x) = (self.point.as_slice(), x.as_slice());
+        let same_point = self.valid
+            && point.len() == x.len()
+            && point.iter().zip(x).all(|(a, b)| a.to_bits() == b.to_bits());
+        same_point.then_some((self.loss, &self.grad))
+    }
 }
 
 /// Probes kept per step at most, so a runaway line search cannot grow memory.
@@ -183,7 +209,49 @@ impl Oracle {
             probes: Vec::with_capacity(MAX_PROBES_PER_STEP),
             record_probes: true,
             scratch: DVector::zeros(objective.dim()),
+            measured: Measured {
+                point: DVector::zeros(0),
+                grad: DVector::zeros(0),
+                loss: f64::NAN,
+                valid: false,
+            },
             objective,
+        }
+    }
+
+    /// The engine's own measurement of the iterate: f(x) and ∇f(x) of the full objective, exact
+    /// (no minibatch, noise or clipping) and not counted as the optimizer's evaluation. The oracle
+    /// remembers it, and a full-batch gradient the optimizer then asks for at bitwise the same point
+    /// is copied from it (and counted as usual): the objective is pure, so the copy is what the
+    /// evaluation would return, and the user sees the same numbers at half the cost.
+    pub fn measure(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        let loss = self.objective.value_and_grad(x, grad);
+        let measured = &mut self.measured;
+        if measured.point.len() != x.len() {
+            measured.point = DVector::zeros(x.len());
+        }
+        if measured.grad.len() != grad.len() {
+            measured.grad = DVector::zeros(grad.len());
+        }
+        measured.point.as_mut_slice().copy_from_slice(x.as_slice());
+        measured
+            .grad
+            .as_mut_slice()
+            .copy_from_slice(grad.as_slice());
+        measured.loss = loss;
+        measured.valid = true;
+        loss
+    }
+
+    /// f(x) and ∇f(x) of the full objective: the latest measurement when it was at x, else a fresh
+    /// evaluation.
+    fn exact_value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        match self.measured.at(x) {
+            Some((loss, measured)) if measured.len() == grad.len() => {
+                grad.as_mut_slice().copy_from_slice(measured.as_slice());
+                loss
+            }
+            _ => self.objective.value_and_grad(x, grad),
         }
     }
 
@@ -261,7 +329,7 @@ impl Oracle {
         self.counts.gradients += 1;
         self.counts.sample_gradients += self.batch_len as u64;
         let loss = if self.batch_len == self.permutation.len() {
-            self.objective.value_and_grad(x, grad)
+            self.exact_value_and_grad(x, grad)
         } else {
             self.objective
                 .sample_value_and_grad(x, &self.permutation[..self.batch_len], grad)
@@ -274,7 +342,7 @@ impl Oracle {
     pub fn full_value_and_grad(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
         self.counts.gradients += 1;
         self.counts.sample_gradients += self.permutation.len() as u64;
-        self.objective.value_and_grad(x, grad)
+        self.exact_value_and_grad(x, grad)
     }
 
     /// The gradient of one term fᵢ (SVRG and SAGA), with the run's noise and clipping.
@@ -349,6 +417,7 @@ impl Oracle {
         &self.probes
     }
 
+    #[inline]
     fn perturb(&mut self, grad: &mut DVector<f64>) {
         if self.model.noise_sigma > 0.0 {
             for g in grad.iter_mut() {
@@ -455,6 +524,33 @@ mod tests {
         assert_eq!(grad[0], 2.0);
         oracle.value_and_grad(&DVector::from_element(1, 0.5), &mut grad);
         assert_eq!(grad[0], -1.0);
+    }
+
+    #[test]
+    fn a_measured_point_is_copied_counted_and_never_mistaken() {
+        let mut oracle = Oracle::new(Arc::new(Mean), GradientModel::default(), 0);
+        let x = DVector::from_element(1, 2.5);
+        let (mut measured, mut grad) = (DVector::zeros(1), DVector::zeros(1));
+        let loss = oracle.measure(&x, &mut measured);
+        assert_eq!(oracle.counts(), EvalCounts::default());
+        assert_eq!(oracle.value_and_grad(&x, &mut grad), loss);
+        assert_eq!((grad[0], oracle.counts().gradients), (measured[0], 1));
+        // Another point (even −0 against +0) is evaluated afresh.
+        let elsewhere = DVector::from_element(1, 0.0);
+        oracle.measure(&elsewhere, &mut measured);
+        let fresh = oracle.value_and_grad(&DVector::from_element(1, -0.0), &mut grad);
+        assert_eq!((fresh, grad[0]), (Mean.value(&elsewhere), -1.5));
+        // Minibatches never use the measurement of the full objective.
+        let model = GradientModel {
+            batch_size: Some(1),
+            ..GradientModel::default()
+        };
+        let mut stochastic = Oracle::new(Arc::new(Mean), model, 0);
+        stochastic.measure(&x, &mut measured);
+        stochastic.begin_step();
+        stochastic.value_and_grad(&x, &mut grad);
+        let index = stochastic.batch()[0] as f64;
+        assert_eq!(grad[0], 2.5 - index);
     }
 
     #[test]

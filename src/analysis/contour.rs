@@ -36,6 +36,8 @@
 //! S. van der Walt & N. Smith for matplotlib, 2015; cividis: J. R. Nuñez, C. R. Anderton &
 //! R. S. Renslow, PLoS ONE 2018), darkest at the minimum.
 
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
 
 use crate::landscape::{self, Landscape, Point, ViewWindow};
@@ -121,23 +123,35 @@ pub enum Colormap {
 /// Samples f at the centres of the request's grid cells.
 ///
 /// Row `r` holds y = y_max − (r + ½)·Δy and column `c` holds x = x_min + (c + ½)·Δx, with
-/// Δx = (x_max − x_min)/width and Δy = (y_max − y_min)/height. f is evaluated once per cell.
+/// Δx = (x_max − x_min)/width and Δy = (y_max − y_min)/height. f is evaluated once per cell, a row
+/// at a time through [`Landscape::value_batch`], the rows split over the cores.
 pub fn compute_field(landscape: &dyn Landscape, request: &ContourRequest) -> ContourField {
     let width = request.width.min(MAX_GRID_SIDE);
     let height = request.height.min(MAX_GRID_SIDE);
     let window = request.window;
     let [dx, dy] = cell_size(&window, width, height);
     let mut values = vec![f64::NAN; width * height];
-    // Rows are independent: with rayon this becomes `par_chunks_mut(width)` and a `reduce` of the
-    // row ranges, with no other change.
-    let range = values
-        .chunks_mut(width.max(1))
+    let xs: Vec<f64> = (0..width)
+        .map(|col| window.x_min + (col as f64 + 0.5) * dx)
+        .collect();
+    // One range per row, merged in row order afterwards, so the result does not depend on how the
+    // rows were split.
+    let mut row_ranges = vec![None; height];
+    let rows_per_part = height.div_ceil(parts_for(width * height)).max(1);
+    let parts = values
+        .chunks_mut(rows_per_part * width.max(1))
+        .zip(row_ranges.chunks_mut(rows_per_part))
         .enumerate()
-        .map(|(row, out)| {
-            let y = window.y_max - (row as f64 + 0.5) * dy;
-            sample_row(landscape, window.x_min, dx, y, out)
-        })
-        .fold(None, merge_ranges);
+        .map(|(part, (rows, ranges))| (part * rows_per_part, rows, ranges));
+    in_parallel(parts, |(first_row, rows, ranges)| {
+        let mut ys = vec![0.0; width];
+        for (offset, (out, range)) in rows.chunks_mut(width.max(1)).zip(ranges).enumerate() {
+            ys.fill(window.y_max - ((first_row + offset) as f64 + 0.5) * dy);
+            landscape.value_batch(&xs, &ys, out);
+            *range = finite_range(out);
+        }
+    });
+    let range = row_ranges.into_iter().fold(None, merge_ranges);
     let low = choose_low(landscape::min_value(landscape), range);
     let scale = choose_scale(&values, low, range);
     ContourField {
@@ -152,18 +166,61 @@ pub fn compute_field(landscape: &dyn Landscape, request: &ContourRequest) -> Con
     }
 }
 
-/// Fills one grid row at height `y` and returns the (min, max) of its finite values.
-fn sample_row(
-    landscape: &dyn Landscape,
-    x_min: f64,
-    dx: f64,
-    y: f64,
-    out: &mut [f64],
-) -> Option<(f64, f64)> {
+/// Cells per part below which splitting a grid over threads costs more than it saves.
+const CELLS_PER_PART: usize = 1 << 15;
+/// Parts a grid is split into at most.
+const MAX_PARTS: usize = 8;
+
+/// Into how many parts to split work over `cells` grid cells: one per core, fewer for small grids.
+fn parts_for(cells: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.min(MAX_PARTS).min(cells / CELLS_PER_PART).max(1)
+}
+
+/// Runs `work` on every part, the first on this thread and the others on scoped threads (or here
+/// too, when a thread cannot be started), and returns the results in the parts' order.
+fn in_parallel<P: Send, R: Send>(
+    parts: impl Iterator<Item = P>,
+    work: impl Fn(P) -> R + Sync,
+) -> Vec<R> {
+    let mut parts = parts;
+    let Some(first) = parts.next() else {
+        return Vec::new();
+    };
+    std::thread::scope(|scope| {
+        let work = &work;
+        let spawned: Vec<_> = parts
+            .map(|part| {
+                // A part whose thread could not start is done here: never a panic.
+                let slot = Arc::new(Mutex::new(Some(part)));
+                let theirs = Arc::clone(&slot);
+                let handle = std::thread::Builder::new().spawn_scoped(scope, move || {
+                    let part = theirs.lock().ok().and_then(|mut p| p.take());
+                    part.map(work)
+                });
+                (handle, slot)
+            })
+            .collect();
+        let mut results = vec![work(first)];
+        for (handle, slot) in spawned {
+            let result = match handle {
+                Ok(handle) => handle.join().ok().flatten(),
+                Err(_) => None,
+            };
+            let result = result.or_else(|| {
+                let part = slot.lock().ok().and_then(|mut p| p.take());
+                part.map(work)
+            });
+            results.extend(result);
+        }
+        results
+    })
+}
+
+/// The (min, max) of the finite values of `row`, merged left to right.
+fn finite_range(row: &[f64]) -> Option<(f64, f64)> {
     let mut range = None;
-    for (col, cell) in out.iter_mut().enumerate() {
-        let value = landscape.value([x_min + (col as f64 + 0.5) * dx, y]);
-        *cell = value;
+    for &value in row {
         if value.is_finite() {
             range = merge_ranges(range, Some((value, value)));
         }
@@ -364,15 +421,90 @@ impl ContourField {
     }
 
     /// One [`IsoLine`] per level, traced by marching squares over the grid (see the module doc).
+    ///
+    /// Increasing levels (as [`levels`](Self::levels) gives) are traced together: each sample
+    /// gets its band, the number of levels below it, and only the squares whose corners lie in
+    /// different bands are marched, for the levels between; row blocks go to the cores. The
+    /// segments are the same, in the same order, as tracing each level over every square.
     pub fn iso_lines(&self, levels: &[f64]) -> Vec<IsoLine> {
-        // Levels are independent: with rayon this becomes `par_iter`.
-        levels
+        let increasing = levels.windows(2).all(|pair| pair[0] < pair[1])
+            && levels.iter().all(|level| !level.is_nan());
+        if !increasing || self.width < 2 || self.height < 2 {
+            return levels
+                .iter()
+                .map(|&level| IsoLine {
+                    level,
+                    segments: self.iso_segments(level),
+                })
+                .collect();
+        }
+        let squares = self.height - 1;
+        let rows_per_part = squares.div_ceil(parts_for(self.values.len())).max(1);
+        let starts = (0..squares).step_by(rows_per_part);
+        let parts = starts.map(|first| first..(first + rows_per_part).min(squares));
+        let mut blocks = in_parallel(parts, |rows| self.band_segments(levels, rows)).into_iter();
+        let mut lines: Vec<IsoLine> = match blocks.next() {
+            Some(first) => levels
+                .iter()
+                .zip(first)
+                .map(|(&level, segments)| IsoLine { level, segments })
+                .collect(),
+            None => Vec::new(),
+        };
+        for block in blocks {
+            for (line, segments) in lines.iter_mut().zip(block) {
+                line.segments.extend(segments);
+            }
+        }
+        lines
+    }
+
+    /// The segments of every level (increasing, not NaN) in the squares whose top rows are
+    /// `rows`, one list per level, in row-major order.
+    fn band_segments(&self, levels: &[f64], rows: std::ops::Range<usize>) -> Vec<Vec<[Point; 2]>> {
+        let mut segments = vec![Vec::new(); levels.len()];
+        let traced: Vec<bool> = levels
             .iter()
-            .map(|&level| IsoLine {
-                level,
-                segments: self.iso_segments(level),
+            .map(|level| {
+                self.range
+                    .is_some_and(|(min, max)| (min..=max).contains(level))
             })
-            .collect()
+            .collect();
+        let width = self.width;
+        let [dx, _] = self.cell_size();
+        let column_x = |col: usize| self.window.x_min + (col as f64 + 0.5) * dx;
+        let mut upper = vec![0u32; width];
+        let mut lower = vec![0u32; width];
+        let row_values = |row: usize| &self.values[row * width..(row + 1) * width];
+        bands(levels, row_values(rows.start), &mut upper);
+        for row in rows {
+            bands(levels, row_values(row + 1), &mut lower);
+            let y = [self.row_y(row), self.row_y(row + 1)];
+            let (top, bottom) = (row_values(row), row_values(row + 1));
+            for col in 0..width - 1 {
+                let corners = [upper[col], upper[col + 1], lower[col + 1], lower[col]];
+                let [a, b, c, d] = corners;
+                let (low, high) = (a.min(b).min(c).min(d), a.max(b).max(c).max(d));
+                // Levels outside [low band, high band) have every corner on one side.
+                if low == high {
+                    continue;
+                }
+                let square = Square {
+                    corners: [top[col], top[col + 1], bottom[col + 1], bottom[col]],
+                    x: [column_x(col), column_x(col + 1)],
+                    y,
+                };
+                for k in low as usize..high as usize {
+                    if let (Some(&level), Some(true), Some(out)) =
+                        (levels.get(k), traced.get(k), segments.get_mut(k))
+                    {
+                        square.march(level, out);
+                    }
+                }
+            }
+            std::mem::swap(&mut upper, &mut lower);
+        }
+        segments
     }
 
     fn iso_segments(&self, level: f64) -> Vec<[Point; 2]> {
@@ -422,6 +554,21 @@ impl ContourField {
             s_min,
             s_max,
         })
+    }
+}
+
+/// Writes the band of every value of `row`: the number of `levels` (increasing) it lies above, so
+/// that `value > levels[k]` exactly when k < band (0 for NaN, like the marching test).
+fn bands(levels: &[f64], row: &[f64], out: &mut [u32]) {
+    let mut band = 0;
+    for (&value, out) in row.iter().zip(out) {
+        // Neighbouring samples usually share a band: check the last one before searching.
+        let above_lower = band == 0 || levels.get(band - 1).is_some_and(|&l| value > l);
+        let not_above_upper = !levels.get(band).is_some_and(|&l| value > l);
+        if !(above_lower && not_above_upper) {
+            band = levels.partition_point(|&l| value > l);
+        }
+        *out = u32::try_from(band).unwrap_or(u32::MAX);
     }
 }
 
@@ -891,6 +1038,74 @@ mod tests {
         assert!(near(connected[0][0], [0.6, 1.0]) && near(connected[0][1], [1.0, 0.6]));
         assert_eq!(separated.len(), 2);
         assert!(near(separated[0][0], [0.4, 1.0]) && near(separated[0][1], [0.0, 0.6]));
+    }
+
+    /// The field and iso-lines of the straightforward code: one `value` per cell, one pass over
+    /// every square per level.
+    fn reference_lines(field: &ContourField, levels: &[f64]) -> Vec<IsoLine> {
+        levels
+            .iter()
+            .map(|&level| IsoLine {
+                level,
+                segments: field.iso_segments(level),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batched_sampling_and_banded_tracing_match_the_plain_algorithm() {
+        let rastrigin = LandscapeConfig::Rastrigin(crate::landscape::Rastrigin::default()).build();
+        let landscapes: [&dyn Landscape; 4] = [
+            &Rosenbrock::default(),
+            &isotropic(),
+            &Saddle::default(),
+            rastrigin.as_ref(),
+        ];
+        for landscape in landscapes {
+            // 300² is split over threads; 37 × 23 is not.
+            for (width, height) in [(300, 300), (37, 23)] {
+                let request = ContourRequest {
+                    window: landscape.view(),
+                    width,
+                    height,
+                    levels: 12,
+                };
+                let field = compute_field(landscape, &request);
+                let [dx, dy] = field.cell_size();
+                for (index, &value) in field.values().iter().enumerate() {
+                    let (row, col) = (index / width, index % width);
+                    let x = request.window.x_min + (col as f64 + 0.5) * dx;
+                    let y = request.window.y_max - (row as f64 + 0.5) * dy;
+                    assert_eq!(value.to_bits(), landscape.value([x, y]).to_bits());
+                }
+                let mut levels = field.levels();
+                assert_eq!(field.iso_lines(&levels), reference_lines(&field, &levels));
+                // Levels at sample values, outside the range and infinite ones, and an unsorted
+                // list (the per-level path).
+                levels.extend([field.values()[width + 3], 1e300, f64::INFINITY]);
+                levels.insert(0, f64::NEG_INFINITY);
+                levels.sort_by(f64::total_cmp);
+                levels.dedup();
+                assert_eq!(field.iso_lines(&levels), reference_lines(&field, &levels));
+                levels.reverse();
+                assert_eq!(field.iso_lines(&levels), reference_lines(&field, &levels));
+            }
+        }
+    }
+
+    #[test]
+    fn banded_tracing_skips_non_finite_corners_like_the_plain_algorithm() {
+        let mut field = field_of(&isotropic(), 40, 6);
+        for (index, value) in field.values.iter_mut().enumerate() {
+            match index % 97 {
+                0 => *value = f64::NAN,
+                1 => *value = f64::INFINITY,
+                _ => {}
+            }
+        }
+        let levels = field.levels();
+        assert!(!levels.is_empty());
+        assert_eq!(field.iso_lines(&levels), reference_lines(&field, &levels));
     }
 
     #[test]

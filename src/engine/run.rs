@@ -7,7 +7,7 @@ use nalgebra::DVector;
 
 use super::session::ProblemInstance;
 use crate::analysis::sharpness::{self, Lanczos};
-use crate::landscape::{Landscape, symmetric_eigenvalues};
+use crate::landscape::{Landscape, ViewWindow, symmetric_eigenvalues};
 use crate::network::Network;
 use crate::objective::{GradientModel, Objective, Oracle};
 use crate::optim::{Optimizer, Quantity, StepOutcome};
@@ -207,6 +207,39 @@ impl SharpnessMeter {
 /// A run leaves the view "far behind" when it is this many view diagonals from the view's centre.
 const ESCAPE_DIAGONALS: f64 = 1e6;
 
+/// The escape test of a landscape run, worked out once (a landscape's view never changes).
+#[derive(Clone, Copy, Debug)]
+struct EscapeLimit {
+    view: ViewWindow,
+    centre: [f64; 2],
+    /// ESCAPE_DIAGONALS view diagonals.
+    distance: f64,
+}
+
+impl EscapeLimit {
+    fn new(view: ViewWindow) -> Self {
+        Self {
+            view,
+            centre: [
+                0.5 * (view.x_min + view.x_max),
+                0.5 * (view.y_min + view.y_max),
+            ],
+            distance: ESCAPE_DIAGONALS * view.diagonal(),
+        }
+    }
+
+    /// Whether `p` is farther than the limit from the view's centre. Points within half the limit
+    /// along both axes are answered without the square root: their distance is below
+    /// √2·(limit/2)·(1 + ε) < limit, so the answer is the full test's.
+    fn is_escaped(&self, p: [f64; 2]) -> bool {
+        let (dx, dy) = (p[0] - self.centre[0], p[1] - self.centre[1]);
+        if 2.0 * dx.abs() <= self.distance && 2.0 * dy.abs() <= self.distance {
+            return false;
+        }
+        self.view.distance_from_centre(p) > self.distance
+    }
+}
+
 /// The latest step of a 2D run taken apart.
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepExplanation {
@@ -225,6 +258,7 @@ pub struct Run {
     config: RunConfig,
     objective: Arc<dyn Objective>,
     landscape: Option<Arc<dyn Landscape>>,
+    escape: Option<EscapeLimit>,
     network: Option<Arc<dyn Network>>,
     optimizer: Box<dyn Optimizer>,
     oracle: Oracle,
@@ -281,6 +315,10 @@ impl Run {
             config,
             objective,
             landscape: problem.landscape.clone(),
+            escape: problem
+                .landscape
+                .as_ref()
+                .map(|l| EscapeLimit::new(l.view())),
             network: problem.network.clone(),
         };
         run.last = run.measure();
@@ -446,12 +484,14 @@ impl Run {
                 .lr_at(self.config.optimizer.lr(), self.step);
             self.optimizer.set_lr(lr);
         }
-        self.previous_x.copy_from(&self.x);
+        self.previous_x
+            .as_mut_slice()
+            .copy_from_slice(self.x.as_slice());
         self.oracle.begin_step();
         let info = self.optimizer.step(&mut self.x, &mut self.oracle);
         self.step += 1;
         let sample = self.measure();
-        if !(sample.loss.is_finite() && self.x.iter().all(|v| v.is_finite())) {
+        if !(sample.loss.is_finite() && all_finite(&self.x)) {
             let reason = self.divergence_reason(&sample);
             self.x.copy_from(&self.previous_x);
             self.status = RunStatus::Diverged {
@@ -480,7 +520,8 @@ impl Run {
     }
 
     fn measure(&mut self) -> Sample {
-        let loss = self.objective.value_and_grad(&self.x, &mut self.grad);
+        // Through the oracle, which keeps it for the next step's gradient at this point.
+        let loss = self.oracle.measure(&self.x, &mut self.grad);
         let mut sample = Sample {
             step: self.step,
             point: [self.x[0], if self.x.len() > 1 { self.x[1] } else { 0.0 }],
@@ -496,7 +537,8 @@ impl Run {
                 counts.gradients + counts.values
             },
         };
-        if loss.is_finite() && self.x.iter().all(|v| v.is_finite()) {
+        let occasional = self.sharpness.is_some() || self.network.is_some();
+        if occasional && loss.is_finite() && all_finite(&self.x) {
             self.measure_occasionally(&mut sample);
         }
         sample
@@ -581,27 +623,26 @@ impl Run {
     }
 
     fn check_escape_and_convergence(&mut self) {
-        if let Some(landscape) = &self.landscape {
-            let view = landscape.view();
-            let distance = view.distance_from_centre(self.last.point);
-            if distance > ESCAPE_DIAGONALS * view.diagonal() {
-                self.status = if matches!(
-                    landscape.minimizers(),
-                    crate::landscape::Minimizers::Unbounded
-                ) {
-                    RunStatus::Unbounded { step: self.step }
-                } else {
-                    RunStatus::Diverged {
-                        step: self.step,
-                        reason: format!(
-                            "left the view far behind (‖x‖ ≈ {distance:.3e}) at step {}{}",
-                            self.step,
-                            self.curvature_hint()
-                        ),
-                    }
-                };
-                return;
-            }
+        if let (Some(landscape), Some(limit)) = (&self.landscape, &self.escape)
+            && limit.is_escaped(self.last.point)
+        {
+            let distance = limit.view.distance_from_centre(self.last.point);
+            self.status = if matches!(
+                landscape.minimizers(),
+                crate::landscape::Minimizers::Unbounded
+            ) {
+                RunStatus::Unbounded { step: self.step }
+            } else {
+                RunStatus::Diverged {
+                    step: self.step,
+                    reason: format!(
+                        "left the view far behind (‖x‖ ≈ {distance:.3e}) at step {}{}",
+                        self.step,
+                        self.curvature_hint()
+                    ),
+                }
+            };
+            return;
         }
         let tolerance = self.measurement.tolerance;
         if tolerance > 0.0 && self.last.grad_norm < tolerance {
@@ -654,6 +695,10 @@ impl Run {
             None => format!("; λmax = {lambda_max:.4} at the last finite point"),
         }
     }
+}
+
+fn all_finite(x: &DVector<f64>) -> bool {
+    x.as_slice().iter().all(|v| v.is_finite())
 }
 
 fn gradient_model(config: &RunConfig) -> GradientModel {

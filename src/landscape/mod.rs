@@ -160,6 +160,16 @@ pub trait Landscape: Send + Sync {
         }
     }
 
+    /// Values at many points, structure of arrays: for every i,
+    /// `values[i] = value([xs[i], ys[i]])`, bit for bit (contour grids rely on it). Slices of
+    /// unequal length are processed up to the shortest. The default loops over
+    /// [`Landscape::value`]; cheap polynomial landscapes override it with SIMD kernels.
+    fn value_batch(&self, xs: &[f64], ys: &[f64], values: &mut [f64]) {
+        for ((&x, &y), value) in xs.iter().zip(ys).zip(values) {
+            *value = self.value([x, y]);
+        }
+    }
+
     /// ∇²f(p) (where f is twice differentiable; at kinks the Hessian of the smooth pieces).
     fn hessian(&self, p: Point) -> Matrix2;
 

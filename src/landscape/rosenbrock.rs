@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use pulp::Simd;
 
-use super::batch::{self, PointKernel};
+use super::batch::{self, PointKernel, ValueKernel};
 use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
@@ -80,6 +80,10 @@ impl Landscape for Rosenbrock {
         batch::run(self, xs, ys, values, gradient_x, gradient_y);
     }
 
+    fn value_batch(&self, xs: &[f64], ys: &[f64], values: &mut [f64]) {
+        batch::run_values(self, xs, ys, values);
+    }
+
     fn hessian(&self, p: Point) -> Matrix2 {
         let [x, y] = p;
         let b = self.b;
@@ -110,6 +114,24 @@ impl Landscape for Rosenbrock {
 
     fn default_start(&self) -> Point {
         [-1.2, 1.0]
+    }
+}
+
+/// `value` over SIMD lanes, operation for operation (`powi(2)` is one product).
+impl ValueKernel for &Rosenbrock {
+    #[inline(always)]
+    fn value_lanes<S: Simd>(self, simd: S, x: S::f64s, y: S::f64s) -> S::f64s {
+        let dx = simd.sub_f64s(simd.splat_f64s(self.a), x);
+        let valley = simd.sub_f64s(y, simd.mul_f64s(x, x));
+        simd.add_f64s(
+            simd.mul_f64s(dx, dx),
+            simd.mul_f64s(simd.splat_f64s(self.b), simd.mul_f64s(valley, valley)),
+        )
+    }
+
+    #[inline(always)]
+    fn value_point(self, x: f64, y: f64) -> f64 {
+        self.value([x, y])
     }
 }
 
@@ -160,5 +182,7 @@ mod tests {
     fn batch_matches_scalar_bit_for_bit() {
         batch::assert_batch_matches_scalar(&Rosenbrock::default());
         batch::assert_batch_matches_scalar(&Rosenbrock { a: -0.3, b: 7.5 });
+        batch::assert_value_batch_matches_scalar(&Rosenbrock::default());
+        batch::assert_value_batch_matches_scalar(&Rosenbrock { a: -0.3, b: 7.5 });
     }
 }
