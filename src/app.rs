@@ -97,6 +97,8 @@ pub struct Prefs {
     pub x_axis: XAxis,
     /// Draw iso-lines over the filled contours.
     pub iso_lines: bool,
+    /// Draw the field the iterates follow as arrows (always on for min-max games).
+    pub field: bool,
     /// Draw theory's loss curves and bounds over the runs' (quadratics).
     pub theory: bool,
     /// Presentation mode: large type, thick lines, full screen, only the controls the lesson keeps.
@@ -114,6 +116,7 @@ impl Default for Prefs {
             metric: Metric::Loss,
             x_axis: XAxis::Steps,
             iso_lines: true,
+            field: false,
             presenting: false,
             theory: true,
         }

@@ -798,3 +798,15 @@ fn a_solver_panic_is_shown_and_the_scenario_keeps_running() {
     run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
     assert!(!harness.state().playing);
 }
+
+#[test]
+fn the_field_checkbox_draws_the_flow_and_is_remembered() {
+    let mut harness = harness();
+    assert!(!harness.state().prefs.field);
+    harness.get_by_label("Field").click();
+    harness.run_steps(2);
+    assert!(harness.state().prefs.field);
+    harness.get_by_label("Field").click();
+    harness.run_steps(2);
+    assert!(!harness.state().prefs.field);
+}

@@ -2,6 +2,7 @@
 
 pub mod basin;
 pub mod contour;
+pub mod field;
 pub mod projection;
 pub mod sharpness;
 pub mod stability;

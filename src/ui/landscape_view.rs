@@ -9,6 +9,7 @@ use egui::{Color32, Pos2, Stroke};
 use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
 
 use crate::analysis::contour::{self, Colormap, ContourRequest};
+use crate::analysis::field::{self, FieldKind};
 use crate::app::{AppState, StartMode};
 use crate::engine::RunStatus;
 use crate::landscape::{LandscapeConfig, Minimizers, Transform, ViewWindow};
@@ -439,6 +440,7 @@ fn paint_overlays(
             painter.line_segment([screen(*a), screen(*b)], stroke);
         }
     }
+    paint_field(state, painter, transform, landscape.as_ref());
     if let Minimizers::Points(minima) = landscape.minimizers() {
         for minimum in minima {
             let centre = screen(minimum.point);
@@ -515,6 +517,89 @@ fn paint_overlays(
     }
     // On top of the paths, so the parts of the latest step stay readable.
     super::step_view::paint_update_arrows(state, painter, &screen);
+}
+
+/// Optimizers that play a min-max game (x descends, y ascends).
+const GAME_METHODS: [&str; 3] = ["Gda", "Extragradient", "OptimisticGd"];
+/// Arrows across the view's wider side.
+const FIELD_ARROWS: usize = 28;
+
+/// Whether any run follows the descent–ascent field of a game.
+fn plays_a_game(state: &AppState) -> bool {
+    state
+        .scenario
+        .runs
+        .iter()
+        .any(|run| GAME_METHODS.contains(&run.optimizer.name()))
+}
+
+/// The flow field as faint arrows on a grid over the visible window: direction exact, length
+/// growing with the square root of the field's size so that weak regions still show a direction.
+fn paint_field(
+    state: &AppState,
+    painter: &egui::Painter,
+    transform: &PlotTransform,
+    landscape: &dyn crate::landscape::Landscape,
+) {
+    let game = plays_a_game(state);
+    if !(state.prefs.field || game) {
+        return;
+    }
+    let bounds = transform.bounds();
+    let [x_min, y_min] = bounds.min();
+    let [x_max, y_max] = bounds.max();
+    let window = ViewWindow {
+        x_min,
+        x_max,
+        y_min,
+        y_max,
+    };
+    let frame = transform.frame();
+    let (columns, rows) = if frame.width() >= frame.height() {
+        let rows = (FIELD_ARROWS as f32 * frame.height() / frame.width().max(1.0)).round();
+        (FIELD_ARROWS, (rows as usize).max(2))
+    } else {
+        let columns = (FIELD_ARROWS as f32 * frame.width() / frame.height().max(1.0)).round();
+        ((columns as usize).max(2), FIELD_ARROWS)
+    };
+    let kind = if game {
+        FieldKind::DescentAscent
+    } else {
+        FieldKind::Descent
+    };
+    let arrows = field::sample(landscape, window, columns, rows, kind);
+    let largest = arrows
+        .iter()
+        .map(|(_, d)| d[0].hypot(d[1]))
+        .fold(0.0_f64, f64::max);
+    if !(largest > 0.0 && largest.is_finite()) {
+        return;
+    }
+    let cell = (frame.width() / columns as f32).min(frame.height() / rows as f32);
+    let ink = if state.prefs.dark {
+        Color32::WHITE
+    } else {
+        Color32::BLACK
+    };
+    let stroke = Stroke::new(1.2, ink.gamma_multiply(0.45));
+    for (point, direction) in arrows {
+        let size = direction[0].hypot(direction[1]);
+        if size == 0.0 {
+            continue;
+        }
+        let length = 0.8 * cell * (size / largest).sqrt() as f32;
+        // Screen y points down: flip the field's y.
+        let unit = egui::vec2((direction[0] / size) as f32, -(direction[1] / size) as f32);
+        let centre = transform.position_from_point(&PlotPoint::new(point[0], point[1]));
+        let from = centre - 0.5 * length * unit;
+        let to = centre + 0.5 * length * unit;
+        painter.line_segment([from, to], stroke);
+        let head = (0.35 * length).min(6.0);
+        let back = -unit * head;
+        let rotation = egui::emath::Rot2::from_angle(0.5);
+        painter.line_segment([to, to + rotation * back], stroke);
+        painter.line_segment([to, to + rotation.inverse() * back], stroke);
+    }
 }
 
 fn state_error_colour(dark: bool) -> Color32 {

@@ -66,6 +66,9 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.separator();
             ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
                 .on_hover_text("Draw contour lines over the coloured landscape");
+            ui.checkbox(&mut state.prefs.field, "Field").on_hover_text(
+                "Arrows of the flow the iterates follow: −∇f, or (−∂f/∂x, +∂f/∂y) when a run plays a min-max game (always shown then)",
+            );
         }
         if quadratic {
             ui.checkbox(&mut state.prefs.theory, "Theory").on_hover_text(
