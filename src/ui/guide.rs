@@ -175,7 +175,7 @@ fn optimizers_ui(ui: &mut egui::Ui) {
             .id_salt(("guide_optimizer", config.name()))
             .show(ui, |ui| {
                 match documentation(OPTIMIZER_SOURCES, config.name()) {
-                    Some(doc) => ui.label(doc),
+                    Some(doc) => ui.label(super::math_text(doc)),
                     None => ui.label(config.description()),
                 };
                 ui.strong("Hyperparameters");
@@ -195,7 +195,7 @@ fn landscapes_ui(ui: &mut egui::Ui) {
             .id_salt(("guide_landscape", config.name()))
             .show(ui, |ui| {
                 match documentation(LANDSCAPE_SOURCES, config.name()) {
-                    Some(doc) => ui.label(doc),
+                    Some(doc) => ui.label(super::math_text(doc)),
                     None => ui.label(config.description()),
                 };
                 ui.weak(minima_text(&config));

@@ -39,7 +39,30 @@ pub fn install_fonts(ctx: &egui::Context) {
             .or_default()
             .push("dejavu-sans".to_owned());
     }
+    // Update rules put combining marks on letters (m̂, v̂); a shaper keeps a mark only when the
+    // letter's own font has it, so formulas are set in DejaVu Sans first.
+    let mut math = vec!["dejavu-sans".to_owned()];
+    math.extend(
+        fonts
+            .families
+            .get(&egui::FontFamily::Proportional)
+            .into_iter()
+            .flatten()
+            .filter(|name| name.as_str() != "dejavu-sans")
+            .cloned(),
+    );
+    fonts
+        .families
+        .insert(egui::FontFamily::Name(MATH_FAMILY.into()), math);
     ctx.set_fonts(fonts);
+}
+
+/// The font family for update rules and formulas (see [`install_fonts`]).
+pub const MATH_FAMILY: &str = "math";
+
+/// `text` set in the math family, so combining hats and bars (m̂, x̄) show.
+pub fn math_text(text: impl Into<String>) -> egui::RichText {
+    egui::RichText::new(text).family(egui::FontFamily::Name(MATH_FAMILY.into()))
 }
 
 /// Applies theme and scale from the preferences.

@@ -274,15 +274,15 @@ fn step_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     for quantity in &step.quantities {
                         match quantity.arrow {
                             Some(kind) => ui
-                                .colored_label(
-                                    arrow_colour(kind, dark),
-                                    format!("→ {}", quantity.symbol),
+                                .label(
+                                    super::math_text(format!("→ {}", quantity.symbol))
+                                        .color(arrow_colour(kind, dark)),
                                 )
                                 .on_hover_text(arrow_meaning(kind)),
-                            None => ui.label(quantity.symbol),
+                            None => ui.label(super::math_text(quantity.symbol)),
                         };
                         ui.monospace(format_value(&quantity.value));
-                        ui.label(quantity.formula);
+                        ui.label(super::math_text(quantity.formula));
                         ui.end_row();
                     }
                     let actual = [step.to[0] - step.from[0], step.to[1] - step.from[1]];
