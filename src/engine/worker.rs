@@ -147,6 +147,11 @@ impl WorkerHandle {
     /// Sends a command, or gives it back if the worker has stopped (to send it again after
     /// [`respawn`](Self::respawn)).
     pub fn try_send(&mut self, command: Command) -> Result<(), Command> {
+        // Once the thread is known to have ended, refuse at once: its command channel may still
+        // be open for a moment while the dying thread drops its fields.
+        if self.stopped {
+            return Err(command);
+        }
         if command.starts_generation() {
             self.generation += 1;
         }
