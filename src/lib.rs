@@ -14,6 +14,7 @@ pub mod landscape;
 pub mod network;
 pub mod objective;
 pub mod optim;
+pub mod precision;
 pub mod presets;
 pub mod render;
 pub mod scenario;

@@ -41,6 +41,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "formula_playground",
         ],
     ),
+    ("Numerics and low precision", &["bf16_stagnation"]),
     (
         "Networks",
         &[
@@ -122,6 +123,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "formula_playground",
         include_str!("../presets/formula_playground.ron"),
+    ),
+    (
+        "bf16_stagnation",
+        include_str!("../presets/bf16_stagnation.ron"),
     ),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
     (

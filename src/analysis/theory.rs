@@ -221,7 +221,7 @@ pub fn nesterov_parameters(lambdas: [f64; 2]) -> Option<(f64, f64)> {
 /// The theory curves that apply to `run` on `quadratic` from `start`, for k = 0..=steps: the exact
 /// loss and the bound for plain gradient descent (torch SGD with momentum 0), the heavy-ball bound
 /// for SGD with momentum (dampening 0, not Nesterov) and for `HeavyBall`. Empty for other methods,
-/// for stochastic or clipped gradients, schedules, weight decay or maximizing, and for quadratics
+/// for stochastic or clipped gradients, low-precision iterates, schedules, weight decay or maximizing, and for quadratics
 /// that are not positive definite.
 pub fn loss_overlays(
     quadratic: &Quadratic,
@@ -234,6 +234,7 @@ pub fn loss_overlays(
     let deterministic = run.noise_sigma == 0.0
         && run.clip.is_none()
         && run.clip_value.is_none()
+        && run.precision.is_none()
         && run.schedule.is_constant();
     if !deterministic || positive_range(lambdas).is_none() {
         return Vec::new();

@@ -11,6 +11,7 @@ use crate::landscape::{Landscape, ViewWindow, symmetric_eigenvalues};
 use crate::network::Network;
 use crate::objective::{GradientModel, Objective, Oracle};
 use crate::optim::{Optimizer, Quantity, StepOutcome};
+use crate::precision::LowPrecisionIterate;
 use crate::scenario::RunConfig;
 
 /// Where a run is in its life.
@@ -266,6 +267,8 @@ pub struct Run {
     x: DVector<f64>,
     previous_x: DVector<f64>,
     grad: DVector<f64>,
+    /// The iterate's storage format and rounding state, when the run is in low precision.
+    low_precision: Option<LowPrecisionIterate>,
     step: u64,
     status: RunStatus,
     measurement: Measurement,
@@ -293,6 +296,9 @@ impl Run {
             x: start.clone(),
             previous_x: start.clone(),
             grad: DVector::zeros(dim),
+            low_precision: config
+                .precision
+                .map(|precision| LowPrecisionIterate::new(precision, dim, config.seed)),
             start,
             step: 0,
             status: RunStatus::Running,
@@ -321,6 +327,7 @@ impl Run {
                 .map(|l| EscapeLimit::new(l.view())),
             network: problem.network.clone(),
         };
+        run.store_start();
         run.last = run.measure();
         run.check_start();
         run
@@ -415,7 +422,10 @@ impl Run {
         );
         self.optimizer = self.config.optimizer.build(self.objective.dim());
         self.x.copy_from(&self.start);
-        self.previous_x.copy_from(&self.start);
+        self.low_precision = self.config.precision.map(|precision| {
+            LowPrecisionIterate::new(precision, self.objective.dim(), self.config.seed)
+        });
+        self.store_start();
         self.step = 0;
         self.compute_seconds = 0.0;
         self.status = RunStatus::Running;
@@ -444,7 +454,10 @@ impl Run {
     pub fn edit(&mut self, config: RunConfig, restart: bool) {
         let rebuild_oracle = gradient_model(&config) != gradient_model(&self.config)
             || config.seed != self.config.seed;
-        let start_moved = config.start != self.config.start;
+        // A new format or rounding starts over: the stored iterate and Kahan's buffer belong to the
+        // old one.
+        let start_moved =
+            config.start != self.config.start || config.precision != self.config.precision;
         self.config = config;
         if let (Some(start), 2) = (self.config.start, self.start.len()) {
             self.start = DVector::from_row_slice(&start);
@@ -489,6 +502,9 @@ impl Run {
             .copy_from_slice(self.x.as_slice());
         self.oracle.begin_step();
         let info = self.optimizer.step(&mut self.x, &mut self.oracle);
+        if let Some(low_precision) = &mut self.low_precision {
+            low_precision.apply(&self.previous_x, &mut self.x);
+        }
         self.step += 1;
         let sample = self.measure();
         if !(sample.loss.is_finite() && all_finite(&self.x)) {
@@ -517,6 +533,15 @@ impl Run {
             self.check_escape_and_convergence();
         }
         Some(sample)
+    }
+
+    /// Rounds the start into the run's storage format, if it has one, and makes it the previous
+    /// iterate of the first step.
+    fn store_start(&mut self) {
+        if let Some(low_precision) = &mut self.low_precision {
+            low_precision.store(&mut self.x);
+        }
+        self.previous_x.copy_from(&self.x);
     }
 
     fn measure(&mut self) -> Sample {

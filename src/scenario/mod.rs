@@ -26,6 +26,7 @@ use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::objective::Objective;
 use crate::optim::OptimizerConfig;
+use crate::precision::Precision;
 use crate::schedule::Schedule;
 use crate::validate::{Checker, Invalid};
 
@@ -241,6 +242,10 @@ pub struct RunConfig {
     /// Clamp each gradient coordinate to [−v, v] (`None` = no clamping), as torch's
     /// `clip_grad_value_`; applied before `clip`.
     pub clip_value: Option<f64>,
+    /// Keep the iterate in a low-precision format after every step (`None` = f64 throughout);
+    /// omitted from files when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub precision: Option<Precision>,
 }
 
 impl Default for RunConfig {
@@ -256,6 +261,7 @@ impl Default for RunConfig {
             schedule: Schedule::Constant,
             clip: None,
             clip_value: None,
+            precision: None,
         }
     }
 }
@@ -828,6 +834,20 @@ fn validate_run(run: &RunConfig, samples: Option<usize>, checker: &mut Checker) 
         }
     }
     checker.within("schedule", |checker| run.schedule.validate(checker));
+    if let (Some(precision), Some(start)) = (run.precision, run.start) {
+        let max = precision.format.max_finite();
+        if start.iter().any(|v| v.abs() > max) {
+            checker.report(
+                "start",
+                format!(
+                    "start ({}, {}) lies beyond {}'s largest value ±{max}: the stored start would not be finite",
+                    start[0],
+                    start[1],
+                    precision.format.name()
+                ),
+            );
+        }
+    }
 }
 
 /// The scenario as preset text: pretty RON with the loader's extensions, so it reads back equal.
