@@ -810,3 +810,26 @@ fn the_field_checkbox_draws_the_flow_and_is_remembered() {
     harness.run_steps(2);
     assert!(!harness.state().prefs.field);
 }
+
+#[test]
+fn a_run_can_be_switched_to_bf16_with_stochastic_rounding() {
+    let mut harness = harness();
+    harness.get_by_label("Noise, batches, clipping").click();
+    harness.run_steps(2);
+    harness.get_by_label("precision").click();
+    harness.run_steps(2);
+    harness.get_by_label("bf16").click();
+    harness.run_steps(2);
+    let precision = harness.state().scenario.runs[0]
+        .precision
+        .expect("the run is now in bf16");
+    assert_eq!(precision.format, optiviz::precision::Format::Bf16);
+    harness.get_by_label("stochastic").click();
+    harness.run_steps(2);
+    assert_eq!(
+        harness.state().scenario.runs[0]
+            .precision
+            .map(|p| p.rounding),
+        Some(optiviz::precision::Rounding::Stochastic)
+    );
+}

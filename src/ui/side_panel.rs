@@ -7,6 +7,7 @@ use crate::landscape::expression::Expression;
 use crate::landscape::{Formula, LandscapeConfig, Transform};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::optim::OptimizerConfig;
+use crate::precision::{Compensation, Format, Precision, Rounding};
 use crate::scenario::{Problem, RunConfig};
 
 use super::{format_number, run_colour};
@@ -443,6 +444,7 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
                     changed = true;
                 }
                 ui.end_row();
+                changed |= precision_ui(&mut config.precision, index, ui);
             });
         });
     if let Some(run) = state.runs.get(index)
@@ -481,4 +483,58 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
     if changed {
         state.edit_run(index, config);
     }
+}
+
+/// The run's storage precision: f64 (none), or an iterate rounded to a narrow format after every
+/// step, with its rounding and compensation. Returns whether it changed.
+fn precision_ui(precision: &mut Option<Precision>, index: usize, ui: &mut egui::Ui) -> bool {
+    let before = *precision;
+    let label = ui
+        .label("precision")
+        .on_hover_text("Store the iterate in a narrow float format after every step; updates smaller than half a unit in the last place are lost unless rounding is stochastic or Kahan-compensated");
+    ui.horizontal(|ui| {
+        let selected = precision.map_or("f64", |p| p.format.name());
+        egui::ComboBox::from_id_salt(("precision_format", index))
+            .selected_text(selected)
+            .show_ui(ui, |ui| {
+                ui.selectable_value(precision, None, "f64");
+                for format in Format::ALL {
+                    let chosen = Some(Precision {
+                        format,
+                        ..precision.unwrap_or_default()
+                    });
+                    ui.selectable_value(precision, chosen, format.name());
+                }
+            })
+            .response
+            .labelled_by(label.id);
+        if let Some(setting) = precision.as_mut() {
+            let mut stochastic = setting.rounding == Rounding::Stochastic;
+            if ui
+                .checkbox(&mut stochastic, "stochastic")
+                .on_hover_text("Round up or down at random, in proportion to the distance: unbiased on average")
+                .changed()
+            {
+                setting.rounding = if stochastic {
+                    Rounding::Stochastic
+                } else {
+                    Rounding::Nearest
+                };
+            }
+            let mut kahan = setting.compensation == Compensation::Kahan;
+            if ui
+                .checkbox(&mut kahan, "Kahan")
+                .on_hover_text("Carry each addition's rounding error into the next update")
+                .changed()
+            {
+                setting.compensation = if kahan {
+                    Compensation::Kahan
+                } else {
+                    Compensation::None
+                };
+            }
+        }
+    });
+    ui.end_row();
+    *precision != before
 }
