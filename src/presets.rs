@@ -42,6 +42,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         ],
     ),
     ("Numerics and low precision", &["bf16_stagnation"]),
+    ("Games and min-max", &["games"]),
     (
         "Networks",
         &[
@@ -128,6 +129,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),
     ),
+    ("games", include_str!("../presets/games.ron")),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
     (
         "sgd_vs_gd_moons",

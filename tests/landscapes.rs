@@ -46,6 +46,12 @@ fn near_kink(name: &str, p: Point) -> bool {
     matches!(name, "Abs" | "Lasso") && p.iter().any(|c| c.abs() < 1e-3)
 }
 
+/// The min-max games, whose `distance_to_minimizer` is the distance to their equilibrium (0, 0)
+/// although they have no minimizer.
+fn is_game(name: &str) -> bool {
+    matches!(name, "Bilinear" | "QuadraticGame" | "AlmostBilinear")
+}
+
 /// Central-difference step for coordinate value `c`.
 fn step(c: f64) -> f64 {
     1e-6 * (1.0 + c.abs())
@@ -202,6 +208,10 @@ fn the_minimum_value_bounds_f_and_distances_are_defined() {
                 Minimizers::Points(_) | Minimizers::Set { .. } => {
                     let d = distance.unwrap_or(f64::NAN);
                     assert!(d >= 0.0, "{name}: distance {distance:?} at {p:?}");
+                }
+                // Min-max games measure the distance to their equilibrium, the origin.
+                Minimizers::Unbounded if is_game(name) => {
+                    assert_eq!(distance, Some(p[0].hypot(p[1])), "{name}")
                 }
                 Minimizers::Unbounded => assert_eq!(distance, None, "{name}"),
             }

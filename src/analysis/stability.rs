@@ -47,6 +47,9 @@
 //! - The others (Adadelta, Rprop, ASGD, signSGD, Lion, SVRG, SAGA, zeroth-order, gradient flow) have
 //!   steps that are not a fixed linear map of the error or whose step size varies over the run;
 //!   no threshold is derived yet.
+//! - The min-max methods (Gda, Extragradient, OptimisticGd) follow the vector field (∇ₓf, −∇_yf),
+//!   whose Jacobian [[∇²ₓₓf, ∇²ₓᵧf], [−∇²ᵧₓf, −∇²ᵧᵧf]] is not symmetric: stability depends on its
+//!   complex eigenvalues μ (simultaneous GDA needs |1 − lr·μ| < 1 for each), not on λmax(∇²f).
 
 use crate::optim::OptimizerConfig;
 
@@ -92,6 +95,8 @@ pub fn threshold(config: &OptimizerConfig) -> Option<Threshold> {
         | C::Saga(_)
         | C::ZerothOrder(_)
         | C::GradientFlow(_) => None,
+        // Games: the step follows the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
+        C::Gda(_) | C::Extragradient(_) | C::OptimisticGd(_) => None,
     }
 }
 

@@ -11,7 +11,9 @@ mod data;
 pub mod expression;
 
 mod abs;
+mod almost_bilinear;
 mod beale;
+mod bilinear;
 mod double_well;
 mod flat_sharp;
 mod formula;
@@ -22,6 +24,7 @@ mod line_of_minima;
 mod logistic;
 mod monkey_saddle;
 mod quadratic;
+mod quadratic_game;
 mod rastrigin;
 mod refine;
 mod ring_valley;
@@ -31,7 +34,9 @@ mod six_hump_camel;
 mod transform;
 
 pub use abs::Abs;
+pub use almost_bilinear::AlmostBilinear;
 pub use beale::Beale;
+pub use bilinear::Bilinear;
 pub use double_well::DoubleWell;
 pub use flat_sharp::FlatSharp;
 pub use formula::Formula;
@@ -42,6 +47,7 @@ pub use line_of_minima::LineOfMinima;
 pub use logistic::Logistic;
 pub use monkey_saddle::MonkeySaddle;
 pub use quadratic::Quadratic;
+pub use quadratic_game::QuadraticGame;
 pub use rastrigin::Rastrigin;
 pub use ring_valley::RingValley;
 pub use rosenbrock::Rosenbrock;
@@ -288,6 +294,9 @@ landscape_registry!(
     Logistic,
     Lasso,
     Formula,
+    Bilinear,
+    QuadraticGame,
+    AlmostBilinear,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.

@@ -14,7 +14,9 @@ mod adam_w;
 mod adamax;
 mod asgd;
 mod bfgs;
+mod extragradient;
 mod fista;
+mod gda;
 mod gradient_flow;
 mod heavy_ball;
 mod hyper;
@@ -24,6 +26,7 @@ mod lion;
 mod n_adam;
 mod nesterov_agd;
 mod newton;
+mod optimistic_gd;
 mod projected_gd;
 mod proximal_gd;
 mod r_adam;
@@ -46,7 +49,9 @@ pub use adam_w::{AdamW, AdamWConfig};
 pub use adamax::{Adamax, AdamaxConfig};
 pub use asgd::{Asgd, AsgdConfig};
 pub use bfgs::{Bfgs, BfgsConfig};
+pub use extragradient::{Extragradient, ExtragradientConfig};
 pub use fista::{Fista, FistaConfig};
+pub use gda::{Gda, GdaConfig};
 pub use gradient_flow::{GradientFlow, GradientFlowConfig};
 pub use heavy_ball::{HeavyBall, HeavyBallConfig};
 pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float, assign_int};
@@ -56,6 +61,7 @@ pub use lion::{Lion, LionConfig};
 pub use n_adam::{NAdam, NAdamConfig};
 pub use nesterov_agd::{NesterovAgd, NesterovAgdConfig};
 pub use newton::{DEFAULT_SHIFT_MU, Newton, NewtonConfig, Safeguard};
+pub use optimistic_gd::{OptimisticGd, OptimisticGdConfig};
 pub use projected_gd::{
     ConstraintSet, ProjectedGd, ProjectedGdConfig, project_box, project_l1_ball, project_l2_ball,
 };
@@ -339,6 +345,9 @@ optimizer_registry!(
     Saga(SagaConfig),
     ZerothOrder(ZerothOrderConfig),
     GradientFlow(GradientFlowConfig),
+    Gda(GdaConfig),
+    Extragradient(ExtragradientConfig),
+    OptimisticGd(OptimisticGdConfig),
 );
 
 impl Default for OptimizerConfig {

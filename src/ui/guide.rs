@@ -36,6 +36,9 @@ const OPTIMIZER_SOURCES: &[(&str, &str)] = &[
     ("Saga", include_str!("../optim/saga.rs")),
     ("ZerothOrder", include_str!("../optim/zeroth_order.rs")),
     ("GradientFlow", include_str!("../optim/gradient_flow.rs")),
+    ("Gda", include_str!("../optim/gda.rs")),
+    ("Extragradient", include_str!("../optim/extragradient.rs")),
+    ("OptimisticGd", include_str!("../optim/optimistic_gd.rs")),
 ];
 
 /// Each landscape's source file, for its module documentation (formula, minima, reference).
@@ -69,6 +72,15 @@ const LANDSCAPE_SOURCES: &[(&str, &str)] = &[
     ("Logistic", include_str!("../landscape/logistic.rs")),
     ("Lasso", include_str!("../landscape/lasso.rs")),
     ("Formula", include_str!("../landscape/formula.rs")),
+    ("Bilinear", include_str!("../landscape/bilinear.rs")),
+    (
+        "QuadraticGame",
+        include_str!("../landscape/quadratic_game.rs"),
+    ),
+    (
+        "AlmostBilinear",
+        include_str!("../landscape/almost_bilinear.rs"),
+    ),
 ];
 
 /// The `//!` module documentation of a source file, as paragraphs (a line break inside a paragraph
