@@ -17,6 +17,8 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::precision::GradientPrecision;
+
 /// A differentiable problem: a 2D landscape or a network's training loss.
 ///
 /// Nonsmooth objectives return a subgradient with the conventions of PyTorch's autograd
@@ -140,6 +142,8 @@ pub struct GradientModel {
     /// Clamp every gradient coordinate to [−v, v] (torch's `clip_grad_value_`), before any norm
     /// clipping.
     pub clip_value: Option<f64>,
+    /// Compute the gradient in a narrow format with loss scaling, before noise and clipping.
+    pub gradient_precision: Option<GradientPrecision>,
 }
 
 impl Default for GradientModel {
@@ -149,6 +153,7 @@ impl Default for GradientModel {
             noise_sigma: 0.0,
             clip: None,
             clip_value: None,
+            gradient_precision: None,
         }
     }
 }
@@ -419,6 +424,11 @@ impl Oracle {
 
     #[inline]
     fn perturb(&mut self, grad: &mut DVector<f64>) {
+        // Backpropagation in the narrow format happens first; noise and clipping model what the
+        // (full-precision) optimizer does with the result.
+        if let Some(precision) = self.model.gradient_precision {
+            precision.apply(grad);
+        }
         if self.model.noise_sigma > 0.0 {
             for g in grad.iter_mut() {
                 let z: f64 = StandardNormal.sample(&mut self.rng);

@@ -276,6 +276,48 @@ impl LowPrecisionIterate {
     }
 }
 
+/// Largest loss scale a preset may ask for (2⁴⁰; fp16 overflows long before).
+pub const MAX_LOSS_SCALE: f64 = 1_099_511_627_776.0;
+
+/// A gradient computed in a narrow format, as in mixed-precision training: the loss is multiplied
+/// by `loss_scale` before backpropagation, every gradient coordinate is rounded to `format`, and
+/// the result is divided by the scale again in full precision (see [`round_scaled_gradient`]).
+/// Presets write it as `gradient_precision: (format: Fp16, loss_scale: 1024.0)`.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GradientPrecision {
+    /// The format the gradient is computed in.
+    pub format: Format,
+    /// The factor the loss is scaled by (1 = no scaling).
+    pub loss_scale: f64,
+}
+
+impl Default for GradientPrecision {
+    fn default() -> Self {
+        Self {
+            format: Format::Fp16,
+            loss_scale: 1.0,
+        }
+    }
+}
+
+impl GradientPrecision {
+    /// The scale must be finite, positive and at most [`MAX_LOSS_SCALE`].
+    pub fn validate(&self, checker: &mut crate::validate::Checker) {
+        checker.in_range(
+            "loss_scale",
+            self.loss_scale,
+            f64::MIN_POSITIVE,
+            MAX_LOSS_SCALE,
+        );
+    }
+
+    /// Rounds `grad` as this format and scale would compute it.
+    pub fn apply(&self, grad: &mut DVector<f64>) {
+        round_scaled_gradient(grad, self.format, self.loss_scale);
+    }
+}
+
 /// Emulates a gradient computed in a low-precision format with loss scaling: every coordinate is
 /// multiplied by `loss_scale`, rounded to `format` (to nearest) and divided back. Coordinates
 /// below half the smallest subnormal underflow to zero unless the scale lifts them; too large a

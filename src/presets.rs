@@ -41,7 +41,10 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "formula_playground",
         ],
     ),
-    ("Numerics and low precision", &["bf16_stagnation"]),
+    (
+        "Numerics and low precision",
+        &["bf16_stagnation", "fp16_loss_scaling"],
+    ),
     ("Games and min-max", &["games"]),
     (
         "Networks",
@@ -128,6 +131,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),
+    ),
+    (
+        "fp16_loss_scaling",
+        include_str!("../presets/fp16_loss_scaling.ron"),
     ),
     ("games", include_str!("../presets/games.ron")),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),

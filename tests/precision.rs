@@ -5,7 +5,9 @@
 use optiviz::engine::{Sample, Session};
 use optiviz::landscape::{LandscapeConfig, Quadratic};
 use optiviz::optim::{OptimizerConfig, SgdConfig};
-use optiviz::precision::{Compensation, Format, Precision, Rounding, round_nearest_even};
+use optiviz::precision::{
+    Compensation, Format, GradientPrecision, Precision, Rounding, round_nearest_even,
+};
 use optiviz::scenario::{self, Problem, RunConfig, Scenario};
 
 fn preset() -> Scenario {
@@ -205,4 +207,70 @@ fn a_start_beyond_the_format_is_reported_where_it_is() {
     );
     let unknown = "Scenario(runs: [Run(precision: (format: Fp64))])";
     assert!(scenario::parse(unknown, "u.ron").is_err());
+}
+
+/// Gradients of a very flat bowl, f = 5·10⁻⁷(x² + y²), computed in fp16: once they fall below
+/// half fp16's smallest subnormal (2⁻²⁵ ≈ 3·10⁻⁸) they underflow to zero and GD stops; scaling
+/// the loss by 1024 before rounding (and unscaling after) lifts them back into range.
+#[test]
+fn fp16_gradients_underflow_and_loss_scaling_cures_it() {
+    let run = |label: &str, gradient_precision: Option<GradientPrecision>| RunConfig {
+        label: label.into(),
+        optimizer: OptimizerConfig::Sgd(SgdConfig {
+            lr: 1e5,
+            ..SgdConfig::default()
+        }),
+        start: Some([1.0, 1.0]),
+        gradient_precision,
+        ..RunConfig::default()
+    };
+    let scenario = Scenario {
+        problem: Problem::Landscape(LandscapeConfig::Formula(optiviz::landscape::Formula {
+            expr: "5e-7*(x^2 + y^2)".into(),
+        })),
+        steps: 300,
+        runs: vec![
+            run("f64", None),
+            run(
+                "fp16",
+                Some(GradientPrecision {
+                    format: Format::Fp16,
+                    loss_scale: 1.0,
+                }),
+            ),
+            run(
+                "fp16 × 1024",
+                Some(GradientPrecision {
+                    format: Format::Fp16,
+                    loss_scale: 1024.0,
+                }),
+            ),
+        ],
+        ..Scenario::default()
+    };
+    let all = trajectories(Session::new(scenario));
+    let distance = |run: usize| {
+        let p = all[run].last().expect("samples").point;
+        p[0].hypot(p[1])
+    };
+    // f64: 0.9³⁰⁰·√2 ≈ 3e-14.
+    assert!(distance(0) < 1e-12, "f64 {}", distance(0));
+    // fp16: stuck where 10⁻⁶·|x| < 2⁻²⁵, |x| ≈ 0.03, and it never moves again.
+    assert!(
+        (0.01..0.1).contains(&distance(1)),
+        "fp16 stalls: {}",
+        distance(1)
+    );
+    assert!(
+        last_move(&all[1]) < 100,
+        "stalled at step {}",
+        last_move(&all[1])
+    );
+    // Scaled by 1024 the gradients stay representable a thousand times further down.
+    assert!(
+        distance(2) < distance(1) / 500.0,
+        "loss scaling: {} vs {}",
+        distance(2),
+        distance(1)
+    );
 }

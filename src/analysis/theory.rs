@@ -235,6 +235,7 @@ pub fn loss_overlays(
         && run.clip.is_none()
         && run.clip_value.is_none()
         && run.precision.is_none()
+        && run.gradient_precision.is_none()
         && run.schedule.is_constant();
     if !deterministic || positive_range(lambdas).is_none() {
         return Vec::new();

@@ -732,5 +732,6 @@ fn gradient_model(config: &RunConfig) -> GradientModel {
         noise_sigma: config.noise_sigma,
         clip: config.clip,
         clip_value: config.clip_value,
+        gradient_precision: config.gradient_precision,
     }
 }

@@ -26,7 +26,7 @@ use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::objective::Objective;
 use crate::optim::OptimizerConfig;
-use crate::precision::Precision;
+use crate::precision::{GradientPrecision, Precision};
 use crate::schedule::Schedule;
 use crate::validate::{Checker, Invalid};
 
@@ -246,6 +246,10 @@ pub struct RunConfig {
     /// omitted from files when `None`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub precision: Option<Precision>,
+    /// Compute gradients in a narrow format with loss scaling (mixed precision; `None` = f64);
+    /// omitted from files when `None`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub gradient_precision: Option<GradientPrecision>,
 }
 
 impl Default for RunConfig {
@@ -262,6 +266,7 @@ impl Default for RunConfig {
             clip: None,
             clip_value: None,
             precision: None,
+            gradient_precision: None,
         }
     }
 }
@@ -834,6 +839,11 @@ fn validate_run(run: &RunConfig, samples: Option<usize>, checker: &mut Checker) 
         }
     }
     checker.within("schedule", |checker| run.schedule.validate(checker));
+    if let Some(gradient_precision) = &run.gradient_precision {
+        checker.within("gradient_precision", |checker| {
+            gradient_precision.validate(checker);
+        });
+    }
     if let (Some(precision), Some(start)) = (run.precision, run.start) {
         let max = precision.format.max_finite();
         if start.iter().any(|v| v.abs() > max) {
