@@ -142,6 +142,8 @@ pub struct RunView {
     pub auxiliary: Option<[f64; 2]>,
     /// The latest step taken apart, for the update arrows and the step-by-step view.
     pub latest_step: Option<StepExplanation>,
+    /// Where the run's simulated workers are (LocalSgd…).
+    pub workers: Vec<[f64; 2]>,
     /// Shown in the plots (legend toggles it).
     pub visible: bool,
 }
@@ -153,6 +155,7 @@ impl RunView {
             probes: Vec::new(),
             auxiliary: None,
             latest_step: None,
+            workers: Vec::new(),
             visible: true,
         }
     }
@@ -698,6 +701,7 @@ impl AppState {
                             view.probes = progress.probes;
                             view.auxiliary = progress.auxiliary;
                             view.latest_step = progress.latest_step;
+                            view.workers = progress.workers;
                         }
                     }
                 }
@@ -710,6 +714,7 @@ impl AppState {
                             view.probes = progress.probes;
                             view.auxiliary = progress.auxiliary;
                             view.latest_step = progress.latest_step;
+                            view.workers = progress.workers;
                         }
                     }
                 }

@@ -151,6 +151,8 @@ pub struct RunProgress {
     pub auxiliary: Option<[f64; 2]>,
     /// The latest step taken apart (2D runs only), for the update arrows and step-by-step view.
     pub latest_step: Option<StepExplanation>,
+    /// Where the simulated workers are (LocalSgd…), 2D runs only.
+    pub workers: Vec<[f64; 2]>,
 }
 
 /// A message from the worker to the UI, tagged with the generation it belongs to.

@@ -381,6 +381,16 @@ impl Run {
             .map(|p| [p[0], p[1]])
     }
 
+    /// Where the optimizer's simulated workers are (2D problems; empty for single-iterate methods).
+    pub fn worker_points(&self) -> Vec<[f64; 2]> {
+        self.optimizer
+            .worker_points()
+            .iter()
+            .filter(|p| p.len() == 2)
+            .map(|p| [p[0], p[1]])
+            .collect()
+    }
+
     /// The latest step taken apart (its start and end and the quantities of the update rule), for
     /// the update arrows and the step-by-step view. Only for 2D problems, and `None` before the
     /// first step.

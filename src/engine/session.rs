@@ -153,6 +153,7 @@ impl Session {
                 probes: r.oracle().probes().to_vec(),
                 auxiliary: r.auxiliary_point(),
                 latest_step: r.latest_step(),
+                workers: r.worker_points(),
             })
             .collect()
     }
@@ -220,6 +221,7 @@ impl Session {
                 probes: run.oracle().probes().to_vec(),
                 auxiliary: run.auxiliary_point(),
                 latest_step: run.latest_step(),
+                workers: run.worker_points(),
             });
         }
         progress

@@ -649,6 +649,7 @@ impl Worker {
                     pending.probes = progress.probes;
                     pending.auxiliary = progress.auxiliary;
                     pending.latest_step = progress.latest_step;
+                    pending.workers = progress.workers;
                 }
                 None => self.outbox.push(progress),
             }

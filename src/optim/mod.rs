@@ -217,6 +217,11 @@ pub trait Optimizer: Send {
         None
     }
 
+    /// The iterates of simulated workers, drawn faintly around the run's mean.
+    fn worker_points(&self) -> &[DVector<f64>] {
+        &[]
+    }
+
     /// The quantities of the latest step's update rule, in the order the module doc computes them,
     /// with the displacements worth drawing marked as arrows. Called on demand (a few times a
     /// second, never inside `step`), so it may allocate; empty before the first step and for

@@ -490,6 +490,15 @@ fn paint_overlays(
         if let Some(auxiliary) = run.auxiliary {
             painter.circle_stroke(screen(auxiliary), 4.0, Stroke::new(1.5, colour));
         }
+        // Simulated workers: faint dots tied to the consensus (the run's own, bold point).
+        if let Some(mean) = path.last() {
+            let faint = colour.gamma_multiply(0.55);
+            for worker in &run.workers {
+                let at = screen(*worker);
+                painter.line_segment([*mean, at], Stroke::new(1.0, faint));
+                painter.circle_filled(at, 3.0, faint);
+            }
+        }
         if let Some(current) = path.last() {
             painter.circle_filled(*current, 5.0, colour);
             painter.circle_stroke(*current, 5.0, Stroke::new(1.0, Color32::BLACK));
