@@ -46,6 +46,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         &["bf16_stagnation", "fp16_loss_scaling"],
     ),
     ("Games and min-max", &["games"]),
+    ("Distributed training", &["fedavg_drift"]),
     (
         "Networks",
         &[
@@ -137,6 +138,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/fp16_loss_scaling.ron"),
     ),
     ("games", include_str!("../presets/games.ron")),
+    ("fedavg_drift", include_str!("../presets/fedavg_drift.ron")),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
     (
         "sgd_vs_gd_moons",

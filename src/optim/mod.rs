@@ -23,6 +23,7 @@ mod hyper;
 mod lbfgs;
 pub mod linesearch;
 mod lion;
+mod local_sgd;
 mod n_adam;
 mod nesterov_agd;
 mod newton;
@@ -58,6 +59,7 @@ pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float, assign
 pub use lbfgs::{Lbfgs, LbfgsConfig};
 pub use linesearch::LineSearchFn;
 pub use lion::{Lion, LionConfig};
+pub use local_sgd::{LocalSgd, LocalSgdConfig};
 pub use n_adam::{NAdam, NAdamConfig};
 pub use nesterov_agd::{NesterovAgd, NesterovAgdConfig};
 pub use newton::{DEFAULT_SHIFT_MU, Newton, NewtonConfig, Safeguard};
@@ -353,6 +355,7 @@ optimizer_registry!(
     Gda(GdaConfig),
     Extragradient(ExtragradientConfig),
     OptimisticGd(OptimisticGdConfig),
+    LocalSgd(LocalSgdConfig),
 );
 
 impl Default for OptimizerConfig {

@@ -39,6 +39,7 @@ const OPTIMIZER_SOURCES: &[(&str, &str)] = &[
     ("Gda", include_str!("../optim/gda.rs")),
     ("Extragradient", include_str!("../optim/extragradient.rs")),
     ("OptimisticGd", include_str!("../optim/optimistic_gd.rs")),
+    ("LocalSgd", include_str!("../optim/local_sgd.rs")),
 ];
 
 /// Each landscape's source file, for its module documentation (formula, minima, reference).

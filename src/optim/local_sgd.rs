@@ -1,0 +1,698 @@
+//! Local SGD / FedAvg: K simulated workers, each with its own shard of a finite sum, take H local
+//! SGD steps from a common point and are then replaced by their mean. Not a torch.optim class.
+//!
+//! For f = (1/n) Σᵢ fᵢ the n sample indices are split into S = min(K, n) shards: interleaved
+//! (shard s = {i : i mod S = s}) by default, or contiguous blocks of the sample order when
+//! `heterogeneous` (shard s = {⌊ns/S⌋, …, ⌊n(s+1)/S⌋ − 1}); worker k works on shard k mod S.
+//! Each worker's local objective fₖ = mean of its shard's fᵢ has its own minimizer, so the local
+//! iterates drift apart within a round ("client drift"). One optiviz step is one local step of
+//! every worker:
+//!
+//! ```text
+//! for every worker k:  Bₖ ⊂ shard(k), |Bₖ| = min(b, |shard|)   (without replacement)
+//!                      gₖ ← (1/|Bₖ|) Σ_{i∈Bₖ} ∇fᵢ(xₖ)
+//!                      xₖ ← xₖ − lr · gₖ
+//! after every H local steps:  xₖ ← x̄ = (1/K) Σₖ xₖ   for every k     (communication round)
+//! the run's iterate:  x ← x̄ after every step
+//! ```
+//!
+//! with b = `batch_size`, H = `local_steps`, K = `workers`. Averaging keeps the mean, so every
+//! step moves the run's iterate by x̄ₜ − x̄ₜ₋₁ = −lr·(1/K) Σₖ gₖ: with H = 1 all workers start each
+//! step at x̄, and the step is minibatch SGD with the K·b samples of the union of the Bₖ (with
+//! full shards, b ≥ n/K and K dividing n, exactly gradient descent). With H > 1 the gradients are
+//! taken at the drifted xₖ, and on heterogeneous shards the fixed point of the rounds is no longer
+//! the minimizer of f (Karimireddy et al. 2020): the run stalls at a biased point that moves
+//! farther from x* as H or lr grow. How different the shards are depends on the sample order:
+//! the bundled `LeastSquares` and `Logistic` draw their samples independently one after the other,
+//! so there a contiguous block is as random a split as an interleaved one, and the shards differ
+//! only by sampling variation (large when shards are small: n = 16 over K = 4).
+//!
+//! Sampling and cost: each worker draws Bₖ from its shard with the run's seeded generator (a
+//! partial Fisher–Yates shuffle within the shard; no draw when Bₖ is the whole shard); the run's
+//! batch size is ignored. Each ∇fᵢ is one per-sample evaluation of the oracle, so a step counts
+//! K·|Bₖ| gradients and sample gradients, and the run's gradient noise and clipping apply to each
+//! per-sample gradient on its own. On problems that are not sums (n = 1) every worker takes the
+//! full gradient and all workers stay together: the method is gradient descent at K times the cost.
+//! The returned loss is the mean over workers of their minibatch losses at their pre-step points.
+//! The workers are started at the run's iterate on the first step, and again whenever the iterate
+//! passed in is not the mean this method left (a reset, a moved start point); that restart begins a
+//! new round.
+//!
+//! Defaults (chosen here): lr = 0.01, workers = 4, local_steps = 8, heterogeneous = false,
+//! batch_size = 1. Validation: lr > 0, 1 ≤ workers ≤ 64, 1 ≤ local_steps ≤ 100 000,
+//! 1 ≤ batch_size ≤ 100 000.
+//!
+//! References: McMahan, Moore, Ramage, Hampson & Agüera y Arcas, "Communication-efficient learning
+//! of deep networks from decentralized data", AISTATS 2017 (FedAvg); Stich, "Local SGD converges
+//! fast and communicates little", ICLR 2019; Karimireddy et al., "SCAFFOLD: stochastic controlled
+//! averaging for federated learning", ICML 2020 (client drift on heterogeneous data).
+
+use nalgebra::DVector;
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+
+use super::{
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Most simulated workers (each one is a buffer and a local step per optiviz step).
+const MAX_WORKERS: u64 = 64;
+/// Most local steps per round and most samples per worker minibatch.
+const MAX_COUNT: u64 = 100_000;
+
+/// Hyperparameters of local SGD / FedAvg.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LocalSgdConfig {
+    /// Step size of every local step.
+    pub lr: f64,
+    /// Number K of simulated workers.
+    pub workers: u64,
+    /// Local steps H between two averagings (H = 1 averages after every step).
+    pub local_steps: u64,
+    /// Shards are contiguous blocks of the sample order instead of interleaved.
+    pub heterogeneous: bool,
+    /// Samples per worker per local step (the whole shard when it has fewer).
+    pub batch_size: u64,
+}
+
+impl Default for LocalSgdConfig {
+    fn default() -> Self {
+        Self {
+            lr: 0.01,
+            workers: 4,
+            local_steps: 8,
+            heterogeneous: false,
+            batch_size: 1,
+        }
+    }
+}
+
+impl OptimizerSpec for LocalSgdConfig {
+    const DISPLAY_NAME: &'static str = "LocalSGD";
+    const DESCRIPTION: &'static str = "Local SGD / FedAvg: K = 4 simulated workers on shards of the data, \
+         H = 8 local SGD steps, then average";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
+        checker.count_in_range("local_steps", self.local_steps, 1, MAX_COUNT);
+        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 1.0),
+                "xₖ ← xₖ − lr·gₖ on every worker",
+            ),
+            Hyper::int(
+                "workers",
+                self.workers,
+                (1, 16),
+                "K simulated workers, each on its own shard of the data",
+            ),
+            Hyper::int(
+                "local_steps",
+                self.local_steps,
+                (1, 100),
+                "H local steps per round; then xₖ ← (1/K) Σₖ xₖ",
+            ),
+            Hyper::boolean(
+                "heterogeneous",
+                self.heterogeneous,
+                "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
+            ),
+            Hyper::int(
+                "batch_size",
+                self.batch_size,
+                (1, 64),
+                "samples per worker per local step, drawn from its shard",
+            ),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match name {
+            "lr" => assign_float(&mut self.lr, name, value),
+            "workers" => assign_int(&mut self.workers, name, value),
+            "local_steps" => assign_int(&mut self.local_steps, name, value),
+            "heterogeneous" => assign_bool(&mut self.heterogeneous, name, value),
+            "batch_size" => assign_int(&mut self.batch_size, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        let workers = worker_count(self);
+        Box::new(LocalSgd {
+            config: self.clone(),
+            workers: vec![DVector::zeros(dim); workers],
+            mean: DVector::zeros(dim),
+            grad: DVector::zeros(dim),
+            sample_grad: DVector::zeros(dim),
+            mean_grad: DVector::zeros(dim),
+            shards: Shards::default(),
+            started: false,
+            local_step: 0,
+            rounds: 0,
+            explained: LocalSgdExplained::default(),
+        })
+    }
+}
+
+/// K, clamped so that an unvalidated config still runs.
+fn worker_count(config: &LocalSgdConfig) -> usize {
+    config.workers.clamp(1, MAX_WORKERS) as usize
+}
+
+/// The split of the sample indices into shards: shard s is `order[offsets[s]..offsets[s + 1]]`.
+#[derive(Default)]
+struct Shards {
+    order: Vec<usize>,
+    offsets: Vec<usize>,
+    /// (n, shard count, heterogeneous) the layout was made for.
+    made_for: Option<(usize, usize, bool)>,
+}
+
+impl Shards {
+    /// Whether the layout was made for `n` samples, `count` shards and this kind of split.
+    fn fits(&self, n: usize, count: usize, heterogeneous: bool) -> bool {
+        self.made_for == Some((n, count, heterogeneous))
+    }
+
+    /// Lays the shards out for `n` samples and `count` shards: contiguous blocks of the sample
+    /// order when heterogeneous, else interleaved.
+    fn prepare(&mut self, n: usize, count: usize, heterogeneous: bool) {
+        self.order.clear();
+        self.offsets.clear();
+        self.offsets.push(0);
+        for s in 0..count {
+            if heterogeneous {
+                self.order.extend(n * s / count..n * (s + 1) / count);
+            } else {
+                self.order.extend((s..n).step_by(count));
+            }
+            self.offsets.push(self.order.len());
+        }
+        self.made_for = Some((n, count, heterogeneous));
+    }
+
+    /// Number of shards.
+    fn count(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// Draws a minibatch of at most `batch` indices of shard `s` (the whole shard when it has no
+    /// more) and returns its range in `order`.
+    fn draw(&mut self, s: usize, batch: usize, rng: &mut impl Rng) -> std::ops::Range<usize> {
+        let (start, end) = (self.offsets[s], self.offsets[s + 1]);
+        let len = batch.min(end - start);
+        if len < end - start {
+            // Partial Fisher–Yates within the shard: uniform without replacement, no allocation.
+            for i in start..start + len {
+                let j = rng.random_range(i..end);
+                self.order.swap(i, j);
+            }
+        }
+        start..start + len
+    }
+}
+
+/// Local SGD's state: the workers' iterates, the shard layout and the position in the round.
+pub struct LocalSgd {
+    config: LocalSgdConfig,
+    workers: Vec<DVector<f64>>,
+    /// x̄ as this method last wrote it into the run's iterate.
+    mean: DVector<f64>,
+    grad: DVector<f64>,
+    sample_grad: DVector<f64>,
+    /// (1/K) Σₖ gₖ of the latest step.
+    mean_grad: DVector<f64>,
+    shards: Shards,
+    /// Whether the workers hold iterates (false before the first step and after a reset).
+    started: bool,
+    /// Local steps taken in the current round.
+    local_step: u64,
+    /// Rounds completed (averagings done).
+    rounds: u64,
+    explained: LocalSgdExplained,
+}
+
+/// The latest step's scalars, for [`Optimizer::explain`].
+#[derive(Clone, Copy, Default)]
+struct LocalSgdExplained {
+    steps: u64,
+    lr: f64,
+    /// The round the step belonged to, from 1.
+    round: u64,
+    /// The local step within that round, from 1 to H.
+    local_step: u64,
+    /// (1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any averaging.
+    spread: f64,
+    /// Whether the step ended its round with an averaging.
+    averaged: bool,
+}
+
+impl LocalSgd {
+    /// Sizes the buffers for `dim` parameters and the configured K (allocates only on change).
+    fn prepare_buffers(&mut self, dim: usize) {
+        let workers = worker_count(&self.config);
+        if self.workers.len() != workers {
+            self.workers.resize(workers, DVector::zeros(dim));
+            self.started = false;
+        }
+        for buffer in self.workers.iter_mut() {
+            if buffer.len() != dim {
+                *buffer = DVector::zeros(dim);
+                self.started = false;
+            }
+        }
+        for buffer in [
+            &mut self.mean,
+            &mut self.grad,
+            &mut self.sample_grad,
+            &mut self.mean_grad,
+        ] {
+            ensure_len(buffer, dim);
+        }
+    }
+
+    /// Puts every worker at `x` and starts a new round, unless they already run from there.
+    fn start_at(&mut self, x: &DVector<f64>) {
+        let same = self.started
+            && self
+                .mean
+                .iter()
+                .zip(x.iter())
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if same {
+            return;
+        }
+        for worker in self.workers.iter_mut() {
+            worker.copy_from(x);
+        }
+        self.mean.copy_from(x);
+        self.local_step = 0;
+        self.started = true;
+    }
+
+    /// One local step of worker `k` on shard `s`; returns its minibatch loss.
+    fn local_step(&mut self, k: usize, s: usize, oracle: &mut Oracle) -> f64 {
+        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let range = self.shards.draw(s, batch, oracle.rng());
+        let count = range.len() as f64;
+        self.grad.fill(0.0);
+        let mut loss = 0.0;
+        for &i in &self.shards.order[range] {
+            loss += oracle.sample_value_and_grad(&self.workers[k], i, &mut self.sample_grad);
+            self.grad += &self.sample_grad;
+        }
+        self.grad /= count;
+        self.workers[k].axpy(-self.config.lr, &self.grad, 1.0);
+        self.mean_grad += &self.grad;
+        loss / count
+    }
+
+    /// Writes (1/K) Σₖ xₖ into `self.mean` and returns (1/K) Σₖ ‖xₖ − x̄‖.
+    fn average(&mut self) -> f64 {
+        let k = self.workers.len() as f64;
+        self.mean.fill(0.0);
+        for worker in &self.workers {
+            self.mean += worker;
+        }
+        self.mean /= k;
+        let mean = &self.mean;
+        let spread: f64 = self
+            .workers
+            .iter()
+            .map(|worker| {
+                worker
+                    .iter()
+                    .zip(mean.iter())
+                    .map(|(w, m)| (w - m) * (w - m))
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .sum();
+        spread / k
+    }
+}
+
+impl Optimizer for LocalSgd {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let n = oracle.num_samples();
+        if n == 0 {
+            return StepInfo {
+                loss: f64::NAN,
+                outcome: StepOutcome::Failed(
+                    "local SGD needs a sum of at least one term".to_owned(),
+                ),
+            };
+        }
+        self.prepare_buffers(x.len());
+        let workers = self.workers.len();
+        let (count, heterogeneous) = (workers.min(n), self.config.heterogeneous);
+        if !self.shards.fits(n, count, heterogeneous) {
+            self.shards.prepare(n, count, heterogeneous);
+        }
+        self.start_at(x);
+        self.mean_grad.fill(0.0);
+        let mut loss = 0.0;
+        for k in 0..workers {
+            let shard = k % self.shards.count();
+            loss += self.local_step(k, shard, oracle);
+        }
+        self.mean_grad /= workers as f64;
+        self.local_step += 1;
+        let spread = self.average();
+        let round = self.rounds + 1;
+        let local_step = self.local_step;
+        // `>=` so that lowering local_steps live ends the round at once.
+        let averaged = self.local_step >= self.config.local_steps.max(1);
+        if averaged {
+            for worker in self.workers.iter_mut() {
+                worker.copy_from(&self.mean);
+            }
+            self.local_step = 0;
+            self.rounds += 1;
+        }
+        x.copy_from(&self.mean);
+        self.explained = LocalSgdExplained {
+            steps: self.explained.steps + 1,
+            lr: self.config.lr,
+            round,
+            local_step,
+            spread,
+            averaged,
+        };
+        StepInfo::proceed(loss / workers as f64)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        adopt(&mut self.config, config)
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.started = false;
+        self.local_step = 0;
+        self.rounds = 0;
+        self.explained = LocalSgdExplained::default();
+    }
+
+    fn worker_points(&self) -> &[DVector<f64>] {
+        if self.started { &self.workers } else { &[] }
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let LocalSgdExplained {
+            steps,
+            lr,
+            round,
+            local_step,
+            spread,
+            averaged,
+        } = self.explained;
+        if steps == 0 {
+            return Vec::new();
+        }
+        vec![
+            Quantity::scalar(
+                "round",
+                "communication rounds so far, this one included",
+                round as f64,
+            ),
+            Quantity::scalar(
+                "local step",
+                "h = 1, …, H within the round",
+                local_step as f64,
+            ),
+            Quantity::scalar(
+                "spread",
+                "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging",
+                spread,
+            ),
+            Quantity::scalar(
+                "averaged",
+                "1 if the round ended with xₖ ← x̄, else 0",
+                if averaged { 1.0 } else { 0.0 },
+            ),
+            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.mean_grad.as_slice()),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·ḡ",
+                "how far the workers' mean moves (averaging keeps it)",
+                self.mean_grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::scalar("lr", "step size", lr),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use rand::SeedableRng;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
+    use crate::objective::GradientModel;
+    use crate::optim::test_support::quadratic;
+    use crate::optim::{QuantityValue, SgdConfig};
+
+    /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
+    fn least_squares() -> (Oracle, [f64; 2]) {
+        let problem = LeastSquares::default().build();
+        let Minimizers::Points(points) = problem.minimizers() else {
+            panic!("least squares has a unique minimizer");
+        };
+        let minimizer = points[0].point;
+        let oracle = Oracle::new(
+            Arc::new(LandscapeObjective::new(problem)),
+            GradientModel::default(),
+            7,
+        );
+        (oracle, minimizer)
+    }
+
+    fn config(
+        workers: u64,
+        local_steps: u64,
+        heterogeneous: bool,
+        batch_size: u64,
+    ) -> LocalSgdConfig {
+        LocalSgdConfig {
+            lr: 0.05,
+            workers,
+            local_steps,
+            heterogeneous,
+            batch_size,
+        }
+    }
+
+    #[test]
+    fn one_local_step_per_round_on_full_shards_is_gradient_descent() {
+        // n = 64, K = 4: each interleaved shard has 16 samples, so b = 16 takes the whole shard and
+        // the mean of the four shard gradients is the full gradient.
+        let (mut oracle, _) = least_squares();
+        let (mut reference_oracle, _) = least_squares();
+        let mut local = config(4, 1, false, 16).build(2);
+        let mut gd = SgdConfig {
+            lr: 0.05,
+            ..SgdConfig::default()
+        }
+        .build(2);
+        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+        let mut reference = x.clone();
+        for step in 1..=60 {
+            let loss = local.step(&mut x, &mut oracle).loss;
+            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
+            assert!(
+                (&x - &reference).amax() < 1e-12,
+                "step {step}: {x:?} vs {reference:?}"
+            );
+            assert!((loss - reference_loss).abs() < 1e-12);
+        }
+        assert_eq!(oracle.counts().sample_gradients, 60 * 64);
+        assert_eq!(oracle.counts().gradients, 60 * 64);
+    }
+
+    #[test]
+    fn heterogeneous_shards_drift_with_long_rounds() {
+        let distance_after = |local_steps: u64| {
+            let (mut oracle, minimizer) = least_squares();
+            let mut local = config(4, local_steps, true, 16).build(2);
+            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+            for _ in 0..1600 {
+                local.step(&mut x, &mut oracle);
+            }
+            ((x[0] - minimizer[0]).powi(2) + (x[1] - minimizer[1]).powi(2)).sqrt()
+        };
+        let (synced, drifting) = (distance_after(1), distance_after(16));
+        assert!(synced < 1e-10, "{synced}");
+        assert!(drifting > 1e-3, "{drifting}");
+    }
+
+    #[test]
+    fn the_run_iterate_is_the_workers_mean_and_counts_are_honest() {
+        let (mut oracle, _) = least_squares();
+        let mut local = config(3, 4, false, 2).build(2);
+        assert!(local.worker_points().is_empty());
+        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+        for step in 1..=10u64 {
+            local.step(&mut x, &mut oracle);
+            let points = local.worker_points();
+            assert_eq!(points.len(), 3);
+            let mean = points.iter().fold(DVector::zeros(2), |sum, p| sum + p) / 3.0;
+            assert!((&mean - &x).amax() < 1e-15);
+            let spread = points.iter().map(|p| (p - &x).norm()).sum::<f64>();
+            // Stochastic local steps separate the workers; averaging every 4th step joins them.
+            assert_eq!(spread == 0.0, step % 4 == 0, "step {step}");
+            assert_eq!(oracle.counts().sample_gradients, step * 3 * 2);
+        }
+        local.reset();
+        assert!(local.worker_points().is_empty());
+        assert!(local.explain().is_empty());
+    }
+
+    #[test]
+    fn without_a_sum_every_worker_takes_the_full_gradient() {
+        // f = ½(x² + 4y²) from (1, 1): g = (1, 4), x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
+        let mut oracle = quadratic();
+        let mut local = LocalSgdConfig {
+            lr: 0.1,
+            ..LocalSgdConfig::default()
+        }
+        .build(2);
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let info = local.step(&mut x, &mut oracle);
+        assert_eq!(info.loss, 2.5);
+        assert!((x[0] - 0.9).abs() < 1e-15 && (x[1] - 0.6).abs() < 1e-15);
+        assert_eq!(oracle.counts().gradients, 4);
+        for _ in 0..300 {
+            local.step(&mut x, &mut oracle);
+        }
+        assert!(x.norm() < 1e-12);
+    }
+
+    #[test]
+    fn explains_round_local_step_and_spread() {
+        let (mut oracle, _) = least_squares();
+        let mut local = config(4, 3, true, 1).build(2);
+        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+        for _ in 0..5 {
+            let before = x.clone();
+            local.step(&mut x, &mut oracle);
+            let quantities = local.explain();
+            let scalar = |symbol: &str| match quantities.iter().find(|q| q.symbol == symbol) {
+                Some(Quantity {
+                    value: QuantityValue::Scalar(v),
+                    ..
+                }) => *v,
+                _ => panic!("no {symbol}"),
+            };
+            let arrow = quantities
+                .iter()
+                .find(|q| q.arrow.is_some())
+                .expect("an arrow");
+            let QuantityValue::Vector(step) = &arrow.value else {
+                panic!("arrow is a vector")
+            };
+            assert!((x[0] - before[0] - step[0]).abs() < 1e-12);
+            assert!((x[1] - before[1] - step[1]).abs() < 1e-12);
+            assert!(scalar("spread") > 0.0);
+            assert!(scalar("lr") == 0.05);
+            let _ = scalar("round");
+        }
+        let scalar = |symbol: &str| {
+            local
+                .explain()
+                .into_iter()
+                .find(|q| q.symbol == symbol)
+                .map(|q| q.value)
+        };
+        // Step 5 is the second local step of round 2.
+        assert_eq!(scalar("round"), Some(QuantityValue::Scalar(2.0)));
+        assert_eq!(scalar("local step"), Some(QuantityValue::Scalar(2.0)));
+    }
+
+    #[test]
+    fn a_moved_iterate_restarts_the_workers_there() {
+        let (mut oracle, _) = least_squares();
+        let mut local = config(4, 8, false, 1).build(2);
+        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+        local.step(&mut x, &mut oracle);
+        let mut moved = DVector::from_vec(vec![0.5, 0.5]);
+        local.step(&mut moved, &mut oracle);
+        let mean = local
+            .worker_points()
+            .iter()
+            .fold(DVector::zeros(2), |sum, p| sum + p)
+            / 4.0;
+        assert!((&mean - &moved).amax() < 1e-15);
+        // The step was taken from (0.5, 0.5), in a new round.
+        let quantities = local.explain();
+        let find = |symbol: &str| {
+            quantities
+                .iter()
+                .find(|q| q.symbol == symbol)
+                .map(|q| q.value.clone())
+        };
+        let Some(QuantityValue::Vector(step)) = find("−lr·ḡ") else {
+            panic!("no arrow");
+        };
+        assert!((moved[0] - 0.5 - step[0]).abs() < 1e-15);
+        assert!((moved[1] - 0.5 - step[1]).abs() < 1e-15);
+        assert_eq!(find("local step"), Some(QuantityValue::Scalar(1.0)));
+    }
+
+    #[test]
+    fn shards_are_interleaved_or_contiguous() {
+        let mut shards = Shards::default();
+        shards.prepare(7, 3, false);
+        assert_eq!(shards.order, [0, 3, 6, 1, 4, 2, 5]);
+        assert_eq!(shards.offsets, [0, 3, 5, 7]);
+        shards.prepare(7, 3, true);
+        assert_eq!(shards.order, [0, 1, 2, 3, 4, 5, 6]);
+        assert_eq!(shards.offsets, [0, 2, 4, 7]);
+        // A minibatch stays inside its shard.
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
+        for _ in 0..20 {
+            let range = shards.draw(2, 2, &mut rng);
+            assert_eq!(range, 4..6);
+            assert!(shards.order[range].iter().all(|i| (4..7).contains(i)));
+        }
+    }
+
+    #[test]
+    fn validation() {
+        let mut checker = Checker::new();
+        LocalSgdConfig {
+            lr: 0.0,
+            workers: 0,
+            local_steps: 0,
+            heterogeneous: false,
+            batch_size: 0,
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["lr", "workers", "local_steps", "batch_size"]);
+    }
+}
