@@ -268,7 +268,11 @@ fn metric_value(
     let log = |v: f64| (v > 0.0 && v.is_finite()).then(|| v.log10());
     match metric {
         Metric::Loss => match f_star {
-            Some(f_star) => log((sample.loss - f_star).max(1e-300)),
+            // Below ε·|f*| the difference is rounding, not progress: floor it there so a run that
+            // lands exactly on f* does not stretch the axis to 1e-300.
+            Some(f_star) => log((sample.loss - f_star)
+                .max(f64::EPSILON * f_star.abs())
+                .max(1e-300)),
             None => sample.loss.is_finite().then_some(sample.loss),
         },
         Metric::GradNorm => log(sample.grad_norm.max(1e-300)),
