@@ -46,7 +46,10 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         &["bf16_stagnation", "fp16_loss_scaling"],
     ),
     ("Games and min-max", &["games"]),
-    ("Distributed training", &["fedavg_drift"]),
+    (
+        "Distributed training",
+        &["fedavg_drift", "sign_error_feedback"],
+    ),
     (
         "Networks",
         &[
@@ -139,6 +142,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("games", include_str!("../presets/games.ron")),
     ("fedavg_drift", include_str!("../presets/fedavg_drift.ron")),
+    (
+        "sign_error_feedback",
+        include_str!("../presets/sign_error_feedback.ron"),
+    ),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
     (
         "sgd_vs_gd_moons",

@@ -94,6 +94,7 @@ pub fn threshold(config: &OptimizerConfig) -> Option<Threshold> {
         | C::Svrg(_)
         | C::Saga(_)
         | C::LocalSgd(_)
+        | C::CompressedSgd(_)
         | C::ZerothOrder(_)
         | C::GradientFlow(_) => None,
         // Games: the step follows the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.

@@ -14,6 +14,7 @@ mod adam_w;
 mod adamax;
 mod asgd;
 mod bfgs;
+mod compressed_sgd;
 mod extragradient;
 mod fista;
 mod gda;
@@ -50,6 +51,7 @@ pub use adam_w::{AdamW, AdamWConfig};
 pub use adamax::{Adamax, AdamaxConfig};
 pub use asgd::{Asgd, AsgdConfig};
 pub use bfgs::{Bfgs, BfgsConfig};
+pub use compressed_sgd::{CompressedSgd, CompressedSgdConfig, Compressor};
 pub use extragradient::{Extragradient, ExtragradientConfig};
 pub use fista::{Fista, FistaConfig};
 pub use gda::{Gda, GdaConfig};
@@ -356,6 +358,7 @@ optimizer_registry!(
     Extragradient(ExtragradientConfig),
     OptimisticGd(OptimisticGdConfig),
     LocalSgd(LocalSgdConfig),
+    CompressedSgd(CompressedSgdConfig),
 );
 
 impl Default for OptimizerConfig {

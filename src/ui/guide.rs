@@ -40,6 +40,7 @@ const OPTIMIZER_SOURCES: &[(&str, &str)] = &[
     ("Extragradient", include_str!("../optim/extragradient.rs")),
     ("OptimisticGd", include_str!("../optim/optimistic_gd.rs")),
     ("LocalSgd", include_str!("../optim/local_sgd.rs")),
+    ("CompressedSgd", include_str!("../optim/compressed_sgd.rs")),
 ];
 
 /// Each landscape's source file, for its module documentation (formula, minima, reference).
