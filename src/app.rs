@@ -476,20 +476,11 @@ impl AppState {
     /// relative to the valley) and the view goes back to the transformed landscape's own.
     pub fn set_transform(&mut self, transform: Transform) {
         let mut candidate = self.scenario.clone();
-        let old_inverse = candidate.transform.inverse();
-        let new_forward = transform.forward();
-        let map = |p: [f64; 2]| {
-            let q = [
-                old_inverse[0][0] * p[0] + old_inverse[0][1] * p[1],
-                old_inverse[1][0] * p[0] + old_inverse[1][1] * p[1],
-            ];
-            [
-                new_forward[0][0] * q[0] + new_forward[0][1] * q[1],
-                new_forward[1][0] * q[0] + new_forward[1][1] * q[1],
-            ]
-        };
+        let old = candidate.transform;
         for run in &mut candidate.runs {
-            run.start = run.start.map(map);
+            run.start = run
+                .start
+                .map(|p| transform.forward_point(old.inverse_point(p)));
         }
         candidate.transform = transform;
         candidate.view = None;

@@ -496,13 +496,7 @@ fn a_rotated_landscape_rotates_gd_but_not_adam() {
         rotation_deg: 30.0,
         scale: (1.0, 1.0),
     };
-    let forward = transform.forward();
-    let rotate = |p: [f64; 2]| {
-        [
-            forward[0][0] * p[0] + forward[0][1] * p[1],
-            forward[1][0] * p[0] + forward[1][1] * p[1],
-        ]
-    };
+    let rotate = |p: [f64; 2]| transform.forward_point(p);
     let scenario = |transform: Transform, start: [f64; 2]| Scenario {
         problem: Problem::Landscape(LandscapeConfig::Rosenbrock(Rosenbrock::default())),
         transform,

@@ -149,9 +149,11 @@ pub struct RunProgress {
     pub probes: Vec<Probe>,
     /// The method's second point after the latest step (ASGD's average, Nesterov's extrapolation).
     pub auxiliary: Option<[f64; 2]>,
-    /// The latest step taken apart (2D runs only), for the update arrows and step-by-step view.
+    /// The latest step taken apart (2D runs only), for the update arrows and step-by-step view;
+    /// filled when the worker publishes, so `Session::advance` leaves it `None`.
     pub latest_step: Option<StepExplanation>,
-    /// Where the simulated workers are (LocalSgd…), 2D runs only.
+    /// Where the simulated workers are (LocalSgd…), 2D runs only; filled when the worker
+    /// publishes, like `latest_step`.
     pub workers: Vec<[f64; 2]>,
 }
 

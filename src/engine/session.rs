@@ -220,8 +220,10 @@ impl Session {
                 status: run.status().clone(),
                 probes: run.oracle().probes().to_vec(),
                 auxiliary: run.auxiliary_point(),
-                latest_step: run.latest_step(),
-                workers: run.worker_points(),
+                // Taking the latest step apart allocates: the worker does it once per published
+                // update (`Worker::flush`), not once per batch of steps.
+                latest_step: None,
+                workers: Vec::new(),
             });
         }
         progress

@@ -648,8 +648,6 @@ impl Worker {
                     pending.status = progress.status;
                     pending.probes = progress.probes;
                     pending.auxiliary = progress.auxiliary;
-                    pending.latest_step = progress.latest_step;
-                    pending.workers = progress.workers;
                 }
                 None => self.outbox.push(progress),
             }
@@ -669,7 +667,13 @@ impl Worker {
 
     fn flush(&mut self) {
         if !self.outbox.is_empty() {
-            let progress = std::mem::take(&mut self.outbox);
+            let mut progress = std::mem::take(&mut self.outbox);
+            for update in &mut progress {
+                if let Some(run) = self.session.runs().get(update.run) {
+                    update.latest_step = run.latest_step();
+                    update.workers = run.worker_points();
+                }
+            }
             self.send(UpdateKind::Progress(progress));
         }
         self.last_flush = Instant::now();

@@ -114,6 +114,16 @@ impl Transform {
         }
     }
 
+    /// T·q: where the point q of the original landscape lands.
+    pub fn forward_point(&self, q: Point) -> Point {
+        apply(&self.forward(), q)
+    }
+
+    /// T⁻¹·p: the point of the original landscape shown at p.
+    pub fn inverse_point(&self, p: Point) -> Point {
+        apply(&self.inverse(), p)
+    }
+
     /// Wraps `landscape`, or returns it unchanged for the identity.
     pub fn apply(&self, landscape: Arc<dyn Landscape>) -> Arc<dyn Landscape> {
         if self.is_identity() {

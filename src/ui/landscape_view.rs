@@ -528,18 +528,18 @@ fn paint_overlays(
     super::step_view::paint_update_arrows(state, painter, &screen);
 }
 
-/// Optimizers that play a min-max game (x descends, y ascends).
-const GAME_METHODS: [&str; 3] = ["Gda", "Extragradient", "OptimisticGd"];
 /// Arrows across the view's wider side.
 const FIELD_ARROWS: usize = 28;
 
 /// Whether any run follows the descent–ascent field of a game.
 fn plays_a_game(state: &AppState) -> bool {
-    state
-        .scenario
-        .runs
-        .iter()
-        .any(|run| GAME_METHODS.contains(&run.optimizer.name()))
+    use crate::optim::OptimizerConfig as C;
+    state.scenario.runs.iter().any(|run| {
+        matches!(
+            run.optimizer,
+            C::Gda(_) | C::Extragradient(_) | C::OptimisticGd(_)
+        )
+    })
 }
 
 /// The flow field as faint arrows on a grid over the visible window: direction exact, length

@@ -34,8 +34,6 @@ pub struct SurfaceState {
     /// Where the surface is seen from.
     pub camera: Camera,
     cache: Option<SurfaceCache>,
-    /// View coordinates of the vertices, reused between frames.
-    viewed: Vec<[f64; 3]>,
 }
 
 struct SurfaceCache {
@@ -43,6 +41,45 @@ struct SurfaceCache {
     window: ViewWindow,
     field: ContourField,
     surface: Surface,
+    /// The surface as last seen: sorting and shading are redone only when the camera or the
+    /// colours change, not every frame.
+    seen: Option<SeenSurface>,
+}
+
+struct SeenSurface {
+    camera: Camera,
+    colormap: Colormap,
+    /// View coordinates of the vertices.
+    viewed: Vec<[f64; 3]>,
+    /// Triangles farthest first, with their shaded colours.
+    triangles: Vec<([usize; 3], Color32)>,
+}
+
+impl SeenSurface {
+    fn new(surface: &Surface, camera: Camera, colormap: Colormap) -> Self {
+        let mut viewed = Vec::new();
+        let triangles = surface::back_to_front(surface, &camera, &mut viewed)
+            .into_iter()
+            .map(|triangle| {
+                let heights = triangle.vertices.map(|i| surface.heights[i]);
+                let colour = match heights {
+                    [Some(a), Some(b), Some(c)] => {
+                        let [r, g, b] = colormap.rgb((a + b + c) / 3.0);
+                        let lit = |channel: u8| (f64::from(channel) * triangle.shade).round() as u8;
+                        Color32::from_rgb(lit(r), lit(g), lit(b))
+                    }
+                    _ => Color32::from_gray(110),
+                };
+                (triangle.vertices, colour)
+            })
+            .collect();
+        Self {
+            camera,
+            colormap,
+            viewed,
+            triangles,
+        }
+    }
 }
 
 impl SurfaceState {
@@ -56,7 +93,7 @@ impl SurfaceState {
         &mut self,
         landscape: &Arc<dyn Landscape>,
         window: ViewWindow,
-    ) -> Option<&SurfaceCache> {
+    ) -> Option<&mut SurfaceCache> {
         let fresh = self
             .cache
             .as_ref()
@@ -76,9 +113,10 @@ impl SurfaceState {
                 window,
                 field,
                 surface,
+                seen: None,
             });
         }
-        self.cache.as_ref()
+        self.cache.as_mut()
     }
 }
 
@@ -121,32 +159,31 @@ pub fn surface_view_ui(
     };
     let centre = rect.center();
     let line_scale = super::line_scale(state);
-    let mut viewed = std::mem::take(&mut state.surface.viewed);
     if let Some(cache) = state.surface.surface_for(landscape, window) {
+        if !cache
+            .seen
+            .as_ref()
+            .is_some_and(|seen| seen.camera == camera && seen.colormap == colormap)
+        {
+            cache.seen = Some(SeenSurface::new(&cache.surface, camera, colormap));
+        }
+        let cache = &*cache;
         // Fit the surface's bounding sphere, so turning it never changes its size.
         let scale = 0.48 * rect.width().min(rect.height()) / cache.surface.bounding_radius() as f32;
         let to_screen = move |[x, y, _]: [f64; 3]| -> Pos2 {
             centre + egui::vec2(x as f32 * scale, -(y as f32) * scale)
         };
-        let triangles = surface::back_to_front(&cache.surface, &camera, &mut viewed);
         let mut mesh = egui::Mesh::default();
-        mesh.reserve_triangles(triangles.len());
-        mesh.reserve_vertices(3 * triangles.len());
-        for triangle in &triangles {
-            let heights = triangle.vertices.map(|i| cache.surface.heights[i]);
-            let colour = match heights {
-                [Some(a), Some(b), Some(c)] => {
-                    let [r, g, b] = colormap.rgb((a + b + c) / 3.0);
-                    let lit = |channel: u8| (f64::from(channel) * triangle.shade).round() as u8;
-                    Color32::from_rgb(lit(r), lit(g), lit(b))
+        if let Some(seen) = &cache.seen {
+            mesh.reserve_triangles(seen.triangles.len());
+            mesh.reserve_vertices(3 * seen.triangles.len());
+            for &(vertices, colour) in &seen.triangles {
+                let base = mesh.vertices.len() as u32;
+                for index in vertices {
+                    mesh.colored_vertex(to_screen(seen.viewed[index]), colour);
                 }
-                _ => Color32::from_gray(110),
-            };
-            let base = mesh.vertices.len() as u32;
-            for index in triangle.vertices {
-                mesh.colored_vertex(to_screen(viewed[index]), colour);
+                mesh.add_triangle(base, base + 1, base + 2);
             }
-            mesh.add_triangle(base, base + 1, base + 2);
         }
         painter.add(egui::Shape::mesh(mesh));
         let lift = |p: [f64; 2]| {
@@ -229,7 +266,6 @@ pub fn surface_view_ui(
             Color32::GRAY,
         );
     }
-    state.surface.viewed = viewed;
     painter.text(
         rect.left_bottom() + egui::vec2(8.0, -8.0),
         egui::Align2::LEFT_BOTTOM,
