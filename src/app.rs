@@ -75,6 +75,8 @@ pub enum XAxis {
     Evaluations,
     /// Seconds of computing (fair when evaluations differ in cost: Hessians, line searches).
     WallTime,
+    /// Bits the simulated workers have sent (distributed methods).
+    Bits,
 }
 
 /// Preferences kept between sessions (eframe storage).

@@ -102,7 +102,7 @@ pub fn run(
 }
 
 /// CSV columns for landscapes.
-pub const LANDSCAPE_COLUMNS: [&str; 8] = [
+pub const LANDSCAPE_COLUMNS: [&str; 9] = [
     "run",
     "label",
     "step",
@@ -111,11 +111,12 @@ pub const LANDSCAPE_COLUMNS: [&str; 8] = [
     "loss",
     "grad_norm",
     "evals",
+    "bits",
 ];
 
 /// CSV columns for networks: sharpness, test loss and accuracy are empty on steps where they were
 /// not measured.
-pub const NETWORK_COLUMNS: [&str; 10] = [
+pub const NETWORK_COLUMNS: [&str; 11] = [
     "run",
     "label",
     "step",
@@ -126,6 +127,7 @@ pub const NETWORK_COLUMNS: [&str; 10] = [
     "grad_norm",
     "preconditioned_sharpness",
     "evals",
+    "bits",
 ];
 
 /// One CSV row of a sample, in the columns for its kind of problem (shortest round-trip floats).
@@ -151,6 +153,7 @@ pub fn csv_row(run: usize, label: &str, sample: &Sample, network: bool) -> Vec<S
         ]);
     }
     row.push(sample.evals.to_string());
+    row.push(sample.bits.to_string());
     row
 }
 

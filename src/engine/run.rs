@@ -102,6 +102,8 @@ pub struct Sample {
     /// Oracle calls the optimizer has made so far: gradient evaluations (each also gives the loss)
     /// plus loss-only evaluations (zeroth-order methods, Armijo trials).
     pub evals: u64,
+    /// Bits the run's simulated workers have sent so far (0 for single-machine methods).
+    pub bits: u64,
 }
 
 impl PartialEq for Sample {
@@ -116,6 +118,7 @@ impl PartialEq for Sample {
             && self.test_loss.map(f64::to_bits) == other.test_loss.map(f64::to_bits)
             && self.accuracy.map(f64::to_bits) == other.accuracy.map(f64::to_bits)
             && self.evals == other.evals
+            && self.bits == other.bits
     }
 }
 
@@ -317,6 +320,7 @@ impl Run {
                 accuracy: None,
                 wall_time: 0.0,
                 evals: 0,
+                bits: 0,
             },
             config,
             objective,
@@ -571,6 +575,7 @@ impl Run {
                 let counts = self.oracle.counts();
                 counts.gradients + counts.values
             },
+            bits: self.optimizer.bits_communicated(),
         };
         let occasional = self.sharpness.is_some() || self.network.is_some();
         if occasional && loss.is_finite() && all_finite(&self.x) {

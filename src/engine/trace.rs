@@ -155,6 +155,7 @@ mod tests {
             accuracy: None,
             wall_time: 0.0,
             evals: step,
+            bits: 0,
         }
     }
 

@@ -2,8 +2,9 @@
 //! their minibatch gradient, and one iterate moves by the mean of what was sent. Not a
 //! torch.optim class.
 //!
-//! For f = (1/n) Σᵢ fᵢ the n sample indices are split into S = min(K, n) interleaved shards
-//! (shard s = {i : i mod S = s}); worker k works on shard k mod S. One step, for every worker k:
+//! For f = (1/n) Σᵢ fᵢ the n sample indices are split into S = min(K, n) shards, interleaved
+//! (shard s = {i : i mod S = s}) or contiguous blocks of the sample order when `heterogeneous`
+//! (see `workers.rs`); worker k works on shard k mod S. One step, for every worker k:
 //!
 //! ```text
 //! Bₖ ⊂ shard(k), |Bₖ| = min(b, |shard|)          (without replacement)
@@ -41,8 +42,12 @@
 //! (K dividing n) the step is exactly gradient descent. The returned loss is the mean over
 //! workers of their minibatch losses at x.
 //!
+//! Communication: every worker sends one compressed message a step, whose size
+//! [`Compressor::message_bits`] counts (a scaled sign of d coordinates is 32 + d bits against 32·d
+//! for the full gradient).
+//!
 //! Defaults (chosen here): lr = 0.01, workers = 4, batch_size = 1, compressor = ScaledSign,
-//! error_feedback = false. Validation: lr > 0, 1 ≤ workers ≤ 64, 1 ≤ batch_size ≤ 100 000,
+//! error_feedback = false, heterogeneous = false. Validation: lr > 0, 1 ≤ workers ≤ 64, 1 ≤ batch_size ≤ 100 000,
 //! 1 ≤ k ≤ 100 000, 1 ≤ levels ≤ 65 536.
 //!
 //! References: Alistarh, Grubic, Li, Tomioka & Vojnovic, "QSGD: communication-efficient SGD via
@@ -54,6 +59,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::workers::{FLOAT_BITS, Shards, dense_bits};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
@@ -164,6 +170,27 @@ impl Compressor {
     }
 }
 
+impl Compressor {
+    /// Bits of one compressed message of a d-dimensional vector, counting real numbers as 32 bits:
+    /// TopK k·(32 + ⌈log₂ d⌉) (values and indices), RandomK k·32 (the indices follow from a seed
+    /// the server shares), Qsgd 32 + d·(1 + ⌈log₂(s + 1)⌉) (the norm, then a sign and a level per
+    /// coordinate, without Elias coding), ScaledSign 32 + d, None 32·d.
+    pub fn message_bits(self, d: usize) -> u64 {
+        let d64 = d as u64;
+        let bits_for = |count: u64| u64::from(count.max(1).next_power_of_two().trailing_zeros());
+        match self {
+            Self::TopK { k } => clamp_k(k, d) as u64 * (FLOAT_BITS + bits_for(d64)),
+            Self::RandomK { k } => clamp_k(k, d) as u64 * FLOAT_BITS,
+            Self::Qsgd { levels } => {
+                let levels = levels.clamp(1, MAX_LEVELS);
+                FLOAT_BITS + d64 * (1 + bits_for(levels + 1))
+            }
+            Self::ScaledSign => FLOAT_BITS + d64,
+            Self::None => dense_bits(d),
+        }
+    }
+}
+
 /// k clamped to 1..=d (k > d keeps everything).
 fn clamp_k(k: u64, d: usize) -> usize {
     (k.clamp(1, MAX_COUNT) as usize).min(d)
@@ -241,6 +268,8 @@ pub struct CompressedSgdConfig {
     pub compressor: Compressor,
     /// Keep each worker's compression error and add it to its next gradient.
     pub error_feedback: bool,
+    /// Shards are contiguous blocks of the sample order instead of interleaved.
+    pub heterogeneous: bool,
 }
 
 impl Default for CompressedSgdConfig {
@@ -251,6 +280,7 @@ impl Default for CompressedSgdConfig {
             batch_size: 1,
             compressor: Compressor::ScaledSign,
             error_feedback: false,
+            heterogeneous: false,
         }
     }
 }
@@ -310,6 +340,11 @@ impl OptimizerSpec for CompressedSgdConfig {
             self.error_feedback,
             "p = g + e; c = C(p); e ← p − c on every worker",
         ));
+        hypers.push(Hyper::boolean(
+            "heterogeneous",
+            self.heterogeneous,
+            "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
+        ));
         hypers
     }
 
@@ -319,6 +354,7 @@ impl OptimizerSpec for CompressedSgdConfig {
             ("workers", _) => assign_int(&mut self.workers, name, value),
             ("batch_size", _) => assign_int(&mut self.batch_size, name, value),
             ("error_feedback", _) => assign_bool(&mut self.error_feedback, name, value),
+            ("heterogeneous", _) => assign_bool(&mut self.heterogeneous, name, value),
             ("compressor", current) => match value {
                 HyperValue::Choice(choice) => match current.renamed(choice) {
                     Some(compressor) => {
@@ -372,9 +408,8 @@ impl CompressedSgdConfig {
             mean_sent: DVector::zeros(dim),
             mean_grad: DVector::zeros(dim),
             indices: (0..dim).collect(),
-            order: Vec::new(),
-            offsets: Vec::new(),
-            shards_for: Option::None,
+            shards: Shards::default(),
+            bits: 0,
             explained: CompressedSgdExplained::default(),
         }
     }
@@ -401,11 +436,9 @@ pub struct CompressedSgd {
     mean_grad: DVector<f64>,
     /// A permutation of 0..d, scratch for TopK and RandomK.
     indices: Vec<usize>,
-    /// Interleaved shards: shard s is `order[offsets[s]..offsets[s + 1]]`.
-    order: Vec<usize>,
-    offsets: Vec<usize>,
-    /// (n, shard count) the layout was made for.
-    shards_for: Option<(usize, usize)>,
+    shards: Shards,
+    /// Bits the workers have sent since the last reset.
+    bits: u64,
     explained: CompressedSgdExplained,
 }
 
@@ -442,42 +475,11 @@ impl CompressedSgd {
         }
     }
 
-    /// Lays out `count` interleaved shards of `n` samples unless already done.
-    fn prepare_shards(&mut self, n: usize, count: usize) {
-        if self.shards_for == Some((n, count)) {
-            return;
-        }
-        self.order.clear();
-        self.offsets.clear();
-        self.offsets.push(0);
-        for s in 0..count {
-            self.order.extend((s..n).step_by(count));
-            self.offsets.push(self.order.len());
-        }
-        self.shards_for = Some((n, count));
-    }
-
-    /// Worker `k`'s minibatch gradient on shard `s` at `x` into `self.grad`; returns its loss.
-    fn worker_grad(&mut self, x: &DVector<f64>, s: usize, oracle: &mut Oracle) -> f64 {
-        let (start, end) = (self.offsets[s], self.offsets[s + 1]);
+    /// Worker `k`'s minibatch gradient at `x` into `self.grad`; returns its loss.
+    fn worker_grad(&mut self, x: &DVector<f64>, k: usize, oracle: &mut Oracle) -> f64 {
         let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
-        let len = batch.min(end - start);
-        if len < end - start {
-            // Partial Fisher–Yates within the shard: uniform without replacement, no allocation.
-            for i in start..start + len {
-                let j = oracle.rng().random_range(i..end);
-                self.order.swap(i, j);
-            }
-        }
-        self.grad.fill(0.0);
-        let mut loss = 0.0;
-        for &i in &self.order[start..start + len] {
-            loss += oracle.sample_value_and_grad(x, i, &mut self.sample_grad);
-            self.grad += &self.sample_grad;
-        }
-        let count = len.max(1) as f64;
-        self.grad /= count;
-        loss / count
+        self.shards
+            .minibatch_grad(k, batch, x, oracle, &mut self.grad, &mut self.sample_grad)
     }
 
     /// Compresses worker `k`'s gradient in `self.grad` (with its memory when feeding back) and
@@ -515,19 +517,19 @@ impl Optimizer for CompressedSgd {
         }
         self.prepare_buffers(x.len());
         let workers = self.memory.len();
-        let shards = workers.min(n);
-        self.prepare_shards(n, shards);
+        self.shards.prepare(n, workers, self.config.heterogeneous);
         self.mean_sent.fill(0.0);
         self.mean_grad.fill(0.0);
         let mut loss = 0.0;
         for k in 0..workers {
-            loss += self.worker_grad(x, k % shards, oracle);
+            loss += self.worker_grad(x, k, oracle);
             self.send(k, oracle);
         }
         let k = workers as f64;
         self.mean_sent /= k;
         self.mean_grad /= k;
         x.axpy(-self.config.lr, &self.mean_sent, 1.0);
+        self.bits += workers as u64 * self.config.compressor.message_bits(x.len());
         self.explained = CompressedSgdExplained {
             steps: self.explained.steps + 1,
             lr: self.config.lr,
@@ -548,7 +550,12 @@ impl Optimizer for CompressedSgd {
         for memory in self.memory.iter_mut() {
             memory.fill(0.0);
         }
+        self.bits = 0;
         self.explained = CompressedSgdExplained::default();
+    }
+
+    fn bits_communicated(&self) -> u64 {
+        self.bits
     }
 
     fn explain(&self) -> Vec<Quantity> {
@@ -625,6 +632,7 @@ mod tests {
             batch_size,
             compressor,
             error_feedback,
+            heterogeneous: false,
         }
     }
 
@@ -832,8 +840,23 @@ mod tests {
         };
         assert!((gradient[0] + 0.1).abs() < 1e-15 && (gradient[1] + 0.4).abs() < 1e-15);
         assert_eq!(find("‖e‖").map(|f| f.0), Some(QuantityValue::Scalar(0.0)));
+        // Four workers each sent a scaled sign of 2 coordinates: 4·(32 + 2) bits.
+        assert_eq!(method.bits_communicated(), 136);
         method.reset();
         assert!(method.explain().is_empty());
+        assert_eq!(method.bits_communicated(), 0);
+    }
+
+    #[test]
+    fn message_sizes() {
+        assert_eq!(Compressor::None.message_bits(1000), 32_000);
+        assert_eq!(Compressor::ScaledSign.message_bits(1000), 1032);
+        // 10 values and 10 indices of ⌈log₂ 1000⌉ = 10 bits.
+        assert_eq!(Compressor::TopK { k: 10 }.message_bits(1000), 420);
+        assert_eq!(Compressor::RandomK { k: 10 }.message_bits(1000), 320);
+        // The norm, then a sign and one of 5 levels (3 bits) per coordinate.
+        assert_eq!(Compressor::Qsgd { levels: 4 }.message_bits(1000), 32 + 4000);
+        assert_eq!(Compressor::TopK { k: 5 }.message_bits(2), 2 * 33);
     }
 
     #[test]
@@ -856,6 +879,7 @@ mod tests {
             batch_size: 0,
             compressor: Compressor::Qsgd { levels: 0 },
             error_feedback: false,
+            heterogeneous: false,
         }
         .validate(&mut checker);
         let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();

@@ -34,6 +34,8 @@
 //! per-sample gradient on its own. On problems that are not sums (n = 1) every worker takes the
 //! full gradient and all workers stay together: the method is gradient descent at K times the cost.
 //! The returned loss is the mean over workers of their minibatch losses at their pre-step points.
+//! Communication: at each averaging every worker sends its d coordinates, K·d·32 bits a round
+//! (the server's broadcast back is not counted).
 //! The workers are started at the run's iterate on the first step, and again whenever the iterate
 //! passed in is not the mean this method left (a reset, a moved start point); that restart begins a
 //! new round.
@@ -48,9 +50,9 @@
 //! averaging for federated learning", ICML 2020 (client drift on heterogeneous data).
 
 use nalgebra::DVector;
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::workers::{Shards, dense_bits, mean_and_spread, same_point};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
@@ -168,6 +170,7 @@ impl OptimizerSpec for LocalSgdConfig {
             started: false,
             local_step: 0,
             rounds: 0,
+            bits: 0,
             explained: LocalSgdExplained::default(),
         })
     }
@@ -176,59 +179,6 @@ impl OptimizerSpec for LocalSgdConfig {
 /// K, clamped so that an unvalidated config still runs.
 fn worker_count(config: &LocalSgdConfig) -> usize {
     config.workers.clamp(1, MAX_WORKERS) as usize
-}
-
-/// The split of the sample indices into shards: shard s is `order[offsets[s]..offsets[s + 1]]`.
-#[derive(Default)]
-struct Shards {
-    order: Vec<usize>,
-    offsets: Vec<usize>,
-    /// (n, shard count, heterogeneous) the layout was made for.
-    made_for: Option<(usize, usize, bool)>,
-}
-
-impl Shards {
-    /// Whether the layout was made for `n` samples, `count` shards and this kind of split.
-    fn fits(&self, n: usize, count: usize, heterogeneous: bool) -> bool {
-        self.made_for == Some((n, count, heterogeneous))
-    }
-
-    /// Lays the shards out for `n` samples and `count` shards: contiguous blocks of the sample
-    /// order when heterogeneous, else interleaved.
-    fn prepare(&mut self, n: usize, count: usize, heterogeneous: bool) {
-        self.order.clear();
-        self.offsets.clear();
-        self.offsets.push(0);
-        for s in 0..count {
-            if heterogeneous {
-                self.order.extend(n * s / count..n * (s + 1) / count);
-            } else {
-                self.order.extend((s..n).step_by(count));
-            }
-            self.offsets.push(self.order.len());
-        }
-        self.made_for = Some((n, count, heterogeneous));
-    }
-
-    /// Number of shards.
-    fn count(&self) -> usize {
-        self.offsets.len().saturating_sub(1)
-    }
-
-    /// Draws a minibatch of at most `batch` indices of shard `s` (the whole shard when it has no
-    /// more) and returns its range in `order`.
-    fn draw(&mut self, s: usize, batch: usize, rng: &mut impl Rng) -> std::ops::Range<usize> {
-        let (start, end) = (self.offsets[s], self.offsets[s + 1]);
-        let len = batch.min(end - start);
-        if len < end - start {
-            // Partial Fisher–Yates within the shard: uniform without replacement, no allocation.
-            for i in start..start + len {
-                let j = rng.random_range(i..end);
-                self.order.swap(i, j);
-            }
-        }
-        start..start + len
-    }
 }
 
 /// Local SGD's state: the workers' iterates, the shard layout and the position in the round.
@@ -248,6 +198,8 @@ pub struct LocalSgd {
     local_step: u64,
     /// Rounds completed (averagings done).
     rounds: u64,
+    /// Bits the workers have sent: K·d·32 per averaging.
+    bits: u64,
     explained: LocalSgdExplained,
 }
 
@@ -292,13 +244,7 @@ impl LocalSgd {
 
     /// Puts every worker at `x` and starts a new round, unless they already run from there.
     fn start_at(&mut self, x: &DVector<f64>) {
-        let same = self.started
-            && self
-                .mean
-                .iter()
-                .zip(x.iter())
-                .all(|(a, b)| a.to_bits() == b.to_bits());
-        if same {
+        if self.started && same_point(&self.mean, x) {
             return;
         }
         for worker in self.workers.iter_mut() {
@@ -309,45 +255,20 @@ impl LocalSgd {
         self.started = true;
     }
 
-    /// One local step of worker `k` on shard `s`; returns its minibatch loss.
-    fn local_step(&mut self, k: usize, s: usize, oracle: &mut Oracle) -> f64 {
+    /// One local step of worker `k` on its shard; returns its minibatch loss.
+    fn local_step(&mut self, k: usize, oracle: &mut Oracle) -> f64 {
         let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
-        let range = self.shards.draw(s, batch, oracle.rng());
-        let count = range.len() as f64;
-        self.grad.fill(0.0);
-        let mut loss = 0.0;
-        for &i in &self.shards.order[range] {
-            loss += oracle.sample_value_and_grad(&self.workers[k], i, &mut self.sample_grad);
-            self.grad += &self.sample_grad;
-        }
-        self.grad /= count;
+        let loss = self.shards.minibatch_grad(
+            k,
+            batch,
+            &self.workers[k],
+            oracle,
+            &mut self.grad,
+            &mut self.sample_grad,
+        );
         self.workers[k].axpy(-self.config.lr, &self.grad, 1.0);
         self.mean_grad += &self.grad;
-        loss / count
-    }
-
-    /// Writes (1/K) Σₖ xₖ into `self.mean` and returns (1/K) Σₖ ‖xₖ − x̄‖.
-    fn average(&mut self) -> f64 {
-        let k = self.workers.len() as f64;
-        self.mean.fill(0.0);
-        for worker in &self.workers {
-            self.mean += worker;
-        }
-        self.mean /= k;
-        let mean = &self.mean;
-        let spread: f64 = self
-            .workers
-            .iter()
-            .map(|worker| {
-                worker
-                    .iter()
-                    .zip(mean.iter())
-                    .map(|(w, m)| (w - m) * (w - m))
-                    .sum::<f64>()
-                    .sqrt()
-            })
-            .sum();
-        spread / k
+        loss
     }
 }
 
@@ -364,20 +285,16 @@ impl Optimizer for LocalSgd {
         }
         self.prepare_buffers(x.len());
         let workers = self.workers.len();
-        let (count, heterogeneous) = (workers.min(n), self.config.heterogeneous);
-        if !self.shards.fits(n, count, heterogeneous) {
-            self.shards.prepare(n, count, heterogeneous);
-        }
+        self.shards.prepare(n, workers, self.config.heterogeneous);
         self.start_at(x);
         self.mean_grad.fill(0.0);
         let mut loss = 0.0;
         for k in 0..workers {
-            let shard = k % self.shards.count();
-            loss += self.local_step(k, shard, oracle);
+            loss += self.local_step(k, oracle);
         }
         self.mean_grad /= workers as f64;
         self.local_step += 1;
-        let spread = self.average();
+        let spread = mean_and_spread(&self.workers, &mut self.mean);
         let round = self.rounds + 1;
         let local_step = self.local_step;
         // `>=` so that lowering local_steps live ends the round at once.
@@ -388,6 +305,7 @@ impl Optimizer for LocalSgd {
             }
             self.local_step = 0;
             self.rounds += 1;
+            self.bits += workers as u64 * dense_bits(x.len());
         }
         x.copy_from(&self.mean);
         self.explained = LocalSgdExplained {
@@ -413,7 +331,12 @@ impl Optimizer for LocalSgd {
         self.started = false;
         self.local_step = 0;
         self.rounds = 0;
+        self.bits = 0;
         self.explained = LocalSgdExplained::default();
+    }
+
+    fn bits_communicated(&self) -> u64 {
+        self.bits
     }
 
     fn worker_points(&self) -> &[DVector<f64>] {
@@ -661,24 +584,6 @@ mod tests {
         assert!((moved[0] - 0.5 - step[0]).abs() < 1e-15);
         assert!((moved[1] - 0.5 - step[1]).abs() < 1e-15);
         assert_eq!(find("local step"), Some(QuantityValue::Scalar(1.0)));
-    }
-
-    #[test]
-    fn shards_are_interleaved_or_contiguous() {
-        let mut shards = Shards::default();
-        shards.prepare(7, 3, false);
-        assert_eq!(shards.order, [0, 3, 6, 1, 4, 2, 5]);
-        assert_eq!(shards.offsets, [0, 3, 5, 7]);
-        shards.prepare(7, 3, true);
-        assert_eq!(shards.order, [0, 1, 2, 3, 4, 5, 6]);
-        assert_eq!(shards.offsets, [0, 2, 4, 7]);
-        // A minibatch stays inside its shard.
-        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(0);
-        for _ in 0..20 {
-            let range = shards.draw(2, 2, &mut rng);
-            assert_eq!(range, 4..6);
-            assert!(shards.order[range].iter().all(|i| (4..7).contains(i)));
-        }
     }
 
     #[test]

@@ -42,6 +42,7 @@ mod svrg;
 #[cfg(test)]
 mod test_support;
 mod torch_ops;
+pub mod workers;
 mod zeroth_order;
 
 pub use adadelta::{Adadelta, AdadeltaConfig};
@@ -226,6 +227,12 @@ pub trait Optimizer: Send {
         &[]
     }
 
+    /// Bits the simulated workers have sent since the last reset, counting every real number as
+    /// 32 bits (see `workers.rs`); 0 for methods that run on one machine.
+    fn bits_communicated(&self) -> u64 {
+        0
+    }
+
     /// The quantities of the latest step's update rule, in the order the module doc computes them,
     /// with the displacements worth drawing marked as arrows. Called on demand (a few times a
     /// second, never inside `step`), so it may allocate; empty before the first step and for
@@ -364,6 +371,22 @@ optimizer_registry!(
 impl Default for OptimizerConfig {
     fn default() -> Self {
         OptimizerConfig::Sgd(SgdConfig::default())
+    }
+}
+
+impl OptimizerConfig {
+    /// Whether the method plays a min-max game: it follows the descent–ascent field
+    /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
+    pub fn plays_a_game(&self) -> bool {
+        matches!(
+            self,
+            Self::Gda(_) | Self::Extragradient(_) | Self::OptimisticGd(_)
+        )
+    }
+
+    /// Whether the method simulates workers that communicate, so its runs count bits.
+    pub fn simulates_workers(&self) -> bool {
+        matches!(self, Self::LocalSgd(_) | Self::CompressedSgd(_))
     }
 }
 

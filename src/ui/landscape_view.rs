@@ -533,13 +533,11 @@ const FIELD_ARROWS: usize = 28;
 
 /// Whether any run follows the descent–ascent field of a game.
 fn plays_a_game(state: &AppState) -> bool {
-    use crate::optim::OptimizerConfig as C;
-    state.scenario.runs.iter().any(|run| {
-        matches!(
-            run.optimizer,
-            C::Gda(_) | C::Extragradient(_) | C::OptimisticGd(_)
-        )
-    })
+    state
+        .scenario
+        .runs
+        .iter()
+        .any(|run| run.optimizer.plays_a_game())
 }
 
 /// The flow field as faint arrows on a grid over the visible window: direction exact, length

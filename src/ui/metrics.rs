@@ -62,6 +62,16 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
         ui.selectable_value(&mut state.prefs.x_axis, XAxis::WallTime, "time")
             .on_hover_text("Seconds of computing on the solver thread, per run");
+        let distributed = (state.scenario.runs.iter())
+            .any(|run| run.optimizer.simulates_workers());
+        if distributed {
+            ui.selectable_value(&mut state.prefs.x_axis, XAxis::Bits, "bits")
+                .on_hover_text(
+                    "Bits the simulated workers have sent, every number counted as 32 bits: compares communication costs",
+                );
+        } else if state.prefs.x_axis == XAxis::Bits {
+            state.prefs.x_axis = XAxis::Steps;
+        }
         if !network {
             ui.separator();
             ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
@@ -195,6 +205,7 @@ fn eigencomponent_lines(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
                 XAxis::Steps => sample.step as f64,
                 XAxis::Evaluations => sample.evals as f64,
                 XAxis::WallTime => sample.wall_time,
+                XAxis::Bits => sample.bits as f64,
             };
             let (_, coords) = theory::eigenbasis(&quadratic, sample.point);
             for (curve, c) in components.iter_mut().zip(coords) {
@@ -321,6 +332,7 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
         XAxis::Steps => "step",
         XAxis::Evaluations => "evaluations",
         XAxis::WallTime => "seconds of computing",
+        XAxis::Bits => "bits communicated",
     };
     let mut plot = Plot::new(id)
         .legend(Legend::default())
@@ -378,6 +390,7 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
                         XAxis::Steps => sample.step as f64,
                         XAxis::Evaluations => sample.evals as f64,
                         XAxis::WallTime => sample.wall_time,
+                        XAxis::Bits => sample.bits as f64,
                     };
                     let y = if preconditioned {
                         sample.preconditioned_sharpness

@@ -1,0 +1,179 @@
+//! What the simulated-worker methods (LocalSgd, CompressedSgd, Decentralized, AsyncSgd,
+//! ByzantineRobust) share: the split of a finite sum's samples into shards, a worker's minibatch
+//! gradient on its shard, the mean of the workers' iterates, and how communication is counted.
+//!
+//! Shards: for f = (1/n) Σᵢ fᵢ the n sample indices are split into S = min(K, n) shards,
+//! interleaved (shard s = {i : i mod S = s}) or, for heterogeneous data, contiguous blocks of the
+//! sample order (shard s = {⌊ns/S⌋, …, ⌊n(s+1)/S⌋ − 1}); worker k works on shard k mod S. A
+//! minibatch is drawn from a shard without replacement by a partial Fisher–Yates shuffle within the
+//! shard, with the run's seeded generator; no draw is made when the minibatch is the whole shard.
+//!
+//! Communication: every real number a worker sends counts [`FLOAT_BITS`] = 32 bits, the fp32 in
+//! which gradients and weights travel in practice (the simulation itself computes in f64). Each
+//! method documents what it sends per step; the run's `bits` column accumulates it.
+
+use nalgebra::DVector;
+use rand::Rng;
+
+use crate::objective::Oracle;
+
+/// Bits counted for one real number sent between workers (fp32 on the wire).
+pub const FLOAT_BITS: u64 = 32;
+
+/// Bits of a dense message of `dim` real numbers.
+pub fn dense_bits(dim: usize) -> u64 {
+    FLOAT_BITS * dim as u64
+}
+
+/// The split of the sample indices into shards: shard s is `order[offsets[s]..offsets[s + 1]]`.
+#[derive(Default)]
+pub struct Shards {
+    order: Vec<usize>,
+    offsets: Vec<usize>,
+    /// (n, shard count, heterogeneous) the layout was made for.
+    made_for: Option<(usize, usize, bool)>,
+}
+
+impl Shards {
+    /// Lays the shards out for `n` samples over `workers` workers (S = min(K, n) shards) unless
+    /// already laid out so; allocates only when the layout changes.
+    pub fn prepare(&mut self, n: usize, workers: usize, heterogeneous: bool) {
+        let count = workers.min(n).max(1);
+        if self.made_for == Some((n, count, heterogeneous)) {
+            return;
+        }
+        self.order.clear();
+        self.offsets.clear();
+        self.offsets.push(0);
+        for s in 0..count {
+            if heterogeneous {
+                self.order.extend(n * s / count..n * (s + 1) / count);
+            } else {
+                self.order.extend((s..n).step_by(count));
+            }
+            self.offsets.push(self.order.len());
+        }
+        self.made_for = Some((n, count, heterogeneous));
+    }
+
+    /// Number of shards.
+    pub fn count(&self) -> usize {
+        self.offsets.len().saturating_sub(1)
+    }
+
+    /// The sample indices of shard `s`, in their current (shuffled) order.
+    pub fn shard(&self, s: usize) -> &[usize] {
+        &self.order[self.offsets[s]..self.offsets[s + 1]]
+    }
+
+    /// Draws a minibatch of at most `batch` indices of shard `s` (the whole shard when it has no
+    /// more) and returns its range in `order`.
+    fn draw(&mut self, s: usize, batch: usize, rng: &mut impl Rng) -> std::ops::Range<usize> {
+        let (start, end) = (self.offsets[s], self.offsets[s + 1]);
+        let len = batch.min(end - start);
+        if len < end - start {
+            // Partial Fisher–Yates within the shard: uniform without replacement, no allocation.
+            for i in start..start + len {
+                let j = rng.random_range(i..end);
+                self.order.swap(i, j);
+            }
+        }
+        start..start + len
+    }
+
+    /// Worker `k`'s minibatch gradient at `x`: draws at most `batch` samples of its shard
+    /// (k mod S), writes their mean gradient into `grad` and returns their mean loss.
+    /// `sample_grad` is scratch of x's length. Each sample is one per-sample oracle evaluation.
+    pub fn minibatch_grad(
+        &mut self,
+        k: usize,
+        batch: usize,
+        x: &DVector<f64>,
+        oracle: &mut Oracle,
+        grad: &mut DVector<f64>,
+        sample_grad: &mut DVector<f64>,
+    ) -> f64 {
+        let shard = k % self.count().max(1);
+        let range = self.draw(shard, batch.max(1), oracle.rng());
+        let count = range.len().max(1) as f64;
+        grad.fill(0.0);
+        let mut loss = 0.0;
+        for &i in &self.order[range] {
+            loss += oracle.sample_value_and_grad(x, i, sample_grad);
+            *grad += &*sample_grad;
+        }
+        *grad /= count;
+        loss / count
+    }
+}
+
+/// Writes (1/K) Σₖ xₖ into `mean` and returns the spread (1/K) Σₖ ‖xₖ − x̄‖.
+pub fn mean_and_spread(points: &[DVector<f64>], mean: &mut DVector<f64>) -> f64 {
+    let k = points.len().max(1) as f64;
+    mean.fill(0.0);
+    for point in points {
+        *mean += point;
+    }
+    *mean /= k;
+    let spread: f64 = points
+        .iter()
+        .map(|point| {
+            point
+                .iter()
+                .zip(mean.iter())
+                .map(|(p, m)| (p - m) * (p - m))
+                .sum::<f64>()
+                .sqrt()
+        })
+        .sum();
+    spread / k
+}
+
+/// Whether `x` is bit for bit the point a worker method last wrote into the run's iterate: if
+/// not, the run was reset or its start moved, and the workers restart from `x`.
+pub fn same_point(last: &DVector<f64>, x: &DVector<f64>) -> bool {
+    last.len() == x.len()
+        && last
+            .iter()
+            .zip(x.iter())
+            .all(|(a, b)| a.to_bits() == b.to_bits())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interleaved_and_contiguous_shards_partition_the_samples() {
+        let mut shards = Shards::default();
+        shards.prepare(10, 3, false);
+        assert_eq!(shards.count(), 3);
+        assert_eq!(shards.shard(0), &[0, 3, 6, 9]);
+        assert_eq!(shards.shard(1), &[1, 4, 7]);
+        assert_eq!(shards.shard(2), &[2, 5, 8]);
+        shards.prepare(10, 3, true);
+        assert_eq!(shards.shard(0), &[0, 1, 2]);
+        assert_eq!(shards.shard(1), &[3, 4, 5]);
+        assert_eq!(shards.shard(2), &[6, 7, 8, 9]);
+        // More workers than samples: one shard per sample.
+        shards.prepare(2, 5, false);
+        assert_eq!(shards.count(), 2);
+    }
+
+    #[test]
+    fn mean_and_spread_of_two_points() {
+        let points = [
+            DVector::from_vec(vec![0.0, 0.0]),
+            DVector::from_vec(vec![2.0, 0.0]),
+        ];
+        let mut mean = DVector::zeros(2);
+        let spread = mean_and_spread(&points, &mut mean);
+        assert_eq!(mean.as_slice(), &[1.0, 0.0]);
+        assert_eq!(spread, 1.0);
+    }
+
+    #[test]
+    fn dense_messages_count_fp32() {
+        assert_eq!(dense_bits(2), 64);
+    }
+}
