@@ -101,6 +101,8 @@ pub struct Prefs {
     pub iso_lines: bool,
     /// Draw the field the iterates follow as arrows (always on for min-max games).
     pub field: bool,
+    /// Draw the recent paths of simulated workers (distributed methods).
+    pub worker_trails: bool,
     /// Draw theory's loss curves and bounds over the runs' (quadratics).
     pub theory: bool,
     /// Presentation mode: large type, thick lines, full screen, only the controls the lesson keeps.
@@ -119,6 +121,7 @@ impl Default for Prefs {
             x_axis: XAxis::Steps,
             iso_lines: true,
             field: false,
+            worker_trails: true,
             presenting: false,
             theory: true,
         }
@@ -144,8 +147,8 @@ pub struct RunView {
     pub auxiliary: Option<[f64; 2]>,
     /// The latest step taken apart, for the update arrows and the step-by-step view.
     pub latest_step: Option<StepExplanation>,
-    /// Where the run's simulated workers are (LocalSgd…).
-    pub workers: Vec<[f64; 2]>,
+    /// The run's simulated workers' recent paths (LocalSgd…), each ending at the worker.
+    pub workers: Vec<Vec<[f64; 2]>>,
     /// Shown in the plots (legend toggles it).
     pub visible: bool,
 }

@@ -152,9 +152,9 @@ pub struct RunProgress {
     /// The latest step taken apart (2D runs only), for the update arrows and step-by-step view;
     /// filled when the worker publishes, so `Session::advance` leaves it `None`.
     pub latest_step: Option<StepExplanation>,
-    /// Where the simulated workers are (LocalSgd…), 2D runs only; filled when the worker
-    /// publishes, like `latest_step`.
-    pub workers: Vec<[f64; 2]>,
+    /// The simulated workers' recent paths (LocalSgd…), each ending where the worker is now; 2D
+    /// runs only; filled when the worker publishes, like `latest_step`.
+    pub workers: Vec<Vec<[f64; 2]>>,
 }
 
 /// A message from the worker to the UI, tagged with the generation it belongs to.

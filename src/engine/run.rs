@@ -6,6 +6,7 @@ use std::sync::Arc;
 use nalgebra::DVector;
 
 use super::session::ProblemInstance;
+use super::worker_trails::WorkerTrails;
 use crate::analysis::sharpness::{self, Lanczos};
 use crate::landscape::{Landscape, ViewWindow, symmetric_eigenvalues};
 use crate::network::Network;
@@ -269,6 +270,8 @@ pub struct Run {
     start: DVector<f64>,
     x: DVector<f64>,
     previous_x: DVector<f64>,
+    /// The simulated workers' recent positions (empty for single-iterate methods).
+    worker_trails: WorkerTrails,
     grad: DVector<f64>,
     /// The iterate's storage format and rounding state, when the run is in low precision.
     low_precision: Option<LowPrecisionIterate>,
@@ -298,6 +301,7 @@ impl Run {
             oracle,
             x: start.clone(),
             previous_x: start.clone(),
+            worker_trails: WorkerTrails::default(),
             grad: DVector::zeros(dim),
             low_precision: config
                 .precision
@@ -385,14 +389,20 @@ impl Run {
             .map(|p| [p[0], p[1]])
     }
 
-    /// Where the optimizer's simulated workers are (2D problems; empty for single-iterate methods).
-    pub fn worker_points(&self) -> Vec<[f64; 2]> {
-        self.optimizer
-            .worker_points()
-            .iter()
-            .filter(|p| p.len() == 2)
-            .map(|p| [p[0], p[1]])
-            .collect()
+    /// The recent paths of the optimizer's simulated workers, each ending where the worker is now
+    /// (2D problems; empty for single-iterate methods).
+    pub fn worker_trails(&self) -> Vec<Vec<[f64; 2]>> {
+        self.worker_trails.trails()
+    }
+
+    /// Adds the workers' current positions to their trails (2D problems with workers only).
+    fn record_workers(&mut self) {
+        let workers = self.optimizer.worker_points();
+        // Also with no workers: an optimizer without them then leaves no stale trails behind.
+        if self.x.len() == 2 {
+            self.worker_trails
+                .record(workers.iter().map(|p| [p[0], p[1]]));
+        }
     }
 
     /// The latest step taken apart (its start and end and the quantities of the update rule), for
@@ -444,6 +454,7 @@ impl Run {
         self.compute_seconds = 0.0;
         self.status = RunStatus::Running;
         self.records.clear();
+        self.worker_trails.clear();
         if self.sharpness.is_some() {
             // A fresh meter: its warm start belongs to the old trajectory.
             self.sharpness = Some(SharpnessMeter::new(self.objective.dim()));
@@ -531,6 +542,7 @@ impl Run {
             return None;
         }
         self.last = sample;
+        self.record_workers();
         match info.outcome {
             StepOutcome::Continue => {}
             StepOutcome::Converged(_) => {

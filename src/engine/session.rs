@@ -153,7 +153,7 @@ impl Session {
                 probes: r.oracle().probes().to_vec(),
                 auxiliary: r.auxiliary_point(),
                 latest_step: r.latest_step(),
-                workers: r.worker_points(),
+                workers: r.worker_trails(),
             })
             .collect()
     }

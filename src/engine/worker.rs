@@ -671,7 +671,7 @@ impl Worker {
             for update in &mut progress {
                 if let Some(run) = self.session.runs().get(update.run) {
                     update.latest_step = run.latest_step();
-                    update.workers = run.worker_points();
+                    update.workers = run.worker_trails();
                 }
             }
             self.send(UpdateKind::Progress(progress));

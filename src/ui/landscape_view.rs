@@ -490,11 +490,20 @@ fn paint_overlays(
         if let Some(auxiliary) = run.auxiliary {
             painter.circle_stroke(screen(auxiliary), 4.0, Stroke::new(1.5, colour));
         }
-        // Simulated workers: faint dots tied to the consensus (the run's own, bold point).
+        // Simulated workers: faint trails ending in dots tied to the consensus (the run's own,
+        // bold point).
         if let Some(mean) = path.last() {
             let faint = colour.gamma_multiply(0.55);
-            for worker in &run.workers {
-                let at = screen(*worker);
+            let trail_stroke = Stroke::new(1.0, colour.gamma_multiply(0.3));
+            for trail in &run.workers {
+                let Some(&worker) = trail.last() else {
+                    continue;
+                };
+                if state.prefs.worker_trails && trail.len() > 1 {
+                    let points = trail.iter().map(|p| screen(*p)).collect();
+                    painter.add(egui::Shape::line(points, trail_stroke));
+                }
+                let at = screen(worker);
                 painter.line_segment([*mean, at], Stroke::new(1.0, faint));
                 painter.circle_filled(at, 3.0, faint);
             }

@@ -6,7 +6,7 @@ use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 use crate::analysis::stability;
 use crate::analysis::theory::{self, CurveKind};
 use crate::app::{AppState, Metric, XAxis};
-use crate::engine::{DEFAULT_BUDGET, Sample};
+use crate::engine::{DEFAULT_BUDGET, Sample, TRAIL_LENGTH};
 use crate::landscape::LandscapeConfig;
 use crate::landscape::Quadratic;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
@@ -79,6 +79,12 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.checkbox(&mut state.prefs.field, "Field").on_hover_text(
                 "Arrows of the flow the iterates follow: −∇f, or (−∂f/∂x, +∂f/∂y) when a run plays a min-max game (always shown then)",
             );
+            if distributed {
+                ui.checkbox(&mut state.prefs.worker_trails, "Worker trails")
+                    .on_hover_text(format!(
+                        "The last {TRAIL_LENGTH} positions of every simulated worker, faint, behind the workers' mean"
+                    ));
+            }
         }
         if quadratic {
             ui.checkbox(&mut state.prefs.theory, "Theory").on_hover_text(
