@@ -17,7 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
-use crate::precision::GradientPrecision;
+use crate::precision::{Format, GradientPrecision, round_nearest_even};
 
 /// A differentiable problem: a 2D landscape or a network's training loss.
 ///
@@ -144,6 +144,9 @@ pub struct GradientModel {
     pub clip_value: Option<f64>,
     /// Compute the gradient in a narrow format with loss scaling, before noise and clipping.
     pub gradient_precision: Option<GradientPrecision>,
+    /// Evaluate at the point rounded to nearest in this format: the low-precision copy of an f64
+    /// master iterate (mixed-precision training). `None` = at the point itself.
+    pub weights_format: Option<Format>,
 }
 
 impl Default for GradientModel {
@@ -154,6 +157,7 @@ impl Default for GradientModel {
             clip: None,
             clip_value: None,
             gradient_precision: None,
+            weights_format: None,
         }
     }
 }
@@ -171,6 +175,8 @@ pub struct Oracle {
     record_probes: bool,
     /// Gradient buffer for loss-only minibatch evaluations.
     scratch: DVector<f64>,
+    /// The point rounded to `model.weights_format`, where evaluations then happen.
+    rounded: DVector<f64>,
     /// The run's latest measurement of the full objective (see [`Oracle::measure`]).
     measured: Measured,
 }
@@ -197,6 +203,25 @@ impl Measured {
     }
 }
 
+/// Where an evaluation at `x` happens: `x` itself, or its copy rounded to nearest in `format`
+/// (written into `rounded`, allocating only when the dimension changes).
+fn weights_at<'a>(
+    rounded: &'a mut DVector<f64>,
+    format: Option<Format>,
+    x: &'a DVector<f64>,
+) -> &'a DVector<f64> {
+    let Some(format) = format else {
+        return x;
+    };
+    if rounded.len() != x.len() {
+        *rounded = DVector::zeros(x.len());
+    }
+    for (r, v) in rounded.iter_mut().zip(x.iter()) {
+        *r = round_nearest_even(*v, format);
+    }
+    rounded
+}
+
 /// Probes kept per step at most, so a runaway line search cannot grow memory.
 const MAX_PROBES_PER_STEP: usize = 64;
 
@@ -214,6 +239,7 @@ impl Oracle {
             probes: Vec::with_capacity(MAX_PROBES_PER_STEP),
             record_probes: true,
             scratch: DVector::zeros(objective.dim()),
+            rounded: DVector::zeros(objective.dim()),
             measured: Measured {
                 point: DVector::zeros(0),
                 grad: DVector::zeros(0),
@@ -250,13 +276,18 @@ impl Oracle {
 
     /// f(x) and ∇f(x) of the full objective: the latest measurement when it was at x, else a fresh
     /// evaluation.
-    fn exact_value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
-        match self.measured.at(x) {
+    fn exact_value_and_grad(
+        objective: &dyn Objective,
+        measured: &Measured,
+        x: &DVector<f64>,
+        grad: &mut DVector<f64>,
+    ) -> f64 {
+        match measured.at(x) {
             Some((loss, measured)) if measured.len() == grad.len() => {
                 grad.as_mut_slice().copy_from_slice(measured.as_slice());
                 loss
             }
-            _ => self.objective.value_and_grad(x, grad),
+            _ => objective.value_and_grad(x, grad),
         }
     }
 
@@ -312,6 +343,7 @@ impl Oracle {
     /// Loss on the current minibatch.
     pub fn value(&mut self, x: &DVector<f64>) -> f64 {
         self.counts.values += 1;
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
         if self.batch_len == self.permutation.len() {
             self.objective.value(x)
         } else {
@@ -333,8 +365,9 @@ impl Oracle {
     pub fn value_and_grad(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
         self.counts.gradients += 1;
         self.counts.sample_gradients += self.batch_len as u64;
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
         let loss = if self.batch_len == self.permutation.len() {
-            self.exact_value_and_grad(x, grad)
+            Self::exact_value_and_grad(self.objective.as_ref(), &self.measured, x, grad)
         } else {
             self.objective
                 .sample_value_and_grad(x, &self.permutation[..self.batch_len], grad)
@@ -347,7 +380,8 @@ impl Oracle {
     pub fn full_value_and_grad(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
         self.counts.gradients += 1;
         self.counts.sample_gradients += self.permutation.len() as u64;
-        self.exact_value_and_grad(x, grad)
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
+        Self::exact_value_and_grad(self.objective.as_ref(), &self.measured, x, grad)
     }
 
     /// The gradient of one term fᵢ (SVRG and SAGA), with the run's noise and clipping.
@@ -360,6 +394,7 @@ impl Oracle {
         self.counts.gradients += 1;
         self.counts.sample_gradients += 1;
         let index = index.min(self.permutation.len().saturating_sub(1));
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
         let loss = self.objective.sample_value_and_grad(x, &[index], grad);
         self.perturb(grad);
         loss
@@ -373,7 +408,9 @@ impl Oracle {
         x: &DVector<f64>,
         grad: &mut DVector<f64>,
     ) -> Option<f64> {
-        let value = self.objective.composite()?.smooth_value_and_grad(x, grad);
+        let composite = self.objective.composite()?;
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
+        let value = composite.smooth_value_and_grad(x, grad);
         self.counts.gradients += 1;
         self.counts.sample_gradients += self.permutation.len() as u64;
         self.perturb(grad);
@@ -395,12 +432,14 @@ impl Oracle {
     /// The Hessian, where the objective has one.
     pub fn hessian(&mut self, x: &DVector<f64>) -> Option<DMatrix<f64>> {
         self.counts.hessians += 1;
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
         self.objective.hessian(x)
     }
 
     /// Hessian-vector product ∇²f(x)·v into `out`.
     pub fn hvp(&mut self, x: &DVector<f64>, v: &DVector<f64>, out: &mut DVector<f64>) {
         self.counts.hvps += 1;
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
         self.objective.hvp(x, v, out);
     }
 

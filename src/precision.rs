@@ -175,8 +175,10 @@ pub enum Compensation {
     Kahan,
 }
 
-/// A run's low-precision setting: the iterate is stored in `format` after every step. Presets
-/// write it as `precision: (format: Bf16, rounding: Nearest, compensation: None)`.
+/// A run's low-precision setting: the iterate is stored in `format` after every step, or, with
+/// `master_copy`, kept in f64 and rounded to `format` wherever it is evaluated. Presets write it as
+/// `precision: (format: Bf16, rounding: Nearest, compensation: None)` or
+/// `precision: (format: Bf16, master_copy: true)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Precision {
@@ -186,6 +188,11 @@ pub struct Precision {
     pub rounding: Rounding,
     /// Whether lost low-order bits are carried to the next step.
     pub compensation: Compensation,
+    /// Keep the iterate in f64 (the master copy, which the optimizer updates) and round only the
+    /// copy the gradients are evaluated at, as mixed-precision training does: no update is lost,
+    /// but every gradient is taken at a point of the narrow format. Rounding and compensation
+    /// then do not apply (the copy is rounded to nearest).
+    pub master_copy: bool,
 }
 
 impl Precision {
@@ -195,6 +202,9 @@ impl Precision {
             Rounding::Nearest => "nearest",
             Rounding::Stochastic => "stochastic",
         };
+        if self.master_copy {
+            return format!("{} copy of an f64 master", self.format.name());
+        }
         match self.compensation {
             Compensation::None => format!("{}, {rounding}", self.format.name()),
             Compensation::Kahan => format!("{}, {rounding}, Kahan", self.format.name()),
@@ -249,6 +259,7 @@ impl LowPrecisionIterate {
             format,
             rounding,
             compensation,
+            ..
         } = self.precision;
         let rng = &mut self.rng;
         let mut round = |value: f64| match rounding {

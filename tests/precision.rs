@@ -74,6 +74,18 @@ fn bf16_stalls_at_the_measured_point_while_the_cures_converge() {
     // fp32 stalls too, three orders of magnitude closer than 2⁻⁸/lr.
     assert!((distance_to_one(&end(4)) - 6.664e-6).abs() < 1e-8);
     assert_eq!(last_move(&all[4]), 1345);
+    // An f64 master with gradients at its bf16 copy: moves until the copy is the minimum, then
+    // stops within half a bf16 ulp of it (2⁻⁸ above 1, 2⁻⁹ below), at a point that is not a bf16
+    // value.
+    assert_eq!(labels[5], "bf16 copy, f64 master");
+    let master = end(5).point;
+    assert_eq!(
+        master.map(|v| round_nearest_even(v, Format::Bf16)),
+        [1.0, 1.0]
+    );
+    assert!((master[0] - 1.00383).abs() < 1e-5 && (master[1] - 0.99806).abs() < 1e-5);
+    assert_ne!(round_nearest_even(master[0], Format::Bf16), master[0]);
+    assert_eq!(last_move(&all[5]), 701);
     // Samples report the stored iterate: every point is a bf16 (resp. fp32) value.
     for (run, format) in [
         (1, Format::Bf16),
@@ -125,6 +137,7 @@ fn a_relative_update_below_half_an_ulp_never_moves_the_iterate() {
             format: Format::Bf16,
             rounding,
             compensation,
+            master_copy: false,
         })
     };
     let lr = 0.00015; // lr·λ = 1.5e-4 and 1.5e-3 < 2⁻⁹ ≈ 1.95e-3
@@ -158,6 +171,7 @@ fn stochastic_runs_are_reproducible_and_restart_identically() {
         format: Format::Fp16,
         rounding: Rounding::Stochastic,
         compensation: Compensation::None,
+        master_copy: false,
     });
     let first = trajectories(Session::new(gd_on_quadratic(0.001, precision, 9)));
     let again = trajectories(Session::new(gd_on_quadratic(0.001, precision, 9)));

@@ -305,6 +305,7 @@ impl Run {
             grad: DVector::zeros(dim),
             low_precision: config
                 .precision
+                .filter(|precision| !precision.master_copy)
                 .map(|precision| LowPrecisionIterate::new(precision, dim, config.seed)),
             start,
             step: 0,
@@ -446,9 +447,11 @@ impl Run {
         );
         self.optimizer = self.config.optimizer.build(self.objective.dim());
         self.x.copy_from(&self.start);
-        self.low_precision = self.config.precision.map(|precision| {
-            LowPrecisionIterate::new(precision, self.objective.dim(), self.config.seed)
-        });
+        self.low_precision = (self.config.precision)
+            .filter(|precision| !precision.master_copy)
+            .map(|precision| {
+                LowPrecisionIterate::new(precision, self.objective.dim(), self.config.seed)
+            });
         self.store_start();
         self.step = 0;
         self.compute_seconds = 0.0;
@@ -760,5 +763,9 @@ fn gradient_model(config: &RunConfig) -> GradientModel {
         clip: config.clip,
         clip_value: config.clip_value,
         gradient_precision: config.gradient_precision,
+        weights_format: config
+            .precision
+            .filter(|precision| precision.master_copy)
+            .map(|precision| precision.format),
     }
 }

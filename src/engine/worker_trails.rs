@@ -27,18 +27,18 @@ impl WorkerTrails {
                 .collect();
             self.next = 0;
         }
-        for (ring, point) in self.rings.iter_mut().zip(points) {
-            if ring.len() < TRAIL_LENGTH {
-                ring.push(point);
-            } else {
-                ring[self.next] = point;
-            }
-        }
-        if self
+        let full = self
             .rings
             .first()
-            .is_some_and(|ring| ring.len() == TRAIL_LENGTH)
-        {
+            .is_some_and(|ring| ring.len() == TRAIL_LENGTH);
+        for (ring, point) in self.rings.iter_mut().zip(points) {
+            if full {
+                ring[self.next] = point;
+            } else {
+                ring.push(point);
+            }
+        }
+        if full {
             self.next = (self.next + 1) % TRAIL_LENGTH;
         }
     }

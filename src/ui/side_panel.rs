@@ -509,6 +509,11 @@ fn precision_ui(precision: &mut Option<Precision>, index: usize, ui: &mut egui::
             .response
             .labelled_by(label.id);
         if let Some(setting) = precision.as_mut() {
+            ui.checkbox(&mut setting.master_copy, "f64 master")
+                .on_hover_text("Keep the iterate in f64 and evaluate gradients at its copy in the format, as mixed-precision training does: no update is lost");
+            if setting.master_copy {
+                return;
+            }
             let mut stochastic = setting.rounding == Rounding::Stochastic;
             if ui
                 .checkbox(&mut stochastic, "stochastic")
