@@ -48,7 +48,13 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     ("Games and min-max", &["games"]),
     (
         "Distributed training",
-        &["fedavg_drift", "sign_error_feedback"],
+        &[
+            "fedavg_drift",
+            "gossip_ring",
+            "async_staleness",
+            "sign_error_feedback",
+            "byzantine_median",
+        ],
     ),
     (
         "Networks",
@@ -142,9 +148,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("games", include_str!("../presets/games.ron")),
     ("fedavg_drift", include_str!("../presets/fedavg_drift.ron")),
+    ("gossip_ring", include_str!("../presets/gossip_ring.ron")),
+    (
+        "async_staleness",
+        include_str!("../presets/async_staleness.ron"),
+    ),
     (
         "sign_error_feedback",
         include_str!("../presets/sign_error_feedback.ron"),
+    ),
+    (
+        "byzantine_median",
+        include_str!("../presets/byzantine_median.ron"),
     ),
     ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
     (

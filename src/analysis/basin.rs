@@ -66,6 +66,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use nalgebra::DVector;
 
+use crate::landscape::batch::{Descent, LaneState};
 use crate::landscape::{
     Landscape, LandscapeObjective, Minimizers, Point, ViewWindow, symmetric_eigenvalues,
 };
@@ -388,12 +389,68 @@ impl Shared<'_> {
         finished
     }
 
-    /// Rows of plain GD in blocks of [`plain_gd::BLOCK`] starts stepped together.
+    /// Rows of plain GD with the step loop fused in SIMD registers, where the landscape has a
+    /// kernel for it ([`Landscape::descend`]); else in blocks of [`plain_gd::BLOCK`] starts.
     fn work_plain_gd(&self, lr: f64) -> Vec<(usize, Vec<StartResult>)> {
+        if !has_descent_kernel(self.landscape.as_ref()) {
+            return self.work_plain_gd_blocks(lr);
+        }
+        let mut finished = Vec::new();
+        let steps = self.request.steps;
+        while let Some(row) = self.take_row() {
+            let resolution = self.request.resolution;
+            let unfinished = StartResult {
+                outcome: Outcome::NotConverged,
+                final_loss: f64::NAN,
+                steps_to_tolerance: None,
+            };
+            let mut results = vec![unfinished; resolution];
+            let mut columns = 0..resolution;
+            let mut next_start = || {
+                let column = columns.next()?;
+                Some((column, self.request.start(row, column)))
+            };
+            let mut settle = |lane: LaneState| {
+                let result = match self.check(lane.point, lane.value, lane.gradient, lane.step) {
+                    Some(result) => keep_finite_loss(result, lane.previous_value),
+                    None if lane.step >= steps => StartResult {
+                        outcome: Outcome::NotConverged,
+                        final_loss: lane.value,
+                        steps_to_tolerance: None,
+                    },
+                    None => return false,
+                };
+                if let Some(out) = results.get_mut(lane.id) {
+                    *out = result;
+                }
+                true
+            };
+            let cancelled = || self.cancel.load(Ordering::Relaxed);
+            let mut descent = Descent {
+                neg_lr: -lr,
+                steps,
+                centre: self.classifier.centre,
+                escape_distance_squared: self.classifier.escape_distance_squared,
+                tolerance_squared: self.tolerance_squared,
+                next_start: &mut next_start,
+                settle: &mut settle,
+                cancelled: &cancelled,
+            };
+            if self.landscape.descend(&mut descent) != Some(true) {
+                return finished;
+            }
+            finished.push((row, results));
+            self.progress.fetch_add(1, Ordering::Relaxed);
+        }
+        finished
+    }
+
+    /// Rows of plain GD in blocks of [`plain_gd::BLOCK`] starts stepped together.
+    fn work_plain_gd_blocks(&self, lr: f64) -> Vec<(usize, Vec<StartResult>)> {
+        let mut finished = Vec::new();
         let resolution = self.request.resolution;
         let mut block = plain_gd::Block::new();
         let mut starts = Vec::with_capacity(plain_gd::BLOCK);
-        let mut finished = Vec::new();
         while let Some(row) = self.take_row() {
             let unfinished = StartResult {
                 outcome: Outcome::NotConverged,
@@ -435,6 +492,21 @@ impl Shared<'_> {
             steps_to_tolerance: Some(u32::try_from(step).unwrap_or(u32::MAX)),
         })
     }
+}
+
+/// Whether `landscape` runs [`Landscape::descend`]: asked with no starts, which costs nothing.
+fn has_descent_kernel(landscape: &dyn Landscape) -> bool {
+    let mut descent = Descent {
+        neg_lr: 0.0,
+        steps: 0,
+        centre: [0.0, 0.0],
+        escape_distance_squared: 0.0,
+        tolerance_squared: 0.0,
+        next_start: &mut || None,
+        settle: &mut |_| true,
+        cancelled: &|| false,
+    };
+    landscape.descend(&mut descent).is_some()
 }
 
 /// A diverged start keeps the last finite loss it had, like a run's last finite sample.

@@ -95,6 +95,9 @@ pub fn threshold(config: &OptimizerConfig) -> Option<Threshold> {
         | C::Saga(_)
         | C::LocalSgd(_)
         | C::CompressedSgd(_)
+        | C::Decentralized(_)
+        | C::AsyncSgd(_)
+        | C::ByzantineRobust(_)
         | C::ZerothOrder(_)
         | C::GradientFlow(_) => None,
         // Games: the step follows the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.

@@ -214,3 +214,220 @@ pub(crate) fn assert_batch_matches_scalar(landscape: &dyn super::Landscape) {
         }
     }
 }
+
+/// Where a lane of [`descend`] stands when the SIMD test cannot clear it.
+#[derive(Clone, Copy, Debug)]
+pub struct LaneState {
+    /// The start's id, as `next_start` gave it.
+    pub id: usize,
+    /// The iterate xₖ.
+    pub point: [f64; 2],
+    /// f(xₖ).
+    pub value: f64,
+    /// ∇f(xₖ).
+    pub gradient: [f64; 2],
+    /// k, the steps taken from the start.
+    pub step: u64,
+    /// f(xₖ₋₁), NaN at the start.
+    pub previous_value: f64,
+}
+
+/// Plain gradient descent xₖ₊₁ = fma(−lr, ∇f(xₖ), xₖ) from many starts, with the whole loop in
+/// SIMD registers (see [`descend`]).
+pub struct Descent<'a> {
+    /// −lr.
+    pub neg_lr: f64,
+    /// The step budget: a lane at step `steps` always goes to `settle`, which must finish it.
+    pub steps: u64,
+    /// The SIMD test's "go on" region: |xₖ − centre|² ≤ `escape_distance_squared`, f(xₖ) finite
+    /// and ‖∇f(xₖ)‖² ≥ `tolerance_squared`. Lanes outside it go to `settle`.
+    pub centre: [f64; 2],
+    /// See `centre`.
+    pub escape_distance_squared: f64,
+    /// See `centre`.
+    pub tolerance_squared: f64,
+    /// The next start to take up, as (id, point), or `None` when there are no more.
+    pub next_start: &'a mut dyn FnMut() -> Option<(usize, [f64; 2])>,
+    /// The exact check of a lane the SIMD test could not clear: returns true when the start is
+    /// finished (the callee records its result), false to take the step.
+    pub settle: &'a mut dyn FnMut(LaneState) -> bool,
+    /// Whether to give up (looked at every few thousand steps).
+    pub cancelled: &'a dyn Fn() -> bool,
+}
+
+/// Runs `descent` to the end with `kernel`'s f and ∇f, dispatching on the CPU's features; returns
+/// false if it was cancelled.
+///
+/// Every lane holds its own start at its own step count, so a lane that finishes takes up the next
+/// start at once and no lane idles while others work. A register of lanes that all pass the SIMD
+/// test steps without leaving the registers; any other register is spilled, each lane that failed
+/// the test is settled exactly (in the scalar code's order of operations), and finished lanes are
+/// refilled. The steps are the scalar loop's, bit for bit.
+pub(crate) fn descend<K: PointKernel>(kernel: K, descent: &mut Descent<'_>) -> bool {
+    Arch::new().dispatch(DescentPass { kernel, descent })
+}
+
+/// Most lanes of any SIMD register pulp dispatches to (AVX-512: 8 f64).
+const MAX_LANES: usize = 8;
+/// Register steps between looks at the cancel flag.
+const CANCEL_EVERY: u32 = 4096;
+
+struct DescentPass<'a, 'b, K> {
+    kernel: K,
+    descent: &'a mut Descent<'b>,
+}
+
+/// The scalar side of a spilled register: one entry per lane.
+struct Lanes {
+    x: [f64; MAX_LANES],
+    y: [f64; MAX_LANES],
+    previous: [f64; MAX_LANES],
+    step: [u64; MAX_LANES],
+    id: [usize; MAX_LANES],
+    /// 1.0 where the lane holds no start (it passes the SIMD test, and is never settled).
+    idle: [f64; MAX_LANES],
+}
+
+impl Lanes {
+    /// Puts the next start into lane j, or idles it; returns whether it got one.
+    fn refill(&mut self, j: usize, descent: &mut Descent<'_>) -> bool {
+        match (descent.next_start)() {
+            Some((id, point)) => {
+                (self.x[j], self.y[j]) = (point[0], point[1]);
+                self.previous[j] = f64::NAN;
+                self.step[j] = 0;
+                self.id[j] = id;
+                self.idle[j] = 0.0;
+                true
+            }
+            None => {
+                // A harmless point: the centre, never stepped.
+                (self.x[j], self.y[j]) = (descent.centre[0], descent.centre[1]);
+                self.idle[j] = 1.0;
+                false
+            }
+        }
+    }
+
+    /// The fewest steps any working lane has left before its budget runs out.
+    fn budget(&self, lanes: usize, steps: u64) -> u64 {
+        (0..lanes)
+            .filter(|&j| self.idle[j] == 0.0)
+            .map(|j| steps.saturating_sub(self.step[j]))
+            .min()
+            .unwrap_or(0)
+    }
+}
+
+impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
+    type Output = bool;
+
+    #[inline(always)]
+    fn with_simd<S: Simd>(self, simd: S) -> bool {
+        let DescentPass { kernel, descent } = self;
+        let lanes = S::F64_LANES.min(MAX_LANES);
+        let mut state = Lanes {
+            x: [0.0; MAX_LANES],
+            y: [0.0; MAX_LANES],
+            previous: [f64::NAN; MAX_LANES],
+            step: [0; MAX_LANES],
+            id: [0; MAX_LANES],
+            idle: [1.0; MAX_LANES],
+        };
+        let mut working = 0;
+        for j in 0..lanes {
+            working += usize::from(state.refill(j, descent));
+        }
+        let load = |values: &[f64; MAX_LANES]| S::as_simd_f64s(&values[..lanes]).0[0];
+        let neg_lr = simd.splat_f64s(descent.neg_lr);
+        let centre_x = simd.splat_f64s(descent.centre[0]);
+        let centre_y = simd.splat_f64s(descent.centre[1]);
+        let escape = simd.splat_f64s(descent.escape_distance_squared);
+        let infinity = simd.splat_f64s(f64::INFINITY);
+        let tolerance = simd.splat_f64s(descent.tolerance_squared);
+        let zero = simd.splat_f64s(0.0);
+        let mut x = load(&state.x);
+        let mut y = load(&state.y);
+        let mut previous = load(&state.previous);
+        let mut idle = simd.greater_than_f64s(load(&state.idle), zero);
+        let mut budget = state.budget(lanes, descent.steps);
+        // Register steps since the last spill: every working lane took them.
+        let mut run: u64 = 0;
+        let mut until_cancel_check = CANCEL_EVERY;
+        while working > 0 {
+            until_cancel_check -= 1;
+            if until_cancel_check == 0 {
+                until_cancel_check = CANCEL_EVERY;
+                if (descent.cancelled)() {
+                    return false;
+                }
+            }
+            let (value, gx, gy) = kernel.lanes(simd, x, y);
+            let dx = simd.sub_f64s(x, centre_x);
+            let dy = simd.sub_f64s(y, centre_y);
+            let distance = simd.add_f64s(simd.mul_f64s(dx, dx), simd.mul_f64s(dy, dy));
+            let inside = simd.less_than_or_equal_f64s(distance, escape);
+            let finite = simd.less_than_f64s(simd.abs_f64s(value), infinity);
+            let norm = simd.add_f64s(simd.mul_f64s(gx, gx), simd.mul_f64s(gy, gy));
+            let moving = simd.greater_than_or_equal_f64s(norm, tolerance);
+            let goes_on = simd.and_m64s(simd.and_m64s(inside, finite), moving);
+            let clear = simd.or_m64s(goes_on, idle);
+            if run < budget && simd.first_true_m64s(simd.not_m64s(clear)) >= lanes {
+                x = simd.mul_add_f64s(neg_lr, gx, x);
+                y = simd.mul_add_f64s(neg_lr, gy, y);
+                previous = value;
+                run += 1;
+                continue;
+            }
+            // Spill: settle the lanes the test could not clear (or out of budget), one by one.
+            let mut spilled = [[0.0; MAX_LANES]; 5];
+            for (column, register) in spilled.iter_mut().zip([x, y, value, gx, gy]) {
+                S::as_mut_simd_f64s(&mut column[..lanes]).0[0] = register;
+            }
+            let [xs, ys, values, gxs, gys] = spilled;
+            let mut passed = [0.0; MAX_LANES];
+            let one = simd.splat_f64s(1.0);
+            S::as_mut_simd_f64s(&mut passed[..lanes]).0[0] = simd.select_f64s(goes_on, one, zero);
+            let mut previous_values = [0.0; MAX_LANES];
+            S::as_mut_simd_f64s(&mut previous_values[..lanes]).0[0] = previous;
+            for j in 0..lanes {
+                if state.idle[j] != 0.0 {
+                    continue;
+                }
+                state.step[j] += run;
+                // `previous` holds f at the last register step; a lane not stepped since its
+                // start or its last spill keeps the value the spill left.
+                if run > 0 {
+                    state.previous[j] = previous_values[j];
+                }
+                let step = state.step[j];
+                let finished = (passed[j] == 0.0 || step >= descent.steps)
+                    && (descent.settle)(LaneState {
+                        id: state.id[j],
+                        point: [xs[j], ys[j]],
+                        value: values[j],
+                        gradient: [gxs[j], gys[j]],
+                        step,
+                        previous_value: state.previous[j],
+                    });
+                if finished {
+                    if !state.refill(j, descent) {
+                        working -= 1;
+                    }
+                } else {
+                    state.x[j] = descent.neg_lr.mul_add(gxs[j], xs[j]);
+                    state.y[j] = descent.neg_lr.mul_add(gys[j], ys[j]);
+                    state.previous[j] = values[j];
+                    state.step[j] = step + 1;
+                }
+            }
+            x = load(&state.x);
+            y = load(&state.y);
+            previous = load(&state.previous);
+            idle = simd.greater_than_f64s(load(&state.idle), zero);
+            budget = state.budget(lanes, descent.steps);
+            run = 0;
+        }
+        true
+    }
+}

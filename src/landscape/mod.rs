@@ -6,7 +6,7 @@
 //! of them to the dimension-free [`Objective`] the optimizers work on.
 
 pub mod autodiff;
-pub(crate) mod batch;
+pub mod batch;
 mod data;
 pub mod expression;
 
@@ -164,6 +164,14 @@ pub trait Landscape: Send + Sync {
             let (v, [dx, dy]) = self.value_and_gradient([x, y]);
             (*value, *gx, *gy) = (v, dx, dy);
         }
+    }
+
+    /// Plain gradient descent from many starts with the step loop fused in SIMD registers
+    /// ([`batch::descend`]), for landscapes with a SIMD kernel: `Some(finished)` (false when
+    /// cancelled), or `None` when the landscape has no kernel and the caller must step it another
+    /// way. Every step is the scalar `value_and_gradient` and an fma, bit for bit.
+    fn descend(&self, _descent: &mut batch::Descent<'_>) -> Option<bool> {
+        None
     }
 
     /// Values at many points, structure of arrays: for every i,

@@ -100,6 +100,13 @@ impl Landscape for Quadratic {
         batch::run(kernel, xs, ys, values, gradient_x, gradient_y);
     }
 
+    fn descend(&self, descent: &mut batch::Descent<'_>) -> Option<bool> {
+        Some(batch::descend(
+            QuadraticKernel { a: self.matrix() },
+            descent,
+        ))
+    }
+
     fn hessian(&self, _p: Point) -> Matrix2 {
         self.matrix()
     }

@@ -84,6 +84,10 @@ impl Landscape for Rosenbrock {
         batch::run_values(self, xs, ys, values);
     }
 
+    fn descend(&self, descent: &mut batch::Descent<'_>) -> Option<bool> {
+        Some(batch::descend(self, descent))
+    }
+
     fn hessian(&self, p: Point) -> Matrix2 {
         let [x, y] = p;
         let b = self.b;

@@ -392,8 +392,6 @@ impl Optimizer for LocalSgd {
 mod tests {
     use std::sync::Arc;
 
-    use rand::SeedableRng;
-
     use super::*;
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;

@@ -13,8 +13,11 @@ mod adam;
 mod adam_w;
 mod adamax;
 mod asgd;
+mod async_sgd;
 mod bfgs;
+mod byzantine_robust;
 mod compressed_sgd;
+mod decentralized;
 mod extragradient;
 mod fista;
 mod gda;
@@ -51,8 +54,11 @@ pub use adam::{Adam, AdamConfig};
 pub use adam_w::{AdamW, AdamWConfig};
 pub use adamax::{Adamax, AdamaxConfig};
 pub use asgd::{Asgd, AsgdConfig};
+pub use async_sgd::{AsyncSgd, AsyncSgdConfig};
 pub use bfgs::{Bfgs, BfgsConfig};
+pub use byzantine_robust::{Aggregator, Attack, ByzantineRobust, ByzantineRobustConfig};
 pub use compressed_sgd::{CompressedSgd, CompressedSgdConfig, Compressor};
+pub use decentralized::{Decentralized, DecentralizedConfig, Topology};
 pub use extragradient::{Extragradient, ExtragradientConfig};
 pub use fista::{Fista, FistaConfig};
 pub use gda::{Gda, GdaConfig};
@@ -366,6 +372,9 @@ optimizer_registry!(
     OptimisticGd(OptimisticGdConfig),
     LocalSgd(LocalSgdConfig),
     CompressedSgd(CompressedSgdConfig),
+    Decentralized(DecentralizedConfig),
+    AsyncSgd(AsyncSgdConfig),
+    ByzantineRobust(ByzantineRobustConfig),
 );
 
 impl Default for OptimizerConfig {
@@ -386,7 +395,14 @@ impl OptimizerConfig {
 
     /// Whether the method simulates workers that communicate, so its runs count bits.
     pub fn simulates_workers(&self) -> bool {
-        matches!(self, Self::LocalSgd(_) | Self::CompressedSgd(_))
+        matches!(
+            self,
+            Self::LocalSgd(_)
+                | Self::CompressedSgd(_)
+                | Self::Decentralized(_)
+                | Self::AsyncSgd(_)
+                | Self::ByzantineRobust(_)
+        )
     }
 }
 

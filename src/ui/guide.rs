@@ -41,6 +41,12 @@ const OPTIMIZER_SOURCES: &[(&str, &str)] = &[
     ("OptimisticGd", include_str!("../optim/optimistic_gd.rs")),
     ("LocalSgd", include_str!("../optim/local_sgd.rs")),
     ("CompressedSgd", include_str!("../optim/compressed_sgd.rs")),
+    ("Decentralized", include_str!("../optim/decentralized.rs")),
+    ("AsyncSgd", include_str!("../optim/async_sgd.rs")),
+    (
+        "ByzantineRobust",
+        include_str!("../optim/byzantine_robust.rs"),
+    ),
 ];
 
 /// Each landscape's source file, for its module documentation (formula, minima, reference).

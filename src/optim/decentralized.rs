@@ -1,0 +1,811 @@
+//! Decentralized SGD (gossip averaging): K simulated workers on shards of a finite sum, no server;
+//! each takes local SGD steps and then averages with its neighbours on a graph through a mixing
+//! matrix W. Not a torch.optim class.
+//!
+//! For f = (1/n) Σᵢ fᵢ the n sample indices are split into S = min(K, n) shards, interleaved or
+//! contiguous when `heterogeneous` (see `workers.rs`); worker k works on shard k mod S and holds
+//! its own iterate xₖ. One optiviz step is one local step of every worker, then (every G-th step)
+//! one gossip, in the "adapt then combine" order:
+//!
+//! ```text
+//! for every worker k:  Bₖ ⊂ shard(k), |Bₖ| = min(b, |shard|)   (without replacement)
+//!                      gₖ ← (1/|Bₖ|) Σ_{i∈Bₖ} ∇fᵢ(xₖ)
+//!                      xₖ ← xₖ − lr · gₖ                        (adapt)
+//! every G steps:       xₖ ← Σⱼ Wₖⱼ xⱼ   for every k             (combine: gossip)
+//! the run's iterate:   x ← x̄ = (1/K) Σₖ xₖ after every step
+//! ```
+//!
+//! with b = `batch_size`, G = `gossip_every`, K = `workers`. Lian et al.'s D-PSGD takes the other
+//! order, xₖ ← Σⱼ Wₖⱼ xⱼ − lr·gₖ(xₖ) (combine, with the gradient at the old point); both move the
+//! mean the same way and differ only in where the gradients are taken. The mixing matrices:
+//!
+//! ```text
+//! Ring      Metropolis weights: Wₖ,ₖ₋₁ = Wₖₖ = Wₖ,ₖ₊₁ = 1/3 (indices mod K), K ≥ 3;
+//!           K = 2: Wₖⱼ = ½ everywhere; K = 1: W = 1
+//! Complete  Wₖⱼ = 1/K everywhere: one gossip is exact averaging (LocalSgd's round)
+//! ```
+//!
+//! W is symmetric and doubly stochastic, so a gossip keeps the mean x̄, and the mean moves every
+//! step by −lr·ḡ with ḡ = (1/K) Σₖ gₖ(xₖ) exactly as in LocalSgd; the difference is the
+//! disagreement xₖ − x̄, which each gossip multiplies by W. Its slowest component contracts by
+//! |λ₂(W)|, the second largest eigenvalue magnitude: 0 on the complete graph, and on the ring
+//! (eigenvalues 1/3 + 2/3·cos(2πj/K)) λ₂ = 1/3 + 2/3·cos(2π/K), so the spectral gap
+//! 1 − λ₂ = 2/3·(1 − cos(2π/K)) ≈ 4π²/(3K²) shrinks like 1/K²: consensus on a big ring is slow,
+//! and on heterogeneous shards the workers stay spread around x̄ (each pulled towards its own
+//! shard's minimizer) at a distance that grows with lr and with 1/(1 − λ₂). With a constant lr
+//! that spread also biases the mean a little: at the fixed point Σₖ gₖ(xₖ) = 0 at the workers'
+//! own points, not ∇f(x̄) = 0 (the bias vanishes as lr → 0, and with exact averaging).
+//!
+//! Sampling and cost: as in LocalSgd (the same draws in the same order: with the complete graph
+//! this method is LocalSgd with local_steps = G, draw for draw). A step counts K·|Bₖ| gradients and
+//! sample gradients. On problems that are not sums (n = 1) every worker takes the full gradient
+//! and all workers stay together. The returned loss is the mean over workers of their minibatch
+//! losses at their pre-step points.
+//! Communication: at each gossip every worker sends its d coordinates to each neighbour: the ring
+//! has 2 neighbours (1 for K = 2, 0 for K = 1), the complete graph K − 1, so a gossip costs
+//! K·deg·d·32 bits. The workers are started at the run's iterate on the first step, and again
+//! whenever the iterate passed in is not the mean this method left (a reset, a moved start point).
+//!
+//! Defaults (chosen here): lr = 0.01, workers = 4, topology = Ring, gossip_every = 1,
+//! heterogeneous = false, batch_size = 1. Validation: lr > 0, 1 ≤ workers ≤ 64,
+//! 1 ≤ gossip_every ≤ 100 000, 1 ≤ batch_size ≤ 100 000.
+//!
+//! References: Lian, Zhang, Zhang, Hsieh, Zhang & Liu, "Can decentralized algorithms outperform
+//! centralized algorithms? A case study for decentralized parallel stochastic gradient descent",
+//! NeurIPS 2017 (D-PSGD); Koloskova, Loizou, Boreiri, Jaggi & Stich, "A unified theory of
+//! decentralized SGD with changing topology and local updates", ICML 2020 (local steps between
+//! gossips, rates in the spectral gap).
+
+use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+use super::workers::{Shards, dense_bits, mean_and_spread, same_point};
+use super::{
+    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
+};
+use crate::objective::Oracle;
+use crate::validate::Checker;
+
+/// Most simulated workers (each one is two buffers and a local step per optiviz step).
+const MAX_WORKERS: u64 = 64;
+/// Most local steps between gossips and most samples per worker minibatch.
+const MAX_COUNT: u64 = 100_000;
+
+/// The topology names, as the picker lists them.
+const TOPOLOGY_CHOICES: &[&str] = &["Ring", "Complete"];
+
+/// The communication graph of the workers, as presets name it: `topology: Ring`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Topology {
+    /// Worker k talks to k − 1 and k + 1 (mod K), Metropolis weights 1/3.
+    #[default]
+    Ring,
+    /// Every worker talks to every other, weights 1/K: exact averaging.
+    Complete,
+}
+
+impl Topology {
+    /// Its name in presets and in the picker.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Ring => "Ring",
+            Self::Complete => "Complete",
+        }
+    }
+
+    /// The neighbours each worker sends to per gossip, for `workers` workers.
+    pub fn degree(self, workers: usize) -> usize {
+        match self {
+            Self::Ring => workers.saturating_sub(1).min(2),
+            Self::Complete => workers.saturating_sub(1),
+        }
+    }
+
+    /// The mixing weight Wₖⱼ for `workers` workers (0 outside the graph).
+    pub fn weight(self, k: usize, j: usize, workers: usize) -> f64 {
+        match (self, workers) {
+            (_, 0) => 0.0,
+            (Self::Complete, _) | (Self::Ring, 1 | 2) => 1.0 / workers as f64,
+            (Self::Ring, _) => {
+                let distance = k.abs_diff(j);
+                if distance <= 1 || distance == workers - 1 {
+                    1.0 / 3.0
+                } else {
+                    0.0
+                }
+            }
+        }
+    }
+
+    /// |λ₂(W)|: the largest eigenvalue magnitude of W off the consensus direction, the factor by
+    /// which one gossip shrinks the slowest disagreement (0 for exact averaging).
+    pub fn contraction(self, workers: usize) -> f64 {
+        match (self, workers) {
+            (Self::Complete, _) | (Self::Ring, 0..=3) => 0.0,
+            (Self::Ring, _) => (1..workers)
+                .map(|j| {
+                    let angle = 2.0 * std::f64::consts::PI * j as f64 / workers as f64;
+                    (1.0 / 3.0 + 2.0 / 3.0 * angle.cos()).abs()
+                })
+                .fold(0.0, f64::max),
+        }
+    }
+
+    /// Writes out[k] = Σⱼ Wₖⱼ points[j] for every k (both slices of the same length).
+    fn mix(self, points: &[DVector<f64>], out: &mut [DVector<f64>]) {
+        let workers = points.len();
+        match (self, workers) {
+            (_, 0) => {}
+            (Self::Complete, _) | (Self::Ring, 1..=3) => {
+                // Every row of W is (1/K, …, 1/K) (the ring of 3 is the complete graph): one sum,
+                // in the order `mean_and_spread` adds, so the workers equal LocalSgd's average.
+                let (first, rest) = out.split_at_mut(1);
+                let mean = &mut first[0];
+                mean.fill(0.0);
+                for point in points {
+                    *mean += point;
+                }
+                *mean /= workers as f64;
+                for other in rest {
+                    other.copy_from(mean);
+                }
+            }
+            (Self::Ring, _) => {
+                for (k, target) in out.iter_mut().enumerate() {
+                    let before = &points[(k + workers - 1) % workers];
+                    let after = &points[(k + 1) % workers];
+                    target.copy_from(before);
+                    *target += &points[k];
+                    *target += after;
+                    *target /= 3.0;
+                }
+            }
+        }
+    }
+}
+
+/// Hyperparameters of decentralized (gossip) SGD.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DecentralizedConfig {
+    /// Step size of every local step.
+    pub lr: f64,
+    /// Number K of simulated workers.
+    pub workers: u64,
+    /// The graph the workers gossip on.
+    pub topology: Topology,
+    /// Local steps G between two gossips (G = 1 gossips after every step).
+    pub gossip_every: u64,
+    /// Shards are contiguous blocks of the sample order instead of interleaved.
+    pub heterogeneous: bool,
+    /// Samples per worker per local step (the whole shard when it has fewer).
+    pub batch_size: u64,
+}
+
+impl Default for DecentralizedConfig {
+    fn default() -> Self {
+        Self {
+            lr: 0.01,
+            workers: 4,
+            topology: Topology::Ring,
+            gossip_every: 1,
+            heterogeneous: false,
+            batch_size: 1,
+        }
+    }
+}
+
+impl OptimizerSpec for DecentralizedConfig {
+    const DISPLAY_NAME: &'static str = "Decentralized";
+    const DESCRIPTION: &'static str = "Decentralized SGD: K = 4 simulated workers on a ring, each takes \
+         a local SGD step, then averages with its neighbours (gossip)";
+
+    fn validate(&self, checker: &mut Checker) {
+        checker.positive("lr", self.lr);
+        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
+        checker.count_in_range("gossip_every", self.gossip_every, 1, MAX_COUNT);
+        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+    }
+
+    fn lr(&self) -> f64 {
+        self.lr
+    }
+
+    fn hypers(&self) -> Vec<Hyper> {
+        vec![
+            Hyper::log_float(
+                "lr",
+                self.lr,
+                (1e-5, 1.0),
+                "xₖ ← xₖ − lr·gₖ(xₖ) on every worker",
+            ),
+            Hyper::int(
+                "workers",
+                self.workers,
+                (1, 16),
+                "K simulated workers, each on its own shard of the data",
+            ),
+            Hyper::choice(
+                "topology",
+                self.topology.name(),
+                TOPOLOGY_CHOICES,
+                "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ",
+            ),
+            Hyper::int(
+                "gossip_every",
+                self.gossip_every,
+                (1, 100),
+                "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ",
+            ),
+            Hyper::boolean(
+                "heterogeneous",
+                self.heterogeneous,
+                "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
+            ),
+            Hyper::int(
+                "batch_size",
+                self.batch_size,
+                (1, 64),
+                "samples per worker per local step, drawn from its shard",
+            ),
+        ]
+    }
+
+    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+        match (name, value) {
+            ("lr", _) => assign_float(&mut self.lr, name, value),
+            ("workers", _) => assign_int(&mut self.workers, name, value),
+            ("topology", HyperValue::Choice("Ring")) => {
+                self.topology = Topology::Ring;
+                Ok(())
+            }
+            ("topology", HyperValue::Choice("Complete")) => {
+                self.topology = Topology::Complete;
+                Ok(())
+            }
+            ("topology", _) => Err(HyperError::WrongKind {
+                name: name.to_owned(),
+                value,
+            }),
+            ("gossip_every", _) => assign_int(&mut self.gossip_every, name, value),
+            ("heterogeneous", _) => assign_bool(&mut self.heterogeneous, name, value),
+            ("batch_size", _) => assign_int(&mut self.batch_size, name, value),
+            _ => Err(HyperError::Unknown {
+                optimizer: Self::DISPLAY_NAME,
+                name: name.to_owned(),
+            }),
+        }
+    }
+
+    fn build(&self, dim: usize) -> Box<dyn Optimizer> {
+        let workers = worker_count(self);
+        Box::new(Decentralized {
+            config: self.clone(),
+            workers: vec![DVector::zeros(dim); workers],
+            mixed: vec![DVector::zeros(dim); workers],
+            mean: DVector::zeros(dim),
+            grad: DVector::zeros(dim),
+            sample_grad: DVector::zeros(dim),
+            mean_grad: DVector::zeros(dim),
+            shards: Shards::default(),
+            started: false,
+            since_gossip: 0,
+            gossips: 0,
+            bits: 0,
+            explained: DecentralizedExplained::default(),
+        })
+    }
+}
+
+/// K, clamped so that an unvalidated config still runs.
+fn worker_count(config: &DecentralizedConfig) -> usize {
+    config.workers.clamp(1, MAX_WORKERS) as usize
+}
+
+/// Decentralized SGD's state: the workers' iterates, the gossip scratch and the schedule.
+pub struct Decentralized {
+    config: DecentralizedConfig,
+    workers: Vec<DVector<f64>>,
+    /// Σⱼ Wₖⱼ xⱼ while gossiping (swapped with `workers`), so that a gossip allocates nothing.
+    mixed: Vec<DVector<f64>>,
+    /// x̄ as this method last wrote it into the run's iterate.
+    mean: DVector<f64>,
+    grad: DVector<f64>,
+    sample_grad: DVector<f64>,
+    /// (1/K) Σₖ gₖ of the latest step.
+    mean_grad: DVector<f64>,
+    shards: Shards,
+    /// Whether the workers hold iterates (false before the first step and after a reset).
+    started: bool,
+    /// Local steps taken since the latest gossip.
+    since_gossip: u64,
+    /// Gossips done.
+    gossips: u64,
+    /// Bits the workers have sent: K·deg·d·32 per gossip.
+    bits: u64,
+    explained: DecentralizedExplained,
+}
+
+/// The latest step's scalars, for [`Optimizer::explain`].
+#[derive(Clone, Copy, Default)]
+struct DecentralizedExplained {
+    steps: u64,
+    lr: f64,
+    /// (1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip.
+    spread_before: f64,
+    /// (1/K) Σₖ ‖xₖ − x̄‖ at the end of the step.
+    spread: f64,
+    /// Whether the step ended with a gossip.
+    gossiped: bool,
+    /// |λ₂(W)| of the step's graph.
+    contraction: f64,
+}
+
+impl Decentralized {
+    /// Sizes the buffers for `dim` parameters and the configured K (allocates only on change).
+    fn prepare_buffers(&mut self, dim: usize) {
+        let workers = worker_count(&self.config);
+        for buffers in [&mut self.workers, &mut self.mixed] {
+            if buffers.len() != workers {
+                buffers.resize(workers, DVector::zeros(dim));
+                self.started = false;
+            }
+            for buffer in buffers.iter_mut() {
+                if buffer.len() != dim {
+                    *buffer = DVector::zeros(dim);
+                    self.started = false;
+                }
+            }
+        }
+        for buffer in [
+            &mut self.mean,
+            &mut self.grad,
+            &mut self.sample_grad,
+            &mut self.mean_grad,
+        ] {
+            ensure_len(buffer, dim);
+        }
+    }
+
+    /// Puts every worker at `x` and restarts the gossip schedule, unless they already run from
+    /// there.
+    fn start_at(&mut self, x: &DVector<f64>) {
+        if self.started && same_point(&self.mean, x) {
+            return;
+        }
+        for worker in self.workers.iter_mut() {
+            worker.copy_from(x);
+        }
+        self.mean.copy_from(x);
+        self.since_gossip = 0;
+        self.started = true;
+    }
+
+    /// One local step of worker `k` on its shard; returns its minibatch loss.
+    fn local_step(&mut self, k: usize, oracle: &mut Oracle) -> f64 {
+        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let loss = self.shards.minibatch_grad(
+            k,
+            batch,
+            &self.workers[k],
+            oracle,
+            &mut self.grad,
+            &mut self.sample_grad,
+        );
+        self.workers[k].axpy(-self.config.lr, &self.grad, 1.0);
+        self.mean_grad += &self.grad;
+        loss
+    }
+
+    /// xₖ ← Σⱼ Wₖⱼ xⱼ for every k, counting what the workers send.
+    fn gossip(&mut self) {
+        let topology = self.config.topology;
+        topology.mix(&self.workers, &mut self.mixed);
+        std::mem::swap(&mut self.workers, &mut self.mixed);
+        let workers = self.workers.len();
+        let dim = self.mean.len();
+        self.bits += (workers * topology.degree(workers)) as u64 * dense_bits(dim);
+        self.gossips += 1;
+    }
+}
+
+impl Optimizer for Decentralized {
+    fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
+        let n = oracle.num_samples();
+        if n == 0 {
+            return StepInfo {
+                loss: f64::NAN,
+                outcome: StepOutcome::Failed(
+                    "decentralized SGD needs a sum of at least one term".to_owned(),
+                ),
+            };
+        }
+        self.prepare_buffers(x.len());
+        let workers = self.workers.len();
+        self.shards.prepare(n, workers, self.config.heterogeneous);
+        self.start_at(x);
+        self.mean_grad.fill(0.0);
+        let mut loss = 0.0;
+        for k in 0..workers {
+            loss += self.local_step(k, oracle);
+        }
+        self.mean_grad /= workers as f64;
+        self.since_gossip += 1;
+        let spread_before = mean_and_spread(&self.workers, &mut self.mean);
+        // `>=` so that lowering gossip_every live gossips at once.
+        let gossiped = self.since_gossip >= self.config.gossip_every.max(1);
+        let spread = if gossiped {
+            self.gossip();
+            self.since_gossip = 0;
+            mean_and_spread(&self.workers, &mut self.mean)
+        } else {
+            spread_before
+        };
+        x.copy_from(&self.mean);
+        self.explained = DecentralizedExplained {
+            steps: self.explained.steps + 1,
+            lr: self.config.lr,
+            spread_before,
+            spread,
+            gossiped,
+            contraction: self.config.topology.contraction(workers),
+        };
+        StepInfo::proceed(loss / workers as f64)
+    }
+
+    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
+        adopt(&mut self.config, config)
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+
+    fn reset(&mut self) {
+        self.started = false;
+        self.since_gossip = 0;
+        self.gossips = 0;
+        self.bits = 0;
+        self.explained = DecentralizedExplained::default();
+    }
+
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    fn worker_points(&self) -> &[DVector<f64>] {
+        if self.started { &self.workers } else { &[] }
+    }
+
+    fn explain(&self) -> Vec<Quantity> {
+        let DecentralizedExplained {
+            steps,
+            lr,
+            spread_before,
+            spread,
+            gossiped,
+            contraction,
+        } = self.explained;
+        if steps == 0 {
+            return Vec::new();
+        }
+        vec![
+            Quantity::scalar(
+                "consensus before",
+                "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip",
+                spread_before,
+            ),
+            Quantity::scalar(
+                "gossiped",
+                "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0",
+                if gossiped { 1.0 } else { 0.0 },
+            ),
+            Quantity::scalar(
+                "consensus",
+                "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step",
+                spread,
+            ),
+            Quantity::scalar(
+                "|λ₂(W)|",
+                "how much one gossip shrinks the slowest disagreement",
+                contraction,
+            ),
+            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.mean_grad.as_slice()),
+            Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·ḡ",
+                "how far the workers' mean moves (gossip keeps it)",
+                self.mean_grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::scalar("lr", "step size", lr),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
+    use crate::objective::GradientModel;
+    use crate::optim::test_support::quadratic;
+    use crate::optim::{LocalSgdConfig, QuantityValue};
+
+    /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
+    fn least_squares() -> (Oracle, [f64; 2]) {
+        let problem = LeastSquares::default().build();
+        let Minimizers::Points(points) = problem.minimizers() else {
+            panic!("least squares has a unique minimizer");
+        };
+        let minimizer = points[0].point;
+        let oracle = Oracle::new(
+            Arc::new(LandscapeObjective::new(problem)),
+            GradientModel::default(),
+            7,
+        );
+        (oracle, minimizer)
+    }
+
+    fn config(workers: u64, topology: Topology, gossip_every: u64) -> DecentralizedConfig {
+        DecentralizedConfig {
+            lr: 0.05,
+            workers,
+            topology,
+            gossip_every,
+            heterogeneous: true,
+            batch_size: 1,
+        }
+    }
+
+    fn scalar(quantities: &[Quantity], symbol: &str) -> f64 {
+        match quantities.iter().find(|q| q.symbol == symbol) {
+            Some(Quantity {
+                value: QuantityValue::Scalar(v),
+                ..
+            }) => *v,
+            _ => panic!("no {symbol}"),
+        }
+    }
+
+    #[test]
+    fn gossip_on_a_complete_graph_is_exact_averaging() {
+        // Same seed, same shards, same draw order: the complete graph's gossip is LocalSgd's
+        // averaging, so the runs agree step for step, and every worker sits at x̄ after a gossip.
+        for gossip_every in [1, 3] {
+            let (mut oracle, _) = least_squares();
+            let (mut reference_oracle, _) = least_squares();
+            let mut gossip = config(5, Topology::Complete, gossip_every).build(2);
+            let mut local = LocalSgdConfig {
+                lr: 0.05,
+                workers: 5,
+                local_steps: gossip_every,
+                heterogeneous: true,
+                batch_size: 1,
+            }
+            .build(2);
+            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+            let mut reference = x.clone();
+            for step in 1..=60u64 {
+                let before = x.clone();
+                let loss = gossip.step(&mut x, &mut oracle).loss;
+                let reference_loss = local.step(&mut reference, &mut reference_oracle).loss;
+                assert!((&x - &reference).amax() < 1e-12, "step {step}");
+                assert!((loss - reference_loss).abs() < 1e-12);
+                let points = gossip.worker_points();
+                let quantities = gossip.explain();
+                if step % gossip_every == 0 {
+                    for point in points {
+                        assert!((point - &x).amax() < 1e-12, "step {step}");
+                    }
+                    assert!(scalar(&quantities, "consensus") < 1e-12);
+                }
+                // x̄ moved by exactly −lr·ḡ.
+                let Some(QuantityValue::Vector(g)) = quantities
+                    .iter()
+                    .find(|q| q.symbol == "ḡ")
+                    .map(|q| q.value.clone())
+                else {
+                    panic!("no ḡ");
+                };
+                for i in 0..2 {
+                    assert!((x[i] - (before[i] - 0.05 * g[i])).abs() < 1e-12);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn ring_weights_are_doubly_stochastic_and_gossip_keeps_the_mean() {
+        for workers in 1..=9 {
+            for topology in [Topology::Ring, Topology::Complete] {
+                for k in 0..workers {
+                    let row: f64 = (0..workers).map(|j| topology.weight(k, j, workers)).sum();
+                    let column: f64 = (0..workers).map(|j| topology.weight(j, k, workers)).sum();
+                    assert!((row - 1.0).abs() < 1e-12 && (column - 1.0).abs() < 1e-12);
+                    let neighbours = (0..workers)
+                        .filter(|&j| j != k && topology.weight(k, j, workers) > 0.0)
+                        .count();
+                    assert_eq!(
+                        neighbours,
+                        topology.degree(workers),
+                        "{topology:?} K={workers}"
+                    );
+                }
+                // `mix` is Σⱼ Wₖⱼ xⱼ and keeps the mean.
+                let points: Vec<_> = (0..workers)
+                    .map(|k| DVector::from_vec(vec![(k * k) as f64 - 3.0, (k as f64).sin()]))
+                    .collect();
+                let mut mixed = vec![DVector::zeros(2); workers];
+                topology.mix(&points, &mut mixed);
+                for (k, out) in mixed.iter().enumerate() {
+                    let expected = (0..workers).fold(DVector::zeros(2), |sum, j| {
+                        sum + &points[j] * topology.weight(k, j, workers)
+                    });
+                    assert!((out - expected).amax() < 1e-12);
+                }
+                let (mut before, mut after) = (DVector::zeros(2), DVector::zeros(2));
+                mean_and_spread(&points, &mut before);
+                mean_and_spread(&mixed, &mut after);
+                assert!((before - after).amax() < 1e-12);
+            }
+        }
+    }
+
+    #[test]
+    fn ring_consensus_contracts_by_the_second_eigenvalue() {
+        // A disagreement along the second eigenvector vₖ = cos(2πk/K) of the ring's circulant W
+        // shrinks by exactly λ₂ = 1/3 + 2/3·cos(2π/K) per gossip.
+        for workers in [4usize, 8, 16] {
+            let lambda2 =
+                1.0 / 3.0 + 2.0 / 3.0 * (2.0 * std::f64::consts::PI / workers as f64).cos();
+            assert!((Topology::Ring.contraction(workers) - lambda2).abs() < 1e-15);
+            let mut points: Vec<_> = (0..workers)
+                .map(|k| {
+                    let v = (2.0 * std::f64::consts::PI * k as f64 / workers as f64).cos();
+                    DVector::from_vec(vec![0.5 + v, -1.0 - 2.0 * v])
+                })
+                .collect();
+            let mut mixed = points.clone();
+            let mut mean = DVector::zeros(2);
+            let mut spread = mean_and_spread(&points, &mut mean);
+            for _ in 0..10 {
+                Topology::Ring.mix(&points, &mut mixed);
+                std::mem::swap(&mut points, &mut mixed);
+                let next = mean_and_spread(&points, &mut mean);
+                assert!((next / spread - lambda2).abs() < 1e-9, "K={workers}");
+                assert!((mean[0] - 0.5).abs() < 1e-12 && (mean[1] + 1.0).abs() < 1e-12);
+                spread = next;
+            }
+        }
+        assert_eq!(Topology::Ring.contraction(3), 0.0);
+        assert_eq!(Topology::Complete.contraction(8), 0.0);
+    }
+
+    #[test]
+    fn a_ring_on_heterogeneous_shards_stays_apart_with_a_small_bias_the_complete_graph_does_not() {
+        // Full shards (b = 8 of n/K = 8): deterministic steps. At the ring's fixed point
+        // Σₖ gₖ(xₖ) = 0 at the workers' own points, which are spread around x̄, so x̄ ≠ x* by a
+        // little; exact averaging takes every gradient at x̄ and is gradient descent.
+        let run = |topology: Topology, lr: f64| {
+            let (mut oracle, minimizer) = least_squares();
+            let mut method = DecentralizedConfig {
+                lr,
+                batch_size: 8,
+                ..config(8, topology, 1)
+            }
+            .build(2);
+            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+            for _ in 0..(150.0 / lr) as usize {
+                method.step(&mut x, &mut oracle);
+            }
+            let bias = ((x[0] - minimizer[0]).powi(2) + (x[1] - minimizer[1]).powi(2)).sqrt();
+            (bias, scalar(&method.explain(), "consensus"))
+        };
+        let (exact_bias, exact_spread) = run(Topology::Complete, 0.05);
+        assert!(exact_bias < 1e-9 && exact_spread < 1e-12, "{exact_bias}");
+        let (ring_bias, ring_spread) = run(Topology::Ring, 0.05);
+        assert!(ring_spread > 1e-2, "{ring_spread}");
+        assert!(ring_bias > 1e-4 && ring_bias < 1e-2, "{ring_bias}");
+        let (small_bias, small_spread) = run(Topology::Ring, 0.0125);
+        assert!(
+            small_spread < ring_spread / 2.0,
+            "{small_spread} vs {ring_spread}"
+        );
+        assert!(small_bias < ring_bias / 2.0, "{small_bias} vs {ring_bias}");
+    }
+
+    #[test]
+    fn bits_count_every_message_to_every_neighbour() {
+        let cases = [
+            (Topology::Ring, 1, 0),
+            (Topology::Ring, 2, 2),
+            (Topology::Ring, 8, 16),
+            (Topology::Complete, 8, 56),
+        ];
+        for (topology, workers, messages) in cases {
+            let (mut oracle, _) = least_squares();
+            let mut method = config(workers, topology, 2).build(2);
+            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+            for _ in 0..5 {
+                method.step(&mut x, &mut oracle);
+            }
+            // Steps 2 and 4 gossiped; each message is 2 fp32 numbers.
+            assert_eq!(
+                method.bits_communicated(),
+                2 * messages * 64,
+                "{topology:?} K={workers}"
+            );
+            method.reset();
+            assert_eq!(method.bits_communicated(), 0);
+            assert!(method.worker_points().is_empty());
+            assert!(method.explain().is_empty());
+        }
+    }
+
+    #[test]
+    fn without_a_sum_every_worker_takes_the_full_gradient() {
+        // f = ½(x² + 4y²) from (1, 1): g = (1, 4), x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
+        let mut oracle = quadratic();
+        let mut method = DecentralizedConfig {
+            lr: 0.1,
+            ..DecentralizedConfig::default()
+        }
+        .build(2);
+        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let info = method.step(&mut x, &mut oracle);
+        assert_eq!(info.loss, 2.5);
+        assert!((x[0] - 0.9).abs() < 1e-15 && (x[1] - 0.6).abs() < 1e-15);
+        assert_eq!(oracle.counts().gradients, 4);
+        for _ in 0..300 {
+            method.step(&mut x, &mut oracle);
+        }
+        assert!(x.norm() < 1e-12);
+    }
+
+    #[test]
+    fn a_moved_iterate_restarts_the_workers_there() {
+        let (mut oracle, _) = least_squares();
+        let mut method = config(6, Topology::Ring, 4).build(2);
+        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+        method.step(&mut x, &mut oracle);
+        let mut moved = DVector::from_vec(vec![0.5, 0.5]);
+        method.step(&mut moved, &mut oracle);
+        let mean = method
+            .worker_points()
+            .iter()
+            .fold(DVector::zeros(2), |sum, p| sum + p)
+            / 6.0;
+        assert!((&mean - &moved).amax() < 1e-15);
+        // The schedule restarted: the step after the move is the first of a new period.
+        let quantities = method.explain();
+        assert_eq!(scalar(&quantities, "gossiped"), 0.0);
+    }
+
+    #[test]
+    fn topology_choice_and_validation() {
+        let mut config = DecentralizedConfig::default();
+        config
+            .set_hyper("topology", HyperValue::Choice("Complete"))
+            .expect("a topology");
+        assert_eq!(config.topology, Topology::Complete);
+        assert!(
+            config
+                .set_hyper("topology", HyperValue::Choice("Star"))
+                .is_err()
+        );
+        let mut checker = Checker::new();
+        DecentralizedConfig {
+            lr: 0.0,
+            workers: 0,
+            topology: Topology::Ring,
+            gossip_every: 0,
+            heterogeneous: false,
+            batch_size: 0,
+        }
+        .validate(&mut checker);
+        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        assert_eq!(paths, ["lr", "workers", "gossip_every", "batch_size"]);
+    }
+}
