@@ -172,6 +172,12 @@ fn cases() -> Vec<Case> {
             At::Text("seeed"),
             "unknown field `seeed`",
         ),
+        case(
+            "a low-precision mean for simulated workers",
+            run("optimizer: LocalSgd(lr: 0.1), precision: (format: Bf16)"),
+            At::Text("(format: Bf16)"),
+            "use master_copy: true",
+        ),
         // Non-finite and negative hyperparameters.
         case(
             "NaN lr",

@@ -844,6 +844,21 @@ fn validate_run(run: &RunConfig, samples: Option<usize>, checker: &mut Checker) 
             gradient_precision.validate(checker);
         });
     }
+    if let Some(precision) = run.precision
+        && !precision.master_copy
+        && run.optimizer.simulates_workers()
+    {
+        // The workers keep their own iterates; rounding the mean the run reports would look like
+        // a moved start to them every step.
+        checker.report(
+            "precision",
+            format!(
+                "{} keeps its workers' iterates itself, so its mean cannot be stored in {}: use master_copy: true",
+                run.optimizer.name(),
+                precision.format.name()
+            ),
+        );
+    }
     if let (Some(precision), Some(start)) = (run.precision, run.start) {
         let max = precision.format.max_finite();
         if start.iter().any(|v| v.abs() > max) {
