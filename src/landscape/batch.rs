@@ -269,23 +269,28 @@ pub(crate) fn descend<K: PointKernel>(kernel: K, descent: &mut Descent<'_>) -> b
 
 /// Most lanes of any SIMD register pulp dispatches to (AVX-512: 8 f64).
 const MAX_LANES: usize = 8;
-/// Register steps between looks at the cancel flag.
-const CANCEL_EVERY: u32 = 4096;
+/// Registers stepped together: independent chains of the same operations, so that the core
+/// overlaps their latencies (one register's step is a chain of about ten dependent operations).
+const REGISTERS: usize = 4;
+/// Most lanes in flight.
+const MAX_GROUP: usize = MAX_LANES * REGISTERS;
+/// Group steps between looks at the cancel flag.
+const CANCEL_EVERY: u32 = 1024;
 
 struct DescentPass<'a, 'b, K> {
     kernel: K,
     descent: &'a mut Descent<'b>,
 }
 
-/// The scalar side of a spilled register: one entry per lane.
+/// The scalar side of a spilled group of registers: one entry per lane.
 struct Lanes {
-    x: [f64; MAX_LANES],
-    y: [f64; MAX_LANES],
-    previous: [f64; MAX_LANES],
-    step: [u64; MAX_LANES],
-    id: [usize; MAX_LANES],
+    x: [f64; MAX_GROUP],
+    y: [f64; MAX_GROUP],
+    previous: [f64; MAX_GROUP],
+    step: [u64; MAX_GROUP],
+    id: [usize; MAX_GROUP],
     /// 1.0 where the lane holds no start (it passes the SIMD test, and is never settled).
-    idle: [f64; MAX_LANES],
+    idle: [f64; MAX_GROUP],
 }
 
 impl Lanes {
@@ -319,6 +324,22 @@ impl Lanes {
     }
 }
 
+/// `values[r·lanes..(r + 1)·lanes]` as register r, for every r.
+#[inline(always)]
+fn load_group<S: Simd>(values: &[f64; MAX_GROUP], lanes: usize) -> [S::f64s; REGISTERS] {
+    std::array::from_fn(|r| S::as_simd_f64s(&values[r * lanes..(r + 1) * lanes]).0[0])
+}
+
+/// Register r into `values[r·lanes..(r + 1)·lanes]`, for every r.
+#[inline(always)]
+fn store_group<S: Simd>(registers: [S::f64s; REGISTERS], lanes: usize) -> [f64; MAX_GROUP] {
+    let mut values = [0.0; MAX_GROUP];
+    for (r, register) in registers.into_iter().enumerate() {
+        S::as_mut_simd_f64s(&mut values[r * lanes..(r + 1) * lanes]).0[0] = register;
+    }
+    values
+}
+
 impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
     type Output = bool;
 
@@ -326,19 +347,19 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
     fn with_simd<S: Simd>(self, simd: S) -> bool {
         let DescentPass { kernel, descent } = self;
         let lanes = S::F64_LANES.min(MAX_LANES);
+        let group = lanes * REGISTERS;
         let mut state = Lanes {
-            x: [0.0; MAX_LANES],
-            y: [0.0; MAX_LANES],
-            previous: [f64::NAN; MAX_LANES],
-            step: [0; MAX_LANES],
-            id: [0; MAX_LANES],
-            idle: [1.0; MAX_LANES],
+            x: [0.0; MAX_GROUP],
+            y: [0.0; MAX_GROUP],
+            previous: [f64::NAN; MAX_GROUP],
+            step: [0; MAX_GROUP],
+            id: [0; MAX_GROUP],
+            idle: [1.0; MAX_GROUP],
         };
         let mut working = 0;
-        for j in 0..lanes {
+        for j in 0..group {
             working += usize::from(state.refill(j, descent));
         }
-        let load = |values: &[f64; MAX_LANES]| S::as_simd_f64s(&values[..lanes]).0[0];
         let neg_lr = simd.splat_f64s(descent.neg_lr);
         let centre_x = simd.splat_f64s(descent.centre[0]);
         let centre_y = simd.splat_f64s(descent.centre[1]);
@@ -346,12 +367,16 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
         let infinity = simd.splat_f64s(f64::INFINITY);
         let tolerance = simd.splat_f64s(descent.tolerance_squared);
         let zero = simd.splat_f64s(0.0);
-        let mut x = load(&state.x);
-        let mut y = load(&state.y);
-        let mut previous = load(&state.previous);
-        let mut idle = simd.greater_than_f64s(load(&state.idle), zero);
-        let mut budget = state.budget(lanes, descent.steps);
-        // Register steps since the last spill: every working lane took them.
+        let one = simd.splat_f64s(1.0);
+        let idle_mask = |idle: &[f64; MAX_GROUP]| {
+            load_group::<S>(idle, lanes).map(|v| simd.greater_than_f64s(v, zero))
+        };
+        let mut x = load_group::<S>(&state.x, lanes);
+        let mut y = load_group::<S>(&state.y, lanes);
+        let mut previous = load_group::<S>(&state.previous, lanes);
+        let mut idle = idle_mask(&state.idle);
+        let mut budget = state.budget(group, descent.steps);
+        // Group steps since the last spill: every working lane took them.
         let mut run: u64 = 0;
         let mut until_cancel_check = CANCEL_EVERY;
         while working > 0 {
@@ -362,41 +387,47 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
                     return false;
                 }
             }
-            let (value, gx, gy) = kernel.lanes(simd, x, y);
-            let dx = simd.sub_f64s(x, centre_x);
-            let dy = simd.sub_f64s(y, centre_y);
-            let distance = simd.add_f64s(simd.mul_f64s(dx, dx), simd.mul_f64s(dy, dy));
-            let inside = simd.less_than_or_equal_f64s(distance, escape);
-            let finite = simd.less_than_f64s(simd.abs_f64s(value), infinity);
-            let norm = simd.add_f64s(simd.mul_f64s(gx, gx), simd.mul_f64s(gy, gy));
-            let moving = simd.greater_than_or_equal_f64s(norm, tolerance);
-            let goes_on = simd.and_m64s(simd.and_m64s(inside, finite), moving);
-            let clear = simd.or_m64s(goes_on, idle);
-            if run < budget && simd.first_true_m64s(simd.not_m64s(clear)) >= lanes {
-                x = simd.mul_add_f64s(neg_lr, gx, x);
-                y = simd.mul_add_f64s(neg_lr, gy, y);
+            let mut value = [zero; REGISTERS];
+            let mut gx = [zero; REGISTERS];
+            let mut gy = [zero; REGISTERS];
+            let mut goes_on = [simd.less_than_f64s(zero, one); REGISTERS];
+            let mut all_clear = simd.less_than_f64s(zero, one);
+            for r in 0..REGISTERS {
+                (value[r], gx[r], gy[r]) = kernel.lanes(simd, x[r], y[r]);
+                let dx = simd.sub_f64s(x[r], centre_x);
+                let dy = simd.sub_f64s(y[r], centre_y);
+                let distance = simd.add_f64s(simd.mul_f64s(dx, dx), simd.mul_f64s(dy, dy));
+                let inside = simd.less_than_or_equal_f64s(distance, escape);
+                let finite = simd.less_than_f64s(simd.abs_f64s(value[r]), infinity);
+                let norm = simd.add_f64s(simd.mul_f64s(gx[r], gx[r]), simd.mul_f64s(gy[r], gy[r]));
+                let moving = simd.greater_than_or_equal_f64s(norm, tolerance);
+                goes_on[r] = simd.and_m64s(simd.and_m64s(inside, finite), moving);
+                all_clear = simd.and_m64s(all_clear, simd.or_m64s(goes_on[r], idle[r]));
+            }
+            if run < budget && simd.first_true_m64s(simd.not_m64s(all_clear)) >= lanes {
+                for r in 0..REGISTERS {
+                    x[r] = simd.mul_add_f64s(neg_lr, gx[r], x[r]);
+                    y[r] = simd.mul_add_f64s(neg_lr, gy[r], y[r]);
+                }
                 previous = value;
                 run += 1;
                 continue;
             }
             // Spill: settle the lanes the test could not clear (or out of budget), one by one.
-            let mut spilled = [[0.0; MAX_LANES]; 5];
-            for (column, register) in spilled.iter_mut().zip([x, y, value, gx, gy]) {
-                S::as_mut_simd_f64s(&mut column[..lanes]).0[0] = register;
-            }
-            let [xs, ys, values, gxs, gys] = spilled;
-            let mut passed = [0.0; MAX_LANES];
-            let one = simd.splat_f64s(1.0);
-            S::as_mut_simd_f64s(&mut passed[..lanes]).0[0] = simd.select_f64s(goes_on, one, zero);
-            let mut previous_values = [0.0; MAX_LANES];
-            S::as_mut_simd_f64s(&mut previous_values[..lanes]).0[0] = previous;
-            for j in 0..lanes {
+            let xs = store_group::<S>(x, lanes);
+            let ys = store_group::<S>(y, lanes);
+            let values = store_group::<S>(value, lanes);
+            let gxs = store_group::<S>(gx, lanes);
+            let gys = store_group::<S>(gy, lanes);
+            let passed = store_group::<S>(goes_on.map(|m| simd.select_f64s(m, one, zero)), lanes);
+            let previous_values = store_group::<S>(previous, lanes);
+            for j in 0..group {
                 if state.idle[j] != 0.0 {
                     continue;
                 }
                 state.step[j] += run;
-                // `previous` holds f at the last register step; a lane not stepped since its
-                // start or its last spill keeps the value the spill left.
+                // `previous` holds f at the last group step; a lane not stepped since its start
+                // or its last spill keeps the value the spill left.
                 if run > 0 {
                     state.previous[j] = previous_values[j];
                 }
@@ -421,11 +452,11 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
                     state.step[j] = step + 1;
                 }
             }
-            x = load(&state.x);
-            y = load(&state.y);
-            previous = load(&state.previous);
-            idle = simd.greater_than_f64s(load(&state.idle), zero);
-            budget = state.budget(lanes, descent.steps);
+            x = load_group::<S>(&state.x, lanes);
+            y = load_group::<S>(&state.y, lanes);
+            previous = load_group::<S>(&state.previous, lanes);
+            idle = idle_mask(&state.idle);
+            budget = state.budget(group, descent.steps);
             run = 0;
         }
         true
