@@ -228,7 +228,8 @@ pub struct LaneState {
     pub gradient: [f64; 2],
     /// k, the steps taken from the start.
     pub step: u64,
-    /// f(xₖ₋₁), NaN at the start.
+    /// f(xₖ₋₁), NaN at the start, when f(xₖ) is not finite (what a diverged start reports);
+    /// otherwise f(xₖ) itself, to spare recomputing a value nobody reads.
     pub previous_value: f64,
 }
 
@@ -286,7 +287,8 @@ struct DescentPass<'a, 'b, K> {
 struct Lanes {
     x: [f64; MAX_GROUP],
     y: [f64; MAX_GROUP],
-    previous: [f64; MAX_GROUP],
+    /// Where each lane's start began, to replay it when a diverged start needs f(xₖ₋₁).
+    start: [[f64; 2]; MAX_GROUP],
     step: [u64; MAX_GROUP],
     id: [usize; MAX_GROUP],
     /// 1.0 where the lane holds no start (it passes the SIMD test, and is never settled).
@@ -299,7 +301,7 @@ impl Lanes {
         match (descent.next_start)() {
             Some((id, point)) => {
                 (self.x[j], self.y[j]) = (point[0], point[1]);
-                self.previous[j] = f64::NAN;
+                self.start[j] = point;
                 self.step[j] = 0;
                 self.id[j] = id;
                 self.idle[j] = 0.0;
@@ -340,6 +342,22 @@ fn store_group<S: Simd>(registers: [S::f64s; REGISTERS], lanes: usize) -> [f64; 
     values
 }
 
+/// f(xₖ₋₁) of the run from `start` at step k (NaN for k = 0), by replaying its steps with the
+/// scalar code: the same values the lanes computed, bit for bit, without keeping them in the hot
+/// loop. Only diverged starts need it, once.
+fn replayed_value<K: PointKernel>(kernel: K, start: [f64; 2], step: u64, neg_lr: f64) -> f64 {
+    if step == 0 {
+        return f64::NAN;
+    }
+    let [mut x, mut y] = start;
+    for _ in 1..step {
+        let (_, gx, gy) = kernel.point(x, y);
+        x = neg_lr.mul_add(gx, x);
+        y = neg_lr.mul_add(gy, y);
+    }
+    kernel.point(x, y).0
+}
+
 impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
     type Output = bool;
 
@@ -351,7 +369,7 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
         let mut state = Lanes {
             x: [0.0; MAX_GROUP],
             y: [0.0; MAX_GROUP],
-            previous: [f64::NAN; MAX_GROUP],
+            start: [[0.0; 2]; MAX_GROUP],
             step: [0; MAX_GROUP],
             id: [0; MAX_GROUP],
             idle: [1.0; MAX_GROUP],
@@ -363,9 +381,13 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
         let neg_lr = simd.splat_f64s(descent.neg_lr);
         let centre_x = simd.splat_f64s(descent.centre[0]);
         let centre_y = simd.splat_f64s(descent.centre[1]);
-        let escape = simd.splat_f64s(descent.escape_distance_squared);
+        // The SIMD test in its cheap form, without products: the box |dx|, |dy| ≤ h lies inside
+        // the escape circle even after rounding dx² + dy², and |gᵢ| ≥ t > √tol² makes the
+        // rounded gᵢ² alone at least tol², so either implies the exact comparison.
+        let half_width =
+            simd.splat_f64s((descent.escape_distance_squared / 2.0).sqrt() * (1.0 - 1e-9));
         let infinity = simd.splat_f64s(f64::INFINITY);
-        let tolerance = simd.splat_f64s(descent.tolerance_squared);
+        let threshold = simd.splat_f64s(descent.tolerance_squared.sqrt() * (1.0 + 1e-9));
         let zero = simd.splat_f64s(0.0);
         let one = simd.splat_f64s(1.0);
         let idle_mask = |idle: &[f64; MAX_GROUP]| {
@@ -373,7 +395,6 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
         };
         let mut x = load_group::<S>(&state.x, lanes);
         let mut y = load_group::<S>(&state.y, lanes);
-        let mut previous = load_group::<S>(&state.previous, lanes);
         let mut idle = idle_mask(&state.idle);
         let mut budget = state.budget(group, descent.steps);
         // Group steps since the last spill: every working lane took them.
@@ -394,13 +415,17 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
             let mut all_clear = simd.less_than_f64s(zero, one);
             for r in 0..REGISTERS {
                 (value[r], gx[r], gy[r]) = kernel.lanes(simd, x[r], y[r]);
-                let dx = simd.sub_f64s(x[r], centre_x);
-                let dy = simd.sub_f64s(y[r], centre_y);
-                let distance = simd.add_f64s(simd.mul_f64s(dx, dx), simd.mul_f64s(dy, dy));
-                let inside = simd.less_than_or_equal_f64s(distance, escape);
+                let dx = simd.abs_f64s(simd.sub_f64s(x[r], centre_x));
+                let dy = simd.abs_f64s(simd.sub_f64s(y[r], centre_y));
+                // Two comparisons, not one of max(|dx|, |dy|): max would hide a NaN.
+                let inside = simd.and_m64s(
+                    simd.less_than_or_equal_f64s(dx, half_width),
+                    simd.less_than_or_equal_f64s(dy, half_width),
+                );
                 let finite = simd.less_than_f64s(simd.abs_f64s(value[r]), infinity);
-                let norm = simd.add_f64s(simd.mul_f64s(gx[r], gx[r]), simd.mul_f64s(gy[r], gy[r]));
-                let moving = simd.greater_than_or_equal_f64s(norm, tolerance);
+                // max may drop a NaN here: the exact test then finds no convergence either.
+                let largest = simd.max_f64s(simd.abs_f64s(gx[r]), simd.abs_f64s(gy[r]));
+                let moving = simd.greater_than_or_equal_f64s(largest, threshold);
                 goes_on[r] = simd.and_m64s(simd.and_m64s(inside, finite), moving);
                 all_clear = simd.and_m64s(all_clear, simd.or_m64s(goes_on[r], idle[r]));
             }
@@ -409,7 +434,6 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
                     x[r] = simd.mul_add_f64s(neg_lr, gx[r], x[r]);
                     y[r] = simd.mul_add_f64s(neg_lr, gy[r], y[r]);
                 }
-                previous = value;
                 run += 1;
                 continue;
             }
@@ -420,17 +444,11 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
             let gxs = store_group::<S>(gx, lanes);
             let gys = store_group::<S>(gy, lanes);
             let passed = store_group::<S>(goes_on.map(|m| simd.select_f64s(m, one, zero)), lanes);
-            let previous_values = store_group::<S>(previous, lanes);
             for j in 0..group {
                 if state.idle[j] != 0.0 {
                     continue;
                 }
                 state.step[j] += run;
-                // `previous` holds f at the last group step; a lane not stepped since its start
-                // or its last spill keeps the value the spill left.
-                if run > 0 {
-                    state.previous[j] = previous_values[j];
-                }
                 let step = state.step[j];
                 let finished = (passed[j] == 0.0 || step >= descent.steps)
                     && (descent.settle)(LaneState {
@@ -439,7 +457,11 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
                         value: values[j],
                         gradient: [gxs[j], gys[j]],
                         step,
-                        previous_value: state.previous[j],
+                        previous_value: if values[j].is_finite() {
+                            values[j]
+                        } else {
+                            replayed_value(kernel, state.start[j], step, descent.neg_lr)
+                        },
                     });
                 if finished {
                     if !state.refill(j, descent) {
@@ -448,13 +470,11 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
                 } else {
                     state.x[j] = descent.neg_lr.mul_add(gxs[j], xs[j]);
                     state.y[j] = descent.neg_lr.mul_add(gys[j], ys[j]);
-                    state.previous[j] = values[j];
                     state.step[j] = step + 1;
                 }
             }
             x = load_group::<S>(&state.x, lanes);
             y = load_group::<S>(&state.y, lanes);
-            previous = load_group::<S>(&state.previous, lanes);
             idle = idle_mask(&state.idle);
             budget = state.budget(group, descent.steps);
             run = 0;
