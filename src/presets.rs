@@ -49,6 +49,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     (
         "Distributed training",
         &[
+            "workers",
             "fedavg_drift",
             "gossip_ring",
             "async_staleness",
@@ -147,6 +148,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/fp16_loss_scaling.ron"),
     ),
     ("games", include_str!("../presets/games.ron")),
+    ("workers", include_str!("../presets/workers.ron")),
     ("fedavg_drift", include_str!("../presets/fedavg_drift.ron")),
     ("gossip_ring", include_str!("../presets/gossip_ring.ron")),
     (

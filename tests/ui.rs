@@ -833,3 +833,29 @@ fn a_run_can_be_switched_to_bf16_with_stochastic_rounding() {
         Some(optiviz::precision::Rounding::Stochastic)
     );
 }
+
+#[test]
+fn worker_runs_draw_trails_and_offer_bits_as_the_x_axis() {
+    // Single-machine lessons have no bits to plot.
+    assert!(harness().query_by_label("bits").is_none());
+    let workers = scenario::parse(include_str!("../presets/workers.ron"), "workers.ron")
+        .expect("workers loads")
+        .scenario;
+    let mut harness = harness_on(workers, Prefs::default());
+    for step in 1..=3 {
+        harness.get_by_label("▶❚ Step").click();
+        run_until(&mut harness, |state| {
+            steps_taken(state).iter().all(|&s| s >= step) && state.runs[1].workers.len() == 4
+        });
+    }
+    // FedAvg's four workers, each with a trail of where it was after every step.
+    let trails = &harness.state().runs[1].workers;
+    assert!(trails.iter().all(|trail| trail.len() == 3), "{trails:?}");
+    harness.get_by_label("bits").click();
+    harness.run_steps(2);
+    assert_eq!(harness.state().prefs.x_axis, optiviz::app::XAxis::Bits);
+    assert!(harness.query_by_label("Worker trails").is_some());
+    // Averaging every step: 4 workers × 2 numbers × 32 bits, per step.
+    let latest = harness.state().runs[0].trace.latest().expect("samples");
+    assert_eq!(latest.bits, 256 * latest.step);
+}
