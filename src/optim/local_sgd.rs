@@ -456,6 +456,44 @@ mod tests {
     }
 
     #[test]
+    fn one_local_step_per_round_is_minibatch_sgd_on_the_union_of_the_minibatches() {
+        // K = 4 workers drawing b = 3 of their 16 samples: with H = 1 every worker steps from the
+        // mean, so the mean moves by −lr times the mean of the four minibatch gradients, which is
+        // minibatch SGD on the 12 samples drawn. The reference draws the same minibatches (same
+        // seed, same shards, same order) but takes one step from x with their mean gradient.
+        let (mut oracle, _) = least_squares();
+        let (mut reference_oracle, _) = least_squares();
+        let mut local = config(4, 1, false, 3).build(2);
+        let mut shards = Shards::default();
+        shards.prepare(64, 4, false);
+        let (mut grad, mut sample_grad, mut mean_grad) =
+            (DVector::zeros(2), DVector::zeros(2), DVector::zeros(2));
+        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+        let mut reference = x.clone();
+        for step in 1..=200 {
+            local.step(&mut x, &mut oracle);
+            mean_grad.fill(0.0);
+            for k in 0..4 {
+                shards.minibatch_grad(
+                    k,
+                    3,
+                    &reference,
+                    &mut reference_oracle,
+                    &mut grad,
+                    &mut sample_grad,
+                );
+                mean_grad += &grad / 4.0;
+            }
+            reference.axpy(-0.05, &mean_grad, 1.0);
+            assert!(
+                (&x - &reference).amax() < 1e-12,
+                "step {step}: {x:?} vs {reference:?}"
+            );
+        }
+        assert_eq!(oracle.counts().sample_gradients, 200 * 12);
+    }
+
+    #[test]
     fn heterogeneous_shards_drift_with_long_rounds() {
         let distance_after = |local_steps: u64| {
             let (mut oracle, minimizer) = least_squares();
