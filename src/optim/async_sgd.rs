@@ -47,10 +47,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{Shards, dense_bits, same_point};
+use super::workers::{Shards, dense_bits, same_point, without_samples};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -241,12 +241,7 @@ impl Optimizer for AsyncSgd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let n = oracle.num_samples();
         if n == 0 {
-            return StepInfo {
-                loss: f64::NAN,
-                outcome: StepOutcome::Failed(
-                    "asynchronous SGD needs a sum of at least one term".to_owned(),
-                ),
-            };
+            return without_samples("asynchronous SGD");
         }
         self.prepare_buffers(x.len());
         let workers = self.config.workers.clamp(1, MAX_WORKERS) as usize;

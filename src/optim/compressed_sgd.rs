@@ -59,10 +59,10 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{FLOAT_BITS, Shards, dense_bits};
+use super::workers::{FLOAT_BITS, Shards, dense_bits, without_samples};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -508,12 +508,7 @@ impl Optimizer for CompressedSgd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let n = oracle.num_samples();
         if n == 0 {
-            return StepInfo {
-                loss: f64::NAN,
-                outcome: StepOutcome::Failed(
-                    "compressed SGD needs a sum of at least one term".to_owned(),
-                ),
-            };
+            return without_samples("compressed SGD");
         }
         self.prepare_buffers(x.len());
         let workers = self.memory.len();

@@ -59,10 +59,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{Shards, dense_bits, mean_and_spread, same_point};
+use super::workers::{LocalWorkers, dense_bits, without_samples};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    StepInfo, adopt, assign_bool, assign_float, assign_int,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -282,14 +282,8 @@ impl OptimizerSpec for DecentralizedConfig {
         let workers = worker_count(self);
         Box::new(Decentralized {
             config: self.clone(),
-            workers: vec![DVector::zeros(dim); workers],
+            workers: LocalWorkers::new(workers, dim),
             mixed: vec![DVector::zeros(dim); workers],
-            mean: DVector::zeros(dim),
-            grad: DVector::zeros(dim),
-            sample_grad: DVector::zeros(dim),
-            mean_grad: DVector::zeros(dim),
-            shards: Shards::default(),
-            started: false,
             since_gossip: 0,
             gossips: 0,
             bits: 0,
@@ -306,18 +300,10 @@ fn worker_count(config: &DecentralizedConfig) -> usize {
 /// Decentralized SGD's state: the workers' iterates, the gossip scratch and the schedule.
 pub struct Decentralized {
     config: DecentralizedConfig,
-    workers: Vec<DVector<f64>>,
-    /// Σⱼ Wₖⱼ xⱼ while gossiping (swapped with `workers`), so that a gossip allocates nothing.
+    workers: LocalWorkers,
+    /// Σⱼ Wₖⱼ xⱼ while gossiping (swapped with the workers' iterates), so that a gossip
+    /// allocates nothing.
     mixed: Vec<DVector<f64>>,
-    /// x̄ as this method last wrote it into the run's iterate.
-    mean: DVector<f64>,
-    grad: DVector<f64>,
-    sample_grad: DVector<f64>,
-    /// (1/K) Σₖ gₖ of the latest step.
-    mean_grad: DVector<f64>,
-    shards: Shards,
-    /// Whether the workers hold iterates (false before the first step and after a reset).
-    started: bool,
     /// Local steps taken since the latest gossip.
     since_gossip: u64,
     /// Gossips done.
@@ -343,68 +329,22 @@ struct DecentralizedExplained {
 }
 
 impl Decentralized {
-    /// Sizes the buffers for `dim` parameters and the configured K (allocates only on change).
-    fn prepare_buffers(&mut self, dim: usize) {
-        let workers = worker_count(&self.config);
-        for buffers in [&mut self.workers, &mut self.mixed] {
-            if buffers.len() != workers {
-                buffers.resize(workers, DVector::zeros(dim));
-                self.started = false;
-            }
-            for buffer in buffers.iter_mut() {
-                if buffer.len() != dim {
-                    *buffer = DVector::zeros(dim);
-                    self.started = false;
-                }
-            }
-        }
-        for buffer in [
-            &mut self.mean,
-            &mut self.grad,
-            &mut self.sample_grad,
-            &mut self.mean_grad,
-        ] {
-            ensure_len(buffer, dim);
-        }
-    }
-
-    /// Puts every worker at `x` and restarts the gossip schedule, unless they already run from
-    /// there.
-    fn start_at(&mut self, x: &DVector<f64>) {
-        if self.started && same_point(&self.mean, x) {
-            return;
-        }
-        for worker in self.workers.iter_mut() {
-            worker.copy_from(x);
-        }
-        self.mean.copy_from(x);
-        self.since_gossip = 0;
-        self.started = true;
-    }
-
-    /// One local step of worker `k` on its shard; returns its minibatch loss.
-    fn local_step(&mut self, k: usize, oracle: &mut Oracle) -> f64 {
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
-        let loss = self.shards.minibatch_grad(
-            k,
-            batch,
-            &self.workers[k],
-            oracle,
-            &mut self.grad,
-            &mut self.sample_grad,
-        );
-        self.workers[k].axpy(-self.config.lr, &self.grad, 1.0);
-        self.mean_grad += &self.grad;
-        loss
-    }
-
     /// xₖ ← Σⱼ Wₖⱼ xⱼ for every k, counting what the workers send.
     fn gossip(&mut self) {
         let topology = self.config.topology;
-        topology.mix(&self.workers, &mut self.mixed);
-        std::mem::swap(&mut self.workers, &mut self.mixed);
-        let workers = self.workers.len();
-        let dim = self.mean.len();
+        let iterates = &mut self.workers.iterates;
+        if self.mixed.len() != iterates.len()
+            || self
+                .mixed
+                .iter()
+                .any(|m| m.len() != self.workers.mean.len())
+        {
+            self.mixed = vec![DVector::zeros(self.workers.mean.len()); iterates.len()];
+        }
+        topology.mix(iterates, &mut self.mixed);
+        std::mem::swap(iterates, &mut self.mixed);
+        let workers = iterates.len();
+        let dim = self.workers.mean.len();
         self.bits += (workers * topology.degree(workers)) as u64 * dense_bits(dim);
         self.gossips += 1;
     }
@@ -414,35 +354,27 @@ impl Optimizer for Decentralized {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let n = oracle.num_samples();
         if n == 0 {
-            return StepInfo {
-                loss: f64::NAN,
-                outcome: StepOutcome::Failed(
-                    "decentralized SGD needs a sum of at least one term".to_owned(),
-                ),
-            };
+            return without_samples("decentralized SGD");
         }
-        self.prepare_buffers(x.len());
-        let workers = self.workers.len();
-        self.shards.prepare(n, workers, self.config.heterogeneous);
-        self.start_at(x);
-        self.mean_grad.fill(0.0);
-        let mut loss = 0.0;
-        for k in 0..workers {
-            loss += self.local_step(k, oracle);
+        let workers = worker_count(&self.config);
+        (self.workers).prepare(workers, x.len(), n, self.config.heterogeneous);
+        if self.workers.start_at(x) {
+            self.since_gossip = 0;
         }
-        self.mean_grad /= workers as f64;
+        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let loss = self.workers.local_steps(self.config.lr, batch, oracle);
         self.since_gossip += 1;
-        let spread_before = mean_and_spread(&self.workers, &mut self.mean);
+        let spread_before = self.workers.average();
         // `>=` so that lowering gossip_every live gossips at once.
         let gossiped = self.since_gossip >= self.config.gossip_every.max(1);
         let spread = if gossiped {
             self.gossip();
             self.since_gossip = 0;
-            mean_and_spread(&self.workers, &mut self.mean)
+            self.workers.average()
         } else {
             spread_before
         };
-        x.copy_from(&self.mean);
+        x.copy_from(&self.workers.mean);
         self.explained = DecentralizedExplained {
             steps: self.explained.steps + 1,
             lr: self.config.lr,
@@ -451,7 +383,7 @@ impl Optimizer for Decentralized {
             gossiped,
             contraction: self.config.topology.contraction(workers),
         };
-        StepInfo::proceed(loss / workers as f64)
+        StepInfo::proceed(loss)
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
@@ -463,7 +395,7 @@ impl Optimizer for Decentralized {
     }
 
     fn reset(&mut self) {
-        self.started = false;
+        self.workers.stop();
         self.since_gossip = 0;
         self.gossips = 0;
         self.bits = 0;
@@ -475,7 +407,7 @@ impl Optimizer for Decentralized {
     }
 
     fn worker_points(&self) -> &[DVector<f64>] {
-        if self.started { &self.workers } else { &[] }
+        self.workers.points()
     }
 
     fn explain(&self) -> Vec<Quantity> {
@@ -511,12 +443,12 @@ impl Optimizer for Decentralized {
                 "how much one gossip shrinks the slowest disagreement",
                 contraction,
             ),
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.mean_grad.as_slice()),
+            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
             Quantity::arrow(
                 ArrowKind::Gradient,
                 "−lr·ḡ",
                 "how far the workers' mean moves (gossip keeps it)",
-                self.mean_grad.iter().map(|g| -lr * g),
+                self.workers.mean_grad.iter().map(|g| -lr * g),
             ),
             Quantity::scalar("lr", "step size", lr),
         ]
@@ -531,6 +463,7 @@ mod tests {
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
     use crate::optim::test_support::quadratic;
+    use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.

@@ -52,10 +52,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{Shards, dense_bits, mean_and_spread, same_point};
+use super::workers::{LocalWorkers, dense_bits, without_samples};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    StepInfo, adopt, assign_bool, assign_float, assign_int,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -161,13 +161,7 @@ impl OptimizerSpec for LocalSgdConfig {
         let workers = worker_count(self);
         Box::new(LocalSgd {
             config: self.clone(),
-            workers: vec![DVector::zeros(dim); workers],
-            mean: DVector::zeros(dim),
-            grad: DVector::zeros(dim),
-            sample_grad: DVector::zeros(dim),
-            mean_grad: DVector::zeros(dim),
-            shards: Shards::default(),
-            started: false,
+            workers: LocalWorkers::new(workers, dim),
             local_step: 0,
             rounds: 0,
             bits: 0,
@@ -184,16 +178,7 @@ fn worker_count(config: &LocalSgdConfig) -> usize {
 /// Local SGD's state: the workers' iterates, the shard layout and the position in the round.
 pub struct LocalSgd {
     config: LocalSgdConfig,
-    workers: Vec<DVector<f64>>,
-    /// x̄ as this method last wrote it into the run's iterate.
-    mean: DVector<f64>,
-    grad: DVector<f64>,
-    sample_grad: DVector<f64>,
-    /// (1/K) Σₖ gₖ of the latest step.
-    mean_grad: DVector<f64>,
-    shards: Shards,
-    /// Whether the workers hold iterates (false before the first step and after a reset).
-    started: bool,
+    workers: LocalWorkers,
     /// Local steps taken in the current round.
     local_step: u64,
     /// Rounds completed (averagings done).
@@ -218,96 +203,32 @@ struct LocalSgdExplained {
     averaged: bool,
 }
 
-impl LocalSgd {
-    /// Sizes the buffers for `dim` parameters and the configured K (allocates only on change).
-    fn prepare_buffers(&mut self, dim: usize) {
-        let workers = worker_count(&self.config);
-        if self.workers.len() != workers {
-            self.workers.resize(workers, DVector::zeros(dim));
-            self.started = false;
-        }
-        for buffer in self.workers.iter_mut() {
-            if buffer.len() != dim {
-                *buffer = DVector::zeros(dim);
-                self.started = false;
-            }
-        }
-        for buffer in [
-            &mut self.mean,
-            &mut self.grad,
-            &mut self.sample_grad,
-            &mut self.mean_grad,
-        ] {
-            ensure_len(buffer, dim);
-        }
-    }
-
-    /// Puts every worker at `x` and starts a new round, unless they already run from there.
-    fn start_at(&mut self, x: &DVector<f64>) {
-        if self.started && same_point(&self.mean, x) {
-            return;
-        }
-        for worker in self.workers.iter_mut() {
-            worker.copy_from(x);
-        }
-        self.mean.copy_from(x);
-        self.local_step = 0;
-        self.started = true;
-    }
-
-    /// One local step of worker `k` on its shard; returns its minibatch loss.
-    fn local_step(&mut self, k: usize, oracle: &mut Oracle) -> f64 {
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
-        let loss = self.shards.minibatch_grad(
-            k,
-            batch,
-            &self.workers[k],
-            oracle,
-            &mut self.grad,
-            &mut self.sample_grad,
-        );
-        self.workers[k].axpy(-self.config.lr, &self.grad, 1.0);
-        self.mean_grad += &self.grad;
-        loss
-    }
-}
-
 impl Optimizer for LocalSgd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let n = oracle.num_samples();
         if n == 0 {
-            return StepInfo {
-                loss: f64::NAN,
-                outcome: StepOutcome::Failed(
-                    "local SGD needs a sum of at least one term".to_owned(),
-                ),
-            };
+            return without_samples("local SGD");
         }
-        self.prepare_buffers(x.len());
-        let workers = self.workers.len();
-        self.shards.prepare(n, workers, self.config.heterogeneous);
-        self.start_at(x);
-        self.mean_grad.fill(0.0);
-        let mut loss = 0.0;
-        for k in 0..workers {
-            loss += self.local_step(k, oracle);
+        let workers = worker_count(&self.config);
+        (self.workers).prepare(workers, x.len(), n, self.config.heterogeneous);
+        if self.workers.start_at(x) {
+            self.local_step = 0;
         }
-        self.mean_grad /= workers as f64;
+        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let loss = self.workers.local_steps(self.config.lr, batch, oracle);
         self.local_step += 1;
-        let spread = mean_and_spread(&self.workers, &mut self.mean);
+        let spread = self.workers.average();
         let round = self.rounds + 1;
         let local_step = self.local_step;
         // `>=` so that lowering local_steps live ends the round at once.
         let averaged = self.local_step >= self.config.local_steps.max(1);
         if averaged {
-            for worker in self.workers.iter_mut() {
-                worker.copy_from(&self.mean);
-            }
+            self.workers.synchronize();
             self.local_step = 0;
             self.rounds += 1;
             self.bits += workers as u64 * dense_bits(x.len());
         }
-        x.copy_from(&self.mean);
+        x.copy_from(&self.workers.mean);
         self.explained = LocalSgdExplained {
             steps: self.explained.steps + 1,
             lr: self.config.lr,
@@ -316,7 +237,7 @@ impl Optimizer for LocalSgd {
             spread,
             averaged,
         };
-        StepInfo::proceed(loss / workers as f64)
+        StepInfo::proceed(loss)
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
@@ -328,7 +249,7 @@ impl Optimizer for LocalSgd {
     }
 
     fn reset(&mut self) {
-        self.started = false;
+        self.workers.stop();
         self.local_step = 0;
         self.rounds = 0;
         self.bits = 0;
@@ -340,7 +261,7 @@ impl Optimizer for LocalSgd {
     }
 
     fn worker_points(&self) -> &[DVector<f64>] {
-        if self.started { &self.workers } else { &[] }
+        self.workers.points()
     }
 
     fn explain(&self) -> Vec<Quantity> {
@@ -376,12 +297,12 @@ impl Optimizer for LocalSgd {
                 "1 if the round ended with xₖ ← x̄, else 0",
                 if averaged { 1.0 } else { 0.0 },
             ),
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.mean_grad.as_slice()),
+            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
             Quantity::arrow(
                 ArrowKind::Gradient,
                 "−lr·ḡ",
                 "how far the workers' mean moves (averaging keeps it)",
-                self.mean_grad.iter().map(|g| -lr * g),
+                self.workers.mean_grad.iter().map(|g| -lr * g),
             ),
             Quantity::scalar("lr", "step size", lr),
         ]
@@ -396,6 +317,7 @@ mod tests {
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
     use crate::optim::test_support::quadratic;
+    use crate::optim::workers::Shards;
     use crate::optim::{QuantityValue, SgdConfig};
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.

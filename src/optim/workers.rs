@@ -15,6 +15,7 @@
 use nalgebra::DVector;
 use rand::Rng;
 
+use super::{StepInfo, StepOutcome};
 use crate::objective::Oracle;
 
 /// Bits counted for one real number sent between workers (fp32 on the wire).
@@ -23,6 +24,14 @@ pub const FLOAT_BITS: u64 = 32;
 /// Bits of a dense message of `dim` real numbers.
 pub fn dense_bits(dim: usize) -> u64 {
     FLOAT_BITS * dim as u64
+}
+
+/// The step a worker method takes on a problem with no terms to share out: none, failed.
+pub fn without_samples(method: &str) -> StepInfo {
+    StepInfo {
+        loss: f64::NAN,
+        outcome: StepOutcome::Failed(format!("{method} needs a sum of at least one term")),
+    }
 }
 
 /// The split of the sample indices into shards: shard s is `order[offsets[s]..offsets[s + 1]]`.
@@ -104,6 +113,117 @@ impl Shards {
         }
         *grad /= count;
         loss / count
+    }
+}
+
+/// K workers that each hold an iterate and take local SGD steps on their own shard, the state
+/// LocalSgd and Decentralized share: xₖ ← xₖ − lr·gₖ(xₖ) for every k, then the method averages
+/// (all of them, or with neighbours) on its own schedule.
+pub struct LocalWorkers {
+    /// xₖ for every worker.
+    pub iterates: Vec<DVector<f64>>,
+    /// x̄ = (1/K) Σₖ xₖ as last computed: what the method wrote into the run's iterate.
+    pub mean: DVector<f64>,
+    /// (1/K) Σₖ gₖ of the latest local steps.
+    pub mean_grad: DVector<f64>,
+    shards: Shards,
+    grad: DVector<f64>,
+    sample_grad: DVector<f64>,
+    /// Whether the workers hold iterates (false before the first step and after a reset).
+    started: bool,
+}
+
+impl LocalWorkers {
+    /// `workers` workers on `dim` parameters, not started.
+    pub fn new(workers: usize, dim: usize) -> Self {
+        Self {
+            iterates: vec![DVector::zeros(dim); workers],
+            mean: DVector::zeros(dim),
+            mean_grad: DVector::zeros(dim),
+            shards: Shards::default(),
+            grad: DVector::zeros(dim),
+            sample_grad: DVector::zeros(dim),
+            started: false,
+        }
+    }
+
+    /// Sizes the buffers for `workers` workers on `dim` parameters (allocating only on a change,
+    /// which also stops the workers) and lays out the shards of `n` samples.
+    pub fn prepare(&mut self, workers: usize, dim: usize, n: usize, heterogeneous: bool) {
+        if self.iterates.len() != workers || self.iterates.iter().any(|x| x.len() != dim) {
+            self.iterates = vec![DVector::zeros(dim); workers];
+            self.started = false;
+        }
+        for buffer in [
+            &mut self.mean,
+            &mut self.mean_grad,
+            &mut self.grad,
+            &mut self.sample_grad,
+        ] {
+            if buffer.len() != dim {
+                *buffer = DVector::zeros(dim);
+            }
+        }
+        self.shards.prepare(n, workers, heterogeneous);
+    }
+
+    /// Puts every worker at `x` unless they already run from there (x is bit for bit the mean
+    /// they left); returns whether they were restarted, which begins a new round.
+    pub fn start_at(&mut self, x: &DVector<f64>) -> bool {
+        if self.started && same_point(&self.mean, x) {
+            return false;
+        }
+        for worker in self.iterates.iter_mut() {
+            worker.copy_from(x);
+        }
+        self.mean.copy_from(x);
+        self.started = true;
+        true
+    }
+
+    /// One local SGD step of every worker on a minibatch of at most `batch` samples of its
+    /// shard; sets `mean_grad` and returns the workers' mean minibatch loss at their pre-step
+    /// points. Does not average.
+    pub fn local_steps(&mut self, lr: f64, batch: usize, oracle: &mut Oracle) -> f64 {
+        self.mean_grad.fill(0.0);
+        let mut loss = 0.0;
+        for k in 0..self.iterates.len() {
+            loss += self.shards.minibatch_grad(
+                k,
+                batch,
+                &self.iterates[k],
+                oracle,
+                &mut self.grad,
+                &mut self.sample_grad,
+            );
+            self.iterates[k].axpy(-lr, &self.grad, 1.0);
+            self.mean_grad += &self.grad;
+        }
+        let workers = self.iterates.len().max(1) as f64;
+        self.mean_grad /= workers;
+        loss / workers
+    }
+
+    /// Recomputes `mean` and returns the spread (1/K) Σₖ ‖xₖ − x̄‖.
+    pub fn average(&mut self) -> f64 {
+        mean_and_spread(&self.iterates, &mut self.mean)
+    }
+
+    /// xₖ ← x̄ for every worker (call [`Self::average`] first).
+    pub fn synchronize(&mut self) {
+        for worker in self.iterates.iter_mut() {
+            worker.copy_from(&self.mean);
+        }
+    }
+
+    /// Forgets the iterates: the next step starts every worker at the run's iterate.
+    pub fn stop(&mut self) {
+        self.started = false;
+    }
+
+    /// The workers' iterates, for drawing (none before the first step).
+    pub fn points(&self) -> &[DVector<f64>] {
+        if self.started { &self.iterates } else { &[] }
     }
 }
 
