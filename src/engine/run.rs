@@ -398,9 +398,9 @@ impl Run {
 
     /// Adds the workers' current positions to their trails (2D problems with workers only).
     fn record_workers(&mut self) {
-        let workers = self.optimizer.worker_points();
-        // Also with no workers: an optimizer without them then leaves no stale trails behind.
-        if self.x.len() == 2 {
+        // Single-iterate methods skip even the call: this runs every step.
+        if self.x.len() == 2 && self.config.optimizer.simulates_workers() {
+            let workers = self.optimizer.worker_points();
             self.worker_trails
                 .record(workers.iter().map(|p| [p[0], p[1]]));
         }
@@ -496,6 +496,8 @@ impl Run {
         }
         if !self.optimizer.set_config(&self.config.optimizer) {
             self.optimizer = self.config.optimizer.build(self.objective.dim());
+            // Another method: its workers, if any, start afresh.
+            self.worker_trails.clear();
         }
         if rebuild_oracle {
             self.oracle = Oracle::new(
