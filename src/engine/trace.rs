@@ -33,12 +33,16 @@ pub struct Trace {
 /// Keeps the first item, every other item of the older half and the whole newer half.
 fn thin_older_half<T>(items: &mut Vec<T>) {
     let half = items.len() / 2;
-    let mut index = 0;
-    items.retain(|_| {
-        let keep = index == 0 || index >= half || index % 2 == 0;
-        index += 1;
-        keep
-    });
+    // Even indices of the older half move to its front (index 0 stays), then one block move
+    // closes the gap: cheaper than a per-item `retain`, and this runs on traces of 250,000 samples.
+    let mut kept = 1;
+    for index in (2..half).step_by(2) {
+        items.swap(kept, index);
+        kept += 1;
+    }
+    if kept < half {
+        items.drain(kept..half);
+    }
 }
 
 impl Trace {
@@ -156,6 +160,17 @@ mod tests {
             wall_time: 0.0,
             evals: step,
             bits: 0,
+        }
+    }
+
+    #[test]
+    fn thinning_keeps_the_even_older_half_and_all_the_newer_half() {
+        for len in 0..40usize {
+            let mut items: Vec<usize> = (0..len).collect();
+            thin_older_half(&mut items);
+            let half = len / 2;
+            let expected: Vec<usize> = (0..len).filter(|&i| i >= half || i % 2 == 0).collect();
+            assert_eq!(items, expected, "len {len}");
         }
     }
 

@@ -39,7 +39,9 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, maximum, py_pow};
+use super::torch_ops::{
+    BiasCorrection, add_scaled, addcdiv, addcmul, bias_correction_sqrt, lerp, maximum,
+};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, adopt, assign_bool, assign_float, ensure_len,
@@ -266,6 +268,8 @@ pub(crate) struct AdamCore {
     /// Steps taken, as a float like torch's `state["step"]`, so that β^step is `pow` of two floats
     /// as in torch.
     step: f64,
+    /// 1 − β₁ᵗ and 1 − β₂ᵗ, which stop calling `pow` once they are exactly 1.
+    bias_corrections: (BiasCorrection, BiasCorrection),
     explained: AdamExplained,
 }
 
@@ -291,6 +295,7 @@ impl AdamCore {
             max_exp_avg_sq: DVector::zeros(dim),
             preconditioner: DVector::zeros(dim),
             step: 0.0,
+            bias_corrections: Default::default(),
             explained: AdamExplained {
                 hyper: AdamHyper {
                     lr: 0.0,
@@ -362,10 +367,10 @@ impl AdamCore {
                 }
             }
         }
-        let bias_correction1 = 1.0 - py_pow(beta1, self.step);
-        let bias_correction2 = 1.0 - py_pow(beta2, self.step);
+        let bias_correction1 = self.bias_corrections.0.at(beta1, self.step);
+        let bias_correction2 = self.bias_corrections.1.at(beta2, self.step);
         let step_size = lr / bias_correction1;
-        let bias_correction2_sqrt = py_pow(bias_correction2, 0.5);
+        let bias_correction2_sqrt = bias_correction_sqrt(bias_correction2);
         self.explained.hyper = *hyper;
         self.explained.bias_correction1 = bias_correction1;
         self.explained.bias_correction2 = bias_correction2;
@@ -484,6 +489,8 @@ impl AdamCore {
         self.exp_avg_sq.fill(0.0);
         self.max_exp_avg_sq.fill(0.0);
         self.step = 0.0;
+        self.bias_corrections.0.reset();
+        self.bias_corrections.1.reset();
     }
 }
 
