@@ -853,6 +853,13 @@ mod tests {
                 request(himmelblau.view(), 33, 200, sgd(0.01)),
             ),
         ];
+        // A Rosenbrock too steep for the kernel's finiteness promise: the fused loop then computes
+        // and tests f in every lane.
+        let steep = Rosenbrock { a: 1.0, b: 1e150 }.build();
+        let steep_request = request(steep.view(), 21, 40, sgd(3e-151));
+        let cases = cases
+            .into_iter()
+            .chain(std::iter::once((steep, steep_request)));
         for (landscape, request) in cases {
             let fast = compute_with(&landscape, &request, &progress, &cancel, true);
             let generic = compute_with(&landscape, &request, &progress, &cancel, false);

@@ -28,6 +28,12 @@ pub(crate) trait PointKernel: Copy {
 
     /// (f, ∂f/∂x, ∂f/∂y) at one point: the landscape's own `value_and_gradient`.
     fn point(self, x: f64, y: f64) -> (f64, f64, f64);
+
+    /// A radius R such that f and ∇f are finite wherever |x|, |y| ≤ R (0: no such promise).
+    /// Lets [`descend`] skip testing f's finiteness inside its escape box, and computing f at all.
+    fn finite_within(self) -> f64 {
+        0.0
+    }
 }
 
 /// Runs `kernel` over every point (up to the shortest slice), dispatching on the CPU's features.
@@ -364,121 +370,158 @@ impl<K: PointKernel> WithSimd for DescentPass<'_, '_, K> {
     #[inline(always)]
     fn with_simd<S: Simd>(self, simd: S) -> bool {
         let DescentPass { kernel, descent } = self;
-        let lanes = S::F64_LANES.min(MAX_LANES);
-        let group = lanes * REGISTERS;
-        let mut state = Lanes {
-            x: [0.0; MAX_GROUP],
-            y: [0.0; MAX_GROUP],
-            start: [[0.0; 2]; MAX_GROUP],
-            step: [0; MAX_GROUP],
-            id: [0; MAX_GROUP],
-            idle: [1.0; MAX_GROUP],
-        };
-        let mut working = 0;
-        for j in 0..group {
-            working += usize::from(state.refill(j, descent));
+        let box_reach = (descent.escape_distance_squared / 2.0).sqrt()
+            + descent.centre[0].abs().max(descent.centre[1].abs());
+        if box_reach <= kernel.finite_within() {
+            descend_lanes::<S, K, false>(simd, kernel, descent)
+        } else {
+            descend_lanes::<S, K, true>(simd, kernel, descent)
         }
-        let neg_lr = simd.splat_f64s(descent.neg_lr);
-        let centre_x = simd.splat_f64s(descent.centre[0]);
-        let centre_y = simd.splat_f64s(descent.centre[1]);
-        // The SIMD test in its cheap form, without products: the box |dx|, |dy| ≤ h lies inside
-        // the escape circle even after rounding dx² + dy², and |gᵢ| ≥ t > √tol² makes the
-        // rounded gᵢ² alone at least tol², so either implies the exact comparison.
-        let half_width =
-            simd.splat_f64s((descent.escape_distance_squared / 2.0).sqrt() * (1.0 - 1e-9));
-        let infinity = simd.splat_f64s(f64::INFINITY);
-        let threshold = simd.splat_f64s(descent.tolerance_squared.sqrt() * (1.0 + 1e-9));
-        let zero = simd.splat_f64s(0.0);
-        let one = simd.splat_f64s(1.0);
-        let idle_mask = |idle: &[f64; MAX_GROUP]| {
-            load_group::<S>(idle, lanes).map(|v| simd.greater_than_f64s(v, zero))
-        };
-        let mut x = load_group::<S>(&state.x, lanes);
-        let mut y = load_group::<S>(&state.y, lanes);
-        let mut idle = idle_mask(&state.idle);
-        let mut budget = state.budget(group, descent.steps);
-        // Group steps since the last spill: every working lane took them.
-        let mut run: u64 = 0;
-        let mut until_cancel_check = CANCEL_EVERY;
-        while working > 0 {
-            until_cancel_check -= 1;
-            if until_cancel_check == 0 {
-                until_cancel_check = CANCEL_EVERY;
-                if (descent.cancelled)() {
-                    return false;
-                }
+    }
+}
+
+/// The fused loop of [`descend`]. With `CHECK_VALUE` false the kernel promised finite values
+/// inside the escape box, so f is neither tested nor (the compiler drops it) computed in the hot
+/// loop; the few lanes that are settled get theirs from the scalar code, which is the same number.
+#[inline(always)]
+fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
+    simd: S,
+    kernel: K,
+    descent: &mut Descent<'_>,
+) -> bool {
+    let lanes = S::F64_LANES.min(MAX_LANES);
+    let group = lanes * REGISTERS;
+    let mut state = Lanes {
+        x: [0.0; MAX_GROUP],
+        y: [0.0; MAX_GROUP],
+        start: [[0.0; 2]; MAX_GROUP],
+        step: [0; MAX_GROUP],
+        id: [0; MAX_GROUP],
+        idle: [1.0; MAX_GROUP],
+    };
+    let mut working = 0;
+    for j in 0..group {
+        working += usize::from(state.refill(j, descent));
+    }
+    let neg_lr = simd.splat_f64s(descent.neg_lr);
+    let centre_x = simd.splat_f64s(descent.centre[0]);
+    let centre_y = simd.splat_f64s(descent.centre[1]);
+    // The SIMD test in its cheap form, without products: the box |dx|, |dy| ≤ h lies inside
+    // the escape circle even after rounding dx² + dy², and |gᵢ| ≥ t > √tol² makes the
+    // rounded gᵢ² alone at least tol², so either implies the exact comparison.
+    let half_width = simd.splat_f64s((descent.escape_distance_squared / 2.0).sqrt() * (1.0 - 1e-9));
+    let infinity = simd.splat_f64s(f64::INFINITY);
+    let threshold = simd.splat_f64s(descent.tolerance_squared.sqrt() * (1.0 + 1e-9));
+    let zero = simd.splat_f64s(0.0);
+    let one = simd.splat_f64s(1.0);
+    let all_true = simd.less_than_f64s(zero, one);
+    let idle_mask = |idle: &[f64; MAX_GROUP]| {
+        load_group::<S>(idle, lanes).map(|v| simd.greater_than_f64s(v, zero))
+    };
+    let mut x = load_group::<S>(&state.x, lanes);
+    let mut y = load_group::<S>(&state.y, lanes);
+    let mut idle = idle_mask(&state.idle);
+    let mut budget = state.budget(group, descent.steps);
+    // Group steps since the last spill: every working lane took them.
+    let mut run: u64 = 0;
+    let mut until_cancel_check = CANCEL_EVERY;
+    while working > 0 {
+        until_cancel_check -= 1;
+        if until_cancel_check == 0 {
+            until_cancel_check = CANCEL_EVERY;
+            if (descent.cancelled)() {
+                return false;
             }
-            let mut value = [zero; REGISTERS];
-            let mut gx = [zero; REGISTERS];
-            let mut gy = [zero; REGISTERS];
-            let mut goes_on = [simd.less_than_f64s(zero, one); REGISTERS];
-            let mut all_clear = simd.less_than_f64s(zero, one);
+        }
+        let mut value = [zero; REGISTERS];
+        let mut gx = [zero; REGISTERS];
+        let mut gy = [zero; REGISTERS];
+        let mut goes_on = [all_true; REGISTERS];
+        let mut all_clear = all_true;
+        for r in 0..REGISTERS {
+            let (f, gx_r, gy_r) = kernel.lanes(simd, x[r], y[r]);
+            (gx[r], gy[r]) = (gx_r, gy_r);
+            if CHECK_VALUE {
+                value[r] = f;
+            }
+            let dx = simd.abs_f64s(simd.sub_f64s(x[r], centre_x));
+            let dy = simd.abs_f64s(simd.sub_f64s(y[r], centre_y));
+            // Two comparisons, not one of max(|dx|, |dy|): max would hide a NaN.
+            let inside = simd.and_m64s(
+                simd.less_than_or_equal_f64s(dx, half_width),
+                simd.less_than_or_equal_f64s(dy, half_width),
+            );
+            let finite = if CHECK_VALUE {
+                simd.less_than_f64s(simd.abs_f64s(value[r]), infinity)
+            } else {
+                all_true
+            };
+            // max may drop a NaN here: the exact test then finds no convergence either.
+            let largest = simd.max_f64s(simd.abs_f64s(gx[r]), simd.abs_f64s(gy[r]));
+            let moving = simd.greater_than_or_equal_f64s(largest, threshold);
+            goes_on[r] = simd.and_m64s(simd.and_m64s(inside, finite), moving);
+            all_clear = simd.and_m64s(all_clear, simd.or_m64s(goes_on[r], idle[r]));
+        }
+        if run < budget && simd.first_true_m64s(simd.not_m64s(all_clear)) >= lanes {
             for r in 0..REGISTERS {
-                (value[r], gx[r], gy[r]) = kernel.lanes(simd, x[r], y[r]);
-                let dx = simd.abs_f64s(simd.sub_f64s(x[r], centre_x));
-                let dy = simd.abs_f64s(simd.sub_f64s(y[r], centre_y));
-                // Two comparisons, not one of max(|dx|, |dy|): max would hide a NaN.
-                let inside = simd.and_m64s(
-                    simd.less_than_or_equal_f64s(dx, half_width),
-                    simd.less_than_or_equal_f64s(dy, half_width),
-                );
-                let finite = simd.less_than_f64s(simd.abs_f64s(value[r]), infinity);
-                // max may drop a NaN here: the exact test then finds no convergence either.
-                let largest = simd.max_f64s(simd.abs_f64s(gx[r]), simd.abs_f64s(gy[r]));
-                let moving = simd.greater_than_or_equal_f64s(largest, threshold);
-                goes_on[r] = simd.and_m64s(simd.and_m64s(inside, finite), moving);
-                all_clear = simd.and_m64s(all_clear, simd.or_m64s(goes_on[r], idle[r]));
+                x[r] = simd.mul_add_f64s(neg_lr, gx[r], x[r]);
+                y[r] = simd.mul_add_f64s(neg_lr, gy[r], y[r]);
             }
-            if run < budget && simd.first_true_m64s(simd.not_m64s(all_clear)) >= lanes {
-                for r in 0..REGISTERS {
-                    x[r] = simd.mul_add_f64s(neg_lr, gx[r], x[r]);
-                    y[r] = simd.mul_add_f64s(neg_lr, gy[r], y[r]);
-                }
-                run += 1;
+            run += 1;
+            continue;
+        }
+        // Spill: settle the lanes the test could not clear (or out of budget), one by one.
+        let xs = store_group::<S>(x, lanes);
+        let ys = store_group::<S>(y, lanes);
+        let values = if CHECK_VALUE {
+            store_group::<S>(value, lanes)
+        } else {
+            [f64::NAN; MAX_GROUP]
+        };
+        let gxs = store_group::<S>(gx, lanes);
+        let gys = store_group::<S>(gy, lanes);
+        let passed = store_group::<S>(goes_on.map(|m| simd.select_f64s(m, one, zero)), lanes);
+        for j in 0..group {
+            if state.idle[j] != 0.0 {
                 continue;
             }
-            // Spill: settle the lanes the test could not clear (or out of budget), one by one.
-            let xs = store_group::<S>(x, lanes);
-            let ys = store_group::<S>(y, lanes);
-            let values = store_group::<S>(value, lanes);
-            let gxs = store_group::<S>(gx, lanes);
-            let gys = store_group::<S>(gy, lanes);
-            let passed = store_group::<S>(goes_on.map(|m| simd.select_f64s(m, one, zero)), lanes);
-            for j in 0..group {
-                if state.idle[j] != 0.0 {
-                    continue;
-                }
-                state.step[j] += run;
-                let step = state.step[j];
-                let finished = (passed[j] == 0.0 || step >= descent.steps)
-                    && (descent.settle)(LaneState {
-                        id: state.id[j],
-                        point: [xs[j], ys[j]],
-                        value: values[j],
-                        gradient: [gxs[j], gys[j]],
-                        step,
-                        previous_value: if values[j].is_finite() {
-                            values[j]
-                        } else {
-                            replayed_value(kernel, state.start[j], step, descent.neg_lr)
-                        },
-                    });
-                if finished {
-                    if !state.refill(j, descent) {
-                        working -= 1;
-                    }
+            state.step[j] += run;
+            let step = state.step[j];
+            let settle = passed[j] == 0.0 || step >= descent.steps;
+            let finished = settle && {
+                let value = if CHECK_VALUE {
+                    values[j]
                 } else {
-                    state.x[j] = descent.neg_lr.mul_add(gxs[j], xs[j]);
-                    state.y[j] = descent.neg_lr.mul_add(gys[j], ys[j]);
-                    state.step[j] = step + 1;
+                    kernel.point(xs[j], ys[j]).0
+                };
+                (descent.settle)(LaneState {
+                    id: state.id[j],
+                    point: [xs[j], ys[j]],
+                    value,
+                    gradient: [gxs[j], gys[j]],
+                    step,
+                    previous_value: if value.is_finite() {
+                        value
+                    } else {
+                        replayed_value(kernel, state.start[j], step, descent.neg_lr)
+                    },
+                })
+            };
+            if finished {
+                if !state.refill(j, descent) {
+                    working -= 1;
                 }
+            } else {
+                state.x[j] = descent.neg_lr.mul_add(gxs[j], xs[j]);
+                state.y[j] = descent.neg_lr.mul_add(gys[j], ys[j]);
+                state.step[j] = step + 1;
             }
-            x = load_group::<S>(&state.x, lanes);
-            y = load_group::<S>(&state.y, lanes);
-            idle = idle_mask(&state.idle);
-            budget = state.budget(group, descent.steps);
-            run = 0;
         }
-        true
+        x = load_group::<S>(&state.x, lanes);
+        y = load_group::<S>(&state.y, lanes);
+        idle = idle_mask(&state.idle);
+        budget = state.budget(group, descent.steps);
+        run = 0;
     }
+    true
 }

@@ -193,6 +193,12 @@ impl PointKernel for QuadraticKernel {
         let (value, [gx, gy]) = value_and_gradient_with(self.a, [x, y]);
         (value, gx, gy)
     }
+
+    /// With every |Aᵢⱼ| ≤ 10¹⁰⁰ and |x|, |y| ≤ 10¹⁰⁰, every product and sum stays below 10³⁰⁵.
+    fn finite_within(self) -> f64 {
+        let largest = self.a.iter().flatten().fold(0.0_f64, |m, v| m.max(v.abs()));
+        if largest <= 1e100 { 1e100 } else { 0.0 }
+    }
 }
 
 #[cfg(test)]

@@ -162,6 +162,16 @@ impl PointKernel for &Rosenbrock {
         let (value, [gx, gy]) = self.value_and_gradient([x, y]);
         (value, gx, gy)
     }
+
+    /// With |a| ≤ 10³⁰, 0 < b ≤ 10¹⁰⁰ and |x|, |y| ≤ 10³⁰: |y − x²| ≤ 2·10⁶⁰, so b·(y − x²)² and
+    /// 4b·x·(y − x²) stay below 10²⁶⁰.
+    fn finite_within(self) -> f64 {
+        if self.a.abs() <= 1e30 && self.b.abs() <= 1e100 {
+            1e30
+        } else {
+            0.0
+        }
+    }
 }
 
 #[cfg(test)]
