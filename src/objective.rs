@@ -417,6 +417,17 @@ impl Oracle {
         Some(value)
     }
 
+    /// Composite problems: h(x) of the nonsmooth part, at the same point the smooth part is
+    /// evaluated at (the low-precision copy with a master copy); 0 when the problem is not
+    /// composite. Not counted: h is cheap and closed-form.
+    pub fn nonsmooth_value(&mut self, x: &DVector<f64>) -> f64 {
+        let Some(composite) = self.objective.composite() else {
+            return 0.0;
+        };
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
+        composite.nonsmooth_value(x)
+    }
+
     /// Composite problems: x ← prox_{step·h}(x). Returns `false` (x untouched) when the problem is
     /// not composite.
     pub fn prox(&self, x: &mut DVector<f64>, step: f64) -> bool {

@@ -176,7 +176,8 @@ pub enum Compensation {
 }
 
 /// A run's low-precision setting: the iterate is stored in `format` after every step, or, with
-/// `master_copy`, kept in f64 and rounded to `format` wherever it is evaluated. Presets write it as
+/// `master_copy`, kept in f64 and rounded to `format` wherever the optimizer evaluates it. Presets
+/// write it as
 /// `precision: (format: Bf16, rounding: Nearest, compensation: None)` or
 /// `precision: (format: Bf16, master_copy: true)`.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -191,7 +192,10 @@ pub struct Precision {
     /// Keep the iterate in f64 (the master copy, which the optimizer updates) and round only the
     /// copy the gradients are evaluated at, as mixed-precision training does: no update is lost,
     /// but every gradient is taken at a point of the narrow format. Rounding and compensation
-    /// then do not apply (the copy is rounded to nearest).
+    /// then do not apply (the copy is rounded to nearest). What the run reports (its point, loss,
+    /// gradient norm, sharpness and the convergence test) is measured at the f64 master, the
+    /// iterate the optimizer holds: a master that has stopped moving half an ulp from a minimum
+    /// therefore shows a small nonzero gradient and does not count as converged.
     pub master_copy: bool,
 }
 

@@ -41,13 +41,16 @@
 //! would; fresh state for every start, so the map does not depend on how rows are shared among
 //! threads). Plain gradient descent (SGD without momentum, weight decay or `maximize`) takes a fast
 //! path (`plain_gd`) that reuses the gradient each step is taken with for the convergence test,
-//! halving the evaluations, and steps blocks of starts together through
-//! [`Landscape::value_and_gradient_batch`] and SIMD chosen at run time; it rounds as `Sgd` does
-//! (x ← fma(−lr, g, x)) and checks as the generic path does, so both paths give identical maps.
+//! halving the evaluations. Where the landscape has a SIMD kernel ([`Landscape::descend`]) the
+//! whole step loop of a row runs in SIMD registers, each lane a start at its own step count;
+//! elsewhere blocks of starts step together through [`Landscape::value_and_gradient_batch`]. Both
+//! round as `Sgd` does (x ← fma(−lr, g, x)) and check as the generic path does, so every path
+//! gives the same map.
 //!
 //! Rows are shared among the machine's cores (scoped threads taking rows from a common counter);
-//! the caller's `cancel` flag is checked before every start (every block of the fast path, and
-//! every 64 of its steps) and its `progress` counter gains one per finished row.
+//! the caller's `cancel` flag is checked before every start of the generic path, before every row
+//! and every 1024 register steps of the fused path, and before every block and every 64 steps of
+//! the block path; the `progress` counter gains one per finished row.
 //!
 //! Pure Newton is a root finder for ∇f = 0, so its basin map shows starts converging to saddles
 //! and maxima as well as minima; the boundaries between basins of Newton's method are fractal
@@ -398,6 +401,9 @@ impl Shared<'_> {
         let mut finished = Vec::new();
         let steps = self.request.steps;
         while let Some(row) = self.take_row() {
+            if self.cancel.load(Ordering::Relaxed) {
+                return finished;
+            }
             let resolution = self.request.resolution;
             let unfinished = StartResult {
                 outcome: Outcome::NotConverged,

@@ -266,7 +266,7 @@ pub struct Descent<'a> {
 /// false if it was cancelled.
 ///
 /// Every lane holds its own start at its own step count, so a lane that finishes takes up the next
-/// start at once and no lane idles while others work. A register of lanes that all pass the SIMD
+/// start at once and no lane idles while others work, until the starts of the call run out. A register of lanes that all pass the SIMD
 /// test steps without leaving the registers; any other register is spilled, each lane that failed
 /// the test is settled exactly (in the scalar code's order of operations), and finished lanes are
 /// refilled. The steps are the scalar loop's, bit for bit.
@@ -329,6 +329,71 @@ impl Lanes {
             .map(|j| steps.saturating_sub(self.step[j]))
             .min()
             .unwrap_or(0)
+    }
+}
+
+/// A spilled group's registers, lane by lane.
+struct Spilled<'a> {
+    x: &'a [f64; MAX_GROUP],
+    y: &'a [f64; MAX_GROUP],
+    /// f at the lanes' points, where the loop computed it.
+    values: Option<&'a [f64; MAX_GROUP]>,
+    gradient_x: &'a [f64; MAX_GROUP],
+    gradient_y: &'a [f64; MAX_GROUP],
+    /// 1.0 where the lane passed the SIMD test.
+    passed: &'a [f64; MAX_GROUP],
+}
+
+impl Lanes {
+    /// Catches every working lane up by the `run` group steps it took in registers, then settles
+    /// each lane that failed the SIMD test or used up its budget (refilling it when finished) and
+    /// steps the others in scalar code. Returns how many lanes found no start to take up.
+    fn settle_spilled<K: PointKernel>(
+        &mut self,
+        kernel: K,
+        descent: &mut Descent<'_>,
+        spilled: &Spilled<'_>,
+        run: u64,
+        group: usize,
+    ) -> usize {
+        let mut stopped = 0;
+        for j in 0..group {
+            if self.idle[j] != 0.0 {
+                continue;
+            }
+            self.step[j] += run;
+            let step = self.step[j];
+            let (x, y) = (spilled.x[j], spilled.y[j]);
+            let (gx, gy) = (spilled.gradient_x[j], spilled.gradient_y[j]);
+            let finished = (spilled.passed[j] == 0.0 || step >= descent.steps) && {
+                let value = spilled
+                    .values
+                    .map_or_else(|| kernel.point(x, y).0, |values| values[j]);
+                let previous_value = if value.is_finite() {
+                    value
+                } else {
+                    replayed_value(kernel, self.start[j], step, descent.neg_lr)
+                };
+                (descent.settle)(LaneState {
+                    id: self.id[j],
+                    point: [x, y],
+                    value,
+                    gradient: [gx, gy],
+                    step,
+                    previous_value,
+                })
+            };
+            if finished {
+                if !self.refill(j, descent) {
+                    stopped += 1;
+                }
+            } else {
+                self.x[j] = descent.neg_lr.mul_add(gx, x);
+                self.y[j] = descent.neg_lr.mul_add(gy, y);
+                self.step[j] = step + 1;
+            }
+        }
+        stopped
     }
 }
 
@@ -481,42 +546,15 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
         let gxs = store_group::<S>(gx, lanes);
         let gys = store_group::<S>(gy, lanes);
         let passed = store_group::<S>(goes_on.map(|m| simd.select_f64s(m, one, zero)), lanes);
-        for j in 0..group {
-            if state.idle[j] != 0.0 {
-                continue;
-            }
-            state.step[j] += run;
-            let step = state.step[j];
-            let settle = passed[j] == 0.0 || step >= descent.steps;
-            let finished = settle && {
-                let value = if CHECK_VALUE {
-                    values[j]
-                } else {
-                    kernel.point(xs[j], ys[j]).0
-                };
-                (descent.settle)(LaneState {
-                    id: state.id[j],
-                    point: [xs[j], ys[j]],
-                    value,
-                    gradient: [gxs[j], gys[j]],
-                    step,
-                    previous_value: if value.is_finite() {
-                        value
-                    } else {
-                        replayed_value(kernel, state.start[j], step, descent.neg_lr)
-                    },
-                })
-            };
-            if finished {
-                if !state.refill(j, descent) {
-                    working -= 1;
-                }
-            } else {
-                state.x[j] = descent.neg_lr.mul_add(gxs[j], xs[j]);
-                state.y[j] = descent.neg_lr.mul_add(gys[j], ys[j]);
-                state.step[j] = step + 1;
-            }
-        }
+        let spilled = Spilled {
+            x: &xs,
+            y: &ys,
+            values: CHECK_VALUE.then_some(&values),
+            gradient_x: &gxs,
+            gradient_y: &gys,
+            passed: &passed,
+        };
+        working -= state.settle_spilled(kernel, descent, &spilled, run, group);
         x = load_group::<S>(&state.x, lanes);
         y = load_group::<S>(&state.y, lanes);
         idle = idle_mask(&state.idle);

@@ -38,6 +38,8 @@ use crate::validate::Checker;
 pub(crate) const MIN_SAMPLES: usize = 2;
 /// Most samples.
 pub(crate) const MAX_SAMPLES: usize = 100_000;
+/// Largest |spread|: beyond it the targets' squares approach overflow for large n.
+const MAX_SPREAD: f64 = 1e6;
 /// Start of runs on the least-squares landscapes (also the LASSO's).
 pub(crate) const REGRESSION_START: Point = [-1.0, 2.0];
 
@@ -88,7 +90,15 @@ impl LandscapeSpec for LeastSquares {
     fn validate(&self, checker: &mut Checker) {
         checker.count_in_range("n", self.n as u64, MIN_SAMPLES as u64, MAX_SAMPLES as u64);
         checker.non_negative("noise", self.noise);
-        checker.finite("spread", self.spread);
+        if self.spread.is_nan() || self.spread.abs() > MAX_SPREAD {
+            checker.report(
+                "spread",
+                format!(
+                    "spread must be between −{MAX_SPREAD} and {MAX_SPREAD}, got {}",
+                    self.spread
+                ),
+            );
+        }
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -292,6 +292,7 @@ impl Optimizer for AsyncSgd {
 
     fn reset(&mut self) {
         self.started = false;
+        self.shards.reset();
         self.t = 0;
         self.bits = 0;
         self.explained = AsyncSgdExplained::default();

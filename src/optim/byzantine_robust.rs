@@ -254,7 +254,7 @@ impl OptimizerSpec for ByzantineRobustConfig {
         checker.within("attack", |checker| self.attack.validate(checker));
         match self.aggregator {
             Aggregator::TrimmedMean { trim } => checker.within("aggregator", |checker| {
-                if 2 * trim >= self.workers {
+                if trim.saturating_mul(2) >= self.workers {
                     checker.report(
                         "trim",
                         format!(
@@ -264,13 +264,17 @@ impl OptimizerSpec for ByzantineRobustConfig {
                     );
                 }
             }),
-            Aggregator::Krum if self.workers <= 2 * self.byzantine + 2 => checker.report(
-                "aggregator",
-                format!(
-                    "Krum needs workers > 2·byzantine + 2, got {} workers and {} Byzantine",
-                    self.workers, self.byzantine
-                ),
-            ),
+            Aggregator::Krum
+                if self.workers <= self.byzantine.saturating_mul(2).saturating_add(2) =>
+            {
+                checker.report(
+                    "aggregator",
+                    format!(
+                        "Krum needs workers > 2·byzantine + 2, got {} workers and {} Byzantine",
+                        self.workers, self.byzantine
+                    ),
+                )
+            }
             _ => {}
         }
         checker.count_in_range("batch_size", self.batch_size, 1, MAX_BATCH);
@@ -579,8 +583,18 @@ impl ByzantineRobust {
                     &mut self.distances,
                     &mut self.column,
                 );
-                self.aggregate.copy_from(&self.received[chosen]);
-                Some(chosen)
+                match chosen {
+                    Some(chosen) => self.aggregate.copy_from(&self.received[chosen]),
+                    // No finite score to choose by: the median, which the attackers cannot
+                    // carry alone, rather than worker 0, which is always theirs.
+                    None => coordinate_wise(
+                        &self.received,
+                        &mut self.column,
+                        &mut self.aggregate,
+                        median,
+                    ),
+                }
+                chosen
             }
         }
     }
@@ -632,18 +646,22 @@ fn trimmed_mean(sorted: &[f64], trim: usize) -> f64 {
 
 /// Krum's choice: the k minimizing the sum of squared distances to its K − f − 2 nearest other
 /// messages (at least 1, at most K − 1). `distances` is K × K scratch, `row` scratch of length K.
-/// A NaN score never wins; ties go to the lowest index.
+/// A NaN score never wins; ties go to the lowest index; `None` when no score is finite (every
+/// message overflowed or is NaN), since index 0 is always a Byzantine worker's.
 fn krum(
     messages: &[DVector<f64>],
     byzantine: usize,
     distances: &mut [f64],
     row: &mut [f64],
-) -> usize {
+) -> Option<usize> {
     let k = messages.len();
     for i in 0..k {
         distances[i * k + i] = 0.0;
         for j in i + 1..k {
-            let d = (&messages[i] - &messages[j]).norm_squared();
+            // Coordinate by coordinate: `&a - &b` would allocate a vector per pair and step.
+            let d: f64 = (messages[i].iter().zip(messages[j].iter()))
+                .map(|(a, b)| (a - b) * (a - b))
+                .sum();
             distances[i * k + j] = d;
             distances[j * k + i] = d;
         }
@@ -667,7 +685,7 @@ fn krum(
             best = (i, score);
         }
     }
-    best.0
+    best.1.is_finite().then_some(best.0)
 }
 
 impl Optimizer for ByzantineRobust {
@@ -704,6 +722,7 @@ impl Optimizer for ByzantineRobust {
     }
 
     fn reset(&mut self) {
+        self.shards.reset();
         self.bits = 0;
         self.explained = Explained::default();
     }

@@ -174,7 +174,8 @@ impl Compressor {
     /// Bits of one compressed message of a d-dimensional vector, counting real numbers as 32 bits:
     /// TopK k·(32 + ⌈log₂ d⌉) (values and indices), RandomK k·32 (the indices follow from a seed
     /// the server shares), Qsgd 32 + d·(1 + ⌈log₂(s + 1)⌉) (the norm, then a sign and a level per
-    /// coordinate, without Elias coding), ScaledSign 32 + d, None 32·d.
+    /// coordinate, without Elias coding), ScaledSign 32 + d (a sign bit per coordinate; the rare
+    /// exact zero would need a third symbol), None 32·d.
     pub fn message_bits(self, d: usize) -> u64 {
         let d64 = d as u64;
         let bits_for = |count: u64| u64::from(count.max(1).next_power_of_two().trailing_zeros());
@@ -545,6 +546,7 @@ impl Optimizer for CompressedSgd {
         for memory in self.memory.iter_mut() {
             memory.fill(0.0);
         }
+        self.shards.reset();
         self.bits = 0;
         self.explained = CompressedSgdExplained::default();
     }

@@ -23,9 +23,11 @@
 //! taken at the drifted xₖ, and on heterogeneous shards the fixed point of the rounds is no longer
 //! the minimizer of f (Karimireddy et al. 2020): the run stalls at a biased point that moves
 //! farther from x* as H or lr grow. How different the shards are depends on the sample order:
-//! the bundled `LeastSquares` and `Logistic` draw their samples independently one after the other,
-//! so there a contiguous block is as random a split as an interleaved one, and the shards differ
-//! only by sampling variation (large when shards are small: n = 16 over K = 4).
+//! `LeastSquares(spread: s)` generates sample i with its own weights around a circle, so a
+//! contiguous block has its own minimizer while an interleaved shard averages over the circle;
+//! with s = 0 (and for `Logistic`) samples are drawn independently one after the other, a
+//! contiguous block is as random a split as an interleaved one, and the shards differ only by
+//! sampling variation (large when shards are small: n = 16 over K = 4).
 //!
 //! Sampling and cost: each worker draws Bₖ from its shard with the run's seeded generator (a
 //! partial Fisher–Yates shuffle within the shard; no draw when Bₖ is the whole shard); the run's

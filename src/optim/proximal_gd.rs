@@ -104,13 +104,7 @@ pub(crate) fn forward_backward(
     oracle: &mut Oracle,
 ) -> f64 {
     let loss = match oracle.smooth_value_and_grad(x, grad) {
-        Some(smooth) => {
-            let nonsmooth = oracle
-                .objective()
-                .composite()
-                .map_or(0.0, |composite| composite.nonsmooth_value(x));
-            smooth + nonsmooth
-        }
+        Some(smooth) => smooth + oracle.nonsmooth_value(x),
         None => oracle.value_and_grad(x, grad),
     };
     for (p, &g) in x.iter_mut().zip(grad.iter()) {

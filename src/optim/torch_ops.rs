@@ -91,7 +91,8 @@ const SATURATED_POWER: f64 = 2.775_557_561_562_891_4e-17;
 
 /// torch's bias correction `1 - beta ** step` (Python floats, C's `pow`), with `pow` skipped once
 /// the result has become exactly 1 for good: bit for bit the same numbers, much cheaper in long
-/// runs (β₁ = 0.9 saturates at step 358, β₂ = 0.999 at step 38,000 or so).
+/// runs (1 − 0.9ᵗ is 1 from t = 356 and `pow` is skipped from t = 362; for β₂ = 0.999 from
+/// t = 37,412 and 38,105).
 ///
 /// Why skipping is exact: for 0 ≤ β < 1 the true βᵗ decreases with t, and `pow` errs by less than
 /// an ulp. Once `pow(β, t)` ≤ 2⁻⁵⁵, every later true βᵗ' is below 2⁻⁵⁵·(1 + 2⁻⁵²), every later

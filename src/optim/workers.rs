@@ -65,6 +65,12 @@ impl Shards {
         self.made_for = Some((n, count, heterogeneous));
     }
 
+    /// Forgets the layout, and with it the order the minibatch draws have shuffled each shard
+    /// into, so that a reset optimizer draws exactly as a freshly built one.
+    pub fn reset(&mut self) {
+        self.made_for = None;
+    }
+
     /// Number of shards.
     pub fn count(&self) -> usize {
         self.offsets.len().saturating_sub(1)
@@ -216,9 +222,11 @@ impl LocalWorkers {
         }
     }
 
-    /// Forgets the iterates: the next step starts every worker at the run's iterate.
+    /// Forgets the iterates and the shards' shuffled order: the next step starts every worker at
+    /// the run's iterate, drawing as if just built.
     pub fn stop(&mut self) {
         self.started = false;
+        self.shards.reset();
     }
 
     /// The workers' iterates, for drawing (none before the first step).
@@ -290,6 +298,36 @@ mod tests {
         let spread = mean_and_spread(&points, &mut mean);
         assert_eq!(mean.as_slice(), &[1.0, 0.0]);
         assert_eq!(spread, 1.0);
+    }
+
+    #[test]
+    fn a_reset_worker_method_draws_as_a_fresh_one() {
+        use std::sync::Arc;
+
+        use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares};
+        use crate::objective::GradientModel;
+        use crate::optim::{Optimizer, OptimizerConfig};
+
+        let problem = LeastSquares::default().build();
+        let run = |method: &mut dyn Optimizer| {
+            let objective = Arc::new(LandscapeObjective::new(problem.clone()));
+            let mut oracle = Oracle::new(objective, GradientModel::default(), 3);
+            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+            for _ in 0..20 {
+                method.step(&mut x, &mut oracle);
+            }
+            x
+        };
+        let catalog = OptimizerConfig::catalog();
+        let methods: Vec<_> = catalog.iter().filter(|c| c.simulates_workers()).collect();
+        assert_eq!(methods.len(), 5);
+        for config in methods {
+            let mut method = config.build(2);
+            let first = run(method.as_mut());
+            method.reset();
+            let second = run(method.as_mut());
+            assert_eq!(first, second, "{}", config.name());
+        }
     }
 
     #[test]

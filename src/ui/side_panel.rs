@@ -444,7 +444,8 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
                     changed = true;
                 }
                 ui.end_row();
-                changed |= precision_ui(&mut config.precision, index, ui);
+                let workers = config.optimizer.simulates_workers();
+                changed |= precision_ui(&mut config.precision, workers, index, ui);
             });
         });
     if let Some(run) = state.runs.get(index)
@@ -487,7 +488,13 @@ fn run_settings_ui(state: &mut AppState, index: usize, mut config: RunConfig, ui
 
 /// The run's storage precision: f64 (none), or an iterate rounded to a narrow format after every
 /// step, with its rounding and compensation. Returns whether it changed.
-fn precision_ui(precision: &mut Option<Precision>, index: usize, ui: &mut egui::Ui) -> bool {
+/// `workers`: the run's method keeps its own worker iterates, so only a master copy can apply.
+fn precision_ui(
+    precision: &mut Option<Precision>,
+    workers: bool,
+    index: usize,
+    ui: &mut egui::Ui,
+) -> bool {
     let before = *precision;
     let label = ui
         .label("precision")
@@ -499,18 +506,24 @@ fn precision_ui(precision: &mut Option<Precision>, index: usize, ui: &mut egui::
             .show_ui(ui, |ui| {
                 ui.selectable_value(precision, None, "f64");
                 for format in Format::ALL {
-                    let chosen = Some(Precision {
+                    let mut setting = Precision {
                         format,
                         ..precision.unwrap_or_default()
-                    });
+                    };
+                    setting.master_copy |= workers;
+                    let chosen = Some(setting);
                     ui.selectable_value(precision, chosen, format.name());
                 }
             })
             .response
             .labelled_by(label.id);
         if let Some(setting) = precision.as_mut() {
-            ui.checkbox(&mut setting.master_copy, "f64 master")
-                .on_hover_text("Keep the iterate in f64 and evaluate gradients at its copy in the format, as mixed-precision training does: no update is lost");
+            ui.add_enabled(
+                !workers,
+                egui::Checkbox::new(&mut setting.master_copy, "f64 master"),
+            )
+            .on_hover_text("Keep the iterate in f64 and evaluate gradients at its copy in the format, as mixed-precision training does: no update is lost")
+            .on_disabled_hover_text("Simulated workers keep their own iterates: only their evaluations can be rounded, through an f64 master");
             if setting.master_copy {
                 return;
             }
