@@ -164,6 +164,20 @@ pub enum Rounding {
     Stochastic,
 }
 
+/// What is kept in the narrow format after every step.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Rounded {
+    /// The iterate: x ← fl(x_new), where updates below half an ulp of x are lost.
+    #[default]
+    Iterate,
+    /// The update alone, as when an optimizer's arithmetic runs in the format but the weights
+    /// are kept wider: x ← x + fl(Δ) with x in f64. A small update keeps its leading bits, so
+    /// nothing stagnates; each step just carries the format's relative error.
+    Update,
+    /// Both: x ← fl(x + fl(Δ)).
+    IterateAndUpdate,
+}
+
 /// How an update is added to the stored iterate.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Compensation {
@@ -187,8 +201,10 @@ pub struct Precision {
     pub format: Format,
     /// How the sum x + Δ is rounded.
     pub rounding: Rounding,
-    /// Whether lost low-order bits are carried to the next step.
+    /// Whether lost low-order bits are carried to the next step (with `rounded: Iterate` only).
     pub compensation: Compensation,
+    /// What is rounded: the iterate (default), the update, or both.
+    pub rounded: Rounded,
     /// Keep the iterate in f64 (the master copy, which the optimizer updates) and round only the
     /// copy the gradients are evaluated at, as mixed-precision training does: no update is lost,
     /// but every gradient is taken at a point of the narrow format. Rounding and compensation
@@ -208,6 +224,13 @@ impl Precision {
         };
         if self.master_copy {
             return format!("{} copy of an f64 master", self.format.name());
+        }
+        match self.rounded {
+            Rounded::Iterate => {}
+            Rounded::Update => return format!("{} updates, {rounding}", self.format.name()),
+            Rounded::IterateAndUpdate => {
+                return format!("{} iterate and updates, {rounding}", self.format.name());
+            }
         }
         match self.compensation {
             Compensation::None => format!("{}, {rounding}", self.format.name()),
@@ -247,9 +270,13 @@ impl LowPrecisionIterate {
         self.precision
     }
 
-    /// Rounds a start point into the format (to nearest: a start is data, not an update).
+    /// Rounds a start point into the format (to nearest: a start is data, not an update), unless
+    /// only updates are rounded.
     pub fn store(&mut self, x: &mut DVector<f64>) {
         let format = self.precision.format;
+        if self.precision.rounded == Rounded::Update {
+            return;
+        }
         for v in x.iter_mut() {
             *v = round_nearest_even(*v, format);
         }
@@ -263,6 +290,7 @@ impl LowPrecisionIterate {
             format,
             rounding,
             compensation,
+            rounded,
             ..
         } = self.precision;
         let rng = &mut self.rng;
@@ -270,6 +298,19 @@ impl LowPrecisionIterate {
             Rounding::Nearest => round_nearest_even(value, format),
             Rounding::Stochastic => round_stochastic(value, format, rng.random::<f64>()),
         };
+        if rounded != Rounded::Iterate {
+            // Δ = x − previous rounded first; then the sum kept in f64 or rounded too. Kahan's
+            // buffer has nothing to carry when the iterate itself is wide.
+            for (v, &old) in x.iter_mut().zip(previous.iter()) {
+                let sum = old + round(*v - old);
+                *v = if rounded == Rounded::Update {
+                    sum
+                } else {
+                    round(sum)
+                };
+            }
+            return;
+        }
         match compensation {
             Compensation::None => {
                 for v in x.iter_mut() {

@@ -7,7 +7,7 @@ use crate::landscape::expression::Expression;
 use crate::landscape::{Formula, LandscapeConfig, Transform};
 use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::optim::OptimizerConfig;
-use crate::precision::{Compensation, Format, Precision, Rounding};
+use crate::precision::{Compensation, Format, Precision, Rounded, Rounding};
 use crate::scenario::{Problem, RunConfig};
 
 use super::{format_number, run_colour};
@@ -527,6 +527,22 @@ fn precision_ui(
             if setting.master_copy {
                 return;
             }
+            egui::ComboBox::from_id_salt(("precision_rounded", index))
+                .selected_text(match setting.rounded {
+                    Rounded::Iterate => "iterate",
+                    Rounded::Update => "update",
+                    Rounded::IterateAndUpdate => "both",
+                })
+                .show_ui(ui, |ui| {
+                    ui.selectable_value(&mut setting.rounded, Rounded::Iterate, "iterate")
+                        .on_hover_text("x ← fl(x + Δ): the stored iterate is rounded");
+                    ui.selectable_value(&mut setting.rounded, Rounded::Update, "update")
+                        .on_hover_text("x ← x + fl(Δ): only the update is rounded, the iterate stays f64");
+                    ui.selectable_value(&mut setting.rounded, Rounded::IterateAndUpdate, "both")
+                        .on_hover_text("x ← fl(x + fl(Δ))");
+                })
+                .response
+                .on_hover_text("What is rounded to the format after every step");
             let mut stochastic = setting.rounding == Rounding::Stochastic;
             if ui
                 .checkbox(&mut stochastic, "stochastic")
