@@ -77,6 +77,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::robust_aggregation::{coordinate_wise, krum, mean_into, median, trimmed_mean};
 use super::workers::{Shards, dense_bits, without_samples};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
@@ -598,94 +599,6 @@ impl ByzantineRobust {
             }
         }
     }
-}
-
-/// (1/K) Σₖ gₖ into `out`.
-fn mean_into(messages: &[DVector<f64>], out: &mut DVector<f64>) {
-    out.fill(0.0);
-    for message in messages {
-        *out += message;
-    }
-    *out /= messages.len().max(1) as f64;
-}
-
-/// For every coordinate j: sorts the K values gₖⱼ into `column` and writes `reduce(column)`.
-fn coordinate_wise(
-    messages: &[DVector<f64>],
-    column: &mut [f64],
-    out: &mut DVector<f64>,
-    reduce: impl Fn(&[f64]) -> f64,
-) {
-    for (j, o) in out.iter_mut().enumerate() {
-        for (c, message) in column.iter_mut().zip(messages) {
-            *c = message[j];
-        }
-        column.sort_unstable_by(f64::total_cmp);
-        *o = reduce(column);
-    }
-}
-
-/// The median of sorted values: the middle one, or the mean of the two middle ones.
-fn median(sorted: &[f64]) -> f64 {
-    let k = sorted.len();
-    if k == 0 {
-        return f64::NAN;
-    }
-    if k % 2 == 1 {
-        sorted[k / 2]
-    } else {
-        0.5 * (sorted[k / 2 - 1] + sorted[k / 2])
-    }
-}
-
-/// The mean of sorted values without the `trim` smallest and `trim` largest (2·trim < K).
-fn trimmed_mean(sorted: &[f64], trim: usize) -> f64 {
-    let kept = &sorted[trim..sorted.len() - trim];
-    kept.iter().sum::<f64>() / kept.len().max(1) as f64
-}
-
-/// Krum's choice: the k minimizing the sum of squared distances to its K − f − 2 nearest other
-/// messages (at least 1, at most K − 1). `distances` is K × K scratch, `row` scratch of length K.
-/// A NaN score never wins; ties go to the lowest index; `None` when no score is finite (every
-/// message overflowed or is NaN), since index 0 is always a Byzantine worker's.
-fn krum(
-    messages: &[DVector<f64>],
-    byzantine: usize,
-    distances: &mut [f64],
-    row: &mut [f64],
-) -> Option<usize> {
-    let k = messages.len();
-    for i in 0..k {
-        distances[i * k + i] = 0.0;
-        for j in i + 1..k {
-            // Coordinate by coordinate: `&a - &b` would allocate a vector per pair and step.
-            let d: f64 = (messages[i].iter().zip(messages[j].iter()))
-                .map(|(a, b)| (a - b) * (a - b))
-                .sum();
-            distances[i * k + j] = d;
-            distances[j * k + i] = d;
-        }
-    }
-    let neighbours = k.saturating_sub(byzantine + 2).max(1).min(k - 1);
-    let mut best = (0, f64::INFINITY);
-    for i in 0..k {
-        let mut others = 0;
-        for j in (0..k).filter(|&j| j != i) {
-            row[others] = distances[i * k + j];
-            others += 1;
-        }
-        let row = &mut row[..others];
-        let score: f64 = if neighbours == 0 || row.is_empty() {
-            0.0
-        } else {
-            row.select_nth_unstable_by(neighbours - 1, f64::total_cmp);
-            row[..neighbours].iter().sum()
-        };
-        if score < best.1 {
-            best = (i, score);
-        }
-    }
-    best.1.is_finite().then_some(best.0)
 }
 
 impl Optimizer for ByzantineRobust {

@@ -36,6 +36,7 @@ mod projected_gd;
 mod proximal_gd;
 mod r_adam;
 mod rms_prop;
+mod robust_aggregation;
 mod rprop;
 mod saga;
 mod sgd;
