@@ -47,7 +47,9 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{Shards, dense_bits, same_point, without_samples};
+use super::workers::{
+    MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, same_point, without_samples,
+};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
@@ -55,12 +57,8 @@ use super::{
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
-/// Most simulated workers.
-const MAX_WORKERS: u64 = 64;
 /// Largest staleness (the buffer holds τ + 1 iterates).
 const MAX_STALENESS: u64 = 1000;
-/// Most samples per worker minibatch.
-const MAX_COUNT: u64 = 100_000;
 
 /// Hyperparameters of asynchronous SGD with a fixed staleness.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -121,11 +119,7 @@ impl OptimizerSpec for AsyncSgdConfig {
                 (0, 32),
                 "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))",
             ),
-            Hyper::boolean(
-                "heterogeneous",
-                self.heterogeneous,
-                "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
-            ),
+            heterogeneous_hyper(self.heterogeneous),
             Hyper::int(
                 "batch_size",
                 self.batch_size,

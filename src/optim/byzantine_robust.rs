@@ -78,18 +78,15 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::robust_aggregation::{coordinate_wise, krum, mean_into, median, trimmed_mean};
-use super::workers::{Shards, dense_bits, without_samples};
+use super::workers::{
+    MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, without_samples,
+};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
-
-/// Most simulated workers.
-const MAX_WORKERS: u64 = 64;
-/// Most samples per worker minibatch.
-const MAX_BATCH: u64 = 100_000;
 
 /// The attack names, as the picker lists them.
 const ATTACK_CHOICES: &[&str] = &["SignFlip", "Gaussian", "LittleIsEnough", "None"];
@@ -278,7 +275,7 @@ impl OptimizerSpec for ByzantineRobustConfig {
             }
             _ => {}
         }
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_BATCH);
+        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
     }
 
     fn lr(&self) -> f64 {
@@ -342,11 +339,7 @@ impl OptimizerSpec for ByzantineRobustConfig {
                 "b values dropped at each end of every coordinate (2b < K)",
             ));
         }
-        hypers.push(Hyper::boolean(
-            "heterogeneous",
-            self.heterogeneous,
-            "shards are contiguous blocks of the samples instead of interleaved",
-        ));
+        hypers.push(heterogeneous_hyper(self.heterogeneous));
         hypers.push(Hyper::int(
             "batch_size",
             self.batch_size,
@@ -497,7 +490,7 @@ impl ByzantineRobust {
     /// The honest workers' gradients into `received[f..]`, their mean and spread; returns their
     /// mean loss.
     fn honest_gradients(&mut self, x: &DVector<f64>, attackers: usize, oracle: &mut Oracle) -> f64 {
-        let batch = self.config.batch_size.clamp(1, MAX_BATCH) as usize;
+        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
         let honest = self.received.len() - attackers;
         self.honest_mean.fill(0.0);
         let mut loss = 0.0;

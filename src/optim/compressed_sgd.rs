@@ -59,7 +59,9 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{FLOAT_BITS, Shards, dense_bits, without_samples};
+use super::workers::{
+    FLOAT_BITS, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, without_samples,
+};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
@@ -67,10 +69,6 @@ use super::{
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
-/// Most simulated workers (each one is an error memory).
-const MAX_WORKERS: u64 = 64;
-/// Most samples per worker minibatch, and largest k.
-const MAX_COUNT: u64 = 100_000;
 /// Most QSGD levels.
 const MAX_LEVELS: u64 = 65_536;
 
@@ -341,11 +339,7 @@ impl OptimizerSpec for CompressedSgdConfig {
             self.error_feedback,
             "p = g + e; c = C(p); e ← p − c on every worker",
         ));
-        hypers.push(Hyper::boolean(
-            "heterogeneous",
-            self.heterogeneous,
-            "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
-        ));
+        hypers.push(heterogeneous_hyper(self.heterogeneous));
         hypers
     }
 

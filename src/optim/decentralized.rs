@@ -59,18 +59,15 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{LocalWorkers, dense_bits, without_samples};
+use super::workers::{
+    LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, heterogeneous_hyper, without_samples,
+};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, adopt, assign_bool, assign_float, assign_int,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
-
-/// Most simulated workers (each one is two buffers and a local step per optiviz step).
-const MAX_WORKERS: u64 = 64;
-/// Most local steps between gossips and most samples per worker minibatch.
-const MAX_COUNT: u64 = 100_000;
 
 /// The topology names, as the picker lists them.
 const TOPOLOGY_CHOICES: &[&str] = &["Ring", "Complete"];
@@ -238,11 +235,7 @@ impl OptimizerSpec for DecentralizedConfig {
                 (1, 100),
                 "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ",
             ),
-            Hyper::boolean(
-                "heterogeneous",
-                self.heterogeneous,
-                "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
-            ),
+            heterogeneous_hyper(self.heterogeneous),
             Hyper::int(
                 "batch_size",
                 self.batch_size,

@@ -54,18 +54,15 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::workers::{LocalWorkers, dense_bits, without_samples};
+use super::workers::{
+    LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, heterogeneous_hyper, without_samples,
+};
 use super::{
     ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
     StepInfo, adopt, assign_bool, assign_float, assign_int,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
-
-/// Most simulated workers (each one is a buffer and a local step per optiviz step).
-const MAX_WORKERS: u64 = 64;
-/// Most local steps per round and most samples per worker minibatch.
-const MAX_COUNT: u64 = 100_000;
 
 /// Hyperparameters of local SGD / FedAvg.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -131,11 +128,7 @@ impl OptimizerSpec for LocalSgdConfig {
                 (1, 100),
                 "H local steps per round; then xₖ ← (1/K) Σₖ xₖ",
             ),
-            Hyper::boolean(
-                "heterogeneous",
-                self.heterogeneous,
-                "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
-            ),
+            heterogeneous_hyper(self.heterogeneous),
             Hyper::int(
                 "batch_size",
                 self.batch_size,
