@@ -50,6 +50,21 @@ impl BenchSize {
     };
 }
 
+/// One of the bench's workloads, by the letter the performance targets use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Workload {
+    /// Adam steps on Rosenbrock.
+    A,
+    /// Contour grid.
+    B,
+    /// Basin map.
+    C,
+    /// Edge-of-stability preset.
+    D,
+    /// UI frame cost.
+    E,
+}
+
 fn median(mut times: Vec<Duration>) -> Duration {
     times.sort();
     times[times.len() / 2]
@@ -145,44 +160,56 @@ fn edge_of_stability(steps: u64) -> usize {
     runs
 }
 
-/// Runs the workloads and prints one line each: the median time, the rate and the target.
-pub fn run(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
+/// Runs the workloads (those in `only`, or all when it is empty) and prints one line each: the
+/// median time, the rate and the target.
+pub fn run(size: BenchSize, only: &[Workload], out: &mut dyn Write) -> std::io::Result<()> {
+    let wanted = |workload: Workload| only.is_empty() || only.contains(&workload);
     writeln!(out, "optiviz bench (median of {} runs)", size.repetitions)?;
-    let adam = time_repeatedly(size.repetitions, || adam_on_rosenbrock(size.adam_steps));
-    let rate = size.adam_steps as f64 / adam.as_secs_f64().max(1e-12) / 1e6;
-    writeln!(
-        out,
-        "(a) {} Adam steps on Rosenbrock, trajectory recorded: {:.3} s, {rate:.2} M steps/s (target ≥ 20 M steps/s)",
-        size.adam_steps,
-        adam.as_secs_f64()
-    )?;
-    let grid = time_repeatedly(size.repetitions, || rosenbrock_contours(size.grid_side));
-    writeln!(
-        out,
-        "(b) Rosenbrock grid {0}² + 20 contour levels: {1:.1} ms (target ≤ 20 ms at 1024²)",
-        size.grid_side,
-        grid.as_secs_f64() * 1e3
-    )?;
-    let mut runs = 0;
-    let eos = time_repeatedly(size.repetitions, || {
-        runs = edge_of_stability(size.network_steps)
-    });
-    let per_run = eos.as_secs_f64() / runs.max(1) as f64;
-    writeln!(
-        out,
-        "(d) eos_mlp preset, {runs} runs × {} GD steps, sharpness every 10: {:.2} s, {per_run:.2} s per run (target ≤ 1.5 s per run)",
-        size.network_steps,
-        eos.as_secs_f64(),
-    )?;
-    let basin = time_repeatedly(size.repetitions, || rosenbrock_basin(size.basin_side));
-    writeln!(
-        out,
-        "(c) basin map of GD on Rosenbrock, {0}² starts × 500 steps (lr 2e-4, SIMD fast path): {1:.1} ms, {2:.2} ns per start-step (target ≤ 30 ms at 512²)",
-        size.basin_side,
-        basin.as_secs_f64() * 1e3,
-        basin.as_secs_f64() * 1e9 / (size.basin_side * size.basin_side * 500) as f64
-    )?;
-    frame_cost_line(size, out)?;
+    if wanted(Workload::A) {
+        let adam = time_repeatedly(size.repetitions, || adam_on_rosenbrock(size.adam_steps));
+        let rate = size.adam_steps as f64 / adam.as_secs_f64().max(1e-12) / 1e6;
+        writeln!(
+            out,
+            "(a) {} Adam steps on Rosenbrock, trajectory recorded: {:.3} s, {rate:.2} M steps/s (target ≥ 20 M steps/s)",
+            size.adam_steps,
+            adam.as_secs_f64()
+        )?;
+    }
+    if wanted(Workload::B) {
+        let grid = time_repeatedly(size.repetitions, || rosenbrock_contours(size.grid_side));
+        writeln!(
+            out,
+            "(b) Rosenbrock grid {0}² + 20 contour levels: {1:.1} ms (target ≤ 20 ms at 1024²)",
+            size.grid_side,
+            grid.as_secs_f64() * 1e3
+        )?;
+    }
+    if wanted(Workload::C) {
+        let basin = time_repeatedly(size.repetitions, || rosenbrock_basin(size.basin_side));
+        writeln!(
+            out,
+            "(c) basin map of GD on Rosenbrock, {0}² starts × 500 steps (lr 2e-4, SIMD fast path): {1:.1} ms, {2:.2} ns per start-step (target ≤ 30 ms at 512²)",
+            size.basin_side,
+            basin.as_secs_f64() * 1e3,
+            basin.as_secs_f64() * 1e9 / (size.basin_side * size.basin_side * 500) as f64
+        )?;
+    }
+    if wanted(Workload::D) {
+        let mut runs = 0;
+        let eos = time_repeatedly(size.repetitions, || {
+            runs = edge_of_stability(size.network_steps)
+        });
+        let per_run = eos.as_secs_f64() / runs.max(1) as f64;
+        writeln!(
+            out,
+            "(d) eos_mlp preset, {runs} runs × {} GD steps, sharpness every 10: {:.2} s, {per_run:.2} s per run (target ≤ 1.5 s per run)",
+            size.network_steps,
+            eos.as_secs_f64(),
+        )?;
+    }
+    if wanted(Workload::E) {
+        frame_cost_line(size, out)?;
+    }
     Ok(())
 }
 

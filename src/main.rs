@@ -70,6 +70,9 @@ enum Commands {
         /// Small workloads: check that the command works, not the speed.
         #[arg(long)]
         quick: bool,
+        /// Only these workloads (letters a–e, e.g. `--only a,c`), to time or profile one alone.
+        #[arg(long, value_delimiter = ',')]
+        only: Vec<optiviz::bench::Workload>,
     },
     /// List landscapes, optimizers or bundled presets, one per line.
     List {
@@ -122,13 +125,13 @@ fn dispatch(arguments: Arguments) -> Exit {
             &mut stderr,
         ),
         Some(Commands::Check { presets }) => cli::check(&presets, &mut stdout, &mut stderr),
-        Some(Commands::Bench { quick }) => {
+        Some(Commands::Bench { quick, only }) => {
             let size = if quick {
                 optiviz::bench::BenchSize::QUICK
             } else {
                 optiviz::bench::BenchSize::FULL
             };
-            match optiviz::bench::run(size, &mut stdout) {
+            match optiviz::bench::run(size, &only, &mut stdout) {
                 Ok(()) => Exit::Ok,
                 Err(error) => {
                     let _ = writeln!(stderr, "optiviz: cannot write the output: {error}");

@@ -858,6 +858,12 @@ mod tests {
                 himmelblau.clone(),
                 request(himmelblau.view(), 33, 200, sgd(0.01)),
             ),
+            // lr·λmax = 2.005: each start grows by 1.005 per step and leaves the escape circle,
+            // still finite, at its own step, in the middle of the fused loop's chunks.
+            (
+                quadratic(),
+                request(ViewWindow::centred(2.0, 2.0), 23, 2000, sgd(0.2005)),
+            ),
         ];
         // A Rosenbrock too steep for the kernel's finiteness promise: the fused loop then computes
         // and tests f in every lane.

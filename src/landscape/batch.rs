@@ -266,10 +266,18 @@ pub struct Descent<'a> {
 /// false if it was cancelled.
 ///
 /// Every lane holds its own start at its own step count, so a lane that finishes takes up the next
-/// start at once and no lane idles while others work, until the starts of the call run out. A register of lanes that all pass the SIMD
-/// test steps without leaving the registers; any other register is spilled, each lane that failed
-/// the test is settled exactly (in the scalar code's order of operations), and finished lanes are
-/// refilled. The steps are the scalar loop's, bit for bit.
+/// start at once and no lane idles while others work, until the starts of the call run out.
+///
+/// Most steps run in *chunks* of up to [`CHUNK`] group steps with no test per step at all, only
+/// four operations that keep the smallest and largest ‖∇f‖² any lane met. After a chunk one test
+/// shows that no step of it could have ended a start: every ‖∇f(xₖ)‖² was above the tolerance, and
+/// the steps, each at most lr·max‖∇f‖ (plus its rounding) per coordinate, cannot have carried a
+/// lane out of the escape box from where the chunk began (a NaN or infinity never turns finite
+/// again under x ← fma(−lr, g, x), so one that appeared shows at the chunk's end). A chunk that
+/// fails the test is undone and replayed step by step: a register of lanes that all pass the
+/// per-step SIMD test steps without leaving the registers; any other register is spilled, each lane
+/// that failed the test is settled exactly (in the scalar code's order of operations), and
+/// finished lanes are refilled. Either way the steps are the scalar loop's, bit for bit.
 pub(crate) fn descend<K: PointKernel>(kernel: K, descent: &mut Descent<'_>) -> bool {
     Arch::new().dispatch(DescentPass { kernel, descent })
 }
@@ -278,11 +286,15 @@ pub(crate) fn descend<K: PointKernel>(kernel: K, descent: &mut Descent<'_>) -> b
 const MAX_LANES: usize = 8;
 /// Registers stepped together: independent chains of the same operations, so that the core
 /// overlaps their latencies (one register's step is a chain of about ten dependent operations).
-const REGISTERS: usize = 4;
+const REGISTERS: usize = 8;
 /// Most lanes in flight.
 const MAX_GROUP: usize = MAX_LANES * REGISTERS;
 /// Group steps between looks at the cancel flag.
-const CANCEL_EVERY: u32 = 1024;
+const CANCEL_EVERY: u64 = 1024;
+/// Most group steps of a chunk taken without a test per step: long enough that the test after it
+/// costs little, short enough that replaying a failed chunk (once per start that converges or
+/// diverges early) costs little too.
+const CHUNK: u64 = 64;
 
 struct DescentPass<'a, 'b, K> {
     kernel: K,
@@ -322,6 +334,19 @@ impl Lanes {
         }
     }
 
+    /// Points every idle lane at a working lane's iterate, so that an idle lane passes or fails a
+    /// chunk's test exactly when that lane does (idle lanes are never settled).
+    fn mirror_idle(&mut self, group: usize) {
+        let Some(working) = (0..group).find(|&j| self.idle[j] == 0.0) else {
+            return;
+        };
+        for j in 0..group {
+            if self.idle[j] != 0.0 {
+                (self.x[j], self.y[j]) = (self.x[working], self.y[working]);
+            }
+        }
+    }
+
     /// The fewest steps any working lane has left before its budget runs out.
     fn budget(&self, lanes: usize, steps: u64) -> u64 {
         (0..lanes)
@@ -329,6 +354,83 @@ impl Lanes {
             .map(|j| steps.saturating_sub(self.step[j]))
             .min()
             .unwrap_or(0)
+    }
+}
+
+/// The test after a chunk of steps taken without a test per step (see [`descend`]).
+struct ChunkTest<S: Simd> {
+    lr: f64,
+    centre_x: S::f64s,
+    centre_y: S::f64s,
+    /// Half the side of the escape box (inside the escape circle even after rounding).
+    half_width: f64,
+    /// Bounds one coordinate's rounding error per step inside the box: 2⁻⁵² (|centre| + half
+    /// width) ≥ |fl(z) − z| for the fma's exact result z.
+    rounding: f64,
+    /// ‖∇f‖² at least this (computed as fma(gy, gy, gx·gx)) implies the scalar test's
+    /// gx·gx + gy·gy ≥ tol²: the two roundings differ by a few ulps, far less than the 10⁻⁶
+    /// margin, and the floor keeps the squares out of the subnormal range where ulps are coarse.
+    squared_threshold: S::f64s,
+}
+
+impl<S: Simd> ChunkTest<S> {
+    fn new(simd: S, descent: &Descent<'_>) -> Self {
+        let half_width = (descent.escape_distance_squared / 2.0).sqrt() * (1.0 - 1e-9);
+        let tolerance_squared = descent.tolerance_squared;
+        Self {
+            lr: -descent.neg_lr,
+            centre_x: simd.splat_f64s(descent.centre[0]),
+            centre_y: simd.splat_f64s(descent.centre[1]),
+            half_width,
+            rounding: (descent.centre[0].abs().max(descent.centre[1].abs()) + half_width)
+                * f64::EPSILON,
+            squared_threshold: simd.splat_f64s(if tolerance_squared > 0.0 {
+                tolerance_squared.max(1e-290) * (1.0 + 1e-6)
+            } else {
+                0.0
+            }),
+        }
+    }
+
+    /// Whether no step of a chunk of `length` group steps from `from` to `to` could have ended a
+    /// start, given the smallest and largest ‖∇f‖² any lane met (and, where f is tested, whether it
+    /// stayed finite). NaN fails every comparison, so it always fails the test.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn cleared(
+        &self,
+        simd: S,
+        length: u64,
+        from: [[S::f64s; REGISTERS]; 2],
+        to: [[S::f64s; REGISTERS]; 2],
+        finite: S::m64s,
+        smallest: S::f64s,
+        largest: S::f64s,
+    ) -> bool {
+        // One step moves a coordinate by at most lr·|gᵢ|·(1 + 2⁻⁵³) + the rounding bound, and
+        // |gᵢ| ≤ ‖g‖ ≤ √(computed ‖g‖²)·(1 + 10⁻⁹) wherever the larger square is a normal number
+        // (else |gᵢ| < 10⁻¹⁵⁰, the floor added below).
+        let gradient_bound = simd.reduce_max_f64s(largest).sqrt() * (1.0 + 1e-9) + 1e-150;
+        let reach = length as f64 * (self.lr * gradient_bound + self.rounding) * (1.0 + 1e-9);
+        // Negative or NaN when the chunk may have gone too far: the comparisons below then fail.
+        let start_width = simd.splat_f64s(self.half_width - reach);
+        let end_width = simd.splat_f64s(self.half_width);
+        let inside = |x: S::f64s, y: S::f64s, width: S::f64s| {
+            simd.and_m64s(
+                simd.less_than_or_equal_f64s(simd.abs_f64s(simd.sub_f64s(x, self.centre_x)), width),
+                simd.less_than_or_equal_f64s(simd.abs_f64s(simd.sub_f64s(y, self.centre_y)), width),
+            )
+        };
+        let mut cleared = simd.and_m64s(
+            finite,
+            simd.greater_than_or_equal_f64s(smallest, self.squared_threshold),
+        );
+        for r in 0..REGISTERS {
+            cleared = simd.and_m64s(cleared, inside(from[0][r], from[1][r], start_width));
+            // A NaN or infinity met on the way is still there at the end.
+            cleared = simd.and_m64s(cleared, inside(to[0][r], to[1][r], end_width));
+        }
+        simd.first_true_m64s(simd.not_m64s(cleared)) >= S::F64_LANES
     }
 }
 
@@ -395,6 +497,20 @@ impl Lanes {
         }
         stopped
     }
+}
+
+/// `combine` over all registers as a balanced tree: a chain of ⌈log₂ REGISTERS⌉ operations.
+#[inline(always)]
+fn pairwise<V: Copy>(mut values: [V; REGISTERS], combine: impl Fn(V, V) -> V) -> V {
+    let mut width = REGISTERS;
+    while width > 1 {
+        let half = width / 2;
+        for i in 0..half {
+            values[i] = combine(values[i], values[width - 1 - i]);
+        }
+        width -= half;
+    }
+    values[0]
 }
 
 /// `values[r·lanes..(r + 1)·lanes]` as register r, for every r.
@@ -483,6 +599,8 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
     let idle_mask = |idle: &[f64; MAX_GROUP]| {
         load_group::<S>(idle, lanes).map(|v| simd.greater_than_f64s(v, zero))
     };
+    let chunk = ChunkTest::new(simd, descent);
+    state.mirror_idle(group);
     let mut x = load_group::<S>(&state.x, lanes);
     let mut y = load_group::<S>(&state.y, lanes);
     let mut idle = idle_mask(&state.idle);
@@ -490,7 +608,57 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
     // Group steps since the last spill: every working lane took them.
     let mut run: u64 = 0;
     let mut until_cancel_check = CANCEL_EVERY;
+    // Group steps still to take one by one, replaying a chunk that failed its test.
+    let mut replay: u64 = 0;
     while working > 0 {
+        if replay == 0 && run < budget {
+            let length = (budget - run).min(CHUNK);
+            if until_cancel_check <= length {
+                until_cancel_check = CANCEL_EVERY;
+                if (descent.cancelled)() {
+                    return false;
+                }
+            } else {
+                until_cancel_check -= length;
+            }
+            let (chunk_x, chunk_y) = (x, y);
+            let mut smallest = infinity;
+            let mut largest = zero;
+            let mut finite = all_true;
+            for _ in 0..length {
+                let mut squared = [zero; REGISTERS];
+                for r in 0..REGISTERS {
+                    let (f, gx, gy) = kernel.lanes(simd, x[r], y[r]);
+                    if CHECK_VALUE {
+                        finite =
+                            simd.and_m64s(finite, simd.less_than_f64s(simd.abs_f64s(f), infinity));
+                    }
+                    squared[r] = simd.mul_add_f64s(gy, gy, simd.mul_f64s(gx, gx));
+                    x[r] = simd.mul_add_f64s(neg_lr, gx, x[r]);
+                    y[r] = simd.mul_add_f64s(neg_lr, gy, y[r]);
+                }
+                // Pairwise, so that the accumulators add one operation to their chains per group
+                // step rather than one per register.
+                smallest = simd.min_f64s(smallest, pairwise(squared, |a, b| simd.min_f64s(a, b)));
+                largest = simd.max_f64s(largest, pairwise(squared, |a, b| simd.max_f64s(a, b)));
+            }
+            if chunk.cleared(
+                simd,
+                length,
+                [chunk_x, chunk_y],
+                [x, y],
+                finite,
+                smallest,
+                largest,
+            ) {
+                run += length;
+            } else {
+                (x, y) = (chunk_x, chunk_y);
+                replay = length;
+            }
+            continue;
+        }
+        replay = replay.saturating_sub(1);
         until_cancel_check -= 1;
         if until_cancel_check == 0 {
             until_cancel_check = CANCEL_EVERY;
@@ -555,6 +723,7 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
             passed: &passed,
         };
         working -= state.settle_spilled(kernel, descent, &spilled, run, group);
+        state.mirror_idle(group);
         x = load_group::<S>(&state.x, lanes);
         y = load_group::<S>(&state.y, lanes);
         idle = idle_mask(&state.idle);
@@ -562,4 +731,47 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
         run = 0;
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A chunk test over the scalar "SIMD" type, for a descent with lr 0.1, an escape circle of
+    /// radius 10·√2 (box half-width 10) around the origin and tolerance 10⁻⁶.
+    fn chunk_test(simd: pulp::Scalar) -> ChunkTest<pulp::Scalar> {
+        let descent = Descent {
+            neg_lr: -0.1,
+            steps: 100,
+            centre: [0.0, 0.0],
+            escape_distance_squared: 200.0,
+            tolerance_squared: 1e-12,
+            next_start: &mut || None,
+            settle: &mut |_| true,
+            cancelled: &|| false,
+        };
+        ChunkTest::new(simd, &descent)
+    }
+
+    #[test]
+    fn the_chunk_test_clears_only_chunks_that_cannot_have_ended_a_start() {
+        let simd = pulp::Scalar;
+        let test = chunk_test(simd);
+        let at = |x: f64, y: f64| [[x; REGISTERS], [y; REGISTERS]];
+        let (from, to) = (at(1.0, -2.0), at(1.5, -1.0));
+        // Gradients between 10⁻³ and 1: 20 steps move a coordinate at most 20·0.1·1 = 2.
+        assert!(test.cleared(simd, 20, from, to, true, 1e-6, 1.0));
+        // A gradient as large as 10 could have carried the start 20·0.1·10 = 20 away and back,
+        // out of the box, though both ends are inside.
+        assert!(!test.cleared(simd, 20, from, to, true, 1e-6, 100.0));
+        // ‖∇f‖ fell below the tolerance at some step.
+        assert!(!test.cleared(simd, 20, from, to, true, 1e-13, 1.0));
+        // f stopped being finite at some step.
+        assert!(!test.cleared(simd, 20, from, to, false, 1e-6, 1.0));
+        // The end is outside the box, or not a number.
+        assert!(!test.cleared(simd, 20, from, at(10.5, 0.0), true, 1e-6, 1.0));
+        assert!(!test.cleared(simd, 20, from, at(f64::NAN, 0.0), true, 1e-6, 1.0));
+        assert!(!test.cleared(simd, 20, from, to, true, 1e-6, f64::NAN));
+        assert!(!test.cleared(simd, 20, from, to, true, f64::NAN, 1.0));
+    }
 }
