@@ -592,7 +592,7 @@ impl AppState {
         match written {
             Ok(()) if thinned.is_empty() => self.inform(format!("exported {}", path.display())),
             Ok(()) => self.inform(format!(
-                "exported {}; older steps of {} were thinned to every other step to bound memory (optiviz run writes every step)",
+                "exported {}; the older steps of {} were thinned to an even spacing to bound memory (optiviz run writes every step)",
                 path.display(),
                 thinned.join(", ")
             )),

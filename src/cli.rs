@@ -159,10 +159,10 @@ pub fn csv_row(run: usize, label: &str, sample: &Sample, network: bool) -> Vec<S
 
 /// Writes kept samples as CSV with the same columns as `optiviz run` (the app's export): `runs`
 /// gives each run's index, label and samples in step order.
-pub fn write_samples_csv<'a>(
+pub fn write_samples_csv<'a, Samples: IntoIterator<Item = &'a Sample>>(
     output: impl Write,
     network: bool,
-    runs: impl IntoIterator<Item = (usize, &'a str, &'a [Sample])>,
+    runs: impl IntoIterator<Item = (usize, &'a str, Samples)>,
 ) -> io::Result<()> {
     let mut writer = csv::Writer::from_writer(output);
     let header: &[&str] = if network {

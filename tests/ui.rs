@@ -194,7 +194,7 @@ fn moving_the_start_restarts_the_runs_from_there() {
     harness.state_mut().move_start(None, [-0.5, 0.25]);
     run_until(&mut harness, |s| {
         s.runs.iter().all(|r| {
-            r.trace.first().is_some_and(|f| f.point == [-0.5, 0.25]) && r.trace.samples().len() == 1
+            r.trace.first().is_some_and(|f| f.point == [-0.5, 0.25]) && r.trace.len() == 1
         })
     });
     assert!(harness.state().modified);
@@ -325,7 +325,7 @@ fn dragging_a_start_handle_moves_every_start_and_restarts_the_runs() {
     );
     run_until(&mut harness, |s| {
         s.runs.iter().all(|r| {
-            r.trace.samples().len() == 1 && r.trace.first().is_some_and(|f| f.point == moved)
+            r.trace.len() == 1 && r.trace.first().is_some_and(|f| f.point == moved)
         })
     });
 }

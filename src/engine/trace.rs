@@ -1,14 +1,19 @@
 //! A run's recorded samples, bounded in memory and cheap to draw.
 //!
-//! The app keeps every sample of a run until the store reaches its budget; then it thins the older
-//! half (keeping every other sample) and remembers that it did, so an hour of running at full speed
-//! holds a bounded number of samples whose density falls off with age while the recent path stays
-//! exact. Drawing never touches more than a fixed number of points per run: [`Trace::decimated`]
-//! picks an evenly strided subset, always including the first and the latest sample.
+//! The newest half of the budget is exact: every sample, in a ring buffer. A sample that leaves it
+//! joins the older part only if it falls on the older part's stride (every sample at first); when
+//! the older part fills up it keeps every other sample and its stride doubles. So an hour of
+//! running at full speed holds a bounded number of samples, the recent path exact and the older
+//! path evenly spaced at a coarser and coarser stride, and recording a sample costs a copy or two
+//! of it whatever the run's length (no block of the store is ever moved). Drawing never touches
+//! more than a fixed number of points per run: [`Trace::decimated`] picks an evenly strided subset,
+//! always including the first and the latest sample.
+
+use std::collections::VecDeque;
 
 use super::run::{NetworkRecord, RunStatus, Sample};
 
-/// Samples kept per run before thinning (about 10 MB per run).
+/// Samples kept per run (about 32 MB per run): half of them the newest, all kept.
 pub const DEFAULT_BUDGET: usize = 250_000;
 /// Measured samples (sharpness, test loss) kept per run before thinning.
 const MEASURED_BUDGET: usize = 20_000;
@@ -19,8 +24,15 @@ const RECORD_BUDGET: usize = 400;
 /// One run's samples and status as the app knows them.
 #[derive(Clone, Debug)]
 pub struct Trace {
-    samples: Vec<Sample>,
-    budget: usize,
+    /// Samples that left `recent`, every `older_stride`-th of them; the first is the start.
+    older: Vec<Sample>,
+    /// How many samples have left `recent` (the stride counts them).
+    departed: u64,
+    older_stride: u64,
+    older_budget: usize,
+    /// The newest samples, every one of them.
+    recent: VecDeque<Sample>,
+    recent_budget: usize,
     thinned: bool,
     /// The samples that carry occasional measurements (sharpness, held-out metrics), kept apart so
     /// that thinning and decimation of the path never drop them all.
@@ -34,7 +46,7 @@ pub struct Trace {
 fn thin_older_half<T>(items: &mut Vec<T>) {
     let half = items.len() / 2;
     // Even indices of the older half move to its front (index 0 stays), then one block move
-    // closes the gap: cheaper than a per-item `retain`, and this runs on traces of 250,000 samples.
+    // closes the gap: cheaper than a per-item `retain`.
     let mut kept = 1;
     for index in (2..half).step_by(2) {
         items.swap(kept, index);
@@ -45,12 +57,28 @@ fn thin_older_half<T>(items: &mut Vec<T>) {
     }
 }
 
+/// Keeps the items at even indices (the first among them).
+fn keep_every_other<T>(items: &mut Vec<T>) {
+    let mut kept = 1;
+    for index in (2..items.len()).step_by(2) {
+        items.swap(kept, index);
+        kept += 1;
+    }
+    items.truncate(kept.min(items.len()));
+}
+
 impl Trace {
-    /// An empty trace that thins beyond `budget` samples (at least 16).
+    /// An empty trace that keeps at most `budget` samples (at least 16).
     pub fn new(budget: usize) -> Self {
+        let budget = budget.max(16);
+        let recent_budget = budget / 2;
         Self {
-            samples: Vec::new(),
-            budget: budget.max(16),
+            older: Vec::new(),
+            departed: 0,
+            older_stride: 1,
+            older_budget: budget - recent_budget,
+            recent: VecDeque::new(),
+            recent_budget,
             thinned: false,
             measured: Vec::new(),
             records: Vec::new(),
@@ -60,7 +88,10 @@ impl Trace {
 
     /// Forgets everything and starts again from `start`.
     pub fn restart(&mut self, start: Sample, status: RunStatus) {
-        self.samples.clear();
+        self.older.clear();
+        self.departed = 0;
+        self.older_stride = 1;
+        self.recent.clear();
         self.measured.clear();
         self.records.clear();
         self.thinned = false;
@@ -88,14 +119,20 @@ impl Trace {
         &self.measured
     }
 
-    /// Appends samples in step order, thinning the older half when over budget.
+    /// Appends samples in step order, within the budget.
     pub fn extend(&mut self, samples: &[Sample]) {
         for sample in samples {
-            if self.samples.len() >= self.budget {
-                thin_older_half(&mut self.samples);
-                self.thinned = true;
+            if self.recent.len() >= self.recent_budget
+                && let Some(leaving) = self.recent.pop_front()
+            {
+                self.keep_older(leaving);
             }
-            self.samples.push(*sample);
+            if self.recent.capacity() == 0 {
+                // Once, so that the ring never grows by copying itself; untouched pages cost no
+                // memory.
+                self.recent.reserve_exact(self.recent_budget);
+            }
+            self.recent.push_back(*sample);
             if sample.sharpness.is_some() || sample.test_loss.is_some() || sample.accuracy.is_some()
             {
                 if self.measured.len() >= MEASURED_BUDGET {
@@ -106,40 +143,81 @@ impl Trace {
         }
     }
 
+    /// Takes in a sample leaving the exact part if it falls on the older part's stride.
+    fn keep_older(&mut self, leaving: Sample) {
+        let on_stride = self.departed.is_multiple_of(self.older_stride);
+        self.departed += 1;
+        if !on_stride {
+            self.thinned = true;
+            return;
+        }
+        if self.older.len() >= self.older_budget {
+            // Every other kept sample goes; the first stays, and so does the spacing: the kept ones
+            // are now 2·stride apart, as the ones to come will be.
+            keep_every_other(&mut self.older);
+            self.older_stride *= 2;
+            self.thinned = true;
+            if !(self.departed - 1).is_multiple_of(self.older_stride) {
+                return;
+            }
+        }
+        self.older.push(leaving);
+    }
+
+    /// How many samples are kept.
+    pub fn len(&self) -> usize {
+        self.older.len() + self.recent.len()
+    }
+
+    /// Whether no sample is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The kept sample at `index` (0 = the first), in step order.
+    fn get(&self, index: usize) -> Option<&Sample> {
+        match index.checked_sub(self.older.len()) {
+            None => self.older.get(index),
+            Some(recent) => self.recent.get(recent),
+        }
+    }
+
     /// All kept samples, in step order.
-    pub fn samples(&self) -> &[Sample] {
-        &self.samples
+    pub fn samples(&self) -> impl Iterator<Item = &Sample> {
+        self.older.iter().chain(self.recent.iter())
     }
 
     /// The latest sample.
     pub fn latest(&self) -> Option<&Sample> {
-        self.samples.last()
+        self.recent.back().or_else(|| self.older.last())
     }
 
     /// The first sample (the start).
     pub fn first(&self) -> Option<&Sample> {
-        self.samples.first()
+        self.older.first().or_else(|| self.recent.front())
     }
 
-    /// Whether older samples were dropped to stay within the budget.
+    /// Whether samples were dropped to stay within the budget.
     pub fn is_thinned(&self) -> bool {
         self.thinned
     }
 
-    /// At most `max_points` samples, evenly strided, always with the first and the latest.
+    /// At most `max_points` samples, evenly strided, always with the first and the latest; the
+    /// cost is the number of points returned, not the number kept.
     pub fn decimated(&self, max_points: usize) -> impl Iterator<Item = &Sample> {
-        let len = self.samples.len();
+        let len = self.len();
         let stride = if max_points < 2 || len <= max_points {
             1
         } else {
             len.div_ceil(max_points - 1)
         };
         let last = len.saturating_sub(1);
-        self.samples
-            .iter()
-            .enumerate()
-            .filter(move |(index, _)| index % stride == 0 || *index == last)
-            .map(|(_, sample)| sample)
+        // The strided indices, then the last one unless the stride landed on it.
+        let ends_on_stride = last.is_multiple_of(stride);
+        (0..len)
+            .step_by(stride)
+            .chain((len > 0 && !ends_on_stride).then_some(last))
+            .filter_map(|index| self.get(index))
     }
 }
 
@@ -180,15 +258,42 @@ mod tests {
         trace.restart(sample(0), RunStatus::Running);
         let batch: Vec<Sample> = (1..=10_000).map(sample).collect();
         trace.extend(&batch);
-        assert!(trace.samples().len() <= 100);
+        assert!(trace.len() <= 100);
         assert!(trace.is_thinned());
         assert_eq!(trace.first().map(|s| s.step), Some(0));
         assert_eq!(trace.latest().map(|s| s.step), Some(10_000));
-        assert!(trace.samples().windows(2).all(|w| w[0].step < w[1].step));
-        // The newest samples are consecutive.
-        let kept = trace.samples();
-        let tail: Vec<u64> = kept[kept.len() - 10..].iter().map(|s| s.step).collect();
-        assert_eq!(tail, (9_991..=10_000).collect::<Vec<_>>());
+        let kept: Vec<u64> = trace.samples().map(|s| s.step).collect();
+        assert_eq!(kept.len(), trace.len());
+        assert!(kept.windows(2).all(|w| w[0] < w[1]));
+        // The newest half of the budget is every step.
+        assert_eq!(
+            kept[kept.len() - 50..],
+            (9_951..=10_000).collect::<Vec<_>>()
+        );
+        // The older samples are evenly spaced, from the start on.
+        let older = &kept[..kept.len() - 50];
+        let spacing = older[1] - older[0];
+        assert!(spacing.is_power_of_two() && spacing > 1, "{older:?}");
+        assert!(
+            older
+                .iter()
+                .enumerate()
+                .all(|(i, &step)| step == i as u64 * spacing)
+        );
+        assert!(older.len() > 25, "{older:?}");
+    }
+
+    #[test]
+    fn a_trace_under_budget_keeps_everything() {
+        let mut trace = Trace::new(100);
+        trace.restart(sample(0), RunStatus::Running);
+        let batch: Vec<Sample> = (1..100).map(sample).collect();
+        trace.extend(&batch);
+        assert!(!trace.is_thinned());
+        let kept: Vec<u64> = trace.samples().map(|s| s.step).collect();
+        assert_eq!(kept, (0..100).collect::<Vec<_>>());
+        trace.extend(&[sample(100)]);
+        assert!(trace.is_thinned() && trace.len() <= 100);
     }
 
     #[test]
@@ -226,10 +331,18 @@ mod tests {
         trace.restart(sample(0), RunStatus::Running);
         let batch: Vec<Sample> = (1..=99_999).map(sample).collect();
         trace.extend(&batch);
-        let drawn: Vec<u64> = trace.decimated(1000).map(|s| s.step).collect();
-        assert!(drawn.len() <= 1000);
-        assert_eq!(drawn.first(), Some(&0));
-        assert_eq!(drawn.last(), Some(&99_999));
+        for max_points in [2, 3, 999, 1000, 1001] {
+            let drawn: Vec<u64> = trace.decimated(max_points).map(|s| s.step).collect();
+            assert!(drawn.len() <= max_points, "{max_points}: {}", drawn.len());
+            assert!(
+                drawn.len() >= max_points / 2,
+                "{max_points}: {}",
+                drawn.len()
+            );
+            assert_eq!(drawn.first(), Some(&0));
+            assert_eq!(drawn.last(), Some(&99_999));
+            assert!(drawn.windows(2).all(|w| w[0] < w[1]));
+        }
         let short: Vec<u64> = {
             let mut t = Trace::new(100);
             t.restart(sample(0), RunStatus::Running);
@@ -237,5 +350,15 @@ mod tests {
             t.decimated(1000).map(|s| s.step).collect()
         };
         assert_eq!(short, [0, 1, 2]);
+        assert_eq!(Trace::new(100).decimated(10).count(), 0);
+        // Across the older and the recent part of a thinned trace.
+        let mut thinned = Trace::new(64);
+        thinned.restart(sample(0), RunStatus::Running);
+        thinned.extend(&(1..=5000).map(sample).collect::<Vec<_>>());
+        let all: Vec<u64> = thinned.samples().map(|s| s.step).collect();
+        let drawn: Vec<u64> = thinned.decimated(10).map(|s| s.step).collect();
+        assert_eq!(drawn.first(), Some(&0));
+        assert_eq!(drawn.last(), Some(&5000));
+        assert!(drawn.len() <= 10 && drawn.iter().all(|step| all.contains(step)));
     }
 }

@@ -328,14 +328,17 @@ impl AdamCore {
         oracle: &mut Oracle,
     ) -> StepInfo {
         let dim = x.len();
-        for buffer in [
-            &mut self.grad,
-            &mut self.exp_avg,
-            &mut self.exp_avg_sq,
-            &mut self.max_exp_avg_sq,
-            &mut self.preconditioner,
-        ] {
-            ensure_len(buffer, dim);
+        // One test for all five buffers, which only ever change length together.
+        if self.grad.len() != dim || self.preconditioner.len() != dim {
+            for buffer in [
+                &mut self.grad,
+                &mut self.exp_avg,
+                &mut self.exp_avg_sq,
+                &mut self.max_exp_avg_sq,
+                &mut self.preconditioner,
+            ] {
+                ensure_len(buffer, dim);
+            }
         }
         let loss = oracle.value_and_grad(x, &mut self.grad);
         let AdamHyper {
@@ -376,21 +379,28 @@ impl AdamCore {
         self.explained.bias_correction2 = bias_correction2;
         self.explained.bias_correction2_sqrt = bias_correction2_sqrt;
         self.explained.step_size = step_size;
-        for i in 0..dim {
-            let g = self.grad[i];
-            let exp_avg = lerp(self.exp_avg[i], g, 1.0 - beta1);
-            let exp_avg_sq = addcmul(self.exp_avg_sq[i] * beta2, g, g, 1.0 - beta2);
+        // Zipped slices of one length: no bounds test per coordinate.
+        let coordinates = x
+            .iter_mut()
+            .zip(self.grad.iter())
+            .zip(self.exp_avg.iter_mut().zip(self.exp_avg_sq.iter_mut()))
+            .zip(
+                self.max_exp_avg_sq
+                    .iter_mut()
+                    .zip(self.preconditioner.iter_mut()),
+            );
+        for (((x, &g), (exp_avg, exp_avg_sq)), (max_exp_avg_sq, preconditioner)) in coordinates {
+            *exp_avg = lerp(*exp_avg, g, 1.0 - beta1);
+            *exp_avg_sq = addcmul(*exp_avg_sq * beta2, g, g, 1.0 - beta2);
             let second_moment = if amsgrad {
-                self.max_exp_avg_sq[i] = maximum(self.max_exp_avg_sq[i], exp_avg_sq);
-                self.max_exp_avg_sq[i]
+                *max_exp_avg_sq = maximum(*max_exp_avg_sq, *exp_avg_sq);
+                *max_exp_avg_sq
             } else {
-                exp_avg_sq
+                *exp_avg_sq
             };
             let denom = second_moment.sqrt() / bias_correction2_sqrt + eps;
-            x[i] = addcdiv(x[i], exp_avg, denom, -step_size);
-            self.preconditioner[i] = bias_correction1 * denom;
-            self.exp_avg[i] = exp_avg;
-            self.exp_avg_sq[i] = exp_avg_sq;
+            *x = addcdiv(*x, *exp_avg, denom, -step_size);
+            *preconditioner = bias_correction1 * denom;
         }
         StepInfo::proceed(loss)
     }

@@ -467,7 +467,8 @@ fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 if run.trace.is_thinned() {
                     // Memory stays bounded on long runs: say that older points were dropped.
                     ui.label(format!("{steps} (thinned)")).on_hover_text(format!(
-                        "Beyond {DEFAULT_BUDGET} kept points the older half of the path is thinned to every other point; the plots and exports show what is kept (optiviz run writes every step)"
+                        "At most {DEFAULT_BUDGET} points are kept: the newest {} steps all, the older path at an even spacing that doubles as the run grows; the plots and exports show what is kept (optiviz run writes every step)",
+                        DEFAULT_BUDGET / 2
                     ));
                 } else {
                     ui.label(steps);
