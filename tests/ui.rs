@@ -193,9 +193,9 @@ fn moving_the_start_restarts_the_runs_from_there() {
     run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
     harness.state_mut().move_start(None, [-0.5, 0.25]);
     run_until(&mut harness, |s| {
-        s.runs.iter().all(|r| {
-            r.trace.first().is_some_and(|f| f.point == [-0.5, 0.25]) && r.trace.len() == 1
-        })
+        s.runs
+            .iter()
+            .all(|r| r.trace.first().is_some_and(|f| f.point == [-0.5, 0.25]) && r.trace.len() == 1)
     });
     assert!(harness.state().modified);
     assert_eq!(harness.state().scenario.runs[1].start, Some([-0.5, 0.25]));
@@ -324,9 +324,9 @@ fn dragging_a_start_handle_moves_every_start_and_restarts_the_runs() {
         "dragged left and down: {moved:?}"
     );
     run_until(&mut harness, |s| {
-        s.runs.iter().all(|r| {
-            r.trace.len() == 1 && r.trace.first().is_some_and(|f| f.point == moved)
-        })
+        s.runs
+            .iter()
+            .all(|r| r.trace.len() == 1 && r.trace.first().is_some_and(|f| f.point == moved))
     });
 }
 

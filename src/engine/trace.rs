@@ -5,7 +5,8 @@
 //! the older part fills up it keeps every other sample and its stride doubles. So an hour of
 //! running at full speed holds a bounded number of samples, the recent path exact and the older
 //! path evenly spaced at a coarser and coarser stride, and recording a sample costs a copy or two
-//! of it whatever the run's length (no block of the store is ever moved). Drawing never touches
+//! of it whatever the run's length, amortized (the only block move is the older part's halving,
+//! once per `budget/4` kept older samples). Drawing never touches
 //! more than a fixed number of points per run: [`Trace::decimated`] picks an evenly strided subset,
 //! always including the first and the latest sample.
 
@@ -128,8 +129,8 @@ impl Trace {
                 self.keep_older(leaving);
             }
             if self.recent.capacity() == 0 {
-                // Once, so that the ring never grows by copying itself; untouched pages cost no
-                // memory.
+                // Once, so that the ring never grows by copying itself (16 MB of address space
+                // at the default budget; pages that are never touched take no memory).
                 self.recent.reserve_exact(self.recent_budget);
             }
             self.recent.push_back(*sample);

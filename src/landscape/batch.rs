@@ -378,7 +378,8 @@ impl<S: Simd> ChunkTest<S> {
         let half_width = (descent.escape_distance_squared / 2.0).sqrt() * (1.0 - 1e-9);
         let tolerance_squared = descent.tolerance_squared;
         Self {
-            lr: -descent.neg_lr,
+            // |−lr|: the bound below must grow with the step whatever sign a caller passes.
+            lr: descent.neg_lr.abs(),
             centre_x: simd.splat_f64s(descent.centre[0]),
             centre_y: simd.splat_f64s(descent.centre[1]),
             half_width,
@@ -407,7 +408,8 @@ impl<S: Simd> ChunkTest<S> {
         smallest: S::f64s,
         largest: S::f64s,
     ) -> bool {
-        // One step moves a coordinate by at most lr·|gᵢ|·(1 + 2⁻⁵³) + the rounding bound, and
+        // One step moves a coordinate by at most lr·|gᵢ| + the rounding bound (the fma's product
+        // is exact; only its sum rounds), and
         // |gᵢ| ≤ ‖g‖ ≤ √(computed ‖g‖²)·(1 + 10⁻⁹) wherever the larger square is a normal number
         // (else |gᵢ| < 10⁻¹⁵⁰, the floor added below).
         let gradient_bound = simd.reduce_max_f64s(largest).sqrt() * (1.0 + 1e-9) + 1e-150;
@@ -729,6 +731,8 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
         idle = idle_mask(&state.idle);
         budget = state.budget(group, descent.steps);
         run = 0;
+        // The lanes that failed are settled: the next chunk is tested afresh.
+        replay = 0;
     }
     true
 }
