@@ -29,6 +29,7 @@ pub struct Trace {
     older: Vec<Sample>,
     /// How many samples have left `recent` (the stride counts them).
     departed: u64,
+    /// A power of two.
     older_stride: u64,
     older_budget: usize,
     /// The newest samples, every one of them.
@@ -146,7 +147,8 @@ impl Trace {
 
     /// Takes in a sample leaving the exact part if it falls on the older part's stride.
     fn keep_older(&mut self, leaving: Sample) {
-        let on_stride = self.departed.is_multiple_of(self.older_stride);
+        // The stride is a power of two: a mask, not a division, on this per-sample path.
+        let on_stride = self.departed & (self.older_stride - 1) == 0;
         self.departed += 1;
         if !on_stride {
             self.thinned = true;
@@ -158,7 +160,7 @@ impl Trace {
             keep_every_other(&mut self.older);
             self.older_stride *= 2;
             self.thinned = true;
-            if !(self.departed - 1).is_multiple_of(self.older_stride) {
+            if (self.departed - 1) & (self.older_stride - 1) != 0 {
                 return;
             }
         }

@@ -379,15 +379,23 @@ impl AdamCore {
         self.explained.bias_correction2 = bias_correction2;
         self.explained.bias_correction2_sqrt = bias_correction2_sqrt;
         self.explained.step_size = step_size;
-        // Zipped slices of one length: no bounds test per coordinate.
+        // Zipped slices of one length: no bounds test per coordinate (and slice iterators, not
+        // nalgebra's strided ones).
         let coordinates = x
+            .as_mut_slice()
             .iter_mut()
-            .zip(self.grad.iter())
-            .zip(self.exp_avg.iter_mut().zip(self.exp_avg_sq.iter_mut()))
+            .zip(self.grad.as_slice())
+            .zip(
+                self.exp_avg
+                    .as_mut_slice()
+                    .iter_mut()
+                    .zip(self.exp_avg_sq.as_mut_slice()),
+            )
             .zip(
                 self.max_exp_avg_sq
+                    .as_mut_slice()
                     .iter_mut()
-                    .zip(self.preconditioner.iter_mut()),
+                    .zip(self.preconditioner.as_mut_slice()),
             );
         for (((x, &g), (exp_avg, exp_avg_sq)), (max_exp_avg_sq, preconditioner)) in coordinates {
             *exp_avg = lerp(*exp_avg, g, 1.0 - beta1);
