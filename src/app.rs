@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::engine::{
-    Command, DEFAULT_BUDGET, ProblemInstance, RunStatus, Speed, StepExplanation, Trace, UpdateKind,
-    WorkerHandle,
+    Command, DEFAULT_BUDGET, PATH_RESOLUTION, ProblemInstance, RunStatus, Speed, StepExplanation,
+    Trace, UpdateKind, WorkerHandle,
 };
 use crate::landscape::{self, Landscape, Transform};
 use crate::network::Network;
@@ -154,9 +154,11 @@ pub struct RunView {
 }
 
 impl RunView {
-    fn new() -> Self {
+    /// A run's view on `landscape` (its trace keeps the path at a fraction of the view).
+    fn new(landscape: Option<&Arc<dyn Landscape>>) -> Self {
+        let resolution = landscape.map_or(0.0, |l| l.view().diagonal() * PATH_RESOLUTION);
         Self {
-            trace: Trace::new(DEFAULT_BUDGET),
+            trace: Trace::new(DEFAULT_BUDGET).with_path_resolution(resolution),
             probes: Vec::new(),
             auxiliary: None,
             latest_step: None,
@@ -268,7 +270,9 @@ impl AppState {
         self.surface.invalidate();
         self.network_view
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
-        self.runs = self.scenario.runs.iter().map(|_| RunView::new()).collect();
+        self.runs = (self.scenario.runs.iter())
+            .map(|_| RunView::new(self.landscape.as_ref()))
+            .collect();
         self.view.invalidate();
     }
 
@@ -427,7 +431,7 @@ impl AppState {
     /// Adds a run (a copy of `config`) at the end.
     pub fn add_run(&mut self, config: RunConfig) {
         self.scenario.runs.push(config.clone());
-        self.runs.push(RunView::new());
+        self.runs.push(RunView::new(self.landscape.as_ref()));
         self.selected_run = self.scenario.runs.len() - 1;
         self.send(Command::AddRun(Box::new(config)));
         self.edited();
@@ -620,11 +624,7 @@ impl AppState {
             .map(|(index, (run, config))| crate::render::RunPath {
                 label: config.label.clone(),
                 colour: crate::render::run_colour(config, index),
-                points: run
-                    .trace
-                    .decimated(crate::render::MAX_PATH_POINTS)
-                    .map(|sample| sample.point)
-                    .collect(),
+                points: run.trace.path(crate::render::MAX_PATH_POINTS).collect(),
                 note: (!run.trace.status.is_running() && run.trace.status != RunStatus::Finished)
                     .then(|| run.trace.status.summary()),
             })
@@ -687,7 +687,9 @@ impl AppState {
             };
             match update.kind {
                 UpdateKind::Restarted { runs, .. } => {
-                    self.runs.resize_with(runs.len(), RunView::new);
+                    let landscape = self.landscape.clone();
+                    self.runs
+                        .resize_with(runs.len(), || RunView::new(landscape.as_ref()));
                     for progress in runs {
                         if let (Some(view), Some(sample)) =
                             (self.runs.get_mut(progress.run), progress.samples.first())

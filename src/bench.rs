@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 mod reference;
 
 use crate::analysis::contour::{self, ContourRequest};
-use crate::engine::{DEFAULT_BUDGET, Session, Trace};
+use crate::engine::{DEFAULT_BUDGET, PATH_RESOLUTION, Session, Trace};
 use crate::landscape::{Landscape, LandscapeConfig, Rosenbrock};
 use crate::optim::{AdamConfig, OptimizerConfig};
 use crate::scenario::{Problem, RunConfig, Scenario};
@@ -99,7 +99,9 @@ fn adam_on_rosenbrock(steps: u64) {
         ..Scenario::default()
     };
     let mut session = Session::new(scenario);
-    let mut trace = Trace::new(DEFAULT_BUDGET);
+    // As the app keeps it: the path by geometry too.
+    let diagonal = Landscape::view(&Rosenbrock::default()).diagonal();
+    let mut trace = Trace::new(DEFAULT_BUDGET).with_path_resolution(diagonal * PATH_RESOLUTION);
     session.advance_run(0, steps, |sample| {
         trace.extend(std::slice::from_ref(sample))
     });

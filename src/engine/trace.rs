@@ -9,6 +9,14 @@
 //! once per `budget/4` kept older samples). Drawing never touches
 //! more than a fixed number of points per run: [`Trace::decimated`] picks an evenly strided subset,
 //! always including the first and the latest sample.
+//!
+//! Thinning by step loses the shape of a path that moved far early and little later (a long run's
+//! first thousand steps become one chord). So a trace may also keep the *path* by geometry, on a
+//! grid of cells a set resolution wide (a fraction of the view): a point joins it when it lies in
+//! another cell than the path's last point, unless the move between the two cells is one of the
+//! last few the path made (a run rattling between the walls of a valley retraces the same
+//! segments, which the drawing already has). So the path grows with new ground covered, not with
+//! steps, and keeps its early shape however long the run goes on.
 
 use std::collections::VecDeque;
 
@@ -21,6 +29,13 @@ const MEASURED_BUDGET: usize = 20_000;
 /// Network records (each holds the parameters) kept per run before thinning: a few MB for the
 /// networks optiviz trains.
 const RECORD_BUDGET: usize = 400;
+/// The path resolution to use, as a fraction of the landscape view's diagonal: under a pixel on a
+/// 1000-pixel view.
+pub const PATH_RESOLUTION: f64 = 5e-4;
+/// Path points kept per run before every other one is dropped (1.6 MB).
+const PATH_BUDGET: usize = 100_000;
+/// Moves between cells remembered, so that retracing one adds nothing to the path.
+const RECENT_MOVES: usize = 8;
 
 /// One run's samples and status as the app knows them.
 #[derive(Clone, Debug)]
@@ -40,6 +55,14 @@ pub struct Trace {
     /// that thinning and decimation of the path never drop them all.
     measured: Vec<Sample>,
     records: Vec<NetworkRecord>,
+    /// The path by geometry (see the module docs); empty when `path_resolution` is 0.
+    path: Vec<[f64; 2]>,
+    path_resolution: f64,
+    /// The cell of the path's last point.
+    path_cell: Option<[i64; 2]>,
+    /// The latest moves between cells the path made, as (from, to), in a ring.
+    path_moves: [[i64; 4]; RECENT_MOVES],
+    path_moves_made: usize,
     /// The run's status after its latest samples.
     pub status: RunStatus,
 }
@@ -84,8 +107,24 @@ impl Trace {
             thinned: false,
             measured: Vec::new(),
             records: Vec::new(),
+            path: Vec::new(),
+            path_resolution: 0.0,
+            path_cell: None,
+            path_moves: [[i64::MIN; 4]; RECENT_MOVES],
+            path_moves_made: 0,
             status: RunStatus::Running,
         }
+    }
+
+    /// Also keeps the path by geometry, on cells `resolution` wide (see the module docs; 0 keeps
+    /// no path, and [`Trace::path`] then draws from the samples).
+    pub fn with_path_resolution(mut self, resolution: f64) -> Self {
+        self.path_resolution = if resolution.is_finite() && resolution > 0.0 {
+            resolution
+        } else {
+            0.0
+        };
+        self
     }
 
     /// Forgets everything and starts again from `start`.
@@ -96,6 +135,10 @@ impl Trace {
         self.recent.clear();
         self.measured.clear();
         self.records.clear();
+        self.path.clear();
+        self.path_cell = None;
+        self.path_moves = [[i64::MIN; 4]; RECENT_MOVES];
+        self.path_moves_made = 0;
         self.thinned = false;
         self.status = status;
         self.extend(&[start]);
@@ -135,6 +178,9 @@ impl Trace {
                 self.recent.reserve_exact(self.recent_budget);
             }
             self.recent.push_back(*sample);
+            if self.path_resolution > 0.0 {
+                self.extend_path(sample.point);
+            }
             if sample.sharpness.is_some() || sample.test_loss.is_some() || sample.accuracy.is_some()
             {
                 if self.measured.len() >= MEASURED_BUDGET {
@@ -143,6 +189,61 @@ impl Trace {
                 self.measured.push(*sample);
             }
         }
+    }
+
+    /// Adds `point` to the path if it enters another cell by a move the path has not just made.
+    fn extend_path(&mut self, point: [f64; 2]) {
+        // `as` saturates (and maps NaN to 0), so far-off points still get a cell.
+        let cell = point.map(|v| (v / self.path_resolution).floor() as i64);
+        if let Some(last) = self.path_cell {
+            if last == cell {
+                return;
+            }
+            let path_move = [last[0], last[1], cell[0], cell[1]];
+            if self.path_moves.contains(&path_move) {
+                return;
+            }
+            self.path_moves[self.path_moves_made % RECENT_MOVES] = path_move;
+            self.path_moves_made += 1;
+        }
+        if self.path.len() >= PATH_BUDGET {
+            // Evenly, so that the early path keeps its share.
+            keep_every_other(&mut self.path);
+        }
+        self.path.push(point);
+        self.path_cell = Some(cell);
+    }
+
+    /// The run's path for drawing: at most `max_points` + 1 points, from the start to the latest
+    /// sample. With a path resolution, the path kept by geometry (evenly strided when longer than
+    /// `max_points`); without, the decimated samples.
+    pub fn path(&self, max_points: usize) -> Box<dyn Iterator<Item = [f64; 2]> + '_> {
+        if self.path_resolution == 0.0 {
+            return Box::new(self.decimated(max_points).map(|sample| sample.point));
+        }
+        let stride = if max_points < 2 || self.path.len() <= max_points {
+            1
+        } else {
+            self.path.len().div_ceil(max_points - 1)
+        };
+        // The path's last point even when the stride passes it, then the latest sample (which
+        // may lie within the resolution of it).
+        let last = self.path.len().saturating_sub(1);
+        let off_stride = (!last.is_multiple_of(stride))
+            .then(|| self.path.get(last))
+            .flatten();
+        let latest = self
+            .latest()
+            .map(|sample| sample.point)
+            .filter(|point| self.path.last() != Some(point));
+        Box::new(
+            self.path
+                .iter()
+                .step_by(stride)
+                .chain(off_stride)
+                .copied()
+                .chain(latest),
+        )
     }
 
     /// Takes in a sample leaving the exact part if it falls on the older part's stride.
@@ -326,6 +427,65 @@ mod tests {
         trace.restart(sample(0), RunStatus::Running);
         assert!(trace.records().is_empty());
         assert_eq!(trace.measured().len(), 1);
+    }
+
+    #[test]
+    fn the_path_keeps_its_shape_when_the_samples_are_thinned() {
+        // 1000 steps along a quarter circle of radius 10, then 100,000 steps wobbling within
+        // 10⁻⁴ of its end: thinning by step leaves the arc a few points, the path keeps it.
+        let arc = |step: u64| {
+            let angle = std::f64::consts::FRAC_PI_2 * step.min(1000) as f64 / 1000.0;
+            let wobble = if step > 1000 {
+                1e-4 * (step % 2) as f64
+            } else {
+                0.0
+            };
+            [10.0 * angle.cos() + wobble, 10.0 * angle.sin()]
+        };
+        let at = |step| Sample {
+            point: arc(step),
+            ..sample(step)
+        };
+        let mut trace = Trace::new(1000).with_path_resolution(0.005);
+        trace.restart(at(0), RunStatus::Running);
+        trace.extend(&(1..=101_000).map(at).collect::<Vec<_>>());
+        assert!(trace.is_thinned());
+        let on_arc = |points: &[[f64; 2]]| {
+            points
+                .iter()
+                .filter(|p| p[0] > 1.0 && p[1] > 1.0 && (p[0].hypot(p[1]) - 10.0).abs() < 1e-9)
+                .count()
+        };
+        let kept: Vec<[f64; 2]> = trace.decimated(500).map(|s| s.point).collect();
+        let path: Vec<[f64; 2]> = trace.path(500).collect();
+        assert!(on_arc(&kept) < 20, "{}", on_arc(&kept));
+        assert!(on_arc(&path) > 250, "{}", on_arc(&path));
+        assert!(path.len() <= 501);
+        assert_eq!(path.first(), Some(&arc(0)));
+        assert_eq!(path.last(), Some(&arc(101_000)));
+        // The wobble within a cell (or across one cell boundary, back and forth) adds nothing.
+        assert!(trace.path.len() < 1010, "{}", trace.path.len());
+        // Nor does rattling between two far-apart points for 100,000 steps.
+        let rattle = |step: u64| Sample {
+            point: if step.is_multiple_of(2) {
+                [0.0, 10.0]
+            } else {
+                [0.5, 9.5]
+            },
+            ..sample(step)
+        };
+        trace.extend(&(101_001..=201_000).map(rattle).collect::<Vec<_>>());
+        assert!(trace.path.len() < 1015, "{}", trace.path.len());
+        assert!(on_arc(&trace.path(500).collect::<Vec<_>>()) > 250);
+        // Without a resolution the path is the decimated samples.
+        let mut plain = Trace::new(1000);
+        plain.restart(at(0), RunStatus::Running);
+        plain.extend(&(1..=5000).map(at).collect::<Vec<_>>());
+        let drawn: Vec<[f64; 2]> = plain.path(100).collect();
+        let decimated: Vec<[f64; 2]> = plain.decimated(100).map(|s| s.point).collect();
+        assert_eq!(drawn, decimated);
+        trace.restart(at(0), RunStatus::Running);
+        assert_eq!(trace.path(10).collect::<Vec<_>>(), vec![arc(0)]);
     }
 
     #[test]

@@ -471,11 +471,7 @@ fn paint_overlays(
             continue;
         }
         let colour = run_colour(config, index);
-        let path: Vec<Pos2> = run
-            .trace
-            .decimated(MAX_PATH_POINTS)
-            .map(|sample| screen(sample.point))
-            .collect();
+        let path: Vec<Pos2> = run.trace.path(MAX_PATH_POINTS).map(screen).collect();
         if path.len() >= 2 {
             let width = 2.0 * super::line_scale(state);
             painter.add(egui::Shape::line(
