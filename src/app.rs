@@ -270,8 +270,12 @@ impl AppState {
         self.surface.invalidate();
         self.network_view
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
-        self.runs = (self.scenario.runs.iter())
-            .map(|_| RunView::new(self.landscape.as_ref()))
+        let landscape = self.landscape.as_ref();
+        self.runs = self
+            .scenario
+            .runs
+            .iter()
+            .map(|_| RunView::new(landscape))
             .collect();
         self.view.invalidate();
     }

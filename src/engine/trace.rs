@@ -6,9 +6,9 @@
 //! running at full speed holds a bounded number of samples, the recent path exact and the older
 //! path evenly spaced at a coarser and coarser stride, and recording a sample costs a copy or two
 //! of it whatever the run's length, amortized (the only block move is the older part's halving,
-//! once per `budget/4` kept older samples). Drawing never touches
-//! more than a fixed number of points per run: [`Trace::decimated`] picks an evenly strided subset,
-//! always including the first and the latest sample.
+//! once per `budget/4` kept older samples). Drawing never touches more than a fixed number of
+//! points per run: [`Trace::decimated`] picks an evenly strided subset, always including the first
+//! and the latest sample.
 //!
 //! Thinning by step loses the shape of a path that moved far early and little later (a long run's
 //! first thousand steps become one chord). So a trace may also keep the *path* by geometry, on a

@@ -592,7 +592,8 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
     // The SIMD test in its cheap form, without products: the box |dx|, |dy| ≤ h lies inside
     // the escape circle even after rounding dx² + dy², and |gᵢ| ≥ t > √tol² makes the
     // rounded gᵢ² alone at least tol², so either implies the exact comparison.
-    let half_width = simd.splat_f64s((descent.escape_distance_squared / 2.0).sqrt() * (1.0 - 1e-9));
+    let chunk = ChunkTest::new(simd, descent);
+    let half_width = simd.splat_f64s(chunk.half_width);
     let infinity = simd.splat_f64s(f64::INFINITY);
     let threshold = simd.splat_f64s(descent.tolerance_squared.sqrt() * (1.0 + 1e-9));
     let zero = simd.splat_f64s(0.0);
@@ -601,7 +602,6 @@ fn descend_lanes<S: Simd, K: PointKernel, const CHECK_VALUE: bool>(
     let idle_mask = |idle: &[f64; MAX_GROUP]| {
         load_group::<S>(idle, lanes).map(|v| simd.greater_than_f64s(v, zero))
     };
-    let chunk = ChunkTest::new(simd, descent);
     state.mirror_idle(group);
     let mut x = load_group::<S>(&state.x, lanes);
     let mut y = load_group::<S>(&state.y, lanes);
