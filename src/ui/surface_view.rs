@@ -210,8 +210,7 @@ pub fn surface_view_ui(
             let colour = run_colour(config, index);
             let points: Vec<[f64; 2]> = run
                 .trace
-                .decimated(MAX_LIFTED_POINTS)
-                .map(|sample| sample.point)
+                .path(MAX_LIFTED_POINTS)
                 .filter(|&p| inside(p))
                 .collect();
             // A long step drawn as a chord would cut through the surface (GD's zig-zag across a
