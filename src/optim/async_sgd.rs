@@ -348,21 +348,10 @@ impl Optimizer for AsyncSgd {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Quadratic};
-    use crate::objective::GradientModel;
+    use crate::landscape::Quadratic;
     use crate::optim::SgdConfig;
-    use crate::optim::test_support::oracle_on;
-
-    fn least_squares() -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
-            GradientModel::default(),
-            7,
-        )
-    }
+    use crate::optim::test_support::{least_squares, oracle_on};
 
     /// f = ½(λ₁x² + λ₂y²) with exact gradients.
     fn diagonal(lambda1: f64, lambda2: f64) -> Oracle {

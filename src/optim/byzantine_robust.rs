@@ -692,22 +692,9 @@ impl Optimizer for ByzantineRobust {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares};
-    use crate::objective::GradientModel;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::test_support::{least_squares, quadratic};
     use crate::optim::{QuantityValue, SgdConfig};
-
-    /// The default least squares (n = 64) with the run seed 7.
-    fn least_squares() -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
-            GradientModel::default(),
-            7,
-        )
-    }
 
     fn vectors(values: &[[f64; 2]]) -> Vec<DVector<f64>> {
         values

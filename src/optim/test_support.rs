@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::landscape::{Landscape, LandscapeObjective, Quadratic};
+use crate::landscape::{Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Quadratic};
 use nalgebra::DVector;
 
 use crate::objective::{Composite, GradientModel, Objective, Oracle};
@@ -24,6 +24,16 @@ pub(crate) fn quadratic() -> Oracle {
         lambda2: 4.0,
         angle_deg: 0.0,
     })
+}
+
+/// The default least squares (n = 64) with the run seed 7, exact full-batch gradients: the finite
+/// sum the worker methods' tests shard.
+pub(crate) fn least_squares() -> Oracle {
+    Oracle::new(
+        Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
+        GradientModel::default(),
+        7,
+    )
 }
 
 /// Equal to 1e-14, relative to max(|expected|, 1).
