@@ -1,4 +1,4 @@
-//! The engine: sessions are deterministic, runs stop with the right status, and the worker thread
+//! The engine: sessions are deterministic, runs stop with the right status, and the solver thread
 //! obeys play/pause/step/reset and drops stale generations.
 
 use std::sync::Arc;
@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use optiviz::engine::{
-    Command, PanicAt, RunStatus, Sample, Session, Speed, Update, UpdateKind, WorkerHandle,
+    Command, PanicAt, RunStatus, Sample, Session, SolverHandle, Speed, Update, UpdateKind,
 };
 use optiviz::landscape::{LandscapeConfig, Quadratic, Rosenbrock, Transform};
 use optiviz::optim::{AdamConfig, OptimizerConfig, SgdConfig};
@@ -211,28 +211,28 @@ fn a_schedule_changes_the_step_size() {
     assert!((ratio - 0.5).abs() < 1e-12, "{ratio}");
 }
 
-// --- the worker thread ---
+// --- the solver thread ---
 
-fn spawn(scenario: Scenario) -> (WorkerHandle, Arc<AtomicUsize>) {
+fn spawn(scenario: Scenario) -> (SolverHandle, Arc<AtomicUsize>) {
     let wakes = Arc::new(AtomicUsize::new(0));
     let counter = wakes.clone();
-    let handle = WorkerHandle::spawn(
+    let handle = SolverHandle::spawn(
         scenario,
         Arc::new(move || {
             counter.fetch_add(1, Ordering::Relaxed);
         }),
     )
-    .expect("the worker starts");
+    .expect("the solver starts");
     (handle, wakes)
 }
 
 const WAIT: Duration = Duration::from_secs(10);
 
-/// Collects samples per run until the worker reports `Paused`.
-fn collect_until_paused(handle: &mut WorkerHandle, runs: usize) -> Vec<Vec<Sample>> {
+/// Collects samples per run until the solver reports `Paused`.
+fn collect_until_paused(handle: &mut SolverHandle, runs: usize) -> Vec<Vec<Sample>> {
     let mut all = vec![Vec::new(); runs];
     loop {
-        let update = handle.next_timeout(WAIT).expect("the worker answers");
+        let update = handle.next_timeout(WAIT).expect("the solver answers");
         match update.kind {
             UpdateKind::Progress(progress) => {
                 for p in progress {
@@ -267,7 +267,7 @@ fn worker_steps_on_request_and_pauses() {
     assert_eq!(all[0], expected[0].samples);
     assert!(wakes.load(Ordering::Relaxed) >= 2);
 
-    // Play to the end of the budget at full speed: the worker pauses by itself.
+    // Play to the end of the budget at full speed: the solver pauses by itself.
     handle.send(Command::SetSpeed(Speed::Max));
     handle.send(Command::Play);
     let rest = collect_until_paused(&mut handle, 2);
@@ -462,7 +462,7 @@ fn a_worker_waits_for_a_slow_ui_instead_of_queueing_without_bound() {
     handle.next_timeout(WAIT).expect("restarted");
     handle.send(Command::SetSpeed(Speed::Max));
     handle.send(Command::Play);
-    // The UI reads nothing for a while: the worker stops after a few unread progress messages.
+    // The UI reads nothing for a while: the solver stops after a few unread progress messages.
     std::thread::sleep(Duration::from_millis(400));
     let mut progress_messages = 0;
     let mut last_step = 0;
@@ -539,8 +539,8 @@ fn a_rotated_landscape_rotates_gd_but_not_adam() {
 // --- panics and divergence never take the app down ---
 
 /// The updates after a caught panic: the report, the rebuilt runs at their starts, paused.
-fn expect_recovery(handle: &mut WorkerHandle) -> (String, Scenario) {
-    let mut next = || -> Update { handle.next_timeout(WAIT).expect("the worker answers") };
+fn expect_recovery(handle: &mut SolverHandle) -> (String, Scenario) {
+    let mut next = || -> Update { handle.next_timeout(WAIT).expect("the solver answers") };
     let report = loop {
         match next().kind {
             UpdateKind::Error(message) => break message,
@@ -571,7 +571,7 @@ fn a_worker_that_panics_mid_run_reports_it_and_still_answers_with_the_scenario_i
     let (report, scenario) = expect_recovery(&mut handle);
     assert!(
         report.contains("the solver panicked in step 11")
-            && report.contains("a test asked the worker to panic in a step")
+            && report.contains("a test asked the solver to panic in a step")
             && report.contains("back at its start"),
         "{report}"
     );
@@ -679,5 +679,67 @@ fn diverging_runs_are_labelled_and_never_poison_the_samples() {
             let why = status.explanation().unwrap_or_default();
             assert!(!why.is_empty(), "{landscape} {optimizer}: {status:?}");
         }
+    }
+}
+
+/// Played at full speed, the solver merges many batches of steps into each progress message: the
+/// network records of every batch must arrive, the same as the synchronous session makes them.
+#[test]
+fn a_network_lesson_played_at_max_delivers_every_record() {
+    let lesson = scenario::parse(
+        include_str!("../presets/deep_linear_saddles.ron"),
+        "deep_linear_saddles.ron",
+    )
+    .expect("the lesson loads")
+    .scenario;
+    let runs = lesson.runs.len();
+    let steps = lesson.steps;
+    let (mut handle, _) = spawn(lesson.clone());
+    let mut records = vec![Vec::new(); runs];
+    let mut last_step = vec![0; runs];
+    handle.send(Command::SetSpeed(Speed::Max));
+    handle.send(Command::Play);
+    loop {
+        let update = handle.next_timeout(WAIT).expect("the solver answers");
+        match update.kind {
+            UpdateKind::Restarted { runs, .. } => {
+                for p in runs {
+                    records[p.run].extend(p.records);
+                }
+            }
+            UpdateKind::Progress(progress) => {
+                for p in progress {
+                    records[p.run].extend(p.records);
+                    if let Some(sample) = p.samples.last() {
+                        last_step[p.run] = sample.step;
+                    }
+                }
+            }
+            UpdateKind::Paused => break,
+            UpdateKind::Error(message) => panic!("{message}"),
+        }
+    }
+    assert!(last_step.iter().all(|&s| s == steps), "{last_step:?}");
+
+    let mut session = Session::new(lesson);
+    let mut expected = vec![Vec::new(); runs];
+    for p in session.snapshot() {
+        expected[p.run].extend(p.records);
+    }
+    while !session.is_finished() {
+        for p in session.advance(97) {
+            expected[p.run].extend(p.records);
+        }
+    }
+    for (run, (got, want)) in records.iter().zip(&expected).enumerate() {
+        let got_steps: Vec<u64> = got.iter().map(|r| r.step).collect();
+        let want_steps: Vec<u64> = want.iter().map(|r| r.step).collect();
+        assert_eq!(got_steps, want_steps, "run {run}");
+        assert!(
+            want_steps.len() > 100,
+            "records every 10 steps: {}",
+            want_steps.len()
+        );
+        assert_eq!(got, want, "run {run}: the records themselves");
     }
 }

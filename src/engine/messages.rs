@@ -1,10 +1,10 @@
-//! The messages between the UI and the worker thread.
+//! The messages between the UI and the solver thread.
 
 use super::run::{NetworkRecord, RunStatus, Sample, StepExplanation};
 use crate::objective::Probe;
 use crate::scenario::{RunConfig, Scenario};
 
-/// How fast the worker steps while playing.
+/// How fast the solver steps while playing.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Speed {
     /// This many steps per second for every run (a lecture pace: 1 to a few hundred).
@@ -13,7 +13,7 @@ pub enum Speed {
     Max,
 }
 
-/// A request from the UI to the worker. Commands that restart runs (`Reset`, `ReplaceScenario`,
+/// A request from the UI to the solver. Commands that restart runs (`Reset`, `ReplaceScenario`,
 /// `MoveStart`, `EditRun` with `restart`, `AddRun`, `RemoveRun`) begin a new generation: updates
 /// computed before them are dropped by the receiving handle.
 #[derive(Clone, Debug)]
@@ -53,15 +53,15 @@ pub enum Command {
         /// The new start.
         start: [f64; 2],
     },
-    /// End the worker thread.
+    /// End the solver thread.
     Shutdown,
-    /// Test hook, not for the UI: make the worker panic at `PanicAt`, to check that a panic is
+    /// Test hook, not for the UI: make the solver panic at `PanicAt`, to check that a panic is
     /// caught, reported and recovered from. No control sends it.
     #[doc(hidden)]
     Panic(PanicAt),
 }
 
-/// Where [`Command::Panic`] makes the worker panic (a test hook).
+/// Where [`Command::Panic`] makes the solver panic (a test hook).
 #[doc(hidden)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PanicAt {
@@ -114,7 +114,7 @@ impl Command {
         }
     }
 
-    /// Whether the command changes the scenario the worker holds.
+    /// Whether the command changes the scenario the solver holds.
     pub(super) fn edits_scenario(&self) -> bool {
         match self {
             Command::SetStepBudget(_)
@@ -150,14 +150,40 @@ pub struct RunProgress {
     /// The method's second point after the latest step (ASGD's average, Nesterov's extrapolation).
     pub auxiliary: Option<[f64; 2]>,
     /// The latest step taken apart (2D runs only), for the update arrows and step-by-step view;
-    /// filled when the worker publishes, so `Session::advance` leaves it `None`.
+    /// filled when the solver publishes, so `Session::advance` leaves it `None`.
     pub latest_step: Option<StepExplanation>,
     /// The simulated workers' recent paths (LocalSgd…), each ending where the worker is now; 2D
-    /// runs only; filled when the worker publishes, like `latest_step`.
+    /// runs only; filled when the solver publishes, like `latest_step`.
     pub workers: Vec<Vec<[f64; 2]>>,
 }
 
-/// A message from the worker to the UI, tagged with the generation it belongs to.
+impl RunProgress {
+    /// Appends `newer`, progress of the same run made after this one: its samples and records
+    /// follow ours, and its point-in-time fields (status, probes, the auxiliary point, the latest
+    /// step taken apart, the workers' paths) replace ours. Every field is named here, so a field
+    /// added to `RunProgress` cannot be dropped by a merge without the compiler saying so.
+    pub fn absorb(&mut self, newer: RunProgress) {
+        let RunProgress {
+            run: _,
+            samples,
+            records,
+            status,
+            probes,
+            auxiliary,
+            latest_step,
+            workers,
+        } = newer;
+        self.samples.extend(samples);
+        self.records.extend(records);
+        self.status = status;
+        self.probes = probes;
+        self.auxiliary = auxiliary;
+        self.latest_step = latest_step;
+        self.workers = workers;
+    }
+}
+
+/// A message from the solver to the UI, tagged with the generation it belongs to.
 #[derive(Clone, Debug)]
 pub struct Update {
     /// The generation of the command stream this update follows.
@@ -170,7 +196,7 @@ pub struct Update {
 #[derive(Clone, Debug)]
 pub enum UpdateKind {
     /// A new generation began: every run's state from scratch (its start, or where it is after a
-    /// live edit), with the scenario as the worker now holds it.
+    /// live edit), with the scenario as the solver now holds it.
     Restarted {
         /// The scenario, including moved starts and edits.
         scenario: Box<Scenario>,
@@ -181,7 +207,7 @@ pub enum UpdateKind {
     Progress(Vec<RunProgress>),
     /// Stepping stopped: paused, out of budget, or every run stopped.
     Paused,
-    /// A command could not be carried out (the worker keeps its previous state), or the solver
+    /// A command could not be carried out (the solver keeps its previous state), or the solver
     /// panicked and was rebuilt from its scenario (a `Restarted` update follows, with every run
     /// back at its start).
     Error(String),

@@ -2,7 +2,7 @@
 //!
 //! Each run owns its optimizer state and its oracle (seeded by the run's seed), so runs never
 //! influence each other and the same scenario gives bit-identical trajectories however the steps are
-//! batched. Tests and the CLI drive a `Session` directly; the app drives one through the worker thread.
+//! batched. Tests and the CLI drive a `Session` directly; the app drives one through the solver thread.
 
 use std::sync::Arc;
 
@@ -145,15 +145,12 @@ impl Session {
         self.runs
             .iter_mut()
             .enumerate()
-            .map(|(run, r)| RunProgress {
-                run,
-                samples: vec![r.last_sample()],
-                records: r.take_records(),
-                status: r.status().clone(),
-                probes: r.oracle().probes().to_vec(),
-                auxiliary: r.auxiliary_point(),
-                latest_step: r.latest_step(),
-                workers: r.worker_trails(),
+            .map(|(index, run)| {
+                let sample = run.last_sample();
+                let mut progress = progress_of(index, run, vec![sample]);
+                progress.latest_step = run.latest_step();
+                progress.workers = run.worker_trails();
+                progress
             })
             .collect()
     }
@@ -212,19 +209,7 @@ impl Session {
                 sample.wall_time = before + seconds * (k + 1) as f64 / count;
             }
             self.runs[index].add_compute_seconds(seconds);
-            let run = &mut self.runs[index];
-            progress.push(RunProgress {
-                run: index,
-                samples,
-                records: run.take_records(),
-                status: run.status().clone(),
-                probes: run.oracle().probes().to_vec(),
-                auxiliary: run.auxiliary_point(),
-                // Taking the latest step apart allocates: the worker does it once per published
-                // update (`Worker::flush`), not once per batch of steps.
-                latest_step: None,
-                workers: Vec::new(),
-            });
+            progress.push(progress_of(index, &mut self.runs[index], samples));
         }
         progress
     }
@@ -280,5 +265,22 @@ fn measurement(scenario: &Scenario) -> Measurement {
     Measurement {
         tolerance: scenario.tolerance,
         sharpness_every: scenario.sharpness_every,
+    }
+}
+
+/// Run `index`'s progress: `samples`, the network records made since the last call, and its
+/// current status, probes and auxiliary point. Taking the latest step apart and copying the
+/// workers' paths allocate, so they are left empty here: the solver fills them once per published
+/// update (`Solver::flush`), not once per batch of steps.
+fn progress_of(index: usize, run: &mut Run, samples: Vec<Sample>) -> RunProgress {
+    RunProgress {
+        run: index,
+        samples,
+        records: run.take_records(),
+        status: run.status().clone(),
+        probes: run.oracle().probes().to_vec(),
+        auxiliary: run.auxiliary_point(),
+        latest_step: None,
+        workers: Vec::new(),
     }
 }
