@@ -1,4 +1,4 @@
-//! The app's state machine without drawing: commands reach the worker and updates come back.
+//! The app's state machine without drawing: commands reach the solver and updates come back.
 #![cfg(feature = "gui")]
 
 use std::sync::Arc;

@@ -1,4 +1,4 @@
-//! UI tests with egui_kittest: the real panels, driven by label, with the real worker behind them.
+//! UI tests with egui_kittest: the real panels, driven by label, with the real solver behind them.
 #![cfg(feature = "gui")]
 
 use std::sync::Arc;
@@ -41,13 +41,13 @@ fn harness() -> Harness<'static, AppState> {
     harness_with(Prefs::default())
 }
 
-/// Steps frames until `done` holds (the worker runs on its own thread).
+/// Steps frames until `done` holds (the solver runs on its own thread).
 fn run_until(harness: &mut Harness<'static, AppState>, done: impl Fn(&AppState) -> bool) {
     let deadline = Instant::now() + Duration::from_secs(20);
     while !done(harness.state()) {
         assert!(
             Instant::now() < deadline,
-            "timed out waiting for the worker"
+            "timed out waiting for the solver"
         );
         std::thread::sleep(Duration::from_millis(10));
         harness.run_steps(1);
@@ -356,6 +356,7 @@ fn a_network_trains_and_every_network_view_draws() {
             (0..=40).step_by(5).collect::<Vec<u64>>(),
             "{recorded:?}"
         );
+        assert_eq!(recorded, measured, "a record arrives with each measurement");
     }
     for tab in [
         "Data",
@@ -635,6 +636,7 @@ fn export_png_draws_the_view_at_the_chosen_size() {
     assert_eq!((reader.info().width, reader.info().height), (400, 300));
     let gif_path = folder.path().join("paths.gif");
     harness.state_mut().export_gif(&gif_path, [80, 60], 4);
+    run_until(&mut harness, |s| !s.is_exporting());
     assert!(std::fs::metadata(&gif_path).unwrap().len() > 100);
     let notice = harness.state().notice.as_ref().unwrap();
     assert!(!notice.is_error, "{}", notice.text);
@@ -760,7 +762,7 @@ fn a_solver_panic_is_shown_and_the_scenario_keeps_running() {
     harness.get_by_label("▶❚ Step").click();
     run_until(&mut harness, |s| steps_taken(s) == [1, 1]);
 
-    // A panic inside a step: caught by the worker, reported, runs rebuilt at their starts.
+    // A panic inside a step: caught by the solver, reported, runs rebuilt at their starts.
     harness
         .state_mut()
         .send_command(Command::Panic(PanicAt::Step));

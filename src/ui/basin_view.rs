@@ -2,12 +2,9 @@
 //! grid, each start coloured by where it ended (which minimum, a saddle or maximum, divergence), by
 //! the log loss it reached, or by the steps it needed.
 //!
-//! The map is computed on its own thread (rayon inside), with progress and a cancel button, and is
-//! kept until the landscape, the window or the configuration change; it is drawn under the paths.
+//! The map is computed as a background [`Job`], with progress and a cancel button, and is kept
+//! until the landscape, the window or the configuration change; it is drawn under the paths.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use egui::Color32;
@@ -16,6 +13,7 @@ use egui_plot::{PlotImage, PlotPoint, PlotUi};
 use crate::analysis::basin::{self, BasinMap, BasinRequest, Outcome};
 use crate::analysis::contour::Colormap;
 use crate::app::AppState;
+use crate::engine::{Job, JobState};
 use crate::landscape::ViewWindow;
 
 use super::run_colour;
@@ -35,14 +33,6 @@ pub enum BasinColouring {
     Steps,
 }
 
-/// A map being computed.
-struct BasinJob {
-    result: mpsc::Receiver<Option<BasinMap>>,
-    progress: Arc<AtomicUsize>,
-    cancel: Arc<AtomicBool>,
-    rows: usize,
-}
-
 /// The basin map's settings and results between frames.
 pub struct BasinState {
     /// Draw the map under the paths.
@@ -54,7 +44,7 @@ pub struct BasinState {
     /// How the map is coloured.
     pub colouring: BasinColouring,
     map: Option<(BasinMap, egui::TextureHandle, BasinColouring)>,
-    job: Option<BasinJob>,
+    job: Option<Job<BasinMap>>,
     /// The label of the run the map was computed for.
     label: String,
     /// Compute as soon as the view is known (a lesson that opens with a map).
@@ -79,9 +69,8 @@ impl Default for BasinState {
 impl BasinState {
     /// Drops the map (a new landscape): it belonged to the old one.
     pub fn invalidate(&mut self) {
-        if let Some(job) = self.job.take() {
-            job.cancel.store(true, Ordering::Relaxed);
-        }
+        // Dropping the job cancels it.
+        self.job = None;
         self.map = None;
     }
 
@@ -192,8 +181,7 @@ pub fn basin_controls_ui(
             .response
             .labelled_by(label.id);
         if let Some(job) = &state.basin.job {
-            let done = job.progress.load(Ordering::Relaxed) as f32 / job.rows.max(1) as f32;
-            ui.add(egui::ProgressBar::new(done).desired_width(120.0).show_percentage());
+            ui.add(egui::ProgressBar::new(job.fraction()).desired_width(120.0).show_percentage());
             if ui.button("Cancel").clicked() {
                 state.basin.invalidate();
             }
@@ -302,42 +290,33 @@ fn start(state: &mut AppState, window: ViewWindow) {
         },
     };
     let rows = request.resolution;
-    let progress = Arc::new(AtomicUsize::new(0));
-    let cancel = Arc::new(AtomicBool::new(false));
-    let (sender, receiver) = mpsc::channel();
-    let (job_progress, job_cancel, wake) = (progress.clone(), cancel.clone(), state.wake.clone());
-    let spawned = std::thread::Builder::new()
-        .name("optiviz-basin".to_owned())
-        .spawn(move || {
-            let map = basin::compute(&landscape, &request, &job_progress, &job_cancel);
-            let _ = sender.send(map);
-            wake();
-        });
-    match spawned {
-        Ok(_) => {
-            state.basin.job = Some(BasinJob {
-                result: receiver,
-                progress,
-                cancel,
-                rows,
-            });
-        }
-        Err(error) => state.error(format!("could not start the basin map: {error}")),
-    }
+    state.basin.job = Some(Job::run(
+        &state.jobs,
+        "the basin map",
+        rows,
+        move |control| {
+            basin::compute(&landscape, &request, control.done(), control.cancel_flag())
+                .ok_or_else(|| "cancelled".to_owned())
+        },
+    ));
 }
 
 /// Takes a finished map, and recolours the held one when the colouring changed.
 fn collect(state: &mut AppState, ctx: &egui::Context) {
-    if let Some(job) = &state.basin.job {
-        match job.result.try_recv() {
-            Ok(Some(map)) => {
+    if let Some(job) = &mut state.basin.job {
+        match job.poll() {
+            JobState::Finished(map) => {
                 let image = basin_image(&map, state.basin.colouring);
                 let texture = ctx.load_texture("basin_map", image, egui::TextureOptions::NEAREST);
                 state.basin.map = Some((map, texture, state.basin.colouring));
                 state.basin.job = None;
             }
-            Ok(None) | Err(mpsc::TryRecvError::Disconnected) => state.basin.job = None,
-            Err(mpsc::TryRecvError::Empty) => ctx.request_repaint_after(Duration::from_millis(100)),
+            JobState::Failed(message) => {
+                state.basin.job = None;
+                state.error(message);
+            }
+            JobState::Gone => state.basin.job = None,
+            JobState::Running { .. } => ctx.request_repaint_after(Duration::from_millis(100)),
         }
     }
     let colouring = state.basin.colouring;

@@ -11,7 +11,7 @@ use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
 use crate::analysis::contour::{self, Colormap, ContourRequest};
 use crate::analysis::field::{self, FieldKind};
 use crate::app::{AppState, StartMode};
-use crate::engine::RunStatus;
+use crate::engine::{Job, JobState, RunStatus};
 use crate::landscape::{LandscapeConfig, Minimizers, Transform, ViewWindow};
 use crate::scenario::Problem;
 
@@ -50,7 +50,7 @@ struct ContourImage {
 /// A contour computation under way on its own thread.
 struct ContourJob {
     key: ContourKey,
-    result: std::sync::mpsc::Receiver<ContourImage>,
+    job: Job<ContourImage>,
 }
 
 /// The landscape view's state between frames.
@@ -252,34 +252,18 @@ fn ensure_contours(
     if !up_to_date && state.view.contour_job.is_none() {
         // Zooming and panning ask for new contours every frame: one job at a time, the newest
         // request wins, and the previous image stays on screen (placed at its own bounds) meanwhile.
-        state.view.contour_job = Some(spawn_contour_job(key, landscape.clone(), ui.ctx().clone()));
+        let job_key = key.clone();
+        let landscape = landscape.clone();
+        let job = Job::run(&state.jobs, "the contours", 0, move |_| {
+            Ok(compute_contour_image(&job_key, landscape.as_ref()))
+        });
+        state.view.contour_job = Some(ContourJob { key, job });
     }
     state
         .view
         .contour
         .as_ref()
         .map(|cache| (cache.texture.id(), cache.key.bounds))
-}
-
-/// Computes the contours for `key` on a new thread, waking the UI when they are ready.
-fn spawn_contour_job(
-    key: ContourKey,
-    landscape: std::sync::Arc<dyn crate::landscape::Landscape>,
-    ctx: egui::Context,
-) -> ContourJob {
-    let (sender, result) = std::sync::mpsc::channel();
-    let job_key = key.clone();
-    // If no thread can be had, the sender is dropped with the closure: the job reports as
-    // disconnected and the next frame asks again.
-    let _ = std::thread::Builder::new()
-        .name("optiviz-contours".to_owned())
-        .spawn(move || {
-            let image = compute_contour_image(&job_key, landscape.as_ref());
-            // The receiver is gone when the view moved on: nothing to deliver then.
-            let _ = sender.send(image);
-            ctx.request_repaint();
-        });
-    ContourJob { key, result }
 }
 
 /// Field, colours and iso-lines for `key` (pure; runs off the UI thread).
@@ -317,14 +301,19 @@ fn compute_contour_image(
 
 /// Uploads a finished contour job's image (if one finished) as the current contours.
 fn collect_finished_contours(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &state.view.contour_job else {
+    let Some(contour_job) = &mut state.view.contour_job else {
         return;
     };
-    let finished = match job.result.try_recv() {
-        Ok(image) => Some(image),
-        Err(std::sync::mpsc::TryRecvError::Empty) => return,
-        Err(std::sync::mpsc::TryRecvError::Disconnected) => None,
+    let finished = match contour_job.job.poll() {
+        JobState::Running { .. } => return,
+        JobState::Finished(image) => Some(image),
+        JobState::Failed(message) => {
+            state.error(message);
+            None
+        }
+        JobState::Gone => None,
     };
+    // Without a result the next frame asks again.
     let Some(job) = state.view.contour_job.take() else {
         return;
     };

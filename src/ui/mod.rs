@@ -227,6 +227,10 @@ fn status_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.weak(file.display().to_string());
         }
         ui.separator();
+        if state.is_exporting() {
+            ui.spinner();
+            ui.label("exporting the GIF…");
+        }
         if let Some(notice) = &state.notice {
             let colour = if notice.is_error {
                 ui.visuals().error_fg_color

@@ -8,8 +8,6 @@
 //! and the plane's loss surface is computed on its own thread, on request.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use egui::Color32;
@@ -19,7 +17,7 @@ use nalgebra::DVector;
 use crate::analysis::contour::Colormap;
 use crate::analysis::projection::{self, LossGrid, Plane};
 use crate::app::{AppState, Metric};
-use crate::engine::NetworkRecord;
+use crate::engine::{Job, JobState, NetworkRecord};
 use crate::network::{Dataset, Network, Targets};
 use crate::objective::Objective;
 
@@ -70,12 +68,6 @@ struct PlaneResult {
     grid: LossGrid,
 }
 
-/// A plane being fitted on its own thread.
-struct PlaneJob {
-    result: mpsc::Receiver<Option<PlaneResult>>,
-    cancel: Arc<AtomicBool>,
-}
-
 /// The network views' state between frames.
 #[derive(Default)]
 pub struct NetworkViewState {
@@ -85,7 +77,8 @@ pub struct NetworkViewState {
     pub problem_draft: Option<String>,
     surface: Option<SurfaceCache>,
     plane: Option<(PlaneResult, egui::TextureHandle)>,
-    plane_job: Option<PlaneJob>,
+    /// The plane being fitted (`None` inside: the path has no plane).
+    plane_job: Option<Job<Option<PlaneResult>>>,
     /// Why the last plane could not be fitted.
     plane_error: Option<String>,
 }
@@ -99,9 +92,7 @@ impl NetworkViewState {
     /// Forgets everything computed for the previous problem and picks the view that suits the new
     /// one.
     pub fn reset_for(&mut self, network: Option<&dyn Network>, sharpness_every: u64) {
-        if let Some(job) = self.plane_job.take() {
-            job.cancel.store(true, Ordering::Relaxed);
-        }
+        // Dropping a plane job cancels it.
         *self = Self::default();
         self.tab = match network {
             Some(_) if sharpness_every > 0 => NetworkTab::Sharpness,
@@ -552,65 +543,56 @@ fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
     };
     let snapshots: Vec<Vec<f64>> = records.iter().map(|r| r.parameters.clone()).collect();
     let objective: Arc<dyn Objective> = network.clone();
-    let cancel = Arc::new(AtomicBool::new(false));
-    let (sender, receiver) = mpsc::channel();
-    let wake = state.wake.clone();
-    let job_cancel = cancel.clone();
-    let spawned = std::thread::Builder::new()
-        .name("optiviz-plane".to_owned())
-        .spawn(move || {
-            let slices: Vec<&[f64]> = snapshots.iter().map(Vec::as_slice).collect();
-            let result = projection::pca_plane(&slices, PLANE_SNAPSHOTS).and_then(|plane| {
-                let path: Vec<[f64; 2]> = slices
-                    .iter()
-                    .map(|point| projection::project(&plane, point))
-                    .collect();
-                let (x_range, y_range) = projection::window_around(&path, 0.25);
-                let grid = projection::loss_grid(
-                    objective.as_ref(),
-                    &plane,
-                    x_range,
-                    y_range,
-                    PLANE_RESOLUTION,
-                    &job_cancel,
-                )?;
-                Some(PlaneResult {
-                    run,
-                    last_step,
-                    plane,
-                    path,
-                    grid,
-                })
-            });
-            let _ = sender.send(result);
-            wake();
-        });
-    match spawned {
-        Ok(_) => {
-            state.network_view.plane_error = None;
-            state.network_view.plane_job = Some(PlaneJob {
-                result: receiver,
-                cancel,
-            });
-        }
-        Err(error) => {
-            state.network_view.plane_error = Some(format!("could not start a thread: {error}"));
-        }
-    }
+    let job = Job::run(&state.jobs, "the trajectory plane", 0, move |control| {
+        let slices: Vec<&[f64]> = snapshots.iter().map(Vec::as_slice).collect();
+        let Some(plane) = projection::pca_plane(&slices, PLANE_SNAPSHOTS) else {
+            return Ok(None);
+        };
+        let path: Vec<[f64; 2]> = slices
+            .iter()
+            .map(|point| projection::project(&plane, point))
+            .collect();
+        let (x_range, y_range) = projection::window_around(&path, 0.25);
+        let grid = projection::loss_grid(
+            objective.as_ref(),
+            &plane,
+            x_range,
+            y_range,
+            PLANE_RESOLUTION,
+            control.cancel_flag(),
+        );
+        Ok(grid.map(|grid| PlaneResult {
+            run,
+            last_step,
+            plane,
+            path,
+            grid,
+        }))
+    });
+    state.network_view.plane_error = None;
+    state.network_view.plane_job = Some(job);
 }
 
 /// Takes a finished plane job's result.
 fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &state.network_view.plane_job else {
+    let Some(job) = &mut state.network_view.plane_job else {
         return;
     };
-    let result = match job.result.try_recv() {
-        Ok(result) => result,
-        Err(mpsc::TryRecvError::Empty) => {
+    let result = match job.poll() {
+        JobState::Running { .. } => {
             ctx.request_repaint_after(Duration::from_millis(100));
             return;
         }
-        Err(mpsc::TryRecvError::Disconnected) => None,
+        JobState::Finished(result) => result,
+        JobState::Failed(message) => {
+            state.network_view.plane_job = None;
+            state.network_view.plane_error = Some(message);
+            return;
+        }
+        JobState::Gone => {
+            state.network_view.plane_job = None;
+            return;
+        }
     };
     state.network_view.plane_job = None;
     match result {
@@ -675,10 +657,8 @@ fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dyn Network>)
         }
         if busy {
             ui.spinner();
-            if ui.button("Cancel").clicked()
-                && let Some(job) = state.network_view.plane_job.take()
-            {
-                job.cancel.store(true, Ordering::Relaxed);
+            if ui.button("Cancel").clicked() {
+                state.network_view.plane_job = None;
             }
         }
         if let Some(error) = &state.network_view.plane_error {

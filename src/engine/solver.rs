@@ -1,18 +1,18 @@
 //! The background thread that steps a [`Session`] while the UI draws.
 //!
-//! The UI owns a [`WorkerHandle`]: it sends [`Command`]s and drains [`Update`]s, never blocking on
-//! the worker and never sharing mutable state with it. Commands that throw progress away start a new
-//! generation; the handle numbers them, the worker tags every update with the generation it belongs
+//! The UI owns a [`SolverHandle`]: it sends [`Command`]s and drains [`Update`]s, never blocking on
+//! the solver and never sharing mutable state with it. Commands that throw progress away start a new
+//! generation; the handle numbers them, the solver tags every update with the generation it belongs
 //! to, and the handle drops updates from older generations, so nothing computed before a reset ever
-//! reaches the screen. The worker wakes the UI through an injected callback (in the app, a wrapper of
+//! reaches the screen. The solver wakes the UI through an injected callback (in the app, a wrapper of
 //! `request_repaint`), at most about 60 times a second.
 //!
 //! A panic never takes the app down. Each unit of work (one command's handling, one batch of steps)
-//! runs under `catch_unwind`; after a panic the worker throws its `Session` away, builds a new one
+//! runs under `catch_unwind`; after a panic the solver throws its `Session` away, builds a new one
 //! from the scenario it holds (every run back at its start), says so in an `Error` update followed by
 //! the usual `Restarted`, and goes on serving commands. A panic that escapes anyway ends the thread:
-//! the handle sees the channel close ([`WorkerHandle::take_stop_reason`]) and the app starts a new
-//! thread on its scenario ([`WorkerHandle::respawn`]). The default panic hook still prints the panic
+//! the handle sees the channel close ([`SolverHandle::take_stop_reason`]) and the app starts a new
+//! thread on its scenario ([`SolverHandle::respawn`]). The default panic hook still prints the panic
 //! to stderr: the hook is global to the process, and that line is what a bug report needs.
 
 use std::any::Any;
@@ -28,27 +28,27 @@ use super::session::Session;
 use crate::scenario::{self, MAX_STEPS, Scenario};
 use crate::validate::Checker;
 
-/// How the worker tells the UI that updates are waiting.
+/// How the solver tells the UI that updates are waiting.
 pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// Shortest time between two progress messages (and wake-ups): about 60 per second.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(16);
 /// Longest time spent stepping before looking at commands again.
 const SLICE: Duration = Duration::from_millis(8);
-/// Most steps taken at once in `Speed::StepsPerSecond` when the worker has fallen behind.
+/// Most steps taken at once in `Speed::StepsPerSecond` when the solver has fallen behind.
 const MAX_CATCH_UP: u64 = 10_000;
 /// Most steps per `advance` call at full speed, so one progress message stays a few MB at most.
 const MAX_CHUNK: u64 = 1 << 15;
-/// Progress messages the UI may have unread before the worker waits for it (backpressure: a UI
-/// that drains slower than the worker computes never lets the queue, and memory, grow).
+/// Progress messages the UI may have unread before the solver waits for it (backpressure: a UI
+/// that drains slower than the solver computes never lets the queue, and memory, grow).
 const MAX_IN_FLIGHT: usize = 4;
-/// Threads started one after another by [`WorkerHandle::respawn`] without one of them getting as
+/// Threads started one after another by [`SolverHandle::respawn`] without one of them getting as
 /// far as its first `Restarted` update: beyond this the scenario itself kills the thread, and
 /// starting yet another would only loop.
 const MAX_RESPAWNS: u32 = 3;
 
-/// The UI's end of the worker: sends commands, receives the current generation's updates.
-pub struct WorkerHandle {
+/// The UI's end of the solver: sends commands, receives the current generation's updates.
+pub struct SolverHandle {
     commands: Sender<(u64, Command)>,
     updates: Receiver<Update>,
     in_flight: Arc<AtomicUsize>,
@@ -61,7 +61,7 @@ pub struct WorkerHandle {
     respawns: u32,
 }
 
-/// The handle's ends of the channels to one worker thread.
+/// The handle's ends of the channels to one solver thread.
 struct Channels {
     commands: Sender<(u64, Command)>,
     updates: Receiver<Update>,
@@ -69,7 +69,7 @@ struct Channels {
     thread: JoinHandle<()>,
 }
 
-/// Calls the wake callback when dropped: the worker thread holds one, so the UI looks at the
+/// Calls the wake callback when dropped: the solver thread holds one, so the UI looks at the
 /// channel (and finds it closed) even when the thread ends by a panic.
 struct WakeOnExit(Wake);
 
@@ -79,8 +79,8 @@ impl Drop for WakeOnExit {
     }
 }
 
-impl WorkerHandle {
-    /// Starts a worker on `scenario` (validated), paused at step 0. Its first update is
+impl SolverHandle {
+    /// Starts a solver on `scenario` (validated), paused at step 0. Its first update is
     /// `Restarted` with the start points.
     pub fn spawn(scenario: Scenario, wake: Wake) -> std::io::Result<Self> {
         let channels = start_thread(scenario, wake.clone(), 0)?;
@@ -96,7 +96,7 @@ impl WorkerHandle {
         })
     }
 
-    /// Whether the worker thread has ended (seen when a send fails or the update channel closes,
+    /// Whether the solver thread has ended (seen when a send fails or the update channel closes,
     /// after every update it sent has been received).
     pub fn has_stopped(&self) -> bool {
         self.stopped
@@ -115,7 +115,7 @@ impl WorkerHandle {
         })
     }
 
-    /// Replaces an ended worker thread by a new one on `scenario` (validated), paused at step 0.
+    /// Replaces an ended solver thread by a new one on `scenario` (validated), paused at step 0.
     /// A new generation begins, so the first update is the new thread's `Restarted`. Refuses
     /// after a few threads in a row died before their first `Restarted`.
     pub fn respawn(&mut self, scenario: Scenario) -> std::io::Result<()> {
@@ -139,12 +139,12 @@ impl WorkerHandle {
         Ok(())
     }
 
-    /// Sends a command. Returns `false` if the worker has stopped.
+    /// Sends a command. Returns `false` if the solver has stopped.
     pub fn send(&mut self, command: Command) -> bool {
         self.try_send(command).is_ok()
     }
 
-    /// Sends a command, or gives it back if the worker has stopped (to send it again after
+    /// Sends a command, or gives it back if the solver has stopped (to send it again after
     /// [`respawn`](Self::respawn)).
     pub fn try_send(&mut self, command: Command) -> Result<(), Command> {
         // Once the thread is known to have ended, refuse at once: its command channel may still
@@ -208,8 +208,8 @@ impl WorkerHandle {
     }
 }
 
-impl WorkerHandle {
-    /// Tells the worker a progress message was taken off the queue; a `Restarted` shows the
+impl SolverHandle {
+    /// Tells the solver a progress message was taken off the queue; a `Restarted` shows the
     /// thread got going, so respawning it is worth trying again.
     fn received(&mut self, update: &Update) {
         match update.kind {
@@ -222,7 +222,7 @@ impl WorkerHandle {
     }
 }
 
-impl Drop for WorkerHandle {
+impl Drop for SolverHandle {
     fn drop(&mut self) {
         let _ = self.commands.send((self.generation, Command::Shutdown));
         if let Some(thread) = self.thread.take() {
@@ -231,23 +231,23 @@ impl Drop for WorkerHandle {
     }
 }
 
-/// Starts a worker thread on `scenario` whose updates begin at `generation`.
+/// Starts a solver thread on `scenario` whose updates begin at `generation`.
 fn start_thread(scenario: Scenario, wake: Wake, generation: u64) -> std::io::Result<Channels> {
     let (command_sender, command_receiver) = mpsc::channel();
     let (update_sender, update_receiver) = mpsc::channel();
     let in_flight = Arc::new(AtomicUsize::new(0));
-    let worker_in_flight = in_flight.clone();
+    let solver_in_flight = in_flight.clone();
     let thread = std::thread::Builder::new()
-        .name("optiviz-worker".to_owned())
+        .name("optiviz-solver".to_owned())
         .spawn(move || {
             // Locals drop in reverse order, on a panic too: the command receiver first (so once
-            // the UI sees the update channel close, sending fails as well), then the worker with
+            // the UI sees the update channel close, sending fails as well), then the solver with
             // the update sender, and the wake-up last.
             let _wake_on_exit = WakeOnExit(wake.clone());
-            let started = Worker::new(scenario, update_sender, wake, worker_in_flight, generation);
+            let started = Solver::new(scenario, update_sender, wake, solver_in_flight, generation);
             let commands = command_receiver;
-            if let Some(mut worker) = started {
-                worker.run(&commands);
+            if let Some(mut solver) = started {
+                solver.run(&commands);
             }
         })?;
     Ok(Channels {
@@ -258,7 +258,7 @@ fn start_thread(scenario: Scenario, wake: Wake, generation: u64) -> std::io::Res
     })
 }
 
-/// What the worker should do next.
+/// What the solver should do next.
 enum Next {
     /// Wait for a command, without time limit.
     Idle,
@@ -270,7 +270,7 @@ enum Next {
     Stop,
 }
 
-struct Worker {
+struct Solver {
     session: Session,
     generation: u64,
     playing: bool,
@@ -294,8 +294,8 @@ struct Worker {
     panic_in_next_step: bool,
 }
 
-impl Worker {
-    /// A worker on `scenario`, or `None` (after saying why) if building its session panics.
+impl Solver {
+    /// A solver on `scenario`, or `None` (after saying why) if building its session panics.
     fn new(
         scenario: Scenario,
         updates: Sender<Update>,
@@ -369,7 +369,7 @@ impl Worker {
             };
             if let Some((generation, command)) = received {
                 if matches!(command, Command::Panic(PanicAt::Thread)) {
-                    panic!("a test asked the worker thread to panic outside its guards");
+                    panic!("a test asked the solver thread to panic outside its guards");
                 }
                 if !self.handle_guarded(generation, command) {
                     return;
@@ -560,7 +560,7 @@ impl Worker {
             }
             Command::Shutdown => return false,
             Command::Panic(PanicAt::Command) => {
-                panic!("a test asked the worker to panic while handling a command")
+                panic!("a test asked the solver to panic while handling a command")
             }
             Command::Panic(PanicAt::Step) => self.panic_in_next_step = true,
             // Handled in `run`, outside the guards.
@@ -637,18 +637,13 @@ impl Worker {
             .min();
         self.stepping = first.map(|first| (first, first + n.saturating_sub(1)));
         if std::mem::take(&mut self.panic_in_next_step) {
-            panic!("a test asked the worker to panic in a step");
+            panic!("a test asked the solver to panic in a step");
         }
         let progress = self.session.advance(n);
         self.stepping = None;
         for progress in progress {
             match self.outbox.iter_mut().find(|p| p.run == progress.run) {
-                Some(pending) => {
-                    pending.samples.extend(progress.samples);
-                    pending.status = progress.status;
-                    pending.probes = progress.probes;
-                    pending.auxiliary = progress.auxiliary;
-                }
+                Some(pending) => pending.absorb(progress),
                 None => self.outbox.push(progress),
             }
         }

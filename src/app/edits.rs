@@ -1,0 +1,186 @@
+//! Edits: every change to the scenario, sent on to the solver as the matching command; opening
+//! and saving scenario files.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use super::prefs::EditApplies;
+use super::state::{AppState, RunView};
+use crate::engine::Command;
+use crate::landscape::Transform;
+use crate::scenario::{self, Problem, RunConfig, Scenario};
+
+impl AppState {
+    pub(super) fn edited(&mut self) {
+        self.modified = true;
+        self.last_edit = Some(Instant::now());
+    }
+
+    /// Replaces one run's configuration; applies live or restarts as the preferences say.
+    pub fn edit_run(&mut self, index: usize, config: RunConfig) {
+        let mut candidate = self.scenario.clone();
+        let Some(slot) = candidate.runs.get_mut(index) else {
+            return;
+        };
+        *slot = config.clone();
+        // An invalid value (say lr = 0 typed into a field) is refused here, with the reason, so the
+        // scenario never holds a configuration the engine would reject.
+        if let Some(problem) = scenario::validate(&candidate).first() {
+            self.error(format!("{}: {}", problem.path, problem.message));
+            return;
+        }
+        self.scenario = candidate;
+        self.notice = None;
+        let restart = self.prefs.edit_applies == EditApplies::Restart;
+        self.send(Command::EditRun {
+            run: index,
+            config: Box::new(config),
+            restart,
+        });
+        self.edited();
+    }
+
+    /// Adds a run (a copy of `config`) at the end.
+    pub fn add_run(&mut self, config: RunConfig) {
+        self.scenario.runs.push(config.clone());
+        self.runs.push(RunView::new(self.landscape.as_ref()));
+        self.selected_run = self.scenario.runs.len() - 1;
+        self.send(Command::AddRun(Box::new(config)));
+        self.edited();
+    }
+
+    /// Removes a run.
+    pub fn remove_run(&mut self, index: usize) {
+        if index < self.scenario.runs.len() {
+            self.scenario.runs.remove(index);
+            self.runs.remove(index);
+            self.selected_run = self
+                .selected_run
+                .min(self.scenario.runs.len().saturating_sub(1));
+            self.send(Command::RemoveRun(index));
+            self.edited();
+        }
+    }
+
+    /// Moves the start of one run (`Some`) or of every run and restarts them.
+    pub fn move_start(&mut self, run: Option<usize>, start: [f64; 2]) {
+        for (index, config) in self.scenario.runs.iter_mut().enumerate() {
+            if run.is_none_or(|i| i == index) {
+                config.start = Some(start);
+            }
+        }
+        self.send(Command::MoveStart { run, start });
+        self.edited();
+    }
+
+    /// Changes the problem (landscape or parameters); runs keep their settings and restart.
+    pub fn set_problem(&mut self, problem: Problem) {
+        let mut candidate = self.scenario.clone();
+        let kind_changed = std::mem::discriminant(&candidate.problem)
+            != std::mem::discriminant(&problem)
+            || candidate.problem.name() != problem.name();
+        candidate.problem = problem;
+        if kind_changed {
+            // Starts and views belong to the old landscape: use the new one's defaults.
+            for run in &mut candidate.runs {
+                run.start = None;
+            }
+            candidate.view = None;
+            for run in &mut candidate.runs {
+                run.batch_size = None;
+            }
+        }
+        self.apply_scenario(candidate, true);
+    }
+
+    /// Rotates and stretches the landscape. Explicit starts turn with it (so a run keeps its place
+    /// relative to the valley) and the view goes back to the transformed landscape's own.
+    pub fn set_transform(&mut self, transform: Transform) {
+        let mut candidate = self.scenario.clone();
+        let old = candidate.transform;
+        for run in &mut candidate.runs {
+            run.start = run
+                .start
+                .map(|p| transform.forward_point(old.inverse_point(p)));
+        }
+        candidate.transform = transform;
+        candidate.view = None;
+        self.apply_scenario(candidate, true);
+    }
+
+    /// Opens a new scenario in place of the current one (after validation).
+    pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
+        self.file = file;
+        self.apply_scenario(scenario, false);
+        self.request_lesson_views();
+        self.modified = false;
+        self.playing = false;
+    }
+
+    pub(super) fn apply_scenario(&mut self, scenario: Scenario, is_edit: bool) {
+        let problems = scenario::validate(&scenario);
+        if let Some(first) = problems.first() {
+            self.error(format!("{}: {}", first.path, first.message));
+            return;
+        }
+        let was_playing = self.playing;
+        self.scenario = scenario.clone();
+        self.rebuild_problem();
+        self.send(Command::ReplaceScenario(Box::new(scenario)));
+        if is_edit {
+            self.edited();
+            if was_playing {
+                self.play();
+            }
+        }
+    }
+
+    /// Loads a preset file (or bundled name) and opens it; a broken file leaves the current
+    /// scenario as it is and shows the first diagnostic.
+    pub fn open_path(&mut self, path: &std::path::Path) {
+        match crate::cli::load_preset(&path.to_string_lossy()) {
+            Ok(loaded) => {
+                let file = path.exists().then(|| path.to_path_buf());
+                self.open_scenario(loaded.scenario, file);
+                match loaded.warnings.first() {
+                    Some(warning) => self.inform(warning.to_string()),
+                    None => self.inform(format!("opened {}", path.display())),
+                }
+            }
+            Err(error) => {
+                let first = error.0.first().map(ToString::to_string).unwrap_or_default();
+                let more = error.0.len().saturating_sub(1);
+                let suffix = if more > 0 {
+                    format!(" (and {more} more)")
+                } else {
+                    String::new()
+                };
+                self.error(format!("{first}{suffix}"));
+            }
+        }
+    }
+
+    /// Saves the scenario to `path` (atomically).
+    pub fn save_to(&mut self, path: PathBuf) {
+        match scenario::save(&path, &self.scenario) {
+            Ok(()) => {
+                self.inform(format!("saved {}", path.display()));
+                self.file = Some(path);
+                self.modified = false;
+            }
+            Err(error) => self.error(format!("could not save {}: {error}", path.display())),
+        }
+    }
+
+    /// Opens the basin map and the sweep the lesson asks for, if any.
+    pub(super) fn request_lesson_views(&mut self) {
+        if let Some(basin) = self.scenario.basin.clone() {
+            self.selected_run = basin.run;
+            self.basin.request(&basin);
+        }
+        if let Some(sweep) = self.scenario.sweep.clone() {
+            self.selected_run = sweep.run;
+            self.sweep.request(&sweep);
+        }
+    }
+}

@@ -1,0 +1,139 @@
+//! Exports: the runs as CSV, the view as PNG, the paths growing as a GIF (a background job).
+
+use super::state::AppState;
+use crate::engine::{Job, JobState, RunStatus};
+use crate::scenario::{self};
+
+impl AppState {
+    /// Writes every run's kept samples to `path` as CSV (the columns of `optiviz run`), and says
+    /// which runs were thinned to stay within memory.
+    pub fn export_csv(&mut self, path: &std::path::Path) {
+        let network = self.network.is_some();
+        let labels: Vec<String> = self.scenario.runs.iter().map(|r| r.label.clone()).collect();
+        let runs = self
+            .runs
+            .iter()
+            .zip(&labels)
+            .enumerate()
+            .map(|(index, (run, label))| (index, label.as_str(), run.trace.samples()));
+        let written = std::fs::File::create(path).and_then(|file| {
+            crate::cli::write_samples_csv(std::io::BufWriter::new(file), network, runs)
+        });
+        let thinned: Vec<&str> = self
+            .runs
+            .iter()
+            .zip(&labels)
+            .filter(|(run, _)| run.trace.is_thinned())
+            .map(|(_, label)| label.as_str())
+            .collect();
+        match written {
+            Ok(()) if thinned.is_empty() => self.inform(format!("exported {}", path.display())),
+            Ok(()) => self.inform(format!(
+                "exported {}; the older steps of {} were thinned to an even spacing to bound memory (optiviz run writes every step)",
+                path.display(),
+                thinned.join(", ")
+            )),
+            Err(error) => self.error(format!("could not export {}: {error}", path.display())),
+        }
+    }
+
+    /// Draws the landscape view as it is shown now (window, visible runs, legend) to a PNG of
+    /// `size` pixels.
+    pub fn export_png(&mut self, path: &std::path::Path, size: [u32; 2]) {
+        let Some(landscape) = self.landscape.clone() else {
+            self.error("images are drawn for 2D landscapes");
+            return;
+        };
+        let view = self
+            .view
+            .shown_window()
+            .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()));
+        let runs: Vec<crate::render::RunPath> = self
+            .runs
+            .iter()
+            .zip(&self.scenario.runs)
+            .enumerate()
+            .filter(|(_, (run, _))| run.visible)
+            .map(|(index, (run, config))| crate::render::RunPath {
+                label: config.label.clone(),
+                colour: crate::render::run_colour(config, index),
+                points: run.trace.path(crate::render::MAX_PATH_POINTS).collect(),
+                note: (!run.trace.status.is_running() && run.trace.status != RunStatus::Finished)
+                    .then(|| run.trace.status.summary()),
+            })
+            .collect();
+        let options = crate::render::RenderOptions {
+            width: size[0],
+            height: size[1],
+            dark: self.prefs.dark,
+            legend: true,
+        };
+        let drawn = crate::render::draw_png(
+            landscape.as_ref(),
+            view,
+            &self.scenario.name,
+            &runs,
+            &options,
+        );
+        self.finish_export(path, drawn);
+    }
+
+    /// Re-runs the scenario headless up to the furthest step any run has reached and writes the
+    /// paths growing as a GIF of `frames` frames, as a background job (the status bar says when
+    /// it is written).
+    pub fn export_gif(&mut self, path: &std::path::Path, size: [u32; 2], frames: usize) {
+        let steps = self
+            .runs
+            .iter()
+            .filter_map(|run| run.trace.latest().map(|s| s.step))
+            .max()
+            .filter(|&steps| steps > 0);
+        let options = crate::render::RenderOptions {
+            width: size[0],
+            height: size[1],
+            dark: self.prefs.dark,
+            legend: true,
+        };
+        let scenario = self.scenario.clone();
+        let path = path.to_owned();
+        let job = Job::run(&self.jobs, "the GIF export", 0, move |_| {
+            let bytes = crate::render::render_gif(&scenario, steps, frames, &options)
+                .map_err(|error| format!("could not draw {}: {error}", path.display()))?;
+            scenario::write_atomically(&path, &bytes)
+                .map_err(|error| format!("could not write {}: {error}", path.display()))?;
+            Ok(path)
+        });
+        self.export_job = Some(job);
+    }
+
+    /// Whether an export is being written in the background.
+    pub fn is_exporting(&self) -> bool {
+        self.export_job.is_some()
+    }
+
+    /// Reports a finished background export.
+    pub(super) fn poll_export(&mut self) {
+        let Some(job) = &mut self.export_job else {
+            return;
+        };
+        match job.poll() {
+            JobState::Running { .. } => return,
+            JobState::Finished(path) => self.inform(format!("exported {}", path.display())),
+            JobState::Failed(message) => self.error(message),
+            JobState::Gone => {}
+        }
+        self.export_job = None;
+    }
+
+    pub(super) fn finish_export(
+        &mut self,
+        path: &std::path::Path,
+        drawn: Result<Vec<u8>, crate::render::RenderError>,
+    ) {
+        match drawn.map(|bytes| scenario::write_atomically(path, &bytes)) {
+            Ok(Ok(())) => self.inform(format!("exported {}", path.display())),
+            Ok(Err(error)) => self.error(format!("could not write {}: {error}", path.display())),
+            Err(error) => self.error(format!("could not draw {}: {error}", path.display())),
+        }
+    }
+}

@@ -1,0 +1,78 @@
+//! The eframe app, split by concern: [`prefs`] (what is kept between sessions), [`state`] (the
+//! scenario, the run views and the views' state), [`playback`] (commands to the solver thread and
+//! its updates), [`edits`] (changes to the scenario, opening and saving), [`export`] (CSV, PNG, GIF)
+//! and [`persistence`] (autosave and restore). `logic` drains the solver's updates within a time
+//! budget and handles shortcuts and autosave; `ui` draws the panels in `ui/`.
+//!
+//! The scenario the user edits lives in [`AppState`] and is the source of truth: every edit changes
+//! it and sends the solver the matching command. The solver's updates only ever fill the run traces.
+
+mod edits;
+mod export;
+mod persistence;
+mod playback;
+mod prefs;
+mod state;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis};
+pub use state::{AppState, Notice, RunView};
+
+use persistence::{AUTOSAVE_DELAY, PREFS_KEY, initial_scenario};
+
+use crate::ui;
+
+/// Time the UI spends draining solver updates per frame at most.
+const DRAIN_BUDGET: Duration = Duration::from_millis(4);
+
+/// The eframe application.
+pub struct OptivizApp {
+    /// All state; public so that UI tests can inspect it.
+    pub state: AppState,
+}
+
+impl OptivizApp {
+    /// The app for `cc`, opening `preset` (a path or bundled name) or else the autosaved scenario
+    /// or else the default lesson. `autosave` enables autosave to the app's data directory.
+    pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<&str>, autosave: bool) -> Self {
+        let prefs: Prefs = cc
+            .storage
+            .and_then(|storage| eframe::get_value(storage, PREFS_KEY))
+            .unwrap_or_default();
+        ui::install_fonts(&cc.egui_ctx);
+        let autosave_path = autosave
+            .then(|| eframe::storage_dir("optiviz").map(|dir| dir.join("autosave.ron")))
+            .flatten();
+        let (scenario, file, notice) = initial_scenario(preset, autosave_path.as_deref());
+        let ctx = cc.egui_ctx.clone();
+        let wake: crate::engine::Wake = Arc::new(move || ctx.request_repaint());
+        let mut state = AppState::new(scenario, file, prefs, wake);
+        state.autosave_path = autosave_path;
+        if let Some(notice) = notice {
+            state.notice = Some(notice);
+        }
+        ui::apply_style(&cc.egui_ctx, &state.prefs);
+        Self { state }
+    }
+}
+
+impl eframe::App for OptivizApp {
+    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+        self.state.drain_updates(DRAIN_BUDGET);
+        ui::shortcuts(ctx, &mut self.state);
+        self.state.autosave_if_due();
+        if self.state.last_edit.is_some() {
+            ctx.request_repaint_after(AUTOSAVE_DELAY);
+        }
+    }
+
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        ui::app_ui(&mut self.state, ui);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, PREFS_KEY, &self.state.prefs);
+    }
+}

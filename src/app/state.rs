@@ -1,0 +1,244 @@
+//! The app's state: the scenario being edited, the runs as the app shows them, the problem built
+//! from the scenario, the views' state and the status bar's notice.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use super::prefs::Prefs;
+use crate::engine::{
+    DEFAULT_BUDGET, Job, JobRunner, PATH_RESOLUTION, ProblemInstance, RunProgress, RunStatus,
+    SolverHandle, StepExplanation, Trace,
+};
+use crate::landscape::{self, Landscape};
+use crate::network::Network;
+use crate::objective::Probe;
+use crate::scenario::Scenario;
+use crate::ui;
+
+/// A message shown in the status bar.
+#[derive(Clone, Debug)]
+pub struct Notice {
+    /// Whether it is an error (red) or information.
+    pub is_error: bool,
+    /// The text.
+    pub text: String,
+}
+
+/// One run as the app shows it.
+pub struct RunView {
+    /// Its samples and status.
+    pub trace: Trace,
+    /// The latest step's line-search probes.
+    pub probes: Vec<Probe>,
+    /// The method's second point (ASGD's average…).
+    pub auxiliary: Option<[f64; 2]>,
+    /// The latest step taken apart, for the update arrows and the step-by-step view.
+    pub latest_step: Option<StepExplanation>,
+    /// The run's simulated workers' recent paths (LocalSgd…), each ending at the solver.
+    pub workers: Vec<Vec<[f64; 2]>>,
+    /// Shown in the plots (legend toggles it).
+    pub visible: bool,
+}
+
+impl RunView {
+    /// A run's view on `landscape` (its trace keeps the path at a fraction of the view).
+    pub(super) fn new(landscape: Option<&Arc<dyn Landscape>>) -> Self {
+        let resolution = landscape.map_or(0.0, |l| l.view().diagonal() * PATH_RESOLUTION);
+        Self {
+            trace: Trace::new(DEFAULT_BUDGET).with_path_resolution(resolution),
+            probes: Vec::new(),
+            auxiliary: None,
+            latest_step: None,
+            workers: Vec::new(),
+            visible: true,
+        }
+    }
+
+    /// Starts the run afresh from `progress`, whose first sample is where it now is.
+    pub(super) fn restart(&mut self, progress: RunProgress) {
+        if let Some(&first) = progress.samples.first() {
+            self.trace.restart(first, progress.status.clone());
+            self.absorb(RunProgress {
+                samples: Vec::new(),
+                ..progress
+            });
+        }
+    }
+
+    /// Appends the solver's progress: every field of it, named so that none is forgotten.
+    pub(super) fn absorb(&mut self, progress: RunProgress) {
+        let RunProgress {
+            run: _,
+            samples,
+            records,
+            status,
+            probes,
+            auxiliary,
+            latest_step,
+            workers,
+        } = progress;
+        self.trace.extend(&samples);
+        self.trace.extend_records(records);
+        self.trace.status = status;
+        self.probes = probes;
+        self.auxiliary = auxiliary;
+        self.latest_step = latest_step;
+        self.workers = workers;
+    }
+}
+
+/// Everything the UI reads and changes.
+pub struct AppState {
+    /// Persisted preferences.
+    pub prefs: Prefs,
+    /// The scenario being shown and edited.
+    pub scenario: Scenario,
+    /// The file it was opened from or saved to.
+    pub file: Option<PathBuf>,
+    /// Edited since it was opened or saved.
+    pub modified: bool,
+    /// The built landscape of the current problem, for landscape problems.
+    pub landscape: Option<Arc<dyn Landscape>>,
+    /// The built network of the current problem, for network problems.
+    pub network: Option<Arc<dyn Network>>,
+    /// One view per run, in scenario order.
+    pub runs: Vec<RunView>,
+    /// Whether the solver is stepping.
+    pub playing: bool,
+    /// The latest message for the status bar.
+    pub notice: Option<Notice>,
+    /// The run whose settings are expanded in the side panel.
+    pub selected_run: usize,
+    /// The open/save dialog, when open.
+    pub file_dialog: Option<ui::file_dialog::FileDialog>,
+    /// The keyboard-shortcut window.
+    pub show_help: bool,
+    /// The guide window (update rules, landscapes, glossary).
+    pub show_guide: bool,
+    /// Where the scenario is autosaved (`None`: no autosave, as in tests).
+    pub autosave_path: Option<PathBuf>,
+    pub(super) solver: Option<SolverHandle>,
+    pub(super) last_edit: Option<Instant>,
+    /// State of the landscape view (contour cache, drags).
+    pub view: ui::landscape_view::ViewState,
+    /// The basin map over the landscape view.
+    pub basin: ui::basin_view::BasinState,
+    /// The hyperparameter sweep window.
+    pub sweep: ui::sweep_view::SweepState,
+    /// The update arrows and the step-by-step window.
+    pub step_view: ui::step_view::StepView,
+    /// The 3D surface view.
+    pub surface: ui::surface_view::SurfaceState,
+    /// Wakes the UI from other threads (the solver's, the plane's).
+    pub wake: crate::engine::Wake,
+    /// Where background jobs (basin maps, sweeps, the plane, contours, GIF export) run.
+    pub jobs: JobRunner,
+    /// A GIF being written.
+    pub(super) export_job: Option<Job<PathBuf>>,
+    /// State of the network views (tab, decision-surface cache, trajectory plane).
+    pub network_view: ui::network_view::NetworkViewState,
+}
+
+impl AppState {
+    /// The app on `scenario` (already validated), with a solver that wakes the UI through `wake`.
+    pub fn new(
+        scenario: Scenario,
+        file: Option<PathBuf>,
+        prefs: Prefs,
+        wake: crate::engine::Wake,
+    ) -> Self {
+        // A failure to start the thread is shown in the status bar below.
+        let solver = SolverHandle::spawn(scenario.clone(), wake.clone()).ok();
+        let mut state = Self {
+            prefs,
+            landscape: None,
+            network: None,
+            jobs: JobRunner::Threads { wake: wake.clone() },
+            export_job: None,
+            wake,
+            runs: Vec::new(),
+            playing: false,
+            notice: None,
+            selected_run: 0,
+            file_dialog: None,
+            show_help: false,
+            show_guide: false,
+            autosave_path: None,
+            solver,
+            last_edit: None,
+            view: ui::landscape_view::ViewState::default(),
+            network_view: ui::network_view::NetworkViewState::default(),
+            basin: ui::basin_view::BasinState::default(),
+            sweep: ui::sweep_view::SweepState::default(),
+            step_view: ui::step_view::StepView::default(),
+            surface: ui::surface_view::SurfaceState::default(),
+            scenario,
+            file,
+            modified: false,
+        };
+        if state.solver.is_none() {
+            state.error("could not start the solver thread; the scenario is shown but cannot run");
+        }
+        state.rebuild_problem();
+        state.request_lesson_views();
+        state.send_speed();
+        state
+    }
+
+    pub(super) fn rebuild_problem(&mut self) {
+        let problem =
+            ProblemInstance::build_transformed(&self.scenario.problem, &self.scenario.transform);
+        self.landscape = problem.landscape;
+        self.network = problem.network;
+        self.basin.invalidate();
+        self.sweep.invalidate();
+        self.surface.invalidate();
+        self.network_view
+            .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
+        let landscape = self.landscape.as_ref();
+        self.runs = self
+            .scenario
+            .runs
+            .iter()
+            .map(|_| RunView::new(landscape))
+            .collect();
+        self.view.invalidate();
+    }
+
+    /// The minimum value f* of the landscape, if known.
+    pub fn f_star(&self) -> Option<f64> {
+        self.landscape.as_deref().and_then(landscape::min_value)
+    }
+
+    /// Shows an error in the status bar.
+    pub fn error(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            is_error: true,
+            text: text.into(),
+        });
+    }
+
+    /// Shows information in the status bar.
+    pub fn inform(&mut self, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            is_error: false,
+            text: text.into(),
+        });
+    }
+
+    /// Where the landscape point `point` was drawn last frame (for tests that drag on the view).
+    pub fn screen_from_world(&self, point: [f64; 2]) -> Option<egui::Pos2> {
+        self.view.screen_from_world(point)
+    }
+
+    /// Where the landscape view was drawn last frame (for tests that click on it).
+    pub fn view_rect(&self) -> Option<egui::Rect> {
+        self.view.plot_rect()
+    }
+
+    /// Status of each run, for tests and the results table.
+    pub fn statuses(&self) -> Vec<&RunStatus> {
+        self.runs.iter().map(|run| &run.trace.status).collect()
+    }
+}
