@@ -1,6 +1,6 @@
 //! The messages between the UI and the solver thread.
 
-use super::run::{NetworkRecord, RunStatus, Sample, StepExplanation};
+use super::sample::{NetworkRecord, RunStatus, Sample, StepExplanation};
 use crate::objective::Probe;
 use crate::scenario::{RunConfig, Scenario};
 

@@ -3,7 +3,10 @@
 
 mod job;
 mod messages;
+mod meter;
+mod problem;
 mod run;
+mod sample;
 mod session;
 mod solver;
 mod trace;
@@ -11,8 +14,10 @@ mod worker_trails;
 
 pub use job::{Job, JobControl, JobRunner, JobState, Slice, Task};
 pub use messages::{Command, PanicAt, RunProgress, Speed, Update, UpdateKind};
-pub use run::{Measurement, NetworkRecord, Run, RunStatus, Sample, StepExplanation};
-pub use session::{ProblemInstance, Session};
+pub use problem::ProblemInstance;
+pub use run::Run;
+pub use sample::{Measurement, NetworkRecord, RunStatus, Sample, StepExplanation};
+pub use session::Session;
 pub use solver::{SolverHandle, Wake};
 pub use trace::{DEFAULT_BUDGET, PATH_RESOLUTION, Trace};
 pub use worker_trails::{TRAIL_LENGTH, WorkerTrails};

@@ -20,7 +20,7 @@
 
 use std::collections::VecDeque;
 
-use super::run::{NetworkRecord, RunStatus, Sample};
+use super::sample::{NetworkRecord, RunStatus, Sample};
 
 /// Samples kept per run (about 32 MB per run): half of them the newest, all kept.
 pub const DEFAULT_BUDGET: usize = 250_000;

@@ -133,70 +133,79 @@ pub fn basin_controls_ui(
         if !state.basin.show {
             return;
         }
-        let run_label = state
-            .scenario
-            .runs
-            .get(state.selected_run)
-            .map(|run| run.label.clone())
-            .unwrap_or_default();
-        ui.colored_label(selected_colour(state), format!("for {run_label}"))
-            .on_hover_text("The run selected in the side panel");
-        let label = ui.label("starts");
-        egui::ComboBox::from_id_salt("basin_resolution")
-            .selected_text(format!("{0}²", state.basin.resolution))
-            .show_ui(ui, |ui| {
-                for resolution in RESOLUTIONS {
-                    ui.selectable_value(
-                        &mut state.basin.resolution,
-                        resolution,
-                        format!("{resolution}²"),
-                    );
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        let label = ui.label("steps");
-        ui.add(
-            egui::DragValue::new(&mut state.basin.steps)
-                .range(1..=100_000)
-                .speed(5.0),
-        )
-        .labelled_by(label.id);
-        let label = ui.label("colour by");
-        egui::ComboBox::from_id_salt("basin_colouring")
-            .selected_text(colouring_name(state.basin.colouring))
-            .show_ui(ui, |ui| {
-                for colouring in [
-                    BasinColouring::Outcome,
-                    BasinColouring::Loss,
-                    BasinColouring::Steps,
-                ] {
-                    ui.selectable_value(
-                        &mut state.basin.colouring,
-                        colouring,
-                        colouring_name(colouring),
-                    );
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        if let Some(job) = &state.basin.job {
-            ui.add(egui::ProgressBar::new(job.fraction()).desired_width(120.0).show_percentage());
-            if ui.button("Cancel").clicked() {
-                state.basin.invalidate();
-            }
-        } else if ui
-            .button("Compute")
-            .on_hover_text("Compute the map for the selected run's optimizer over the current view")
-            .clicked()
-        {
-            start(state, window);
-        }
+        basin_settings_ui(state, window, ui);
     });
     if state.basin.show
         && let Some((map, _, _)) = &state.basin.map
     {
         legend_ui(state, map, ui);
+    }
+}
+
+/// The basin map's settings (starts, steps, colouring) and its Compute / progress / Cancel.
+fn basin_settings_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui) {
+    let run_label = state
+        .scenario
+        .runs
+        .get(state.selected_run)
+        .map(|run| run.label.clone())
+        .unwrap_or_default();
+    ui.colored_label(selected_colour(state), format!("for {run_label}"))
+        .on_hover_text("The run selected in the side panel");
+    let label = ui.label("starts");
+    egui::ComboBox::from_id_salt("basin_resolution")
+        .selected_text(format!("{0}²", state.basin.resolution))
+        .show_ui(ui, |ui| {
+            for resolution in RESOLUTIONS {
+                ui.selectable_value(
+                    &mut state.basin.resolution,
+                    resolution,
+                    format!("{resolution}²"),
+                );
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    let label = ui.label("steps");
+    ui.add(
+        egui::DragValue::new(&mut state.basin.steps)
+            .range(1..=100_000)
+            .speed(5.0),
+    )
+    .labelled_by(label.id);
+    let label = ui.label("colour by");
+    egui::ComboBox::from_id_salt("basin_colouring")
+        .selected_text(colouring_name(state.basin.colouring))
+        .show_ui(ui, |ui| {
+            for colouring in [
+                BasinColouring::Outcome,
+                BasinColouring::Loss,
+                BasinColouring::Steps,
+            ] {
+                ui.selectable_value(
+                    &mut state.basin.colouring,
+                    colouring,
+                    colouring_name(colouring),
+                );
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    if let Some(job) = &state.basin.job {
+        ui.add(
+            egui::ProgressBar::new(job.fraction())
+                .desired_width(120.0)
+                .show_percentage(),
+        );
+        if ui.button("Cancel").clicked() {
+            state.basin.invalidate();
+        }
+    } else if ui
+        .button("Compute")
+        .on_hover_text("Compute the map for the selected run's optimizer over the current view")
+        .clicked()
+    {
+        start(state, window);
     }
 }
 

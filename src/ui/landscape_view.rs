@@ -430,27 +430,7 @@ fn paint_overlays(
         }
     }
     paint_field(state, painter, transform, landscape.as_ref());
-    if let Minimizers::Points(minima) = landscape.minimizers() {
-        for minimum in minima {
-            let centre = screen(minimum.point);
-            let arm = 5.0;
-            let stroke = Stroke::new(2.0, ink);
-            painter.line_segment(
-                [
-                    centre + egui::vec2(-arm, -arm),
-                    centre + egui::vec2(arm, arm),
-                ],
-                stroke,
-            );
-            painter.line_segment(
-                [
-                    centre + egui::vec2(-arm, arm),
-                    centre + egui::vec2(arm, -arm),
-                ],
-                stroke,
-            );
-        }
-    }
+    paint_minima(painter, &screen, landscape.as_ref(), ink);
     let handles = start_handles(state);
     for (index, run) in state.runs.iter().enumerate() {
         let Some(config) = state.scenario.runs.get(index) else {
@@ -475,24 +455,7 @@ fn paint_overlays(
         if let Some(auxiliary) = run.auxiliary {
             painter.circle_stroke(screen(auxiliary), 4.0, Stroke::new(1.5, colour));
         }
-        // Simulated workers: faint trails ending in dots tied to the consensus (the run's own,
-        // bold point).
-        if let Some(mean) = path.last() {
-            let faint = colour.gamma_multiply(0.55);
-            let trail_stroke = Stroke::new(1.0, colour.gamma_multiply(0.3));
-            for trail in &run.workers {
-                let Some(&worker) = trail.last() else {
-                    continue;
-                };
-                if state.prefs.worker_trails && trail.len() > 1 {
-                    let points = trail.iter().map(|p| screen(*p)).collect();
-                    painter.add(egui::Shape::line(points, trail_stroke));
-                }
-                let at = screen(worker);
-                painter.line_segment([*mean, at], Stroke::new(1.0, faint));
-                painter.circle_filled(at, 3.0, faint);
-            }
-        }
+        paint_worker_trails(state, painter, &screen, run, colour, path.last());
         if let Some(current) = path.last() {
             painter.circle_filled(*current, 5.0, colour);
             painter.circle_stroke(*current, 5.0, Stroke::new(1.0, Color32::BLACK));
@@ -520,6 +483,65 @@ fn paint_overlays(
     }
     // On top of the paths, so the parts of the latest step stay readable.
     super::step_view::paint_update_arrows(state, painter, &screen);
+}
+
+/// A cross at each known minimum.
+fn paint_minima(
+    painter: &egui::Painter,
+    screen: &dyn Fn([f64; 2]) -> Pos2,
+    landscape: &dyn crate::landscape::Landscape,
+    ink: Color32,
+) {
+    if let Minimizers::Points(minima) = landscape.minimizers() {
+        for minimum in minima {
+            let centre = screen(minimum.point);
+            let arm = 5.0;
+            let stroke = Stroke::new(2.0, ink);
+            painter.line_segment(
+                [
+                    centre + egui::vec2(-arm, -arm),
+                    centre + egui::vec2(arm, arm),
+                ],
+                stroke,
+            );
+            painter.line_segment(
+                [
+                    centre + egui::vec2(-arm, arm),
+                    centre + egui::vec2(arm, -arm),
+                ],
+                stroke,
+            );
+        }
+    }
+}
+
+/// A run's simulated workers: faint trails ending in dots tied to the consensus (the run's own,
+/// bold point `mean`).
+fn paint_worker_trails(
+    state: &AppState,
+    painter: &egui::Painter,
+    screen: &dyn Fn([f64; 2]) -> Pos2,
+    run: &crate::app::RunView,
+    colour: Color32,
+    mean: Option<&Pos2>,
+) {
+    let Some(mean) = mean else {
+        return;
+    };
+    let faint = colour.gamma_multiply(0.55);
+    let trail_stroke = Stroke::new(1.0, colour.gamma_multiply(0.3));
+    for trail in &run.workers {
+        let Some(&worker) = trail.last() else {
+            continue;
+        };
+        if state.prefs.worker_trails && trail.len() > 1 {
+            let points = trail.iter().map(|p| screen(*p)).collect();
+            painter.add(egui::Shape::line(points, trail_stroke));
+        }
+        let at = screen(worker);
+        painter.line_segment([*mean, at], Stroke::new(1.0, faint));
+        painter.circle_filled(at, 3.0, faint);
+    }
 }
 
 /// Arrows across the view's wider side.

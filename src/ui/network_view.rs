@@ -260,48 +260,8 @@ fn decision_surface_ui(
     train: &Dataset,
     test: Option<&Dataset>,
 ) {
-    let run = state.selected_run;
-    // Only the step is read every frame; the parameters are read when the surface is redrawn.
-    let latest_step = selected_records(state).last().map(|r| r.step);
     let bounds = data_bounds(train);
-    if let Some(step) = latest_step {
-        let cache = &state.network_view.surface;
-        let stale = cache
-            .as_ref()
-            .is_none_or(|c| c.run != run || c.step != step || c.bounds != bounds);
-        let due = cache
-            .as_ref()
-            .is_none_or(|c| c.run != run || c.evaluated.elapsed() >= SURFACE_INTERVAL);
-        let redraw = stale && due;
-        if let Some(record) = selected_records(state).last().filter(|_| redraw) {
-            let image = surface_image(network, &record.parameters, bounds);
-            match &mut state.network_view.surface {
-                Some(cache) => {
-                    cache.texture.set(image, egui::TextureOptions::LINEAR);
-                    cache.run = run;
-                    cache.step = step;
-                    cache.bounds = bounds;
-                    cache.evaluated = Instant::now();
-                }
-                None => {
-                    let texture = ui.ctx().load_texture(
-                        "decision_surface",
-                        image,
-                        egui::TextureOptions::LINEAR,
-                    );
-                    state.network_view.surface = Some(SurfaceCache {
-                        run,
-                        step,
-                        bounds,
-                        texture,
-                        evaluated: Instant::now(),
-                    });
-                }
-            }
-        } else if stale {
-            ui.ctx().request_repaint_after(SURFACE_INTERVAL);
-        }
-    }
+    refresh_surface(state, ui, network, bounds);
     let caption = state
         .network_view
         .surface
@@ -354,6 +314,52 @@ fn decision_surface_ui(
                 }
             }
         });
+}
+
+/// Redraws the cached decision surface when the selected run has a newer record (at most every
+/// `SURFACE_INTERVAL`, as evaluating the network over the grid is the expensive part).
+fn refresh_surface(state: &mut AppState, ui: &egui::Ui, network: &dyn Network, bounds: [f64; 4]) {
+    let run = state.selected_run;
+    // Only the step is read every frame; the parameters are read when the surface is redrawn.
+    let latest_step = selected_records(state).last().map(|r| r.step);
+    if let Some(step) = latest_step {
+        let cache = &state.network_view.surface;
+        let stale = cache
+            .as_ref()
+            .is_none_or(|c| c.run != run || c.step != step || c.bounds != bounds);
+        let due = cache
+            .as_ref()
+            .is_none_or(|c| c.run != run || c.evaluated.elapsed() >= SURFACE_INTERVAL);
+        let redraw = stale && due;
+        if let Some(record) = selected_records(state).last().filter(|_| redraw) {
+            let image = surface_image(network, &record.parameters, bounds);
+            match &mut state.network_view.surface {
+                Some(cache) => {
+                    cache.texture.set(image, egui::TextureOptions::LINEAR);
+                    cache.run = run;
+                    cache.step = step;
+                    cache.bounds = bounds;
+                    cache.evaluated = Instant::now();
+                }
+                None => {
+                    let texture = ui.ctx().load_texture(
+                        "decision_surface",
+                        image,
+                        egui::TextureOptions::LINEAR,
+                    );
+                    state.network_view.surface = Some(SurfaceCache {
+                        run,
+                        step,
+                        bounds,
+                        texture,
+                        evaluated: Instant::now(),
+                    });
+                }
+            }
+        } else if stale {
+            ui.ctx().request_repaint_after(SURFACE_INTERVAL);
+        }
+    }
 }
 
 fn regression_ui(

@@ -19,9 +19,12 @@ use std::any::Any;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::thread::JoinHandle;
+use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::time::{Duration, Instant};
+
+mod handle;
+
+pub use handle::SolverHandle;
 
 use super::messages::{Command, PanicAt, RunProgress, Speed, Update, UpdateKind};
 use super::session::Session;
@@ -46,217 +49,6 @@ const MAX_IN_FLIGHT: usize = 4;
 /// far as its first `Restarted` update: beyond this the scenario itself kills the thread, and
 /// starting yet another would only loop.
 const MAX_RESPAWNS: u32 = 3;
-
-/// The UI's end of the solver: sends commands, receives the current generation's updates.
-pub struct SolverHandle {
-    commands: Sender<(u64, Command)>,
-    updates: Receiver<Update>,
-    in_flight: Arc<AtomicUsize>,
-    generation: u64,
-    thread: Option<JoinHandle<()>>,
-    wake: Wake,
-    /// The thread has ended: a channel to it is closed.
-    stopped: bool,
-    /// Threads started by `respawn` since the last `Restarted` update.
-    respawns: u32,
-}
-
-/// The handle's ends of the channels to one solver thread.
-struct Channels {
-    commands: Sender<(u64, Command)>,
-    updates: Receiver<Update>,
-    in_flight: Arc<AtomicUsize>,
-    thread: JoinHandle<()>,
-}
-
-/// Calls the wake callback when dropped: the solver thread holds one, so the UI looks at the
-/// channel (and finds it closed) even when the thread ends by a panic.
-struct WakeOnExit(Wake);
-
-impl Drop for WakeOnExit {
-    fn drop(&mut self) {
-        (self.0)();
-    }
-}
-
-impl SolverHandle {
-    /// Starts a solver on `scenario` (validated), paused at step 0. Its first update is
-    /// `Restarted` with the start points.
-    pub fn spawn(scenario: Scenario, wake: Wake) -> std::io::Result<Self> {
-        let channels = start_thread(scenario, wake.clone(), 0)?;
-        Ok(Self {
-            commands: channels.commands,
-            updates: channels.updates,
-            in_flight: channels.in_flight,
-            generation: 0,
-            thread: Some(channels.thread),
-            wake,
-            stopped: false,
-            respawns: 0,
-        })
-    }
-
-    /// Whether the solver thread has ended (seen when a send fails or the update channel closes,
-    /// after every update it sent has been received).
-    pub fn has_stopped(&self) -> bool {
-        self.stopped
-    }
-
-    /// Once the thread has ended: why, with its panic message if it panicked. `None` while it runs
-    /// and after the first call.
-    pub fn take_stop_reason(&mut self) -> Option<String> {
-        if !self.stopped {
-            return None;
-        }
-        let thread = self.thread.take()?;
-        Some(match thread.join() {
-            Ok(()) => "the solver thread stopped".to_owned(),
-            Err(payload) => format!("the solver thread panicked: {}", panic_message(&*payload)),
-        })
-    }
-
-    /// Replaces an ended solver thread by a new one on `scenario` (validated), paused at step 0.
-    /// A new generation begins, so the first update is the new thread's `Restarted`. Refuses
-    /// after a few threads in a row died before their first `Restarted`.
-    pub fn respawn(&mut self, scenario: Scenario) -> std::io::Result<()> {
-        if self.respawns >= MAX_RESPAWNS {
-            return Err(std::io::Error::other(
-                "the solver thread keeps stopping on this scenario; save it and restart optiviz",
-            ));
-        }
-        let _ = self.commands.send((self.generation, Command::Shutdown));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-        self.generation += 1;
-        let channels = start_thread(scenario, self.wake.clone(), self.generation)?;
-        self.commands = channels.commands;
-        self.updates = channels.updates;
-        self.in_flight = channels.in_flight;
-        self.thread = Some(channels.thread);
-        self.stopped = false;
-        self.respawns += 1;
-        Ok(())
-    }
-
-    /// Sends a command. Returns `false` if the solver has stopped.
-    pub fn send(&mut self, command: Command) -> bool {
-        self.try_send(command).is_ok()
-    }
-
-    /// Sends a command, or gives it back if the solver has stopped (to send it again after
-    /// [`respawn`](Self::respawn)).
-    pub fn try_send(&mut self, command: Command) -> Result<(), Command> {
-        // Once the thread is known to have ended, refuse at once: its command channel may still
-        // be open for a moment while the dying thread drops its fields.
-        if self.stopped {
-            return Err(command);
-        }
-        if command.starts_generation() {
-            self.generation += 1;
-        }
-        self.commands
-            .send((self.generation, command))
-            .map_err(|returned| {
-                self.stopped = true;
-                returned.0.1
-            })
-    }
-
-    /// The generation whose updates are accepted.
-    pub fn generation(&self) -> u64 {
-        self.generation
-    }
-
-    /// The next update of the current generation, if one is waiting; stale ones are dropped.
-    pub fn try_next(&mut self) -> Option<Update> {
-        loop {
-            let update = match self.updates.try_recv() {
-                Ok(update) => update,
-                Err(TryRecvError::Empty) => return None,
-                Err(TryRecvError::Disconnected) => {
-                    self.stopped = true;
-                    return None;
-                }
-            };
-            self.received(&update);
-            if update.generation == self.generation {
-                return Some(update);
-            }
-        }
-    }
-
-    /// Waits up to `timeout` for the next update of the current generation (for tests and the CLI;
-    /// the UI uses [`try_next`](Self::try_next)).
-    pub fn next_timeout(&mut self, timeout: Duration) -> Option<Update> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let left = deadline.checked_duration_since(Instant::now())?;
-            let update = match self.updates.recv_timeout(left) {
-                Ok(update) => update,
-                Err(RecvTimeoutError::Timeout) => return None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.stopped = true;
-                    return None;
-                }
-            };
-            self.received(&update);
-            if update.generation == self.generation {
-                return Some(update);
-            }
-        }
-    }
-}
-
-impl SolverHandle {
-    /// Tells the solver a progress message was taken off the queue; a `Restarted` shows the
-    /// thread got going, so respawning it is worth trying again.
-    fn received(&mut self, update: &Update) {
-        match update.kind {
-            UpdateKind::Progress(_) => {
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            }
-            UpdateKind::Restarted { .. } => self.respawns = 0,
-            UpdateKind::Paused | UpdateKind::Error(_) => {}
-        }
-    }
-}
-
-impl Drop for SolverHandle {
-    fn drop(&mut self) {
-        let _ = self.commands.send((self.generation, Command::Shutdown));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// Starts a solver thread on `scenario` whose updates begin at `generation`.
-fn start_thread(scenario: Scenario, wake: Wake, generation: u64) -> std::io::Result<Channels> {
-    let (command_sender, command_receiver) = mpsc::channel();
-    let (update_sender, update_receiver) = mpsc::channel();
-    let in_flight = Arc::new(AtomicUsize::new(0));
-    let solver_in_flight = in_flight.clone();
-    let thread = std::thread::Builder::new()
-        .name("optiviz-solver".to_owned())
-        .spawn(move || {
-            // Locals drop in reverse order, on a panic too: the command receiver first (so once
-            // the UI sees the update channel close, sending fails as well), then the solver with
-            // the update sender, and the wake-up last.
-            let _wake_on_exit = WakeOnExit(wake.clone());
-            let started = Solver::new(scenario, update_sender, wake, solver_in_flight, generation);
-            let commands = command_receiver;
-            if let Some(mut solver) = started {
-                solver.run(&commands);
-            }
-        })?;
-    Ok(Channels {
-        commands: command_sender,
-        updates: update_receiver,
-        in_flight,
-        thread,
-    })
-}
 
 /// What the solver should do next.
 enum Next {
@@ -515,6 +307,25 @@ impl Solver {
                 }
                 self.send_restarted();
             }
+            Command::EditRun { .. }
+            | Command::AddRun(_)
+            | Command::RemoveRun(_)
+            | Command::MoveStart { .. } => self.edit_runs(command),
+            Command::Shutdown => return false,
+            Command::Panic(PanicAt::Command) => {
+                panic!("a test asked the solver to panic while handling a command")
+            }
+            Command::Panic(PanicAt::Step) => self.panic_in_next_step = true,
+            // Handled in `run`, outside the guards.
+            Command::Panic(PanicAt::Thread) => {}
+        }
+        true
+    }
+
+    /// Carries out a command that edits runs: validated first (a refused edit is an `Error`
+    /// update and changes nothing), then the solver says where every run now is.
+    fn edit_runs(&mut self, command: Command) {
+        match command {
             Command::EditRun {
                 run,
                 config,
@@ -558,15 +369,9 @@ impl Solver {
                 }
                 self.send_restarted();
             }
-            Command::Shutdown => return false,
-            Command::Panic(PanicAt::Command) => {
-                panic!("a test asked the solver to panic while handling a command")
-            }
-            Command::Panic(PanicAt::Step) => self.panic_in_next_step = true,
-            // Handled in `run`, outside the guards.
-            Command::Panic(PanicAt::Thread) => {}
+            // The other commands are `handle`'s own.
+            _ => {}
         }
-        true
     }
 
     /// Steps as the current mode asks and says what to do next.
