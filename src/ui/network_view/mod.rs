@@ -7,19 +7,19 @@
 //! `sharpness_every` or 10 steps); the decision surface is re-evaluated at most a few times a second
 //! and the plane's loss surface is computed on its own thread, on request.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use egui::Color32;
 use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 use nalgebra::DVector;
 
-use crate::analysis::contour::Colormap;
-use crate::analysis::projection::{self, LossGrid, Plane};
 use crate::app::{AppState, Metric};
-use crate::engine::{Job, JobState, NetworkRecord};
+use crate::engine::{Job, NetworkRecord};
 use crate::network::{Dataset, Network, Targets};
-use crate::objective::Objective;
+
+mod plane;
+
+use plane::{PlaneResult, plane_ui};
 
 use super::{metrics, run_colour};
 
@@ -29,10 +29,6 @@ const SURFACE_RESOLUTION: usize = 56;
 const SURFACE_INTERVAL: Duration = Duration::from_millis(150);
 /// Points of the fitted curve of a regression.
 const CURVE_POINTS: usize = 200;
-/// Snapshots the principal directions are fitted to at most.
-const PLANE_SNAPSHOTS: usize = 200;
-/// Cells per side of the loss surface over the plane.
-const PLANE_RESOLUTION: usize = 48;
 
 /// Which network view the central panel shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -57,15 +53,6 @@ struct SurfaceCache {
     bounds: [f64; 4],
     texture: egui::TextureHandle,
     evaluated: Instant,
-}
-
-/// A fitted plane with the path on it and the loss over it.
-struct PlaneResult {
-    run: usize,
-    last_step: u64,
-    plane: Plane,
-    path: Vec<[f64; 2]>,
-    grid: LossGrid,
 }
 
 /// The network views' state between frames.
@@ -535,194 +522,6 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
                             .style(egui_plot::LineStyle::dashed_loose()),
                     );
                 }
-            }
-        });
-}
-
-/// Fits the plane to the selected run's snapshots and computes the loss over it, on a thread.
-fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
-    let records = selected_records(state);
-    let run = state.selected_run;
-    let Some(last_step) = records.last().map(|r| r.step) else {
-        state.network_view.plane_error = Some("the run has no recorded steps yet".to_owned());
-        return;
-    };
-    let snapshots: Vec<Vec<f64>> = records.iter().map(|r| r.parameters.clone()).collect();
-    let objective: Arc<dyn Objective> = network.clone();
-    let job = Job::run(&state.jobs, "the trajectory plane", 0, move |control| {
-        let slices: Vec<&[f64]> = snapshots.iter().map(Vec::as_slice).collect();
-        let Some(plane) = projection::pca_plane(&slices, PLANE_SNAPSHOTS) else {
-            return Ok(None);
-        };
-        let path: Vec<[f64; 2]> = slices
-            .iter()
-            .map(|point| projection::project(&plane, point))
-            .collect();
-        let (x_range, y_range) = projection::window_around(&path, 0.25);
-        let grid = projection::loss_grid(
-            objective.as_ref(),
-            &plane,
-            x_range,
-            y_range,
-            PLANE_RESOLUTION,
-            control.cancel_flag(),
-        );
-        Ok(grid.map(|grid| PlaneResult {
-            run,
-            last_step,
-            plane,
-            path,
-            grid,
-        }))
-    });
-    state.network_view.plane_error = None;
-    state.network_view.plane_job = Some(job);
-}
-
-/// Takes a finished plane job's result.
-fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &mut state.network_view.plane_job else {
-        return;
-    };
-    let result = match job.poll() {
-        JobState::Running { .. } => {
-            ctx.request_repaint_after(Duration::from_millis(100));
-            return;
-        }
-        JobState::Finished(result) => result,
-        JobState::Failed(message) => {
-            state.network_view.plane_job = None;
-            state.network_view.plane_error = Some(message);
-            return;
-        }
-        JobState::Gone => {
-            state.network_view.plane_job = None;
-            return;
-        }
-    };
-    state.network_view.plane_job = None;
-    match result {
-        Some(result) => {
-            let image = plane_image(&result.grid);
-            let texture = ctx.load_texture("loss_plane", image, egui::TextureOptions::LINEAR);
-            state.network_view.plane = Some((result, texture));
-        }
-        None => {
-            state.network_view.plane_error = Some(
-                "no plane: the path needs at least three recorded points that do not all coincide"
-                    .to_owned(),
-            );
-        }
-    }
-}
-
-/// log₁₀ of the loss over the plane, coloured like the landscape contours.
-fn plane_image(grid: &LossGrid) -> egui::ColorImage {
-    let n = grid.resolution;
-    let logs: Vec<f64> = grid
-        .values
-        .iter()
-        .map(|v| {
-            if *v > 0.0 && v.is_finite() {
-                v.log10()
-            } else {
-                f64::NAN
-            }
-        })
-        .collect();
-    let (low, high) = logs
-        .iter()
-        .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &v| {
-            (lo.min(v), hi.max(v))
-        });
-    let span = (high - low).max(1e-12);
-    let mut rgba = vec![0; 4 * n * n];
-    // Grid rows run from y_min up; image rows from the top down.
-    for row in 0..n {
-        for col in 0..n {
-            let value = logs[row * n + col];
-            let [r, g, b] = Colormap::Viridis.rgb((value - low) / span);
-            let pixel = 4 * ((n - 1 - row) * n + col);
-            rgba[pixel..pixel + 4].copy_from_slice(&[r, g, b, 255]);
-        }
-    }
-    egui::ColorImage::from_rgba_unmultiplied([n, n], &rgba)
-}
-
-fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dyn Network>) {
-    collect_plane(state, ui.ctx());
-    let busy = state.network_view.plane_job.is_some();
-    ui.horizontal(|ui| {
-        if ui
-            .add_enabled(!busy, egui::Button::new("Fit plane to the path"))
-            .on_hover_text("Principal directions of the selected run's recorded parameters, and the training loss over their plane")
-            .clicked()
-        {
-            start_plane_job(state, network);
-        }
-        if busy {
-            ui.spinner();
-            if ui.button("Cancel").clicked() {
-                state.network_view.plane_job = None;
-            }
-        }
-        if let Some(error) = &state.network_view.plane_error {
-            ui.colored_label(ui.visuals().error_fg_color, error);
-        }
-    });
-    ui.weak(
-        "The plane is fitted to this path, so the path seems to lie in it; the loss over the plane \
-         is one slice of a landscape with as many dimensions as the network has weights.",
-    );
-    let Some((result, texture)) = &state.network_view.plane else {
-        ui.label("Run the network for a while, then fit a plane to its path.");
-        return;
-    };
-    ui.weak(format!(
-        "Run {} up to step {}: the two directions hold {:.0} % and {:.0} % of the path's variance",
-        result.run + 1,
-        result.last_step,
-        100.0 * result.plane.explained[0],
-        100.0 * result.plane.explained[1],
-    ));
-    let colour = state
-        .scenario
-        .runs
-        .get(result.run)
-        .map_or(Color32::WHITE, |c| run_colour(c, result.run));
-    let (x_min, x_max) = result.grid.x_range;
-    let (y_min, y_max) = result.grid.y_range;
-    let texture_id = texture.id();
-    Plot::new("trajectory_plane")
-        .data_aspect(1.0)
-        .legend(Legend::default().follow_insertion_order(true))
-        .x_axis_label("first direction")
-        .y_axis_label("second direction")
-        .show(ui, |plot_ui| {
-            plot_ui.image(PlotImage::new(
-                "log₁₀ loss",
-                texture_id,
-                PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-                [(x_max - x_min) as f32, (y_max - y_min) as f32],
-            ));
-            plot_ui.line(
-                Line::new("path", PlotPoints::new(result.path.clone()))
-                    .color(colour)
-                    .width(2.0 * super::line_scale(state)),
-            );
-            if let (Some(first), Some(last)) = (result.path.first(), result.path.last()) {
-                plot_ui.points(
-                    Points::new("start", PlotPoints::new(vec![*first]))
-                        .radius(5.0)
-                        .filled(false)
-                        .color(colour),
-                );
-                plot_ui.points(
-                    Points::new("end", PlotPoints::new(vec![*last]))
-                        .radius(5.0)
-                        .color(colour),
-                );
             }
         });
 }
