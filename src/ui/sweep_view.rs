@@ -373,24 +373,11 @@ fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ""
         }
     ));
-    let run_marker = state.scenario.runs.get(result.run).map(|config| {
-        // The run's current values, read by name through its descriptors.
-        let value = |axis: &Axis| -> Option<f64> {
-            if axis.name == BATCH_SIZE {
-                return config.batch_size.map(|b| b as f64);
-            }
-            config
-                .optimizer
-                .hypers()
-                .into_iter()
-                .find(|h| h.name == axis.name)
-                .and_then(|h| match h.value {
-                    HyperValue::Float(v) => Some(v),
-                    _ => None,
-                })
-        };
-        (value(&axes[0]), value(&axes[1]))
-    });
+    let run_marker = state
+        .scenario
+        .runs
+        .get(result.run)
+        .map(|config| run_values(config, &axes));
     let texture = result.texture.id();
     let boundary = result.boundary.clone();
     let label = |axis: &Axis| {
@@ -442,19 +429,44 @@ fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
     if response.response.clicked()
         && let Some(pointer) = response.inner
     {
-        let nearest = |axis: &Axis, coordinate: f64| {
-            (0..axis.count).min_by(|&a, &b| {
-                (centre_of(axis, a) - coordinate)
-                    .abs()
-                    .total_cmp(&(centre_of(axis, b) - coordinate).abs())
-            })
-        };
-        if let (Some(column), Some(row)) =
-            (nearest(&axes[0], pointer.x), nearest(&axes[1], pointer.y))
-        {
-            add_cell_run(state, column, row);
-        }
+        add_nearest_cell_run(state, &axes, pointer);
     }
+}
+
+/// Adds the cell nearest to `pointer` (in plot coordinates) as a new run.
+fn add_nearest_cell_run(state: &mut AppState, axes: &[Axis], pointer: PlotPoint) {
+    let centre_of = |axis: &Axis, index: usize| plot_coordinate(axis, axis.value(index));
+    let nearest = |axis: &Axis, coordinate: f64| {
+        (0..axis.count).min_by(|&a, &b| {
+            (centre_of(axis, a) - coordinate)
+                .abs()
+                .total_cmp(&(centre_of(axis, b) - coordinate).abs())
+        })
+    };
+    if let (Some(column), Some(row)) = (nearest(&axes[0], pointer.x), nearest(&axes[1], pointer.y))
+    {
+        add_cell_run(state, column, row);
+    }
+}
+
+/// A run's current values of the two swept hyperparameters, read by name through its
+/// descriptors (`None` for one the run does not have as a number).
+fn run_values(config: &crate::scenario::RunConfig, axes: &[Axis]) -> (Option<f64>, Option<f64>) {
+    let value = |axis: &Axis| -> Option<f64> {
+        if axis.name == BATCH_SIZE {
+            return config.batch_size.map(|b| b as f64);
+        }
+        config
+            .optimizer
+            .hypers()
+            .into_iter()
+            .find(|h| h.name == axis.name)
+            .and_then(|h| match h.value {
+                HyperValue::Float(v) => Some(v),
+                _ => None,
+            })
+    };
+    (value(&axes[0]), value(&axes[1]))
 }
 
 /// Adds the configuration of cell (column, row) as a new run.
