@@ -3,8 +3,8 @@
 
 use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 
-use crate::analysis::stability;
-use crate::analysis::theory::{self, CurveKind};
+use crate::analysis::measure::stability;
+use crate::analysis::measure::theory::{self, CurveKind};
 use crate::app::{AppState, Metric, XAxis};
 use crate::engine::{DEFAULT_BUDGET, Sample, TRAIL_LENGTH};
 use crate::landscape::LandscapeConfig;

@@ -1,13 +1,14 @@
 //! The 3D surface view: the landscape over the 2D view's window as a shaded surface that turns
 //! with the mouse, with every run's path lifted onto it. The geometry is
-//! [`crate::analysis::surface`]; this file only paints it.
+//! [`crate::analysis::geometry::surface`]; this file only paints it.
 
 use std::sync::Arc;
 
 use egui::{Color32, Pos2, Stroke};
 
-use crate::analysis::contour::{self, Colormap, ContourField, ContourRequest};
-use crate::analysis::surface::{self, Camera, Surface};
+use crate::analysis::geometry::colormap::Colormap;
+use crate::analysis::geometry::contour::{self, ContourField, ContourRequest};
+use crate::analysis::geometry::surface::{self, Camera, Surface};
 use crate::app::AppState;
 use crate::engine::RunStatus;
 use crate::landscape::{Landscape, Minimizers, ViewWindow};
