@@ -22,7 +22,16 @@ use std::path::{Path, PathBuf};
 const LAYERS: &[(&str, &[&str])] = &[
     (
         "checks and arithmetic",
-        &["validate", "precision", "schedule"],
+        // `ron_format`, `hyper` and `docs` are leaves arriving from other branches of issue 15
+        // (net, optim): listed ahead so that the merge keeps this test green.
+        &[
+            "validate",
+            "precision",
+            "schedule",
+            "ron_format",
+            "hyper",
+            "docs",
+        ],
     ),
     ("problems", &["objective", "landscape", "network"]),
     ("optimizers", &["optim"]),
