@@ -3,6 +3,27 @@
 //! The core (everything but `app` and `ui`) is pure Rust with no GUI dependency: objectives and
 //! landscapes, optimizers, scenarios (presets), the stepping engine and the CLI's commands. The GUI
 //! is the `gui` cargo feature.
+//!
+//! # Layers
+//!
+//! The modules stand in layers. A module imports from its own layer and the layers below it, never
+//! from one above, so each layer can be read, tested and reused knowing only what lies beneath it;
+//! `tests/layers.rs` reads every non-test `use crate::…` under `src/` and fails on one that points
+//! up. Bottom up:
+//!
+//! 1. `validate`, `precision`, `schedule`: the checker every config reports to, low-precision
+//!    arithmetic, learning-rate schedules.
+//! 2. `objective`, `landscape`, `network`: the problems, an [`objective::Objective`] each.
+//! 3. `optim`: the optimizers, which step on an objective.
+//! 4. `scenario` (with `presets`, the lessons it parses): a problem, runs and settings, as saved.
+//! 5. Analysis primitives: `analysis::measure` (sharpness, stability thresholds, theory overlays),
+//!    which the engine uses, and `analysis::geometry` (contours, colormaps, surface, projection,
+//!    vector fields), which the drawing uses.
+//! 6. `engine`: the deterministic session that steps a scenario's runs, and the solver thread.
+//! 7. Analysis studies, `analysis::study` (basin maps, sweeps): many runs of the optimizers and the
+//!    engine.
+//! 8. `render`, `bench`, `cli`: the core's front ends (images, speed figures, commands).
+//! 9. `app`, `ui`: the GUI shell, which know each other as egui apps do.
 
 pub mod analysis;
 #[cfg(feature = "gui")]

@@ -10,7 +10,8 @@ use tiny_skia::{
 
 use super::legend::Legend;
 use super::{MAX_FIELD_SIDE, RenderError, RenderOptions, RunPath};
-use crate::analysis::contour::{self, Colormap, ContourRequest};
+use crate::analysis::geometry::colormap::Colormap;
+use crate::analysis::geometry::contour::{self, ContourRequest};
 use crate::landscape::{Landscape, Minimizers, ViewWindow};
 
 /// Iso-lines drawn, as in the app.

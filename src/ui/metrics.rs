@@ -3,8 +3,8 @@
 
 use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 
-use crate::analysis::stability;
-use crate::analysis::theory::{self, CurveKind};
+use crate::analysis::measure::stability;
+use crate::analysis::measure::theory::{self, CurveKind};
 use crate::app::{AppState, Metric, XAxis};
 use crate::engine::{DEFAULT_BUDGET, Sample, TRAIL_LENGTH};
 use crate::landscape::LandscapeConfig;
@@ -321,48 +321,13 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
     let network = state.network.is_some();
     // A network's loss is ≥ 0 and falls over orders of magnitude: log scale, as if f* = 0.
     let f_star = if network { Some(0.0) } else { state.f_star() };
-    let log_scale = is_log_scale(metric, f_star);
-    let landscape = state.landscape.clone();
-    let y_label = match metric {
-        Metric::Loss if network => "training loss",
-        Metric::Loss if f_star.is_some() => "f − f*",
-        Metric::Loss => "f",
-        Metric::GradNorm => "‖∇f‖",
-        Metric::Distance => "distance to a minimizer",
-        Metric::Sharpness => "λmax(∇²f)",
-        Metric::TestLoss => "test loss",
-        Metric::Accuracy => "training accuracy",
-        Metric::Eigencomponents => "|error along eigenvector|",
-    };
-    let x_label = match state.prefs.x_axis {
-        XAxis::Steps => "step",
-        XAxis::Evaluations => "evaluations",
-        XAxis::WallTime => "seconds of computing",
-        XAxis::Bits => "bits communicated",
-    };
     let mut plot = Plot::new(id)
         .legend(Legend::default())
-        .x_axis_label(x_label)
-        .y_axis_label(y_label)
+        .x_axis_label(x_axis_label(state.prefs.x_axis))
+        .y_axis_label(y_axis_label(metric, network, f_star))
         .auto_bounds(egui::Vec2b::TRUE);
-    if log_scale {
-        plot = plot
-            .y_axis_formatter(super::network_view::log_axis)
-            .label_formatter(|hover| {
-                let (name, position) = match hover {
-                    egui_plot::HoverPosition::NearDataPoint {
-                        plot_name,
-                        position,
-                        ..
-                    } => (*plot_name, position),
-                    egui_plot::HoverPosition::Elsewhere { position } => ("", position),
-                };
-                Some(format!(
-                    "{name}\nx = {}, y = {}",
-                    format_number(position.x),
-                    format_number(10f64.powf(position.y))
-                ))
-            });
+    if is_log_scale(metric, f_star) {
+        plot = with_log_y_axis(plot);
     }
     let show_theory =
         state.prefs.theory && metric == Metric::Loss && state.prefs.x_axis == XAxis::Steps;
@@ -374,62 +339,125 @@ pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, i
         if show_theory {
             theory_overlays_ui(state, plot_ui);
         }
-        for (index, run) in state.runs.iter().enumerate() {
-            let Some(config) = state.scenario.runs.get(index) else {
-                continue;
-            };
-            let colour = run_colour(config, index);
-            let threshold = stability::threshold(&config.optimizer);
-            // Adaptive methods are compared on the preconditioned sharpness their bound is about.
-            let preconditioned =
-                metric == Metric::Sharpness && threshold.as_ref().is_some_and(|t| t.preconditioned);
-            let samples: Box<dyn Iterator<Item = &Sample>> = if is_occasional(metric, network) {
-                let measured = run.trace.measured();
-                let stride = measured.len().div_ceil(MAX_CURVE_POINTS).max(1);
-                Box::new(measured.iter().step_by(stride))
-            } else {
-                Box::new(run.trace.decimated(MAX_CURVE_POINTS))
-            };
-            let points: Vec<[f64; 2]> = samples
-                .filter_map(|sample| {
-                    let x = match state.prefs.x_axis {
-                        XAxis::Steps => sample.step as f64,
-                        XAxis::Evaluations => sample.evals as f64,
-                        XAxis::WallTime => sample.wall_time,
-                        XAxis::Bits => sample.bits as f64,
-                    };
-                    let y = if preconditioned {
-                        sample.preconditioned_sharpness
-                    } else {
-                        metric_value(metric, sample, f_star, landscape.as_deref())
-                    };
-                    y.map(|y| [x, y])
-                })
-                .collect();
-            let name = if preconditioned {
-                format!("{} (λmax(P⁻¹∇²f))", config.label)
-            } else {
-                config.label.clone()
-            };
-            plot_ui.line(
-                Line::new(name, PlotPoints::new(points))
-                    .color(colour)
-                    .width(2.0 * super::line_scale(state)),
-            );
-            if metric == Metric::Sharpness
-                && let Some(threshold) = threshold
-            {
-                plot_ui.hline(
-                    HLine::new(
-                        format!("{} stability: {}", config.label, threshold.formula),
-                        threshold.sharpness,
-                    )
-                    .color(colour)
-                    .style(egui_plot::LineStyle::dashed_loose()),
-                );
-            }
+        for index in 0..state.runs.len() {
+            run_curve_ui(state, plot_ui, index, metric, f_star);
         }
     });
+}
+
+/// The plot's y-axis title for `metric`.
+fn y_axis_label(metric: Metric, network: bool, f_star: Option<f64>) -> &'static str {
+    match metric {
+        Metric::Loss if network => "training loss",
+        Metric::Loss if f_star.is_some() => "f − f*",
+        Metric::Loss => "f",
+        Metric::GradNorm => "‖∇f‖",
+        Metric::Distance => "distance to a minimizer",
+        Metric::Sharpness => "λmax(∇²f)",
+        Metric::TestLoss => "test loss",
+        Metric::Accuracy => "training accuracy",
+        Metric::Eigencomponents => "|error along eigenvector|",
+    }
+}
+
+/// The plot's x-axis title.
+fn x_axis_label(x_axis: XAxis) -> &'static str {
+    match x_axis {
+        XAxis::Steps => "step",
+        XAxis::Evaluations => "evaluations",
+        XAxis::WallTime => "seconds of computing",
+        XAxis::Bits => "bits communicated",
+    }
+}
+
+/// A sample's position along the x axis.
+fn x_value(x_axis: XAxis, sample: &Sample) -> f64 {
+    match x_axis {
+        XAxis::Steps => sample.step as f64,
+        XAxis::Evaluations => sample.evals as f64,
+        XAxis::WallTime => sample.wall_time,
+        XAxis::Bits => sample.bits as f64,
+    }
+}
+
+/// `plot` with a log10 y axis: the curves plot log10 of the metric, the ticks and the hover label
+/// show the value itself.
+fn with_log_y_axis(plot: Plot<'_>) -> Plot<'_> {
+    plot.y_axis_formatter(super::network_view::log_axis)
+        .label_formatter(|hover| {
+            let (name, position) = match hover {
+                egui_plot::HoverPosition::NearDataPoint {
+                    plot_name,
+                    position,
+                    ..
+                } => (*plot_name, position),
+                egui_plot::HoverPosition::Elsewhere { position } => ("", position),
+            };
+            Some(format!(
+                "{name}\nx = {}, y = {}",
+                format_number(position.x),
+                format_number(10f64.powf(position.y))
+            ))
+        })
+}
+
+/// Run `index`'s curve of `metric` and, on the sharpness plot, its method's stability threshold.
+fn run_curve_ui(
+    state: &AppState,
+    plot_ui: &mut egui_plot::PlotUi<'_>,
+    index: usize,
+    metric: Metric,
+    f_star: Option<f64>,
+) {
+    let (Some(run), Some(config)) = (state.runs.get(index), state.scenario.runs.get(index)) else {
+        return;
+    };
+    let network = state.network.is_some();
+    let landscape = state.landscape.as_deref();
+    let colour = run_colour(config, index);
+    let threshold = stability::threshold(&config.optimizer);
+    // Adaptive methods are compared on the preconditioned sharpness their bound is about.
+    let preconditioned =
+        metric == Metric::Sharpness && threshold.as_ref().is_some_and(|t| t.preconditioned);
+    let samples: Box<dyn Iterator<Item = &Sample>> = if is_occasional(metric, network) {
+        let measured = run.trace.measured();
+        let stride = measured.len().div_ceil(MAX_CURVE_POINTS).max(1);
+        Box::new(measured.iter().step_by(stride))
+    } else {
+        Box::new(run.trace.decimated(MAX_CURVE_POINTS))
+    };
+    let points: Vec<[f64; 2]> = samples
+        .filter_map(|sample| {
+            let y = if preconditioned {
+                sample.preconditioned_sharpness
+            } else {
+                metric_value(metric, sample, f_star, landscape)
+            };
+            y.map(|y| [x_value(state.prefs.x_axis, sample), y])
+        })
+        .collect();
+    let name = if preconditioned {
+        format!("{} (λmax(P⁻¹∇²f))", config.label)
+    } else {
+        config.label.clone()
+    };
+    plot_ui.line(
+        Line::new(name, PlotPoints::new(points))
+            .color(colour)
+            .width(2.0 * super::line_scale(state)),
+    );
+    if metric == Metric::Sharpness
+        && let Some(threshold) = threshold
+    {
+        plot_ui.hline(
+            HLine::new(
+                format!("{} stability: {}", config.label, threshold.formula),
+                threshold.sharpness,
+            )
+            .color(colour)
+            .style(egui_plot::LineStyle::dashed_loose()),
+        );
+    }
 }
 
 fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {

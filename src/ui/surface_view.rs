@@ -1,15 +1,16 @@
 //! The 3D surface view: the landscape over the 2D view's window as a shaded surface that turns
 //! with the mouse, with every run's path lifted onto it. The geometry is
-//! [`crate::analysis::surface`]; this file only paints it.
+//! [`crate::analysis::geometry::surface`]; this file only paints it.
 
 use std::sync::Arc;
 
 use egui::{Color32, Pos2, Stroke};
 
-use crate::analysis::contour::{self, Colormap, ContourField, ContourRequest};
-use crate::analysis::surface::{self, Camera, Surface};
+use crate::analysis::geometry::colormap::Colormap;
+use crate::analysis::geometry::contour::{self, ContourField, ContourRequest};
+use crate::analysis::geometry::surface::{self, Camera, Surface};
 use crate::app::AppState;
-use crate::engine::RunStatus;
+use crate::engine::{RunStatus, Trace};
 use crate::landscape::{Landscape, Minimizers, ViewWindow};
 
 use super::run_colour;
@@ -130,16 +131,7 @@ pub fn surface_view_ui(
 ) {
     let size = ui.available_size();
     let (response, painter) = ui.allocate_painter(size, egui::Sense::click_and_drag());
-    if response.dragged() {
-        let delta = response.drag_delta();
-        state.surface.camera = state.surface.camera.orbit(
-            -f64::from(delta.x) * DEGREES_PER_POINT,
-            f64::from(delta.y) * DEGREES_PER_POINT,
-        );
-    }
-    if response.double_clicked() {
-        state.surface.camera = Camera::default();
-    }
+    turn_camera(&mut state.surface.camera, &response);
     let rect = response.rect;
     let dark = state.prefs.dark;
     painter.rect_filled(
@@ -168,92 +160,32 @@ pub fn surface_view_ui(
             cache.seen = Some(SeenSurface::new(&cache.surface, camera, colormap));
         }
         let cache = &*cache;
-        // Fit the surface's bounding sphere, so turning it never changes its size.
-        let scale = 0.48 * rect.width().min(rect.height()) / cache.surface.bounding_radius() as f32;
-        let to_screen = move |[x, y, _]: [f64; 3]| -> Pos2 {
-            centre + egui::vec2(x as f32 * scale, -(y as f32) * scale)
+        let screen = ScreenMap {
+            cache,
+            landscape: landscape.as_ref(),
+            camera,
+            centre,
+            // Fit the surface's bounding sphere, so turning it never changes its size.
+            scale: 0.48 * rect.width().min(rect.height()) / cache.surface.bounding_radius() as f32,
+            window,
         };
-        let mut mesh = egui::Mesh::default();
         if let Some(seen) = &cache.seen {
-            mesh.reserve_triangles(seen.triangles.len());
-            mesh.reserve_vertices(3 * seen.triangles.len());
-            for &(vertices, colour) in &seen.triangles {
-                let base = mesh.vertices.len() as u32;
-                for index in vertices {
-                    mesh.colored_vertex(to_screen(seen.viewed[index]), colour);
-                }
-                mesh.add_triangle(base, base + 1, base + 2);
-            }
+            painter.add(egui::Shape::mesh(surface_mesh(seen, &screen)));
         }
-        painter.add(egui::Shape::mesh(mesh));
-        let lift = |p: [f64; 2]| {
-            let height = cache.field.position(landscape.value(p)).unwrap_or(1.0);
-            to_screen(camera.view(cache.surface.lift(p, height)))
-        };
-        let inside = |p: [f64; 2]| {
-            (window.x_min..=window.x_max).contains(&p[0])
-                && (window.y_min..=window.y_max).contains(&p[1])
-        };
         let ink = if dark { Color32::WHITE } else { Color32::BLACK };
         if let Minimizers::Points(minima) = landscape.minimizers() {
-            for minimum in minima.iter().filter(|m| inside(m.point)) {
-                painter.circle_stroke(lift(minimum.point), 4.0, Stroke::new(2.0, ink));
+            for minimum in minima.iter().filter(|m| screen.inside(m.point)) {
+                painter.circle_stroke(screen.lift(minimum.point), 4.0, Stroke::new(2.0, ink));
             }
         }
         for (index, run) in state.runs.iter().enumerate() {
             let Some(config) = state.scenario.runs.get(index) else {
                 continue;
             };
-            if !run.visible {
-                continue;
-            }
-            let colour = run_colour(config, index);
-            let points: Vec<[f64; 2]> = run
-                .trace
-                .path(MAX_LIFTED_POINTS)
-                .filter(|&p| inside(p))
-                .collect();
-            // A long step drawn as a chord would cut through the surface (GD's zig-zag across a
-            // valley): drape it over the surface through points lifted in between.
-            let pieces = if points.len() <= MAX_DRAPED_POINTS {
-                DRAPE_PIECES
-            } else {
-                1
-            };
-            let mut path: Vec<Pos2> = Vec::with_capacity(points.len() * pieces);
-            for pair in points.windows(2) {
-                for k in 0..pieces {
-                    let t = k as f64 / pieces as f64;
-                    path.push(lift([
-                        pair[0][0] + t * (pair[1][0] - pair[0][0]),
-                        pair[0][1] + t * (pair[1][1] - pair[0][1]),
-                    ]));
-                }
-            }
-            if let Some(&last) = points.last() {
-                path.push(lift(last));
-            }
-            if path.len() >= 2 {
-                let width = 2.0 * line_scale;
-                painter.add(egui::Shape::line(
-                    path.clone(),
-                    Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.45)),
-                ));
-                painter.add(egui::Shape::line(path.clone(), Stroke::new(width, colour)));
-            }
-            if let Some(current) = run.trace.latest().filter(|s| inside(s.point)) {
-                let at = lift(current.point);
-                painter.circle_filled(at, 5.0, colour);
-                painter.circle_stroke(at, 5.0, Stroke::new(1.0, Color32::BLACK));
-                if let RunStatus::Diverged { .. } = run.trace.status {
-                    painter.text(
-                        at + egui::vec2(8.0, -8.0),
-                        egui::Align2::LEFT_BOTTOM,
-                        format!("{}: diverged", config.label),
-                        egui::FontId::proportional(13.0),
-                        colour,
-                    );
-                }
+            if run.visible {
+                let colour = run_colour(config, index);
+                lifted_path_ui(&painter, &screen, &run.trace, colour, line_scale);
+                iterate_marker_ui(&painter, &screen, &run.trace, &config.label, colour);
             }
         }
     } else {
@@ -275,4 +207,135 @@ pub fn surface_view_ui(
         egui::FontId::proportional(12.0 * line_scale),
         Color32::GRAY,
     );
+}
+
+/// Turns the camera as the mouse drags; a double click resets it.
+fn turn_camera(camera: &mut Camera, response: &egui::Response) {
+    if response.dragged() {
+        let delta = response.drag_delta();
+        *camera = camera.orbit(
+            -f64::from(delta.x) * DEGREES_PER_POINT,
+            f64::from(delta.y) * DEGREES_PER_POINT,
+        );
+    }
+    if response.double_clicked() {
+        *camera = Camera::default();
+    }
+}
+
+/// Where the plane and the view space land on the screen: points of the plane are lifted onto
+/// the surface and seen by the camera.
+struct ScreenMap<'a> {
+    cache: &'a SurfaceCache,
+    landscape: &'a dyn Landscape,
+    camera: Camera,
+    /// Screen position of the view's origin.
+    centre: Pos2,
+    /// Screen points per view unit.
+    scale: f32,
+    window: ViewWindow,
+}
+
+impl ScreenMap<'_> {
+    /// Screen position of a point in view coordinates (depth dropped).
+    fn to_screen(&self, [x, y, _]: [f64; 3]) -> Pos2 {
+        self.centre + egui::vec2(x as f32 * self.scale, -(y as f32) * self.scale)
+    }
+
+    /// Screen position of the plane's point `p` lifted to its height on the surface.
+    fn lift(&self, p: [f64; 2]) -> Pos2 {
+        let height = self
+            .cache
+            .field
+            .position(self.landscape.value(p))
+            .unwrap_or(1.0);
+        self.to_screen(self.camera.view(self.cache.surface.lift(p, height)))
+    }
+
+    /// Whether `p` lies in the window the surface covers.
+    fn inside(&self, p: [f64; 2]) -> bool {
+        (self.window.x_min..=self.window.x_max).contains(&p[0])
+            && (self.window.y_min..=self.window.y_max).contains(&p[1])
+    }
+}
+
+/// The surface's triangles, farthest first, as one mesh.
+fn surface_mesh(seen: &SeenSurface, screen: &ScreenMap<'_>) -> egui::Mesh {
+    let mut mesh = egui::Mesh::default();
+    mesh.reserve_triangles(seen.triangles.len());
+    mesh.reserve_vertices(3 * seen.triangles.len());
+    for &(vertices, colour) in &seen.triangles {
+        let base = mesh.vertices.len() as u32;
+        for index in vertices {
+            mesh.colored_vertex(screen.to_screen(seen.viewed[index]), colour);
+        }
+        mesh.add_triangle(base, base + 1, base + 2);
+    }
+    mesh
+}
+
+/// A run's path, lifted onto the surface, in its colour over a dark halo.
+fn lifted_path_ui(
+    painter: &egui::Painter,
+    screen: &ScreenMap<'_>,
+    trace: &Trace,
+    colour: Color32,
+    line_scale: f32,
+) {
+    let points: Vec<[f64; 2]> = trace
+        .path(MAX_LIFTED_POINTS)
+        .filter(|&p| screen.inside(p))
+        .collect();
+    // A long step drawn as a chord would cut through the surface (GD's zig-zag across a
+    // valley): drape it over the surface through points lifted in between.
+    let pieces = if points.len() <= MAX_DRAPED_POINTS {
+        DRAPE_PIECES
+    } else {
+        1
+    };
+    let mut path: Vec<Pos2> = Vec::with_capacity(points.len() * pieces);
+    for pair in points.windows(2) {
+        for k in 0..pieces {
+            let t = k as f64 / pieces as f64;
+            path.push(screen.lift([
+                pair[0][0] + t * (pair[1][0] - pair[0][0]),
+                pair[0][1] + t * (pair[1][1] - pair[0][1]),
+            ]));
+        }
+    }
+    if let Some(&last) = points.last() {
+        path.push(screen.lift(last));
+    }
+    if path.len() >= 2 {
+        let width = 2.0 * line_scale;
+        painter.add(egui::Shape::line(
+            path.clone(),
+            Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.45)),
+        ));
+        painter.add(egui::Shape::line(path.clone(), Stroke::new(width, colour)));
+    }
+}
+
+/// A run's current iterate on the surface, labelled when the run diverged.
+fn iterate_marker_ui(
+    painter: &egui::Painter,
+    screen: &ScreenMap<'_>,
+    trace: &Trace,
+    label: &str,
+    colour: Color32,
+) {
+    if let Some(current) = trace.latest().filter(|s| screen.inside(s.point)) {
+        let at = screen.lift(current.point);
+        painter.circle_filled(at, 5.0, colour);
+        painter.circle_stroke(at, 5.0, Stroke::new(1.0, Color32::BLACK));
+        if let RunStatus::Diverged { .. } = trace.status {
+            painter.text(
+                at + egui::vec2(8.0, -8.0),
+                egui::Align2::LEFT_BOTTOM,
+                format!("{label}: diverged"),
+                egui::FontId::proportional(13.0),
+                colour,
+            );
+        }
+    }
 }

@@ -20,9 +20,9 @@
 //! 0) gives the same iterates as Polyak's heavy ball x' = x − lr·∇f + β(x − x₋) (see
 //! [`crate::optim::HeavyBall`]), whose per-eigenvalue recurrence e' = (1 + β − lr·λ)e − βe₋ is stable
 //! iff 0 < lr·λ < 2 + 2β (0 ≤ β < 1) for every λ: the boundary is lr = (2 + 2β)/λmax. The boundary
-//! comes from [`crate::analysis::stability::threshold`], so every method with a known threshold
-//! (Nesterov's torch form, dampening, weight decay) gets its curve; it is the full-batch,
-//! noise-free iteration's.
+//! comes from [`crate::analysis::measure::stability::threshold`], so every method with a known
+//! threshold (Nesterov's torch form, dampening, weight decay) gets its curve; it is the
+//! full-batch, noise-free iteration's.
 //!
 //! References: B. T. Polyak, "Some methods of speeding up the convergence of iteration methods"
 //! (1964); G. Goh, "Why Momentum Really Works", Distill 2017 (the stability region);
@@ -33,7 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
-use crate::analysis::stability;
+use crate::analysis::measure::stability;
 use crate::engine::{Measurement, ProblemInstance, Run, RunStatus, Sample};
 use crate::landscape::{LandscapeConfig, Transform};
 use crate::optim::{HyperError, HyperValue, OptimizerConfig};

@@ -19,7 +19,7 @@
 //! back to front (the painter's algorithm; a GUI painter has no depth buffer), each shaded by
 //! Lambert's law, ambient + diffuse·max(0, n·l), with the light fixed relative to the camera.
 
-use crate::analysis::contour::ContourField;
+use crate::analysis::geometry::contour::ContourField;
 use crate::landscape::{Point, ViewWindow};
 
 /// Height of the box the surface fills, relative to its half-width.
@@ -228,7 +228,7 @@ fn lambert(a: [f64; 3], b: [f64; 3], c: [f64; 3]) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::contour::{ContourRequest, compute_field};
+    use crate::analysis::geometry::contour::{ContourRequest, compute_field};
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
 
     fn surface_of(landscape: &dyn Landscape, side: usize) -> Surface {

@@ -6,7 +6,8 @@
 //! get the same scale, and then by 2 % on each side, as the app's landscape view does
 //! ([`fitted_view`]). A point (x, y) of the plane lands on pixel
 //!   u = (x − x_min) / (x_max − x_min) · W,   v = (y_max − y) / (y_max − y_min) · H,
-//! row 0 at the top (y = y_max), the same row order as [`crate::analysis::contour::compute_field`].
+//! row 0 at the top (y = y_max), the same row order as
+//! [`crate::analysis::geometry::contour::compute_field`].
 //!
 //! **Layers**, bottom to top, as in the app: the colour field of f (viridis on dark, cividis on
 //! light; sampled on at most [`MAX_FIELD_SIDE`] cells a side and scaled up bilinearly beyond), its

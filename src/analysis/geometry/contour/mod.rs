@@ -30,17 +30,22 @@
 //! edge whose ends straddle the level gets a crossing at the linearly interpolated point, and the
 //! crossings are joined in pairs into segments. The two ambiguous saddle squares (opposite corners
 //! above) are resolved by the average of the four corners, the value at the square's centre of the
-//! bilinear interpolant. Squares with a non-finite corner are skipped.
+//! bilinear interpolant. Squares with a non-finite corner are skipped (`marching`). Grids and
+//! iso-lines are split over the cores by rows (`parallel`).
 //!
-//! **Colours.** Perceptually uniform colormaps from the `colorous` crate (viridis and magma:
-//! S. van der Walt & N. Smith for matplotlib, 2015; cividis: J. R. Nuñez, C. R. Anderton &
-//! R. S. Renslow, PLoS ONE 2018), darkest at the minimum.
-
-use std::sync::{Arc, Mutex};
+//! **Colours.** The image colours each cell's position on a [`Colormap`] (its own module).
 
 use serde::{Deserialize, Serialize};
 
+// Also here, where the views have always named it.
+pub use super::colormap::Colormap;
+use super::colormap::lookup_index;
 use crate::landscape::{self, Landscape, Point, ViewWindow};
+use marching::{Square, bands};
+use parallel::{in_parallel, parts_for};
+
+mod marching;
+mod parallel;
 
 /// Largest grid side [`compute_field`] samples; larger requests are clamped to it.
 pub const MAX_GRID_SIDE: usize = 4096;
@@ -106,20 +111,6 @@ pub struct IsoLine {
     pub segments: Vec<[Point; 2]>,
 }
 
-/// A perceptually uniform colormap for the landscape image, darkest at the minimum.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum Colormap {
-    /// Dark blue → green → yellow; the default.
-    #[default]
-    Viridis,
-    /// Blue → grey → yellow, readable with colour-vision deficiency.
-    Cividis,
-    /// Black → purple → orange → pale yellow.
-    Magma,
-    /// Viridis faded halfway to white, for a light theme: dark lines stay readable on it.
-    ViridisLight,
-}
-
 /// Samples f at the centres of the request's grid cells.
 ///
 /// Row `r` holds y = y_max − (r + ½)·Δy and column `c` holds x = x_min + (c + ½)·Δx, with
@@ -164,57 +155,6 @@ pub fn compute_field(landscape: &dyn Landscape, request: &ContourRequest) -> Con
         scale,
         level_count: request.levels,
     }
-}
-
-/// Cells per part below which splitting a grid over threads costs more than it saves.
-const CELLS_PER_PART: usize = 1 << 15;
-/// Parts a grid is split into at most.
-const MAX_PARTS: usize = 8;
-
-/// Into how many parts to split work over `cells` grid cells: one per core, fewer for small grids.
-fn parts_for(cells: usize) -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    cores.min(MAX_PARTS).min(cells / CELLS_PER_PART).max(1)
-}
-
-/// Runs `work` on every part, the first on this thread and the others on scoped threads (or here
-/// too, when a thread cannot be started), and returns the results in the parts' order.
-fn in_parallel<P: Send, R: Send>(
-    parts: impl Iterator<Item = P>,
-    work: impl Fn(P) -> R + Sync,
-) -> Vec<R> {
-    let mut parts = parts;
-    let Some(first) = parts.next() else {
-        return Vec::new();
-    };
-    std::thread::scope(|scope| {
-        let work = &work;
-        let spawned: Vec<_> = parts
-            .map(|part| {
-                // A part whose thread could not start is done here: never a panic.
-                let slot = Arc::new(Mutex::new(Some(part)));
-                let theirs = Arc::clone(&slot);
-                let handle = std::thread::Builder::new().spawn_scoped(scope, move || {
-                    let part = theirs.lock().ok().and_then(|mut p| p.take());
-                    part.map(work)
-                });
-                (handle, slot)
-            })
-            .collect();
-        let mut results = vec![work(first)];
-        for (handle, slot) in spawned {
-            let result = match handle {
-                Ok(handle) => handle.join().ok().flatten(),
-                Err(_) => None,
-            };
-            let result = result.or_else(|| {
-                let part = slot.lock().ok().and_then(|mut p| p.take());
-                part.map(work)
-            });
-            results.extend(result);
-        }
-        results
-    })
 }
 
 /// The (min, max) of the finite values of `row`, merged left to right.
@@ -557,21 +497,6 @@ impl ContourField {
     }
 }
 
-/// Writes the band of every value of `row`: the number of `levels` (increasing) it lies above, so
-/// that `value > levels[k]` exactly when k < band (0 for NaN, like the marching test).
-fn bands(levels: &[f64], row: &[f64], out: &mut [u32]) {
-    let mut band = 0;
-    for (&value, out) in row.iter().zip(out) {
-        // Neighbouring samples usually share a band: check the last one before searching.
-        let above_lower = band == 0 || levels.get(band - 1).is_some_and(|&l| value > l);
-        let not_above_upper = !levels.get(band).is_some_and(|&l| value > l);
-        if !(above_lower && not_above_upper) {
-            band = levels.partition_point(|&l| value > l);
-        }
-        *out = u32::try_from(band).unwrap_or(u32::MAX);
-    }
-}
-
 /// ln(value − low + floor), computed without overflow when value − low exceeds f64::MAX.
 fn log_excess(value: f64, low: f64, floor: f64) -> f64 {
     let excess = value - low;
@@ -624,122 +549,6 @@ impl Scaling {
             }
         };
         value.clamp(self.min, self.max)
-    }
-}
-
-/// One marching-squares cell: the four samples around it, clockwise from the top left.
-struct Square {
-    /// Values at top left, top right, bottom right, bottom left.
-    corners: [f64; 4],
-    /// x of the left and right samples.
-    x: [f64; 2],
-    /// y of the top and bottom samples.
-    y: [f64; 2],
-}
-
-/// A side of a square, named by where it lies.
-#[derive(Clone, Copy)]
-enum Side {
-    Top,
-    Right,
-    Bottom,
-    Left,
-}
-
-impl Square {
-    /// Appends the segments of the iso-line f = `level` through this square.
-    fn march(&self, level: f64, segments: &mut Vec<[Point; 2]>) {
-        let [tl, tr, br, bl] = self.corners.map(|v| v > level);
-        let case = (tl as u8) << 3 | (tr as u8) << 2 | (br as u8) << 1 | bl as u8;
-        if case == 0 || case == 15 || !self.corners.iter().all(|v| v.is_finite()) {
-            return;
-        }
-        let centre_above = self.corners.iter().sum::<f64>() * 0.25 > level;
-        let mut push = |a: Side, b: Side| {
-            segments.push([self.crossing(a, level), self.crossing(b, level)]);
-        };
-        use Side::{Bottom, Left, Right, Top};
-        match case {
-            1 | 14 => push(Left, Bottom),
-            2 | 13 => push(Bottom, Right),
-            3 | 12 => push(Left, Right),
-            4 | 11 => push(Top, Right),
-            6 | 9 => push(Top, Bottom),
-            7 | 8 => push(Top, Left),
-            // Saddles: the corners that agree with the centre are connected through it, so the
-            // line cuts off the other two.
-            5 | 10 if centre_above == tl => {
-                push(Top, Right);
-                push(Left, Bottom);
-            }
-            _ => {
-                push(Top, Left);
-                push(Bottom, Right);
-            }
-        }
-    }
-
-    /// Where the level crosses `side`, linearly interpolated between its two samples.
-    fn crossing(&self, side: Side, level: f64) -> Point {
-        let [tl, tr, br, bl] = self.corners;
-        let ([left, right], [top, bottom]) = (self.x, self.y);
-        // Neighbouring squares compute a shared side from the same samples and coordinates, so
-        // its crossing is bitwise the same in both and segments can be joined by exact equality.
-        let along = |from: f64, to: f64, start: f64, end: f64| {
-            start + (level - from) / (to - from) * (end - start)
-        };
-        match side {
-            Side::Top => [along(tl, tr, left, right), top],
-            Side::Bottom => [along(bl, br, left, right), bottom],
-            Side::Left => [left, along(tl, bl, top, bottom)],
-            Side::Right => [right, along(tr, br, top, bottom)],
-        }
-    }
-}
-
-/// Entries of a colormap's lookup table: one per 8-bit step, the resolution of the output.
-const LOOKUP_SIZE: usize = 256;
-
-fn lookup_index(t: f64) -> usize {
-    ((t * (LOOKUP_SIZE - 1) as f64).round() as usize).min(LOOKUP_SIZE - 1)
-}
-
-impl Colormap {
-    /// Every colormap, in the order a picker lists them.
-    pub const ALL: [Colormap; 4] = [
-        Colormap::Viridis,
-        Colormap::Cividis,
-        Colormap::Magma,
-        Colormap::ViridisLight,
-    ];
-
-    /// Name shown in the picker.
-    pub fn name(self) -> &'static str {
-        match self {
-            Colormap::Viridis => "viridis",
-            Colormap::Cividis => "cividis",
-            Colormap::Magma => "magma",
-            Colormap::ViridisLight => "viridis (light)",
-        }
-    }
-
-    /// sRGB colour at position `t` in [0, 1] (clamped); 0 is the darkest end.
-    pub fn rgb(self, t: f64) -> [u8; 3] {
-        let t = if t.is_nan() { 0.0 } else { t.clamp(0.0, 1.0) };
-        match self {
-            Colormap::Viridis => colorous::VIRIDIS.eval_continuous(t).into_array(),
-            Colormap::Cividis => colorous::CIVIDIS.eval_continuous(t).into_array(),
-            Colormap::Magma => colorous::MAGMA.eval_continuous(t).into_array(),
-            Colormap::ViridisLight => colorous::VIRIDIS
-                .eval_continuous(t)
-                .into_array()
-                .map(|c| c / 2 + 128),
-        }
-    }
-
-    /// The colormap sampled at 256 positions, so an image costs one table look-up per cell.
-    fn lookup_table(self) -> [[u8; 3]; LOOKUP_SIZE] {
-        std::array::from_fn(|i| self.rgb(i as f64 / (LOOKUP_SIZE - 1) as f64))
     }
 }
 

@@ -1,0 +1,7 @@
+//! Measurement primitives below the engine: the sharpness of a loss (Lanczos), the stability
+//! thresholds of methods and the theory overlays on quadratics (exact loss curves, rate bounds).
+//! They import nothing above the scenario layer, so the engine can use them.
+
+pub mod sharpness;
+pub mod stability;
+pub mod theory;
