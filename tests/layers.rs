@@ -161,6 +161,28 @@ fn no_import_points_up() {
 }
 
 /// The checker itself: comments, literals and test items are not code; groups and `super` resolve.
+/// Background work in the UI goes through the engine's `Job` (so the browser build can run it in
+/// slices of a frame): no file under `src/ui/` or `src/app/` starts a thread itself.
+#[test]
+fn the_ui_starts_no_thread() {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut found = String::new();
+    for folder in ["ui", "app"] {
+        for file in rust_files(&src.join(folder)) {
+            let text = std::fs::read_to_string(&file).unwrap_or_default();
+            let code = blank_test_items(&blank_non_code(&text));
+            for (number, line) in code.lines().enumerate() {
+                for call in ["thread::spawn", "thread::Builder", "thread::scope"] {
+                    if line.contains(call) {
+                        let _ = writeln!(found, "{}:{}: {call}", shown(&file), number + 1);
+                    }
+                }
+            }
+        }
+    }
+    assert!(found.is_empty(), "use engine::Job instead:\n{found}");
+}
+
 #[test]
 fn the_reader_sees_code_only() {
     let text = r##"

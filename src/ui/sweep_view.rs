@@ -3,32 +3,22 @@
 //! on top where one is known (quadratics), and a click on a cell adding that configuration as a
 //! run.
 //!
-//! The sweep itself (`analysis::sweep`) runs on its own thread; the window shows progress and can
-//! cancel it.
+//! The sweep itself (`analysis::sweep`) runs as a background [`Job`]; the window shows progress
+//! and can cancel it.
 
-use std::sync::Arc;
-use std::sync::mpsc;
 use std::time::Duration;
 
 use egui::Color32;
 use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
 use crate::analysis::contour::Colormap;
-use crate::analysis::sweep::{
-    self, Axis, BATCH_SIZE, BudgetUnit, Sweep, SweepProgress, SweepRequest,
-};
+use crate::analysis::sweep::{self, Axis, BATCH_SIZE, BudgetUnit, Sweep, SweepRequest};
 use crate::app::AppState;
+use crate::engine::{Job, JobState};
 use crate::optim::HyperValue;
 use crate::scenario::SweepSettings;
 
 use super::{format_number, run_colour};
-
-/// A sweep being computed.
-struct SweepJob {
-    result: mpsc::Receiver<Result<Sweep, sweep::SweepError>>,
-    progress: Arc<SweepProgress>,
-    cells: usize,
-}
 
 /// The finished sweep with what drawing it needs.
 struct SweepResult {
@@ -47,7 +37,7 @@ pub struct SweepState {
     pub open: bool,
     /// The axes and budget being edited.
     pub settings: SweepSettings,
-    job: Option<SweepJob>,
+    job: Option<Job<Sweep>>,
     result: Option<SweepResult>,
     error: Option<String>,
     /// Compute when the window next draws (a lesson that opens with a sweep).
@@ -66,9 +56,8 @@ impl SweepState {
 
     /// Forgets results that belonged to the previous problem.
     pub fn invalidate(&mut self) {
-        if let Some(job) = self.job.take() {
-            job.progress.request_cancel();
-        }
+        // Dropping the job cancels it.
+        self.job = None;
         self.result = None;
     }
 
@@ -183,9 +172,8 @@ fn sweep_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
             "Every cell may use this many oracle calls: a fair comparison of costs per step",
         );
         if let Some(job) = &state.sweep.job {
-            let done = job.progress.done() as f32 / job.cells.max(1) as f32;
             ui.add(
-                egui::ProgressBar::new(done)
+                egui::ProgressBar::new(job.fraction())
                     .desired_width(140.0)
                     .show_percentage(),
             );
@@ -236,40 +224,28 @@ fn start(state: &mut AppState, run_index: usize) {
         return;
     }
     let cells = request.cells();
-    let progress = Arc::new(SweepProgress::new());
-    let (sender, receiver) = mpsc::channel();
-    let (job_progress, wake) = (progress.clone(), state.wake.clone());
-    let spawned = std::thread::Builder::new()
-        .name("optiviz-sweep".to_owned())
-        .spawn(move || {
-            let _ = sender.send(sweep::run_sweep(&request, &job_progress));
-            wake();
-        });
-    match spawned {
-        Ok(_) => {
-            state.sweep.job = Some(SweepJob {
-                result: receiver,
-                progress,
-                cells,
-            });
-            state.sweep.settings.run = run_index;
-        }
-        Err(error) => state.sweep.error = Some(format!("could not start the sweep: {error}")),
-    }
+    state.sweep.job = Some(Job::run(&state.jobs, "the sweep", cells, move |control| {
+        sweep::run_sweep(&request, control).map_err(|error| error.to_string())
+    }));
+    state.sweep.settings.run = run_index;
 }
 
 /// Takes a finished sweep.
 fn collect(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &state.sweep.job else {
+    let Some(job) = &mut state.sweep.job else {
         return;
     };
-    let outcome = match job.result.try_recv() {
-        Ok(outcome) => outcome,
-        Err(mpsc::TryRecvError::Empty) => {
+    let outcome = match job.poll() {
+        JobState::Running { .. } => {
             ctx.request_repaint_after(Duration::from_millis(100));
             return;
         }
-        Err(mpsc::TryRecvError::Disconnected) => Err(sweep::SweepError::Cancelled),
+        JobState::Finished(sweep) => Ok(sweep),
+        JobState::Failed(message) => Err(message),
+        JobState::Gone => {
+            state.sweep.job = None;
+            return;
+        }
     };
     state.sweep.job = None;
     match outcome {
@@ -302,8 +278,7 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
                 run,
             });
         }
-        Err(sweep::SweepError::Cancelled) => {}
-        Err(error) => state.sweep.error = Some(error.to_string()),
+        Err(message) => state.sweep.error = Some(message),
     }
 }
 

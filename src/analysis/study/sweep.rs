@@ -255,36 +255,10 @@ pub fn set_axis_value(config: &mut RunConfig, name: &str, value: f64) -> Result<
     }
 }
 
-/// Shared with a running sweep: how many cells are done, and a flag to stop it.
-#[derive(Debug, Default)]
-pub struct SweepProgress {
-    /// Cells finished so far.
-    pub done: AtomicUsize,
-    /// Set to stop the sweep soon (checked between cells and every 1024 steps within one).
-    pub cancel: AtomicBool,
-}
-
-impl SweepProgress {
-    /// Fresh progress: nothing done, not cancelled.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Asks the sweep to stop.
-    pub fn request_cancel(&self) {
-        self.cancel.store(true, Ordering::Relaxed);
-    }
-
-    /// Whether a stop was asked for.
-    pub fn is_cancelled(&self) -> bool {
-        self.cancel.load(Ordering::Relaxed)
-    }
-
-    /// Cells finished so far.
-    pub fn done(&self) -> usize {
-        self.done.load(Ordering::Relaxed)
-    }
-}
+/// Shared with a running sweep: cells done (of [`SweepRequest::cells`]) and the flag to stop it
+/// (checked between cells and every 1024 steps within one). A sweep is a background job, so this
+/// is the job's own control.
+pub type SweepProgress = crate::engine::JobControl;
 
 /// Why a sweep produced no result.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -392,11 +366,11 @@ pub fn run_sweep_with_threads(
             }
             let columns = request.axes[0].count;
             let config = request.cell_config(index % columns, index / columns)?;
-            match run_cell(config, &problem, request, &progress.cancel) {
+            match run_cell(config, &problem, request, progress.cancel_flag()) {
                 Some(result) => results.push((index, result)),
                 None => return Ok(results),
             }
-            progress.done.fetch_add(1, Ordering::Relaxed);
+            progress.advance(1);
         }
     };
     let outcomes: Vec<std::thread::Result<WorkerOutcome>> = std::thread::scope(|scope| {
@@ -574,7 +548,7 @@ mod tests {
     }
 
     fn sweep(request: &SweepRequest) -> Sweep {
-        run_sweep_with_threads(request, &SweepProgress::new(), 2).unwrap_or_else(|e| panic!("{e}"))
+        run_sweep_with_threads(request, &SweepProgress::new(0), 2).unwrap_or_else(|e| panic!("{e}"))
     }
 
     #[test]
@@ -693,8 +667,8 @@ mod tests {
             ],
             400,
         );
-        let one = run_sweep_with_threads(&request, &SweepProgress::new(), 1);
-        let three = run_sweep_with_threads(&request, &SweepProgress::new(), 3);
+        let one = run_sweep_with_threads(&request, &SweepProgress::new(0), 1);
+        let three = run_sweep_with_threads(&request, &SweepProgress::new(0), 3);
         assert_eq!(one, three);
         let Ok(result) = one else {
             panic!("valid");
@@ -718,24 +692,24 @@ mod tests {
             ],
             200_000,
         );
-        let progress = SweepProgress::new();
-        progress.request_cancel();
+        let progress = SweepProgress::new(0);
+        progress.cancel();
         assert_eq!(
             run_sweep_with_threads(&request, &progress, 2),
             Err(SweepError::Cancelled)
         );
-        let progress = SweepProgress::new();
+        let progress = SweepProgress::new(0);
         let result = std::thread::scope(|scope| {
             scope.spawn(|| {
-                while progress.done() == 0 {
+                while progress.done().load(Ordering::Relaxed) == 0 {
                     std::thread::yield_now();
                 }
-                progress.request_cancel();
+                progress.cancel();
             });
             run_sweep_with_threads(&request, &progress, 2)
         });
         assert_eq!(result, Err(SweepError::Cancelled));
-        assert!(progress.done() < request.cells());
+        assert!(progress.done().load(Ordering::Relaxed) < request.cells());
     }
 
     #[test]
@@ -748,7 +722,7 @@ mod tests {
             10,
         );
         let Err(SweepError::Invalid(found)) =
-            run_sweep_with_threads(&request, &SweepProgress::new(), 1)
+            run_sweep_with_threads(&request, &SweepProgress::new(0), 1)
         else {
             panic!("a log axis from 0");
         };
