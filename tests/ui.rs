@@ -370,7 +370,7 @@ fn a_network_trains_and_every_network_view_draws() {
     harness.get_by_label("Trajectory plane").click();
     harness.run_steps(1);
     harness.get_by_label("Fit plane to the path").click();
-    run_until(&mut harness, |s| s.network_view.has_plane());
+    run_until(&mut harness, |s| s.views.network.has_plane());
     harness.run_steps(1);
     assert!(
         harness
@@ -390,8 +390,8 @@ fn deep_linear_shows_singular_values_and_the_problem_editor_applies_edits() {
     assert_eq!(record.step, 0);
     assert_eq!(record.singular_values.len(), 5);
     // Edit the problem as text: another network restarts every run on it.
-    assert!(harness.state().network_view.problem_draft.is_none());
-    harness.state_mut().network_view.problem_draft = Some(
+    assert!(harness.state().views.network.problem_draft.is_none());
+    harness.state_mut().views.network.problem_draft = Some(
         "DeepLinear(depth: 2, width: 4, data: Whitened(singular_values: [3.0, 1.0]))".to_owned(),
     );
     harness.run_steps(1);
@@ -401,7 +401,7 @@ fn deep_linear_shows_singular_values_and_the_problem_editor_applies_edits() {
         scenario::Problem::DeepLinear(config) => assert_eq!((config.depth, config.width), (2, 4)),
         other => panic!("expected DeepLinear, got {other:?}"),
     }
-    assert!(harness.state().network_view.problem_draft.is_none());
+    assert!(harness.state().views.network.problem_draft.is_none());
 }
 
 #[test]
@@ -431,13 +431,13 @@ fn a_basin_map_is_computed_for_the_selected_run_and_drawn_with_its_legend() {
     let mut harness = harness();
     harness.get_by_label("Basin map").click();
     harness.run_steps(1);
-    assert!(harness.state().basin.show);
-    harness.state_mut().basin.resolution = 128;
-    harness.state_mut().basin.steps = 30;
+    assert!(harness.state().views.basin.show);
+    harness.state_mut().views.basin.resolution = 128;
+    harness.state_mut().views.basin.steps = 30;
     harness.get_by_label("Compute").click();
-    run_until(&mut harness, |s| s.basin.has_map());
+    run_until(&mut harness, |s| s.views.basin.has_map());
     harness.run_steps(1);
-    assert!(!harness.state().basin.is_computing());
+    assert!(!harness.state().views.basin.is_computing());
     assert!(
         harness
             .query_by_label_contains("from 128² starts, 30 steps")
@@ -557,7 +557,7 @@ fn a_typed_formula_shows_its_error_at_the_character_then_becomes_the_landscape()
             optiviz::landscape::LandscapeConfig::Formula(optiviz::landscape::Formula::default()),
         ));
     harness.run_steps(2);
-    harness.state_mut().view.formula_draft = Some("x^2 + sine(y)".to_owned());
+    harness.state_mut().views.landscape.formula_draft = Some("x^2 + sine(y)".to_owned());
     harness.run_steps(2);
     assert!(
         harness
@@ -572,7 +572,7 @@ fn a_typed_formula_shows_its_error_at_the_character_then_becomes_the_landscape()
         other => panic!("expected a formula, got {other:?}"),
     };
     assert_eq!(expr(harness.state()), "x^2 + 10*y^2");
-    harness.state_mut().view.formula_draft = Some("abs(x) + 3*y^2".to_owned());
+    harness.state_mut().views.landscape.formula_draft = Some("abs(x) + 3*y^2".to_owned());
     harness.run_steps(1);
     harness.get_by_label("f(x, y) =").focus();
     harness.run_steps(1);
@@ -587,16 +587,16 @@ fn a_sweep_shows_the_stability_region_and_a_cell_becomes_a_run() {
     let mut harness = harness();
     harness.get_by_label("Sweep…").click();
     harness.run_steps(2);
-    assert!(harness.state().sweep.open);
+    assert!(harness.state().views.sweep.open);
     {
-        let settings = &mut harness.state_mut().sweep.settings;
+        let settings = &mut harness.state_mut().views.sweep.settings;
         settings.axes[0] = optiviz::analysis::sweep::Axis::linear("lr", (0.001, 0.03), 8);
         settings.axes[1] = optiviz::analysis::sweep::Axis::linear("momentum", (0.0, 0.9), 4);
         settings.budget_evals = 50;
     }
     harness.run_steps(1);
     harness.get_by_label("Compute").click();
-    run_until(&mut harness, |s| s.sweep.has_result());
+    run_until(&mut harness, |s| s.views.sweep.has_result());
     harness.run_steps(1);
     // zigzag's λmax = 100: GD needs lr < 0.02, momentum 0.9 allows lr < 0.038.
     assert!(harness.query_by_label_contains("cells diverged").is_some());
@@ -678,7 +678,7 @@ fn step_by_step_lists_the_update_rule_of_the_latest_step() {
     let mut harness = harness();
     harness.get_by_label("Step by step…").click();
     harness.run_steps(2);
-    assert!(harness.state().step_view.open);
+    assert!(harness.state().views.step.open);
     harness.get_by_label_contains("No step yet").hover();
     harness.get_by_label("Take one step").click();
     run_until(&mut harness, |state| steps_taken(state) == vec![1, 1]);
@@ -734,8 +734,8 @@ fn the_3d_surface_turns_when_dragged_and_goes_back_to_the_map() {
     let mut harness = harness();
     harness.get_by_label("3D surface").click();
     harness.run_steps(2);
-    assert!(harness.state().surface.show);
-    let before = harness.state().surface.camera;
+    assert!(harness.state().views.surface.show);
+    let before = harness.state().views.surface.camera;
     let centre = egui::pos2(400.0, 300.0);
     let target = centre + egui::vec2(60.0, 20.0);
     harness.hover_at(centre);
@@ -748,10 +748,10 @@ fn the_3d_surface_turns_when_dragged_and_goes_back_to_the_map() {
     }
     harness.drop_at(target);
     harness.run_steps(2);
-    assert_ne!(harness.state().surface.camera, before);
+    assert_ne!(harness.state().views.surface.camera, before);
     harness.get_by_label("3D surface").click();
     harness.run_steps(2);
-    assert!(!harness.state().surface.show);
+    assert!(!harness.state().views.surface.show);
 }
 
 #[test]

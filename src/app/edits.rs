@@ -176,11 +176,11 @@ impl AppState {
     pub(super) fn request_lesson_views(&mut self) {
         if let Some(basin) = self.scenario.basin.clone() {
             self.selected_run = basin.run;
-            self.basin.request(&basin);
+            self.views.basin.request(&basin);
         }
         if let Some(sweep) = self.scenario.sweep.clone() {
             self.selected_run = sweep.run;
-            self.sweep.request(&sweep);
+            self.views.sweep.request(&sweep);
         }
     }
 }

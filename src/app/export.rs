@@ -45,7 +45,8 @@ impl AppState {
             return;
         };
         let view = self
-            .view
+            .views
+            .landscape
             .shown_window()
             .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()));
         let runs: Vec<crate::render::RunPath> = self

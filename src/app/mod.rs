@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis};
-pub use state::{AppState, Notice, RunView};
+pub use state::{AppState, Notice, RunView, Views};
 
 use persistence::{AUTOSAVE_DELAY, PREFS_KEY, initial_scenario};
 

@@ -120,24 +120,32 @@ pub struct AppState {
     pub autosave_path: Option<PathBuf>,
     pub(super) solver: Option<SolverHandle>,
     pub(super) last_edit: Option<Instant>,
-    /// State of the landscape view (contour cache, drags).
-    pub view: ui::landscape_view::ViewState,
-    /// The basin map over the landscape view.
-    pub basin: ui::basin_view::BasinState,
-    /// The hyperparameter sweep window.
-    pub sweep: ui::sweep_view::SweepState,
-    /// The update arrows and the step-by-step window.
-    pub step_view: ui::step_view::StepView,
-    /// The 3D surface view.
-    pub surface: ui::surface_view::SurfaceState,
+    /// The views' own state between frames.
+    pub views: Views,
     /// Wakes the UI from other threads (the solver's, the plane's).
     pub wake: crate::engine::Wake,
     /// Where background jobs (basin maps, sweeps, the plane, contours, GIF export) run.
     pub jobs: JobRunner,
     /// A GIF being written.
     pub(super) export_job: Option<Job<PathBuf>>,
-    /// State of the network views (tab, decision-surface cache, trajectory plane).
-    pub network_view: ui::network_view::NetworkViewState,
+}
+
+/// The state each view keeps between frames (caches, jobs, drags, open windows), apart from the
+/// scenario and the runs they all draw.
+#[derive(Default)]
+pub struct Views {
+    /// The landscape view (contour cache, drags).
+    pub landscape: ui::landscape_view::ViewState,
+    /// The basin map over the landscape view.
+    pub basin: ui::basin_view::BasinState,
+    /// The hyperparameter sweep window.
+    pub sweep: ui::sweep_view::SweepState,
+    /// The update arrows and the step-by-step window.
+    pub step: ui::step_view::StepView,
+    /// The 3D surface view.
+    pub surface: ui::surface_view::SurfaceState,
+    /// The network views (tab, decision-surface cache, trajectory plane).
+    pub network: ui::network_view::NetworkViewState,
 }
 
 impl AppState {
@@ -167,12 +175,7 @@ impl AppState {
             autosave_path: None,
             solver,
             last_edit: None,
-            view: ui::landscape_view::ViewState::default(),
-            network_view: ui::network_view::NetworkViewState::default(),
-            basin: ui::basin_view::BasinState::default(),
-            sweep: ui::sweep_view::SweepState::default(),
-            step_view: ui::step_view::StepView::default(),
-            surface: ui::surface_view::SurfaceState::default(),
+            views: Views::default(),
             scenario,
             file,
             modified: false,
@@ -191,10 +194,11 @@ impl AppState {
             ProblemInstance::build_transformed(&self.scenario.problem, &self.scenario.transform);
         self.landscape = problem.landscape;
         self.network = problem.network;
-        self.basin.invalidate();
-        self.sweep.invalidate();
-        self.surface.invalidate();
-        self.network_view
+        self.views.basin.invalidate();
+        self.views.sweep.invalidate();
+        self.views.surface.invalidate();
+        self.views
+            .network
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
         let landscape = self.landscape.as_ref();
         self.runs = self
@@ -203,7 +207,7 @@ impl AppState {
             .iter()
             .map(|_| RunView::new(landscape))
             .collect();
-        self.view.invalidate();
+        self.views.landscape.invalidate();
     }
 
     /// The minimum value f* of the landscape, if known.
@@ -229,12 +233,12 @@ impl AppState {
 
     /// Where the landscape point `point` was drawn last frame (for tests that drag on the view).
     pub fn screen_from_world(&self, point: [f64; 2]) -> Option<egui::Pos2> {
-        self.view.screen_from_world(point)
+        self.views.landscape.screen_from_world(point)
     }
 
     /// Where the landscape view was drawn last frame (for tests that click on it).
     pub fn view_rect(&self) -> Option<egui::Rect> {
-        self.view.plot_rect()
+        self.views.landscape.plot_rect()
     }
 
     /// Status of each run, for tests and the results table.

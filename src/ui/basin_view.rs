@@ -103,10 +103,10 @@ pub fn basin_controls_ui(
     ui: &mut egui::Ui,
 ) {
     collect(state, ui.ctx());
-    if state.basin.pending && window_shown {
-        state.basin.pending = false;
+    if state.views.basin.pending && window_shown {
+        state.views.basin.pending = false;
         start(state, window);
-    } else if state.basin.pending {
+    } else if state.views.basin.pending {
         ui.ctx().request_repaint();
     }
     // Wraps on narrow windows rather than pushing Compute off the edge.
@@ -116,27 +116,27 @@ pub fn basin_controls_ui(
             .on_hover_text("A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary")
             .clicked()
         {
-            state.sweep.open = true;
+            state.views.sweep.open = true;
         }
         if ui
             .button("Step by step…")
             .on_hover_text("Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step")
             .clicked()
         {
-            state.step_view.open = true;
+            state.views.step.open = true;
         }
-        ui.checkbox(&mut state.surface.show, "3D surface")
+        ui.checkbox(&mut state.views.surface.show, "3D surface")
             .on_hover_text("The landscape over the same window as a shaded surface with the paths on it; drag to turn");
         ui.separator();
-        ui.checkbox(&mut state.basin.show, "Basin map")
+        ui.checkbox(&mut state.views.basin.show, "Basin map")
             .on_hover_text("Run the selected run's optimizer from every point of a grid over the view and colour each start by where it ends");
-        if !state.basin.show {
+        if !state.views.basin.show {
             return;
         }
         basin_settings_ui(state, window, ui);
     });
-    if state.basin.show
-        && let Some((map, _, _)) = &state.basin.map
+    if state.views.basin.show
+        && let Some((map, _, _)) = &state.views.basin.map
     {
         legend_ui(state, map, ui);
     }
@@ -154,11 +154,11 @@ fn basin_settings_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui
         .on_hover_text("The run selected in the side panel");
     let label = ui.label("starts");
     egui::ComboBox::from_id_salt("basin_resolution")
-        .selected_text(format!("{0}²", state.basin.resolution))
+        .selected_text(format!("{0}²", state.views.basin.resolution))
         .show_ui(ui, |ui| {
             for resolution in RESOLUTIONS {
                 ui.selectable_value(
-                    &mut state.basin.resolution,
+                    &mut state.views.basin.resolution,
                     resolution,
                     format!("{resolution}²"),
                 );
@@ -168,14 +168,14 @@ fn basin_settings_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui
         .labelled_by(label.id);
     let label = ui.label("steps");
     ui.add(
-        egui::DragValue::new(&mut state.basin.steps)
+        egui::DragValue::new(&mut state.views.basin.steps)
             .range(1..=100_000)
             .speed(5.0),
     )
     .labelled_by(label.id);
     let label = ui.label("colour by");
     egui::ComboBox::from_id_salt("basin_colouring")
-        .selected_text(colouring_name(state.basin.colouring))
+        .selected_text(colouring_name(state.views.basin.colouring))
         .show_ui(ui, |ui| {
             for colouring in [
                 BasinColouring::Outcome,
@@ -183,7 +183,7 @@ fn basin_settings_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui
                 BasinColouring::Steps,
             ] {
                 ui.selectable_value(
-                    &mut state.basin.colouring,
+                    &mut state.views.basin.colouring,
                     colouring,
                     colouring_name(colouring),
                 );
@@ -191,14 +191,14 @@ fn basin_settings_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui
         })
         .response
         .labelled_by(label.id);
-    if let Some(job) = &state.basin.job {
+    if let Some(job) = &state.views.basin.job {
         ui.add(
             egui::ProgressBar::new(job.fraction())
                 .desired_width(120.0)
                 .show_percentage(),
         );
         if ui.button("Cancel").clicked() {
-            state.basin.invalidate();
+            state.views.basin.invalidate();
         }
     } else if ui
         .button("Compute")
@@ -240,7 +240,7 @@ fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
         100.0 * map.outcomes.iter().filter(|o| predicate(o)).count() as f64 / total
     };
     ui.horizontal_wrapped(|ui| {
-        ui.weak(format!("{}:", state.basin.label));
+        ui.weak(format!("{}:", state.views.basin.label));
         let minima = map
             .outcomes
             .iter()
@@ -282,15 +282,15 @@ fn start(state: &mut AppState, window: ViewWindow) {
     let Some(run) = state.scenario.runs.get(state.selected_run) else {
         return;
     };
-    state.basin.invalidate();
-    state.basin.label = format!(
+    state.views.basin.invalidate();
+    state.views.basin.label = format!(
         "{} from {}² starts, {} steps",
-        run.label, state.basin.resolution, state.basin.steps
+        run.label, state.views.basin.resolution, state.views.basin.steps
     );
     let request = BasinRequest {
         window,
-        resolution: state.basin.resolution,
-        steps: state.basin.steps,
+        resolution: state.views.basin.resolution,
+        steps: state.views.basin.steps,
         optimizer: run.optimizer.clone(),
         tolerance: if state.scenario.tolerance > 0.0 {
             state.scenario.tolerance
@@ -299,7 +299,7 @@ fn start(state: &mut AppState, window: ViewWindow) {
         },
     };
     let rows = request.resolution;
-    state.basin.job = Some(Job::run(
+    state.views.basin.job = Some(Job::run(
         &state.jobs,
         "the basin map",
         rows,
@@ -312,24 +312,24 @@ fn start(state: &mut AppState, window: ViewWindow) {
 
 /// Takes a finished map, and recolours the held one when the colouring changed.
 fn collect(state: &mut AppState, ctx: &egui::Context) {
-    if let Some(job) = &mut state.basin.job {
+    if let Some(job) = &mut state.views.basin.job {
         match job.poll() {
             JobState::Finished(map) => {
-                let image = basin_image(&map, state.basin.colouring);
+                let image = basin_image(&map, state.views.basin.colouring);
                 let texture = ctx.load_texture("basin_map", image, egui::TextureOptions::NEAREST);
-                state.basin.map = Some((map, texture, state.basin.colouring));
-                state.basin.job = None;
+                state.views.basin.map = Some((map, texture, state.views.basin.colouring));
+                state.views.basin.job = None;
             }
             JobState::Failed(message) => {
-                state.basin.job = None;
+                state.views.basin.job = None;
                 state.error(message);
             }
-            JobState::Gone => state.basin.job = None,
+            JobState::Gone => state.views.basin.job = None,
             JobState::Running { .. } => ctx.request_repaint_after(Duration::from_millis(100)),
         }
     }
-    let colouring = state.basin.colouring;
-    if let Some((map, texture, drawn)) = &mut state.basin.map
+    let colouring = state.views.basin.colouring;
+    if let Some((map, texture, drawn)) = &mut state.views.basin.map
         && *drawn != colouring
     {
         texture.set(basin_image(map, colouring), egui::TextureOptions::NEAREST);
@@ -387,10 +387,10 @@ fn basin_image(map: &BasinMap, colouring: BasinColouring) -> egui::ColorImage {
 
 /// Draws the held map in the landscape plot (under the paths, over the contours).
 pub fn draw_basin(state: &AppState, plot_ui: &mut PlotUi<'_>) {
-    if !state.basin.show {
+    if !state.views.basin.show {
         return;
     }
-    let Some((map, texture, _)) = &state.basin.map else {
+    let Some((map, texture, _)) = &state.views.basin.map else {
         return;
     };
     let ViewWindow {

@@ -93,7 +93,7 @@ pub fn frame_cost(points: u64, frames: usize) -> Duration {
     // Let the contour thread deliver its image (and the plots settle) before timing.
     let deadline = Instant::now() + Duration::from_secs(10);
     harness.run_steps(3);
-    while !harness.state().view.has_contours() && Instant::now() < deadline {
+    while !harness.state().views.landscape.has_contours() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(20));
         harness.run_steps(1);
     }

@@ -68,7 +68,7 @@ pub fn paint_update_arrows(
     painter: &egui::Painter,
     screen: &dyn Fn([f64; 2]) -> Pos2,
 ) {
-    if !(state.step_view.arrows || state.step_view.open) {
+    if !(state.views.step.arrows || state.views.step.open) {
         return;
     }
     let dark = state.prefs.dark;
@@ -179,7 +179,7 @@ fn format_value(value: &QuantityValue) -> String {
 
 /// The step-by-step window.
 pub fn step_window_ui(state: &mut AppState, ctx: &egui::Context) {
-    if !state.step_view.open {
+    if !state.views.step.open {
         return;
     }
     let mut open = true;
@@ -194,7 +194,7 @@ pub fn step_window_ui(state: &mut AppState, ctx: &egui::Context) {
         .default_width(460.0)
         .resizable(true)
         .show(ctx, |ui| step_contents_ui(state, ui));
-    state.step_view.open = open;
+    state.views.step.open = open;
 }
 
 fn step_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
@@ -237,7 +237,7 @@ fn step_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
             state.reset();
         }
     });
-    ui.checkbox(&mut state.step_view.arrows, "Keep arrows on the landscape")
+    ui.checkbox(&mut state.views.step.arrows, "Keep arrows on the landscape")
         .on_hover_text("Draw every run's latest step and its parts even with this window closed");
     ui.separator();
     let Some(run) = state.runs.get(state.selected_run) else {

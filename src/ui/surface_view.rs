@@ -131,7 +131,7 @@ pub fn surface_view_ui(
 ) {
     let size = ui.available_size();
     let (response, painter) = ui.allocate_painter(size, egui::Sense::click_and_drag());
-    turn_camera(&mut state.surface.camera, &response);
+    turn_camera(&mut state.views.surface.camera, &response);
     let rect = response.rect;
     let dark = state.prefs.dark;
     painter.rect_filled(
@@ -143,7 +143,7 @@ pub fn surface_view_ui(
             Color32::from_gray(245)
         },
     );
-    let camera = state.surface.camera;
+    let camera = state.views.surface.camera;
     let colormap = if dark {
         Colormap::Viridis
     } else {
@@ -151,7 +151,7 @@ pub fn surface_view_ui(
     };
     let centre = rect.center();
     let line_scale = super::line_scale(state);
-    if let Some(cache) = state.surface.surface_for(landscape, window) {
+    if let Some(cache) = state.views.surface.surface_for(landscape, window) {
         if !cache
             .seen
             .as_ref()

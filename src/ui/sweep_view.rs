@@ -132,18 +132,18 @@ fn axis_ui(ui: &mut egui::Ui, id: &str, axis: &mut Axis, names: &[String]) {
 /// Draws the sweep window when it is open.
 pub fn sweep_window_ui(state: &mut AppState, ctx: &egui::Context) {
     collect(state, ctx);
-    if !state.sweep.open {
+    if !state.views.sweep.open {
         return;
     }
-    if std::mem::take(&mut state.sweep.pending) {
-        start(state, state.sweep.settings.run);
+    if std::mem::take(&mut state.views.sweep.pending) {
+        start(state, state.views.sweep.settings.run);
     }
     let mut open = true;
     egui::Window::new("Hyperparameter sweep")
         .open(&mut open)
         .default_size([560.0, 560.0])
         .show(ctx, |ui| sweep_contents_ui(state, ui));
-    state.sweep.open = open;
+    state.views.sweep.open = open;
 }
 
 fn sweep_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
@@ -157,13 +157,13 @@ fn sweep_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.weak("(the run selected in the side panel); the colour is log₁₀ of the loss reached");
     });
     let names = axis_names(state);
-    let settings = &mut state.sweep.settings;
+    let settings = &mut state.views.sweep.settings;
     axis_ui(ui, "x axis", &mut settings.axes[0], &names);
     axis_ui(ui, "y axis", &mut settings.axes[1], &names);
     ui.horizontal(|ui| {
         let label = ui.label("budget");
         ui.add(
-            egui::DragValue::new(&mut state.sweep.settings.budget_evals)
+            egui::DragValue::new(&mut state.views.sweep.settings.budget_evals)
                 .range(1..=1_000_000)
                 .suffix(" evaluations"),
         )
@@ -171,20 +171,20 @@ fn sweep_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .on_hover_text(
             "Every cell may use this many oracle calls: a fair comparison of costs per step",
         );
-        if let Some(job) = &state.sweep.job {
+        if let Some(job) = &state.views.sweep.job {
             ui.add(
                 egui::ProgressBar::new(job.fraction())
                     .desired_width(140.0)
                     .show_percentage(),
             );
             if ui.button("Cancel").clicked() {
-                state.sweep.invalidate();
+                state.views.sweep.invalidate();
             }
         } else if ui.button("Compute").clicked() {
             start(state, state.selected_run);
         }
     });
-    if let Some(error) = &state.sweep.error {
+    if let Some(error) = &state.views.sweep.error {
         ui.colored_label(ui.visuals().error_fg_color, error);
     }
     heatmap_ui(state, ui);
@@ -194,15 +194,16 @@ fn start(state: &mut AppState, run_index: usize) {
     let Some(run) = state.scenario.runs.get(run_index).cloned() else {
         return;
     };
-    state.sweep.invalidate();
-    state.sweep.error = None;
+    state.views.sweep.invalidate();
+    state.views.sweep.error = None;
     let request = SweepRequest {
         problem: state.scenario.problem.clone(),
         transform: state.scenario.transform,
         run,
-        axes: state.sweep.settings.axes.clone(),
-        budget_evals: state.sweep.settings.budget_evals,
+        axes: state.views.sweep.settings.axes.clone(),
+        budget_evals: state.views.sweep.settings.budget_evals,
         budget_unit: if state
+            .views
             .sweep
             .settings
             .axes
@@ -220,19 +221,19 @@ fn start(state: &mut AppState, run_index: usize) {
         },
     };
     if let Some(first) = request.validate().first() {
-        state.sweep.error = Some(format!("{}: {}", first.path, first.message));
+        state.views.sweep.error = Some(format!("{}: {}", first.path, first.message));
         return;
     }
     let cells = request.cells();
-    state.sweep.job = Some(Job::run(&state.jobs, "the sweep", cells, move |control| {
+    state.views.sweep.job = Some(Job::run(&state.jobs, "the sweep", cells, move |control| {
         sweep::run_sweep(&request, control).map_err(|error| error.to_string())
     }));
-    state.sweep.settings.run = run_index;
+    state.views.sweep.settings.run = run_index;
 }
 
 /// Takes a finished sweep.
 fn collect(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &mut state.sweep.job else {
+    let Some(job) = &mut state.views.sweep.job else {
         return;
     };
     let outcome = match job.poll() {
@@ -243,16 +244,16 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
         JobState::Finished(sweep) => Ok(sweep),
         JobState::Failed(message) => Err(message),
         JobState::Gone => {
-            state.sweep.job = None;
+            state.views.sweep.job = None;
             return;
         }
     };
-    state.sweep.job = None;
+    state.views.sweep.job = None;
     match outcome {
         Ok(result) => {
             let image = heatmap_image(&result);
             let texture = ctx.load_texture("sweep", image, egui::TextureOptions::NEAREST);
-            let run = state.sweep.settings.run;
+            let run = state.views.sweep.settings.run;
             let boundary = state.scenario.runs.get(run).and_then(|config| {
                 let lambdas = sweep::quadratic_eigenvalues(
                     &state.scenario.problem,
@@ -271,14 +272,14 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
                         .collect(),
                 )
             });
-            state.sweep.result = Some(SweepResult {
+            state.views.sweep.result = Some(SweepResult {
                 sweep: result,
                 texture,
                 boundary,
                 run,
             });
         }
-        Err(message) => state.sweep.error = Some(message),
+        Err(message) => state.views.sweep.error = Some(message),
     }
 }
 
@@ -316,7 +317,7 @@ fn heatmap_image(result: &Sweep) -> egui::ColorImage {
 
 /// The heatmap, the boundary, the run's own setting, and a click adding a cell's configuration.
 fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
-    let Some(result) = &state.sweep.result else {
+    let Some(result) = &state.views.sweep.result else {
         ui.weak("Compute to see the loss reached over the two hyperparameters; then click a cell to add it as a run.");
         return;
     };
@@ -446,7 +447,7 @@ fn run_values(config: &crate::scenario::RunConfig, axes: &[Axis]) -> (Option<f64
 
 /// Adds the configuration of cell (column, row) as a new run.
 pub fn add_cell_run(state: &mut AppState, column: usize, row: usize) {
-    let Some(result) = &state.sweep.result else {
+    let Some(result) = &state.views.sweep.result else {
         return;
     };
     let Some(base) = state.scenario.runs.get(result.run).cloned() else {

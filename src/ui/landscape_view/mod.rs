@@ -120,22 +120,23 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     // The handle under the pointer when the button went down: a drag only starts once the pointer
     // has moved a few pixels, by when it may have left the small handle.
     if ui.input(|input| input.pointer.primary_pressed()) {
-        state.view.pressed_handle = grabbed;
+        state.views.landscape.pressed_handle = grabbed;
     }
-    let holding_handle =
-        state.view.pressed_handle.is_some() && ui.input(|input| input.pointer.primary_down());
+    let holding_handle = state.views.landscape.pressed_handle.is_some()
+        && ui.input(|input| input.pointer.primary_down());
     let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
-    let window_shown = state.view.last_transform.is_some() && !state.view.reset_bounds;
-    let shown_window = match state.view.shown_window() {
-        Some(window) if !state.view.reset_bounds => window,
+    let window_shown =
+        state.views.landscape.last_transform.is_some() && !state.views.landscape.reset_bounds;
+    let shown_window = match state.views.landscape.shown_window() {
+        Some(window) if !state.views.landscape.reset_bounds => window,
         _ => initial_view,
     };
     super::basin_view::basin_controls_ui(state, shown_window, window_shown, ui);
-    if state.surface.show {
+    if state.views.surface.show {
         super::surface_view::surface_view_ui(state, ui, &landscape, shown_window);
         return;
     }
-    let reset = std::mem::take(&mut state.view.reset_bounds);
+    let reset = std::mem::take(&mut state.views.landscape.reset_bounds);
     // With equal scales on both axes, show the whole default window: widen whichever side the
     // plot's shape leaves short (the axes take a little space; the margin covers it).
     let fitted_view = {
@@ -163,7 +164,9 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     };
     let plot = Plot::new("landscape")
         .data_aspect(1.0)
-        .allow_drag(grabbed.is_none() && !holding_handle && state.view.dragging.is_none())
+        .allow_drag(
+            grabbed.is_none() && !holding_handle && state.views.landscape.dragging.is_none(),
+        )
         .allow_double_click_reset(false)
         .show_grid(false)
         .x_axis_label("x")
@@ -190,11 +193,12 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         plot_ui.plot_bounds()
     });
     let transform = response.transform;
-    state.view.last_transform = Some(transform);
+    state.views.landscape.last_transform = Some(transform);
     // Keep the contours matched to what is on screen (recomputed next frame if the view moved).
     let bounds = response.inner;
     if state
-        .view
+        .views
+        .landscape
         .contour
         .as_ref()
         .is_none_or(|c| c.key.bounds != bounds_key(&bounds))
@@ -221,7 +225,10 @@ fn ensure_contours(
     let Problem::Landscape(problem) = &state.scenario.problem else {
         return None;
     };
-    let bounds = match (&state.view.last_transform, state.view.reset_bounds) {
+    let bounds = match (
+        &state.views.landscape.last_transform,
+        state.views.landscape.reset_bounds,
+    ) {
         (Some(transform), false) => bounds_key(transform.bounds()),
         _ => {
             let view = state.scenario.view.unwrap_or_else(|| landscape.view());
@@ -245,11 +252,12 @@ fn ensure_contours(
     };
     collect_finished_contours(state, ui.ctx());
     let up_to_date = state
-        .view
+        .views
+        .landscape
         .contour
         .as_ref()
         .is_some_and(|cache| cache.key == key);
-    if !up_to_date && state.view.contour_job.is_none() {
+    if !up_to_date && state.views.landscape.contour_job.is_none() {
         // Zooming and panning ask for new contours every frame: one job at a time, the newest
         // request wins, and the previous image stays on screen (placed at its own bounds) meanwhile.
         let job_key = key.clone();
@@ -257,10 +265,11 @@ fn ensure_contours(
         let job = Job::run(&state.jobs, "the contours", 0, move |_| {
             Ok(compute_contour_image(&job_key, landscape.as_ref()))
         });
-        state.view.contour_job = Some(ContourJob { key, job });
+        state.views.landscape.contour_job = Some(ContourJob { key, job });
     }
     state
-        .view
+        .views
+        .landscape
         .contour
         .as_ref()
         .map(|cache| (cache.texture.id(), cache.key.bounds))
@@ -301,7 +310,7 @@ fn compute_contour_image(
 
 /// Uploads a finished contour job's image (if one finished) as the current contours.
 fn collect_finished_contours(state: &mut AppState, ctx: &egui::Context) {
-    let Some(contour_job) = &mut state.view.contour_job else {
+    let Some(contour_job) = &mut state.views.landscape.contour_job else {
         return;
     };
     let finished = match contour_job.job.poll() {
@@ -314,20 +323,20 @@ fn collect_finished_contours(state: &mut AppState, ctx: &egui::Context) {
         JobState::Gone => None,
     };
     // Without a result the next frame asks again.
-    let Some(job) = state.view.contour_job.take() else {
+    let Some(job) = state.views.landscape.contour_job.take() else {
         return;
     };
     let Some(ContourImage { image, lines }) = finished else {
         return;
     };
-    let texture = match state.view.contour.take() {
+    let texture = match state.views.landscape.contour.take() {
         Some(mut cache) => {
             cache.texture.set(image, egui::TextureOptions::LINEAR);
             cache.texture
         }
         None => ctx.load_texture("contours", image, egui::TextureOptions::LINEAR),
     };
-    state.view.contour = Some(ContourCache {
+    state.views.landscape.contour = Some(ContourCache {
         key: job.key,
         texture,
         lines,
@@ -359,7 +368,7 @@ fn start_handles(state: &AppState) -> Vec<[f64; 2]> {
 
 /// The run whose start handle is under the pointer (by last frame's transform).
 fn hovered_handle(state: &AppState, ui: &egui::Ui, handles: &[[f64; 2]]) -> Option<usize> {
-    let transform = state.view.last_transform.as_ref()?;
+    let transform = state.views.landscape.last_transform.as_ref()?;
     let pointer = ui.input(|input| input.pointer.hover_pos())?;
     if !transform.frame().contains(pointer) {
         return None;
@@ -382,11 +391,11 @@ fn handle_interaction(
         StartMode::PerRun => Some(run),
     };
     if response.drag_started()
-        && let Some(run) = state.view.pressed_handle
+        && let Some(run) = state.views.landscape.pressed_handle
     {
-        state.view.dragging = Some(target(state, run));
+        state.views.landscape.dragging = Some(target(state, run));
     }
-    if let Some(run) = state.view.dragging {
+    if let Some(run) = state.views.landscape.dragging {
         if let Some(pointer) = response.interact_pointer_pos()
             && response.dragged()
         {
@@ -394,7 +403,7 @@ fn handle_interaction(
             state.move_start(run, [point.x, point.y]);
         }
         if response.drag_stopped() || !response.dragged() {
-            state.view.dragging = None;
+            state.views.landscape.dragging = None;
         }
     }
     let modifier = ui.input(|input| input.modifiers.command || input.modifiers.ctrl);
@@ -406,7 +415,7 @@ fn handle_interaction(
         let run = target(state, state.selected_run);
         state.move_start(run, [point.x, point.y]);
     }
-    if grabbed.is_some() || state.view.dragging.is_some() {
+    if grabbed.is_some() || state.views.landscape.dragging.is_some() {
         ui.ctx().set_cursor_icon(egui::CursorIcon::Grab);
     }
 }

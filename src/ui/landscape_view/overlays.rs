@@ -23,7 +23,7 @@ pub(super) fn paint_overlays(
     let dark = state.prefs.dark;
     let ink = if dark { Color32::WHITE } else { Color32::BLACK };
     if state.prefs.iso_lines
-        && let Some(cache) = &state.view.contour
+        && let Some(cache) = &state.views.landscape.contour
     {
         let stroke = Stroke::new(1.0, ink.gamma_multiply(0.25));
         for [a, b] in &cache.lines {

@@ -100,7 +100,7 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let has_data = network.data().is_some();
     let has_singular_values = !network.target_singular_values().is_empty();
     ui.horizontal(|ui| {
-        let tab = &mut state.network_view.tab;
+        let tab = &mut state.views.network.tab;
         ui.selectable_value(tab, NetworkTab::Sharpness, "Sharpness vs threshold")
             .on_hover_text("λmax(∇²f) by Lanczos every `sharpness_every` steps, with each run's stability threshold (2/lr for gradient descent)");
         if has_data {
@@ -118,7 +118,7 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.separator();
         selected_run_ui(state, ui);
     });
-    match state.network_view.tab {
+    match state.views.network.tab {
         NetworkTab::Sharpness => {
             if state.scenario.sharpness_every == 0 {
                 ui.label(
@@ -250,7 +250,8 @@ fn decision_surface_ui(
     let bounds = data_bounds(train);
     refresh_surface(state, ui, network, bounds);
     let caption = state
-        .network_view
+        .views
+        .network
         .surface
         .as_ref()
         .map(|c| format!("Predictions of run {} at step {}", c.run + 1, c.step));
@@ -258,7 +259,8 @@ fn decision_surface_ui(
         ui.weak(caption);
     }
     let surface = state
-        .network_view
+        .views
+        .network
         .surface
         .as_ref()
         .map(|c| (c.texture.id(), c.bounds));
@@ -310,7 +312,7 @@ fn refresh_surface(state: &mut AppState, ui: &egui::Ui, network: &dyn Network, b
     // Only the step is read every frame; the parameters are read when the surface is redrawn.
     let latest_step = selected_records(state).last().map(|r| r.step);
     if let Some(step) = latest_step {
-        let cache = &state.network_view.surface;
+        let cache = &state.views.network.surface;
         let stale = cache
             .as_ref()
             .is_none_or(|c| c.run != run || c.step != step || c.bounds != bounds);
@@ -320,7 +322,7 @@ fn refresh_surface(state: &mut AppState, ui: &egui::Ui, network: &dyn Network, b
         let redraw = stale && due;
         if let Some(record) = selected_records(state).last().filter(|_| redraw) {
             let image = surface_image(network, &record.parameters, bounds);
-            match &mut state.network_view.surface {
+            match &mut state.views.network.surface {
                 Some(cache) => {
                     cache.texture.set(image, egui::TextureOptions::LINEAR);
                     cache.run = run;
@@ -334,7 +336,7 @@ fn refresh_surface(state: &mut AppState, ui: &egui::Ui, network: &dyn Network, b
                         image,
                         egui::TextureOptions::LINEAR,
                     );
-                    state.network_view.surface = Some(SurfaceCache {
+                    state.views.network.surface = Some(SurfaceCache {
                         run,
                         step,
                         bounds,

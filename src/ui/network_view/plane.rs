@@ -34,7 +34,7 @@ fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
     let records = selected_records(state);
     let run = state.selected_run;
     let Some(last_step) = records.last().map(|r| r.step) else {
-        state.network_view.plane_error = Some("the run has no recorded steps yet".to_owned());
+        state.views.network.plane_error = Some("the run has no recorded steps yet".to_owned());
         return;
     };
     let snapshots: Vec<Vec<f64>> = records.iter().map(|r| r.parameters.clone()).collect();
@@ -65,13 +65,13 @@ fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
             grid,
         }))
     });
-    state.network_view.plane_error = None;
-    state.network_view.plane_job = Some(job);
+    state.views.network.plane_error = None;
+    state.views.network.plane_job = Some(job);
 }
 
 /// Takes a finished plane job's result.
 fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &mut state.network_view.plane_job else {
+    let Some(job) = &mut state.views.network.plane_job else {
         return;
     };
     let result = match job.poll() {
@@ -81,24 +81,24 @@ fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
         }
         JobState::Finished(result) => result,
         JobState::Failed(message) => {
-            state.network_view.plane_job = None;
-            state.network_view.plane_error = Some(message);
+            state.views.network.plane_job = None;
+            state.views.network.plane_error = Some(message);
             return;
         }
         JobState::Gone => {
-            state.network_view.plane_job = None;
+            state.views.network.plane_job = None;
             return;
         }
     };
-    state.network_view.plane_job = None;
+    state.views.network.plane_job = None;
     match result {
         Some(result) => {
             let image = plane_image(&result.grid);
             let texture = ctx.load_texture("loss_plane", image, egui::TextureOptions::LINEAR);
-            state.network_view.plane = Some((result, texture));
+            state.views.network.plane = Some((result, texture));
         }
         None => {
-            state.network_view.plane_error = Some(
+            state.views.network.plane_error = Some(
                 "no plane: the path needs at least three recorded points that do not all coincide"
                     .to_owned(),
             );
@@ -142,7 +142,7 @@ fn plane_image(grid: &LossGrid) -> egui::ColorImage {
 
 pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dyn Network>) {
     collect_plane(state, ui.ctx());
-    let busy = state.network_view.plane_job.is_some();
+    let busy = state.views.network.plane_job.is_some();
     ui.horizontal(|ui| {
         if ui
             .add_enabled(!busy, egui::Button::new("Fit plane to the path"))
@@ -154,10 +154,10 @@ pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dy
         if busy {
             ui.spinner();
             if ui.button("Cancel").clicked() {
-                state.network_view.plane_job = None;
+                state.views.network.plane_job = None;
             }
         }
-        if let Some(error) = &state.network_view.plane_error {
+        if let Some(error) = &state.views.network.plane_error {
             ui.colored_label(ui.visuals().error_fg_color, error);
         }
     });
@@ -165,7 +165,7 @@ pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dy
         "The plane is fitted to this path, so the path seems to lie in it; the loss over the plane \
          is one slice of a landscape with as many dimensions as the network has weights.",
     );
-    let Some((result, texture)) = &state.network_view.plane else {
+    let Some((result, texture)) = &state.views.network.plane else {
         ui.label("Run the network for a while, then fit a plane to its path.");
         return;
     };

@@ -112,7 +112,8 @@ fn catalog_has_network_before(catalog: &[(Problem, &'static str)], candidate: &P
 fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let current = crate::scenario::problem_to_ron(&state.scenario.problem).unwrap_or_default();
     let mut draft = state
-        .network_view
+        .views
+        .network
         .problem_draft
         .clone()
         .unwrap_or_else(|| current.clone());
@@ -126,7 +127,7 @@ fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
         "The problem as in a preset: change widths, activation, loss, data, init, init_scale or seed, then Apply",
     );
     let changed = draft != current;
-    state.network_view.problem_draft = changed.then(|| draft.clone());
+    state.views.network.problem_draft = changed.then(|| draft.clone());
     ui.horizontal(|ui| {
         if ui
             .add_enabled(changed, egui::Button::new("Apply"))
@@ -135,7 +136,7 @@ fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
         {
             match crate::scenario::parse_problem(&draft) {
                 Ok(problem) => {
-                    state.network_view.problem_draft = None;
+                    state.views.network.problem_draft = None;
                     state.set_problem(problem);
                 }
                 Err(error) => state.error(error),
@@ -146,7 +147,7 @@ fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .on_hover_text("Go back to the problem as it runs now")
             .clicked()
         {
-            state.network_view.problem_draft = None;
+            state.views.network.problem_draft = None;
         }
     });
 }
@@ -155,7 +156,8 @@ fn network_definition_ui(state: &mut AppState, ui: &mut egui::Ui) {
 /// and the landscape changes when the formula parses and the field loses focus (or Enter).
 fn formula_ui(state: &mut AppState, current: &Formula, ui: &mut egui::Ui) {
     let mut draft = state
-        .view
+        .views
+        .landscape
         .formula_draft
         .clone()
         .unwrap_or_else(|| current.expr.clone());
@@ -186,12 +188,12 @@ fn formula_ui(state: &mut AppState, current: &Formula, ui: &mut egui::Ui) {
     }
     let commit = response.lost_focus() && draft != current.expr;
     if commit && parsed.is_ok() {
-        state.view.formula_draft = None;
+        state.views.landscape.formula_draft = None;
         state.set_problem(Problem::Landscape(LandscapeConfig::Formula(Formula {
             expr: draft,
         })));
     } else {
-        state.view.formula_draft = (draft != current.expr).then_some(draft);
+        state.views.landscape.formula_draft = (draft != current.expr).then_some(draft);
     }
 }
 
