@@ -304,7 +304,7 @@ fn two_class(n: usize, point: impl Fn(usize, usize, usize) -> [f64; 2]) -> Datas
     }
 }
 
-/// numpy's linspace(0, end, count)[index] (with the endpoint).
+/// numpy's linspace(0, end, count)\[index\] (with the endpoint).
 fn linspace(end: f64, index: usize, count: usize) -> f64 {
     if count <= 1 {
         0.0

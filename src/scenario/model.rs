@@ -255,7 +255,10 @@ macro_rules! declare_problem {
             /// A 2D test function.
             Landscape(LandscapeConfig),
             $(
-                #[doc = concat!("A network: see [`", stringify!($network), "`].")]
+                #[doc = concat!(
+                    "A network: see [`", stringify!($network), "`](crate::network::",
+                    stringify!($network), ")."
+                )]
                 $network(crate::network::$network),
             )*
         }

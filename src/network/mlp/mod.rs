@@ -20,7 +20,7 @@
 //!   output, one-hot for k ≥ 2 outputs, the target value for regression.
 //! - `CrossEntropy`: one output, the logistic loss log(1 + exp(−yᵢ zᵢ)) with yᵢ = ±1 (torch's
 //!   `BCEWithLogitsLoss`, computed stably as max(u, 0) + log1p(e^(−|u|)), u = −yz); k ≥ 2 outputs,
-//!   softmax cross-entropy logsumexp(oᵢ) − oᵢ[cᵢ] (torch's `CrossEntropyLoss`). Regression data has
+//!   softmax cross-entropy logsumexp(oᵢ) − oᵢ\[cᵢ\] (torch's `CrossEntropyLoss`). Regression data has
 //!   no classes, so CrossEntropy on it is a validation error.
 //!
 //! Gradient by backpropagation, batched as matrix products: G_L = ∂f/∂O = ℓ'(O)/m, then for
