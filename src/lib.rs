@@ -38,6 +38,7 @@ pub mod optim;
 pub mod precision;
 pub mod presets;
 pub mod render;
+pub mod ron_format;
 pub mod scenario;
 pub mod schedule;
 #[cfg(feature = "gui")]

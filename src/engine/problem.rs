@@ -8,7 +8,7 @@ use nalgebra::DVector;
 use crate::landscape::{Landscape, LandscapeObjective, Transform, ViewWindow};
 use crate::network::Network;
 use crate::objective::Objective;
-use crate::scenario::Problem;
+use crate::scenario::{BuiltProblem, Problem};
 
 /// A problem built from its configuration, shared by all runs.
 #[derive(Clone)]
@@ -32,9 +32,9 @@ impl ProblemInstance {
     /// Builds the problem with a landscape seen through `transform` (networks ignore it; the
     /// scenario's validation refuses a transform on a network).
     pub fn build_transformed(problem: &Problem, transform: &Transform) -> Self {
-        match problem {
-            Problem::Landscape(config) => {
-                let landscape = transform.apply(config.build());
+        match problem.build() {
+            BuiltProblem::Landscape(landscape) => {
+                let landscape = transform.apply(landscape);
                 let [x, y] = landscape.default_start();
                 Self {
                     objective: Arc::new(LandscapeObjective::new(landscape.clone())),
@@ -43,9 +43,7 @@ impl ProblemInstance {
                     default_start: DVector::from_vec(vec![x, y]),
                 }
             }
-            Problem::Mlp(config) => Self::from_network(config.build()),
-            Problem::DeepLinear(config) => Self::from_network(config.build()),
-            Problem::MatrixFactorization(config) => Self::from_network(config.build()),
+            BuiltProblem::Network(network) => Self::from_network(network),
         }
     }
 

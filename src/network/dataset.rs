@@ -198,6 +198,11 @@ impl DatasetConfig {
         self.len() == 0
     }
 
+    /// Number of samples [`DatasetConfig::generate`] draws: n clamped to 4..=100 000.
+    pub fn generated_len(&self) -> usize {
+        self.len().clamp(MIN_SAMPLES, MAX_SAMPLES)
+    }
+
     fn noise(&self) -> f64 {
         match *self {
             Self::Moons { noise, .. }
@@ -232,7 +237,7 @@ impl DatasetConfig {
     /// 4..=100 000, a negative or non-finite noise taken as 0, factor clamped into (0, 1)), so an
     /// unvalidated config still gives a well-formed set.
     pub fn generate(&self, rng: &mut ChaCha8Rng) -> Dataset {
-        let n = self.len().clamp(MIN_SAMPLES, MAX_SAMPLES);
+        let n = self.generated_len();
         let noise = sanitize_noise(self.noise());
         let mut dataset = match *self {
             Self::Moons { .. } => two_class(n, moons_point),
@@ -270,6 +275,17 @@ fn sanitize_noise(noise: f64) -> f64 {
     }
 }
 
+/// How many of `n` samples [`Dataset::split`] holds out for `test_fraction`: round(n·fraction)
+/// with the fraction clamped to [0, 1] (not finite: 0), at most n − 1.
+pub fn held_out_len(n: usize, test_fraction: f64) -> usize {
+    let fraction = if test_fraction.is_finite() {
+        test_fraction.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    ((n as f64 * fraction).round() as usize).min(n.saturating_sub(1))
+}
+
 /// Classes 0 and 1 with ⌊n/2⌋ and ⌈n/2⌉ points, `point(class, index, count)` placing each.
 fn two_class(n: usize, point: impl Fn(usize, usize, usize) -> [f64; 2]) -> Dataset {
     let counts = [n / 2, n - n / 2];
@@ -288,7 +304,7 @@ fn two_class(n: usize, point: impl Fn(usize, usize, usize) -> [f64; 2]) -> Datas
     }
 }
 
-/// numpy's linspace(0, end, count)[index] (with the endpoint).
+/// numpy's linspace(0, end, count)\[index\] (with the endpoint).
 fn linspace(end: f64, index: usize, count: usize) -> f64 {
     if count <= 1 {
         0.0
@@ -431,12 +447,7 @@ impl Dataset {
     /// `test_fraction` is clamped to [0, 1].
     pub fn split(self, test_fraction: f64, rng: &mut ChaCha8Rng) -> (Dataset, Option<Dataset>) {
         let n = self.len();
-        let fraction = if test_fraction.is_finite() {
-            test_fraction.clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let test_len = ((n as f64 * fraction).round() as usize).min(n.saturating_sub(1));
+        let test_len = held_out_len(n, test_fraction);
         if test_len == 0 {
             return (self, None);
         }
@@ -655,7 +666,7 @@ mod tests {
 
     #[test]
     fn ron_round_trip_and_defaults() {
-        let options = crate::scenario::ron_options();
+        let options = crate::ron_format::ron_options();
         for config in all_configs() {
             let text = options.to_string(&config).expect("serializes");
             assert_eq!(

@@ -55,7 +55,8 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Evaluation, Layer, Network, descending_singular_values, hessian_from_products, mismatched,
+    Evaluation, Layer, Network, NetworkSpec, descending_singular_values, hessian_from_products,
+    mismatched,
 };
 use crate::objective::Objective;
 use crate::validate::Checker;
@@ -126,15 +127,14 @@ impl Default for LinearTarget {
     }
 }
 
-impl DeepLinear {
-    /// One line for pickers and `optiviz list`.
-    pub const DESCRIPTION: &str = "½‖W_L⋯W₁ − M‖²: a deep linear network on whitened data; small \
+impl NetworkSpec for DeepLinear {
+    const DESCRIPTION: &str = "½‖W_L⋯W₁ − M‖²: a deep linear network on whitened data; small \
         init learns M's singular values one at a time, saddle to saddle (depth, width, data, \
         init_scale, seed)";
 
     /// Checks ranges: depth 1..=10, width 1..=64, singular values finite, ≥ 0 and at most width of
     /// them, init_scale finite and > 0.
-    pub fn validate(&self, checker: &mut Checker) {
+    fn validate(&self, checker: &mut Checker) {
         checker.count_in_range(
             "depth",
             self.depth as u64,
@@ -168,6 +168,17 @@ impl DeepLinear {
         checker.positive("init_scale", self.init_scale);
     }
 
+    /// One: the loss is a single term ½‖P − M‖² (whitened data).
+    fn num_samples(&self) -> usize {
+        1
+    }
+
+    fn build_network(&self) -> Arc<dyn Network> {
+        self.build()
+    }
+}
+
+impl DeepLinear {
     /// Builds the network: the target and the initial weights from the seed. Out-of-range counts
     /// are clamped, surplus singular values dropped and invalid ones read as 0, so an unvalidated
     /// config still builds a well-posed problem.
@@ -570,7 +581,7 @@ impl Network for DeepLinearNetwork {
 mod tests {
     use super::*;
     use crate::objective::central_difference_hvp;
-    use crate::scenario::ron_options;
+    use crate::ron_format::ron_options;
 
     fn random_vector(dim: usize, seed: u64) -> DVector<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

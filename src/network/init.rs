@@ -255,7 +255,7 @@ mod tests {
         Init::He.validate(&mut checker);
         assert_eq!(checker.found.len(), 2);
         assert_eq!(checker.found[0].path, "std");
-        let options = crate::scenario::ron_options();
+        let options = crate::ron_format::ron_options();
         for init in [
             Init::TorchDefault,
             Init::Orthogonal,

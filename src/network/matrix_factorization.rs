@@ -46,7 +46,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Layer, Network};
+use super::{Evaluation, Layer, Network, NetworkSpec};
 use super::{descending_singular_values, hessian_from_products, mismatched};
 use crate::objective::Objective;
 use crate::validate::Checker;
@@ -97,15 +97,14 @@ impl Default for MatrixFactorization {
     }
 }
 
-impl MatrixFactorization {
-    /// One line for pickers and `optiviz list`.
-    pub const DESCRIPTION: &str = "(1/|Ω|) Σ_Ω ½((UVᵀ)ᵢⱼ − Mᵢⱼ)²: matrix completion of a low-rank M \
+impl NetworkSpec for MatrixFactorization {
+    const DESCRIPTION: &str = "(1/|Ω|) Σ_Ω ½((UVᵀ)ᵢⱼ − Mᵢⱼ)²: matrix completion of a low-rank M \
         from a fraction of its entries; SGD on entries, implicit low-rank bias (n, rank, \
         model_rank, observed_fraction, init_scale, seed)";
 
     /// Checks ranges: n 2..=200, rank and model_rank 1..=n, observed_fraction in (0, 1],
     /// init_scale finite and > 0.
-    pub fn validate(&self, checker: &mut Checker) {
+    fn validate(&self, checker: &mut Checker) {
         checker.count_in_range("n", self.n as u64, MIN_N as u64, MAX_N as u64);
         let n = self.n.max(1) as u64;
         checker.count_in_range("rank", self.rank as u64, 1, n);
@@ -122,10 +121,36 @@ impl MatrixFactorization {
         checker.positive("init_scale", self.init_scale);
     }
 
+    /// |Ω|, the observed entries: max(round(observed_fraction·n²), n), with n and the fraction
+    /// clamped as [`MatrixFactorization::build`] clamps them.
+    fn num_samples(&self) -> usize {
+        observed_count(self.side(), self.clamped_fraction())
+    }
+
+    fn build_network(&self) -> Arc<dyn Network> {
+        self.build()
+    }
+}
+
+impl MatrixFactorization {
+    /// The matrix side the problem is built with.
+    fn side(&self) -> usize {
+        self.n.clamp(MIN_N, MAX_N)
+    }
+
+    /// The observed fraction the problem is built with (a non-finite one observes everything).
+    fn clamped_fraction(&self) -> f64 {
+        if self.observed_fraction.is_finite() {
+            self.observed_fraction.clamp(0.0, 1.0)
+        } else {
+            1.0
+        }
+    }
+
     /// Builds the problem from the seed. Out-of-range counts and fractions are clamped, so an
     /// unvalidated config still builds a well-posed problem.
     pub fn build(&self) -> Arc<MatrixFactorizationProblem> {
-        let n = self.n.clamp(MIN_N, MAX_N);
+        let n = self.side();
         let rank = self.rank.clamp(1, n);
         let k = self.model_rank.unwrap_or(rank).clamp(1, n);
 
@@ -141,12 +166,7 @@ impl MatrixFactorization {
         let truth = &left * right.transpose();
         let target_singular_values = factor_singular_values(&left, &right);
 
-        let fraction = if self.observed_fraction.is_finite() {
-            self.observed_fraction.clamp(0.0, 1.0)
-        } else {
-            1.0
-        };
-        let (observed, unobserved) = observed_entries(n, fraction, self.seed);
+        let (observed, unobserved) = observed_entries(n, self.clamped_fraction(), self.seed);
 
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(INIT_STREAM);
@@ -181,6 +201,12 @@ impl MatrixFactorization {
     }
 }
 
+/// |Ω| = max(round(fraction·n²), n), at most n².
+fn observed_count(n: usize, fraction: f64) -> usize {
+    let total = n * n;
+    ((fraction * total as f64).round() as usize).clamp(n, total)
+}
+
 /// The observed entries Ω (row-major order) and the rest: a random permutation's positions, so
 /// every row and column is covered, then uniform draws without replacement up to
 /// max(round(fraction·n²), n) entries.
@@ -188,7 +214,7 @@ fn observed_entries(n: usize, fraction: f64, seed: u64) -> (Vec<Entry>, Vec<Entr
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(MASK_STREAM);
     let total = n * n;
-    let count = ((fraction * total as f64).round() as usize).clamp(n, total);
+    let count = observed_count(n, fraction);
     let mut mask = vec![false; total];
     let mut permutation: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
@@ -483,7 +509,7 @@ impl Network for MatrixFactorizationProblem {
 mod tests {
     use super::*;
     use crate::objective::central_difference_hvp;
-    use crate::scenario::ron_options;
+    use crate::ron_format::ron_options;
 
     fn random_vector(dim: usize, seed: u64) -> DVector<f64> {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);

@@ -26,10 +26,40 @@ pub use matrix_factorization::{MatrixFactorization, MatrixFactorizationProblem};
 pub use mlp::{Activation, Loss, Mlp, MlpNetwork};
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use nalgebra::{DMatrix, DVector};
 
 use crate::objective::Objective;
+use crate::validate::Checker;
+
+/// What every network config provides to the registry (as [`crate::landscape::LandscapeSpec`] does
+/// for landscapes).
+pub trait NetworkSpec {
+    /// One line for the problem picker and `optiviz list`.
+    const DESCRIPTION: &'static str;
+
+    /// Semantic checks of the parameters (sizes against their limits, ranges, the data set).
+    fn validate(&self, checker: &mut Checker);
+
+    /// Number of terms of the training loss's finite sum (what minibatches draw from), computed
+    /// from the config alone: no data generated, no weights drawn. Equals the built network's
+    /// [`Objective::num_samples`], for unvalidated configs too (both clamp the same way).
+    fn num_samples(&self) -> usize;
+
+    /// The network: data and initial weights drawn from the config's seed.
+    fn build_network(&self) -> Arc<dyn Network>;
+}
+
+/// The registered networks, in picker order: calls `$declare!(Mlp, DeepLinear, …)` with every
+/// network config, so that the scenario's `Problem` enum (whose variants presets name) and its
+/// dispatch are declared from this one list. Adding a network is its file plus its name here.
+macro_rules! network_registry {
+    ($declare:ident) => {
+        $declare!(Mlp, DeepLinear, MatrixFactorization);
+    };
+}
+pub(crate) use network_registry;
 
 /// A block of parameters drawn as one layer in the per-layer norm plots.
 #[derive(Clone, Debug, PartialEq)]

@@ -71,6 +71,15 @@ impl Scanner<'_> {
         Some(c)
     }
 
+    /// Skips an attribute such as `#![enable(…)]` whole (after its `#`).
+    fn skip_attribute(&mut self) {
+        while let Some(c) = self.bump() {
+            if c == ']' {
+                break;
+            }
+        }
+    }
+
     fn peek(&mut self) -> Option<char> {
         self.chars.peek().map(|&(_, c)| c)
     }
@@ -171,122 +180,61 @@ impl Scanner<'_> {
 impl PathIndex {
     /// Scans `source`. Malformed text is scanned as far as it goes; nothing here fails.
     pub fn new(source: &str) -> Self {
-        let mut scanner = Scanner {
-            chars: source.char_indices().peekable(),
-            position: Position { line: 1, col: 1 },
+        let mut indexer = Indexer {
+            scanner: Scanner {
+                chars: source.char_indices().peekable(),
+                position: Position { line: 1, col: 1 },
+            },
+            paths: HashMap::new(),
+            stack: vec![Frame {
+                kind: FrameKind::Struct,
+                base: String::new(),
+                element: 0,
+            }],
+            pending: None,
+            element_start: false,
         };
-        let mut paths = HashMap::new();
-        let mut stack = vec![Frame {
-            kind: FrameKind::Struct,
-            base: String::new(),
-            element: 0,
-        }];
-        // The path the next value belongs to, and where its name was.
-        let mut pending: Option<(String, Position)> = None;
-        // Whether the next token starts a list element that has not been recorded yet.
-        let mut element_start = false;
         loop {
-            scanner.skip_trivia();
-            let start = scanner.position;
-            let Some(c) = scanner.bump() else { break };
-            if element_start && !matches!(c, ']' | ')' | '}' | ',') {
-                element_start = false;
-                if let Some(frame) = stack.last() {
-                    let path = format!("{}[{}]", frame.base, frame.element);
-                    paths.entry(path.clone()).or_insert(Located {
-                        name: start,
-                        value: start,
-                    });
-                    // In `( … )` an element is a tuple member only if it is not `name: value` (nor
-                    // a variant name, which passes the field's path on to its `(`); only a
-                    // bracket opens a tuple member's own frame.
-                    if frame.kind == FrameKind::List || matches!(c, '(' | '[' | '{') {
-                        pending = Some((path, start));
-                    }
-                }
+            indexer.scanner.skip_trivia();
+            let start = indexer.scanner.position;
+            let Some(c) = indexer.scanner.bump() else {
+                break;
+            };
+            if indexer.element_start && !matches!(c, ']' | ')' | '}' | ',') {
+                indexer.element(start, c);
             }
             match c {
-                '#' => {
-                    // `#![enable(…)]`: skip the attribute whole.
-                    while let Some(c) = scanner.bump() {
-                        if c == ']' {
-                            break;
-                        }
-                    }
-                }
+                '#' => indexer.scanner.skip_attribute(),
                 '"' | '\'' => {
-                    scanner.skip_string(c);
-                    pending = None;
+                    indexer.scanner.skip_string(c);
+                    indexer.pending = None;
                 }
-                '(' | '{' | '[' => {
-                    let base = match &pending {
-                        Some((path, name)) => {
-                            paths.entry(path.clone()).or_insert(Located {
-                                name: *name,
-                                value: start,
-                            });
-                            path.clone()
-                        }
-                        None => stack.last().map(|f| f.base.clone()).unwrap_or_default(),
-                    };
-                    let kind = if c == '[' {
-                        FrameKind::List
-                    } else {
-                        FrameKind::Struct
-                    };
-                    stack.push(Frame {
-                        kind,
-                        base,
-                        element: 0,
-                    });
-                    pending = None;
-                    element_start = true;
-                }
+                '(' | '{' | '[' => indexer.open(start, c),
                 ')' | '}' | ']' => {
-                    if stack.len() > 1 {
-                        stack.pop();
+                    if indexer.stack.len() > 1 {
+                        indexer.stack.pop();
                     }
-                    pending = None;
+                    indexer.pending = None;
                 }
                 ',' => {
-                    if let Some(frame) = stack.last_mut() {
+                    if let Some(frame) = indexer.stack.last_mut() {
                         frame.element += 1;
-                        element_start = true;
+                        indexer.element_start = true;
                     }
-                    pending = None;
+                    indexer.pending = None;
                 }
-                c if c.is_alphabetic() || c == '_' => {
-                    if c == 'r' && matches!(scanner.peek(), Some('#' | '"')) {
-                        scanner.skip_raw_string();
-                        pending = None;
-                        continue;
-                    }
-                    let word = scanner.identifier(c);
-                    scanner.skip_trivia();
-                    let in_struct = stack.last().is_some_and(|f| f.kind == FrameKind::Struct);
-                    if in_struct && scanner.peek() == Some(':') {
-                        scanner.bump();
-                        scanner.skip_trivia();
-                        let base = stack.last().map(|f| f.base.as_str()).unwrap_or_default();
-                        let path = join(base, &word);
-                        paths.entry(path.clone()).or_insert(Located {
-                            name: start,
-                            value: scanner.position,
-                        });
-                        pending = Some((path, start));
-                    }
-                    // Otherwise a variant or struct name, or a bare value such as `true`: the
-                    // pending path (if any) carries over to a following `(`.
-                }
+                c if c.is_alphabetic() || c == '_' => indexer.word(start, c),
                 _ => {
                     // Numbers, signs and other punctuation: a scalar value ends any pending path.
                     if !(c.is_ascii_digit() || matches!(c, '-' | '+' | '.')) {
-                        pending = None;
+                        indexer.pending = None;
                     }
                 }
             }
         }
-        Self { paths }
+        Self {
+            paths: indexer.paths,
+        }
     }
 
     /// Where `path` is, or its nearest ancestor that is (`runs[1].optimizer.lr` falls back to
@@ -300,6 +248,100 @@ impl PathIndex {
             let cut = path.rfind(['.', '['])?;
             path = &path[..cut];
         }
+    }
+}
+
+/// The state of one pass of [`PathIndex::new`] over the text.
+struct Indexer<'a> {
+    scanner: Scanner<'a>,
+    paths: HashMap<String, Located>,
+    stack: Vec<Frame>,
+    /// The path the next value belongs to, and where its name was.
+    pending: Option<(String, Position)>,
+    /// Whether the next token starts a list element that has not been recorded yet.
+    element_start: bool,
+}
+
+impl Indexer<'_> {
+    /// Records the list element starting with `c` at `start`.
+    fn element(&mut self, start: Position, c: char) {
+        self.element_start = false;
+        if let Some(frame) = self.stack.last() {
+            let path = format!("{}[{}]", frame.base, frame.element);
+            self.paths.entry(path.clone()).or_insert(Located {
+                name: start,
+                value: start,
+            });
+            // In `( … )` an element is a tuple member only if it is not `name: value` (nor
+            // a variant name, which passes the field's path on to its `(`); only a
+            // bracket opens a tuple member's own frame.
+            if frame.kind == FrameKind::List || matches!(c, '(' | '[' | '{') {
+                self.pending = Some((path, start));
+            }
+        }
+    }
+
+    /// Opens the frame of bracket `c` at `start`, for the pending path or else its parent's.
+    fn open(&mut self, start: Position, c: char) {
+        let base = match &self.pending {
+            Some((path, name)) => {
+                self.paths.entry(path.clone()).or_insert(Located {
+                    name: *name,
+                    value: start,
+                });
+                path.clone()
+            }
+            None => self
+                .stack
+                .last()
+                .map(|f| f.base.clone())
+                .unwrap_or_default(),
+        };
+        let kind = if c == '[' {
+            FrameKind::List
+        } else {
+            FrameKind::Struct
+        };
+        self.stack.push(Frame {
+            kind,
+            base,
+            element: 0,
+        });
+        self.pending = None;
+        self.element_start = true;
+    }
+
+    /// A word starting with `c` at `start`: a field name when a `:` follows in a struct, a raw
+    /// string when it is `r#"…` or `r"…`.
+    fn word(&mut self, start: Position, c: char) {
+        if c == 'r' && matches!(self.scanner.peek(), Some('#' | '"')) {
+            self.scanner.skip_raw_string();
+            self.pending = None;
+            return;
+        }
+        let word = self.scanner.identifier(c);
+        self.scanner.skip_trivia();
+        let in_struct = self
+            .stack
+            .last()
+            .is_some_and(|f| f.kind == FrameKind::Struct);
+        if in_struct && self.scanner.peek() == Some(':') {
+            self.scanner.bump();
+            self.scanner.skip_trivia();
+            let base = self
+                .stack
+                .last()
+                .map(|f| f.base.as_str())
+                .unwrap_or_default();
+            let path = join(base, &word);
+            self.paths.entry(path.clone()).or_insert(Located {
+                name: start,
+                value: self.scanner.position,
+            });
+            self.pending = Some((path, start));
+        }
+        // Otherwise a variant or struct name, or a bare value such as `true`: the
+        // pending path (if any) carries over to a following `(`.
     }
 }
 

@@ -36,99 +36,17 @@ use serde::{Deserialize, Serialize};
 use crate::analysis::measure::stability;
 use crate::engine::{Measurement, ProblemInstance, Run, RunStatus, Sample};
 use crate::landscape::{LandscapeConfig, Transform};
-use crate::optim::{HyperError, HyperValue, OptimizerConfig};
+use crate::optim::{HyperValue, OptimizerConfig};
+pub use crate::scenario::{Axis, BATCH_SIZE, MAX_AXIS_COUNT, set_axis_value};
 use crate::scenario::{Problem, RunConfig};
 use crate::validate::{Checker, Invalid};
 
-/// The axis name for the run's minibatch size (not an optimizer hyperparameter).
-pub const BATCH_SIZE: &str = "batch_size";
-/// Most values on one axis.
-pub const MAX_AXIS_COUNT: usize = 512;
 /// Largest budget per cell.
 pub const MAX_BUDGET: u64 = 100_000_000;
 /// Points on a stability boundary curve.
 const BOUNDARY_POINTS: usize = 64;
 /// Steps between checks of the cancel flag within one cell.
 const CANCEL_CHECK_STEPS: u64 = 1024;
-
-/// One axis of a sweep: a hyperparameter and the values it takes.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Axis {
-    /// The hyperparameter's name (`lr`, `momentum`, `betas[1]`, …) or [`BATCH_SIZE`].
-    pub name: String,
-    /// First and last value (both included).
-    pub range: (f64, f64),
-    /// Number of values (1 = just the first).
-    pub count: usize,
-    /// Geometric spacing (both ends must be positive) instead of linear.
-    pub log_scale: bool,
-}
-
-impl Default for Axis {
-    fn default() -> Self {
-        Self {
-            name: "lr".to_owned(),
-            range: (1e-3, 1.0),
-            count: 16,
-            log_scale: true,
-        }
-    }
-}
-
-impl Axis {
-    /// A linear axis.
-    pub fn linear(name: &str, range: (f64, f64), count: usize) -> Self {
-        Self {
-            name: name.to_owned(),
-            range,
-            count,
-            log_scale: false,
-        }
-    }
-
-    /// A logarithmic axis.
-    pub fn log(name: &str, range: (f64, f64), count: usize) -> Self {
-        Self {
-            log_scale: true,
-            ..Self::linear(name, range, count)
-        }
-    }
-
-    /// The value at `index`: a + (b − a)·t or a·(b/a)^t with t = index/(count − 1).
-    pub fn value(&self, index: usize) -> f64 {
-        self.value_at(index as f64 / self.count.saturating_sub(1).max(1) as f64)
-    }
-
-    /// All values, in order.
-    pub fn values(&self) -> Vec<f64> {
-        (0..self.count).map(|i| self.value(i)).collect()
-    }
-
-    /// The value at fraction `t` ∈ [0, 1] of the axis, in its spacing.
-    fn value_at(&self, t: f64) -> f64 {
-        let (a, b) = self.range;
-        if self.log_scale {
-            a * (b / a).powf(t)
-        } else {
-            a + (b - a) * t
-        }
-    }
-
-    fn validate(&self, checker: &mut Checker) {
-        checker.finite("range.0", self.range.0);
-        checker.finite("range.1", self.range.1);
-        if self.count == 0 || self.count > MAX_AXIS_COUNT {
-            checker.report(
-                "count",
-                format!("count must be 1 to {MAX_AXIS_COUNT}, not {}", self.count),
-            );
-        }
-        if self.log_scale && !(self.range.0 > 0.0 && self.range.1 > 0.0) {
-            checker.report("range", "a log axis needs positive ends");
-        }
-    }
-}
 
 /// What the budget counts.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -232,26 +150,6 @@ impl SweepRequest {
                 }
             }
         }
-    }
-}
-
-/// Sets the hyperparameter `name` (or the batch size) of `config` to `value`; integer
-/// hyperparameters take the nearest count.
-pub fn set_axis_value(config: &mut RunConfig, name: &str, value: f64) -> Result<(), String> {
-    if name == BATCH_SIZE {
-        if !(value.is_finite() && value >= 1.0) {
-            return Err(format!("batch_size must be 1 or more, not {value}"));
-        }
-        config.batch_size = Some(value.round() as usize);
-        return Ok(());
-    }
-    let optimizer = &mut config.optimizer;
-    match optimizer.set_hyper(name, HyperValue::Float(value)) {
-        Ok(()) => Ok(()),
-        Err(HyperError::WrongKind { .. }) if value.is_finite() && value >= 0.0 => optimizer
-            .set_hyper(name, HyperValue::Int(value.round() as u64))
-            .map_err(|e| e.to_string()),
-        Err(error) => Err(error.to_string()),
     }
 }
 

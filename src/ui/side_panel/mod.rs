@@ -4,7 +4,6 @@
 use crate::app::{AppState, EditApplies, StartMode};
 use crate::landscape::expression::Expression;
 use crate::landscape::{Formula, LandscapeConfig, Transform};
-use crate::network::{DeepLinear, MatrixFactorization, Mlp};
 use crate::scenario::{Problem, RunConfig};
 
 use super::run_colour;
@@ -36,25 +35,13 @@ pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
 
 /// Every problem the picker offers, with its default parameters and a description.
 fn problem_catalog() -> Vec<(Problem, &'static str)> {
-    let mut catalog: Vec<(Problem, &'static str)> = LandscapeConfig::catalog()
+    Problem::catalog()
         .into_iter()
-        .map(|config| {
-            let description = config.description();
-            (Problem::Landscape(config), description)
+        .map(|problem| {
+            let description = problem.description();
+            (problem, description)
         })
-        .collect();
-    catalog.extend([
-        (Problem::Mlp(Mlp::default()), Mlp::DESCRIPTION),
-        (
-            Problem::DeepLinear(DeepLinear::default()),
-            DeepLinear::DESCRIPTION,
-        ),
-        (
-            Problem::MatrixFactorization(MatrixFactorization::default()),
-            MatrixFactorization::DESCRIPTION,
-        ),
-    ]);
-    catalog
+        .collect()
 }
 
 fn problem_ui(state: &mut AppState, ui: &mut egui::Ui) {
