@@ -732,18 +732,13 @@ impl Run {
         if !(lambda_max.is_finite() && lambda_max > 0.0) {
             return String::new();
         }
-        let plain_gradient_descent = matches!(
-            &self.config.optimizer,
-            crate::optim::OptimizerConfig::Sgd(sgd) if sgd.momentum == 0.0 && sgd.weight_decay == 0.0
-        );
-        if plain_gradient_descent {
-            let lr = self.config.optimizer.lr();
+        if let Some(lr) = self.config.optimizer.plain_gd_lr() {
             return format!(
                 "; at the last finite point λmax = {lambda_max:.4}, lr·λmax = {:.4} (gradient descent needs < 2)",
                 lr * lambda_max
             );
         }
-        match crate::analysis::stability::threshold(&self.config.optimizer) {
+        match self.config.optimizer.stability_threshold() {
             Some(threshold) => format!(
                 "; at the last finite point λmax = {lambda_max:.4}, while {} is stable only for λmax < {}",
                 self.config.optimizer.display_name(),

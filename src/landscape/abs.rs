@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = |x| + a·|y|.
@@ -38,6 +39,11 @@ impl Default for Abs {
 /// sign(v) with sign(0) = 0, as `torch.sign` (and so the autograd of `abs`); NaN stays NaN.
 fn sign(v: f64) -> f64 {
     if v == 0.0 { 0.0 } else { v.signum() }
+}
+
+hyper_table! {
+    Abs, owner: "Abs";
+    a: log_float(0.01, 100.0), "Weight of |y|: the slope of the walls along y";
 }
 
 impl LandscapeSpec for Abs {

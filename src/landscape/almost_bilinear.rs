@@ -31,6 +31,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = x·y + epsilon·(y²/2 − y⁴/4), min over x, max over y: `AlmostBilinear(epsilon: 0.5)`.
@@ -45,6 +46,12 @@ impl Default for AlmostBilinear {
     fn default() -> Self {
         Self { epsilon: 0.5 }
     }
+}
+
+hyper_table! {
+    AlmostBilinear, owner: "AlmostBilinear";
+    epsilon: float(0.0, 2.0),
+        "Weight ε of the max player's nonconcave term φ(y) = y²/2 − y⁴/4 (0: the bilinear game)";
 }
 
 impl LandscapeSpec for AlmostBilinear {

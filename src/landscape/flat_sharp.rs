@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::autodiff::{self, DualFormula};
 use super::refine::strict_minimum_near;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// Two Gaussian wells of depth 1, sharp at (−1, 0) and flat at (1, 0), in a 0.02‖p‖² bowl.
@@ -71,6 +72,14 @@ impl DualFormula for FlatSharp {
             + well(x, y, FLAT_CENTRE, self.flat_width)
             + (x * x + y * y) * BOWL
     }
+}
+
+hyper_table! {
+    FlatSharp, owner: "FlatSharp";
+    sharp_width: log_float(0.01, 2.0),
+        "Width (standard deviation) of the sharp well at (−1, 0); its curvature is about 1/width²";
+    flat_width: log_float(0.01, 2.0),
+        "Width (standard deviation) of the flat well at (1, 0); its curvature is about 1/width²";
 }
 
 impl LandscapeSpec for FlatSharp {

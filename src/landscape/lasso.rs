@@ -38,6 +38,7 @@ use super::{
     Landscape, LandscapeSpec, LeastSquares, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     point_of, symmetric_eigenvalues,
 };
+use crate::hyper::hyper_table;
 use crate::objective::Composite;
 use crate::validate::Checker;
 
@@ -74,6 +75,13 @@ impl Lasso {
         .regression();
         LassoProblem::new(data, self.lambda)
     }
+}
+
+hyper_table! {
+    Lasso, owner: "Lasso";
+    lambda: log_float(1e-3, 10.0), "Weight λ of the ℓ₁ penalty";
+    n: int(2, 1000), "Number of samples n (2 to 100 000)";
+    seed: int(0, 100), "Seed of the data";
 }
 
 impl LandscapeSpec for Lasso {

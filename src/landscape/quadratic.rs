@@ -19,6 +19,7 @@ use pulp::Simd;
 
 use super::batch::{self, PointKernel};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x) = ½ xᵀ R diag(λ₁, λ₂) Rᵀ x.
@@ -61,6 +62,13 @@ impl Quadratic {
             self.lambda1.max(self.lambda2),
         ]
     }
+}
+
+hyper_table! {
+    Quadratic, owner: "Quadratic";
+    lambda1: float(-10.0, 100.0), "First Hessian eigenvalue λ₁ (along the rotated x axis)";
+    lambda2: float(-10.0, 100.0), "Second Hessian eigenvalue λ₂ (along the rotated y axis)";
+    angle_deg: float(-180.0, 180.0), "Rotation of the eigenbasis, in degrees counter-clockwise";
 }
 
 impl LandscapeSpec for Quadratic {

@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = 2a + x² − a cos(2πx) + y² − a cos(2πy).
@@ -40,6 +41,11 @@ impl DualFormula for Rastrigin {
     fn eval<D: DualNum<Primitive = f64> + Copy>(&self, x: D, y: D) -> D {
         x * x + y * y - ((x * TAU).cos() + (y * TAU).cos()) * self.a + 2.0 * self.a
     }
+}
+
+hyper_table! {
+    Rastrigin, owner: "Rastrigin";
+    a: float(0.0, 20.0), "Amplitude of the cosine ripples (0 leaves the bowl x² + y²)";
 }
 
 impl LandscapeSpec for Rastrigin {

@@ -20,6 +20,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = (x² + y² − r²)².
@@ -34,6 +35,11 @@ impl Default for RingValley {
     fn default() -> Self {
         Self { radius: 1.0 }
     }
+}
+
+hyper_table! {
+    RingValley, owner: "RingValley";
+    radius: log_float(0.1, 10.0), "Radius r of the circle of minimizers";
 }
 
 impl LandscapeSpec for RingValley {

@@ -23,6 +23,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = (a − x)² + b (y − x²)².
@@ -39,6 +40,12 @@ impl Default for Rosenbrock {
     fn default() -> Self {
         Self { a: 1.0, b: 100.0 }
     }
+}
+
+hyper_table! {
+    Rosenbrock, owner: "Rosenbrock";
+    a: float(-2.0, 2.0), "Position of the minimizer (a, a²)";
+    b: log_float(0.1, 1000.0), "Steepness of the valley walls";
 }
 
 impl LandscapeSpec for Rosenbrock {

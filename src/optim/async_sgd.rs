@@ -48,12 +48,13 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, same_point, without_samples,
+    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, same_point, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -88,7 +89,18 @@ impl Default for AsyncSgdConfig {
     }
 }
 
+hyper_table! {
+    AsyncSgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0), "x_{t+1} ← x_t − lr·g(x_{t−τ})";
+    workers: int(1, 16), "K simulated workers, each on its own shard, taking turns k = t mod K";
+    staleness: int(0, 32),
+        "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64), "samples per gradient, drawn from the worker's shard";
+}
+
 impl OptimizerSpec for AsyncSgdConfig {
+    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "AsyncSGD";
     const DESCRIPTION: &'static str = "Asynchronous SGD: K = 4 simulated workers take turns; each \
          gradient is applied τ = 4 steps after the iterate it was computed at";
@@ -104,43 +116,9 @@ impl OptimizerSpec for AsyncSgdConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x_{t+1} ← x_t − lr·g(x_{t−τ})"),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, each on its own shard, taking turns k = t mod K",
-            ),
-            Hyper::int(
-                "staleness",
-                self.staleness,
-                (0, 32),
-                "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))",
-            ),
-            heterogeneous_hyper(self.heterogeneous),
-            Hyper::int(
-                "batch_size",
-                self.batch_size,
-                (1, 64),
-                "samples per gradient, drawn from the worker's shard",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "workers" => assign_int(&mut self.workers, name, value),
-            "staleness" => assign_int(&mut self.staleness, name, value),
-            "heterogeneous" => assign_bool(&mut self.heterogeneous, name, value),
-            "batch_size" => assign_int(&mut self.batch_size, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

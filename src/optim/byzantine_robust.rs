@@ -79,12 +79,13 @@ use serde::{Deserialize, Serialize};
 
 use super::robust_aggregation::{coordinate_wise, krum, mean_into, median, trimmed_mean};
 use super::workers::{
-    MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, without_samples,
+    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec,
+    Quantity, StepInfo, Threshold, adopt, ensure_len,
 };
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -133,21 +134,6 @@ impl Attack {
         }
     }
 
-    /// The attack called `name` with its default parameter (this one kept when the name is
-    /// unchanged); `None` (the `Option`) for an unknown name.
-    fn renamed(self, name: &str) -> Option<Self> {
-        if name == self.name() {
-            return Some(self);
-        }
-        match name {
-            "SignFlip" => Some(Self::SignFlip { scale: 4.0 }),
-            "Gaussian" => Some(Self::Gaussian { std: 10.0 }),
-            "LittleIsEnough" => Some(Self::LittleIsEnough { z: 1.0 }),
-            "None" => Some(Self::None),
-            _ => Option::None,
-        }
-    }
-
     /// Its parameter must be finite and ≥ 0.
     fn validate(self, checker: &mut Checker) {
         match self {
@@ -155,6 +141,28 @@ impl Attack {
             Self::Gaussian { std } => checker.non_negative("std", std),
             Self::LittleIsEnough { z } => checker.non_negative("z", z),
             Self::None => {}
+        }
+    }
+}
+
+impl HyperChoice for Attack {
+    fn choice_name(&self) -> &'static str {
+        self.name()
+    }
+
+    /// The attack called `name` with its default parameter (this one kept when the name is
+    /// unchanged); `None` (the `Option`) for an unknown name.
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        let this = *self;
+        if name == this.name() {
+            return Some(this);
+        }
+        match name {
+            "SignFlip" => Some(Self::SignFlip { scale: 4.0 }),
+            "Gaussian" => Some(Self::Gaussian { std: 10.0 }),
+            "LittleIsEnough" => Some(Self::LittleIsEnough { z: 1.0 }),
+            "None" => Some(Self::None),
+            _ => Option::None,
         }
     }
 }
@@ -235,7 +243,40 @@ impl Default for ByzantineRobustConfig {
     }
 }
 
+hyper_table! {
+    ByzantineRobustConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0), "x ← x − lr·Agg(g₀, …, g_{K−1})";
+    workers: int(1, 16), "K simulated workers, the Byzantine ones included";
+    byzantine: int(0, 8), "f of the K workers send the attack instead of their gradient";
+    attack: choice(ATTACK_CHOICES),
+        "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave";
+    scale if let Attack::SignFlip { scale } = attack: float(0.0, 10.0),
+        "the attackers send −scale × the honest mean";
+    std if let Attack::Gaussian { std } = attack: log_float(0.01, 100.0),
+        "the attackers send N(0, std²I)";
+    z if let Attack::LittleIsEnough { z } = attack: float(0.0, 5.0),
+        "the attackers send μ − z·σ, σ the honest coordinate-wise standard deviation";
+    {
+        get: |config: &Self| config.aggregator.name(),
+        set: |config: &mut Self, name: &str, value| {
+            // Trimming f at each end is the natural choice (Yin et al. need β ≥ f/K).
+            let chosen = match value {
+                HyperValue::Choice(choice) => config.aggregator.renamed(choice, config.byzantine),
+                _ => None,
+            };
+            config.aggregator = chosen.ok_or_else(|| HyperError::wrong_kind(name, value))?;
+            Ok(())
+        },
+    } as "aggregator": choice(AGGREGATOR_CHOICES),
+        "Mean; Median: coordinate-wise; TrimmedMean: drop the b largest and smallest per coordinate; Krum: the message closest to its K − f − 2 nearest";
+    trim if let Aggregator::TrimmedMean { trim } = aggregator: int(0, 7),
+        "b values dropped at each end of every coordinate (2b < K)";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64), "samples per honest worker per step, drawn from its shard";
+}
+
 impl OptimizerSpec for ByzantineRobustConfig {
+    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "ByzantineRobust";
     const DESCRIPTION: &'static str = "Byzantine-robust SGD: f = 2 of K = 8 simulated workers send \
          corrupted gradients; mean, coordinate-wise median, trimmed mean or Krum aggregation";
@@ -282,110 +323,9 @@ impl OptimizerSpec for ByzantineRobustConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x ← x − lr·Agg(g₀, …, g_{K−1})"),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, the Byzantine ones included",
-            ),
-            Hyper::int(
-                "byzantine",
-                self.byzantine,
-                (0, 8),
-                "f of the K workers send the attack instead of their gradient",
-            ),
-            Hyper::choice(
-                "attack",
-                self.attack.name(),
-                ATTACK_CHOICES,
-                "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave",
-            ),
-        ];
-        match self.attack {
-            Attack::SignFlip { scale } => hypers.push(Hyper::float(
-                "scale",
-                scale,
-                (0.0, 10.0),
-                "the attackers send −scale × the honest mean",
-            )),
-            Attack::Gaussian { std } => hypers.push(Hyper::log_float(
-                "std",
-                std,
-                (0.01, 100.0),
-                "the attackers send N(0, std²I)",
-            )),
-            Attack::LittleIsEnough { z } => hypers.push(Hyper::float(
-                "z",
-                z,
-                (0.0, 5.0),
-                "the attackers send μ − z·σ, σ the honest coordinate-wise standard deviation",
-            )),
-            Attack::None => {}
-        }
-        hypers.push(Hyper::choice(
-            "aggregator",
-            self.aggregator.name(),
-            AGGREGATOR_CHOICES,
-            "Mean; Median: coordinate-wise; TrimmedMean: drop the b largest and smallest per coordinate; Krum: the message closest to its K − f − 2 nearest",
-        ));
-        if let Aggregator::TrimmedMean { trim } = self.aggregator {
-            hypers.push(Hyper::int(
-                "trim",
-                trim,
-                (0, 7),
-                "b values dropped at each end of every coordinate (2b < K)",
-            ));
-        }
-        hypers.push(heterogeneous_hyper(self.heterogeneous));
-        hypers.push(Hyper::int(
-            "batch_size",
-            self.batch_size,
-            (1, 64),
-            "samples per honest worker per step, drawn from its shard",
-        ));
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        let wrong_kind = || HyperError::WrongKind {
-            name: name.to_owned(),
-            value,
-        };
-        match (name, &mut self.attack, &mut self.aggregator) {
-            ("lr", ..) => assign_float(&mut self.lr, name, value),
-            ("workers", ..) => assign_int(&mut self.workers, name, value),
-            ("byzantine", ..) => assign_int(&mut self.byzantine, name, value),
-            ("heterogeneous", ..) => assign_bool(&mut self.heterogeneous, name, value),
-            ("batch_size", ..) => assign_int(&mut self.batch_size, name, value),
-            ("attack", attack, _) => {
-                let HyperValue::Choice(choice) = value else {
-                    return Err(wrong_kind());
-                };
-                *attack = attack.renamed(choice).ok_or_else(wrong_kind)?;
-                Ok(())
-            }
-            ("aggregator", _, aggregator) => {
-                let HyperValue::Choice(choice) = value else {
-                    return Err(wrong_kind());
-                };
-                // Trimming f at each end is the natural choice (Yin et al. need β ≥ f/K).
-                *aggregator = aggregator
-                    .renamed(choice, self.byzantine)
-                    .ok_or_else(wrong_kind)?;
-                Ok(())
-            }
-            ("scale", Attack::SignFlip { scale }, _) => assign_float(scale, name, value),
-            ("std", Attack::Gaussian { std }, _) => assign_float(std, name, value),
-            ("z", Attack::LittleIsEnough { z }, _) => assign_float(z, name, value),
-            ("trim", _, Aggregator::TrimmedMean { trim }) => assign_int(trim, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -693,6 +633,7 @@ impl Optimizer for ByzantineRobust {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
     use crate::optim::test_support::{least_squares, quadratic};
     use crate::optim::{QuantityValue, SgdConfig};
 

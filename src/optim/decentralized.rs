@@ -60,12 +60,13 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, heterogeneous_hyper, without_samples,
+    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int,
+    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    Threshold, adopt,
 };
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -80,6 +81,20 @@ pub enum Topology {
     Ring,
     /// Every worker talks to every other, weights 1/K: exact averaging.
     Complete,
+}
+
+impl HyperChoice for Topology {
+    fn choice_name(&self) -> &'static str {
+        self.name()
+    }
+
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        match name {
+            "Ring" => Some(Self::Ring),
+            "Complete" => Some(Self::Complete),
+            _ => None,
+        }
+    }
 }
 
 impl Topology {
@@ -193,7 +208,19 @@ impl Default for DecentralizedConfig {
     }
 }
 
+hyper_table! {
+    DecentralizedConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0), "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
+    workers: int(1, 16), "K simulated workers, each on its own shard of the data";
+    topology: choice(TOPOLOGY_CHOICES),
+        "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ";
+    gossip_every: int(1, 100), "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64), "samples per worker per local step, drawn from its shard";
+}
+
 impl OptimizerSpec for DecentralizedConfig {
+    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "Decentralized";
     const DESCRIPTION: &'static str = "Decentralized SGD: K = 4 simulated workers on a ring, each takes \
          a local SGD step, then averages with its neighbours (gossip)";
@@ -209,66 +236,9 @@ impl OptimizerSpec for DecentralizedConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "xₖ ← xₖ − lr·gₖ(xₖ) on every worker",
-            ),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, each on its own shard of the data",
-            ),
-            Hyper::choice(
-                "topology",
-                self.topology.name(),
-                TOPOLOGY_CHOICES,
-                "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ",
-            ),
-            Hyper::int(
-                "gossip_every",
-                self.gossip_every,
-                (1, 100),
-                "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ",
-            ),
-            heterogeneous_hyper(self.heterogeneous),
-            Hyper::int(
-                "batch_size",
-                self.batch_size,
-                (1, 64),
-                "samples per worker per local step, drawn from its shard",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match (name, value) {
-            ("lr", _) => assign_float(&mut self.lr, name, value),
-            ("workers", _) => assign_int(&mut self.workers, name, value),
-            ("topology", HyperValue::Choice("Ring")) => {
-                self.topology = Topology::Ring;
-                Ok(())
-            }
-            ("topology", HyperValue::Choice("Complete")) => {
-                self.topology = Topology::Complete;
-                Ok(())
-            }
-            ("topology", _) => Err(HyperError::WrongKind {
-                name: name.to_owned(),
-                value,
-            }),
-            ("gossip_every", _) => assign_int(&mut self.gossip_every, name, value),
-            ("heterogeneous", _) => assign_bool(&mut self.heterogeneous, name, value),
-            ("batch_size", _) => assign_int(&mut self.batch_size, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -453,6 +423,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
     use crate::optim::test_support::quadratic;

@@ -23,7 +23,6 @@ mod fista;
 mod gda;
 mod gradient_flow;
 mod heavy_ball;
-mod hyper;
 mod lbfgs;
 pub mod linesearch;
 mod lion;
@@ -41,6 +40,7 @@ mod rprop;
 mod saga;
 mod sgd;
 mod sign_sgd;
+mod stability;
 mod subgradient;
 mod svrg;
 #[cfg(test)]
@@ -49,44 +49,46 @@ mod torch_ops;
 pub mod workers;
 mod zeroth_order;
 
-pub use adadelta::{Adadelta, AdadeltaConfig};
-pub use adagrad::{Adagrad, AdagradConfig};
-pub use adam::{Adam, AdamConfig};
-pub use adam_w::{AdamW, AdamWConfig};
-pub use adamax::{Adamax, AdamaxConfig};
-pub use asgd::{Asgd, AsgdConfig};
-pub use async_sgd::{AsyncSgd, AsyncSgdConfig};
-pub use bfgs::{Bfgs, BfgsConfig};
-pub use byzantine_robust::{Aggregator, Attack, ByzantineRobust, ByzantineRobustConfig};
-pub use compressed_sgd::{CompressedSgd, CompressedSgdConfig, Compressor};
-pub use decentralized::{Decentralized, DecentralizedConfig, Topology};
-pub use extragradient::{Extragradient, ExtragradientConfig};
-pub use fista::{Fista, FistaConfig};
-pub use gda::{Gda, GdaConfig};
-pub use gradient_flow::{GradientFlow, GradientFlowConfig};
-pub use heavy_ball::{HeavyBall, HeavyBallConfig};
-pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float, assign_int};
-pub use lbfgs::{Lbfgs, LbfgsConfig};
-pub use linesearch::LineSearchFn;
-pub use lion::{Lion, LionConfig};
-pub use local_sgd::{LocalSgd, LocalSgdConfig};
-pub use n_adam::{NAdam, NAdamConfig};
-pub use nesterov_agd::{NesterovAgd, NesterovAgdConfig};
-pub use newton::{DEFAULT_SHIFT_MU, Newton, NewtonConfig, Safeguard};
-pub use optimistic_gd::{OptimisticGd, OptimisticGdConfig};
-pub use projected_gd::{
-    ConstraintSet, ProjectedGd, ProjectedGdConfig, project_box, project_l1_ball, project_l2_ball,
+pub use crate::hyper::{
+    Hyper, HyperChoice, HyperError, HyperField, HyperKind, HyperValue, Hypers, assign_bool,
+    assign_float, assign_int,
 };
-pub use proximal_gd::{ProximalGd, ProximalGdConfig};
-pub use r_adam::{RAdam, RAdamConfig};
-pub use rms_prop::{RmsProp, RmsPropConfig};
-pub use rprop::{Rprop, RpropConfig};
-pub use saga::{Saga, SagaConfig};
-pub use sgd::{Sgd, SgdConfig};
-pub use sign_sgd::{SignSgd, SignSgdConfig};
-pub use subgradient::{Subgradient, SubgradientConfig};
-pub use svrg::{Svrg, SvrgConfig};
-pub use zeroth_order::{ZerothOrder, ZerothOrderConfig};
+pub use adadelta::Adadelta;
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use adam_w::AdamW;
+pub use adamax::Adamax;
+pub use asgd::Asgd;
+pub use async_sgd::AsyncSgd;
+pub use bfgs::Bfgs;
+pub use byzantine_robust::{Aggregator, Attack, ByzantineRobust};
+pub use compressed_sgd::{CompressedSgd, Compressor};
+pub use decentralized::{Decentralized, Topology};
+pub use extragradient::Extragradient;
+pub use fista::Fista;
+pub use gda::Gda;
+pub use gradient_flow::GradientFlow;
+pub use heavy_ball::HeavyBall;
+pub use lbfgs::Lbfgs;
+pub use linesearch::LineSearchFn;
+pub use lion::Lion;
+pub use local_sgd::LocalSgd;
+pub use n_adam::NAdam;
+pub use nesterov_agd::NesterovAgd;
+pub use newton::{DEFAULT_SHIFT_MU, Newton, Safeguard};
+pub use optimistic_gd::OptimisticGd;
+pub use projected_gd::{ConstraintSet, ProjectedGd, project_box, project_l1_ball, project_l2_ball};
+pub use proximal_gd::ProximalGd;
+pub use r_adam::RAdam;
+pub use rms_prop::RmsProp;
+pub use rprop::Rprop;
+pub use saga::Saga;
+pub use sgd::Sgd;
+pub use sign_sgd::SignSgd;
+pub use stability::Threshold;
+pub use subgradient::Subgradient;
+pub use svrg::Svrg;
+pub use zeroth_order::ZerothOrder;
 
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
@@ -249,28 +251,42 @@ pub trait Optimizer: Send {
     }
 }
 
-/// What every optimizer config provides to the registry.
-pub trait OptimizerSpec: Sized {
+/// What every optimizer config provides to the registry: everything the rest of optiviz knows
+/// about a method beyond its step, so that adding one is its file plus a registry line.
+pub trait OptimizerSpec: Hypers + Sized {
     /// The name shown in the UI: torch.optim's class name where there is one (`SGD`, `Adam`).
     const DISPLAY_NAME: &'static str;
     /// One line for `optiviz list optimizers` and the picker.
     const DESCRIPTION: &'static str;
+    /// Whether the method plays a min-max game: it follows the descent–ascent field
+    /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
+    const PLAYS_A_GAME: bool = false;
+    /// Whether the method simulates workers that communicate (its optimizer reports worker points
+    /// and bits), so its runs count bits.
+    const SIMULATES_WORKERS: bool = false;
     /// torch-style validation of the hyperparameters.
     fn validate(&self, checker: &mut Checker);
     /// The base step size.
     fn lr(&self) -> f64;
-    /// The hyperparameters, for generated widgets.
-    fn hypers(&self) -> Vec<Hyper>;
-    /// Sets one hyperparameter by name.
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError>;
+    /// The largest sharpness the method is stable at with these hyperparameters, where one is
+    /// known (`analysis::stability` derives each); `None` says why not in the method's file.
+    fn stability_threshold(&self) -> Option<Threshold>;
+    /// `Some(lr)` when the config is plain gradient descent x ← x − lr·∇f, step for step (the
+    /// exact theory curves and the basin map's fused fast path rely on it); `None` for all else.
+    fn plain_gd_lr(&self) -> Option<f64> {
+        None
+    }
     /// The optimizer with fresh state, for problems of dimension `dim`.
     fn build(&self, dim: usize) -> Box<dyn Optimizer>;
 }
 
-/// Declares the registry enum and its dispatch from one list, so adding an optimizer is one file
-/// plus one line here.
+/// Declares the registry enum and its dispatch from one list of `module::Variant(Config)`, so
+/// adding an optimizer is its file, its `mod` line and one line here. The module's
+/// `//!` documentation is the method's Guide text.
 macro_rules! optimizer_registry {
-    ($($variant:ident($config:ident)),* $(,)?) => {
+    ($($module:ident::$variant:ident($config:ident)),* $(,)?) => {
+        $(pub use $module::$config;)*
+
         /// An optimizer and its hyperparameters, as presets name it: `Sgd(lr: 0.1, momentum: 0.9)`.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         pub enum OptimizerConfig {
@@ -313,6 +329,27 @@ macro_rules! optimizer_registry {
                 match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::DESCRIPTION),* }
             }
 
+            /// The Guide's text: the `//!` documentation of the method's file (update rule,
+            /// defaults, references), as paragraphs.
+            pub fn guide(&self) -> String {
+                match self {
+                    $(OptimizerConfig::$variant(_) => {
+                        crate::docs::module_doc(include_str!(concat!(stringify!($module), ".rs")))
+                    }),*
+                }
+            }
+
+            /// Whether the method plays a min-max game: it follows the descent–ascent field
+            /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
+            pub fn plays_a_game(&self) -> bool {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::PLAYS_A_GAME),* }
+            }
+
+            /// Whether the method simulates workers that communicate, so its runs count bits.
+            pub fn simulates_workers(&self) -> bool {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::SIMULATES_WORKERS),* }
+            }
+
             /// torch-style validation.
             pub fn validate(&self, checker: &mut Checker) {
                 match self { $(OptimizerConfig::$variant(config) => config.validate(checker)),* }
@@ -321,6 +358,17 @@ macro_rules! optimizer_registry {
             /// The base step size.
             pub fn lr(&self) -> f64 {
                 match self { $(OptimizerConfig::$variant(config) => config.lr()),* }
+            }
+
+            /// The stability threshold, where one is known (see [`OptimizerSpec::stability_threshold`]).
+            pub fn stability_threshold(&self) -> Option<Threshold> {
+                match self { $(OptimizerConfig::$variant(config) => config.stability_threshold()),* }
+            }
+
+            /// `Some(lr)` when this is plain gradient descent x ← x − lr·∇f (see
+            /// [`OptimizerSpec::plain_gd_lr`]).
+            pub fn plain_gd_lr(&self) -> Option<f64> {
+                match self { $(OptimizerConfig::$variant(config) => config.plain_gd_lr()),* }
             }
 
             /// The hyperparameters, for generated widgets.
@@ -342,68 +390,45 @@ macro_rules! optimizer_registry {
 }
 
 optimizer_registry!(
-    Sgd(SgdConfig),
-    Adagrad(AdagradConfig),
-    RmsProp(RmsPropConfig),
-    Adam(AdamConfig),
-    AdamW(AdamWConfig),
-    Adamax(AdamaxConfig),
-    NAdam(NAdamConfig),
-    RAdam(RAdamConfig),
-    Adadelta(AdadeltaConfig),
-    Rprop(RpropConfig),
-    Asgd(AsgdConfig),
-    Lbfgs(LbfgsConfig),
-    HeavyBall(HeavyBallConfig),
-    NesterovAgd(NesterovAgdConfig),
-    Newton(NewtonConfig),
-    Bfgs(BfgsConfig),
-    Subgradient(SubgradientConfig),
-    ProximalGd(ProximalGdConfig),
-    Fista(FistaConfig),
-    ProjectedGd(ProjectedGdConfig),
-    SignSgd(SignSgdConfig),
-    Lion(LionConfig),
-    Svrg(SvrgConfig),
-    Saga(SagaConfig),
-    ZerothOrder(ZerothOrderConfig),
-    GradientFlow(GradientFlowConfig),
-    Gda(GdaConfig),
-    Extragradient(ExtragradientConfig),
-    OptimisticGd(OptimisticGdConfig),
-    LocalSgd(LocalSgdConfig),
-    CompressedSgd(CompressedSgdConfig),
-    Decentralized(DecentralizedConfig),
-    AsyncSgd(AsyncSgdConfig),
-    ByzantineRobust(ByzantineRobustConfig),
+    sgd::Sgd(SgdConfig),
+    adagrad::Adagrad(AdagradConfig),
+    rms_prop::RmsProp(RmsPropConfig),
+    adam::Adam(AdamConfig),
+    adam_w::AdamW(AdamWConfig),
+    adamax::Adamax(AdamaxConfig),
+    n_adam::NAdam(NAdamConfig),
+    r_adam::RAdam(RAdamConfig),
+    adadelta::Adadelta(AdadeltaConfig),
+    rprop::Rprop(RpropConfig),
+    asgd::Asgd(AsgdConfig),
+    lbfgs::Lbfgs(LbfgsConfig),
+    heavy_ball::HeavyBall(HeavyBallConfig),
+    nesterov_agd::NesterovAgd(NesterovAgdConfig),
+    newton::Newton(NewtonConfig),
+    bfgs::Bfgs(BfgsConfig),
+    subgradient::Subgradient(SubgradientConfig),
+    proximal_gd::ProximalGd(ProximalGdConfig),
+    fista::Fista(FistaConfig),
+    projected_gd::ProjectedGd(ProjectedGdConfig),
+    sign_sgd::SignSgd(SignSgdConfig),
+    lion::Lion(LionConfig),
+    svrg::Svrg(SvrgConfig),
+    saga::Saga(SagaConfig),
+    zeroth_order::ZerothOrder(ZerothOrderConfig),
+    gradient_flow::GradientFlow(GradientFlowConfig),
+    gda::Gda(GdaConfig),
+    extragradient::Extragradient(ExtragradientConfig),
+    optimistic_gd::OptimisticGd(OptimisticGdConfig),
+    local_sgd::LocalSgd(LocalSgdConfig),
+    compressed_sgd::CompressedSgd(CompressedSgdConfig),
+    decentralized::Decentralized(DecentralizedConfig),
+    async_sgd::AsyncSgd(AsyncSgdConfig),
+    byzantine_robust::ByzantineRobust(ByzantineRobustConfig),
 );
 
 impl Default for OptimizerConfig {
     fn default() -> Self {
         OptimizerConfig::Sgd(SgdConfig::default())
-    }
-}
-
-impl OptimizerConfig {
-    /// Whether the method plays a min-max game: it follows the descent–ascent field
-    /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
-    pub fn plays_a_game(&self) -> bool {
-        matches!(
-            self,
-            Self::Gda(_) | Self::Extragradient(_) | Self::OptimisticGd(_)
-        )
-    }
-
-    /// Whether the method simulates workers that communicate, so its runs count bits.
-    pub fn simulates_workers(&self) -> bool {
-        matches!(
-            self,
-            Self::LocalSgd(_)
-                | Self::CompressedSgd(_)
-                | Self::Decentralized(_)
-                | Self::AsyncSgd(_)
-                | Self::ByzantineRobust(_)
-        )
     }
 }
 
