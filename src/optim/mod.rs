@@ -477,4 +477,77 @@ mod tests {
             assert!(checker.found.is_empty(), "{:?}", checker.found);
         }
     }
+
+    /// `steps` steps of `config` from `start` on `landscape`; the optimizer afterwards.
+    fn stepped(
+        config: &OptimizerConfig,
+        landscape: crate::landscape::LandscapeConfig,
+        start: [f64; 2],
+        steps: usize,
+    ) -> (DVector<f64>, Box<dyn Optimizer>) {
+        use crate::landscape::LandscapeObjective;
+        use crate::objective::GradientModel;
+        let objective = LandscapeObjective::new(landscape.build());
+        let mut oracle = Oracle::new(std::sync::Arc::new(objective), GradientModel::default(), 0);
+        let mut optimizer = config.build(2);
+        let mut x = DVector::from_vec(start.to_vec());
+        for _ in 0..steps {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        (x, optimizer)
+    }
+
+    /// What the rest of optiviz asks of a method beyond its step is on its spec: a new optimizer
+    /// that leaves any of it out fails here (its stability threshold is a required method, so it
+    /// cannot be left out at all).
+    #[test]
+    fn every_registered_optimizer_answers_what_the_app_asks_of_it() {
+        use crate::landscape::{Bilinear, LandscapeConfig, LeastSquares};
+        let catalog = OptimizerConfig::catalog();
+        let mut names: Vec<_> = catalog.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), catalog.len(), "registry names are unique");
+        for config in catalog {
+            let name = config.name();
+            assert!(!config.display_name().is_empty() && !config.description().is_empty());
+            // The Guide shows the module's //! doc: the update rule and a reference.
+            let guide = config.guide();
+            assert!(
+                guide.len() > 200 && guide.contains("Reference"),
+                "{name}: {guide}"
+            );
+            assert!(
+                !config.hypers().is_empty(),
+                "{name} has no hyperparameter table"
+            );
+            assert!(config.lr() > 0.0, "{name}");
+            // Workers: the method says it simulates them exactly when its runs have worker points
+            // or count bits.
+            let finite_sum = LandscapeConfig::LeastSquares(LeastSquares::default());
+            let (_, optimizer) = stepped(&config, finite_sum, [0.5, -0.5], 10);
+            let has_workers =
+                !optimizer.worker_points().is_empty() || optimizer.bits_communicated() > 0;
+            assert_eq!(config.simulates_workers(), has_workers, "{name}");
+            // Games: a method that plays one ascends in y on f = x·y from (1, 1), and has no
+            // threshold on the sharpness (its Jacobian is not symmetric).
+            if config.plays_a_game() {
+                let game = LandscapeConfig::Bilinear(Bilinear::default());
+                let (x, _) = stepped(&config, game, [1.0, 1.0], 1);
+                assert!(x[1] > 1.0, "{name} should ascend in y: {x}");
+                assert!(config.stability_threshold().is_none(), "{name}");
+            }
+            // Plain gradient descent is only SGD without momentum, decay or maximizing.
+            assert_eq!(
+                config.plain_gd_lr().is_some(),
+                matches!(config, OptimizerConfig::Sgd(_)),
+                "{name}"
+            );
+        }
+        let heavy = SgdConfig {
+            momentum: 0.9,
+            ..SgdConfig::default()
+        };
+        assert_eq!(OptimizerConfig::Sgd(heavy).plain_gd_lr(), None);
+    }
 }
