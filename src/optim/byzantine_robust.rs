@@ -77,7 +77,9 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::robust_aggregation::{coordinate_wise, krum, mean_into, median, trimmed_mean};
+use super::robust_aggregation::{
+    AGGREGATOR_CHOICES, Aggregator, coordinate_wise, krum, mean_into, median, trimmed_mean,
+};
 use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
@@ -91,8 +93,6 @@ use crate::validate::Checker;
 
 /// The attack names, as the picker lists them.
 const ATTACK_CHOICES: &[&str] = &["SignFlip", "Gaussian", "LittleIsEnough", "None"];
-/// The aggregator names, as the picker lists them.
-const AGGREGATOR_CHOICES: &[&str] = &["Mean", "Median", "TrimmedMean", "Krum"];
 
 /// What the Byzantine workers send, as presets name it: `SignFlip(scale: 4.0)`,
 /// `LittleIsEnough(z: 1.0)`, `None`.
@@ -162,48 +162,6 @@ impl HyperChoice for Attack {
             "Gaussian" => Some(Self::Gaussian { std: 10.0 }),
             "LittleIsEnough" => Some(Self::LittleIsEnough { z: 1.0 }),
             "None" => Some(Self::None),
-            _ => Option::None,
-        }
-    }
-}
-
-/// How the server combines the K messages, as presets name it: `Median`, `TrimmedMean(trim: 2)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Aggregator {
-    /// The plain mean (not robust: one attacker moves it anywhere).
-    Mean,
-    /// The coordinate-wise median.
-    #[default]
-    Median,
-    /// The coordinate-wise mean after dropping the `trim` largest and `trim` smallest values.
-    TrimmedMean {
-        /// Values dropped at each end of every coordinate.
-        trim: u64,
-    },
-    /// The message with the smallest sum of squared distances to its K − f − 2 nearest others.
-    Krum,
-}
-
-impl Aggregator {
-    /// Its name in presets and in the picker.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mean => "Mean",
-            Self::Median => "Median",
-            Self::TrimmedMean { .. } => "TrimmedMean",
-            Self::Krum => "Krum",
-        }
-    }
-
-    /// The aggregator called `name` (TrimmedMean trims `trim` unless it already is one); `None`
-    /// (the `Option`) for an unknown name.
-    fn renamed(self, name: &str, trim: u64) -> Option<Self> {
-        match (name, self) {
-            ("Mean", _) => Some(Self::Mean),
-            ("Median", _) => Some(Self::Median),
-            ("TrimmedMean", Self::TrimmedMean { trim }) => Some(Self::TrimmedMean { trim }),
-            ("TrimmedMean", _) => Some(Self::TrimmedMean { trim }),
-            ("Krum", _) => Some(Self::Krum),
             _ => Option::None,
         }
     }

@@ -61,7 +61,7 @@ pub use adamax::Adamax;
 pub use asgd::Asgd;
 pub use async_sgd::AsyncSgd;
 pub use bfgs::Bfgs;
-pub use byzantine_robust::{Aggregator, Attack, ByzantineRobust};
+pub use byzantine_robust::{Attack, ByzantineRobust};
 pub use compressed_sgd::{CompressedSgd, Compressor};
 pub use decentralized::{Decentralized, Topology};
 pub use extragradient::Extragradient;
@@ -81,6 +81,7 @@ pub use projected_gd::{ConstraintSet, ProjectedGd, project_box, project_l1_ball,
 pub use proximal_gd::ProximalGd;
 pub use r_adam::RAdam;
 pub use rms_prop::RmsProp;
+pub use robust_aggregation::Aggregator;
 pub use rprop::Rprop;
 pub use saga::Saga;
 pub use sgd::Sgd;
