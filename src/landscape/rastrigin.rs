@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) = 2a + x² − a cos(2πx) + y² − a cos(2πy).
@@ -45,7 +45,8 @@ impl DualFormula for Rastrigin {
 
 hyper_table! {
     Rastrigin, owner: "Rastrigin";
-    a: float(0.0, 20.0), "Amplitude of the cosine ripples (0 leaves the bowl x² + y²)";
+    a: float(0.0, 20.0) where non_negative,
+        "Amplitude of the cosine ripples (0 leaves the bowl x² + y²)";
 }
 
 impl LandscapeSpec for Rastrigin {
@@ -53,7 +54,7 @@ impl LandscapeSpec for Rastrigin {
         "2a + Σ(xᵢ² − a cos 2πxᵢ): a grid of local minima that traps small steps (a)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.non_negative("a", self.a);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -36,7 +36,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -70,10 +70,11 @@ impl Default for AdadeltaConfig {
 
 hyper_table! {
     AdadeltaConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0), "x ← x − lr·Δ";
-    rho: float(0.0, 0.999), "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²";
-    eps: log_float(1e-10, 1e-1), "Δ = √(u + eps)/√(v + eps)·g: sets the first steps' size";
-    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    lr: log_float(1e-3, 10.0) where positive, "x ← x − lr·Δ";
+    rho: float(0.0, 0.999) where in_range(0.0, 1.0), "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²";
+    eps: log_float(1e-10, 1e-1) where non_negative,
+        "Δ = √(u + eps)/√(v + eps)·g: sets the first steps' size";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
     maximize: boolean, "ascend: g ← −g";
 }
 
@@ -83,10 +84,7 @@ impl OptimizerSpec for AdadeltaConfig {
         "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.in_range("rho", self.rho, 0.0, 1.0);
-        checker.non_negative("eps", self.eps);
-        checker.non_negative("weight_decay", self.weight_decay);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -35,7 +35,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -72,13 +72,13 @@ impl Default for AdagradConfig {
 
 hyper_table! {
     AdagradConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0),
+    lr: log_float(1e-5, 10.0) where positive,
         "x ← x − clr·g/(√s + eps), s ← s + g², clr = lr/(1 + (t − 1)·lr_decay)";
-    lr_decay: log_float(0.0, 1.0), "step t uses lr/(1 + (t − 1)·lr_decay)";
-    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
-    initial_accumulator_value: float(0.0, 10.0),
+    lr_decay: log_float(0.0, 1.0) where non_negative, "step t uses lr/(1 + (t − 1)·lr_decay)";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
+    initial_accumulator_value: float(0.0, 10.0) where non_negative,
         "s₀: the sum of squared gradients starts here (takes effect at reset)";
-    eps: log_float(1e-12, 1.0), "added to √s in the denominator";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √s in the denominator";
     maximize: boolean, "ascend: g ← −g";
 }
 
@@ -88,11 +88,7 @@ impl OptimizerSpec for AdagradConfig {
         "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("lr_decay", self.lr_decay);
-        checker.non_negative("weight_decay", self.weight_decay);
-        checker.non_negative("initial_accumulator_value", self.initial_accumulator_value);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -36,7 +36,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -70,10 +70,13 @@ impl Default for AdamaxConfig {
 
 hyper_table! {
     AdamaxConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr/(1 − β₁ᵗ) · m/u: each step is at most about lr long";
-    betas.0 as "betas[0]": float(0.0, 0.999), "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
-    betas.1 as "betas[1]": float(0.0, 0.9999), "β₂: u ← max(β₂·u, |g| + eps), the decaying infinity norm";
-    eps: log_float(1e-12, 1.0), "added to |g| inside the maximum";
+    lr: log_float(1e-5, 1.0) where positive,
+        "x ← x − lr/(1 − β₁ᵗ) · m/u: each step is at most about lr long";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
+    betas.1 as "betas[1]": float(0.0, 0.9999),
+        "β₂: u ← max(β₂·u, |g| + eps), the decaying infinity norm";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to |g| inside the maximum";
     weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
     maximize: boolean, "ascend: g ← −g";
 }
@@ -84,8 +87,7 @@ impl OptimizerSpec for AdamaxConfig {
         infinity norm";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
     }

@@ -49,7 +49,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -86,12 +86,14 @@ impl Default for AsgdConfig {
 
 hyper_table! {
     AsgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0), "x ← x − η·g with η = lr/(1 + lambd·lr·t)^alpha";
-    lambd: log_float(0.0, 1.0), "decay: x ← x·(1 − lambd·η); η decays with lambd·lr·t";
-    alpha: float(0.0, 1.0), "power of the step-size decay η = lr/(1 + lambd·lr·t)^alpha";
-    t0: log_float(0.0, 1e6),
+    lr: log_float(1e-5, 10.0) where positive, "x ← x − η·g with η = lr/(1 + lambd·lr·t)^alpha";
+    lambd: log_float(0.0, 1.0) where non_negative,
+        "decay: x ← x·(1 − lambd·η); η decays with lambd·lr·t";
+    alpha: float(0.0, 1.0) where non_negative,
+        "power of the step-size decay η = lr/(1 + lambd·lr·t)^alpha";
+    t0: log_float(0.0, 1e6) where finite,
         "x̄ ← x̄ + μ·(x − x̄), μ = 1/max(1, t − t0): x̄ averages the iterates from step t0 + 2 on";
-    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
     maximize: boolean, "ascend: g ← −g";
 }
 
@@ -101,11 +103,7 @@ impl OptimizerSpec for AsgdConfig {
         "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("lambd", self.lambd);
-        checker.non_negative("alpha", self.alpha);
-        checker.finite("t0", self.t0);
-        checker.non_negative("weight_decay", self.weight_decay);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

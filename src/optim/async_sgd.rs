@@ -54,7 +54,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -91,12 +91,14 @@ impl Default for AsyncSgdConfig {
 
 hyper_table! {
     AsyncSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x_{t+1} ← x_t − lr·g(x_{t−τ})";
-    workers: int(1, 16), "K simulated workers, each on its own shard, taking turns k = t mod K";
-    staleness: int(0, 32),
+    lr: log_float(1e-5, 1.0) where positive, "x_{t+1} ← x_t − lr·g(x_{t−τ})";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard, taking turns k = t mod K";
+    staleness: int(0, 32) where count_in_range(0, MAX_STALENESS),
         "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))";
     heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64), "samples per gradient, drawn from the worker's shard";
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per gradient, drawn from the worker's shard";
 }
 
 impl OptimizerSpec for AsyncSgdConfig {
@@ -106,10 +108,7 @@ impl OptimizerSpec for AsyncSgdConfig {
          gradient is applied τ = 4 steps after the iterate it was computed at";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("staleness", self.staleness, 0, MAX_STALENESS);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -54,7 +54,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
     Threshold, adopt, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -91,10 +91,10 @@ impl Default for BfgsConfig {
 
 hyper_table! {
     BfgsConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0),
+    lr: log_float(1e-3, 10.0) where positive,
         "first trial step t₀ of the line search along d = −H g (first step: min(1, 1/‖g‖₁)·lr)";
-    tolerance_grad: log_float(1e-12, 1e-2), "stop when max|∇f| ≤ tolerance_grad";
-    tolerance_change: log_float(1e-15, 1e-3),
+    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change: log_float(1e-15, 1e-3) where finite,
         "stop when max|t·d|, |Δf| or −gᵀd falls below tolerance_change";
     line_search_fn: choice(LINE_SEARCH_CHOICES),
         "StrongWolfe: φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|; None: Armijo backtracking t ← t/2 (no curvature condition)";
@@ -105,9 +105,7 @@ impl OptimizerSpec for BfgsConfig {
     const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.finite("tolerance_grad", self.tolerance_grad);
-        checker.finite("tolerance_change", self.tolerance_change);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -87,7 +87,7 @@ use super::{
     ArrowKind, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec,
     Quantity, StepInfo, Threshold, adopt, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -203,8 +203,9 @@ impl Default for ByzantineRobustConfig {
 
 hyper_table! {
     ByzantineRobustConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·Agg(g₀, …, g_{K−1})";
-    workers: int(1, 16), "K simulated workers, the Byzantine ones included";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·Agg(g₀, …, g_{K−1})";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, the Byzantine ones included";
     byzantine: int(0, 8), "f of the K workers send the attack instead of their gradient";
     attack: choice(ATTACK_CHOICES),
         "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave";
@@ -240,8 +241,7 @@ impl OptimizerSpec for ByzantineRobustConfig {
          corrupted gradients; mean, coordinate-wise median, trimmed mean or Krum aggregation";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
+        self.validate_rows(checker);
         checker.count_in_range(
             "byzantine",
             self.byzantine,

@@ -66,7 +66,7 @@ use super::{
     ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
     Threshold, adopt, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -294,9 +294,11 @@ impl Default for CompressedSgdConfig {
 
 hyper_table! {
     CompressedSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·(1/K) Σₖ cₖ";
-    workers: int(1, 16), "K simulated workers, each on its own shard of the data (i mod K)";
-    batch_size: int(1, 64), "samples per worker per step, drawn from its shard";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(1/K) Σₖ cₖ";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard of the data (i mod K)";
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per worker per step, drawn from its shard";
     compressor: choice(COMPRESSOR_CHOICES),
         "TopK: k largest |pᵢ|; RandomK: k random pᵢ·d/k; Qsgd: stochastic rounding to s levels of ‖p‖; ScaledSign: (‖p‖₁/d)·sign(p); None: p";
     k if let Compressor::TopK { k } | Compressor::RandomK { k } = compressor: int(1, 16),
@@ -314,9 +316,7 @@ impl OptimizerSpec for CompressedSgdConfig {
          QSGD or scaled-sign gradients, with or without error feedback";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
         checker.within("compressor", |checker| self.compressor.validate(checker));
     }
 

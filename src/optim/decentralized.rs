@@ -66,7 +66,7 @@ use super::{
     ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
     Threshold, adopt,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -210,13 +210,16 @@ impl Default for DecentralizedConfig {
 
 hyper_table! {
     DecentralizedConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
-    workers: int(1, 16), "K simulated workers, each on its own shard of the data";
+    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard of the data";
     topology: choice(TOPOLOGY_CHOICES),
         "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ";
-    gossip_every: int(1, 100), "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ";
+    gossip_every: int(1, 100) where count_in_range(1, MAX_COUNT),
+        "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ";
     heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64), "samples per worker per local step, drawn from its shard";
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per worker per local step, drawn from its shard";
 }
 
 impl OptimizerSpec for DecentralizedConfig {
@@ -226,10 +229,7 @@ impl OptimizerSpec for DecentralizedConfig {
          a local SGD step, then averages with its neighbours (gossip)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("gossip_every", self.gossip_every, 1, MAX_COUNT);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -40,7 +40,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -60,7 +60,7 @@ impl Default for FistaConfig {
 
 hyper_table! {
     FistaConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0),
+    lr: log_float(1e-5, 10.0) where positive,
         "x ← prox_{lr·h}(y − lr·∇g(y)); y ← x + ((t − 1)/t')·(x − x_prev) (lr ≤ 1/L)";
 }
 
@@ -70,7 +70,7 @@ impl OptimizerSpec for FistaConfig {
         "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

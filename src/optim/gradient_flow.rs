@@ -56,7 +56,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
     Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -129,7 +129,7 @@ impl Default for GradientFlowConfig {
 
 hyper_table! {
     GradientFlowConfig, owner: Self::DISPLAY_NAME;
-    dt: log_float(1e-4, 10.0),
+    dt: log_float(1e-4, 10.0) where positive,
         "report x(t) every dt of dx/dt = −∇f(x) (GD with lr = dt is its Euler step)";
 }
 
@@ -138,7 +138,7 @@ impl OptimizerSpec for GradientFlowConfig {
     const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("dt", self.dt);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

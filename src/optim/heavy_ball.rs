@@ -40,7 +40,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -78,7 +78,7 @@ impl HeavyBallConfig {
 
 hyper_table! {
     HeavyBallConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0),
+    lr: log_float(1e-5, 10.0) where positive,
         "x ← x − lr·∇f(x) + beta·(x − x_prev); stable on a quadratic iff lr·λ < 2 + 2·beta";
     beta: float(0.0, 0.999), "fraction of the last displacement x − x_prev added to each step";
 }
@@ -88,7 +88,7 @@ impl OptimizerSpec for HeavyBallConfig {
     const DESCRIPTION: &'static str = "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         if checker.finite("beta", self.beta) && !(0.0..1.0).contains(&self.beta) {
             checker.report("beta", format!("beta must be in [0, 1), got {}", self.beta));
         }

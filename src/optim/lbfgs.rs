@@ -74,7 +74,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
     Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -122,12 +122,13 @@ impl Default for LbfgsConfig {
 
 hyper_table! {
     LbfgsConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0),
+    lr: log_float(1e-3, 10.0) where positive,
         "x ← x + t·d with t = lr (first iteration: min(1, 1/‖g‖₁)·lr); the line search's first trial";
-    tolerance_grad: log_float(1e-12, 1e-2), "stop when max|∇f| ≤ tolerance_grad";
-    tolerance_change: log_float(1e-15, 1e-3),
+    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change: log_float(1e-15, 1e-3) where finite,
         "stop when max|t·d|, |Δloss| or −gᵀd falls below tolerance_change";
-    history_size: int(1, 100), "pairs (s, y) kept; d = −H g by the two-loop recursion over them";
+    history_size: int(1, 100) where count_in_range(1, MAX_HISTORY_SIZE),
+        "pairs (s, y) kept; d = −H g by the two-loop recursion over them";
     line_search_fn: choice(LINE_SEARCH_CHOICES),
         "None: fixed step t; StrongWolfe: bracketing + zoom until φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|";
     maximize: boolean, "ascend: f ← −f";
@@ -138,10 +139,7 @@ impl OptimizerSpec for LbfgsConfig {
     const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.finite("tolerance_grad", self.tolerance_grad);
-        checker.finite("tolerance_change", self.tolerance_change);
-        checker.count_in_range("history_size", self.history_size, 1, MAX_HISTORY_SIZE);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -36,7 +36,7 @@ use super::sign_sgd::{check_unit_interval, sign};
 use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -64,9 +64,11 @@ impl Default for LionConfig {
 
 hyper_table! {
     LionConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x·(1 − lr·weight_decay) − lr·sign(c)";
-    betas.0 as "betas[0]": float(0.0, 0.999), "c ← β1·m + (1 − β1)·g: the direction whose sign is taken";
-    betas.1 as "betas[1]": float(0.0, 0.999), "m ← β2·m + (1 − β2)·g: the momentum, updated after the step";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x·(1 − lr·weight_decay) − lr·sign(c)";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "c ← β1·m + (1 − β1)·g: the direction whose sign is taken";
+    betas.1 as "betas[1]": float(0.0, 0.999),
+        "m ← β2·m + (1 − β2)·g: the momentum, updated after the step";
     weight_decay: log_float(0.0, 10.0),
         "decoupled decay x ← x·(1 − lr·weight_decay); keeps ‖x‖∞ ≤ 1/weight_decay";
 }
@@ -76,7 +78,7 @@ impl OptimizerSpec for LionConfig {
     const DESCRIPTION: &'static str = "Lion (Chen et al. 2023): sign of a momentum–gradient blend";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         check_unit_interval(checker, "betas[0]", self.betas.0);
         check_unit_interval(checker, "betas[1]", self.betas.1);
         checker.non_negative("weight_decay", self.weight_decay);

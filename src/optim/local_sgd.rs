@@ -60,7 +60,7 @@ use super::workers::{
 use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -94,11 +94,14 @@ impl Default for LocalSgdConfig {
 
 hyper_table! {
     LocalSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "xₖ ← xₖ − lr·gₖ on every worker";
-    workers: int(1, 16), "K simulated workers, each on its own shard of the data";
-    local_steps: int(1, 100), "H local steps per round; then xₖ ← (1/K) Σₖ xₖ";
+    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ on every worker";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard of the data";
+    local_steps: int(1, 100) where count_in_range(1, MAX_COUNT),
+        "H local steps per round; then xₖ ← (1/K) Σₖ xₖ";
     heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64), "samples per worker per local step, drawn from its shard";
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per worker per local step, drawn from its shard";
 }
 
 impl OptimizerSpec for LocalSgdConfig {
@@ -108,10 +111,7 @@ impl OptimizerSpec for LocalSgdConfig {
          H = 8 local SGD steps, then average";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("local_steps", self.local_steps, 1, MAX_COUNT);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -49,7 +49,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -89,11 +89,13 @@ impl Default for NAdamConfig {
 
 hyper_table! {
     NAdamConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0),
+    lr: log_float(1e-5, 1.0) where positive,
         "x ← x − lr·((1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜμₜ₊₁)·m)/(√(v/(1 − β₂ᵗ)) + eps)";
-    betas.0 as "betas[0]": float(0.0, 0.999), "β₁: m ← m + (1 − β₁)·(g − m); the momentum schedule tends to β₁/2 → β₁";
-    betas.1 as "betas[1]": float(0.0, 0.9999), "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients";
-    eps: log_float(1e-12, 1.0), "added to √(v/(1 − β₂ᵗ)) in the denominator";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "β₁: m ← m + (1 − β₁)·(g − m); the momentum schedule tends to β₁/2 → β₁";
+    betas.1 as "betas[1]": float(0.0, 0.9999),
+        "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √(v/(1 − β₂ᵗ)) in the denominator";
     weight_decay: log_float(0.0, 1.0),
         "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
     momentum_decay: log_float(1e-4, 1.0), "ψ: μₜ = β₁·(1 − 0.5·0.96^(t·ψ)), the momentum warm-up";
@@ -108,8 +110,7 @@ impl OptimizerSpec for NAdamConfig {
         momentum schedule";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
         checker.non_negative("momentum_decay", self.momentum_decay);

@@ -47,7 +47,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -67,7 +67,8 @@ impl Default for NesterovAgdConfig {
 
 hyper_table! {
     NesterovAgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0), "y ← x + (k − 1)/(k + 2)·(x − x_prev); x ← y − lr·∇f(y) (lr ≤ 1/L)";
+    lr: log_float(1e-5, 10.0) where positive,
+        "y ← x + (k − 1)/(k + 2)·(x − x_prev); x ← y − lr·∇f(y) (lr ≤ 1/L)";
 }
 
 impl OptimizerSpec for NesterovAgdConfig {
@@ -75,7 +76,7 @@ impl OptimizerSpec for NesterovAgdConfig {
     const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

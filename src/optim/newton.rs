@@ -54,7 +54,7 @@ use super::{
     ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
     StepOutcome, Threshold, adopt, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -148,7 +148,7 @@ impl Default for NewtonConfig {
 
 hyper_table! {
     NewtonConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 2.0), "x ← x − lr·H⁻¹∇f (lr = 1: the pure Newton step)";
+    lr: log_float(1e-3, 2.0) where positive, "x ← x − lr·H⁻¹∇f (lr = 1: the pure Newton step)";
     safeguard: choice(Safeguard::NAMES),
         "None: H⁻¹∇f, drawn to saddles and maxima; AbsEig: |H|⁻¹∇f, saddle-free; \
          Shift: (H + μI)⁻¹∇f, damped";
@@ -161,7 +161,7 @@ impl OptimizerSpec for NewtonConfig {
     const DESCRIPTION: &'static str = "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         if let Safeguard::Shift { mu } = self.safeguard {
             checker.non_negative("safeguard.mu", mu);
         }

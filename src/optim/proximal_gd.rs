@@ -36,7 +36,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -56,7 +56,7 @@ impl Default for ProximalGdConfig {
 
 hyper_table! {
     ProximalGdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0), "x ← prox_{lr·h}(x − lr·∇g(x)) (lr ≤ 1/L)";
+    lr: log_float(1e-5, 10.0) where positive, "x ← prox_{lr·h}(x − lr·∇g(x)) (lr ≤ 1/L)";
 }
 
 impl OptimizerSpec for ProximalGdConfig {
@@ -65,7 +65,7 @@ impl OptimizerSpec for ProximalGdConfig {
         "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

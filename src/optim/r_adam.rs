@@ -44,7 +44,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -81,11 +81,13 @@ impl Default for RAdamConfig {
 
 hyper_table! {
     RAdamConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0),
+    lr: log_float(1e-5, 1.0) where positive,
         "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + eps) once ρₜ > 5, x ← x − lr·m̂ before";
-    betas.0 as "betas[0]": float(0.0, 0.999), "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
-    betas.1 as "betas[1]": float(0.0, 0.9999), "β₂: v ← β₂·v + (1 − β₂)·g²; sets ρ∞ = 2/(1 − β₂) − 1 and the warm-up length";
-    eps: log_float(1e-12, 1.0), "added to √v in the denominator";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
+    betas.1 as "betas[1]": float(0.0, 0.9999),
+        "β₂: v ← β₂·v + (1 − β₂)·g²; sets ρ∞ = 2/(1 − β₂) − 1 and the warm-up length";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
     weight_decay: log_float(0.0, 1.0),
         "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
     decoupled_weight_decay: boolean,
@@ -99,8 +101,7 @@ impl OptimizerSpec for RAdamConfig {
         momentum SGD while ρₜ ≤ 5";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
     }

@@ -40,7 +40,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -80,11 +80,11 @@ impl Default for RmsPropConfig {
 
 hyper_table! {
     RmsPropConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·g/(√v + eps), v ← α·v + (1 − α)·g²";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·g/(√v + eps), v ← α·v + (1 − α)·g²";
     alpha: float(0.0, 0.9999), "α: v ← α·v + (1 − α)·g², the running mean of squared gradients";
-    eps: log_float(1e-12, 1.0), "added to √v in the denominator";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
     weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
-    momentum: float(0.0, 0.999), "b ← momentum·b + g/(√v + eps), x ← x − lr·b";
+    momentum: float(0.0, 0.999) where non_negative, "b ← momentum·b + g/(√v + eps), x ← x − lr·b";
     centered: boolean,
         "divide by √(v − ḡ²), the running standard deviation, ḡ the running mean of g";
     maximize: boolean, "ascend: g ← −g";
@@ -96,9 +96,7 @@ impl OptimizerSpec for RmsPropConfig {
         gradients, momentum, centered";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
-        checker.non_negative("momentum", self.momentum);
+        self.validate_rows(checker);
         checker.non_negative("weight_decay", self.weight_decay);
         checker.non_negative("alpha", self.alpha);
     }

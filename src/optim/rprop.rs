@@ -40,7 +40,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -71,12 +71,15 @@ impl Default for RpropConfig {
 
 hyper_table! {
     RpropConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0),
+    lr: log_float(1e-5, 1.0) where positive,
         "initial step size Δ of every coordinate (used at the first step only)";
-    etas.0 as "etas[0]": float(0.05, 0.95), "η⁻: Δ ← η⁻·Δ when the gradient's sign flips (and that coordinate waits a step)";
+    etas.0 as "etas[0]": float(0.05, 0.95),
+        "η⁻: Δ ← η⁻·Δ when the gradient's sign flips (and that coordinate waits a step)";
     etas.1 as "etas[1]": float(1.05, 3.0), "η⁺: Δ ← η⁺·Δ when the gradient keeps its sign";
-    step_sizes.0 as "step_sizes[0]": log_float(1e-9, 1e-2), "smallest step size: Δ ← max(Δ, step_sizes[0])";
-    step_sizes.1 as "step_sizes[1]": log_float(1e-2, 100.0), "largest step size: Δ ← min(Δ, step_sizes[1])";
+    step_sizes.0 as "step_sizes[0]": log_float(1e-9, 1e-2),
+        "smallest step size: Δ ← max(Δ, step_sizes[0])";
+    step_sizes.1 as "step_sizes[1]": log_float(1e-2, 100.0),
+        "largest step size: Δ ← min(Δ, step_sizes[1])";
     maximize: boolean, "ascend: g ← −g";
 }
 
@@ -86,7 +89,7 @@ impl OptimizerSpec for RpropConfig {
         "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         let (minus, plus) = self.etas;
         if !(0.0 < minus && minus < 1.0 && 1.0 < plus && plus.is_finite()) {
             checker.report(

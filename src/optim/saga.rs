@@ -44,7 +44,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
     Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -64,7 +64,7 @@ impl Default for SagaConfig {
 
 hyper_table! {
     SagaConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·(∇fⱼ(x) − φⱼ + mean(φ)), then φⱼ ← ∇fⱼ(x)";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fⱼ(x) − φⱼ + mean(φ)), then φⱼ ← ∇fⱼ(x)";
 }
 
 impl OptimizerSpec for SagaConfig {
@@ -73,7 +73,7 @@ impl OptimizerSpec for SagaConfig {
         "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -44,7 +44,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -81,11 +81,11 @@ impl Default for SgdConfig {
 
 hyper_table! {
     SgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0), "x ← x − lr·g";
-    momentum: float(0.0, 0.999), "b ← momentum·b + (1 − dampening)·g";
-    dampening: float(0.0, 1.0),
+    lr: log_float(1e-5, 10.0) where positive, "x ← x − lr·g";
+    momentum: float(0.0, 0.999) where non_negative, "b ← momentum·b + (1 − dampening)·g";
+    dampening: float(0.0, 1.0) where finite,
         "scales the gradient's share of the momentum buffer by (1 − dampening)";
-    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
     nesterov: boolean, "step along g + momentum·b instead of b (needs momentum > 0, dampening = 0)";
     maximize: boolean, "ascend: g ← −g";
 }
@@ -96,10 +96,7 @@ impl OptimizerSpec for SgdConfig {
         "torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight decay";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("momentum", self.momentum);
-        checker.finite("dampening", self.dampening);
-        checker.non_negative("weight_decay", self.weight_decay);
+        self.validate_rows(checker);
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
             checker.report(
                 "nesterov",

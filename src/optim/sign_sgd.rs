@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -59,7 +59,7 @@ impl Default for SignSgdConfig {
 
 hyper_table! {
     SignSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·sign(m)";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·sign(m)";
     momentum: float(0.0, 0.999), "m ← momentum·m + (1 − momentum)·g (0 = plain signSGD)";
 }
 
@@ -69,7 +69,7 @@ impl OptimizerSpec for SignSgdConfig {
         "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         check_unit_interval(checker, "momentum", self.momentum);
     }
 

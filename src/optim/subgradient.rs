@@ -42,7 +42,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
     ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -62,7 +62,7 @@ impl Default for SubgradientConfig {
 
 hyper_table! {
     SubgradientConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0),
+    lr: log_float(1e-5, 10.0) where positive,
         "x ← x − lr·g with g a subgradient (sign(0) = 0); a constant lr leaves a band ∝ lr";
 }
 
@@ -72,7 +72,7 @@ impl OptimizerSpec for SubgradientConfig {
         "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

@@ -45,7 +45,7 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
     Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -70,7 +70,7 @@ impl Default for SvrgConfig {
 
 hyper_table! {
     SvrgConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·(∇fᵢ(x) − ∇fᵢ(x̃) + μ)";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fᵢ(x) − ∇fᵢ(x̃) + μ)";
     inner_steps: int(0, 1000), "steps m between snapshots x̃ ← x, μ ← ∇f(x̃) (0 = 2n)";
 }
 
@@ -80,7 +80,7 @@ impl OptimizerSpec for SvrgConfig {
         "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {

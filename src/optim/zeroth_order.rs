@@ -44,7 +44,7 @@ use serde::{Deserialize, Serialize};
 use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -75,9 +75,11 @@ impl Default for ZerothOrderConfig {
 
 hyper_table! {
     ZerothOrderConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0), "x ← x − lr·ĝ";
-    mu: log_float(1e-8, 1.0), "ĝ ← mean over u ~ N(0, I) of (f(x + mu·u) − f(x − mu·u))/(2·mu)·u";
-    directions: int(1, 100), "random directions u averaged per step (2 loss evaluations each)";
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·ĝ";
+    mu: log_float(1e-8, 1.0) where positive,
+        "ĝ ← mean over u ~ N(0, I) of (f(x + mu·u) − f(x − mu·u))/(2·mu)·u";
+    directions: int(1, 100) where count_in_range(1, MAX_DIRECTIONS),
+        "random directions u averaged per step (2 loss evaluations each)";
 }
 
 impl OptimizerSpec for ZerothOrderConfig {
@@ -86,9 +88,7 @@ impl OptimizerSpec for ZerothOrderConfig {
         "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.positive("mu", self.mu);
-        checker.count_in_range("directions", self.directions, 1, MAX_DIRECTIONS);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
