@@ -102,10 +102,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AsyncSgdConfig {
-    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "AsyncSGD";
     const DESCRIPTION: &'static str = "Asynchronous SGD: K = 4 simulated workers take turns; each \
          gradient is applied τ = 4 steps after the iterate it was computed at";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

@@ -235,10 +235,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for ByzantineRobustConfig {
-    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "ByzantineRobust";
     const DESCRIPTION: &'static str = "Byzantine-robust SGD: f = 2 of K = 8 simulated workers send \
          corrupted gradients; mean, coordinate-wise median, trimmed mean or Krum aggregation";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

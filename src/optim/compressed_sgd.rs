@@ -310,10 +310,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for CompressedSgdConfig {
-    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "CompressedSGD";
     const DESCRIPTION: &'static str = "Compressed SGD: K = 4 simulated workers send top-k, random-k, \
          QSGD or scaled-sign gradients, with or without error feedback";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

@@ -223,10 +223,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for DecentralizedConfig {
-    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "Decentralized";
     const DESCRIPTION: &'static str = "Decentralized SGD: K = 4 simulated workers on a ring, each takes \
          a local SGD step, then averages with its neighbours (gossip)";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

@@ -64,9 +64,9 @@ impl Default for ExtragradientConfig {
 game_hyper_table! { ExtragradientConfig; }
 
 impl OptimizerSpec for ExtragradientConfig {
-    const PLAYS_A_GAME: bool = true;
     const DISPLAY_NAME: &'static str = "Extragradient";
     const DESCRIPTION: &'static str = "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there";
+    const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);

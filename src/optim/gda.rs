@@ -149,9 +149,9 @@ game_hyper_table! {
 }
 
 impl OptimizerSpec for GdaConfig {
-    const PLAYS_A_GAME: bool = true;
     const DISPLAY_NAME: &'static str = "GDA";
     const DESCRIPTION: &'static str = "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating";
+    const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);

@@ -105,10 +105,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for LocalSgdConfig {
-    const SIMULATES_WORKERS: bool = true;
     const DISPLAY_NAME: &'static str = "LocalSGD";
     const DESCRIPTION: &'static str = "Local SGD / FedAvg: K = 4 simulated workers on shards of the data, \
          H = 8 local SGD steps, then average";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

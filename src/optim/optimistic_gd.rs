@@ -60,9 +60,9 @@ impl Default for OptimisticGdConfig {
 game_hyper_table! { OptimisticGdConfig; }
 
 impl OptimizerSpec for OptimisticGdConfig {
-    const PLAYS_A_GAME: bool = true;
     const DISPLAY_NAME: &'static str = "Optimistic GDA";
     const DESCRIPTION: &'static str = "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)";
+    const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
