@@ -473,3 +473,157 @@ macro_rules! hyper_table {
     };
 }
 pub(crate) use hyper_table;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::Checker;
+
+    /// A config with every kind of row.
+    #[derive(Clone, Debug, PartialEq)]
+    struct Example {
+        lr: f64,
+        betas: (f64, f64),
+        steps: u64,
+        samples: usize,
+        flag: bool,
+        shape: Shape,
+        lr_y: Option<f64>,
+    }
+
+    #[derive(Clone, Copy, Debug, PartialEq)]
+    enum Shape {
+        Round { radius: f64 },
+        Square,
+    }
+
+    impl HyperChoice for Shape {
+        fn choice_name(&self) -> &'static str {
+            match self {
+                Shape::Round { .. } => "Round",
+                Shape::Square => "Square",
+            }
+        }
+
+        fn with_choice(&self, name: &str) -> Option<Self> {
+            match (name, *self) {
+                ("Round", Shape::Round { radius }) => Some(Shape::Round { radius }),
+                ("Round", _) => Some(Shape::Round { radius: 1.0 }),
+                ("Square", _) => Some(Shape::Square),
+                _ => None,
+            }
+        }
+    }
+
+    hyper_table! {
+        Example, owner: "Example";
+        lr: log_float(1e-3, 1.0) where positive, "step";
+        betas.1 as "betas[1]": float(0.0, 0.999) where in_range(0.0, 1.0), "second decay";
+        steps: int(1, 10) where count_in_range(1, 100), "steps";
+        samples: int(2, 64), "samples";
+        flag: boolean, "a switch";
+        shape: choice(&["Round", "Square"]), "the shape";
+        radius if let Shape::Round { radius } = shape: float(0.0, 2.0), "the radius";
+        {
+            get: |config: &Self| config.lr_y.unwrap_or(config.lr),
+            set: |config: &mut Self, name: &str, value| {
+                let mut lr_y = config.lr_y.unwrap_or(config.lr);
+                assign_float(&mut lr_y, name, value)?;
+                config.lr_y = Some(lr_y);
+                Ok(())
+            },
+        } as "lr_y": log_float(1e-3, 1.0), "second step";
+    }
+
+    fn example() -> Example {
+        Example {
+            lr: 0.1,
+            betas: (0.9, 0.99),
+            steps: 3,
+            samples: 8,
+            flag: false,
+            shape: Shape::Round { radius: 0.5 },
+            lr_y: None,
+        }
+    }
+
+    #[test]
+    fn a_table_lists_its_rows_in_order_with_their_kinds() {
+        let hypers = example().hypers();
+        let names: Vec<_> = hypers.iter().map(|h| h.name).collect();
+        assert_eq!(
+            names,
+            [
+                "lr", "betas[1]", "steps", "samples", "flag", "shape", "radius", "lr_y"
+            ]
+        );
+        assert_eq!(hypers[0], Hyper::log_float("lr", 0.1, (1e-3, 1.0), "step"));
+        assert_eq!(hypers[1].value, HyperValue::Float(0.99));
+        assert_eq!(hypers[2], Hyper::int("steps", 3, (1, 10), "steps"));
+        assert_eq!(hypers[3].value, HyperValue::Int(8));
+        assert_eq!(hypers[4], Hyper::boolean("flag", false, "a switch"));
+        assert_eq!(
+            hypers[5],
+            Hyper::choice("shape", "Round", &["Round", "Square"], "the shape")
+        );
+        assert_eq!(hypers[6].value, HyperValue::Float(0.5));
+        assert_eq!(hypers[7].value, HyperValue::Float(0.1));
+    }
+
+    #[test]
+    fn set_hyper_writes_the_row_and_refuses_what_does_not_fit() {
+        let mut config = example();
+        config
+            .set_hyper("betas[1]", HyperValue::Float(0.5))
+            .unwrap();
+        config.set_hyper("samples", HyperValue::Int(16)).unwrap();
+        config.set_hyper("radius", HyperValue::Float(2.0)).unwrap();
+        config.set_hyper("lr_y", HyperValue::Float(0.2)).unwrap();
+        assert_eq!((config.betas.1, config.samples), (0.5, 16));
+        assert_eq!(
+            (config.shape, config.lr_y),
+            (Shape::Round { radius: 2.0 }, Some(0.2))
+        );
+        // Re-choosing the same variant keeps its parameter; another drops the conditional row.
+        config
+            .set_hyper("shape", HyperValue::Choice("Round"))
+            .unwrap();
+        assert_eq!(config.shape, Shape::Round { radius: 2.0 });
+        config
+            .set_hyper("shape", HyperValue::Choice("Square"))
+            .unwrap();
+        assert!(config.hypers().iter().all(|h| h.name != "radius"));
+        assert_eq!(
+            config.set_hyper("radius", HyperValue::Float(1.0)),
+            Err(HyperError::Unknown {
+                owner: "Example",
+                name: "radius".to_owned()
+            })
+        );
+        assert_eq!(
+            config.set_hyper("flag", HyperValue::Float(1.0)),
+            Err(HyperError::wrong_kind("flag", HyperValue::Float(1.0)))
+        );
+        assert!(
+            config
+                .set_hyper("shape", HyperValue::Choice("Hexagon"))
+                .is_err()
+        );
+        assert!(config.set_hyper("steps", HyperValue::Float(2.0)).is_err());
+    }
+
+    #[test]
+    fn where_checks_run_in_table_order_under_the_rows_names() {
+        let mut config = example();
+        config.lr = -1.0;
+        config.betas.1 = 2.0;
+        config.steps = 0;
+        let mut checker = Checker::new();
+        config.validate_rows(&mut checker);
+        let fields: Vec<_> = checker.found.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(fields, ["lr", "betas[1]", "steps"]);
+        let mut checker = Checker::new();
+        example().validate_rows(&mut checker);
+        assert!(checker.found.is_empty());
+    }
+}
