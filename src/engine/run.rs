@@ -400,7 +400,10 @@ impl Run {
     fn record_workers(&mut self) {
         // Single-iterate methods skip even the call: this runs every step.
         if self.x.len() == 2 && self.config.optimizer.simulates_workers() {
-            let workers = self.optimizer.worker_points();
+            let workers = self
+                .optimizer
+                .as_distributed()
+                .map_or(&[][..], |distributed| distributed.worker_points());
             self.worker_trails
                 .record(workers.iter().map(|p| [p[0], p[1]]));
         }
@@ -592,7 +595,10 @@ impl Run {
                 let counts = self.oracle.counts();
                 counts.gradients + counts.values
             },
-            bits: self.optimizer.bits_communicated(),
+            bits: self
+                .optimizer
+                .as_distributed()
+                .map_or(0, |distributed| distributed.bits_communicated()),
         };
         let occasional = self.sharpness.is_some() || self.network.is_some();
         if occasional && loss.is_finite() && all_finite(&self.x) {

@@ -51,8 +51,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, same_point, without_samples,
 };
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
+    ArrowKind, Distributed, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    Threshold, adopt, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -269,21 +269,6 @@ impl Optimizer for AsyncSgd {
         self.explained = AsyncSgdExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    /// The stale point x_{t−τ} the latest gradient was computed at: one faint point trailing the
-    /// iterate by τ steps, with the line between them showing how far the server moved meanwhile.
-    fn worker_points(&self) -> &[DVector<f64>] {
-        let slots = self.history.len() as u64;
-        if !self.started || slots == 0 || self.t == 0 {
-            return &[];
-        }
-        // The latest step read slot (t − 1 + 1) mod (τ + 1), t counted after it.
-        std::slice::from_ref(&self.history[(self.t % slots) as usize])
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let AsyncSgdExplained {
             steps,
@@ -321,6 +306,27 @@ impl Optimizer for AsyncSgd {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for AsyncSgd {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    /// The stale point x_{t−τ} the latest gradient was computed at: one faint point trailing the
+    /// iterate by τ steps, with the line between them showing how far the server moved meanwhile.
+    fn worker_points(&self) -> &[DVector<f64>] {
+        let slots = self.history.len() as u64;
+        if !self.started || slots == 0 || self.t == 0 {
+            return &[];
+        }
+        // The latest step read slot (t − 1 + 1) mod (τ + 1), t counted after it.
+        std::slice::from_ref(&self.history[(self.t % slots) as usize])
+    }
 }
 
 #[cfg(test)]
@@ -328,6 +334,7 @@ mod tests {
     use super::*;
     use crate::landscape::Quadratic;
     use crate::optim::SgdConfig;
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, oracle_on};
 
     /// f = ½(λ₁x² + λ₂y²) with exact gradients.

@@ -84,8 +84,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec,
-    Quantity, StepInfo, Threshold, adopt, ensure_len,
+    ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerConfig,
+    OptimizerSpec, Quantity, StepInfo, Threshold, adopt, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -531,10 +531,6 @@ impl Optimizer for ByzantineRobust {
         self.explained = Explained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let Explained {
             steps,
@@ -586,12 +582,23 @@ impl Optimizer for ByzantineRobust {
         ]);
         quantities
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for ByzantineRobust {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, quadratic};
     use crate::optim::{QuantityValue, SgdConfig};
 

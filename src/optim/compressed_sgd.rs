@@ -63,8 +63,8 @@ use super::workers::{
     FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
-    Threshold, adopt, ensure_len,
+    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, Threshold, adopt, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -488,10 +488,6 @@ impl Optimizer for CompressedSgd {
         self.explained = CompressedSgdExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let CompressedSgdExplained {
             steps,
@@ -524,6 +520,16 @@ impl Optimizer for CompressedSgd {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for CompressedSgd {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
 }
 
 impl CompressedSgd {
@@ -540,6 +546,7 @@ mod tests {
 
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, quadratic};
     use crate::optim::{QuantityValue, SgdConfig};
 

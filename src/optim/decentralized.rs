@@ -63,8 +63,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
-    Threshold, adopt,
+    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, Threshold, adopt,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -365,14 +365,6 @@ impl Optimizer for Decentralized {
         self.explained = DecentralizedExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    fn worker_points(&self) -> &[DVector<f64>] {
-        self.workers.points()
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let DecentralizedExplained {
             steps,
@@ -416,6 +408,20 @@ impl Optimizer for Decentralized {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for Decentralized {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    fn worker_points(&self) -> &[DVector<f64>] {
+        self.workers.points()
+    }
 }
 
 #[cfg(test)]
@@ -426,6 +432,7 @@ mod tests {
     use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::quadratic;
     use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};

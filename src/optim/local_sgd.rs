@@ -58,7 +58,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ArrowKind, Distributed, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    Threshold, adopt,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -222,14 +223,6 @@ impl Optimizer for LocalSgd {
         self.explained = LocalSgdExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    fn worker_points(&self) -> &[DVector<f64>] {
-        self.workers.points()
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let LocalSgdExplained {
             steps,
@@ -273,6 +266,20 @@ impl Optimizer for LocalSgd {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for LocalSgd {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    fn worker_points(&self) -> &[DVector<f64>] {
+        self.workers.points()
+    }
 }
 
 #[cfg(test)]
@@ -282,6 +289,7 @@ mod tests {
     use super::*;
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::quadratic;
     use crate::optim::workers::Shards;
     use crate::optim::{QuantityValue, SgdConfig};

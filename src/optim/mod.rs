@@ -232,15 +232,10 @@ pub trait Optimizer: Send {
         None
     }
 
-    /// The iterates of simulated workers, drawn faintly around the run's mean.
-    fn worker_points(&self) -> &[DVector<f64>] {
-        &[]
-    }
-
-    /// Bits the simulated workers have sent since the last reset, counting every real number as
-    /// 32 bits (see `workers.rs`); 0 for methods that run on one machine.
-    fn bits_communicated(&self) -> u64 {
-        0
+    /// The method as one that simulates workers (its spec says `SIMULATES_WORKERS`); `None` for
+    /// methods that run on one machine, which is most.
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        None
     }
 
     /// The quantities of the latest step's update rule, in the order the module doc computes them,
@@ -250,6 +245,21 @@ pub trait Optimizer: Send {
     fn explain(&self) -> Vec<Quantity> {
         Vec::new()
     }
+}
+
+/// What a method that simulates workers shows beyond its step: where the workers are and what
+/// they have sent. Reached through [`Optimizer::as_distributed`], so the single-machine trait
+/// stays lean.
+pub trait Distributed {
+    /// The iterates of the simulated workers, drawn faintly around the run's mean (empty for
+    /// methods whose workers share the server's iterate).
+    fn worker_points(&self) -> &[DVector<f64>] {
+        &[]
+    }
+
+    /// Bits the simulated workers have sent since the last reset, counting every real number as
+    /// 32 bits (see `workers.rs`).
+    fn bits_communicated(&self) -> u64;
 }
 
 /// What every optimizer config provides to the registry: everything the rest of optiviz knows
@@ -523,13 +533,16 @@ mod tests {
                 "{name} has no hyperparameter table"
             );
             assert!(config.lr() > 0.0, "{name}");
-            // Workers: the method says it simulates them exactly when its runs have worker points
-            // or count bits.
+            // Workers: the method says it simulates them exactly when its optimizer is distributed,
+            // and then its runs have worker points or count bits.
             let finite_sum = LandscapeConfig::LeastSquares(LeastSquares::default());
             let (_, optimizer) = stepped(&config, finite_sum, [0.5, -0.5], 10);
-            let has_workers =
-                !optimizer.worker_points().is_empty() || optimizer.bits_communicated() > 0;
-            assert_eq!(config.simulates_workers(), has_workers, "{name}");
+            let distributed = optimizer.as_distributed();
+            assert_eq!(config.simulates_workers(), distributed.is_some(), "{name}");
+            if let Some(workers) = distributed {
+                let shown = !workers.worker_points().is_empty() || workers.bits_communicated() > 0;
+                assert!(shown, "{name} simulates workers but shows none");
+            }
             // Games: a method that plays one ascends in y on f = x·y from (1, 1), and has no
             // threshold on the sharpness (its Jacobian is not symmetric).
             if config.plays_a_game() {
