@@ -158,7 +158,10 @@ impl Run {
     fn record_workers(&mut self) {
         // Single-iterate methods skip even the call: this runs every step.
         if self.x.len() == 2 && self.config.optimizer.simulates_workers() {
-            let workers = self.optimizer.worker_points();
+            let workers = self
+                .optimizer
+                .as_distributed()
+                .map_or(&[][..], |distributed| distributed.worker_points());
             self.worker_trails
                 .record(workers.iter().map(|p| [p[0], p[1]]));
         }
@@ -350,7 +353,10 @@ impl Run {
                 let counts = self.oracle.counts();
                 counts.gradients + counts.values
             },
-            bits: self.optimizer.bits_communicated(),
+            bits: self
+                .optimizer
+                .as_distributed()
+                .map_or(0, |distributed| distributed.bits_communicated()),
         };
         let occasional = self.sharpness.is_some() || self.network.is_some();
         if occasional && loss.is_finite() && all_finite(&self.x) {
@@ -490,18 +496,13 @@ impl Run {
         if !(lambda_max.is_finite() && lambda_max > 0.0) {
             return String::new();
         }
-        let plain_gradient_descent = matches!(
-            &self.config.optimizer,
-            crate::optim::OptimizerConfig::Sgd(sgd) if sgd.momentum == 0.0 && sgd.weight_decay == 0.0
-        );
-        if plain_gradient_descent {
-            let lr = self.config.optimizer.lr();
+        if let Some(lr) = self.config.optimizer.plain_gd_lr() {
             return format!(
                 "; at the last finite point λmax = {lambda_max:.4}, lr·λmax = {:.4} (gradient descent needs < 2)",
                 lr * lambda_max
             );
         }
-        match crate::analysis::stability::threshold(&self.config.optimizer) {
+        match self.config.optimizer.stability_threshold() {
             Some(threshold) => format!(
                 "; at the last finite point λmax = {lambda_max:.4}, while {} is stable only for λmax < {}",
                 self.config.optimizer.display_name(),

@@ -19,6 +19,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) = |x| + a·|y|.
@@ -40,12 +41,17 @@ fn sign(v: f64) -> f64 {
     if v == 0.0 { 0.0 } else { v.signum() }
 }
 
+hyper_table! {
+    Abs, owner: "Abs";
+    a: log_float(0.01, 100.0) where positive, "Weight of |y|: the slope of the walls along y";
+}
+
 impl LandscapeSpec for Abs {
     const DESCRIPTION: &'static str =
         "|x| + a|y|: a nonsmooth kink where fixed-step subgradient descent oscillates (a)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("a", self.a);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -31,6 +31,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) = x·y + epsilon·(y²/2 − y⁴/4), min over x, max over y: `AlmostBilinear(epsilon: 0.5)`.
@@ -47,12 +48,18 @@ impl Default for AlmostBilinear {
     }
 }
 
+hyper_table! {
+    AlmostBilinear, owner: "AlmostBilinear";
+    epsilon: float(0.0, 2.0) where non_negative,
+        "Weight ε of the max player's nonconcave term φ(y) = y²/2 − y⁴/4 (0: the bilinear game)";
+}
+
 impl LandscapeSpec for AlmostBilinear {
     const DESCRIPTION: &'static str =
         "x·y + ε(y²/2 − y⁴/4), min over x, max over y: every method circles a limit cycle";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.non_negative("epsilon", self.epsilon);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

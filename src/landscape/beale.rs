@@ -24,6 +24,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)². No parameters: `Beale()`.
@@ -40,6 +41,8 @@ impl DualFormula for Beale {
         first * first + second * second + third * third
     }
 }
+
+hyper_table! { Beale, owner: "Beale"; }
 
 impl LandscapeSpec for Beale {
     const DESCRIPTION: &'static str =

@@ -29,6 +29,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = scale·x·y, min over x, max over y: `Bilinear(scale: 1.0)`.
@@ -43,6 +44,12 @@ impl Default for Bilinear {
     fn default() -> Self {
         Self { scale: 1.0 }
     }
+}
+
+hyper_table! {
+    Bilinear, owner: "Bilinear";
+    scale: float(-5.0, 5.0),
+        "The coupling s; the game's \"rotation speed\" (GDA's factor is √(1 + lr²·s²))";
 }
 
 impl LandscapeSpec for Bilinear {

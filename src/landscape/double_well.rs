@@ -19,12 +19,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = x²/2 + y⁴/4 − y²/2. No parameters: `DoubleWell()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DoubleWell {}
+
+hyper_table! { DoubleWell, owner: "DoubleWell"; }
 
 impl LandscapeSpec for DoubleWell {
     const DESCRIPTION: &'static str =

@@ -31,6 +31,7 @@ use serde::{Deserialize, Serialize};
 use super::autodiff::{self, DualFormula};
 use super::refine::strict_minimum_near;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// Two Gaussian wells of depth 1, sharp at (−1, 0) and flat at (1, 0), in a 0.02‖p‖² bowl.
@@ -73,13 +74,20 @@ impl DualFormula for FlatSharp {
     }
 }
 
+hyper_table! {
+    FlatSharp, owner: "FlatSharp";
+    sharp_width: log_float(0.01, 2.0) where positive,
+        "Width (standard deviation) of the sharp well at (−1, 0); its curvature is about 1/width²";
+    flat_width: log_float(0.01, 2.0) where positive,
+        "Width (standard deviation) of the flat well at (1, 0); its curvature is about 1/width²";
+}
+
 impl LandscapeSpec for FlatSharp {
     const DESCRIPTION: &'static str =
         "a sharp and a flat well: large-lr GD leaves the sharp one (sharp_width, flat_width)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("sharp_width", self.sharp_width);
-        checker.positive("flat_width", self.flat_width);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::expression::{ExprError, Expression};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) written as a formula: `Formula(expr: "x^2 + 10*y^2")` in a preset.
@@ -49,6 +50,8 @@ impl Formula {
         Expression::parse(&self.expr)
     }
 }
+
+hyper_table! { Formula, owner: "Formula"; }
 
 impl LandscapeSpec for Formula {
     const DESCRIPTION: &'static str =

@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = (x² + y − 11)² + (x + y² − 7)². No parameters: `Himmelblau()` in a preset.
@@ -44,6 +45,8 @@ impl DualFormula for Himmelblau {
         first * first + second * second
     }
 }
+
+hyper_table! { Himmelblau, owner: "Himmelblau"; }
 
 impl LandscapeSpec for Himmelblau {
     const DESCRIPTION: &'static str =

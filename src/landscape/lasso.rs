@@ -38,6 +38,7 @@ use super::{
     Landscape, LandscapeSpec, LeastSquares, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     point_of, symmetric_eigenvalues,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Composite;
 use crate::validate::Checker;
 
@@ -76,12 +77,19 @@ impl Lasso {
     }
 }
 
+hyper_table! {
+    Lasso, owner: "Lasso";
+    lambda: log_float(1e-3, 10.0) where non_negative, "Weight λ of the ℓ₁ penalty";
+    n: int(2, 1000), "Number of samples n (2 to 100 000)";
+    seed: int(0, 100), "Seed of the data";
+}
+
 impl LandscapeSpec for Lasso {
     const DESCRIPTION: &'static str =
         "least squares + λ‖x‖₁: sparse solutions, subgradients vs the prox (λ, n, seed)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.non_negative("lambda", self.lambda);
+        self.validate_rows(checker);
         checker.count_in_range("n", self.n as u64, MIN_SAMPLES as u64, MAX_SAMPLES as u64);
     }
 

@@ -32,6 +32,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// Fewest samples: with one, AᵀA/n is singular and the minimizer is a line, not a point.
@@ -81,6 +82,17 @@ impl LeastSquares {
             self.spread,
         )
     }
+}
+
+hyper_table! {
+    LeastSquares, owner: "LeastSquares";
+    n: int(2, 1000), "Number of samples n (2 to 100 000)";
+    noise: float(0.0, 2.0), "Standard deviation of the target noise";
+    seed: int(0, 100), "Seed of the data";
+    spread: float(-2.0, 2.0),
+        "How far the true weights of the samples drift along the sample order (0: one model for \
+         all samples): contiguous blocks, the shards of heterogeneous workers, then have \
+         different minimizers";
 }
 
 impl LandscapeSpec for LeastSquares {

@@ -22,6 +22,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = ½(x + 2y − 2)². No parameters: `LineOfMinima()`.
@@ -33,6 +34,8 @@ pub struct LineOfMinima {}
 fn residual(p: Point) -> f64 {
     p[0] + 2.0 * p[1] - 2.0
 }
+
+hyper_table! { LineOfMinima, owner: "LineOfMinima"; }
 
 impl LandscapeSpec for LineOfMinima {
     const DESCRIPTION: &'static str =

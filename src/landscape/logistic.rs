@@ -31,6 +31,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// Fewest samples.
@@ -60,6 +61,12 @@ impl Default for Logistic {
     fn default() -> Self {
         Self { n: 64, seed: 0 }
     }
+}
+
+hyper_table! {
+    Logistic, owner: "Logistic";
+    n: int(1, 1000), "Number of samples n (1 to 100 000)";
+    seed: int(0, 100), "Seed of the data";
 }
 
 impl LandscapeSpec for Logistic {

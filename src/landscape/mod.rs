@@ -26,33 +26,14 @@ mod monkey_saddle;
 mod quadratic;
 mod quadratic_game;
 mod rastrigin;
-mod refine;
 mod ring_valley;
 mod rosenbrock;
 mod saddle;
 mod six_hump_camel;
+
+mod refine;
 mod transform;
 
-pub use abs::Abs;
-pub use almost_bilinear::AlmostBilinear;
-pub use beale::Beale;
-pub use bilinear::Bilinear;
-pub use double_well::DoubleWell;
-pub use flat_sharp::FlatSharp;
-pub use formula::Formula;
-pub use himmelblau::Himmelblau;
-pub use lasso::Lasso;
-pub use least_squares::LeastSquares;
-pub use line_of_minima::LineOfMinima;
-pub use logistic::Logistic;
-pub use monkey_saddle::MonkeySaddle;
-pub use quadratic::Quadratic;
-pub use quadratic_game::QuadraticGame;
-pub use rastrigin::Rastrigin;
-pub use ring_valley::RingValley;
-pub use rosenbrock::Rosenbrock;
-pub use saddle::Saddle;
-pub use six_hump_camel::SixHumpCamel;
 pub use transform::{MAX_SCALE, Transform, Transformed};
 
 use std::sync::Arc;
@@ -60,6 +41,7 @@ use std::sync::Arc;
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use crate::hyper::{Hyper, HyperError, HyperValue, Hypers};
 use crate::objective::{Composite, Objective};
 use crate::validate::Checker;
 
@@ -232,8 +214,9 @@ pub fn min_value(landscape: &dyn Landscape) -> Option<f64> {
     }
 }
 
-/// What every landscape config provides to the registry.
-pub trait LandscapeSpec {
+/// What every landscape config provides to the registry; its numeric parameters come from its
+/// [`hyper_table!`](crate::hyper::hyper_table) (the generated widgets, `optiviz` sweeps).
+pub trait LandscapeSpec: Hypers {
     /// One line for `optiviz list landscapes` and the picker.
     const DESCRIPTION: &'static str;
     /// Semantic checks of the parameters (finite, positive…).
@@ -242,10 +225,13 @@ pub trait LandscapeSpec {
     fn build(&self) -> Arc<dyn Landscape>;
 }
 
-/// Declares the registry enum and its dispatch from one list, so adding a landscape is one file
-/// plus one line here.
+/// Declares the registry enum and its dispatch from one list of `module::Variant`, so adding a
+/// landscape is its file, its `mod` line and one line here. The module's `//!`
+/// documentation is the landscape's Guide text.
 macro_rules! landscape_registry {
-    ($($variant:ident),* $(,)?) => {
+    ($($module:ident::$variant:ident),* $(,)?) => {
+        $(pub use $module::$variant;)*
+
         /// A landscape and its parameters, as presets name it: `Quadratic(lambda1: 1.0, …)`.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         pub enum LandscapeConfig {
@@ -271,6 +257,26 @@ macro_rules! landscape_registry {
                 match self { $(LandscapeConfig::$variant(_) => <$variant as LandscapeSpec>::DESCRIPTION),* }
             }
 
+            /// The Guide's text: the `//!` documentation of the landscape's file (formula,
+            /// minima, reference), as paragraphs.
+            pub fn guide(&self) -> String {
+                match self {
+                    $(LandscapeConfig::$variant(_) => {
+                        crate::docs::module_doc(include_str!(concat!(stringify!($module), ".rs")))
+                    }),*
+                }
+            }
+
+            /// The numeric and other parameters, for generated widgets.
+            pub fn hypers(&self) -> Vec<Hyper> {
+                match self { $(LandscapeConfig::$variant(config) => config.hypers()),* }
+            }
+
+            /// Sets one parameter by name.
+            pub fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+                match self { $(LandscapeConfig::$variant(config) => config.set_hyper(name, value)),* }
+            }
+
             /// Semantic checks of the parameters.
             pub fn validate(&self, checker: &mut Checker) {
                 match self { $(LandscapeConfig::$variant(config) => config.validate(checker)),* }
@@ -285,26 +291,26 @@ macro_rules! landscape_registry {
 }
 
 landscape_registry!(
-    Quadratic,
-    Rosenbrock,
-    Abs,
-    Himmelblau,
-    SixHumpCamel,
-    Rastrigin,
-    Beale,
-    MonkeySaddle,
-    Saddle,
-    DoubleWell,
-    FlatSharp,
-    RingValley,
-    LineOfMinima,
-    LeastSquares,
-    Logistic,
-    Lasso,
-    Formula,
-    Bilinear,
-    QuadraticGame,
-    AlmostBilinear,
+    quadratic::Quadratic,
+    rosenbrock::Rosenbrock,
+    abs::Abs,
+    himmelblau::Himmelblau,
+    six_hump_camel::SixHumpCamel,
+    rastrigin::Rastrigin,
+    beale::Beale,
+    monkey_saddle::MonkeySaddle,
+    saddle::Saddle,
+    double_well::DoubleWell,
+    flat_sharp::FlatSharp,
+    ring_valley::RingValley,
+    line_of_minima::LineOfMinima,
+    least_squares::LeastSquares,
+    logistic::Logistic,
+    lasso::Lasso,
+    formula::Formula,
+    bilinear::Bilinear,
+    quadratic_game::QuadraticGame,
+    almost_bilinear::AlmostBilinear,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.
@@ -316,157 +322,46 @@ pub struct NumericField {
     pub value: f64,
     /// Whether it is a whole number (sample counts, seeds).
     pub is_integer: bool,
+    /// What it does in the formula (the tooltip).
+    pub help: &'static str,
 }
 
 impl LandscapeConfig {
-    /// The numeric parameters as name/value pairs, read generically through the config's RON form,
-    /// so that the UI needs no code per landscape. Fields that are not numbers (a formula's text)
-    /// are not listed.
+    /// The numeric parameters (the rows of the landscape's table that are numbers), for the side
+    /// panel's typed fields. Fields that are not numbers (a formula's text) are not listed.
     pub fn numeric_fields(&self) -> Vec<NumericField> {
-        let Ok(text) = ron::to_string(self) else {
-            return Vec::new();
-        };
-        ron_fields(&text)
+        self.hypers()
             .into_iter()
-            .filter_map(|(name, value)| numeric_field(name, value))
+            .filter_map(|hyper| {
+                let (value, is_integer) = match hyper.value {
+                    HyperValue::Float(value) => (value, false),
+                    HyperValue::Int(count) => (count as f64, true),
+                    HyperValue::Bool(_) | HyperValue::Choice(_) => return None,
+                };
+                Some(NumericField {
+                    name: hyper.name.to_owned(),
+                    value,
+                    is_integer,
+                    help: hyper.help,
+                })
+            })
             .collect()
     }
 
     /// A copy with the numeric parameter `name` set to `value` (rounded for whole-number fields);
-    /// every other field, numeric or not, keeps its value.
+    /// every other field keeps its value, and a name that is no numeric parameter changes nothing.
     pub fn with_numeric_field(&self, name: &str, value: f64) -> Result<Self, String> {
-        let text = ron::to_string(self).map_err(|error| error.to_string())?;
-        let fields = ron_fields(&text)
-            .into_iter()
-            .map(|(field_name, raw)| match numeric_field(field_name, raw) {
-                Some(field) => {
-                    let value = if field.name == name {
-                        value
-                    } else {
-                        field.value
-                    };
-                    if field.is_integer {
-                        format!("{}: {}", field.name, value.round().max(0.0) as u64)
-                    } else {
-                        format!("{}: {value:?}", field.name)
-                    }
-                }
-                // Strings and anything else: the RON text exactly as written, escapes and all.
-                None => format!("{field_name}: {raw}"),
-            })
-            .collect::<Vec<_>>()
-            .join(", ");
-        let text = format!("{}({fields})", self.name());
-        crate::scenario::ron_options()
-            .from_str(&text)
-            .map_err(|error| error.to_string())
-    }
-}
-
-/// A field whose RON value is a plain number.
-fn numeric_field(name: &str, value: &str) -> Option<NumericField> {
-    Some(NumericField {
-        name: name.to_owned(),
-        value: value.parse().ok()?,
-        is_integer: value.bytes().all(|b| b.is_ascii_digit() || b == b'-'),
-    })
-}
-
-/// The top-level `field: value` pairs of a config's RON text (`Name((a: 1.0, b: "x, y"))` or
-/// `Name(a: 1.0)`), values as raw RON text. Commas, colons and parentheses inside strings or
-/// nested brackets do not split, so a formula such as `max(x, y)` stays one value.
-fn ron_fields(text: &str) -> Vec<(&str, &str)> {
-    let Some((_, rest)) = text.split_once('(') else {
-        return Vec::new();
-    };
-    let rest = rest.trim();
-    let variant_body = rest.strip_suffix(')').unwrap_or(rest).trim();
-    // The struct's own parentheses, when the variant's newtype was not unwrapped.
-    let body = variant_body
-        .strip_prefix('(')
-        .and_then(|inner| inner.strip_suffix(')'))
-        .filter(|_| encloses_whole(variant_body))
-        .unwrap_or(variant_body);
-    split_top_level(body)
-        .into_iter()
-        .filter_map(|piece| {
-            let (name, value) = piece.split_once(':')?;
-            let name = name.trim();
-            (!name.is_empty()).then_some((name, value.trim()))
-        })
-        .collect()
-}
-
-/// Whether `text` starts with a bracket whose match is its last character.
-fn encloses_whole(text: &str) -> bool {
-    let mut depth = 0i64;
-    let mut scanner = RonScanner::default();
-    for (index, c) in text.char_indices() {
-        if scanner.in_string(c) {
-            continue;
-        }
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => {
-                depth -= 1;
-                if depth == 0 {
-                    return index + c.len_utf8() == text.len();
-                }
-            }
-            _ => {}
-        }
-    }
-    false
-}
-
-/// Splits at commas outside strings and brackets.
-fn split_top_level(body: &str) -> Vec<&str> {
-    let mut pieces = Vec::new();
-    let (mut depth, mut start) = (0i64, 0);
-    let mut scanner = RonScanner::default();
-    for (index, c) in body.char_indices() {
-        if scanner.in_string(c) {
-            continue;
-        }
-        match c {
-            '(' | '[' | '{' => depth += 1,
-            ')' | ']' | '}' => depth -= 1,
-            ',' if depth == 0 => {
-                pieces.push(&body[start..index]);
-                start = index + 1;
-            }
-            _ => {}
-        }
-    }
-    pieces.push(&body[start..]);
-    pieces
-}
-
-/// Tracks RON string literals (`"…"` with backslash escapes) one character at a time.
-#[derive(Default)]
-struct RonScanner {
-    inside: bool,
-    escaped: bool,
-}
-
-impl RonScanner {
-    /// Whether `c` is part of a string literal (its quotes included).
-    fn in_string(&mut self, c: char) -> bool {
-        if self.inside {
-            if self.escaped {
-                self.escaped = false;
-            } else if c == '\\' {
-                self.escaped = true;
-            } else if c == '"' {
-                self.inside = false;
-            }
-            true
-        } else if c == '"' {
-            self.inside = true;
-            true
-        } else {
-            false
-        }
+        let mut config = self.clone();
+        let field = self.hypers().into_iter().find(|hyper| hyper.name == name);
+        let value = match field.map(|hyper| hyper.value) {
+            Some(HyperValue::Float(_)) => HyperValue::Float(value),
+            Some(HyperValue::Int(_)) => HyperValue::Int(value.round().max(0.0) as u64),
+            _ => return Ok(config),
+        };
+        config
+            .set_hyper(name, value)
+            .map_err(|error| error.to_string())?;
+        Ok(config)
     }
 }
 

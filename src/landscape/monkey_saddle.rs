@@ -22,12 +22,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = x³ − 3xy². No parameters: `MonkeySaddle()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct MonkeySaddle {}
+
+hyper_table! { MonkeySaddle, owner: "MonkeySaddle"; }
 
 impl LandscapeSpec for MonkeySaddle {
     const DESCRIPTION: &'static str =

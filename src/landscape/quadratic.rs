@@ -19,6 +19,7 @@ use pulp::Simd;
 
 use super::batch::{self, PointKernel};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x) = ½ xᵀ R diag(λ₁, λ₂) Rᵀ x.
@@ -63,14 +64,22 @@ impl Quadratic {
     }
 }
 
+hyper_table! {
+    Quadratic, owner: "Quadratic";
+    lambda1: float(-10.0, 100.0) where finite,
+        "First Hessian eigenvalue λ₁ (along the rotated x axis)";
+    lambda2: float(-10.0, 100.0) where finite,
+        "Second Hessian eigenvalue λ₂ (along the rotated y axis)";
+    angle_deg: float(-180.0, 180.0) where finite,
+        "Rotation of the eigenbasis, in degrees counter-clockwise";
+}
+
 impl LandscapeSpec for Quadratic {
     const DESCRIPTION: &'static str =
         "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.finite("lambda1", self.lambda1);
-        checker.finite("lambda2", self.lambda2);
-        checker.finite("angle_deg", self.angle_deg);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -30,6 +30,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = a·x²/2 + b·x·y − c·y²/2, min over x, max over y:
@@ -53,6 +54,13 @@ impl Default for QuadraticGame {
             c: 1.0,
         }
     }
+}
+
+hyper_table! {
+    QuadraticGame, owner: "QuadraticGame";
+    a: float(-5.0, 5.0), "Curvature of the min player's own term a·x²/2 (a > 0: convex in x)";
+    b: float(-5.0, 5.0), "Coupling b·x·y between the players";
+    c: float(-5.0, 5.0), "Curvature of the max player's own term −c·y²/2 (c > 0: concave in y)";
 }
 
 impl LandscapeSpec for QuadraticGame {

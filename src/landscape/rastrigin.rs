@@ -20,6 +20,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) = 2a + x² − a cos(2πx) + y² − a cos(2πy).
@@ -42,12 +43,18 @@ impl DualFormula for Rastrigin {
     }
 }
 
+hyper_table! {
+    Rastrigin, owner: "Rastrigin";
+    a: float(0.0, 20.0) where non_negative,
+        "Amplitude of the cosine ripples (0 leaves the bowl x² + y²)";
+}
+
 impl LandscapeSpec for Rastrigin {
     const DESCRIPTION: &'static str =
         "2a + Σ(xᵢ² − a cos 2πxᵢ): a grid of local minima that traps small steps (a)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.non_negative("a", self.a);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

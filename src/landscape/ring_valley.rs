@@ -20,6 +20,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) = (x² + y² − r²)².
@@ -36,12 +37,17 @@ impl Default for RingValley {
     }
 }
 
+hyper_table! {
+    RingValley, owner: "RingValley";
+    radius: log_float(0.1, 10.0) where positive, "Radius r of the circle of minimizers";
+}
+
 impl LandscapeSpec for RingValley {
     const DESCRIPTION: &'static str =
         "(x² + y² − r²)²: a circle of minimizers around a local maximum (radius)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("radius", self.radius);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -23,6 +23,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) = (a − x)² + b (y − x²)².
@@ -41,13 +42,18 @@ impl Default for Rosenbrock {
     }
 }
 
+hyper_table! {
+    Rosenbrock, owner: "Rosenbrock";
+    a: float(-2.0, 2.0) where finite, "Position of the minimizer (a, a²)";
+    b: log_float(0.1, 1000.0) where positive, "Steepness of the valley walls";
+}
+
 impl LandscapeSpec for Rosenbrock {
     const DESCRIPTION: &'static str =
         "(a − x)² + b(y − x²)²: a curved narrow valley, minimum at (a, a²) (a, b)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.finite("a", self.a);
-        checker.positive("b", self.b);
+        self.validate_rows(checker);
     }
 
     fn build(&self) -> Arc<dyn Landscape> {

@@ -18,12 +18,15 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = x² − y². No parameters: `Saddle()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Saddle {}
+
+hyper_table! { Saddle, owner: "Saddle"; }
 
 impl LandscapeSpec for Saddle {
     const DESCRIPTION: &'static str =

@@ -28,6 +28,7 @@ use serde::{Deserialize, Serialize};
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
 /// f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y². No parameters: `SixHumpCamel()`.
@@ -51,6 +52,8 @@ impl DualFormula for SixHumpCamel {
         (x2 * x2 / 3.0 - x2 * 2.1 + 4.0) * x2 + x * y + (y2 * 4.0 - 4.0) * y2
     }
 }
+
+hyper_table! { SixHumpCamel, owner: "SixHumpCamel"; }
 
 impl LandscapeSpec for SixHumpCamel {
     const DESCRIPTION: &'static str =

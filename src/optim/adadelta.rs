@@ -33,9 +33,10 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -67,59 +68,32 @@ impl Default for AdadeltaConfig {
     }
 }
 
+hyper_table! {
+    AdadeltaConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-3, 10.0) where positive, "x ← x − lr·Δ";
+    rho: float(0.0, 0.999) where in_range(0.0, 1.0), "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²";
+    eps: log_float(1e-10, 1e-1) where non_negative,
+        "Δ = √(u + eps)/√(v + eps)·g: sets the first steps' size";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for AdadeltaConfig {
     const DISPLAY_NAME: &'static str = "Adadelta";
     const DESCRIPTION: &'static str =
         "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.in_range("rho", self.rho, 0.0, 1.0);
-        checker.non_negative("eps", self.eps);
-        checker.non_negative("weight_decay", self.weight_decay);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float("lr", self.lr, (1e-3, 10.0), "x ← x − lr·Δ"),
-            Hyper::float(
-                "rho",
-                self.rho,
-                (0.0, 0.999),
-                "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²",
-            ),
-            Hyper::log_float(
-                "eps",
-                self.eps,
-                (1e-10, 1e-1),
-                "Δ = √(u + eps)/√(v + eps)·g: sets the first steps' size",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (an L2 penalty)",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "rho" => assign_float(&mut self.rho, name, value),
-            "eps" => assign_float(&mut self.eps, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -32,9 +32,10 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -69,74 +70,34 @@ impl Default for AdagradConfig {
     }
 }
 
+hyper_table! {
+    AdagradConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive,
+        "x ← x − clr·g/(√s + eps), s ← s + g², clr = lr/(1 + (t − 1)·lr_decay)";
+    lr_decay: log_float(0.0, 1.0) where non_negative, "step t uses lr/(1 + (t − 1)·lr_decay)";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
+    initial_accumulator_value: float(0.0, 10.0) where non_negative,
+        "s₀: the sum of squared gradients starts here (takes effect at reset)";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √s in the denominator";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for AdagradConfig {
     const DISPLAY_NAME: &'static str = "Adagrad";
     const DESCRIPTION: &'static str =
         "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("lr_decay", self.lr_decay);
-        checker.non_negative("weight_decay", self.weight_decay);
-        checker.non_negative("initial_accumulator_value", self.initial_accumulator_value);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 10.0),
-                "x ← x − clr·g/(√s + eps), s ← s + g², clr = lr/(1 + (t − 1)·lr_decay)",
-            ),
-            Hyper::log_float(
-                "lr_decay",
-                self.lr_decay,
-                (0.0, 1.0),
-                "step t uses lr/(1 + (t − 1)·lr_decay)",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (an L2 penalty)",
-            ),
-            Hyper::float(
-                "initial_accumulator_value",
-                self.initial_accumulator_value,
-                (0.0, 10.0),
-                "s₀: the sum of squared gradients starts here (takes effect at reset)",
-            ),
-            Hyper::log_float(
-                "eps",
-                self.eps,
-                (1e-12, 1.0),
-                "added to √s in the denominator",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "lr_decay" => assign_float(&mut self.lr_decay, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "initial_accumulator_value" => {
-                assign_float(&mut self.initial_accumulator_value, name, value)
-            }
-            "eps" => assign_float(&mut self.eps, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

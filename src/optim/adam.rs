@@ -43,8 +43,8 @@ use super::torch_ops::{
     BiasCorrection, add_scaled, addcdiv, addcmul, bias_correction_sqrt, lerp, maximum,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -111,35 +111,8 @@ impl OptimizerSpec for AdamConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = adam_hypers(
-            &self.hyper(),
-            "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled",
-        );
-        hypers.push(Hyper::boolean(
-            "decoupled_weight_decay",
-            self.decoupled_weight_decay,
-            "x ← x·(1 − lr·weight_decay) before the step instead of adding weight_decay·x to g \
-             (= AdamW)",
-        ));
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "betas[0]" => assign_float(&mut self.betas.0, name, value),
-            "betas[1]" => assign_float(&mut self.betas.1, name, value),
-            "eps" => assign_float(&mut self.eps, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "amsgrad" => assign_bool(&mut self.amsgrad, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            "decoupled_weight_decay" => assign_bool(&mut self.decoupled_weight_decay, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        Threshold::adam(self.lr, self.betas.0)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -214,46 +187,34 @@ pub(crate) fn check_betas(betas: (f64, f64), checker: &mut Checker) {
     }
 }
 
-/// The widgets Adam and AdamW share; `weight_decay_help` says how each applies weight decay.
-pub(crate) fn adam_hypers(hyper: &AdamHyper, weight_decay_help: &'static str) -> Vec<Hyper> {
-    vec![
-        Hyper::log_float(
-            "lr",
-            hyper.lr,
-            (1e-5, 1.0),
-            "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + eps): each step is about lr long",
-        ),
-        Hyper::float(
-            "betas[0]",
-            hyper.betas.0,
-            (0.0, 0.999),
-            "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients",
-        ),
-        Hyper::float(
-            "betas[1]",
-            hyper.betas.1,
-            (0.0, 0.9999),
-            "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients",
-        ),
-        Hyper::log_float(
-            "eps",
-            hyper.eps,
-            (1e-12, 1.0),
-            "added to √v/√(1 − β₂ᵗ) in the denominator",
-        ),
-        Hyper::log_float(
-            "weight_decay",
-            hyper.weight_decay,
-            (0.0, 1.0),
-            weight_decay_help,
-        ),
-        Hyper::boolean(
-            "amsgrad",
-            hyper.amsgrad,
-            "AMSGrad: divide by the running maximum of v instead of v",
-        ),
-        Hyper::boolean("maximize", hyper.maximize, "ascend: g ← −g"),
-    ]
+/// The hyperparameter table of Adam or AdamW: the rows they share, with `weight_decay_help`
+/// saying how each applies weight decay, then the config's own rows.
+macro_rules! adam_hyper_table {
+    ($config:ty, weight_decay_help: $weight_decay_help:expr; $($rows:tt)*) => {
+        $crate::hyper::hyper_table! {
+            $config, owner: Self::DISPLAY_NAME;
+            lr: log_float(1e-5, 1.0),
+                "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + eps): each step is about lr long";
+            betas.0 as "betas[0]": float(0.0, 0.999),
+                "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
+            betas.1 as "betas[1]": float(0.0, 0.9999),
+                "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients";
+            eps: log_float(1e-12, 1.0), "added to √v/√(1 − β₂ᵗ) in the denominator";
+            weight_decay: log_float(0.0, 1.0), $weight_decay_help;
+            amsgrad: boolean, "AMSGrad: divide by the running maximum of v instead of v";
+            maximize: boolean, "ascend: g ← −g";
+            $($rows)*
+        }
+    };
+}
+pub(crate) use adam_hyper_table;
+
+adam_hyper_table! {
+    AdamConfig,
+    weight_decay_help: "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
+    decoupled_weight_decay: boolean,
+        "x ← x·(1 − lr·weight_decay) before the step instead of adding weight_decay·x to g \
+         (= AdamW)";
 }
 
 /// The state and update of Adam and AdamW: gradient scratch, the moments and the step count.

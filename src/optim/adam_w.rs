@@ -28,11 +28,8 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::adam::{AdamCore, AdamHyper, adam_hypers, validate_adam};
-use super::{
-    Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
-    adopt, assign_bool, assign_float,
-};
+use super::adam::{AdamCore, AdamHyper, adam_hyper_table, validate_adam};
+use super::{Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -81,6 +78,12 @@ impl AdamWConfig {
     }
 }
 
+adam_hyper_table! {
+    AdamWConfig,
+    weight_decay_help:
+        "x ← x·(1 − lr·weight_decay) before the Adam step (decoupled from the moments)";
+}
+
 impl OptimizerSpec for AdamWConfig {
     const DISPLAY_NAME: &'static str = "AdamW";
     const DESCRIPTION: &'static str = "torch.optim.AdamW: Adam with decoupled weight decay";
@@ -93,27 +96,9 @@ impl OptimizerSpec for AdamWConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        adam_hypers(
-            &self.hyper(),
-            "x ← x·(1 − lr·weight_decay) before the Adam step (decoupled from the moments)",
-        )
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "betas[0]" => assign_float(&mut self.betas.0, name, value),
-            "betas[1]" => assign_float(&mut self.betas.1, name, value),
-            "eps" => assign_float(&mut self.eps, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "amsgrad" => assign_bool(&mut self.amsgrad, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // The decoupled decay is left out of the bound.
+        Threshold::adam(self.lr, self.betas.0)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -33,9 +33,10 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, lerp, maximum, py_pow};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -67,14 +68,26 @@ impl Default for AdamaxConfig {
     }
 }
 
+hyper_table! {
+    AdamaxConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive,
+        "x ← x − lr/(1 − β₁ᵗ) · m/u: each step is at most about lr long";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
+    betas.1 as "betas[1]": float(0.0, 0.9999),
+        "β₂: u ← max(β₂·u, |g| + eps), the decaying infinity norm";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to |g| inside the maximum";
+    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for AdamaxConfig {
     const DISPLAY_NAME: &'static str = "Adamax";
     const DESCRIPTION: &'static str = "torch.optim.Adamax: Adam with an exponentially weighted \
         infinity norm";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
     }
@@ -83,55 +96,9 @@ impl OptimizerSpec for AdamaxConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "x ← x − lr/(1 − β₁ᵗ) · m/u: each step is at most about lr long",
-            ),
-            Hyper::float(
-                "betas[0]",
-                self.betas.0,
-                (0.0, 0.999),
-                "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients",
-            ),
-            Hyper::float(
-                "betas[1]",
-                self.betas.1,
-                (0.0, 0.9999),
-                "β₂: u ← max(β₂·u, |g| + eps), the decaying infinity norm",
-            ),
-            Hyper::log_float(
-                "eps",
-                self.eps,
-                (1e-12, 1.0),
-                "added to |g| inside the maximum",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (an L2 penalty)",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "betas[0]" => assign_float(&mut self.betas.0, name, value),
-            "betas[1]" => assign_float(&mut self.betas.1, name, value),
-            "eps" => assign_float(&mut self.eps, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

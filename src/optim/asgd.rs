@@ -46,9 +46,10 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -83,72 +84,35 @@ impl Default for AsgdConfig {
     }
 }
 
+hyper_table! {
+    AsgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive, "x ← x − η·g with η = lr/(1 + lambd·lr·t)^alpha";
+    lambd: log_float(0.0, 1.0) where non_negative,
+        "decay: x ← x·(1 − lambd·η); η decays with lambd·lr·t";
+    alpha: float(0.0, 1.0) where non_negative,
+        "power of the step-size decay η = lr/(1 + lambd·lr·t)^alpha";
+    t0: log_float(0.0, 1e6) where finite,
+        "x̄ ← x̄ + μ·(x − x̄), μ = 1/max(1, t − t0): x̄ averages the iterates from step t0 + 2 on";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for AsgdConfig {
     const DISPLAY_NAME: &'static str = "ASGD";
     const DESCRIPTION: &'static str =
         "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("lambd", self.lambd);
-        checker.non_negative("alpha", self.alpha);
-        checker.finite("t0", self.t0);
-        checker.non_negative("weight_decay", self.weight_decay);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 10.0),
-                "x ← x − η·g with η = lr/(1 + lambd·lr·t)^alpha",
-            ),
-            Hyper::log_float(
-                "lambd",
-                self.lambd,
-                (0.0, 1.0),
-                "decay: x ← x·(1 − lambd·η); η decays with lambd·lr·t",
-            ),
-            Hyper::float(
-                "alpha",
-                self.alpha,
-                (0.0, 1.0),
-                "power of the step-size decay η = lr/(1 + lambd·lr·t)^alpha",
-            ),
-            Hyper::log_float(
-                "t0",
-                self.t0,
-                (0.0, 1e6),
-                "x̄ ← x̄ + μ·(x − x̄), μ = 1/max(1, t − t0): x̄ averages the iterates from step t0 + 2 on",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (an L2 penalty)",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "lambd" => assign_float(&mut self.lambd, name, value),
-            "alpha" => assign_float(&mut self.alpha, name, value),
-            "t0" => assign_float(&mut self.t0, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

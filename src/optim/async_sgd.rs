@@ -48,12 +48,13 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, same_point, without_samples,
+    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, same_point, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, Distributed, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    Threshold, adopt, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -88,59 +89,35 @@ impl Default for AsyncSgdConfig {
     }
 }
 
+hyper_table! {
+    AsyncSgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x_{t+1} ← x_t − lr·g(x_{t−τ})";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard, taking turns k = t mod K";
+    staleness: int(0, 32) where count_in_range(0, MAX_STALENESS),
+        "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per gradient, drawn from the worker's shard";
+}
+
 impl OptimizerSpec for AsyncSgdConfig {
     const DISPLAY_NAME: &'static str = "AsyncSGD";
     const DESCRIPTION: &'static str = "Asynchronous SGD: K = 4 simulated workers take turns; each \
          gradient is applied τ = 4 steps after the iterate it was computed at";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("staleness", self.staleness, 0, MAX_STALENESS);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x_{t+1} ← x_t − lr·g(x_{t−τ})"),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, each on its own shard, taking turns k = t mod K",
-            ),
-            Hyper::int(
-                "staleness",
-                self.staleness,
-                (0, 32),
-                "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))",
-            ),
-            heterogeneous_hyper(self.heterogeneous),
-            Hyper::int(
-                "batch_size",
-                self.batch_size,
-                (1, 64),
-                "samples per gradient, drawn from the worker's shard",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "workers" => assign_int(&mut self.workers, name, value),
-            "staleness" => assign_int(&mut self.staleness, name, value),
-            "heterogeneous" => assign_bool(&mut self.heterogeneous, name, value),
-            "batch_size" => assign_int(&mut self.batch_size, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -292,21 +269,6 @@ impl Optimizer for AsyncSgd {
         self.explained = AsyncSgdExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    /// The stale point x_{t−τ} the latest gradient was computed at: one faint point trailing the
-    /// iterate by τ steps, with the line between them showing how far the server moved meanwhile.
-    fn worker_points(&self) -> &[DVector<f64>] {
-        let slots = self.history.len() as u64;
-        if !self.started || slots == 0 || self.t == 0 {
-            return &[];
-        }
-        // The latest step read slot (t − 1 + 1) mod (τ + 1), t counted after it.
-        std::slice::from_ref(&self.history[(self.t % slots) as usize])
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let AsyncSgdExplained {
             steps,
@@ -344,6 +306,27 @@ impl Optimizer for AsyncSgd {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for AsyncSgd {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    /// The stale point x_{t−τ} the latest gradient was computed at: one faint point trailing the
+    /// iterate by τ steps, with the line between them showing how far the server moved meanwhile.
+    fn worker_points(&self) -> &[DVector<f64>] {
+        let slots = self.history.len() as u64;
+        if !self.started || slots == 0 || self.t == 0 {
+            return &[];
+        }
+        // The latest step read slot (t − 1 + 1) mod (τ + 1), t counted after it.
+        std::slice::from_ref(&self.history[(self.t % slots) as usize])
+    }
 }
 
 #[cfg(test)]
@@ -351,6 +334,7 @@ mod tests {
     use super::*;
     use crate::landscape::Quadratic;
     use crate::optim::SgdConfig;
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, oracle_on};
 
     /// f = ½(λ₁x² + λ₂y²) with exact gradients.

@@ -48,13 +48,13 @@ use serde::{Deserialize, Serialize};
 
 use super::linesearch::{
     ArmijoParams, DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, LineSearchResult,
-    WolfeParams, add_scaled_in_place, assign_line_search, backtracking, dot, line_search_name,
-    max_abs, py_min, strong_wolfe, sum_abs,
+    WolfeParams, add_scaled_in_place, backtracking, dot, max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, adopt, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
+    Threshold, adopt, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -89,60 +89,32 @@ impl Default for BfgsConfig {
     }
 }
 
+hyper_table! {
+    BfgsConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-3, 10.0) where positive,
+        "first trial step t₀ of the line search along d = −H g (first step: min(1, 1/‖g‖₁)·lr)";
+    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change: log_float(1e-15, 1e-3) where finite,
+        "stop when max|t·d|, |Δf| or −gᵀd falls below tolerance_change";
+    line_search_fn: choice(LINE_SEARCH_CHOICES),
+        "StrongWolfe: φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|; None: Armijo backtracking t ← t/2 (no curvature condition)";
+}
+
 impl OptimizerSpec for BfgsConfig {
     const DISPLAY_NAME: &'static str = "BFGS";
     const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.finite("tolerance_grad", self.tolerance_grad);
-        checker.finite("tolerance_change", self.tolerance_change);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-3, 10.0),
-                "first trial step t₀ of the line search along d = −H g (first step: min(1, 1/‖g‖₁)·lr)",
-            ),
-            Hyper::log_float(
-                "tolerance_grad",
-                self.tolerance_grad,
-                (1e-12, 1e-2),
-                "stop when max|∇f| ≤ tolerance_grad",
-            ),
-            Hyper::log_float(
-                "tolerance_change",
-                self.tolerance_change,
-                (1e-15, 1e-3),
-                "stop when max|t·d|, |Δf| or −gᵀd falls below tolerance_change",
-            ),
-            Hyper::choice(
-                "line_search_fn",
-                line_search_name(self.line_search_fn),
-                LINE_SEARCH_CHOICES,
-                "StrongWolfe: φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|; None: Armijo backtracking t ← t/2 (no curvature condition)",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "tolerance_grad" => assign_float(&mut self.tolerance_grad, name, value),
-            "tolerance_change" => assign_float(&mut self.tolerance_change, name, value),
-            "line_search_fn" => assign_line_search(&mut self.line_search_fn, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -77,21 +77,22 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::robust_aggregation::{coordinate_wise, krum, mean_into, median, trimmed_mean};
+use super::robust_aggregation::{
+    AGGREGATOR_CHOICES, Aggregator, coordinate_wise, krum, mean_into, median, trimmed_mean,
+};
 use super::workers::{
-    MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, without_samples,
+    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerConfig,
+    OptimizerSpec, Quantity, StepInfo, Threshold, adopt, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
 /// The attack names, as the picker lists them.
 const ATTACK_CHOICES: &[&str] = &["SignFlip", "Gaussian", "LittleIsEnough", "None"];
-/// The aggregator names, as the picker lists them.
-const AGGREGATOR_CHOICES: &[&str] = &["Mean", "Median", "TrimmedMean", "Krum"];
 
 /// What the Byzantine workers send, as presets name it: `SignFlip(scale: 4.0)`,
 /// `LittleIsEnough(z: 1.0)`, `None`.
@@ -133,21 +134,6 @@ impl Attack {
         }
     }
 
-    /// The attack called `name` with its default parameter (this one kept when the name is
-    /// unchanged); `None` (the `Option`) for an unknown name.
-    fn renamed(self, name: &str) -> Option<Self> {
-        if name == self.name() {
-            return Some(self);
-        }
-        match name {
-            "SignFlip" => Some(Self::SignFlip { scale: 4.0 }),
-            "Gaussian" => Some(Self::Gaussian { std: 10.0 }),
-            "LittleIsEnough" => Some(Self::LittleIsEnough { z: 1.0 }),
-            "None" => Some(Self::None),
-            _ => Option::None,
-        }
-    }
-
     /// Its parameter must be finite and ≥ 0.
     fn validate(self, checker: &mut Checker) {
         match self {
@@ -159,43 +145,23 @@ impl Attack {
     }
 }
 
-/// How the server combines the K messages, as presets name it: `Median`, `TrimmedMean(trim: 2)`.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Aggregator {
-    /// The plain mean (not robust: one attacker moves it anywhere).
-    Mean,
-    /// The coordinate-wise median.
-    #[default]
-    Median,
-    /// The coordinate-wise mean after dropping the `trim` largest and `trim` smallest values.
-    TrimmedMean {
-        /// Values dropped at each end of every coordinate.
-        trim: u64,
-    },
-    /// The message with the smallest sum of squared distances to its K − f − 2 nearest others.
-    Krum,
-}
-
-impl Aggregator {
-    /// Its name in presets and in the picker.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Mean => "Mean",
-            Self::Median => "Median",
-            Self::TrimmedMean { .. } => "TrimmedMean",
-            Self::Krum => "Krum",
-        }
+impl HyperChoice for Attack {
+    fn choice_name(&self) -> &'static str {
+        self.name()
     }
 
-    /// The aggregator called `name` (TrimmedMean trims `trim` unless it already is one); `None`
-    /// (the `Option`) for an unknown name.
-    fn renamed(self, name: &str, trim: u64) -> Option<Self> {
-        match (name, self) {
-            ("Mean", _) => Some(Self::Mean),
-            ("Median", _) => Some(Self::Median),
-            ("TrimmedMean", Self::TrimmedMean { trim }) => Some(Self::TrimmedMean { trim }),
-            ("TrimmedMean", _) => Some(Self::TrimmedMean { trim }),
-            ("Krum", _) => Some(Self::Krum),
+    /// The attack called `name` with its default parameter (this one kept when the name is
+    /// unchanged); `None` (the `Option`) for an unknown name.
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        let this = *self;
+        if name == this.name() {
+            return Some(this);
+        }
+        match name {
+            "SignFlip" => Some(Self::SignFlip { scale: 4.0 }),
+            "Gaussian" => Some(Self::Gaussian { std: 10.0 }),
+            "LittleIsEnough" => Some(Self::LittleIsEnough { z: 1.0 }),
+            "None" => Some(Self::None),
             _ => Option::None,
         }
     }
@@ -235,14 +201,47 @@ impl Default for ByzantineRobustConfig {
     }
 }
 
+hyper_table! {
+    ByzantineRobustConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·Agg(g₀, …, g_{K−1})";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, the Byzantine ones included";
+    byzantine: int(0, 8), "f of the K workers send the attack instead of their gradient";
+    attack: choice(ATTACK_CHOICES),
+        "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave";
+    scale if let Attack::SignFlip { scale } = attack: float(0.0, 10.0),
+        "the attackers send −scale × the honest mean";
+    std if let Attack::Gaussian { std } = attack: log_float(0.01, 100.0),
+        "the attackers send N(0, std²I)";
+    z if let Attack::LittleIsEnough { z } = attack: float(0.0, 5.0),
+        "the attackers send μ − z·σ, σ the honest coordinate-wise standard deviation";
+    {
+        get: |config: &Self| config.aggregator.name(),
+        set: |config: &mut Self, name: &str, value| {
+            // Trimming f at each end is the natural choice (Yin et al. need β ≥ f/K).
+            let chosen = match value {
+                HyperValue::Choice(choice) => config.aggregator.renamed(choice, config.byzantine),
+                _ => None,
+            };
+            config.aggregator = chosen.ok_or_else(|| HyperError::wrong_kind(name, value))?;
+            Ok(())
+        },
+    } as "aggregator": choice(AGGREGATOR_CHOICES),
+        "Mean; Median: coordinate-wise; TrimmedMean: drop the b largest and smallest per coordinate; Krum: the message closest to its K − f − 2 nearest";
+    trim if let Aggregator::TrimmedMean { trim } = aggregator: int(0, 7),
+        "b values dropped at each end of every coordinate (2b < K)";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64), "samples per honest worker per step, drawn from its shard";
+}
+
 impl OptimizerSpec for ByzantineRobustConfig {
     const DISPLAY_NAME: &'static str = "ByzantineRobust";
     const DESCRIPTION: &'static str = "Byzantine-robust SGD: f = 2 of K = 8 simulated workers send \
          corrupted gradients; mean, coordinate-wise median, trimmed mean or Krum aggregation";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
+        self.validate_rows(checker);
         checker.count_in_range(
             "byzantine",
             self.byzantine,
@@ -282,110 +281,9 @@ impl OptimizerSpec for ByzantineRobustConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x ← x − lr·Agg(g₀, …, g_{K−1})"),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, the Byzantine ones included",
-            ),
-            Hyper::int(
-                "byzantine",
-                self.byzantine,
-                (0, 8),
-                "f of the K workers send the attack instead of their gradient",
-            ),
-            Hyper::choice(
-                "attack",
-                self.attack.name(),
-                ATTACK_CHOICES,
-                "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave",
-            ),
-        ];
-        match self.attack {
-            Attack::SignFlip { scale } => hypers.push(Hyper::float(
-                "scale",
-                scale,
-                (0.0, 10.0),
-                "the attackers send −scale × the honest mean",
-            )),
-            Attack::Gaussian { std } => hypers.push(Hyper::log_float(
-                "std",
-                std,
-                (0.01, 100.0),
-                "the attackers send N(0, std²I)",
-            )),
-            Attack::LittleIsEnough { z } => hypers.push(Hyper::float(
-                "z",
-                z,
-                (0.0, 5.0),
-                "the attackers send μ − z·σ, σ the honest coordinate-wise standard deviation",
-            )),
-            Attack::None => {}
-        }
-        hypers.push(Hyper::choice(
-            "aggregator",
-            self.aggregator.name(),
-            AGGREGATOR_CHOICES,
-            "Mean; Median: coordinate-wise; TrimmedMean: drop the b largest and smallest per coordinate; Krum: the message closest to its K − f − 2 nearest",
-        ));
-        if let Aggregator::TrimmedMean { trim } = self.aggregator {
-            hypers.push(Hyper::int(
-                "trim",
-                trim,
-                (0, 7),
-                "b values dropped at each end of every coordinate (2b < K)",
-            ));
-        }
-        hypers.push(heterogeneous_hyper(self.heterogeneous));
-        hypers.push(Hyper::int(
-            "batch_size",
-            self.batch_size,
-            (1, 64),
-            "samples per honest worker per step, drawn from its shard",
-        ));
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        let wrong_kind = || HyperError::WrongKind {
-            name: name.to_owned(),
-            value,
-        };
-        match (name, &mut self.attack, &mut self.aggregator) {
-            ("lr", ..) => assign_float(&mut self.lr, name, value),
-            ("workers", ..) => assign_int(&mut self.workers, name, value),
-            ("byzantine", ..) => assign_int(&mut self.byzantine, name, value),
-            ("heterogeneous", ..) => assign_bool(&mut self.heterogeneous, name, value),
-            ("batch_size", ..) => assign_int(&mut self.batch_size, name, value),
-            ("attack", attack, _) => {
-                let HyperValue::Choice(choice) = value else {
-                    return Err(wrong_kind());
-                };
-                *attack = attack.renamed(choice).ok_or_else(wrong_kind)?;
-                Ok(())
-            }
-            ("aggregator", _, aggregator) => {
-                let HyperValue::Choice(choice) = value else {
-                    return Err(wrong_kind());
-                };
-                // Trimming f at each end is the natural choice (Yin et al. need β ≥ f/K).
-                *aggregator = aggregator
-                    .renamed(choice, self.byzantine)
-                    .ok_or_else(wrong_kind)?;
-                Ok(())
-            }
-            ("scale", Attack::SignFlip { scale }, _) => assign_float(scale, name, value),
-            ("std", Attack::Gaussian { std }, _) => assign_float(std, name, value),
-            ("z", Attack::LittleIsEnough { z }, _) => assign_float(z, name, value),
-            ("trim", _, Aggregator::TrimmedMean { trim }) => assign_int(trim, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -633,10 +531,6 @@ impl Optimizer for ByzantineRobust {
         self.explained = Explained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let Explained {
             steps,
@@ -688,11 +582,23 @@ impl Optimizer for ByzantineRobust {
         ]);
         quantities
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for ByzantineRobust {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, quadratic};
     use crate::optim::{QuantityValue, SgdConfig};
 

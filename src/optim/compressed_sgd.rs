@@ -60,12 +60,13 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    FLOAT_BITS, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, heterogeneous_hyper, without_samples,
+    FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, Threshold, adopt, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -112,26 +113,6 @@ impl Compressor {
         }
     }
 
-    /// The compressor called `name`, keeping this one's k when both have one; `None` (the
-    /// `Option`) for an unknown name.
-    fn renamed(self, name: &str) -> Option<Self> {
-        let k = match self {
-            Self::TopK { k } | Self::RandomK { k } => k,
-            _ => 1,
-        };
-        match name {
-            "TopK" => Some(Self::TopK { k }),
-            "RandomK" => Some(Self::RandomK { k }),
-            "Qsgd" => Some(match self {
-                Self::Qsgd { levels } => Self::Qsgd { levels },
-                _ => Self::Qsgd { levels: 4 },
-            }),
-            "ScaledSign" => Some(Self::ScaledSign),
-            "None" => Some(Self::None),
-            _ => Option::None,
-        }
-    }
-
     /// torch-style validation of k and levels.
     fn validate(self, checker: &mut Checker) {
         match self {
@@ -164,6 +145,33 @@ impl Compressor {
                 }
             }
             Self::None => out.copy_from(p),
+        }
+    }
+}
+
+impl HyperChoice for Compressor {
+    fn choice_name(&self) -> &'static str {
+        self.name()
+    }
+
+    /// The compressor called `name`, keeping this one's k when both have one; `None` (the
+    /// `Option`) for an unknown name.
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        let this = *self;
+        let k = match this {
+            Self::TopK { k } | Self::RandomK { k } => k,
+            _ => 1,
+        };
+        match name {
+            "TopK" => Some(Self::TopK { k }),
+            "RandomK" => Some(Self::RandomK { k }),
+            "Qsgd" => Some(match this {
+                Self::Qsgd { levels } => Self::Qsgd { levels },
+                _ => Self::Qsgd { levels: 4 },
+            }),
+            "ScaledSign" => Some(Self::ScaledSign),
+            "None" => Some(Self::None),
+            _ => Option::None,
         }
     }
 }
@@ -284,15 +292,31 @@ impl Default for CompressedSgdConfig {
     }
 }
 
+hyper_table! {
+    CompressedSgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(1/K) Σₖ cₖ";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard of the data (i mod K)";
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per worker per step, drawn from its shard";
+    compressor: choice(COMPRESSOR_CHOICES),
+        "TopK: k largest |pᵢ|; RandomK: k random pᵢ·d/k; Qsgd: stochastic rounding to s levels of ‖p‖; ScaledSign: (‖p‖₁/d)·sign(p); None: p";
+    k if let Compressor::TopK { k } | Compressor::RandomK { k } = compressor: int(1, 16),
+        "coordinates each worker sends";
+    levels if let Compressor::Qsgd { levels } = compressor: int(1, 64),
+        "s quantization levels of |pᵢ|/‖p‖₂";
+    error_feedback: boolean, "p = g + e; c = C(p); e ← p − c on every worker";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+}
+
 impl OptimizerSpec for CompressedSgdConfig {
     const DISPLAY_NAME: &'static str = "CompressedSGD";
     const DESCRIPTION: &'static str = "Compressed SGD: K = 4 simulated workers send top-k, random-k, \
          QSGD or scaled-sign gradients, with or without error feedback";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
         checker.within("compressor", |checker| self.compressor.validate(checker));
     }
 
@@ -300,90 +324,9 @@ impl OptimizerSpec for CompressedSgdConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x ← x − lr·(1/K) Σₖ cₖ"),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, each on its own shard of the data (i mod K)",
-            ),
-            Hyper::int(
-                "batch_size",
-                self.batch_size,
-                (1, 64),
-                "samples per worker per step, drawn from its shard",
-            ),
-            Hyper::choice(
-                "compressor",
-                self.compressor.name(),
-                COMPRESSOR_CHOICES,
-                "TopK: k largest |pᵢ|; RandomK: k random pᵢ·d/k; Qsgd: stochastic rounding to s levels of ‖p‖; ScaledSign: (‖p‖₁/d)·sign(p); None: p",
-            ),
-        ];
-        match self.compressor {
-            Compressor::TopK { k } | Compressor::RandomK { k } => {
-                hypers.push(Hyper::int("k", k, (1, 16), "coordinates each worker sends"))
-            }
-            Compressor::Qsgd { levels } => hypers.push(Hyper::int(
-                "levels",
-                levels,
-                (1, 64),
-                "s quantization levels of |pᵢ|/‖p‖₂",
-            )),
-            Compressor::ScaledSign | Compressor::None => {}
-        }
-        hypers.push(Hyper::boolean(
-            "error_feedback",
-            self.error_feedback,
-            "p = g + e; c = C(p); e ← p − c on every worker",
-        ));
-        hypers.push(heterogeneous_hyper(self.heterogeneous));
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match (name, self.compressor) {
-            ("lr", _) => assign_float(&mut self.lr, name, value),
-            ("workers", _) => assign_int(&mut self.workers, name, value),
-            ("batch_size", _) => assign_int(&mut self.batch_size, name, value),
-            ("error_feedback", _) => assign_bool(&mut self.error_feedback, name, value),
-            ("heterogeneous", _) => assign_bool(&mut self.heterogeneous, name, value),
-            ("compressor", current) => match value {
-                HyperValue::Choice(choice) => match current.renamed(choice) {
-                    Some(compressor) => {
-                        self.compressor = compressor;
-                        Ok(())
-                    }
-                    Option::None => Err(HyperError::WrongKind {
-                        name: name.to_owned(),
-                        value,
-                    }),
-                },
-                _ => Err(HyperError::WrongKind {
-                    name: name.to_owned(),
-                    value,
-                }),
-            },
-            ("k", Compressor::TopK { .. } | Compressor::RandomK { .. }) => {
-                let (Compressor::TopK { k } | Compressor::RandomK { k }) = &mut self.compressor
-                else {
-                    return Ok(());
-                };
-                assign_int(k, name, value)
-            }
-            ("levels", Compressor::Qsgd { .. }) => {
-                let Compressor::Qsgd { levels } = &mut self.compressor else {
-                    return Ok(());
-                };
-                assign_int(levels, name, value)
-            }
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -545,10 +488,6 @@ impl Optimizer for CompressedSgd {
         self.explained = CompressedSgdExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let CompressedSgdExplained {
             steps,
@@ -581,6 +520,16 @@ impl Optimizer for CompressedSgd {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for CompressedSgd {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
 }
 
 impl CompressedSgd {
@@ -596,6 +545,8 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, quadratic};
     use crate::optim::{QuantityValue, SgdConfig};
 

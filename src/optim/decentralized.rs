@@ -60,12 +60,13 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, heterogeneous_hyper, without_samples,
+    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int,
+    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, Threshold, adopt,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -80,6 +81,20 @@ pub enum Topology {
     Ring,
     /// Every worker talks to every other, weights 1/K: exact averaging.
     Complete,
+}
+
+impl HyperChoice for Topology {
+    fn choice_name(&self) -> &'static str {
+        self.name()
+    }
+
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        match name {
+            "Ring" => Some(Self::Ring),
+            "Complete" => Some(Self::Complete),
+            _ => None,
+        }
+    }
 }
 
 impl Topology {
@@ -193,82 +208,37 @@ impl Default for DecentralizedConfig {
     }
 }
 
+hyper_table! {
+    DecentralizedConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard of the data";
+    topology: choice(TOPOLOGY_CHOICES),
+        "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ";
+    gossip_every: int(1, 100) where count_in_range(1, MAX_COUNT),
+        "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per worker per local step, drawn from its shard";
+}
+
 impl OptimizerSpec for DecentralizedConfig {
     const DISPLAY_NAME: &'static str = "Decentralized";
     const DESCRIPTION: &'static str = "Decentralized SGD: K = 4 simulated workers on a ring, each takes \
          a local SGD step, then averages with its neighbours (gossip)";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("gossip_every", self.gossip_every, 1, MAX_COUNT);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "xₖ ← xₖ − lr·gₖ(xₖ) on every worker",
-            ),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, each on its own shard of the data",
-            ),
-            Hyper::choice(
-                "topology",
-                self.topology.name(),
-                TOPOLOGY_CHOICES,
-                "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ",
-            ),
-            Hyper::int(
-                "gossip_every",
-                self.gossip_every,
-                (1, 100),
-                "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ",
-            ),
-            heterogeneous_hyper(self.heterogeneous),
-            Hyper::int(
-                "batch_size",
-                self.batch_size,
-                (1, 64),
-                "samples per worker per local step, drawn from its shard",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match (name, value) {
-            ("lr", _) => assign_float(&mut self.lr, name, value),
-            ("workers", _) => assign_int(&mut self.workers, name, value),
-            ("topology", HyperValue::Choice("Ring")) => {
-                self.topology = Topology::Ring;
-                Ok(())
-            }
-            ("topology", HyperValue::Choice("Complete")) => {
-                self.topology = Topology::Complete;
-                Ok(())
-            }
-            ("topology", _) => Err(HyperError::WrongKind {
-                name: name.to_owned(),
-                value,
-            }),
-            ("gossip_every", _) => assign_int(&mut self.gossip_every, name, value),
-            ("heterogeneous", _) => assign_bool(&mut self.heterogeneous, name, value),
-            ("batch_size", _) => assign_int(&mut self.batch_size, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -395,14 +365,6 @@ impl Optimizer for Decentralized {
         self.explained = DecentralizedExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    fn worker_points(&self) -> &[DVector<f64>] {
-        self.workers.points()
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let DecentralizedExplained {
             steps,
@@ -446,6 +408,20 @@ impl Optimizer for Decentralized {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for Decentralized {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    fn worker_points(&self) -> &[DVector<f64>] {
+        self.workers.points()
+    }
 }
 
 #[cfg(test)]
@@ -453,8 +429,10 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::quadratic;
     use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};

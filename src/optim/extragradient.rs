@@ -33,10 +33,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{gda_step, lr_hypers, schedule_lrs, set_lr_hyper, validate_lrs};
+use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -61,9 +61,12 @@ impl Default for ExtragradientConfig {
     }
 }
 
+game_hyper_table! { ExtragradientConfig; }
+
 impl OptimizerSpec for ExtragradientConfig {
     const DISPLAY_NAME: &'static str = "Extragradient";
     const DESCRIPTION: &'static str = "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there";
+    const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
@@ -73,17 +76,9 @@ impl OptimizerSpec for ExtragradientConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        lr_hypers(self.lr, self.lr_y).to_vec()
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        set_lr_hyper(&mut self.lr, &mut self.lr_y, name, value).unwrap_or_else(|| {
-            Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            })
-        })
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -37,9 +37,10 @@ use serde::{Deserialize, Serialize};
 
 use super::proximal_gd::{ProxExplained, forward_backward};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -57,36 +58,27 @@ impl Default for FistaConfig {
     }
 }
 
+hyper_table! {
+    FistaConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive,
+        "x ← prox_{lr·h}(y − lr·∇g(y)); y ← x + ((t − 1)/t')·(x − x_prev) (lr ≤ 1/L)";
+}
+
 impl OptimizerSpec for FistaConfig {
     const DISPLAY_NAME: &'static str = "FISTA";
     const DESCRIPTION: &'static str =
         "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![Hyper::log_float(
-            "lr",
-            self.lr,
-            (1e-5, 10.0),
-            "x ← prox_{lr·h}(y − lr·∇g(y)); y ← x + ((t − 1)/t')·(x − x_prev) (lr ≤ 1/L)",
-        )]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        Threshold::accelerated(self.lr)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -38,8 +38,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
+    StepInfo, Threshold, adopt, assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -86,43 +86,38 @@ pub(crate) fn schedule_lrs(lr: &mut f64, lr_y: &mut Option<f64>, new_lr: f64) {
     *lr = new_lr;
 }
 
-/// The hyperparameter widgets shared by the game methods: lr and lr_y.
-pub(crate) fn lr_hypers(lr: f64, lr_y: Option<f64>) -> [Hyper; 2] {
-    [
-        Hyper::log_float(
-            "lr",
-            lr,
-            (1e-4, 10.0),
-            "the min player's step: x ← x − lr·∇ₓf (also the max player's unless lr_y is set)",
-        ),
-        Hyper::log_float(
-            "lr_y",
-            lr_y.unwrap_or(lr),
-            (1e-4, 10.0),
-            "the max player's step: y ← y + lr_y·∇_yf (two timescales when ≠ lr)",
-        ),
-    ]
+/// The hyperparameter table of a game method: lr and lr_y, which the game methods share, then the
+/// config's own rows.
+macro_rules! game_hyper_table {
+    ($config:ty; $($rows:tt)*) => {
+        $crate::hyper::hyper_table! {
+            $config, owner: Self::DISPLAY_NAME;
+            lr: log_float(1e-4, 10.0),
+                "the min player's step: x ← x − lr·∇ₓf (also the max player's unless lr_y is set)";
+            {
+                get: |config: &Self| config.lr_y.unwrap_or(config.lr),
+                set: |config: &mut Self, name: &str, value| {
+                    $crate::optim::gda::assign_lr_y(&mut config.lr_y, config.lr, name, value)
+                },
+            } as "lr_y": log_float(1e-4, 10.0),
+                "the max player's step: y ← y + lr_y·∇_yf (two timescales when ≠ lr)";
+            $($rows)*
+        }
+    };
 }
+pub(crate) use game_hyper_table;
 
-/// Sets `lr` or `lr_y` by name; `None` when `name` is neither.
-pub(crate) fn set_lr_hyper(
-    lr: &mut f64,
+/// Sets lr_y (shown as lr while unset) to `value`.
+pub(crate) fn assign_lr_y(
     lr_y: &mut Option<f64>,
+    lr: f64,
     name: &str,
     value: HyperValue,
-) -> Option<Result<(), HyperError>> {
-    match name {
-        "lr" => Some(assign_float(lr, name, value)),
-        "lr_y" => {
-            let mut slot = lr_y.unwrap_or(*lr);
-            let result = assign_float(&mut slot, name, value);
-            if result.is_ok() {
-                *lr_y = Some(slot);
-            }
-            Some(result)
-        }
-        _ => None,
-    }
+) -> Result<(), HyperError> {
+    let mut slot = lr_y.unwrap_or(lr);
+    assign_float(&mut slot, name, value)?;
+    *lr_y = Some(slot);
+    Ok(())
 }
 
 /// Hyperparameters of gradient descent-ascent.
@@ -147,9 +142,16 @@ impl Default for GdaConfig {
     }
 }
 
+game_hyper_table! {
+    GdaConfig;
+    alternating: boolean,
+        "y ← y + lr_y·∇_yf(x_new, y): the max player answers the min player's new move";
+}
+
 impl OptimizerSpec for GdaConfig {
     const DISPLAY_NAME: &'static str = "GDA";
     const DESCRIPTION: &'static str = "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating";
+    const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
@@ -159,27 +161,9 @@ impl OptimizerSpec for GdaConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = lr_hypers(self.lr, self.lr_y).to_vec();
-        hypers.push(Hyper::boolean(
-            "alternating",
-            self.alternating,
-            "y ← y + lr_y·∇_yf(x_new, y): the max player answers the min player's new move",
-        ));
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        if let Some(result) = set_lr_hyper(&mut self.lr, &mut self.lr_y, name, value) {
-            return result;
-        }
-        match name {
-            "alternating" => assign_bool(&mut self.alternating, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -310,6 +294,7 @@ impl Optimizer for Gda {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::test_support::{check_explained_steps, close, oracle_on};
 

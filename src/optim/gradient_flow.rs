@@ -53,9 +53,10 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
+    Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -126,35 +127,27 @@ impl Default for GradientFlowConfig {
     }
 }
 
+hyper_table! {
+    GradientFlowConfig, owner: Self::DISPLAY_NAME;
+    dt: log_float(1e-4, 10.0) where positive,
+        "report x(t) every dt of dx/dt = −∇f(x) (GD with lr = dt is its Euler step)";
+}
+
 impl OptimizerSpec for GradientFlowConfig {
     const DISPLAY_NAME: &'static str = "Gradient flow";
     const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("dt", self.dt);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.dt
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![Hyper::log_float(
-            "dt",
-            self.dt,
-            (1e-4, 10.0),
-            "report x(t) every dt of dx/dt = −∇f(x) (GD with lr = dt is its Euler step)",
-        )]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "dt" => assign_float(&mut self.dt, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

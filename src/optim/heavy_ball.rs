@@ -37,9 +37,10 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -75,12 +76,19 @@ impl HeavyBallConfig {
     }
 }
 
+hyper_table! {
+    HeavyBallConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive,
+        "x ← x − lr·∇f(x) + beta·(x − x_prev); stable on a quadratic iff lr·λ < 2 + 2·beta";
+    beta: float(0.0, 0.999), "fraction of the last displacement x − x_prev added to each step";
+}
+
 impl OptimizerSpec for HeavyBallConfig {
     const DISPLAY_NAME: &'static str = "Heavy ball";
     const DESCRIPTION: &'static str = "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         if checker.finite("beta", self.beta) && !(0.0..1.0).contains(&self.beta) {
             checker.report("beta", format!("beta must be in [0, 1), got {}", self.beta));
         }
@@ -90,32 +98,9 @@ impl OptimizerSpec for HeavyBallConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 10.0),
-                "x ← x − lr·∇f(x) + beta·(x − x_prev); stable on a quadratic iff lr·λ < 2 + 2·beta",
-            ),
-            Hyper::float(
-                "beta",
-                self.beta,
-                (0.0, 0.999),
-                "fraction of the last displacement x − x_prev added to each step",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "beta" => assign_float(&mut self.beta, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Polyak 1964: the heavy-ball recurrence is stable iff lr·λ < 2 + 2β.
+        Threshold::known((2.0 + 2.0 * self.beta) / self.lr, "(2 + 2β)/lr")
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

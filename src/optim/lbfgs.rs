@@ -66,14 +66,15 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::linesearch::{
-    DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, WolfeParams, add_scaled_in_place,
-    assign_line_search, dot, line_search_name, max_abs, py_min, strong_wolfe, sum_abs,
+    DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, WolfeParams, add_scaled_in_place, dot,
+    max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, assign_bool, assign_float, assign_int, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
+    Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -119,70 +120,35 @@ impl Default for LbfgsConfig {
     }
 }
 
+hyper_table! {
+    LbfgsConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-3, 10.0) where positive,
+        "x ← x + t·d with t = lr (first iteration: min(1, 1/‖g‖₁)·lr); the line search's first trial";
+    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change: log_float(1e-15, 1e-3) where finite,
+        "stop when max|t·d|, |Δloss| or −gᵀd falls below tolerance_change";
+    history_size: int(1, 100) where count_in_range(1, MAX_HISTORY_SIZE),
+        "pairs (s, y) kept; d = −H g by the two-loop recursion over them";
+    line_search_fn: choice(LINE_SEARCH_CHOICES),
+        "None: fixed step t; StrongWolfe: bracketing + zoom until φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|";
+    maximize: boolean, "ascend: f ← −f";
+}
+
 impl OptimizerSpec for LbfgsConfig {
     const DISPLAY_NAME: &'static str = "LBFGS";
     const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.finite("tolerance_grad", self.tolerance_grad);
-        checker.finite("tolerance_change", self.tolerance_change);
-        checker.count_in_range("history_size", self.history_size, 1, MAX_HISTORY_SIZE);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-3, 10.0),
-                "x ← x + t·d with t = lr (first iteration: min(1, 1/‖g‖₁)·lr); the line search's first trial",
-            ),
-            Hyper::log_float(
-                "tolerance_grad",
-                self.tolerance_grad,
-                (1e-12, 1e-2),
-                "stop when max|∇f| ≤ tolerance_grad",
-            ),
-            Hyper::log_float(
-                "tolerance_change",
-                self.tolerance_change,
-                (1e-15, 1e-3),
-                "stop when max|t·d|, |Δloss| or −gᵀd falls below tolerance_change",
-            ),
-            Hyper::int(
-                "history_size",
-                self.history_size,
-                (1, 100),
-                "pairs (s, y) kept; d = −H g by the two-loop recursion over them",
-            ),
-            Hyper::choice(
-                "line_search_fn",
-                line_search_name(self.line_search_fn),
-                LINE_SEARCH_CHOICES,
-                "None: fixed step t; StrongWolfe: bracketing + zoom until φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: f ← −f"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "tolerance_grad" => assign_float(&mut self.tolerance_grad, name, value),
-            "tolerance_change" => assign_float(&mut self.tolerance_change, name, value),
-            "history_size" => assign_int(&mut self.history_size, name, value),
-            "line_search_fn" => assign_line_search(&mut self.line_search_fn, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -34,9 +34,9 @@ use serde::{Deserialize, Serialize};
 
 use super::sign_sgd::{check_unit_interval, sign};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -62,12 +62,23 @@ impl Default for LionConfig {
     }
 }
 
+hyper_table! {
+    LionConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x·(1 − lr·weight_decay) − lr·sign(c)";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "c ← β1·m + (1 − β1)·g: the direction whose sign is taken";
+    betas.1 as "betas[1]": float(0.0, 0.999),
+        "m ← β2·m + (1 − β2)·g: the momentum, updated after the step";
+    weight_decay: log_float(0.0, 10.0),
+        "decoupled decay x ← x·(1 − lr·weight_decay); keeps ‖x‖∞ ≤ 1/weight_decay";
+}
+
 impl OptimizerSpec for LionConfig {
     const DISPLAY_NAME: &'static str = "Lion";
     const DESCRIPTION: &'static str = "Lion (Chen et al. 2023): sign of a momentum–gradient blend";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         check_unit_interval(checker, "betas[0]", self.betas.0);
         check_unit_interval(checker, "betas[1]", self.betas.1);
         checker.non_negative("weight_decay", self.weight_decay);
@@ -77,46 +88,9 @@ impl OptimizerSpec for LionConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "x ← x·(1 − lr·weight_decay) − lr·sign(c)",
-            ),
-            Hyper::float(
-                "betas[0]",
-                self.betas.0,
-                (0.0, 0.999),
-                "c ← β1·m + (1 − β1)·g: the direction whose sign is taken",
-            ),
-            Hyper::float(
-                "betas[1]",
-                self.betas.1,
-                (0.0, 0.999),
-                "m ← β2·m + (1 − β2)·g: the momentum, updated after the step",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 10.0),
-                "decoupled decay x ← x·(1 − lr·weight_decay); keeps ‖x‖∞ ≤ 1/weight_decay",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "betas[0]" => assign_float(&mut self.betas.0, name, value),
-            "betas[1]" => assign_float(&mut self.betas.1, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -249,6 +223,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
 
     #[test]
     fn explained_lion_step_is_decay_plus_sign_step() {

@@ -55,12 +55,13 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, heterogeneous_hyper, without_samples,
+    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, assign_int,
+    ArrowKind, Distributed, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    Threshold, adopt,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -92,64 +93,35 @@ impl Default for LocalSgdConfig {
     }
 }
 
+hyper_table! {
+    LocalSgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ on every worker";
+    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+        "K simulated workers, each on its own shard of the data";
+    local_steps: int(1, 100) where count_in_range(1, MAX_COUNT),
+        "H local steps per round; then xₖ ← (1/K) Σₖ xₖ";
+    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+        "samples per worker per local step, drawn from its shard";
+}
+
 impl OptimizerSpec for LocalSgdConfig {
     const DISPLAY_NAME: &'static str = "LocalSGD";
     const DESCRIPTION: &'static str = "Local SGD / FedAvg: K = 4 simulated workers on shards of the data, \
          H = 8 local SGD steps, then average";
+    const SIMULATES_WORKERS: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.count_in_range("workers", self.workers, 1, MAX_WORKERS);
-        checker.count_in_range("local_steps", self.local_steps, 1, MAX_COUNT);
-        checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "xₖ ← xₖ − lr·gₖ on every worker",
-            ),
-            Hyper::int(
-                "workers",
-                self.workers,
-                (1, 16),
-                "K simulated workers, each on its own shard of the data",
-            ),
-            Hyper::int(
-                "local_steps",
-                self.local_steps,
-                (1, 100),
-                "H local steps per round; then xₖ ← (1/K) Σₖ xₖ",
-            ),
-            heterogeneous_hyper(self.heterogeneous),
-            Hyper::int(
-                "batch_size",
-                self.batch_size,
-                (1, 64),
-                "samples per worker per local step, drawn from its shard",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "workers" => assign_int(&mut self.workers, name, value),
-            "local_steps" => assign_int(&mut self.local_steps, name, value),
-            "heterogeneous" => assign_bool(&mut self.heterogeneous, name, value),
-            "batch_size" => assign_int(&mut self.batch_size, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -251,14 +223,6 @@ impl Optimizer for LocalSgd {
         self.explained = LocalSgdExplained::default();
     }
 
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    fn worker_points(&self) -> &[DVector<f64>] {
-        self.workers.points()
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         let LocalSgdExplained {
             steps,
@@ -302,6 +266,20 @@ impl Optimizer for LocalSgd {
             Quantity::scalar("lr", "step size", lr),
         ]
     }
+
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        Some(self)
+    }
+}
+
+impl Distributed for LocalSgd {
+    fn bits_communicated(&self) -> u64 {
+        self.bits
+    }
+
+    fn worker_points(&self) -> &[DVector<f64>] {
+        self.workers.points()
+    }
 }
 
 #[cfg(test)]
@@ -311,6 +289,7 @@ mod tests {
     use super::*;
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
+    use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::quadratic;
     use crate::optim::workers::Shards;
     use crate::optim::{QuantityValue, SgdConfig};

@@ -23,7 +23,6 @@ mod fista;
 mod gda;
 mod gradient_flow;
 mod heavy_ball;
-mod hyper;
 mod lbfgs;
 pub mod linesearch;
 mod lion;
@@ -41,6 +40,7 @@ mod rprop;
 mod saga;
 mod sgd;
 mod sign_sgd;
+mod stability;
 mod subgradient;
 mod svrg;
 #[cfg(test)]
@@ -49,44 +49,47 @@ mod torch_ops;
 pub mod workers;
 mod zeroth_order;
 
-pub use adadelta::{Adadelta, AdadeltaConfig};
-pub use adagrad::{Adagrad, AdagradConfig};
-pub use adam::{Adam, AdamConfig};
-pub use adam_w::{AdamW, AdamWConfig};
-pub use adamax::{Adamax, AdamaxConfig};
-pub use asgd::{Asgd, AsgdConfig};
-pub use async_sgd::{AsyncSgd, AsyncSgdConfig};
-pub use bfgs::{Bfgs, BfgsConfig};
-pub use byzantine_robust::{Aggregator, Attack, ByzantineRobust, ByzantineRobustConfig};
-pub use compressed_sgd::{CompressedSgd, CompressedSgdConfig, Compressor};
-pub use decentralized::{Decentralized, DecentralizedConfig, Topology};
-pub use extragradient::{Extragradient, ExtragradientConfig};
-pub use fista::{Fista, FistaConfig};
-pub use gda::{Gda, GdaConfig};
-pub use gradient_flow::{GradientFlow, GradientFlowConfig};
-pub use heavy_ball::{HeavyBall, HeavyBallConfig};
-pub use hyper::{Hyper, HyperError, HyperValue, assign_bool, assign_float, assign_int};
-pub use lbfgs::{Lbfgs, LbfgsConfig};
-pub use linesearch::LineSearchFn;
-pub use lion::{Lion, LionConfig};
-pub use local_sgd::{LocalSgd, LocalSgdConfig};
-pub use n_adam::{NAdam, NAdamConfig};
-pub use nesterov_agd::{NesterovAgd, NesterovAgdConfig};
-pub use newton::{DEFAULT_SHIFT_MU, Newton, NewtonConfig, Safeguard};
-pub use optimistic_gd::{OptimisticGd, OptimisticGdConfig};
-pub use projected_gd::{
-    ConstraintSet, ProjectedGd, ProjectedGdConfig, project_box, project_l1_ball, project_l2_ball,
+pub use crate::hyper::{
+    Hyper, HyperChoice, HyperError, HyperField, HyperKind, HyperValue, Hypers, assign_bool,
+    assign_float, assign_int,
 };
-pub use proximal_gd::{ProximalGd, ProximalGdConfig};
-pub use r_adam::{RAdam, RAdamConfig};
-pub use rms_prop::{RmsProp, RmsPropConfig};
-pub use rprop::{Rprop, RpropConfig};
-pub use saga::{Saga, SagaConfig};
-pub use sgd::{Sgd, SgdConfig};
-pub use sign_sgd::{SignSgd, SignSgdConfig};
-pub use subgradient::{Subgradient, SubgradientConfig};
-pub use svrg::{Svrg, SvrgConfig};
-pub use zeroth_order::{ZerothOrder, ZerothOrderConfig};
+pub use adadelta::Adadelta;
+pub use adagrad::Adagrad;
+pub use adam::Adam;
+pub use adam_w::AdamW;
+pub use adamax::Adamax;
+pub use asgd::Asgd;
+pub use async_sgd::AsyncSgd;
+pub use bfgs::Bfgs;
+pub use byzantine_robust::{Attack, ByzantineRobust};
+pub use compressed_sgd::{CompressedSgd, Compressor};
+pub use decentralized::{Decentralized, Topology};
+pub use extragradient::Extragradient;
+pub use fista::Fista;
+pub use gda::Gda;
+pub use gradient_flow::GradientFlow;
+pub use heavy_ball::HeavyBall;
+pub use lbfgs::Lbfgs;
+pub use linesearch::LineSearchFn;
+pub use lion::Lion;
+pub use local_sgd::LocalSgd;
+pub use n_adam::NAdam;
+pub use nesterov_agd::NesterovAgd;
+pub use newton::{DEFAULT_SHIFT_MU, Newton, Safeguard};
+pub use optimistic_gd::OptimisticGd;
+pub use projected_gd::{ConstraintSet, ProjectedGd, project_box, project_l1_ball, project_l2_ball};
+pub use proximal_gd::ProximalGd;
+pub use r_adam::RAdam;
+pub use rms_prop::RmsProp;
+pub use robust_aggregation::Aggregator;
+pub use rprop::Rprop;
+pub use saga::Saga;
+pub use sgd::Sgd;
+pub use sign_sgd::SignSgd;
+pub use stability::Threshold;
+pub use subgradient::Subgradient;
+pub use svrg::Svrg;
+pub use zeroth_order::ZerothOrder;
 
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
@@ -229,15 +232,10 @@ pub trait Optimizer: Send {
         None
     }
 
-    /// The iterates of simulated workers, drawn faintly around the run's mean.
-    fn worker_points(&self) -> &[DVector<f64>] {
-        &[]
-    }
-
-    /// Bits the simulated workers have sent since the last reset, counting every real number as
-    /// 32 bits (see `workers.rs`); 0 for methods that run on one machine.
-    fn bits_communicated(&self) -> u64 {
-        0
+    /// The method as one that simulates workers (its spec says `SIMULATES_WORKERS`); `None` for
+    /// methods that run on one machine, which is most.
+    fn as_distributed(&self) -> Option<&dyn Distributed> {
+        None
     }
 
     /// The quantities of the latest step's update rule, in the order the module doc computes them,
@@ -249,28 +247,57 @@ pub trait Optimizer: Send {
     }
 }
 
-/// What every optimizer config provides to the registry.
-pub trait OptimizerSpec: Sized {
+/// What a method that simulates workers shows beyond its step: where the workers are and what
+/// they have sent. Reached through [`Optimizer::as_distributed`], so the single-machine trait
+/// stays lean.
+pub trait Distributed {
+    /// The iterates of the simulated workers, drawn faintly around the run's mean (empty for
+    /// methods whose workers share the server's iterate).
+    fn worker_points(&self) -> &[DVector<f64>] {
+        &[]
+    }
+
+    /// Bits the simulated workers have sent since the last reset, counting every real number as
+    /// 32 bits (see `workers.rs`).
+    fn bits_communicated(&self) -> u64;
+}
+
+/// What every optimizer config provides to the registry: everything the rest of optiviz knows
+/// about a method beyond its step, so that adding one is its file plus a registry line.
+pub trait OptimizerSpec: Hypers + Sized {
     /// The name shown in the UI: torch.optim's class name where there is one (`SGD`, `Adam`).
     const DISPLAY_NAME: &'static str;
     /// One line for `optiviz list optimizers` and the picker.
     const DESCRIPTION: &'static str;
+    /// Whether the method plays a min-max game: it follows the descent–ascent field
+    /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
+    const PLAYS_A_GAME: bool = false;
+    /// Whether the method simulates workers that communicate (its optimizer reports worker points
+    /// and bits), so its runs count bits.
+    const SIMULATES_WORKERS: bool = false;
     /// torch-style validation of the hyperparameters.
     fn validate(&self, checker: &mut Checker);
     /// The base step size.
     fn lr(&self) -> f64;
-    /// The hyperparameters, for generated widgets.
-    fn hypers(&self) -> Vec<Hyper>;
-    /// Sets one hyperparameter by name.
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError>;
+    /// The largest sharpness the method is stable at with these hyperparameters, where one is
+    /// known (`analysis::stability` derives each); `None` says why not in the method's file.
+    fn stability_threshold(&self) -> Option<Threshold>;
+    /// `Some(lr)` when the config is plain gradient descent x ← x − lr·∇f, step for step (the
+    /// exact theory curves and the basin map's fused fast path rely on it); `None` for all else.
+    fn plain_gd_lr(&self) -> Option<f64> {
+        None
+    }
     /// The optimizer with fresh state, for problems of dimension `dim`.
     fn build(&self, dim: usize) -> Box<dyn Optimizer>;
 }
 
-/// Declares the registry enum and its dispatch from one list, so adding an optimizer is one file
-/// plus one line here.
+/// Declares the registry enum and its dispatch from one list of `module::Variant(Config)`, so
+/// adding an optimizer is its file, its `mod` line and one line here. The module's
+/// `//!` documentation is the method's Guide text.
 macro_rules! optimizer_registry {
-    ($($variant:ident($config:ident)),* $(,)?) => {
+    ($($module:ident::$variant:ident($config:ident)),* $(,)?) => {
+        $(pub use $module::$config;)*
+
         /// An optimizer and its hyperparameters, as presets name it: `Sgd(lr: 0.1, momentum: 0.9)`.
         #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
         pub enum OptimizerConfig {
@@ -313,6 +340,27 @@ macro_rules! optimizer_registry {
                 match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::DESCRIPTION),* }
             }
 
+            /// The Guide's text: the `//!` documentation of the method's file (update rule,
+            /// defaults, references), as paragraphs.
+            pub fn guide(&self) -> String {
+                match self {
+                    $(OptimizerConfig::$variant(_) => {
+                        crate::docs::module_doc(include_str!(concat!(stringify!($module), ".rs")))
+                    }),*
+                }
+            }
+
+            /// Whether the method plays a min-max game: it follows the descent–ascent field
+            /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
+            pub fn plays_a_game(&self) -> bool {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::PLAYS_A_GAME),* }
+            }
+
+            /// Whether the method simulates workers that communicate, so its runs count bits.
+            pub fn simulates_workers(&self) -> bool {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::SIMULATES_WORKERS),* }
+            }
+
             /// torch-style validation.
             pub fn validate(&self, checker: &mut Checker) {
                 match self { $(OptimizerConfig::$variant(config) => config.validate(checker)),* }
@@ -321,6 +369,17 @@ macro_rules! optimizer_registry {
             /// The base step size.
             pub fn lr(&self) -> f64 {
                 match self { $(OptimizerConfig::$variant(config) => config.lr()),* }
+            }
+
+            /// The stability threshold, where one is known (see [`OptimizerSpec::stability_threshold`]).
+            pub fn stability_threshold(&self) -> Option<Threshold> {
+                match self { $(OptimizerConfig::$variant(config) => config.stability_threshold()),* }
+            }
+
+            /// `Some(lr)` when this is plain gradient descent x ← x − lr·∇f (see
+            /// [`OptimizerSpec::plain_gd_lr`]).
+            pub fn plain_gd_lr(&self) -> Option<f64> {
+                match self { $(OptimizerConfig::$variant(config) => config.plain_gd_lr()),* }
             }
 
             /// The hyperparameters, for generated widgets.
@@ -342,68 +401,45 @@ macro_rules! optimizer_registry {
 }
 
 optimizer_registry!(
-    Sgd(SgdConfig),
-    Adagrad(AdagradConfig),
-    RmsProp(RmsPropConfig),
-    Adam(AdamConfig),
-    AdamW(AdamWConfig),
-    Adamax(AdamaxConfig),
-    NAdam(NAdamConfig),
-    RAdam(RAdamConfig),
-    Adadelta(AdadeltaConfig),
-    Rprop(RpropConfig),
-    Asgd(AsgdConfig),
-    Lbfgs(LbfgsConfig),
-    HeavyBall(HeavyBallConfig),
-    NesterovAgd(NesterovAgdConfig),
-    Newton(NewtonConfig),
-    Bfgs(BfgsConfig),
-    Subgradient(SubgradientConfig),
-    ProximalGd(ProximalGdConfig),
-    Fista(FistaConfig),
-    ProjectedGd(ProjectedGdConfig),
-    SignSgd(SignSgdConfig),
-    Lion(LionConfig),
-    Svrg(SvrgConfig),
-    Saga(SagaConfig),
-    ZerothOrder(ZerothOrderConfig),
-    GradientFlow(GradientFlowConfig),
-    Gda(GdaConfig),
-    Extragradient(ExtragradientConfig),
-    OptimisticGd(OptimisticGdConfig),
-    LocalSgd(LocalSgdConfig),
-    CompressedSgd(CompressedSgdConfig),
-    Decentralized(DecentralizedConfig),
-    AsyncSgd(AsyncSgdConfig),
-    ByzantineRobust(ByzantineRobustConfig),
+    sgd::Sgd(SgdConfig),
+    adagrad::Adagrad(AdagradConfig),
+    rms_prop::RmsProp(RmsPropConfig),
+    adam::Adam(AdamConfig),
+    adam_w::AdamW(AdamWConfig),
+    adamax::Adamax(AdamaxConfig),
+    n_adam::NAdam(NAdamConfig),
+    r_adam::RAdam(RAdamConfig),
+    adadelta::Adadelta(AdadeltaConfig),
+    rprop::Rprop(RpropConfig),
+    asgd::Asgd(AsgdConfig),
+    lbfgs::Lbfgs(LbfgsConfig),
+    heavy_ball::HeavyBall(HeavyBallConfig),
+    nesterov_agd::NesterovAgd(NesterovAgdConfig),
+    newton::Newton(NewtonConfig),
+    bfgs::Bfgs(BfgsConfig),
+    subgradient::Subgradient(SubgradientConfig),
+    proximal_gd::ProximalGd(ProximalGdConfig),
+    fista::Fista(FistaConfig),
+    projected_gd::ProjectedGd(ProjectedGdConfig),
+    sign_sgd::SignSgd(SignSgdConfig),
+    lion::Lion(LionConfig),
+    svrg::Svrg(SvrgConfig),
+    saga::Saga(SagaConfig),
+    zeroth_order::ZerothOrder(ZerothOrderConfig),
+    gradient_flow::GradientFlow(GradientFlowConfig),
+    gda::Gda(GdaConfig),
+    extragradient::Extragradient(ExtragradientConfig),
+    optimistic_gd::OptimisticGd(OptimisticGdConfig),
+    local_sgd::LocalSgd(LocalSgdConfig),
+    compressed_sgd::CompressedSgd(CompressedSgdConfig),
+    decentralized::Decentralized(DecentralizedConfig),
+    async_sgd::AsyncSgd(AsyncSgdConfig),
+    byzantine_robust::ByzantineRobust(ByzantineRobustConfig),
 );
 
 impl Default for OptimizerConfig {
     fn default() -> Self {
         OptimizerConfig::Sgd(SgdConfig::default())
-    }
-}
-
-impl OptimizerConfig {
-    /// Whether the method plays a min-max game: it follows the descent–ascent field
-    /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
-    pub fn plays_a_game(&self) -> bool {
-        matches!(
-            self,
-            Self::Gda(_) | Self::Extragradient(_) | Self::OptimisticGd(_)
-        )
-    }
-
-    /// Whether the method simulates workers that communicate, so its runs count bits.
-    pub fn simulates_workers(&self) -> bool {
-        matches!(
-            self,
-            Self::LocalSgd(_)
-                | Self::CompressedSgd(_)
-                | Self::Decentralized(_)
-                | Self::AsyncSgd(_)
-                | Self::ByzantineRobust(_)
-        )
     }
 }
 
@@ -451,5 +487,81 @@ mod tests {
             config.validate(&mut checker);
             assert!(checker.found.is_empty(), "{:?}", checker.found);
         }
+    }
+
+    /// `steps` steps of `config` from `start` on `landscape`; the optimizer afterwards.
+    fn stepped(
+        config: &OptimizerConfig,
+        landscape: crate::landscape::LandscapeConfig,
+        start: [f64; 2],
+        steps: usize,
+    ) -> (DVector<f64>, Box<dyn Optimizer>) {
+        use crate::landscape::LandscapeObjective;
+        use crate::objective::GradientModel;
+        let objective = LandscapeObjective::new(landscape.build());
+        let mut oracle = Oracle::new(std::sync::Arc::new(objective), GradientModel::default(), 0);
+        let mut optimizer = config.build(2);
+        let mut x = DVector::from_vec(start.to_vec());
+        for _ in 0..steps {
+            optimizer.step(&mut x, &mut oracle);
+        }
+        (x, optimizer)
+    }
+
+    /// What the rest of optiviz asks of a method beyond its step is on its spec: a new optimizer
+    /// that leaves any of it out fails here (its stability threshold is a required method, so it
+    /// cannot be left out at all).
+    #[test]
+    fn every_registered_optimizer_answers_what_the_app_asks_of_it() {
+        use crate::landscape::{Bilinear, LandscapeConfig, LeastSquares};
+        let catalog = OptimizerConfig::catalog();
+        let mut names: Vec<_> = catalog.iter().map(|c| c.name()).collect();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), catalog.len(), "registry names are unique");
+        for config in catalog {
+            let name = config.name();
+            assert!(!config.display_name().is_empty() && !config.description().is_empty());
+            // The Guide shows the module's //! doc: the update rule and a reference.
+            let guide = config.guide();
+            assert!(
+                guide.len() > 200 && guide.contains("Reference"),
+                "{name}: {guide}"
+            );
+            assert!(
+                !config.hypers().is_empty(),
+                "{name} has no hyperparameter table"
+            );
+            assert!(config.lr() > 0.0, "{name}");
+            // Workers: the method says it simulates them exactly when its optimizer is distributed,
+            // and then its runs have worker points or count bits.
+            let finite_sum = LandscapeConfig::LeastSquares(LeastSquares::default());
+            let (_, optimizer) = stepped(&config, finite_sum, [0.5, -0.5], 10);
+            let distributed = optimizer.as_distributed();
+            assert_eq!(config.simulates_workers(), distributed.is_some(), "{name}");
+            if let Some(workers) = distributed {
+                let shown = !workers.worker_points().is_empty() || workers.bits_communicated() > 0;
+                assert!(shown, "{name} simulates workers but shows none");
+            }
+            // Games: a method that plays one ascends in y on f = x·y from (1, 1), and has no
+            // threshold on the sharpness (its Jacobian is not symmetric).
+            if config.plays_a_game() {
+                let game = LandscapeConfig::Bilinear(Bilinear::default());
+                let (x, _) = stepped(&config, game, [1.0, 1.0], 1);
+                assert!(x[1] > 1.0, "{name} should ascend in y: {x}");
+                assert!(config.stability_threshold().is_none(), "{name}");
+            }
+            // Plain gradient descent is only SGD without momentum, decay or maximizing.
+            assert_eq!(
+                config.plain_gd_lr().is_some(),
+                matches!(config, OptimizerConfig::Sgd(_)),
+                "{name}"
+            );
+        }
+        let heavy = SgdConfig {
+            momentum: 0.9,
+            ..SgdConfig::default()
+        };
+        assert_eq!(OptimizerConfig::Sgd(heavy).plain_gd_lr(), None);
     }
 }

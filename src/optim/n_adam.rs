@@ -46,9 +46,10 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, py_pow};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -86,14 +87,30 @@ impl Default for NAdamConfig {
     }
 }
 
+hyper_table! {
+    NAdamConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive,
+        "x ← x − lr·((1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜμₜ₊₁)·m)/(√(v/(1 − β₂ᵗ)) + eps)";
+    betas.0 as "betas[0]": float(0.0, 0.999),
+        "β₁: m ← m + (1 − β₁)·(g − m); the momentum schedule tends to β₁/2 → β₁";
+    betas.1 as "betas[1]": float(0.0, 0.9999),
+        "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √(v/(1 − β₂ᵗ)) in the denominator";
+    weight_decay: log_float(0.0, 1.0),
+        "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
+    momentum_decay: log_float(1e-4, 1.0), "ψ: μₜ = β₁·(1 − 0.5·0.96^(t·ψ)), the momentum warm-up";
+    decoupled_weight_decay: boolean,
+        "x ← x·(1 − lr·weight_decay) instead of adding weight_decay·x to g (NAdamW)";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for NAdamConfig {
     const DISPLAY_NAME: &'static str = "NAdam";
     const DESCRIPTION: &'static str = "torch.optim.NAdam: Adam with Nesterov momentum and a \
         momentum schedule";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
+        self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
         checker.non_negative("momentum_decay", self.momentum_decay);
@@ -103,68 +120,9 @@ impl OptimizerSpec for NAdamConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "x ← x − lr·((1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜμₜ₊₁)·m)/(√(v/(1 − β₂ᵗ)) + eps)",
-            ),
-            Hyper::float(
-                "betas[0]",
-                self.betas.0,
-                (0.0, 0.999),
-                "β₁: m ← m + (1 − β₁)·(g − m); the momentum schedule tends to β₁/2 → β₁",
-            ),
-            Hyper::float(
-                "betas[1]",
-                self.betas.1,
-                (0.0, 0.9999),
-                "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients",
-            ),
-            Hyper::log_float(
-                "eps",
-                self.eps,
-                (1e-12, 1.0),
-                "added to √(v/(1 − β₂ᵗ)) in the denominator",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled",
-            ),
-            Hyper::log_float(
-                "momentum_decay",
-                self.momentum_decay,
-                (1e-4, 1.0),
-                "ψ: μₜ = β₁·(1 − 0.5·0.96^(t·ψ)), the momentum warm-up",
-            ),
-            Hyper::boolean(
-                "decoupled_weight_decay",
-                self.decoupled_weight_decay,
-                "x ← x·(1 − lr·weight_decay) instead of adding weight_decay·x to g (NAdamW)",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "betas[0]" => assign_float(&mut self.betas.0, name, value),
-            "betas[1]" => assign_float(&mut self.betas.1, name, value),
-            "eps" => assign_float(&mut self.eps, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "momentum_decay" => assign_float(&mut self.momentum_decay, name, value),
-            "decoupled_weight_decay" => assign_bool(&mut self.decoupled_weight_decay, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

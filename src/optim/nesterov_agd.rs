@@ -44,9 +44,10 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -64,35 +65,26 @@ impl Default for NesterovAgdConfig {
     }
 }
 
+hyper_table! {
+    NesterovAgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive,
+        "y ← x + (k − 1)/(k + 2)·(x − x_prev); x ← y − lr·∇f(y) (lr ≤ 1/L)";
+}
+
 impl OptimizerSpec for NesterovAgdConfig {
     const DISPLAY_NAME: &'static str = "Nesterov AGD";
     const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![Hyper::log_float(
-            "lr",
-            self.lr,
-            (1e-5, 10.0),
-            "y ← x + (k − 1)/(k + 2)·(x − x_prev); x ← y − lr·∇f(y) (lr ≤ 1/L)",
-        )]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        Threshold::accelerated(self.lr)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -51,9 +51,10 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, adopt, assign_float, ensure_len,
+    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    StepOutcome, Threshold, adopt, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -73,6 +74,25 @@ pub enum Safeguard {
         /// The shift μ ≥ 0 (large μ: gradient descent with step lr/μ).
         mu: f64,
     },
+}
+
+impl HyperChoice for Safeguard {
+    fn choice_name(&self) -> &'static str {
+        self.name()
+    }
+
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        match (name, *self) {
+            ("None", _) => Some(Safeguard::None),
+            ("AbsEig", _) => Some(Safeguard::AbsEig),
+            // Re-choosing Shift keeps the current μ.
+            ("Shift", Safeguard::Shift { mu }) => Some(Safeguard::Shift { mu }),
+            ("Shift", _) => Some(Safeguard::Shift {
+                mu: DEFAULT_SHIFT_MU,
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Safeguard {
@@ -126,12 +146,22 @@ impl Default for NewtonConfig {
     }
 }
 
+hyper_table! {
+    NewtonConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-3, 2.0) where positive, "x ← x − lr·H⁻¹∇f (lr = 1: the pure Newton step)";
+    safeguard: choice(Safeguard::NAMES),
+        "None: H⁻¹∇f, drawn to saddles and maxima; AbsEig: |H|⁻¹∇f, saddle-free; \
+         Shift: (H + μI)⁻¹∇f, damped";
+    mu as "safeguard.mu" if let Safeguard::Shift { mu } = safeguard: log_float(1e-4, 100.0),
+        "x ← x − lr·(H + μI)⁻¹∇f: large μ gives gradient descent with step lr/μ";
+}
+
 impl OptimizerSpec for NewtonConfig {
     const DISPLAY_NAME: &'static str = "Newton";
     const DESCRIPTION: &'static str = "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         if let Safeguard::Shift { mu } = self.safeguard {
             checker.non_negative("safeguard.mu", mu);
         }
@@ -141,64 +171,9 @@ impl OptimizerSpec for NewtonConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-3, 2.0),
-                "x ← x − lr·H⁻¹∇f (lr = 1: the pure Newton step)",
-            ),
-            Hyper::choice(
-                "safeguard",
-                self.safeguard.name(),
-                Safeguard::NAMES,
-                "None: H⁻¹∇f, drawn to saddles and maxima; AbsEig: |H|⁻¹∇f, saddle-free; \
-                 Shift: (H + μI)⁻¹∇f, damped",
-            ),
-        ];
-        if let Safeguard::Shift { mu } = self.safeguard {
-            hypers.push(Hyper::log_float(
-                "safeguard.mu",
-                mu,
-                (1e-4, 100.0),
-                "x ← x − lr·(H + μI)⁻¹∇f: large μ gives gradient descent with step lr/μ",
-            ));
-        }
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match (name, value, &mut self.safeguard) {
-            ("lr", _, _) => assign_float(&mut self.lr, name, value),
-            ("safeguard", HyperValue::Choice(choice), safeguard) => {
-                *safeguard = match (choice, *safeguard) {
-                    ("None", _) => Safeguard::None,
-                    ("AbsEig", _) => Safeguard::AbsEig,
-                    // Re-choosing Shift keeps the current μ.
-                    ("Shift", Safeguard::Shift { mu }) => Safeguard::Shift { mu },
-                    ("Shift", _) => Safeguard::Shift {
-                        mu: DEFAULT_SHIFT_MU,
-                    },
-                    _ => {
-                        return Err(HyperError::WrongKind {
-                            name: name.to_owned(),
-                            value,
-                        });
-                    }
-                };
-                Ok(())
-            }
-            ("safeguard", _, _) => Err(HyperError::WrongKind {
-                name: name.to_owned(),
-                value,
-            }),
-            ("safeguard.mu", _, Safeguard::Shift { mu }) => assign_float(mu, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -436,6 +411,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
 
     #[test]
     fn explained_newton_step_is_its_preconditioned_arrow() {

@@ -30,10 +30,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{lr_hypers, schedule_lrs, set_lr_hyper, signed_lr, validate_lrs};
+use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -57,9 +57,12 @@ impl Default for OptimisticGdConfig {
     }
 }
 
+game_hyper_table! { OptimisticGdConfig; }
+
 impl OptimizerSpec for OptimisticGdConfig {
     const DISPLAY_NAME: &'static str = "Optimistic GDA";
     const DESCRIPTION: &'static str = "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)";
+    const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
@@ -69,17 +72,9 @@ impl OptimizerSpec for OptimisticGdConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        lr_hypers(self.lr, self.lr_y).to_vec()
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        set_lr_hyper(&mut self.lr, &mut self.lr_y, name, value).unwrap_or_else(|| {
-            Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            })
-        })
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -46,9 +46,10 @@ use serde::{Deserialize, Serialize};
 
 use super::proximal_gd::ProxExplained;
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_float, ensure_len,
+    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
+    Threshold, adopt, ensure_len,
 };
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -82,6 +83,21 @@ impl Default for ConstraintSet {
         ConstraintSet::Box {
             lo: (-1.0, -1.0),
             hi: (1.0, 1.0),
+        }
+    }
+}
+
+impl HyperChoice for ConstraintSet {
+    fn choice_name(&self) -> &'static str {
+        self.name()
+    }
+
+    /// This set when `name` is its kind (keeping its parameters), else the default of that kind.
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        if name == self.name() {
+            Some(self.clone())
+        } else {
+            Self::default_of_kind(name)
         }
     }
 }
@@ -272,6 +288,30 @@ impl Default for ProjectedGdConfig {
     }
 }
 
+hyper_table! {
+    ProjectedGdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0), "x ← Π_C(x − lr·∇f(x))";
+    set: choice(ConstraintSet::NAMES),
+        "the constraint set C: a box lo ≤ x ≤ hi, a ball ‖x − center‖₂ ≤ radius, or \
+         ‖x‖₁ ≤ radius";
+    lo.0 as "set.lo[0]" if let ConstraintSet::Box { lo, .. } = set: float(-5.0, 5.0),
+        "lower bound of x₀: x₀ ← max(x₀, lo[0])";
+    lo.1 as "set.lo[1]" if let ConstraintSet::Box { lo, .. } = set: float(-5.0, 5.0),
+        "lower bound of x₁: x₁ ← max(x₁, lo[1])";
+    hi.0 as "set.hi[0]" if let ConstraintSet::Box { hi, .. } = set: float(-5.0, 5.0),
+        "upper bound of x₀: x₀ ← min(x₀, hi[0])";
+    hi.1 as "set.hi[1]" if let ConstraintSet::Box { hi, .. } = set: float(-5.0, 5.0),
+        "upper bound of x₁: x₁ ← min(x₁, hi[1])";
+    center.0 as "set.center[0]" if let ConstraintSet::L2Ball { center, .. } = set:
+        float(-5.0, 5.0), "first coordinate of the centre c";
+    center.1 as "set.center[1]" if let ConstraintSet::L2Ball { center, .. } = set:
+        float(-5.0, 5.0), "second coordinate of the centre c";
+    radius as "set.radius" if let ConstraintSet::L2Ball { radius, .. } = set:
+        log_float(1e-2, 10.0), "outside points move to c + radius·(x − c)/‖x − c‖";
+    radius as "set.radius" if let ConstraintSet::L1Ball { radius } = set: log_float(1e-2, 10.0),
+        "‖x‖₁ ≤ radius: outside points are soft-thresholded onto it";
+}
+
 impl OptimizerSpec for ProjectedGdConfig {
     const DISPLAY_NAME: &'static str = "Projected GD";
     const DESCRIPTION: &'static str =
@@ -286,114 +326,9 @@ impl OptimizerSpec for ProjectedGdConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        let mut hypers = vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 10.0), "x ← Π_C(x − lr·∇f(x))"),
-            Hyper::choice(
-                "set",
-                self.set.name(),
-                ConstraintSet::NAMES,
-                "the constraint set C: a box lo ≤ x ≤ hi, a ball ‖x − center‖₂ ≤ radius, or \
-                 ‖x‖₁ ≤ radius",
-            ),
-        ];
-        const BOUND: (f64, f64) = (-5.0, 5.0);
-        const RADIUS: (f64, f64) = (1e-2, 10.0);
-        match self.set {
-            ConstraintSet::Box { lo, hi } => hypers.extend([
-                Hyper::float(
-                    "set.lo[0]",
-                    lo.0,
-                    BOUND,
-                    "lower bound of x₀: x₀ ← max(x₀, lo[0])",
-                ),
-                Hyper::float(
-                    "set.lo[1]",
-                    lo.1,
-                    BOUND,
-                    "lower bound of x₁: x₁ ← max(x₁, lo[1])",
-                ),
-                Hyper::float(
-                    "set.hi[0]",
-                    hi.0,
-                    BOUND,
-                    "upper bound of x₀: x₀ ← min(x₀, hi[0])",
-                ),
-                Hyper::float(
-                    "set.hi[1]",
-                    hi.1,
-                    BOUND,
-                    "upper bound of x₁: x₁ ← min(x₁, hi[1])",
-                ),
-            ]),
-            ConstraintSet::L2Ball { center, radius } => hypers.extend([
-                Hyper::float(
-                    "set.center[0]",
-                    center.0,
-                    BOUND,
-                    "first coordinate of the centre c",
-                ),
-                Hyper::float(
-                    "set.center[1]",
-                    center.1,
-                    BOUND,
-                    "second coordinate of the centre c",
-                ),
-                Hyper::log_float(
-                    "set.radius",
-                    radius,
-                    RADIUS,
-                    "outside points move to c + radius·(x − c)/‖x − c‖",
-                ),
-            ]),
-            ConstraintSet::L1Ball { radius } => hypers.push(Hyper::log_float(
-                "set.radius",
-                radius,
-                RADIUS,
-                "‖x‖₁ ≤ radius: outside points are soft-thresholded onto it",
-            )),
-        }
-        hypers
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        let slot = match (name, &mut self.set) {
-            ("lr", _) => &mut self.lr,
-            ("set", set) => {
-                let HyperValue::Choice(choice) = value else {
-                    return Err(HyperError::WrongKind {
-                        name: name.to_owned(),
-                        value,
-                    });
-                };
-                if choice != set.name() {
-                    *set = ConstraintSet::default_of_kind(choice).ok_or_else(|| {
-                        HyperError::WrongKind {
-                            name: name.to_owned(),
-                            value,
-                        }
-                    })?;
-                }
-                return Ok(());
-            }
-            ("set.lo[0]", ConstraintSet::Box { lo, .. }) => &mut lo.0,
-            ("set.lo[1]", ConstraintSet::Box { lo, .. }) => &mut lo.1,
-            ("set.hi[0]", ConstraintSet::Box { hi, .. }) => &mut hi.0,
-            ("set.hi[1]", ConstraintSet::Box { hi, .. }) => &mut hi.1,
-            ("set.center[0]", ConstraintSet::L2Ball { center, .. }) => &mut center.0,
-            ("set.center[1]", ConstraintSet::L2Ball { center, .. }) => &mut center.1,
-            (
-                "set.radius",
-                ConstraintSet::L2Ball { radius, .. } | ConstraintSet::L1Ball { radius },
-            ) => radius,
-            _ => {
-                return Err(HyperError::Unknown {
-                    optimizer: Self::DISPLAY_NAME,
-                    name: name.to_owned(),
-                });
-            }
-        };
-        assign_float(slot, name, value)
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Gradient descent where the projection does not act.
+        Threshold::gradient_descent(self.lr)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
@@ -476,6 +411,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::hyper::{HyperValue, Hypers};
 
     #[test]
     fn explained_projected_step_is_gradient_step_plus_projection() {

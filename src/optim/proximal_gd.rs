@@ -33,9 +33,10 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -53,36 +54,27 @@ impl Default for ProximalGdConfig {
     }
 }
 
+hyper_table! {
+    ProximalGdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive, "x ← prox_{lr·h}(x − lr·∇g(x)) (lr ≤ 1/L)";
+}
+
 impl OptimizerSpec for ProximalGdConfig {
     const DISPLAY_NAME: &'static str = "Proximal GD (ISTA)";
     const DESCRIPTION: &'static str =
         "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![Hyper::log_float(
-            "lr",
-            self.lr,
-            (1e-5, 10.0),
-            "x ← prox_{lr·h}(x − lr·∇g(x)) (lr ≤ 1/L)",
-        )]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Gradient descent on the smooth part.
+        Threshold::gradient_descent(self.lr)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -37,9 +37,10 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -77,15 +78,25 @@ impl Default for RmsPropConfig {
     }
 }
 
+hyper_table! {
+    RmsPropConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·g/(√v + eps), v ← α·v + (1 − α)·g²";
+    alpha: float(0.0, 0.9999), "α: v ← α·v + (1 − α)·g², the running mean of squared gradients";
+    eps: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
+    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    momentum: float(0.0, 0.999) where non_negative, "b ← momentum·b + g/(√v + eps), x ← x − lr·b";
+    centered: boolean,
+        "divide by √(v − ḡ²), the running standard deviation, ḡ the running mean of g";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for RmsPropConfig {
     const DISPLAY_NAME: &'static str = "RMSprop";
     const DESCRIPTION: &'static str = "torch.optim.RMSprop: steps divided by a running RMS of \
         gradients, momentum, centered";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("eps", self.eps);
-        checker.non_negative("momentum", self.momentum);
+        self.validate_rows(checker);
         checker.non_negative("weight_decay", self.weight_decay);
         checker.non_negative("alpha", self.alpha);
     }
@@ -94,61 +105,9 @@ impl OptimizerSpec for RmsPropConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "x ← x − lr·g/(√v + eps), v ← α·v + (1 − α)·g²",
-            ),
-            Hyper::float(
-                "alpha",
-                self.alpha,
-                (0.0, 0.9999),
-                "α: v ← α·v + (1 − α)·g², the running mean of squared gradients",
-            ),
-            Hyper::log_float(
-                "eps",
-                self.eps,
-                (1e-12, 1.0),
-                "added to √v in the denominator",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (an L2 penalty)",
-            ),
-            Hyper::float(
-                "momentum",
-                self.momentum,
-                (0.0, 0.999),
-                "b ← momentum·b + g/(√v + eps), x ← x − lr·b",
-            ),
-            Hyper::boolean(
-                "centered",
-                self.centered,
-                "divide by √(v − ḡ²), the running standard deviation, ḡ the running mean of g",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "alpha" => assign_float(&mut self.alpha, name, value),
-            "eps" => assign_float(&mut self.eps, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "momentum" => assign_float(&mut self.momentum, name, value),
-            "centered" => assign_bool(&mut self.centered, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -13,6 +13,52 @@
 //! El Mhamdi, Guerraoui & Stainer, NeurIPS 2017 (Krum).
 
 use nalgebra::DVector;
+use serde::{Deserialize, Serialize};
+
+/// The aggregator names, as the picker lists them.
+pub(crate) const AGGREGATOR_CHOICES: &[&str] = &["Mean", "Median", "TrimmedMean", "Krum"];
+
+/// How the server combines the K messages, as presets name it: `Median`, `TrimmedMean(trim: 2)`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Aggregator {
+    /// The plain mean (not robust: one attacker moves it anywhere).
+    Mean,
+    /// The coordinate-wise median.
+    #[default]
+    Median,
+    /// The coordinate-wise mean after dropping the `trim` largest and `trim` smallest values.
+    TrimmedMean {
+        /// Values dropped at each end of every coordinate.
+        trim: u64,
+    },
+    /// The message with the smallest sum of squared distances to its K − f − 2 nearest others.
+    Krum,
+}
+
+impl Aggregator {
+    /// Its name in presets and in the picker.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mean => "Mean",
+            Self::Median => "Median",
+            Self::TrimmedMean { .. } => "TrimmedMean",
+            Self::Krum => "Krum",
+        }
+    }
+
+    /// The aggregator called `name` (TrimmedMean trims `trim` unless it already is one); `None`
+    /// (the `Option`) for an unknown name.
+    pub(crate) fn renamed(self, name: &str, trim: u64) -> Option<Self> {
+        match (name, self) {
+            ("Mean", _) => Some(Self::Mean),
+            ("Median", _) => Some(Self::Median),
+            ("TrimmedMean", Self::TrimmedMean { trim }) => Some(Self::TrimmedMean { trim }),
+            ("TrimmedMean", _) => Some(Self::TrimmedMean { trim }),
+            ("Krum", _) => Some(Self::Krum),
+            _ => Option::None,
+        }
+    }
+}
 
 /// (1/K) Σₖ gₖ into `out`.
 pub(crate) fn mean_into(messages: &[DVector<f64>], out: &mut DVector<f64>) {

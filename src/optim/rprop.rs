@@ -37,9 +37,10 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::addcmul;
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -68,13 +69,27 @@ impl Default for RpropConfig {
     }
 }
 
+hyper_table! {
+    RpropConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive,
+        "initial step size Δ of every coordinate (used at the first step only)";
+    etas.0 as "etas[0]": float(0.05, 0.95),
+        "η⁻: Δ ← η⁻·Δ when the gradient's sign flips (and that coordinate waits a step)";
+    etas.1 as "etas[1]": float(1.05, 3.0), "η⁺: Δ ← η⁺·Δ when the gradient keeps its sign";
+    step_sizes.0 as "step_sizes[0]": log_float(1e-9, 1e-2),
+        "smallest step size: Δ ← max(Δ, step_sizes[0])";
+    step_sizes.1 as "step_sizes[1]": log_float(1e-2, 100.0),
+        "largest step size: Δ ← min(Δ, step_sizes[1])";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for RpropConfig {
     const DISPLAY_NAME: &'static str = "Rprop";
     const DESCRIPTION: &'static str =
         "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         let (minus, plus) = self.etas;
         if !(0.0 < minus && minus < 1.0 && 1.0 < plus && plus.is_finite()) {
             checker.report(
@@ -90,55 +105,9 @@ impl OptimizerSpec for RpropConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "initial step size Δ of every coordinate (used at the first step only)",
-            ),
-            Hyper::float(
-                "etas[0]",
-                self.etas.0,
-                (0.05, 0.95),
-                "η⁻: Δ ← η⁻·Δ when the gradient's sign flips (and that coordinate waits a step)",
-            ),
-            Hyper::float(
-                "etas[1]",
-                self.etas.1,
-                (1.05, 3.0),
-                "η⁺: Δ ← η⁺·Δ when the gradient keeps its sign",
-            ),
-            Hyper::log_float(
-                "step_sizes[0]",
-                self.step_sizes.0,
-                (1e-9, 1e-2),
-                "smallest step size: Δ ← max(Δ, step_sizes[0])",
-            ),
-            Hyper::log_float(
-                "step_sizes[1]",
-                self.step_sizes.1,
-                (1e-2, 100.0),
-                "largest step size: Δ ← min(Δ, step_sizes[1])",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "etas[0]" => assign_float(&mut self.etas.0, name, value),
-            "etas[1]" => assign_float(&mut self.etas.1, name, value),
-            "step_sizes[0]" => assign_float(&mut self.step_sizes.0, name, value),
-            "step_sizes[1]" => assign_float(&mut self.step_sizes.1, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

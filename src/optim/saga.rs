@@ -41,9 +41,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
+    Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -61,36 +62,27 @@ impl Default for SagaConfig {
     }
 }
 
+hyper_table! {
+    SagaConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fⱼ(x) − φⱼ + mean(φ)), then φⱼ ← ∇fⱼ(x)";
+}
+
 impl OptimizerSpec for SagaConfig {
     const DISPLAY_NAME: &'static str = "SAGA";
     const DESCRIPTION: &'static str =
         "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![Hyper::log_float(
-            "lr",
-            self.lr,
-            (1e-5, 1.0),
-            "x ← x − lr·(∇fⱼ(x) − φⱼ + mean(φ)), then φⱼ ← ∇fⱼ(x)",
-        )]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -41,9 +41,10 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_bool, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -78,16 +79,24 @@ impl Default for SgdConfig {
     }
 }
 
+hyper_table! {
+    SgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive, "x ← x − lr·g";
+    momentum: float(0.0, 0.999) where non_negative, "b ← momentum·b + (1 − dampening)·g";
+    dampening: float(0.0, 1.0) where finite,
+        "scales the gradient's share of the momentum buffer by (1 − dampening)";
+    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
+    nesterov: boolean, "step along g + momentum·b instead of b (needs momentum > 0, dampening = 0)";
+    maximize: boolean, "ascend: g ← −g";
+}
+
 impl OptimizerSpec for SgdConfig {
     const DISPLAY_NAME: &'static str = "SGD";
     const DESCRIPTION: &'static str =
         "torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight decay";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.non_negative("momentum", self.momentum);
-        checker.finite("dampening", self.dampening);
-        checker.non_negative("weight_decay", self.weight_decay);
+        self.validate_rows(checker);
         if self.nesterov && (self.momentum <= 0.0 || self.dampening != 0.0) {
             checker.report(
                 "nesterov",
@@ -100,49 +109,33 @@ impl OptimizerSpec for SgdConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 10.0), "x ← x − lr·g"),
-            Hyper::float(
-                "momentum",
-                self.momentum,
-                (0.0, 0.999),
-                "b ← momentum·b + (1 − dampening)·g",
-            ),
-            Hyper::float(
-                "dampening",
-                self.dampening,
-                (0.0, 1.0),
-                "scales the gradient's share of the momentum buffer by (1 − dampening)",
-            ),
-            Hyper::log_float(
-                "weight_decay",
-                self.weight_decay,
-                (0.0, 1.0),
-                "g ← g + weight_decay·x (an L2 penalty)",
-            ),
-            Hyper::boolean(
-                "nesterov",
-                self.nesterov,
-                "step along g + momentum·b instead of b (needs momentum > 0, dampening = 0)",
-            ),
-            Hyper::boolean("maximize", self.maximize, "ascend: g ← −g"),
-        ]
+    /// λ < 2/lr for plain GD; heavy-ball momentum μ with dampening d: λ < 2(1 + μ)/(lr(1 − d));
+    /// Nesterov: λ < 2(1 + μ)/((1 + 2μ)·lr); weight decay wd shifts every curvature by wd.
+    fn stability_threshold(&self) -> Option<Threshold> {
+        let (lr, mu, d, wd) = (self.lr, self.momentum, self.dampening, self.weight_decay);
+        let (bound, formula) = if mu == 0.0 {
+            (2.0 / lr, "2/lr")
+        } else if self.nesterov {
+            (
+                2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * lr),
+                "2(1 + μ)/((1 + 2μ)·lr)",
+            )
+        } else {
+            (2.0 * (1.0 + mu) / (lr * (1.0 - d)), "2(1 + μ)/(lr(1 − d))")
+        };
+        if wd != 0.0 {
+            Threshold::known(bound - wd, &format!("{formula} − wd"))
+        } else {
+            Threshold::known(bound, formula)
+        }
     }
 
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "momentum" => assign_float(&mut self.momentum, name, value),
-            "dampening" => assign_float(&mut self.dampening, name, value),
-            "weight_decay" => assign_float(&mut self.weight_decay, name, value),
-            "nesterov" => assign_bool(&mut self.nesterov, name, value),
-            "maximize" => assign_bool(&mut self.maximize, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    /// Plain gradient descent is SGD without momentum, weight decay, Nesterov or maximizing (the
+    /// dampening then has nothing to damp).
+    fn plain_gd_lr(&self) -> Option<f64> {
+        let plain =
+            self.momentum == 0.0 && self.weight_decay == 0.0 && !self.nesterov && !self.maximize;
+        plain.then_some(self.lr)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

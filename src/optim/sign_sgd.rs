@@ -32,9 +32,9 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -57,13 +57,19 @@ impl Default for SignSgdConfig {
     }
 }
 
+hyper_table! {
+    SignSgdConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·sign(m)";
+    momentum: float(0.0, 0.999), "m ← momentum·m + (1 − momentum)·g (0 = plain signSGD)";
+}
+
 impl OptimizerSpec for SignSgdConfig {
     const DISPLAY_NAME: &'static str = "signSGD";
     const DESCRIPTION: &'static str =
         "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
         check_unit_interval(checker, "momentum", self.momentum);
     }
 
@@ -71,27 +77,9 @@ impl OptimizerSpec for SignSgdConfig {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x ← x − lr·sign(m)"),
-            Hyper::float(
-                "momentum",
-                self.momentum,
-                (0.0, 0.999),
-                "m ← momentum·m + (1 − momentum)·g (0 = plain signSGD)",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "momentum" => assign_float(&mut self.momentum, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -39,9 +39,10 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, adopt, assign_float, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
+    ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -59,36 +60,28 @@ impl Default for SubgradientConfig {
     }
 }
 
+hyper_table! {
+    SubgradientConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 10.0) where positive,
+        "x ← x − lr·g with g a subgradient (sign(0) = 0); a constant lr leaves a band ∝ lr";
+}
+
 impl OptimizerSpec for SubgradientConfig {
     const DISPLAY_NAME: &'static str = "Subgradient";
     const DESCRIPTION: &'static str =
         "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![Hyper::log_float(
-            "lr",
-            self.lr,
-            (1e-5, 10.0),
-            "x ← x − lr·g with g a subgradient (sign(0) = 0); a constant lr leaves a band ∝ lr",
-        )]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Gradient descent on the smooth part.
+        Threshold::gradient_descent(self.lr)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

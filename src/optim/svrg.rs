@@ -42,9 +42,10 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, StepOutcome, assign_float, assign_int, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
+    Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -67,45 +68,28 @@ impl Default for SvrgConfig {
     }
 }
 
+hyper_table! {
+    SvrgConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fᵢ(x) − ∇fᵢ(x̃) + μ)";
+    inner_steps: int(0, 1000), "steps m between snapshots x̃ ← x, μ ← ∇f(x̃) (0 = 2n)";
+}
+
 impl OptimizerSpec for SvrgConfig {
     const DISPLAY_NAME: &'static str = "SVRG";
     const DESCRIPTION: &'static str =
         "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float(
-                "lr",
-                self.lr,
-                (1e-5, 1.0),
-                "x ← x − lr·(∇fᵢ(x) − ∇fᵢ(x̃) + μ)",
-            ),
-            Hyper::int(
-                "inner_steps",
-                self.inner_steps,
-                (0, 1000),
-                "steps m between snapshots x̃ ← x, μ ← ∇f(x̃) (0 = 2n)",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "inner_steps" => assign_int(&mut self.inner_steps, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

@@ -139,3 +139,26 @@ pub(crate) fn check_explained_steps(
     optimizer.reset();
     assert!(optimizer.explain().is_empty(), "explained after reset");
 }
+
+/// Tests' shorthand for the distributed view of a built worker method:
+/// `method.worker_points()` for `method.as_distributed()…worker_points()`.
+pub(crate) trait WorkerView {
+    /// The workers' iterates (the method must simulate workers).
+    fn worker_points(&self) -> &[DVector<f64>];
+    /// The bits they have sent.
+    fn bits_communicated(&self) -> u64;
+}
+
+impl WorkerView for Box<dyn Optimizer> {
+    fn worker_points(&self) -> &[DVector<f64>] {
+        self.as_distributed()
+            .expect("a worker method")
+            .worker_points()
+    }
+
+    fn bits_communicated(&self) -> u64 {
+        self.as_distributed()
+            .expect("a worker method")
+            .bits_communicated()
+    }
+}

@@ -15,7 +15,7 @@
 use nalgebra::DVector;
 use rand::Rng;
 
-use super::{Hyper, StepInfo, StepOutcome};
+use super::{StepInfo, StepOutcome};
 use crate::objective::Oracle;
 
 /// Most simulated workers a method may have (each one holds buffers and works every step).
@@ -24,14 +24,9 @@ pub const MAX_WORKERS: u64 = 64;
 /// gossip periods).
 pub const MAX_COUNT: u64 = 100_000;
 
-/// The `heterogeneous` switch every worker method offers, as a slider descriptor.
-pub fn heterogeneous_hyper(heterogeneous: bool) -> Hyper {
-    Hyper::boolean(
-        "heterogeneous",
-        heterogeneous,
-        "shards are contiguous blocks of the samples instead of interleaved (i mod K)",
-    )
-}
+/// The help of the `heterogeneous` switch every worker method offers.
+pub const HETEROGENEOUS_HELP: &str =
+    "shards are contiguous blocks of the samples instead of interleaved (i mod K)";
 
 /// Bits counted for one real number sent between workers (fp32 on the wire).
 pub const FLOAT_BITS: u64 = 32;

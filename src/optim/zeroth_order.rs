@@ -42,9 +42,9 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Hyper, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, assign_float, assign_int, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -73,49 +73,31 @@ impl Default for ZerothOrderConfig {
     }
 }
 
+hyper_table! {
+    ZerothOrderConfig, owner: Self::DISPLAY_NAME;
+    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·ĝ";
+    mu: log_float(1e-8, 1.0) where positive,
+        "ĝ ← mean over u ~ N(0, I) of (f(x + mu·u) − f(x − mu·u))/(2·mu)·u";
+    directions: int(1, 100) where count_in_range(1, MAX_DIRECTIONS),
+        "random directions u averaged per step (2 loss evaluations each)";
+}
+
 impl OptimizerSpec for ZerothOrderConfig {
     const DISPLAY_NAME: &'static str = "Zeroth-order";
     const DESCRIPTION: &'static str =
         "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
 
     fn validate(&self, checker: &mut Checker) {
-        checker.positive("lr", self.lr);
-        checker.positive("mu", self.mu);
-        checker.count_in_range("directions", self.directions, 1, MAX_DIRECTIONS);
+        self.validate_rows(checker);
     }
 
     fn lr(&self) -> f64 {
         self.lr
     }
 
-    fn hypers(&self) -> Vec<Hyper> {
-        vec![
-            Hyper::log_float("lr", self.lr, (1e-5, 1.0), "x ← x − lr·ĝ"),
-            Hyper::log_float(
-                "mu",
-                self.mu,
-                (1e-8, 1.0),
-                "ĝ ← mean over u ~ N(0, I) of (f(x + mu·u) − f(x − mu·u))/(2·mu)·u",
-            ),
-            Hyper::int(
-                "directions",
-                self.directions,
-                (1, 100),
-                "random directions u averaged per step (2 loss evaluations each)",
-            ),
-        ]
-    }
-
-    fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
-        match name {
-            "lr" => assign_float(&mut self.lr, name, value),
-            "mu" => assign_float(&mut self.mu, name, value),
-            "directions" => assign_int(&mut self.directions, name, value),
-            _ => Err(HyperError::Unknown {
-                optimizer: Self::DISPLAY_NAME,
-                name: name.to_owned(),
-            }),
-        }
+    fn stability_threshold(&self) -> Option<Threshold> {
+        // Not derived: sign-based, time-varying or stochastic steps.
+        None
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

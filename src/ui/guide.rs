@@ -7,116 +7,6 @@ use crate::optim::OptimizerConfig;
 
 use super::format_number;
 
-/// Each optimizer's source file, whose module documentation (update rule, defaults, references)
-/// the guide shows as written: one text for the docs and the app.
-const OPTIMIZER_SOURCES: &[(&str, &str)] = &[
-    ("Sgd", include_str!("../optim/sgd.rs")),
-    ("Adagrad", include_str!("../optim/adagrad.rs")),
-    ("RmsProp", include_str!("../optim/rms_prop.rs")),
-    ("Adam", include_str!("../optim/adam.rs")),
-    ("AdamW", include_str!("../optim/adam_w.rs")),
-    ("Adamax", include_str!("../optim/adamax.rs")),
-    ("NAdam", include_str!("../optim/n_adam.rs")),
-    ("RAdam", include_str!("../optim/r_adam.rs")),
-    ("Adadelta", include_str!("../optim/adadelta.rs")),
-    ("Rprop", include_str!("../optim/rprop.rs")),
-    ("Asgd", include_str!("../optim/asgd.rs")),
-    ("Lbfgs", include_str!("../optim/lbfgs.rs")),
-    ("HeavyBall", include_str!("../optim/heavy_ball.rs")),
-    ("NesterovAgd", include_str!("../optim/nesterov_agd.rs")),
-    ("Newton", include_str!("../optim/newton.rs")),
-    ("Bfgs", include_str!("../optim/bfgs.rs")),
-    ("Subgradient", include_str!("../optim/subgradient.rs")),
-    ("ProximalGd", include_str!("../optim/proximal_gd.rs")),
-    ("Fista", include_str!("../optim/fista.rs")),
-    ("ProjectedGd", include_str!("../optim/projected_gd.rs")),
-    ("SignSgd", include_str!("../optim/sign_sgd.rs")),
-    ("Lion", include_str!("../optim/lion.rs")),
-    ("Svrg", include_str!("../optim/svrg.rs")),
-    ("Saga", include_str!("../optim/saga.rs")),
-    ("ZerothOrder", include_str!("../optim/zeroth_order.rs")),
-    ("GradientFlow", include_str!("../optim/gradient_flow.rs")),
-    ("Gda", include_str!("../optim/gda.rs")),
-    ("Extragradient", include_str!("../optim/extragradient.rs")),
-    ("OptimisticGd", include_str!("../optim/optimistic_gd.rs")),
-    ("LocalSgd", include_str!("../optim/local_sgd.rs")),
-    ("CompressedSgd", include_str!("../optim/compressed_sgd.rs")),
-    ("Decentralized", include_str!("../optim/decentralized.rs")),
-    ("AsyncSgd", include_str!("../optim/async_sgd.rs")),
-    (
-        "ByzantineRobust",
-        include_str!("../optim/byzantine_robust.rs"),
-    ),
-];
-
-/// Each landscape's source file, for its module documentation (formula, minima, reference).
-const LANDSCAPE_SOURCES: &[(&str, &str)] = &[
-    ("Quadratic", include_str!("../landscape/quadratic.rs")),
-    ("Rosenbrock", include_str!("../landscape/rosenbrock.rs")),
-    ("Abs", include_str!("../landscape/abs.rs")),
-    ("Himmelblau", include_str!("../landscape/himmelblau.rs")),
-    (
-        "SixHumpCamel",
-        include_str!("../landscape/six_hump_camel.rs"),
-    ),
-    ("Rastrigin", include_str!("../landscape/rastrigin.rs")),
-    ("Beale", include_str!("../landscape/beale.rs")),
-    (
-        "MonkeySaddle",
-        include_str!("../landscape/monkey_saddle.rs"),
-    ),
-    ("Saddle", include_str!("../landscape/saddle.rs")),
-    ("DoubleWell", include_str!("../landscape/double_well.rs")),
-    ("FlatSharp", include_str!("../landscape/flat_sharp.rs")),
-    ("RingValley", include_str!("../landscape/ring_valley.rs")),
-    (
-        "LineOfMinima",
-        include_str!("../landscape/line_of_minima.rs"),
-    ),
-    (
-        "LeastSquares",
-        include_str!("../landscape/least_squares.rs"),
-    ),
-    ("Logistic", include_str!("../landscape/logistic.rs")),
-    ("Lasso", include_str!("../landscape/lasso.rs")),
-    ("Formula", include_str!("../landscape/formula.rs")),
-    ("Bilinear", include_str!("../landscape/bilinear.rs")),
-    (
-        "QuadraticGame",
-        include_str!("../landscape/quadratic_game.rs"),
-    ),
-    (
-        "AlmostBilinear",
-        include_str!("../landscape/almost_bilinear.rs"),
-    ),
-];
-
-/// The `//!` module documentation of a source file, as paragraphs (a line break inside a paragraph
-/// becomes a space; list items keep their own lines).
-pub fn module_doc(source: &str) -> String {
-    let mut text = String::new();
-    for line in source.lines().take_while(|line| line.starts_with("//!")) {
-        let line = line.trim_start_matches("//!").trim();
-        if line.is_empty() {
-            text.push_str("\n\n");
-        } else {
-            if !(text.is_empty() || text.ends_with('\n')) {
-                text.push(if line.starts_with("- ") { '\n' } else { ' ' });
-            }
-            text.push_str(line);
-        }
-    }
-    text.replace('`', "")
-}
-
-/// The documentation of the optimizer or landscape named `name` (as presets name it).
-fn documentation(sources: &[(&str, &'static str)], name: &str) -> Option<String> {
-    sources
-        .iter()
-        .find(|(source_name, _)| *source_name == name)
-        .map(|(_, source)| module_doc(source))
-}
-
 /// The terms the notes use, with a short explanation each.
 pub const GLOSSARY: &[(&str, &str)] = &[
     (
@@ -194,10 +84,7 @@ fn optimizers_ui(ui: &mut egui::Ui) {
         egui::CollapsingHeader::new(config.display_name())
             .id_salt(("guide_optimizer", config.name()))
             .show(ui, |ui| {
-                match documentation(OPTIMIZER_SOURCES, config.name()) {
-                    Some(doc) => ui.label(super::math_text(doc)),
-                    None => ui.label(config.description()),
-                };
+                ui.label(super::math_text(config.guide()));
                 ui.strong("Hyperparameters");
                 for hyper in config.hypers() {
                     ui.horizontal_wrapped(|ui| {
@@ -214,10 +101,7 @@ fn landscapes_ui(ui: &mut egui::Ui) {
         egui::CollapsingHeader::new(config.name())
             .id_salt(("guide_landscape", config.name()))
             .show(ui, |ui| {
-                match documentation(LANDSCAPE_SOURCES, config.name()) {
-                    Some(doc) => ui.label(super::math_text(doc)),
-                    None => ui.label(config.description()),
-                };
+                ui.label(super::math_text(config.guide()));
                 ui.weak(minima_text(&config));
             });
     }
@@ -269,13 +153,11 @@ mod tests {
     #[test]
     fn every_optimizer_and_landscape_has_its_documentation_with_a_reference() {
         for config in OptimizerConfig::catalog() {
-            let doc = documentation(OPTIMIZER_SOURCES, config.name())
-                .unwrap_or_else(|| panic!("{} has no source listed", config.name()));
+            let doc = config.guide();
             assert!(doc.contains("Reference"), "{}: {doc}", config.name());
         }
         for config in LandscapeConfig::catalog() {
-            let doc = documentation(LANDSCAPE_SOURCES, config.name())
-                .unwrap_or_else(|| panic!("{} has no source listed", config.name()));
+            let doc = config.guide();
             assert!(doc.len() > 80, "{}: {doc}", config.name());
         }
     }
@@ -285,8 +167,10 @@ mod tests {
         use ab_glyph::Font;
         let font = ab_glyph::FontRef::try_from_slice(crate::render::FONT).unwrap();
         let mut missing = std::collections::BTreeSet::new();
-        for (_, source) in OPTIMIZER_SOURCES.iter().chain(LANDSCAPE_SOURCES) {
-            for c in module_doc(source).chars() {
+        let optimizer_docs = OptimizerConfig::catalog().into_iter().map(|c| c.guide());
+        let landscape_docs = LandscapeConfig::catalog().into_iter().map(|c| c.guide());
+        for doc in optimizer_docs.chain(landscape_docs) {
+            for c in doc.chars() {
                 if !c.is_ascii() && font.glyph_id(c).0 == 0 {
                     missing.insert(c);
                 }

@@ -39,7 +39,9 @@
 //! λmax(P⁻¹∇²f) as `preconditioned_sharpness`; [`Threshold::preconditioned`] says to compare with it.
 //! AdamW's decoupled decay is left out of the bound.
 //!
-//! Methods without a threshold here ([`threshold`] returns `None`):
+//! Each method's spec gives its bound (`OptimizerSpec::stability_threshold`, which a new method
+//! must answer); this module derives them and tests that each one separates stable from unstable
+//! runs. Methods without a threshold ([`threshold`] returns `None`):
 //! - The other adaptive methods (NAdam, RAdam, Adamax, RMSprop, Adagrad, …): their preconditioners
 //!   are not exposed yet, and NAdam's and RAdam's momentum schedules change the recurrence.
 //! - Newton, L-BFGS and BFGS scale the step by (an approximation of) the inverse Hessian, which
@@ -52,97 +54,12 @@
 //!   complex eigenvalues μ (simultaneous GDA needs |1 − lr·μ| < 1 for each), not on λmax(∇²f).
 
 use crate::optim::OptimizerConfig;
+pub use crate::optim::Threshold;
 
-/// The curvature a run can take before its iteration becomes unstable.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Threshold {
-    /// The largest stable sharpness λmax(∇²f).
-    pub sharpness: f64,
-    /// The formula with the run's numbers, e.g. "2(1 + μ)/lr = 38".
-    pub formula: String,
-    /// Whether the bound is on the preconditioned sharpness λmax(P⁻¹∇²f) (adaptive methods) rather
-    /// than on λmax(∇²f).
-    pub preconditioned: bool,
-}
-
-/// The threshold for a method, where one is known (see the module documentation for which and
-/// why not).
+/// The threshold for a method, where one is known: each method's spec answers
+/// ([`crate::optim::OptimizerSpec::stability_threshold`]) with the bound derived above.
 pub fn threshold(config: &OptimizerConfig) -> Option<Threshold> {
-    use OptimizerConfig as C;
-    match config {
-        C::Sgd(sgd) => sgd_threshold(sgd),
-        C::HeavyBall(heavy_ball) => {
-            known((2.0 + 2.0 * heavy_ball.beta) / heavy_ball.lr, "(2 + 2β)/lr")
-        }
-        C::Subgradient(method) => gradient_descent(method.lr),
-        C::ProximalGd(method) => gradient_descent(method.lr),
-        C::ProjectedGd(method) => gradient_descent(method.lr),
-        C::NesterovAgd(method) => known(4.0 / (3.0 * method.lr), "4/(3·lr)"),
-        C::Fista(method) => known(4.0 / (3.0 * method.lr), "4/(3·lr)"),
-        C::Adam(adam) => adam_threshold(adam.lr, adam.betas.0),
-        C::AdamW(adam) => adam_threshold(adam.lr, adam.betas.0),
-        // Preconditioners not exposed (or momentum schedules that change the recurrence).
-        C::NAdam(_) | C::RAdam(_) | C::Adamax(_) | C::RmsProp(_) | C::Adagrad(_) => None,
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        C::Newton(_) | C::Lbfgs(_) | C::Bfgs(_) => None,
-        // Not derived (sign-based, time-varying or stochastic steps).
-        C::Adadelta(_)
-        | C::Rprop(_)
-        | C::Asgd(_)
-        | C::SignSgd(_)
-        | C::Lion(_)
-        | C::Svrg(_)
-        | C::Saga(_)
-        | C::LocalSgd(_)
-        | C::CompressedSgd(_)
-        | C::Decentralized(_)
-        | C::AsyncSgd(_)
-        | C::ByzantineRobust(_)
-        | C::ZerothOrder(_)
-        | C::GradientFlow(_) => None,
-        // Games: the step follows the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        C::Gda(_) | C::Extragradient(_) | C::OptimisticGd(_) => None,
-    }
-}
-
-fn sgd_threshold(sgd: &crate::optim::SgdConfig) -> Option<Threshold> {
-    let (lr, mu, d, wd) = (sgd.lr, sgd.momentum, sgd.dampening, sgd.weight_decay);
-    let (bound, formula) = if mu == 0.0 {
-        (2.0 / lr, "2/lr")
-    } else if sgd.nesterov {
-        (
-            2.0 * (1.0 + mu) / ((1.0 + 2.0 * mu) * lr),
-            "2(1 + μ)/((1 + 2μ)·lr)",
-        )
-    } else {
-        (2.0 * (1.0 + mu) / (lr * (1.0 - d)), "2(1 + μ)/(lr(1 − d))")
-    };
-    if wd != 0.0 {
-        known(bound - wd, &format!("{formula} − wd"))
-    } else {
-        known(bound, formula)
-    }
-}
-
-fn adam_threshold(lr: f64, beta1: f64) -> Option<Threshold> {
-    let bound = (2.0 + 2.0 * beta1) / ((1.0 - beta1) * lr);
-    known(bound, "(2 + 2β₁)/((1 − β₁)·lr)").map(|threshold| Threshold {
-        preconditioned: true,
-        ..threshold
-    })
-}
-
-fn gradient_descent(lr: f64) -> Option<Threshold> {
-    known(2.0 / lr, "2/lr")
-}
-
-/// The threshold `sharpness` given by `formula`, if it is a positive number.
-fn known(sharpness: f64, formula: &str) -> Option<Threshold> {
-    (sharpness.is_finite() && sharpness > 0.0).then(|| Threshold {
-        sharpness,
-        formula: format!("{formula} = {sharpness:.4}"),
-        preconditioned: false,
-    })
+    config.stability_threshold()
 }
 
 #[cfg(test)]

@@ -242,20 +242,22 @@ pub fn loss_overlays(
     }
     let initial = loss_at(lambdas, coords);
     let scaled = |ratios: Vec<f64>| ratios.into_iter().map(|r| r * initial).collect();
-    match &run.optimizer {
-        C::Sgd(sgd) if sgd.weight_decay != 0.0 || sgd.maximize || sgd.nesterov => Vec::new(),
-        C::Sgd(sgd) if sgd.momentum == 0.0 => vec![
+    if let Some(lr) = run.optimizer.plain_gd_lr() {
+        return vec![
             TheoryCurve {
                 label: "GD exact ½Σλᵢcᵢ²(1 − lr·λᵢ)^(2k)".to_owned(),
                 kind: CurveKind::Exact,
-                loss: gd_exact_loss(lambdas, coords, sgd.lr, steps),
+                loss: gd_exact_loss(lambdas, coords, lr, steps),
             },
             TheoryCurve {
                 label: "GD bound max|1 − lr·λ|^(2k)·f₀".to_owned(),
                 kind: CurveKind::Bound,
-                loss: scaled(gd_loss_ratio_bound(lambdas, sgd.lr, steps)),
+                loss: scaled(gd_loss_ratio_bound(lambdas, lr, steps)),
             },
-        ],
+        ];
+    }
+    match &run.optimizer {
+        C::Sgd(sgd) if sgd.weight_decay != 0.0 || sgd.maximize || sgd.nesterov => Vec::new(),
         C::Sgd(sgd) if sgd.dampening == 0.0 => vec![heavy_ball_curve(
             lambdas,
             sgd.lr,
@@ -280,13 +282,9 @@ pub fn gd_error_overlay(
     let has_exact = loss_overlays(quadratic, start, run, steps)
         .iter()
         .any(|curve| curve.kind == CurveKind::Exact);
-    match &run.optimizer {
-        crate::optim::OptimizerConfig::Sgd(sgd) if has_exact => {
-            let (lambdas, coords) = eigenbasis(quadratic, start);
-            Some(gd_error_components(lambdas, coords, sgd.lr, steps))
-        }
-        _ => None,
-    }
+    let lr = run.optimizer.plain_gd_lr().filter(|_| has_exact)?;
+    let (lambdas, coords) = eigenbasis(quadratic, start);
+    Some(gd_error_components(lambdas, coords, lr, steps))
 }
 
 fn heavy_ball_curve(

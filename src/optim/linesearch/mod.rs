@@ -27,7 +27,7 @@ pub use strong_wolfe::{WolfeParams, cubic_interpolate, strong_wolfe};
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{HyperError, HyperValue, ensure_len, torch_ops};
+use super::{HyperChoice, ensure_len, torch_ops};
 use crate::objective::Oracle;
 
 /// `line_search_fn` of L-BFGS and BFGS, as in `torch.optim.LBFGS(line_search_fn="strong_wolfe")`.
@@ -41,31 +41,22 @@ pub enum LineSearchFn {
 /// The choices the UI offers for `line_search_fn`.
 pub const LINE_SEARCH_CHOICES: &[&str] = &["None", "StrongWolfe"];
 
-/// The UI name of a `line_search_fn` value.
-pub fn line_search_name(choice: Option<LineSearchFn>) -> &'static str {
-    match choice {
-        None => "None",
-        Some(LineSearchFn::StrongWolfe) => "StrongWolfe",
-    }
-}
-
-/// Assigns a `line_search_fn` choice (`"None"` or `"StrongWolfe"`).
-pub fn assign_line_search(
-    slot: &mut Option<LineSearchFn>,
-    name: &str,
-    value: HyperValue,
-) -> Result<(), HyperError> {
-    match value {
-        HyperValue::Choice("None") => *slot = None,
-        HyperValue::Choice("StrongWolfe") => *slot = Some(LineSearchFn::StrongWolfe),
-        _ => {
-            return Err(HyperError::WrongKind {
-                name: name.to_owned(),
-                value,
-            });
+/// `line_search_fn` in the UI: `None` or `StrongWolfe`.
+impl HyperChoice for Option<LineSearchFn> {
+    fn choice_name(&self) -> &'static str {
+        match self {
+            None => "None",
+            Some(LineSearchFn::StrongWolfe) => "StrongWolfe",
         }
     }
-    Ok(())
+
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        match name {
+            "None" => Some(None),
+            "StrongWolfe" => Some(Some(LineSearchFn::StrongWolfe)),
+            _ => None,
+        }
+    }
 }
 
 /// Number of trial gradient buffers a line search may ask its evaluator to fill: torch's zoom holds
@@ -269,14 +260,17 @@ mod tests {
 
     #[test]
     fn line_search_choice_round_trips() {
-        let mut choice = None;
+        use crate::hyper::{HyperField, HyperValue};
+        let mut choice: Option<LineSearchFn> = None;
         for &name in LINE_SEARCH_CHOICES {
-            assign_line_search(&mut choice, "line_search_fn", HyperValue::Choice(name))
+            choice
+                .assign_hyper("line_search_fn", HyperValue::Choice(name))
                 .expect("valid choice");
-            assert_eq!(line_search_name(choice), name);
+            assert_eq!(choice.choice_name(), name);
         }
         assert!(
-            assign_line_search(&mut choice, "line_search_fn", HyperValue::Choice("Armijo"))
+            choice
+                .assign_hyper("line_search_fn", HyperValue::Choice("Armijo"))
                 .is_err()
         );
     }

@@ -101,6 +101,10 @@ struct Point {
 /// Strong-Wolfe line search from φ(0) = `f`, φ′(0) = `gtd` < 0 with first trial `t`; `d_norm` is
 /// max|d| (for the bracket-width test). `phi(t, k)` evaluates (φ(t), φ′(t)) and stores the gradient
 /// at x + t·d in trial buffer `k`. A port of torch's `_strong_wolfe`.
+///
+/// Longer than the house's 100 lines on purpose: it is a line-by-line transcription of the
+/// reference algorithm, torch's `torch.optim.lbfgs._strong_wolfe` (bracketing, then zoom), kept in
+/// torch's order so that every trial point, and so every L-BFGS iterate, matches torch's.
 pub fn strong_wolfe<F>(
     phi: &mut F,
     t: f64,

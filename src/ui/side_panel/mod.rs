@@ -194,7 +194,7 @@ fn landscape_parameters_ui(state: &mut AppState, current: &LandscapeConfig, ui: 
         .num_columns(2)
         .show(ui, |ui| {
             for field in current.numeric_fields() {
-                let label = ui.label(&field.name);
+                let label = ui.label(&field.name).on_hover_text(field.help);
                 let mut value = field.value;
                 let speed = if field.is_integer {
                     1.0

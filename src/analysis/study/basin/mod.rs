@@ -72,7 +72,7 @@ use nalgebra::DVector;
 use crate::landscape::batch::{Descent, LaneState};
 use crate::landscape::{Landscape, LandscapeObjective, Point, ViewWindow};
 use crate::objective::{GradientModel, Objective, Oracle};
-use crate::optim::{Optimizer, OptimizerConfig, SgdConfig, StepOutcome};
+use crate::optim::{Optimizer, OptimizerConfig, StepOutcome};
 use crate::validate::Checker;
 
 mod classify;
@@ -266,7 +266,7 @@ fn compute_with(
         objective: Arc::new(LandscapeObjective::new(landscape.clone())),
         request,
         classifier: Classifier::new(landscape.as_ref(), &request.window),
-        plain_gd_lr: plain_gd_lr(&request.optimizer).filter(|_| allow_fast_path),
+        plain_gd_lr: request.optimizer.plain_gd_lr().filter(|_| allow_fast_path),
         tolerance_squared: request.tolerance * request.tolerance,
         next_row: AtomicUsize::new(0),
         progress,
@@ -316,20 +316,6 @@ fn assemble(request: &BasinRequest, mut rows: Vec<(usize, Vec<StartResult>)>) ->
         map.steps_to_tolerance.push(result.steps_to_tolerance);
     }
     map
-}
-
-/// The step size when `config` is plain gradient descent x ← x − lr·∇f, which the fast path runs.
-fn plain_gd_lr(config: &OptimizerConfig) -> Option<f64> {
-    match config {
-        OptimizerConfig::Sgd(SgdConfig {
-            lr,
-            momentum,
-            weight_decay,
-            maximize: false,
-            ..
-        }) if *momentum == 0.0 && *weight_decay == 0.0 => Some(*lr),
-        _ => None,
-    }
 }
 
 /// What one start produced.
@@ -580,6 +566,7 @@ mod tests {
     use crate::landscape::{
         Himmelblau, LandscapeSpec, LineOfMinima, MonkeySaddle, Quadratic, Rosenbrock,
     };
+    use crate::optim::SgdConfig;
     use crate::optim::{NewtonConfig, Safeguard};
 
     fn sgd(lr: f64) -> OptimizerConfig {
