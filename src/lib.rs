@@ -11,15 +11,17 @@
 //! `tests/layers.rs` reads every non-test `use crate::…` under `src/` and fails on one that points
 //! up. Bottom up:
 //!
-//! 1. `validate`, `precision`, `schedule`: the checker every config reports to, low-precision
-//!    arithmetic, learning-rate schedules.
+//! 1. `validate`, `precision`, `schedule`, `hyper`, `docs`, `ron_format`: the checker every config
+//!    reports to, low-precision arithmetic, learning-rate schedules, the hyperparameter tables
+//!    every config declares, Guide text from a module's doc, the RON options of every saved file.
 //! 2. `objective`, `landscape`, `network`: the problems, an [`objective::Objective`] each.
 //! 3. `optim`: the optimizers, which step on an objective.
 //! 4. `scenario` (with `presets`, the lessons it parses): a problem, runs and settings, as saved.
 //! 5. Analysis primitives: `analysis::measure` (sharpness, stability thresholds, theory overlays),
 //!    which the engine uses, and `analysis::geometry` (contours, colormaps, surface, projection,
 //!    vector fields), which the drawing uses.
-//! 6. `engine`: the deterministic session that steps a scenario's runs, and the solver thread.
+//! 6. `engine`: the deterministic session that steps a scenario's runs, the solver thread, and
+//!    background jobs.
 //! 7. Analysis studies, `analysis::study` (basin maps, sweeps): many runs of the optimizers and the
 //!    engine.
 //! 8. `render`, `bench`, `cli`: the core's front ends (images, speed figures, commands).
