@@ -93,6 +93,11 @@ impl LandscapeSpec for Lasso {
         checker.count_in_range("n", self.n as u64, MIN_SAMPLES as u64, MAX_SAMPLES as u64);
     }
 
+    /// n, clamped as the data are generated.
+    fn num_samples(&self) -> usize {
+        self.n.clamp(MIN_SAMPLES, MAX_SAMPLES)
+    }
+
     fn build(&self) -> Arc<dyn Landscape> {
         Arc::new(self.problem())
     }

@@ -113,6 +113,11 @@ impl LandscapeSpec for LeastSquares {
         }
     }
 
+    /// n, clamped as the data are generated.
+    fn num_samples(&self) -> usize {
+        self.n.clamp(MIN_SAMPLES, MAX_SAMPLES)
+    }
+
     fn build(&self) -> Arc<dyn Landscape> {
         Arc::new(LeastSquaresProblem {
             data: self.regression(),

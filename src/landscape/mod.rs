@@ -223,6 +223,11 @@ pub trait LandscapeSpec: Hypers {
     fn validate(&self, checker: &mut Checker);
     /// The landscape with these parameters (generating its data, for the data-driven ones).
     fn build(&self) -> Arc<dyn Landscape>;
+    /// Number of terms of the finite sum, from the parameters alone (no data generated): what
+    /// the built landscape's [`Landscape::num_samples`] gives, for unvalidated parameters too.
+    fn num_samples(&self) -> usize {
+        1
+    }
 }
 
 /// Declares the registry enum and its dispatch from one list of `module::Variant`, so adding a
@@ -280,6 +285,11 @@ macro_rules! landscape_registry {
             /// Semantic checks of the parameters.
             pub fn validate(&self, checker: &mut Checker) {
                 match self { $(LandscapeConfig::$variant(config) => config.validate(checker)),* }
+            }
+
+            /// Number of terms of the finite sum, without building the landscape.
+            pub fn num_samples(&self) -> usize {
+                match self { $(LandscapeConfig::$variant(config) => <$variant as LandscapeSpec>::num_samples(config)),* }
             }
 
             /// Builds the landscape.

@@ -203,7 +203,30 @@ impl DatasetConfig {
         self.len().clamp(MIN_SAMPLES, MAX_SAMPLES)
     }
 
-    fn noise(&self) -> f64 {
+    /// The number of samples asked for, to set.
+    pub fn samples_mut(&mut self) -> &mut usize {
+        match self {
+            Self::Moons { n, .. }
+            | Self::Circles { n, .. }
+            | Self::Xor { n, .. }
+            | Self::Spiral { n, .. }
+            | Self::Regression { n, .. } => n,
+        }
+    }
+
+    /// The noise's standard deviation, to set.
+    pub fn noise_mut(&mut self) -> &mut f64 {
+        match self {
+            Self::Moons { noise, .. }
+            | Self::Circles { noise, .. }
+            | Self::Xor { noise, .. }
+            | Self::Spiral { noise, .. }
+            | Self::Regression { noise, .. } => noise,
+        }
+    }
+
+    /// The noise's standard deviation.
+    pub fn noise(&self) -> f64 {
         match *self {
             Self::Moons { noise, .. }
             | Self::Circles { noise, .. }

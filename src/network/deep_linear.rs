@@ -58,6 +58,7 @@ use super::{
     Evaluation, Layer, Network, NetworkSpec, descending_singular_values, hessian_from_products,
     mismatched,
 };
+use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Objective;
 use crate::validate::Checker;
 
@@ -127,6 +128,15 @@ impl Default for LinearTarget {
     }
 }
 
+hyper_table! {
+    DeepLinear, owner: "DeepLinear";
+    depth: int(1, 10), "Number of weight matrices L (1 to 10)";
+    width: int(1, 16), "Side of every square weight matrix (1 to 64)";
+    init_scale: log_float(1e-4, 1.0) where positive,
+        "Standard deviation of the initial weights' entries";
+    seed: int(0, 100), "Seed of the target and the initial weights";
+}
+
 impl NetworkSpec for DeepLinear {
     const DESCRIPTION: &str = "½‖W_L⋯W₁ − M‖²: a deep linear network on whitened data; small \
         init learns M's singular values one at a time, saddle to saddle (depth, width, data, \
@@ -165,7 +175,8 @@ impl NetworkSpec for DeepLinear {
                 }
             }
         });
-        checker.positive("init_scale", self.init_scale);
+        // The table's own checks (init_scale > 0) come last, as they always have.
+        self.validate_rows(checker);
     }
 
     /// One: the loss is a single term ½‖P − M‖² (whitened data).

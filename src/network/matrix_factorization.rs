@@ -48,6 +48,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Evaluation, Layer, Network, NetworkSpec};
 use super::{descending_singular_values, hessian_from_products, mismatched};
+use crate::hyper::{HyperError, HyperField, HyperValue, Hypers, hyper_table};
 use crate::objective::Objective;
 use crate::validate::Checker;
 
@@ -97,6 +98,33 @@ impl Default for MatrixFactorization {
     }
 }
 
+hyper_table! {
+    MatrixFactorization, owner: "MatrixFactorization";
+    n: int(2, 50), "Side of the square matrix M (2 to 200)";
+    rank: int(1, 10), "Rank of the ground truth M (1 to n)";
+    { get: |c: &Self| c.model_rank.unwrap_or(c.rank), set: set_model_rank } as "model_rank":
+        int(1, 50), "Columns k of the factors U, V (1 to n; above rank over-parameterizes)";
+    observed_fraction: float(0.05, 1.0), "Fraction of M's entries observed, in (0, 1]";
+    init_scale: log_float(1e-4, 1.0) where positive,
+        "Standard deviation of the initial factors' entries";
+    seed: int(0, 100), "Seed of M, the observed set and the initial factors";
+}
+
+/// Sets `model_rank` (a count; `None` in the config reads as `rank`).
+fn set_model_rank(
+    config: &mut MatrixFactorization,
+    name: &str,
+    value: HyperValue,
+) -> Result<(), HyperError> {
+    let mut k = config.model_rank.unwrap_or(config.rank);
+    k.assign_hyper(name, value)?;
+    // Setting it to what it already reads as keeps `None` (and so keeps following `rank`).
+    if config.model_rank.is_some() || k != config.rank {
+        config.model_rank = Some(k);
+    }
+    Ok(())
+}
+
 impl NetworkSpec for MatrixFactorization {
     const DESCRIPTION: &str = "(1/|Ω|) Σ_Ω ½((UVᵀ)ᵢⱼ − Mᵢⱼ)²: matrix completion of a low-rank M \
         from a fraction of its entries; SGD on entries, implicit low-rank bias (n, rank, \
@@ -118,7 +146,8 @@ impl NetworkSpec for MatrixFactorization {
                 format!("observed_fraction must be in (0, 1], got {fraction}"),
             );
         }
-        checker.positive("init_scale", self.init_scale);
+        // The table's own checks (init_scale > 0) come last, as they always have.
+        self.validate_rows(checker);
     }
 
     /// |Ω|, the observed entries: max(round(observed_fraction·n²), n), with n and the fraction

@@ -30,12 +30,13 @@ use std::sync::Arc;
 
 use nalgebra::{DMatrix, DVector};
 
+use crate::hyper::Hypers;
 use crate::objective::Objective;
 use crate::validate::Checker;
 
 /// What every network config provides to the registry (as [`crate::landscape::LandscapeSpec`] does
 /// for landscapes).
-pub trait NetworkSpec {
+pub trait NetworkSpec: Hypers {
     /// One line for the problem picker and `optiviz list`.
     const DESCRIPTION: &'static str;
 

@@ -46,6 +46,7 @@ const MAX_NAME: usize = 100;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::landscape::LandscapeConfig;
     use crate::network::{DatasetConfig, MatrixFactorization, Mlp};
 
     #[test]
@@ -89,6 +90,62 @@ mod tests {
                 panic!("{} built as a landscape", problem.name());
             };
             assert_eq!(problem.num_samples(), network.num_samples(), "{problem:?}");
+        }
+    }
+
+    #[test]
+    fn every_parameter_a_problem_lists_can_be_set_by_its_name() {
+        for problem in Problem::catalog() {
+            let hypers = problem.hypers();
+            if problem.is_network() {
+                assert!(!hypers.is_empty(), "{}", problem.name());
+            }
+            for hyper in hypers {
+                let mut edited = problem.clone();
+                edited.set_hyper(hyper.name, hyper.value).unwrap();
+                assert_eq!(edited, problem, "{}.{}", problem.name(), hyper.name);
+            }
+            let mut edited = problem.clone();
+            assert!(
+                edited
+                    .set_hyper("warp", crate::hyper::HyperValue::Float(1.0))
+                    .is_err()
+            );
+        }
+    }
+
+    #[test]
+    fn landscape_sample_counts_come_from_the_config_as_the_built_landscape_has_them() {
+        use crate::landscape::{Lasso, LeastSquares, Logistic};
+        let mut problems: Vec<Problem> = Problem::catalog()
+            .into_iter()
+            .filter(|problem| !problem.is_network())
+            .collect();
+        for n in [0, 1, 2, 37, 1_000_000] {
+            problems.extend([
+                Problem::Landscape(LandscapeConfig::LeastSquares(LeastSquares {
+                    n,
+                    ..LeastSquares::default()
+                })),
+                Problem::Landscape(LandscapeConfig::Logistic(Logistic {
+                    n,
+                    ..Logistic::default()
+                })),
+                Problem::Landscape(LandscapeConfig::Lasso(Lasso {
+                    n,
+                    ..Lasso::default()
+                })),
+            ]);
+        }
+        for problem in &problems {
+            let BuiltProblem::Landscape(landscape) = problem.build() else {
+                panic!("{} built as a network", problem.name());
+            };
+            assert_eq!(
+                problem.num_samples(),
+                landscape.num_samples(),
+                "{problem:?}"
+            );
         }
     }
 

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::CURRENT_VERSION;
+use crate::hyper::{Hyper, Hypers};
 use crate::landscape::{Landscape, LandscapeConfig, Transform, ViewWindow};
 use crate::network::{Network, NetworkSpec};
 use crate::optim::{HyperError, HyperValue, OptimizerConfig};
@@ -291,6 +292,23 @@ macro_rules! declare_problem {
                 }
             }
 
+            /// The problem's parameters, for generated widgets (a network's scalar ones; its
+            /// widths, data set and init scheme are edited as text).
+            pub fn hypers(&self) -> Vec<Hyper> {
+                match self {
+                    Problem::Landscape(config) => config.hypers(),
+                    $(Problem::$network(config) => config.hypers(),)*
+                }
+            }
+
+            /// Sets one parameter by name.
+            pub fn set_hyper(&mut self, name: &str, value: HyperValue) -> Result<(), HyperError> {
+                match self {
+                    Problem::Landscape(config) => config.set_hyper(name, value),
+                    $(Problem::$network(config) => config.set_hyper(name, value),)*
+                }
+            }
+
             /// Semantic checks of the problem's parameters.
             pub fn validate(&self, checker: &mut Checker) {
                 match self {
@@ -299,12 +317,12 @@ macro_rules! declare_problem {
                 }
             }
 
-            /// Number of terms of the finite sum (for batch sizes). A network counts from its
-            /// config without building anything; a landscape is built (2D, cheap: at most a few
-            /// thousand data points). Validate first: an invalid config gives the clamped count.
+            /// Number of terms of the finite sum (for batch sizes), counted from the config
+            /// without building anything. Validate first: an invalid config gives the clamped
+            /// count.
             pub fn num_samples(&self) -> usize {
                 match self {
-                    Problem::Landscape(config) => config.build().num_samples(),
+                    Problem::Landscape(config) => config.num_samples(),
                     $(Problem::$network(config) => config.num_samples(),)*
                 }
             }

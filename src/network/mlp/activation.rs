@@ -5,6 +5,8 @@ use std::f64::consts::{FRAC_1_SQRT_2, PI};
 
 use serde::{Deserialize, Serialize};
 
+use crate::hyper::HyperChoice;
+
 /// The nonlinearity σ of the hidden layers (the output layer has none).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Activation {
@@ -19,6 +21,38 @@ pub enum Activation {
     Linear,
     /// z·Φ(z), Φ the standard normal CDF (exact erf form, torch's default).
     Gelu,
+}
+
+/// The activations' names, as presets write them.
+pub const ACTIVATION_CHOICES: &[&str] = &["Tanh", "Relu", "Sigmoid", "Linear", "Gelu"];
+
+impl HyperChoice for Activation {
+    fn choice_name(&self) -> &'static str {
+        match self {
+            Self::Tanh => "Tanh",
+            Self::Relu => "Relu",
+            Self::Sigmoid => "Sigmoid",
+            Self::Linear => "Linear",
+            Self::Gelu => "Gelu",
+        }
+    }
+
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        ACTIVATION_CHOICES
+            .iter()
+            .position(|choice| *choice == name)
+            .and_then(|index| {
+                [
+                    Self::Tanh,
+                    Self::Relu,
+                    Self::Sigmoid,
+                    Self::Linear,
+                    Self::Gelu,
+                ]
+                .get(index)
+                .copied()
+            })
+    }
 }
 
 impl Activation {

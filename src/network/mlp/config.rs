@@ -5,7 +5,8 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::MlpNetwork;
-use super::activation::Activation;
+use super::activation::{ACTIVATION_CHOICES, Activation};
+use crate::hyper::{HyperChoice, Hypers, hyper_table};
 use crate::network::dataset::{DatasetConfig, held_out_len};
 use crate::network::init::Init;
 use crate::network::{Network, NetworkSpec};
@@ -66,6 +67,42 @@ impl Default for Mlp {
     }
 }
 
+/// The losses' names, as presets write them.
+pub const LOSS_CHOICES: &[&str] = &["Mse", "CrossEntropy"];
+
+impl HyperChoice for Loss {
+    fn choice_name(&self) -> &'static str {
+        match self {
+            Loss::Mse => "Mse",
+            Loss::CrossEntropy => "CrossEntropy",
+        }
+    }
+
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        match name {
+            "Mse" => Some(Loss::Mse),
+            "CrossEntropy" => Some(Loss::CrossEntropy),
+            _ => None,
+        }
+    }
+}
+
+hyper_table! {
+    Mlp, owner: "Mlp";
+    activation: choice(ACTIVATION_CHOICES), "Nonlinearity σ of the hidden layers";
+    loss: choice(LOSS_CHOICES), "Mse, or logistic / softmax cross-entropy (class labels only)";
+    { get: |c: &Self| c.data.len(), set: |c: &mut Self, name: &str, value| {
+        c.data.samples_mut().assign_hyper(name, value)
+    } } as "n": int(4, 2000), "Number of samples (4 to 100 000)";
+    { get: |c: &Self| c.data.noise(), set: |c: &mut Self, name: &str, value| {
+        c.data.noise_mut().assign_hyper(name, value)
+    } } as "noise": float(0.0, 1.0), "Standard deviation of the data's noise";
+    init_scale: log_float(1e-3, 10.0) where positive, "Factor on every initial weight and bias (> 0)";
+    test_fraction: float(0.0, 0.9) where in_range(0.0, MAX_TEST_FRACTION),
+        "Fraction of the samples held out for the test loss";
+    seed: int(0, 100), "Seed of the data, the split and the initial weights";
+}
+
 impl NetworkSpec for Mlp {
     const DESCRIPTION: &str = "Fully connected network on toy data (moons, circles, xor, \
         spiral, 1-D regression): widths, activation, Mse or cross-entropy, init";
@@ -83,8 +120,8 @@ impl NetworkSpec for Mlp {
                 ),
             );
         }
-        checker.positive("init_scale", self.init_scale);
-        checker.in_range("test_fraction", self.test_fraction, 0.0, MAX_TEST_FRACTION);
+        // The table's own checks (init_scale > 0, test_fraction in [0, 0.9]) in their old place.
+        self.validate_rows(checker);
         checker.within("data", |checker| self.data.validate(checker));
         checker.within("init", |checker| self.init.validate(checker));
     }
