@@ -13,16 +13,23 @@
 //!
 //! The parts: `model` (the types presets hold, the problem registry, sweep axes), `parse` (text to a
 //! scenario with located diagnostics), `validate` (semantic checks by field path, without building
-//! the problem), `io` (files: load, atomic save, pretty text), `locate` (field paths to positions).
+//! the problem), `io` (files: load, atomic save, pretty text), `locate` (field paths to positions),
+//! `claims` (a lesson's checked claims, version 2) with `validate_claims`.
 
+mod claims;
 mod io;
 mod locate;
 mod model;
 mod parse;
 mod validate;
+mod validate_claims;
 
 /// Kept here for the callers that name it so; it lives in the leaf [`crate::ron_format`].
 pub use crate::ron_format::{RECURSION_LIMIT, ron_options};
+pub use claims::{
+    At, BasinOutcome, Bounds, Claim, Edit, ExpectedStatus, LOOSENESS_LIMIT, MAX_NOTICES, Metric,
+    Notice, RecordMetric, Try,
+};
 pub use io::{load, problem_to_ron, save, to_ron, write_atomically};
 pub use locate::{Located, PathIndex, Position};
 pub use model::{
@@ -32,8 +39,13 @@ pub use model::{
 pub use parse::{Diagnostic, LoadError, Loaded, MAX_DIAGNOSTICS, Severity, parse, parse_problem};
 pub use validate::validate;
 
-/// The preset format version this app writes and fully understands.
-pub const CURRENT_VERSION: u32 = 1;
+/// The preset format version this app writes and fully understands: 2 added the lesson's claims
+/// (`notice`, `try`, `question`, `theory`); a file without them is also a valid version 1 file.
+pub const CURRENT_VERSION: u32 = 2;
+/// The first version with lesson claims.
+pub const CLAIMS_VERSION: u32 = 2;
+/// A network run records its diagnostics every this many steps when `sharpness_every` is 0.
+pub const DEFAULT_RECORD_EVERY: u64 = 10;
 /// Most steps a scenario may ask for.
 pub const MAX_STEPS: u64 = 100_000_000;
 /// Most runs in one scenario.
