@@ -175,6 +175,24 @@ mod tests {
         }
     }
 
+    /// A version-1 lesson saves exactly as before claims existed: no lesson field is written, and
+    /// `notes` comes back verbatim.
+    #[test]
+    fn version_one_files_save_as_they_did() {
+        let source =
+            "Scenario(version: 1, name: \"Old\", notes: \"Look: \\\"quoted\\\" ∇f\", steps: 5)";
+        let scenario = parse(source, "old.ron").unwrap().scenario;
+        assert_eq!(scenario.version, 1);
+        assert!(!scenario.has_lesson_fields());
+        let text = to_ron(&scenario).unwrap();
+        let head = "Scenario(\n    version: 1,\n    name: \"Old\",\n    notes: \"Look: \\\"quoted\\\" ∇f\",\n    problem: Landscape(";
+        assert!(text.starts_with(head), "{text}");
+        for field in ["notice", "try:", "question", "theory"] {
+            assert!(!text.contains(field), "{field} in {text}");
+        }
+        assert_eq!(parse(&text, "saved.ron").unwrap().scenario, scenario);
+    }
+
     #[test]
     fn defaults_round_trip() {
         let scenario = Scenario::default();
