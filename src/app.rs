@@ -530,7 +530,7 @@ impl AppState {
     /// Loads a preset file (or bundled name) and opens it; a broken file leaves the current
     /// scenario as it is and shows the first diagnostic.
     pub fn open_path(&mut self, path: &std::path::Path) {
-        match crate::cli::load_preset(&path.to_string_lossy()) {
+        match crate::presets::load(&path.to_string_lossy()) {
             Ok(loaded) => {
                 let file = path.exists().then(|| path.to_path_buf());
                 self.open_scenario(loaded.scenario, file);
@@ -588,7 +588,7 @@ impl AppState {
             .enumerate()
             .map(|(index, (run, label))| (index, label.as_str(), run.trace.samples()));
         let written = std::fs::File::create(path).and_then(|file| {
-            crate::cli::write_samples_csv(std::io::BufWriter::new(file), network, runs)
+            crate::samples_csv::write_samples_csv(std::io::BufWriter::new(file), network, runs)
         });
         let thinned: Vec<&str> = self
             .runs
@@ -821,7 +821,7 @@ fn initial_scenario(
         (scenario, None, notice)
     };
     if let Some(preset) = preset {
-        return match crate::cli::load_preset(preset) {
+        return match crate::presets::load(preset) {
             Ok(loaded) => {
                 let path = PathBuf::from(preset);
                 let file = path.exists().then_some(path);

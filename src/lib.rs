@@ -17,6 +17,7 @@ pub mod optim;
 pub mod precision;
 pub mod presets;
 pub mod render;
+pub mod samples_csv;
 pub mod scenario;
 pub mod schedule;
 #[cfg(feature = "gui")]
