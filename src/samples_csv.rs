@@ -264,7 +264,7 @@ pub fn stream_session<W: Write>(
         writer.write_sample(&start)?;
         let mut failure = None;
         session.advance_run(index, budget, |sample| {
-            if sample.step % every == 0
+            if sample.step.is_multiple_of(every)
                 && failure.is_none()
                 && let Err(error) = writer.write_sample(sample)
             {
@@ -277,7 +277,7 @@ pub fn stream_session<W: Write>(
         let run = &session.runs()[index];
         // The run's last sample is the last one streamed (a diverged step is never one).
         let last = run.last_sample();
-        if last.step % every != 0 {
+        if !last.step.is_multiple_of(every) {
             writer.write_sample(&last)?;
         }
         finished(index, &label, run.status());
@@ -360,7 +360,7 @@ mod tests {
             f64::NAN,
             std::f64::consts::PI,
             // A tie: ryu alone would write …363.2.
-            891792702187363.25,
+            891_792_702_187_363.0 + 0.25,
         ];
         // Every power of ten an f64 can hold, its neighbours and a few multiples: the layout
         // changes at 1e-5, 1e-4 and 1e16 and the digit count at every power.
