@@ -76,7 +76,7 @@ fn with_learning_rates_scaled(lesson: &Scenario, factor: f64) -> Scenario {
         if let Some(HyperValue::Float(lr)) = lr {
             run.optimizer
                 .set_hyper("lr", HyperValue::Float(lr * factor))
-                .unwrap();
+                .expect("an lr the table lists can be set");
         }
     }
     scaled
