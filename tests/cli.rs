@@ -369,7 +369,7 @@ fn a_newer_version_warns_about_unknown_fields_and_still_runs() {
     let path = write(
         directory.path(),
         "future.ron",
-        "Scenario(version: 2, steps: 2, hologram: true, runs: [Run(optimizer: Sgd(lr: 0.1))])",
+        "Scenario(version: 3, steps: 2, hologram: true, runs: [Run(optimizer: Sgd(lr: 0.1))])",
     );
     let output = optiviz(&["run", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
