@@ -1,16 +1,19 @@
 //! The headless commands behind `optiviz run`, `check` and `list`, writing to injected streams so
 //! that tests drive them exactly as the binary does.
 //!
-//! Exit codes: 0 ok (a diverged run is a result, still 0), 2 bad input, 1 internal error.
+//! Exit codes: 0 ok (a diverged run is a result, still 0), 2 bad input, 1 internal error, 3 a lesson
+//! claim that `check --verify` found false.
 
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::engine::{RunStatus, Sample, Session};
+use crate::analysis::study::verify::{ClaimSource, verify_lesson};
+use crate::engine::{RunStatus, Session};
 use crate::landscape::LandscapeConfig;
 use crate::optim::{Hyper, HyperValue, OptimizerConfig};
 use crate::presets;
-use crate::scenario::{self, LoadError, Loaded, MAX_STEPS};
+use crate::samples_csv::stream_session;
+use crate::scenario::MAX_STEPS;
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -21,6 +24,8 @@ pub enum Exit {
     Internal = 1,
     /// The input (a preset, an argument) is wrong.
     BadInput = 2,
+    /// A lesson claim is false (or its bound too loose to fail), as `check --verify` found.
+    ClaimFails = 3,
 }
 
 /// What `optiviz list` lists.
@@ -34,17 +39,11 @@ pub enum Catalog {
     Presets,
 }
 
-/// Loads a preset from a file, or, when no such file exists, a bundled preset of that name
-/// (`zigzag`).
-pub fn load_preset(name: &str) -> Result<Loaded, LoadError> {
-    let path = Path::new(name);
-    if !path.exists()
-        && let Some(text) = presets::find(name)
-    {
-        return scenario::parse(text, &format!("{name} (bundled)"));
-    }
-    scenario::load(path)
-}
+/// Loads a preset from a file, or a bundled preset of that name (see [`presets::load`]).
+pub use crate::presets::load as load_preset;
+
+/// The columns `optiviz run` writes (see [`crate::samples_csv`]).
+pub use crate::samples_csv::{LANDSCAPE_COLUMNS, NETWORK_COLUMNS};
 
 /// A write failure on a closed pipe (`optiviz run … | head`) ends output quietly.
 fn finish_output(result: io::Result<()>, errors: &mut dyn Write) -> Exit {
@@ -67,6 +66,23 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Exit {
+    run_every(preset, steps, out, 1, stdout, stderr)
+}
+
+/// `optiviz run PRESET [--steps N] [--out F.csv] [--every N]`: as [`run`], writing only every
+/// `every`-th step (and each run's first and last).
+pub fn run_every(
+    preset: &str,
+    steps: Option<u64>,
+    out: Option<&Path>,
+    every: u64,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Exit {
+    if every == 0 {
+        let _ = writeln!(stderr, "optiviz: --every must be at least 1");
+        return Exit::BadInput;
+    }
     let loaded = match load_preset(preset) {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -88,137 +104,22 @@ pub fn run(
         }
         scenario.steps = steps;
     }
+    let mut session = Session::new(scenario);
+    let mut report = |index: usize, label: &str, status: &RunStatus| {
+        report_status(index, label, status, stderr);
+    };
+    // The writer gathers rows in large blocks itself: no BufWriter in between.
     let result = match out {
         Some(path) => match std::fs::File::create(path) {
-            Ok(file) => stream_csv(Session::new(scenario), io::BufWriter::new(file), stderr),
+            Ok(file) => stream_session(&mut session, file, every, &mut report).map(drop),
             Err(error) => {
                 let _ = writeln!(stderr, "optiviz: cannot create {}: {error}", path.display());
                 return Exit::BadInput;
             }
         },
-        None => stream_csv(Session::new(scenario), io::BufWriter::new(stdout), stderr),
+        None => stream_session(&mut session, stdout, every, &mut report).map(drop),
     };
     finish_output(result, stderr)
-}
-
-/// CSV columns for landscapes.
-pub const LANDSCAPE_COLUMNS: [&str; 9] = [
-    "run",
-    "label",
-    "step",
-    "x",
-    "y",
-    "loss",
-    "grad_norm",
-    "evals",
-    "bits",
-];
-
-/// CSV columns for networks: sharpness, test loss and accuracy are empty on steps where they were
-/// not measured.
-pub const NETWORK_COLUMNS: [&str; 11] = [
-    "run",
-    "label",
-    "step",
-    "loss",
-    "sharpness",
-    "test_loss",
-    "accuracy",
-    "grad_norm",
-    "preconditioned_sharpness",
-    "evals",
-    "bits",
-];
-
-/// One CSV row of a sample, in the columns for its kind of problem (shortest round-trip floats).
-pub fn csv_row(run: usize, label: &str, sample: &Sample, network: bool) -> Vec<String> {
-    let number = |value: f64| format!("{value:?}");
-    let optional = |value: Option<f64>| value.map(number).unwrap_or_default();
-    let mut row = vec![run.to_string(), label.to_owned(), sample.step.to_string()];
-    if network {
-        row.extend([
-            number(sample.loss),
-            optional(sample.sharpness),
-            optional(sample.test_loss),
-            optional(sample.accuracy),
-            number(sample.grad_norm),
-            optional(sample.preconditioned_sharpness),
-        ]);
-    } else {
-        row.extend([
-            number(sample.point[0]),
-            number(sample.point[1]),
-            number(sample.loss),
-            number(sample.grad_norm),
-        ]);
-    }
-    row.push(sample.evals.to_string());
-    row.push(sample.bits.to_string());
-    row
-}
-
-/// Writes kept samples as CSV with the same columns as `optiviz run` (the app's export): `runs`
-/// gives each run's index, label and samples in step order.
-pub fn write_samples_csv<'a, Samples: IntoIterator<Item = &'a Sample>>(
-    output: impl Write,
-    network: bool,
-    runs: impl IntoIterator<Item = (usize, &'a str, Samples)>,
-) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(output);
-    let header: &[&str] = if network {
-        &NETWORK_COLUMNS
-    } else {
-        &LANDSCAPE_COLUMNS
-    };
-    writer.write_record(header).map_err(io_error)?;
-    for (index, label, samples) in runs {
-        for sample in samples {
-            writer
-                .write_record(csv_row(index, label, sample, network))
-                .map_err(io_error)?;
-        }
-    }
-    writer.flush()
-}
-
-fn stream_csv(mut session: Session, output: impl Write, stderr: &mut dyn Write) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(output);
-    let network = session.problem().network.is_some();
-    if network {
-        writer.write_record(NETWORK_COLUMNS)
-    } else {
-        writer.write_record(LANDSCAPE_COLUMNS)
-    }
-    .map_err(io_error)?;
-    let budget = session.step_budget();
-    for index in 0..session.runs().len() {
-        let label = session.runs()[index].config().label.clone();
-        let mut write = |sample: &Sample| -> csv::Result<()> {
-            writer.write_record(csv_row(index, &label, sample, network))
-        };
-        write(&session.runs()[index].last_sample()).map_err(io_error)?;
-        let mut failure = None;
-        session.advance_run(index, budget, |sample| {
-            if failure.is_none()
-                && let Err(error) = write(sample)
-            {
-                failure = Some(error);
-            }
-        });
-        if let Some(error) = failure {
-            return Err(io_error(error));
-        }
-        report_status(index, &label, session.runs()[index].status(), stderr);
-    }
-    writer.flush()
-}
-
-/// The I/O error inside a CSV error (so a closed pipe stays recognizable).
-fn io_error(error: csv::Error) -> io::Error {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => error,
-        other => io::Error::other(format!("{other:?}")),
-    }
 }
 
 fn report_status(index: usize, label: &str, status: &RunStatus, stderr: &mut dyn Write) {
@@ -326,6 +227,61 @@ pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write)
         }
     }
     exit
+}
+
+/// `optiviz check --verify PRESET...`: validates every lesson, runs it headless and prints each
+/// claim with ✓ or ✗ and what was measured. Exit: 0 every claim holds, 3 a claim fails (or its
+/// bound is looser than 10× the measured value), 2 a preset is bad, 1 an internal error; the
+/// first of 1, 2, 3 that occurred wins in that order.
+pub fn verify(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
+    let mut exits = Vec::new();
+    for preset in presets {
+        let loaded = match load_preset(preset) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                let _ = writeln!(stderr, "{error}");
+                exits.push(Exit::BadInput);
+                continue;
+            }
+        };
+        for warning in &loaded.warnings {
+            let _ = writeln!(stderr, "{warning}");
+        }
+        let report = match verify_lesson(&loaded.scenario) {
+            Ok(report) => report,
+            Err(error) => {
+                let _ = writeln!(stderr, "optiviz: {preset}: internal error: {error}");
+                exits.push(Exit::Internal);
+                continue;
+            }
+        };
+        let failed = report.claims.iter().filter(|claim| !claim.passed()).count();
+        let _ = match (report.claims.len(), failed) {
+            (0, _) => writeln!(stdout, "{preset}: no claims to verify"),
+            (total, 0) => writeln!(stdout, "{preset}: all {total} claims hold"),
+            (total, failed) => writeln!(stdout, "{preset}: {failed} of {total} claims fail"),
+        };
+        for claim in &report.claims {
+            let mark = if claim.passed() { "✓" } else { "✗" };
+            let source = match claim.source {
+                ClaimSource::Notice(index) => format!("notice {}", index + 1),
+                ClaimSource::Try(index) => format!("try {}", index + 1),
+            };
+            let _ = writeln!(
+                stdout,
+                "  {mark} {source}: {}\n      measured {}",
+                claim.text,
+                claim.finding()
+            );
+        }
+        if failed > 0 {
+            exits.push(Exit::ClaimFails);
+        }
+    }
+    [Exit::Internal, Exit::BadInput, Exit::ClaimFails]
+        .into_iter()
+        .find(|worst| exits.contains(worst))
+        .unwrap_or(Exit::Ok)
 }
 
 /// `optiviz list [WHAT]`: one line per item with a short description.

@@ -35,6 +35,9 @@ enum Commands {
         /// Write the CSV to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write every N-th step only (each run's first and last step always).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        every: u64,
     },
     /// Draw a landscape preset's view to a PNG (or an animated GIF), with no display or GPU.
     Render {
@@ -59,18 +62,23 @@ enum Commands {
         #[arg(long)]
         no_legend: bool,
     },
-    /// Validate presets; print FILE:LINE:COL for every problem (exit 2 if any).
+    /// Validate presets; print FILE:LINE:COL for every problem (exit 2 if any); with --verify, also
+    /// check each lesson's claims (exit 3 if one fails).
     Check {
         /// Preset files (or bundled preset names).
         #[arg(required = true)]
         presets: Vec<String>,
+        /// Also run each lesson headless and check its claims: print each with ✓ or ✗ and the
+        /// measured value (exit 3 if one fails).
+        #[arg(long)]
+        verify: bool,
     },
     /// Print speed figures (median of several runs) for the performance targets.
     Bench {
         /// Small workloads: check that the command works, not the speed.
         #[arg(long)]
         quick: bool,
-        /// Only these workloads (letters a–e, e.g. `--only a,c`), to time or profile one alone.
+        /// Only these workloads (letters a–f, e.g. `--only a,f`), to time or profile one alone.
         #[arg(long, value_delimiter = ',')]
         only: Vec<optiviz::bench::Workload>,
     },
@@ -101,9 +109,19 @@ fn dispatch(arguments: Arguments) -> Exit {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     match arguments.command {
-        Some(Commands::Run { preset, steps, out }) => {
-            cli::run(&preset, steps, out.as_deref(), &mut stdout, &mut stderr)
-        }
+        Some(Commands::Run {
+            preset,
+            steps,
+            out,
+            every,
+        }) => cli::run_every(
+            &preset,
+            steps,
+            out.as_deref(),
+            every,
+            &mut stdout,
+            &mut stderr,
+        ),
         Some(Commands::Render {
             preset,
             out,
@@ -124,14 +142,26 @@ fn dispatch(arguments: Arguments) -> Exit {
             },
             &mut stderr,
         ),
-        Some(Commands::Check { presets }) => cli::check(&presets, &mut stdout, &mut stderr),
+        Some(Commands::Check { presets, verify }) => {
+            if verify {
+                cli::verify(&presets, &mut stdout, &mut stderr)
+            } else {
+                cli::check(&presets, &mut stdout, &mut stderr)
+            }
+        }
         Some(Commands::Bench { quick, only }) => {
             let size = if quick {
                 optiviz::bench::BenchSize::QUICK
             } else {
                 optiviz::bench::BenchSize::FULL
             };
-            match optiviz::bench::run(size, &only, &mut stdout) {
+            // The frame cost (e) is the shell's to measure: the bench sits below the GUI.
+            #[cfg(feature = "gui")]
+            let frame_cost: Option<optiviz::bench::FrameCost<'_>> =
+                Some(&|points| optiviz::ui::frame_bench::frame_cost(points, 30));
+            #[cfg(not(feature = "gui"))]
+            let frame_cost: Option<optiviz::bench::FrameCost<'_>> = None;
+            match optiviz::bench::run(size, &only, frame_cost, &mut stdout) {
                 Ok(()) => Exit::Ok,
                 Err(error) => {
                     let _ = writeln!(stderr, "optiviz: cannot write the output: {error}");

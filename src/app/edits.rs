@@ -111,10 +111,17 @@ impl AppState {
     /// Opens a new scenario in place of the current one (after validation).
     pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
         self.file = file;
+        self.views.worksheet.reset();
         self.apply_scenario(scenario, false);
         self.request_lesson_views();
         self.modified = false;
         self.playing = false;
+    }
+
+    /// Replaces the scenario by an edited one (a lesson's Try edit, or its Undo), as an edit.
+    pub fn replace_scenario(&mut self, scenario: Scenario) {
+        self.apply_scenario(scenario, true);
+        self.request_lesson_views();
     }
 
     pub(super) fn apply_scenario(&mut self, scenario: Scenario, is_edit: bool) {
@@ -138,7 +145,7 @@ impl AppState {
     /// Loads a preset file (or bundled name) and opens it; a broken file leaves the current
     /// scenario as it is and shows the first diagnostic.
     pub fn open_path(&mut self, path: &std::path::Path) {
-        match crate::cli::load_preset(&path.to_string_lossy()) {
+        match crate::presets::load(&path.to_string_lossy()) {
             Ok(loaded) => {
                 let file = path.exists().then(|| path.to_path_buf());
                 self.open_scenario(loaded.scenario, file);
