@@ -72,8 +72,9 @@ fn every_preset_file_loads_without_warnings_and_round_trips() {
         let loaded = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let scenario = loaded.scenario;
+        // A version-2 lesson teaches through its checked notices and leaves `notes` empty.
         assert!(
-            scenario.notes.len() > 80,
+            scenario.notes.len() > 80 || scenario.notice.len() >= 2,
             "{} needs notes that teach",
             file.display()
         );
