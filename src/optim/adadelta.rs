@@ -32,10 +32,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -187,13 +184,7 @@ impl Optimizer for Adadelta {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.square_avg.fill(0.0);
@@ -244,6 +235,7 @@ impl Optimizer for Adadelta {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 

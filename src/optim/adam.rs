@@ -42,10 +42,7 @@ use serde::{Deserialize, Serialize};
 use super::torch_ops::{
     BiasCorrection, add_scaled, addcdiv, addcmul, bias_correction_sqrt, lerp, maximum,
 };
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -134,13 +131,7 @@ impl Optimizer for Adam {
         self.core.step(&self.config.hyper(), x, oracle)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.core.reset();
@@ -475,6 +466,7 @@ impl AdamCore {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
     use crate::landscape::{Quadratic, Rosenbrock};

@@ -53,8 +53,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
-    Threshold, ensure_len,
+    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -381,15 +380,7 @@ impl Optimizer for GradientFlow {
         }
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::GradientFlow(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
+    crate::optim::config_edits!(set_config);
 
     fn set_lr(&mut self, lr: f64) {
         self.config.dt = lr;
@@ -452,6 +443,7 @@ impl Optimizer for GradientFlow {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use nalgebra::{Matrix2, Vector2};

@@ -33,9 +33,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::sign_sgd::{check_unit_interval, sign};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -162,19 +160,7 @@ impl Optimizer for Lion {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Lion(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
@@ -220,6 +206,7 @@ impl Optimizer for Lion {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use super::*;

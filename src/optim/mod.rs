@@ -461,6 +461,26 @@ pub fn adopt<C: FromRegistry + Clone>(slot: &mut C, config: &OptimizerConfig) ->
     }
 }
 
+/// The live edits of an optimizer whose state keeps its config in `self.config`, written inside
+/// `impl Optimizer for …`: `set_config` [`adopt`]s a config of the same method (false for another
+/// method), and `set_lr` sets `config.lr` (a schedule's step size). `config_edits!(set_config)`
+/// writes only `set_config`, for methods whose step size is named otherwise.
+macro_rules! config_edits {
+    () => {
+        $crate::optim::config_edits!(set_config);
+
+        fn set_lr(&mut self, lr: f64) {
+            self.config.lr = lr;
+        }
+    };
+    (set_config) => {
+        fn set_config(&mut self, config: &$crate::optim::OptimizerConfig) -> bool {
+            $crate::optim::adopt(&mut self.config, config)
+        }
+    };
+}
+pub(crate) use config_edits;
+
 /// Makes a state buffer the right length, allocating only when the dimension changes.
 pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {
     if buffer.len() != dim {

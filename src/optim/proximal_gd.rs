@@ -32,10 +32,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -189,13 +186,7 @@ impl Optimizer for ProximalGd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // No state: the gradient buffer is overwritten before it is read.
@@ -233,6 +224,7 @@ impl Optimizer for ProximalGd {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use super::*;

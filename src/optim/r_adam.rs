@@ -40,10 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcmul, lerp, py_pow};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -248,13 +245,7 @@ impl Optimizer for RAdam {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
@@ -357,6 +348,7 @@ impl Optimizer for RAdam {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 

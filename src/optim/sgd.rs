@@ -40,10 +40,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -232,13 +229,7 @@ impl Optimizer for Sgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.has_momentum_buffer = false;

@@ -31,9 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -151,19 +149,7 @@ impl Optimizer for SignSgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::SignSgd(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.momentum_buffer.fill(0.0);
@@ -210,6 +196,7 @@ impl Optimizer for SignSgd {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use super::*;

@@ -41,9 +41,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -175,19 +173,7 @@ impl Optimizer for ZerothOrder {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::ZerothOrder(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // Nothing carries over between steps.
@@ -239,6 +225,7 @@ impl Optimizer for ZerothOrder {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use rand::SeedableRng;
