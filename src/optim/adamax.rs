@@ -214,7 +214,7 @@ impl Optimizer for Adamax {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
-    use std::sync::Arc;
+    use crate::optim::test_support::axis_quadratic;
 
     use super::*;
 
@@ -235,21 +235,8 @@ mod tests {
             &[],
         );
     }
-    use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-    use crate::optim::test_support::close;
 
-    fn quadratic(lambda2: f64) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
-                lambda1: 1.0,
-                lambda2,
-                angle_deg: 0.0,
-            }))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::optim::test_support::close;
 
     #[test]
     fn three_steps_match_hand_computation() {
@@ -269,7 +256,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic(1.0);
+        let mut oracle = axis_quadratic(1.0);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let expected = [0.1, -0.38, -0.38 + (0.9 / 0.875) * 0.04 / 0.5625];
         let norms = [1.0, 0.75, 0.5625];
@@ -299,7 +286,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic(4.0);
+        let mut oracle = axis_quadratic(4.0);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(optimizer.exp_inf[1], 3.75));
@@ -313,7 +300,7 @@ mod tests {
             ..AdamaxConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic(4.0);
+        let mut oracle = axis_quadratic(4.0);
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..2000 {
             optimizer.step(&mut x, &mut oracle);
@@ -324,7 +311,7 @@ mod tests {
     #[test]
     fn live_config_keeps_moments_and_reset_clears_them() {
         let mut optimizer = Adamax::new(AdamaxConfig::default(), 2);
-        let mut oracle = quadratic(4.0);
+        let mut oracle = axis_quadratic(4.0);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (optimizer.exp_avg.clone(), optimizer.exp_inf.clone());

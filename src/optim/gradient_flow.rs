@@ -444,6 +444,7 @@ impl Optimizer for GradientFlow {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
     use std::sync::Arc;
 
     use nalgebra::{Matrix2, Vector2};
@@ -466,14 +467,6 @@ mod tests {
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;
-
-    fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
 
     fn rotated() -> Quadratic {
         Quadratic {

@@ -187,6 +187,7 @@ impl Optimizer for HeavyBall {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::assert_point_close;
 
     use super::*;
 
@@ -215,13 +216,6 @@ mod tests {
         }
     }
 
-    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
-        assert!(
-            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-            "{x:?} vs {expected:?}"
-        );
-    }
-
     #[test]
     fn three_hand_computed_steps() {
         // lr = 0.1, beta = 0.9 from (1, 1):
@@ -234,12 +228,12 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
-        assert_close(&x, [0.9, 0.6]);
+        assert_point_close(&x, [0.9, 0.6]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.72, 0.0]);
+        assert_point_close(&x, [0.72, 0.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert!((info.loss - 0.5 * 0.72 * 0.72).abs() < 1e-15);
-        assert_close(&x, [0.486, -0.54]);
+        assert_point_close(&x, [0.486, -0.54]);
     }
 
     #[test]
@@ -315,12 +309,12 @@ mod tests {
             }))
         );
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.72, 0.0]);
+        assert_point_close(&x, [0.72, 0.0]);
         optimizer.reset();
         optimizer.set_lr(0.2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.8, 0.2]);
+        assert_point_close(&x, [0.8, 0.2]);
     }
 
     #[test]

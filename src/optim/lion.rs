@@ -207,6 +207,8 @@ impl Optimizer for Lion {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
+    use crate::optim::test_support::{assert_path_close, path_on_quadratic};
     use std::sync::Arc;
 
     use super::*;
@@ -230,47 +232,7 @@ mod tests {
             &["−lr·weight_decay·xₜ₋₁"],
         );
     }
-    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_for(landscape: Arc<dyn crate::landscape::Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    /// f = ½(x² + 4y²), ∇f = (x, 4y).
-    fn quadratic_oracle() -> Oracle {
-        oracle_for(Arc::new(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        }))
-    }
-
-    fn run(config: LionConfig, start: [f64; 2], steps: usize) -> Vec<[f64; 2]> {
-        let mut optimizer = config.build(2);
-        let mut oracle = quadratic_oracle();
-        let mut x = DVector::from_vec(start.to_vec());
-        (0..steps)
-            .map(|_| {
-                optimizer.step(&mut x, &mut oracle);
-                [x[0], x[1]]
-            })
-            .collect()
-    }
-
-    fn assert_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
-        for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-            assert!(
-                (a[0] - e[0]).abs() < 1e-14 && (a[1] - e[1]).abs() < 1e-14,
-                "step {}: {a:?} vs {e:?}",
-                k + 1
-            );
-        }
-    }
+    use crate::landscape::Rosenbrock;
 
     #[test]
     fn three_steps_by_hand_where_the_momentum_outvotes_the_gradient() {
@@ -282,8 +244,8 @@ mod tests {
         //                   m₂ = (0.0125 − 0.025, 1 + 1.8) = (−0.0125, 2.8)
         // g₃ = (−0.15, 3.2): c₃ = (−0.01125 − 0.015, 2.52 + 0.32) = (−0.02625, 2.84),
         //                   x₃ = (−0.05, 0.7)
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr: 0.1,
                 betas: (0.9, 0.5),
                 weight_decay: 0.0,
@@ -291,7 +253,7 @@ mod tests {
             [0.05, 1.0],
             3,
         );
-        assert_close(&steps, &[[-0.05, 0.9], [-0.15, 0.8], [-0.05, 0.7]]);
+        assert_path_close(&steps, &[[-0.05, 0.9], [-0.15, 0.8], [-0.05, 0.7]]);
     }
 
     #[test]
@@ -303,8 +265,8 @@ mod tests {
         //                      m₂ = 0.99·m₁ + 0.01·g₂ = (0.0184, −0.0736)
         // g₃ = (0.7075, −2.83): x ← (0.672125, −0.672125); c₃ = (0.08731, −0.34924)
         //                      → (0.572125, −0.572125)
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr: 0.1,
                 weight_decay: 0.5,
                 ..LionConfig::default()
@@ -312,7 +274,7 @@ mod tests {
             [1.0, -1.0],
             3,
         );
-        assert_close(
+        assert_path_close(
             &steps,
             &[[0.85, -0.85], [0.7075, -0.7075], [0.572125, -0.572125]],
         );
@@ -321,8 +283,8 @@ mod tests {
     #[test]
     fn without_decay_every_coordinate_moves_exactly_lr() {
         let lr = 0.0123;
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr,
                 ..LionConfig::default()
             },
@@ -342,8 +304,8 @@ mod tests {
     fn settles_near_the_minimum_of_a_quadratic() {
         // A sign method with a constant lr ends in a small limit cycle around the minimizer.
         let lr = 0.01;
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr,
                 ..LionConfig::default()
             },
@@ -432,7 +394,7 @@ mod tests {
             weight_decay: 0.0,
         };
         let mut optimizer = config.build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle); // m = 0.5·(1, 4)
         x[0] = -0.1; // g = −0.1, c = 0.9·0.5 − 0.01 > 0: the kept momentum wins

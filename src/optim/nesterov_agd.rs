@@ -212,6 +212,7 @@ impl Optimizer for NesterovAgd {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::assert_point_close;
 
     use super::*;
 
@@ -240,13 +241,6 @@ mod tests {
         }
     }
 
-    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
-        assert!(
-            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-            "{x:?} vs {expected:?}"
-        );
-    }
-
     #[test]
     fn four_hand_computed_steps() {
         // lr = 0.1 from x₀ = (1, 1):
@@ -262,18 +256,18 @@ mod tests {
         assert!(optimizer.auxiliary_point().is_none());
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
-        assert_close(&x, [0.9, 0.6]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.9, 0.6]);
+        assert_point_close(&x, [0.9, 0.6]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.9, 0.6]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.81, 0.36]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.7875, 0.3]);
+        assert_point_close(&x, [0.81, 0.36]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.7875, 0.3]);
         let info = optimizer.step(&mut x, &mut oracle);
         // The loss is f(y₂) = ½(0.7875² + 4·0.09).
         assert!((info.loss - 0.5 * (0.7875f64.powi(2) + 0.36)).abs() < 1e-15);
-        assert_close(&x, [0.70875, 0.18]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.66825, 0.108]);
+        assert_point_close(&x, [0.70875, 0.18]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.66825, 0.108]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.601425, 0.0648]);
+        assert_point_close(&x, [0.601425, 0.0648]);
         assert_eq!(oracle.counts().gradients, 4);
     }
 
@@ -328,14 +322,14 @@ mod tests {
         optimizer.step(&mut x, &mut oracle);
         assert!(optimizer.set_config(&OptimizerConfig::NesterovAgd(NesterovAgdConfig { lr: 0.1 })));
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.70875, 0.18]);
+        assert_point_close(&x, [0.70875, 0.18]);
         // After a reset the next step is a plain gradient step again.
         optimizer.reset();
         assert!(optimizer.auxiliary_point().is_none());
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.set_lr(0.2);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.8, 0.2]);
+        assert_point_close(&x, [0.8, 0.2]);
     }
 
     #[test]

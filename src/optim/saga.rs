@@ -248,6 +248,7 @@ impl Optimizer for Saga {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
     use std::sync::Arc;
 
     use super::*;
@@ -275,14 +276,6 @@ mod tests {
     };
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;
-
-    fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
 
     fn least_squares() -> (Arc<dyn Landscape>, DVector<f64>) {
         let landscape = LeastSquares::default().build();

@@ -289,25 +289,10 @@ impl Optimizer for Sgd {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-    use crate::optim::QuantityValue;
 
-    fn quadratic_oracle() -> Oracle {
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(quadratic))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::optim::QuantityValue;
 
     #[test]
     fn weight_decay_and_maximize_follow_torch_order() {
@@ -319,7 +304,7 @@ mod tests {
             ..SgdConfig::default()
         };
         let mut sgd = config.build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = sgd.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -336,7 +321,7 @@ mod tests {
         }
         .build(2);
         assert!(sgd.explain().is_empty());
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..3 {
             let before = x.clone();
@@ -362,7 +347,7 @@ mod tests {
             ..SgdConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..200 {
             sgd.step(&mut x, &mut oracle);

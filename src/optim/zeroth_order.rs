@@ -226,6 +226,7 @@ impl Optimizer for ZerothOrder {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
     use std::sync::Arc;
 
     use rand::SeedableRng;
@@ -251,16 +252,7 @@ mod tests {
             &[],
         );
     }
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::landscape::{Quadratic, Rosenbrock};
 
     fn quadratic() -> Quadratic {
         Quadratic {
