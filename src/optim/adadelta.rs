@@ -242,18 +242,13 @@ mod tests {
     #[test]
     fn explained_adadelta_step_is_its_preconditioned_arrow() {
         // Δx = −lr·Δₜ, the Preconditioned arrow alone.
-        let mut optimizer = AdadeltaConfig {
-            eps: 1e-3,
-            ..AdadeltaConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &AdadeltaConfig {
+                eps: 1e-3,
+                ..AdadeltaConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::Rosenbrock;

@@ -222,19 +222,14 @@ mod tests {
     #[test]
     fn explained_adagrad_step_is_its_preconditioned_arrow() {
         // Δx = (−clr·gₜ)/(√sₜ + eps), the Preconditioned arrow alone.
-        let mut optimizer = AdagradConfig {
-            lr: 0.1,
-            lr_decay: 0.1,
-            ..AdagradConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &AdagradConfig {
+                lr: 0.1,
+                lr_decay: 0.1,
+                ..AdagradConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::optim::test_support::{close, quadratic};

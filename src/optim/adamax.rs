@@ -221,18 +221,13 @@ mod tests {
     #[test]
     fn explained_adamax_step_is_its_preconditioned_arrow() {
         // Δx = (−clr·mₜ)/uₜ, the Preconditioned arrow alone.
-        let mut optimizer = AdamaxConfig {
-            lr: 0.1,
-            ..AdamaxConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &AdamaxConfig {
+                lr: 0.1,
+                ..AdamaxConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
 

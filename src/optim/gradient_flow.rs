@@ -454,14 +454,10 @@ mod tests {
     #[test]
     fn explained_flow_step_is_its_flow_arrow() {
         // Δx = x(t + dt) − x(t), the Preconditioned arrow alone.
-        let mut optimizer = GradientFlowConfig { dt: 0.1 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &GradientFlowConfig { dt: 0.1 },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};

@@ -194,14 +194,10 @@ mod tests {
     #[test]
     fn explained_heavy_ball_step_is_gradient_plus_momentum() {
         // Δx = −lr·∇f(xₖ) + beta·(xₖ − xₖ₋₁): the Gradient and Momentum arrows.
-        let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &HeavyBallConfig { lr: 0.1, beta: 0.9 },
             4,
             &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
         );
     }
     use crate::landscape::{Quadratic, Rosenbrock};

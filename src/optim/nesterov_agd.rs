@@ -219,14 +219,10 @@ mod tests {
     #[test]
     fn explained_nesterov_step_is_extrapolation_plus_gradient_step() {
         // Δx = (yₖ − xₖ) − lr·∇f(yₖ): the Momentum and Gradient arrows.
-        let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &NesterovAgdConfig { lr: 0.1 },
             5,
             &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
         );
     }
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};

@@ -301,20 +301,15 @@ mod tests {
     #[test]
     fn explained_rmsprop_step_is_gradient_part_plus_momentum() {
         // With momentum: Δx = −lr·gₜ/avg − lr·momentum·bₜ₋₁, the Preconditioned and Momentum arrows.
-        let mut optimizer = RmsPropConfig {
-            lr: 0.01,
-            momentum: 0.9,
-            centered: true,
-            ..RmsPropConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &RmsPropConfig {
+                lr: 0.01,
+                momentum: 0.9,
+                centered: true,
+                ..RmsPropConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-            &[],
         );
     }
     use crate::optim::test_support::{close, quadratic};

@@ -281,18 +281,13 @@ mod tests {
     #[test]
     fn explained_rprop_step_is_its_preconditioned_arrow() {
         // Δx = −sign(gₜ)·Δ per coordinate, the Preconditioned arrow alone.
-        let mut optimizer = RpropConfig {
-            lr: 0.3,
-            ..RpropConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &RpropConfig {
+                lr: 0.3,
+                ..RpropConfig::default()
+            },
             6,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::Rosenbrock;

@@ -205,18 +205,13 @@ mod tests {
     #[test]
     fn explained_signum_step_is_its_sign_arrow() {
         // Δx = −lr·sign(mₜ), the Preconditioned arrow alone.
-        let mut optimizer = SignSgdConfig {
-            lr: 0.1,
-            momentum: 0.9,
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &SignSgdConfig {
+                lr: 0.1,
+                momentum: 0.9,
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::{LandscapeObjective, Rosenbrock};

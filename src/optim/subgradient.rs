@@ -150,14 +150,10 @@ mod tests {
     #[test]
     fn explained_subgradient_step_is_its_gradient_arrow() {
         // Δx = −lr·g, the Gradient arrow alone.
-        let mut optimizer = SubgradientConfig { lr: 0.1 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &SubgradientConfig { lr: 0.1 },
             4,
             &[ArrowKind::Gradient],
-            &[],
         );
     }
     use crate::landscape::{Abs, Quadratic};
