@@ -288,16 +288,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = AdagradConfig {
-            lr: 0.5,
-            ..AdagradConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..500 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdagradConfig {
+                lr: 0.5,
+                ..AdagradConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            500,
+        );
         assert!(x.norm() < 1e-10, "{x:?}");
     }
 

@@ -600,28 +600,26 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let mut optimizer = AdamConfig {
-            lr: 0.05,
-            ..AdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdamConfig {
+                lr: 0.05,
+                ..AdamConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
 
-        let mut optimizer = AdamConfig {
-            lr: 0.02,
-            ..AdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = oracle_on(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..5000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdamConfig {
+                lr: 0.02,
+                ..AdamConfig::default()
+            },
+            &mut oracle_on(Rosenbrock::default()),
+            [-1.2, 1.0],
+            5000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
             "{x:?}"

@@ -290,16 +290,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = AdamaxConfig {
-            lr: 0.05,
-            ..AdamaxConfig::default()
-        }
-        .build(2);
-        let mut oracle = axis_quadratic(4.0);
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdamaxConfig {
+                lr: 0.05,
+                ..AdamaxConfig::default()
+            },
+            &mut axis_quadratic(4.0),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
     }
 

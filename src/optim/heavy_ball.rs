@@ -260,32 +260,31 @@ mod tests {
     fn stability_edge_is_two_plus_two_beta() {
         // λ = 100, beta = 0.5: stable iff lr < 3/100.
         for (lr, grows) in [(0.0299, false), (0.0301, true)] {
-            let mut optimizer = HeavyBallConfig { lr, beta: 0.5 }.build(2);
-            let mut oracle = oracle(Quadratic {
-                lambda1: 1.0,
-                lambda2: 100.0,
-                angle_deg: 0.0,
-            });
-            let mut x = DVector::from_vec(vec![0.0, 1.0]);
-            for _ in 0..3000 {
-                optimizer.step(&mut x, &mut oracle);
-            }
+            let x = crate::optim::test_support::iterate(
+                &HeavyBallConfig { lr, beta: 0.5 },
+                &mut oracle(Quadratic {
+                    lambda1: 1.0,
+                    lambda2: 100.0,
+                    angle_deg: 0.0,
+                }),
+                [0.0, 1.0],
+                3000,
+            );
             assert_eq!(x[1].abs() > 1.0, grows, "lr = {lr}: y = {}", x[1]);
         }
     }
 
     #[test]
     fn converges_on_rosenbrock() {
-        let mut optimizer = HeavyBallConfig {
-            lr: 2e-4,
-            beta: 0.9,
-        }
-        .build(2);
-        let mut oracle = oracle(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &HeavyBallConfig {
+                lr: 2e-4,
+                beta: 0.9,
+            },
+            &mut oracle(Rosenbrock::default()),
+            [-1.2, 1.0],
+            20_000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
             "{x:?}"

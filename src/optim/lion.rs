@@ -338,17 +338,16 @@ mod tests {
         // Rosenbrock's minimizer (1, 1) lies outside the box ‖x‖∞ ≤ 1/λ = 0.5; along the valley
         // f = (1 − x)² falls with x, so the constrained minimizer is (0.5, 0.25). While the
         // x-gradient stays negative, x ← x·(1 − lr·λ) + lr has its fixed point exactly at 1/λ.
-        let mut optimizer = LionConfig {
-            lr: 1e-3,
-            weight_decay: 2.0,
-            ..LionConfig::default()
-        }
-        .build(2);
-        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &LionConfig {
+                lr: 1e-3,
+                weight_decay: 2.0,
+                ..LionConfig::default()
+            },
+            &mut oracle_for(Arc::new(Rosenbrock::default())),
+            [-1.0, 1.0],
+            20_000,
+        );
         assert!(
             (x[0] - 0.5).abs() < 0.01 && (x[1] - 0.25).abs() < 0.01,
             "{x:?}"

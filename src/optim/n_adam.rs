@@ -438,16 +438,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let mut optimizer = NAdamConfig {
-            lr: 0.05,
-            ..NAdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &NAdamConfig {
+                lr: 0.05,
+                ..NAdamConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
 
         let mut optimizer = NAdamConfig {

@@ -297,12 +297,12 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock() {
-        let mut optimizer = NesterovAgdConfig { lr: 2e-4 }.build(2);
-        let mut oracle = oracle(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &NesterovAgdConfig { lr: 2e-4 },
+            &mut oracle(Rosenbrock::default()),
+            [-1.2, 1.0],
+            20_000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
             "{x:?}"

@@ -477,16 +477,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = RAdamConfig {
-            lr: 0.05,
-            ..RAdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &RAdamConfig {
+                lr: 0.05,
+                ..RAdamConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
     }
 

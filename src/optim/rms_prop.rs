@@ -403,18 +403,17 @@ mod tests {
     #[test]
     fn converges_on_a_quadratic() {
         for centered in [false, true] {
-            let mut optimizer = RmsPropConfig {
-                lr: 0.01,
-                momentum: 0.5,
-                centered,
-                ..RmsPropConfig::default()
-            }
-            .build(2);
-            let mut oracle = quadratic();
-            let mut x = DVector::from_vec(vec![1.0, -1.0]);
-            for _ in 0..3000 {
-                optimizer.step(&mut x, &mut oracle);
-            }
+            let x = crate::optim::test_support::iterate(
+                &RmsPropConfig {
+                    lr: 0.01,
+                    momentum: 0.5,
+                    centered,
+                    ..RmsPropConfig::default()
+                },
+                &mut quadratic(),
+                [1.0, -1.0],
+                3000,
+            );
             assert!(x.norm() < 1e-3, "centered = {centered}: {x:?}");
         }
     }

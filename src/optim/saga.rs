@@ -392,12 +392,12 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock_as_gradient_descent() {
-        let mut optimizer = SagaConfig { lr: 1e-3 }.build(2);
-        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        for _ in 0..50_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &SagaConfig { lr: 1e-3 },
+            &mut oracle_for(Arc::new(Rosenbrock::default())),
+            [-1.0, 1.0],
+            50_000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
             "{x:?}"

@@ -53,6 +53,21 @@ pub(crate) fn path_on_quadratic(
         .collect()
 }
 
+/// The iterate after `steps` steps of `config`'s optimizer from `start` on `oracle`.
+pub(crate) fn iterate(
+    config: &impl OptimizerSpec,
+    oracle: &mut Oracle,
+    start: [f64; 2],
+    steps: usize,
+) -> DVector<f64> {
+    let mut optimizer = config.build(2);
+    let mut x = DVector::from_vec(start.to_vec());
+    for _ in 0..steps {
+        optimizer.step(&mut x, oracle);
+    }
+    x
+}
+
 /// Asserts that every iterate of `actual` equals `expected`'s to 1e-14 in each coordinate.
 pub(crate) fn assert_path_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
     for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
