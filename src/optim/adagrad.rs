@@ -197,12 +197,7 @@ impl Optimizer for Adagrad {
                 "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
                 &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−clr·gₜ) / (√sₜ + eps)",

@@ -434,12 +434,7 @@ impl AdamCore {
                 "lr / (bias_correction1 · (√v̂ₜ / √bias_correction2 + eps)) per coordinate",
                 &denom.iter().map(|d| step_size / d).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−step_size·mₜ) / denom",

@@ -192,12 +192,7 @@ impl Optimizer for Adamax {
                 "clr / uₜ per coordinate (multiplies mₜ)",
                 &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−clr·mₜ) / uₜ",

@@ -187,12 +187,7 @@ impl Optimizer for Lion {
         quantities.extend([
             Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
             Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "−lr·sign(cₜ)",

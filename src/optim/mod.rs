@@ -186,6 +186,17 @@ impl Quantity {
         }
     }
 
+    /// −lr·gₜ drawn as the [`ArrowKind::Gradient`] arrow: where plain gradient descent with the
+    /// same step size would have gone from the pre-step iterate.
+    pub fn gradient_arrow(lr: f64, grad: &DVector<f64>) -> Self {
+        Self::arrow(
+            ArrowKind::Gradient,
+            "−lr·gₜ",
+            "where gradient descent with the same lr would go",
+            grad.iter().map(|g| -lr * g),
+        )
+    }
+
     /// A displacement drawn as an arrow of `kind`.
     pub fn arrow(
         kind: ArrowKind,

@@ -296,12 +296,7 @@ impl Optimizer for NAdam {
                     .map(|d| -e.momentum_weight / d)
                     .collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -e.lr * g),
-            ),
+            Quantity::gradient_arrow(e.lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",

@@ -291,12 +291,7 @@ impl Optimizer for RAdam {
                 "ρ∞ − 2t·β₂ᵗ / (1 − β₂ᵗ); adaptive once ρₜ > 5",
                 e.rho_t,
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
         ]);
         match e.rect {
             Some(rect) => {

@@ -250,12 +250,7 @@ impl Optimizer for RmsProp {
                 "lr / avg per coordinate (multiplies gₜ)",
                 &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
         ]);
         if e.momentum > 0.0 {
             quantities.extend([

@@ -173,12 +173,7 @@ impl Optimizer for SignSgd {
             &self.momentum_buffer
         };
         quantities.extend([
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 if momentum == 0.0 {
