@@ -6,11 +6,12 @@
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::engine::{RunStatus, Sample, Session};
+use crate::engine::{RunStatus, Session};
 use crate::landscape::LandscapeConfig;
 use crate::optim::{Hyper, HyperValue, OptimizerConfig};
 use crate::presets;
-use crate::scenario::{self, LoadError, Loaded, MAX_STEPS};
+use crate::samples_csv::stream_session;
+use crate::scenario::MAX_STEPS;
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,17 +35,11 @@ pub enum Catalog {
     Presets,
 }
 
-/// Loads a preset from a file, or, when no such file exists, a bundled preset of that name
-/// (`zigzag`).
-pub fn load_preset(name: &str) -> Result<Loaded, LoadError> {
-    let path = Path::new(name);
-    if !path.exists()
-        && let Some(text) = presets::find(name)
-    {
-        return scenario::parse(text, &format!("{name} (bundled)"));
-    }
-    scenario::load(path)
-}
+/// Loads a preset from a file, or a bundled preset of that name (see [`presets::load`]).
+pub use crate::presets::load as load_preset;
+
+/// The columns `optiviz run` writes (see [`crate::samples_csv`]).
+pub use crate::samples_csv::{LANDSCAPE_COLUMNS, NETWORK_COLUMNS};
 
 /// A write failure on a closed pipe (`optiviz run … | head`) ends output quietly.
 fn finish_output(result: io::Result<()>, errors: &mut dyn Write) -> Exit {
@@ -67,6 +62,23 @@ pub fn run(
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
 ) -> Exit {
+    run_every(preset, steps, out, 1, stdout, stderr)
+}
+
+/// `optiviz run PRESET [--steps N] [--out F.csv] [--every N]`: as [`run`], writing only every
+/// `every`-th step (and each run's first and last).
+pub fn run_every(
+    preset: &str,
+    steps: Option<u64>,
+    out: Option<&Path>,
+    every: u64,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Exit {
+    if every == 0 {
+        let _ = writeln!(stderr, "optiviz: --every must be at least 1");
+        return Exit::BadInput;
+    }
     let loaded = match load_preset(preset) {
         Ok(loaded) => loaded,
         Err(error) => {
@@ -88,137 +100,22 @@ pub fn run(
         }
         scenario.steps = steps;
     }
+    let mut session = Session::new(scenario);
+    let mut report = |index: usize, label: &str, status: &RunStatus| {
+        report_status(index, label, status, stderr);
+    };
+    // The writer gathers rows in large blocks itself: no BufWriter in between.
     let result = match out {
         Some(path) => match std::fs::File::create(path) {
-            Ok(file) => stream_csv(Session::new(scenario), io::BufWriter::new(file), stderr),
+            Ok(file) => stream_session(&mut session, file, every, &mut report).map(drop),
             Err(error) => {
                 let _ = writeln!(stderr, "optiviz: cannot create {}: {error}", path.display());
                 return Exit::BadInput;
             }
         },
-        None => stream_csv(Session::new(scenario), io::BufWriter::new(stdout), stderr),
+        None => stream_session(&mut session, stdout, every, &mut report).map(drop),
     };
     finish_output(result, stderr)
-}
-
-/// CSV columns for landscapes.
-pub const LANDSCAPE_COLUMNS: [&str; 9] = [
-    "run",
-    "label",
-    "step",
-    "x",
-    "y",
-    "loss",
-    "grad_norm",
-    "evals",
-    "bits",
-];
-
-/// CSV columns for networks: sharpness, test loss and accuracy are empty on steps where they were
-/// not measured.
-pub const NETWORK_COLUMNS: [&str; 11] = [
-    "run",
-    "label",
-    "step",
-    "loss",
-    "sharpness",
-    "test_loss",
-    "accuracy",
-    "grad_norm",
-    "preconditioned_sharpness",
-    "evals",
-    "bits",
-];
-
-/// One CSV row of a sample, in the columns for its kind of problem (shortest round-trip floats).
-pub fn csv_row(run: usize, label: &str, sample: &Sample, network: bool) -> Vec<String> {
-    let number = |value: f64| format!("{value:?}");
-    let optional = |value: Option<f64>| value.map(number).unwrap_or_default();
-    let mut row = vec![run.to_string(), label.to_owned(), sample.step.to_string()];
-    if network {
-        row.extend([
-            number(sample.loss),
-            optional(sample.sharpness),
-            optional(sample.test_loss),
-            optional(sample.accuracy),
-            number(sample.grad_norm),
-            optional(sample.preconditioned_sharpness),
-        ]);
-    } else {
-        row.extend([
-            number(sample.point[0]),
-            number(sample.point[1]),
-            number(sample.loss),
-            number(sample.grad_norm),
-        ]);
-    }
-    row.push(sample.evals.to_string());
-    row.push(sample.bits.to_string());
-    row
-}
-
-/// Writes kept samples as CSV with the same columns as `optiviz run` (the app's export): `runs`
-/// gives each run's index, label and samples in step order.
-pub fn write_samples_csv<'a, Samples: IntoIterator<Item = &'a Sample>>(
-    output: impl Write,
-    network: bool,
-    runs: impl IntoIterator<Item = (usize, &'a str, Samples)>,
-) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(output);
-    let header: &[&str] = if network {
-        &NETWORK_COLUMNS
-    } else {
-        &LANDSCAPE_COLUMNS
-    };
-    writer.write_record(header).map_err(io_error)?;
-    for (index, label, samples) in runs {
-        for sample in samples {
-            writer
-                .write_record(csv_row(index, label, sample, network))
-                .map_err(io_error)?;
-        }
-    }
-    writer.flush()
-}
-
-fn stream_csv(mut session: Session, output: impl Write, stderr: &mut dyn Write) -> io::Result<()> {
-    let mut writer = csv::Writer::from_writer(output);
-    let network = session.problem().network.is_some();
-    if network {
-        writer.write_record(NETWORK_COLUMNS)
-    } else {
-        writer.write_record(LANDSCAPE_COLUMNS)
-    }
-    .map_err(io_error)?;
-    let budget = session.step_budget();
-    for index in 0..session.runs().len() {
-        let label = session.runs()[index].config().label.clone();
-        let mut write = |sample: &Sample| -> csv::Result<()> {
-            writer.write_record(csv_row(index, &label, sample, network))
-        };
-        write(&session.runs()[index].last_sample()).map_err(io_error)?;
-        let mut failure = None;
-        session.advance_run(index, budget, |sample| {
-            if failure.is_none()
-                && let Err(error) = write(sample)
-            {
-                failure = Some(error);
-            }
-        });
-        if let Some(error) = failure {
-            return Err(io_error(error));
-        }
-        report_status(index, &label, session.runs()[index].status(), stderr);
-    }
-    writer.flush()
-}
-
-/// The I/O error inside a CSV error (so a closed pipe stays recognizable).
-fn io_error(error: csv::Error) -> io::Error {
-    match error.into_kind() {
-        csv::ErrorKind::Io(error) => error,
-        other => io::Error::other(format!("{other:?}")),
-    }
 }
 
 fn report_status(index: usize, label: &str, status: &RunStatus, stderr: &mut dyn Write) {

@@ -43,6 +43,7 @@ pub mod precision;
 pub mod presets;
 pub mod render;
 pub mod ron_format;
+pub mod samples_csv;
 pub mod scenario;
 pub mod schedule;
 #[cfg(feature = "gui")]

@@ -35,6 +35,9 @@ enum Commands {
         /// Write the CSV to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Write every N-th step only (each run's first and last step always).
+        #[arg(long, value_name = "N", default_value_t = 1)]
+        every: u64,
     },
     /// Draw a landscape preset's view to a PNG (or an animated GIF), with no display or GPU.
     Render {
@@ -70,7 +73,7 @@ enum Commands {
         /// Small workloads: check that the command works, not the speed.
         #[arg(long)]
         quick: bool,
-        /// Only these workloads (letters a–e, e.g. `--only a,c`), to time or profile one alone.
+        /// Only these workloads (letters a–f, e.g. `--only a,f`), to time or profile one alone.
         #[arg(long, value_delimiter = ',')]
         only: Vec<optiviz::bench::Workload>,
     },
@@ -101,9 +104,19 @@ fn dispatch(arguments: Arguments) -> Exit {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
     match arguments.command {
-        Some(Commands::Run { preset, steps, out }) => {
-            cli::run(&preset, steps, out.as_deref(), &mut stdout, &mut stderr)
-        }
+        Some(Commands::Run {
+            preset,
+            steps,
+            out,
+            every,
+        }) => cli::run_every(
+            &preset,
+            steps,
+            out.as_deref(),
+            every,
+            &mut stdout,
+            &mut stderr,
+        ),
         Some(Commands::Render {
             preset,
             out,
@@ -131,7 +144,13 @@ fn dispatch(arguments: Arguments) -> Exit {
             } else {
                 optiviz::bench::BenchSize::FULL
             };
-            match optiviz::bench::run(size, &only, &mut stdout) {
+            // The frame cost (e) is the shell's to measure: the bench sits below the GUI.
+            #[cfg(feature = "gui")]
+            let frame_cost: Option<optiviz::bench::FrameCost<'_>> =
+                Some(&|points| optiviz::ui::frame_bench::frame_cost(points, 30));
+            #[cfg(not(feature = "gui"))]
+            let frame_cost: Option<optiviz::bench::FrameCost<'_>> = None;
+            match optiviz::bench::run(size, &only, frame_cost, &mut stdout) {
                 Ok(()) => Exit::Ok,
                 Err(error) => {
                     let _ = writeln!(stderr, "optiviz: cannot write the output: {error}");

@@ -222,6 +222,18 @@ pub fn find(name: &str) -> Option<&'static str> {
         .map(|(_, text)| *text)
 }
 
+/// Loads a preset from a file, or, when no such file exists, a bundled preset of that name
+/// (`zigzag`): what the CLI and the app open.
+pub fn load(name: &str) -> Result<crate::scenario::Loaded, crate::scenario::LoadError> {
+    let path = std::path::Path::new(name);
+    if !path.exists()
+        && let Some(text) = find(name)
+    {
+        return crate::scenario::parse(text, &format!("{name} (bundled)"));
+    }
+    crate::scenario::load(path)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

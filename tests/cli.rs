@@ -59,7 +59,7 @@ fn run_streams_csv_with_a_header_and_full_precision() {
         }
     }
     // The library's session produces exactly these numbers.
-    let scenario = optiviz::cli::load_preset(&preset("zigzag.ron"))
+    let scenario = optiviz::presets::load(&preset("zigzag.ron"))
         .unwrap()
         .scenario;
     let mut session = optiviz::engine::Session::new(scenario);
@@ -86,6 +86,68 @@ fn run_honours_steps_and_out() {
     assert_eq!(csv.lines().count(), 1 + 2 * 4);
     assert_eq!(
         optiviz(&["run", "zigzag", "--steps", "0"]).status.code(),
+        Some(2)
+    );
+}
+
+fn golden(name: &str) -> String {
+    format!("{}/tests/golden/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The stored CSVs were written by `optiviz run` before its writer was rewritten for speed (with
+/// `tests/golden/csv_landscape.ron`, `workers --steps 12` and `eos_mlp --steps 12`): the output
+/// stays the same to the byte, floats, quoting and empty fields included.
+#[test]
+fn run_writes_the_stored_csv_byte_for_byte() {
+    let landscape = golden("csv_landscape.ron");
+    for (arguments, stored) in [
+        (vec!["run", landscape.as_str()], "csv_landscape.csv"),
+        (vec!["run", "workers", "--steps", "12"], "csv_workers.csv"),
+        (vec!["run", "eos_mlp", "--steps", "12"], "csv_network.csv"),
+    ] {
+        let output = optiviz(&arguments);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        let expected = std::fs::read(golden(stored)).unwrap();
+        assert!(output.stdout == expected, "{stored} differs");
+    }
+    // And to a file.
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("golden.csv");
+    let output = optiviz(&["run", &landscape, "--out", out.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(std::fs::read(&out).unwrap() == std::fs::read(golden("csv_landscape.csv")).unwrap());
+}
+
+#[test]
+fn every_writes_each_nth_step_and_each_runs_first_and_last() {
+    let records = |bytes: &[u8]| -> Vec<csv::StringRecord> {
+        csv::Reader::from_reader(bytes)
+            .records()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    let all = records(&std::fs::read(golden("csv_landscape.csv")).unwrap());
+    let output = optiviz(&["run", &golden("csv_landscape.ron"), "--every", "7"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let is_run_boundary = |index: usize| {
+        index == 0
+            || index + 1 == all.len()
+            || all[index - 1][0] != all[index][0]
+            || all[index + 1][0] != all[index][0]
+    };
+    let expected: Vec<csv::StringRecord> = all
+        .iter()
+        .enumerate()
+        .filter(|(index, row)| row[2].parse::<u64>().unwrap() % 7 == 0 || is_run_boundary(*index))
+        .map(|(_, row)| row.clone())
+        .collect();
+    let written = records(&output.stdout);
+    assert_eq!(written, expected);
+    // The diverged run (run 2) ends at its last step, 32, not a multiple of 7.
+    let last_of_run_2 = written.iter().rfind(|row| &row[0] == "2").unwrap();
+    assert_eq!(&last_of_run_2[2], "32");
+    assert_eq!(
+        optiviz(&["run", "zigzag", "--every", "0"]).status.code(),
         Some(2)
     );
 }
@@ -414,9 +476,19 @@ fn bench_prints_its_figures() {
     for prefix in [
         "(c) basin map of GD on Rosenbrock, 64²",
         "(d) eos_mlp preset, 4 runs × 100",
+        "(f) 10000 Adam steps on Rosenbrock written as CSV",
     ] {
         assert!(stdout.lines().any(|l| l.starts_with(prefix)), "{stdout}");
     }
+    // (f) is printed beside (a), alone with it on request.
+    let output = optiviz(&["bench", "--quick", "--only", "a,f"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    let letters: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.get(..3).filter(|start| start.starts_with('(')))
+        .collect();
+    assert_eq!(letters, ["(a)", "(f)"], "{stdout}");
 }
 
 #[test]

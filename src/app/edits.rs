@@ -138,7 +138,7 @@ impl AppState {
     /// Loads a preset file (or bundled name) and opens it; a broken file leaves the current
     /// scenario as it is and shows the first diagnostic.
     pub fn open_path(&mut self, path: &std::path::Path) {
-        match crate::cli::load_preset(&path.to_string_lossy()) {
+        match crate::presets::load(&path.to_string_lossy()) {
             Ok(loaded) => {
                 let file = path.exists().then(|| path.to_path_buf());
                 self.open_scenario(loaded.scenario, file);

@@ -17,7 +17,7 @@ impl AppState {
             .enumerate()
             .map(|(index, (run, label))| (index, label.as_str(), run.trace.samples()));
         let written = std::fs::File::create(path).and_then(|file| {
-            crate::cli::write_samples_csv(std::io::BufWriter::new(file), network, runs)
+            crate::samples_csv::write_samples_csv(std::io::BufWriter::new(file), network, runs)
         });
         let thinned: Vec<&str> = self
             .runs

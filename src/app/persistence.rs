@@ -47,7 +47,7 @@ pub(super) fn initial_scenario(
         (scenario, None, notice)
     };
     if let Some(preset) = preset {
-        return match crate::cli::load_preset(preset) {
+        return match crate::presets::load(preset) {
             Ok(loaded) => {
                 let path = PathBuf::from(preset);
                 let file = path.exists().then_some(path);

@@ -1,7 +1,8 @@
 //! `optiviz bench`: speed figures, printed (never asserted in tests).
 //!
 //! Each workload runs a few times and the median is reported with its rate and the target from the
-//! performance issue, so a regression shows up as a number, not a flaky test.
+//! performance issue, so a regression shows up as a number, not a flaky test. (f), the CSV of
+//! (a)'s run, is printed right after (a) and against the same run unwritten, timed alternately.
 
 use std::io::Write;
 use std::time::{Duration, Instant};
@@ -12,6 +13,7 @@ use crate::analysis::contour::{self, ContourRequest};
 use crate::engine::{DEFAULT_BUDGET, PATH_RESOLUTION, Session, Trace};
 use crate::landscape::{Landscape, LandscapeConfig, Rosenbrock};
 use crate::optim::{AdamConfig, OptimizerConfig};
+use crate::samples_csv::stream_session;
 use crate::scenario::{Problem, RunConfig, Scenario};
 
 /// How big the workloads are.
@@ -65,6 +67,8 @@ pub enum Workload {
     D,
     /// UI frame cost.
     E,
+    /// Adam steps on Rosenbrock written as CSV, beside the same run unwritten.
+    F,
 }
 
 fn median(mut times: Vec<Duration>) -> Duration {
@@ -84,9 +88,9 @@ fn time_repeatedly(repetitions: usize, mut work: impl FnMut()) -> Duration {
     )
 }
 
-/// (a) Adam steps on Rosenbrock, one run, trajectory recorded in a bounded trace.
-fn adam_on_rosenbrock(steps: u64) {
-    let scenario = Scenario {
+/// The run of (a) and (f): Adam (lr 1e-3) on Rosenbrock from its default start.
+fn adam_rosenbrock_scenario(steps: u64) -> Scenario {
+    Scenario {
         problem: Problem::Landscape(LandscapeConfig::Rosenbrock(Rosenbrock::default())),
         steps,
         runs: vec![RunConfig {
@@ -97,8 +101,12 @@ fn adam_on_rosenbrock(steps: u64) {
             ..RunConfig::default()
         }],
         ..Scenario::default()
-    };
-    let mut session = Session::new(scenario);
+    }
+}
+
+/// (a) Adam steps on Rosenbrock, one run, trajectory recorded in a bounded trace.
+fn adam_on_rosenbrock(steps: u64) {
+    let mut session = Session::new(adam_rosenbrock_scenario(steps));
     // As the app keeps it: the path by geometry too.
     let diagonal = Landscape::view(&Rosenbrock::default()).diagonal();
     let mut trace = Trace::new(DEFAULT_BUDGET).with_path_resolution(diagonal * PATH_RESOLUTION);
@@ -106,6 +114,60 @@ fn adam_on_rosenbrock(steps: u64) {
         trace.extend(std::slice::from_ref(sample))
     });
     std::hint::black_box(trace.latest());
+}
+
+/// An output that drops what it is given, after the optimizer has been told it was read.
+struct Discard;
+
+impl Write for Discard {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        Ok(std::hint::black_box(bytes).len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// (f) The run of (a) streamed as `optiviz run` writes it: every step a CSV row, dropped.
+fn adam_to_csv(steps: u64) -> std::io::Result<()> {
+    let mut session = Session::new(adam_rosenbrock_scenario(steps));
+    stream_session(&mut session, Discard, 1, |_, _, _| {}).map(drop)
+}
+
+/// (f)'s reference: the run of (a) with nothing recorded or written, the engine alone.
+fn adam_unwritten(steps: u64) {
+    let mut session = Session::new(adam_rosenbrock_scenario(steps));
+    session.advance_run(0, steps, |sample| {
+        std::hint::black_box(sample);
+    });
+}
+
+/// (f) and its reference, timed alternately so that both see the machine at the same speed.
+fn csv_line(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
+    let (mut written, mut unwritten) = (Vec::new(), Vec::new());
+    for _ in 0..size.repetitions.max(1) {
+        let started = Instant::now();
+        adam_unwritten(size.adam_steps);
+        unwritten.push(started.elapsed());
+        let started = Instant::now();
+        adam_to_csv(size.adam_steps)?;
+        written.push(started.elapsed());
+    }
+    let (written, unwritten) = (median(written), median(unwritten));
+    writeln!(
+        out,
+        "(f) {} Adam steps on Rosenbrock written as CSV (the rows of `optiviz run`, dropped): {:.3} s, {:.2}× the engine alone (target ≤ 2×)",
+        size.adam_steps,
+        written.as_secs_f64(),
+        written.as_secs_f64() / unwritten.as_secs_f64().max(1e-12)
+    )?;
+    writeln!(
+        out,
+        "    reference, the same run with nothing recorded or written, timed alternately: {:.3} s, {:.2} M steps/s",
+        unwritten.as_secs_f64(),
+        size.adam_steps as f64 / unwritten.as_secs_f64().max(1e-12) / 1e6
+    )
 }
 
 /// (b) The Rosenbrock grid and 20 contour levels with their iso-lines.
@@ -164,9 +226,19 @@ fn edge_of_stability(steps: u64) -> usize {
     runs
 }
 
+/// Measures one UI frame with `points` points per run on screen (the shell provides it: the core
+/// below the GUI cannot draw a frame).
+pub type FrameCost<'a> = &'a dyn Fn(u64) -> std::time::Duration;
+
 /// Runs the workloads (those in `only`, or all when it is empty) and prints one line each: the
-/// median time, the rate and the target.
-pub fn run(size: BenchSize, only: &[Workload], out: &mut dyn Write) -> std::io::Result<()> {
+/// median time, the rate and the target. (e) needs `frame_cost`, which a build without the GUI
+/// does not have.
+pub fn run(
+    size: BenchSize,
+    only: &[Workload],
+    frame_cost: Option<FrameCost<'_>>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
     let wanted = |workload: Workload| only.is_empty() || only.contains(&workload);
     writeln!(out, "optiviz bench (median of {} runs)", size.repetitions)?;
     if wanted(Workload::A) {
@@ -186,6 +258,9 @@ pub fn run(size: BenchSize, only: &[Workload], out: &mut dyn Write) -> std::io::
             "    reference, a hand-written 2D Adam loop recording (step, x, y, f), now on this machine: {:.2} M steps/s (the issue's: about 30)",
             size.adam_steps as f64 / bare.as_secs_f64().max(1e-12) / 1e6
         )?;
+    }
+    if wanted(Workload::F) {
+        csv_line(size, out)?;
     }
     if wanted(Workload::B) {
         let grid = time_repeatedly(size.repetitions, || rosenbrock_contours(size.grid_side));
@@ -228,28 +303,29 @@ pub fn run(size: BenchSize, only: &[Workload], out: &mut dyn Write) -> std::io::
         )?;
     }
     if wanted(Workload::E) {
-        frame_cost_line(size, out)?;
+        frame_cost_line(size, frame_cost, out)?;
     }
     Ok(())
 }
 
-/// (e) The UI's frame cost with 8 runs × `ui_points` points on screen (needs the GUI).
-#[cfg(feature = "gui")]
-fn frame_cost_line(size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
-    let frame = crate::ui::frame_bench::frame_cost(size.ui_points, 30);
+/// (e) The UI's frame cost with 8 runs × `ui_points` points on screen, when the shell can measure
+/// it.
+fn frame_cost_line(
+    size: BenchSize,
+    frame_cost: Option<FrameCost<'_>>,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    let Some(frame_cost) = frame_cost else {
+        return writeln!(
+            out,
+            "(e) UI frame cost: needs the gui feature (a default build)"
+        );
+    };
+    let frame = frame_cost(size.ui_points);
     writeln!(
         out,
         "(e) UI frame, 8 runs × {} points, contours and metrics (headless, no GPU): {:.2} ms (target ≤ 8 ms)",
         size.ui_points,
         frame.as_secs_f64() * 1e3
-    )
-}
-
-/// (e) needs the GUI, which this build leaves out.
-#[cfg(not(feature = "gui"))]
-fn frame_cost_line(_size: BenchSize, out: &mut dyn Write) -> std::io::Result<()> {
-    writeln!(
-        out,
-        "(e) UI frame cost: needs the gui feature (a default build)"
     )
 }
