@@ -1,11 +1,13 @@
 //! The headless commands behind `optiviz run`, `check` and `list`, writing to injected streams so
 //! that tests drive them exactly as the binary does.
 //!
-//! Exit codes: 0 ok (a diverged run is a result, still 0), 2 bad input, 1 internal error.
+//! Exit codes: 0 ok (a diverged run is a result, still 0), 2 bad input, 1 internal error, 3 a lesson
+//! claim that `check --verify` found false.
 
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::analysis::study::verify::{ClaimSource, verify_lesson};
 use crate::engine::{RunStatus, Session};
 use crate::landscape::LandscapeConfig;
 use crate::optim::{Hyper, HyperValue, OptimizerConfig};
@@ -22,6 +24,8 @@ pub enum Exit {
     Internal = 1,
     /// The input (a preset, an argument) is wrong.
     BadInput = 2,
+    /// A lesson claim is false (or its bound too loose to fail), as `check --verify` found.
+    ClaimFails = 3,
 }
 
 /// What `optiviz list` lists.
@@ -223,6 +227,61 @@ pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write)
         }
     }
     exit
+}
+
+/// `optiviz check --verify PRESET...`: validates every lesson, runs it headless and prints each
+/// claim with ✓ or ✗ and what was measured. Exit: 0 every claim holds, 3 a claim fails (or its
+/// bound is looser than 10× the measured value), 2 a preset is bad, 1 an internal error; the
+/// first of 1, 2, 3 that occurred wins in that order.
+pub fn verify(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
+    let mut exits = Vec::new();
+    for preset in presets {
+        let loaded = match load_preset(preset) {
+            Ok(loaded) => loaded,
+            Err(error) => {
+                let _ = writeln!(stderr, "{error}");
+                exits.push(Exit::BadInput);
+                continue;
+            }
+        };
+        for warning in &loaded.warnings {
+            let _ = writeln!(stderr, "{warning}");
+        }
+        let report = match verify_lesson(&loaded.scenario) {
+            Ok(report) => report,
+            Err(error) => {
+                let _ = writeln!(stderr, "optiviz: {preset}: internal error: {error}");
+                exits.push(Exit::Internal);
+                continue;
+            }
+        };
+        let failed = report.claims.iter().filter(|claim| !claim.passed()).count();
+        let _ = match (report.claims.len(), failed) {
+            (0, _) => writeln!(stdout, "{preset}: no claims to verify"),
+            (total, 0) => writeln!(stdout, "{preset}: all {total} claims hold"),
+            (total, failed) => writeln!(stdout, "{preset}: {failed} of {total} claims fail"),
+        };
+        for claim in &report.claims {
+            let mark = if claim.passed() { "✓" } else { "✗" };
+            let source = match claim.source {
+                ClaimSource::Notice(index) => format!("notice {}", index + 1),
+                ClaimSource::Try(index) => format!("try {}", index + 1),
+            };
+            let _ = writeln!(
+                stdout,
+                "  {mark} {source}: {}\n      measured {}",
+                claim.text,
+                claim.finding()
+            );
+        }
+        if failed > 0 {
+            exits.push(Exit::ClaimFails);
+        }
+    }
+    [Exit::Internal, Exit::BadInput, Exit::ClaimFails]
+        .into_iter()
+        .find(|worst| exits.contains(worst))
+        .unwrap_or(Exit::Ok)
 }
 
 /// `optiviz list [WHAT]`: one line per item with a short description.

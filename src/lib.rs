@@ -22,8 +22,8 @@
 //!    vector fields), which the drawing uses.
 //! 6. `engine`: the deterministic session that steps a scenario's runs, the solver thread, and
 //!    background jobs.
-//! 7. Analysis studies, `analysis::study` (basin maps, sweeps): many runs of the optimizers and the
-//!    engine.
+//! 7. Analysis studies, `analysis::study` (basin maps, sweeps, the verification of lesson claims):
+//!    many runs of the optimizers and the engine.
 //! 8. `render`, `bench`, `cli`: the core's front ends (images, speed figures, commands).
 //! 9. `app`, `ui`: the GUI shell, which know each other as egui apps do.
 

@@ -62,11 +62,16 @@ enum Commands {
         #[arg(long)]
         no_legend: bool,
     },
-    /// Validate presets; print FILE:LINE:COL for every problem (exit 2 if any).
+    /// Validate presets; print FILE:LINE:COL for every problem (exit 2 if any); with --verify, also
+    /// check each lesson's claims (exit 3 if one fails).
     Check {
         /// Preset files (or bundled preset names).
         #[arg(required = true)]
         presets: Vec<String>,
+        /// Also run each lesson headless and check its claims: print each with ✓ or ✗ and the
+        /// measured value (exit 3 if one fails).
+        #[arg(long)]
+        verify: bool,
     },
     /// Print speed figures (median of several runs) for the performance targets.
     Bench {
@@ -137,7 +142,13 @@ fn dispatch(arguments: Arguments) -> Exit {
             },
             &mut stderr,
         ),
-        Some(Commands::Check { presets }) => cli::check(&presets, &mut stdout, &mut stderr),
+        Some(Commands::Check { presets, verify }) => {
+            if verify {
+                cli::verify(&presets, &mut stdout, &mut stderr)
+            } else {
+                cli::check(&presets, &mut stdout, &mut stderr)
+            }
+        }
         Some(Commands::Bench { quick, only }) => {
             let size = if quick {
                 optiviz::bench::BenchSize::QUICK

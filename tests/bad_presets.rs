@@ -434,6 +434,116 @@ fn cases() -> Vec<Case> {
             "version must be 1 or more",
         ),
     ]
+    .into_iter()
+    .chain(claim_cases())
+    .collect()
+}
+
+/// Malformed lesson claims (version 2): each refused at the offending text.
+fn claim_cases() -> Vec<Case> {
+    let lesson = |claims: &str| {
+        format!(
+            "Scenario(\n  version: 2,\n  steps: 200,\n  notice: [\n    {claims}\n  ],\n  runs: [\n    Run(label: \"GD\", optimizer: Sgd(lr: 0.01)),\n    Run(label: \"HB\", optimizer: Sgd(lr: 0.01, momentum: 0.9)),\n  ],\n)"
+        )
+    };
+    let notice = |claim: &str| lesson(&format!("Notice(text: \"x\", claim: {claim}),"));
+    let attempt = |attempt: &str| {
+        format!(
+            "Scenario(\n  version: 2,\n  try: [\n    {attempt},\n  ],\n  runs: [Run(label: \"GD\", optimizer: Sgd(lr: 0.01))],\n)"
+        )
+    };
+    vec![
+        case(
+            "claim on an unknown run",
+            notice("Value(run: \"Adam\", metric: Loss, at: End, bounds: Below(1.0))"),
+            At::Text("\"Adam\""),
+            "no run is labelled \"Adam\"",
+        ),
+        case(
+            "claim beyond the budget",
+            notice("Value(run: \"GD\", metric: Loss, at: Step(500), bounds: Below(1.0))"),
+            At::Text("Step(500)"),
+            "beyond the lesson's budget of 200 steps",
+        ),
+        case(
+            "inverted step window",
+            notice("Status(run: \"GD\", is: Converged, from: 50, to: 10)"),
+            At::Text("10)"),
+            "inverted",
+        ),
+        case(
+            "inverted bounds",
+            notice("Ratio(run: \"GD\", over: \"HB\", metric: Loss, at: End, bounds: Within(2.0, 1.0))"),
+            At::Text("Within"),
+            "inverted",
+        ),
+        case(
+            "NaN bound",
+            notice("Value(run: \"GD\", metric: GradNorm, at: End, bounds: Above(NaN))"),
+            At::Text("Above"),
+            "finite",
+        ),
+        case(
+            "five notices",
+            lesson(&"Notice(text: \"x\", claim: EndNear(run: \"GD\", point: (0.0, 0.0), within: 1.0)), ".repeat(5)),
+            At::Text("[\n    Notice"),
+            "at most 4 notices",
+        ),
+        case(
+            "gap on a network",
+            "Scenario(\n  version: 2,\n  problem: Mlp(),\n  notice: [Notice(text: \"x\", claim: Value(run: \"SGD\", metric: Gap, at: End, bounds: Below(1.0)))],\n)",
+            At::Text("Gap"),
+            "known minimum",
+        ),
+        case(
+            "basin share without a basin map",
+            notice("BasinShare(outcome: Minimum(0), bounds: Above(0.5))"),
+            At::Text("BasinShare"),
+            "basin:",
+        ),
+        case(
+            "sweep best without a sweep",
+            notice("SweepBest(x: (0.0, 1.0), y: (0.0, 1.0))"),
+            At::Text("SweepBest"),
+            "sweep:",
+        ),
+        case(
+            "share above one",
+            notice("Seeds(seeds: [1, 2], share: 1.5, claim: Status(run: \"GD\", is: Finished, from: 200, to: 200))"),
+            At::Text("1.5"),
+            "share must be in (0, 1]",
+        ),
+        case(
+            "no seeds",
+            notice("Seeds(seeds: [], claim: Status(run: \"GD\", is: Finished, from: 200, to: 200))"),
+            At::Text("[]"),
+            "seeds must list",
+        ),
+        case(
+            "claims in a version 1 file",
+            notice("Status(run: \"GD\", is: Finished, from: 200, to: 200)").replace("version: 2", "version: 1"),
+            At::Text("1,"),
+            "version: 2",
+        ),
+        case(
+            "try edit of an unknown hyperparameter",
+            attempt("Try(text: \"x\", edit: Some(SetHyper(run: \"GD\", name: \"warp\", value: 1.0)))"),
+            At::Text("Some(SetHyper"),
+            "warp",
+        ),
+        case(
+            "try claim on a run the edit does not add",
+            attempt("Try(text: \"x\", edit: SetStart(point: (1.0, 1.0)), claim: EndNear(run: \"Adam\", point: (0.0, 0.0), within: 1.0))"),
+            At::Text("\"Adam\""),
+            "no run is labelled",
+        ),
+        case(
+            "unknown claim",
+            notice("Vibes(run: \"GD\")"),
+            At::Text("Vibes"),
+            "Vibes",
+        ),
+    ]
 }
 
 #[test]

@@ -369,7 +369,7 @@ fn a_newer_version_warns_about_unknown_fields_and_still_runs() {
     let path = write(
         directory.path(),
         "future.ron",
-        "Scenario(version: 2, steps: 2, hologram: true, runs: [Run(optimizer: Sgd(lr: 0.1))])",
+        "Scenario(version: 3, steps: 2, hologram: true, runs: [Run(optimizer: Sgd(lr: 0.1))])",
     );
     let output = optiviz(&["run", path.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0));
@@ -566,4 +566,47 @@ fn render_draws_png_and_gif_with_no_display_and_refuses_networks() {
         "5x5",
     ]);
     assert_eq!(bad_size.status.code(), Some(2));
+}
+
+#[test]
+fn check_verify_prints_every_claim_and_exits_3_when_one_fails() {
+    let holds = optiviz(&["check", "--verify", "zigzag"]);
+    assert_eq!(holds.status.code(), Some(0), "{}", text(&holds.stderr));
+    let stdout = text(&holds.stdout);
+    assert!(stdout.contains("zigzag: all 2 claims hold"), "{stdout}");
+    assert_eq!(stdout.matches("  ✓ ").count(), 2, "{stdout}");
+    assert!(stdout.contains("measured "), "{stdout}");
+
+    let directory = tempfile::tempdir().unwrap();
+    let lesson = |bounds: &str| {
+        format!(
+            "Scenario(\n  version: 2,\n  steps: 50,\n  notice: [\n    Notice(text: \"GD gets close\", claim: Value(run: \"GD\", metric: Loss, at: End, bounds: {bounds})),\n  ],\n  runs: [Run(label: \"GD\", optimizer: Sgd(lr: 0.01))],\n)"
+        )
+    };
+    let false_claim = write(directory.path(), "false.ron", &lesson("Below(1e-300)"));
+    let loose_claim = write(directory.path(), "loose.ron", &lesson("Below(1e300)"));
+    for file in [&false_claim, &loose_claim] {
+        let fails = optiviz(&["check", "--verify", file.to_str().unwrap()]);
+        assert_no_panic(&fails);
+        assert_eq!(fails.status.code(), Some(3), "{}", text(&fails.stdout));
+        assert!(text(&fails.stdout).contains("  ✗ notice 1: GD gets close"));
+    }
+    assert!(
+        text(&optiviz(&["check", "--verify", loose_claim.to_str().unwrap()]).stdout)
+            .contains("looser than 10×")
+    );
+
+    let bad = write(directory.path(), "bad.ron", &lesson("Within(2.0, 1.0)"));
+    let refused = optiviz(&[
+        "check",
+        "--verify",
+        bad.to_str().unwrap(),
+        false_claim.to_str().unwrap(),
+    ]);
+    assert_eq!(refused.status.code(), Some(2), "{}", text(&refused.stderr));
+    assert!(
+        text(&refused.stderr).contains("bad.ron:5:"),
+        "{}",
+        text(&refused.stderr)
+    );
 }

@@ -42,11 +42,15 @@ fn the_issue_example_parses_with_torch_defaults_filled_in() {
         (0.0198, 0.0, 0.0, false)
     );
     assert_eq!(scenario.problem.name(), "Quadratic");
-    // The bundled zigzag preset is this example.
-    let bundled =
-        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/presets/zigzag.ron"))
-            .unwrap();
-    assert_eq!(bundled.trim_end(), ISSUE_EXAMPLE);
+    // The bundled zigzag preset is this example, with the checked claims of issue 16 (version 2)
+    // beside its notes.
+    let bundled = scenario::parse(optiviz::presets::find("zigzag").unwrap(), "zigzag.ron")
+        .unwrap()
+        .scenario;
+    assert_eq!(
+        (&bundled.problem, bundled.steps, &bundled.runs),
+        (&scenario.problem, scenario.steps, &scenario.runs)
+    );
 }
 
 #[test]

@@ -861,3 +861,80 @@ fn worker_runs_draw_trails_and_offer_bits_as_the_x_axis() {
     let latest = harness.state().runs[0].trace.latest().expect("samples");
     assert_eq!(latest.bits, 256 * latest.step);
 }
+
+/// A version-2 lesson shows its claims as a checklist that ticks as the runs go, a Try button that
+/// applies its edit (after which the claim fails with what was measured), and Undo.
+#[test]
+fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
+    let text = r#"Scenario(
+        version: 2,
+        name: "Worksheet",
+        notice: [
+            Notice(text: "GD converges within 200 steps", claim: Status(run: "GD", is: Converged, from: 1, to: 200)),
+        ],
+        try: [
+            Try(
+                text: "A step ten times smaller",
+                edit: Some(SetHyper(run: "GD", name: "lr", value: 0.015)),
+                claim: Some(Status(run: "GD", is: Finished, from: 200, to: 200)),
+            ),
+        ],
+        question: "Why does a smaller step take longer here?",
+        theory: "GD on a quadratic contracts by max |1 − lr·λ| per step.",
+        problem: Landscape(Quadratic(lambda1: 1.0, lambda2: 10.0, angle_deg: 0.0)),
+        tolerance: 1e-6,
+        steps: 200,
+        runs: [Run(label: "GD", optimizer: Sgd(lr: 0.15), start: (1.0, 1.0))],
+    )"#;
+    let scenario = scenario::parse(text, "worksheet.ron")
+        .expect("loads")
+        .scenario;
+    let mut harness = harness_on(scenario, Prefs::default());
+    assert!(harness.query_by_label("What to notice").is_some());
+    assert!(
+        harness.query_by_label("○").is_some(),
+        "pending before the run"
+    );
+    harness.get_by_label("▶ Play").click();
+    run_until(&mut harness, |s| {
+        s.runs.iter().all(|r| !r.trace.status.is_running())
+    });
+    harness.run_steps(2);
+    assert!(
+        harness.query_by_label("✓").is_some(),
+        "ticked once GD converged"
+    );
+    assert!(harness.query_by_label_contains("    at step").is_some());
+
+    harness.get_by_label("Try").click();
+    harness.run_steps(2);
+    harness.get_by_label("Try 1").click();
+    harness.run_steps(2);
+    let lr = |s: &AppState| s.scenario.runs[0].optimizer.lr();
+    assert!((lr(harness.state()) - 0.015).abs() < 1e-15);
+    harness.get_by_label("▶ Play").click();
+    run_until(&mut harness, |s| {
+        s.runs.iter().all(|r| !r.trace.status.is_running())
+    });
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_by_label_contains("not with your settings: measured")
+            .is_some(),
+        "the notice fails with the smaller step"
+    );
+    assert!(
+        harness.query_by_label("✓").is_some(),
+        "the Try's own claim holds"
+    );
+
+    harness.get_by_label("Undo").click();
+    harness.run_steps(2);
+    assert!((lr(harness.state()) - 0.15).abs() < 1e-15);
+    assert!(harness.query_by_label("Undo").is_none());
+
+    // Present mode keeps the checklist.
+    harness.state_mut().prefs.presenting = true;
+    harness.run_steps(2);
+    assert!(harness.query_by_label("What to notice").is_some());
+}

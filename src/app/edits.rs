@@ -111,10 +111,17 @@ impl AppState {
     /// Opens a new scenario in place of the current one (after validation).
     pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
         self.file = file;
+        self.views.worksheet.reset();
         self.apply_scenario(scenario, false);
         self.request_lesson_views();
         self.modified = false;
         self.playing = false;
+    }
+
+    /// Replaces the scenario by an edited one (a lesson's Try edit, or its Undo), as an edit.
+    pub fn replace_scenario(&mut self, scenario: Scenario) {
+        self.apply_scenario(scenario, true);
+        self.request_lesson_views();
     }
 
     pub(super) fn apply_scenario(&mut self, scenario: Scenario, is_edit: bool) {

@@ -146,6 +146,8 @@ pub struct Views {
     pub surface: ui::surface_view::SurfaceState,
     /// The network views (tab, decision-surface cache, trajectory plane).
     pub network: ui::network_view::NetworkViewState,
+    /// The lesson's worksheet (the Try edit Undo reverts).
+    pub worksheet: ui::worksheet::WorksheetState,
 }
 
 impl AppState {

@@ -142,7 +142,7 @@ pub struct Measurement {
 
 impl Measurement {
     /// Network runs record their diagnostics this often when sharpness is off.
-    pub const DEFAULT_RECORD_EVERY: u64 = 10;
+    pub const DEFAULT_RECORD_EVERY: u64 = crate::scenario::DEFAULT_RECORD_EVERY;
 
     /// Lanczos iterations per sharpness estimate (warm-started, so few are needed).
     pub(super) const LANCZOS_ITERATIONS: usize = 20;

@@ -291,6 +291,19 @@ impl Trace {
         self.older.iter().chain(self.recent.iter())
     }
 
+    /// The kept sample at `step`, or else the latest kept one before it (when thinning dropped
+    /// it, or the run stopped earlier); `None` before the first.
+    pub fn sample_at(&self, step: u64) -> Option<&Sample> {
+        let in_recent = self.recent.partition_point(|sample| sample.step <= step);
+        if in_recent > 0 {
+            return self.recent.get(in_recent - 1);
+        }
+        let in_older = self.older.partition_point(|sample| sample.step <= step);
+        in_older
+            .checked_sub(1)
+            .and_then(|index| self.older.get(index))
+    }
+
     /// The latest sample.
     pub fn latest(&self) -> Option<&Sample> {
         self.recent.back().or_else(|| self.older.last())

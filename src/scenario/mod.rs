@@ -13,16 +13,23 @@
 //!
 //! The parts: `model` (the types presets hold, the problem registry, sweep axes), `parse` (text to a
 //! scenario with located diagnostics), `validate` (semantic checks by field path, without building
-//! the problem), `io` (files: load, atomic save, pretty text), `locate` (field paths to positions).
+//! the problem), `io` (files: load, atomic save, pretty text), `locate` (field paths to positions),
+//! `claims` (a lesson's checked claims, version 2) with `validate_claims`.
 
+mod claims;
 mod io;
 mod locate;
 mod model;
 mod parse;
 mod validate;
+mod validate_claims;
 
 /// Kept here for the callers that name it so; it lives in the leaf [`crate::ron_format`].
 pub use crate::ron_format::{RECURSION_LIMIT, ron_options};
+pub use claims::{
+    At, BasinOutcome, Bounds, Claim, Edit, ExpectedStatus, LOOSENESS_LIMIT, MAX_NOTICES, Metric,
+    Notice, RecordMetric, Try,
+};
 pub use io::{load, problem_to_ron, save, to_ron, write_atomically};
 pub use locate::{Located, PathIndex, Position};
 pub use model::{
@@ -32,8 +39,13 @@ pub use model::{
 pub use parse::{Diagnostic, LoadError, Loaded, MAX_DIAGNOSTICS, Severity, parse, parse_problem};
 pub use validate::validate;
 
-/// The preset format version this app writes and fully understands.
-pub const CURRENT_VERSION: u32 = 1;
+/// The preset format version this app writes and fully understands: 2 added the lesson's claims
+/// (`notice`, `try`, `question`, `theory`); a file without them is also a valid version 1 file.
+pub const CURRENT_VERSION: u32 = 2;
+/// The first version with lesson claims.
+pub const CLAIMS_VERSION: u32 = 2;
+/// A network run records its diagnostics every this many steps when `sharpness_every` is 0.
+pub const DEFAULT_RECORD_EVERY: u64 = 10;
 /// Most steps a scenario may ask for.
 pub const MAX_STEPS: u64 = 100_000_000;
 /// Most runs in one scenario.
@@ -161,6 +173,24 @@ mod tests {
             let text = problem_to_ron(problem).unwrap();
             assert_eq!(&parse_problem(&text).unwrap(), problem, "{text}");
         }
+    }
+
+    /// A version-1 lesson saves exactly as before claims existed: no lesson field is written, and
+    /// `notes` comes back verbatim.
+    #[test]
+    fn version_one_files_save_as_they_did() {
+        let source =
+            "Scenario(version: 1, name: \"Old\", notes: \"Look: \\\"quoted\\\" ∇f\", steps: 5)";
+        let scenario = parse(source, "old.ron").unwrap().scenario;
+        assert_eq!(scenario.version, 1);
+        assert!(!scenario.has_lesson_fields());
+        let text = to_ron(&scenario).unwrap();
+        let head = "Scenario(\n    version: 1,\n    name: \"Old\",\n    notes: \"Look: \\\"quoted\\\" ∇f\",\n    problem: Landscape(";
+        assert!(text.starts_with(head), "{text}");
+        for field in ["notice", "try:", "question", "theory"] {
+            assert!(!text.contains(field), "{field} in {text}");
+        }
+        assert_eq!(parse(&text, "saved.ron").unwrap().scenario, scenario);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::CURRENT_VERSION;
+use super::claims::{Notice, Try};
 use crate::hyper::{Hyper, Hypers};
 use crate::landscape::{Landscape, LandscapeConfig, Transform, ViewWindow};
 use crate::network::{Network, NetworkSpec};
@@ -22,8 +23,22 @@ pub struct Scenario {
     pub version: u32,
     /// Title shown in the app.
     pub name: String,
-    /// What to notice, what to change, the question to ask.
+    /// What to notice, what to change, the question to ask, as free text (version 1 lessons;
+    /// kept and written back verbatim).
     pub notes: String,
+    /// What the class should see, each with the claim that checks it (version 2; omitted from
+    /// files when empty).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notice: Vec<Notice>,
+    /// Suggestions to try, with their one-click edits and claims (version 2; written `try`).
+    #[serde(rename = "try", skip_serializing_if = "Vec::is_empty")]
+    pub tries: Vec<Try>,
+    /// The question to put to the class (version 2).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub question: String,
+    /// One or two lines of theory with the reference (version 2).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub theory: String,
     /// What is minimized.
     pub problem: Problem,
     /// A rotation and stretch of a 2D landscape's coordinates (omitted from files when none).
@@ -222,6 +237,10 @@ impl Default for Scenario {
             version: CURRENT_VERSION,
             name: "Untitled".to_owned(),
             notes: String::new(),
+            notice: Vec::new(),
+            tries: Vec::new(),
+            question: String::new(),
+            theory: String::new(),
             problem: Problem::default(),
             transform: Transform::IDENTITY,
             steps: 200,

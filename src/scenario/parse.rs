@@ -324,7 +324,7 @@ const MAX_MESSAGE: usize = 2000;
 
 /// `text` cut to [`MAX_QUOTED`] characters with an ellipsis, so that a message about a 1 MB name
 /// stays one readable line.
-fn shorten(text: &str) -> String {
+pub(super) fn shorten(text: &str) -> String {
     match text.char_indices().nth(MAX_QUOTED) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text.to_owned(),

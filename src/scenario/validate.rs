@@ -1,8 +1,10 @@
 //! Semantic checks of a parsed scenario by field path (`runs[1].optimizer.lr`), which the loader
-//! then locates in the text. Nothing is built: a network's sample count comes from its config.
+//! then locates in the text. Nothing is built: a network's sample count comes from its config
+//! (a lesson claim about the landscape's minima builds the landscape: see `validate_claims`).
 
 use super::model::MAX_AXIS_COUNT;
 use super::model::{Axis, RunConfig, Scenario, set_axis_value};
+use super::validate_claims::validate_lesson;
 use super::{MAX_NAME, MAX_RUNS, MAX_STEPS, MAX_TEXT};
 use crate::landscape::ViewWindow;
 use crate::validate::{Checker, Invalid};
@@ -97,6 +99,8 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
             });
         });
     }
+    let rest_is_valid = checker.found.is_empty();
+    validate_lesson(scenario, rest_is_valid, &mut checker);
     checker.found
 }
 

@@ -82,6 +82,11 @@ impl BasinState {
         self.pending = true;
     }
 
+    /// The finished map, if one is held.
+    pub fn map(&self) -> Option<&BasinMap> {
+        self.map.as_ref().map(|(map, _, _)| map)
+    }
+
     /// Whether a finished map is held.
     pub fn has_map(&self) -> bool {
         self.map.is_some()

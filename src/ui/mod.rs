@@ -13,6 +13,7 @@ pub mod step_view;
 pub mod surface_view;
 pub mod sweep_view;
 pub mod toolbar;
+pub mod worksheet;
 
 use std::sync::Arc;
 

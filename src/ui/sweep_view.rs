@@ -61,6 +61,11 @@ impl SweepState {
         self.result = None;
     }
 
+    /// The finished sweep, if one is shown.
+    pub fn sweep(&self) -> Option<&Sweep> {
+        self.result.as_ref().map(|result| &result.sweep)
+    }
+
     /// Whether a finished sweep is shown.
     pub fn has_result(&self) -> bool {
         self.result.is_some()

@@ -1,5 +1,6 @@
-//! Studies that drive the optimizers and the engine many times over: basin-of-attraction maps and
-//! hyperparameter sweeps. They sit above the engine.
+//! Studies that drive the optimizers and the engine many times over: basin-of-attraction maps,
+//! hyperparameter sweeps, and the verification of a lesson's claims. They sit above the engine.
 
 pub mod basin;
 pub mod sweep;
+pub mod verify;

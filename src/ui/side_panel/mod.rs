@@ -17,6 +17,9 @@ pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let hidden = super::presentation_hides(state);
     egui::ScrollArea::vertical().show(ui, |ui| {
         ui.heading(&state.scenario.name);
+        if !hidden.hide_notes {
+            super::worksheet::worksheet_ui(state, ui);
+        }
         if !state.scenario.notes.is_empty() && !hidden.hide_notes {
             egui::CollapsingHeader::new("Notes")
                 .default_open(true)

@@ -1,0 +1,401 @@
+//! Claims evaluated on what the runs have recorded so far (see the parent module for the rules).
+
+use super::{Measured, RunHistory, Verdict, significant};
+use crate::analysis::study::basin::{BasinMap, Outcome};
+use crate::analysis::study::sweep::Sweep;
+use crate::engine::{RunStatus, Sample};
+use crate::landscape::{Landscape, min_value};
+use crate::scenario::Scenario;
+use crate::scenario::{At, BasinOutcome, Bounds, Claim, ExpectedStatus, Metric, RecordMetric};
+
+/// What a lesson's claims are evaluated on: the lesson, its runs' histories (in the order of
+/// `scenario.runs`), the landscape as the runs see it, and the studies computed for it.
+pub struct Evidence<'a> {
+    /// The lesson (run labels, step budget, the runs' methods for stability thresholds).
+    pub scenario: &'a Scenario,
+    /// One history per run of `scenario.runs`, in order.
+    pub runs: Vec<&'a dyn RunHistory>,
+    /// The landscape through the lesson's transform (`None` for networks): f* and the minimizers.
+    pub landscape: Option<&'a dyn Landscape>,
+    /// The lesson's basin map, once computed.
+    pub basin: Option<&'a BasinMap>,
+    /// The lesson's sweep, once computed.
+    pub sweep: Option<&'a Sweep>,
+}
+
+/// A run's sample for a reading, or the verdict that stands in for it.
+type Reading<'h> = Result<&'h Sample, Verdict>;
+
+fn fails(text: impl Into<String>) -> Verdict {
+    Verdict::Fails {
+        measured: Measured::words(text),
+    }
+}
+
+fn judge(value: f64, bounds: &Bounds, step: Option<u64>, measured: Measured) -> Verdict {
+    if bounds.contains(value) {
+        Verdict::Holds { step, measured }
+    } else {
+        Verdict::Fails { measured }
+    }
+}
+
+impl<'a> Evidence<'a> {
+    /// Evaluates `claim` on the evidence as it stands.
+    pub fn evaluate(&self, claim: &Claim) -> Verdict {
+        match claim {
+            Claim::Status { run, is, from, to } => match self.history(run) {
+                Ok(history) => status_verdict(history, *is, *from, *to),
+                Err(verdict) => verdict,
+            },
+            Claim::Value {
+                run,
+                metric,
+                at,
+                bounds,
+            } => self.value_verdict(run, *metric, *at, bounds),
+            Claim::Ratio {
+                run,
+                over,
+                metric,
+                at,
+                bounds,
+            } => self.ratio_verdict([run, over], *metric, *at, bounds),
+            Claim::EndNear { run, point, within } => self.end_near(run, *point, *within),
+            Claim::Sharpness {
+                run,
+                from,
+                to,
+                bounds,
+            } => self.sharpness_verdict(run, *from, *to, bounds),
+            Claim::Records {
+                run,
+                metric,
+                last,
+                bounds,
+            } => self.records_verdict(run, *metric, *last, bounds),
+            Claim::BasinShare { outcome, bounds } => match self.basin {
+                Some(map) => basin_share(map, *outcome, bounds),
+                None => Verdict::Pending,
+            },
+            Claim::SweepBest { x, y } => match self.sweep {
+                Some(sweep) => sweep_best(sweep, *x, *y),
+                None => Verdict::Pending,
+            },
+            // Re-runs with other seeds: `verify_lesson` does them, the live evidence cannot.
+            Claim::Seeds { .. } => Verdict::Pending,
+        }
+    }
+
+    fn history(&self, label: &str) -> Result<&'a dyn RunHistory, Verdict> {
+        let index = self.scenario.run_index(label).map_err(fails)?;
+        self.runs
+            .get(index)
+            .copied()
+            .ok_or_else(|| fails(format!("run {index} has no history")))
+    }
+
+    /// The sample `at` names of run `label` (see the parent module for the rules).
+    fn reading(&self, label: &str, at: At) -> Reading<'a> {
+        let history = self.history(label)?;
+        let status = history.status();
+        let latest = history
+            .latest()
+            .ok_or_else(|| fails("nothing recorded yet"))?;
+        match at {
+            At::End if status.is_running() => Err(Verdict::Pending),
+            At::End => Ok(latest),
+            At::Step(step) if latest.step >= step => history
+                .sample_at(step)
+                .ok_or_else(|| fails(format!("step {step} was not recorded"))),
+            At::Step(_) if status.is_running() => Err(Verdict::Pending),
+            At::Step(step) => match status {
+                RunStatus::Diverged { step: stopped, .. } => Err(fails(format!(
+                    "diverged at step {stopped}, before step {step}"
+                ))),
+                // A run that stopped earlier stays where it stopped.
+                _ => Ok(latest),
+            },
+        }
+    }
+
+    /// The metric at a sample, or why it has none.
+    fn metric_at(&self, metric: Metric, sample: &Sample) -> Result<f64, Verdict> {
+        let no_landscape = || fails("the problem lists no minimizer");
+        Ok(match metric {
+            Metric::Loss => sample.loss,
+            Metric::Gap => {
+                let landscape = self.landscape.ok_or_else(no_landscape)?;
+                sample.loss - min_value(landscape).ok_or_else(no_landscape)?
+            }
+            Metric::Distance => {
+                let landscape = self.landscape.ok_or_else(no_landscape)?;
+                landscape
+                    .distance_to_minimizer(sample.point)
+                    .ok_or_else(no_landscape)?
+            }
+            Metric::GradNorm => sample.grad_norm,
+            Metric::Evals => sample.evals as f64,
+            Metric::Bits => sample.bits as f64,
+        })
+    }
+
+    fn value_verdict(&self, run: &str, metric: Metric, at: At, bounds: &Bounds) -> Verdict {
+        let sample = match self.reading(run, at) {
+            Ok(sample) => sample,
+            Err(verdict) => return verdict,
+        };
+        match self.metric_at(metric, sample) {
+            Ok(value) => judge(value, bounds, Some(sample.step), Measured::number(value)),
+            Err(verdict) => verdict,
+        }
+    }
+
+    fn ratio_verdict(&self, runs: [&str; 2], metric: Metric, at: At, bounds: &Bounds) -> Verdict {
+        let mut values = [0.0; 2];
+        let mut step = 0;
+        let mut pending = false;
+        for (slot, run) in values.iter_mut().zip(runs) {
+            let reading = self
+                .reading(run, at)
+                .and_then(|sample| Ok((sample.step, self.metric_at(metric, sample)?)));
+            match reading {
+                Ok((at_step, value)) => {
+                    *slot = value;
+                    step = step.max(at_step);
+                }
+                Err(Verdict::Pending) => pending = true,
+                Err(verdict) => return verdict,
+            }
+        }
+        if pending {
+            return Verdict::Pending;
+        }
+        let [numerator, denominator] = values;
+        let ratio = numerator / denominator;
+        let text = format!(
+            "{} ({} / {})",
+            significant(ratio),
+            significant(numerator),
+            significant(denominator)
+        );
+        judge(ratio, bounds, Some(step), Measured::described(ratio, text))
+    }
+
+    fn end_near(&self, run: &str, point: [f64; 2], within: f64) -> Verdict {
+        let sample = match self.reading(run, At::End) {
+            Ok(sample) => sample,
+            Err(verdict) => return verdict,
+        };
+        let [x, y] = sample.point;
+        let distance = (x - point[0]).hypot(y - point[1]);
+        let text = format!(
+            "ends at ({}, {}), {} away",
+            significant(x),
+            significant(y),
+            significant(distance)
+        );
+        let measured = Measured::described(distance, text);
+        if distance <= within {
+            Verdict::Holds {
+                step: Some(sample.step),
+                measured,
+            }
+        } else {
+            Verdict::Fails { measured }
+        }
+    }
+
+    /// The mean of λmax/λ_stable over the measured steps in [from, to].
+    fn sharpness_verdict(&self, run: &str, from: u64, to: u64, bounds: &Bounds) -> Verdict {
+        let history = match self.history(run) {
+            Ok(history) => history,
+            Err(verdict) => return verdict,
+        };
+        let reached = history.latest().map_or(0, |sample| sample.step);
+        if history.status().is_running() && reached < to {
+            return Verdict::Pending;
+        }
+        let threshold = self
+            .scenario
+            .run_index(run)
+            .ok()
+            .and_then(|index| self.scenario.runs.get(index))
+            .and_then(|config| config.optimizer.stability_threshold());
+        let Some(threshold) = threshold else {
+            return fails("the method has no stability threshold");
+        };
+        let sharpness_of = |sample: &Sample| {
+            if threshold.preconditioned {
+                sample.preconditioned_sharpness
+            } else {
+                sample.sharpness
+            }
+        };
+        let in_window = |sample: &&Sample| (from..=to).contains(&sample.step);
+        // Landscapes give the preconditioned sharpness at every step, not only measured ones.
+        let samples: Box<dyn Iterator<Item = &Sample>> = if threshold.preconditioned {
+            history.samples()
+        } else {
+            Box::new(history.measured().iter())
+        };
+        let (mut sum, mut count, mut last_step) = (0.0, 0_u64, from);
+        for sample in samples.filter(in_window) {
+            if let Some(sharpness) = sharpness_of(sample) {
+                sum += sharpness / threshold.sharpness;
+                count += 1;
+                last_step = sample.step;
+            }
+        }
+        if count == 0 {
+            return fails(format!("no sharpness measured in [{from}, {to}]"));
+        }
+        let mean = sum / count as f64;
+        let text = format!(
+            "{} × {} over {count} measurements",
+            significant(mean),
+            threshold.formula
+        );
+        judge(
+            mean,
+            bounds,
+            Some(last_step),
+            Measured::described(mean, text),
+        )
+    }
+
+    /// The mean of a network's metric over its last `last` records.
+    fn records_verdict(
+        &self,
+        run: &str,
+        metric: RecordMetric,
+        last: usize,
+        bounds: &Bounds,
+    ) -> Verdict {
+        let history = match self.history(run) {
+            Ok(history) => history,
+            Err(verdict) => return verdict,
+        };
+        if history.status().is_running() {
+            return Verdict::Pending;
+        }
+        let records = history.records();
+        if records.len() < last {
+            return fails(format!("only {} records", records.len()));
+        }
+        let mut sum = 0.0;
+        let mut last_step = 0;
+        for record in &records[records.len() - last..] {
+            let sample = history
+                .sample_at(record.step)
+                .filter(|sample| sample.step == record.step);
+            let value = match metric {
+                RecordMetric::TestAccuracy => record.test_accuracy,
+                RecordMetric::TestLoss => sample.and_then(|sample| sample.test_loss),
+                RecordMetric::Loss => sample.map(|sample| sample.loss),
+            };
+            let Some(value) = value else {
+                return fails(format!("no {metric:?} recorded at step {}", record.step));
+            };
+            sum += value;
+            last_step = record.step;
+        }
+        let mean = sum / last as f64;
+        let text = format!("{} (mean of the last {last} records)", significant(mean));
+        judge(
+            mean,
+            bounds,
+            Some(last_step),
+            Measured::described(mean, text),
+        )
+    }
+}
+
+fn status_verdict(history: &dyn RunHistory, is: ExpectedStatus, from: u64, to: u64) -> Verdict {
+    let status = history.status();
+    let reached = history.latest().map_or(0, |sample| sample.step);
+    let summary = match status {
+        RunStatus::Running => format!("running at step {reached}"),
+        other => other.summary(),
+    };
+    let stopped_at = match status {
+        RunStatus::Running => None,
+        RunStatus::Finished => Some(reached),
+        RunStatus::Converged { step }
+        | RunStatus::Diverged { step, .. }
+        | RunStatus::Unbounded { step } => Some(*step),
+    };
+    let became = match (is, status) {
+        (ExpectedStatus::Running, RunStatus::Running | RunStatus::Finished) => {
+            // Still going at step `to` once it got there.
+            (reached >= to).then_some(to)
+        }
+        (ExpectedStatus::Running, _) => stopped_at.filter(|&step| step > to).map(|_| to),
+        (ExpectedStatus::Converged, RunStatus::Converged { .. })
+        | (ExpectedStatus::Diverged, RunStatus::Diverged { .. })
+        | (ExpectedStatus::Finished, RunStatus::Finished) => {
+            stopped_at.filter(|step| (from..=to).contains(step))
+        }
+        _ => None,
+    };
+    match became {
+        Some(step) => Verdict::Holds {
+            step: Some(step),
+            measured: Measured::words(summary),
+        },
+        None if status.is_running() && reached < to => Verdict::Pending,
+        None => fails(summary),
+    }
+}
+
+fn basin_share(map: &BasinMap, outcome: BasinOutcome, bounds: &Bounds) -> Verdict {
+    let wanted = match outcome {
+        BasinOutcome::Minimum(index) => Outcome::Minimum(index),
+        BasinOutcome::Diverged => Outcome::Diverged,
+        BasinOutcome::NotConverged => Outcome::NotConverged,
+        BasinOutcome::Saddle => Outcome::Saddle,
+        BasinOutcome::Maximum => Outcome::Maximum,
+    };
+    let total = map.outcomes.len().max(1);
+    let count = map.outcomes.iter().filter(|&&o| o == wanted).count();
+    let share = count as f64 / total as f64;
+    let text = format!("{} ({count} of {total} starts)", significant(share));
+    judge(share, bounds, None, Measured::described(share, text))
+}
+
+/// The best cell: the lowest final loss among the cells that did not diverge (the first such cell
+/// in row-major order on a tie).
+fn sweep_best(sweep: &Sweep, x: (f64, f64), y: (f64, f64)) -> Verdict {
+    let mut best: Option<(usize, usize, f64)> = None;
+    for row in 0..sweep.rows() {
+        for column in 0..sweep.columns() {
+            let index = sweep.index(column, row);
+            let loss = sweep.values.get(index).copied().unwrap_or(f64::NAN);
+            let usable = !sweep.diverged.get(index).copied().unwrap_or(true) && loss.is_finite();
+            if usable && best.is_none_or(|(_, _, lowest)| loss < lowest) {
+                best = Some((column, row, loss));
+            }
+        }
+    }
+    let Some((column, row, loss)) = best else {
+        return fails("every cell of the sweep diverged");
+    };
+    let [value_x, value_y] = sweep.coordinates(column, row);
+    let text = format!(
+        "best cell {} = {}, {} = {} (loss {})",
+        sweep.axes[0].name,
+        significant(value_x),
+        sweep.axes[1].name,
+        significant(value_y),
+        significant(loss)
+    );
+    let inside = |(lo, hi): (f64, f64), value: f64| lo <= value && value <= hi;
+    if inside(x, value_x) && inside(y, value_y) {
+        Verdict::Holds {
+            step: None,
+            measured: Measured::words(text),
+        }
+    } else {
+        fails(text)
+    }
+}

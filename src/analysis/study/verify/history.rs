@@ -1,0 +1,47 @@
+//! What the evaluator reads of one run, whoever recorded it: the app's traces and a headless run
+//! both are [`Trace`]s.
+
+use crate::engine::{NetworkRecord, RunStatus, Sample, Trace};
+
+/// One run as recorded so far: its status, its samples by step, its occasional measurements and
+/// its network records.
+pub trait RunHistory {
+    /// The run's status after its latest sample.
+    fn status(&self) -> &RunStatus;
+    /// The latest sample.
+    fn latest(&self) -> Option<&Sample>;
+    /// The sample at `step`, or the latest recorded before it (a thinned history).
+    fn sample_at(&self, step: u64) -> Option<&Sample>;
+    /// Every recorded sample, in step order.
+    fn samples(&self) -> Box<dyn Iterator<Item = &Sample> + '_>;
+    /// The samples with sharpness, test loss or accuracy, in step order.
+    fn measured(&self) -> &[Sample];
+    /// The network records, in step order.
+    fn records(&self) -> &[NetworkRecord];
+}
+
+impl RunHistory for Trace {
+    fn status(&self) -> &RunStatus {
+        &self.status
+    }
+
+    fn latest(&self) -> Option<&Sample> {
+        Trace::latest(self)
+    }
+
+    fn sample_at(&self, step: u64) -> Option<&Sample> {
+        Trace::sample_at(self, step)
+    }
+
+    fn samples(&self) -> Box<dyn Iterator<Item = &Sample> + '_> {
+        Box::new(Trace::samples(self))
+    }
+
+    fn measured(&self) -> &[Sample] {
+        Trace::measured(self)
+    }
+
+    fn records(&self) -> &[NetworkRecord] {
+        Trace::records(self)
+    }
+}

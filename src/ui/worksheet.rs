@@ -1,0 +1,192 @@
+//! The lesson as a worksheet in the side panel: "What to notice" as a live checklist of the
+//! lesson's claims (pending, ✓ at the step it became true, or ✗ with what was measured), then the
+//! suggestions to try (a button applies a suggestion's edit, Undo reverts the last one), the
+//! question and the theory, folded until asked for.
+//!
+//! The claims are evaluated every frame on the runs as the window holds them
+//! ([`Evidence::evaluate`] reads the traces and runs nothing), so editing a run re-evaluates them
+//! at once.
+
+use egui::Color32;
+
+use crate::analysis::study::verify::{Evidence, RunHistory, Verdict};
+use crate::app::AppState;
+use crate::scenario::{Claim, Scenario};
+
+/// What the worksheet keeps between frames.
+#[derive(Default)]
+pub struct WorksheetState {
+    /// The lesson as it was before the last Try edit, for Undo.
+    before_try: Option<Scenario>,
+    /// The suggestion whose edit was applied last (its claim is checked from then on).
+    applied: Option<usize>,
+}
+
+impl WorksheetState {
+    /// Forgets the Undo step: a new lesson was opened.
+    pub fn reset(&mut self) {
+        *self = Self::default();
+    }
+
+    /// Whether Undo has an edit to revert.
+    pub fn can_undo(&self) -> bool {
+        self.before_try.is_some()
+    }
+}
+
+/// The worksheet: nothing for a lesson without claims, suggestions, question or theory.
+pub fn worksheet_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let scenario = &state.scenario;
+    if scenario.notice.is_empty()
+        && scenario.tries.is_empty()
+        && scenario.question.is_empty()
+        && scenario.theory.is_empty()
+    {
+        return;
+    }
+    if !scenario.notice.is_empty() {
+        ui.strong("What to notice");
+        for index in 0..state.scenario.notice.len() {
+            let notice = &state.scenario.notice[index];
+            let verdict = evaluate(state, &notice.claim);
+            claim_line_ui(ui, &notice.text, &verdict);
+        }
+    }
+    try_ui(state, ui);
+    if !state.scenario.question.is_empty() {
+        egui::CollapsingHeader::new("Question")
+            .id_salt("worksheet_question")
+            .show(ui, |ui| ui.label(&state.scenario.question));
+    }
+    if !state.scenario.theory.is_empty() {
+        egui::CollapsingHeader::new("Theory")
+            .id_salt("worksheet_theory")
+            .show(ui, |ui| ui.label(&state.scenario.theory));
+    }
+}
+
+/// The suggestions, each with its Try button when it has an edit, and Undo.
+fn try_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    if state.scenario.tries.is_empty() && !state.views.worksheet.can_undo() {
+        return;
+    }
+    let mut clicked = None;
+    let mut undo = false;
+    egui::CollapsingHeader::new("Try")
+        .id_salt("worksheet_try")
+        .show(ui, |ui| {
+            for (index, suggestion) in state.scenario.tries.iter().enumerate() {
+                ui.horizontal_wrapped(|ui| {
+                    if suggestion.edit.is_some()
+                        && ui
+                            .button(format!("Try {}", index + 1))
+                            .on_hover_text("Make this change to the lesson (Undo reverts it)")
+                            .clicked()
+                    {
+                        clicked = Some(index);
+                    }
+                    ui.label(&suggestion.text);
+                });
+                let checked =
+                    state.views.worksheet.applied == Some(index) || suggestion.edit.is_none();
+                if let Some(claim) = suggestion.claim.as_ref().filter(|_| checked) {
+                    let verdict = evaluate(state, claim);
+                    ui.indent(("try_claim", index), |ui| {
+                        claim_line_ui(ui, "then", &verdict);
+                    });
+                }
+            }
+            if state.views.worksheet.can_undo()
+                && ui
+                    .button("Undo")
+                    .on_hover_text("Put the lesson back as it was before the last Try")
+                    .clicked()
+            {
+                undo = true;
+            }
+        });
+    if let Some(index) = clicked {
+        apply_try(state, index);
+    } else if undo {
+        undo_try(state);
+    }
+}
+
+/// Applies suggestion `index`'s edit to the lesson, keeping the lesson as it was for Undo.
+fn apply_try(state: &mut AppState, index: usize) {
+    let Some(edit) = state
+        .scenario
+        .tries
+        .get(index)
+        .and_then(|suggestion| suggestion.edit.clone())
+    else {
+        return;
+    };
+    let before = state.scenario.clone();
+    let mut edited = before.clone();
+    match edit.apply(&mut edited) {
+        Ok(()) => {
+            state.replace_scenario(edited);
+            state.views.worksheet.before_try = Some(before);
+            state.views.worksheet.applied = Some(index);
+        }
+        Err(message) => state.error(format!("Try {}: {message}", index + 1)),
+    }
+}
+
+/// Reverts the last Try edit.
+fn undo_try(state: &mut AppState) {
+    if let Some(before) = state.views.worksheet.before_try.take() {
+        state.views.worksheet.applied = None;
+        state.replace_scenario(before);
+    }
+}
+
+/// Evaluates `claim` on the runs as the window holds them.
+fn evaluate(state: &AppState, claim: &Claim) -> Verdict {
+    let evidence = Evidence {
+        scenario: &state.scenario,
+        runs: state
+            .runs
+            .iter()
+            .map(|run| &run.trace as &dyn RunHistory)
+            .collect(),
+        landscape: state.landscape.as_deref(),
+        basin: state.views.basin.map(),
+        sweep: state.views.sweep.sweep(),
+    };
+    evidence.evaluate(claim)
+}
+
+/// One claim: a mark, its sentence, and when it became true or what was measured instead.
+fn claim_line_ui(ui: &mut egui::Ui, text: &str, verdict: &Verdict) {
+    let (mark, colour) = match verdict {
+        Verdict::Pending => ("○", ui.visuals().weak_text_color()),
+        Verdict::Holds { .. } => ("✓", holds_colour(ui)),
+        Verdict::Fails { .. } => ("✗", ui.visuals().error_fg_color),
+    };
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(colour, mark);
+        ui.label(text);
+    });
+    let detail = match verdict {
+        Verdict::Pending => None,
+        Verdict::Holds {
+            step: Some(step), ..
+        } => Some(format!("at step {step}")),
+        Verdict::Holds { measured, .. } => Some(measured.text.clone()),
+        Verdict::Fails { measured } => Some(format!("not with your settings: measured {measured}")),
+    };
+    if let Some(detail) = detail {
+        // Under the sentence, past the mark.
+        ui.weak(format!("    {detail}"));
+    }
+}
+
+fn holds_colour(ui: &egui::Ui) -> Color32 {
+    if ui.visuals().dark_mode {
+        Color32::from_rgb(110, 200, 120)
+    } else {
+        Color32::from_rgb(20, 120, 40)
+    }
+}
