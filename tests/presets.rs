@@ -42,15 +42,21 @@ fn the_issue_example_parses_with_torch_defaults_filled_in() {
         (0.0198, 0.0, 0.0, false)
     );
     assert_eq!(scenario.problem.name(), "Quadratic");
-    // The bundled zigzag preset is this example, with the checked claims of issue 16 (version 2)
-    // beside its notes.
+    // The bundled zigzag preset is this example turned into a version-2 lesson (issue 16): the
+    // same problem, budget and GD run; its momentum run takes GD's lr with β 0.75, so that the
+    // bounce visibly dies out (the example's optimal pair first swings far wider than GD).
     let bundled = scenario::parse(optiviz::presets::find("zigzag").unwrap(), "zigzag.ron")
         .unwrap()
         .scenario;
     assert_eq!(
-        (&bundled.problem, bundled.steps, &bundled.runs),
-        (&scenario.problem, scenario.steps, &scenario.runs)
+        (&bundled.problem, bundled.steps, &bundled.runs[0]),
+        (&scenario.problem, scenario.steps, &scenario.runs[0])
     );
+    let optiviz::optim::OptimizerConfig::Sgd(momentum) = &bundled.runs[1].optimizer else {
+        panic!("the bundled zigzag's second run is SGD");
+    };
+    assert_eq!((momentum.lr, momentum.momentum), (0.0198, 0.75));
+    assert!(bundled.notice.len() >= 2);
 }
 
 #[test]
@@ -72,10 +78,10 @@ fn every_preset_file_loads_without_warnings_and_round_trips() {
         let loaded = scenario::load(&file).unwrap_or_else(|e| panic!("{e}"));
         assert!(loaded.warnings.is_empty(), "{:?}", loaded.warnings);
         let scenario = loaded.scenario;
-        // A version-2 lesson teaches through its checked notices and leaves `notes` empty.
+        // A version-1 lesson teaches in its notes; a version-2 one in its notices and theory.
         assert!(
-            scenario.notes.len() > 80 || scenario.notice.len() >= 2,
-            "{} needs notes that teach",
+            scenario.notes.len() > 80 || (scenario.notice.len() >= 2 && !scenario.theory.is_empty()),
+            "{} needs notes, or notices and theory, that teach",
             file.display()
         );
         let text = scenario::to_ron(&scenario).unwrap();

@@ -904,7 +904,7 @@ fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
         harness.query_by_label("✓").is_some(),
         "ticked once GD converged"
     );
-    assert!(harness.query_by_label_contains("    at step").is_some());
+    assert!(harness.query_by_label_contains("(at step").is_some());
 
     harness.get_by_label("Try").click();
     harness.run_steps(2);
@@ -937,4 +937,19 @@ fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
     harness.state_mut().prefs.presenting = true;
     harness.run_steps(2);
     assert!(harness.query_by_label("What to notice").is_some());
+}
+
+/// An edit that leaves a claim naming what is gone (here a removed run) goes through; the
+/// worksheet's claims are put away with a word, so a saved file still loads.
+#[test]
+fn an_edit_that_breaks_a_claim_puts_the_checklist_away() {
+    let mut harness = harness();
+    assert!(!harness.state().scenario.notice.is_empty(), "zigzag has claims");
+    harness.state_mut().remove_run(0);
+    harness.run_steps(2);
+    let state = harness.state();
+    assert!(state.scenario.notice.is_empty() && state.scenario.tries.is_empty());
+    assert!(scenario::validate(&state.scenario).is_empty());
+    let notice = state.notice.as_ref().expect("a word in the status bar");
+    assert!(notice.text.contains("put away"), "{}", notice.text);
 }

@@ -16,6 +16,31 @@ impl AppState {
         self.last_edit = Some(Instant::now());
     }
 
+    /// An edit can leave a lesson's claims naming what is gone (a relabelled or removed run, a
+    /// minimum the new problem does not have). Such an edit goes through and the worksheet's
+    /// claims are put away, with a word in the status bar, rather than the edit being refused or
+    /// a file being saved that would not load. Returns whether it put them away.
+    fn put_away_stale_claims(candidate: &mut Scenario) -> bool {
+        if candidate.notice.is_empty() && candidate.tries.is_empty() {
+            return false;
+        }
+        if scenario::validate(candidate).is_empty() {
+            return false;
+        }
+        let mut without = candidate.clone();
+        without.notice.clear();
+        without.tries.clear();
+        if !scenario::validate(&without).is_empty() {
+            return false;
+        }
+        *candidate = without;
+        true
+    }
+
+    fn say_claims_put_away(&mut self) {
+        self.inform("the lesson's checklist no longer fits the edited scenario and was put away");
+    }
+
     /// Replaces one run's configuration; applies live or restarts as the preferences say.
     pub fn edit_run(&mut self, index: usize, config: RunConfig) {
         let mut candidate = self.scenario.clone();
@@ -23,6 +48,7 @@ impl AppState {
             return;
         };
         *slot = config.clone();
+        let put_away = Self::put_away_stale_claims(&mut candidate);
         // An invalid value (say lr = 0 typed into a field) is refused here, with the reason, so the
         // scenario never holds a configuration the engine would reject.
         if let Some(problem) = scenario::validate(&candidate).first() {
@@ -31,6 +57,9 @@ impl AppState {
         }
         self.scenario = candidate;
         self.notice = None;
+        if put_away {
+            self.say_claims_put_away();
+        }
         let restart = self.prefs.edit_applies == EditApplies::Restart;
         self.send(Command::EditRun {
             run: index,
@@ -53,6 +82,9 @@ impl AppState {
     pub fn remove_run(&mut self, index: usize) {
         if index < self.scenario.runs.len() {
             self.scenario.runs.remove(index);
+            if Self::put_away_stale_claims(&mut self.scenario) {
+                self.say_claims_put_away();
+            }
             self.runs.remove(index);
             self.selected_run = self
                 .selected_run
@@ -124,7 +156,8 @@ impl AppState {
         self.request_lesson_views();
     }
 
-    pub(super) fn apply_scenario(&mut self, scenario: Scenario, is_edit: bool) {
+    pub(super) fn apply_scenario(&mut self, mut scenario: Scenario, is_edit: bool) {
+        let put_away = is_edit && Self::put_away_stale_claims(&mut scenario);
         let problems = scenario::validate(&scenario);
         if let Some(first) = problems.first() {
             self.error(format!("{}: {}", first.path, first.message));
@@ -134,6 +167,9 @@ impl AppState {
         self.scenario = scenario.clone();
         self.rebuild_problem();
         self.send(Command::ReplaceScenario(Box::new(scenario)));
+        if put_away {
+            self.say_claims_put_away();
+        }
         if is_edit {
             self.edited();
             if was_playing {

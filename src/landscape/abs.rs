@@ -14,13 +14,10 @@
 //! S. Boyd, "Subgradient methods", Stanford EE364b lecture notes (2003–2014).
 //! Defaults: a = 1; view [−2, 2]²; start (1.5, 1).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use crate::hyper::hyper_table;
 
 /// f(x, y) = |x| + a·|y|.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,14 +46,6 @@ hyper_table! {
 impl LandscapeSpec for Abs {
     const DESCRIPTION: &'static str =
         "|x| + a|y|: a nonsmooth kink where fixed-step subgradient descent oscillates (a)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Abs {
@@ -92,6 +81,7 @@ impl Landscape for Abs {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn subgradient_follows_torch_sign() {

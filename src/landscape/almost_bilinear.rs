@@ -26,13 +26,10 @@
 //! B. van der Pol, "On relaxation-oscillations", Philosophical Magazine 2(11), 1926.
 //! Parameter epsilon (default 0.5, finite, ≥ 0); view [−2, 2]²; start (1, 1).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use crate::hyper::hyper_table;
 
 /// f(x, y) = x·y + epsilon·(y²/2 − y⁴/4), min over x, max over y: `AlmostBilinear(epsilon: 0.5)`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -57,14 +54,6 @@ hyper_table! {
 impl LandscapeSpec for AlmostBilinear {
     const DESCRIPTION: &'static str =
         "x·y + ε(y²/2 − y⁴/4), min over x, max over y: every method circles a limit cycle";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for AlmostBilinear {
@@ -106,6 +95,7 @@ impl Landscape for AlmostBilinear {
 mod tests {
     use super::*;
     use crate::landscape::LandscapeConfig;
+    use crate::validate::Checker;
 
     #[test]
     fn known_values() {

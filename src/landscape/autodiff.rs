@@ -41,6 +41,28 @@ pub fn hessian<F: DualFormula + ?Sized>(formula: &F, p: Point) -> Matrix2 {
     [[xx.eps1eps2, mixed.eps1eps2], [mixed.eps1eps2, yy.eps1eps2]]
 }
 
+/// The [`Landscape`](super::Landscape) methods value, value_and_gradient and hessian of a
+/// [`DualFormula`], exact through hyper-dual numbers: written inside `impl Landscape for …`.
+macro_rules! dual_formula_derivatives {
+    () => {
+        fn value(&self, p: $crate::landscape::Point) -> f64 {
+            $crate::landscape::autodiff::DualFormula::eval(self, p[0], p[1])
+        }
+
+        fn value_and_gradient(
+            &self,
+            p: $crate::landscape::Point,
+        ) -> (f64, $crate::landscape::Point) {
+            $crate::landscape::autodiff::value_and_gradient(self, p)
+        }
+
+        fn hessian(&self, p: $crate::landscape::Point) -> $crate::landscape::Matrix2 {
+            $crate::landscape::autodiff::hessian(self, p)
+        }
+    };
+}
+pub(crate) use dual_formula_derivatives;
+
 #[cfg(test)]
 mod tests {
     use super::*;

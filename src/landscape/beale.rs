@@ -14,18 +14,14 @@
 //! University, 1958; details in S. Surjanovic & D. Bingham, *Virtual Library of Simulation
 //! Experiments*. No parameters; view [−4.5, 4.5]²; start (1, 1.5).
 
-use std::sync::Arc;
-
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
-    symmetric_eigenvalues,
+    Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow, symmetric_eigenvalues,
 };
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)². No parameters: `Beale()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -47,26 +43,10 @@ hyper_table! { Beale, owner: "Beale"; }
 impl LandscapeSpec for Beale {
     const DESCRIPTION: &'static str =
         "Beale: steep y³ walls around a flat floor, minimum (3, 0.5); tests step-size robustness";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Beale {
-    fn value(&self, p: Point) -> f64 {
-        self.eval(p[0], p[1])
-    }
-
-    fn value_and_gradient(&self, p: Point) -> (f64, Point) {
-        autodiff::value_and_gradient(self, p)
-    }
-
-    fn hessian(&self, p: Point) -> Matrix2 {
-        autodiff::hessian(self, p)
-    }
+    autodiff::dual_formula_derivatives!();
 
     fn minimizers(&self) -> Minimizers {
         let point = [3.0, 0.5];

@@ -24,8 +24,6 @@
 //! inequality perspective on generative adversarial networks", ICLR 2019.
 //! Parameter scale (default 1, must be finite and ≠ 0); view [−2, 2]²; start (1, 1).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
@@ -60,10 +58,6 @@ impl LandscapeSpec for Bilinear {
         if checker.finite("scale", self.scale) && self.scale == 0.0 {
             checker.report("scale", "scale must be ≠ 0 (0 is a constant, not a game)");
         }
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
     }
 }
 

@@ -14,13 +14,10 @@
 //! saddle point problem in high-dimensional non-convex optimization", NeurIPS 2014.
 //! No parameters; view [−2, 2]²; start (1, 0.001).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = x²/2 + y⁴/4 − y²/2. No parameters: `DoubleWell()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -32,12 +29,6 @@ hyper_table! { DoubleWell, owner: "DoubleWell"; }
 impl LandscapeSpec for DoubleWell {
     const DESCRIPTION: &'static str =
         "x²/2 + y⁴/4 − y²/2: escaping the saddle at 0 into the minima (0, ±1)";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for DoubleWell {

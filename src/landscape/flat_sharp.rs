@@ -23,16 +23,13 @@
 //! "Gradient descent on neural networks typically occurs at the edge of stability", ICLR 2021.
 //! Defaults: sharp_width = 0.2, flat_width = 1; view [−2.5, 2.5] × [−2, 2]; start (−1.3, 0.3).
 
-use std::sync::Arc;
-
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::strict_minimum_near;
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use super::{Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 
 /// Two Gaussian wells of depth 1, sharp at (−1, 0) and flat at (1, 0), in a 0.02‖p‖² bowl.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,28 +82,10 @@ hyper_table! {
 impl LandscapeSpec for FlatSharp {
     const DESCRIPTION: &'static str =
         "a sharp and a flat well: large-lr GD leaves the sharp one (sharp_width, flat_width)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for FlatSharp {
-    fn value(&self, p: Point) -> f64 {
-        self.eval(p[0], p[1])
-    }
-
-    fn value_and_gradient(&self, p: Point) -> (f64, Point) {
-        autodiff::value_and_gradient(self, p)
-    }
-
-    fn hessian(&self, p: Point) -> Matrix2 {
-        autodiff::hessian(self, p)
-    }
+    autodiff::dual_formula_derivatives!();
 
     fn minimizers(&self) -> Minimizers {
         let mut minima: Vec<Minimum> = Vec::with_capacity(2);

@@ -24,7 +24,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::expression::{ExprError, Expression};
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ToLandscape, ViewWindow};
 use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
@@ -62,10 +62,12 @@ impl LandscapeSpec for Formula {
             checker.report("expr", format!("expr: {error}"));
         }
     }
+}
 
+impl ToLandscape for Formula {
     /// A formula that does not parse (validation reports it) builds the constant NaN, so a run on
     /// it stops at once as diverged instead of the app panicking.
-    fn build(&self) -> Arc<dyn Landscape> {
+    fn to_landscape(&self) -> Arc<dyn Landscape> {
         Arc::new(FormulaLandscape {
             expression: self
                 .parse()

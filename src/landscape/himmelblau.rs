@@ -14,16 +14,13 @@
 //! S. Surjanovic & D. Bingham, *Virtual Library of Simulation Experiments: Test Functions and
 //! Datasets* (Simon Fraser University). No parameters; view [−5, 5]²; start (0, 0).
 
-use std::sync::Arc;
-
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use super::{Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow};
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = (x² + y − 11)² + (x + y² − 7)². No parameters: `Himmelblau()` in a preset.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -51,26 +48,10 @@ hyper_table! { Himmelblau, owner: "Himmelblau"; }
 impl LandscapeSpec for Himmelblau {
     const DESCRIPTION: &'static str =
         "(x² + y − 11)² + (x + y² − 7)²: four equal minima; the basin depends on the method";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Himmelblau {
-    fn value(&self, p: Point) -> f64 {
-        self.eval(p[0], p[1])
-    }
-
-    fn value_and_gradient(&self, p: Point) -> (f64, Point) {
-        autodiff::value_and_gradient(self, p)
-    }
-
-    fn hessian(&self, p: Point) -> Matrix2 {
-        autodiff::hessian(self, p)
-    }
+    autodiff::dual_formula_derivatives!();
 
     fn minimizers(&self) -> Minimizers {
         Minimizers::Points(

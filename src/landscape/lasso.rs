@@ -35,8 +35,8 @@ use serde::{Deserialize, Serialize};
 use super::data::{Regression, solve, window_around};
 use super::least_squares::{MAX_SAMPLES, MIN_SAMPLES, REGRESSION_START};
 use super::{
-    Landscape, LandscapeSpec, LeastSquares, Matrix2, Minimizers, Minimum, Point, ViewWindow,
-    point_of, symmetric_eigenvalues,
+    Landscape, LandscapeSpec, LeastSquares, Matrix2, Minimizers, Minimum, Point, ToLandscape,
+    ViewWindow, point_of, symmetric_eigenvalues,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Composite;
@@ -97,8 +97,10 @@ impl LandscapeSpec for Lasso {
     fn num_samples(&self) -> usize {
         self.n.clamp(MIN_SAMPLES, MAX_SAMPLES)
     }
+}
 
-    fn build(&self) -> Arc<dyn Landscape> {
+impl ToLandscape for Lasso {
+    fn to_landscape(&self) -> Arc<dyn Landscape> {
         Arc::new(self.problem())
     }
 }

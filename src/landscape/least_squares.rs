@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{Regression, window_around};
 use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ToLandscape, ViewWindow,
     symmetric_eigenvalues,
 };
 use crate::hyper::hyper_table;
@@ -117,8 +117,10 @@ impl LandscapeSpec for LeastSquares {
     fn num_samples(&self) -> usize {
         self.n.clamp(MIN_SAMPLES, MAX_SAMPLES)
     }
+}
 
-    fn build(&self) -> Arc<dyn Landscape> {
+impl ToLandscape for LeastSquares {
+    fn to_landscape(&self) -> Arc<dyn Landscape> {
         Arc::new(LeastSquaresProblem {
             data: self.regression(),
         })

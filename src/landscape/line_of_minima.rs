@@ -17,13 +17,10 @@
 //! "The marginal value of adaptive gradient methods in machine learning", NeurIPS 2017.
 //! No parameters; view [−1, 3] × [−1, 2]; start (0, 0).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = ½(x + 2y − 2)². No parameters: `LineOfMinima()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -40,12 +37,6 @@ hyper_table! { LineOfMinima, owner: "LineOfMinima"; }
 impl LandscapeSpec for LineOfMinima {
     const DESCRIPTION: &'static str =
         "½(x + 2y − 2)²: a line of minimizers; GD from 0 finds the minimum-norm one, Adam does not";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for LineOfMinima {

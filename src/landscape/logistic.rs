@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::data::{Classification, dot, solve, window_around};
 use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ToLandscape, ViewWindow,
     symmetric_eigenvalues,
 };
 use crate::hyper::hyper_table;
@@ -81,8 +81,10 @@ impl LandscapeSpec for Logistic {
     fn num_samples(&self) -> usize {
         self.n.clamp(MIN_SAMPLES, MAX_SAMPLES)
     }
+}
 
-    fn build(&self) -> Arc<dyn Landscape> {
+impl ToLandscape for Logistic {
+    fn to_landscape(&self) -> Arc<dyn Landscape> {
         Arc::new(LogisticProblem::new(Classification::generate(
             self.n.clamp(MIN_SAMPLES, MAX_SAMPLES),
             self.seed,

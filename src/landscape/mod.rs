@@ -214,15 +214,33 @@ pub fn min_value(landscape: &dyn Landscape) -> Option<f64> {
     }
 }
 
+/// How a landscape config becomes the landscape ([`LandscapeSpec::build`]): a formula landscape is
+/// its own parameters and clones itself (the blanket impl); a data-driven one generates its data.
+pub trait ToLandscape {
+    /// The landscape with these parameters (generating its data, for the data-driven ones).
+    fn to_landscape(&self) -> Arc<dyn Landscape>;
+}
+
+impl<L: Landscape + Clone + 'static> ToLandscape for L {
+    fn to_landscape(&self) -> Arc<dyn Landscape> {
+        Arc::new(self.clone())
+    }
+}
+
 /// What every landscape config provides to the registry; its numeric parameters come from its
 /// [`hyper_table!`](crate::hyper::hyper_table) (the generated widgets, `optiviz` sweeps).
-pub trait LandscapeSpec: Hypers {
+pub trait LandscapeSpec: Hypers + ToLandscape {
     /// One line for `optiviz list landscapes` and the picker.
     const DESCRIPTION: &'static str;
-    /// Semantic checks of the parameters (finite, positive…).
-    fn validate(&self, checker: &mut Checker);
+    /// Semantic checks of the parameters (finite, positive…): the table's own row checks unless
+    /// the landscape needs more.
+    fn validate(&self, checker: &mut Checker) {
+        self.validate_rows(checker);
+    }
     /// The landscape with these parameters (generating its data, for the data-driven ones).
-    fn build(&self) -> Arc<dyn Landscape>;
+    fn build(&self) -> Arc<dyn Landscape> {
+        self.to_landscape()
+    }
     /// Number of terms of the finite sum, from the parameters alone (no data generated): what
     /// the built landscape's [`Landscape::num_samples`] gives, for unvalidated parameters too.
     fn num_samples(&self) -> usize {

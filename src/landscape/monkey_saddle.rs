@@ -17,13 +17,10 @@
 //! saddle points in non-convex optimization", COLT 2016. No parameters; view [−1.5, 1.5]²; start
 //! (1, 0.1).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = x³ − 3xy². No parameters: `MonkeySaddle()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -35,12 +32,6 @@ hyper_table! { MonkeySaddle, owner: "MonkeySaddle"; }
 impl LandscapeSpec for MonkeySaddle {
     const DESCRIPTION: &'static str =
         "x³ − 3xy²: a degenerate saddle where gradient and curvature vanish; unbounded below";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for MonkeySaddle {

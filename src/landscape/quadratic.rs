@@ -11,16 +11,13 @@
 //! quadratics); Goh, "Why Momentum Really Works", Distill 2017.
 //! Defaults: λ₁ = 1, λ₂ = 10, angle 0°; view [−1.5, 1.5]²; start (1, 1).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use pulp::Simd;
 
 use super::batch::{self, PointKernel};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use crate::hyper::hyper_table;
 
 /// f(x) = ½ xᵀ R diag(λ₁, λ₂) Rᵀ x.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -77,14 +74,6 @@ hyper_table! {
 impl LandscapeSpec for Quadratic {
     const DESCRIPTION: &'static str =
         "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Quadratic {

@@ -22,8 +22,6 @@
 //! convergence of alternating gradient descent-ascent for minimax optimization", AISTATS 2022.
 //! Defaults a = 1, b = 2, c = 1; view [−2, 2]²; start (1, 1).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{
@@ -78,10 +76,6 @@ impl LandscapeSpec for QuadraticGame {
                 "a·c + b² must be ≠ 0, else the equilibrium is not unique",
             );
         }
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
     }
 }
 

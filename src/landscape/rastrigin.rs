@@ -13,15 +13,13 @@
 //! Simulation Experiments*. Defaults: a = 10; view [−5.12, 5.12]²; start (3.2, 2.1).
 
 use std::f64::consts::TAU;
-use std::sync::Arc;
 
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use super::{Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow};
+use crate::hyper::hyper_table;
 
 /// f(x, y) = 2a + x² − a cos(2πx) + y² − a cos(2πy).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,28 +50,10 @@ hyper_table! {
 impl LandscapeSpec for Rastrigin {
     const DESCRIPTION: &'static str =
         "2a + Σ(xᵢ² − a cos 2πxᵢ): a grid of local minima that traps small steps (a)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Rastrigin {
-    fn value(&self, p: Point) -> f64 {
-        self.eval(p[0], p[1])
-    }
-
-    fn value_and_gradient(&self, p: Point) -> (f64, Point) {
-        autodiff::value_and_gradient(self, p)
-    }
-
-    fn hessian(&self, p: Point) -> Matrix2 {
-        autodiff::hessian(self, p)
-    }
+    autodiff::dual_formula_derivatives!();
 
     fn minimizers(&self) -> Minimizers {
         let curvature = 2.0 + TAU * TAU * self.a;
@@ -96,6 +76,7 @@ impl Landscape for Rastrigin {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn known_values() {

@@ -15,13 +15,10 @@
 //! that of the "Mexican hat" potential of spontaneous symmetry breaking.
 //! Defaults: r = 1; view [−2r, 2r]²; start (1.5r, 0.5r).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use crate::hyper::hyper_table;
 
 /// f(x, y) = (x² + y² − r²)².
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,14 +42,6 @@ hyper_table! {
 impl LandscapeSpec for RingValley {
     const DESCRIPTION: &'static str =
         "(x² + y² − r²)²: a circle of minimizers around a local maximum (radius)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for RingValley {

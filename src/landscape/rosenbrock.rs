@@ -12,8 +12,6 @@
 //! function", The Computer Journal 3(3), 1960. Defaults: a = 1, b = 100; view [−2, 2] × [−1, 3];
 //! start (−1.2, 1), the classical one.
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use pulp::Simd;
@@ -23,8 +21,7 @@ use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
     symmetric_eigenvalues,
 };
-use crate::hyper::{Hypers, hyper_table};
-use crate::validate::Checker;
+use crate::hyper::hyper_table;
 
 /// f(x, y) = (a − x)² + b (y − x²)².
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,14 +48,6 @@ hyper_table! {
 impl LandscapeSpec for Rosenbrock {
     const DESCRIPTION: &'static str =
         "(a − x)² + b(y − x²)²: a curved narrow valley, minimum at (a, a²) (a, b)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Rosenbrock {

@@ -13,13 +13,10 @@
 //! R. Ge, F. Huang, C. Jin & Y. Yuan, "Escaping from saddle points", COLT 2015.
 //! No parameters; view [−2, 2]²; start (1.5, 0.01).
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = x² − y². No parameters: `Saddle()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -31,12 +28,6 @@ hyper_table! { Saddle, owner: "Saddle"; }
 impl LandscapeSpec for Saddle {
     const DESCRIPTION: &'static str =
         "x² − y²: a strict saddle; GD escapes unless it starts exactly on y = 0";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for Saddle {

@@ -20,16 +20,13 @@
 //! *Virtual Library of Simulation Experiments: Test Functions and Datasets*. No parameters; view
 //! [−2, 2] × [−1.1, 1.1]; start (−1.5, −1).
 
-use std::sync::Arc;
-
 use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{Landscape, LandscapeSpec, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
-use crate::validate::Checker;
 
 /// f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y². No parameters: `SixHumpCamel()`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -58,26 +55,10 @@ hyper_table! { SixHumpCamel, owner: "SixHumpCamel"; }
 impl LandscapeSpec for SixHumpCamel {
     const DESCRIPTION: &'static str =
         "six-hump camel: two global and four local minima; where does each method get stuck?";
-
-    fn validate(&self, _checker: &mut Checker) {}
-
-    fn build(&self) -> Arc<dyn Landscape> {
-        Arc::new(self.clone())
-    }
 }
 
 impl Landscape for SixHumpCamel {
-    fn value(&self, p: Point) -> f64 {
-        self.eval(p[0], p[1])
-    }
-
-    fn value_and_gradient(&self, p: Point) -> (f64, Point) {
-        autodiff::value_and_gradient(self, p)
-    }
-
-    fn hessian(&self, p: Point) -> Matrix2 {
-        autodiff::hessian(self, p)
-    }
+    autodiff::dual_formula_derivatives!();
 
     fn minimizers(&self) -> Minimizers {
         Minimizers::Points(

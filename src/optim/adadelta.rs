@@ -32,10 +32,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -187,13 +184,7 @@ impl Optimizer for Adadelta {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.square_avg.fill(0.0);
@@ -244,24 +235,20 @@ impl Optimizer for Adadelta {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 
     #[test]
     fn explained_adadelta_step_is_its_preconditioned_arrow() {
         // Δx = −lr·Δₜ, the Preconditioned arrow alone.
-        let mut optimizer = AdadeltaConfig {
-            eps: 1e-3,
-            ..AdadeltaConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &AdadeltaConfig {
+                eps: 1e-3,
+                ..AdadeltaConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::Rosenbrock;

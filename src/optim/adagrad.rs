@@ -31,10 +31,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -170,13 +167,7 @@ impl Optimizer for Adagrad {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.sum.fill(self.config.initial_accumulator_value);
@@ -206,12 +197,7 @@ impl Optimizer for Adagrad {
                 "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
                 &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−clr·gₜ) / (√sₜ + eps)",
@@ -224,25 +210,21 @@ impl Optimizer for Adagrad {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 
     #[test]
     fn explained_adagrad_step_is_its_preconditioned_arrow() {
         // Δx = (−clr·gₜ)/(√sₜ + eps), the Preconditioned arrow alone.
-        let mut optimizer = AdagradConfig {
-            lr: 0.1,
-            lr_decay: 0.1,
-            ..AdagradConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &AdagradConfig {
+                lr: 0.1,
+                lr_decay: 0.1,
+                ..AdagradConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::optim::test_support::{close, quadratic};
@@ -301,16 +283,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = AdagradConfig {
-            lr: 0.5,
-            ..AdagradConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..500 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdagradConfig {
+                lr: 0.5,
+                ..AdagradConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            500,
+        );
         assert!(x.norm() < 1e-10, "{x:?}");
     }
 

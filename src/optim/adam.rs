@@ -42,10 +42,7 @@ use serde::{Deserialize, Serialize};
 use super::torch_ops::{
     BiasCorrection, add_scaled, addcdiv, addcmul, bias_correction_sqrt, lerp, maximum,
 };
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -134,13 +131,7 @@ impl Optimizer for Adam {
         self.core.step(&self.config.hyper(), x, oracle)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.core.reset();
@@ -443,12 +434,7 @@ impl AdamCore {
                 "lr / (bias_correction1 · (√v̂ₜ / √bias_correction2 + eps)) per coordinate",
                 &denom.iter().map(|d| step_size / d).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−step_size·mₜ) / denom",
@@ -475,6 +461,7 @@ impl AdamCore {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
     use crate::landscape::{Quadratic, Rosenbrock};
@@ -608,28 +595,26 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let mut optimizer = AdamConfig {
-            lr: 0.05,
-            ..AdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdamConfig {
+                lr: 0.05,
+                ..AdamConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
 
-        let mut optimizer = AdamConfig {
-            lr: 0.02,
-            ..AdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = oracle_on(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..5000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdamConfig {
+                lr: 0.02,
+                ..AdamConfig::default()
+            },
+            &mut oracle_on(Rosenbrock::default()),
+            [-1.2, 1.0],
+            5000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
             "{x:?}"

@@ -29,7 +29,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::adam::{AdamCore, AdamHyper, adam_hyper_table, validate_adam};
-use super::{Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -120,13 +120,7 @@ impl Optimizer for AdamW {
         self.core.step(&self.config.hyper(), x, oracle)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.core.reset();
@@ -143,6 +137,7 @@ impl Optimizer for AdamW {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
     use crate::optim::ArrowKind;

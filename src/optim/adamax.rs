@@ -32,10 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, lerp, maximum, py_pow};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -168,13 +165,7 @@ impl Optimizer for Adamax {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
@@ -201,12 +192,7 @@ impl Optimizer for Adamax {
                 "clr / uₜ per coordinate (multiplies mₜ)",
                 &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−clr·mₜ) / uₜ",
@@ -222,42 +208,25 @@ impl Optimizer for Adamax {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::axis_quadratic;
 
     use super::*;
 
     #[test]
     fn explained_adamax_step_is_its_preconditioned_arrow() {
         // Δx = (−clr·mₜ)/uₜ, the Preconditioned arrow alone.
-        let mut optimizer = AdamaxConfig {
-            lr: 0.1,
-            ..AdamaxConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &AdamaxConfig {
+                lr: 0.1,
+                ..AdamaxConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
-    use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-    use crate::optim::test_support::close;
 
-    fn quadratic(lambda2: f64) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
-                lambda1: 1.0,
-                lambda2,
-                angle_deg: 0.0,
-            }))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::optim::test_support::close;
 
     #[test]
     fn three_steps_match_hand_computation() {
@@ -277,7 +246,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic(1.0);
+        let mut oracle = axis_quadratic(1.0);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let expected = [0.1, -0.38, -0.38 + (0.9 / 0.875) * 0.04 / 0.5625];
         let norms = [1.0, 0.75, 0.5625];
@@ -307,7 +276,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic(4.0);
+        let mut oracle = axis_quadratic(4.0);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(optimizer.exp_inf[1], 3.75));
@@ -316,23 +285,22 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = AdamaxConfig {
-            lr: 0.05,
-            ..AdamaxConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic(4.0);
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &AdamaxConfig {
+                lr: 0.05,
+                ..AdamaxConfig::default()
+            },
+            &mut axis_quadratic(4.0),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
     }
 
     #[test]
     fn live_config_keeps_moments_and_reset_clears_them() {
         let mut optimizer = Adamax::new(AdamaxConfig::default(), 2);
-        let mut oracle = quadratic(4.0);
+        let mut oracle = axis_quadratic(4.0);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (optimizer.exp_avg.clone(), optimizer.exp_inf.clone());

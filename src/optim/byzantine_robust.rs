@@ -84,8 +84,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerConfig,
-    OptimizerSpec, Quantity, StepInfo, Threshold, adopt, ensure_len,
+    ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerSpec,
+    Quantity, StepInfo, Threshold, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -517,13 +517,7 @@ impl Optimizer for ByzantineRobust {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.shards.reset();

@@ -63,8 +63,8 @@ use super::workers::{
     FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, Threshold, adopt, ensure_len,
+    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
+    ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -471,13 +471,7 @@ impl Optimizer for CompressedSgd {
         StepInfo::proceed(loss / k)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         for memory in self.memory.iter_mut() {

@@ -34,10 +34,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -129,9 +126,7 @@ impl Optimizer for Extragradient {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
+    crate::optim::config_edits!(set_config);
 
     fn set_lr(&mut self, lr: f64) {
         schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
@@ -192,6 +187,7 @@ impl Optimizer for Extragradient {
 mod tests {
     use super::*;
     use crate::landscape::{Bilinear, QuadraticGame};
+    use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{check_explained_steps, close, oracle_on};
 
     #[test]

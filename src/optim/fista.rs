@@ -36,10 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::proximal_gd::{ProxExplained, forward_backward};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -159,13 +156,7 @@ impl Optimizer for Fista {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.t = 1.0;
@@ -230,6 +221,8 @@ impl Optimizer for Fista {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::assert_point_close;
     use std::sync::Arc;
 
     use super::*;
@@ -253,13 +246,6 @@ mod tests {
     use crate::optim::ProximalGdConfig;
     use crate::optim::test_support::Shrink;
 
-    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
-        assert!(
-            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-            "{x:?} vs {expected:?}"
-        );
-    }
-
     #[test]
     fn four_hand_computed_steps() {
         // lr = 0.5 (threshold 0.5); a prox-gradient step from y is
@@ -277,25 +263,25 @@ mod tests {
         assert!(optimizer.auxiliary_point().is_none());
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.125);
-        assert_close(&x, [0.5, 0.0]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.5, 0.0]);
+        assert_point_close(&x, [0.5, 0.0]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.5, 0.0]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.75, 0.0]);
+        assert_point_close(&x, [0.75, 0.0]);
         let t2 = (1.0 + 5f64.sqrt()) / 2.0;
         let t3 = (1.0 + (1.0 + 4.0 * t2 * t2).sqrt()) / 2.0;
         let beta3 = (t2 - 1.0) / t3;
         assert!((beta3 - 0.2818).abs() < 1e-4);
         let y3 = 0.75 + 0.25 * beta3;
-        assert_close(optimizer.auxiliary_point().unwrap(), [y3, 0.0]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [y3, 0.0]);
         optimizer.step(&mut x, &mut oracle);
         let x3 = 0.5 * y3 + 0.5;
-        assert_close(&x, [x3, 0.0]);
+        assert_point_close(&x, [x3, 0.0]);
         let t4 = (1.0 + (1.0 + 4.0 * t3 * t3).sqrt()) / 2.0;
         let y4 = x3 + (t3 - 1.0) / t4 * (x3 - 0.75);
         let info = optimizer.step(&mut x, &mut oracle);
         // The loss is f(y₄) = ½((y₄ − 2)² + 0.25) + y₄.
         assert!((info.loss - (0.5 * ((y4 - 2.0).powi(2) + 0.25) + y4)).abs() < 1e-14);
-        assert_close(&x, [0.5 * y4 + 0.5, 0.0]);
+        assert_point_close(&x, [0.5 * y4 + 0.5, 0.0]);
     }
 
     #[test]
@@ -366,13 +352,13 @@ mod tests {
         optimizer.step(&mut x, &mut oracle);
         let t2 = (1.0 + 5f64.sqrt()) / 2.0;
         let t3 = (1.0 + (1.0 + 4.0 * t2 * t2).sqrt()) / 2.0;
-        assert_close(&x, [0.875 + 0.125 * (t2 - 1.0) / t3, 0.0]);
+        assert_point_close(&x, [0.875 + 0.125 * (t2 - 1.0) / t3, 0.0]);
         optimizer.reset();
         assert!(optimizer.auxiliary_point().is_none());
         optimizer.set_lr(0.25);
         let mut x = DVector::from_vec(vec![0.0, 0.0]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.25, 0.0]);
+        assert_point_close(&x, [0.25, 0.0]);
         let mut checker = Checker::new();
         FistaConfig { lr: 0.0 }.validate(&mut checker);
         assert_eq!(checker.found[0].message, "lr must be > 0, got 0");

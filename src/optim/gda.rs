@@ -38,8 +38,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerConfig, OptimizerSpec, Quantity,
-    StepInfo, Threshold, adopt, assign_float, ensure_len,
+    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
+    assign_float, ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -239,9 +239,7 @@ impl Optimizer for Gda {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
+    crate::optim::config_edits!(set_config);
 
     fn set_lr(&mut self, lr: f64) {
         schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
@@ -296,6 +294,7 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{Bilinear, QuadraticGame};
+    use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{check_explained_steps, close, oracle_on};
 
     fn bilinear() -> Oracle {

@@ -53,8 +53,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
-    Threshold, ensure_len,
+    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -381,15 +380,7 @@ impl Optimizer for GradientFlow {
         }
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::GradientFlow(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
+    crate::optim::config_edits!(set_config);
 
     fn set_lr(&mut self, lr: f64) {
         self.config.dt = lr;
@@ -452,6 +443,8 @@ impl Optimizer for GradientFlow {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
     use std::sync::Arc;
 
     use nalgebra::{Matrix2, Vector2};
@@ -461,27 +454,15 @@ mod tests {
     #[test]
     fn explained_flow_step_is_its_flow_arrow() {
         // Δx = x(t + dt) − x(t), the Preconditioned arrow alone.
-        let mut optimizer = GradientFlowConfig { dt: 0.1 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &GradientFlowConfig { dt: 0.1 },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;
-
-    fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
 
     fn rotated() -> Quadratic {
         Quadratic {

@@ -36,10 +36,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -157,13 +154,7 @@ impl Optimizer for HeavyBall {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.has_previous = false;
@@ -195,20 +186,18 @@ impl Optimizer for HeavyBall {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::assert_point_close;
 
     use super::*;
 
     #[test]
     fn explained_heavy_ball_step_is_gradient_plus_momentum() {
         // Δx = −lr·∇f(xₖ) + beta·(xₖ − xₖ₋₁): the Gradient and Momentum arrows.
-        let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &HeavyBallConfig { lr: 0.1, beta: 0.9 },
             4,
             &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
         );
     }
     use crate::landscape::{Quadratic, Rosenbrock};
@@ -223,13 +212,6 @@ mod tests {
         }
     }
 
-    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
-        assert!(
-            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-            "{x:?} vs {expected:?}"
-        );
-    }
-
     #[test]
     fn three_hand_computed_steps() {
         // lr = 0.1, beta = 0.9 from (1, 1):
@@ -242,12 +224,12 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
-        assert_close(&x, [0.9, 0.6]);
+        assert_point_close(&x, [0.9, 0.6]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.72, 0.0]);
+        assert_point_close(&x, [0.72, 0.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert!((info.loss - 0.5 * 0.72 * 0.72).abs() < 1e-15);
-        assert_close(&x, [0.486, -0.54]);
+        assert_point_close(&x, [0.486, -0.54]);
     }
 
     #[test]
@@ -278,32 +260,31 @@ mod tests {
     fn stability_edge_is_two_plus_two_beta() {
         // λ = 100, beta = 0.5: stable iff lr < 3/100.
         for (lr, grows) in [(0.0299, false), (0.0301, true)] {
-            let mut optimizer = HeavyBallConfig { lr, beta: 0.5 }.build(2);
-            let mut oracle = oracle(Quadratic {
-                lambda1: 1.0,
-                lambda2: 100.0,
-                angle_deg: 0.0,
-            });
-            let mut x = DVector::from_vec(vec![0.0, 1.0]);
-            for _ in 0..3000 {
-                optimizer.step(&mut x, &mut oracle);
-            }
+            let x = crate::optim::test_support::iterate(
+                &HeavyBallConfig { lr, beta: 0.5 },
+                &mut oracle(Quadratic {
+                    lambda1: 1.0,
+                    lambda2: 100.0,
+                    angle_deg: 0.0,
+                }),
+                [0.0, 1.0],
+                3000,
+            );
             assert_eq!(x[1].abs() > 1.0, grows, "lr = {lr}: y = {}", x[1]);
         }
     }
 
     #[test]
     fn converges_on_rosenbrock() {
-        let mut optimizer = HeavyBallConfig {
-            lr: 2e-4,
-            beta: 0.9,
-        }
-        .build(2);
-        let mut oracle = oracle(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &HeavyBallConfig {
+                lr: 2e-4,
+                beta: 0.9,
+            },
+            &mut oracle(Rosenbrock::default()),
+            [-1.2, 1.0],
+            20_000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
             "{x:?}"
@@ -323,12 +304,12 @@ mod tests {
             }))
         );
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.72, 0.0]);
+        assert_point_close(&x, [0.72, 0.0]);
         optimizer.reset();
         optimizer.set_lr(0.2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.8, 0.2]);
+        assert_point_close(&x, [0.8, 0.2]);
     }
 
     #[test]

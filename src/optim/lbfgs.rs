@@ -501,18 +501,12 @@ impl Optimizer for Lbfgs {
     }
 
     fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Lbfgs(config) => {
-                let capacity = history_capacity(config.history_size);
-                if capacity != self.history.capacity() {
-                    self.history = self.history.resized(capacity);
-                }
-                self.config = config.clone();
-                true
-            }
-            #[allow(unreachable_patterns)]
-            _ => false,
+        let adopted = super::adopt(&mut self.config, config);
+        let capacity = history_capacity(self.config.history_size);
+        if adopted && capacity != self.history.capacity() {
+            self.history = self.history.resized(capacity);
         }
+        adopted
     }
 
     fn set_lr(&mut self, lr: f64) {

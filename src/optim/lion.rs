@@ -33,9 +33,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::sign_sgd::{check_unit_interval, sign};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -162,19 +160,7 @@ impl Optimizer for Lion {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Lion(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
@@ -201,12 +187,7 @@ impl Optimizer for Lion {
         quantities.extend([
             Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
             Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "−lr·sign(cₜ)",
@@ -220,6 +201,9 @@ impl Optimizer for Lion {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
+    use crate::optim::test_support::{assert_path_close, path_on_quadratic};
     use std::sync::Arc;
 
     use super::*;
@@ -243,47 +227,7 @@ mod tests {
             &["−lr·weight_decay·xₜ₋₁"],
         );
     }
-    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_for(landscape: Arc<dyn crate::landscape::Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    /// f = ½(x² + 4y²), ∇f = (x, 4y).
-    fn quadratic_oracle() -> Oracle {
-        oracle_for(Arc::new(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        }))
-    }
-
-    fn run(config: LionConfig, start: [f64; 2], steps: usize) -> Vec<[f64; 2]> {
-        let mut optimizer = config.build(2);
-        let mut oracle = quadratic_oracle();
-        let mut x = DVector::from_vec(start.to_vec());
-        (0..steps)
-            .map(|_| {
-                optimizer.step(&mut x, &mut oracle);
-                [x[0], x[1]]
-            })
-            .collect()
-    }
-
-    fn assert_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
-        for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-            assert!(
-                (a[0] - e[0]).abs() < 1e-14 && (a[1] - e[1]).abs() < 1e-14,
-                "step {}: {a:?} vs {e:?}",
-                k + 1
-            );
-        }
-    }
+    use crate::landscape::Rosenbrock;
 
     #[test]
     fn three_steps_by_hand_where_the_momentum_outvotes_the_gradient() {
@@ -295,8 +239,8 @@ mod tests {
         //                   m₂ = (0.0125 − 0.025, 1 + 1.8) = (−0.0125, 2.8)
         // g₃ = (−0.15, 3.2): c₃ = (−0.01125 − 0.015, 2.52 + 0.32) = (−0.02625, 2.84),
         //                   x₃ = (−0.05, 0.7)
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr: 0.1,
                 betas: (0.9, 0.5),
                 weight_decay: 0.0,
@@ -304,7 +248,7 @@ mod tests {
             [0.05, 1.0],
             3,
         );
-        assert_close(&steps, &[[-0.05, 0.9], [-0.15, 0.8], [-0.05, 0.7]]);
+        assert_path_close(&steps, &[[-0.05, 0.9], [-0.15, 0.8], [-0.05, 0.7]]);
     }
 
     #[test]
@@ -316,8 +260,8 @@ mod tests {
         //                      m₂ = 0.99·m₁ + 0.01·g₂ = (0.0184, −0.0736)
         // g₃ = (0.7075, −2.83): x ← (0.672125, −0.672125); c₃ = (0.08731, −0.34924)
         //                      → (0.572125, −0.572125)
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr: 0.1,
                 weight_decay: 0.5,
                 ..LionConfig::default()
@@ -325,7 +269,7 @@ mod tests {
             [1.0, -1.0],
             3,
         );
-        assert_close(
+        assert_path_close(
             &steps,
             &[[0.85, -0.85], [0.7075, -0.7075], [0.572125, -0.572125]],
         );
@@ -334,8 +278,8 @@ mod tests {
     #[test]
     fn without_decay_every_coordinate_moves_exactly_lr() {
         let lr = 0.0123;
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr,
                 ..LionConfig::default()
             },
@@ -355,8 +299,8 @@ mod tests {
     fn settles_near_the_minimum_of_a_quadratic() {
         // A sign method with a constant lr ends in a small limit cycle around the minimizer.
         let lr = 0.01;
-        let steps = run(
-            LionConfig {
+        let steps = path_on_quadratic(
+            &LionConfig {
                 lr,
                 ..LionConfig::default()
             },
@@ -389,17 +333,16 @@ mod tests {
         // Rosenbrock's minimizer (1, 1) lies outside the box ‖x‖∞ ≤ 1/λ = 0.5; along the valley
         // f = (1 − x)² falls with x, so the constrained minimizer is (0.5, 0.25). While the
         // x-gradient stays negative, x ← x·(1 − lr·λ) + lr has its fixed point exactly at 1/λ.
-        let mut optimizer = LionConfig {
-            lr: 1e-3,
-            weight_decay: 2.0,
-            ..LionConfig::default()
-        }
-        .build(2);
-        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &LionConfig {
+                lr: 1e-3,
+                weight_decay: 2.0,
+                ..LionConfig::default()
+            },
+            &mut oracle_for(Arc::new(Rosenbrock::default())),
+            [-1.0, 1.0],
+            20_000,
+        );
         assert!(
             (x[0] - 0.5).abs() < 0.01 && (x[1] - 0.25).abs() < 0.01,
             "{x:?}"
@@ -445,7 +388,7 @@ mod tests {
             weight_decay: 0.0,
         };
         let mut optimizer = config.build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle); // m = 0.5·(1, 4)
         x[0] = -0.1; // g = −0.1, c = 0.9·0.5 − 0.01 > 0: the kept momentum wins

@@ -57,10 +57,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
-use super::{
-    ArrowKind, Distributed, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
-    Threshold, adopt,
-};
+use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -207,13 +204,7 @@ impl Optimizer for LocalSgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.workers.stop();

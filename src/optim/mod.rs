@@ -186,6 +186,17 @@ impl Quantity {
         }
     }
 
+    /// −lr·gₜ drawn as the [`ArrowKind::Gradient`] arrow: where plain gradient descent with the
+    /// same step size would have gone from the pre-step iterate.
+    pub fn gradient_arrow(lr: f64, grad: &DVector<f64>) -> Self {
+        Self::arrow(
+            ArrowKind::Gradient,
+            "−lr·gₜ",
+            "where gradient descent with the same lr would go",
+            grad.iter().map(|g| -lr * g),
+        )
+    }
+
     /// A displacement drawn as an arrow of `kind`.
     pub fn arrow(
         kind: ArrowKind,
@@ -460,6 +471,26 @@ pub fn adopt<C: FromRegistry + Clone>(slot: &mut C, config: &OptimizerConfig) ->
         None => false,
     }
 }
+
+/// The live edits of an optimizer whose state keeps its config in `self.config`, written inside
+/// `impl Optimizer for …`: `set_config` [`adopt`]s a config of the same method (false for another
+/// method), and `set_lr` sets `config.lr` (a schedule's step size). `config_edits!(set_config)`
+/// writes only `set_config`, for methods whose step size is named otherwise.
+macro_rules! config_edits {
+    () => {
+        $crate::optim::config_edits!(set_config);
+
+        fn set_lr(&mut self, lr: f64) {
+            self.config.lr = lr;
+        }
+    };
+    (set_config) => {
+        fn set_config(&mut self, config: &$crate::optim::OptimizerConfig) -> bool {
+            $crate::optim::adopt(&mut self.config, config)
+        }
+    };
+}
+pub(crate) use config_edits;
 
 /// Makes a state buffer the right length, allocating only when the dimension changes.
 pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {

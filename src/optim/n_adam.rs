@@ -45,10 +45,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, py_pow};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -238,13 +235,7 @@ impl Optimizer for NAdam {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
@@ -305,12 +296,7 @@ impl Optimizer for NAdam {
                     .map(|d| -e.momentum_weight / d)
                     .collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -e.lr * g),
-            ),
+            Quantity::gradient_arrow(e.lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",
@@ -336,6 +322,7 @@ impl Optimizer for NAdam {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use super::*;
@@ -446,16 +433,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let mut optimizer = NAdamConfig {
-            lr: 0.05,
-            ..NAdamConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..2000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &NAdamConfig {
+                lr: 0.05,
+                ..NAdamConfig::default()
+            },
+            &mut quadratic(),
+            [1.0, -1.0],
+            2000,
+        );
         assert!(x.norm() < 1e-6, "{x:?}");
 
         let mut optimizer = NAdamConfig {

@@ -43,10 +43,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -163,13 +160,7 @@ impl Optimizer for NesterovAgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.k = 0;
@@ -220,20 +211,18 @@ impl Optimizer for NesterovAgd {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::assert_point_close;
 
     use super::*;
 
     #[test]
     fn explained_nesterov_step_is_extrapolation_plus_gradient_step() {
         // Δx = (yₖ − xₖ) − lr·∇f(yₖ): the Momentum and Gradient arrows.
-        let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &NesterovAgdConfig { lr: 0.1 },
             5,
             &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
         );
     }
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
@@ -246,13 +235,6 @@ mod tests {
             lambda2: 4.0,
             angle_deg: 0.0,
         }
-    }
-
-    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
-        assert!(
-            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-            "{x:?} vs {expected:?}"
-        );
     }
 
     #[test]
@@ -270,18 +252,18 @@ mod tests {
         assert!(optimizer.auxiliary_point().is_none());
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
-        assert_close(&x, [0.9, 0.6]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.9, 0.6]);
+        assert_point_close(&x, [0.9, 0.6]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.9, 0.6]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.81, 0.36]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.7875, 0.3]);
+        assert_point_close(&x, [0.81, 0.36]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.7875, 0.3]);
         let info = optimizer.step(&mut x, &mut oracle);
         // The loss is f(y₂) = ½(0.7875² + 4·0.09).
         assert!((info.loss - 0.5 * (0.7875f64.powi(2) + 0.36)).abs() < 1e-15);
-        assert_close(&x, [0.70875, 0.18]);
-        assert_close(optimizer.auxiliary_point().unwrap(), [0.66825, 0.108]);
+        assert_point_close(&x, [0.70875, 0.18]);
+        assert_point_close(optimizer.auxiliary_point().unwrap(), [0.66825, 0.108]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.601425, 0.0648]);
+        assert_point_close(&x, [0.601425, 0.0648]);
         assert_eq!(oracle.counts().gradients, 4);
     }
 
@@ -315,12 +297,12 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock() {
-        let mut optimizer = NesterovAgdConfig { lr: 2e-4 }.build(2);
-        let mut oracle = oracle(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &NesterovAgdConfig { lr: 2e-4 },
+            &mut oracle(Rosenbrock::default()),
+            [-1.2, 1.0],
+            20_000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
             "{x:?}"
@@ -336,14 +318,14 @@ mod tests {
         optimizer.step(&mut x, &mut oracle);
         assert!(optimizer.set_config(&OptimizerConfig::NesterovAgd(NesterovAgdConfig { lr: 0.1 })));
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.70875, 0.18]);
+        assert_point_close(&x, [0.70875, 0.18]);
         // After a reset the next step is a plain gradient step again.
         optimizer.reset();
         assert!(optimizer.auxiliary_point().is_none());
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.set_lr(0.2);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.8, 0.2]);
+        assert_point_close(&x, [0.8, 0.2]);
     }
 
     #[test]

@@ -51,8 +51,8 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
-    StepOutcome, Threshold, adopt, ensure_len,
+    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold,
+    ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -343,13 +343,7 @@ impl Optimizer for Newton {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // Nothing carries over between steps: the buffers are overwritten before they are read.
@@ -408,6 +402,7 @@ impl Optimizer for Newton {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
     use std::sync::Arc;
 
     use super::*;

@@ -31,10 +31,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -133,9 +130,7 @@ impl Optimizer for OptimisticGd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
+    crate::optim::config_edits!(set_config);
 
     fn set_lr(&mut self, lr: f64) {
         schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
@@ -187,6 +182,7 @@ impl Optimizer for OptimisticGd {
 mod tests {
     use super::*;
     use crate::landscape::{Bilinear, QuadraticGame};
+    use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{check_explained_steps, close, oracle_on};
 
     #[test]

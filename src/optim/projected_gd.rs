@@ -46,8 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use super::proximal_gd::ProxExplained;
 use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo,
-    Threshold, adopt, ensure_len,
+    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
@@ -366,13 +365,7 @@ impl Optimizer for ProjectedGd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // No state: the buffers are overwritten before they are read.
@@ -406,6 +399,7 @@ impl Optimizer for ProjectedGd {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha8Rng;

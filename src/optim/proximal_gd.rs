@@ -32,10 +32,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -189,13 +186,7 @@ impl Optimizer for ProximalGd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // No state: the gradient buffer is overwritten before it is read.
@@ -233,6 +224,8 @@ impl Optimizer for ProximalGd {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::assert_point_close;
     use std::sync::Arc;
 
     use super::*;
@@ -254,13 +247,6 @@ mod tests {
     use crate::objective::GradientModel;
     use crate::optim::test_support::Shrink;
 
-    fn assert_close(x: &DVector<f64>, expected: [f64; 2]) {
-        assert!(
-            (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-            "{x:?} vs {expected:?}"
-        );
-    }
-
     #[test]
     fn three_hand_computed_steps() {
         // lr = 0.5, threshold lr·λ = 0.5, from (0, 0):
@@ -272,13 +258,13 @@ mod tests {
         let mut x = DVector::from_vec(vec![0.0, 0.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.125);
-        assert_close(&x, [0.5, 0.0]);
+        assert_point_close(&x, [0.5, 0.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         // f(x₁) = ½(1.5² + 0.5²) + 0.5 = 1.75
         assert_eq!(info.loss, 1.75);
-        assert_close(&x, [0.75, 0.0]);
+        assert_point_close(&x, [0.75, 0.0]);
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.875, 0.0]);
+        assert_point_close(&x, [0.875, 0.0]);
         // The zero coordinate is exactly zero, not chattering.
         assert_eq!(x[1], 0.0);
         assert_eq!(oracle.counts().gradients, 3);
@@ -326,7 +312,7 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
-        assert_close(&x, [0.9, 0.6]);
+        assert_point_close(&x, [0.9, 0.6]);
         for _ in 0..300 {
             optimizer.step(&mut x, &mut oracle);
         }
@@ -341,7 +327,7 @@ mod tests {
         let mut x = DVector::from_vec(vec![0.0, 0.0]);
         // z = 0.25·(2, −0.5) = (0.5, −0.125), threshold 0.25: x₁ = (0.25, 0).
         optimizer.step(&mut x, &mut oracle);
-        assert_close(&x, [0.25, 0.0]);
+        assert_point_close(&x, [0.25, 0.0]);
         optimizer.reset();
         let mut checker = Checker::new();
         ProximalGdConfig { lr: f64::NAN }.validate(&mut checker);

@@ -36,10 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -216,13 +213,7 @@ impl Optimizer for RmsProp {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.square_avg.fill(0.0);
@@ -259,12 +250,7 @@ impl Optimizer for RmsProp {
                 "lr / avg per coordinate (multiplies gₜ)",
                 &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
             ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
         ]);
         if e.momentum > 0.0 {
             quantities.extend([
@@ -303,26 +289,22 @@ impl Optimizer for RmsProp {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 
     #[test]
     fn explained_rmsprop_step_is_gradient_part_plus_momentum() {
         // With momentum: Δx = −lr·gₜ/avg − lr·momentum·bₜ₋₁, the Preconditioned and Momentum arrows.
-        let mut optimizer = RmsPropConfig {
-            lr: 0.01,
-            momentum: 0.9,
-            centered: true,
-            ..RmsPropConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &RmsPropConfig {
+                lr: 0.01,
+                momentum: 0.9,
+                centered: true,
+                ..RmsPropConfig::default()
+            },
             4,
             &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-            &[],
         );
     }
     use crate::optim::test_support::{close, quadratic};
@@ -416,18 +398,17 @@ mod tests {
     #[test]
     fn converges_on_a_quadratic() {
         for centered in [false, true] {
-            let mut optimizer = RmsPropConfig {
-                lr: 0.01,
-                momentum: 0.5,
-                centered,
-                ..RmsPropConfig::default()
-            }
-            .build(2);
-            let mut oracle = quadratic();
-            let mut x = DVector::from_vec(vec![1.0, -1.0]);
-            for _ in 0..3000 {
-                optimizer.step(&mut x, &mut oracle);
-            }
+            let x = crate::optim::test_support::iterate(
+                &RmsPropConfig {
+                    lr: 0.01,
+                    momentum: 0.5,
+                    centered,
+                    ..RmsPropConfig::default()
+                },
+                &mut quadratic(),
+                [1.0, -1.0],
+                3000,
+            );
             assert!(x.norm() < 1e-3, "centered = {centered}: {x:?}");
         }
     }

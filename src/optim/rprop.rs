@@ -36,10 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::addcmul;
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -226,13 +223,7 @@ impl Optimizer for Rprop {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // The next step re-creates prev and the step sizes from the lr in force then.
@@ -283,24 +274,20 @@ impl Optimizer for Rprop {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 
     #[test]
     fn explained_rprop_step_is_its_preconditioned_arrow() {
         // Δx = −sign(gₜ)·Δ per coordinate, the Preconditioned arrow alone.
-        let mut optimizer = RpropConfig {
-            lr: 0.3,
-            ..RpropConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &RpropConfig {
+                lr: 0.3,
+                ..RpropConfig::default()
+            },
             6,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
     use crate::landscape::Rosenbrock;

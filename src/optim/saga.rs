@@ -41,8 +41,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
-    Threshold, ensure_len,
+    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -187,19 +186,7 @@ impl Optimizer for Saga {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::Saga(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // Keeps the allocation; the next step refills the table at its iterate.
@@ -260,6 +247,8 @@ impl Optimizer for Saga {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
     use std::sync::Arc;
 
     use super::*;
@@ -287,14 +276,6 @@ mod tests {
     };
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;
-
-    fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
 
     fn least_squares() -> (Arc<dyn Landscape>, DVector<f64>) {
         let landscape = LeastSquares::default().build();
@@ -411,12 +392,12 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock_as_gradient_descent() {
-        let mut optimizer = SagaConfig { lr: 1e-3 }.build(2);
-        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        for _ in 0..50_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &SagaConfig { lr: 1e-3 },
+            &mut oracle_for(Arc::new(Rosenbrock::default())),
+            [-1.0, 1.0],
+            50_000,
+        );
         assert!(
             (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
             "{x:?}"

@@ -40,10 +40,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -232,13 +229,7 @@ impl Optimizer for Sgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.has_momentum_buffer = false;
@@ -298,25 +289,10 @@ impl Optimizer for Sgd {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{LandscapeObjective, Quadratic};
-    use crate::objective::GradientModel;
-    use crate::optim::QuantityValue;
 
-    fn quadratic_oracle() -> Oracle {
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(quadratic))),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::optim::QuantityValue;
 
     #[test]
     fn weight_decay_and_maximize_follow_torch_order() {
@@ -328,7 +304,7 @@ mod tests {
             ..SgdConfig::default()
         };
         let mut sgd = config.build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = sgd.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -345,7 +321,7 @@ mod tests {
         }
         .build(2);
         assert!(sgd.explain().is_empty());
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..3 {
             let before = x.clone();
@@ -371,7 +347,7 @@ mod tests {
             ..SgdConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..200 {
             sgd.step(&mut x, &mut oracle);

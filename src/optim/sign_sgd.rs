@@ -31,9 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -151,19 +149,7 @@ impl Optimizer for SignSgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::SignSgd(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         self.momentum_buffer.fill(0.0);
@@ -187,12 +173,7 @@ impl Optimizer for SignSgd {
             &self.momentum_buffer
         };
         quantities.extend([
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
+            Quantity::gradient_arrow(lr, &self.grad),
             Quantity::arrow(
                 ArrowKind::Preconditioned,
                 if momentum == 0.0 {
@@ -210,6 +191,8 @@ impl Optimizer for SignSgd {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::{assert_path_close, path_on_quadratic};
     use std::sync::Arc;
 
     use super::*;
@@ -217,57 +200,17 @@ mod tests {
     #[test]
     fn explained_signum_step_is_its_sign_arrow() {
         // Δx = −lr·sign(mₜ), the Preconditioned arrow alone.
-        let mut optimizer = SignSgdConfig {
-            lr: 0.1,
-            momentum: 0.9,
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &SignSgdConfig {
+                lr: 0.1,
+                momentum: 0.9,
+            },
             4,
             &[ArrowKind::Preconditioned],
-            &[],
         );
     }
-    use crate::landscape::{LandscapeObjective, Quadratic, Rosenbrock};
+    use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
-
-    fn quadratic_oracle() -> Oracle {
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(quadratic))),
-            GradientModel::default(),
-            0,
-        )
-    }
-
-    fn run(config: SignSgdConfig, start: [f64; 2], steps: usize) -> Vec<[f64; 2]> {
-        let mut optimizer = config.build(2);
-        let mut oracle = quadratic_oracle();
-        let mut x = DVector::from_vec(start.to_vec());
-        (0..steps)
-            .map(|_| {
-                optimizer.step(&mut x, &mut oracle);
-                [x[0], x[1]]
-            })
-            .collect()
-    }
-
-    fn assert_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
-        for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
-            assert!(
-                (a[0] - e[0]).abs() < 1e-14 && (a[1] - e[1]).abs() < 1e-14,
-                "step {}: {a:?} vs {e:?}",
-                k + 1
-            );
-        }
-    }
 
     #[test]
     fn sign_of_zero_is_zero_and_nan_propagates() {
@@ -284,15 +227,15 @@ mod tests {
         // g₁ = (0.5, −4) → x₁ = (0.5 − 0.3, −1 + 0.3) = (0.2, −0.7)
         // g₂ = (0.2, −2.8) → x₂ = (−0.1, −0.4)
         // g₃ = (−0.1, −1.6) → x₃ = (0.2, −0.1)
-        let steps = run(
-            SignSgdConfig {
+        let steps = path_on_quadratic(
+            &SignSgdConfig {
                 lr: 0.3,
                 momentum: 0.0,
             },
             [0.5, -1.0],
             3,
         );
-        assert_close(&steps, &[[0.2, -0.7], [-0.1, -0.4], [0.2, -0.1]]);
+        assert_path_close(&steps, &[[0.2, -0.7], [-0.1, -0.4], [0.2, -0.1]]);
     }
 
     #[test]
@@ -302,22 +245,22 @@ mod tests {
         // g₂ = (0.05, 3),   m₂ = (0.075 + 0.025, 1 + 1.5) = (0.1, 2.5),  x₂ = (−0.2, 0.5)
         // g₃ = (−0.2, 2),   m₃ = (0.05 − 0.1, 1.25 + 1) = (−0.05, 2.25), x₃ = (0.05, 0.25)
         // In step 3 the x-gradient is negative but the average only just turns negative.
-        let steps = run(
-            SignSgdConfig {
+        let steps = path_on_quadratic(
+            &SignSgdConfig {
                 lr: 0.25,
                 momentum: 0.5,
             },
             [0.3, 1.0],
             3,
         );
-        assert_close(&steps, &[[0.05, 0.75], [-0.2, 0.5], [0.05, 0.25]]);
+        assert_path_close(&steps, &[[0.05, 0.75], [-0.2, 0.5], [0.05, 0.25]]);
     }
 
     #[test]
     fn every_coordinate_moves_exactly_lr() {
         for momentum in [0.0, 0.9] {
             let lr = 0.0123;
-            let steps = run(SignSgdConfig { lr, momentum }, [0.7, -0.4], 50);
+            let steps = path_on_quadratic(&SignSgdConfig { lr, momentum }, [0.7, -0.4], 50);
             let mut previous = [0.7, -0.4];
             for x in steps {
                 for k in 0..2 {
@@ -331,7 +274,7 @@ mod tests {
 
     #[test]
     fn a_zero_gradient_coordinate_stays_put() {
-        let steps = run(SignSgdConfig::default(), [1.0, 0.0], 5);
+        let steps = path_on_quadratic(&SignSgdConfig::default(), [1.0, 0.0], 5);
         assert!(steps.iter().all(|x| x[1] == 0.0));
     }
 
@@ -339,7 +282,7 @@ mod tests {
     fn settles_within_lr_of_the_minimum_of_a_quadratic() {
         // Each coordinate walks to 0 in steps of lr, then hops across it: |xᵢ| < lr for good.
         let lr = 0.01;
-        let steps = run(SignSgdConfig { lr, momentum: 0.0 }, [1.0, -1.0], 300);
+        let steps = path_on_quadratic(&SignSgdConfig { lr, momentum: 0.0 }, [1.0, -1.0], 300);
         for x in &steps[150..] {
             assert!(x[0].abs() < lr && x[1].abs() < lr, "{x:?}");
         }
@@ -390,7 +333,7 @@ mod tests {
             momentum: 0.9,
         };
         let mut optimizer = config.build(2);
-        let mut oracle = quadratic_oracle();
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle); // m = 0.1·(1, 4) = (0.1, 0.4)
         // Move to where the gradient's x-part is negative but small: the kept average wins.

@@ -38,10 +38,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, adopt,
-    ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -116,13 +113,7 @@ impl Optimizer for Subgradient {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        adopt(&mut self.config, config)
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // No state: the gradient buffer is overwritten before it is read.
@@ -152,20 +143,17 @@ impl Optimizer for Subgradient {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
 
     use super::*;
 
     #[test]
     fn explained_subgradient_step_is_its_gradient_arrow() {
         // Δx = −lr·g, the Gradient arrow alone.
-        let mut optimizer = SubgradientConfig { lr: 0.1 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &SubgradientConfig { lr: 0.1 },
             4,
             &[ArrowKind::Gradient],
-            &[],
         );
     }
     use crate::landscape::{Abs, Quadratic};

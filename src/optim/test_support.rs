@@ -6,24 +6,85 @@ use crate::landscape::{Landscape, LandscapeObjective, LandscapeSpec, LeastSquare
 use nalgebra::DVector;
 
 use crate::objective::{Composite, GradientModel, Objective, Oracle};
-use crate::optim::{ArrowKind, Optimizer, QuantityValue};
+use crate::optim::{ArrowKind, Optimizer, OptimizerSpec, QuantityValue};
 
 /// An oracle with exact gradients (no minibatches, noise or clipping) on `landscape`.
 pub(crate) fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
+    oracle_for(Arc::new(landscape))
+}
+
+/// [`oracle_on`] for a built landscape.
+pub(crate) fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
     Oracle::new(
-        Arc::new(LandscapeObjective::new(Arc::new(landscape))),
+        Arc::new(LandscapeObjective::new(landscape)),
         GradientModel::default(),
         0,
     )
 }
 
-/// f = ½(x² + 4y²), ∇f = (x, 4y): the quadratic of the hand-computed steps.
-pub(crate) fn quadratic() -> Oracle {
+/// f = ½(x² + λ₂y²), ∇f = (x, λ₂y) with exact gradients.
+pub(crate) fn axis_quadratic(lambda2: f64) -> Oracle {
     oracle_on(Quadratic {
         lambda1: 1.0,
-        lambda2: 4.0,
+        lambda2,
         angle_deg: 0.0,
     })
+}
+
+/// f = ½(x² + 4y²), ∇f = (x, 4y): the quadratic of the hand-computed steps.
+pub(crate) fn quadratic() -> Oracle {
+    axis_quadratic(4.0)
+}
+
+/// The iterates of `steps` steps of `config`'s optimizer from `start` on [`quadratic`].
+pub(crate) fn path_on_quadratic(
+    config: &impl OptimizerSpec,
+    start: [f64; 2],
+    steps: usize,
+) -> Vec<[f64; 2]> {
+    let mut optimizer = config.build(2);
+    let mut oracle = quadratic();
+    let mut x = DVector::from_vec(start.to_vec());
+    (0..steps)
+        .map(|_| {
+            optimizer.step(&mut x, &mut oracle);
+            [x[0], x[1]]
+        })
+        .collect()
+}
+
+/// The iterate after `steps` steps of `config`'s optimizer from `start` on `oracle`.
+pub(crate) fn iterate(
+    config: &impl OptimizerSpec,
+    oracle: &mut Oracle,
+    start: [f64; 2],
+    steps: usize,
+) -> DVector<f64> {
+    let mut optimizer = config.build(2);
+    let mut x = DVector::from_vec(start.to_vec());
+    for _ in 0..steps {
+        optimizer.step(&mut x, oracle);
+    }
+    x
+}
+
+/// Asserts that every iterate of `actual` equals `expected`'s to 1e-14 in each coordinate.
+pub(crate) fn assert_path_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
+    for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
+        assert!(
+            (a[0] - e[0]).abs() < 1e-14 && (a[1] - e[1]).abs() < 1e-14,
+            "step {}: {a:?} vs {e:?}",
+            k + 1
+        );
+    }
+}
+
+/// Asserts that the 2D iterate `x` equals `expected` to 1e-14 in each coordinate.
+pub(crate) fn assert_point_close(x: &DVector<f64>, expected: [f64; 2]) {
+    assert!(
+        (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
+        "{x:?} vs {expected:?}"
+    );
 }
 
 /// The default least squares (n = 64) with the run seed 7, exact full-batch gradients: the finite
@@ -138,6 +199,24 @@ pub(crate) fn check_explained_steps(
     }
     optimizer.reset();
     assert!(optimizer.explain().is_empty(), "explained after reset");
+}
+
+/// [`check_explained_steps`] of `config`'s optimizer on [`quadratic`] from (1, −1), `steps`
+/// steps, with the arrows of the kinds in `parts` adding up to each step.
+pub(crate) fn check_explained_on_quadratic(
+    config: &impl OptimizerSpec,
+    steps: usize,
+    parts: &[ArrowKind],
+) {
+    let mut optimizer = config.build(2);
+    check_explained_steps(
+        optimizer.as_mut(),
+        &mut quadratic(),
+        &[1.0, -1.0],
+        steps,
+        parts,
+        &[],
+    );
 }
 
 /// Tests' shorthand for the distributed view of a built worker method:

@@ -41,9 +41,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -175,19 +173,7 @@ impl Optimizer for ZerothOrder {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        match config {
-            OptimizerConfig::ZerothOrder(config) => {
-                self.config = config.clone();
-                true
-            }
-            _ => false,
-        }
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        self.config.lr = lr;
-    }
+    crate::optim::config_edits!();
 
     fn reset(&mut self) {
         // Nothing carries over between steps.
@@ -239,6 +225,8 @@ impl Optimizer for ZerothOrder {
 
 #[cfg(test)]
 mod tests {
+    use crate::optim::OptimizerConfig;
+    use crate::optim::test_support::oracle_for;
     use std::sync::Arc;
 
     use rand::SeedableRng;
@@ -249,31 +237,17 @@ mod tests {
     #[test]
     fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
         // Δx = −lr·ĝ, the Gradient arrow (of the estimate) alone.
-        let mut optimizer = ZerothOrderConfig {
-            lr: 0.05,
-            directions: 3,
-            ..ZerothOrderConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
+        crate::optim::test_support::check_explained_on_quadratic(
+            &ZerothOrderConfig {
+                lr: 0.05,
+                directions: 3,
+                ..ZerothOrderConfig::default()
+            },
             4,
             &[ArrowKind::Gradient],
-            &[],
         );
     }
-    use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
-    use crate::objective::GradientModel;
-
-    fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
-        Oracle::new(
-            Arc::new(LandscapeObjective::new(landscape)),
-            GradientModel::default(),
-            0,
-        )
-    }
+    use crate::landscape::{Quadratic, Rosenbrock};
 
     fn quadratic() -> Quadratic {
         Quadratic {

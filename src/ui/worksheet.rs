@@ -165,22 +165,22 @@ fn claim_line_ui(ui: &mut egui::Ui, text: &str, verdict: &Verdict) {
         Verdict::Holds { .. } => ("✓", holds_colour(ui)),
         Verdict::Fails { .. } => ("✗", ui.visuals().error_fg_color),
     };
-    ui.horizontal_wrapped(|ui| {
-        ui.colored_label(colour, mark);
-        ui.label(text);
-    });
     let detail = match verdict {
         Verdict::Pending => None,
         Verdict::Holds {
             step: Some(step), ..
-        } => Some(format!("at step {step}")),
-        Verdict::Holds { measured, .. } => Some(measured.text.clone()),
+        } => Some(format!("(at step {step})")),
+        Verdict::Holds { measured, .. } => Some(format!("({})", measured.text)),
         Verdict::Fails { measured } => Some(format!("not with your settings: measured {measured}")),
     };
-    if let Some(detail) = detail {
-        // Under the sentence, past the mark.
-        ui.weak(format!("    {detail}"));
-    }
+    // One line per claim where it fits, so the panel's other sections stay in view.
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(colour, mark);
+        ui.label(text);
+        if let Some(detail) = detail {
+            ui.weak(detail);
+        }
+    });
 }
 
 fn holds_colour(ui: &egui::Ui) -> Color32 {

@@ -21,8 +21,9 @@ pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
             super::worksheet::worksheet_ui(state, ui);
         }
         if !state.scenario.notes.is_empty() && !hidden.hide_notes {
+            // A lesson with a worksheet keeps its free notes folded.
             egui::CollapsingHeader::new("Notes")
-                .default_open(true)
+                .default_open(state.scenario.notice.is_empty())
                 .show(ui, |ui| ui.label(&state.scenario.notes));
         }
         if !hidden.hide_problem {
