@@ -80,7 +80,8 @@ fn every_preset_file_loads_without_warnings_and_round_trips() {
         let scenario = loaded.scenario;
         // A version-1 lesson teaches in its notes; a version-2 one in its notices and theory.
         assert!(
-            scenario.notes.len() > 80 || (scenario.notice.len() >= 2 && !scenario.theory.is_empty()),
+            scenario.notes.len() > 80
+                || (scenario.notice.len() >= 2 && !scenario.theory.is_empty()),
             "{} needs notes, or notices and theory, that teach",
             file.display()
         );

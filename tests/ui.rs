@@ -944,7 +944,10 @@ fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
 #[test]
 fn an_edit_that_breaks_a_claim_puts_the_checklist_away() {
     let mut harness = harness();
-    assert!(!harness.state().scenario.notice.is_empty(), "zigzag has claims");
+    assert!(
+        !harness.state().scenario.notice.is_empty(),
+        "zigzag has claims"
+    );
     harness.state_mut().remove_run(0);
     harness.run_steps(2);
     let state = harness.state();
