@@ -20,10 +20,18 @@ fn harness_with(prefs: Prefs) -> Harness<'static, AppState> {
 }
 
 fn harness_on(scenario: scenario::Scenario, prefs: Prefs) -> Harness<'static, AppState> {
+    harness_sized(scenario, prefs, [1280.0, 820.0])
+}
+
+fn harness_sized(
+    scenario: scenario::Scenario,
+    prefs: Prefs,
+    size: [f32; 2],
+) -> Harness<'static, AppState> {
     let state = AppState::new(scenario, None, prefs, Arc::new(|| {}));
     // Missing glyphs panic in kittest: every label the UI draws is checked against the fonts.
     let mut harness = Harness::builder()
-        .with_size([1280.0, 820.0])
+        .with_size(size)
         .with_context_setup(optiviz::ui::install_fonts)
         .build_ui_state(
             |ui, state: &mut AppState| {
@@ -815,7 +823,8 @@ fn the_field_checkbox_draws_the_flow_and_is_remembered() {
 
 #[test]
 fn a_run_can_be_switched_to_bf16_with_stochastic_rounding() {
-    let mut harness = harness();
+    // Tall enough that the precision menu, below the lesson's worksheet, opens on screen.
+    let mut harness = harness_sized(zigzag(), Prefs::default(), [1280.0, 1200.0]);
     harness.get_by_label("Noise, batches, clipping").click();
     harness.run_steps(2);
     harness.get_by_label("precision").click();
@@ -905,6 +914,8 @@ fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
         "ticked once GD converged"
     );
     assert!(harness.query_by_label_contains("(at step").is_some());
+    // The solver says it paused once the runs stopped; a Try made while playing plays on.
+    run_until(&mut harness, |s| !s.playing);
 
     harness.get_by_label("Try").click();
     harness.run_steps(2);
