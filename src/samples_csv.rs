@@ -439,8 +439,21 @@ mod tests {
         }
     }
 
+    /// `cases` cases, with failures kept beside this file (src/samples_csv.proptest-regressions,
+    /// as tests/fuzz.rs keeps its own) rather than in a top-level folder.
+    fn config(cases: u32) -> ProptestConfig {
+        ProptestConfig {
+            failure_persistence: Some(Box::new(
+                proptest::test_runner::FileFailurePersistence::SourceParallel(
+                    "proptest-regressions",
+                ),
+            )),
+            ..ProptestConfig::with_cases(cases)
+        }
+    }
+
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(50_000))]
+        #![proptest_config(config(50_000))]
 
         #[test]
         fn every_f64_is_written_as_debug_writes_it(value in any_f64()) {
@@ -449,7 +462,7 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig::with_cases(2_000))]
+        #![proptest_config(config(2_000))]
 
         #[test]
         fn rows_are_byte_identical_to_the_csv_crate_with_debug_floats(
