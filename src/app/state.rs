@@ -110,6 +110,9 @@ pub struct AppState {
     pub notice: Option<Notice>,
     /// The run whose settings are expanded in the side panel.
     pub selected_run: usize,
+    /// The run under the pointer (a path on a canvas or a row of the runs table), drawn
+    /// highlighted in every view this frame.
+    pub hovered_run: Option<usize>,
     /// The open/save dialog, when open.
     pub file_dialog: Option<ui::file_dialog::FileDialog>,
     /// The keyboard-shortcut window.
@@ -171,6 +174,7 @@ impl AppState {
             playing: false,
             notice: None,
             selected_run: 0,
+            hovered_run: None,
             file_dialog: None,
             show_help: false,
             show_guide: false,

@@ -1,0 +1,3 @@
+use super::harness;
+#[allow(unused_imports)]
+use harness::*;
