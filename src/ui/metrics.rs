@@ -6,7 +6,7 @@ use egui_plot::{HLine, Legend, Line, Plot, PlotPoints};
 use crate::analysis::measure::stability;
 use crate::analysis::measure::theory::{self, CurveKind};
 use crate::app::{AppState, Metric, XAxis};
-use crate::engine::{DEFAULT_BUDGET, Sample, TRAIL_LENGTH};
+use crate::engine::{Sample, TRAIL_LENGTH};
 use crate::landscape::LandscapeConfig;
 use crate::landscape::Quadratic;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
@@ -105,7 +105,7 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.allocate_ui(egui::vec2(table_width, height), |ui| {
             egui::ScrollArea::vertical()
                 .id_salt("results")
-                .show(ui, |ui| results_table_ui(state, ui));
+                .show(ui, |ui| super::results_table::results_table_ui(state, ui));
         });
     });
 }
@@ -458,66 +458,4 @@ fn run_curve_ui(
             .style(egui_plot::LineStyle::dashed_loose()),
         );
     }
-}
-
-fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
-    let landscape = state.landscape.clone();
-    let network = state.network.is_some();
-    egui::Grid::new("results")
-        .striped(true)
-        .num_columns(7)
-        .show(ui, |ui| {
-            for heading in [
-                "",
-                "run",
-                "status",
-                "steps",
-                "evaluations",
-                "loss",
-                if network { "accuracy" } else { "distance" },
-            ] {
-                ui.strong(heading);
-            }
-            ui.end_row();
-            for (index, run) in state.runs.iter_mut().enumerate() {
-                let Some(config) = state.scenario.runs.get(index) else {
-                    continue;
-                };
-                ui.checkbox(&mut run.visible, "")
-                    .on_hover_text("Show this run's path");
-                ui.colored_label(run_colour(config, index), &config.label);
-                let label = ui.label(run.trace.status.summary());
-                if let Some(reason) = run.trace.status.explanation() {
-                    label.on_hover_text(reason);
-                }
-                let latest = run.trace.latest().copied();
-                let steps = latest.map(|s| s.step.to_string()).unwrap_or_default();
-                if run.trace.is_thinned() {
-                    // Memory stays bounded on long runs: say that older points were dropped.
-                    ui.label(format!("{steps} (thinned)")).on_hover_text(format!(
-                        "At most {DEFAULT_BUDGET} points are kept: the newest {} steps all, the older path at an even spacing that doubles as the run grows; the plots and exports show what is kept (optiviz run writes every step)",
-                        DEFAULT_BUDGET / 2
-                    ));
-                } else {
-                    ui.label(steps);
-                }
-                ui.label(latest.map(|s| s.evals.to_string()).unwrap_or_default());
-                ui.label(latest.map(|s| format_number(s.loss)).unwrap_or_default());
-                let last_column = if network {
-                    run.trace
-                        .measured()
-                        .iter()
-                        .rev()
-                        .find_map(|s| s.accuracy)
-                        .map(|accuracy| format!("{:.1} %", 100.0 * accuracy))
-                } else {
-                    latest
-                        .zip(landscape.as_ref())
-                        .and_then(|(s, l)| l.distance_to_minimizer(s.point))
-                        .map(format_number)
-                };
-                ui.label(last_column.unwrap_or_else(|| "–".to_owned()));
-                ui.end_row();
-            }
-        });
 }

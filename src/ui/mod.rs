@@ -8,6 +8,7 @@ pub mod hyper;
 pub mod landscape_view;
 pub mod metrics;
 pub mod network_view;
+pub mod results_table;
 pub mod side_panel;
 pub mod step_view;
 pub mod surface_view;
