@@ -69,8 +69,18 @@ impl AppState {
         self.edited();
     }
 
-    /// Adds a run (a copy of `config`) at the end.
+    /// Adds a run (a copy of `config`) at the end; it catches up with the others, whose history
+    /// stays. A configuration the scenario would not validate with is refused with the reason.
     pub fn add_run(&mut self, config: RunConfig) {
+        let mut candidate = self.scenario.clone();
+        candidate.runs.push(config.clone());
+        if let Some(problem) = scenario::validate(&candidate).first() {
+            self.error(format!(
+                "the run was not added: {}: {}",
+                problem.path, problem.message
+            ));
+            return;
+        }
         self.scenario.runs.push(config.clone());
         self.runs.push(RunView::new(self.landscape.as_ref()));
         self.selected_run = self.scenario.runs.len() - 1;
@@ -148,6 +158,9 @@ impl AppState {
         self.request_lesson_views();
         self.modified = false;
         self.playing = false;
+        if let Some(note) = self.apply_lesson_speed() {
+            self.inform(note);
+        }
     }
 
     /// Replaces the scenario by an edited one (a lesson's Try edit, or its Undo), as an edit.
@@ -185,9 +198,13 @@ impl AppState {
             Ok(loaded) => {
                 let file = path.exists().then(|| path.to_path_buf());
                 self.open_scenario(loaded.scenario, file);
+                let pace = self
+                    .lesson_speed
+                    .map(|rate| format!("; the lesson plays at {rate} steps/s"))
+                    .unwrap_or_default();
                 match loaded.warnings.first() {
-                    Some(warning) => self.inform(warning.to_string()),
-                    None => self.inform(format!("opened {}", path.display())),
+                    Some(warning) => self.inform(format!("{warning}{pace}")),
+                    None => self.inform(format!("opened {}{pace}", path.display())),
                 }
             }
             Err(error) => {

@@ -1,4 +1,4 @@
-//! Exports: the runs as CSV, the view as PNG, the paths growing as a GIF (a background job).
+//! Exports: the runs as CSV, the view as PNG, the shown paths growing as a GIF (a background job).
 
 use super::state::AppState;
 use crate::engine::{Job, JobState, RunStatus};
@@ -79,27 +79,62 @@ impl AppState {
         self.finish_export(path, drawn);
     }
 
-    /// Re-runs the scenario headless up to the furthest step any run has reached and writes the
-    /// paths growing as a GIF of `frames` frames, as a background job (the status bar says when
-    /// it is written).
-    pub fn export_gif(&mut self, path: &std::path::Path, size: [u32; 2], frames: usize) {
-        let steps = self
-            .runs
+    /// The runs a GIF export animates: each shown run's recorded history as the window holds it
+    /// (what was computed, with every live edit, not a fresh simulation), at most
+    /// [`MAX_PATH_POINTS`](crate::render::MAX_PATH_POINTS) points a run, with their steps.
+    pub fn gif_runs(&self) -> Vec<crate::render::TimedPath> {
+        self.runs
             .iter()
-            .filter_map(|run| run.trace.latest().map(|s| s.step))
-            .max()
-            .filter(|&steps| steps > 0);
+            .zip(&self.scenario.runs)
+            .enumerate()
+            .filter(|(_, (run, _))| run.visible)
+            .map(|(index, (run, config))| {
+                let (steps, points) = run
+                    .trace
+                    .decimated(crate::render::MAX_PATH_POINTS)
+                    .map(|sample| (sample.step, sample.point))
+                    .unzip();
+                crate::render::TimedPath {
+                    path: crate::render::RunPath {
+                        label: config.label.clone(),
+                        colour: crate::render::run_colour(config, index),
+                        points,
+                        note: (!run.trace.status.is_running()
+                            && run.trace.status != RunStatus::Finished)
+                            .then(|| run.trace.status.summary()),
+                    },
+                    steps,
+                }
+            })
+            .collect()
+    }
+
+    /// Writes the shown runs' paths growing, step by step as they were computed ([`gif_runs`](
+    /// Self::gif_runs)), over the landscape view as it is shown now, as a GIF of `frames` frames:
+    /// a background job (the status bar says when it is written).
+    pub fn export_gif(&mut self, path: &std::path::Path, size: [u32; 2], frames: usize) {
+        let Some(landscape) = self.landscape.clone() else {
+            self.error("animations are drawn for 2D landscapes");
+            return;
+        };
+        let view = self
+            .views
+            .landscape
+            .shown_window()
+            .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()));
         let options = crate::render::RenderOptions {
             width: size[0],
             height: size[1],
             dark: self.prefs.dark,
             legend: true,
         };
-        let scenario = self.scenario.clone();
+        let runs = self.gif_runs();
+        let title = self.scenario.name.clone();
         let path = path.to_owned();
         let job = Job::run(&self.jobs, "the GIF export", 0, move |_| {
-            let bytes = crate::render::render_gif(&scenario, steps, frames, &options)
-                .map_err(|error| format!("could not draw {}: {error}", path.display()))?;
+            let bytes =
+                crate::render::draw_gif(landscape.as_ref(), view, &title, &runs, frames, &options)
+                    .map_err(|error| format!("could not draw {}: {error}", path.display()))?;
             scenario::write_atomically(&path, &bytes)
                 .map_err(|error| format!("could not write {}: {error}", path.display()))?;
             Ok(path)

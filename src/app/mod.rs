@@ -17,10 +17,12 @@ mod state;
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis};
+pub use persistence::keep_beside;
+pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis, load_prefs, prefs_file};
 pub use state::{AppState, Notice, RunView, Views};
 
-use persistence::{AUTOSAVE_DELAY, PREFS_KEY, initial_scenario};
+pub use persistence::initial_scenario;
+use persistence::{AUTOSAVE_DELAY, PREFS_KEY};
 
 use crate::ui;
 
@@ -37,10 +39,17 @@ impl OptivizApp {
     /// The app for `cc`, opening `preset` (a path or bundled name) or else the autosaved scenario
     /// or else the default lesson. `autosave` enables autosave to the app's data directory.
     pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<&str>, autosave: bool) -> Self {
-        let prefs: Prefs = cc
-            .storage
-            .and_then(|storage| eframe::get_value(storage, PREFS_KEY))
-            .unwrap_or_default();
+        // Read from the file itself, so that preferences eframe could not read are kept, not
+        // replaced without a word.
+        let (prefs, prefs_notice) = match (cc.storage, prefs::prefs_file()) {
+            (Some(_), Some(file)) => prefs::load_prefs(&file),
+            (storage, _) => (
+                storage
+                    .and_then(|storage| eframe::get_value(storage, PREFS_KEY))
+                    .unwrap_or_default(),
+                None,
+            ),
+        };
         ui::install_fonts(&cc.egui_ctx);
         let autosave_path = autosave
             .then(|| eframe::storage_dir("optiviz").map(|dir| dir.join("autosave.ron")))
@@ -50,7 +59,8 @@ impl OptivizApp {
         let wake: crate::engine::Wake = Arc::new(move || ctx.request_repaint());
         let mut state = AppState::new(scenario, file, prefs, wake);
         state.autosave_path = autosave_path;
-        if let Some(notice) = notice {
+        // The preferences' notice wins: it names a file the user may want back.
+        if let Some(notice) = prefs_notice.or(notice) {
             state.notice = Some(notice);
         }
         ui::apply_style(&cc.egui_ctx, &state.prefs);

@@ -1,7 +1,8 @@
 //! Persistence: the scenario autosaved after edits and restored at the next start, and the
-//! preferences' storage key.
+//! preferences' storage key. A file that cannot be read back (autosave or preferences) is kept
+//! beside under a new name, never overwritten, and the status bar names it.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::state::{AppState, Notice};
@@ -34,8 +35,9 @@ impl AppState {
     }
 }
 
-/// The scenario to start with: the given preset, else the autosave, else the default lesson.
-pub(super) fn initial_scenario(
+/// The scenario to start with: the given preset, else the autosave, else the default lesson; with
+/// the file it came from and what the status bar should say (an unreadable autosave is kept beside).
+pub fn initial_scenario(
     preset: Option<&str>,
     autosave: Option<&std::path::Path>,
 ) -> (Scenario, Option<PathBuf>, Option<Notice>) {
@@ -72,10 +74,51 @@ pub(super) fn initial_scenario(
             Err(error) => fallback(Some(Notice {
                 is_error: true,
                 text: format!(
-                    "could not restore the last session ({error}); opened the default lesson"
+                    "could not restore the last session ({error}); {}; opened the default lesson",
+                    kept_beside_text(path)
                 ),
             })),
         };
     }
     fallback(None)
+}
+
+/// Renames `path`, a file that could not be read, to a new name beside it
+/// (`NAME.unreadable-SECONDS`, with `-2`, `-3`… if that is taken), so that nothing overwrites
+/// it. Returns the new path.
+pub fn keep_beside(path: &Path) -> std::io::Result<PathBuf> {
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs());
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    for n in 1..=1000 {
+        let suffix = if n == 1 {
+            String::new()
+        } else {
+            format!("-{n}")
+        };
+        let kept = path.with_file_name(format!("{name}.unreadable-{stamp}{suffix}"));
+        if kept.try_exists()? {
+            continue;
+        }
+        std::fs::rename(path, &kept)?;
+        return Ok(kept);
+    }
+    Err(std::io::Error::other(
+        "a thousand kept copies of it already exist",
+    ))
+}
+
+/// Keeps `path` beside ([`keep_beside`]) and says where, or why it could not be kept.
+pub(super) fn kept_beside_text(path: &Path) -> String {
+    match keep_beside(path) {
+        Ok(kept) => format!("the file was kept as {}", kept.display()),
+        Err(error) => format!(
+            "the file {} could not be kept under another name ({error}) and may be overwritten",
+            path.display()
+        ),
+    }
 }

@@ -3,7 +3,7 @@
 use std::time::{Duration, Instant};
 
 use super::state::{AppState, RunView};
-use crate::engine::{Command, SolverHandle, Speed, UpdateKind};
+use crate::engine::{Command, RunProgress, SolverHandle, Speed, UpdateKind};
 
 impl AppState {
     /// Sends a command; if the solver thread has died, starts a new one on the scenario and sends
@@ -88,9 +88,32 @@ impl AppState {
         self.send(Command::Reset);
     }
 
-    /// Tells the solver the speed in the preferences.
+    /// The pace of play in steps per second (`None`: as fast as possible): the lesson's own, until
+    /// the user picks one, else the user's last choice.
+    pub fn speed(&self) -> Option<f64> {
+        self.lesson_speed.or(self.prefs.steps_per_second)
+    }
+
+    /// The user picks a pace (`None`: as fast as possible); it is kept for the next launch and
+    /// replaces the lesson's.
+    pub fn set_speed(&mut self, steps_per_second: Option<f64>) {
+        self.prefs.steps_per_second = steps_per_second;
+        self.lesson_speed = None;
+        self.send_speed();
+    }
+
+    /// Takes the opened lesson's own pace, if it sets one, and tells the solver the pace of play.
+    /// Returns what the status bar should say about it.
+    pub(super) fn apply_lesson_speed(&mut self) -> Option<String> {
+        self.lesson_speed = self.scenario.speed;
+        self.send_speed();
+        self.lesson_speed
+            .map(|rate| format!("the lesson plays at {rate} steps/s"))
+    }
+
+    /// Tells the solver the pace of play ([`speed`](Self::speed)).
     pub fn send_speed(&mut self) {
-        let speed = match self.prefs.steps_per_second {
+        let speed = match self.speed() {
             Some(rate) => Speed::StepsPerSecond(rate),
             None => Speed::Max,
         };
@@ -113,15 +136,12 @@ impl AppState {
                 break;
             };
             match update.kind {
-                UpdateKind::Restarted { runs, .. } => {
-                    let landscape = self.landscape.clone();
-                    self.runs
-                        .resize_with(runs.len(), || RunView::new(landscape.as_ref()));
-                    for progress in runs {
-                        if let Some(view) = self.runs.get_mut(progress.run) {
-                            view.restart(progress);
-                        }
-                    }
+                UpdateKind::Restarted { scenario, runs } => {
+                    let current = self
+                        .solver
+                        .as_ref()
+                        .is_some_and(|solver| solver.generation() == update.generation);
+                    self.restarted(current.then_some(scenario.runs.len()), runs);
                 }
                 UpdateKind::Progress(progress) => {
                     for progress in progress {
@@ -141,6 +161,25 @@ impl AppState {
             .and_then(SolverHandle::take_stop_reason)
         {
             self.restart_solver(&reason);
+        }
+    }
+
+    /// The solver restarted the runs in `runs` (only those: the others keep their history).
+    /// `solver_runs`, for the current generation, is how many runs the solver holds: fewer than
+    /// the scenario has means it refused a run the app added, which is then taken away again.
+    fn restarted(&mut self, solver_runs: Option<usize>, runs: Vec<RunProgress>) {
+        if let Some(count) = solver_runs.filter(|&count| count < self.scenario.runs.len()) {
+            self.scenario.runs.truncate(count);
+            self.selected_run = self.selected_run.min(count.saturating_sub(1));
+        }
+        let landscape = self.landscape.clone();
+        self.runs.resize_with(self.scenario.runs.len(), || {
+            RunView::new(landscape.as_ref())
+        });
+        for progress in runs {
+            if let Some(view) = self.runs.get_mut(progress.run) {
+                view.restart(progress);
+            }
         }
     }
 

@@ -1,6 +1,12 @@
 //! Preferences kept between sessions, and the choices they hold.
 
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
+
+use super::persistence::{PREFS_KEY, kept_beside_text};
+use super::state::Notice;
 
 /// Whether a hyperparameter edit continues a run or starts it over.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,4 +109,49 @@ impl Default for Prefs {
             theory: true,
         }
     }
+}
+
+/// The file eframe keeps its storage in, the preferences among it (a RON map of storage keys to
+/// RON text).
+pub fn prefs_file() -> Option<PathBuf> {
+    eframe::storage_dir("optiviz").map(|dir| dir.join("app.ron"))
+}
+
+/// The preferences stored in `file`, eframe's storage (defaults if it or the preferences in it do
+/// not exist yet). A file that exists but cannot be read, or whose preferences cannot be, is kept
+/// beside under a new name (eframe would overwrite it on the next save) and the defaults are
+/// used; the notice says so and names the kept file.
+pub fn load_prefs(file: &Path) -> (Prefs, Option<Notice>) {
+    let read = match std::fs::read_to_string(file) {
+        Ok(text) => stored_prefs(&text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error.to_string()),
+    };
+    match read {
+        Ok(prefs) => (prefs.unwrap_or_default(), None),
+        Err(reason) => {
+            let text = format!(
+                "could not read the preferences in {} ({reason}); {}; the defaults are used",
+                file.display(),
+                kept_beside_text(file)
+            );
+            (
+                Prefs::default(),
+                Some(Notice {
+                    is_error: true,
+                    text,
+                }),
+            )
+        }
+    }
+}
+
+/// The preferences in the text of eframe's storage file, `None` if it holds none.
+fn stored_prefs(text: &str) -> Result<Option<Prefs>, String> {
+    let stored: HashMap<String, String> =
+        ron::from_str(text).map_err(|error| format!("the file: {error}"))?;
+    stored
+        .get(PREFS_KEY)
+        .map(|value| ron::from_str(value).map_err(|error| format!("the preferences: {error}")))
+        .transpose()
 }

@@ -131,6 +131,8 @@ pub struct AppState {
     pub jobs: JobRunner,
     /// A GIF being written.
     pub(super) export_job: Option<Job<PathBuf>>,
+    /// The pace the open lesson set (steps per second), until the user picks one.
+    pub(super) lesson_speed: Option<f64>,
 }
 
 /// The state each view keeps between frames (caches, jobs, drags, open windows), apart from the
@@ -169,6 +171,7 @@ impl AppState {
             network: None,
             jobs: JobRunner::Threads { wake: wake.clone() },
             export_job: None,
+            lesson_speed: None,
             wake,
             runs: Vec::new(),
             playing: false,
@@ -191,7 +194,11 @@ impl AppState {
         }
         state.rebuild_problem();
         state.request_lesson_views();
-        state.send_speed();
+        if let Some(note) = state.apply_lesson_speed()
+            && state.notice.is_none()
+        {
+            state.inform(note);
+        }
         state
     }
 

@@ -13,9 +13,10 @@ pub enum Speed {
     Max,
 }
 
-/// A request from the UI to the solver. Commands that restart runs (`Reset`, `ReplaceScenario`,
-/// `MoveStart`, `EditRun` with `restart`, `AddRun`, `RemoveRun`) begin a new generation: updates
-/// computed before them are dropped by the receiving handle.
+/// A request from the UI to the solver. Commands that restart or renumber runs (`Reset`,
+/// `ReplaceScenario`, `MoveStart`, `EditRun` with `restart`, `AddRun`, `RemoveRun`) begin a new
+/// generation: the receiving handle drops what was computed before them for the runs they restart
+/// and renumbers the rest ([`RunRemap`]), so runs an edit did not concern keep their history.
 #[derive(Clone, Debug)]
 pub enum Command {
     /// Start or continue stepping at the current speed.
@@ -73,23 +74,61 @@ pub enum PanicAt {
     Thread,
 }
 
-impl Command {
-    /// Whether this command throws away the runs' progress, starting a new generation.
-    pub fn starts_generation(&self) -> bool {
+/// How a command that begins a generation changes the runs that updates computed before it
+/// speak of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunRemap {
+    /// Every run restarted: nothing computed before is kept.
+    All,
+    /// Run `0` restarted on its own: its earlier progress is dropped, the others' kept.
+    Restarted(usize),
+    /// Run `0` removed: its earlier progress is dropped and later runs move down one place.
+    Removed(usize),
+    /// A run added at the end: earlier progress is kept as it is.
+    Added,
+}
+
+impl RunRemap {
+    /// Where run `index` of the generation before is now, or `None` if its earlier progress is
+    /// void.
+    pub fn map(self, index: usize) -> Option<usize> {
         match self {
-            Command::Reset
-            | Command::ReplaceScenario(_)
-            | Command::MoveStart { .. }
-            | Command::AddRun(_)
-            | Command::RemoveRun(_) => true,
-            Command::EditRun { restart, .. } => *restart,
-            Command::Play
+            RunRemap::All => None,
+            RunRemap::Restarted(run) => (index != run).then_some(index),
+            RunRemap::Removed(run) if index == run => None,
+            RunRemap::Removed(run) if index > run => Some(index - 1),
+            RunRemap::Removed(_) | RunRemap::Added => Some(index),
+        }
+    }
+}
+
+impl Command {
+    /// Whether this command throws away runs' progress or renumbers runs, starting a new
+    /// generation.
+    pub fn starts_generation(&self) -> bool {
+        self.remap().is_some()
+    }
+
+    /// For a command that starts a generation, how it changes the runs earlier updates speak of.
+    pub fn remap(&self) -> Option<RunRemap> {
+        match self {
+            Command::Reset | Command::ReplaceScenario(_) | Command::MoveStart { run: None, .. } => {
+                Some(RunRemap::All)
+            }
+            Command::MoveStart { run: Some(run), .. } => Some(RunRemap::Restarted(*run)),
+            Command::EditRun {
+                run, restart: true, ..
+            } => Some(RunRemap::Restarted(*run)),
+            Command::AddRun(_) => Some(RunRemap::Added),
+            Command::RemoveRun(run) => Some(RunRemap::Removed(*run)),
+            Command::EditRun { restart: false, .. }
+            | Command::Play
             | Command::Pause
             | Command::Step(_)
             | Command::SetSpeed(_)
             | Command::SetStepBudget(_)
             | Command::Shutdown
-            | Command::Panic(_) => false,
+            | Command::Panic(_) => None,
         }
     }
 }
@@ -195,12 +234,16 @@ pub struct Update {
 /// What an [`Update`] reports.
 #[derive(Clone, Debug)]
 pub enum UpdateKind {
-    /// A new generation began: every run's state from scratch (its start, or where it is after a
-    /// live edit), with the scenario as the solver now holds it.
+    /// A new generation began: the runs listed start from scratch (at their start), with the
+    /// scenario as the solver now holds it. Every run is listed after a reset, a new scenario, a
+    /// moved shared start or a rebuild after a panic; only the run concerned after an edit that
+    /// restarts one run or an added run; none after a removal or a refused command. A run not
+    /// listed keeps its history; a listed run that the others are ahead of catches up with them
+    /// in the `Progress` that follows.
     Restarted {
         /// The scenario, including moved starts and edits.
         scenario: Box<Scenario>,
-        /// Every run's current sample and status.
+        /// The restarted runs' current sample and status.
         runs: Vec<RunProgress>,
     },
     /// Runs moved on.

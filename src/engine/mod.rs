@@ -13,7 +13,7 @@ mod trace;
 mod worker_trails;
 
 pub use job::{Job, JobControl, JobRunner, JobState, Slice, Task};
-pub use messages::{Command, PanicAt, RunProgress, Speed, Update, UpdateKind};
+pub use messages::{Command, PanicAt, RunProgress, RunRemap, Speed, Update, UpdateKind};
 pub use problem::ProblemInstance;
 pub use run::Run;
 pub use sample::{Measurement, NetworkRecord, RunStatus, Sample, StepExplanation};

@@ -237,24 +237,69 @@ pub fn render_gif(
     check_size(options)?;
     check_frames(frames, options)?;
     let traced = trace_scenario(scenario, steps)?;
-    let backdrop = canvas::Backdrop::new(traced.landscape.as_ref(), traced.view, options)?;
-    let finals: Vec<RunPath> = traced.runs.iter().map(Traced::full).collect();
-    let final_views: Vec<canvas::PathView<'_>> =
-        finals.iter().map(canvas::PathView::from).collect();
-    let legend = legend_for(&backdrop, &scenario.name, &final_views, options)?;
+    let runs: Vec<TimedPath> = traced.runs.iter().map(Traced::timed).collect();
+    draw_gif(
+        traced.landscape.as_ref(),
+        traced.view,
+        &scenario.name,
+        &runs,
+        frames,
+        options,
+    )
+}
+
+/// One run as animated: its path and the step of each of its points.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimedPath {
+    /// The whole path as the last frame draws it.
+    pub path: RunPath,
+    /// The step of each point of `path.points`, non-decreasing.
+    pub steps: Vec<u64>,
+}
+
+impl TimedPath {
+    /// How many of the points have a step at or before `step` (at least 1).
+    fn points_through(&self, step: u64) -> usize {
+        self.steps
+            .partition_point(|&s| s <= step)
+            .clamp(1, self.path.points.len().max(1))
+    }
+}
+
+/// Animates given paths over a landscape as [`render_gif`] does, the view fitted to the image:
+/// the app's export of the history it shows, with no stepping of its own.
+pub fn draw_gif(
+    landscape: &dyn Landscape,
+    view: ViewWindow,
+    title: &str,
+    runs: &[TimedPath],
+    frames: usize,
+    options: &RenderOptions,
+) -> Result<Vec<u8>, RenderError> {
+    check_size(options)?;
+    check_frames(frames, options)?;
+    let backdrop = canvas::Backdrop::new(landscape, view, options)?;
+    let final_views: Vec<canvas::PathView<'_>> = runs
+        .iter()
+        .map(|run| canvas::PathView::from(&run.path))
+        .collect();
+    let legend = legend_for(&backdrop, title, &final_views, options)?;
     let last_frame = backdrop.frame(&final_views, legend.as_ref());
-    let mut reserved: Vec<[u8; 3]> = finals.iter().map(|run| run.colour).collect();
+    let mut reserved: Vec<[u8; 3]> = runs.iter().map(|run| run.path.colour).collect();
     reserved.extend(backdrop.marking_colours());
     let mut writer = animation::GifWriter::new(&last_frame, &reserved)?;
-    let horizon = traced.runs.iter().map(Traced::last_step).max().unwrap_or(0);
+    let horizon = runs
+        .iter()
+        .filter_map(|run| run.steps.last().copied())
+        .max()
+        .unwrap_or(0);
     for k in 0..frames {
         let step = frame_step(horizon, k, frames);
-        let views: Vec<canvas::PathView<'_>> = finals
+        let views: Vec<canvas::PathView<'_>> = runs
             .iter()
-            .zip(&traced.runs)
-            .map(|(run, traced)| canvas::PathView {
-                points: &run.points[..traced.points_through(step).min(run.points.len())],
-                ..canvas::PathView::from(run)
+            .map(|run| canvas::PathView {
+                points: &run.path.points[..run.points_through(step).min(run.path.points.len())],
+                ..canvas::PathView::from(&run.path)
             })
             .collect();
         let frame = if k + 1 == frames {
@@ -339,17 +384,12 @@ impl Traced {
         }
     }
 
-    fn last_step(&self) -> u64 {
-        self.recorder.latest.map_or(0, |(step, _)| step)
-    }
-
-    /// How many of the points of [`Traced::full`] have a step at or before `step` (at least 1).
-    fn points_through(&self, step: u64) -> usize {
-        self.recorder
-            .points()
-            .take_while(|(s, _)| *s <= step)
-            .count()
-            .max(1)
+    /// The whole kept path with the step of each point.
+    fn timed(&self) -> TimedPath {
+        TimedPath {
+            path: self.full(),
+            steps: self.recorder.points().map(|(step, _)| step).collect(),
+        }
     }
 }
 

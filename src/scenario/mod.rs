@@ -50,6 +50,10 @@ pub const DEFAULT_RECORD_EVERY: u64 = 10;
 pub const MAX_STEPS: u64 = 100_000_000;
 /// Most runs in one scenario.
 pub const MAX_RUNS: usize = 64;
+/// Slowest pace a lesson may set, in steps per second (the app's speed control's range).
+pub const MIN_SPEED: f64 = 1.0;
+/// Fastest pace a lesson may set, in steps per second.
+pub const MAX_SPEED: f64 = 2000.0;
 /// Longest name, label or notes text accepted, in bytes.
 pub const MAX_TEXT: usize = 100_000;
 /// Longest hyperparameter name of a sweep axis, in bytes (real ones are under 20).

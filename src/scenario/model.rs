@@ -50,6 +50,10 @@ pub struct Scenario {
     pub tolerance: f64,
     /// Sharpness is measured every this many steps (0 = off).
     pub sharpness_every: u64,
+    /// The lesson's own pace, in steps per second, at which the app plays it when it opens
+    /// (`None`: the user's last choice; omitted from files when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speed: Option<f64>,
     /// The window to show first (`None` = the landscape's default).
     pub view: Option<ViewWindow>,
     /// What presentation mode hides for this lesson.
@@ -246,6 +250,7 @@ impl Default for Scenario {
             steps: 200,
             tolerance: 0.0,
             sharpness_every: 0,
+            speed: None,
             view: None,
             presentation: Presentation::default(),
             basin: None,

@@ -5,7 +5,7 @@
 use super::model::MAX_AXIS_COUNT;
 use super::model::{Axis, RunConfig, Scenario, set_axis_value};
 use super::validate_claims::validate_lesson;
-use super::{MAX_NAME, MAX_RUNS, MAX_STEPS, MAX_TEXT};
+use super::{MAX_NAME, MAX_RUNS, MAX_SPEED, MAX_STEPS, MAX_TEXT, MIN_SPEED};
 use crate::landscape::ViewWindow;
 use crate::validate::{Checker, Invalid};
 
@@ -22,6 +22,14 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     }
     checker.count_in_range("steps", scenario.steps, 1, MAX_STEPS);
     checker.non_negative("tolerance", scenario.tolerance);
+    if let Some(speed) = scenario.speed
+        && !(MIN_SPEED..=MAX_SPEED).contains(&speed)
+    {
+        checker.report(
+            "speed",
+            format!("speed must be {MIN_SPEED} to {MAX_SPEED} steps per second, got {speed}"),
+        );
+    }
     if let Some(view) = &scenario.view {
         checker.within("view", |checker| validate_view(view, checker));
     }

@@ -59,10 +59,14 @@ fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
     {
         state.reset();
     }
-    let mut as_fast = state.prefs.steps_per_second.is_none();
-    let mut rate = state.prefs.steps_per_second.unwrap_or(60.0);
+    let mut as_fast = state.speed().is_none();
+    let mut rate = state.speed().unwrap_or(60.0);
     let mut changed = false;
-    ui.add_enabled_ui(!as_fast, |ui| {
+    // The control says the pace in force: a slider showing a rate that does not apply would not.
+    if as_fast {
+        ui.label("max speed")
+            .on_hover_text("Steps as fast as the machine goes: untick Max to set a pace");
+    } else {
         changed |= ui
             .add(
                 egui::Slider::new(&mut rate, 1.0..=2000.0)
@@ -72,14 +76,13 @@ fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
             )
             .on_hover_text("Steps per second for every run while playing")
             .changed();
-    });
+    }
     changed |= ui
         .checkbox(&mut as_fast, "Max")
         .on_hover_text("Step as fast as the machine goes")
         .changed();
     if changed {
-        state.prefs.steps_per_second = (!as_fast).then_some(rate);
-        state.send_speed();
+        state.set_speed((!as_fast).then_some(rate));
     }
     let mut budget = state.scenario.steps;
     let response = ui

@@ -1,5 +1,6 @@
 //! The UI's end of the solver thread: starts it, sends commands, drains the current generation's
-//! updates, and notices and replaces a thread that ended.
+//! updates (and what older ones say of runs the commands since kept, renumbered), and notices and
+//! replaces a thread that ended.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -8,7 +9,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use super::{MAX_RESPAWNS, Solver, Wake, panic_message};
-use crate::engine::messages::{Command, Update, UpdateKind};
+use crate::engine::messages::{Command, RunProgress, RunRemap, Update, UpdateKind};
 use crate::scenario::Scenario;
 
 /// The UI's end of the solver: sends commands, receives the current generation's updates.
@@ -23,6 +24,9 @@ pub struct SolverHandle {
     stopped: bool,
     /// Threads started by `respawn` since the last `Restarted` update.
     respawns: u32,
+    /// For each generation begun by a command since the oldest update still to come: how it
+    /// renumbers runs, to carry older updates over to the current generation.
+    remaps: Vec<(u64, RunRemap)>,
 }
 
 /// The handle's ends of the channels to one solver thread.
@@ -57,6 +61,7 @@ impl SolverHandle {
             wake,
             stopped: false,
             respawns: 0,
+            remaps: Vec::new(),
         })
     }
 
@@ -100,6 +105,8 @@ impl SolverHandle {
         self.thread = Some(channels.thread);
         self.stopped = false;
         self.respawns += 1;
+        // The old thread's updates never arrive: nothing is left to carry over.
+        self.remaps.clear();
         Ok(())
     }
 
@@ -116,8 +123,9 @@ impl SolverHandle {
         if self.stopped {
             return Err(command);
         }
-        if command.starts_generation() {
+        if let Some(remap) = command.remap() {
             self.generation += 1;
+            self.remaps.push((self.generation, remap));
         }
         self.commands
             .send((self.generation, command))
@@ -143,8 +151,7 @@ impl SolverHandle {
                     return None;
                 }
             };
-            self.received(&update);
-            if update.generation == self.generation {
+            if let Some(update) = self.accept(update) {
                 return Some(update);
             }
         }
@@ -164,8 +171,7 @@ impl SolverHandle {
                     return None;
                 }
             };
-            self.received(&update);
-            if update.generation == self.generation {
+            if let Some(update) = self.accept(update) {
                 return Some(update);
             }
         }
@@ -173,6 +179,54 @@ impl SolverHandle {
 }
 
 impl SolverHandle {
+    /// An update as the UI should see it: the current generation's as it is; an older one carried
+    /// over the commands sent since (dropping what they restarted, renumbering the rest), or
+    /// `None` if nothing in it still holds.
+    fn accept(&mut self, update: Update) -> Option<Update> {
+        self.received(&update);
+        let from = update.generation;
+        // Updates arrive in generation order: none older than this one is still to come.
+        self.remaps.retain(|&(generation, _)| generation > from);
+        if from == self.generation {
+            return Some(update);
+        }
+        let since: Vec<RunRemap> = self
+            .remaps
+            .iter()
+            .filter(|&&(generation, _)| generation <= self.generation)
+            .map(|&(_, remap)| remap)
+            .collect();
+        let complete = since.len() as u64 == self.generation.saturating_sub(from);
+        if !complete || since.contains(&RunRemap::All) {
+            return None;
+        }
+        let carry = |runs: Vec<RunProgress>| -> Vec<RunProgress> {
+            runs.into_iter()
+                .filter_map(|mut progress| {
+                    progress.run = since
+                        .iter()
+                        .try_fold(progress.run, |run, remap| remap.map(run))?;
+                    Some(progress)
+                })
+                .collect()
+        };
+        let kind = match update.kind {
+            UpdateKind::Progress(runs) => {
+                let runs = carry(runs);
+                if runs.is_empty() {
+                    return None;
+                }
+                UpdateKind::Progress(runs)
+            }
+            UpdateKind::Restarted { scenario, runs } => UpdateKind::Restarted {
+                scenario,
+                runs: carry(runs),
+            },
+            kind @ (UpdateKind::Paused | UpdateKind::Error(_)) => kind,
+        };
+        Some(Update { kind, ..update })
+    }
+
     /// Tells the solver a progress message was taken off the queue; a `Restarted` shows the
     /// thread got going, so respawning it is worth trying again.
     fn received(&mut self, update: &Update) {

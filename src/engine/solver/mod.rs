@@ -26,7 +26,7 @@ mod handle;
 
 pub use handle::SolverHandle;
 
-use super::messages::{Command, PanicAt, RunProgress, Speed, Update, UpdateKind};
+use super::messages::{Command, PanicAt, RunProgress, RunRemap, Speed, Update, UpdateKind};
 use super::session::Session;
 use crate::scenario::{self, MAX_STEPS, Scenario};
 use crate::validate::Checker;
@@ -260,9 +260,15 @@ impl Solver {
 
     /// Carries out a command; `false` ends the thread.
     fn handle(&mut self, generation: u64, command: Command) -> bool {
-        if command.starts_generation() {
+        if let Some(remap) = command.remap() {
+            if remap == RunRemap::All {
+                self.outbox.clear();
+            } else {
+                // The runs the command leaves alone keep this progress: it goes out under the
+                // old generation, whose run numbers the handle translates.
+                self.flush();
+            }
             self.generation = generation;
-            self.outbox.clear();
         }
         match command {
             Command::Play => {
@@ -323,9 +329,10 @@ impl Solver {
     }
 
     /// Carries out a command that edits runs: validated first (a refused edit is an `Error`
-    /// update and changes nothing), then the solver says where every run now is.
+    /// update and changes nothing), then the solver says which runs restarted; a run restarted or
+    /// added on its own then catches up with the others (`work`).
     fn edit_runs(&mut self, command: Command) {
-        match command {
+        let restarted: Vec<usize> = match command {
             Command::EditRun {
                 run,
                 config,
@@ -336,13 +343,18 @@ impl Solver {
                     *slot = (*config).clone();
                 }
                 let problems = scenario::validate(&candidate);
-                if problems.is_empty() {
-                    self.session.edit_run(run, *config, restart);
-                } else {
+                if !problems.is_empty() {
                     self.send(UpdateKind::Error(describe(&problems)));
+                } else {
+                    self.session.edit_run(run, *config, restart);
                 }
-                if restart {
-                    self.send_restarted();
+                if !restart {
+                    return;
+                }
+                if problems.is_empty() {
+                    vec![run]
+                } else {
+                    Vec::new()
                 }
             }
             Command::AddRun(config) => {
@@ -350,32 +362,61 @@ impl Solver {
                 config.optimizer.validate(&mut checker);
                 if checker.found.is_empty() {
                     self.session.add_run(*config);
+                    vec![self.session.runs().len() - 1]
                 } else {
                     self.send(UpdateKind::Error(describe(&checker.found)));
+                    Vec::new()
                 }
-                self.send_restarted();
             }
             Command::RemoveRun(run) => {
                 self.session.remove_run(run);
-                self.send_restarted();
+                Vec::new()
             }
             Command::MoveStart { run, start } => {
                 if start.iter().all(|v| v.is_finite()) {
                     self.session.set_start(run, start);
+                    match run {
+                        Some(run) => vec![run],
+                        None => (0..self.session.runs().len()).collect(),
+                    }
                 } else {
                     self.send(UpdateKind::Error(
                         "the start point must be finite".to_owned(),
                     ));
+                    Vec::new()
                 }
-                self.send_restarted();
             }
             // The other commands are `handle`'s own.
-            _ => {}
+            _ => return,
+        };
+        self.send_restarted_runs(&restarted);
+    }
+
+    /// Steps the runs still catching up, a time slice's worth, and says what to do next.
+    fn catch_up(&mut self) -> Next {
+        if self.in_flight.load(Ordering::Acquire) >= MAX_IN_FLIGHT {
+            return Next::WaitFor(FLUSH_INTERVAL);
         }
+        let started = Instant::now();
+        self.stepping = None;
+        let progress = self.session.catch_up(self.chunk);
+        self.collect(progress);
+        if started.elapsed() < SLICE / 2 {
+            self.chunk = (self.chunk * 2).min(MAX_CHUNK);
+        } else if started.elapsed() > SLICE * 2 {
+            self.chunk = (self.chunk / 2).max(1);
+        }
+        // The others wait for it: paced play resumes from here, not with a leap.
+        self.restart_pacing();
+        self.flush_if_due();
+        Next::Busy
     }
 
     /// Steps as the current mode asks and says what to do next.
     fn work(&mut self) -> Next {
+        if self.session.is_catching_up() {
+            return self.catch_up();
+        }
         if self.session.is_finished() {
             if self.playing || self.pending_steps > 0 {
                 self.playing = false;
@@ -446,6 +487,11 @@ impl Solver {
         }
         let progress = self.session.advance(n);
         self.stepping = None;
+        self.collect(progress);
+    }
+
+    /// Adds progress to the outbox, merged with what is waiting for each run.
+    fn collect(&mut self, progress: Vec<RunProgress>) {
         for progress in progress {
             match self.outbox.iter_mut().find(|p| p.run == progress.run) {
                 Some(pending) => pending.absorb(progress),
@@ -479,10 +525,17 @@ impl Solver {
         self.last_flush = Instant::now();
     }
 
+    /// Says that every run restarted.
     fn send_restarted(&mut self) {
+        let all: Vec<usize> = (0..self.session.runs().len()).collect();
+        self.send_restarted_runs(&all);
+    }
+
+    /// Says that the runs `which` restarted (the others keep their history).
+    fn send_restarted_runs(&mut self, which: &[usize]) {
         let kind = UpdateKind::Restarted {
             scenario: Box::new(self.session.scenario().clone()),
-            runs: self.session.snapshot(),
+            runs: self.session.snapshot_of(which),
         };
         self.send(kind);
     }

@@ -317,7 +317,10 @@ fn runs_ui(state: &mut AppState, ui: &mut egui::Ui) {
         });
     }
     for index in 0..state.scenario.runs.len() {
-        run_row_ui(state, index, ui);
+        // A row's Remove button shortens the list under this loop.
+        if index < state.scenario.runs.len() {
+            run_row_ui(state, index, ui);
+        }
     }
 }
 
