@@ -494,3 +494,38 @@ fn lessons_without_a_speed_save_as_before_and_long_lessons_set_one() {
         }
     }
 }
+
+#[test]
+fn a_headless_session_catches_an_added_run_up_deterministically() {
+    use optiviz::engine::Session;
+    let scenario = lesson("zigzag");
+    let mut extra = scenario.runs[0].clone();
+    extra.label = "GD again".to_owned();
+    let mut reference_scenario = scenario.clone();
+    reference_scenario.runs.push(extra.clone());
+    let mut reference = Session::new(reference_scenario);
+    let expected: Vec<Vec<[f64; 2]>> = reference
+        .advance(40)
+        .into_iter()
+        .map(|p| p.samples.iter().map(|s| s.point).collect())
+        .collect();
+    // The same runs, the last added after the others took 25 steps.
+    let mut session = Session::new(scenario);
+    let mut got: Vec<Vec<[f64; 2]>> = session
+        .advance(25)
+        .into_iter()
+        .map(|p| p.samples.iter().map(|s| s.point).collect())
+        .collect();
+    session.add_run(extra);
+    assert!(session.is_catching_up());
+    got.push(Vec::new());
+    for progress in session.catch_up(10).into_iter().chain(session.advance(15)) {
+        got[progress.run].extend(progress.samples.iter().map(|s| s.point));
+    }
+    assert!(!session.is_catching_up());
+    assert_eq!(
+        got, expected,
+        "every run's points are those of a session that had them all"
+    );
+    assert!(session.runs().iter().all(|run| run.steps_taken() == 40));
+}
