@@ -222,13 +222,11 @@ fn colouring_name(colouring: BasinColouring) -> &'static str {
     }
 }
 
-/// The colour of each outcome: minima in the palette's order, the rest in neutral tones.
+/// The colour of each outcome: minima in the basin palette's order, the rest in neutral tones.
 fn outcome_colour(outcome: &Outcome) -> Color32 {
     match outcome {
-        Outcome::Minimum(index) => {
-            let [r, g, b] = colorous::TABLEAU10[index % 10].into_array();
-            Color32::from_rgb(r, g, b)
-        }
+        // Pale tones of their own, so a basin is never mistaken for a run drawn over it.
+        Outcome::Minimum(index) => super::palette::basin_colour(*index),
         Outcome::MinimizerSet => Color32::from_rgb(40, 160, 90),
         Outcome::OtherMinimum => Color32::from_rgb(200, 170, 60),
         Outcome::Failed => Color32::from_rgb(200, 90, 0),
@@ -418,5 +416,7 @@ fn selected_colour(state: &AppState) -> Color32 {
         .scenario
         .runs
         .get(state.selected_run)
-        .map_or(Color32::GRAY, |run| run_colour(run, state.selected_run))
+        .map_or(Color32::GRAY, |run| {
+            run_colour(run, state.selected_run, state.prefs.dark)
+        })
 }
