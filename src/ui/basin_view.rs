@@ -237,6 +237,15 @@ fn outcome_colour(outcome: &Outcome) -> Color32 {
     }
 }
 
+/// A square of the outcome's colour, then its name in the text colour (pale basin tones would
+/// be unreadable as text on the light theme).
+fn swatch_label_ui(ui: &mut egui::Ui, colour: Color32, text: String) {
+    ui.spacing_mut().item_spacing.x = 3.0;
+    ui.colored_label(colour, "■");
+    ui.label(text);
+    ui.add_space(6.0);
+}
+
 fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
     let total = map.outcomes.len().max(1) as f64;
     let share = |predicate: &dyn Fn(&Outcome) -> bool| {
@@ -255,9 +264,10 @@ fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
             .map_or(0, |m| m + 1);
         for index in 0..minima {
             let percent = share(&|o| matches!(o, Outcome::Minimum(i) if *i == index));
-            ui.colored_label(
+            swatch_label_ui(
+                ui,
                 outcome_colour(&Outcome::Minimum(index)),
-                format!("■ minimum {} {percent:.0} %", index + 1),
+                format!("minimum {} {percent:.0} %", index + 1),
             );
         }
         for (outcome, name) in [
@@ -271,7 +281,11 @@ fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
         ] {
             let percent = share(&|o| std::mem::discriminant(o) == std::mem::discriminant(&outcome));
             if percent > 0.0 {
-                ui.colored_label(outcome_colour(&outcome), format!("■ {name} {percent:.0} %"));
+                swatch_label_ui(
+                    ui,
+                    outcome_colour(&outcome),
+                    format!("{name} {percent:.0} %"),
+                );
             }
         }
     });

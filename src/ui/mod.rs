@@ -25,7 +25,7 @@ use crate::app::{AppState, Prefs};
 use crate::scenario::RunConfig;
 
 /// Math glyphs the UI shows, checked by a test against the installed fonts.
-pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂⁻¹";
+pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂⁻¹←↑↓↗↖↘↙";
 
 /// Adds the bundled font (`render::FONT`, DejaVu Sans, which covers the math glyphs the UI uses —
 /// ∇ ‖ ᵀ λ η β ∈ → ² — that egui's default fonts lack) as a fallback to egui's default fonts.

@@ -12,7 +12,7 @@ const CIRCLE_SIDES: usize = 96;
 const ARM: f32 = 5.0;
 
 /// A cross at each known minimum; a diamond at each saddle and a triangle at each maximum, each
-/// with its name. Returns the saddles and maxima drawn (inside the view) with their screen points.
+/// named by [`paint_stationary_names`]. Returns the saddles and maxima drawn (inside the view) with their screen points.
 pub(super) fn paint_stationary_points(
     painter: &egui::Painter,
     screen: &dyn Fn([f64; 2]) -> Pos2,
@@ -35,36 +35,44 @@ pub(super) fn paint_stationary_points(
             continue;
         }
         let arm = ARM + 1.0;
-        let (corners, name) = match stationary.kind {
-            StationaryKind::Saddle => (
-                vec![
-                    centre + vec2(0.0, -arm),
-                    centre + vec2(arm, 0.0),
-                    centre + vec2(0.0, arm),
-                    centre + vec2(-arm, 0.0),
-                ],
-                "saddle",
-            ),
-            StationaryKind::Maximum => (
-                vec![
-                    centre + vec2(0.0, -arm),
-                    centre + vec2(arm, 0.8 * arm),
-                    centre + vec2(-arm, 0.8 * arm),
-                ],
-                "maximum",
-            ),
+        let corners = match stationary.kind {
+            StationaryKind::Saddle => vec![
+                centre + vec2(0.0, -arm),
+                centre + vec2(arm, 0.0),
+                centre + vec2(0.0, arm),
+                centre + vec2(-arm, 0.0),
+            ],
+            StationaryKind::Maximum => vec![
+                centre + vec2(0.0, -arm),
+                centre + vec2(arm, 0.8 * arm),
+                centre + vec2(-arm, 0.8 * arm),
+            ],
         };
         painter.add(Shape::closed_line(corners, stroke));
-        painter.text(
-            centre + vec2(arm + 3.0, 0.0),
-            egui::Align2::LEFT_CENTER,
-            name,
-            egui::FontId::proportional(12.0),
-            ink,
-        );
         drawn.push((stationary.kind, centre));
     }
     drawn
+}
+
+/// The names of the marked saddles and maxima, below and right of each marker on a faint
+/// plate, drawn over the paths so that a run resting on a saddle does not hide the word.
+pub(super) fn paint_stationary_names(
+    painter: &egui::Painter,
+    marked: &[(StationaryKind, Pos2)],
+    ink: Color32,
+    plate: Color32,
+) {
+    for (kind, centre) in marked {
+        let name = match kind {
+            StationaryKind::Saddle => "saddle",
+            StationaryKind::Maximum => "maximum",
+        };
+        let galley = painter.layout_no_wrap(name.to_owned(), egui::FontId::proportional(12.0), ink);
+        let at = *centre + vec2(ARM + 4.0, ARM + 2.0);
+        let rect = Rect::from_min_size(at, galley.size());
+        painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
+        painter.galley(at, galley, ink);
+    }
 }
 
 /// The set a projected method keeps its iterates in, filled faintly and outlined with dashes in
@@ -117,8 +125,8 @@ pub fn label_rect(frame: Rect, anchor: Pos2, size: egui::Vec2) -> Rect {
     Rect::from_min_size(min, size)
 }
 
-/// A diverged run's label and reason, kept inside the view; when the run left the view an arrow
-/// from the label points the way it went. Returns where the label was drawn.
+/// A diverged run's label and reason, kept inside the view; when the run left the view the text
+/// starts with an arrow the way it went. Returns where the label was drawn.
 pub(super) fn paint_diverged_label(
     painter: &egui::Painter,
     text: String,
@@ -127,28 +135,30 @@ pub(super) fn paint_diverged_label(
     background: Color32,
 ) -> Rect {
     let frame = painter.clip_rect();
+    let finite = last.x.is_finite() && last.y.is_finite();
+    let text = if finite && frame.contains(last) {
+        text
+    } else {
+        format!(
+            "{} {text}",
+            direction_arrow(if finite {
+                last - frame.center()
+            } else {
+                vec2(1.0, 0.0)
+            })
+        )
+    };
     let galley = painter.layout_no_wrap(text, egui::FontId::proportional(13.0), colour);
     let rect = label_rect(frame, last, galley.size());
     painter.rect_filled(rect.expand(2.0), 3.0, background.gamma_multiply(0.8));
     painter.galley(rect.min, galley, colour);
-    let off_view = !frame.contains(last) || !last.x.is_finite() || !last.y.is_finite();
-    if off_view {
-        let from = rect.center();
-        let towards = if last.x.is_finite() && last.y.is_finite() {
-            (last - from).normalized()
-        } else {
-            vec2(1.0, 0.0)
-        };
-        let start = rect
-            .expand(4.0)
-            .clamp(from + towards * rect.size().length());
-        let tip = start + towards * 14.0;
-        let stroke = Stroke::new(2.0, colour);
-        painter.line_segment([start, tip], stroke);
-        let back = -towards * 6.0;
-        let rotation = egui::emath::Rot2::from_angle(0.5);
-        painter.line_segment([tip, tip + rotation * back], stroke);
-        painter.line_segment([tip, tip + rotation.inverse() * back], stroke);
-    }
     rect
+}
+
+/// The arrow among the eight that points most nearly along `direction` (screen y down).
+fn direction_arrow(direction: egui::Vec2) -> char {
+    const ARROWS: [char; 8] = ['→', '↘', '↓', '↙', '←', '↖', '↑', '↗'];
+    let angle = direction.y.atan2(direction.x);
+    let sector = (angle / std::f32::consts::FRAC_PI_4).round() as i32;
+    ARROWS[sector.rem_euclid(8) as usize]
 }

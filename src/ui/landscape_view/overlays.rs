@@ -13,7 +13,9 @@
 use egui::{Color32, Pos2, Stroke};
 use egui_plot::{PlotPoint, PlotTransform};
 
-use super::markers::{paint_constraint_set, paint_diverged_label, paint_stationary_points};
+use super::markers::{
+    paint_constraint_set, paint_diverged_label, paint_stationary_names, paint_stationary_points,
+};
 use super::{DrawnOverlays, HANDLE_RADIUS, MAX_PATH_POINTS, start_handles};
 use crate::analysis::field::{self, FieldKind};
 use crate::app::AppState;
@@ -74,6 +76,7 @@ pub(super) fn paint_overlays(
     for run in &runs {
         paint_run_marks(state, painter, &screen, run, handles.get(run.index));
     }
+    paint_stationary_names(&framed, &drawn.stationary_points, ink, plate_colour(dark));
     for run in &runs {
         if let Some(rect) = paint_diverged(state, &framed, run) {
             drawn.diverged_labels.push((run.index, rect));
@@ -200,17 +203,12 @@ fn paint_diverged(state: &AppState, painter: &egui::Painter, run: &DrawnRun) -> 
     };
     let config = state.scenario.runs.get(run.index)?;
     let last = run.path.last()?;
-    let background = if state.prefs.dark {
-        Color32::from_gray(20)
-    } else {
-        Color32::from_gray(245)
-    };
     Some(paint_diverged_label(
         painter,
         format!("{}: {}", config.label, short_reason(reason)),
         *last,
         state_error_colour(state.prefs.dark),
-        background,
+        plate_colour(state.prefs.dark),
     ))
 }
 
@@ -354,6 +352,15 @@ fn paint_field(
         let rotation = egui::emath::Rot2::from_angle(0.5);
         painter.line_segment([to, to + rotation * back], stroke);
         painter.line_segment([to, to + rotation.inverse() * back], stroke);
+    }
+}
+
+/// The plate under text drawn on the landscape (labels of saddles, diverged runs).
+fn plate_colour(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(20)
+    } else {
+        Color32::from_gray(245)
     }
 }
 
