@@ -57,7 +57,7 @@ impl AppState {
             .filter(|(_, (run, _))| run.visible)
             .map(|(index, (run, config))| crate::render::RunPath {
                 label: config.label.clone(),
-                colour: crate::render::run_colour(config, index),
+                colour: crate::render::run_colour(config, index, self.prefs.dark),
                 points: run.trace.path(crate::render::MAX_PATH_POINTS).collect(),
                 note: (!run.trace.status.is_running() && run.trace.status != RunStatus::Finished)
                     .then(|| run.trace.status.summary()),

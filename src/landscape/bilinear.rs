@@ -26,7 +26,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryKind, StationaryPoint,
+    ViewWindow,
+};
 use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
@@ -76,6 +79,13 @@ impl Landscape for Bilinear {
 
     fn minimizers(&self) -> Minimizers {
         Minimizers::Unbounded
+    }
+
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        vec![StationaryPoint {
+            point: [0.0, 0.0],
+            kind: StationaryKind::Saddle,
+        }]
     }
 
     /// Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.

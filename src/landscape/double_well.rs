@@ -16,7 +16,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use super::{
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
+    ViewWindow,
+};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x²/2 + y⁴/4 − y²/2. No parameters: `DoubleWell()`.
@@ -54,6 +57,13 @@ impl Landscape for DoubleWell {
             curvature: [1.0, 2.0],
         };
         Minimizers::Points(vec![minimum(1.0), minimum(-1.0)])
+    }
+
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        vec![StationaryPoint {
+            point: [0.0, 0.0],
+            kind: StationaryKind::Saddle,
+        }]
     }
 
     fn view(&self) -> ViewWindow {

@@ -18,8 +18,11 @@ use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
-use super::refine::refined_minimum;
-use super::{Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow};
+use super::refine::{newton_refine, refined_minimum};
+use super::{
+    Landscape, LandscapeSpec, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
+    ViewWindow,
+};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (x² + y − 11)² + (x + y² − 7)². No parameters: `Himmelblau()` in a preset.
@@ -64,6 +67,21 @@ impl Landscape for Himmelblau {
                 })
                 .collect(),
         )
+    }
+
+    /// The local maximum and the four saddles between the basins, refined from rounded guesses.
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        let at = |guess, kind| StationaryPoint {
+            point: newton_refine(self, guess),
+            kind,
+        };
+        vec![
+            at([-0.270_845, -0.923_039], StationaryKind::Maximum),
+            at([3.385_154, 0.073_852], StationaryKind::Saddle),
+            at([0.086_678, 2.884_255], StationaryKind::Saddle),
+            at([-3.073_026, -0.081_353], StationaryKind::Saddle),
+            at([-0.127_961, -1.953_715], StationaryKind::Saddle),
+        ]
     }
 
     fn view(&self) -> ViewWindow {

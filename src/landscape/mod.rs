@@ -80,6 +80,24 @@ pub enum Minimizers {
     Unbounded,
 }
 
+/// What kind of stationary point (∇f = 0) other than a minimum a landscape knows of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StationaryKind {
+    /// A saddle: f rises along some directions and falls along others (degenerate ones included).
+    Saddle,
+    /// A local maximum.
+    Maximum,
+}
+
+/// A known stationary point that is not a minimum: where it is and what kind it is.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StationaryPoint {
+    /// Where ∇f = 0.
+    pub point: Point,
+    /// Saddle or maximum.
+    pub kind: StationaryKind,
+}
+
 /// The rectangle a landscape is first shown in.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewWindow {
@@ -171,6 +189,12 @@ pub trait Landscape: Send + Sync {
 
     /// The known minimizers.
     fn minimizers(&self) -> Minimizers;
+
+    /// The known stationary points that are not minima (saddles, maxima), for the views to mark;
+    /// empty unless the landscape lists them.
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        Vec::new()
+    }
 
     /// Distance from `p` to the nearest known minimizer (`None` when there is none).
     fn distance_to_minimizer(&self, p: Point) -> Option<f64> {

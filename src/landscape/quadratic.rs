@@ -16,7 +16,10 @@ use serde::{Deserialize, Serialize};
 use pulp::Simd;
 
 use super::batch::{self, PointKernel};
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use super::{
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
+    ViewWindow,
+};
 use crate::hyper::hyper_table;
 
 /// f(x) = ½ xᵀ R diag(λ₁, λ₂) Rᵀ x.
@@ -126,6 +129,22 @@ impl Landscape for Quadratic {
         } else {
             Minimizers::Unbounded
         }
+    }
+
+    /// The origin, when an eigenvalue is negative: a saddle, or a maximum if both are.
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        let [low, high] = self.eigenvalues();
+        let kind = if high < 0.0 {
+            StationaryKind::Maximum
+        } else if low < 0.0 {
+            StationaryKind::Saddle
+        } else {
+            return Vec::new();
+        };
+        vec![StationaryPoint {
+            point: [0.0, 0.0],
+            kind,
+        }]
     }
 
     fn distance_to_minimizer(&self, p: Point) -> Option<f64> {

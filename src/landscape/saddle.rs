@@ -15,7 +15,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryKind, StationaryPoint,
+    ViewWindow,
+};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x² − y². No parameters: `Saddle()`.
@@ -45,6 +48,13 @@ impl Landscape for Saddle {
 
     fn minimizers(&self) -> Minimizers {
         Minimizers::Unbounded
+    }
+
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        vec![StationaryPoint {
+            point: [0.0, 0.0],
+            kind: StationaryKind::Saddle,
+        }]
     }
 
     fn view(&self) -> ViewWindow {

@@ -25,7 +25,9 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
-use super::{Landscape, LandscapeSpec, Minimizers, Point, ViewWindow};
+use super::{
+    Landscape, LandscapeSpec, Minimizers, Point, StationaryKind, StationaryPoint, ViewWindow,
+};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y². No parameters: `SixHumpCamel()`.
@@ -67,6 +69,14 @@ impl Landscape for SixHumpCamel {
                 .map(|&guess| refined_minimum(self, guess))
                 .collect(),
         )
+    }
+
+    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+        // The one its documentation names; the others are left unmarked.
+        vec![StationaryPoint {
+            point: [0.0, 0.0],
+            kind: StationaryKind::Saddle,
+        }]
     }
 
     fn view(&self) -> ViewWindow {

@@ -258,6 +258,14 @@ impl Landscape for Transformed {
         }
     }
 
+    fn saddles_and_maxima(&self) -> Vec<super::StationaryPoint> {
+        let mut points = self.inner.saddles_and_maxima();
+        for stationary in &mut points {
+            stationary.point = apply(&self.forward, stationary.point);
+        }
+        points
+    }
+
     fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
         match self.minimizers() {
             Minimizers::Points(points) => points

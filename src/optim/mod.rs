@@ -298,6 +298,10 @@ pub trait OptimizerSpec: Hypers + Sized {
     fn plain_gd_lr(&self) -> Option<f64> {
         None
     }
+    /// The set the iterates are kept in, for the views to draw (`None`: unconstrained).
+    fn constraint_set(&self) -> Option<&ConstraintSet> {
+        None
+    }
     /// The optimizer with fresh state, for problems of dimension `dim`.
     fn build(&self, dim: usize) -> Box<dyn Optimizer>;
 }
@@ -385,6 +389,11 @@ macro_rules! optimizer_registry {
             /// The stability threshold, where one is known (see [`OptimizerSpec::stability_threshold`]).
             pub fn stability_threshold(&self) -> Option<Threshold> {
                 match self { $(OptimizerConfig::$variant(config) => config.stability_threshold()),* }
+            }
+
+            /// The set the iterates are kept in, if any (see [`OptimizerSpec::constraint_set`]).
+            pub fn constraint_set(&self) -> Option<&ConstraintSet> {
+                match self { $(OptimizerConfig::$variant(config) => config.constraint_set()),* }
             }
 
             /// `Some(lr)` when this is plain gradient descent x ← x − lr·∇f (see

@@ -159,6 +159,30 @@ impl ConstraintSet {
         }
     }
 
+    /// The set's boundary in the plane (its first two coordinates), as the corners of a closed
+    /// convex polygon in counter-clockwise order, the last not repeating the first: four corners
+    /// for the box and the ℓ₁ ball, `circle_sides` for the ℓ₂ ball. For the views to draw the set.
+    pub fn boundary(&self, circle_sides: usize) -> Vec<[f64; 2]> {
+        match *self {
+            ConstraintSet::Box { lo, hi } => {
+                vec![[lo.0, lo.1], [hi.0, lo.1], [hi.0, hi.1], [lo.0, hi.1]]
+            }
+            ConstraintSet::L2Ball { center, radius } => {
+                let sides = circle_sides.max(8);
+                (0..sides)
+                    .map(|k| {
+                        let angle = std::f64::consts::TAU * k as f64 / sides as f64;
+                        let (sin, cos) = angle.sin_cos();
+                        [center.0 + radius * cos, center.1 + radius * sin]
+                    })
+                    .collect()
+            }
+            ConstraintSet::L1Ball { radius } => {
+                vec![[radius, 0.0], [0.0, radius], [-radius, 0.0], [0.0, -radius]]
+            }
+        }
+    }
+
     /// Checks bounds: finite, lo ≤ hi, radius > 0. Paths are relative to the set (`lo`, `radius`).
     pub fn validate(&self, checker: &mut Checker) {
         match *self {
@@ -328,6 +352,10 @@ impl OptimizerSpec for ProjectedGdConfig {
     fn stability_threshold(&self) -> Option<Threshold> {
         // Gradient descent where the projection does not act.
         Threshold::gradient_descent(self.lr)
+    }
+
+    fn constraint_set(&self) -> Option<&ConstraintSet> {
+        Some(&self.set)
     }
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {

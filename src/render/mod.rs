@@ -29,22 +29,23 @@
 //! networks for optimal colour quantization", Network: Computation in Neural Systems 5, 1994).
 //! Each frame after the first stores only the rectangle that changed, drawn over the previous one.
 //!
-//! Colours of runs without their own: the palette of M. Okabe & K. Ito, "Color Universal Design
-//! (CUD): how to make figures and presentations that are friendly to colorblind people" (2008).
+//! Colours of runs without their own: the theme's run palette ([`palette`]), as in the app.
 //! Drawing: tiny-skia, a Rust port of a subset of Skia; text: DejaVu Sans through ab_glyph.
 
 mod animation;
 mod canvas;
 mod legend;
+pub mod palette;
 
 use std::sync::Arc;
 
 use crate::engine::{RunStatus, Session};
 use crate::landscape::{Landscape, ViewWindow};
-use crate::scenario::{self, MAX_STEPS, RunConfig, Scenario};
+use crate::scenario::{self, MAX_STEPS, Scenario};
 
 pub use canvas::fitted_view;
 pub use legend::FONT;
+pub use palette::run_colour;
 
 /// Smallest image side accepted, in pixels.
 pub const MIN_SIDE: u32 = 16;
@@ -60,22 +61,6 @@ pub const MAX_ANIMATION_PIXELS: u64 = 1 << 30;
 pub const MAX_PATH_POINTS: usize = 4096;
 /// Most cells a side of the sampled field; larger images scale the field up bilinearly.
 pub const MAX_FIELD_SIDE: u32 = 1024;
-
-/// Okabe & Ito's colour-blind-safe palette, for runs without a colour of their own (sRGB).
-pub const PALETTE: [[u8; 3]; 7] = [
-    [230, 159, 0],
-    [86, 180, 233],
-    [0, 158, 115],
-    [240, 228, 66],
-    [213, 94, 0],
-    [204, 121, 167],
-    [0, 114, 178],
-];
-
-/// The colour of run `index`: its own, else the palette's, cycling.
-pub fn run_colour(config: &RunConfig, index: usize) -> [u8; 3] {
-    config.colour.unwrap_or(PALETTE[index % PALETTE.len()])
-}
 
 /// What to draw: the image size, the theme and whether to draw the legend.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -198,7 +183,7 @@ pub fn render_png(
     options: &RenderOptions,
 ) -> Result<Vec<u8>, RenderError> {
     check_size(options)?;
-    let traced = trace_scenario(scenario, steps)?;
+    let traced = trace_scenario(scenario, steps, options.dark)?;
     let runs: Vec<RunPath> = traced.runs.iter().map(Traced::full).collect();
     draw_png(
         traced.landscape.as_ref(),
@@ -236,7 +221,7 @@ pub fn render_gif(
 ) -> Result<Vec<u8>, RenderError> {
     check_size(options)?;
     check_frames(frames, options)?;
-    let traced = trace_scenario(scenario, steps)?;
+    let traced = trace_scenario(scenario, steps, options.dark)?;
     let runs: Vec<TimedPath> = traced.runs.iter().map(Traced::timed).collect();
     draw_gif(
         traced.landscape.as_ref(),
@@ -442,7 +427,11 @@ impl PathRecorder {
 }
 
 /// Checks the scenario, steps every run and keeps its decimated path.
-fn trace_scenario(scenario: &Scenario, steps: Option<u64>) -> Result<TracedScenario, RenderError> {
+fn trace_scenario(
+    scenario: &Scenario,
+    steps: Option<u64>,
+    dark: bool,
+) -> Result<TracedScenario, RenderError> {
     if scenario.problem.is_network() {
         return Err(RenderError::Network(scenario.problem.name()));
     }
@@ -475,7 +464,7 @@ fn trace_scenario(scenario: &Scenario, steps: Option<u64>) -> Result<TracedScena
         let run = &session.runs()[index];
         runs.push(Traced {
             label: run.config().label.clone(),
-            colour: run_colour(run.config(), index),
+            colour: run_colour(run.config(), index, dark),
             status: run.status().clone(),
             recorder,
         });

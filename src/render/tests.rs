@@ -118,7 +118,7 @@ fn the_path_has_the_run_colour() {
     let image = decode_png(&render_png(&bowl(0.5), None, &options).unwrap());
     // The midpoint of the first step, (3, 2) → (1.5, 1).
     let midpoint = screen_of(VIEW, &options, [2.25, 1.5]);
-    assert!(colour_near(&image, midpoint, PALETTE[0]));
+    assert!(colour_near(&image, midpoint, palette::RUN_PALETTE_DARK[0]));
 }
 
 #[test]
@@ -129,7 +129,7 @@ fn a_run_colour_from_the_scenario_is_used() {
     let image = decode_png(&render_png(&scenario, None, &options).unwrap());
     let midpoint = screen_of(VIEW, &options, [2.25, 1.5]);
     assert!(colour_near(&image, midpoint, [255, 0, 255]));
-    assert!(!colour_near(&image, midpoint, PALETTE[0]));
+    assert!(!colour_near(&image, midpoint, palette::RUN_PALETTE_DARK[0]));
 }
 
 #[test]

@@ -222,13 +222,11 @@ fn colouring_name(colouring: BasinColouring) -> &'static str {
     }
 }
 
-/// The colour of each outcome: minima in the palette's order, the rest in neutral tones.
+/// The colour of each outcome: minima in the basin palette's order, the rest in neutral tones.
 fn outcome_colour(outcome: &Outcome) -> Color32 {
     match outcome {
-        Outcome::Minimum(index) => {
-            let [r, g, b] = colorous::TABLEAU10[index % 10].into_array();
-            Color32::from_rgb(r, g, b)
-        }
+        // Pale tones of their own, so a basin is never mistaken for a run drawn over it.
+        Outcome::Minimum(index) => super::palette::basin_colour(*index),
         Outcome::MinimizerSet => Color32::from_rgb(40, 160, 90),
         Outcome::OtherMinimum => Color32::from_rgb(200, 170, 60),
         Outcome::Failed => Color32::from_rgb(200, 90, 0),
@@ -237,6 +235,15 @@ fn outcome_colour(outcome: &Outcome) -> Color32 {
         Outcome::Diverged => Color32::from_rgb(120, 0, 20),
         Outcome::NotConverged => Color32::from_rgb(235, 235, 235),
     }
+}
+
+/// A square of the outcome's colour, then its name in the text colour (pale basin tones would
+/// be unreadable as text on the light theme).
+fn swatch_label_ui(ui: &mut egui::Ui, colour: Color32, text: String) {
+    ui.spacing_mut().item_spacing.x = 3.0;
+    ui.colored_label(colour, "■");
+    ui.label(text);
+    ui.add_space(6.0);
 }
 
 fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
@@ -257,9 +264,10 @@ fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
             .map_or(0, |m| m + 1);
         for index in 0..minima {
             let percent = share(&|o| matches!(o, Outcome::Minimum(i) if *i == index));
-            ui.colored_label(
+            swatch_label_ui(
+                ui,
                 outcome_colour(&Outcome::Minimum(index)),
-                format!("■ minimum {} {percent:.0} %", index + 1),
+                format!("minimum {} {percent:.0} %", index + 1),
             );
         }
         for (outcome, name) in [
@@ -273,7 +281,11 @@ fn legend_ui(state: &AppState, map: &BasinMap, ui: &mut egui::Ui) {
         ] {
             let percent = share(&|o| std::mem::discriminant(o) == std::mem::discriminant(&outcome));
             if percent > 0.0 {
-                ui.colored_label(outcome_colour(&outcome), format!("■ {name} {percent:.0} %"));
+                swatch_label_ui(
+                    ui,
+                    outcome_colour(&outcome),
+                    format!("{name} {percent:.0} %"),
+                );
             }
         }
     });
@@ -418,5 +430,7 @@ fn selected_colour(state: &AppState) -> Color32 {
         .scenario
         .runs
         .get(state.selected_run)
-        .map_or(Color32::GRAY, |run| run_colour(run, state.selected_run))
+        .map_or(Color32::GRAY, |run| {
+            run_colour(run, state.selected_run, state.prefs.dark)
+        })
 }

@@ -76,9 +76,17 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.separator();
             ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
                 .on_hover_text("Draw contour lines over the coloured landscape");
-            ui.checkbox(&mut state.prefs.field, "Field").on_hover_text(
-                "Arrows of the flow the iterates follow: −∇f, or (−∂f/∂x, +∂f/∂y) when a run plays a min-max game (always shown then)",
-            );
+            if state.scenario.runs.iter().any(|run| run.optimizer.plays_a_game()) {
+                // In a game the field is always drawn: a live checkbox would do nothing.
+                ui.add_enabled(false, egui::Checkbox::new(&mut true, "Field"))
+                    .on_disabled_hover_text(
+                        "Always shown in a min-max game: the arrows of (−∂f/∂x, +∂f/∂y), the flow the players follow",
+                    );
+            } else {
+                ui.checkbox(&mut state.prefs.field, "Field").on_hover_text(
+                    "Arrows of the flow the iterates follow: −∇f",
+                );
+            }
             if distributed {
                 ui.checkbox(&mut state.prefs.worker_trails, "Worker trails")
                     .on_hover_text(format!(
@@ -150,7 +158,7 @@ fn theory_overlays_ui(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
             continue;
         }
         reference_start.get_or_insert((first.point, latest.step));
-        let colour = run_colour(config, index);
+        let colour = run_colour(config, index, state.prefs.dark);
         for curve in theory::loss_overlays(&quadratic, first.point, config, latest.step) {
             // Short legend names; the formulas are in the Theory checkbox's tooltip.
             let (style, kind) = match curve.kind {
@@ -204,7 +212,7 @@ fn eigencomponent_lines(state: &AppState, plot_ui: &mut egui_plot::PlotUi<'_>) {
         if !run.visible {
             continue;
         }
-        let colour = run_colour(config, index);
+        let colour = run_colour(config, index, state.prefs.dark);
         let mut components = [Vec::new(), Vec::new()];
         for sample in run.trace.decimated(MAX_CURVE_POINTS) {
             let x = match state.prefs.x_axis {
@@ -414,7 +422,7 @@ fn run_curve_ui(
     };
     let network = state.network.is_some();
     let landscape = state.landscape.as_deref();
-    let colour = run_colour(config, index);
+    let colour = run_colour(config, index, state.prefs.dark);
     let threshold = stability::threshold(&config.optimizer);
     // Adaptive methods are compared on the preconditioned sharpness their bound is about.
     let preconditioned =
@@ -444,6 +452,7 @@ fn run_curve_ui(
     plot_ui.line(
         Line::new(name, PlotPoints::new(points))
             .color(colour)
+            .style(super::palette::run_line_style(index))
             .width(2.0 * super::line_scale(state)),
     );
     if metric == Metric::Sharpness

@@ -8,6 +8,7 @@ pub mod hyper;
 pub mod landscape_view;
 pub mod metrics;
 pub mod network_view;
+pub mod palette;
 pub mod results_table;
 pub mod side_panel;
 pub mod step_view;
@@ -24,7 +25,7 @@ use crate::app::{AppState, Prefs};
 use crate::scenario::RunConfig;
 
 /// Math glyphs the UI shows, checked by a test against the installed fonts.
-pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂⁻¹";
+pub const MATH_GLYPHS: &str = "∇‖ᵀληβμκ∈→²√∞≤≥·−×½₁₂⁻¹←↑↓↗↖↘↙";
 
 /// Adds the bundled font (`render::FONT`, DejaVu Sans, which covers the math glyphs the UI uses —
 /// ∇ ‖ ᵀ λ η β ∈ → ² — that egui's default fonts lack) as a fallback to egui's default fonts.
@@ -100,11 +101,10 @@ pub fn line_scale(state: &AppState) -> f32 {
     if state.prefs.presenting { 2.0 } else { 1.0 }
 }
 
-/// The colour of run `index`.
-pub fn run_colour(config: &RunConfig, index: usize) -> Color32 {
-    // One palette for the app and the rendered images (Okabe & Ito's colour-blind-safe set).
-    let [r, g, b] = crate::render::run_colour(config, index);
-    Color32::from_rgb(r, g, b)
+/// The colour of run `index` on the theme (`dark`): its own, else the theme's run palette
+/// (one palette per theme for the app and the rendered images; see [`palette`]).
+pub fn run_colour(config: &RunConfig, index: usize, dark: bool) -> Color32 {
+    palette::run_colour(config, index, dark)
 }
 
 /// A number in few characters: 0.0198, 1.2e-7, 3.4e5.

@@ -32,7 +32,7 @@ pub fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 };
                 ui.checkbox(&mut run.visible, "")
                     .on_hover_text("Show this run's path");
-                ui.colored_label(run_colour(config, index), &config.label);
+                ui.colored_label(run_colour(config, index, state.prefs.dark), &config.label);
                 let label = ui.label(run.trace.status.summary());
                 if let Some(reason) = run.trace.status.explanation() {
                     label.on_hover_text(reason);

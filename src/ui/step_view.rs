@@ -95,7 +95,7 @@ pub fn paint_update_arrows(
         // The actual step wide and underneath, the method's parts narrower on top: where a part is
         // the whole step (plain GD's −lr·g) both stay visible.
         let actual = [step.to[0] - step.from[0], step.to[1] - step.from[1]];
-        let colour = run_colour(config, index);
+        let colour = run_colour(config, index, state.prefs.dark);
         let end = tip(actual);
         let shadow = Color32::BLACK.gamma_multiply(0.5);
         arrow(painter, origin, end, Stroke::new(2.0 * width + 2.0, shadow));

@@ -183,7 +183,7 @@ pub fn surface_view_ui(
                 continue;
             };
             if run.visible {
-                let colour = run_colour(config, index);
+                let colour = run_colour(config, index, state.prefs.dark);
                 lifted_path_ui(&painter, &screen, &run.trace, colour, line_scale);
                 iterate_marker_ui(&painter, &screen, &run.trace, &config.label, colour);
             }

@@ -158,7 +158,10 @@ fn sweep_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
     };
     ui.horizontal(|ui| {
         ui.label("Varies");
-        ui.colored_label(run_colour(&run, state.selected_run), &run.label);
+        ui.colored_label(
+            run_colour(&run, state.selected_run, state.prefs.dark),
+            &run.label,
+        );
         ui.weak("(the run selected in the side panel); the colour is log₁₀ of the loss reached");
     });
     let names = axis_names(state);

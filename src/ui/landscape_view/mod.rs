@@ -13,7 +13,10 @@ use crate::engine::{Job, JobState};
 use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::scenario::Problem;
 
+mod markers;
 mod overlays;
+
+pub use markers::label_rect;
 
 use overlays::paint_overlays;
 
@@ -53,6 +56,22 @@ struct ContourJob {
     job: Job<ContourImage>,
 }
 
+/// What the overlays drew last frame, in screen points: for hovering, and for tests to check
+/// what a lesson shows.
+#[derive(Clone, Debug, Default)]
+pub struct DrawnOverlays {
+    /// Each drawn constraint set: the run it belongs to and its outline.
+    pub constraint_sets: Vec<(usize, Vec<egui::Pos2>)>,
+    /// Each saddle and maximum marked inside the view.
+    pub stationary_points: Vec<(crate::landscape::StationaryKind, egui::Pos2)>,
+    /// Each diverged run's label: the run and where its text went.
+    pub diverged_labels: Vec<(usize, egui::Rect)>,
+    /// Whether the pointer was over the plot.
+    pub pointer_in_view: bool,
+    /// The run whose path was under the pointer.
+    pub run_under_pointer: Option<usize>,
+}
+
 /// The landscape view's state between frames.
 #[derive(Default)]
 pub struct ViewState {
@@ -66,6 +85,10 @@ pub struct ViewState {
     /// The run whose start handle is being dragged (`None` inside = all runs).
     dragging: Option<Option<usize>>,
     last_transform: Option<PlotTransform>,
+    /// What the overlays drew last frame.
+    drawn: DrawnOverlays,
+    /// Whether this view set `AppState::hovered_run` (so it clears it when the pointer leaves).
+    hovering: bool,
     /// The formula being typed in the side panel (`None` = not edited).
     pub formula_draft: Option<String>,
 }
@@ -92,6 +115,11 @@ impl ViewState {
             y_min,
             y_max,
         })
+    }
+
+    /// What the overlays drew last frame (constraint sets, saddles and maxima, diverged labels).
+    pub fn drawn(&self) -> &DrawnOverlays {
+        &self.drawn
     }
 
     /// The plot's frame on screen last frame.
@@ -206,8 +234,28 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.ctx().request_repaint();
     }
     let painter = ui.painter_at(response.response.rect);
-    paint_overlays(state, &painter, &transform, &landscape);
+    let drawn = paint_overlays(state, &painter, &transform, &landscape);
+    hover_paths(state, ui, &drawn);
+    state.views.landscape.drawn = drawn;
     handle_interaction(state, ui, &response.response, &transform, grabbed);
+}
+
+/// Sets `state.hovered_run` from the path under the pointer while the pointer is over the plot,
+/// and clears it when the pointer leaves (a table row may set it otherwise).
+fn hover_paths(state: &mut AppState, ui: &egui::Ui, drawn: &DrawnOverlays) {
+    let view = &mut state.views.landscape;
+    let hovered = if drawn.pointer_in_view {
+        view.hovering = true;
+        drawn.run_under_pointer
+    } else if std::mem::take(&mut view.hovering) {
+        None
+    } else {
+        return;
+    };
+    if state.hovered_run != hovered {
+        state.hovered_run = hovered;
+        ui.ctx().request_repaint();
+    }
 }
 
 fn bounds_key(bounds: &PlotBounds) -> [f64; 4] {

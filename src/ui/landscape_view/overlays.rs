@@ -1,27 +1,54 @@
-//! What the landscape view draws over the contours: iso-lines, the flow field, minima, the runs'
-//! paths with their probes, auxiliary points and simulated workers, start handles, and a diverged
-//! run's reason.
+//! What the landscape view draws over the contours: iso-lines, the flow field, constraint sets,
+//! minima, saddles and maxima, the runs' paths with their probes, auxiliary points and simulated
+//! workers, start handles, and a diverged run's reason.
+//!
+//! **Telling runs apart.** Runs are drawn in the theme's palette (beyond six runs, with dash
+//! patterns), the selected run over the others, wider and on a halo, and the hovered run (a path
+//! under the pointer or a row of the runs table) last, with the others faded. Runs whose paths
+//! share a route (saddle_escape's four runs along y = 0) would hide one another, so after the
+//! solid paths every solid-drawn run is drawn once more as dashes of length D with gaps of
+//! (n − 1)·D, run k's dashes shifted by k·D: where n paths coincide each colour shows every n-th
+//! dash (a barber pole), and where a path is alone its dashes fall on its own colour.
 
 use egui::{Color32, Pos2, Stroke};
 use egui_plot::{PlotPoint, PlotTransform};
 
-use super::{HANDLE_RADIUS, MAX_PATH_POINTS, start_handles};
+use super::markers::{
+    paint_constraint_set, paint_diverged_label, paint_stationary_names, paint_stationary_points,
+};
+use super::{DrawnOverlays, HANDLE_RADIUS, MAX_PATH_POINTS, start_handles};
 use crate::analysis::field::{self, FieldKind};
 use crate::app::AppState;
 use crate::engine::RunStatus;
-use crate::landscape::{Minimizers, ViewWindow};
+use crate::landscape::ViewWindow;
+use crate::render::palette::Dash;
+use crate::ui::palette::{Emphasis, clip_path, dashed_path, halo_colour, run_dash, run_emphasis};
 use crate::ui::run_colour;
+
+/// Screen distance within which the pointer hovers a path.
+const HOVER_RADIUS: f32 = 6.0;
+/// Length of one dash of the barber pole on shared routes, in points (times the line scale).
+const POLE_DASH: f32 = 9.0;
+
+/// One visible run as drawn this frame.
+struct DrawnRun {
+    index: usize,
+    colour: Color32,
+    emphasis: Emphasis,
+    path: Vec<Pos2>,
+}
 
 pub(super) fn paint_overlays(
     state: &AppState,
     painter: &egui::Painter,
     transform: &PlotTransform,
     landscape: &std::sync::Arc<dyn crate::landscape::Landscape>,
-) {
+) -> DrawnOverlays {
     let screen =
         |point: [f64; 2]| transform.position_from_point(&PlotPoint::new(point[0], point[1]));
     let dark = state.prefs.dark;
     let ink = if dark { Color32::WHITE } else { Color32::BLACK };
+    let framed = painter.with_clip_rect(painter.clip_rect().intersect(*transform.frame()));
     if state.prefs.iso_lines
         && let Some(cache) = &state.views.landscape.contour
     {
@@ -31,88 +58,190 @@ pub(super) fn paint_overlays(
         }
     }
     paint_field(state, painter, transform, landscape.as_ref());
-    paint_minima(painter, &screen, landscape.as_ref(), ink);
-    let handles = start_handles(state);
-    for (index, run) in state.runs.iter().enumerate() {
-        let Some(config) = state.scenario.runs.get(index) else {
-            continue;
-        };
-        if !run.visible {
-            continue;
-        }
-        let colour = run_colour(config, index);
-        let path: Vec<Pos2> = run.trace.path(MAX_PATH_POINTS).map(screen).collect();
-        if path.len() >= 2 {
-            let width = 2.0 * crate::ui::line_scale(state);
-            painter.add(egui::Shape::line(
-                path.clone(),
-                Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.35)),
-            ));
-            painter.add(egui::Shape::line(path.clone(), Stroke::new(width, colour)));
-        }
-        for probe in &run.probes {
-            painter.circle_filled(screen(probe.point), 2.5, colour.gamma_multiply(0.5));
-        }
-        if let Some(auxiliary) = run.auxiliary {
-            painter.circle_stroke(screen(auxiliary), 4.0, Stroke::new(1.5, colour));
-        }
-        paint_worker_trails(state, painter, &screen, run, colour, path.last());
-        if let Some(current) = path.last() {
-            painter.circle_filled(*current, 5.0, colour);
-            painter.circle_stroke(*current, 5.0, Stroke::new(1.0, Color32::BLACK));
-        }
-        if let RunStatus::Diverged { reason, .. } = &run.trace.status
-            && let Some(last) = path.last()
+    let mut drawn = DrawnOverlays::default();
+    let width = 2.0 * crate::ui::line_scale(state);
+    let mut runs = visible_runs(state, &screen);
+    for run in &runs {
+        if let Some(config) = state.scenario.runs.get(run.index)
+            && let Some(outline) =
+                paint_constraint_set(&framed, &screen, config, run.colour, 0.75 * width)
         {
-            painter.text(
-                *last + egui::vec2(8.0, -8.0),
-                egui::Align2::LEFT_BOTTOM,
-                format!("{}: {}", config.label, short_reason(reason)),
-                egui::FontId::proportional(13.0),
-                state_error_colour(dark),
-            );
+            drawn.constraint_sets.push((run.index, outline));
         }
-        if let Some(start) = handles.get(index) {
-            let centre = screen(*start);
-            painter.circle_stroke(
-                centre,
-                HANDLE_RADIUS - 2.0,
-                Stroke::new(2.5, Color32::BLACK.gamma_multiply(0.6)),
-            );
-            painter.circle_stroke(centre, HANDLE_RADIUS - 2.0, Stroke::new(1.5, colour));
+    }
+    drawn.stationary_points = paint_stationary_points(&framed, &screen, landscape.as_ref(), ink);
+    runs.sort_by_key(|run| (run.emphasis.layer(), run.index));
+    paint_paths(state, painter, &runs, width);
+    let handles = start_handles(state);
+    for run in &runs {
+        paint_run_marks(state, painter, &screen, run, handles.get(run.index));
+    }
+    paint_stationary_names(&framed, &drawn.stationary_points, ink, plate_colour(dark));
+    for run in &runs {
+        if let Some(rect) = paint_diverged(state, &framed, run) {
+            drawn.diverged_labels.push((run.index, rect));
         }
     }
     // On top of the paths, so the parts of the latest step stay readable.
     crate::ui::step_view::paint_update_arrows(state, painter, &screen);
+    let pointer = painter.ctx().input(|input| input.pointer.hover_pos());
+    drawn.pointer_in_view = pointer.is_some_and(|p| transform.frame().contains(p));
+    drawn.run_under_pointer = pointer
+        .filter(|_| drawn.pointer_in_view)
+        .and_then(|p| nearest_run(&runs, p));
+    drawn
 }
 
-/// A cross at each known minimum.
-fn paint_minima(
-    painter: &egui::Painter,
-    screen: &dyn Fn([f64; 2]) -> Pos2,
-    landscape: &dyn crate::landscape::Landscape,
-    ink: Color32,
-) {
-    if let Minimizers::Points(minima) = landscape.minimizers() {
-        for minimum in minima {
-            let centre = screen(minimum.point);
-            let arm = 5.0;
-            let stroke = Stroke::new(2.0, ink);
-            painter.line_segment(
-                [
-                    centre + egui::vec2(-arm, -arm),
-                    centre + egui::vec2(arm, arm),
-                ],
+/// The visible runs with their colour, emphasis and path on screen.
+fn visible_runs(state: &AppState, screen: &dyn Fn([f64; 2]) -> Pos2) -> Vec<DrawnRun> {
+    state
+        .runs
+        .iter()
+        .enumerate()
+        .filter(|(index, run)| run.visible && *index < state.scenario.runs.len())
+        .map(|(index, run)| DrawnRun {
+            index,
+            colour: run_colour(&state.scenario.runs[index], index, state.prefs.dark),
+            emphasis: run_emphasis(state, index),
+            path: run.trace.path(MAX_PATH_POINTS).map(screen).collect(),
+        })
+        .collect()
+}
+
+/// Every path: shadows and colours in drawing order (highlighted ones wider, on a halo), then the
+/// barber pole on shared routes unless a run is hovered.
+fn paint_paths(state: &AppState, painter: &egui::Painter, runs: &[DrawnRun], width: f32) {
+    let clip = painter.clip_rect().expand(4.0 * width);
+    for run in runs.iter().filter(|run| run.path.len() >= 2) {
+        let drawn_width = run.emphasis.width(width);
+        let under = if run.emphasis.is_highlighted() {
+            Stroke::new(drawn_width + 2.0 * width, halo_colour(state.prefs.dark))
+        } else {
+            Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.35))
+        };
+        painter.add(egui::Shape::line(run.path.clone(), under));
+        let stroke = Stroke::new(drawn_width, run.emphasis.colour(run.colour));
+        painter.extend(dashed_path(&run.path, stroke, run_dash(run.index), clip));
+    }
+    if state.hovered_run.is_some() {
+        return;
+    }
+    let mut pole: Vec<&DrawnRun> = runs
+        .iter()
+        .filter(|run| run.path.len() >= 2 && run_dash(run.index) == Dash::Solid)
+        .collect();
+    pole.sort_by_key(|run| run.index);
+    if pole.len() < 2 {
+        return;
+    }
+    let dash = POLE_DASH * crate::ui::line_scale(state);
+    let gap = (pole.len() - 1) as f32 * dash;
+    let period = dash + gap;
+    let mut shapes = Vec::new();
+    for (rank, run) in pole.iter().enumerate() {
+        for (piece, before) in clip_path(&run.path, clip) {
+            // The phase the pattern would have here had the path not been clipped.
+            let offset = (rank as f32 * dash - before).rem_euclid(period);
+            let offset = if offset.is_finite() { offset } else { 0.0 };
+            let stroke = Stroke::new(width, run.colour);
+            egui::Shape::dashed_line_many_with_offset(
+                &piece,
                 stroke,
-            );
-            painter.line_segment(
-                [
-                    centre + egui::vec2(-arm, arm),
-                    centre + egui::vec2(arm, -arm),
-                ],
-                stroke,
+                &[dash],
+                &[gap],
+                offset,
+                &mut shapes,
             );
         }
+    }
+    painter.extend(shapes);
+}
+
+/// A run's probes, auxiliary point, workers, current point and start handle.
+fn paint_run_marks(
+    state: &AppState,
+    painter: &egui::Painter,
+    screen: &dyn Fn([f64; 2]) -> Pos2,
+    drawn: &DrawnRun,
+    handle: Option<&[f64; 2]>,
+) {
+    let Some(run) = state.runs.get(drawn.index) else {
+        return;
+    };
+    let colour = drawn.emphasis.colour(drawn.colour);
+    for probe in &run.probes {
+        painter.circle_filled(screen(probe.point), 2.5, colour.gamma_multiply(0.5));
+    }
+    if let Some(auxiliary) = run.auxiliary {
+        painter.circle_stroke(screen(auxiliary), 4.0, Stroke::new(1.5, colour));
+    }
+    paint_worker_trails(state, painter, screen, run, colour, drawn.path.last());
+    if let Some(current) = drawn.path.last() {
+        let radius = if drawn.emphasis.is_highlighted() {
+            6.5
+        } else {
+            5.0
+        };
+        painter.circle_filled(*current, radius, colour);
+        painter.circle_stroke(*current, radius, Stroke::new(1.0, Color32::BLACK));
+    }
+    if let Some(start) = handle {
+        let centre = screen(*start);
+        painter.circle_stroke(
+            centre,
+            HANDLE_RADIUS - 2.0,
+            Stroke::new(2.5, Color32::BLACK.gamma_multiply(0.6)),
+        );
+        painter.circle_stroke(centre, HANDLE_RADIUS - 2.0, Stroke::new(1.5, colour));
+    }
+}
+
+/// A diverged run's label with the reason, inside the view.
+fn paint_diverged(state: &AppState, painter: &egui::Painter, run: &DrawnRun) -> Option<egui::Rect> {
+    let RunStatus::Diverged { reason, .. } = &state.runs.get(run.index)?.trace.status else {
+        return None;
+    };
+    let config = state.scenario.runs.get(run.index)?;
+    let last = run.path.last()?;
+    Some(paint_diverged_label(
+        painter,
+        format!("{}: {}", config.label, short_reason(reason)),
+        *last,
+        state_error_colour(state.prefs.dark),
+        plate_colour(state.prefs.dark),
+    ))
+}
+
+/// The run whose path passes within [`HOVER_RADIUS`] of `pointer`, the topmost if several.
+fn nearest_run(runs: &[DrawnRun], pointer: Pos2) -> Option<usize> {
+    runs.iter()
+        .rev()
+        .map(|run| (run.index, distance_to_path(&run.path, pointer)))
+        .filter(|(_, distance)| *distance <= HOVER_RADIUS)
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(index, _)| index)
+}
+
+/// Screen distance from `point` to a polyline (∞ for an empty one).
+fn distance_to_path(path: &[Pos2], point: Pos2) -> f32 {
+    match path {
+        [] => f32::INFINITY,
+        [only] => only.distance(point),
+        _ => path
+            .windows(2)
+            .map(|pair| {
+                let (a, b) = (pair[0], pair[1]);
+                let along = b - a;
+                let length_sq = along.length_sq();
+                let t = if length_sq > 0.0 {
+                    ((point - a).dot(along) / length_sq).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                (a + t * along).distance(point)
+            })
+            .filter(|d| d.is_finite())
+            .fold(f32::INFINITY, f32::min),
     }
 }
 
@@ -223,6 +352,15 @@ fn paint_field(
         let rotation = egui::emath::Rot2::from_angle(0.5);
         painter.line_segment([to, to + rotation * back], stroke);
         painter.line_segment([to, to + rotation.inverse() * back], stroke);
+    }
+}
+
+/// The plate under text drawn on the landscape (labels of saddles, diverged runs).
+fn plate_colour(dark: bool) -> Color32 {
+    if dark {
+        Color32::from_gray(20)
+    } else {
+        Color32::from_gray(245)
     }
 }
 

@@ -142,7 +142,7 @@ fn selected_run_ui(state: &mut AppState, ui: &mut egui::Ui) {
     }
     state.selected_run = state.selected_run.min(count - 1);
     let current = &state.scenario.runs[state.selected_run];
-    let colour = run_colour(current, state.selected_run);
+    let colour = run_colour(current, state.selected_run, state.prefs.dark);
     let label = ui.label("Run");
     egui::ComboBox::from_id_salt("network_run")
         .selected_text(egui::RichText::new(&current.label).color(colour))
@@ -151,7 +151,11 @@ fn selected_run_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 ui.selectable_value(
                     &mut state.selected_run,
                     index,
-                    egui::RichText::new(&config.label).color(run_colour(config, index)),
+                    egui::RichText::new(&config.label).color(run_colour(
+                        config,
+                        index,
+                        state.prefs.dark,
+                    )),
                 );
             }
         })
@@ -395,7 +399,9 @@ fn regression_ui(
         .scenario
         .runs
         .get(state.selected_run)
-        .map_or(Color32::WHITE, |c| run_colour(c, state.selected_run));
+        .map_or(Color32::WHITE, |c| {
+            run_colour(c, state.selected_run, state.prefs.dark)
+        });
     Plot::new("regression")
         .legend(Legend::default().follow_insertion_order(true))
         .show(ui, |plot_ui| {
@@ -510,8 +516,8 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
                     .iter()
                     .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
                     .collect();
-                let [r, g, b] = colorous::TABLEAU10[index % 10].into_array();
-                let colour = Color32::from_rgb(r, g, b);
+                // Greys in order, apart from the run colours.
+                let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
                 plot_ui.line(
                     Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
                         .color(colour)

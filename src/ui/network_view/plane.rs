@@ -180,7 +180,9 @@ pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dy
         .scenario
         .runs
         .get(result.run)
-        .map_or(Color32::WHITE, |c| run_colour(c, result.run));
+        .map_or(Color32::WHITE, |c| {
+            run_colour(c, result.run, state.prefs.dark)
+        });
     let (x_min, x_max) = result.grid.x_range;
     let (y_min, y_max) = result.grid.y_range;
     let texture_id = texture.id();

@@ -326,7 +326,7 @@ fn runs_ui(state: &mut AppState, ui: &mut egui::Ui) {
 
 fn run_row_ui(state: &mut AppState, index: usize, ui: &mut egui::Ui) {
     let config = state.scenario.runs[index].clone();
-    let colour = run_colour(&config, index);
+    let colour = run_colour(&config, index, state.prefs.dark);
     let status = state
         .runs
         .get(index)

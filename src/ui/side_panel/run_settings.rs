@@ -66,7 +66,7 @@ fn label_and_colour_ui(config: &mut RunConfig, index: usize, ui: &mut egui::Ui) 
     });
     ui.horizontal(|ui| {
         ui.label("Colour");
-        let mut rgb = crate::ui::run_colour(config, index).to_array();
+        let mut rgb = crate::ui::run_colour(config, index, ui.visuals().dark_mode).to_array();
         let mut srgb = [rgb[0], rgb[1], rgb[2]];
         if ui.color_edit_button_srgb(&mut srgb).changed() {
             rgb[..3].copy_from_slice(&srgb);
