@@ -55,12 +55,9 @@ impl AppState {
             .zip(&self.scenario.runs)
             .enumerate()
             .filter(|(_, (run, _))| run.visible)
-            .map(|(index, (run, config))| crate::render::RunPath {
-                label: config.label.clone(),
-                colour: crate::render::run_colour(config, index, self.prefs.dark),
-                points: run.trace.path(crate::render::MAX_PATH_POINTS).collect(),
-                note: (!run.trace.status.is_running() && run.trace.status != RunStatus::Finished)
-                    .then(|| run.trace.status.summary()),
+            .map(|(index, (run, config))| {
+                let points = run.trace.path(crate::render::MAX_PATH_POINTS).collect();
+                self.shown_run_path(index, run, config, points)
             })
             .collect();
         let options = crate::render::RenderOptions {
@@ -95,18 +92,29 @@ impl AppState {
                     .map(|sample| (sample.step, sample.point))
                     .unzip();
                 crate::render::TimedPath {
-                    path: crate::render::RunPath {
-                        label: config.label.clone(),
-                        colour: crate::render::run_colour(config, index),
-                        points,
-                        note: (!run.trace.status.is_running()
-                            && run.trace.status != RunStatus::Finished)
-                            .then(|| run.trace.status.summary()),
-                    },
+                    path: self.shown_run_path(index, run, config, points),
                     steps,
                 }
             })
             .collect()
+    }
+
+    /// Run `index` as an image draws it: its label, its colour in the current theme, `points`,
+    /// and how it ended when it did not simply use its budget.
+    fn shown_run_path(
+        &self,
+        index: usize,
+        run: &super::RunView,
+        config: &crate::scenario::RunConfig,
+        points: Vec<[f64; 2]>,
+    ) -> crate::render::RunPath {
+        crate::render::RunPath {
+            label: config.label.clone(),
+            colour: crate::render::run_colour(config, index, self.prefs.dark),
+            points,
+            note: (!run.trace.status.is_running() && run.trace.status != RunStatus::Finished)
+                .then(|| run.trace.status.summary()),
+        }
     }
 
     /// Writes the shown runs' paths growing, step by step as they were computed ([`gif_runs`](
