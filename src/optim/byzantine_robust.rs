@@ -187,26 +187,13 @@ pub struct ByzantineRobustConfig {
     pub batch_size: u64,
 }
 
-impl Default for ByzantineRobustConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 8,
-            byzantine: 2,
-            attack: Attack::default(),
-            aggregator: Aggregator::default(),
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    ByzantineRobustConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·Agg(g₀, …, g_{K−1})";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    ByzantineRobustConfig, owner: Self::DISPLAY_NAME,
+        defaults { attack: Attack::default(), aggregator: Aggregator::default() };
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "x ← x − lr·Agg(g₀, …, g_{K−1})";
+    workers = 8: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, the Byzantine ones included";
-    byzantine: int(0, 8), "f of the K workers send the attack instead of their gradient";
+    byzantine = 2: int(0, 8), "f of the K workers send the attack instead of their gradient";
     attack: choice(ATTACK_CHOICES),
         "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave";
     scale if let Attack::SignFlip { scale } = attack: float(0.0, 10.0),
@@ -230,8 +217,8 @@ hyper_table! {
         "Mean; Median: coordinate-wise; TrimmedMean: drop the b largest and smallest per coordinate; Krum: the message closest to its K − f − 2 nearest";
     trim if let Aggregator::TrimmedMean { trim } = aggregator: int(0, 7),
         "b values dropped at each end of every coordinate (2b < K)";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64), "samples per honest worker per step, drawn from its shard";
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64), "samples per honest worker per step, drawn from its shard";
 }
 
 impl OptimizerSpec for ByzantineRobustConfig {
@@ -275,10 +262,6 @@ impl OptimizerSpec for ByzantineRobustConfig {
             _ => {}
         }
         checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

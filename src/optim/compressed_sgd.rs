@@ -279,25 +279,12 @@ pub struct CompressedSgdConfig {
     pub heterogeneous: bool,
 }
 
-impl Default for CompressedSgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            batch_size: 1,
-            compressor: Compressor::ScaledSign,
-            error_feedback: false,
-            heterogeneous: false,
-        }
-    }
-}
-
 hyper_table! {
-    CompressedSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(1/K) Σₖ cₖ";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    CompressedSgdConfig, owner: Self::DISPLAY_NAME, defaults { compressor: Compressor::ScaledSign };
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "x ← x − lr·(1/K) Σₖ cₖ";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard of the data (i mod K)";
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per worker per step, drawn from its shard";
     compressor: choice(COMPRESSOR_CHOICES),
         "TopK: k largest |pᵢ|; RandomK: k random pᵢ·d/k; Qsgd: stochastic rounding to s levels of ‖p‖; ScaledSign: (‖p‖₁/d)·sign(p); None: p";
@@ -305,8 +292,8 @@ hyper_table! {
         "coordinates each worker sends";
     levels if let Compressor::Qsgd { levels } = compressor: int(1, 64),
         "s quantization levels of |pᵢ|/‖p‖₂";
-    error_feedback: boolean, "p = g + e; c = C(p); e ← p − c on every worker";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    error_feedback = false: boolean, "p = g + e; c = C(p); e ← p − c on every worker";
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
 }
 
 impl OptimizerSpec for CompressedSgdConfig {
@@ -318,10 +305,6 @@ impl OptimizerSpec for CompressedSgdConfig {
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
         checker.within("compressor", |checker| self.compressor.validate(checker));
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

@@ -65,9 +65,8 @@ use super::workers::{
 use super::{
     ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// The topology names, as the picker lists them.
 const TOPOLOGY_CHOICES: &[&str] = &["Ring", "Complete"];
@@ -194,30 +193,17 @@ pub struct DecentralizedConfig {
     pub batch_size: u64,
 }
 
-impl Default for DecentralizedConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            topology: Topology::Ring,
-            gossip_every: 1,
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    DecentralizedConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    DecentralizedConfig, owner: Self::DISPLAY_NAME, defaults { topology: Topology::Ring };
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard of the data";
     topology: choice(TOPOLOGY_CHOICES),
         "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ";
-    gossip_every: int(1, 100) where count_in_range(1, MAX_COUNT),
+    gossip_every = 1: int(1, 100) where count_in_range(1, MAX_COUNT),
         "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per worker per local step, drawn from its shard";
 }
 
@@ -226,14 +212,6 @@ impl OptimizerSpec for DecentralizedConfig {
     const DESCRIPTION: &'static str = "Decentralized SGD: K = 4 simulated workers on a ring, each takes \
          a local SGD step, then averages with its neighbours (gossip)";
     const SIMULATES_WORKERS: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.

@@ -74,9 +74,8 @@ use super::{
     ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
     Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Largest history_size accepted: the history is preallocated (2·history_size vectors).
 pub const MAX_HISTORY_SIZE: u64 = 1000;
@@ -107,44 +106,24 @@ pub struct LbfgsConfig {
     pub maximize: bool,
 }
 
-impl Default for LbfgsConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1.0,
-            tolerance_grad: 1e-7,
-            tolerance_change: 1e-9,
-            history_size: 100,
-            line_search_fn: None,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    LbfgsConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0) where positive,
+    LbfgsConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1.0: log_float(1e-3, 10.0) where positive,
         "x ← x + t·d with t = lr (first iteration: min(1, 1/‖g‖₁)·lr); the line search's first trial";
-    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
-    tolerance_change: log_float(1e-15, 1e-3) where finite,
+    tolerance_grad = 1e-7: log_float(1e-12, 1e-2) where finite,
+        "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change = 1e-9: log_float(1e-15, 1e-3) where finite,
         "stop when max|t·d|, |Δloss| or −gᵀd falls below tolerance_change";
-    history_size: int(1, 100) where count_in_range(1, MAX_HISTORY_SIZE),
+    history_size = 100: int(1, 100) where count_in_range(1, MAX_HISTORY_SIZE),
         "pairs (s, y) kept; d = −H g by the two-loop recursion over them";
-    line_search_fn: choice(LINE_SEARCH_CHOICES),
+    line_search_fn = None: choice(LINE_SEARCH_CHOICES),
         "None: fixed step t; StrongWolfe: bracketing + zoom until φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|";
-    maximize: boolean, "ascend: f ← −f";
+    maximize = false: boolean, "ascend: f ← −f";
 }
 
 impl OptimizerSpec for LbfgsConfig {
     const DISPLAY_NAME: &'static str = "LBFGS";
     const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Curvature-scaled steps: stable on a quadratic whatever its curvature.

@@ -58,9 +58,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of local SGD / FedAvg.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,27 +77,15 @@ pub struct LocalSgdConfig {
     pub batch_size: u64,
 }
 
-impl Default for LocalSgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            local_steps: 8,
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    LocalSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ on every worker";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    LocalSgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ on every worker";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard of the data";
-    local_steps: int(1, 100) where count_in_range(1, MAX_COUNT),
+    local_steps = 8: int(1, 100) where count_in_range(1, MAX_COUNT),
         "H local steps per round; then xₖ ← (1/K) Σₖ xₖ";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per worker per local step, drawn from its shard";
 }
 
@@ -107,14 +94,6 @@ impl OptimizerSpec for LocalSgdConfig {
     const DESCRIPTION: &'static str = "Local SGD / FedAvg: K = 4 simulated workers on shards of the data, \
          H = 8 local SGD steps, then average";
     const SIMULATES_WORKERS: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
