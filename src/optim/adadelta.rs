@@ -219,6 +219,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_adadelta_step_is_its_preconditioned_arrow() {

@@ -186,6 +186,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_adagrad_step_is_its_preconditioned_arrow() {

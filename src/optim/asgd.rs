@@ -250,6 +250,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_asgd_step_is_sgd_step_plus_decay() {

@@ -305,9 +305,11 @@ impl Distributed for AsyncSgd {
 mod tests {
     use super::*;
     use crate::landscape::Quadratic;
-    use crate::optim::SgdConfig;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, oracle_on};
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, oracle_on,
+    };
+    use crate::validate::Checker;
 
     /// f = ½(λ₁x² + λ₂y²) with exact gradients.
     fn diagonal(lambda1: f64, lambda2: f64) -> Oracle {
@@ -345,21 +347,8 @@ mod tests {
 
     #[test]
     fn no_staleness_on_one_full_shard_is_gradient_descent() {
-        let (mut oracle, mut reference_oracle) = (least_squares(), least_squares());
         let mut method = config(0.05, 1, 0, 64).build(2);
-        let mut gd = SgdConfig {
-            lr: 0.05,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        let mut reference = x.clone();
-        for step in 1..=60 {
-            let loss = method.step(&mut x, &mut oracle).loss;
-            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-            assert!((&x - &reference).amax() < 1e-12, "step {step}");
-            assert!((loss - reference_loss).abs() < 1e-12);
-        }
+        let oracle = assert_steps_like_gradient_descent(&mut *method);
         assert_eq!(oracle.counts().sample_gradients, 60 * 64);
         assert_eq!(method.bits_communicated(), 60 * 64);
     }

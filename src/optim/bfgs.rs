@@ -143,21 +143,14 @@ pub struct Bfgs {
     explained: QuasiNewtonExplained,
 }
 
-/// The latest step's scalars, for [`Optimizer::explain`]; `moved` is false before the first step,
+/// The latest step's scalars, for [`Optimizer::explain`] (L-BFGS keeps the same); `moved` is false before the first step,
 /// after a reset and after a step that stopped without moving.
 #[derive(Clone, Copy, Default)]
-struct QuasiNewtonExplained {
-    moved: bool,
-    t0: f64,
-    t: f64,
-    gtd: f64,
-}
-
-fn converged(loss: f64, reason: String) -> StepInfo {
-    StepInfo {
-        loss,
-        outcome: StepOutcome::Converged(reason),
-    }
+pub(super) struct QuasiNewtonExplained {
+    pub(super) moved: bool,
+    pub(super) t0: f64,
+    pub(super) t: f64,
+    pub(super) gtd: f64,
 }
 
 impl Bfgs {
@@ -304,7 +297,7 @@ impl Optimizer for Bfgs {
         let loss = oracle.value_and_grad(x, &mut self.grad);
         let grad_max = max_abs(&self.grad);
         if grad_max <= tolerance_grad {
-            return converged(
+            return StepInfo::converged(
                 loss,
                 format!("max|∇f| = {grad_max:.3e} ≤ tolerance_grad = {tolerance_grad:e}"),
             );
@@ -318,7 +311,7 @@ impl Optimizer for Bfgs {
         self.d.neg_mut();
         let gtd = dot(&self.grad, &self.d);
         if gtd > -tolerance_change {
-            return converged(
+            return StepInfo::converged(
                 loss,
                 format!("gᵀd = {gtd:.3e} > −tolerance_change: no descent along d"),
             );
@@ -342,7 +335,7 @@ impl Optimizer for Bfgs {
         }
         self.prev_grad.copy_from(&self.grad);
         match self.end_tests(loss, &result) {
-            Some(reason) => converged(loss, reason),
+            Some(reason) => StepInfo::converged(loss, reason),
             None => StepInfo::proceed(loss),
         }
     }
@@ -421,6 +414,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_bfgs_step_is_its_preconditioned_arrow() {

@@ -576,7 +576,9 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, quadratic};
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, quadratic,
+    };
     use crate::optim::{QuantityValue, SgdConfig};
 
     fn vectors(values: &[[f64; 2]]) -> Vec<DVector<f64>> {
@@ -655,8 +657,6 @@ mod tests {
         // n = 64, K = 8: each shard has 8 samples, b = 8 takes the whole shard. f = 0, or f = 2
         // that behave (the data then goes to all 8).
         for (byzantine, attack) in [(0, Attack::default()), (2, Attack::None)] {
-            let mut oracle = least_squares();
-            let mut reference_oracle = least_squares();
             let mut method = ByzantineRobustConfig {
                 lr: 0.05,
                 byzantine,
@@ -666,22 +666,7 @@ mod tests {
                 ..ByzantineRobustConfig::default()
             }
             .build(2);
-            let mut gd = SgdConfig {
-                lr: 0.05,
-                ..SgdConfig::default()
-            }
-            .build(2);
-            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-            let mut reference = x.clone();
-            for step in 1..=60 {
-                let loss = method.step(&mut x, &mut oracle).loss;
-                let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-                assert!(
-                    (&x - &reference).amax() < 1e-12,
-                    "step {step}: {x:?} vs {reference:?}"
-                );
-                assert!((loss - reference_loss).abs() < 1e-12);
-            }
+            let oracle = assert_steps_like_gradient_descent(&mut *method);
             assert_eq!(oracle.counts().sample_gradients, 60 * 64);
         }
     }

@@ -524,7 +524,9 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, quadratic};
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, quadratic,
+    };
     use crate::optim::{QuantityValue, SgdConfig};
 
     fn config(
@@ -634,25 +636,8 @@ mod tests {
     #[test]
     fn uncompressed_with_full_shards_is_gradient_descent() {
         // n = 64, K = 4: each shard has 16 samples, b = 16 takes the whole shard.
-        let mut oracle = least_squares();
-        let mut reference_oracle = least_squares();
         let mut compressed = config(Compressor::None, true, 16).build(2);
-        let mut gd = SgdConfig {
-            lr: 0.05,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        let mut reference = x.clone();
-        for step in 1..=60 {
-            let loss = compressed.step(&mut x, &mut oracle).loss;
-            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-            assert!(
-                (&x - &reference).amax() < 1e-12,
-                "step {step}: {x:?} vs {reference:?}"
-            );
-            assert!((loss - reference_loss).abs() < 1e-12);
-        }
+        let oracle = assert_steps_like_gradient_descent(&mut *compressed);
         assert_eq!(oracle.counts().sample_gradients, 60 * 64);
     }
 

@@ -404,25 +404,12 @@ mod tests {
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::test_support::{least_squares, least_squares_minimizer, quadratic};
     use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};
+    use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
-    fn least_squares() -> (Oracle, [f64; 2]) {
-        let problem = LeastSquares::default().build();
-        let Minimizers::Points(points) = problem.minimizers() else {
-            panic!("least squares has a unique minimizer");
-        };
-        let minimizer = points[0].point;
-        let oracle = Oracle::new(
-            Arc::new(LandscapeObjective::new(problem)),
-            GradientModel::default(),
-            7,
-        );
-        (oracle, minimizer)
-    }
-
     fn config(workers: u64, topology: Topology, gossip_every: u64) -> DecentralizedConfig {
         DecentralizedConfig {
             lr: 0.05,
@@ -449,8 +436,8 @@ mod tests {
         // Same seed, same shards, same draw order: the complete graph's gossip is LocalSgd's
         // averaging, so the runs agree step for step, and every worker sits at x̄ after a gossip.
         for gossip_every in [1, 3] {
-            let (mut oracle, _) = least_squares();
-            let (mut reference_oracle, _) = least_squares();
+            let mut oracle = least_squares();
+            let mut reference_oracle = least_squares();
             let mut gossip = config(5, Topology::Complete, gossip_every).build(2);
             let mut local = LocalSgdConfig {
                 lr: 0.05,
@@ -564,7 +551,7 @@ mod tests {
         // Σₖ gₖ(xₖ) = 0 at the workers' own points, which are spread around x̄, so x̄ ≠ x* by a
         // little; exact averaging takes every gradient at x̄ and is gradient descent.
         let run = |topology: Topology, lr: f64| {
-            let (mut oracle, minimizer) = least_squares();
+            let (mut oracle, minimizer) = (least_squares(), least_squares_minimizer());
             let mut method = DecentralizedConfig {
                 lr,
                 batch_size: 8,
@@ -600,7 +587,7 @@ mod tests {
             (Topology::Complete, 8, 56),
         ];
         for (topology, workers, messages) in cases {
-            let (mut oracle, _) = least_squares();
+            let mut oracle = least_squares();
             let mut method = config(workers, topology, 2).build(2);
             let mut x = DVector::from_vec(vec![-1.0, 2.0]);
             for _ in 0..5 {
@@ -641,7 +628,7 @@ mod tests {
 
     #[test]
     fn a_moved_iterate_restarts_the_workers_there() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut method = config(6, Topology::Ring, 4).build(2);
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
         method.step(&mut x, &mut oracle);

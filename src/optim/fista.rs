@@ -211,6 +211,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_fista_step_is_extrapolation_gradient_step_and_prox() {

@@ -435,6 +435,7 @@ mod tests {
     use nalgebra::{Matrix2, Vector2};
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_flow_step_is_its_flow_arrow() {

@@ -65,14 +65,14 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::bfgs::QuasiNewtonExplained;
 use super::linesearch::{
     DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, WolfeParams, add_scaled_in_place, dot,
     max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
-    Threshold, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
@@ -259,23 +259,6 @@ pub struct Lbfgs {
     explained: QuasiNewtonExplained,
 }
 
-/// The latest step's scalars, for [`Optimizer::explain`]; `moved` is false before the first step,
-/// after a reset and after a step that stopped without moving.
-#[derive(Clone, Copy, Default)]
-struct QuasiNewtonExplained {
-    moved: bool,
-    t0: f64,
-    t: f64,
-    gtd: f64,
-}
-
-fn converged(loss: f64, reason: String) -> StepInfo {
-    StepInfo {
-        loss,
-        outcome: StepOutcome::Converged(reason),
-    }
-}
-
 impl Lbfgs {
     /// Evaluations of f and ∇f so far (torch's `state["func_evals"]`).
     pub fn func_evals(&self) -> u64 {
@@ -433,7 +416,7 @@ impl Optimizer for Lbfgs {
         }
         self.func_evals += 1;
         if let Some(reason) = self.start_tests(loss) {
-            return converged(orig_loss, reason);
+            return StepInfo::converged(orig_loss, reason);
         }
 
         self.n_iter += 1;
@@ -455,7 +438,7 @@ impl Optimizer for Lbfgs {
         };
         let gtd = dot(&self.flat_grad, &self.d);
         if gtd > -tolerance_change {
-            return converged(
+            return StepInfo::converged(
                 orig_loss,
                 format!("gᵀd = {gtd:.3e} > −tolerance_change: no descent along d"),
             );
@@ -474,7 +457,7 @@ impl Optimizer for Lbfgs {
             gtd,
         };
         match self.end_tests(loss, new_grad_max) {
-            Some(reason) => converged(orig_loss, reason),
+            Some(reason) => StepInfo::converged(orig_loss, reason),
             None => StepInfo::proceed(orig_loss),
         }
     }
@@ -567,6 +550,8 @@ fn py_max_abs(max: f64, v: f64) -> f64 {
 mod tests {
 
     use super::*;
+    use crate::optim::StepOutcome;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_lbfgs_step_is_its_preconditioned_arrow() {

@@ -260,25 +260,14 @@ mod tests {
     use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
     use crate::objective::GradientModel;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, least_squares_minimizer, quadratic,
+    };
     use crate::optim::workers::Shards;
     use crate::optim::{QuantityValue, SgdConfig};
+    use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
-    fn least_squares() -> (Oracle, [f64; 2]) {
-        let problem = LeastSquares::default().build();
-        let Minimizers::Points(points) = problem.minimizers() else {
-            panic!("least squares has a unique minimizer");
-        };
-        let minimizer = points[0].point;
-        let oracle = Oracle::new(
-            Arc::new(LandscapeObjective::new(problem)),
-            GradientModel::default(),
-            7,
-        );
-        (oracle, minimizer)
-    }
-
     fn config(
         workers: u64,
         local_steps: u64,
@@ -298,25 +287,8 @@ mod tests {
     fn one_local_step_per_round_on_full_shards_is_gradient_descent() {
         // n = 64, K = 4: each interleaved shard has 16 samples, so b = 16 takes the whole shard and
         // the mean of the four shard gradients is the full gradient.
-        let (mut oracle, _) = least_squares();
-        let (mut reference_oracle, _) = least_squares();
         let mut local = config(4, 1, false, 16).build(2);
-        let mut gd = SgdConfig {
-            lr: 0.05,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        let mut reference = x.clone();
-        for step in 1..=60 {
-            let loss = local.step(&mut x, &mut oracle).loss;
-            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-            assert!(
-                (&x - &reference).amax() < 1e-12,
-                "step {step}: {x:?} vs {reference:?}"
-            );
-            assert!((loss - reference_loss).abs() < 1e-12);
-        }
+        let oracle = assert_steps_like_gradient_descent(&mut *local);
         assert_eq!(oracle.counts().sample_gradients, 60 * 64);
         assert_eq!(oracle.counts().gradients, 60 * 64);
     }
@@ -327,8 +299,8 @@ mod tests {
         // mean, so the mean moves by −lr times the mean of the four minibatch gradients, which is
         // minibatch SGD on the 12 samples drawn. The reference draws the same minibatches (same
         // seed, same shards, same order) but takes one step from x with their mean gradient.
-        let (mut oracle, _) = least_squares();
-        let (mut reference_oracle, _) = least_squares();
+        let mut oracle = least_squares();
+        let mut reference_oracle = least_squares();
         let mut local = config(4, 1, false, 3).build(2);
         let mut shards = Shards::default();
         shards.prepare(64, 4, false);
@@ -362,7 +334,7 @@ mod tests {
     #[test]
     fn heterogeneous_shards_drift_with_long_rounds() {
         let distance_after = |local_steps: u64| {
-            let (mut oracle, minimizer) = least_squares();
+            let (mut oracle, minimizer) = (least_squares(), least_squares_minimizer());
             let mut local = config(4, local_steps, true, 16).build(2);
             let mut x = DVector::from_vec(vec![-1.0, 2.0]);
             for _ in 0..1600 {
@@ -377,7 +349,7 @@ mod tests {
 
     #[test]
     fn the_run_iterate_is_the_workers_mean_and_counts_are_honest() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut local = config(3, 4, false, 2).build(2);
         assert!(local.worker_points().is_empty());
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
@@ -419,7 +391,7 @@ mod tests {
 
     #[test]
     fn explains_round_local_step_and_spread() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut local = config(4, 3, true, 1).build(2);
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
         for _ in 0..5 {
@@ -460,7 +432,7 @@ mod tests {
 
     #[test]
     fn a_moved_iterate_restarts_the_workers_there() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut local = config(4, 8, false, 1).build(2);
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
         local.step(&mut x, &mut oracle);

@@ -126,6 +126,14 @@ impl StepInfo {
             outcome: StepOutcome::Continue,
         }
     }
+
+    /// A step after which the method's own stopping test fired, for `reason`.
+    pub fn converged(loss: f64, reason: String) -> Self {
+        Self {
+            loss,
+            outcome: StepOutcome::Converged(reason),
+        }
+    }
 }
 
 /// One named quantity of an update rule, as it was in the latest step: what the step-by-step view

@@ -200,6 +200,7 @@ mod tests {
     use crate::optim::test_support::assert_point_close;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_nesterov_step_is_extrapolation_plus_gradient_step() {

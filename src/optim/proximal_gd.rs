@@ -214,6 +214,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_ista_step_is_gradient_step_plus_prox_correction() {

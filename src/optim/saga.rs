@@ -238,6 +238,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_saga_step_is_sample_step_plus_table_correction() {

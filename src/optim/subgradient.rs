@@ -131,6 +131,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_subgradient_step_is_its_gradient_arrow() {

@@ -247,6 +247,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_svrg_step_is_sample_step_plus_control_variate() {

@@ -214,6 +214,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
