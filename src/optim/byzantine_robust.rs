@@ -575,11 +575,11 @@ impl Distributed for ByzantineRobust {
 mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{
         assert_steps_like_gradient_descent, least_squares, quadratic,
     };
-    use crate::optim::{QuantityValue, SgdConfig};
 
     fn vectors(values: &[[f64; 2]]) -> Vec<DVector<f64>> {
         values

@@ -523,11 +523,11 @@ mod tests {
 
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{
         assert_steps_like_gradient_descent, least_squares, quadratic,
     };
-    use crate::optim::{QuantityValue, SgdConfig};
 
     fn config(
         compressor: Compressor,

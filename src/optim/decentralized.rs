@@ -397,12 +397,8 @@ impl Distributed for Decentralized {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
-    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
-    use crate::objective::GradientModel;
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{least_squares, least_squares_minimizer, quadratic};
     use crate::optim::workers::mean_and_spread;

@@ -254,17 +254,13 @@ impl Distributed for LocalSgd {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
-    use crate::objective::GradientModel;
+    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{
         assert_steps_like_gradient_descent, least_squares, least_squares_minimizer, quadratic,
     };
     use crate::optim::workers::Shards;
-    use crate::optim::{QuantityValue, SgdConfig};
     use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
