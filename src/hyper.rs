@@ -6,11 +6,11 @@
 //!
 //! ```ignore
 //! hyper_table! {
-//!     SgdConfig, owner: "SGD";
-//!     lr: log_float(1e-5, 10.0) where positive, "x ← x − lr·g";
+//!     SgdConfig, owner: "SGD", defaults { betas: (0.9, 0.999) };
+//!     lr = 1e-3: log_float(1e-5, 10.0) where positive, "x ← x − lr·g";
 //!     betas.0 as "betas[0]": float(0.0, 0.999), "β₁: the running mean's decay";
-//!     history_size: int(1, 100), "pairs (s, y) kept";
-//!     nesterov: boolean, "step along g + momentum·b";
+//!     history_size = 100: int(1, 100), "pairs (s, y) kept";
+//!     nesterov = false: boolean, "step along g + momentum·b";
 //!     line_search_fn: choice(LINE_SEARCH_CHOICES), "None or StrongWolfe";
 //!     mu as "safeguard.mu" if let Safeguard::Shift { mu } = safeguard: log_float(1e-4, 100.0), "…";
 //!     { get: |c: &Self| c.lr_y.unwrap_or(c.lr), set: set_lr_y } as "lr_y": log_float(1e-4, 10.0), "…";
@@ -30,6 +30,11 @@
 //!   (`positive`, `non_negative`, `finite`, `in_range(lo, hi)`, `count_in_range(lo, hi)`): the
 //!   generated [`Hypers::validate_rows`] runs them in table order, and the config's `validate`
 //!   calls it before the checks that span fields or have messages of their own (torch's).
+//! - `defaults { field: value, … }` after the owner makes the table write the config's `impl
+//!   Default` too: a row's `= value` after its place (a literal, `None`, or a parenthesized
+//!   expression) is its field's default, and the header's list gives the fields no row holds whole
+//!   (a tuple shown as two rows, an enum with conditional rows). A field left out of both is a
+//!   compile error ("missing field"), so each default is written once, beside its row.
 //! - `{ get: …, set: … }` is the place of a field that is not stored as shown: `get` maps the config
 //!   to a [`HyperField`] value, `set` is `fn(&mut Config, &str, HyperValue) -> Result<(), HyperError>`.
 //!
@@ -358,13 +363,18 @@ pub fn assign_bool(slot: &mut bool, name: &str, value: HyperValue) -> Result<(),
 /// [`HyperError::Unknown`].
 macro_rules! hyper_table {
     (
-        $config:ty, owner: $owner:expr;
+        $config:ty, owner: $owner:expr $(, defaults $defaults:tt)?;
         $(
-            $($place:tt).+ $(as $name:literal)? $(if let $pattern:pat = $field:ident)?
+            $($place:tt).+ $(= $default:tt)? $(as $name:literal)?
+                $(if let $pattern:pat = $field:ident)?
                 : $kind:ident $(($($argument:expr),* $(,)?))?
                 $(where $check:ident $(($($check_argument:expr),* $(,)?))?)?, $help:expr;
         )*
     ) => {
+        $crate::hyper::hyper_table!(
+            @default $config, [$($defaults)?], [], $([$($place).+] [$($default)?])*
+        );
+
         impl $crate::hyper::Hypers for $config {
             #[allow(unused_variables)] // `checker` when no row has a check
             fn validate_rows(&self, checker: &mut $crate::validate::Checker) {
@@ -423,6 +433,33 @@ macro_rules! hyper_table {
                     owner: $owner,
                     name: name.to_owned(),
                 })
+            }
+        }
+    };
+
+    // `impl Default` from the rows' `= default`s and the header's `defaults { field: value }`
+    // (fields that no row holds whole: tuples, enums), collected row by row; nothing without a
+    // `defaults` header.
+    (@default $config:ty, [], [], $([$($place:tt)+] [$($default:tt)?])*) => {};
+    (@default $config:ty, [{ $($field:ident: $value:expr),* $(,)? }], [$($fields:tt)*],
+        [$place:ident] [$default:tt] $($rows:tt)*) => {
+        $crate::hyper::hyper_table!(
+            @default $config, [{ $($field: $value),* }], [$($fields)* $place: $default,], $($rows)*
+        );
+    };
+    (@default $config:ty, [{ $($field:ident: $value:expr),* $(,)? }], [$($fields:tt)*],
+        [$($place:tt)+] [] $($rows:tt)*) => {
+        $crate::hyper::hyper_table!(
+            @default $config, [{ $($field: $value),* }], [$($fields)*], $($rows)*
+        );
+    };
+    (@default $config:ty, [{ $($field:ident: $value:expr),* $(,)? }], [$($fields:tt)*],) => {
+        impl Default for $config {
+            fn default() -> Self {
+                Self {
+                    $($field: $value,)*
+                    $($fields)*
+                }
             }
         }
     };
@@ -516,12 +553,13 @@ mod tests {
     }
 
     hyper_table! {
-        Example, owner: "Example";
-        lr: log_float(1e-3, 1.0) where positive, "step";
+        Example, owner: "Example",
+            defaults { betas: (0.9, 0.99), shape: Shape::Square, lr_y: None };
+        lr = 0.25: log_float(1e-3, 1.0) where positive, "step";
         betas.1 as "betas[1]": float(0.0, 0.999) where in_range(0.0, 1.0), "second decay";
-        steps: int(1, 10) where count_in_range(1, 100), "steps";
-        samples: int(2, 64), "samples";
-        flag: boolean, "a switch";
+        steps = 3: int(1, 10) where count_in_range(1, 100), "steps";
+        samples = 8: int(2, 64), "samples";
+        flag = true: boolean, "a switch";
         shape: choice(&["Round", "Square"]), "the shape";
         radius if let Shape::Round { radius } = shape: float(0.0, 2.0), "the radius";
         {
@@ -533,6 +571,17 @@ mod tests {
                 Ok(())
             },
         } as "lr_y": log_float(1e-3, 1.0), "second step";
+    }
+
+    /// A table without `defaults` writes no `impl Default` (this one would conflict with it).
+    #[derive(Clone, Debug, Default, PartialEq)]
+    struct Plain {
+        scale: f64,
+    }
+
+    hyper_table! {
+        Plain, owner: "Plain";
+        scale: float(0.0, 2.0), "a scale";
     }
 
     fn example() -> Example {
@@ -610,6 +659,16 @@ mod tests {
                 .is_err()
         );
         assert!(config.set_hyper("steps", HyperValue::Float(2.0)).is_err());
+    }
+
+    #[test]
+    fn defaults_come_from_the_rows_and_the_header() {
+        let config = Example::default();
+        assert_eq!((config.lr, config.steps, config.samples), (0.25, 3, 8));
+        assert_eq!((config.betas, config.shape), ((0.9, 0.99), Shape::Square));
+        assert!(config.flag);
+        assert_eq!(config.lr_y, None);
+        assert_eq!(Plain::default().hypers()[0].value, HyperValue::Float(0.0));
     }
 
     #[test]

@@ -33,9 +33,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of `torch.optim.Adadelta`, same names and defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -53,40 +52,22 @@ pub struct AdadeltaConfig {
     pub maximize: bool,
 }
 
-impl Default for AdadeltaConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1.0,
-            rho: 0.9,
-            eps: 1e-6,
-            weight_decay: 0.0,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    AdadeltaConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0) where positive, "x ← x − lr·Δ";
-    rho: float(0.0, 0.999) where in_range(0.0, 1.0), "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²";
-    eps: log_float(1e-10, 1e-1) where non_negative,
+    AdadeltaConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1.0: log_float(1e-3, 10.0) where positive, "x ← x − lr·Δ";
+    rho = 0.9: float(0.0, 0.999) where in_range(0.0, 1.0),
+        "v ← ρ·v + (1 − ρ)·g², u ← ρ·u + (1 − ρ)·Δ²";
+    eps = 1e-6: log_float(1e-10, 1e-1) where non_negative,
         "Δ = √(u + eps)/√(v + eps)·g: sets the first steps' size";
-    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
-    maximize: boolean, "ascend: g ← −g";
+    weight_decay = 0.0: log_float(0.0, 1.0) where non_negative,
+        "g ← g + weight_decay·x (an L2 penalty)";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for AdadeltaConfig {
     const DISPLAY_NAME: &'static str = "Adadelta";
     const DESCRIPTION: &'static str =
         "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -238,6 +219,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_adadelta_step_is_its_preconditioned_arrow() {

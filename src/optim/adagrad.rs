@@ -30,11 +30,11 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::torch_ops::{add_scaled, addcdiv, addcmul};
+use super::torch_ops::{addcdiv, addcmul};
+use super::weight_decay::{add_weight_decay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of `torch.optim.Adagrad`, same names and defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -54,43 +54,23 @@ pub struct AdagradConfig {
     pub maximize: bool,
 }
 
-impl Default for AdagradConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-2,
-            lr_decay: 0.0,
-            weight_decay: 0.0,
-            initial_accumulator_value: 0.0,
-            eps: 1e-10,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    AdagradConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive,
+    AdagradConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-2: log_float(1e-5, 10.0) where positive,
         "x ← x − clr·g/(√s + eps), s ← s + g², clr = lr/(1 + (t − 1)·lr_decay)";
-    lr_decay: log_float(0.0, 1.0) where non_negative, "step t uses lr/(1 + (t − 1)·lr_decay)";
-    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
-    initial_accumulator_value: float(0.0, 10.0) where non_negative,
+    lr_decay = 0.0: log_float(0.0, 1.0) where non_negative, "step t uses lr/(1 + (t − 1)·lr_decay)";
+    weight_decay = 0.0: log_float(0.0, 1.0) where non_negative,
+        "g ← g + weight_decay·x (an L2 penalty)";
+    initial_accumulator_value = 0.0: float(0.0, 10.0) where non_negative,
         "s₀: the sum of squared gradients starts here (takes effect at reset)";
-    eps: log_float(1e-12, 1.0) where non_negative, "added to √s in the denominator";
-    maximize: boolean, "ascend: g ← −g";
+    eps = 1e-10: log_float(1e-12, 1.0) where non_negative, "added to √s in the denominator";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for AdagradConfig {
     const DISPLAY_NAME: &'static str = "Adagrad";
     const DESCRIPTION: &'static str =
         "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
@@ -146,16 +126,9 @@ impl Optimizer for Adagrad {
         if self.sum.len() != dim {
             self.sum = DVector::from_element(dim, initial_accumulator_value);
         }
-        let loss = oracle.value_and_grad(x, &mut self.grad);
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
         self.step += 1.0;
-        if maximize {
-            self.grad.neg_mut();
-        }
-        if weight_decay != 0.0 {
-            for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
-                *g = add_scaled(*g, p, weight_decay);
-            }
-        }
+        add_weight_decay(&mut self.grad, x, weight_decay);
         let clr = lr / (1.0 + (self.step - 1.0) * lr_decay);
         (self.explained_lr, self.explained_clr) = (lr, clr);
         self.explained_eps = eps;
@@ -213,6 +186,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_adagrad_step_is_its_preconditioned_arrow() {

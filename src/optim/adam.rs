@@ -39,9 +39,8 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::torch_ops::{
-    BiasCorrection, add_scaled, addcdiv, addcmul, bias_correction_sqrt, lerp, maximum,
-};
+use super::torch_ops::{BiasCorrection, addcdiv, addcmul, bias_correction_sqrt, lerp, maximum};
+use super::weight_decay::{WeightDecay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -67,20 +66,6 @@ pub struct AdamConfig {
     pub decoupled_weight_decay: bool,
 }
 
-impl Default for AdamConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            amsgrad: false,
-            maximize: false,
-            decoupled_weight_decay: false,
-        }
-    }
-}
-
 impl AdamConfig {
     fn hyper(&self) -> AdamHyper {
         AdamHyper {
@@ -102,10 +87,6 @@ impl OptimizerSpec for AdamConfig {
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -181,19 +162,20 @@ pub(crate) fn check_betas(betas: (f64, f64), checker: &mut Checker) {
 /// The hyperparameter table of Adam or AdamW: the rows they share, with `weight_decay_help`
 /// saying how each applies weight decay, then the config's own rows.
 macro_rules! adam_hyper_table {
-    ($config:ty, weight_decay_help: $weight_decay_help:expr; $($rows:tt)*) => {
+    ($config:ty, weight_decay_help: $weight_decay_help:expr, weight_decay = $weight_decay:tt;
+        $($rows:tt)*) => {
         $crate::hyper::hyper_table! {
-            $config, owner: Self::DISPLAY_NAME;
-            lr: log_float(1e-5, 1.0),
+            $config, owner: Self::DISPLAY_NAME, defaults { betas: (0.9, 0.999) };
+            lr = 1e-3: log_float(1e-5, 1.0),
                 "x ← x − lr/(1 − β₁ᵗ) · m / (√v/√(1 − β₂ᵗ) + eps): each step is about lr long";
             betas.0 as "betas[0]": float(0.0, 0.999),
                 "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
             betas.1 as "betas[1]": float(0.0, 0.9999),
                 "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients";
-            eps: log_float(1e-12, 1.0), "added to √v/√(1 − β₂ᵗ) in the denominator";
-            weight_decay: log_float(0.0, 1.0), $weight_decay_help;
-            amsgrad: boolean, "AMSGrad: divide by the running maximum of v instead of v";
-            maximize: boolean, "ascend: g ← −g";
+            eps = 1e-8: log_float(1e-12, 1.0), "added to √v/√(1 − β₂ᵗ) in the denominator";
+            weight_decay = $weight_decay: log_float(0.0, 1.0), $weight_decay_help;
+            amsgrad = false: boolean, "AMSGrad: divide by the running maximum of v instead of v";
+            maximize = false: boolean, "ascend: g ← −g";
             $($rows)*
         }
     };
@@ -202,8 +184,9 @@ pub(crate) use adam_hyper_table;
 
 adam_hyper_table! {
     AdamConfig,
-    weight_decay_help: "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
-    decoupled_weight_decay: boolean,
+    weight_decay_help: "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled",
+    weight_decay = 0.0;
+    decoupled_weight_decay = false: boolean,
         "x ← x·(1 − lr·weight_decay) before the step instead of adding weight_decay·x to g \
          (= AdamW)";
 }
@@ -233,8 +216,8 @@ struct AdamExplained {
     bias_correction2: f64,
     bias_correction2_sqrt: f64,
     step_size: f64,
-    /// xₜ₋₁ before the decoupled decay shrank it (copied only when that decay is on).
-    previous_x: DVector<f64>,
+    /// The decoupled decay's xₜ₋₁ (or the L2 decay).
+    weight_decay: WeightDecay,
 }
 
 impl AdamCore {
@@ -262,7 +245,7 @@ impl AdamCore {
                 bias_correction2: 1.0,
                 bias_correction2_sqrt: 1.0,
                 step_size: 0.0,
-                previous_x: DVector::zeros(dim),
+                weight_decay: WeightDecay::default(),
             },
         }
     }
@@ -292,7 +275,6 @@ impl AdamCore {
                 ensure_len(buffer, dim);
             }
         }
-        let loss = oracle.value_and_grad(x, &mut self.grad);
         let AdamHyper {
             lr,
             betas: (beta1, beta2),
@@ -302,26 +284,15 @@ impl AdamCore {
             maximize,
             decoupled_weight_decay,
         } = *hyper;
-        if maximize {
-            self.grad.neg_mut();
-        }
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
         self.step += 1.0;
-        if weight_decay != 0.0 && decoupled_weight_decay {
-            ensure_len(&mut self.explained.previous_x, dim);
-            self.explained.previous_x.copy_from(x);
-        }
-        if weight_decay != 0.0 {
-            if decoupled_weight_decay {
-                let shrink = 1.0 - lr * weight_decay;
-                for p in x.iter_mut() {
-                    *p *= shrink;
-                }
-            } else {
-                for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
-                    *g = add_scaled(*g, p, weight_decay);
-                }
-            }
-        }
+        self.explained.weight_decay.apply(
+            &mut self.grad,
+            x,
+            lr,
+            weight_decay,
+            decoupled_weight_decay,
+        );
         let bias_correction1 = self.bias_corrections.0.at(beta1, self.step);
         let bias_correction2 = self.bias_corrections.1.at(beta2, self.step);
         let step_size = lr / bias_correction1;
@@ -376,7 +347,7 @@ impl AdamCore {
             bias_correction2,
             bias_correction2_sqrt,
             step_size,
-            ref previous_x,
+            ref weight_decay,
         } = self.explained;
         let second_moment = if hyper.amsgrad {
             &self.max_exp_avg_sq
@@ -394,16 +365,9 @@ impl AdamCore {
             "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
             self.grad.as_slice(),
         )];
-        if hyper.weight_decay != 0.0 && hyper.decoupled_weight_decay {
-            quantities.push(Quantity::vector(
-                "−lr·weight_decay·xₜ₋₁",
-                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁, outside the moments",
-                &previous_x
-                    .iter()
-                    .map(|p| -lr * hyper.weight_decay * p)
-                    .collect::<Vec<_>>(),
-            ));
-        }
+        quantities.extend(weight_decay.explained(
+            "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁, outside the moments",
+        ));
         quantities.extend([
             Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
             Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),

@@ -51,19 +51,6 @@ pub struct AdamWConfig {
     pub maximize: bool,
 }
 
-impl Default for AdamWConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 1e-2,
-            amsgrad: false,
-            maximize: false,
-        }
-    }
-}
-
 impl AdamWConfig {
     fn hyper(&self) -> AdamHyper {
         AdamHyper {
@@ -81,7 +68,8 @@ impl AdamWConfig {
 adam_hyper_table! {
     AdamWConfig,
     weight_decay_help:
-        "x ← x·(1 − lr·weight_decay) before the Adam step (decoupled from the moments)";
+        "x ← x·(1 − lr·weight_decay) before the Adam step (decoupled from the moments)",
+    weight_decay = 1e-2;
 }
 
 impl OptimizerSpec for AdamWConfig {
@@ -90,10 +78,6 @@ impl OptimizerSpec for AdamWConfig {
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

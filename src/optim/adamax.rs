@@ -31,7 +31,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
-use super::torch_ops::{add_scaled, addcdiv, lerp, maximum, py_pow};
+use super::torch_ops::{addcdiv, lerp, maximum, py_pow};
+use super::weight_decay::{add_weight_decay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -53,29 +54,17 @@ pub struct AdamaxConfig {
     pub maximize: bool,
 }
 
-impl Default for AdamaxConfig {
-    fn default() -> Self {
-        Self {
-            lr: 2e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    AdamaxConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive,
+    AdamaxConfig, owner: Self::DISPLAY_NAME, defaults { betas: (0.9, 0.999) };
+    lr = 2e-3: log_float(1e-5, 1.0) where positive,
         "x ← x − lr/(1 − β₁ᵗ) · m/u: each step is at most about lr long";
     betas.0 as "betas[0]": float(0.0, 0.999),
         "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
     betas.1 as "betas[1]": float(0.0, 0.9999),
         "β₂: u ← max(β₂·u, |g| + eps), the decaying infinity norm";
-    eps: log_float(1e-12, 1.0) where non_negative, "added to |g| inside the maximum";
-    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
-    maximize: boolean, "ascend: g ← −g";
+    eps = 1e-8: log_float(1e-12, 1.0) where non_negative, "added to |g| inside the maximum";
+    weight_decay = 0.0: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for AdamaxConfig {
@@ -87,10 +76,6 @@ impl OptimizerSpec for AdamaxConfig {
         self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -143,16 +128,9 @@ impl Optimizer for Adamax {
         for buffer in [&mut self.grad, &mut self.exp_avg, &mut self.exp_inf] {
             ensure_len(buffer, dim);
         }
-        let loss = oracle.value_and_grad(x, &mut self.grad);
-        if maximize {
-            self.grad.neg_mut();
-        }
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
         self.step += 1.0;
-        if weight_decay != 0.0 {
-            for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
-                *g = add_scaled(*g, p, weight_decay);
-            }
-        }
+        add_weight_decay(&mut self.grad, x, weight_decay);
         let clr = lr / (1.0 - py_pow(beta1, self.step));
         self.explained_lr = lr;
         self.explained_clr = clr;

@@ -46,9 +46,8 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of `torch.optim.ASGD`, same names and defaults.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -68,44 +67,25 @@ pub struct AsgdConfig {
     pub maximize: bool,
 }
 
-impl Default for AsgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-2,
-            lambd: 1e-4,
-            alpha: 0.75,
-            t0: 1e6,
-            weight_decay: 0.0,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    AsgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive, "x ← x − η·g with η = lr/(1 + lambd·lr·t)^alpha";
-    lambd: log_float(0.0, 1.0) where non_negative,
+    AsgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-2: log_float(1e-5, 10.0) where positive,
+        "x ← x − η·g with η = lr/(1 + lambd·lr·t)^alpha";
+    lambd = 1e-4: log_float(0.0, 1.0) where non_negative,
         "decay: x ← x·(1 − lambd·η); η decays with lambd·lr·t";
-    alpha: float(0.0, 1.0) where non_negative,
+    alpha = 0.75: float(0.0, 1.0) where non_negative,
         "power of the step-size decay η = lr/(1 + lambd·lr·t)^alpha";
-    t0: log_float(0.0, 1e6) where finite,
+    t0 = 1e6: log_float(0.0, 1e6) where finite,
         "x̄ ← x̄ + μ·(x − x̄), μ = 1/max(1, t − t0): x̄ averages the iterates from step t0 + 2 on";
-    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
-    maximize: boolean, "ascend: g ← −g";
+    weight_decay = 0.0: log_float(0.0, 1.0) where non_negative,
+        "g ← g + weight_decay·x (an L2 penalty)";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for AsgdConfig {
     const DISPLAY_NAME: &'static str = "ASGD";
     const DESCRIPTION: &'static str =
         "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -270,6 +250,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_asgd_step_is_sgd_step_plus_decay() {

@@ -53,9 +53,8 @@ use super::workers::{
 use super::{
     ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Largest staleness (the buffer holds τ + 1 iterates).
 const MAX_STALENESS: u64 = 1000;
@@ -76,27 +75,15 @@ pub struct AsyncSgdConfig {
     pub batch_size: u64,
 }
 
-impl Default for AsyncSgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            staleness: 4,
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    AsyncSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x_{t+1} ← x_t − lr·g(x_{t−τ})";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    AsyncSgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "x_{t+1} ← x_t − lr·g(x_{t−τ})";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard, taking turns k = t mod K";
-    staleness: int(0, 32) where count_in_range(0, MAX_STALENESS),
+    staleness = 4: int(0, 32) where count_in_range(0, MAX_STALENESS),
         "τ: the gradient is computed at x_{t−τ}; stable on λ iff lr·λ < 2·sin(π/(2(2τ+1)))";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per gradient, drawn from the worker's shard";
 }
 
@@ -105,14 +92,6 @@ impl OptimizerSpec for AsyncSgdConfig {
     const DESCRIPTION: &'static str = "Asynchronous SGD: K = 4 simulated workers take turns; each \
          gradient is applied τ = 4 steps after the iterate it was computed at";
     const SIMULATES_WORKERS: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -326,9 +305,11 @@ impl Distributed for AsyncSgd {
 mod tests {
     use super::*;
     use crate::landscape::Quadratic;
-    use crate::optim::SgdConfig;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, oracle_on};
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, oracle_on,
+    };
+    use crate::validate::Checker;
 
     /// f = ½(λ₁x² + λ₂y²) with exact gradients.
     fn diagonal(lambda1: f64, lambda2: f64) -> Oracle {
@@ -366,21 +347,8 @@ mod tests {
 
     #[test]
     fn no_staleness_on_one_full_shard_is_gradient_descent() {
-        let (mut oracle, mut reference_oracle) = (least_squares(), least_squares());
         let mut method = config(0.05, 1, 0, 64).build(2);
-        let mut gd = SgdConfig {
-            lr: 0.05,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        let mut reference = x.clone();
-        for step in 1..=60 {
-            let loss = method.step(&mut x, &mut oracle).loss;
-            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-            assert!((&x - &reference).amax() < 1e-12, "step {step}");
-            assert!((loss - reference_loss).abs() < 1e-12);
-        }
+        let oracle = assert_steps_like_gradient_descent(&mut *method);
         assert_eq!(oracle.counts().sample_gradients, 60 * 64);
         assert_eq!(method.bits_communicated(), 60 * 64);
     }

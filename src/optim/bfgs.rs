@@ -53,9 +53,8 @@ use super::linesearch::{
 use super::{
     ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Largest dimension BFGS accepts: H takes dim² numbers (2000² · 8 B = 32 MB).
 pub const MAX_DIM: usize = 2000;
@@ -77,23 +76,14 @@ pub struct BfgsConfig {
     pub line_search_fn: Option<LineSearchFn>,
 }
 
-impl Default for BfgsConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1.0,
-            tolerance_grad: 1e-7,
-            tolerance_change: 1e-9,
-            line_search_fn: Some(LineSearchFn::StrongWolfe),
-        }
-    }
-}
-
 hyper_table! {
-    BfgsConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0) where positive,
+    BfgsConfig, owner: Self::DISPLAY_NAME,
+        defaults { line_search_fn: Some(LineSearchFn::StrongWolfe) };
+    lr = 1.0: log_float(1e-3, 10.0) where positive,
         "first trial step t₀ of the line search along d = −H g (first step: min(1, 1/‖g‖₁)·lr)";
-    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
-    tolerance_change: log_float(1e-15, 1e-3) where finite,
+    tolerance_grad = 1e-7: log_float(1e-12, 1e-2) where finite,
+        "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change = 1e-9: log_float(1e-15, 1e-3) where finite,
         "stop when max|t·d|, |Δf| or −gᵀd falls below tolerance_change";
     line_search_fn: choice(LINE_SEARCH_CHOICES),
         "StrongWolfe: φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|; None: Armijo backtracking t ← t/2 (no curvature condition)";
@@ -102,14 +92,6 @@ hyper_table! {
 impl OptimizerSpec for BfgsConfig {
     const DISPLAY_NAME: &'static str = "BFGS";
     const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Curvature-scaled steps: stable on a quadratic whatever its curvature.
@@ -161,21 +143,14 @@ pub struct Bfgs {
     explained: QuasiNewtonExplained,
 }
 
-/// The latest step's scalars, for [`Optimizer::explain`]; `moved` is false before the first step,
+/// The latest step's scalars, for [`Optimizer::explain`] (L-BFGS keeps the same); `moved` is false before the first step,
 /// after a reset and after a step that stopped without moving.
 #[derive(Clone, Copy, Default)]
-struct QuasiNewtonExplained {
-    moved: bool,
-    t0: f64,
-    t: f64,
-    gtd: f64,
-}
-
-fn converged(loss: f64, reason: String) -> StepInfo {
-    StepInfo {
-        loss,
-        outcome: StepOutcome::Converged(reason),
-    }
+pub(super) struct QuasiNewtonExplained {
+    pub(super) moved: bool,
+    pub(super) t0: f64,
+    pub(super) t: f64,
+    pub(super) gtd: f64,
 }
 
 impl Bfgs {
@@ -322,7 +297,7 @@ impl Optimizer for Bfgs {
         let loss = oracle.value_and_grad(x, &mut self.grad);
         let grad_max = max_abs(&self.grad);
         if grad_max <= tolerance_grad {
-            return converged(
+            return StepInfo::converged(
                 loss,
                 format!("max|∇f| = {grad_max:.3e} ≤ tolerance_grad = {tolerance_grad:e}"),
             );
@@ -336,7 +311,7 @@ impl Optimizer for Bfgs {
         self.d.neg_mut();
         let gtd = dot(&self.grad, &self.d);
         if gtd > -tolerance_change {
-            return converged(
+            return StepInfo::converged(
                 loss,
                 format!("gᵀd = {gtd:.3e} > −tolerance_change: no descent along d"),
             );
@@ -360,7 +335,7 @@ impl Optimizer for Bfgs {
         }
         self.prev_grad.copy_from(&self.grad);
         match self.end_tests(loss, &result) {
-            Some(reason) => converged(loss, reason),
+            Some(reason) => StepInfo::converged(loss, reason),
             None => StepInfo::proceed(loss),
         }
     }
@@ -439,6 +414,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_bfgs_step_is_its_preconditioned_arrow() {

@@ -187,26 +187,13 @@ pub struct ByzantineRobustConfig {
     pub batch_size: u64,
 }
 
-impl Default for ByzantineRobustConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 8,
-            byzantine: 2,
-            attack: Attack::default(),
-            aggregator: Aggregator::default(),
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    ByzantineRobustConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·Agg(g₀, …, g_{K−1})";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    ByzantineRobustConfig, owner: Self::DISPLAY_NAME,
+        defaults { attack: Attack::default(), aggregator: Aggregator::default() };
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "x ← x − lr·Agg(g₀, …, g_{K−1})";
+    workers = 8: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, the Byzantine ones included";
-    byzantine: int(0, 8), "f of the K workers send the attack instead of their gradient";
+    byzantine = 2: int(0, 8), "f of the K workers send the attack instead of their gradient";
     attack: choice(ATTACK_CHOICES),
         "SignFlip: −scale·μ; Gaussian: N(0, std²I); LittleIsEnough: μ − z·σ; None: the f workers behave";
     scale if let Attack::SignFlip { scale } = attack: float(0.0, 10.0),
@@ -230,8 +217,8 @@ hyper_table! {
         "Mean; Median: coordinate-wise; TrimmedMean: drop the b largest and smallest per coordinate; Krum: the message closest to its K − f − 2 nearest";
     trim if let Aggregator::TrimmedMean { trim } = aggregator: int(0, 7),
         "b values dropped at each end of every coordinate (2b < K)";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64), "samples per honest worker per step, drawn from its shard";
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64), "samples per honest worker per step, drawn from its shard";
 }
 
 impl OptimizerSpec for ByzantineRobustConfig {
@@ -275,10 +262,6 @@ impl OptimizerSpec for ByzantineRobustConfig {
             _ => {}
         }
         checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -592,9 +575,11 @@ impl Distributed for ByzantineRobust {
 mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, quadratic};
-    use crate::optim::{QuantityValue, SgdConfig};
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, quadratic,
+    };
 
     fn vectors(values: &[[f64; 2]]) -> Vec<DVector<f64>> {
         values
@@ -672,8 +657,6 @@ mod tests {
         // n = 64, K = 8: each shard has 8 samples, b = 8 takes the whole shard. f = 0, or f = 2
         // that behave (the data then goes to all 8).
         for (byzantine, attack) in [(0, Attack::default()), (2, Attack::None)] {
-            let mut oracle = least_squares();
-            let mut reference_oracle = least_squares();
             let mut method = ByzantineRobustConfig {
                 lr: 0.05,
                 byzantine,
@@ -683,22 +666,7 @@ mod tests {
                 ..ByzantineRobustConfig::default()
             }
             .build(2);
-            let mut gd = SgdConfig {
-                lr: 0.05,
-                ..SgdConfig::default()
-            }
-            .build(2);
-            let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-            let mut reference = x.clone();
-            for step in 1..=60 {
-                let loss = method.step(&mut x, &mut oracle).loss;
-                let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-                assert!(
-                    (&x - &reference).amax() < 1e-12,
-                    "step {step}: {x:?} vs {reference:?}"
-                );
-                assert!((loss - reference_loss).abs() < 1e-12);
-            }
+            let oracle = assert_steps_like_gradient_descent(&mut *method);
             assert_eq!(oracle.counts().sample_gradients, 60 * 64);
         }
     }

@@ -279,25 +279,12 @@ pub struct CompressedSgdConfig {
     pub heterogeneous: bool,
 }
 
-impl Default for CompressedSgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            batch_size: 1,
-            compressor: Compressor::ScaledSign,
-            error_feedback: false,
-            heterogeneous: false,
-        }
-    }
-}
-
 hyper_table! {
-    CompressedSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(1/K) Σₖ cₖ";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    CompressedSgdConfig, owner: Self::DISPLAY_NAME, defaults { compressor: Compressor::ScaledSign };
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "x ← x − lr·(1/K) Σₖ cₖ";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard of the data (i mod K)";
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per worker per step, drawn from its shard";
     compressor: choice(COMPRESSOR_CHOICES),
         "TopK: k largest |pᵢ|; RandomK: k random pᵢ·d/k; Qsgd: stochastic rounding to s levels of ‖p‖; ScaledSign: (‖p‖₁/d)·sign(p); None: p";
@@ -305,8 +292,8 @@ hyper_table! {
         "coordinates each worker sends";
     levels if let Compressor::Qsgd { levels } = compressor: int(1, 64),
         "s quantization levels of |pᵢ|/‖p‖₂";
-    error_feedback: boolean, "p = g + e; c = C(p); e ← p − c on every worker";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
+    error_feedback = false: boolean, "p = g + e; c = C(p); e ← p − c on every worker";
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
 }
 
 impl OptimizerSpec for CompressedSgdConfig {
@@ -318,10 +305,6 @@ impl OptimizerSpec for CompressedSgdConfig {
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
         checker.within("compressor", |checker| self.compressor.validate(checker));
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -540,9 +523,11 @@ mod tests {
 
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, quadratic};
-    use crate::optim::{QuantityValue, SgdConfig};
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, quadratic,
+    };
 
     fn config(
         compressor: Compressor,
@@ -651,25 +636,8 @@ mod tests {
     #[test]
     fn uncompressed_with_full_shards_is_gradient_descent() {
         // n = 64, K = 4: each shard has 16 samples, b = 16 takes the whole shard.
-        let mut oracle = least_squares();
-        let mut reference_oracle = least_squares();
         let mut compressed = config(Compressor::None, true, 16).build(2);
-        let mut gd = SgdConfig {
-            lr: 0.05,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        let mut reference = x.clone();
-        for step in 1..=60 {
-            let loss = compressed.step(&mut x, &mut oracle).loss;
-            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-            assert!(
-                (&x - &reference).amax() < 1e-12,
-                "step {step}: {x:?} vs {reference:?}"
-            );
-            assert!((loss - reference_loss).abs() < 1e-12);
-        }
+        let oracle = assert_steps_like_gradient_descent(&mut *compressed);
         assert_eq!(oracle.counts().sample_gradients, 60 * 64);
     }
 

@@ -65,9 +65,8 @@ use super::workers::{
 use super::{
     ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// The topology names, as the picker lists them.
 const TOPOLOGY_CHOICES: &[&str] = &["Ring", "Complete"];
@@ -194,30 +193,17 @@ pub struct DecentralizedConfig {
     pub batch_size: u64,
 }
 
-impl Default for DecentralizedConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            topology: Topology::Ring,
-            gossip_every: 1,
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    DecentralizedConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    DecentralizedConfig, owner: Self::DISPLAY_NAME, defaults { topology: Topology::Ring };
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ(xₖ) on every worker";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard of the data";
     topology: choice(TOPOLOGY_CHOICES),
         "Ring: xₖ ← (xₖ₋₁ + xₖ + xₖ₊₁)/3; Complete: xₖ ← (1/K) Σⱼ xⱼ";
-    gossip_every: int(1, 100) where count_in_range(1, MAX_COUNT),
+    gossip_every = 1: int(1, 100) where count_in_range(1, MAX_COUNT),
         "G local steps between gossips xₖ ← Σⱼ Wₖⱼ xⱼ";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per worker per local step, drawn from its shard";
 }
 
@@ -226,14 +212,6 @@ impl OptimizerSpec for DecentralizedConfig {
     const DESCRIPTION: &'static str = "Decentralized SGD: K = 4 simulated workers on a ring, each takes \
          a local SGD step, then averages with its neighbours (gossip)";
     const SIMULATES_WORKERS: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -419,32 +397,15 @@ impl Distributed for Decentralized {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
-    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
-    use crate::objective::GradientModel;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::test_support::{least_squares, least_squares_minimizer, quadratic};
     use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};
+    use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
-    fn least_squares() -> (Oracle, [f64; 2]) {
-        let problem = LeastSquares::default().build();
-        let Minimizers::Points(points) = problem.minimizers() else {
-            panic!("least squares has a unique minimizer");
-        };
-        let minimizer = points[0].point;
-        let oracle = Oracle::new(
-            Arc::new(LandscapeObjective::new(problem)),
-            GradientModel::default(),
-            7,
-        );
-        (oracle, minimizer)
-    }
-
     fn config(workers: u64, topology: Topology, gossip_every: u64) -> DecentralizedConfig {
         DecentralizedConfig {
             lr: 0.05,
@@ -471,8 +432,8 @@ mod tests {
         // Same seed, same shards, same draw order: the complete graph's gossip is LocalSgd's
         // averaging, so the runs agree step for step, and every worker sits at x̄ after a gossip.
         for gossip_every in [1, 3] {
-            let (mut oracle, _) = least_squares();
-            let (mut reference_oracle, _) = least_squares();
+            let mut oracle = least_squares();
+            let mut reference_oracle = least_squares();
             let mut gossip = config(5, Topology::Complete, gossip_every).build(2);
             let mut local = LocalSgdConfig {
                 lr: 0.05,
@@ -586,7 +547,7 @@ mod tests {
         // Σₖ gₖ(xₖ) = 0 at the workers' own points, which are spread around x̄, so x̄ ≠ x* by a
         // little; exact averaging takes every gradient at x̄ and is gradient descent.
         let run = |topology: Topology, lr: f64| {
-            let (mut oracle, minimizer) = least_squares();
+            let (mut oracle, minimizer) = (least_squares(), least_squares_minimizer());
             let mut method = DecentralizedConfig {
                 lr,
                 batch_size: 8,
@@ -622,7 +583,7 @@ mod tests {
             (Topology::Complete, 8, 56),
         ];
         for (topology, workers, messages) in cases {
-            let (mut oracle, _) = least_squares();
+            let mut oracle = least_squares();
             let mut method = config(workers, topology, 2).build(2);
             let mut x = DVector::from_vec(vec![-1.0, 2.0]);
             for _ in 0..5 {
@@ -663,7 +624,7 @@ mod tests {
 
     #[test]
     fn a_moved_iterate_restarts_the_workers_there() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut method = config(6, Topology::Ring, 4).build(2);
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
         method.step(&mut x, &mut oracle);

@@ -49,15 +49,6 @@ pub struct ExtragradientConfig {
     pub lr_y: Option<f64>,
 }
 
-impl Default for ExtragradientConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.1,
-            lr_y: None,
-        }
-    }
-}
-
 game_hyper_table! { ExtragradientConfig; }
 
 impl OptimizerSpec for ExtragradientConfig {
@@ -67,10 +58,6 @@ impl OptimizerSpec for ExtragradientConfig {
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

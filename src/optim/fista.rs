@@ -37,9 +37,8 @@ use serde::{Deserialize, Serialize};
 
 use super::proximal_gd::{ProxExplained, forward_backward};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of FISTA.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -49,15 +48,9 @@ pub struct FistaConfig {
     pub lr: f64,
 }
 
-impl Default for FistaConfig {
-    fn default() -> Self {
-        Self { lr: 1e-3 }
-    }
-}
-
 hyper_table! {
-    FistaConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive,
+    FistaConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 10.0) where positive,
         "x ← prox_{lr·h}(y − lr·∇g(y)); y ← x + ((t − 1)/t')·(x − x_prev) (lr ≤ 1/L)";
 }
 
@@ -65,14 +58,6 @@ impl OptimizerSpec for FistaConfig {
     const DISPLAY_NAME: &'static str = "FISTA";
     const DESCRIPTION: &'static str =
         "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         Threshold::accelerated(self.lr)
@@ -226,6 +211,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_fista_step_is_extrapolation_gradient_step_and_prox() {

@@ -91,8 +91,8 @@ pub(crate) fn schedule_lrs(lr: &mut f64, lr_y: &mut Option<f64>, new_lr: f64) {
 macro_rules! game_hyper_table {
     ($config:ty; $($rows:tt)*) => {
         $crate::hyper::hyper_table! {
-            $config, owner: Self::DISPLAY_NAME;
-            lr: log_float(1e-4, 10.0),
+            $config, owner: Self::DISPLAY_NAME, defaults { lr_y: None };
+            lr = 0.1: log_float(1e-4, 10.0),
                 "the min player's step: x ← x − lr·∇ₓf (also the max player's unless lr_y is set)";
             {
                 get: |config: &Self| config.lr_y.unwrap_or(config.lr),
@@ -132,19 +132,9 @@ pub struct GdaConfig {
     pub alternating: bool,
 }
 
-impl Default for GdaConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.1,
-            lr_y: None,
-            alternating: false,
-        }
-    }
-}
-
 game_hyper_table! {
     GdaConfig;
-    alternating: boolean,
+    alternating = false: boolean,
         "y ← y + lr_y·∇_yf(x_new, y): the max player answers the min player's new move";
 }
 
@@ -155,10 +145,6 @@ impl OptimizerSpec for GdaConfig {
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

@@ -55,9 +55,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Relative tolerance of the local error.
 const RTOL: f64 = 1e-10;
@@ -120,29 +119,15 @@ pub struct GradientFlowConfig {
     pub dt: f64,
 }
 
-impl Default for GradientFlowConfig {
-    fn default() -> Self {
-        Self { dt: 1e-2 }
-    }
-}
-
 hyper_table! {
-    GradientFlowConfig, owner: Self::DISPLAY_NAME;
-    dt: log_float(1e-4, 10.0) where positive,
+    GradientFlowConfig, owner: Self::DISPLAY_NAME, defaults {};
+    dt = 1e-2: log_float(1e-4, 10.0) where positive,
         "report x(t) every dt of dx/dt = −∇f(x) (GD with lr = dt is its Euler step)";
 }
 
 impl OptimizerSpec for GradientFlowConfig {
     const DISPLAY_NAME: &'static str = "Gradient flow";
     const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.dt
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -450,6 +435,7 @@ mod tests {
     use nalgebra::{Matrix2, Vector2};
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_flow_step_is_its_flow_arrow() {

@@ -51,15 +51,6 @@ pub struct HeavyBallConfig {
     pub beta: f64,
 }
 
-impl Default for HeavyBallConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            beta: 0.9,
-        }
-    }
-}
-
 impl HeavyBallConfig {
     /// The optimal parameters for a quadratic with Hessian eigenvalues in [`mu`, `l`]:
     /// lr = 4/(√L + √μ)², beta = ((√κ − 1)/(√κ + 1))².
@@ -74,10 +65,11 @@ impl HeavyBallConfig {
 }
 
 hyper_table! {
-    HeavyBallConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive,
+    HeavyBallConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 10.0) where positive,
         "x ← x − lr·∇f(x) + beta·(x − x_prev); stable on a quadratic iff lr·λ < 2 + 2·beta";
-    beta: float(0.0, 0.999), "fraction of the last displacement x − x_prev added to each step";
+    beta = 0.9: float(0.0, 0.999),
+        "fraction of the last displacement x − x_prev added to each step";
 }
 
 impl OptimizerSpec for HeavyBallConfig {
@@ -89,10 +81,6 @@ impl OptimizerSpec for HeavyBallConfig {
         if checker.finite("beta", self.beta) && !(0.0..1.0).contains(&self.beta) {
             checker.report("beta", format!("beta must be in [0, 1), got {}", self.beta));
         }
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

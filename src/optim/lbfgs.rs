@@ -65,18 +65,17 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::bfgs::QuasiNewtonExplained;
 use super::linesearch::{
     DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, WolfeParams, add_scaled_in_place, dot,
     max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
 use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, StepOutcome,
-    Threshold, ensure_len,
+    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Largest history_size accepted: the history is preallocated (2·history_size vectors).
 pub const MAX_HISTORY_SIZE: u64 = 1000;
@@ -107,44 +106,24 @@ pub struct LbfgsConfig {
     pub maximize: bool,
 }
 
-impl Default for LbfgsConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1.0,
-            tolerance_grad: 1e-7,
-            tolerance_change: 1e-9,
-            history_size: 100,
-            line_search_fn: None,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    LbfgsConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 10.0) where positive,
+    LbfgsConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1.0: log_float(1e-3, 10.0) where positive,
         "x ← x + t·d with t = lr (first iteration: min(1, 1/‖g‖₁)·lr); the line search's first trial";
-    tolerance_grad: log_float(1e-12, 1e-2) where finite, "stop when max|∇f| ≤ tolerance_grad";
-    tolerance_change: log_float(1e-15, 1e-3) where finite,
+    tolerance_grad = 1e-7: log_float(1e-12, 1e-2) where finite,
+        "stop when max|∇f| ≤ tolerance_grad";
+    tolerance_change = 1e-9: log_float(1e-15, 1e-3) where finite,
         "stop when max|t·d|, |Δloss| or −gᵀd falls below tolerance_change";
-    history_size: int(1, 100) where count_in_range(1, MAX_HISTORY_SIZE),
+    history_size = 100: int(1, 100) where count_in_range(1, MAX_HISTORY_SIZE),
         "pairs (s, y) kept; d = −H g by the two-loop recursion over them";
-    line_search_fn: choice(LINE_SEARCH_CHOICES),
+    line_search_fn = None: choice(LINE_SEARCH_CHOICES),
         "None: fixed step t; StrongWolfe: bracketing + zoom until φ(t) ≤ φ(0) + 1e-4·t·φ′(0) and |φ′(t)| ≤ 0.9|φ′(0)|";
-    maximize: boolean, "ascend: f ← −f";
+    maximize = false: boolean, "ascend: f ← −f";
 }
 
 impl OptimizerSpec for LbfgsConfig {
     const DISPLAY_NAME: &'static str = "LBFGS";
     const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Curvature-scaled steps: stable on a quadratic whatever its curvature.
@@ -278,23 +257,6 @@ pub struct Lbfgs {
     func_evals: u64,
     evaluator: DirectionalEvaluator,
     explained: QuasiNewtonExplained,
-}
-
-/// The latest step's scalars, for [`Optimizer::explain`]; `moved` is false before the first step,
-/// after a reset and after a step that stopped without moving.
-#[derive(Clone, Copy, Default)]
-struct QuasiNewtonExplained {
-    moved: bool,
-    t0: f64,
-    t: f64,
-    gtd: f64,
-}
-
-fn converged(loss: f64, reason: String) -> StepInfo {
-    StepInfo {
-        loss,
-        outcome: StepOutcome::Converged(reason),
-    }
 }
 
 impl Lbfgs {
@@ -454,7 +416,7 @@ impl Optimizer for Lbfgs {
         }
         self.func_evals += 1;
         if let Some(reason) = self.start_tests(loss) {
-            return converged(orig_loss, reason);
+            return StepInfo::converged(orig_loss, reason);
         }
 
         self.n_iter += 1;
@@ -476,7 +438,7 @@ impl Optimizer for Lbfgs {
         };
         let gtd = dot(&self.flat_grad, &self.d);
         if gtd > -tolerance_change {
-            return converged(
+            return StepInfo::converged(
                 orig_loss,
                 format!("gᵀd = {gtd:.3e} > −tolerance_change: no descent along d"),
             );
@@ -495,7 +457,7 @@ impl Optimizer for Lbfgs {
             gtd,
         };
         match self.end_tests(loss, new_grad_max) {
-            Some(reason) => converged(orig_loss, reason),
+            Some(reason) => StepInfo::converged(orig_loss, reason),
             None => StepInfo::proceed(orig_loss),
         }
     }
@@ -588,6 +550,8 @@ fn py_max_abs(max: f64, v: f64) -> f64 {
 mod tests {
 
     use super::*;
+    use crate::optim::StepOutcome;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_lbfgs_step_is_its_preconditioned_arrow() {

@@ -50,24 +50,14 @@ pub struct LionConfig {
     pub weight_decay: f64,
 }
 
-impl Default for LionConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-4,
-            betas: (0.9, 0.99),
-            weight_decay: 0.0,
-        }
-    }
-}
-
 hyper_table! {
-    LionConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x·(1 − lr·weight_decay) − lr·sign(c)";
+    LionConfig, owner: Self::DISPLAY_NAME, defaults { betas: (0.9, 0.99) };
+    lr = 1e-4: log_float(1e-5, 1.0) where positive, "x ← x·(1 − lr·weight_decay) − lr·sign(c)";
     betas.0 as "betas[0]": float(0.0, 0.999),
         "c ← β1·m + (1 − β1)·g: the direction whose sign is taken";
     betas.1 as "betas[1]": float(0.0, 0.999),
         "m ← β2·m + (1 − β2)·g: the momentum, updated after the step";
-    weight_decay: log_float(0.0, 10.0),
+    weight_decay = 0.0: log_float(0.0, 10.0),
         "decoupled decay x ← x·(1 − lr·weight_decay); keeps ‖x‖∞ ≤ 1/weight_decay";
 }
 
@@ -80,10 +70,6 @@ impl OptimizerSpec for LionConfig {
         check_unit_interval(checker, "betas[0]", self.betas.0);
         check_unit_interval(checker, "betas[1]", self.betas.1);
         checker.non_negative("weight_decay", self.weight_decay);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

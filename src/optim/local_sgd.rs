@@ -58,9 +58,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
 use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of local SGD / FedAvg.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -78,27 +77,15 @@ pub struct LocalSgdConfig {
     pub batch_size: u64,
 }
 
-impl Default for LocalSgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            workers: 4,
-            local_steps: 8,
-            heterogeneous: false,
-            batch_size: 1,
-        }
-    }
-}
-
 hyper_table! {
-    LocalSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ on every worker";
-    workers: int(1, 16) where count_in_range(1, MAX_WORKERS),
+    LocalSgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "xₖ ← xₖ − lr·gₖ on every worker";
+    workers = 4: int(1, 16) where count_in_range(1, MAX_WORKERS),
         "K simulated workers, each on its own shard of the data";
-    local_steps: int(1, 100) where count_in_range(1, MAX_COUNT),
+    local_steps = 8: int(1, 100) where count_in_range(1, MAX_COUNT),
         "H local steps per round; then xₖ ← (1/K) Σₖ xₖ";
-    heterogeneous: boolean, HETEROGENEOUS_HELP;
-    batch_size: int(1, 64) where count_in_range(1, MAX_COUNT),
+    heterogeneous = false: boolean, HETEROGENEOUS_HELP;
+    batch_size = 1: int(1, 64) where count_in_range(1, MAX_COUNT),
         "samples per worker per local step, drawn from its shard";
 }
 
@@ -107,14 +94,6 @@ impl OptimizerSpec for LocalSgdConfig {
     const DESCRIPTION: &'static str = "Local SGD / FedAvg: K = 4 simulated workers on shards of the data, \
          H = 8 local SGD steps, then average";
     const SIMULATES_WORKERS: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -275,31 +254,16 @@ impl Distributed for LocalSgd {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-
     use super::*;
-    use crate::landscape::{LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers};
-    use crate::objective::GradientModel;
+    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::test_support::{
+        assert_steps_like_gradient_descent, least_squares, least_squares_minimizer, quadratic,
+    };
     use crate::optim::workers::Shards;
-    use crate::optim::{QuantityValue, SgdConfig};
+    use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
-    fn least_squares() -> (Oracle, [f64; 2]) {
-        let problem = LeastSquares::default().build();
-        let Minimizers::Points(points) = problem.minimizers() else {
-            panic!("least squares has a unique minimizer");
-        };
-        let minimizer = points[0].point;
-        let oracle = Oracle::new(
-            Arc::new(LandscapeObjective::new(problem)),
-            GradientModel::default(),
-            7,
-        );
-        (oracle, minimizer)
-    }
-
     fn config(
         workers: u64,
         local_steps: u64,
@@ -319,25 +283,8 @@ mod tests {
     fn one_local_step_per_round_on_full_shards_is_gradient_descent() {
         // n = 64, K = 4: each interleaved shard has 16 samples, so b = 16 takes the whole shard and
         // the mean of the four shard gradients is the full gradient.
-        let (mut oracle, _) = least_squares();
-        let (mut reference_oracle, _) = least_squares();
         let mut local = config(4, 1, false, 16).build(2);
-        let mut gd = SgdConfig {
-            lr: 0.05,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        let mut reference = x.clone();
-        for step in 1..=60 {
-            let loss = local.step(&mut x, &mut oracle).loss;
-            let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
-            assert!(
-                (&x - &reference).amax() < 1e-12,
-                "step {step}: {x:?} vs {reference:?}"
-            );
-            assert!((loss - reference_loss).abs() < 1e-12);
-        }
+        let oracle = assert_steps_like_gradient_descent(&mut *local);
         assert_eq!(oracle.counts().sample_gradients, 60 * 64);
         assert_eq!(oracle.counts().gradients, 60 * 64);
     }
@@ -348,8 +295,8 @@ mod tests {
         // mean, so the mean moves by −lr times the mean of the four minibatch gradients, which is
         // minibatch SGD on the 12 samples drawn. The reference draws the same minibatches (same
         // seed, same shards, same order) but takes one step from x with their mean gradient.
-        let (mut oracle, _) = least_squares();
-        let (mut reference_oracle, _) = least_squares();
+        let mut oracle = least_squares();
+        let mut reference_oracle = least_squares();
         let mut local = config(4, 1, false, 3).build(2);
         let mut shards = Shards::default();
         shards.prepare(64, 4, false);
@@ -383,7 +330,7 @@ mod tests {
     #[test]
     fn heterogeneous_shards_drift_with_long_rounds() {
         let distance_after = |local_steps: u64| {
-            let (mut oracle, minimizer) = least_squares();
+            let (mut oracle, minimizer) = (least_squares(), least_squares_minimizer());
             let mut local = config(4, local_steps, true, 16).build(2);
             let mut x = DVector::from_vec(vec![-1.0, 2.0]);
             for _ in 0..1600 {
@@ -398,7 +345,7 @@ mod tests {
 
     #[test]
     fn the_run_iterate_is_the_workers_mean_and_counts_are_honest() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut local = config(3, 4, false, 2).build(2);
         assert!(local.worker_points().is_empty());
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
@@ -440,7 +387,7 @@ mod tests {
 
     #[test]
     fn explains_round_local_step_and_spread() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut local = config(4, 3, true, 1).build(2);
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
         for _ in 0..5 {
@@ -481,7 +428,7 @@ mod tests {
 
     #[test]
     fn a_moved_iterate_restarts_the_workers_there() {
-        let (mut oracle, _) = least_squares();
+        let mut oracle = least_squares();
         let mut local = config(4, 8, false, 1).build(2);
         let mut x = DVector::from_vec(vec![-1.0, 2.0]);
         local.step(&mut x, &mut oracle);

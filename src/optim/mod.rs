@@ -46,6 +46,7 @@ mod svrg;
 #[cfg(test)]
 mod test_support;
 mod torch_ops;
+mod weight_decay;
 pub mod workers;
 mod zeroth_order;
 
@@ -123,6 +124,14 @@ impl StepInfo {
         Self {
             loss,
             outcome: StepOutcome::Continue,
+        }
+    }
+
+    /// A step after which the method's own stopping test fired, for `reason`.
+    pub fn converged(loss: f64, reason: String) -> Self {
+        Self {
+            loss,
+            outcome: StepOutcome::Converged(reason),
         }
     }
 }
@@ -286,10 +295,11 @@ pub trait OptimizerSpec: Hypers + Sized {
     /// Whether the method simulates workers that communicate (its optimizer reports worker points
     /// and bits), so its runs count bits.
     const SIMULATES_WORKERS: bool = false;
-    /// torch-style validation of the hyperparameters.
-    fn validate(&self, checker: &mut Checker);
-    /// The base step size.
-    fn lr(&self) -> f64;
+    /// torch-style validation of the hyperparameters: the table's row checks, then (where a
+    /// method overrides this) the checks that span fields or carry torch's own messages.
+    fn validate(&self, checker: &mut Checker) {
+        self.validate_rows(checker);
+    }
     /// The largest sharpness the method is stable at with these hyperparameters, where one is
     /// known (`analysis::stability` derives each); `None` says why not in the method's file.
     fn stability_threshold(&self) -> Option<Threshold>;
@@ -308,9 +318,12 @@ pub trait OptimizerSpec: Hypers + Sized {
 
 /// Declares the registry enum and its dispatch from one list of `module::Variant(Config)`, so
 /// adding an optimizer is its file, its `mod` line and one line here. The module's
-/// `//!` documentation is the method's Guide text.
+/// `//!` documentation is the method's Guide text. The base step size is the config's `lr`
+/// field, or the field named after the config (`GradientFlowConfig.dt`).
 macro_rules! optimizer_registry {
-    ($($module:ident::$variant:ident($config:ident)),* $(,)?) => {
+    (@lr $config:ident) => { $config.lr };
+    (@lr $config:ident, $field:ident) => { $config.$field };
+    ($($module:ident::$variant:ident($config:ident $(.$lr:ident)?)),* $(,)?) => {
         $(pub use $module::$config;)*
 
         /// An optimizer and its hyperparameters, as presets name it: `Sgd(lr: 0.1, momentum: 0.9)`.
@@ -383,7 +396,13 @@ macro_rules! optimizer_registry {
 
             /// The base step size.
             pub fn lr(&self) -> f64 {
-                match self { $(OptimizerConfig::$variant(config) => config.lr()),* }
+                match self {
+                    $(
+                        OptimizerConfig::$variant(config) => {
+                            optimizer_registry!(@lr config $(, $lr)?)
+                        }
+                    ),*
+                }
             }
 
             /// The stability threshold, where one is known (see [`OptimizerSpec::stability_threshold`]).
@@ -446,7 +465,7 @@ optimizer_registry!(
     svrg::Svrg(SvrgConfig),
     saga::Saga(SagaConfig),
     zeroth_order::ZerothOrder(ZerothOrderConfig),
-    gradient_flow::GradientFlow(GradientFlowConfig),
+    gradient_flow::GradientFlow(GradientFlowConfig.dt),
     gda::Gda(GdaConfig),
     extragradient::Extragradient(ExtragradientConfig),
     optimistic_gd::OptimisticGd(OptimisticGdConfig),

@@ -44,7 +44,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
-use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp, py_pow};
+use super::torch_ops::{addcdiv, addcmul, lerp, py_pow};
+use super::weight_decay::{WeightDecay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -70,35 +71,23 @@ pub struct NAdamConfig {
     pub maximize: bool,
 }
 
-impl Default for NAdamConfig {
-    fn default() -> Self {
-        Self {
-            lr: 2e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            momentum_decay: 4e-3,
-            decoupled_weight_decay: false,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    NAdamConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive,
+    NAdamConfig, owner: Self::DISPLAY_NAME, defaults { betas: (0.9, 0.999) };
+    lr = 2e-3: log_float(1e-5, 1.0) where positive,
         "x ← x − lr·((1 − μₜ)/(1 − Πₜ)·g + μₜ₊₁/(1 − Πₜμₜ₊₁)·m)/(√(v/(1 − β₂ᵗ)) + eps)";
     betas.0 as "betas[0]": float(0.0, 0.999),
         "β₁: m ← m + (1 − β₁)·(g − m); the momentum schedule tends to β₁/2 → β₁";
     betas.1 as "betas[1]": float(0.0, 0.9999),
         "β₂: v ← β₂·v + (1 − β₂)·g², the running mean of squared gradients";
-    eps: log_float(1e-12, 1.0) where non_negative, "added to √(v/(1 − β₂ᵗ)) in the denominator";
-    weight_decay: log_float(0.0, 1.0),
+    eps = 1e-8: log_float(1e-12, 1.0) where non_negative,
+        "added to √(v/(1 − β₂ᵗ)) in the denominator";
+    weight_decay = 0.0: log_float(0.0, 1.0),
         "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
-    momentum_decay: log_float(1e-4, 1.0), "ψ: μₜ = β₁·(1 − 0.5·0.96^(t·ψ)), the momentum warm-up";
-    decoupled_weight_decay: boolean,
+    momentum_decay = 4e-3: log_float(1e-4, 1.0),
+        "ψ: μₜ = β₁·(1 − 0.5·0.96^(t·ψ)), the momentum warm-up";
+    decoupled_weight_decay = false: boolean,
         "x ← x·(1 − lr·weight_decay) instead of adding weight_decay·x to g (NAdamW)";
-    maximize: boolean, "ascend: g ← −g";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for NAdamConfig {
@@ -111,10 +100,6 @@ impl OptimizerSpec for NAdamConfig {
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
         checker.non_negative("momentum_decay", self.momentum_decay);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -145,13 +130,12 @@ pub struct NAdam {
 struct NAdamExplained {
     lr: f64,
     eps: f64,
-    decoupled_decay: f64,
+    weight_decay: WeightDecay,
     bias_correction2: f64,
     mu: f64,
     mu_next: f64,
     grad_weight: f64,
     momentum_weight: f64,
-    previous_x: DVector<f64>,
 }
 
 impl NAdam {
@@ -163,10 +147,7 @@ impl NAdam {
             exp_avg_sq: DVector::zeros(dim),
             mu_product: 1.0,
             step: 0.0,
-            explained: NAdamExplained {
-                previous_x: DVector::zeros(dim),
-                ..NAdamExplained::default()
-            },
+            explained: NAdamExplained::default(),
         }
     }
 }
@@ -186,31 +167,17 @@ impl Optimizer for NAdam {
         for buffer in [&mut self.grad, &mut self.exp_avg, &mut self.exp_avg_sq] {
             ensure_len(buffer, dim);
         }
-        let loss = oracle.value_and_grad(x, &mut self.grad);
-        if maximize {
-            self.grad.neg_mut();
-        }
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
         self.step += 1.0;
         let step = self.step;
         let bias_correction2 = 1.0 - py_pow(beta2, step);
-        self.explained.decoupled_decay = 0.0;
-        if weight_decay != 0.0 && decoupled_weight_decay {
-            ensure_len(&mut self.explained.previous_x, dim);
-            self.explained.previous_x.copy_from(x);
-            self.explained.decoupled_decay = lr * weight_decay;
-        }
-        if weight_decay != 0.0 {
-            if decoupled_weight_decay {
-                let shrink = 1.0 - lr * weight_decay;
-                for p in x.iter_mut() {
-                    *p *= shrink;
-                }
-            } else {
-                for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
-                    *g = add_scaled(*g, p, weight_decay);
-                }
-            }
-        }
+        self.explained.weight_decay.apply(
+            &mut self.grad,
+            x,
+            lr,
+            weight_decay,
+            decoupled_weight_decay,
+        );
         let mu = beta1 * (1.0 - 0.5 * py_pow(0.96, step * momentum_decay));
         let mu_next = beta1 * (1.0 - 0.5 * py_pow(0.96, (step + 1.0) * momentum_decay));
         self.mu_product *= mu;
@@ -262,16 +229,10 @@ impl Optimizer for NAdam {
             ),
             Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
         ];
-        if e.decoupled_decay != 0.0 {
-            quantities.push(Quantity::vector(
-                "−lr·weight_decay·xₜ₋₁",
-                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
-                &e.previous_x
-                    .iter()
-                    .map(|p| -e.decoupled_decay * p)
-                    .collect::<Vec<_>>(),
-            ));
-        }
+        quantities.extend(
+            e.weight_decay
+                .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
+        );
         quantities.extend([
             Quantity::scalar("μₜ", "β₁·(1 − 0.5·0.96^(t·momentum_decay))", e.mu),
             Quantity::scalar(

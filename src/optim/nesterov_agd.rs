@@ -44,9 +44,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of Nesterov's accelerated gradient method.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,29 +55,15 @@ pub struct NesterovAgdConfig {
     pub lr: f64,
 }
 
-impl Default for NesterovAgdConfig {
-    fn default() -> Self {
-        Self { lr: 1e-3 }
-    }
-}
-
 hyper_table! {
-    NesterovAgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive,
+    NesterovAgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 10.0) where positive,
         "y ← x + (k − 1)/(k + 2)·(x − x_prev); x ← y − lr·∇f(y) (lr ≤ 1/L)";
 }
 
 impl OptimizerSpec for NesterovAgdConfig {
     const DISPLAY_NAME: &'static str = "Nesterov AGD";
     const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         Threshold::accelerated(self.lr)
@@ -215,6 +200,7 @@ mod tests {
     use crate::optim::test_support::assert_point_close;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_nesterov_step_is_extrapolation_plus_gradient_step() {

@@ -137,18 +137,10 @@ pub struct NewtonConfig {
     pub safeguard: Safeguard,
 }
 
-impl Default for NewtonConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1.0,
-            safeguard: Safeguard::None,
-        }
-    }
-}
-
 hyper_table! {
-    NewtonConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-3, 2.0) where positive, "x ← x − lr·H⁻¹∇f (lr = 1: the pure Newton step)";
+    NewtonConfig, owner: Self::DISPLAY_NAME, defaults { safeguard: Safeguard::None };
+    lr = 1.0: log_float(1e-3, 2.0) where positive,
+        "x ← x − lr·H⁻¹∇f (lr = 1: the pure Newton step)";
     safeguard: choice(Safeguard::NAMES),
         "None: H⁻¹∇f, drawn to saddles and maxima; AbsEig: |H|⁻¹∇f, saddle-free; \
          Shift: (H + μI)⁻¹∇f, damped";
@@ -165,10 +157,6 @@ impl OptimizerSpec for NewtonConfig {
         if let Safeguard::Shift { mu } = self.safeguard {
             checker.non_negative("safeguard.mu", mu);
         }
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

@@ -45,15 +45,6 @@ pub struct OptimisticGdConfig {
     pub lr_y: Option<f64>,
 }
 
-impl Default for OptimisticGdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.1,
-            lr_y: None,
-        }
-    }
-}
-
 game_hyper_table! { OptimisticGdConfig; }
 
 impl OptimizerSpec for OptimisticGdConfig {
@@ -63,10 +54,6 @@ impl OptimizerSpec for OptimisticGdConfig {
 
     fn validate(&self, checker: &mut Checker) {
         validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

@@ -302,18 +302,9 @@ pub struct ProjectedGdConfig {
     pub set: ConstraintSet,
 }
 
-impl Default for ProjectedGdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            set: ConstraintSet::default(),
-        }
-    }
-}
-
 hyper_table! {
-    ProjectedGdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0), "x ← Π_C(x − lr·∇f(x))";
+    ProjectedGdConfig, owner: Self::DISPLAY_NAME, defaults { set: ConstraintSet::default() };
+    lr = 1e-3: log_float(1e-5, 10.0), "x ← Π_C(x − lr·∇f(x))";
     set: choice(ConstraintSet::NAMES),
         "the constraint set C: a box lo ≤ x ≤ hi, a ball ‖x − center‖₂ ≤ radius, or \
          ‖x‖₁ ≤ radius";
@@ -343,10 +334,6 @@ impl OptimizerSpec for ProjectedGdConfig {
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);
         checker.within("set", |checker| self.set.validate(checker));
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

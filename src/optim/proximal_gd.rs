@@ -33,9 +33,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of proximal gradient descent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -45,29 +44,15 @@ pub struct ProximalGdConfig {
     pub lr: f64,
 }
 
-impl Default for ProximalGdConfig {
-    fn default() -> Self {
-        Self { lr: 1e-3 }
-    }
-}
-
 hyper_table! {
-    ProximalGdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive, "x ← prox_{lr·h}(x − lr·∇g(x)) (lr ≤ 1/L)";
+    ProximalGdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 10.0) where positive, "x ← prox_{lr·h}(x − lr·∇g(x)) (lr ≤ 1/L)";
 }
 
 impl OptimizerSpec for ProximalGdConfig {
     const DISPLAY_NAME: &'static str = "Proximal GD (ISTA)";
     const DESCRIPTION: &'static str =
         "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Gradient descent on the smooth part.
@@ -229,6 +214,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_ista_step_is_gradient_step_plus_prox_correction() {

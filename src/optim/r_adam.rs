@@ -40,6 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcmul, lerp, py_pow};
+use super::weight_decay::{WeightDecay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -63,33 +64,20 @@ pub struct RAdamConfig {
     pub maximize: bool,
 }
 
-impl Default for RAdamConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            betas: (0.9, 0.999),
-            eps: 1e-8,
-            weight_decay: 0.0,
-            decoupled_weight_decay: false,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    RAdamConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive,
+    RAdamConfig, owner: Self::DISPLAY_NAME, defaults { betas: (0.9, 0.999) };
+    lr = 1e-3: log_float(1e-5, 1.0) where positive,
         "x ← x − lr·m̂·r·√(1 − β₂ᵗ)/(√v + eps) once ρₜ > 5, x ← x − lr·m̂ before";
     betas.0 as "betas[0]": float(0.0, 0.999),
         "β₁: m ← m + (1 − β₁)·(g − m), the running mean of gradients";
     betas.1 as "betas[1]": float(0.0, 0.9999),
         "β₂: v ← β₂·v + (1 − β₂)·g²; sets ρ∞ = 2/(1 − β₂) − 1 and the warm-up length";
-    eps: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
-    weight_decay: log_float(0.0, 1.0),
+    eps = 1e-8: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
+    weight_decay = 0.0: log_float(0.0, 1.0),
         "g ← g + weight_decay·x (L2), or x ← x·(1 − lr·weight_decay) if decoupled";
-    decoupled_weight_decay: boolean,
+    decoupled_weight_decay = false: boolean,
         "x ← x·(1 − lr·weight_decay) instead of adding weight_decay·x to g";
-    maximize: boolean, "ascend: g ← −g";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for RAdamConfig {
@@ -101,10 +89,6 @@ impl OptimizerSpec for RAdamConfig {
         self.validate_rows(checker);
         check_betas(self.betas, checker);
         checker.non_negative("weight_decay", self.weight_decay);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -133,14 +117,13 @@ pub struct RAdam {
 struct RAdamExplained {
     lr: f64,
     eps: f64,
-    decoupled_decay: f64,
+    weight_decay: WeightDecay,
     bias_correction1: f64,
     bias_correction2: f64,
     bias_correction2_sqrt: f64,
     rho_inf: f64,
     rho_t: f64,
     rect: Option<f64>,
-    previous_x: DVector<f64>,
 }
 
 impl RAdam {
@@ -151,10 +134,7 @@ impl RAdam {
             exp_avg: DVector::zeros(dim),
             exp_avg_sq: DVector::zeros(dim),
             step: 0.0,
-            explained: RAdamExplained {
-                previous_x: DVector::zeros(dim),
-                ..RAdamExplained::default()
-            },
+            explained: RAdamExplained::default(),
         }
     }
 }
@@ -191,29 +171,15 @@ impl Optimizer for RAdam {
         for buffer in [&mut self.grad, &mut self.exp_avg, &mut self.exp_avg_sq] {
             ensure_len(buffer, dim);
         }
-        let loss = oracle.value_and_grad(x, &mut self.grad);
-        if maximize {
-            self.grad.neg_mut();
-        }
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
         self.step += 1.0;
-        self.explained.decoupled_decay = 0.0;
-        if weight_decay != 0.0 && decoupled_weight_decay {
-            ensure_len(&mut self.explained.previous_x, dim);
-            self.explained.previous_x.copy_from(x);
-            self.explained.decoupled_decay = lr * weight_decay;
-        }
-        if weight_decay != 0.0 {
-            if decoupled_weight_decay {
-                let shrink = 1.0 - lr * weight_decay;
-                for p in x.iter_mut() {
-                    *p *= shrink;
-                }
-            } else {
-                for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
-                    *g = add_scaled(*g, p, weight_decay);
-                }
-            }
-        }
+        self.explained.weight_decay.apply(
+            &mut self.grad,
+            x,
+            lr,
+            weight_decay,
+            decoupled_weight_decay,
+        );
         let bias_correction1 = 1.0 - py_pow(beta1, self.step);
         let bias_correction2 = 1.0 - py_pow(beta2, self.step);
         let rect = rectification(beta2, self.step, bias_correction2);
@@ -269,16 +235,10 @@ impl Optimizer for RAdam {
             "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
             self.grad.as_slice(),
         )];
-        if e.decoupled_decay != 0.0 {
-            quantities.push(Quantity::vector(
-                "−lr·weight_decay·xₜ₋₁",
-                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
-                &e.previous_x
-                    .iter()
-                    .map(|p| -e.decoupled_decay * p)
-                    .collect::<Vec<_>>(),
-            ));
-        }
+        quantities.extend(
+            e.weight_decay
+                .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
+        );
         quantities.extend([
             Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
             Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),

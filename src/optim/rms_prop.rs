@@ -36,6 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
+use super::weight_decay::{add_weight_decay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -61,30 +62,18 @@ pub struct RmsPropConfig {
     pub maximize: bool,
 }
 
-impl Default for RmsPropConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-2,
-            alpha: 0.99,
-            eps: 1e-8,
-            weight_decay: 0.0,
-            momentum: 0.0,
-            centered: false,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    RmsPropConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·g/(√v + eps), v ← α·v + (1 − α)·g²";
-    alpha: float(0.0, 0.9999), "α: v ← α·v + (1 − α)·g², the running mean of squared gradients";
-    eps: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
-    weight_decay: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
-    momentum: float(0.0, 0.999) where non_negative, "b ← momentum·b + g/(√v + eps), x ← x − lr·b";
-    centered: boolean,
+    RmsPropConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-2: log_float(1e-5, 1.0) where positive, "x ← x − lr·g/(√v + eps), v ← α·v + (1 − α)·g²";
+    alpha = 0.99: float(0.0, 0.9999),
+        "α: v ← α·v + (1 − α)·g², the running mean of squared gradients";
+    eps = 1e-8: log_float(1e-12, 1.0) where non_negative, "added to √v in the denominator";
+    weight_decay = 0.0: log_float(0.0, 1.0), "g ← g + weight_decay·x (an L2 penalty)";
+    momentum = 0.0: float(0.0, 0.999) where non_negative,
+        "b ← momentum·b + g/(√v + eps), x ← x − lr·b";
+    centered = false: boolean,
         "divide by √(v − ḡ²), the running standard deviation, ḡ the running mean of g";
-    maximize: boolean, "ascend: g ← −g";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for RmsPropConfig {
@@ -96,10 +85,6 @@ impl OptimizerSpec for RmsPropConfig {
         self.validate_rows(checker);
         checker.non_negative("weight_decay", self.weight_decay);
         checker.non_negative("alpha", self.alpha);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {
@@ -175,15 +160,8 @@ impl Optimizer for RmsProp {
         ] {
             ensure_len(buffer, dim);
         }
-        let loss = oracle.value_and_grad(x, &mut self.grad);
-        if maximize {
-            self.grad.neg_mut();
-        }
-        if weight_decay != 0.0 {
-            for (g, &p) in self.grad.iter_mut().zip(x.iter()) {
-                *g = add_scaled(*g, p, weight_decay);
-            }
-        }
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
+        add_weight_decay(&mut self.grad, x, weight_decay);
         let explained = &mut self.explained;
         ensure_len(&mut explained.avg, dim);
         ensure_len(&mut explained.previous_buffer, dim);

@@ -55,20 +55,9 @@ pub struct RpropConfig {
     pub maximize: bool,
 }
 
-impl Default for RpropConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-2,
-            etas: (0.5, 1.2),
-            step_sizes: (1e-6, 50.0),
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    RpropConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive,
+    RpropConfig, owner: Self::DISPLAY_NAME, defaults { etas: (0.5, 1.2), step_sizes: (1e-6, 50.0) };
+    lr = 1e-2: log_float(1e-5, 1.0) where positive,
         "initial step size Δ of every coordinate (used at the first step only)";
     etas.0 as "etas[0]": float(0.05, 0.95),
         "η⁻: Δ ← η⁻·Δ when the gradient's sign flips (and that coordinate waits a step)";
@@ -77,7 +66,7 @@ hyper_table! {
         "smallest step size: Δ ← max(Δ, step_sizes[0])";
     step_sizes.1 as "step_sizes[1]": log_float(1e-2, 100.0),
         "largest step size: Δ ← min(Δ, step_sizes[1])";
-    maximize: boolean, "ascend: g ← −g";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for RpropConfig {
@@ -96,10 +85,6 @@ impl OptimizerSpec for RpropConfig {
         }
         checker.finite("step_sizes[0]", self.step_sizes.0);
         checker.finite("step_sizes[1]", self.step_sizes.1);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

@@ -43,9 +43,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of SAGA.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,29 +54,16 @@ pub struct SagaConfig {
     pub lr: f64,
 }
 
-impl Default for SagaConfig {
-    fn default() -> Self {
-        Self { lr: 0.01 }
-    }
-}
-
 hyper_table! {
-    SagaConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fⱼ(x) − φⱼ + mean(φ)), then φⱼ ← ∇fⱼ(x)";
+    SagaConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 0.01: log_float(1e-5, 1.0) where positive,
+        "x ← x − lr·(∇fⱼ(x) − φⱼ + mean(φ)), then φⱼ ← ∇fⱼ(x)";
 }
 
 impl OptimizerSpec for SagaConfig {
     const DISPLAY_NAME: &'static str = "SAGA";
     const DESCRIPTION: &'static str =
         "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -252,6 +238,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_saga_step_is_sample_step_plus_table_correction() {

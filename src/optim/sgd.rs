@@ -40,6 +40,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
+use super::weight_decay::{add_weight_decay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -63,28 +64,17 @@ pub struct SgdConfig {
     pub maximize: bool,
 }
 
-impl Default for SgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            momentum: 0.0,
-            dampening: 0.0,
-            weight_decay: 0.0,
-            nesterov: false,
-            maximize: false,
-        }
-    }
-}
-
 hyper_table! {
-    SgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive, "x ← x − lr·g";
-    momentum: float(0.0, 0.999) where non_negative, "b ← momentum·b + (1 − dampening)·g";
-    dampening: float(0.0, 1.0) where finite,
+    SgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 10.0) where positive, "x ← x − lr·g";
+    momentum = 0.0: float(0.0, 0.999) where non_negative, "b ← momentum·b + (1 − dampening)·g";
+    dampening = 0.0: float(0.0, 1.0) where finite,
         "scales the gradient's share of the momentum buffer by (1 − dampening)";
-    weight_decay: log_float(0.0, 1.0) where non_negative, "g ← g + weight_decay·x (an L2 penalty)";
-    nesterov: boolean, "step along g + momentum·b instead of b (needs momentum > 0, dampening = 0)";
-    maximize: boolean, "ascend: g ← −g";
+    weight_decay = 0.0: log_float(0.0, 1.0) where non_negative,
+        "g ← g + weight_decay·x (an L2 penalty)";
+    nesterov = false: boolean,
+        "step along g + momentum·b instead of b (needs momentum > 0, dampening = 0)";
+    maximize = false: boolean, "ascend: g ← −g";
 }
 
 impl OptimizerSpec for SgdConfig {
@@ -100,10 +90,6 @@ impl OptimizerSpec for SgdConfig {
                 "Nesterov momentum requires a momentum and zero dampening",
             );
         }
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     /// λ < 2/lr for plain GD; heavy-ball momentum μ with dampening d: λ < 2(1 + μ)/(lr(1 − d));
@@ -180,17 +166,9 @@ impl Optimizer for Sgd {
             maximize,
         } = self.config;
         ensure_len(&mut self.grad, x.len());
-        let loss = oracle.value_and_grad(x, &mut self.grad);
+        let loss = signed_gradient(oracle, x, &mut self.grad, maximize);
+        add_weight_decay(&mut self.grad, x, weight_decay);
         let grad = &mut self.grad;
-        if maximize {
-            grad.neg_mut();
-        }
-        if weight_decay != 0.0 {
-            // grad.add(param, alpha=weight_decay)
-            for (g, &p) in grad.iter_mut().zip(x.iter()) {
-                *g = add_scaled(*g, p, weight_decay);
-            }
-        }
         let explained = &mut self.explained;
         ensure_len(&mut explained.gradient, grad.len());
         ensure_len(&mut explained.previous_buffer, grad.len());

@@ -46,19 +46,10 @@ pub struct SignSgdConfig {
     pub momentum: f64,
 }
 
-impl Default for SignSgdConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            momentum: 0.0,
-        }
-    }
-}
-
 hyper_table! {
-    SignSgdConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·sign(m)";
-    momentum: float(0.0, 0.999), "m ← momentum·m + (1 − momentum)·g (0 = plain signSGD)";
+    SignSgdConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 1.0) where positive, "x ← x − lr·sign(m)";
+    momentum = 0.0: float(0.0, 0.999), "m ← momentum·m + (1 − momentum)·g (0 = plain signSGD)";
 }
 
 impl OptimizerSpec for SignSgdConfig {
@@ -69,10 +60,6 @@ impl OptimizerSpec for SignSgdConfig {
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
         check_unit_interval(checker, "momentum", self.momentum);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
     }
 
     fn stability_threshold(&self) -> Option<Threshold> {

@@ -39,9 +39,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of the subgradient method.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -51,15 +50,9 @@ pub struct SubgradientConfig {
     pub lr: f64,
 }
 
-impl Default for SubgradientConfig {
-    fn default() -> Self {
-        Self { lr: 1e-3 }
-    }
-}
-
 hyper_table! {
-    SubgradientConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 10.0) where positive,
+    SubgradientConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 10.0) where positive,
         "x ← x − lr·g with g a subgradient (sign(0) = 0); a constant lr leaves a band ∝ lr";
 }
 
@@ -67,14 +60,6 @@ impl OptimizerSpec for SubgradientConfig {
     const DISPLAY_NAME: &'static str = "Subgradient";
     const DESCRIPTION: &'static str =
         "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Gradient descent on the smooth part.
@@ -146,6 +131,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_subgradient_step_is_its_gradient_arrow() {

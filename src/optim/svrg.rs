@@ -44,9 +44,8 @@ use serde::{Deserialize, Serialize};
 use super::{
     ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
 };
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of SVRG.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -58,33 +57,16 @@ pub struct SvrgConfig {
     pub inner_steps: u64,
 }
 
-impl Default for SvrgConfig {
-    fn default() -> Self {
-        Self {
-            lr: 0.01,
-            inner_steps: 0,
-        }
-    }
-}
-
 hyper_table! {
-    SvrgConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fᵢ(x) − ∇fᵢ(x̃) + μ)";
-    inner_steps: int(0, 1000), "steps m between snapshots x̃ ← x, μ ← ∇f(x̃) (0 = 2n)";
+    SvrgConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 0.01: log_float(1e-5, 1.0) where positive, "x ← x − lr·(∇fᵢ(x) − ∇fᵢ(x̃) + μ)";
+    inner_steps = 0: int(0, 1000), "steps m between snapshots x̃ ← x, μ ← ∇f(x̃) (0 = 2n)";
 }
 
 impl OptimizerSpec for SvrgConfig {
     const DISPLAY_NAME: &'static str = "SVRG";
     const DESCRIPTION: &'static str =
         "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -265,6 +247,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_svrg_step_is_sample_step_plus_control_variate() {

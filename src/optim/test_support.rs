@@ -2,11 +2,13 @@
 
 use std::sync::Arc;
 
-use crate::landscape::{Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Quadratic};
+use crate::landscape::{
+    Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
+};
 use nalgebra::DVector;
 
 use crate::objective::{Composite, GradientModel, Objective, Oracle};
-use crate::optim::{ArrowKind, Optimizer, OptimizerSpec, QuantityValue};
+use crate::optim::{ArrowKind, Optimizer, OptimizerSpec, QuantityValue, SgdConfig};
 
 /// An oracle with exact gradients (no minibatches, noise or clipping) on `landscape`.
 pub(crate) fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
@@ -95,6 +97,39 @@ pub(crate) fn least_squares() -> Oracle {
         GradientModel::default(),
         7,
     )
+}
+
+/// The minimizer x* of [`least_squares`]' problem.
+pub(crate) fn least_squares_minimizer() -> [f64; 2] {
+    let Minimizers::Points(points) = LeastSquares::default().build().minimizers() else {
+        panic!("least squares has a unique minimizer");
+    };
+    points[0].point
+}
+
+/// Steps a worker `method` 60 times from (−1, 2) on [`least_squares`] beside gradient descent with
+/// lr = 0.05 on its own copy, asserting that every iterate and loss agree to 1e-12; returns the
+/// method's oracle, whose counts the caller checks.
+pub(crate) fn assert_steps_like_gradient_descent(method: &mut dyn Optimizer) -> Oracle {
+    let mut oracle = least_squares();
+    let mut reference_oracle = least_squares();
+    let mut gd = SgdConfig {
+        lr: 0.05,
+        ..SgdConfig::default()
+    }
+    .build(2);
+    let mut x = DVector::from_vec(vec![-1.0, 2.0]);
+    let mut reference = x.clone();
+    for step in 1..=60 {
+        let loss = method.step(&mut x, &mut oracle).loss;
+        let reference_loss = gd.step(&mut reference, &mut reference_oracle).loss;
+        assert!(
+            (&x - &reference).amax() < 1e-12,
+            "step {step}: {x:?} vs {reference:?}"
+        );
+        assert!((loss - reference_loss).abs() < 1e-12);
+    }
+    oracle
 }
 
 /// Equal to 1e-14, relative to max(|expected|, 1).

@@ -42,9 +42,8 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
-use crate::hyper::{Hypers, hyper_table};
+use crate::hyper::hyper_table;
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Most directions per step.
 const MAX_DIRECTIONS: u64 = 10_000;
@@ -61,22 +60,12 @@ pub struct ZerothOrderConfig {
     pub directions: u64,
 }
 
-impl Default for ZerothOrderConfig {
-    fn default() -> Self {
-        Self {
-            lr: 1e-3,
-            mu: 1e-3,
-            directions: 1,
-        }
-    }
-}
-
 hyper_table! {
-    ZerothOrderConfig, owner: Self::DISPLAY_NAME;
-    lr: log_float(1e-5, 1.0) where positive, "x ← x − lr·ĝ";
-    mu: log_float(1e-8, 1.0) where positive,
+    ZerothOrderConfig, owner: Self::DISPLAY_NAME, defaults {};
+    lr = 1e-3: log_float(1e-5, 1.0) where positive, "x ← x − lr·ĝ";
+    mu = 1e-3: log_float(1e-8, 1.0) where positive,
         "ĝ ← mean over u ~ N(0, I) of (f(x + mu·u) − f(x − mu·u))/(2·mu)·u";
-    directions: int(1, 100) where count_in_range(1, MAX_DIRECTIONS),
+    directions = 1: int(1, 100) where count_in_range(1, MAX_DIRECTIONS),
         "random directions u averaged per step (2 loss evaluations each)";
 }
 
@@ -84,14 +73,6 @@ impl OptimizerSpec for ZerothOrderConfig {
     const DISPLAY_NAME: &'static str = "Zeroth-order";
     const DESCRIPTION: &'static str =
         "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
-
-    fn validate(&self, checker: &mut Checker) {
-        self.validate_rows(checker);
-    }
-
-    fn lr(&self) -> f64 {
-        self.lr
-    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not derived: sign-based, time-varying or stochastic steps.
@@ -233,6 +214,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
+    use crate::validate::Checker;
 
     #[test]
     fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
