@@ -73,7 +73,7 @@ pub fn guide_ui(state: &mut AppState, ctx: &egui::Context) {
     let mut followed = None;
     egui::Window::new("Guide")
         .open(&mut open)
-        .default_size([560.0, (0.85 * ctx.content_rect().height()).max(400.0)])
+        .default_size([640.0, (0.85 * ctx.content_rect().height()).max(400.0)])
         .show(ctx, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
                 let entry = target.as_ref().map(|(_, name)| name.as_str());
@@ -92,15 +92,13 @@ pub fn guide_ui(state: &mut AppState, ctx: &egui::Context) {
         });
     state.show_guide = open;
     // A followed link opens its entry next frame; the entry scrolls into view once.
-    ctx.data_mut(|data| match followed {
-        Some(name) => {
-            let section = section_of(&name);
-            if let Some(section) = section {
-                data.insert_temp(link_id(), (section, name));
-            }
+    match followed.and_then(|name| Some((section_of(&name)?, name))) {
+        Some(target) => {
+            ctx.data_mut(|data| data.insert_temp(link_id(), target));
+            ctx.request_repaint();
         }
-        None => data.remove::<(Section, String)>(link_id()),
-    });
+        None => ctx.data_mut(|data| data.remove::<(Section, String)>(link_id())),
+    }
 }
 
 /// The Guide's sections that a link can open.
