@@ -195,9 +195,16 @@ pub fn discard_changes_ui(state: &mut AppState, ctx: &egui::Context) {
     let response = egui::Modal::new(egui::Id::unique("discard_changes")).show(ctx, |ui| {
         ui.set_max_width(420.0);
         ui.strong(format!("Discard your changes to {}?", state.scenario.name));
+        // A bundled lesson by its title, a file by its path.
+        let target = presets::lessons()
+            .iter()
+            .find(|lesson| std::path::Path::new(lesson.name) == path)
+            .map_or_else(
+                || path.display().to_string(),
+                |lesson| lesson.title.to_owned(),
+            );
         ui.label(format!(
-            "Opening {} replaces the edited runs and problem",
-            path.display()
+            "Opening {target} replaces the edited runs and problem"
         ));
         ui.add_space(8.0);
         ui.horizontal(|ui| {
