@@ -477,6 +477,10 @@ fn presentation_mode_hides_what_the_lesson_asks_and_comes_back() {
         harness.query_by_label("Gradient norm").is_none(),
         "metrics hidden"
     );
+    // The notes are folded to a strip that opens them.
+    assert!(harness.query_by_label_contains("What to notice").is_none());
+    harness.get_by_label("◀ Notes").click();
+    harness.run_steps(2);
     assert!(
         harness.query_by_label_contains("What to notice").is_some(),
         "notes stay"
@@ -944,8 +948,10 @@ fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
     assert!((lr(harness.state()) - 0.15).abs() < 1e-15);
     assert!(harness.query_by_label("Undo").is_none());
 
-    // Present mode keeps the checklist.
+    // Present mode keeps the checklist (behind the notes strip).
     harness.state_mut().prefs.presenting = true;
+    harness.run_steps(2);
+    harness.get_by_label("◀ Notes").click();
     harness.run_steps(2);
     assert!(harness.query_by_label("What to notice").is_some());
 }

@@ -119,6 +119,10 @@ pub struct AppState {
     pub show_help: bool,
     /// The guide window (update rules, landscapes, glossary).
     pub show_guide: bool,
+    /// A lesson or preset to open once the user agrees to discard the unsaved edits.
+    pub pending_open: Option<PathBuf>,
+    /// In presentation mode, whether the side panel is open (else folded to a strip).
+    pub notes_strip_open: bool,
     /// Where the scenario is autosaved (`None`: no autosave, as in tests).
     pub autosave_path: Option<PathBuf>,
     pub(super) solver: Option<SolverHandle>,
@@ -181,6 +185,8 @@ impl AppState {
             file_dialog: None,
             show_help: false,
             show_guide: false,
+            pending_open: None,
+            notes_strip_open: false,
             autosave_path: None,
             solver,
             last_edit: None,

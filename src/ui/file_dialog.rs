@@ -186,7 +186,7 @@ pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
             let (size, frames) = (dialog.image_size, dialog.frames);
             state.file_dialog = None;
             match mode {
-                DialogMode::Open => state.open_path(&path),
+                DialogMode::Open => super::toolbar::request_open(state, path),
                 DialogMode::Save => state.save_to(path),
                 DialogMode::ExportCsv => state.export_csv(&path),
                 DialogMode::ExportPng => state.export_png(&path, size),

@@ -5,6 +5,8 @@ use crate::app::AppState;
 use crate::landscape::{LandscapeConfig, Minimizers};
 use crate::optim::OptimizerConfig;
 
+use crate::docs::{DocBlock, DocSpan};
+
 use super::format_number;
 
 /// The terms the notes use, with a short explanation each.
@@ -66,25 +68,76 @@ pub const GLOSSARY: &[(&str, &str)] = &[
 /// Draws the guide window when it is open.
 pub fn guide_ui(state: &mut AppState, ctx: &egui::Context) {
     let mut open = state.show_guide;
+    let target = link_target(ctx);
+    let opens = |section: Section| target.as_ref().is_some_and(|(s, _)| *s == section);
+    let mut followed = None;
     egui::Window::new("Guide")
         .open(&mut open)
-        .default_size([520.0, 560.0])
+        .default_size([640.0, (0.85 * ctx.content_rect().height()).max(400.0)])
         .show(ctx, |ui| {
             egui::ScrollArea::vertical().show(ui, |ui| {
-                egui::CollapsingHeader::new("Optimizers").show(ui, optimizers_ui);
-                egui::CollapsingHeader::new("Landscapes").show(ui, landscapes_ui);
+                let entry = target.as_ref().map(|(_, name)| name.as_str());
+                egui::CollapsingHeader::new("Optimizers")
+                    .open(opens(Section::Optimizers).then_some(true))
+                    .show(ui, |ui| {
+                        followed = optimizers_ui(ui, entry).or(followed.take())
+                    });
+                egui::CollapsingHeader::new("Landscapes")
+                    .open(opens(Section::Landscapes).then_some(true))
+                    .show(ui, |ui| {
+                        followed = landscapes_ui(ui, entry).or(followed.take())
+                    });
                 egui::CollapsingHeader::new("Glossary").show(ui, glossary_ui);
             });
         });
     state.show_guide = open;
+    // A followed link opens its entry next frame; the entry scrolls into view once.
+    match followed.and_then(|name| Some((section_of(&name)?, name))) {
+        Some(target) => {
+            ctx.data_mut(|data| data.insert_temp(link_id(), target));
+            ctx.request_repaint();
+        }
+        None => ctx.data_mut(|data| data.remove::<(Section, String)>(link_id())),
+    }
 }
 
-fn optimizers_ui(ui: &mut egui::Ui) {
+/// The Guide's sections that a link can open.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Section {
+    Optimizers,
+    Landscapes,
+}
+
+fn link_id() -> egui::Id {
+    egui::Id::unique("guide_link_target")
+}
+
+/// The entry a link asked to open last frame.
+fn link_target(ctx: &egui::Context) -> Option<(Section, String)> {
+    ctx.data(|data| data.get_temp(link_id()))
+}
+
+/// Which section holds the entry `name` (a registry name: `AdamW`, `Lasso`), if one does.
+fn section_of(name: &str) -> Option<Section> {
+    if OptimizerConfig::catalog().iter().any(|c| c.name() == name) {
+        Some(Section::Optimizers)
+    } else if LandscapeConfig::catalog().iter().any(|c| c.name() == name) {
+        Some(Section::Landscapes)
+    } else {
+        None
+    }
+}
+
+/// Every optimizer's entry; `open` is the entry a link asked for. Returns a link clicked.
+fn optimizers_ui(ui: &mut egui::Ui, open: Option<&str>) -> Option<String> {
+    let mut followed = None;
     for config in OptimizerConfig::catalog() {
-        egui::CollapsingHeader::new(config.display_name())
+        let wanted = open == Some(config.name());
+        let response = egui::CollapsingHeader::new(config.display_name())
             .id_salt(("guide_optimizer", config.name()))
+            .open(wanted.then_some(true))
             .show(ui, |ui| {
-                ui.label(super::math_text(config.guide()));
+                followed = doc_ui(ui, &config.guide()).or(followed.take());
                 ui.strong("Hyperparameters");
                 for hyper in config.hypers() {
                     ui.horizontal_wrapped(|ui| {
@@ -93,18 +146,112 @@ fn optimizers_ui(ui: &mut egui::Ui) {
                     });
                 }
             });
+        if wanted {
+            response
+                .header_response
+                .scroll_to_me(Some(egui::Align::TOP));
+        }
     }
+    followed
 }
 
-fn landscapes_ui(ui: &mut egui::Ui) {
+/// Every landscape's entry; `open` is the entry a link asked for. Returns a link clicked.
+fn landscapes_ui(ui: &mut egui::Ui, open: Option<&str>) -> Option<String> {
+    let mut followed = None;
     for config in LandscapeConfig::catalog() {
-        egui::CollapsingHeader::new(config.name())
+        let wanted = open == Some(config.name());
+        let response = egui::CollapsingHeader::new(config.name())
             .id_salt(("guide_landscape", config.name()))
+            .open(wanted.then_some(true))
             .show(ui, |ui| {
-                ui.label(super::math_text(config.guide()));
+                followed = doc_ui(ui, &config.guide()).or(followed.take());
                 ui.weak(minima_text(&config));
             });
+        if wanted {
+            response
+                .header_response
+                .scroll_to_me(Some(egui::Align::TOP));
+        }
     }
+    followed
+}
+
+/// Documentation as the Guide sets it: paragraphs that wrap, code in monospace, links that open
+/// the named entry, and update rules as blocks whose lines stay lines. Returns a link clicked.
+fn doc_ui(ui: &mut egui::Ui, markdown: &str) -> Option<String> {
+    let mut followed = None;
+    for block in crate::docs::blocks(markdown) {
+        match block {
+            DocBlock::Paragraph(spans) => {
+                followed = spans_ui(ui, &spans, None).or(followed);
+            }
+            DocBlock::Item(spans) => {
+                followed = spans_ui(ui, &spans, Some("•  ")).or(followed);
+            }
+            DocBlock::Code(lines) => code_block_ui(ui, &lines),
+        }
+        ui.add_space(4.0);
+    }
+    followed
+}
+
+/// One paragraph (or list item, after `bullet`) of text, code and links, wrapped to the width.
+fn spans_ui(ui: &mut egui::Ui, spans: &[DocSpan], bullet: Option<&str>) -> Option<String> {
+    let mut followed = None;
+    ui.horizontal_wrapped(|ui| {
+        ui.spacing_mut().item_spacing.x = 0.0;
+        if let Some(bullet) = bullet {
+            ui.label(bullet);
+        }
+        for span in spans {
+            match span {
+                DocSpan::Text(text) => {
+                    ui.label(super::math_text(text));
+                }
+                DocSpan::Strong(text) => {
+                    ui.label(super::math_text(text).strong());
+                }
+                DocSpan::Code(code) => {
+                    ui.label(code_text(code));
+                }
+                DocSpan::Link { text, target } => {
+                    if section_of(target).is_some() {
+                        if ui
+                            .link(code_text(text))
+                            .on_hover_text(format!("Open {text} in the guide"))
+                            .clicked()
+                        {
+                            followed = Some(target.clone());
+                        }
+                    } else {
+                        ui.label(code_text(text));
+                    }
+                }
+            }
+        }
+    });
+    followed
+}
+
+/// Code inside a sentence: monospace, in the math font's glyphs where monospace has none.
+fn code_text(code: &str) -> egui::RichText {
+    egui::RichText::new(code).family(egui::FontFamily::Name(super::MATH_MONO_FAMILY.into()))
+}
+
+/// An update rule: its lines one under the other in a monospace math font, on a faint ground,
+/// scrolling sideways rather than wrapping when the window is narrow.
+fn code_block_ui(ui: &mut egui::Ui, lines: &[String]) {
+    egui::Frame::new()
+        .fill(ui.visuals().faint_bg_color)
+        .inner_margin(6.0)
+        .corner_radius(4.0)
+        .show(ui, |ui| {
+            egui::ScrollArea::horizontal()
+                .id_salt(lines.first())
+                .show(ui, |ui| {
+                    ui.add(egui::Label::new(code_text(&lines.join("\n"))).extend());
+                });
+        });
 }
 
 /// The known minimizers of a landscape with its default parameters, in words.

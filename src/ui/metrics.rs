@@ -19,7 +19,7 @@ const MAX_CURVE_POINTS: usize = 2000;
 
 /// Draws the metrics panel.
 pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
-    ui.horizontal(|ui| {
+    ui.horizontal_wrapped(|ui| {
         let network = state.network.is_some();
         let quadratic = quadratic(state).is_some();
         let metric = &mut state.prefs.metric;

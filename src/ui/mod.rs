@@ -57,8 +57,32 @@ pub fn install_fonts(ctx: &egui::Context) {
     fonts
         .families
         .insert(egui::FontFamily::Name(MATH_FAMILY.into()), math);
+    // Update rules are aligned with spaces: a monospace font with the math glyphs and the
+    // combining marks, then egui's monospace, then DejaVu Sans for anything else.
+    fonts.font_data.insert(
+        "dejavu-sans-mono".to_owned(),
+        Arc::new(egui::FontData::from_static(MONO_FONT)),
+    );
+    let mut math_mono = vec!["dejavu-sans-mono".to_owned()];
+    math_mono.extend(
+        fonts
+            .families
+            .get(&egui::FontFamily::Monospace)
+            .into_iter()
+            .flatten()
+            .cloned(),
+    );
+    fonts
+        .families
+        .insert(egui::FontFamily::Name(MATH_MONO_FAMILY.into()), math_mono);
     ctx.set_fonts(fonts);
 }
+
+/// DejaVu Sans Mono (the Guide's update rules and code).
+const MONO_FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSansMono.ttf");
+
+/// The font family for update rules set as aligned blocks (see [`install_fonts`]).
+pub const MATH_MONO_FAMILY: &str = "math-mono";
 
 /// The font family for update rules and formulas (see [`install_fonts`]).
 pub const MATH_FAMILY: &str = "math";
@@ -75,8 +99,19 @@ pub fn apply_style(ctx: &egui::Context, prefs: &Prefs) {
     } else {
         egui::Visuals::light()
     });
-    let presentation_zoom = if prefs.presenting { 1.5 } else { 1.0 };
-    ctx.set_zoom_factor((prefs.scale * presentation_zoom).clamp(0.5, 6.0));
+    ctx.set_zoom_factor(zoom_factor(prefs));
+}
+
+/// The zoom the preferences ask for: the user's scale, and in presentation mode at least 1.5.
+/// A scale already chosen for the projector is not multiplied again: 1.5 × 1.5 on a 1600-pixel
+/// screen would leave 711 points for the whole window.
+pub fn zoom_factor(prefs: &Prefs) -> f32 {
+    let scale = if prefs.presenting {
+        prefs.scale.max(1.5)
+    } else {
+        prefs.scale
+    };
+    scale.clamp(0.5, 6.0)
 }
 
 /// Enters or leaves presentation mode: large type, full screen, thick lines, and only the
@@ -192,15 +227,18 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
     egui::Panel::bottom("status").show(ui, |ui| status_ui(state, ui));
     let hidden = presentation_hides(state);
     if !(hidden.hide_notes && hidden.hide_problem && hidden.hide_runs) {
-        egui::Panel::right("side_panel")
-            .resizable(true)
-            .default_size(360.0)
-            .show(ui, |ui| side_panel::side_panel_ui(state, ui));
+        side_panel::side_panel_or_strip_ui(state, ui);
     }
     if !hidden.hide_metrics {
-        egui::Panel::bottom("metrics")
+        // Presenting, the plot takes less height so the landscape stays large.
+        let (id, size) = if state.prefs.presenting {
+            ("metrics_presenting", 0.28 * ui.available_height())
+        } else {
+            ("metrics", 250.0)
+        };
+        egui::Panel::bottom(id)
             .resizable(true)
-            .default_size(250.0)
+            .default_size(size)
             .show(ui, |ui| metrics::metrics_ui(state, ui));
     }
     egui::CentralPanel::default().show(ui, |ui| {
@@ -215,6 +253,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
     step_view::step_window_ui(state, ui.ctx());
     file_dialog::file_dialog_ui(state, ui);
     help_ui(state, ui);
+    toolbar::discard_changes_ui(state, ui.ctx());
 }
 
 fn status_ui(state: &mut AppState, ui: &mut egui::Ui) {

@@ -6,33 +6,44 @@ use crate::scenario::MAX_STEPS;
 
 use super::file_dialog::{DialogMode, FileDialog};
 
-/// Draws the toolbar.
+/// Draws the toolbar. It wraps onto a second row when the window is too narrow for it (a
+/// projector at a large scale), so no control falls off its end; in presentation mode the file
+/// and view controls wait in a "More" menu.
 pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
     egui::MenuBar::new().ui(ui, |ui| {
-        transport_ui(state, ui);
-        ui.separator();
-        lessons_ui(state, ui);
-        ui.separator();
-        if state.prefs.presenting {
+        ui.horizontal_wrapped(|ui| {
+            transport_ui(state, ui);
+            ui.separator();
+            lessons_ui(state, ui);
+            ui.separator();
+            if state.prefs.presenting {
+                ui.menu_button("More", |ui| {
+                    files_ui(state, ui);
+                    ui.separator();
+                    view_settings_ui(state, ui);
+                })
+                .response
+                .on_hover_text("Files, theme, scale, the guide and help");
+                if ui
+                    .button("Leave presentation")
+                    .on_hover_text("Back to the full set of controls (P or Esc)")
+                    .clicked()
+                {
+                    super::set_presenting(ui.ctx(), state, false);
+                }
+                return;
+            }
+            files_ui(state, ui);
+            ui.separator();
+            view_settings_ui(state, ui);
             if ui
-                .button("Leave presentation")
-                .on_hover_text("Back to the full set of controls (P or Esc)")
+                .button("Present")
+                .on_hover_text("Presentation mode: full screen, large type, thick lines, and only the controls this lesson keeps (P)")
                 .clicked()
             {
-                super::set_presenting(ui.ctx(), state, false);
+                super::set_presenting(ui.ctx(), state, true);
             }
-            return;
-        }
-        files_ui(state, ui);
-        ui.separator();
-        view_settings_ui(state, ui);
-        if ui
-            .button("Present")
-            .on_hover_text("Presentation mode: full screen, large type, thick lines, and only the controls this lesson keeps (P)")
-            .clicked()
-        {
-            super::set_presenting(ui.ctx(), state, true);
-        }
+        });
     });
 }
 
@@ -121,7 +132,7 @@ fn lessons_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     )
                     .clicked()
                 {
-                    state.open_path(std::path::Path::new(lesson.name));
+                    request_open(state, std::path::PathBuf::from(lesson.name));
                 }
             }
         })
@@ -145,7 +156,7 @@ pub fn open_neighbour_lesson(state: &mut AppState, offset: isize) {
         .as_deref()
         .and_then(|file| neighbour_in_folder(file, offset))
     {
-        state.open_path(&path);
+        request_open(state, path);
         return;
     }
     let count = presets::lessons().len() as isize;
@@ -153,9 +164,96 @@ pub fn open_neighbour_lesson(state: &mut AppState, offset: isize) {
         return;
     }
     let index = current_lesson(state).map_or(0, |i| (i as isize + offset).rem_euclid(count));
-    state.open_path(std::path::Path::new(
-        presets::lessons()[index as usize].name,
-    ));
+    request_open(
+        state,
+        std::path::PathBuf::from(presets::lessons()[index as usize].name),
+    );
+}
+
+/// Whether the scenario has edits that opening another would throw away: changed runs or problem,
+/// or a formula or network definition typed but not yet applied.
+pub fn has_unsaved_edits(state: &AppState) -> bool {
+    state.modified
+        || state.views.landscape.formula_draft.is_some()
+        || state.views.network.problem_draft.is_some()
+}
+
+/// Opens the lesson or preset at `path`, or, when that would discard unsaved edits, asks first
+/// (see [`discard_changes_ui`]).
+pub fn request_open(state: &mut AppState, path: std::path::PathBuf) {
+    if has_unsaved_edits(state) {
+        state.pending_open = Some(path);
+    } else {
+        state.open_path(&path);
+    }
+}
+
+/// The question before another lesson replaces an edited one: switch (discarding the edits),
+/// save them first, or stay.
+pub fn discard_changes_ui(state: &mut AppState, ctx: &egui::Context) {
+    let Some(path) = state.pending_open.clone() else {
+        return;
+    };
+    let mut choice = None;
+    let response = egui::Modal::new(egui::Id::unique("discard_changes")).show(ctx, |ui| {
+        ui.set_max_width(420.0);
+        ui.strong(format!("Discard your changes to {}?", state.scenario.name));
+        // A bundled lesson by its title, a file by its path.
+        let target = presets::lessons()
+            .iter()
+            .find(|lesson| std::path::Path::new(lesson.name) == path)
+            .map_or_else(
+                || path.display().to_string(),
+                |lesson| lesson.title.to_owned(),
+            );
+        ui.label(format!(
+            "Opening {target} replaces the edited runs and problem"
+        ));
+        ui.add_space(8.0);
+        ui.horizontal(|ui| {
+            if ui
+                .button("Switch")
+                .on_hover_text("Open it and discard the changes")
+                .clicked()
+            {
+                choice = Some(Choice::Switch);
+            }
+            if ui
+                .button("Save as…")
+                .on_hover_text("Save the changes to a file first, then choose the lesson again")
+                .clicked()
+            {
+                choice = Some(Choice::SaveAs);
+            }
+            if ui.button("Cancel").on_hover_text("Keep editing").clicked() {
+                choice = Some(Choice::Cancel);
+            }
+        });
+    });
+    if choice.is_none() && response.should_close() {
+        choice = Some(Choice::Cancel);
+    }
+    match choice {
+        Some(Choice::Switch) => {
+            state.pending_open = None;
+            state.views.landscape.formula_draft = None;
+            state.views.network.problem_draft = None;
+            state.open_path(&path);
+        }
+        Some(Choice::SaveAs) => {
+            state.pending_open = None;
+            state.file_dialog = Some(FileDialog::save(state.file.as_deref()));
+        }
+        Some(Choice::Cancel) => state.pending_open = None,
+        None => {}
+    }
+}
+
+/// The answers to [`discard_changes_ui`]'s question.
+enum Choice {
+    Switch,
+    SaveAs,
+    Cancel,
 }
 
 /// The preset `offset` places after `file` among the `.ron` files of its folder, by name; `None`

@@ -11,6 +11,45 @@ use run_settings::run_settings_ui;
 
 mod run_settings;
 
+/// The side panel at the window's right edge; in presentation mode folded to a narrow strip that
+/// opens it on demand, so the canvas keeps the width of the screen.
+pub fn side_panel_or_strip_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    if state.prefs.presenting && !state.notes_strip_open {
+        egui::Panel::right("notes_strip")
+            .resizable(false)
+            .exact_size(NOTES_STRIP_WIDTH)
+            .show(ui, |ui| {
+                ui.vertical_centered_justified(|ui| {
+                    if ui
+                        .button("◀ Notes")
+                        .on_hover_text("Open the lesson's notes, the problem and the runs")
+                        .clicked()
+                    {
+                        state.notes_strip_open = true;
+                    }
+                });
+            });
+        return;
+    }
+    egui::Panel::right("side_panel")
+        .resizable(true)
+        .default_size(360.0)
+        .show(ui, |ui| {
+            if state.prefs.presenting
+                && ui
+                    .button("Fold the notes ▶")
+                    .on_hover_text("Give the canvas the width again")
+                    .clicked()
+            {
+                state.notes_strip_open = false;
+            }
+            side_panel_ui(state, ui);
+        });
+}
+
+/// The width of the folded notes in presentation mode, in points.
+pub const NOTES_STRIP_WIDTH: f32 = 84.0;
+
 /// Draws the side panel.
 pub fn side_panel_ui(state: &mut AppState, ui: &mut egui::Ui) {
     // In presentation mode the lesson decides which sections stay.
