@@ -39,6 +39,8 @@ pub struct SurfaceState {
     pub zoom: f32,
     /// Where the wheel's zoom moved the surface's centre, in points from the canvas's centre.
     pub offset: egui::Vec2,
+    /// Where the canvas was drawn last frame.
+    canvas: Option<egui::Rect>,
     cache: Option<SurfaceCache>,
 }
 
@@ -95,6 +97,7 @@ impl Default for SurfaceState {
             camera: Camera::default(),
             zoom: 1.0,
             offset: egui::Vec2::ZERO,
+            canvas: None,
             cache: None,
         }
     }
@@ -106,6 +109,11 @@ impl SurfaceState {
         self.camera = Camera::default();
         self.zoom = 1.0;
         self.offset = egui::Vec2::ZERO;
+    }
+
+    /// Where the canvas was drawn last frame (for tests that drag on it).
+    pub fn canvas_rect(&self) -> Option<egui::Rect> {
+        self.canvas
     }
 
     /// Forgets the surface (the landscape changed).
@@ -157,6 +165,7 @@ pub fn surface_view_ui(
     let (response, painter) = ui.allocate_painter(size, egui::Sense::click_and_drag());
     move_camera_ui(&mut state.views.surface, ui, &response);
     let rect = response.rect;
+    state.views.surface.canvas = Some(rect);
     let dark = state.prefs.dark;
     painter.rect_filled(
         rect,
@@ -241,7 +250,8 @@ pub fn surface_view_ui(
 fn move_camera_ui(surface: &mut SurfaceState, ui: &egui::Ui, response: &egui::Response) {
     if response.dragged() {
         let delta = response.drag_delta();
-        let degrees_per_point = DEGREES_PER_CANVAS_WIDTH / f64::from(response.rect.width().max(1.0));
+        let degrees_per_point =
+            DEGREES_PER_CANVAS_WIDTH / f64::from(response.rect.width().max(1.0));
         surface.camera = surface.camera.orbit(
             -f64::from(delta.x) * degrees_per_point,
             f64::from(delta.y) * degrees_per_point,

@@ -140,7 +140,8 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let window_shown =
         state.views.landscape.last_transform.is_some() && !state.views.landscape.reset_bounds;
     let canvas = navigation::canvas_size(state, ui.available_size());
-    let shown_window = navigation::displayed_window(state.views.landscape.framing, lesson_view, canvas);
+    let shown_window =
+        navigation::displayed_window(state.views.landscape.framing, lesson_view, canvas);
     // A basin map covers the lesson's own window while the view shows it, as the lesson's claims
     // measure it; a wider canvas shows contours around it.
     let basin_window = if state.views.landscape.shows_lesson_view() {
@@ -168,7 +169,8 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let framing = state.views.landscape.framing;
     let response = plot.show(ui, |plot_ui| {
         // Framed on this frame's canvas, so that the shape never crops what the window holds.
-        let window = navigation::displayed_window(framing, lesson_view, plot_ui.response().rect.size());
+        let window =
+            navigation::displayed_window(framing, lesson_view, plot_ui.response().rect.size());
         plot_ui.set_plot_bounds(PlotBounds::from_min_max(
             [window.x_min, window.y_min],
             [window.x_max, window.y_max],

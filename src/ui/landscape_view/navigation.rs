@@ -153,11 +153,7 @@ pub(super) fn navigate_ui(
             Framing::Window(window) => window,
             Framing::Lesson => shown,
         };
-        view.framing = Framing::Window(framing::zoom_about(
-            current,
-            [anchor.x, anchor.y],
-            factor,
-        ));
+        view.framing = Framing::Window(framing::zoom_about(current, [anchor.x, anchor.y], factor));
         ui.ctx().request_repaint();
     }
 }
@@ -195,7 +191,7 @@ pub(super) fn fit_controls_ui(state: &mut AppState, ui: &mut egui::Ui, rect: egu
         .layout(egui::Layout::right_to_left(egui::Align::Min));
     ui.scope_builder(builder, |ui| {
         let mut target = state.views.landscape.fit_target;
-        let chosen = egui::ComboBox::from_id_salt("fit_target")
+        let menu = egui::ComboBox::from_id_salt("fit_target")
             .selected_text(target.label())
             .show_ui(ui, |ui| {
                 let mut changed = false;
@@ -205,11 +201,13 @@ pub(super) fn fit_controls_ui(state: &mut AppState, ui: &mut egui::Ui, rect: egu
                         .clicked();
                 }
                 changed
-            })
-            .inner
-            .unwrap_or(false);
-        let fit_clicked = ui
-            .button("Fit")
+            });
+        let chosen = menu.inner.unwrap_or(false);
+        let fit_button = ui.button("Fit");
+        menu.response.widget_info(|| {
+            egui::WidgetInfo::labeled(egui::Role::ComboBox, true, "What Fit frames")
+        });
+        let fit_clicked = fit_button
             .on_hover_text(match target {
                 FitTarget::LessonView => {
                     "Show the lesson's view again (double-click on the view does the same)"
