@@ -74,6 +74,8 @@ pub fn guide_ui(state: &mut AppState, ctx: &egui::Context) {
                 egui::CollapsingHeader::new("Optimizers").show(ui, optimizers_ui);
                 egui::CollapsingHeader::new("Landscapes").show(ui, landscapes_ui);
                 egui::CollapsingHeader::new("Glossary").show(ui, glossary_ui);
+                egui::CollapsingHeader::new("Moving around the views")
+                    .show(ui, super::navigation_ui);
             });
         });
     state.show_guide = open;

@@ -542,3 +542,42 @@ fn the_framing_rule_fails_where_the_issue_says_it_did() {
     let old = framing::fit_to_canvas(ViewWindow::centred(4.5, 4.5), 1480.0, 690.0, MARGIN);
     assert!(!framing_faults(&second_order, &old).is_empty());
 }
+
+#[test]
+fn help_and_the_guide_say_what_the_mouse_does() {
+    let mut harness = zigzag();
+    harness.get_by_label("Help").click();
+    harness.run_steps(2);
+    for words in [
+        "the wheel zooms about the cursor, drag pans, double-click brings back the lesson's view; Fit does the same, or with its menu set to All paths frames every path",
+        "the wheel zooms the x axis about the cursor, drag pans, double-click resets",
+    ] {
+        harness.get_by_label(words);
+    }
+    harness.get_by_label("Guide").click();
+    harness.run_steps(2);
+    harness.get_by_label("Moving around the views").click();
+    harness.run_steps(2);
+    assert!(
+        harness
+            .query_all_by_label("drag turns it (half a turn across the view's width), the wheel zooms about the cursor, double-click or Fit resets")
+            .count()
+            >= 2,
+        "Help and the Guide both say how the 3D view moves"
+    );
+    let readme = std::fs::read_to_string(format!("{}/README.md", env!("CARGO_MANIFEST_DIR")))
+        .expect("the README reads");
+    let readme = readme.split_whitespace().collect::<Vec<_>>().join(" ");
+    for words in [
+        "The mouse wheel zooms about the cursor",
+        "a double-click brings back the lesson's view",
+        "**Fit**",
+        "the wheel zooms the x axis about the cursor",
+    ] {
+        assert!(readme.contains(words), "the README says {words:?}");
+    }
+    assert!(
+        !readme.contains("Scroll to zoom and drag to pan"),
+        "the old words are gone"
+    );
+}
