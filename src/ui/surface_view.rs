@@ -236,7 +236,7 @@ pub fn surface_view_ui(
         rect.left_bottom() + egui::vec2(8.0, -8.0),
         egui::Align2::LEFT_BOTTOM,
         format!(
-            "Drag to turn, scroll to zoom, double-click to reset · height on the colour scale of the 2D map · turned {:.0}°, tilted {:.0}°",
+            "Drag to turn, scroll to zoom, double-click to reset\nHeight on the colour scale of the 2D map · turned {:.0}°, tilted {:.0}°",
             camera.yaw_deg, camera.pitch_deg
         ),
         egui::FontId::proportional(12.0 * line_scale),

@@ -28,8 +28,11 @@ pub fn fit_to_canvas(
     margin: f64,
 ) -> ViewWindow {
     let (width, height) = (window.x_max - window.x_min, window.y_max - window.y_min);
-    let canvas_ok = canvas_width > 0.0 && canvas_height > 0.0 && canvas_width.is_finite();
-    if !canvas_ok || !(width > 0.0 && height > 0.0) || !canvas_height.is_finite() {
+    let canvas_ok = canvas_width > 0.0
+        && canvas_height > 0.0
+        && canvas_width.is_finite()
+        && canvas_height.is_finite();
+    if !(canvas_ok && width > 0.0 && height > 0.0) {
         return window;
     }
     let aspect = canvas_width / canvas_height;
