@@ -88,6 +88,8 @@ pub fn guide_ui(state: &mut AppState, ctx: &egui::Context) {
                         followed = landscapes_ui(ui, entry).or(followed.take())
                     });
                 egui::CollapsingHeader::new("Glossary").show(ui, glossary_ui);
+                egui::CollapsingHeader::new("Moving around the views")
+                    .show(ui, super::navigation_ui);
             });
         });
     state.show_guide = open;

@@ -157,6 +157,40 @@ pub fn format_number(value: f64) -> String {
     }
 }
 
+/// How the mouse moves each view, as Help and the Guide say it: (view, what the mouse does).
+pub const NAVIGATION: &[(&str, &str)] = &[
+    (
+        "Landscape",
+        "the wheel zooms about the cursor, drag pans, double-click brings back the lesson's view; Fit does the same, or with its menu set to All paths frames every path",
+    ),
+    (
+        "Start points",
+        "drag a start handle (a ring) to move the start; Ctrl+click sets it where you click",
+    ),
+    (
+        "3D surface",
+        "drag turns it (half a turn across the view's width), the wheel zooms about the cursor, double-click or Fit resets",
+    ),
+    (
+        "Metric plots",
+        "the wheel zooms the x axis about the cursor, drag pans, double-click resets",
+    ),
+];
+
+/// Lays out [`NAVIGATION`] as a two-column grid.
+pub fn navigation_ui(ui: &mut egui::Ui) {
+    egui::Grid::new("navigation")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            for (view, action) in NAVIGATION {
+                ui.strong(*view);
+                ui.label(*action);
+                ui.end_row();
+            }
+        });
+}
+
 /// Keyboard shortcuts (ignored while a text field has focus).
 pub const SHORTCUTS: &[(&str, &str)] = &[
     ("Space", "play / pause"),
@@ -298,7 +332,7 @@ fn help_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 }
             });
             ui.separator();
-            ui.label("On the landscape: drag a start handle (a ring) to move the start; Ctrl+click sets the start; scroll to zoom, drag to pan, double-click to reset the view.");
+            navigation_ui(ui);
         });
     state.show_help = open;
 }

@@ -24,16 +24,23 @@ const MAX_LIFTED_POINTS: usize = 2000;
 const MAX_DRAPED_POINTS: usize = 400;
 /// …in this many pieces per step.
 const DRAPE_PIECES: usize = 12;
-/// Degrees the camera turns per point the mouse moves.
-const DEGREES_PER_POINT: f64 = 0.4;
+/// Degrees the camera turns as the mouse crosses the canvas's width (the same rate up and down).
+pub const DEGREES_PER_CANVAS_WIDTH: f64 = 180.0;
+/// How far the wheel may magnify or shrink the surface.
+const ZOOM_RANGE: std::ops::RangeInclusive<f32> = 0.2..=20.0;
 
 /// The 3D view's settings and its cached surface.
-#[derive(Default)]
 pub struct SurfaceState {
     /// Show the 3D surface in place of the 2D map.
     pub show: bool,
     /// Where the surface is seen from.
     pub camera: Camera,
+    /// Magnification by the wheel (1 = the surface's bounding sphere fits the canvas).
+    pub zoom: f32,
+    /// Where the wheel's zoom moved the surface's centre, in points from the canvas's centre.
+    pub offset: egui::Vec2,
+    /// Where the canvas was drawn last frame.
+    canvas: Option<egui::Rect>,
     cache: Option<SurfaceCache>,
 }
 
@@ -83,7 +90,32 @@ impl SeenSurface {
     }
 }
 
+impl Default for SurfaceState {
+    fn default() -> Self {
+        Self {
+            show: false,
+            camera: Camera::default(),
+            zoom: 1.0,
+            offset: egui::Vec2::ZERO,
+            canvas: None,
+            cache: None,
+        }
+    }
+}
+
 impl SurfaceState {
+    /// Back to the first camera, unzoomed (double click, Fit).
+    pub fn reset_view(&mut self) {
+        self.camera = Camera::default();
+        self.zoom = 1.0;
+        self.offset = egui::Vec2::ZERO;
+    }
+
+    /// Where the canvas was drawn last frame (for tests that drag on it).
+    pub fn canvas_rect(&self) -> Option<egui::Rect> {
+        self.canvas
+    }
+
     /// Forgets the surface (the landscape changed).
     pub fn invalidate(&mut self) {
         self.cache = None;
@@ -122,17 +154,18 @@ impl SurfaceState {
 }
 
 /// Draws the surface of `landscape` over `window` (the 2D view's window, so both show the same
-/// part of the plane) and handles turning it.
+/// part of the plane), handles turning and zooming it, and returns the canvas's rectangle.
 pub fn surface_view_ui(
     state: &mut AppState,
     ui: &mut egui::Ui,
     landscape: &Arc<dyn Landscape>,
     window: ViewWindow,
-) {
+) -> egui::Rect {
     let size = ui.available_size();
     let (response, painter) = ui.allocate_painter(size, egui::Sense::click_and_drag());
-    turn_camera(&mut state.views.surface.camera, &response);
+    move_camera_ui(&mut state.views.surface, ui, &response);
     let rect = response.rect;
+    state.views.surface.canvas = Some(rect);
     let dark = state.prefs.dark;
     painter.rect_filled(
         rect,
@@ -149,7 +182,8 @@ pub fn surface_view_ui(
     } else {
         Colormap::Cividis
     };
-    let centre = rect.center();
+    let centre = rect.center() + state.views.surface.offset;
+    let zoom = state.views.surface.zoom;
     let line_scale = super::line_scale(state);
     if let Some(cache) = state.views.surface.surface_for(landscape, window) {
         if !cache
@@ -166,7 +200,8 @@ pub fn surface_view_ui(
             camera,
             centre,
             // Fit the surface's bounding sphere, so turning it never changes its size.
-            scale: 0.48 * rect.width().min(rect.height()) / cache.surface.bounding_radius() as f32,
+            scale: zoom * 0.48 * rect.width().min(rect.height())
+                / cache.surface.bounding_radius() as f32,
             window,
         };
         if let Some(seen) = &cache.seen {
@@ -201,25 +236,46 @@ pub fn surface_view_ui(
         rect.left_bottom() + egui::vec2(8.0, -8.0),
         egui::Align2::LEFT_BOTTOM,
         format!(
-            "Drag to turn, double-click to reset · height on the colour scale of the 2D map · turned {:.0}°, tilted {:.0}°",
+            "Drag to turn, scroll to zoom, double-click to reset\nHeight on the colour scale of the 2D map · turned {:.0}°, tilted {:.0}°",
             camera.yaw_deg, camera.pitch_deg
         ),
         egui::FontId::proportional(12.0 * line_scale),
         Color32::GRAY,
     );
+    rect
 }
 
-/// Turns the camera as the mouse drags; a double click resets it.
-fn turn_camera(camera: &mut Camera, response: &egui::Response) {
+/// Turns the camera as the mouse drags (half a turn across the canvas's width), zooms about the
+/// cursor with the wheel; a double click resets both.
+fn move_camera_ui(surface: &mut SurfaceState, ui: &egui::Ui, response: &egui::Response) {
     if response.dragged() {
         let delta = response.drag_delta();
-        *camera = camera.orbit(
-            -f64::from(delta.x) * DEGREES_PER_POINT,
-            f64::from(delta.y) * DEGREES_PER_POINT,
+        let degrees_per_point =
+            DEGREES_PER_CANVAS_WIDTH / f64::from(response.rect.width().max(1.0));
+        surface.camera = surface.camera.orbit(
+            -f64::from(delta.x) * degrees_per_point,
+            f64::from(delta.y) * degrees_per_point,
         );
     }
     if response.double_clicked() {
-        *camera = Camera::default();
+        surface.reset_view();
+        return;
+    }
+    if !response.hovered() {
+        return;
+    }
+    let Some(pointer) = response.hover_pos() else {
+        return;
+    };
+    let factor = super::landscape_view::navigation::wheel_zoom_factor(ui) as f32;
+    if factor != 1.0 {
+        let zoom = (surface.zoom * factor).clamp(*ZOOM_RANGE.start(), *ZOOM_RANGE.end());
+        // The screen point under the cursor stays put: p = c + o + z·v for the same v.
+        let applied = zoom / surface.zoom;
+        let from_centre = pointer - response.rect.center();
+        surface.offset = from_centre - applied * (from_centre - surface.offset);
+        surface.zoom = zoom;
+        ui.ctx().request_repaint();
     }
 }
 

@@ -74,7 +74,7 @@ pub fn harness_on_screen(
         presenting,
         ..Prefs::default()
     };
-    let zoom = if presenting { scale * 1.5 } else { scale };
+    let zoom = optiviz::ui::zoom_factor(&prefs);
     harness_sized(scenario, prefs, [width / zoom, height / zoom])
 }
 

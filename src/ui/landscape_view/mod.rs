@@ -1,9 +1,11 @@
 //! The landscape view: filled contours and iso-lines of the problem, its known minima, and every
 //! run's path with its current point and a draggable start handle.
 //!
-//! The plot (egui_plot) handles pan and zoom and holds the contour image; everything drawn on top
-//! of it — iso-lines, paths, markers, handles — is painted with the plot's transform, so that the
-//! layers stay in a fixed order and a path of any length costs a bounded number of points per frame.
+//! The plot (egui_plot) holds the contour image and draws the axes; the window it shows is the
+//! view's own ([`navigation`]: wheel zoom about the cursor, drag to pan, double-click or Fit to
+//! reset). Everything drawn on top of it — iso-lines, paths, markers, handles — is painted with the
+//! plot's transform, so that the layers stay in a fixed order and a path of any length costs a
+//! bounded number of points per frame.
 
 use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
 
@@ -14,10 +16,11 @@ use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::scenario::Problem;
 
 mod markers;
+pub mod navigation;
 mod overlays;
 
 pub use markers::label_rect;
-
+use navigation::{FitTarget, Framing};
 use overlays::paint_overlays;
 
 /// Points drawn per run path at most, whatever its length.
@@ -89,6 +92,10 @@ pub struct ViewState {
     drawn: DrawnOverlays,
     /// Whether this view set `AppState::hovered_run` (so it clears it when the pointer leaves).
     hovering: bool,
+    /// The window shown: the lesson's until the wheel, a drag or Fit changes it.
+    framing: Framing,
+    /// What Fit frames (its menu's choice).
+    fit_target: FitTarget,
     /// The formula being typed in the side panel (`None` = not edited).
     pub formula_draft: Option<String>,
 }
@@ -127,11 +134,17 @@ impl ViewState {
         self.last_transform.as_ref().map(|t| *t.frame())
     }
 
+    /// Whether the view shows the lesson's view (not moved by the wheel, a drag or Fit).
+    pub fn shows_lesson_view(&self) -> bool {
+        self.framing == Framing::Lesson
+    }
+
     /// Forgets the contours and recentres on the problem's default view.
     pub fn invalidate(&mut self) {
         self.contour = None;
         self.contour_job = None;
         self.reset_bounds = true;
+        self.framing = Framing::Lesson;
         self.dragging = None;
         self.formula_draft = None;
     }
@@ -150,65 +163,45 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     if ui.input(|input| input.pointer.primary_pressed()) {
         state.views.landscape.pressed_handle = grabbed;
     }
-    let holding_handle = state.views.landscape.pressed_handle.is_some()
-        && ui.input(|input| input.pointer.primary_down());
-    let initial_view = state.scenario.view.unwrap_or_else(|| landscape.view());
+    let lesson_view = state.scenario.view.unwrap_or_else(|| landscape.view());
     let window_shown =
         state.views.landscape.last_transform.is_some() && !state.views.landscape.reset_bounds;
-    let shown_window = match state.views.landscape.shown_window() {
-        Some(window) if !state.views.landscape.reset_bounds => window,
-        _ => initial_view,
+    let canvas = navigation::canvas_size(state, ui.available_size());
+    let shown_window =
+        navigation::displayed_window(state.views.landscape.framing, lesson_view, canvas);
+    // A basin map covers the lesson's own window while the view shows it, as the lesson's claims
+    // measure it; a wider canvas shows contours around it.
+    let basin_window = if state.views.landscape.shows_lesson_view() {
+        lesson_view
+    } else {
+        shown_window
     };
-    super::basin_view::basin_controls_ui(state, shown_window, window_shown, ui);
+    super::basin_view::basin_controls_ui(state, basin_window, window_shown, ui);
     if state.views.surface.show {
-        super::surface_view::surface_view_ui(state, ui, &landscape, shown_window);
+        let rect = super::surface_view::surface_view_ui(state, ui, &landscape, shown_window);
+        navigation::fit_controls_ui(state, ui, rect);
         return;
     }
-    let reset = std::mem::take(&mut state.views.landscape.reset_bounds);
-    // With equal scales on both axes, show the whole default window: widen whichever side the
-    // plot's shape leaves short (the axes take a little space; the margin covers it).
-    let fitted_view = {
-        let size = ui.available_size();
-        let aspect = f64::from((size.x - 60.0).max(1.0) / (size.y - 40.0).max(1.0));
-        let (width, height) = (
-            initial_view.x_max - initial_view.x_min,
-            initial_view.y_max - initial_view.y_min,
-        );
-        let (centre_x, centre_y) = (
-            0.5 * (initial_view.x_min + initial_view.x_max),
-            0.5 * (initial_view.y_min + initial_view.y_max),
-        );
-        let (half_width, half_height) = if width / height < aspect {
-            (0.5 * height * aspect, 0.5 * height)
-        } else {
-            (0.5 * width, 0.5 * width / aspect)
-        };
-        [
-            centre_x - 1.02 * half_width,
-            centre_y - 1.02 * half_height,
-            centre_x + 1.02 * half_width,
-            centre_y + 1.02 * half_height,
-        ]
-    };
     let plot = Plot::new("landscape")
-        .data_aspect(1.0)
-        .allow_drag(
-            grabbed.is_none() && !holding_handle && state.views.landscape.dragging.is_none(),
-        )
+        .allow_drag(false)
+        .allow_zoom(false)
+        .allow_scroll(false)
+        .allow_boxed_zoom(false)
         .allow_double_click_reset(false)
         .show_grid(false)
         .x_axis_label("x")
-        .y_axis_label("y")
-        .default_x_bounds(fitted_view[0], fitted_view[2])
-        .default_y_bounds(fitted_view[1], fitted_view[3]);
+        .y_axis_label("y");
     let texture = ensure_contours(state, ui, &landscape);
+    state.views.landscape.reset_bounds = false;
+    let framing = state.views.landscape.framing;
     let response = plot.show(ui, |plot_ui| {
-        if reset {
-            plot_ui.set_plot_bounds(PlotBounds::from_min_max(
-                [fitted_view[0], fitted_view[1]],
-                [fitted_view[2], fitted_view[3]],
-            ));
-        }
+        // Framed on this frame's canvas, so that the shape never crops what the window holds.
+        let window =
+            navigation::displayed_window(framing, lesson_view, plot_ui.response().rect.size());
+        plot_ui.set_plot_bounds(PlotBounds::from_min_max(
+            [window.x_min, window.y_min],
+            [window.x_max, window.y_max],
+        ));
         if let Some((texture_id, [x_min, y_min, x_max, y_max])) = texture {
             plot_ui.image(PlotImage::new(
                 "contours",
@@ -218,18 +211,16 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ));
         }
         super::basin_view::draw_basin(state, plot_ui);
-        plot_ui.plot_bounds()
     });
     let transform = response.transform;
     state.views.landscape.last_transform = Some(transform);
     // Keep the contours matched to what is on screen (recomputed next frame if the view moved).
-    let bounds = response.inner;
     if state
         .views
         .landscape
         .contour
         .as_ref()
-        .is_none_or(|c| c.key.bounds != bounds_key(&bounds))
+        .is_none_or(|c| c.key.bounds != bounds_key(transform.bounds()))
     {
         ui.ctx().request_repaint();
     }
@@ -238,6 +229,8 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     hover_paths(state, ui, &drawn);
     state.views.landscape.drawn = drawn;
     handle_interaction(state, ui, &response.response, &transform, grabbed);
+    navigation::navigate_ui(state, ui, &response.response, &transform);
+    navigation::fit_controls_ui(state, ui, response.response.rect);
 }
 
 /// Sets `state.hovered_run` from the path under the pointer while the pointer is over the plot,
