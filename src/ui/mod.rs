@@ -16,6 +16,7 @@ pub mod results_table;
 pub mod side_panel;
 pub mod step_view;
 pub mod surface_view;
+pub mod sweep_cells;
 pub mod sweep_view;
 pub mod toolbar;
 pub mod worksheet;

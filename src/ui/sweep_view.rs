@@ -18,10 +18,9 @@ use crate::engine::{Job, JobState};
 use crate::optim::HyperValue;
 use crate::scenario::SweepSettings;
 
-use crate::number_format::short_number;
-
 use super::metric_curves::log_floor;
 use super::plot_legend::{self, LegendEntry, Swatch};
+use super::sweep_cells::{cell_at, cell_text, extent};
 use super::{format_number, run_colour};
 
 /// The colour of a diverged cell.
@@ -93,7 +92,7 @@ impl SweepState {
 }
 
 /// Position of an axis value on the plot (log₁₀ for log axes).
-fn plot_coordinate(axis: &Axis, value: f64) -> f64 {
+pub(super) fn plot_coordinate(axis: &Axis, value: f64) -> f64 {
     if axis.log_scale { value.log10() } else { value }
 }
 
@@ -345,47 +344,6 @@ fn heatmap_image(result: &Sweep, logs: &[f64], (low, high): (f64, f64)) -> egui:
         }
     }
     egui::ColorImage::new([columns, rows], pixels)
-}
-
-/// The plot extent of an axis: its first cell's lower edge to its last cell's upper edge.
-fn extent(axis: &Axis) -> (f64, f64) {
-    let centre_of = |index: usize| plot_coordinate(axis, axis.value(index));
-    let last = axis.count.saturating_sub(1);
-    let half_cell = if axis.count < 2 {
-        0.5
-    } else {
-        0.5 * (centre_of(last) - centre_of(0)) / last as f64
-    };
-    (centre_of(0) - half_cell, centre_of(last) + half_cell)
-}
-
-/// The cell under `pointer` (plot coordinates), `None` outside the heatmap.
-fn cell_at(axes: &[Axis; 2], pointer: PlotPoint) -> Option<(usize, usize)> {
-    let index = |axis: &Axis, coordinate: f64| {
-        let (low, high) = extent(axis);
-        let t = (coordinate - low) / (high - low);
-        ((0.0..1.0).contains(&t)).then(|| ((t * axis.count as f64) as usize).min(axis.count - 1))
-    };
-    Some((index(&axes[0], pointer.x)?, index(&axes[1], pointer.y)?))
-}
-
-/// A cell's tooltip: its two hyperparameters and the loss it reached (or that it diverged).
-fn cell_text(sweep: &Sweep, column: usize, row: usize) -> String {
-    let axes = &sweep.axes;
-    let index = sweep.index(column, row);
-    let outcome = if sweep.diverged.get(index).copied().unwrap_or(false) {
-        "diverged".to_owned()
-    } else {
-        let loss = sweep.values.get(index).copied().unwrap_or(f64::NAN);
-        format!("loss {}", short_number(loss))
-    };
-    format!(
-        "{} = {}\n{} = {}\n{outcome}",
-        axes[0].name,
-        short_number(axes[0].value(column)),
-        axes[1].name,
-        short_number(axes[1].value(row)),
-    )
 }
 
 /// The heatmap with its colour bar and legend beside it, the boundary, the run's own setting, a

@@ -2,7 +2,7 @@ use super::harness;
 #[allow(unused_imports)]
 use harness::*;
 
-use egui_kittest::kittest::{NodeT, Queryable};
+use egui_kittest::kittest::Queryable;
 use optiviz::app::{Metric, XAxis};
 use optiviz::number_format::short_number;
 use optiviz::ui::log_axis::log_ticks;
