@@ -11,9 +11,10 @@
 //! `tests/layers.rs` reads every non-test `use crate::…` under `src/` and fails on one that points
 //! up. Bottom up:
 //!
-//! 1. `validate`, `precision`, `schedule`, `hyper`, `docs`, `ron_format`: the checker every config
-//!    reports to, low-precision arithmetic, learning-rate schedules, the hyperparameter tables
-//!    every config declares, Guide text from a module's doc, the RON options of every saved file.
+//! 1. `validate`, `precision`, `schedule`, `hyper`, `docs`, `ron_format`, `number_format`: the
+//!    checker every config reports to, low-precision arithmetic, learning-rate schedules, the
+//!    hyperparameter tables every config declares, Guide text from a module's doc, the RON options
+//!    of every saved file, numbers in few characters for people.
 //! 2. `objective`, `landscape`, `network`: the problems, an [`objective::Objective`] each.
 //! 3. `optim`: the optimizers, which step on an objective.
 //! 4. `scenario` (with `presets`, the lessons it parses): a problem, runs and settings, as saved.
@@ -37,6 +38,7 @@ pub mod engine;
 pub mod hyper;
 pub mod landscape;
 pub mod network;
+pub mod number_format;
 pub mod objective;
 pub mod optim;
 pub mod precision;

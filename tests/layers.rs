@@ -31,6 +31,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "ron_format",
             "hyper",
             "docs",
+            "number_format",
         ],
     ),
     ("problems", &["objective", "landscape", "network"]),

@@ -11,6 +11,7 @@ use super::sample::{Measurement, NetworkRecord, RunStatus, Sample, StepExplanati
 use super::worker_trails::WorkerTrails;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
 use crate::network::Network;
+use crate::number_format::short_number;
 use crate::objective::{GradientModel, Objective, Oracle};
 use crate::optim::{Optimizer, StepOutcome};
 use crate::precision::LowPrecisionIterate;
@@ -498,17 +499,22 @@ impl Run {
         }
         if let Some(lr) = self.config.optimizer.plain_gd_lr() {
             return format!(
-                "; at the last finite point λmax = {lambda_max:.4}, lr·λmax = {:.4} (gradient descent needs < 2)",
-                lr * lambda_max
+                "; at the last finite point λmax = {}, lr·λmax = {} (gradient descent needs < 2)",
+                short_number(lambda_max),
+                short_number(lr * lambda_max)
             );
         }
         match self.config.optimizer.stability_threshold() {
             Some(threshold) => format!(
-                "; at the last finite point λmax = {lambda_max:.4}, while {} is stable only for λmax < {}",
+                "; at the last finite point λmax = {}, while {} is stable only for λmax < {}",
+                short_number(lambda_max),
                 self.config.optimizer.display_name(),
                 threshold.formula
             ),
-            None => format!("; λmax = {lambda_max:.4} at the last finite point"),
+            None => format!(
+                "; λmax = {} at the last finite point",
+                short_number(lambda_max)
+            ),
         }
     }
 }

@@ -2,6 +2,8 @@
 //! and the bounds several methods share. The derivations, and why the other methods have none,
 //! are in `analysis::stability`.
 
+use crate::number_format::short_number;
+
 /// The curvature a run can take before its iteration becomes unstable.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Threshold {
@@ -19,7 +21,7 @@ impl Threshold {
     pub fn known(sharpness: f64, formula: &str) -> Option<Self> {
         (sharpness.is_finite() && sharpness > 0.0).then(|| Self {
             sharpness,
-            formula: format!("{formula} = {sharpness:.4}"),
+            formula: format!("{formula} = {}", short_number(sharpness)),
             preconditioned: false,
         })
     }

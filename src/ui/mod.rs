@@ -1,18 +1,23 @@
 //! The panels of the app, one per file, and what they share: fonts, style, colours, shortcuts.
 
 pub mod basin_view;
+pub mod colour_bar;
 pub mod file_dialog;
 pub mod frame_bench;
 pub mod guide;
 pub mod hyper;
 pub mod landscape_view;
+pub mod log_axis;
+pub mod metric_curves;
 pub mod metrics;
 pub mod network_view;
 pub mod palette;
+pub mod plot_legend;
 pub mod results_table;
 pub mod side_panel;
 pub mod step_view;
 pub mod surface_view;
+pub mod sweep_cells;
 pub mod sweep_view;
 pub mod toolbar;
 pub mod worksheet;

@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use egui::Color32;
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, PlotTransform, Points};
 
 use crate::analysis::contour::Colormap;
 use crate::analysis::sweep::{self, Axis, BATCH_SIZE, BudgetUnit, Sweep, SweepRequest};
@@ -18,7 +18,13 @@ use crate::engine::{Job, JobState};
 use crate::optim::HyperValue;
 use crate::scenario::SweepSettings;
 
+use super::metric_curves::log_floor;
+use super::plot_legend::{self, LegendEntry, Swatch};
+use super::sweep_cells::{cell_at, cell_text, extent};
 use super::{format_number, run_colour};
+
+/// The colour of a diverged cell.
+const DIVERGED: Color32 = Color32::from_rgb(110, 0, 20);
 
 /// The finished sweep with what drawing it needs.
 struct SweepResult {
@@ -28,6 +34,8 @@ struct SweepResult {
     boundary: Option<Vec<[f64; 2]>>,
     /// The run the sweep varied.
     run: usize,
+    /// log₁₀ of the lowest and highest loss the colours span.
+    log_range: (f64, f64),
 }
 
 /// The sweep window's state between frames.
@@ -42,6 +50,8 @@ pub struct SweepState {
     error: Option<String>,
     /// Compute when the window next draws (a lesson that opens with a sweep).
     pending: bool,
+    /// Where the heatmap was drawn last frame.
+    transform: Option<PlotTransform>,
 }
 
 impl SweepState {
@@ -70,10 +80,19 @@ impl SweepState {
     pub fn has_result(&self) -> bool {
         self.result.is_some()
     }
+
+    /// Where the centre of cell (column, row) was drawn last frame (for tests that hover it).
+    pub fn screen_from_cell(&self, column: usize, row: usize) -> Option<egui::Pos2> {
+        let (result, transform) = (self.result.as_ref()?, self.transform.as_ref()?);
+        let axes = &result.sweep.axes;
+        let (x, y) = (axes[0].value(column), axes[1].value(row));
+        let point = PlotPoint::new(plot_coordinate(&axes[0], x), plot_coordinate(&axes[1], y));
+        Some(transform.position_from_point(&point))
+    }
 }
 
 /// Position of an axis value on the plot (log₁₀ for log axes).
-fn plot_coordinate(axis: &Axis, value: f64) -> f64 {
+pub(super) fn plot_coordinate(axis: &Axis, value: f64) -> f64 {
     if axis.log_scale { value.log10() } else { value }
 }
 
@@ -259,7 +278,8 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
     state.views.sweep.job = None;
     match outcome {
         Ok(result) => {
-            let image = heatmap_image(&result);
+            let (logs, log_range) = cell_logs(&result);
+            let image = heatmap_image(&result, &logs, log_range);
             let texture = ctx.load_texture("sweep", image, egui::TextureOptions::NEAREST);
             let run = state.views.sweep.settings.run;
             let boundary = state.scenario.runs.get(run).and_then(|config| {
@@ -285,34 +305,40 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
                 texture,
                 boundary,
                 run,
+                log_range,
             });
         }
         Err(message) => state.views.sweep.error = Some(message),
     }
 }
 
-/// log₁₀ of the final loss per cell; diverged cells dark red. Image row 0 is the top (last row).
-fn heatmap_image(result: &Sweep) -> egui::ColorImage {
-    let (columns, rows) = (result.columns(), result.rows());
-    let logs: Vec<f64> = result
-        .values
-        .iter()
-        .map(|v| v.abs().max(1e-300).log10())
+/// log₁₀ of each cell's final |loss|, exact zeros at the floor half a decade below the smallest
+/// positive one (as the metric plots draw them), and the range of the cells that did not diverge.
+fn cell_logs(result: &Sweep) -> (Vec<f64>, (f64, f64)) {
+    let kept = || (result.values.iter().zip(&result.diverged)).filter(|(_, d)| !**d);
+    let floor = log_floor(kept().map(|(v, _)| v.abs()));
+    let logs: Vec<f64> = (result.values.iter())
+        .map(|v| v.abs().max(floor).log10())
         .collect();
-    let (low, high) = logs
-        .iter()
-        .zip(&result.diverged)
+    let range = (logs.iter().zip(&result.diverged))
         .filter(|(v, diverged)| v.is_finite() && !**diverged)
         .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (&v, _)| {
             (lo.min(v), hi.max(v))
         });
+    (logs, range)
+}
+
+/// log₁₀ of the final loss per cell, coloured over `log_range`; diverged cells dark red. Image
+/// row 0 is the top (last row).
+fn heatmap_image(result: &Sweep, logs: &[f64], (low, high): (f64, f64)) -> egui::ColorImage {
+    let (columns, rows) = (result.columns(), result.rows());
     let mut pixels = Vec::with_capacity(columns * rows);
     for image_row in 0..rows {
         let row = rows - 1 - image_row;
         for column in 0..columns {
             let index = result.index(column, row);
             if result.diverged[index] {
-                pixels.push(Color32::from_rgb(110, 0, 20));
+                pixels.push(DIVERGED);
             } else {
                 let t = (logs[index] - low) / (high - low).max(1e-12);
                 let [r, g, b] = Colormap::Magma.rgb(t);
@@ -323,29 +349,14 @@ fn heatmap_image(result: &Sweep) -> egui::ColorImage {
     egui::ColorImage::new([columns, rows], pixels)
 }
 
-/// The heatmap, the boundary, the run's own setting, and a click adding a cell's configuration.
+/// The heatmap with its colour bar and legend beside it, the boundary, the run's own setting, a
+/// tooltip per cell, and a click adding a cell's configuration.
 fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let Some(result) = &state.views.sweep.result else {
         ui.weak("Compute to see the loss reached over the two hyperparameters; then click a cell to add it as a run.");
         return;
     };
     let axes = result.sweep.axes.clone();
-    let centre_of = |axis: &Axis, index: usize| plot_coordinate(axis, axis.value(index));
-    let half_cell = |axis: &Axis| {
-        if axis.count < 2 {
-            0.5
-        } else {
-            0.5 * (centre_of(axis, axis.count - 1) - centre_of(axis, 0)) / (axis.count - 1) as f64
-        }
-    };
-    let x_range = (
-        centre_of(&axes[0], 0) - half_cell(&axes[0]),
-        centre_of(&axes[0], axes[0].count - 1) + half_cell(&axes[0]),
-    );
-    let y_range = (
-        centre_of(&axes[1], 0) - half_cell(&axes[1]),
-        centre_of(&axes[1], axes[1].count - 1) + half_cell(&axes[1]),
-    );
     let diverged = result.sweep.diverged.iter().filter(|d| **d).count();
     ui.weak(format!(
         "{} of {} cells diverged (dark red){}",
@@ -357,11 +368,102 @@ fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ""
         }
     ));
-    let run_marker = state
-        .scenario
-        .runs
-        .get(result.run)
-        .map(|config| run_values(config, &axes));
+    let run_marker =
+        state
+            .scenario
+            .runs
+            .get(result.run)
+            .and_then(|config| match run_values(config, &axes) {
+                (Some(x), Some(y)) => {
+                    Some([plot_coordinate(&axes[0], x), plot_coordinate(&axes[1], y)])
+                }
+                _ => None,
+            });
+    let side_width = 130.0;
+    let size = ui.available_size();
+    let gap = ui.spacing().item_spacing.x;
+    let log_range = result.log_range;
+    let entries = heatmap_legend(result.boundary.is_some(), run_marker.is_some());
+    let response = ui
+        .horizontal_top(|ui| {
+            let plot_size = egui::vec2((size.x - side_width - gap).max(120.0), size.y);
+            let response = ui
+                .allocate_ui(plot_size, |ui| heatmap_plot_ui(result, ui, run_marker))
+                .inner;
+            ui.allocate_ui(egui::vec2(side_width, size.y), |ui| {
+                ui.vertical(|ui| {
+                    let bar_height = (response.response.rect.height() * 0.6).clamp(60.0, 400.0);
+                    let range = (log_range.0, log_range.1);
+                    super::colour_bar::colour_bar_ui(
+                        ui,
+                        "loss reached",
+                        Colormap::Magma,
+                        range,
+                        bar_height,
+                    );
+                    plot_legend::legend_ui(ui, "sweep", &entries);
+                });
+            });
+            response
+        })
+        .inner;
+    let hovered = (response.response.contains_pointer())
+        .then_some(response.inner)
+        .flatten()
+        .and_then(|pointer| cell_at(&axes, pointer));
+    if let Some((column, row)) = hovered {
+        let text = cell_text(&result.sweep, column, row);
+        egui::containers::Tooltip::for_widget(&response.response)
+            .at_pointer()
+            .gap(12.0)
+            .show(|ui| ui.label(text));
+    }
+    state.views.sweep.transform = Some(response.transform);
+    if response.response.clicked()
+        && let Some(pointer) = response.inner
+    {
+        add_nearest_cell_run(state, &axes, pointer);
+    }
+}
+
+/// The legend beside the heatmap: diverged cells, the boundary, the run.
+fn heatmap_legend(boundary: bool, run: bool) -> Vec<LegendEntry> {
+    let mut entries = vec![LegendEntry {
+        swatch: Swatch::Patch(DIVERGED),
+        text: "diverged".to_owned(),
+    }];
+    if boundary {
+        entries.push(LegendEntry {
+            swatch: Swatch::Line {
+                colour: BOUNDARY,
+                style: egui_plot::LineStyle::dashed_loose(),
+            },
+            text: "stability boundary".to_owned(),
+        });
+    }
+    if run {
+        entries.push(LegendEntry {
+            swatch: Swatch::Marker {
+                colour: Color32::WHITE,
+                shape: MarkerShape::Diamond,
+            },
+            text: "the run".to_owned(),
+        });
+    }
+    entries
+}
+
+/// The boundary's dark line, drawn over a light halo so that it shows over any colour.
+const BOUNDARY: Color32 = Color32::from_rgb(20, 20, 30);
+
+/// The heatmap plot; its inner value is the pointer in plot coordinates.
+fn heatmap_plot_ui(
+    result: &SweepResult,
+    ui: &mut egui::Ui,
+    run_marker: Option<[f64; 2]>,
+) -> egui_plot::PlotResponse<Option<PlotPoint>> {
+    let axes = &result.sweep.axes;
+    let (x_range, y_range) = (extent(&axes[0]), extent(&axes[1]));
     let texture = result.texture.id();
     let boundary = result.boundary.clone();
     let label = |axis: &Axis| {
@@ -371,12 +473,14 @@ fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
             axis.name.clone()
         }
     };
-    let response = Plot::new("sweep_heatmap")
-        .legend(Legend::default())
+    Plot::new("sweep_heatmap")
         .x_axis_label(label(&axes[0]))
         .y_axis_label(label(&axes[1]))
         .allow_drag(false)
-        .show(ui, |plot_ui| {
+        // The cell tooltip says where the pointer is, in the hyperparameters' own terms.
+        .show_x(false)
+        .show_y(false)
+        .show(ui, move |plot_ui| {
             plot_ui.image(PlotImage::new(
                 "log₁₀ loss reached",
                 texture,
@@ -388,33 +492,30 @@ fn heatmap_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ));
             if let Some(boundary) = boundary {
                 plot_ui.line(
+                    Line::new("stability boundary", PlotPoints::new(boundary.clone()))
+                        .color(Color32::from_white_alpha(200))
+                        .width(6.0),
+                );
+                plot_ui.line(
                     Line::new("stability boundary", PlotPoints::new(boundary))
-                        .color(Color32::WHITE)
+                        .color(BOUNDARY)
                         .style(egui_plot::LineStyle::dashed_loose())
-                        .width(2.0),
+                        .width(2.5),
                 );
             }
-            if let Some((Some(x), Some(y))) = run_marker {
-                plot_ui.points(
-                    Points::new(
-                        "the run",
-                        PlotPoints::new(vec![[
-                            plot_coordinate(&axes[0], x),
-                            plot_coordinate(&axes[1], y),
-                        ]]),
-                    )
-                    .shape(MarkerShape::Diamond)
-                    .radius(6.0)
-                    .color(Color32::WHITE),
-                );
+            if let Some(position) = run_marker {
+                for (radius, colour) in [(8.0, BOUNDARY), (6.0, Color32::WHITE)] {
+                    plot_ui.points(
+                        Points::new("the run", PlotPoints::new(vec![position]))
+                            .shape(MarkerShape::Diamond)
+                            .radius(radius)
+                            .filled(true)
+                            .color(colour),
+                    );
+                }
             }
             plot_ui.pointer_coordinate()
-        });
-    if response.response.clicked()
-        && let Some(pointer) = response.inner
-    {
-        add_nearest_cell_run(state, &axes, pointer);
-    }
+        })
 }
 
 /// Adds the cell nearest to `pointer` (in plot coordinates) as a new run.

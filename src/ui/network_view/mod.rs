@@ -456,11 +456,6 @@ fn layer_colour(layer: usize, layers: usize) -> Color32 {
     Color32::from_rgb(r, g, b)
 }
 
-/// Tick labels of a log₁₀ axis: 1e-3, 2e-3, … (grid marks fall between the powers of ten too).
-pub fn log_axis(mark: egui_plot::GridMark, _range: &std::ops::RangeInclusive<f64>) -> String {
-    format!("{:.0e}", 10f64.powf(mark.value))
-}
-
 fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     let records = selected_records(state);
     let layers = network.layers();
@@ -469,24 +464,23 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     ui.horizontal_top(|ui| {
         for (title, grad) in [("‖∇ per layer‖", true), ("‖weights per layer‖", false)] {
             ui.allocate_ui(egui::vec2(width, height), |ui| {
-                Plot::new(title)
+                let plot = Plot::new(title)
                     .legend(Legend::default().follow_insertion_order(true))
                     .x_axis_label("step")
-                    .y_axis_label(title)
-                    .y_axis_formatter(log_axis)
-                    .show(ui, |plot_ui| {
-                        for (index, layer) in layers.iter().enumerate() {
-                            let points = per_layer_curves(records, index, |r| {
-                                let norms = if grad { &r.grad_norms } else { &r.weight_norms };
-                                norms.get(index).copied()
-                            });
-                            plot_ui.line(
-                                Line::new(layer.name.clone(), PlotPoints::new(points))
-                                    .color(layer_colour(index, layers.len()))
-                                    .width(2.0 * super::line_scale(state)),
-                            );
-                        }
-                    });
+                    .y_axis_label(title);
+                super::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
+                    for (index, layer) in layers.iter().enumerate() {
+                        let points = per_layer_curves(records, index, |r| {
+                            let norms = if grad { &r.grad_norms } else { &r.weight_norms };
+                            norms.get(index).copied()
+                        });
+                        plot_ui.line(
+                            Line::new(layer.name.clone(), PlotPoints::new(points))
+                                .color(layer_colour(index, layers.len()))
+                                .width(2.0 * super::line_scale(state)),
+                        );
+                    }
+                });
             });
         }
     });

@@ -1,0 +1,240 @@
+//! Log₁₀ axes for the plots: the curves plot log₁₀ of a value, the ticks name the value itself.
+//!
+//! egui_plot's own spacer puts marks at tenths of a decade, so a one-digit formatter repeats
+//! labels (3e-1, 3e-1, 2e-1…). Here the ticks are chosen in the values' own terms, few and with
+//! unique labels: whole decades (every 1, 2, 5, 10… decades) over wide ranges, 1-2-5 or 1-3
+//! mantissas over a decade or two, and evenly spaced values over less, labelled with as many
+//! digits as their spacing needs.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use egui_plot::{GridInput, GridMark, Plot};
+
+use crate::number_format::short_number;
+
+/// Ticks an axis shows at most.
+pub const MAX_LOG_TICKS: usize = 6;
+
+/// Vertical room a tick label needs, in points (egui_plot hides labels closer than 20).
+const POINTS_PER_TICK: f64 = 36.0;
+
+/// egui_plot's default smallest grid spacing in points, the unit of `GridInput::base_step_size`.
+const GRID_SPACING_MIN: f64 = 8.0;
+
+/// A tick of a log₁₀ axis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LogTick {
+    /// Where it sits: log₁₀ of the value.
+    pub position: f64,
+    /// The value, in few characters.
+    pub label: String,
+}
+
+/// Ticks for an axis showing log₁₀ values from `low` to `high`: at most `max_count` (and at least
+/// two over any range a plot shows), each label unique. Empty for an empty or non-finite range.
+pub fn log_ticks(low: f64, high: f64, max_count: usize) -> Vec<LogTick> {
+    if !(low.is_finite() && high.is_finite() && high > low) || max_count < 2 {
+        return Vec::new();
+    }
+    let mut best: Vec<LogTick> = Vec::new();
+    // Whole decades, every `step` decades; then 1-2-5 or 1-3 within decades; then even values.
+    for step in decade_steps() {
+        let ticks = decade_ticks(low, high, step);
+        if ticks.len() <= max_count {
+            if ticks.len() >= 2 {
+                return ticks;
+            }
+            best = ticks;
+            break;
+        }
+    }
+    for mantissas in [&[1.0, 2.0, 5.0][..], &[1.0, 3.0][..]] {
+        let ticks = mantissa_ticks(low, high, mantissas);
+        if (2..=max_count).contains(&ticks.len()) {
+            return ticks;
+        }
+    }
+    let linear = linear_ticks(low, high, max_count);
+    if linear.len() >= 2 { linear } else { best }
+}
+
+/// 1, 2, 5, 10, 20, 50… decades.
+fn decade_steps() -> impl Iterator<Item = i64> {
+    (0..6).flat_map(|power| [1, 2, 5].map(|m| m * 10_i64.pow(power)))
+}
+
+/// Ticks at 10^(k·step) within [low, high].
+fn decade_ticks(low: f64, high: f64, step: i64) -> Vec<LogTick> {
+    let step_f = step as f64;
+    let first = (low / step_f).ceil() as i64;
+    let last = (high / step_f).floor() as i64;
+    (first..=last)
+        .take(64)
+        .map(|k| {
+            let exponent = k * step;
+            LogTick {
+                position: exponent as f64,
+                label: decade_label(exponent),
+            }
+        })
+        .collect()
+}
+
+/// 10^exponent: "0.01", "1", "1000", "1e-5", "1e12".
+fn decade_label(exponent: i64) -> String {
+    if (-2..=3).contains(&exponent) {
+        short_number(10f64.powi(exponent as i32))
+    } else {
+        format!("1e{exponent}")
+    }
+}
+
+/// Ticks at m·10^e for every mantissa m within [low, high] (at most 64 looked at).
+fn mantissa_ticks(low: f64, high: f64, mantissas: &[f64]) -> Vec<LogTick> {
+    let first = low.floor() as i64;
+    let last = high.ceil() as i64;
+    if last - first > 8 {
+        return Vec::new();
+    }
+    let mut ticks = Vec::new();
+    for exponent in first..=last {
+        for &m in mantissas {
+            let position = m.log10() + exponent as f64;
+            if (low..=high).contains(&position) {
+                ticks.push(LogTick {
+                    position,
+                    label: short_number(m * 10f64.powi(exponent as i32)),
+                });
+            }
+        }
+    }
+    ticks
+}
+
+/// Evenly spaced values between 10^low and 10^high, labelled to the step's digit: the largest
+/// 1-2-5 step that gives two ticks, every second or third of them if that is too many.
+fn linear_ticks(low: f64, high: f64, max_count: usize) -> Vec<LogTick> {
+    let (from, to) = (10f64.powf(low), 10f64.powf(high));
+    if !(from > 0.0 && to.is_finite() && to > from) {
+        return Vec::new();
+    }
+    // A hair of slack: 10^log₁₀(0.5) / 0.01 is 50.000…1, and 0.5 is a tick.
+    let multiples = |step: f64| ((from / step - 1e-9).ceil(), (to / step + 1e-9).floor());
+    let top = (to - from).log10().floor() as i32;
+    let Some(step) = (top - 2..=top)
+        .rev()
+        .flat_map(|power| [5.0, 2.0, 1.0].map(|m| m * 10f64.powi(power)))
+        .find(|&step| {
+            let (first, last) = multiples(step);
+            last - first >= 1.0
+        })
+    else {
+        return Vec::new();
+    };
+    let (first, last) = multiples(step);
+    let count = (last - first) as usize + 1;
+    if count > 64 {
+        return Vec::new();
+    }
+    let every = count.div_ceil(max_count);
+    (0..count)
+        .step_by(every)
+        .map(|k| {
+            let value = (first + k as f64) * step;
+            LogTick {
+                position: value.log10(),
+                label: value_label(value, step * every as f64),
+            }
+        })
+        .collect()
+}
+
+/// `value` with the digits a spacing of `step` needs: fixed for moderate sizes, else scientific.
+fn value_label(value: f64, step: f64) -> String {
+    let step_exponent = step.log10().floor() as i32;
+    let value_exponent = value.abs().log10().floor() as i32;
+    if (1e-3..1e5).contains(&value.abs()) {
+        let decimals = (-step_exponent).max(0) as usize;
+        format!("{value:.decimals$}")
+    } else {
+        let digits = (value_exponent - step_exponent).max(0) as usize;
+        let text = format!("{value:.digits$e}");
+        match text.split_once('e') {
+            Some((mantissa, exponent)) if mantissa.contains('.') => {
+                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+                format!("{mantissa}e{exponent}")
+            }
+            _ => text,
+        }
+    }
+}
+
+/// `plot` with a log₁₀ y axis: its grid lines and labels are [`log_ticks`] of the shown range,
+/// as many as fit the plot's height.
+pub fn with_log_y_ticks(plot: Plot<'_>) -> Plot<'_> {
+    // The spacer runs before the formatter each frame, on the same range: it leaves its ticks
+    // for the formatter to name.
+    let shared: Rc<RefCell<Vec<LogTick>>> = Rc::default();
+    let for_labels = Rc::clone(&shared);
+    plot.y_grid_spacer(move |input: GridInput| {
+        let ticks = log_ticks(input.bounds.0, input.bounds.1, fitting_count(&input));
+        let step_size = smallest_gap(&ticks);
+        let marks = ticks
+            .iter()
+            .map(|tick| GridMark {
+                value: tick.position,
+                step_size,
+            })
+            .collect();
+        *shared.borrow_mut() = ticks;
+        marks
+    })
+    .y_axis_formatter(move |mark, _range| {
+        for_labels
+            .borrow()
+            .iter()
+            .find(|tick| (tick.position - mark.value).abs() < 1e-9)
+            .map(|tick| tick.label.clone())
+            .unwrap_or_default()
+    })
+}
+
+/// How many ticks the axis has room for.
+fn fitting_count(input: &GridInput) -> usize {
+    let span = input.bounds.1 - input.bounds.0;
+    let points = span / input.base_step_size.max(f64::MIN_POSITIVE) * GRID_SPACING_MIN;
+    ((points / POINTS_PER_TICK).floor() as usize).clamp(2, MAX_LOG_TICKS)
+}
+
+/// The closest two ticks' distance (egui_plot fades a label by it), 1 for fewer than two.
+fn smallest_gap(ticks: &[LogTick]) -> f64 {
+    let gap = ticks
+        .windows(2)
+        .map(|pair| pair[1].position - pair[0].position)
+        .fold(f64::INFINITY, f64::min);
+    if gap.is_finite() { gap } else { 1.0 }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wide_ranges_tick_whole_decades() {
+        let labels: Vec<String> = log_ticks(-12.3, 0.4, 6)
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["1e-10", "1e-5", "1"]);
+    }
+
+    #[test]
+    fn narrow_ranges_tick_values() {
+        let labels: Vec<String> = log_ticks(0.5f64.log10(), 0.53f64.log10(), 6)
+            .into_iter()
+            .map(|t| t.label)
+            .collect();
+        assert_eq!(labels, ["0.50", "0.52"]);
+    }
+}
