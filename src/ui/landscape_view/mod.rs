@@ -178,6 +178,8 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     };
     super::basin_view::basin_controls_ui(state, basin_window, window_shown, ui);
     if state.views.surface.show {
+        // The paths are not on screen here: let go of a hover this view set.
+        hover_paths(state, ui, &DrawnOverlays::default());
         let rect = super::surface_view::surface_view_ui(state, ui, &landscape, shown_window);
         navigation::fit_controls_ui(state, ui, rect);
         return;
