@@ -83,7 +83,7 @@ impl AppState {
         }
         self.scenario.runs.push(config.clone());
         self.runs.push(RunView::new(self.landscape.as_ref()));
-        self.selected_run = self.scenario.runs.len() - 1;
+        self.select_run(self.scenario.runs.len() - 1);
         self.send(Command::AddRun(Box::new(config)));
         self.edited();
     }
@@ -150,9 +150,16 @@ impl AppState {
         self.apply_scenario(candidate, true);
     }
 
+    /// Selects run `index` as the user's pick: its settings open and the canvases emphasise it.
+    pub fn select_run(&mut self, index: usize) {
+        self.selected_run = index;
+        self.run_picked = true;
+    }
+
     /// Opens a new scenario in place of the current one (after validation).
     pub fn open_scenario(&mut self, scenario: Scenario, file: Option<PathBuf>) {
         self.file = file;
+        self.run_picked = false;
         self.views.worksheet.reset();
         self.apply_scenario(scenario, false);
         self.request_lesson_views();

@@ -113,6 +113,11 @@ pub struct AppState {
     /// The run under the pointer (a path on a canvas or a row of the runs table), drawn
     /// highlighted in every view this frame.
     pub hovered_run: Option<usize>,
+    /// Whether the user picked the selected run (its row, its header, a run they added): only
+    /// then do the canvases draw it on top and highlighted. A lesson opens with no run
+    /// emphasised, so its own drawing order shows every path (zigzag's momentum path lies
+    /// inside GD's zig-zag and would vanish under a highlighted GD).
+    pub run_picked: bool,
     /// The open/save dialog, when open.
     pub file_dialog: Option<ui::file_dialog::FileDialog>,
     /// The keyboard-shortcut window.
@@ -182,6 +187,7 @@ impl AppState {
             notice: None,
             selected_run: 0,
             hovered_run: None,
+            run_picked: false,
             file_dialog: None,
             show_help: false,
             show_guide: false,

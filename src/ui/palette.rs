@@ -137,11 +137,12 @@ pub enum Emphasis {
 
 /// How run `index` is emphasised now.
 pub fn run_emphasis(state: &AppState, index: usize) -> Emphasis {
+    let picked = state.run_picked && state.selected_run == index;
     match state.hovered_run {
         Some(hovered) if hovered == index => Emphasis::Hovered,
-        Some(_) if state.selected_run == index => Emphasis::Selected,
+        Some(_) if picked => Emphasis::Selected,
         Some(_) => Emphasis::Faded,
-        None if state.selected_run == index => Emphasis::Selected,
+        None if picked => Emphasis::Selected,
         None => Emphasis::Normal,
     }
 }

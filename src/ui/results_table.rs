@@ -150,7 +150,7 @@ fn table_ui(state: &mut AppState, ui: &mut egui::Ui) -> Option<usize> {
             }
         });
     if let Some(index) = clicked {
-        state.selected_run = index;
+        state.select_run(index);
     }
     hovered
 }

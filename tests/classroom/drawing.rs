@@ -224,7 +224,8 @@ fn hovering_a_path_highlights_that_run() {
         .expect("run 1 is on screen");
     assert!(frame.contains(at));
     assert_eq!(state.hovered_run, None);
-    assert_eq!(run_emphasis(state, state.selected_run), Emphasis::Selected);
+    // A lesson opens with no run emphasised, so its own drawing order shows every path.
+    assert_eq!(run_emphasis(state, state.selected_run), Emphasis::Normal);
     harness.hover_at(at);
     harness.run_steps(3);
     let state = harness.state();
@@ -240,6 +241,11 @@ fn hovering_a_path_highlights_that_run() {
     harness.hover_at(Pos2::new(2.0, 2.0));
     harness.run_steps(3);
     assert_eq!(harness.state().hovered_run, None);
+    // A run the user picks is drawn on top and highlighted.
+    harness.state_mut().select_run(target);
+    harness.run_steps(2);
+    assert_eq!(run_emphasis(harness.state(), target), Emphasis::Selected);
+    assert_eq!(run_emphasis(harness.state(), 0), Emphasis::Normal);
 }
 
 /// Item 7: `projected` draws its box, ℓ₂ ball and ℓ₁ ball where the sets are.

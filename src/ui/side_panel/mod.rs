@@ -383,7 +383,7 @@ fn run_row_ui(state: &mut AppState, index: usize, ui: &mut egui::Ui) {
             .on_hover_text("Show this run's settings")
             .clicked()
         {
-            state.selected_run = index;
+            state.select_run(index);
         }
         ui.weak(status);
     });
