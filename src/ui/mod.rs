@@ -269,15 +269,19 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
         side_panel::side_panel_or_strip_ui(state, ui);
     }
     if !hidden.hide_metrics {
-        // Presenting, the plot takes less height so the landscape stays large.
-        let (id, size) = if state.prefs.presenting {
-            ("metrics_presenting", 0.28 * ui.available_height())
+        // Presenting, the plot takes less height so the landscape stays large. The bound keeps
+        // the landscape on screen whatever size the panel remembers (eframe's first frame can
+        // report a window far taller than the one that opens).
+        let height = ui.available_height();
+        let (id, size, largest) = if state.prefs.presenting {
+            ("metrics_presenting", 0.28 * height, 0.4 * height)
         } else {
-            ("metrics", 250.0)
+            ("metrics", 250.0, 0.6 * height)
         };
         egui::Panel::bottom(id)
             .resizable(true)
-            .default_size(size)
+            .default_size(size.min(largest))
+            .max_size(largest.max(80.0))
             .show(ui, |ui| metrics::metrics_ui(state, ui));
     }
     egui::CentralPanel::default().show(ui, |ui| {

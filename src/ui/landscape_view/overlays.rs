@@ -5,10 +5,11 @@
 //! **Telling runs apart.** Runs are drawn in the theme's palette (beyond six runs, with dash
 //! patterns), the selected run over the others, wider and on a halo, and the hovered run (a path
 //! under the pointer or a row of the runs table) last, with the others faded. Runs whose paths
-//! share a route (saddle_escape's four runs along y = 0) would hide one another, so after the
-//! solid paths every solid-drawn run is drawn once more as dashes of length D with gaps of
-//! (n − 1)·D, run k's dashes shifted by k·D: where n paths coincide each colour shows every n-th
-//! dash (a barber pole), and where a path is alone its dashes fall on its own colour.
+//! share a route (saddle_escape's four runs along y = 0) would hide one another, so the runs
+//! drawn in plain style are nested like the lines of a transit map: each is drawn a little wider
+//! than the one drawn after it, so where n paths coincide each shows as a band around the next,
+//! and a path drawn later is never covered by an earlier one (zigzag's momentum inside GD's
+//! zig-zag).
 
 use egui::{Color32, Pos2, Stroke};
 use egui_plot::{PlotPoint, PlotTransform};
@@ -21,14 +22,14 @@ use crate::analysis::field::{self, FieldKind};
 use crate::app::AppState;
 use crate::engine::RunStatus;
 use crate::landscape::ViewWindow;
-use crate::render::palette::Dash;
-use crate::ui::palette::{Emphasis, clip_path, dashed_path, halo_colour, run_dash, run_emphasis};
+use crate::ui::palette::{Emphasis, dashed_path, halo_colour, run_dash, run_emphasis};
 use crate::ui::run_colour;
 
 /// Screen distance within which the pointer hovers a path.
 const HOVER_RADIUS: f32 = 6.0;
-/// Length of one dash of the barber pole on shared routes, in points (times the line scale).
-const POLE_DASH: f32 = 9.0;
+/// How much wider, as a fraction of the line width, each plain run is than the plain run drawn
+/// after it: where paths coincide each shows a band of half this on either side of the next.
+const NESTED_WIDENING: f32 = 0.8;
 
 /// One visible run as drawn this frame.
 struct DrawnRun {
@@ -108,53 +109,34 @@ fn visible_runs(state: &AppState, screen: &dyn Fn([f64; 2]) -> Pos2) -> Vec<Draw
         .collect()
 }
 
-/// Every path: shadows and colours in drawing order (highlighted ones wider, on a halo), then the
-/// barber pole on shared routes unless a run is hovered.
+/// Every path: shadows and colours in drawing order, highlighted ones wider on a halo, plain
+/// ones nested (each a little wider than the plain run drawn after it).
 fn paint_paths(state: &AppState, painter: &egui::Painter, runs: &[DrawnRun], width: f32) {
     let clip = painter.clip_rect().expand(4.0 * width);
-    for run in runs.iter().filter(|run| run.path.len() >= 2) {
-        let drawn_width = run.emphasis.width(width);
+    let drawable = |run: &&DrawnRun| run.path.len() >= 2;
+    let plain = runs
+        .iter()
+        .filter(drawable)
+        .filter(|run| !run.emphasis.is_highlighted())
+        .count();
+    let mut plain_rank = 0;
+    for run in runs.iter().filter(drawable) {
+        let drawn_width = if run.emphasis.is_highlighted() {
+            run.emphasis.width(width)
+        } else {
+            let later = plain.saturating_sub(plain_rank + 1);
+            plain_rank += 1;
+            width * (1.0 + NESTED_WIDENING * later as f32)
+        };
         let under = if run.emphasis.is_highlighted() {
             Stroke::new(drawn_width + 2.0 * width, halo_colour(state.prefs.dark))
         } else {
-            Stroke::new(2.0 * width, Color32::BLACK.gamma_multiply(0.35))
+            Stroke::new(drawn_width + width, Color32::BLACK.gamma_multiply(0.35))
         };
         painter.add(egui::Shape::line(run.path.clone(), under));
         let stroke = Stroke::new(drawn_width, run.emphasis.colour(run.colour));
         painter.extend(dashed_path(&run.path, stroke, run_dash(run.index), clip));
     }
-    if state.hovered_run.is_some() {
-        return;
-    }
-    let mut pole: Vec<&DrawnRun> = runs
-        .iter()
-        .filter(|run| run.path.len() >= 2 && run_dash(run.index) == Dash::Solid)
-        .collect();
-    pole.sort_by_key(|run| run.index);
-    if pole.len() < 2 {
-        return;
-    }
-    let dash = POLE_DASH * crate::ui::line_scale(state);
-    let gap = (pole.len() - 1) as f32 * dash;
-    let period = dash + gap;
-    let mut shapes = Vec::new();
-    for (rank, run) in pole.iter().enumerate() {
-        for (piece, before) in clip_path(&run.path, clip) {
-            // The phase the pattern would have here had the path not been clipped.
-            let offset = (rank as f32 * dash - before).rem_euclid(period);
-            let offset = if offset.is_finite() { offset } else { 0.0 };
-            let stroke = Stroke::new(width, run.colour);
-            egui::Shape::dashed_line_many_with_offset(
-                &piece,
-                stroke,
-                &[dash],
-                &[gap],
-                offset,
-                &mut shapes,
-            );
-        }
-    }
-    painter.extend(shapes);
 }
 
 /// A run's probes, auxiliary point, workers, current point and start handle.
