@@ -44,11 +44,7 @@ impl AppState {
             self.error("images are drawn for 2D landscapes");
             return;
         };
-        let view = self
-            .views
-            .landscape
-            .shown_window()
-            .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()));
+        let view = self.shown_window(landscape.as_ref());
         let runs: Vec<crate::render::RunPath> = self
             .runs
             .iter()
@@ -60,12 +56,7 @@ impl AppState {
                 self.shown_run_path(index, run, config, points)
             })
             .collect();
-        let options = crate::render::RenderOptions {
-            width: size[0],
-            height: size[1],
-            dark: self.prefs.dark,
-            legend: true,
-        };
+        let options = self.image_options(size);
         let drawn = crate::render::draw_png(
             landscape.as_ref(),
             view,
@@ -99,6 +90,27 @@ impl AppState {
             .collect()
     }
 
+    /// The landscape window the view shows now (the lesson's before the view is first drawn).
+    fn shown_window(
+        &self,
+        landscape: &dyn crate::landscape::Landscape,
+    ) -> crate::landscape::ViewWindow {
+        self.views
+            .landscape
+            .shown_window()
+            .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()))
+    }
+
+    /// An image of `size` pixels in the current theme, with its legend.
+    fn image_options(&self, size: [u32; 2]) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
+            width: size[0],
+            height: size[1],
+            dark: self.prefs.dark,
+            legend: true,
+        }
+    }
+
     /// Run `index` as an image draws it: its label, its colour in the current theme, `points`,
     /// and how it ended when it did not simply use its budget.
     fn shown_run_path(
@@ -125,17 +137,8 @@ impl AppState {
             self.error("animations are drawn for 2D landscapes");
             return;
         };
-        let view = self
-            .views
-            .landscape
-            .shown_window()
-            .unwrap_or_else(|| self.scenario.view.unwrap_or_else(|| landscape.view()));
-        let options = crate::render::RenderOptions {
-            width: size[0],
-            height: size[1],
-            dark: self.prefs.dark,
-            legend: true,
-        };
+        let view = self.shown_window(landscape.as_ref());
+        let options = self.image_options(size);
         let runs = self.gif_runs();
         let title = self.scenario.name.clone();
         let path = path.to_owned();
