@@ -1,13 +1,17 @@
 //! UI tests with egui_kittest: the real panels, driven by label, with the real solver behind them.
 #![cfg(feature = "gui")]
 
-use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use optiviz::app::{AppState, Prefs};
 use optiviz::scenario;
+
+/// The app in a kittest harness, shared with the classroom tests.
+#[path = "classroom/harness.rs"]
+mod harness;
+use harness::{harness_sized, run_until};
 
 fn zigzag() -> scenario::Scenario {
     scenario::parse(include_str!("../presets/zigzag.ron"), "zigzag.ron")
@@ -23,43 +27,8 @@ fn harness_on(scenario: scenario::Scenario, prefs: Prefs) -> Harness<'static, Ap
     harness_sized(scenario, prefs, [1280.0, 820.0])
 }
 
-fn harness_sized(
-    scenario: scenario::Scenario,
-    prefs: Prefs,
-    size: [f32; 2],
-) -> Harness<'static, AppState> {
-    let state = AppState::new(scenario, None, prefs, Arc::new(|| {}));
-    // Missing glyphs panic in kittest: every label the UI draws is checked against the fonts.
-    let mut harness = Harness::builder()
-        .with_size(size)
-        .with_context_setup(optiviz::ui::install_fonts)
-        .build_ui_state(
-            |ui, state: &mut AppState| {
-                state.drain_updates(Duration::from_millis(50));
-                optiviz::ui::shortcuts(ui.ctx(), state);
-                optiviz::ui::app_ui(state, ui);
-            },
-            state,
-        );
-    harness.run_steps(2);
-    harness
-}
-
 fn harness() -> Harness<'static, AppState> {
     harness_with(Prefs::default())
-}
-
-/// Steps frames until `done` holds (the solver runs on its own thread).
-fn run_until(harness: &mut Harness<'static, AppState>, done: impl Fn(&AppState) -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done(harness.state()) {
-        assert!(
-            Instant::now() < deadline,
-            "timed out waiting for the solver"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        harness.run_steps(1);
-    }
 }
 
 fn steps_taken(state: &AppState) -> Vec<u64> {
