@@ -140,31 +140,14 @@ pub fn last_metric_plot(ctx: &egui::Context, id: &str) -> Option<MetricPlotFrame
 pub fn metric_plot_ui(state: &mut AppState, ui: &mut egui::Ui, metric: Metric, id: &str) {
     let content = metric_curves(state, metric);
     let entries = legend_entries(&content);
-    let size = ui.available_size();
-    let legend_width = if entries.is_empty() {
-        0.0
-    } else {
-        plot_legend::legend_width(size.x)
+    let (plot, legend_rect) =
+        plot_legend::beside_legend_ui(ui, id, &entries, |ui| plot_ui(state, ui, &content, id));
+    let frame = MetricPlotFrame {
+        legend_rect,
+        ..plot
     };
-    let gap = ui.spacing().item_spacing.x;
-    ui.horizontal_top(|ui| {
-        let plot_size = egui::vec2((size.x - legend_width - gap).max(60.0), size.y);
-        let plot = ui
-            .allocate_ui(plot_size, |ui| plot_ui(state, ui, &content, id))
-            .inner;
-        let legend_rect = (!entries.is_empty()).then(|| {
-            ui.allocate_ui(egui::vec2(legend_width, size.y), |ui| {
-                plot_legend::legend_ui(ui, id, &entries)
-            })
-            .inner
-        });
-        let frame = MetricPlotFrame {
-            legend_rect,
-            ..plot
-        };
-        ui.ctx()
-            .data_mut(|data| data.insert_temp(frame_id(id), frame));
-    });
+    ui.ctx()
+        .data_mut(|data| data.insert_temp(frame_id(id), frame));
 }
 
 /// The plot itself, with the reason it is empty written inside it.

@@ -36,6 +36,70 @@ pub struct LegendEntry {
     pub text: String,
 }
 
+impl LegendEntry {
+    /// A solid line of `colour` named `text`.
+    pub fn line(colour: Color32, text: impl Into<String>) -> Self {
+        Self {
+            swatch: Swatch::Line {
+                colour,
+                style: LineStyle::Solid,
+            },
+            text: text.into(),
+        }
+    }
+
+    /// A dashed line of `colour` named `text` (a reference level).
+    pub fn dashed(colour: Color32, text: impl Into<String>) -> Self {
+        Self {
+            swatch: Swatch::Line {
+                colour,
+                style: LineStyle::dashed_loose(),
+            },
+            text: text.into(),
+        }
+    }
+
+    /// A marker of `colour` named `text`.
+    pub fn marker(colour: Color32, text: impl Into<String>) -> Self {
+        Self {
+            swatch: Swatch::Marker {
+                colour,
+                shape: MarkerShape::Circle,
+            },
+            text: text.into(),
+        }
+    }
+}
+
+/// A plot drawn by `draw` with `entries` in a column beside it (no column when there are none):
+/// returns what `draw` returned and the rect the legend covers.
+pub fn beside_legend_ui<R>(
+    ui: &mut egui::Ui,
+    id_salt: &str,
+    entries: &[LegendEntry],
+    draw: impl FnOnce(&mut egui::Ui) -> R,
+) -> (R, Option<Rect>) {
+    let size = ui.available_size();
+    let width = if entries.is_empty() {
+        0.0
+    } else {
+        legend_width(size.x)
+    };
+    let gap = ui.spacing().item_spacing.x;
+    ui.horizontal_top(|ui| {
+        let plot_size = egui::vec2((size.x - width - gap).max(60.0), size.y);
+        let drawn = ui.allocate_ui(plot_size, draw).inner;
+        let legend = (!entries.is_empty()).then(|| {
+            ui.allocate_ui(egui::vec2(width, size.y), |ui| {
+                legend_ui(ui, id_salt, entries)
+            })
+            .inner
+        });
+        (drawn, legend)
+    })
+    .inner
+}
+
 /// The width a legend takes beside a plot in `available` points.
 pub fn legend_width(available: f32) -> f32 {
     (available * 0.24).clamp(110.0, 240.0)

@@ -300,3 +300,37 @@ fn a_heatmap_cell_tooltip_shows_its_lr_and_loss() {
         );
     }
 }
+
+/// Item 5, every plot: no view uses egui_plot's legend, which sits inside the data area; every
+/// legend is a column beside its plot (`ui::plot_legend`).
+#[test]
+fn no_plot_draws_its_legend_over_its_data() {
+    fn sources(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("src/ui lists") {
+            let path = entry.expect("entry reads").path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    sources(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui"),
+        &mut files,
+    );
+    assert!(files.len() > 10, "the UI sources are found");
+    let offenders: Vec<String> = files
+        .iter()
+        .filter(|path| {
+            let text = std::fs::read_to_string(path).expect("source reads");
+            text.contains(".legend(Legend") || text.contains("egui_plot::Legend")
+        })
+        .map(|path| path.display().to_string())
+        .collect();
+    assert!(
+        offenders.is_empty(),
+        "plots with a legend inside the data area: {offenders:?}"
+    );
+}

@@ -10,7 +10,7 @@
 use std::time::{Duration, Instant};
 
 use egui::Color32;
-use egui_plot::{HLine, Legend, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{HLine, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 use nalgebra::DVector;
 
 use crate::app::{AppState, Metric};
@@ -21,6 +21,7 @@ mod plane;
 
 use plane::{PlaneResult, plane_ui};
 
+use super::plot_legend::LegendEntry;
 use super::{metrics, run_colour};
 
 /// Cells per side of the decision surface.
@@ -268,45 +269,54 @@ fn decision_surface_ui(
         .surface
         .as_ref()
         .map(|c| (c.texture.id(), c.bounds));
-    Plot::new("decision_surface")
-        .data_aspect(1.0)
-        .legend(Legend::default().follow_insertion_order(true))
-        .show(ui, |plot_ui| {
-            if let Some((texture, [x_min, y_min, x_max, y_max])) = surface {
-                plot_ui.image(PlotImage::new(
-                    "predictions",
-                    texture,
-                    PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-                    [(x_max - x_min) as f32, (y_max - y_min) as f32],
-                ));
-            }
-            for (data, name, filled) in [(Some(train), "train", true), (test, "test", false)] {
-                let Some(data) = data else { continue };
-                let Targets::Classes { labels, count } = &data.targets else {
-                    continue;
-                };
-                for class in 0..*count {
-                    let points: Vec<[f64; 2]> = data
-                        .inputs
-                        .chunks_exact(2)
-                        .zip(labels)
-                        .filter(|(_, label)| **label == class)
-                        .map(|(p, _)| [p[0], p[1]])
-                        .collect();
-                    plot_ui.points(
-                        Points::new(format!("class {class} ({name})"), PlotPoints::new(points))
-                            .shape(MarkerShape::Circle)
-                            .filled(filled)
-                            .radius(3.5)
-                            .color(class_colour(class).gamma_multiply(if filled {
-                                1.0
-                            } else {
-                                0.9
-                            })),
-                    );
+    let mut entries = Vec::new();
+    for (data, name) in [(Some(train), "train"), (test, "test")] {
+        if let Some(Targets::Classes { count, .. }) = data.map(|d| &d.targets) {
+            entries.extend((0..*count).map(|class| {
+                LegendEntry::marker(class_colour(class), format!("class {class} ({name})"))
+            }));
+        }
+    }
+    super::plot_legend::beside_legend_ui(ui, "decision_surface", &entries, |ui| {
+        Plot::new("decision_surface")
+            .data_aspect(1.0)
+            .show(ui, |plot_ui| {
+                if let Some((texture, [x_min, y_min, x_max, y_max])) = surface {
+                    plot_ui.image(PlotImage::new(
+                        "predictions",
+                        texture,
+                        PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
+                        [(x_max - x_min) as f32, (y_max - y_min) as f32],
+                    ));
                 }
-            }
-        });
+                for (data, name, filled) in [(Some(train), "train", true), (test, "test", false)] {
+                    let Some(data) = data else { continue };
+                    let Targets::Classes { labels, count } = &data.targets else {
+                        continue;
+                    };
+                    for class in 0..*count {
+                        let points: Vec<[f64; 2]> = data
+                            .inputs
+                            .chunks_exact(2)
+                            .zip(labels)
+                            .filter(|(_, label)| **label == class)
+                            .map(|(p, _)| [p[0], p[1]])
+                            .collect();
+                        plot_ui.points(
+                            Points::new(format!("class {class} ({name})"), PlotPoints::new(points))
+                                .shape(MarkerShape::Circle)
+                                .filled(filled)
+                                .radius(3.5)
+                                .color(class_colour(class).gamma_multiply(if filled {
+                                    1.0
+                                } else {
+                                    0.9
+                                })),
+                        );
+                    }
+                }
+            });
+    });
 }
 
 /// Redraws the cached decision surface when the selected run has a newer record (at most every
@@ -402,9 +412,15 @@ fn regression_ui(
         .map_or(Color32::WHITE, |c| {
             run_colour(c, state.selected_run, state.prefs.dark)
         });
-    Plot::new("regression")
-        .legend(Legend::default().follow_insertion_order(true))
-        .show(ui, |plot_ui| {
+    let mut entries = vec![LegendEntry::marker(Color32::GRAY, "train")];
+    if test.is_some() {
+        entries.push(LegendEntry::marker(Color32::LIGHT_GRAY, "test"));
+    }
+    if curve.is_some() {
+        entries.push(LegendEntry::line(colour, "network"));
+    }
+    super::plot_legend::beside_legend_ui(ui, "regression", &entries, |ui| {
+        Plot::new("regression").show(ui, |plot_ui| {
             plot_ui.points(
                 Points::new("train", PlotPoints::new(targets(train)))
                     .radius(2.5)
@@ -426,6 +442,7 @@ fn regression_ui(
                 );
             }
         });
+    });
 }
 
 /// One curve per layer: `value` of each record against its step.
@@ -464,22 +481,28 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     ui.horizontal_top(|ui| {
         for (title, grad) in [("‖∇ per layer‖", true), ("‖weights per layer‖", false)] {
             ui.allocate_ui(egui::vec2(width, height), |ui| {
-                let plot = Plot::new(title)
-                    .legend(Legend::default().follow_insertion_order(true))
-                    .x_axis_label("step")
-                    .y_axis_label(title);
-                super::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
-                    for (index, layer) in layers.iter().enumerate() {
-                        let points = per_layer_curves(records, index, |r| {
-                            let norms = if grad { &r.grad_norms } else { &r.weight_norms };
-                            norms.get(index).copied()
-                        });
-                        plot_ui.line(
-                            Line::new(layer.name.clone(), PlotPoints::new(points))
-                                .color(layer_colour(index, layers.len()))
-                                .width(2.0 * super::line_scale(state)),
-                        );
-                    }
+                let entries: Vec<LegendEntry> = layers
+                    .iter()
+                    .enumerate()
+                    .map(|(index, layer)| {
+                        LegendEntry::line(layer_colour(index, layers.len()), layer.name.clone())
+                    })
+                    .collect();
+                super::plot_legend::beside_legend_ui(ui, title, &entries, |ui| {
+                    let plot = Plot::new(title).x_axis_label("step").y_axis_label(title);
+                    super::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
+                        for (index, layer) in layers.iter().enumerate() {
+                            let points = per_layer_curves(records, index, |r| {
+                                let norms = if grad { &r.grad_norms } else { &r.weight_norms };
+                                norms.get(index).copied()
+                            });
+                            plot_ui.line(
+                                Line::new(layer.name.clone(), PlotPoints::new(points))
+                                    .color(layer_colour(index, layers.len()))
+                                    .width(2.0 * super::line_scale(state)),
+                            );
+                        }
+                    });
                 });
             });
         }
@@ -500,30 +523,42 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
         .max()
         .unwrap_or(0)
         .min(target.len() + 2);
-    Plot::new("singular_values")
-        .legend(Legend::default().follow_insertion_order(true))
-        .x_axis_label("step")
-        .y_axis_label("σᵢ of the learned matrix")
-        .show(ui, |plot_ui| {
-            for index in 0..count {
-                let points: Vec<[f64; 2]> = records
-                    .iter()
-                    .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
-                    .collect();
-                // Greys in order, apart from the run colours.
-                let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
-                plot_ui.line(
-                    Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
-                        .color(colour)
-                        .width(2.0 * super::line_scale(state)),
-                );
-                if let Some(&value) = target.get(index) {
-                    plot_ui.hline(
-                        HLine::new(format!("target σ{}", index + 1), value)
+    let mut entries = Vec::new();
+    for index in 0..count {
+        let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
+        entries.push(LegendEntry::line(colour, format!("σ{}", index + 1)));
+        if index < target.len() {
+            entries.push(LegendEntry::dashed(
+                colour,
+                format!("target σ{}", index + 1),
+            ));
+        }
+    }
+    super::plot_legend::beside_legend_ui(ui, "singular_values", &entries, |ui| {
+        Plot::new("singular_values")
+            .x_axis_label("step")
+            .y_axis_label("σᵢ of the learned matrix")
+            .show(ui, |plot_ui| {
+                for index in 0..count {
+                    let points: Vec<[f64; 2]> = records
+                        .iter()
+                        .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
+                        .collect();
+                    // Greys in order, apart from the run colours.
+                    let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
+                    plot_ui.line(
+                        Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
                             .color(colour)
-                            .style(egui_plot::LineStyle::dashed_loose()),
+                            .width(2.0 * super::line_scale(state)),
                     );
+                    if let Some(&value) = target.get(index) {
+                        plot_ui.hline(
+                            HLine::new(format!("target σ{}", index + 1), value)
+                                .color(colour)
+                                .style(egui_plot::LineStyle::dashed_loose()),
+                        );
+                    }
                 }
-            }
-        });
+            });
+    });
 }

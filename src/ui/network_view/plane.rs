@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egui::Color32;
-use egui_plot::{Legend, Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
 use super::{AppState, selected_records};
 use crate::analysis::contour::Colormap;
@@ -13,6 +13,7 @@ use crate::analysis::projection::{self, LossGrid, Plane};
 use crate::engine::{Job, JobState};
 use crate::network::Network;
 use crate::objective::Objective;
+use crate::ui::plot_legend::LegendEntry;
 use crate::ui::run_colour;
 
 /// Snapshots the principal directions are fitted to at most.
@@ -186,35 +187,40 @@ pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dy
     let (x_min, x_max) = result.grid.x_range;
     let (y_min, y_max) = result.grid.y_range;
     let texture_id = texture.id();
-    Plot::new("trajectory_plane")
-        .data_aspect(1.0)
-        .legend(Legend::default().follow_insertion_order(true))
-        .x_axis_label("first direction")
-        .y_axis_label("second direction")
-        .show(ui, |plot_ui| {
-            plot_ui.image(PlotImage::new(
-                "log₁₀ loss",
-                texture_id,
-                PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-                [(x_max - x_min) as f32, (y_max - y_min) as f32],
-            ));
-            plot_ui.line(
-                Line::new("path", PlotPoints::new(result.path.clone()))
-                    .color(colour)
-                    .width(2.0 * crate::ui::line_scale(state)),
-            );
-            if let (Some(first), Some(last)) = (result.path.first(), result.path.last()) {
-                plot_ui.points(
-                    Points::new("start", PlotPoints::new(vec![*first]))
-                        .radius(5.0)
-                        .filled(false)
-                        .color(colour),
+    let entries = [
+        LegendEntry::line(colour, "path"),
+        LegendEntry::marker(colour, "start (ring), end (dot)"),
+    ];
+    crate::ui::plot_legend::beside_legend_ui(ui, "trajectory_plane", &entries, |ui| {
+        Plot::new("trajectory_plane")
+            .data_aspect(1.0)
+            .x_axis_label("first direction")
+            .y_axis_label("second direction")
+            .show(ui, |plot_ui| {
+                plot_ui.image(PlotImage::new(
+                    "log₁₀ loss",
+                    texture_id,
+                    PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
+                    [(x_max - x_min) as f32, (y_max - y_min) as f32],
+                ));
+                plot_ui.line(
+                    Line::new("path", PlotPoints::new(result.path.clone()))
+                        .color(colour)
+                        .width(2.0 * crate::ui::line_scale(state)),
                 );
-                plot_ui.points(
-                    Points::new("end", PlotPoints::new(vec![*last]))
-                        .radius(5.0)
-                        .color(colour),
-                );
-            }
-        });
+                if let (Some(first), Some(last)) = (result.path.first(), result.path.last()) {
+                    plot_ui.points(
+                        Points::new("start", PlotPoints::new(vec![*first]))
+                            .radius(5.0)
+                            .filled(false)
+                            .color(colour),
+                    );
+                    plot_ui.points(
+                        Points::new("end", PlotPoints::new(vec![*last]))
+                            .radius(5.0)
+                            .color(colour),
+                    );
+                }
+            });
+    });
 }
