@@ -9,9 +9,8 @@ use super::{MAX_NAME, MAX_RUNS, MAX_SPEED, MAX_STEPS, MAX_TEXT, MIN_SPEED};
 use crate::landscape::ViewWindow;
 use crate::validate::{Checker, Invalid};
 
-/// Every semantic problem with a parsed scenario, by field path.
-pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
-    let mut checker = Checker::new();
+/// The scenario's own fields: version, texts, budget, tolerance and speed.
+fn validate_header(scenario: &Scenario, checker: &mut Checker) {
     if scenario.version == 0 {
         checker.report("version", "version must be 1 or more");
     }
@@ -30,6 +29,12 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
             format!("speed must be {MIN_SPEED} to {MAX_SPEED} steps per second, got {speed}"),
         );
     }
+}
+
+/// Every semantic problem with a parsed scenario, by field path.
+pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
+    let mut checker = Checker::new();
+    validate_header(scenario, &mut checker);
     if let Some(view) = &scenario.view {
         checker.within("view", |checker| validate_view(view, checker));
     }
