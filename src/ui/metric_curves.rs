@@ -23,7 +23,7 @@ use crate::scenario::Problem;
 use super::{line_scale, run_colour};
 
 /// Points per curve at most.
-const MAX_CURVE_POINTS: usize = 2000;
+pub(super) const MAX_CURVE_POINTS: usize = 2000;
 
 /// How far below the smallest positive value the floor sits, in decades.
 pub const FLOOR_DECADES: f64 = 0.5;
@@ -200,7 +200,7 @@ pub fn metric_curves(state: &AppState, metric: Metric) -> MetricCurves {
     };
     if metric == Metric::Eigencomponents {
         out.y_label = "|error along eigenvector|".to_owned();
-        eigencomponent_curves(state, &mut out);
+        super::eigen_curves::eigencomponent_curves(state, &mut out);
     } else {
         let series = run_series(state, metric);
         let reference = (metric == Metric::Loss).then(|| loss_reference(state, &series));
@@ -466,76 +466,6 @@ fn theory_curves(state: &AppState, log_floor: f64, out: &mut MetricCurves) {
                 colour: Color32::GRAY,
                 style: LineStyle::dashed_dense(),
                 width: line_scale(state),
-            });
-        }
-    }
-}
-
-/// Each run's error along the quadratic's two eigenvectors, log₁₀|cᵢ| against the x axis, and
-/// with Theory (against steps) gradient descent's exact components.
-fn eigencomponent_curves(state: &AppState, out: &mut MetricCurves) {
-    let Some(quadratic) = quadratic(state) else {
-        return;
-    };
-    let log = |v: f64| {
-        let v = v.abs();
-        (v > 0.0 && v.is_finite()).then(|| v.log10())
-    };
-    let lambdas = [quadratic.lambda1, quadratic.lambda2];
-    let width = 2.0 * line_scale(state);
-    for (index, (run, config)) in state.runs.iter().zip(&state.scenario.runs).enumerate() {
-        if !run.visible {
-            continue;
-        }
-        let colour = run_colour(config, index, state.prefs.dark);
-        let mut components = [Vec::new(), Vec::new()];
-        for sample in run.trace.decimated(MAX_CURVE_POINTS) {
-            let x = x_value(state.prefs.x_axis, sample);
-            let (_, coords) = theory::eigenbasis(&quadratic, sample.point);
-            for (curve, c) in components.iter_mut().zip(coords) {
-                if let Some(y) = log(c) {
-                    curve.push([x, y]);
-                }
-            }
-        }
-        for (i, points) in components.into_iter().enumerate() {
-            out.curves.push(Curve {
-                name: format!(
-                    "{} along e{} (λ = {})",
-                    config.label,
-                    ["₁", "₂"][i],
-                    short_number(lambdas[i])
-                ),
-                points,
-                colour,
-                style: if i == 0 {
-                    LineStyle::Solid
-                } else {
-                    LineStyle::dashed_dense()
-                },
-                width,
-            });
-        }
-        if !(state.prefs.theory && state.prefs.x_axis == XAxis::Steps) {
-            continue;
-        }
-        let (Some(first), Some(latest)) = (run.trace.first(), run.trace.latest()) else {
-            continue;
-        };
-        let Some(exact) = theory::gd_error_overlay(&quadratic, first.point, config, latest.step)
-        else {
-            continue;
-        };
-        let stride = exact.len().div_ceil(MAX_CURVE_POINTS).max(1);
-        for i in 0..2 {
-            out.curves.push(Curve {
-                name: format!("{} along e{} (exact)", config.label, ["₁", "₂"][i]),
-                points: (exact.iter().enumerate().step_by(stride))
-                    .filter_map(|(k, c)| log(c[i]).map(|y| [k as f64, y]))
-                    .collect(),
-                colour: colour.gamma_multiply(0.8),
-                style: LineStyle::dotted_dense(),
-                width: 1.5 * line_scale(state),
             });
         }
     }

@@ -2,6 +2,7 @@
 
 pub mod basin_view;
 pub mod colour_bar;
+pub mod eigen_curves;
 pub mod file_dialog;
 pub mod frame_bench;
 pub mod guide;

@@ -68,6 +68,41 @@ fn a_run_that_reaches_zero_is_marked_in_the_legend() {
     assert!(harness.query_by_label("0, drawn at the floor").is_some());
 }
 
+/// Item 4 on the eigen-components plot: a start on the valley's axis has exactly 0 error along
+/// the steep eigenvector; it is drawn at the floor, just below the other component, and marked.
+#[test]
+fn an_eigen_component_at_zero_is_drawn_at_the_floor_and_marked() {
+    let mut scenario = lesson("zigzag");
+    scenario.runs.truncate(1);
+    scenario.runs[0].start = Some([1.0, 0.0]);
+    let mut harness = harness_on_screen(scenario, SCREENS[0], false);
+    harness.state_mut().prefs.metric = Metric::Eigencomponents;
+    harness.state_mut().step_once();
+    run_until(&mut harness, |s| {
+        s.runs[0].trace.latest().is_some_and(|x| x.step >= 1)
+    });
+    harness.run_steps(2);
+    let content = metric_curves(harness.state(), Metric::Eigencomponents);
+    assert_eq!(content.zero_marks.len(), 1, "{:?}", content.zero_marks);
+    assert!(content.zero_marks[0].name.contains("along e₂"));
+    assert!(content.zero_marks[0].name.ends_with("reached 0 at step 0"));
+    let floor = content.zero_marks[0].position[1];
+    let lowest_positive = content
+        .curves
+        .iter()
+        .filter(|curve| curve.name.contains("along e₁ (λ"))
+        .flat_map(|curve| curve.points.iter().map(|p| p[1]))
+        .fold(f64::INFINITY, f64::min);
+    assert!(floor < lowest_positive && floor > lowest_positive - 1.0);
+    let zero_curve = content
+        .curves
+        .iter()
+        .find(|curve| curve.name.contains("along e₂ (λ"))
+        .expect("the steep component is drawn");
+    assert!(!zero_curve.points.is_empty());
+    assert!(zero_curve.points.iter().all(|p| p[1] == floor));
+}
+
 /// Item 4: a metric a problem cannot have says why, inside the plot.
 #[test]
 fn an_unavailable_metric_says_why_inside_the_plot() {
