@@ -150,6 +150,21 @@ impl AppState {
         self.apply_scenario(candidate, true);
     }
 
+    /// The run under the pointer in `source` (`None`: the pointer is on none of its runs there).
+    /// A place clears only a hover it set, so the table never clears a path's hover or the
+    /// reverse. Returns whether the hovered run changed.
+    pub fn hover_from(&mut self, source: super::HoverSource, run: Option<usize>) -> bool {
+        let before = self.hovered_run;
+        if run.is_some() {
+            self.hovered_run = run;
+            self.hover_source = Some(source);
+        } else if self.hover_source == Some(source) {
+            self.hovered_run = None;
+            self.hover_source = None;
+        }
+        self.hovered_run != before
+    }
+
     /// Selects run `index` as the user's pick: its settings open and the canvases emphasise it.
     pub fn select_run(&mut self, index: usize) {
         self.selected_run = index;

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 pub use persistence::keep_beside;
 pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis, load_prefs, prefs_file};
-pub use state::{AppState, Notice, RunView, Views};
+pub use state::{AppState, HoverSource, Notice, RunView, Views};
 
 pub use persistence::initial_scenario;
 use persistence::{AUTOSAVE_DELAY, PREFS_KEY};

@@ -88,6 +88,15 @@ impl RunView {
     }
 }
 
+/// A place whose pointer can set [`AppState::hovered_run`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HoverSource {
+    /// A path on the landscape.
+    Canvas,
+    /// A row of the runs table.
+    Table,
+}
+
 /// Everything the UI reads and changes.
 pub struct AppState {
     /// Persisted preferences.
@@ -113,6 +122,8 @@ pub struct AppState {
     /// The run under the pointer (a path on a canvas or a row of the runs table), drawn
     /// highlighted in every view this frame.
     pub hovered_run: Option<usize>,
+    /// Where the pointer that set `hovered_run` is: only that place clears it again.
+    pub(super) hover_source: Option<HoverSource>,
     /// Whether the user picked the selected run (its row, its header, a run they added): only
     /// then do the canvases draw it on top and highlighted. A lesson opens with no run
     /// emphasised, so its own drawing order shows every path (zigzag's momentum path lies
@@ -187,6 +198,7 @@ impl AppState {
             notice: None,
             selected_run: 0,
             hovered_run: None,
+            hover_source: None,
             run_picked: false,
             file_dialog: None,
             show_help: false,

@@ -20,23 +20,7 @@ pub fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.ctx()
                 .data_mut(|data| data.insert_temp(visible_rect_id(), clip));
             let hovered = table_ui(state, ui);
-            // The table owns the hover only while the pointer is on one of its rows: it clears
-            // what it set, never what a canvas set.
-            let hovered_id = egui::Id::unique("results_table_hovered");
-            let previous: Option<usize> = ui.ctx().data(|data| data.get_temp(hovered_id));
-            match hovered {
-                Some(index) => state.hovered_run = Some(index),
-                None if previous.is_some() && state.hovered_run == previous => {
-                    state.hovered_run = None;
-                }
-                None => {}
-            }
-            ui.ctx().data_mut(|data| match hovered {
-                Some(index) => {
-                    data.insert_temp(hovered_id, index);
-                }
-                None => data.remove::<usize>(hovered_id),
-            });
+            state.hover_from(crate::app::HoverSource::Table, hovered);
         });
 }
 

@@ -90,8 +90,6 @@ pub struct ViewState {
     last_transform: Option<PlotTransform>,
     /// What the overlays drew last frame.
     drawn: DrawnOverlays,
-    /// Whether this view set `AppState::hovered_run` (so it clears it when the pointer leaves).
-    hovering: bool,
     /// The window shown: the lesson's until the wheel, a drag or Fit changes it.
     framing: Framing,
     /// What Fit frames (its menu's choice).
@@ -235,20 +233,11 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
     navigation::fit_controls_ui(state, ui, response.response.rect);
 }
 
-/// Sets `state.hovered_run` from the path under the pointer while the pointer is over the plot,
-/// and clears it when the pointer leaves (a table row may set it otherwise).
+/// Sets `state.hovered_run` from the path under the pointer, and lets go of it when the pointer
+/// is on no path (a table row may set it otherwise).
 fn hover_paths(state: &mut AppState, ui: &egui::Ui, drawn: &DrawnOverlays) {
-    let view = &mut state.views.landscape;
-    let hovered = if drawn.pointer_in_view {
-        view.hovering = true;
-        drawn.run_under_pointer
-    } else if std::mem::take(&mut view.hovering) {
-        None
-    } else {
-        return;
-    };
-    if state.hovered_run != hovered {
-        state.hovered_run = hovered;
+    let under = drawn.run_under_pointer.filter(|_| drawn.pointer_in_view);
+    if state.hover_from(crate::app::HoverSource::Canvas, under) {
         ui.ctx().request_repaint();
     }
 }
