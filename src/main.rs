@@ -1,4 +1,7 @@
-//! The `optiviz` command: opens the app, or runs, checks and lists presets headless.
+//! The `optiviz` command: opens the app, or runs, checks and lists presets headless. In the
+//! browser (wasm32) it is the app alone, started by `optiviz::web`.
+// On wasm32 only the app starts: the command line around it is compiled but never called.
+#![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -96,6 +99,7 @@ enum ListWhat {
     Presets,
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn main() -> ExitCode {
     let arguments = Arguments::parse();
     let exit = std::panic::catch_unwind(move || dispatch(arguments)).unwrap_or_else(|_| {
@@ -105,6 +109,16 @@ fn main() -> ExitCode {
     ExitCode::from(exit as u8)
 }
 
+/// In the browser: the app on the page (see `optiviz::web`); the CLI has no place there.
+#[cfg(all(target_arch = "wasm32", feature = "gui"))]
+fn main() {
+    optiviz::web::start();
+}
+
+#[cfg(all(target_arch = "wasm32", not(feature = "gui")))]
+fn main() {}
+
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
 fn dispatch(arguments: Arguments) -> Exit {
     let mut stdout = std::io::stdout().lock();
     let mut stderr = std::io::stderr().lock();
@@ -156,10 +170,10 @@ fn dispatch(arguments: Arguments) -> Exit {
                 optiviz::bench::BenchSize::FULL
             };
             // The frame cost (e) is the shell's to measure: the bench sits below the GUI.
-            #[cfg(feature = "gui")]
+            #[cfg(all(feature = "gui", not(target_arch = "wasm32")))]
             let frame_cost: Option<optiviz::bench::FrameCost<'_>> =
                 Some(&|points| optiviz::ui::frame_bench::frame_cost(points, 30));
-            #[cfg(not(feature = "gui"))]
+            #[cfg(not(all(feature = "gui", not(target_arch = "wasm32"))))]
             let frame_cost: Option<optiviz::bench::FrameCost<'_>> = None;
             match optiviz::bench::run(size, &only, frame_cost, &mut stdout) {
                 Ok(()) => Exit::Ok,
@@ -195,7 +209,7 @@ struct AppOptions {
     play: bool,
 }
 
-#[cfg(feature = "gui")]
+#[cfg(all(feature = "gui", not(target_arch = "wasm32")))]
 fn open_app(preset: Option<&str>, options: AppOptions, stderr: &mut dyn std::io::Write) -> Exit {
     let AppOptions { quit_after, play } = options;
     if let Some(preset) = preset
@@ -241,7 +255,7 @@ fn open_app(preset: Option<&str>, options: AppOptions, stderr: &mut dyn std::io:
     }
 }
 
-#[cfg(not(feature = "gui"))]
+#[cfg(not(all(feature = "gui", not(target_arch = "wasm32"))))]
 fn open_app(preset: Option<&str>, _options: AppOptions, stderr: &mut dyn std::io::Write) -> Exit {
     let preset = preset.unwrap_or(optiviz::presets::DEFAULT);
     if let Err(error) = cli::load_preset(preset) {

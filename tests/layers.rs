@@ -67,6 +67,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ),
     ("front ends", &["render", "bench", "cli", "samples_csv"]),
     ("shell", &["app", "ui"]),
+    ("web entry point", &["web"]),
 ];
 
 /// Imports against the order that other engineers are removing on their branches (issue 15), so

@@ -244,6 +244,19 @@ impl AppState {
 
     /// Saves the scenario to `path` (atomically).
     pub fn save_to(&mut self, path: PathBuf) {
+        if self.files_are_downloads() {
+            let written = scenario::to_ron(&self.scenario)
+                .map_err(|error| format!("could not write the scenario: {error}"))
+                .and_then(|text| self.write_output(&path, text.as_bytes()));
+            match written {
+                Ok(said) => {
+                    self.inform(said);
+                    self.modified = false;
+                }
+                Err(error) => self.error(error),
+            }
+            return;
+        }
         match scenario::save(&path, &self.scenario) {
             Ok(()) => {
                 self.inform(format!("saved {}", path.display()));

@@ -16,9 +16,10 @@ impl AppState {
             .zip(&labels)
             .enumerate()
             .map(|(index, (run, label))| (index, label.as_str(), run.trace.samples()));
-        let written = std::fs::File::create(path).and_then(|file| {
-            crate::samples_csv::write_samples_csv(std::io::BufWriter::new(file), network, runs)
-        });
+        let mut csv = Vec::new();
+        let written = crate::samples_csv::write_samples_csv(&mut csv, network, runs)
+            .map_err(|error| format!("could not export {}: {error}", path.display()))
+            .and_then(|()| self.write_output(path, &csv));
         let thinned: Vec<&str> = self
             .runs
             .iter()
@@ -27,13 +28,12 @@ impl AppState {
             .map(|(_, label)| label.as_str())
             .collect();
         match written {
-            Ok(()) if thinned.is_empty() => self.inform(format!("exported {}", path.display())),
-            Ok(()) => self.inform(format!(
-                "exported {}; the older steps of {} were thinned to an even spacing to bound memory (optiviz run writes every step)",
-                path.display(),
+            Ok(said) if thinned.is_empty() => self.inform(said),
+            Ok(said) => self.inform(format!(
+                "{said}; the older steps of {} were thinned to an even spacing to bound memory (optiviz run writes every step)",
                 thinned.join(", ")
             )),
-            Err(error) => self.error(format!("could not export {}: {error}", path.display())),
+            Err(error) => self.error(error),
         }
     }
 
@@ -177,10 +177,12 @@ impl AppState {
         path: &std::path::Path,
         drawn: Result<Vec<u8>, crate::render::RenderError>,
     ) {
-        match drawn.map(|bytes| scenario::write_atomically(path, &bytes)) {
-            Ok(Ok(())) => self.inform(format!("exported {}", path.display())),
-            Ok(Err(error)) => self.error(format!("could not write {}: {error}", path.display())),
-            Err(error) => self.error(format!("could not draw {}: {error}", path.display())),
+        let written = drawn
+            .map_err(|error| format!("could not draw {}: {error}", path.display()))
+            .and_then(|bytes| self.write_output(path, &bytes));
+        match written {
+            Ok(said) => self.inform(said),
+            Err(error) => self.error(error),
         }
     }
 }

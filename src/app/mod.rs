@@ -9,6 +9,7 @@
 
 mod edits;
 mod export;
+mod files;
 mod persistence;
 mod playback;
 mod prefs;
@@ -17,12 +18,13 @@ mod state;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use files::{BrowserFiles, PickedFile};
 pub use persistence::keep_beside;
 pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis, load_prefs, prefs_file};
 pub use state::{AppState, HoverSource, Notice, RunView, Views};
 
-pub use persistence::initial_scenario;
 use persistence::{AUTOSAVE_DELAY, PREFS_KEY};
+pub use persistence::{StorageWrite, initial_scenario, initial_scenario_stored};
 
 use crate::ui;
 
@@ -51,14 +53,35 @@ impl OptivizApp {
             ),
         };
         ui::install_fonts(&cc.egui_ctx);
-        let autosave_path = autosave
-            .then(|| eframe::storage_dir("optiviz").map(|dir| dir.join("autosave.ron")))
-            .flatten();
-        let (scenario, file, notice) = initial_scenario(preset, autosave_path.as_deref());
         let ctx = cc.egui_ctx.clone();
         let wake: crate::engine::Wake = Arc::new(move || ctx.request_repaint());
-        let mut state = AppState::new(scenario, file, prefs, wake);
-        state.autosave_path = autosave_path;
+        #[cfg(not(target_arch = "wasm32"))]
+        let (mut state, notice) = {
+            let autosave_path = autosave
+                .then(|| eframe::storage_dir("optiviz").map(|dir| dir.join("autosave.ron")))
+                .flatten();
+            let (scenario, file, notice) = initial_scenario(preset, autosave_path.as_deref());
+            let mut state = AppState::new(scenario, file, prefs, wake);
+            state.autosave_path = autosave_path;
+            (state, notice)
+        };
+        // In the browser the autosave lives in eframe's storage (the page's local storage).
+        #[cfg(target_arch = "wasm32")]
+        let (mut state, notice) = {
+            let stored = cc
+                .storage
+                .filter(|_| autosave)
+                .and_then(|storage| storage.get_string(persistence::AUTOSAVE_KEY));
+            let seconds = web_time::SystemTime::now()
+                .duration_since(web_time::UNIX_EPOCH)
+                .map_or(0, |since| since.as_secs());
+            let (scenario, notice, writes) =
+                persistence::initial_scenario_stored(preset, stored.as_deref(), seconds);
+            let mut state = AppState::new(scenario, None, prefs, wake);
+            state.autosave_to_storage = autosave;
+            state.storage_writes = writes;
+            (state, notice)
+        };
         // The preferences' notice wins: it names a file the user may want back.
         if let Some(notice) = prefs_notice.or(notice) {
             state.notice = Some(notice);
@@ -71,6 +94,13 @@ impl OptivizApp {
 impl eframe::App for OptivizApp {
     fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
         self.state.drain_updates(DRAIN_BUDGET);
+        self.state.open_picked_files();
+        // A preset dropped on the window opens like one chosen with Open… (in the browser the
+        // web shell reads dropped files, whose bytes arrive later, and hands them over).
+        #[cfg(not(target_arch = "wasm32"))]
+        for dropped in ctx.input(|input| input.raw.dropped_files.clone()) {
+            ui::toolbar::request_open(&mut self.state, dropped.path().to_path_buf());
+        }
         ui::shortcuts(ctx, &mut self.state);
         self.state.autosave_if_due();
         if self.state.last_edit.is_some() {
@@ -84,5 +114,21 @@ impl eframe::App for OptivizApp {
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
         eframe::set_value(storage, PREFS_KEY, &self.state.prefs);
+        for (key, value) in self.state.storage_writes.drain(..) {
+            match value {
+                Some(value) => storage.set_string(&key, value),
+                None => storage.remove_string(&key),
+            }
+        }
+    }
+
+    /// In the browser the autosave is written at eframe's save: do that often (it is a few KB of
+    /// text, and only after an edit); the desktop keeps eframe's pace for its preferences file.
+    fn auto_save_interval(&self) -> std::time::Duration {
+        if self.state.autosave_to_storage {
+            Duration::from_secs(1)
+        } else {
+            Duration::from_secs(30)
+        }
     }
 }

@@ -24,6 +24,15 @@ impl AppState {
             return;
         }
         self.last_edit = None;
+        if self.autosave_to_storage {
+            // Written at eframe's next save (`OptivizApp::save`), within a second or so.
+            match scenario::to_ron(&self.scenario) {
+                Ok(text) => self
+                    .storage_writes
+                    .push((AUTOSAVE_KEY.to_owned(), Some(text))),
+                Err(error) => self.error(format!("autosave failed: {error}")),
+            }
+        }
         if let Some(path) = self.autosave_path.clone() {
             if let Some(parent) = path.parent() {
                 let _ = std::fs::create_dir_all(parent);
@@ -81,6 +90,55 @@ pub fn initial_scenario(
         };
     }
     fallback(None)
+}
+
+/// Storage key of the autosaved scenario in the browser (eframe's storage: the page's local
+/// storage), where the desktop uses a file.
+pub(super) const AUTOSAVE_KEY: &str = "optiviz-autosave";
+
+/// A write to eframe's storage: the key, and its new value (`None` removes it).
+pub type StorageWrite = (String, Option<String>);
+
+/// The scenario to start with in the browser: the given preset (or link), else the scenario
+/// autosaved in the page's storage (`stored`), else the default lesson; with what the status bar
+/// should say, and the storage writes that keep an unreadable autosave under a new key (as the
+/// desktop keeps an unreadable file beside), to apply at eframe's next save.
+pub fn initial_scenario_stored(
+    preset: Option<&str>,
+    stored: Option<&str>,
+    seconds_since_epoch: u64,
+) -> (Scenario, Option<Notice>, Vec<StorageWrite>) {
+    if preset.is_some() || stored.is_none() {
+        let (scenario, _, notice) = initial_scenario(preset, None);
+        return (scenario, notice, Vec::new());
+    }
+    let text = stored.unwrap_or_default();
+    match scenario::parse(text, "the autosaved scenario") {
+        Ok(loaded) => (
+            loaded.scenario,
+            Some(Notice {
+                is_error: false,
+                text: "restored the scenario from your last session".to_owned(),
+            }),
+            Vec::new(),
+        ),
+        Err(error) => {
+            let kept = format!("{AUTOSAVE_KEY}.unreadable-{seconds_since_epoch}");
+            let (scenario, _, _) = initial_scenario(None, None);
+            let notice = Notice {
+                is_error: true,
+                text: format!(
+                    "could not restore the last session ({error}); it was kept in the browser's \
+                     storage as {kept}; opened the default lesson"
+                ),
+            };
+            let writes = vec![
+                (kept, Some(text.to_owned())),
+                (AUTOSAVE_KEY.to_owned(), None),
+            ];
+            (scenario, Some(notice), writes)
+        }
+    }
 }
 
 /// Renames `path`, a file that could not be read, to a new name beside it

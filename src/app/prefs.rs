@@ -114,7 +114,11 @@ impl Default for Prefs {
 /// The file eframe keeps its storage in, the preferences among it (a RON map of storage keys to
 /// RON text).
 pub fn prefs_file() -> Option<PathBuf> {
-    eframe::storage_dir("optiviz").map(|dir| dir.join("app.ron"))
+    #[cfg(not(target_arch = "wasm32"))]
+    return eframe::storage_dir("optiviz").map(|dir| dir.join("app.ron"));
+    // In the browser eframe keeps its storage in the page's local storage, not in a file.
+    #[cfg(target_arch = "wasm32")]
+    None
 }
 
 /// The preferences stored in `file`, eframe's storage (defaults if it or the preferences in it do

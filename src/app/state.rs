@@ -141,6 +141,13 @@ pub struct AppState {
     pub notes_strip_open: bool,
     /// Where the scenario is autosaved (`None`: no autosave, as in tests).
     pub autosave_path: Option<PathBuf>,
+    /// In the browser: files are picked and downloaded there (`None`: the disk).
+    pub browser_files: Option<Box<dyn super::files::BrowserFiles>>,
+    /// In the browser: storage entries to write at eframe's next save (key, new value or `None`
+    /// to remove it), the autosave and a kept copy of an unreadable one among them.
+    pub storage_writes: Vec<super::persistence::StorageWrite>,
+    /// In the browser: autosave to eframe's storage (the page's local storage).
+    pub autosave_to_storage: bool,
     pub(super) solver: Option<SolverHandle>,
     pub(super) last_edit: Option<Instant>,
     /// The views' own state between frames.
@@ -206,6 +213,9 @@ impl AppState {
             pending_open: None,
             notes_strip_open: false,
             autosave_path: None,
+            browser_files: None,
+            storage_writes: Vec::new(),
+            autosave_to_storage: false,
             solver,
             last_edit: None,
             views: Views::default(),

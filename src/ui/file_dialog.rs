@@ -157,49 +157,8 @@ impl FileDialog {
     }
 }
 
-enum Outcome {
-    Confirm,
-    Cancel,
-}
-
-/// Draws the dialog if one is open, and opens or saves when the user confirms.
-pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
-    let Some(dialog) = state.file_dialog.as_mut() else {
-        return;
-    };
-    let title = match dialog.mode {
-        DialogMode::Open => "Open preset",
-        DialogMode::Save => "Save scenario",
-        DialogMode::ExportCsv => "Export trajectories as CSV",
-        DialogMode::ExportPng => "Export the view as PNG",
-        DialogMode::ExportGif => "Export the paths as an animated GIF",
-    };
-    let mut outcome = None;
-    egui::Window::new(title)
-        .collapsible(false)
-        .default_width(460.0)
-        .show(ui.ctx(), |ui| outcome = dialog_contents_ui(dialog, ui));
-    match outcome {
-        Some(Outcome::Confirm) => {
-            let path = dialog.chosen_path();
-            let mode = dialog.mode;
-            let (size, frames) = (dialog.image_size, dialog.frames);
-            state.file_dialog = None;
-            match mode {
-                DialogMode::Open => super::toolbar::request_open(state, path),
-                DialogMode::Save => state.save_to(path),
-                DialogMode::ExportCsv => state.export_csv(&path),
-                DialogMode::ExportPng => state.export_png(&path, size),
-                DialogMode::ExportGif => state.export_gif(&path, size, frames),
-            }
-        }
-        Some(Outcome::Cancel) => state.file_dialog = None,
-        None => {}
-    }
-}
-
-fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outcome> {
-    let mut outcome = None;
+/// The folder shown, its parent and its entries (on a disk, not in the browser).
+fn folder_ui(dialog: &mut FileDialog, ui: &mut egui::Ui, outcome: &mut Option<Outcome>) {
     ui.horizontal(|ui| {
         if ui.button("⬆ Up").on_hover_text("Parent folder").clicked()
             && let Some(parent) = dialog.directory.parent()
@@ -229,7 +188,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
                     }
                 } else if response.double_clicked() {
                     dialog.file_name = entry.name.clone();
-                    outcome = Some(Outcome::Confirm);
+                    *outcome = Some(Outcome::Confirm);
                 } else if response.clicked() {
                     dialog.file_name = entry.name.clone();
                 }
@@ -237,6 +196,62 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
         });
     if let Some(directory) = enter {
         dialog.enter(directory);
+    }
+}
+
+enum Outcome {
+    Confirm,
+    Cancel,
+}
+
+/// Draws the dialog if one is open, and opens or saves when the user confirms.
+pub fn file_dialog_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    // In the browser a written file is a download: no folders to show, only its name.
+    let downloads = state.files_are_downloads();
+    let Some(dialog) = state.file_dialog.as_mut() else {
+        return;
+    };
+    let title = match dialog.mode {
+        DialogMode::Open => "Open preset",
+        DialogMode::Save => "Save scenario",
+        DialogMode::ExportCsv => "Export trajectories as CSV",
+        DialogMode::ExportPng => "Export the view as PNG",
+        DialogMode::ExportGif => "Export the paths as an animated GIF",
+    };
+    let mut outcome = None;
+    egui::Window::new(title)
+        .collapsible(false)
+        .default_width(460.0)
+        .show(ui.ctx(), |ui| {
+            outcome = dialog_contents_ui(dialog, downloads, ui)
+        });
+    match outcome {
+        Some(Outcome::Confirm) => {
+            let path = dialog.chosen_path();
+            let mode = dialog.mode;
+            let (size, frames) = (dialog.image_size, dialog.frames);
+            state.file_dialog = None;
+            match mode {
+                DialogMode::Open => super::toolbar::request_open(state, path),
+                DialogMode::Save => state.save_to(path),
+                DialogMode::ExportCsv => state.export_csv(&path),
+                DialogMode::ExportPng => state.export_png(&path, size),
+                DialogMode::ExportGif => state.export_gif(&path, size, frames),
+            }
+        }
+        Some(Outcome::Cancel) => state.file_dialog = None,
+        None => {}
+    }
+}
+
+fn dialog_contents_ui(
+    dialog: &mut FileDialog,
+    downloads: bool,
+    ui: &mut egui::Ui,
+) -> Option<Outcome> {
+    let mut outcome = None;
+    if !downloads {
+        folder_ui(dialog, ui, &mut outcome);
     }
     if matches!(dialog.mode, DialogMode::ExportPng | DialogMode::ExportGif) {
         ui.horizontal(|ui| {
@@ -270,6 +285,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
     ui.horizontal(|ui| {
         let action = match dialog.mode {
             DialogMode::Open => "Open",
+            _ if downloads => "Download",
             DialogMode::Save => "Save",
             DialogMode::ExportCsv | DialogMode::ExportPng | DialogMode::ExportGif => "Export",
         };
@@ -280,7 +296,7 @@ fn dialog_contents_ui(dialog: &mut FileDialog, ui: &mut egui::Ui) -> Option<Outc
         if ui.button("Cancel").clicked() {
             outcome = Some(Outcome::Cancel);
         }
-        if dialog.mode.writes() && dialog.chosen_path().exists() {
+        if !downloads && dialog.mode.writes() && dialog.chosen_path().exists() {
             ui.weak("replaces the existing file");
         }
     });

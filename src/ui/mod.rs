@@ -4,6 +4,8 @@ pub mod basin_view;
 pub mod colour_bar;
 pub mod eigen_curves;
 pub mod file_dialog;
+// The frame cost of `optiviz bench` (e), measured with egui_kittest (not in the browser build).
+#[cfg(not(target_arch = "wasm32"))]
 pub mod frame_bench;
 pub mod guide;
 pub mod hyper;
@@ -253,7 +255,7 @@ pub fn shortcuts(ctx: &egui::Context, state: &mut AppState) {
     }
     let open = KeyboardShortcut::new(Modifiers::COMMAND, Key::O);
     if ctx.input_mut(|input| input.consume_shortcut(&open)) {
-        state.file_dialog = Some(file_dialog::FileDialog::open(state.file.as_deref()));
+        state.show_open_dialog();
     }
     let save = KeyboardShortcut::new(Modifiers::COMMAND, Key::S);
     if ctx.input_mut(|input| input.consume_shortcut(&save)) {

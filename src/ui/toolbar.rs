@@ -294,7 +294,7 @@ fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .on_hover_text("Open a preset file (Ctrl+O)")
         .clicked()
     {
-        state.file_dialog = Some(FileDialog::open(state.file.as_deref()));
+        state.show_open_dialog();
     }
     if ui
         .button("Save")
