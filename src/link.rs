@@ -114,6 +114,12 @@ pub fn looks_like_link(text: &str) -> bool {
         || text.starts_with("s=")
 }
 
+/// Whether `text`, given where a preset file may be, is a link: it looks like one
+/// ([`looks_like_link`]) and no file has that name.
+pub fn is_link(text: &str) -> bool {
+    looks_like_link(text) && !std::path::Path::new(text).exists()
+}
+
 /// The fragment of `text` (a whole URL or just the fragment, with or without its `#`), without
 /// the `#`.
 fn fragment_of(text: &str) -> Result<&str, LinkError> {

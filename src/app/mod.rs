@@ -9,6 +9,7 @@
 
 mod edits;
 mod export;
+mod links;
 mod persistence;
 mod playback;
 mod prefs;
@@ -17,6 +18,7 @@ mod state;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use links::{Links, link_error_text};
 pub use persistence::keep_beside;
 pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis, load_prefs, prefs_file};
 pub use state::{AppState, HoverSource, Notice, RunView, Views};
@@ -36,8 +38,9 @@ pub struct OptivizApp {
 }
 
 impl OptivizApp {
-    /// The app for `cc`, opening `preset` (a path or bundled name) or else the autosaved scenario
-    /// or else the default lesson. `autosave` enables autosave to the app's data directory.
+    /// The app for `cc`, opening `preset` (a path, a bundled name or a lesson link such as
+    /// `#lesson=zigzag&play`, which starts playing) or else the autosaved scenario or else the
+    /// default lesson. `autosave` enables autosave to the app's data directory.
     pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<&str>, autosave: bool) -> Self {
         // Read from the file itself, so that preferences eframe could not read are kept, not
         // replaced without a word.
@@ -55,6 +58,7 @@ impl OptivizApp {
             .then(|| eframe::storage_dir("optiviz").map(|dir| dir.join("autosave.ron")))
             .flatten();
         let (scenario, file, notice) = initial_scenario(preset, autosave_path.as_deref());
+        let play = links::starts_playing(preset, notice.as_ref());
         let ctx = cc.egui_ctx.clone();
         let wake: crate::engine::Wake = Arc::new(move || ctx.request_repaint());
         let mut state = AppState::new(scenario, file, prefs, wake);
@@ -64,6 +68,9 @@ impl OptivizApp {
             state.notice = Some(notice);
         }
         ui::apply_style(&cc.egui_ctx, &state.prefs);
+        if play {
+            state.play();
+        }
         Self { state }
     }
 }
