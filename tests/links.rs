@@ -59,7 +59,10 @@ fn every_bundled_lesson_round_trips_through_a_link_that_fits() {
         assert_eq!(opened.lesson, None);
         assert!(!opened.play);
     }
-    eprintln!("the longest lesson link: {} ({} bytes)", longest.1, longest.0);
+    eprintln!(
+        "the longest lesson link: {} ({} bytes)",
+        longest.1, longest.0
+    );
 }
 
 #[test]
@@ -69,7 +72,10 @@ fn every_bundled_lesson_opens_by_name() {
         for (text, play) in [
             (format!("#lesson={name}"), false),
             (link::lesson_fragment(name, true), true),
-            (format!("https://example.org/optiviz/#play&lesson={name}"), true),
+            (
+                format!("https://example.org/optiviz/#play&lesson={name}"),
+                true,
+            ),
             (format!("lesson={name}"), false),
         ] {
             let opened = link::open(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -90,7 +96,10 @@ fn play_is_read_before_or_after_the_scenario_and_in_a_whole_address() {
         (format!("{fragment}&play"), true),
         (format!("#play&{data}"), true),
         (format!("{data}&play"), true),
-        (format!("https://example.org/o/index.html?x=1#{data}&play"), true),
+        (
+            format!("https://example.org/o/index.html?x=1#{data}&play"),
+            true,
+        ),
         (format!("  {fragment}\n"), false),
     ] {
         let opened = link::open(&text).unwrap_or_else(|e| panic!("{text}: {e}"));
@@ -123,7 +132,10 @@ fn incompressible_text(length: usize) -> String {
 fn a_scenario_too_large_for_a_link_is_refused_not_cut() {
     let mut large = bundled("zigzag");
     large.notes = incompressible_text(12_000);
-    assert!(scenario::validate(&large).is_empty(), "the large one is valid");
+    assert!(
+        scenario::validate(&large).is_empty(),
+        "the large one is valid"
+    );
     match link::encode(&large) {
         Err(LinkError::TooLarge { length }) => {
             assert!(length > MAX_LINK, "{length}");
@@ -193,9 +205,15 @@ fn malformed_links_are_refused_with_what_is_wrong() {
         ("#", "the link is empty"),
         ("  #  ", "the link is empty"),
         ("#play", "names no lesson"),
-        ("#lesson=no_such_lesson", "no bundled lesson is named `no_such_lesson`"),
+        (
+            "#lesson=no_such_lesson",
+            "no bundled lesson is named `no_such_lesson`",
+        ),
         // A lesson is a bundled name only, never a file.
-        ("#lesson=../presets/zigzag.ron", "no bundled lesson is named"),
+        (
+            "#lesson=../presets/zigzag.ron",
+            "no bundled lesson is named",
+        ),
         ("#lesson=/etc/passwd", "no bundled lesson is named"),
         ("https://example.org/optiviz/", "has no #fragment"),
     ];
@@ -248,14 +266,17 @@ fn an_invalid_scenario_is_refused_with_the_validation_message() {
         .expect("the line")
         + 1;
     assert!(
-        message.contains(&format!("link:{steps_line}:12: steps must be between 1 and")),
+        message.contains(&format!(
+            "link:{steps_line}:12: steps must be between 1 and"
+        )),
         "{message}"
     );
     assert!(message.contains("lr"), "{message}");
     // An unknown field is an error in a current version's text, as in a file.
-    let unknown = presets::find("abs")
-        .expect("abs")
-        .replacen("steps:", "autorun: true,\n    steps:", 1);
+    let unknown =
+        presets::find("abs")
+            .expect("abs")
+            .replacen("steps:", "autorun: true,\n    steps:", 1);
     let message = refusal(&fragment_of_bytes(unknown.as_bytes()));
     assert!(message.contains("unknown field `autorun`"), "{message}");
 }
@@ -275,7 +296,10 @@ fn a_deflate_bomb_is_refused_at_the_inflate_limit_quickly() {
     let message = refusal(&fragment);
     let elapsed = start.elapsed();
     assert!(
-        message.contains(&format!("inflates to more than {} KiB", MAX_INFLATED / 1024)),
+        message.contains(&format!(
+            "inflates to more than {} KiB",
+            MAX_INFLATED / 1024
+        )),
         "{message}"
     );
     assert!(elapsed < Duration::from_secs(1), "took {elapsed:?}");
@@ -290,9 +314,7 @@ fn heaviest_scenarios() -> Vec<(&'static str, String)> {
     let runs = |optimizer: &str| -> String {
         (0..MAX_RUNS)
             .map(|i| {
-                format!(
-                    "        Run(label: \"run {i}\", optimizer: {optimizer}, seed: {i}),\n"
-                )
+                format!("        Run(label: \"run {i}\", optimizer: {optimizer}, seed: {i}),\n")
             })
             .collect()
     };
@@ -339,7 +361,10 @@ fn the_heaviest_valid_scenarios_load_quickly_and_one_more_is_refused() {
             "        Run(label: \"one too many\"),\n        Run(label: \"run 0\"",
         );
         let message = refusal(&fragment_of_bytes(more_runs.as_bytes()));
-        assert!(message.contains(&format!("at most {MAX_RUNS} runs")), "{message}");
+        assert!(
+            message.contains(&format!("at most {MAX_RUNS} runs")),
+            "{message}"
+        );
     }
 }
 
@@ -349,7 +374,10 @@ fn stored_links_of_every_encoding_version_keep_opening() {
     let index = std::fs::read_to_string(format!("{dir}/stored.txt")).expect("stored.txt reads");
     let mut versions = std::collections::BTreeSet::new();
     let mut count = 0;
-    for line in index.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+    for line in index
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
         let mut fields = line.split(' ');
         let (Some(expected), Some(play), Some(text), None) =
             (fields.next(), fields.next(), fields.next(), fields.next())
@@ -379,8 +407,16 @@ fn stored_links_of_every_encoding_version_keep_opening() {
     assert!(count >= 7, "{count} stored links");
     let expected: std::collections::BTreeSet<String> =
         (1..=link::ENCODING).map(|v| v.to_string()).collect();
-    assert_eq!(versions, expected, "a stored link of every encoding version");
+    assert_eq!(
+        versions, expected,
+        "a stored link of every encoding version"
+    );
 }
+
+/// The app in a kittest harness, shared with the classroom tests.
+#[cfg(feature = "gui")]
+#[path = "classroom/harness.rs"]
+mod harness;
 
 /// The window: Copy link, a pasted link, Open link… and the PRESET argument.
 #[cfg(feature = "gui")]
@@ -390,10 +426,7 @@ mod window {
     use optiviz::app::{AppState, OptivizApp, Prefs};
     use optiviz::link;
 
-    use super::bundled;
-
-    #[path = "../classroom/harness.rs"]
-    mod harness;
+    use super::{bundled, harness};
 
     fn window_on(name: &str) -> Harness<'static, AppState> {
         harness::harness_sized(bundled(name), Prefs::default(), [1600.0, 900.0])
@@ -403,15 +436,13 @@ mod window {
     fn copied_text(harness: &mut Harness<'static, AppState>) -> Option<String> {
         for _ in 0..5 {
             harness.step();
-            let copied = harness
-                .output()
-                .platform_output
-                .commands
-                .iter()
-                .find_map(|command| match command {
-                    egui::OutputCommand::CopyText(text) => Some(text.clone()),
-                    _ => None,
-                });
+            let copied =
+                harness.output().platform_output.commands.iter().find_map(
+                    |command| match command {
+                        egui::OutputCommand::CopyText(text) => Some(text.clone()),
+                        _ => None,
+                    },
+                );
             if copied.is_some() {
                 return copied;
             }
@@ -464,7 +495,11 @@ mod window {
         assert_eq!(copied_text(&mut harness), None);
         let notice = harness.state().notice.clone().expect("a notice");
         assert!(notice.is_error);
-        assert!(notice.text.contains("too large for a link"), "{}", notice.text);
+        assert!(
+            notice.text.contains("too large for a link"),
+            "{}",
+            notice.text
+        );
     }
 
     #[test]
@@ -484,7 +519,11 @@ mod window {
         assert_eq!(harness.state().scenario, bundled("lasso"));
         let notice = harness.state().notice.clone().expect("a notice");
         assert!(notice.is_error);
-        assert!(notice.text.starts_with("link: no bundled lesson"), "{}", notice.text);
+        assert!(
+            notice.text.starts_with("link: no bundled lesson"),
+            "{}",
+            notice.text
+        );
         // Pasted text that is no link is left alone.
         harness.event(egui::Event::Paste("hello".to_owned()));
         harness.run_steps(2);
@@ -498,7 +537,11 @@ mod window {
         harness.run_steps(1);
         harness.event(egui::Event::Paste("#lesson=abs".to_owned()));
         harness.run_steps(2);
-        assert!(harness.query_by_label_contains("Discard your changes").is_some());
+        assert!(
+            harness
+                .query_by_label_contains("Discard your changes")
+                .is_some()
+        );
         assert!(
             harness
                 .query_by_label_contains("the lesson in the link")
@@ -518,7 +561,11 @@ mod window {
         // Ctrl+V into the dialog's field, which has the focus: the field takes the paste.
         harness.event(egui::Event::Paste(fragment));
         harness.run_steps(1);
-        assert_eq!(harness.state().scenario, bundled("zigzag"), "not yet opened");
+        assert_eq!(
+            harness.state().scenario,
+            bundled("zigzag"),
+            "not yet opened"
+        );
         harness.get_by_label("Open").click();
         harness.run_steps(2);
         assert_eq!(harness.state().scenario, bundled("projected"));
@@ -549,8 +596,7 @@ mod window {
         assert!(notice.is_error);
         assert!(notice.text.starts_with("link: "), "{}", notice.text);
         // The same through the start's own function, which the web shell shares.
-        let (scenario, file, notice) =
-            optiviz::app::initial_scenario(Some("#lesson=abs"), None);
+        let (scenario, file, notice) = optiviz::app::initial_scenario(Some("#lesson=abs"), None);
         assert_eq!(scenario, bundled("abs"));
         assert!(file.is_none() && notice.is_none());
     }
