@@ -17,7 +17,8 @@
 //!    of every saved file, numbers in few characters for people.
 //! 2. `objective`, `landscape`, `network`: the problems, an [`objective::Objective`] each.
 //! 3. `optim`: the optimizers, which step on an objective.
-//! 4. `scenario` (with `presets`, the lessons it parses): a problem, runs and settings, as saved.
+//! 4. `scenario` (with `presets`, the lessons it parses, and `link`, lessons as links): a problem,
+//!    runs and settings, as saved.
 //! 5. Analysis primitives: `analysis::measure` (sharpness, stability thresholds, theory overlays),
 //!    which the engine uses, and `analysis::geometry` (contours, colormaps, surface, projection,
 //!    vector fields), which the drawing uses.
@@ -38,6 +39,7 @@ pub mod docs;
 pub mod engine;
 pub mod hyper;
 pub mod landscape;
+pub mod link;
 pub mod network;
 pub mod number_format;
 pub mod objective;

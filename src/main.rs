@@ -16,7 +16,8 @@ use optiviz::cli::{self, Catalog, Exit};
 struct Arguments {
     #[command(subcommand)]
     command: Option<Commands>,
-    /// A preset (.ron file, or a bundled preset's name) to open in the app.
+    /// A preset to open in the app: a .ron file, a bundled preset's name, or a lesson link
+    /// (`'#lesson=zigzag&play'`, or a copied link `'#s=1.…'`, alone or in a web address).
     preset: Option<String>,
     /// Close the app after this many seconds (for smoke tests and demos).
     #[arg(long, value_name = "SECONDS")]
@@ -212,9 +213,7 @@ struct AppOptions {
 #[cfg(all(feature = "gui", not(target_arch = "wasm32")))]
 fn open_app(preset: Option<&str>, options: AppOptions, stderr: &mut dyn std::io::Write) -> Exit {
     let AppOptions { quit_after, play } = options;
-    if let Some(preset) = preset
-        && let Err(error) = cli::load_preset(preset)
-    {
+    if let Some(error) = preset.and_then(preset_error) {
         // The app still opens (on the default lesson) and shows the error too.
         let _ = writeln!(stderr, "{error}");
     }
@@ -258,7 +257,7 @@ fn open_app(preset: Option<&str>, options: AppOptions, stderr: &mut dyn std::io:
 #[cfg(not(all(feature = "gui", not(target_arch = "wasm32"))))]
 fn open_app(preset: Option<&str>, _options: AppOptions, stderr: &mut dyn std::io::Write) -> Exit {
     let preset = preset.unwrap_or(optiviz::presets::DEFAULT);
-    if let Err(error) = cli::load_preset(preset) {
+    if let Some(error) = preset_error(preset) {
         let _ = writeln!(stderr, "{error}");
         return Exit::BadInput;
     }
@@ -267,4 +266,18 @@ fn open_app(preset: Option<&str>, _options: AppOptions, stderr: &mut dyn std::io
         "optiviz: built without the `gui` feature; `optiviz run {preset}` prints its trajectories"
     );
     Exit::Ok
+}
+
+/// Why the app's `preset` (a file, a bundled lesson's name or a lesson link) does not open, if it
+/// does not.
+fn preset_error(preset: &str) -> Option<String> {
+    if optiviz::link::is_link(preset) {
+        optiviz::link::open(preset)
+            .err()
+            .map(|error| error.to_string())
+    } else {
+        cli::load_preset(preset)
+            .err()
+            .map(|error| error.to_string())
+    }
 }

@@ -37,7 +37,7 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("problems", &["objective", "landscape", "network"]),
     ("optimizers", &["optim"]),
     // The embedded lessons are scenarios: they sit with the preset model that parses them.
-    ("scenario", &["scenario", "presets"]),
+    ("scenario", &["scenario", "presets", "link"]),
     (
         "analysis primitives",
         &[

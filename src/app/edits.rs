@@ -213,9 +213,13 @@ impl AppState {
         }
     }
 
-    /// Loads a preset file (or bundled name) and opens it; a broken file leaves the current
-    /// scenario as it is and shows the first diagnostic.
+    /// Loads a preset file (or bundled name, or lesson link) and opens it; a broken file leaves
+    /// the current scenario as it is and shows the first diagnostic.
     pub fn open_path(&mut self, path: &std::path::Path) {
+        if let Some(link) = path.to_str().filter(|text| crate::link::is_link(text)) {
+            self.open_link(link);
+            return;
+        }
         match crate::presets::load(&path.to_string_lossy()) {
             Ok(loaded) => {
                 let file = path.exists().then(|| path.to_path_buf());

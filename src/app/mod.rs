@@ -10,6 +10,7 @@
 mod edits;
 mod export;
 mod files;
+mod links;
 mod persistence;
 mod playback;
 mod prefs;
@@ -19,6 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use files::{BrowserFiles, PickedFile};
+pub use links::{Links, link_error_text};
 pub use persistence::keep_beside;
 pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis, load_prefs, prefs_file};
 pub use state::{AppState, HoverSource, Notice, RunView, Views};
@@ -38,8 +40,9 @@ pub struct OptivizApp {
 }
 
 impl OptivizApp {
-    /// The app for `cc`, opening `preset` (a path or bundled name) or else the autosaved scenario
-    /// or else the default lesson. `autosave` enables autosave to the app's data directory.
+    /// The app for `cc`, opening `preset` (a path, a bundled name or a lesson link such as
+    /// `#lesson=zigzag&play`, which starts playing) or else the autosaved scenario or else the
+    /// default lesson. `autosave` enables autosave to the app's data directory.
     pub fn new(cc: &eframe::CreationContext<'_>, preset: Option<&str>, autosave: bool) -> Self {
         // Read from the file itself, so that preferences eframe could not read are kept, not
         // replaced without a word.
@@ -82,11 +85,15 @@ impl OptivizApp {
             state.storage_writes = writes;
             (state, notice)
         };
+        let play = links::starts_playing(preset, notice.as_ref());
         // The preferences' notice wins: it names a file the user may want back.
         if let Some(notice) = prefs_notice.or(notice) {
             state.notice = Some(notice);
         }
         ui::apply_style(&cc.egui_ctx, &state.prefs);
+        if play {
+            state.play();
+        }
         Self { state }
     }
 }

@@ -44,8 +44,9 @@ impl AppState {
     }
 }
 
-/// The scenario to start with: the given preset, else the autosave, else the default lesson; with
-/// the file it came from and what the status bar should say (an unreadable autosave is kept beside).
+/// The scenario to start with: the given preset (a file, a bundled name or a lesson link), else
+/// the autosave, else the default lesson; with the file it came from and what the status bar
+/// should say (an unreadable autosave is kept beside, a link that does not open is said to).
 pub fn initial_scenario(
     preset: Option<&str>,
     autosave: Option<&std::path::Path>,
@@ -57,6 +58,12 @@ pub fn initial_scenario(
             .unwrap_or_default();
         (scenario, None, notice)
     };
+    if let Some(preset) = preset.filter(|preset| crate::link::is_link(preset)) {
+        return match super::links::initial_from_link(preset) {
+            Ok((scenario, notice)) => (scenario, None, notice),
+            Err(notice) => fallback(Some(notice)),
+        };
+    }
     if let Some(preset) = preset {
         return match crate::presets::load(preset) {
             Ok(loaded) => {

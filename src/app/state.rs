@@ -160,6 +160,8 @@ pub struct AppState {
     pub(super) export_job: Option<Job<PathBuf>>,
     /// The pace the open lesson set (steps per second), until the user picks one.
     pub(super) lesson_speed: Option<f64>,
+    /// Lessons as links: the page a copied link opens, the Open link… dialog.
+    pub links: super::Links,
 }
 
 /// The state each view keeps between frames (caches, jobs, drags, open windows), apart from the
@@ -199,6 +201,7 @@ impl AppState {
             jobs: JobRunner::Threads { wake: wake.clone() },
             export_job: None,
             lesson_speed: None,
+            links: super::Links::default(),
             wake,
             runs: Vec::new(),
             playing: false,

@@ -10,6 +10,7 @@ pub mod frame_bench;
 pub mod guide;
 pub mod hyper;
 pub mod landscape_view;
+pub mod link_dialog;
 pub mod log_axis;
 pub mod metric_curves;
 pub mod metrics;
@@ -210,6 +211,7 @@ pub const SHORTCUTS: &[(&str, &str)] = &[
     ),
     ("Ctrl+O", "open a preset…"),
     ("Ctrl+S", "save the scenario"),
+    ("Ctrl+V", "open the lesson link on the clipboard"),
     ("F11", "full screen"),
     ("P", "presentation mode (Esc leaves)"),
     ("F2", "the guide: update rules, landscapes, glossary"),
@@ -221,6 +223,7 @@ pub fn shortcuts(ctx: &egui::Context, state: &mut AppState) {
     if ctx.egui_wants_keyboard_input() {
         return;
     }
+    link_dialog::paste_link(ctx, state);
     let pressed = |key| ctx.input_mut(|input| input.consume_key(Modifiers::NONE, key));
     if pressed(Key::Space) {
         state.toggle_play();
@@ -298,6 +301,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
     guide::guide_ui(state, ui.ctx());
     step_view::step_window_ui(state, ui.ctx());
     file_dialog::file_dialog_ui(state, ui);
+    link_dialog::open_link_dialog_ui(state, ui.ctx());
     help_ui(state, ui);
     toolbar::discard_changes_ui(state, ui.ctx());
 }

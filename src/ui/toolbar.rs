@@ -198,12 +198,15 @@ pub fn discard_changes_ui(state: &mut AppState, ctx: &egui::Context) {
     let response = egui::Modal::new(egui::Id::unique("discard_changes")).show(ctx, |ui| {
         ui.set_max_width(420.0);
         ui.strong(format!("Discard your changes to {}?", state.scenario.name));
-        // A bundled lesson by its title, a file by its path.
+        // A bundled lesson by its title, a link as such, a file by its path.
         let target = presets::lessons()
             .iter()
             .find(|lesson| std::path::Path::new(lesson.name) == path)
             .map_or_else(
-                || path.display().to_string(),
+                || match path.to_str().filter(|text| crate::link::is_link(text)) {
+                    Some(_) => "the lesson in the link".to_owned(),
+                    None => path.display().to_string(),
+                },
                 |lesson| lesson.title.to_owned(),
             );
         ui.label(format!(
@@ -297,6 +300,13 @@ fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
         state.show_open_dialog();
     }
     if ui
+        .button("Open link…")
+        .on_hover_text("Open a lesson link someone sent you (or press Ctrl+V with it copied)")
+        .clicked()
+    {
+        state.links.dialog = Some(String::new());
+    }
+    if ui
         .button("Save")
         .on_hover_text("Save the scenario to its file (Ctrl+S)")
         .clicked()
@@ -309,6 +319,13 @@ fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .clicked()
     {
         state.file_dialog = Some(FileDialog::save(state.file.as_deref()));
+    }
+    if ui
+        .button("Copy link")
+        .on_hover_text("Copy a link that opens this scenario, in the browser or the desktop app")
+        .clicked()
+    {
+        state.copy_link(ui.ctx());
     }
     ui.menu_button("Export…", |ui| {
         let file = state.file.clone();

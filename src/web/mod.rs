@@ -64,7 +64,8 @@ async fn run() -> Result<(), String> {
             Box::new(move |cc| {
                 let mut app = OptivizApp::new(cc, preset.as_deref(), true);
                 app.state.browser_files = Some(Box::new(files::PageFiles::new(&cc.egui_ctx)));
-                let _ = page_url;
+                // Copy link gives this page's address with the scenario in its fragment.
+                app.state.links.base = page_url.unwrap_or_default();
                 Ok(Box::new(WebApp {
                     app,
                     page: page::Mirror::default(),
