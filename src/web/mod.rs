@@ -50,7 +50,7 @@ async fn run() -> Result<(), String> {
     if fragment == "#bench" {
         bench::run_and_show().await;
     }
-    let preset = (!fragment.is_empty() && fragment != "#bench").then_some(fragment);
+    let preset = (!fragment.is_empty() && fragment != "#bench").then(|| fragment.clone());
     let page_url = window.location().href().ok().map(|href| {
         href.split('#')
             .next()
@@ -69,6 +69,7 @@ async fn run() -> Result<(), String> {
                 Ok(Box::new(WebApp {
                     app,
                     page: page::Mirror::default(),
+                    fragment,
                 }))
             }),
         )
@@ -81,11 +82,32 @@ async fn run() -> Result<(), String> {
 struct WebApp {
     app: OptivizApp,
     page: page::Mirror,
+    /// The URL fragment last seen: a new one (a link pasted into the address bar, Back) opens.
+    fragment: String,
+}
+
+impl WebApp {
+    /// Opens the link in the URL fragment when it changed since the last frame.
+    fn follow_fragment(&mut self) {
+        let Some(fragment) = web_sys::window().and_then(|window| window.location().hash().ok())
+        else {
+            return;
+        };
+        if fragment == self.fragment {
+            return;
+        }
+        self.fragment = fragment;
+        if !self.fragment.is_empty() && self.fragment != "#bench" {
+            let link = self.fragment.clone();
+            self.app.state.open_link(&link);
+        }
+    }
 }
 
 impl eframe::App for WebApp {
     fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
         files::read_dropped(ctx);
+        self.follow_fragment();
         self.app.logic(ctx, frame);
         self.page.update(&self.app.state);
     }
