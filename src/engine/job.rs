@@ -98,6 +98,163 @@ pub trait Task: Send + 'static {
     fn run_slice(&mut self, control: &JobControl, budget: Duration) -> Slice<Self::Output>;
 }
 
+/// Work that can be done in short pieces, one after another, or whole at once (faster where the
+/// whole job can use every core). Both ways must give exactly the same result: [`Pieced`] runs
+/// the whole job where the budget is unlimited (a thread of its own) and the pieces within a
+/// finite budget (the frame loop).
+pub trait Pieces: Send + 'static {
+    /// What the finished work gives.
+    type Output: Send + 'static;
+
+    /// Work units: about the number of pieces. [`Pieced`] counts one unit per piece that leaves
+    /// work to do, so the fraction done rises piece by piece (the last piece gives the outcome).
+    fn total(&self) -> usize;
+
+    /// Does all the work at once, counting its progress in `control` and honouring its cancel
+    /// flag; called only before any piece. By default the pieces one after another: override it
+    /// where the whole job can be done faster (over every core) with the same result.
+    fn run_whole(&mut self, control: &JobControl) -> Result<Self::Output, String> {
+        loop {
+            if control.is_cancelled() {
+                return Err("cancelled".to_owned());
+            }
+            if let Some(outcome) = self.run_piece(control) {
+                return outcome;
+            }
+            control.advance(1);
+        }
+    }
+
+    /// Does the next piece: `None` while work is left, then the outcome once. `control` is for
+    /// its cancel flag; progress is counted by the caller.
+    fn run_piece(&mut self, control: &JobControl) -> Slice<Self::Output>;
+
+    /// The same work with its outcome passed through `map` (which runs inside the job).
+    fn map_output<U, F>(self, map: F) -> MapOutput<Self, F>
+    where
+        Self: Sized,
+        U: Send + 'static,
+        F: FnOnce(Self::Output) -> Result<U, String> + Send + 'static,
+    {
+        MapOutput {
+            pieces: self,
+            map: Some(map),
+        }
+    }
+}
+
+/// [`Pieces`] whose outcome goes through a function (see [`Pieces::map_output`]).
+pub struct MapOutput<P, F> {
+    pieces: P,
+    map: Option<F>,
+}
+
+impl<P, F> MapOutput<P, F> {
+    fn apply<T, U>(&mut self, outcome: Result<T, String>) -> Result<U, String>
+    where
+        F: FnOnce(T) -> Result<U, String>,
+    {
+        let map = self
+            .map
+            .take()
+            .ok_or_else(|| "the result was already taken".to_owned())?;
+        map(outcome?)
+    }
+}
+
+impl<P, U, F> Pieces for MapOutput<P, F>
+where
+    P: Pieces,
+    U: Send + 'static,
+    F: FnOnce(P::Output) -> Result<U, String> + Send + 'static,
+{
+    type Output = U;
+
+    fn total(&self) -> usize {
+        self.pieces.total()
+    }
+
+    fn run_whole(&mut self, control: &JobControl) -> Result<U, String> {
+        let outcome = self.pieces.run_whole(control);
+        self.apply(outcome)
+    }
+
+    fn run_piece(&mut self, control: &JobControl) -> Slice<U> {
+        let outcome = self.pieces.run_piece(control)?;
+        Some(self.apply(outcome))
+    }
+}
+
+/// The time one slice may take, measured from its start. The one place jobs read a clock.
+#[derive(Clone, Copy, Debug)]
+pub struct SliceTimer {
+    /// `None` when the budget is unlimited (or too long to add to now): never spent.
+    deadline: Option<std::time::Instant>,
+}
+
+impl SliceTimer {
+    /// A timer for `budget` from now; `Duration::MAX` never runs out (and reads no clock).
+    pub fn start(budget: Duration) -> Self {
+        let deadline = if budget == Duration::MAX {
+            None
+        } else {
+            std::time::Instant::now().checked_add(budget)
+        };
+        Self { deadline }
+    }
+
+    /// Whether the budget has run out (always at once for a zero budget).
+    pub fn is_spent(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| std::time::Instant::now() >= deadline)
+    }
+}
+
+/// [`Pieces`] as a [`Task`]: with an unlimited budget (a thread of its own) the whole work at
+/// once, else piece after piece until the piece during which the budget ran out, one unit of
+/// progress per piece, the cancel flag checked before each.
+pub struct Pieced<P> {
+    pieces: P,
+    started: bool,
+}
+
+impl<P: Pieces> Pieced<P> {
+    /// `pieces` to run as a task.
+    pub fn new(pieces: P) -> Self {
+        Self {
+            pieces,
+            started: false,
+        }
+    }
+}
+
+impl<P: Pieces> Task for Pieced<P> {
+    type Output = P::Output;
+
+    fn run_slice(&mut self, control: &JobControl, budget: Duration) -> Slice<P::Output> {
+        if !self.started {
+            self.started = true;
+            control.set_total(self.pieces.total());
+            if budget == Duration::MAX {
+                return Some(self.pieces.run_whole(control));
+            }
+        }
+        let timer = SliceTimer::start(budget);
+        loop {
+            if control.is_cancelled() {
+                return Some(Err("cancelled".to_owned()));
+            }
+            if let Some(outcome) = self.pieces.run_piece(control) {
+                return Some(outcome);
+            }
+            control.advance(1);
+            if timer.is_spent() {
+                return None;
+            }
+        }
+    }
+}
+
 /// A closure as a task that does all its work in one slice.
 struct Whole<F>(Option<F>);
 
@@ -193,6 +350,17 @@ impl<T: Send + 'static> Job<T> {
         work: impl FnOnce(&JobControl) -> Result<T, String> + Send + 'static,
     ) -> Self {
         Self::start(runner, name, total, Whole(Some(work)))
+    }
+
+    /// Starts `pieces` on `runner` (see [`Pieced`]), with their [`total`](Pieces::total) as the
+    /// number of work units.
+    pub fn start_pieces(
+        runner: &JobRunner,
+        name: &'static str,
+        pieces: impl Pieces<Output = T>,
+    ) -> Self {
+        let total = pieces.total();
+        Self::start(runner, name, total, Pieced::new(pieces))
     }
 
     /// What the job computes, for messages.

@@ -315,16 +315,8 @@ fn start(state: &mut AppState, window: ViewWindow) {
             1e-6
         },
     };
-    let rows = request.resolution;
-    state.views.basin.job = Some(Job::run(
-        &state.jobs,
-        "the basin map",
-        rows,
-        move |control| {
-            basin::compute(&landscape, &request, control.done(), control.cancel_flag())
-                .ok_or_else(|| "cancelled".to_owned())
-        },
-    ));
+    let pieces = basin::BasinPieces::new(landscape, request);
+    state.views.basin.job = Some(Job::start_pieces(&state.jobs, "the basin map", pieces));
 }
 
 /// Takes a finished map, and recolours the held one when the colouring changed.

@@ -251,10 +251,8 @@ fn start(state: &mut AppState, run_index: usize) {
         state.views.sweep.error = Some(format!("{}: {}", first.path, first.message));
         return;
     }
-    let cells = request.cells();
-    state.views.sweep.job = Some(Job::run(&state.jobs, "the sweep", cells, move |control| {
-        sweep::run_sweep(&request, control).map_err(|error| error.to_string())
-    }));
+    let pieces = sweep::SweepPieces::new(request);
+    state.views.sweep.job = Some(Job::start_pieces(&state.jobs, "the sweep", pieces));
     state.views.sweep.settings.run = run_index;
 }
 
