@@ -485,6 +485,97 @@ mod tests {
         }
     }
 
+    /// `pieces` pieces; the whole job at once is marked by `whole`, so tests see which ran.
+    struct Steps {
+        done: usize,
+        pieces: usize,
+        whole: bool,
+    }
+
+    impl Pieces for Steps {
+        type Output = (usize, bool);
+
+        fn total(&self) -> usize {
+            self.pieces
+        }
+
+        fn run_whole(&mut self, control: &JobControl) -> Result<(usize, bool), String> {
+            control.advance(self.pieces);
+            Ok((self.pieces, true))
+        }
+
+        fn run_piece(&mut self, _control: &JobControl) -> Slice<(usize, bool)> {
+            self.done += 1;
+            (self.done == self.pieces).then_some(Ok((self.done, self.whole)))
+        }
+    }
+
+    fn steps(pieces: usize) -> Steps {
+        Steps {
+            done: 0,
+            pieces,
+            whole: false,
+        }
+    }
+
+    #[test]
+    fn pieces_run_whole_without_a_limit_and_one_at_a_time_within_a_zero_budget() {
+        let control = JobControl::new(0);
+        let mut unlimited = Pieced::new(steps(5));
+        assert_eq!(
+            unlimited.run_slice(&control, Duration::MAX),
+            Some(Ok((5, true)))
+        );
+        assert_eq!(control.fraction(), 1.0);
+
+        let control = JobControl::new(0);
+        let mut sliced = Pieced::new(steps(5));
+        let mut fractions = Vec::new();
+        let outcome = loop {
+            match sliced.run_slice(&control, Duration::ZERO) {
+                None => fractions.push(control.fraction()),
+                Some(outcome) => break outcome,
+            }
+        };
+        assert_eq!(outcome, Ok((5, false)));
+        assert_eq!(fractions, [0.2, 0.4, 0.6, 0.8]);
+
+        // A budget far longer than the work does it all in one slice, piece by piece.
+        let control = JobControl::new(0);
+        let mut long = Pieced::new(steps(1000));
+        let hour = Duration::from_secs(3600);
+        assert_eq!(long.run_slice(&control, hour), Some(Ok((1000, false))));
+    }
+
+    #[test]
+    fn pieces_stop_when_cancelled_and_their_output_can_be_mapped() {
+        let control = JobControl::new(0);
+        let mut task = Pieced::new(steps(10));
+        assert_eq!(task.run_slice(&control, Duration::ZERO), None);
+        control.cancel();
+        assert_eq!(
+            task.run_slice(&control, Duration::from_secs(3600)),
+            Some(Err("cancelled".to_owned()))
+        );
+
+        let mapped = steps(3).map_output(|(n, _)| Ok(n * 10));
+        let mut job = Job::start_pieces(&frames(), "steps", mapped);
+        assert_eq!(wait(&mut job), JobState::Finished(30));
+        let failing = steps(3).map_output(|_| Err::<(), _>("the disk is full".to_owned()));
+        let mut job = Job::start_pieces(&threads().0, "the GIF export", failing);
+        assert_eq!(
+            wait(&mut job),
+            JobState::Failed("the GIF export: the disk is full".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_zero_budget_is_spent_at_once_and_an_unlimited_one_never() {
+        assert!(SliceTimer::start(Duration::ZERO).is_spent());
+        assert!(!SliceTimer::start(Duration::MAX).is_spent());
+        assert!(!SliceTimer::start(Duration::from_secs(3600)).is_spent());
+    }
+
     fn frames() -> JobRunner {
         JobRunner::Frames {
             budget: Duration::from_millis(2),
