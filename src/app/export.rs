@@ -165,7 +165,13 @@ impl AppState {
             return;
         };
         match job.poll() {
-            JobState::Running { .. } => return,
+            JobState::Running { .. } => {
+                // In the frame loop every poll works a slice: ask for the next frame.
+                if self.jobs.next_poll(None).is_some() {
+                    (self.wake)();
+                }
+                return;
+            }
             JobState::Finished(path) => self.inform(format!("exported {}", path.display())),
             JobState::Failed(message) => self.error(message),
             JobState::Gone => {}

@@ -286,6 +286,19 @@ pub enum JobRunner {
     },
 }
 
+impl JobRunner {
+    /// When the owner of a running job should poll it again: in the frame loop at the next frame
+    /// (each poll works a slice, so a job polled only on input would stall), on a thread after
+    /// `progress`, the interval at which the owner shows progress (`None`: it shows none; the
+    /// thread wakes the UI when the result is ready).
+    pub fn next_poll(&self, progress: Option<Duration>) -> Option<Duration> {
+        match self {
+            JobRunner::Frames { .. } => Some(Duration::ZERO),
+            JobRunner::Threads { .. } => progress,
+        }
+    }
+}
+
 /// A job as its owner sees it after a poll.
 #[derive(Debug, PartialEq)]
 pub enum JobState<T> {
@@ -567,6 +580,15 @@ mod tests {
             wait(&mut job),
             JobState::Failed("the GIF export: the disk is full".to_owned())
         );
+    }
+
+    #[test]
+    fn in_the_frame_loop_a_running_job_is_polled_again_at_the_next_frame() {
+        let progress = Some(Duration::from_millis(100));
+        assert_eq!(frames().next_poll(None), Some(Duration::ZERO));
+        assert_eq!(frames().next_poll(progress), Some(Duration::ZERO));
+        assert_eq!(threads().0.next_poll(progress), progress);
+        assert_eq!(threads().0.next_poll(None), None);
     }
 
     #[test]

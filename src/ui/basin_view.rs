@@ -18,6 +18,9 @@ use crate::landscape::ViewWindow;
 
 use super::run_colour;
 
+/// How often a running job's progress is redrawn while it works on a thread.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Starts per side the picker offers.
 const RESOLUTIONS: [usize; 3] = [128, 256, 512];
 
@@ -334,7 +337,11 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
                 state.error(message);
             }
             JobState::Gone => state.views.basin.job = None,
-            JobState::Running { .. } => ctx.request_repaint_after(Duration::from_millis(100)),
+            JobState::Running { .. } => {
+                if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
+                    ctx.request_repaint_after(after);
+                }
+            }
         }
     }
     let colouring = state.views.basin.colouring;

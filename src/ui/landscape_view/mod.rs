@@ -345,7 +345,13 @@ fn collect_finished_contours(state: &mut AppState, ctx: &egui::Context) {
         return;
     };
     let finished = match contour_job.job.poll() {
-        JobState::Running { .. } => return,
+        JobState::Running { .. } => {
+            // On a thread the job wakes the UI when done; in the frame loop the next frame works on.
+            if let Some(after) = state.jobs.next_poll(None) {
+                ctx.request_repaint_after(after);
+            }
+            return;
+        }
         JobState::Finished(image) => Some(image),
         JobState::Failed(message) => {
             state.error(message);

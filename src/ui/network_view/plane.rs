@@ -17,6 +17,9 @@ use crate::objective::Objective;
 use crate::ui::plot_legend::LegendEntry;
 use crate::ui::run_colour;
 
+/// How often a running job's progress is redrawn while it works on a thread.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Snapshots the principal directions are fitted to at most.
 const PLANE_SNAPSHOTS: usize = 200;
 /// Cells per side of the loss surface over the plane.
@@ -66,7 +69,9 @@ fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
     };
     let result = match job.poll() {
         JobState::Running { .. } => {
-            ctx.request_repaint_after(Duration::from_millis(100));
+            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
+                ctx.request_repaint_after(after);
+            }
             return;
         }
         JobState::Finished(result) => result,
