@@ -14,6 +14,10 @@
 //!
 //! Either way the owner sees the same [`JobState`]s, so UI code is the same on both. A task that
 //! cannot be split ([`Job::run`] wraps a closure) simply does all its work in its first slice.
+//! The app's jobs are [`Pieces`] ([`Job::start_pieces`]): resumable state next to its algorithm
+//! that does the work whole where the budget is unlimited (a thread: over every core, at the
+//! desktop's full speed) and piece by piece (a row, a cell, a frame) within a finite one, each
+//! slice stopping after the piece during which its budget ran out, with the same result.
 //! A thread that cannot be started is not an error of its own kind: the job reports it as
 //! [`JobState::Failed`] at its first poll, and the owner shows it like any other failure.
 

@@ -1,6 +1,6 @@
 //! The app's GIF export drawn a frame at a time, for a frame loop without threads: the first piece
-//! samples the backdrop, lays out the legend and fits the palette to the last frame; each later
-//! piece draws and encodes one frame ([`draw_gif`](super::draw_gif) runs the same steps in one go,
+//! samples the backdrop, the second lays out the legend and fits the palette to the last frame;
+//! each later piece draws and encodes one frame ([`draw_gif`](super::draw_gif) runs the same steps in one go,
 //! so the file is the same either way).
 
 use std::sync::Arc;
@@ -37,9 +37,29 @@ impl Animation {
         frames: usize,
         options: &RenderOptions,
     ) -> Result<Self, RenderError> {
+        let backdrop = Self::backdrop(landscape, view, frames, options)?;
+        Self::with_backdrop(backdrop, title, runs, options)
+    }
+
+    /// Checks the size and frame count, and samples and draws the static layers.
+    fn backdrop(
+        landscape: &dyn Landscape,
+        view: ViewWindow,
+        frames: usize,
+        options: &RenderOptions,
+    ) -> Result<Backdrop, RenderError> {
         check_size(options)?;
         check_frames(frames, options)?;
-        let backdrop = Backdrop::new(landscape, view, options)?;
+        Backdrop::new(landscape, view, options)
+    }
+
+    /// Lays out the legend over `backdrop`, draws the last frame and fits the palette to it.
+    fn with_backdrop(
+        backdrop: Backdrop,
+        title: &str,
+        runs: &[TimedPath],
+        options: &RenderOptions,
+    ) -> Result<Self, RenderError> {
         let final_views: Vec<PathView<'_>> =
             runs.iter().map(|run| PathView::from(&run.path)).collect();
         let legend = legend_for(&backdrop, title, &final_views, options)?;
@@ -101,6 +121,8 @@ pub struct GifPieces {
     runs: Vec<TimedPath>,
     frames: usize,
     options: RenderOptions,
+    /// The static layers, between the first piece and the second.
+    backdrop: Option<Backdrop>,
     animation: Option<Animation>,
     next_frame: usize,
 }
@@ -122,28 +144,26 @@ impl GifPieces {
             runs,
             frames,
             options,
+            backdrop: None,
             animation: None,
             next_frame: 0,
         }
     }
 
-    /// The setup or the next frame; the file (or why there is none) after the last.
+    /// The backdrop, the palette or the next frame; the file (or why there is none) after the
+    /// last.
     fn next_piece(&mut self) -> Option<Result<Vec<u8>, RenderError>> {
         let Some(animation) = &mut self.animation else {
-            let landscape = self.landscape.as_ref();
-            let (title, runs) = (&self.title, &self.runs);
-            match Animation::new(
-                landscape,
-                self.view,
-                title,
-                runs,
-                self.frames,
-                &self.options,
-            ) {
-                Ok(animation) => self.animation = Some(animation),
-                Err(error) => return Some(Err(error)),
-            }
-            return None;
+            let (frames, options) = (self.frames, &self.options);
+            let made = match self.backdrop.take() {
+                None => Animation::backdrop(self.landscape.as_ref(), self.view, frames, options)
+                    .map(|backdrop| self.backdrop = Some(backdrop)),
+                Some(backdrop) => {
+                    Animation::with_backdrop(backdrop, &self.title, &self.runs, options)
+                        .map(|animation| self.animation = Some(animation))
+                }
+            };
+            return made.err().map(Err);
         };
         if self.next_frame < self.frames {
             if let Err(error) = animation.push_frame(&self.runs, self.next_frame, self.frames) {
@@ -161,9 +181,9 @@ impl GifPieces {
 impl Pieces for GifPieces {
     type Output = Result<Vec<u8>, RenderError>;
 
-    /// The setup and every frame but the last.
+    /// The backdrop, the palette and every frame but the last.
     fn total(&self) -> usize {
-        self.frames
+        self.frames + 1
     }
 
     fn run_piece(&mut self, _control: &JobControl) -> Slice<Self::Output> {

@@ -31,7 +31,8 @@
 //! crossings are joined in pairs into segments. The two ambiguous saddle squares (opposite corners
 //! above) are resolved by the average of the four corners, the value at the square's centre of the
 //! bilinear interpolant. Squares with a non-finite corner are skipped (`marching`). Grids and
-//! iso-lines are split over the cores by rows (`parallel`).
+//! iso-lines are split over the cores by rows (`parallel`), or computed a row at a time for a
+//! frame loop ([`ContourPieces`]), with the same result.
 //!
 //! **Colours.** The image colours each cell's position on a [`Colormap`] (its own module).
 
@@ -39,7 +40,6 @@ use serde::{Deserialize, Serialize};
 
 // Also here, where the views have always named it.
 pub use super::colormap::Colormap;
-use super::colormap::lookup_index;
 use crate::landscape::{self, Landscape, Point, ViewWindow};
 use marching::{Square, bands};
 use parallel::{in_parallel, parts_for};
@@ -382,18 +382,8 @@ impl ContourField {
     /// window, each value coloured at its [`position`](Self::position) on `colormap`, non-finite
     /// cells [`NON_FINITE_RGBA`].
     pub fn to_rgba(&self, colormap: Colormap) -> Vec<u8> {
-        let lookup = colormap.lookup_table();
-        let scaling = self.scaling();
         let mut rgba = Vec::with_capacity(self.values.len() * 4);
-        for &value in &self.values {
-            match scaling.and_then(|s| s.position(value)) {
-                Some(t) => {
-                    let [r, g, b] = lookup[lookup_index(t)];
-                    rgba.extend_from_slice(&[r, g, b, 255]);
-                }
-                None => rgba.extend_from_slice(&NON_FINITE_RGBA),
-            }
-        }
+        self.push_rgba_rows(colormap, 0..self.height, &mut rgba);
         rgba
     }
 

@@ -7,11 +7,14 @@
 //! order and the segments appended in row order, so the picture is the same, bit for bit, as the
 //! one [`ContourPieces::compute_whole`] computes over all cores.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use super::{
-    Colormap, ContourField, ContourRequest, IsoLine, MAX_GRID_SIDE, cell_size, sample_row,
+    Colormap, ContourField, ContourRequest, IsoLine, MAX_GRID_SIDE, NON_FINITE_RGBA, cell_size,
+    sample_row,
 };
+use crate::analysis::geometry::colormap::lookup_index;
 use crate::landscape::Landscape;
 
 /// What the landscape view draws under the trajectories.
@@ -45,8 +48,12 @@ enum Stage {
         row_ranges: Vec<Option<(f64, f64)>>,
         next: usize,
     },
-    /// The field is sampled; the colours are next.
-    Colours(ContourField),
+    /// Colouring row `next` of the sampled field.
+    Colours {
+        field: ContourField,
+        rgba: Vec<u8>,
+        next: usize,
+    },
     /// Tracing the iso-lines through the squares whose top row is `next`.
     Lines {
         field: ContourField,
@@ -95,10 +102,11 @@ impl ContourPieces {
         )
     }
 
-    /// Pieces before the last: the field's rows, the colours, and the rows of squares but one.
+    /// Pieces before the last: the field's rows, the colours' rows, and the rows of squares but
+    /// one.
     pub fn pieces(&self) -> usize {
         let (_, height) = self.size();
-        height + height.saturating_sub(1)
+        (3 * height).saturating_sub(2)
     }
 
     /// The whole picture at once, the field and the iso-lines split over the cores.
@@ -146,17 +154,30 @@ impl ContourPieces {
                     }
                 } else {
                     let landscape = self.landscape.as_ref();
-                    Stage::Colours(ContourField::from_rows(
-                        landscape,
-                        &self.request,
-                        values,
-                        row_ranges,
-                    ))
+                    let field =
+                        ContourField::from_rows(landscape, &self.request, values, row_ranges);
+                    Stage::Colours {
+                        rgba: Vec::with_capacity(field.values().len() * 4),
+                        field,
+                        next: 0,
+                    }
                 };
                 None
             }
-            Stage::Colours(field) => {
-                let rgba = field.to_rgba(self.colormap);
+            Stage::Colours {
+                field,
+                mut rgba,
+                next,
+            } => {
+                field.push_rgba_rows(self.colormap, next..next + 1, &mut rgba);
+                if next + 1 < field.height() {
+                    self.stage = Stage::Colours {
+                        field,
+                        rgba,
+                        next: next + 1,
+                    };
+                    return None;
+                }
                 let levels = field.levels();
                 self.lines_from(field, rgba, levels)
             }
@@ -218,6 +239,35 @@ impl ContourPieces {
             next: 0,
         };
         None
+    }
+}
+
+impl ContourField {
+    /// Appends the colours of `rows` (those within the grid) to `rgba`: 4 bytes of sRGB + alpha
+    /// per cell, each value coloured at its position on `colormap`, non-finite cells
+    /// [`NON_FINITE_RGBA`] ([`ContourField::to_rgba`] colours every row this way).
+    pub(super) fn push_rgba_rows(
+        &self,
+        colormap: Colormap,
+        rows: Range<usize>,
+        rgba: &mut Vec<u8>,
+    ) {
+        let cells =
+            rows.start.min(self.height) * self.width..rows.end.min(self.height) * self.width;
+        let Some(values) = self.values.get(cells) else {
+            return;
+        };
+        let lookup = colormap.lookup_table();
+        let scaling = self.scaling();
+        for &value in values {
+            match scaling.and_then(|s| s.position(value)) {
+                Some(t) => {
+                    let [r, g, b] = lookup[lookup_index(t)];
+                    rgba.extend_from_slice(&[r, g, b, 255]);
+                }
+                None => rgba.extend_from_slice(&NON_FINITE_RGBA),
+            }
+        }
     }
 }
 

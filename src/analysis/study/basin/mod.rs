@@ -47,7 +47,8 @@
 //! round as `Sgd` does (x ← fma(−lr, g, x)) and check as the generic path does, so every path
 //! gives the same map.
 //!
-//! Rows are shared among the machine's cores (scoped threads taking rows from a common counter);
+//! Rows are shared among the machine's cores (scoped threads taking rows from a common counter),
+//! or mapped one at a time on the caller's thread for a frame loop ([`BasinPieces`]);
 //! the caller's `cancel` flag is checked before every start of the generic path, before every row
 //! and every 1024 register steps of the fused path, and before every block and every 64 steps of
 //! the block path; the `progress` counter gains one per finished row.
