@@ -502,11 +502,10 @@ mod tests {
         }
     }
 
-    /// `pieces` pieces; the whole job at once is marked by `whole`, so tests see which ran.
+    /// `pieces` pieces; the outcome says whether they ran whole (true) or piece by piece.
     struct Steps {
         done: usize,
         pieces: usize,
-        whole: bool,
     }
 
     impl Pieces for Steps {
@@ -523,16 +522,12 @@ mod tests {
 
         fn run_piece(&mut self, _control: &JobControl) -> Slice<(usize, bool)> {
             self.done += 1;
-            (self.done == self.pieces).then_some(Ok((self.done, self.whole)))
+            (self.done == self.pieces).then_some(Ok((self.done, false)))
         }
     }
 
     fn steps(pieces: usize) -> Steps {
-        Steps {
-            done: 0,
-            pieces,
-            whole: false,
-        }
+        Steps { done: 0, pieces }
     }
 
     #[test]

@@ -69,20 +69,13 @@ enum Stage {
 impl ContourPieces {
     /// The picture of `landscape` for `request`, coloured on `colormap`.
     pub fn new(landscape: Arc<dyn Landscape>, request: ContourRequest, colormap: Colormap) -> Self {
-        Self {
-            landscape,
-            request,
-            colormap,
-            stage: Stage::Done,
-        }
-        .restarted()
-    }
-
-    fn restarted(mut self) -> Self {
-        let (width, height) = self.size();
-        let [dx, _] = cell_size(&self.request.window, width, height);
-        let x_min = self.request.window.x_min;
-        self.stage = Stage::Field {
+        let (width, height) = (
+            request.width.min(MAX_GRID_SIDE),
+            request.height.min(MAX_GRID_SIDE),
+        );
+        let [dx, _] = cell_size(&request.window, width, height);
+        let x_min = request.window.x_min;
+        let stage = Stage::Field {
             xs: (0..width)
                 .map(|col| x_min + (col as f64 + 0.5) * dx)
                 .collect(),
@@ -91,7 +84,12 @@ impl ContourPieces {
             row_ranges: vec![None; height],
             next: 0,
         };
-        self
+        Self {
+            landscape,
+            request,
+            colormap,
+            stage,
+        }
     }
 
     /// The grid's (width, height) as sampled (clamped to [`MAX_GRID_SIDE`]).
