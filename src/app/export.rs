@@ -1,7 +1,7 @@
 //! Exports: the runs as CSV, the view as PNG, the shown paths growing as a GIF (a background job).
 
 use super::state::AppState;
-use crate::engine::{Job, JobState, RunStatus};
+use crate::engine::{Job, JobState, Pieces, RunStatus};
 use crate::scenario::{self};
 
 impl AppState {
@@ -142,14 +142,15 @@ impl AppState {
         let runs = self.gif_runs();
         let title = self.scenario.name.clone();
         let path = path.to_owned();
-        let job = Job::run(&self.jobs, "the GIF export", 0, move |_| {
-            let bytes =
-                crate::render::draw_gif(landscape.as_ref(), view, &title, &runs, frames, &options)
-                    .map_err(|error| format!("could not draw {}: {error}", path.display()))?;
-            scenario::write_atomically(&path, &bytes)
-                .map_err(|error| format!("could not write {}: {error}", path.display()))?;
-            Ok(path)
-        });
+        let pieces = crate::render::GifPieces::new(landscape, view, title, runs, frames, options)
+            .map_output(move |drawn| {
+                let bytes =
+                    drawn.map_err(|error| format!("could not draw {}: {error}", path.display()))?;
+                scenario::write_atomically(&path, &bytes)
+                    .map_err(|error| format!("could not write {}: {error}", path.display()))?;
+                Ok(path)
+            });
+        let job = Job::start_pieces(&self.jobs, "the GIF export", pieces);
         self.export_job = Some(job);
     }
 
@@ -164,7 +165,13 @@ impl AppState {
             return;
         };
         match job.poll() {
-            JobState::Running { .. } => return,
+            JobState::Running { .. } => {
+                // In the frame loop every poll works a slice: ask for the next frame.
+                if self.jobs.next_poll(None).is_some() {
+                    (self.wake)();
+                }
+                return;
+            }
             JobState::Finished(path) => self.inform(format!("exported {}", path.display())),
             JobState::Failed(message) => self.error(message),
             JobState::Gone => {}

@@ -14,6 +14,10 @@
 //!
 //! Either way the owner sees the same [`JobState`]s, so UI code is the same on both. A task that
 //! cannot be split ([`Job::run`] wraps a closure) simply does all its work in its first slice.
+//! The app's jobs are [`Pieces`] ([`Job::start_pieces`]): resumable state next to its algorithm
+//! that does the work whole where the budget is unlimited (a thread: over every core, at the
+//! desktop's full speed) and piece by piece (a row, a cell, a frame) within a finite one, each
+//! slice stopping after the piece during which its budget ran out, with the same result.
 //! A thread that cannot be started is not an error of its own kind: the job reports it as
 //! [`JobState::Failed`] at its first poll, and the owner shows it like any other failure.
 
@@ -98,6 +102,163 @@ pub trait Task: Send + 'static {
     fn run_slice(&mut self, control: &JobControl, budget: Duration) -> Slice<Self::Output>;
 }
 
+/// Work that can be done in short pieces, one after another, or whole at once (faster where the
+/// whole job can use every core). Both ways must give exactly the same result: [`Pieced`] runs
+/// the whole job where the budget is unlimited (a thread of its own) and the pieces within a
+/// finite budget (the frame loop).
+pub trait Pieces: Send + 'static {
+    /// What the finished work gives.
+    type Output: Send + 'static;
+
+    /// Work units: about the number of pieces. [`Pieced`] counts one unit per piece that leaves
+    /// work to do, so the fraction done rises piece by piece (the last piece gives the outcome).
+    fn total(&self) -> usize;
+
+    /// Does all the work at once, counting its progress in `control` and honouring its cancel
+    /// flag; called only before any piece. By default the pieces one after another: override it
+    /// where the whole job can be done faster (over every core) with the same result.
+    fn run_whole(&mut self, control: &JobControl) -> Result<Self::Output, String> {
+        loop {
+            if control.is_cancelled() {
+                return Err("cancelled".to_owned());
+            }
+            if let Some(outcome) = self.run_piece(control) {
+                return outcome;
+            }
+            control.advance(1);
+        }
+    }
+
+    /// Does the next piece: `None` while work is left, then the outcome once. `control` is for
+    /// its cancel flag; progress is counted by the caller.
+    fn run_piece(&mut self, control: &JobControl) -> Slice<Self::Output>;
+
+    /// The same work with its outcome passed through `map` (which runs inside the job).
+    fn map_output<U, F>(self, map: F) -> MapOutput<Self, F>
+    where
+        Self: Sized,
+        U: Send + 'static,
+        F: FnOnce(Self::Output) -> Result<U, String> + Send + 'static,
+    {
+        MapOutput {
+            pieces: self,
+            map: Some(map),
+        }
+    }
+}
+
+/// [`Pieces`] whose outcome goes through a function (see [`Pieces::map_output`]).
+pub struct MapOutput<P, F> {
+    pieces: P,
+    map: Option<F>,
+}
+
+impl<P, F> MapOutput<P, F> {
+    fn apply<T, U>(&mut self, outcome: Result<T, String>) -> Result<U, String>
+    where
+        F: FnOnce(T) -> Result<U, String>,
+    {
+        let map = self
+            .map
+            .take()
+            .ok_or_else(|| "the result was already taken".to_owned())?;
+        map(outcome?)
+    }
+}
+
+impl<P, U, F> Pieces for MapOutput<P, F>
+where
+    P: Pieces,
+    U: Send + 'static,
+    F: FnOnce(P::Output) -> Result<U, String> + Send + 'static,
+{
+    type Output = U;
+
+    fn total(&self) -> usize {
+        self.pieces.total()
+    }
+
+    fn run_whole(&mut self, control: &JobControl) -> Result<U, String> {
+        let outcome = self.pieces.run_whole(control);
+        self.apply(outcome)
+    }
+
+    fn run_piece(&mut self, control: &JobControl) -> Slice<U> {
+        let outcome = self.pieces.run_piece(control)?;
+        Some(self.apply(outcome))
+    }
+}
+
+/// The time one slice may take, measured from its start. The one place jobs read a clock.
+#[derive(Clone, Copy, Debug)]
+pub struct SliceTimer {
+    /// `None` when the budget is unlimited (or too long to add to now): never spent.
+    deadline: Option<std::time::Instant>,
+}
+
+impl SliceTimer {
+    /// A timer for `budget` from now; `Duration::MAX` never runs out (and reads no clock).
+    pub fn start(budget: Duration) -> Self {
+        let deadline = if budget == Duration::MAX {
+            None
+        } else {
+            std::time::Instant::now().checked_add(budget)
+        };
+        Self { deadline }
+    }
+
+    /// Whether the budget has run out (always at once for a zero budget).
+    pub fn is_spent(&self) -> bool {
+        self.deadline
+            .is_some_and(|deadline| std::time::Instant::now() >= deadline)
+    }
+}
+
+/// [`Pieces`] as a [`Task`]: with an unlimited budget (a thread of its own) the whole work at
+/// once, else piece after piece until the piece during which the budget ran out, one unit of
+/// progress per piece, the cancel flag checked before each.
+pub struct Pieced<P> {
+    pieces: P,
+    started: bool,
+}
+
+impl<P: Pieces> Pieced<P> {
+    /// `pieces` to run as a task.
+    pub fn new(pieces: P) -> Self {
+        Self {
+            pieces,
+            started: false,
+        }
+    }
+}
+
+impl<P: Pieces> Task for Pieced<P> {
+    type Output = P::Output;
+
+    fn run_slice(&mut self, control: &JobControl, budget: Duration) -> Slice<P::Output> {
+        if !self.started {
+            self.started = true;
+            control.set_total(self.pieces.total());
+            if budget == Duration::MAX {
+                return Some(self.pieces.run_whole(control));
+            }
+        }
+        let timer = SliceTimer::start(budget);
+        loop {
+            if control.is_cancelled() {
+                return Some(Err("cancelled".to_owned()));
+            }
+            if let Some(outcome) = self.pieces.run_piece(control) {
+                return Some(outcome);
+            }
+            control.advance(1);
+            if timer.is_spent() {
+                return None;
+            }
+        }
+    }
+}
+
 /// A closure as a task that does all its work in one slice.
 struct Whole<F>(Option<F>);
 
@@ -127,6 +288,19 @@ pub enum JobRunner {
         /// Time one poll may spend on the task.
         budget: Duration,
     },
+}
+
+impl JobRunner {
+    /// When the owner of a running job should poll it again: in the frame loop at the next frame
+    /// (each poll works a slice, so a job polled only on input would stall), on a thread after
+    /// `progress`, the interval at which the owner shows progress (`None`: it shows none; the
+    /// thread wakes the UI when the result is ready).
+    pub fn next_poll(&self, progress: Option<Duration>) -> Option<Duration> {
+        match self {
+            JobRunner::Frames { .. } => Some(Duration::ZERO),
+            JobRunner::Threads { .. } => progress,
+        }
+    }
 }
 
 /// A job as its owner sees it after a poll.
@@ -193,6 +367,17 @@ impl<T: Send + 'static> Job<T> {
         work: impl FnOnce(&JobControl) -> Result<T, String> + Send + 'static,
     ) -> Self {
         Self::start(runner, name, total, Whole(Some(work)))
+    }
+
+    /// Starts `pieces` on `runner` (see [`Pieced`]), with their [`total`](Pieces::total) as the
+    /// number of work units.
+    pub fn start_pieces(
+        runner: &JobRunner,
+        name: &'static str,
+        pieces: impl Pieces<Output = T>,
+    ) -> Self {
+        let total = pieces.total();
+        Self::start(runner, name, total, Pieced::new(pieces))
     }
 
     /// What the job computes, for messages.
@@ -315,6 +500,101 @@ mod tests {
             }
             None
         }
+    }
+
+    /// `pieces` pieces; the outcome says whether they ran whole (true) or piece by piece.
+    struct Steps {
+        done: usize,
+        pieces: usize,
+    }
+
+    impl Pieces for Steps {
+        type Output = (usize, bool);
+
+        fn total(&self) -> usize {
+            self.pieces
+        }
+
+        fn run_whole(&mut self, control: &JobControl) -> Result<(usize, bool), String> {
+            control.advance(self.pieces);
+            Ok((self.pieces, true))
+        }
+
+        fn run_piece(&mut self, _control: &JobControl) -> Slice<(usize, bool)> {
+            self.done += 1;
+            (self.done == self.pieces).then_some(Ok((self.done, false)))
+        }
+    }
+
+    fn steps(pieces: usize) -> Steps {
+        Steps { done: 0, pieces }
+    }
+
+    #[test]
+    fn pieces_run_whole_without_a_limit_and_one_at_a_time_within_a_zero_budget() {
+        let control = JobControl::new(0);
+        let mut unlimited = Pieced::new(steps(5));
+        assert_eq!(
+            unlimited.run_slice(&control, Duration::MAX),
+            Some(Ok((5, true)))
+        );
+        assert_eq!(control.fraction(), 1.0);
+
+        let control = JobControl::new(0);
+        let mut sliced = Pieced::new(steps(5));
+        let mut fractions = Vec::new();
+        let outcome = loop {
+            match sliced.run_slice(&control, Duration::ZERO) {
+                None => fractions.push(control.fraction()),
+                Some(outcome) => break outcome,
+            }
+        };
+        assert_eq!(outcome, Ok((5, false)));
+        assert_eq!(fractions, [0.2, 0.4, 0.6, 0.8]);
+
+        // A budget far longer than the work does it all in one slice, piece by piece.
+        let control = JobControl::new(0);
+        let mut long = Pieced::new(steps(1000));
+        let hour = Duration::from_secs(3600);
+        assert_eq!(long.run_slice(&control, hour), Some(Ok((1000, false))));
+    }
+
+    #[test]
+    fn pieces_stop_when_cancelled_and_their_output_can_be_mapped() {
+        let control = JobControl::new(0);
+        let mut task = Pieced::new(steps(10));
+        assert_eq!(task.run_slice(&control, Duration::ZERO), None);
+        control.cancel();
+        assert_eq!(
+            task.run_slice(&control, Duration::from_secs(3600)),
+            Some(Err("cancelled".to_owned()))
+        );
+
+        let mapped = steps(3).map_output(|(n, _)| Ok(n * 10));
+        let mut job = Job::start_pieces(&frames(), "steps", mapped);
+        assert_eq!(wait(&mut job), JobState::Finished(30));
+        let failing = steps(3).map_output(|_| Err::<(), _>("the disk is full".to_owned()));
+        let mut job = Job::start_pieces(&threads().0, "the GIF export", failing);
+        assert_eq!(
+            wait(&mut job),
+            JobState::Failed("the GIF export: the disk is full".to_owned())
+        );
+    }
+
+    #[test]
+    fn in_the_frame_loop_a_running_job_is_polled_again_at_the_next_frame() {
+        let progress = Some(Duration::from_millis(100));
+        assert_eq!(frames().next_poll(None), Some(Duration::ZERO));
+        assert_eq!(frames().next_poll(progress), Some(Duration::ZERO));
+        assert_eq!(threads().0.next_poll(progress), progress);
+        assert_eq!(threads().0.next_poll(None), None);
+    }
+
+    #[test]
+    fn a_zero_budget_is_spent_at_once_and_an_unlimited_one_never() {
+        assert!(SliceTimer::start(Duration::ZERO).is_spent());
+        assert!(!SliceTimer::start(Duration::MAX).is_spent());
+        assert!(!SliceTimer::start(Duration::from_secs(3600)).is_spent());
     }
 
     fn frames() -> JobRunner {

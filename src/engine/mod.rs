@@ -1,6 +1,7 @@
 //! Stepping runs: the synchronous [`Session`], one [`Run`] per optimizer, and the background
 //! [`SolverHandle`] the app talks to through messages.
 
+mod geometry_pieces;
 mod job;
 mod messages;
 mod meter;
@@ -12,7 +13,9 @@ mod solver;
 mod trace;
 mod worker_trails;
 
-pub use job::{Job, JobControl, JobRunner, JobState, Slice, Task};
+pub use job::{
+    Job, JobControl, JobRunner, JobState, MapOutput, Pieced, Pieces, Slice, SliceTimer, Task,
+};
 pub use messages::{Command, PanicAt, RunProgress, RunRemap, Speed, Update, UpdateKind};
 pub use problem::ProblemInstance;
 pub use run::Run;

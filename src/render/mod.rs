@@ -34,6 +34,7 @@
 
 mod animation;
 mod canvas;
+mod gif_pieces;
 mod legend;
 pub mod palette;
 
@@ -44,6 +45,7 @@ use crate::landscape::{Landscape, ViewWindow};
 use crate::scenario::{self, MAX_STEPS, Scenario};
 
 pub use canvas::fitted_view;
+pub use gif_pieces::GifPieces;
 pub use legend::FONT;
 pub use palette::run_colour;
 
@@ -261,41 +263,11 @@ pub fn draw_gif(
     frames: usize,
     options: &RenderOptions,
 ) -> Result<Vec<u8>, RenderError> {
-    check_size(options)?;
-    check_frames(frames, options)?;
-    let backdrop = canvas::Backdrop::new(landscape, view, options)?;
-    let final_views: Vec<canvas::PathView<'_>> = runs
-        .iter()
-        .map(|run| canvas::PathView::from(&run.path))
-        .collect();
-    let legend = legend_for(&backdrop, title, &final_views, options)?;
-    let last_frame = backdrop.frame(&final_views, legend.as_ref());
-    let mut reserved: Vec<[u8; 3]> = runs.iter().map(|run| run.path.colour).collect();
-    reserved.extend(backdrop.marking_colours());
-    let mut writer = animation::GifWriter::new(&last_frame, &reserved)?;
-    let horizon = runs
-        .iter()
-        .filter_map(|run| run.steps.last().copied())
-        .max()
-        .unwrap_or(0);
+    let mut animation = gif_pieces::Animation::new(landscape, view, title, runs, frames, options)?;
     for k in 0..frames {
-        let step = frame_step(horizon, k, frames);
-        let views: Vec<canvas::PathView<'_>> = runs
-            .iter()
-            .map(|run| canvas::PathView {
-                points: &run.path.points[..run.points_through(step).min(run.path.points.len())],
-                ..canvas::PathView::from(&run.path)
-            })
-            .collect();
-        let frame = if k + 1 == frames {
-            last_frame.clone()
-        } else {
-            backdrop.frame(&views, legend.as_ref())
-        };
-        let delay = if k + 1 == frames { 200 } else { 4 };
-        writer.push(&frame, delay)?;
+        animation.push_frame(runs, k, frames)?;
     }
-    writer.finish()
+    animation.finish()
 }
 
 /// t_k = round(T · k / (n − 1)), computed without overflow.

@@ -18,6 +18,9 @@ use crate::landscape::ViewWindow;
 
 use super::run_colour;
 
+/// How often a running job's progress is redrawn while it works on a thread.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
 /// Starts per side the picker offers.
 const RESOLUTIONS: [usize; 3] = [128, 256, 512];
 
@@ -315,16 +318,8 @@ fn start(state: &mut AppState, window: ViewWindow) {
             1e-6
         },
     };
-    let rows = request.resolution;
-    state.views.basin.job = Some(Job::run(
-        &state.jobs,
-        "the basin map",
-        rows,
-        move |control| {
-            basin::compute(&landscape, &request, control.done(), control.cancel_flag())
-                .ok_or_else(|| "cancelled".to_owned())
-        },
-    ));
+    let pieces = basin::BasinPieces::new(landscape, request);
+    state.views.basin.job = Some(Job::start_pieces(&state.jobs, "the basin map", pieces));
 }
 
 /// Takes a finished map, and recolours the held one when the colouring changed.
@@ -342,7 +337,11 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
                 state.error(message);
             }
             JobState::Gone => state.views.basin.job = None,
-            JobState::Running { .. } => ctx.request_repaint_after(Duration::from_millis(100)),
+            JobState::Running { .. } => {
+                if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
+                    ctx.request_repaint_after(after);
+                }
+            }
         }
     }
     let colouring = state.views.basin.colouring;

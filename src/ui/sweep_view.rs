@@ -23,6 +23,9 @@ use super::plot_legend::{self, LegendEntry, Swatch};
 use super::sweep_cells::{cell_at, cell_text, extent};
 use super::{format_number, run_colour};
 
+/// How often a running job's progress is redrawn while it works on a thread.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
+
 /// The colour of a diverged cell.
 const DIVERGED: Color32 = Color32::from_rgb(110, 0, 20);
 
@@ -251,10 +254,8 @@ fn start(state: &mut AppState, run_index: usize) {
         state.views.sweep.error = Some(format!("{}: {}", first.path, first.message));
         return;
     }
-    let cells = request.cells();
-    state.views.sweep.job = Some(Job::run(&state.jobs, "the sweep", cells, move |control| {
-        sweep::run_sweep(&request, control).map_err(|error| error.to_string())
-    }));
+    let pieces = sweep::SweepPieces::new(request);
+    state.views.sweep.job = Some(Job::start_pieces(&state.jobs, "the sweep", pieces));
     state.views.sweep.settings.run = run_index;
 }
 
@@ -265,7 +266,9 @@ fn collect(state: &mut AppState, ctx: &egui::Context) {
     };
     let outcome = match job.poll() {
         JobState::Running { .. } => {
-            ctx.request_repaint_after(Duration::from_millis(100));
+            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
+                ctx.request_repaint_after(after);
+            }
             return;
         }
         JobState::Finished(sweep) => Ok(sweep),

@@ -9,3 +9,4 @@ pub mod field;
 pub mod framing;
 pub mod projection;
 pub mod surface;
+pub mod trajectory_plane;

@@ -296,31 +296,69 @@ pub fn loss_grid(
     resolution: usize,
     cancel: &AtomicBool,
 ) -> Option<LossGrid> {
-    let finite = [x_range.0, x_range.1, y_range.0, y_range.1]
-        .iter()
-        .all(|v| v.is_finite());
-    if objective.dim() != plane.dim() || !finite {
-        return None;
-    }
-    let resolution = resolution.clamp(2, MAX_RESOLUTION);
-    let mut grid = LossGrid {
-        x_range,
-        y_range,
-        resolution,
-        values: Vec::with_capacity(resolution * resolution),
-    };
+    let mut grid = LossGrid::empty(objective, plane, x_range, y_range, resolution)?;
     let mut parameters = DVector::zeros(plane.dim());
-    for row in 0..resolution {
-        for column in 0..resolution {
-            // Checked per point: one network evaluation can take milliseconds.
-            if cancel.load(Ordering::Relaxed) {
-                return None;
-            }
-            lift(plane, grid.point(column, row), &mut parameters);
-            grid.values.push(objective.value(&parameters));
+    while !grid.is_complete() {
+        if !grid.push_row(objective, plane, &mut parameters, cancel) {
+            return None;
         }
     }
     Some(grid)
+}
+
+impl LossGrid {
+    /// A grid as [`loss_grid`] makes it, with no value yet (filled by [`push_row`](Self::push_row));
+    /// `None` when the objective's dimension is not the plane's or a range is not finite.
+    pub fn empty(
+        objective: &dyn Objective,
+        plane: &Plane,
+        x_range: (f64, f64),
+        y_range: (f64, f64),
+        resolution: usize,
+    ) -> Option<LossGrid> {
+        let finite = [x_range.0, x_range.1, y_range.0, y_range.1]
+            .iter()
+            .all(|v| v.is_finite());
+        if objective.dim() != plane.dim() || !finite {
+            return None;
+        }
+        let resolution = resolution.clamp(2, MAX_RESOLUTION);
+        Some(LossGrid {
+            x_range,
+            y_range,
+            resolution,
+            values: Vec::with_capacity(resolution * resolution),
+        })
+    }
+
+    /// Whether every row has its values.
+    pub fn is_complete(&self) -> bool {
+        self.values.len() >= self.resolution * self.resolution
+    }
+
+    /// Evaluates the next row (nothing when complete), lifting each point into `parameters`;
+    /// false when `cancel` was set before one of its evaluations (the row is then left partial).
+    pub fn push_row(
+        &mut self,
+        objective: &dyn Objective,
+        plane: &Plane,
+        parameters: &mut DVector<f64>,
+        cancel: &AtomicBool,
+    ) -> bool {
+        if self.is_complete() {
+            return true;
+        }
+        let row = self.values.len() / self.resolution;
+        for column in 0..self.resolution {
+            // Checked per point: one network evaluation can take milliseconds.
+            if cancel.load(Ordering::Relaxed) {
+                return false;
+            }
+            lift(plane, self.point(column, row), parameters);
+            self.values.push(objective.value(parameters));
+        }
+        true
+    }
 }
 
 /// A square window ((x_min, x_max), (y_min, y_max)) centred on the bounding box of the finite

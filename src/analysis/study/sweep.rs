@@ -34,7 +34,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use serde::{Deserialize, Serialize};
 
 use crate::analysis::measure::stability;
-use crate::engine::{Measurement, ProblemInstance, Run, RunStatus, Sample};
+use crate::engine::{
+    JobControl, Measurement, Pieces, ProblemInstance, Run, RunStatus, Sample, Slice,
+};
 use crate::landscape::{LandscapeConfig, Transform};
 use crate::optim::{HyperValue, OptimizerConfig};
 pub use crate::scenario::{Axis, BATCH_SIZE, MAX_AXIS_COUNT, set_axis_value};
@@ -292,6 +294,68 @@ pub fn run_sweep_with_threads(
     let cells: Option<Vec<CellResult>> = cells.into_iter().collect();
     let cells = cells.ok_or_else(|| SweepError::Worker("a cell was not computed".to_owned()))?;
     Ok(assemble(request, &cells))
+}
+
+/// A sweep computed a cell at a time, in row-major order, for a frame loop without threads; on a
+/// thread of its own it runs whole through [`run_sweep`]. Every cell is an independent run, so
+/// either way the sweep is the same.
+pub struct SweepPieces {
+    request: SweepRequest,
+    /// Built by the first piece, after the request is validated.
+    problem: Option<ProblemInstance>,
+    cells: Vec<CellResult>,
+}
+
+impl SweepPieces {
+    /// The sweep `request` asks for.
+    pub fn new(request: SweepRequest) -> Self {
+        Self {
+            request,
+            problem: None,
+            cells: Vec::new(),
+        }
+    }
+}
+
+impl Pieces for SweepPieces {
+    type Output = Sweep;
+
+    fn total(&self) -> usize {
+        self.request.cells()
+    }
+
+    fn run_whole(&mut self, control: &JobControl) -> Result<Sweep, String> {
+        run_sweep(&self.request, control).map_err(|error| error.to_string())
+    }
+
+    /// The next cell (the first piece validates the request and builds the problem first).
+    fn run_piece(&mut self, control: &JobControl) -> Slice<Sweep> {
+        let request = &self.request;
+        if self.problem.is_none() {
+            let found = request.validate();
+            if !found.is_empty() {
+                return Some(Err(SweepError::Invalid(found).to_string()));
+            }
+            self.problem = Some(ProblemInstance::build_transformed(
+                &request.problem,
+                &request.transform,
+            ));
+        }
+        let (problem, total) = (self.problem.as_ref()?, request.cells());
+        let index = self.cells.len();
+        if index < total {
+            let columns = request.axes[0].count;
+            let config = match request.cell_config(index % columns, index / columns) {
+                Ok(config) => config,
+                Err(message) => return Some(Err(SweepError::Worker(message).to_string())),
+            };
+            match run_cell(config, problem, request, control.cancel_flag()) {
+                Some(result) => self.cells.push(result),
+                None => return Some(Err(SweepError::Cancelled.to_string())),
+            }
+        }
+        (self.cells.len() >= total).then(|| Ok(assemble(request, &self.cells)))
+    }
 }
 
 fn assemble(request: &SweepRequest, cells: &[CellResult]) -> Sweep {

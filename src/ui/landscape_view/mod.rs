@@ -9,9 +9,9 @@
 
 use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
 
-use crate::analysis::contour::{self, Colormap, ContourRequest};
+use crate::analysis::contour::{Colormap, ContourPicture, ContourPieces, ContourRequest};
 use crate::app::{AppState, StartMode};
-use crate::engine::{Job, JobState};
+use crate::engine::{Job, JobState, Pieces};
 use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::scenario::Problem;
 
@@ -53,7 +53,7 @@ struct ContourImage {
     lines: Vec<[[f64; 2]; 2]>,
 }
 
-/// A contour computation under way on its own thread.
+/// A contour computation under way (on its own thread, or in slices in the frame loop).
 struct ContourJob {
     key: ContourKey,
     job: Job<ContourImage>,
@@ -292,11 +292,14 @@ fn ensure_contours(
     if !up_to_date && state.views.landscape.contour_job.is_none() {
         // Zooming and panning ask for new contours every frame: one job at a time, the newest
         // request wins, and the previous image stays on screen (placed at its own bounds) meanwhile.
-        let job_key = key.clone();
-        let landscape = landscape.clone();
-        let job = Job::run(&state.jobs, "the contours", 0, move |_| {
-            Ok(compute_contour_image(&job_key, landscape.as_ref()))
-        });
+        let colormap = if key.dark {
+            Colormap::Viridis
+        } else {
+            Colormap::Cividis
+        };
+        let pieces = ContourPieces::new(landscape.clone(), contour_request(&key), colormap)
+            .map_output(|picture| Ok(contour_image(picture)));
+        let job = Job::start_pieces(&state.jobs, "the contours", pieces);
         state.views.landscape.contour_job = Some(ContourJob { key, job });
     }
     state
@@ -307,13 +310,10 @@ fn ensure_contours(
         .map(|cache| (cache.texture.id(), cache.key.bounds))
 }
 
-/// Field, colours and iso-lines for `key` (pure; runs off the UI thread).
-fn compute_contour_image(
-    key: &ContourKey,
-    landscape: &dyn crate::landscape::Landscape,
-) -> ContourImage {
+/// The grid and levels sampled for `key`.
+fn contour_request(key: &ContourKey) -> ContourRequest {
     let [x_min, y_min, x_max, y_max] = key.bounds;
-    let request = ContourRequest {
+    ContourRequest {
         window: crate::landscape::ViewWindow {
             x_min,
             x_max,
@@ -323,17 +323,16 @@ fn compute_contour_image(
         width: key.width,
         height: key.height,
         levels: LEVELS,
-    };
-    let field = contour::compute_field(landscape, &request);
-    let colormap = if key.dark {
-        Colormap::Viridis
-    } else {
-        Colormap::Cividis
-    };
-    let rgba = field.to_rgba(colormap);
-    let image = egui::ColorImage::from_rgba_unmultiplied([key.width, key.height], &rgba);
-    let lines = field
-        .iso_lines(&field.levels())
+    }
+}
+
+/// The picture as the view holds it: an egui image and every level's segments together (made
+/// inside the job, off the UI thread where there are threads).
+fn contour_image(picture: ContourPicture) -> ContourImage {
+    let image =
+        egui::ColorImage::from_rgba_unmultiplied([picture.width, picture.height], &picture.rgba);
+    let lines = picture
+        .lines
         .into_iter()
         .flat_map(|line| line.segments)
         .collect();
@@ -346,7 +345,13 @@ fn collect_finished_contours(state: &mut AppState, ctx: &egui::Context) {
         return;
     };
     let finished = match contour_job.job.poll() {
-        JobState::Running { .. } => return,
+        JobState::Running { .. } => {
+            // On a thread the job wakes the UI when done; in the frame loop the next frame works on.
+            if let Some(after) = state.jobs.next_poll(None) {
+                ctx.request_repaint_after(after);
+            }
+            return;
+        }
         JobState::Finished(image) => Some(image),
         JobState::Failed(message) => {
             state.error(message);

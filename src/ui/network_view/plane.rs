@@ -9,12 +9,16 @@ use egui_plot::{Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 
 use super::{AppState, selected_records};
 use crate::analysis::contour::Colormap;
-use crate::analysis::projection::{self, LossGrid, Plane};
-use crate::engine::{Job, JobState};
+use crate::analysis::geometry::trajectory_plane::{TrajectoryPlane, TrajectoryPlanePieces};
+use crate::analysis::projection::{LossGrid, Plane};
+use crate::engine::{Job, JobState, Pieces};
 use crate::network::Network;
 use crate::objective::Objective;
 use crate::ui::plot_legend::LegendEntry;
 use crate::ui::run_colour;
+
+/// How often a running job's progress is redrawn while it works on a thread.
+const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
 /// Snapshots the principal directions are fitted to at most.
 const PLANE_SNAPSHOTS: usize = 200;
@@ -30,7 +34,7 @@ pub(super) struct PlaneResult {
     grid: LossGrid,
 }
 
-/// Fits the plane to the selected run's snapshots and computes the loss over it, on a thread.
+/// Fits the plane to the selected run's snapshots and computes the loss over it, as a job.
 fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
     let records = selected_records(state);
     let run = state.selected_run;
@@ -40,32 +44,20 @@ fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
     };
     let snapshots: Vec<Vec<f64>> = records.iter().map(|r| r.parameters.clone()).collect();
     let objective: Arc<dyn Objective> = network.clone();
-    let job = Job::run(&state.jobs, "the trajectory plane", 0, move |control| {
-        let slices: Vec<&[f64]> = snapshots.iter().map(Vec::as_slice).collect();
-        let Some(plane) = projection::pca_plane(&slices, PLANE_SNAPSHOTS) else {
-            return Ok(None);
-        };
-        let path: Vec<[f64; 2]> = slices
-            .iter()
-            .map(|point| projection::project(&plane, point))
-            .collect();
-        let (x_range, y_range) = projection::window_around(&path, 0.25);
-        let grid = projection::loss_grid(
-            objective.as_ref(),
-            &plane,
-            x_range,
-            y_range,
-            PLANE_RESOLUTION,
-            control.cancel_flag(),
-        );
-        Ok(grid.map(|grid| PlaneResult {
-            run,
-            last_step,
-            plane,
-            path,
-            grid,
-        }))
-    });
+    let pieces =
+        TrajectoryPlanePieces::new(objective, snapshots, PLANE_SNAPSHOTS, PLANE_RESOLUTION)
+            .map_output(move |fitted| {
+                Ok(
+                    fitted.map(|TrajectoryPlane { plane, path, grid }| PlaneResult {
+                        run,
+                        last_step,
+                        plane,
+                        path,
+                        grid,
+                    }),
+                )
+            });
+    let job = Job::start_pieces(&state.jobs, "the trajectory plane", pieces);
     state.views.network.plane_error = None;
     state.views.network.plane_job = Some(job);
 }
@@ -77,7 +69,9 @@ fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
     };
     let result = match job.poll() {
         JobState::Running { .. } => {
-            ctx.request_repaint_after(Duration::from_millis(100));
+            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
+                ctx.request_repaint_after(after);
+            }
             return;
         }
         JobState::Finished(result) => result,

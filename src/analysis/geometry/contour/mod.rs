@@ -31,7 +31,8 @@
 //! crossings are joined in pairs into segments. The two ambiguous saddle squares (opposite corners
 //! above) are resolved by the average of the four corners, the value at the square's centre of the
 //! bilinear interpolant. Squares with a non-finite corner are skipped (`marching`). Grids and
-//! iso-lines are split over the cores by rows (`parallel`).
+//! iso-lines are split over the cores by rows (`parallel`), or computed a row at a time for a
+//! frame loop ([`ContourPieces`]), with the same result.
 //!
 //! **Colours.** The image colours each cell's position on a [`Colormap`] (its own module).
 
@@ -39,13 +40,15 @@ use serde::{Deserialize, Serialize};
 
 // Also here, where the views have always named it.
 pub use super::colormap::Colormap;
-use super::colormap::lookup_index;
 use crate::landscape::{self, Landscape, Point, ViewWindow};
 use marching::{Square, bands};
 use parallel::{in_parallel, parts_for};
 
 mod marching;
 mod parallel;
+mod pieces;
+
+pub use pieces::{ContourPicture, ContourPieces};
 
 /// Largest grid side [`compute_field`] samples; larger requests are clamped to it.
 pub const MAX_GRID_SIDE: usize = 4096;
@@ -137,24 +140,34 @@ pub fn compute_field(landscape: &dyn Landscape, request: &ContourRequest) -> Con
     in_parallel(parts, |(first_row, rows, ranges)| {
         let mut ys = vec![0.0; width];
         for (offset, (out, range)) in rows.chunks_mut(width.max(1)).zip(ranges).enumerate() {
-            ys.fill(window.y_max - ((first_row + offset) as f64 + 0.5) * dy);
-            landscape.value_batch(&xs, &ys, out);
-            *range = finite_range(out);
+            *range = sample_row(
+                landscape,
+                &xs,
+                window.y_max,
+                dy,
+                first_row + offset,
+                &mut ys,
+                out,
+            );
         }
     });
-    let range = row_ranges.into_iter().fold(None, merge_ranges);
-    let low = choose_low(landscape::min_value(landscape), range);
-    let scale = choose_scale(&values, low, range);
-    ContourField {
-        window,
-        width,
-        height,
-        values,
-        range,
-        low,
-        scale,
-        level_count: request.levels,
-    }
+    ContourField::from_rows(landscape, request, values, row_ranges)
+}
+
+/// Samples row `row` (y = y_max − (row + ½)·Δy) at `xs` into `out`, using `ys` as scratch, and
+/// returns the row's finite range.
+fn sample_row(
+    landscape: &dyn Landscape,
+    xs: &[f64],
+    y_max: f64,
+    dy: f64,
+    row: usize,
+    ys: &mut [f64],
+    out: &mut [f64],
+) -> Option<(f64, f64)> {
+    ys.fill(y_max - (row as f64 + 0.5) * dy);
+    landscape.value_batch(xs, ys, out);
+    finite_range(out)
 }
 
 /// The (min, max) of the finite values of `row`, merged left to right.
@@ -237,6 +250,30 @@ fn percentile(samples: &mut [f64], fraction: f64) -> Option<f64> {
 }
 
 impl ContourField {
+    /// The field of sampled `values` (row-major, the request's clamped size) whose rows have the
+    /// finite ranges `row_ranges`, merged in row order so the result does not depend on how the
+    /// rows were computed.
+    fn from_rows(
+        landscape: &dyn Landscape,
+        request: &ContourRequest,
+        values: Vec<f64>,
+        row_ranges: Vec<Option<(f64, f64)>>,
+    ) -> Self {
+        let range = row_ranges.into_iter().fold(None, merge_ranges);
+        let low = choose_low(landscape::min_value(landscape), range);
+        let scale = choose_scale(&values, low, range);
+        ContourField {
+            window: request.window,
+            width: request.width.min(MAX_GRID_SIDE),
+            height: request.height.min(MAX_GRID_SIDE),
+            values,
+            range,
+            low,
+            scale,
+            level_count: request.levels,
+        }
+    }
+
     /// The window the grid covers.
     pub fn window(&self) -> ViewWindow {
         self.window
@@ -345,18 +382,8 @@ impl ContourField {
     /// window, each value coloured at its [`position`](Self::position) on `colormap`, non-finite
     /// cells [`NON_FINITE_RGBA`].
     pub fn to_rgba(&self, colormap: Colormap) -> Vec<u8> {
-        let lookup = colormap.lookup_table();
-        let scaling = self.scaling();
         let mut rgba = Vec::with_capacity(self.values.len() * 4);
-        for &value in &self.values {
-            match scaling.and_then(|s| s.position(value)) {
-                Some(t) => {
-                    let [r, g, b] = lookup[lookup_index(t)];
-                    rgba.extend_from_slice(&[r, g, b, 255]);
-                }
-                None => rgba.extend_from_slice(&NON_FINITE_RGBA),
-            }
-        }
+        self.push_rgba_rows(colormap, 0..self.height, &mut rgba);
         rgba
     }
 

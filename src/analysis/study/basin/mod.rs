@@ -47,7 +47,8 @@
 //! round as `Sgd` does (x ← fma(−lr, g, x)) and check as the generic path does, so every path
 //! gives the same map.
 //!
-//! Rows are shared among the machine's cores (scoped threads taking rows from a common counter);
+//! Rows are shared among the machine's cores (scoped threads taking rows from a common counter),
+//! or mapped one at a time on the caller's thread for a frame loop ([`BasinPieces`]);
 //! the caller's `cancel` flag is checked before every start of the generic path, before every row
 //! and every 1024 register steps of the fused path, and before every block and every 64 steps of
 //! the block path; the `progress` counter gains one per finished row.
@@ -76,9 +77,11 @@ use crate::optim::{Optimizer, OptimizerConfig, StepOutcome};
 use crate::validate::Checker;
 
 mod classify;
+mod pieces;
 mod plain_gd;
 
 use classify::Classifier;
+pub use pieces::BasinPieces;
 
 /// Distance from the window's centre, in window diagonals, beyond which a start counts as diverged.
 pub const ESCAPE_DIAGONALS: f64 = 100.0;
@@ -261,14 +264,16 @@ fn compute_with(
     cancel: &AtomicBool,
     allow_fast_path: bool,
 ) -> Option<BasinMap> {
+    let classifier = Classifier::new(landscape.as_ref(), &request.window);
     let shared = Shared {
         landscape,
         objective: Arc::new(LandscapeObjective::new(landscape.clone())),
         request,
-        classifier: Classifier::new(landscape.as_ref(), &request.window),
+        classifier: &classifier,
         plain_gd_lr: request.optimizer.plain_gd_lr().filter(|_| allow_fast_path),
         tolerance_squared: request.tolerance * request.tolerance,
         next_row: AtomicUsize::new(0),
+        end_row: request.resolution,
         progress,
         cancel,
     };
@@ -331,10 +336,12 @@ struct Shared<'a> {
     landscape: &'a Arc<dyn Landscape>,
     objective: Arc<dyn Objective>,
     request: &'a BasinRequest,
-    classifier: Classifier,
+    classifier: &'a Classifier,
     plain_gd_lr: Option<f64>,
     tolerance_squared: f64,
     next_row: AtomicUsize,
+    /// The row after the last to map (the resolution, or fewer when mapping a piece of it).
+    end_row: usize,
     progress: &'a AtomicUsize,
     cancel: &'a AtomicBool,
 }
@@ -351,7 +358,7 @@ impl Shared<'_> {
     /// The next row to map, or `None` when every row is taken.
     fn take_row(&self) -> Option<usize> {
         let row = self.next_row.fetch_add(1, Ordering::Relaxed);
-        (row < self.request.resolution).then_some(row)
+        (row < self.end_row.min(self.request.resolution)).then_some(row)
     }
 
     /// Rows through the real optimizer, one start at a time; `cancel` is checked before each.
