@@ -2,7 +2,6 @@
 
 use super::state::AppState;
 use crate::engine::{Job, JobState, Pieces, RunStatus};
-use crate::scenario::{self};
 
 impl AppState {
     /// Writes every run's kept samples to `path` as CSV (the columns of `optiviz run`), and says
@@ -146,9 +145,7 @@ impl AppState {
             .map_output(move |drawn| {
                 let bytes =
                     drawn.map_err(|error| format!("could not draw {}: {error}", path.display()))?;
-                scenario::write_atomically(&path, &bytes)
-                    .map_err(|error| format!("could not write {}: {error}", path.display()))?;
-                Ok(path)
+                Ok((path, bytes))
             });
         let job = Job::start_pieces(&self.jobs, "the GIF export", pieces);
         self.export_job = Some(job);
@@ -172,7 +169,11 @@ impl AppState {
                 }
                 return;
             }
-            JobState::Finished(path) => self.inform(format!("exported {}", path.display())),
+            // Written here, where the app knows whether a file is a path or a download.
+            JobState::Finished((path, bytes)) => match self.write_output(&path, &bytes) {
+                Ok(said) => self.inform(said),
+                Err(error) => self.error(error),
+            },
             JobState::Failed(message) => self.error(message),
             JobState::Gone => {}
         }

@@ -157,7 +157,7 @@ pub struct AppState {
     /// Where background jobs (basin maps, sweeps, the plane, contours, GIF export) run.
     pub jobs: JobRunner,
     /// A GIF being written.
-    pub(super) export_job: Option<Job<PathBuf>>,
+    pub(super) export_job: Option<Job<(PathBuf, Vec<u8>)>>,
     /// The pace the open lesson set (steps per second), until the user picks one.
     pub(super) lesson_speed: Option<f64>,
     /// Lessons as links: the page a copied link opens, the Open link… dialog.
