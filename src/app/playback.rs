@@ -1,8 +1,9 @@
 //! Playback: commands to the solver thread, and its updates drained into the run views.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::state::{AppState, RunView};
+use crate::clock::Instant;
 use crate::engine::{Command, RunProgress, SolverHandle, Speed, UpdateKind};
 
 impl AppState {

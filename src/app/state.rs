@@ -3,9 +3,9 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
 use super::prefs::Prefs;
+use crate::clock::Instant;
 use crate::engine::{
     DEFAULT_BUDGET, Job, JobRunner, PATH_RESOLUTION, ProblemInstance, RunProgress, RunStatus,
     SolverHandle, StepExplanation, Trace,

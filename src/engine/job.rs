@@ -333,10 +333,10 @@ mod tests {
     }
 
     fn wait<T: Send + 'static>(job: &mut Job<T>) -> JobState<T> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = crate::clock::Instant::now() + Duration::from_secs(10);
         loop {
             match job.poll() {
-                JobState::Running { .. } if std::time::Instant::now() < deadline => {
+                JobState::Running { .. } if crate::clock::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 other => return other,
@@ -416,9 +416,9 @@ mod tests {
             Ok(())
         });
         drop(job);
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = crate::clock::Instant::now() + Duration::from_secs(10);
         while control_seen.lock().map(|s| s.is_none()).unwrap_or(false)
-            && std::time::Instant::now() < deadline
+            && crate::clock::Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(1));
         }

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::{MAX_RESPAWNS, Solver, Wake, panic_message};
+use crate::clock::Instant;
 use crate::engine::messages::{Command, RunProgress, RunRemap, Update, UpdateKind};
 use crate::scenario::Scenario;
 

@@ -20,7 +20,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod handle;
 
@@ -28,6 +28,7 @@ pub use handle::SolverHandle;
 
 use super::messages::{Command, PanicAt, RunProgress, RunRemap, Speed, Update, UpdateKind};
 use super::session::Session;
+use crate::clock::Instant;
 use crate::scenario::{self, MAX_STEPS, Scenario};
 use crate::validate::Checker;
 

@@ -560,7 +560,7 @@ fn run_generic(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
+    use crate::clock::Instant;
 
     use super::*;
     use crate::landscape::{
