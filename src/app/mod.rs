@@ -8,6 +8,7 @@
 //! it and sends the solver the matching command. The solver's updates only ever fill the run traces.
 
 mod edits;
+mod execution;
 mod export;
 mod persistence;
 mod playback;
@@ -17,6 +18,7 @@ mod state;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use execution::{Execution, JOB_FRAME_BUDGET, SOLVER_FRAME_BUDGET};
 pub use persistence::keep_beside;
 pub use prefs::{EditApplies, Metric, Prefs, StartMode, XAxis, load_prefs, prefs_file};
 pub use state::{AppState, HoverSource, Notice, RunView, Views};
@@ -24,6 +26,7 @@ pub use state::{AppState, HoverSource, Notice, RunView, Views};
 pub use persistence::initial_scenario;
 use persistence::{AUTOSAVE_DELAY, PREFS_KEY};
 
+use crate::engine::NextFrame;
 use crate::ui;
 
 /// Time the UI spends draining solver updates per frame at most.
@@ -73,6 +76,12 @@ impl eframe::App for OptivizApp {
         self.state.drain_updates(DRAIN_BUDGET);
         ui::shortcuts(ctx, &mut self.state);
         self.state.autosave_if_due();
+        // The frame-driven solver cannot wake the UI: it says when it next wants a frame.
+        match self.state.solver_next_frame() {
+            NextFrame::Now => ctx.request_repaint(),
+            NextFrame::After(wait) => ctx.request_repaint_after(wait),
+            NextFrame::WhenWoken => {}
+        }
         if self.state.last_edit.is_some() {
             ctx.request_repaint_after(AUTOSAVE_DELAY);
         }
