@@ -8,11 +8,9 @@
 //! reaches the screen. The solver wakes the UI through an injected callback (in the app, a wrapper of
 //! `request_repaint`), at most about 60 times a second.
 //!
-//! Both drivers run the same [`Solver`]: [`Solver::serve`] carries out one command and
-//! [`Solver::work_guarded`] does one unit of work (a batch of steps, sized to a time slice) and says
-//! what next; the thread's loop ([`Solver::run`]) blocks on the command channel between them, the
-//! frame driver ([`frames::FrameDriver::tick`]) calls them until the frame's budget is spent. The
-//! solver reads the time from a [`FrameClock`], so tests can pace it by hand.
+//! Both drivers run the same [`Solver`]: `serve` carries out a command, `work_guarded` does one
+//! batch of steps and says what next; the thread blocks on its commands between them, the frame
+//! driver calls them until the frame's budget is spent. Time is read on a [`FrameClock`].
 //!
 //! A panic never takes the app down. Each unit of work (one command's handling, one batch of steps)
 //! runs under `catch_unwind`; after a panic the solver throws its `Session` away, builds a new one
@@ -46,8 +44,7 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// Shortest time between two progress messages (and wake-ups): about 60 per second.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(16);
-/// Longest time the thread spends stepping before looking at commands again (the frame driver's
-/// slice is half its frame budget).
+/// Longest time the thread steps before looking at commands again (frames: half the budget).
 const THREAD_SLICE: Duration = Duration::from_millis(8);
 /// Most steps taken at once in `Speed::StepsPerSecond` when the solver has fallen behind.
 const MAX_CATCH_UP: u64 = 10_000;
