@@ -40,7 +40,7 @@ enum Driver {
     /// The caller's frame loop, `budget` of each frame read on `clock` (`driver` is `None` once
     /// its end was reported).
     Frames {
-        driver: Option<FrameDriver>,
+        driver: Option<Box<FrameDriver>>,
         budget: Duration,
         clock: FrameClock,
     },
@@ -109,7 +109,7 @@ impl SolverHandle {
             Driver::Thread(_) => NextFrame::WhenWoken,
             Driver::Frames { driver, .. } => driver
                 .as_mut()
-                .map_or(NextFrame::WhenWoken, FrameDriver::tick),
+                .map_or(NextFrame::WhenWoken, |driver| driver.tick()),
         }
     }
 
@@ -397,7 +397,7 @@ fn start_frames(
         updates: update_receiver,
         in_flight,
         driver: Driver::Frames {
-            driver: Some(FrameDriver::new(solver, command_receiver, budget)),
+            driver: Some(Box::new(FrameDriver::new(solver, command_receiver, budget))),
             budget,
             clock,
         },
