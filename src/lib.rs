@@ -11,10 +11,11 @@
 //! `tests/layers.rs` reads every non-test `use crate::…` under `src/` and fails on one that points
 //! up. Bottom up:
 //!
-//! 1. `validate`, `precision`, `schedule`, `hyper`, `docs`, `ron_format`, `number_format`: the
-//!    checker every config reports to, low-precision arithmetic, learning-rate schedules, the
-//!    hyperparameter tables every config declares, Guide text from a module's doc, the RON options
-//!    of every saved file, numbers in few characters for people.
+//! 1. `validate`, `precision`, `schedule`, `hyper`, `docs`, `ron_format`, `number_format`,
+//!    `clock`: the checker every config reports to, low-precision arithmetic, learning-rate
+//!    schedules, the hyperparameter tables every config declares, Guide text from a module's doc,
+//!    the RON options of every saved file, numbers in few characters for people, the clock that
+//!    works in the browser too.
 //! 2. `objective`, `landscape`, `network`: the problems, an [`objective::Objective`] each.
 //! 3. `optim`: the optimizers, which step on an objective.
 //! 4. `scenario` (with `presets`, the lessons it parses, and `link`, lessons as links): a problem,
@@ -35,6 +36,7 @@ pub mod analysis;
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod clock;
 pub mod docs;
 pub mod engine;
 pub mod hyper;

@@ -32,6 +32,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "hyper",
             "docs",
             "number_format",
+            "clock",
         ],
     ),
     ("problems", &["objective", "landscape", "network"]),

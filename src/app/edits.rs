@@ -2,10 +2,10 @@
 //! and saving scenario files.
 
 use std::path::PathBuf;
-use std::time::Instant;
 
 use super::prefs::EditApplies;
 use super::state::{AppState, RunView};
+use crate::clock::Instant;
 use crate::engine::Command;
 use crate::landscape::Transform;
 use crate::scenario::{self, Problem, RunConfig, Scenario};

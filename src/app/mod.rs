@@ -8,6 +8,7 @@
 //! it and sends the solver the matching command. The solver's updates only ever fill the run traces.
 
 mod edits;
+mod execution;
 mod export;
 mod files;
 mod links;
@@ -19,6 +20,7 @@ mod state;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use execution::{Execution, JOB_FRAME_BUDGET, SOLVER_FRAME_BUDGET};
 pub use files::{BrowserFiles, PickedFile};
 pub use links::{Links, link_error_text};
 pub use persistence::keep_beside;
@@ -28,6 +30,7 @@ pub use state::{AppState, HoverSource, Notice, RunView, Views};
 use persistence::{AUTOSAVE_DELAY, PREFS_KEY};
 pub use persistence::{StorageWrite, initial_scenario, initial_scenario_stored};
 
+use crate::engine::NextFrame;
 use crate::ui;
 
 /// Time the UI spends draining solver updates per frame at most.
@@ -75,8 +78,8 @@ impl OptivizApp {
                 .storage
                 .filter(|_| autosave)
                 .and_then(|storage| storage.get_string(persistence::AUTOSAVE_KEY));
-            let seconds = web_time::SystemTime::now()
-                .duration_since(web_time::UNIX_EPOCH)
+            let seconds = crate::clock::SystemTime::now()
+                .duration_since(crate::clock::UNIX_EPOCH)
                 .map_or(0, |since| since.as_secs());
             let (scenario, notice, writes) =
                 persistence::initial_scenario_stored(preset, stored.as_deref(), seconds);
@@ -110,6 +113,12 @@ impl eframe::App for OptivizApp {
         }
         ui::shortcuts(ctx, &mut self.state);
         self.state.autosave_if_due();
+        // The frame-driven solver cannot wake the UI: it says when it next wants a frame.
+        match self.state.solver_next_frame() {
+            NextFrame::Now => ctx.request_repaint(),
+            NextFrame::After(wait) => ctx.request_repaint_after(wait),
+            NextFrame::WhenWoken => {}
+        }
         if self.state.last_edit.is_some() {
             ctx.request_repaint_after(AUTOSAVE_DELAY);
         }

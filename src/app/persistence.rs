@@ -152,8 +152,8 @@ pub fn initial_scenario_stored(
 /// (`NAME.unreadable-SECONDS`, with `-2`, `-3`… if that is taken), so that nothing overwrites
 /// it. Returns the new path.
 pub fn keep_beside(path: &Path) -> std::io::Result<PathBuf> {
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
+    let stamp = crate::clock::SystemTime::now()
+        .duration_since(crate::clock::UNIX_EPOCH)
         .map_or(0, |since| since.as_secs());
     let name = path
         .file_name()

@@ -1,9 +1,10 @@
 //! Playback: commands to the solver thread, and its updates drained into the run views.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use super::state::{AppState, RunView};
-use crate::engine::{Command, RunProgress, SolverHandle, Speed, UpdateKind};
+use crate::clock::Instant;
+use crate::engine::{Command, NextFrame, RunProgress, SolverHandle, Speed, UpdateKind};
 
 impl AppState {
     /// Sends a command; if the solver thread has died, starts a new one on the scenario and sends
@@ -127,9 +128,14 @@ impl AppState {
         self.edited();
     }
 
-    /// Applies the solver's updates for at most `budget`.
+    /// Lets a frame-driven solver step (within its own budget), then applies the solver's
+    /// updates for at most `budget`.
     pub fn drain_updates(&mut self, budget: Duration) {
         self.poll_export();
+        self.solver_next_frame = self
+            .solver
+            .as_mut()
+            .map_or(NextFrame::WhenWoken, SolverHandle::tick);
         let started = Instant::now();
         while started.elapsed() < budget {
             let Some(update) = self.solver.as_mut().and_then(SolverHandle::try_next) else {
@@ -181,6 +187,12 @@ impl AppState {
                 view.restart(progress);
             }
         }
+    }
+
+    /// When the solver next wants a frame: a frame-driven solver cannot wake the UI, so the app
+    /// asks for a repaint then ([`NextFrame::WhenWoken`] for the thread, which wakes it itself).
+    pub fn solver_next_frame(&self) -> NextFrame {
+        self.solver_next_frame
     }
 
     /// Whether anything is still to be drawn from the solver (for repaint scheduling).

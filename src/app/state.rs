@@ -3,12 +3,13 @@
 
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
 
+use super::execution::Execution;
 use super::prefs::Prefs;
+use crate::clock::Instant;
 use crate::engine::{
-    DEFAULT_BUDGET, Job, JobRunner, PATH_RESOLUTION, ProblemInstance, RunProgress, RunStatus,
-    SolverHandle, StepExplanation, Trace,
+    DEFAULT_BUDGET, Job, JobRunner, NextFrame, PATH_RESOLUTION, ProblemInstance, RunProgress,
+    RunStatus, SolverHandle, StepExplanation, Trace,
 };
 use crate::landscape::{self, Landscape};
 use crate::network::Network;
@@ -149,6 +150,9 @@ pub struct AppState {
     /// In the browser: autosave to eframe's storage (the page's local storage).
     pub autosave_to_storage: bool,
     pub(super) solver: Option<SolverHandle>,
+    /// When the solver next wants a frame, as its latest tick said (threads wake the UI
+    /// themselves).
+    pub(super) solver_next_frame: NextFrame,
     pub(super) last_edit: Option<Instant>,
     /// The views' own state between frames.
     pub views: Views,
@@ -185,20 +189,33 @@ pub struct Views {
 }
 
 impl AppState {
-    /// The app on `scenario` (already validated), with a solver that wakes the UI through `wake`.
+    /// The app on `scenario` (already validated), with a solver that wakes the UI through `wake`,
+    /// run as the target allows ([`Execution::default_for_target`]).
     pub fn new(
         scenario: Scenario,
         file: Option<PathBuf>,
         prefs: Prefs,
         wake: crate::engine::Wake,
     ) -> Self {
+        Self::with_execution(scenario, file, prefs, wake, Execution::default_for_target())
+    }
+
+    /// [`new`](Self::new), with the solver and jobs run as `execution` says (tests force the
+    /// browser's frame loop natively).
+    pub fn with_execution(
+        scenario: Scenario,
+        file: Option<PathBuf>,
+        prefs: Prefs,
+        wake: crate::engine::Wake,
+        execution: Execution,
+    ) -> Self {
         // A failure to start the thread is shown in the status bar below.
-        let solver = SolverHandle::spawn(scenario.clone(), wake.clone()).ok();
+        let solver = execution.start_solver(scenario.clone(), wake.clone()).ok();
         let mut state = Self {
             prefs,
             landscape: None,
             network: None,
-            jobs: JobRunner::Threads { wake: wake.clone() },
+            jobs: execution.job_runner(wake.clone()),
             export_job: None,
             lesson_speed: None,
             links: super::Links::default(),
@@ -220,6 +237,7 @@ impl AppState {
             storage_writes: Vec::new(),
             autosave_to_storage: false,
             solver,
+            solver_next_frame: NextFrame::WhenWoken,
             last_edit: None,
             views: Views::default(),
             scenario,

@@ -5,11 +5,12 @@
 //! (a)'s run, is printed right after (a) and against the same run unwritten, timed alternately.
 
 use std::io::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 mod reference;
 
 use crate::analysis::contour::{self, ContourRequest};
+use crate::clock::Instant;
 use crate::engine::{DEFAULT_BUDGET, PATH_RESOLUTION, Session, Trace};
 use crate::landscape::{Landscape, LandscapeConfig, Rosenbrock};
 use crate::optim::{AdamConfig, OptimizerConfig};

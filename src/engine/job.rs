@@ -193,7 +193,7 @@ where
 #[derive(Clone, Copy, Debug)]
 pub struct SliceTimer {
     /// `None` when the budget is unlimited (or too long to add to now): never spent.
-    deadline: Option<std::time::Instant>,
+    deadline: Option<crate::clock::Instant>,
 }
 
 impl SliceTimer {
@@ -202,7 +202,7 @@ impl SliceTimer {
         let deadline = if budget == Duration::MAX {
             None
         } else {
-            std::time::Instant::now().checked_add(budget)
+            crate::clock::Instant::now().checked_add(budget)
         };
         Self { deadline }
     }
@@ -210,7 +210,7 @@ impl SliceTimer {
     /// Whether the budget has run out (always at once for a zero budget).
     pub fn is_spent(&self) -> bool {
         self.deadline
-            .is_some_and(|deadline| std::time::Instant::now() >= deadline)
+            .is_some_and(|deadline| crate::clock::Instant::now() >= deadline)
     }
 }
 
@@ -613,10 +613,10 @@ mod tests {
     }
 
     fn wait<T: Send + 'static>(job: &mut Job<T>) -> JobState<T> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = crate::clock::Instant::now() + Duration::from_secs(10);
         loop {
             match job.poll() {
-                JobState::Running { .. } if std::time::Instant::now() < deadline => {
+                JobState::Running { .. } if crate::clock::Instant::now() < deadline => {
                     std::thread::sleep(Duration::from_millis(1));
                 }
                 other => return other,
@@ -696,9 +696,9 @@ mod tests {
             Ok(())
         });
         drop(job);
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        let deadline = crate::clock::Instant::now() + Duration::from_secs(10);
         while control_seen.lock().map(|s| s.is_none()).unwrap_or(false)
-            && std::time::Instant::now() < deadline
+            && crate::clock::Instant::now() < deadline
         {
             std::thread::sleep(Duration::from_millis(1));
         }

@@ -1,5 +1,5 @@
-//! Stepping runs: the synchronous [`Session`], one [`Run`] per optimizer, and the background
-//! [`SolverHandle`] the app talks to through messages.
+//! Stepping runs: the synchronous [`Session`], one [`Run`] per optimizer, and the [`SolverHandle`]
+//! the app talks to through messages (the solver on a thread, or stepped in the frame loop).
 
 mod geometry_pieces;
 mod job;
@@ -21,6 +21,6 @@ pub use problem::ProblemInstance;
 pub use run::Run;
 pub use sample::{Measurement, NetworkRecord, RunStatus, Sample, StepExplanation};
 pub use session::Session;
-pub use solver::{SolverHandle, Wake};
+pub use solver::{FakeClock, FrameClock, MAX_WORK_PER_TICK, NextFrame, SolverHandle, Wake};
 pub use trace::{DEFAULT_BUDGET, PATH_RESOLUTION, Trace};
 pub use worker_trails::{TRAIL_LENGTH, WorkerTrails};

@@ -211,7 +211,7 @@ impl Session {
     /// its samples.
     fn step_timed(&mut self, index: usize, n: u64) -> RunProgress {
         let mut samples = Vec::new();
-        let started = std::time::Instant::now();
+        let started = crate::clock::Instant::now();
         let before = self.runs[index].compute_seconds();
         self.advance_run_recording(index, n, true, |sample| samples.push(*sample));
         // Timing each step would cost as much as a 2D step itself: time the batch and spread it.

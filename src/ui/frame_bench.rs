@@ -6,11 +6,12 @@
 //! thread, so the frames measure drawing alone, with nothing else competing for the cores.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui_kittest::Harness;
 
 use crate::app::{AppState, Prefs};
+use crate::clock::Instant;
 use crate::engine::{Sample, Session};
 use crate::landscape::{LandscapeConfig, Rosenbrock};
 use crate::optim::{AdamConfig, OptimizerConfig, RmsPropConfig, SgdConfig};

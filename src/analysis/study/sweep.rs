@@ -273,12 +273,18 @@ pub fn run_sweep_with_threads(
             progress.advance(1);
         }
     };
-    let outcomes: Vec<std::thread::Result<WorkerOutcome>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads.clamp(1, total.max(1)))
-            .map(|_| scope.spawn(worker))
-            .collect();
-        handles.into_iter().map(|h| h.join()).collect()
-    });
+    let workers = threads.clamp(1, total.max(1));
+    // One worker, or a target without threads (wasm32, where spawning panics): this thread
+    // works alone, with no scope.
+    let outcomes: Vec<std::thread::Result<WorkerOutcome>> =
+        if workers == 1 || cfg!(target_arch = "wasm32") {
+            vec![Ok(worker())]
+        } else {
+            std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers).map(|_| scope.spawn(worker)).collect();
+                handles.into_iter().map(|h| h.join()).collect()
+            })
+        };
     let mut cells: Vec<Option<CellResult>> = vec![None; total];
     for outcome in outcomes {
         let results = outcome

@@ -1,14 +1,18 @@
-//! The UI's end of the solver thread: starts it, sends commands, drains the current generation's
-//! updates (and what older ones say of runs the commands since kept, renumbered), and notices and
-//! replaces a thread that ended.
+//! The UI's end of the solver: starts it (on a thread, or in the frame loop), sends commands,
+//! drains the current generation's updates (and what older ones say of runs the commands since
+//! kept, renumbered), and notices and replaces a solver that ended. The UI calls
+//! [`SolverHandle::tick`] once a frame either way: it steps the frame-driven solver and does nothing
+//! for the thread, so the UI's code does not depend on which one runs.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender, TryRecvError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use super::{MAX_RESPAWNS, Solver, Wake, panic_message};
+use super::frames::{FrameClock, FrameDriver, NextFrame};
+use super::{MAX_RESPAWNS, Solver, THREAD_SLICE, Wake, panic_message};
+use crate::clock::Instant;
 use crate::engine::messages::{Command, RunProgress, RunRemap, Update, UpdateKind};
 use crate::scenario::Scenario;
 
@@ -18,9 +22,9 @@ pub struct SolverHandle {
     updates: Receiver<Update>,
     in_flight: Arc<AtomicUsize>,
     generation: u64,
-    thread: Option<JoinHandle<()>>,
+    driver: Driver,
     wake: Wake,
-    /// The thread has ended: a channel to it is closed.
+    /// The solver has ended: a channel to it is closed.
     stopped: bool,
     /// Threads started by `respawn` since the last `Restarted` update.
     respawns: u32,
@@ -29,12 +33,25 @@ pub struct SolverHandle {
     remaps: Vec<(u64, RunRemap)>,
 }
 
-/// The handle's ends of the channels to one solver thread.
+/// What runs the solver.
+enum Driver {
+    /// Its own thread (`None` once joined).
+    Thread(Option<JoinHandle<()>>),
+    /// The caller's frame loop, `budget` of each frame read on `clock` (`driver` is `None` once
+    /// its end was reported).
+    Frames {
+        driver: Option<Box<FrameDriver>>,
+        budget: Duration,
+        clock: FrameClock,
+    },
+}
+
+/// The handle's ends of the channels to one solver, and what runs it.
 struct Channels {
     commands: Sender<(u64, Command)>,
     updates: Receiver<Update>,
     in_flight: Arc<AtomicUsize>,
-    thread: JoinHandle<()>,
+    driver: Driver,
 }
 
 /// Calls the wake callback when dropped: the solver thread holds one, so the UI looks at the
@@ -52,17 +69,48 @@ impl SolverHandle {
     /// `Restarted` with the start points.
     pub fn spawn(scenario: Scenario, wake: Wake) -> std::io::Result<Self> {
         let channels = start_thread(scenario, wake.clone(), 0)?;
-        Ok(Self {
+        Ok(Self::on(channels, wake))
+    }
+
+    /// A solver on `scenario` (validated), paused at step 0, that runs inside the caller's frame
+    /// loop: each [`tick`](Self::tick) serves the queued commands and steps for up to `budget`,
+    /// reading the time on `clock`. Its first update is `Restarted` with the start points. `wake`
+    /// is called when a command is sent, so that a frame comes to carry it out.
+    pub fn in_frames(scenario: Scenario, wake: Wake, budget: Duration, clock: FrameClock) -> Self {
+        let channels = start_frames(scenario, 0, budget, clock);
+        Self::on(channels, wake)
+    }
+
+    fn on(channels: Channels, wake: Wake) -> Self {
+        Self {
             commands: channels.commands,
             updates: channels.updates,
             in_flight: channels.in_flight,
             generation: 0,
-            thread: Some(channels.thread),
+            driver: channels.driver,
             wake,
             stopped: false,
             respawns: 0,
             remaps: Vec::new(),
-        })
+        }
+    }
+
+    /// Whether the solver runs in the frame loop (else on its own thread).
+    pub fn runs_in_frames(&self) -> bool {
+        matches!(self.driver, Driver::Frames { .. })
+    }
+
+    /// Once a frame, before draining updates: the frame-driven solver serves the queued commands
+    /// and steps within its budget; the thread needs nothing (it returns
+    /// [`NextFrame::WhenWoken`]: it wakes the UI itself). Says when the solver next wants a
+    /// frame.
+    pub fn tick(&mut self) -> NextFrame {
+        match &mut self.driver {
+            Driver::Thread(_) => NextFrame::WhenWoken,
+            Driver::Frames { driver, .. } => driver
+                .as_mut()
+                .map_or(NextFrame::WhenWoken, |driver| driver.tick()),
+        }
     }
 
     /// Whether the solver thread has ended (seen when a send fails or the update channel closes,
@@ -77,11 +125,18 @@ impl SolverHandle {
         if !self.stopped {
             return None;
         }
-        let thread = self.thread.take()?;
-        Some(match thread.join() {
-            Ok(()) => "the solver thread stopped".to_owned(),
-            Err(payload) => format!("the solver thread panicked: {}", panic_message(&*payload)),
-        })
+        match &mut self.driver {
+            Driver::Thread(thread) => Some(match thread.take()?.join() {
+                Ok(()) => "the solver thread stopped".to_owned(),
+                Err(payload) => {
+                    format!("the solver thread panicked: {}", panic_message(&*payload))
+                }
+            }),
+            Driver::Frames { driver, .. } => {
+                driver.take()?;
+                Some("the solver stopped".to_owned())
+            }
+        }
     }
 
     /// Replaces an ended solver thread by a new one on `scenario` (validated), paused at step 0.
@@ -93,16 +148,18 @@ impl SolverHandle {
                 "the solver thread keeps stopping on this scenario; save it and restart optiviz",
             ));
         }
-        let _ = self.commands.send((self.generation, Command::Shutdown));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.shut_down();
         self.generation += 1;
-        let channels = start_thread(scenario, self.wake.clone(), self.generation)?;
+        let channels = match &self.driver {
+            Driver::Thread(_) => start_thread(scenario, self.wake.clone(), self.generation)?,
+            Driver::Frames { budget, clock, .. } => {
+                start_frames(scenario, self.generation, *budget, clock.clone())
+            }
+        };
         self.commands = channels.commands;
         self.updates = channels.updates;
         self.in_flight = channels.in_flight;
-        self.thread = Some(channels.thread);
+        self.driver = channels.driver;
         self.stopped = false;
         self.respawns += 1;
         // The old thread's updates never arrive: nothing is left to carry over.
@@ -132,7 +189,12 @@ impl SolverHandle {
             .map_err(|returned| {
                 self.stopped = true;
                 returned.0.1
-            })
+            })?;
+        if self.runs_in_frames() {
+            // No thread is waiting for it: a frame must come to carry it out.
+            (self.wake)();
+        }
+        Ok(())
     }
 
     /// The generation whose updates are accepted.
@@ -158,9 +220,12 @@ impl SolverHandle {
     }
 
     /// Waits up to `timeout` for the next update of the current generation (for tests and the CLI;
-    /// the UI uses [`try_next`](Self::try_next)).
+    /// the UI uses [`try_next`](Self::try_next)). A frame-driven solver is ticked meanwhile.
     pub fn next_timeout(&mut self, timeout: Duration) -> Option<Update> {
         let deadline = Instant::now() + timeout;
+        if self.runs_in_frames() {
+            return self.next_ticking(deadline);
+        }
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
             let update = match self.updates.recv_timeout(left) {
@@ -179,6 +244,30 @@ impl SolverHandle {
 }
 
 impl SolverHandle {
+    /// [`next_timeout`](Self::next_timeout) for the frame-driven solver: ticks until an update
+    /// comes or `deadline` passes (a solver waiting on a fake clock waits until then).
+    fn next_ticking(&mut self, deadline: Instant) -> Option<Update> {
+        loop {
+            if let Some(update) = self.try_next() {
+                return Some(update);
+            }
+            if self.stopped || Instant::now() >= deadline {
+                return None;
+            }
+            self.tick();
+        }
+    }
+
+    /// Tells a thread to end and waits for it; a frame-driven solver is simply dropped.
+    fn shut_down(&mut self) {
+        let _ = self.commands.send((self.generation, Command::Shutdown));
+        if let Driver::Thread(thread) = &mut self.driver
+            && let Some(thread) = thread.take()
+        {
+            let _ = thread.join();
+        }
+    }
+
     /// An update as the UI should see it: the current generation's as it is; an older one carried
     /// over the commands sent since (dropping what they restarted, renumbering the rest), or
     /// `None` if nothing in it still holds.
@@ -242,10 +331,7 @@ impl SolverHandle {
 
 impl Drop for SolverHandle {
     fn drop(&mut self) {
-        let _ = self.commands.send((self.generation, Command::Shutdown));
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+        self.shut_down();
     }
 }
 
@@ -262,7 +348,15 @@ fn start_thread(scenario: Scenario, wake: Wake, generation: u64) -> std::io::Res
             // the UI sees the update channel close, sending fails as well), then the solver with
             // the update sender, and the wake-up last.
             let _wake_on_exit = WakeOnExit(wake.clone());
-            let started = Solver::new(scenario, update_sender, wake, solver_in_flight, generation);
+            let timing = (THREAD_SLICE, FrameClock::System);
+            let started = Solver::new(
+                scenario,
+                update_sender,
+                wake,
+                solver_in_flight,
+                generation,
+                timing,
+            );
             let commands = command_receiver;
             if let Some(mut solver) = started {
                 solver.run(&commands);
@@ -272,6 +366,40 @@ fn start_thread(scenario: Scenario, wake: Wake, generation: u64) -> std::io::Res
         commands: command_sender,
         updates: update_receiver,
         in_flight,
-        thread,
+        driver: Driver::Thread(Some(thread)),
     })
+}
+
+/// Builds a frame-driven solver on `scenario` whose updates begin at `generation`. Batches of
+/// steps aim at half the frame's budget, so that one more never takes the frame far past it.
+fn start_frames(
+    scenario: Scenario,
+    generation: u64,
+    budget: Duration,
+    clock: FrameClock,
+) -> Channels {
+    let (command_sender, command_receiver) = mpsc::channel();
+    let (update_sender, update_receiver) = mpsc::channel();
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    // The tick's caller drains the updates in the same frame: nothing to wake.
+    let no_wake: Wake = Arc::new(|| {});
+    let timing = (budget / 2, clock.clone());
+    let solver = Solver::new(
+        scenario,
+        update_sender,
+        no_wake,
+        in_flight.clone(),
+        generation,
+        timing,
+    );
+    Channels {
+        commands: command_sender,
+        updates: update_receiver,
+        in_flight,
+        driver: Driver::Frames {
+            driver: Some(Box::new(FrameDriver::new(solver, command_receiver, budget))),
+            budget,
+            clock,
+        },
+    }
 }

@@ -1,4 +1,5 @@
-//! The background thread that steps a [`Session`] while the UI draws.
+//! The solver that steps a [`Session`] while the UI draws: on a background thread (the desktop) or
+//! inside the frame loop ([`frames`], the browser, which has no threads).
 //!
 //! The UI owns a [`SolverHandle`]: it sends [`Command`]s and drains [`Update`]s, never blocking on
 //! the solver and never sharing mutable state with it. Commands that throw progress away start a new
@@ -6,6 +7,10 @@
 //! to, and the handle drops updates from older generations, so nothing computed before a reset ever
 //! reaches the screen. The solver wakes the UI through an injected callback (in the app, a wrapper of
 //! `request_repaint`), at most about 60 times a second.
+//!
+//! Both drivers run the same [`Solver`]: `serve` carries out a command, `work_guarded` does one
+//! batch of steps and says what next; the thread blocks on its commands between them, the frame
+//! driver calls them until the frame's budget is spent. Time is read on a [`FrameClock`].
 //!
 //! A panic never takes the app down. Each unit of work (one command's handling, one batch of steps)
 //! runs under `catch_unwind`; after a panic the solver throws its `Session` away, builds a new one
@@ -20,14 +25,17 @@ use std::panic::{self, AssertUnwindSafe};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, TryRecvError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+mod frames;
 mod handle;
 
+pub use frames::{FakeClock, FrameClock, MAX_WORK_PER_TICK, NextFrame};
 pub use handle::SolverHandle;
 
 use super::messages::{Command, PanicAt, RunProgress, RunRemap, Speed, Update, UpdateKind};
 use super::session::Session;
+use crate::clock::Instant;
 use crate::scenario::{self, MAX_STEPS, Scenario};
 use crate::validate::Checker;
 
@@ -36,8 +44,8 @@ pub type Wake = Arc<dyn Fn() + Send + Sync>;
 
 /// Shortest time between two progress messages (and wake-ups): about 60 per second.
 const FLUSH_INTERVAL: Duration = Duration::from_millis(16);
-/// Longest time spent stepping before looking at commands again.
-const SLICE: Duration = Duration::from_millis(8);
+/// Longest time the thread steps before looking at commands again (frames: half the budget).
+const THREAD_SLICE: Duration = Duration::from_millis(8);
 /// Most steps taken at once in `Speed::StepsPerSecond` when the solver has fallen behind.
 const MAX_CATCH_UP: u64 = 10_000;
 /// Most steps per `advance` call at full speed, so one progress message stays a few MB at most.
@@ -51,6 +59,7 @@ const MAX_IN_FLIGHT: usize = 4;
 const MAX_RESPAWNS: u32 = 3;
 
 /// What the solver should do next.
+#[derive(Clone, Copy, Debug)]
 enum Next {
     /// Wait for a command, without time limit.
     Idle,
@@ -74,6 +83,10 @@ struct Solver {
     paced_steps: u64,
     /// Steps per `advance` call at full speed, tuned to fill a time slice.
     chunk: u64,
+    /// The time a batch of steps should take.
+    slice: Duration,
+    /// Where the time is read: the system's clock, or a test's.
+    clock: FrameClock,
     outbox: Vec<RunProgress>,
     last_flush: Instant,
     updates: Sender<Update>,
@@ -88,12 +101,14 @@ struct Solver {
 
 impl Solver {
     /// A solver on `scenario`, or `None` (after saying why) if building its session panics.
+    /// `slice` is the time a batch of steps should take; `clock` is where the time is read.
     fn new(
         scenario: Scenario,
         updates: Sender<Update>,
         wake: Wake,
         in_flight: Arc<AtomicUsize>,
         generation: u64,
+        (slice, clock): (Duration, FrameClock),
     ) -> Option<Self> {
         let built = panic::catch_unwind(AssertUnwindSafe(|| Session::new(scenario)));
         let session = match built {
@@ -119,11 +134,13 @@ impl Solver {
             playing: false,
             speed: Speed::StepsPerSecond(60.0),
             pending_steps: 0,
-            paced_since: Instant::now(),
+            paced_since: clock.now(),
             paced_steps: 0,
             chunk: 1,
+            slice,
             outbox: Vec::new(),
-            last_flush: Instant::now(),
+            last_flush: clock.now(),
+            clock,
             updates,
             wake,
             in_flight,
@@ -159,16 +176,21 @@ impl Solver {
                     }
                 }
             };
-            if let Some((generation, command)) = received {
-                if matches!(command, Command::Panic(PanicAt::Thread)) {
-                    panic!("a test asked the solver thread to panic outside its guards");
-                }
-                if !self.handle_guarded(generation, command) {
-                    return;
-                }
+            if let Some((generation, command)) = received
+                && !self.serve(generation, command)
+            {
+                return;
             }
             next = self.work_guarded();
         }
+    }
+
+    /// Carries out a command as both drivers hand it over; `false` ends the solver.
+    fn serve(&mut self, generation: u64, command: Command) -> bool {
+        if matches!(command, Command::Panic(PanicAt::Thread)) {
+            panic!("a test asked the solver thread to panic outside its guards");
+        }
+        self.handle_guarded(generation, command)
     }
 
     /// Handles a command under `catch_unwind`; after a panic the session is rebuilt. `false`
@@ -397,15 +419,11 @@ impl Solver {
         if self.in_flight.load(Ordering::Acquire) >= MAX_IN_FLIGHT {
             return Next::WaitFor(FLUSH_INTERVAL);
         }
-        let started = Instant::now();
+        let started = self.clock.now();
         self.stepping = None;
         let progress = self.session.catch_up(self.chunk);
         self.collect(progress);
-        if started.elapsed() < SLICE / 2 {
-            self.chunk = (self.chunk * 2).min(MAX_CHUNK);
-        } else if started.elapsed() > SLICE * 2 {
-            self.chunk = (self.chunk / 2).max(1);
-        }
+        self.tune_chunk(self.clock.since(started));
         // The others wait for it: paced play resumes from here, not with a leap.
         self.restart_pacing();
         self.flush_if_due();
@@ -446,20 +464,15 @@ impl Solver {
         }
         match self.speed {
             Speed::Max => {
-                let started = Instant::now();
+                let started = self.clock.now();
                 self.advance(self.chunk);
-                // Grow or shrink the chunk so that one call fills about one time slice.
-                if started.elapsed() < SLICE / 2 {
-                    self.chunk = (self.chunk * 2).min(MAX_CHUNK);
-                } else if started.elapsed() > SLICE * 2 {
-                    self.chunk = (self.chunk / 2).max(1);
-                }
+                self.tune_chunk(self.clock.since(started));
                 self.flush_if_due();
                 Next::Busy
             }
             Speed::StepsPerSecond(rate) => {
                 let rate = rate.max(1e-3);
-                let due = (self.paced_since.elapsed().as_secs_f64() * rate) as u64;
+                let due = (self.clock.since(self.paced_since).as_secs_f64() * rate) as u64;
                 if due > self.paced_steps {
                     let n = (due - self.paced_steps).min(MAX_CATCH_UP);
                     self.advance(n);
@@ -467,9 +480,19 @@ impl Solver {
                 }
                 self.flush_if_due();
                 let next_due = (self.paced_steps + 1) as f64 / rate;
-                let wait = next_due - self.paced_since.elapsed().as_secs_f64();
+                let wait = next_due - self.clock.since(self.paced_since).as_secs_f64();
                 Next::WaitFor(Duration::from_secs_f64(wait.clamp(0.0, 0.1)))
             }
+        }
+    }
+
+    /// Grows or shrinks the chunk so that one batch of steps, which took `took`, fills about one
+    /// time slice.
+    fn tune_chunk(&mut self, took: Duration) {
+        if took < self.slice / 2 {
+            self.chunk = (self.chunk * 2).min(MAX_CHUNK);
+        } else if took > self.slice * 2 {
+            self.chunk = (self.chunk / 2).max(1);
         }
     }
 
@@ -501,12 +524,12 @@ impl Solver {
     }
 
     fn restart_pacing(&mut self) {
-        self.paced_since = Instant::now();
+        self.paced_since = self.clock.now();
         self.paced_steps = 0;
     }
 
     fn flush_if_due(&mut self) {
-        if self.last_flush.elapsed() >= FLUSH_INTERVAL {
+        if self.clock.since(self.last_flush) >= FLUSH_INTERVAL {
             self.flush();
         }
     }
@@ -522,7 +545,7 @@ impl Solver {
             }
             self.send(UpdateKind::Progress(progress));
         }
-        self.last_flush = Instant::now();
+        self.last_flush = self.clock.now();
     }
 
     /// Says that every run restarted.

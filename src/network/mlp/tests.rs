@@ -479,7 +479,7 @@ fn speed_of_the_headline_preset() {
     fn best_of<F: FnMut()>(blocks: usize, mut block: F) -> f64 {
         (0..blocks)
             .map(|_| {
-                let start = std::time::Instant::now();
+                let start = crate::clock::Instant::now();
                 block();
                 start.elapsed().as_secs_f64()
             })

@@ -7,13 +7,14 @@
 //! `sharpness_every` or 10 steps); the decision surface is re-evaluated at most a few times a second
 //! and the plane's loss surface is computed on its own thread, on request.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use egui::Color32;
 use egui_plot::{HLine, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
 use nalgebra::DVector;
 
 use crate::app::{AppState, Metric};
+use crate::clock::Instant;
 use crate::engine::{Job, NetworkRecord};
 use crate::network::{Dataset, Network, Targets};
 

@@ -120,6 +120,16 @@ pub struct IsoLine {
 /// Δx = (x_max − x_min)/width and Δy = (y_max − y_min)/height. f is evaluated once per cell, a row
 /// at a time through [`Landscape::value_batch`], the rows split over the cores.
 pub fn compute_field(landscape: &dyn Landscape, request: &ContourRequest) -> ContourField {
+    let cells = request.width.min(MAX_GRID_SIDE) * request.height.min(MAX_GRID_SIDE);
+    compute_field_in(landscape, request, parts_for(cells))
+}
+
+/// [`compute_field`] with the rows split into `parts` (tests compare splits).
+fn compute_field_in(
+    landscape: &dyn Landscape,
+    request: &ContourRequest,
+    parts: usize,
+) -> ContourField {
     let width = request.width.min(MAX_GRID_SIDE);
     let height = request.height.min(MAX_GRID_SIDE);
     let window = request.window;
@@ -131,7 +141,7 @@ pub fn compute_field(landscape: &dyn Landscape, request: &ContourRequest) -> Con
     // One range per row, merged in row order afterwards, so the result does not depend on how the
     // rows were split.
     let mut row_ranges = vec![None; height];
-    let rows_per_part = height.div_ceil(parts_for(width * height)).max(1);
+    let rows_per_part = height.div_ceil(parts.max(1)).max(1);
     let parts = values
         .chunks_mut(rows_per_part * width.max(1))
         .zip(row_ranges.chunks_mut(rows_per_part))
@@ -394,6 +404,11 @@ impl ContourField {
     /// different bands are marched, for the levels between; row blocks go to the cores. The
     /// segments are the same, in the same order, as tracing each level over every square.
     pub fn iso_lines(&self, levels: &[f64]) -> Vec<IsoLine> {
+        self.iso_lines_in(levels, parts_for(self.values.len()))
+    }
+
+    /// [`iso_lines`](Self::iso_lines) with the rows split into `parts` (tests compare splits).
+    fn iso_lines_in(&self, levels: &[f64], parts: usize) -> Vec<IsoLine> {
         let increasing = levels.windows(2).all(|pair| pair[0] < pair[1])
             && levels.iter().all(|level| !level.is_nan());
         if !increasing || self.width < 2 || self.height < 2 {
@@ -406,7 +421,7 @@ impl ContourField {
                 .collect();
         }
         let squares = self.height - 1;
-        let rows_per_part = squares.div_ceil(parts_for(self.values.len())).max(1);
+        let rows_per_part = squares.div_ceil(parts.max(1)).max(1);
         let starts = (0..squares).step_by(rows_per_part);
         let parts = starts.map(|first| first..(first + rows_per_part).min(squares));
         let mut blocks = in_parallel(parts, |rows| self.band_segments(levels, rows)).into_iter();
@@ -599,6 +614,36 @@ mod tests {
             lambda1: 1.0,
             lambda2: 1.0,
             angle_deg: 0.0,
+        }
+    }
+
+    /// One part (what a target without threads computes, on the calling thread) gives exactly
+    /// what the rows split over threads give.
+    #[test]
+    fn one_part_on_this_thread_matches_the_rows_split_over_threads() {
+        let landscape = Rosenbrock::default();
+        let request = ContourRequest {
+            window: landscape.view(),
+            width: 301,
+            height: 257,
+            levels: 12,
+        };
+        let alone = compute_field_in(&landscape, &request, 1);
+        let split = compute_field_in(&landscape, &request, 5);
+        let bits =
+            |field: &ContourField| field.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&alone), bits(&split));
+        assert_eq!((alone.range, alone.low), (split.range, split.low));
+        let levels = alone.levels();
+        let (one, five) = (
+            alone.iso_lines_in(&levels, 1),
+            alone.iso_lines_in(&levels, 5),
+        );
+        assert!(one.iter().map(|line| line.segments.len()).sum::<usize>() > 100);
+        assert_eq!(one.len(), five.len());
+        for (a, b) in one.iter().zip(&five) {
+            assert_eq!(a.level.to_bits(), b.level.to_bits());
+            assert_eq!(a.segments, b.segments);
         }
     }
 

@@ -14,15 +14,19 @@ pub(super) fn parts_for(cells: usize) -> usize {
 }
 
 /// Runs `work` on every part, the first on this thread and the others on scoped threads (or here
-/// too, when a thread cannot be started), and returns the results in the parts' order.
+/// too, when a thread cannot be started), and returns the results in the parts' order. One part,
+/// or a target without threads (wasm32, where spawning panics), is all done here without a scope.
 pub(super) fn in_parallel<P: Send, R: Send>(
     parts: impl Iterator<Item = P>,
     work: impl Fn(P) -> R + Sync,
 ) -> Vec<R> {
-    let mut parts = parts;
+    let mut parts = parts.peekable();
     let Some(first) = parts.next() else {
         return Vec::new();
     };
+    if cfg!(target_arch = "wasm32") || parts.peek().is_none() {
+        return std::iter::once(first).chain(parts).map(work).collect();
+    }
     std::thread::scope(|scope| {
         let work = &work;
         let spawned: Vec<_> = parts

@@ -264,6 +264,28 @@ fn compute_with(
     cancel: &AtomicBool,
     allow_fast_path: bool,
 ) -> Option<BasinMap> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(request.resolution)
+        .max(1);
+    compute_on(
+        landscape,
+        request,
+        (progress, cancel),
+        allow_fast_path,
+        workers,
+    )
+}
+
+/// [`compute_with`] on `workers` workers: this thread and `workers − 1` helpers (tests compare
+/// counts). One worker, or a target without threads (wasm32), works here with no scope.
+fn compute_on(
+    landscape: &Arc<dyn Landscape>,
+    request: &BasinRequest,
+    (progress, cancel): (&AtomicUsize, &AtomicBool),
+    allow_fast_path: bool,
+    workers: usize,
+) -> Option<BasinMap> {
     let classifier = Classifier::new(landscape.as_ref(), &request.window);
     let shared = Shared {
         landscape,
@@ -277,28 +299,28 @@ fn compute_with(
         progress,
         cancel,
     };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(request.resolution)
-        .max(1);
-    let finished_rows = std::thread::scope(|scope| {
-        let shared = &shared;
-        // A thread the system refuses to start is simply one worker fewer: the rows are shared
-        // through a counter, so the remaining workers (at least this thread) cover them all.
-        let helpers: Vec<_> = (1..workers)
-            .filter_map(|_| {
-                std::thread::Builder::new()
-                    .name("basin".into())
-                    .spawn_scoped(scope, move || shared.work())
-                    .ok()
-            })
-            .collect();
-        let mut rows = shared.work();
-        for helper in helpers {
-            rows.extend(helper.join().ok()?);
-        }
-        Some(rows)
-    })?;
+    let finished_rows = if workers <= 1 || cfg!(target_arch = "wasm32") {
+        shared.work()
+    } else {
+        std::thread::scope(|scope| {
+            let shared = &shared;
+            // A thread the system refuses to start is simply one worker fewer: the rows are shared
+            // through a counter, so the remaining workers (at least this thread) cover them all.
+            let helpers: Vec<_> = (1..workers)
+                .filter_map(|_| {
+                    std::thread::Builder::new()
+                        .name("basin".into())
+                        .spawn_scoped(scope, move || shared.work())
+                        .ok()
+                })
+                .collect();
+            let mut rows = shared.work();
+            for helper in helpers {
+                rows.extend(helper.join().ok()?);
+            }
+            Some(rows)
+        })?
+    };
     if cancel.load(Ordering::Relaxed) {
         return None;
     }
@@ -567,7 +589,7 @@ fn run_generic(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
+    use crate::clock::Instant;
 
     use super::*;
     use crate::landscape::{
@@ -722,6 +744,27 @@ mod tests {
             assert!(matches!(outcome, Outcome::Minimum(_)), "{outcome:?}");
         }
         assert_eq!(map.tally().len(), 4);
+    }
+
+    /// One worker on this thread (what a target without threads computes) gives exactly the map
+    /// that several threads give, with and without the fast path.
+    #[test]
+    fn one_worker_on_this_thread_matches_several_threads() {
+        let landscape = Himmelblau::default().build();
+        let request = request(ViewWindow::centred(5.0, 5.0), 24, 2000, sgd(0.002));
+        for fast_path in [true, false] {
+            let flags = (AtomicUsize::new(0), AtomicBool::new(false));
+            let alone = compute_on(&landscape, &request, (&flags.0, &flags.1), fast_path, 1);
+            let threads = compute_on(&landscape, &request, (&flags.0, &flags.1), fast_path, 4);
+            let alone = alone.expect("not cancelled");
+            assert_eq!(Some(&alone), threads.as_ref());
+            assert_eq!(alone.outcomes.len(), 24 * 24);
+            assert_eq!(
+                alone.tally().len(),
+                4,
+                "every minimum's basin is in the map"
+            );
+        }
     }
 
     #[test]
