@@ -103,6 +103,13 @@ pub fn math_text(text: impl Into<String>) -> egui::RichText {
 
 /// Applies theme and scale from the preferences.
 pub fn apply_style(ctx: &egui::Context, prefs: &Prefs) {
+    // The app's own theme switch decides, not the system's (a browser in light mode would
+    // otherwise show light panels around a dark-theme landscape).
+    ctx.set_theme(if prefs.dark {
+        egui::Theme::Dark
+    } else {
+        egui::Theme::Light
+    });
     ctx.set_visuals(if prefs.dark {
         egui::Visuals::dark()
     } else {
