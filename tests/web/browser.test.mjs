@@ -146,6 +146,35 @@ try {
   }
 
   {
+    // The autosave in the browser's storage: a stored scenario is restored when the page opens
+    // with no link; an unreadable one is kept under a new key and the default lesson opens.
+    const rosenbrock = await readFile(join(import.meta.dirname, "../../presets/rosenbrock.ron"), "utf8");
+    const setter = await browser.newPage();
+    await setter.goto(base + "#lesson=zigzag");
+    await setter.evaluate((text) => localStorage.setItem("optiviz-autosave", text), rosenbrock);
+    await setter.close();
+    {
+      const { page, shown } = await open("");
+      check(shown.lesson === "rosenbrock" && shown.error === "", `the autosaved scenario is restored ("${shown.lesson}", "${shown.error}")`);
+      await page.close();
+    }
+    const breaker = await browser.newPage();
+    await breaker.goto(base + "#lesson=zigzag");
+    await breaker.evaluate(() => localStorage.setItem("optiviz-autosave", "(name: \"half a scen"));
+    await breaker.close();
+    {
+      const { page, shown } = await open("");
+      check(shown.lesson === "zigzag" && /could not restore/.test(shown.error), `an unreadable autosave opens the default lesson and says so ("${shown.error}")`);
+      await page.waitForTimeout(2500);
+      const keys = await page.evaluate(() => Object.keys(localStorage));
+      const kept = keys.find((key) => key.startsWith("optiviz-autosave.unreadable-"));
+      const value = kept && (await page.evaluate((key) => localStorage.getItem(key), kept));
+      check(value === "(name: \"half a scen" && !keys.includes("optiviz-autosave"), `it is kept under ${kept} and the autosave key is cleared`);
+      await page.close();
+    }
+  }
+
+  {
     const page = await browser.newPage();
     await page.goto(base + "#bench");
     await page.waitForFunction(
