@@ -223,15 +223,7 @@ impl AppState {
         match crate::presets::load(&path.to_string_lossy()) {
             Ok(loaded) => {
                 let file = path.exists().then(|| path.to_path_buf());
-                self.open_scenario(loaded.scenario, file);
-                let pace = self
-                    .lesson_speed
-                    .map(|rate| format!("; the lesson plays at {rate} steps/s"))
-                    .unwrap_or_default();
-                match loaded.warnings.first() {
-                    Some(warning) => self.inform(format!("{warning}{pace}")),
-                    None => self.inform(format!("opened {}{pace}", path.display())),
-                }
+                self.open_loaded(loaded, file, format!("opened {}", path.display()));
             }
             Err(error) => {
                 let first = error.0.first().map(ToString::to_string).unwrap_or_default();
@@ -243,6 +235,25 @@ impl AppState {
                 };
                 self.error(format!("{first}{suffix}"));
             }
+        }
+    }
+
+    /// Opens a loaded preset (from `file`, if it has one) and says so: its first warning, else
+    /// `what`, with the lesson's own pace when it sets one.
+    pub(super) fn open_loaded(
+        &mut self,
+        loaded: scenario::Loaded,
+        file: Option<PathBuf>,
+        what: String,
+    ) {
+        self.open_scenario(loaded.scenario, file);
+        let pace = self
+            .lesson_speed
+            .map(|rate| format!("; the lesson plays at {rate} steps/s"))
+            .unwrap_or_default();
+        match loaded.warnings.first() {
+            Some(warning) => self.inform(format!("{warning}{pace}")),
+            None => self.inform(format!("{what}{pace}")),
         }
     }
 

@@ -90,13 +90,7 @@ impl AppState {
             }
         };
         match scenario::parse(&text, name) {
-            Ok(loaded) => {
-                self.open_scenario(loaded.scenario, None);
-                match loaded.warnings.first() {
-                    Some(warning) => self.inform(warning.to_string()),
-                    None => self.inform(format!("opened {name}")),
-                }
-            }
+            Ok(loaded) => self.open_loaded(loaded, None, format!("opened {name}")),
             Err(error) => {
                 let first = error.0.first().map(ToString::to_string).unwrap_or_default();
                 self.error(first);

@@ -74,15 +74,7 @@ impl AppState {
             || format!("opened {} from the link", loaded.scenario.name),
             |lesson| format!("opened the lesson {lesson} from the link"),
         );
-        self.open_scenario(loaded.scenario, None);
-        let pace = self
-            .lesson_speed
-            .map(|rate| format!("; the lesson plays at {rate} steps/s"))
-            .unwrap_or_default();
-        match loaded.warnings.first() {
-            Some(warning) => self.inform(format!("{warning}{pace}")),
-            None => self.inform(format!("{what}{pace}")),
-        }
+        self.open_loaded(loaded, None, what);
         if play {
             self.play();
         }
