@@ -8,8 +8,12 @@
 //! that starts with `time` (after `use std::time;`). A path to `time::Instant`, `time::SystemTime`,
 //! `time::UNIX_EPOCH` or `time::*` is printed as `file:line: path`.
 
+#[path = "common/source_text.rs"]
+mod source_text;
+use source_text::{blank_non_code, is_ident, rust_files};
+
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The names in `std::time` that panic on wasm32 (or lead to one that does).
 const FORBIDDEN: &[&str] = &["Instant", "SystemTime", "UNIX_EPOCH", "*"];
@@ -18,7 +22,9 @@ const FORBIDDEN: &[&str] = &["Instant", "SystemTime", "UNIX_EPOCH", "*"];
 fn no_std_instant_or_system_time_in_src() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut report = String::new();
-    for file in rust_files(&root.join("src")) {
+    let files = rust_files(&root.join("src"));
+    assert!(files.len() > 100, "only {} files under src/", files.len());
+    for file in files {
         let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("{file:?}: {e}"));
         let shown = file
             .strip_prefix(root)
@@ -181,129 +187,4 @@ fn tokens(code: &str) -> Vec<Token> {
         }
     }
     tokens
-}
-
-fn is_ident(c: char) -> bool {
-    c.is_alphanumeric() || c == '_'
-}
-
-/// `text` with comments (nested block comments too), string literals (raw ones too) and character
-/// literals replaced by spaces, newlines kept so that lines still count.
-fn blank_non_code(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    let mut out = String::with_capacity(text.len());
-    let mut i = 0;
-    let blank = |out: &mut String, span: &[char]| {
-        out.extend(span.iter().map(|&c| if c == '\n' { '\n' } else { ' ' }));
-    };
-    while i < chars.len() {
-        let end = literal_or_comment_end(&chars, i);
-        if end > i {
-            blank(&mut out, &chars[i..end]);
-            i = end;
-        } else {
-            out.push(chars[i]);
-            i += 1;
-        }
-    }
-    out
-}
-
-/// The end of the comment or literal starting at `i`, or `i` when none starts there.
-fn literal_or_comment_end(chars: &[char], i: usize) -> usize {
-    let at = |k: usize| chars.get(k).copied().unwrap_or('\0');
-    let starts_word = i == 0 || !is_ident(chars[i - 1]);
-    match (at(i), at(i + 1)) {
-        ('/', '/') => (i..chars.len())
-            .find(|&k| chars[k] == '\n')
-            .unwrap_or(chars.len()),
-        ('/', '*') => {
-            let mut depth = 0;
-            let mut k = i;
-            while k < chars.len() {
-                if at(k) == '/' && at(k + 1) == '*' {
-                    depth += 1;
-                    k += 2;
-                } else if at(k) == '*' && at(k + 1) == '/' {
-                    depth -= 1;
-                    k += 2;
-                    if depth == 0 {
-                        return k;
-                    }
-                } else {
-                    k += 1;
-                }
-            }
-            chars.len()
-        }
-        ('"', _) => quoted_end(chars, i + 1),
-        ('b', '"') if starts_word => quoted_end(chars, i + 2),
-        ('r', '"' | '#') | ('b', 'r') if starts_word => raw_end(chars, i),
-        ('\'', _) => {
-            // A character literal ('a', '\n', '\u{1F600}'), not a lifetime ('a).
-            if at(i + 1) == '\\' {
-                (i + 2..chars.len())
-                    .find(|&k| chars[k] == '\'')
-                    .map_or(i, |k| k + 1)
-            } else if at(i + 2) == '\'' {
-                i + 3
-            } else {
-                i
-            }
-        }
-        _ => i,
-    }
-}
-
-/// The end of a `"…"` literal whose text starts at `i` (escapes skipped).
-fn quoted_end(chars: &[char], mut i: usize) -> usize {
-    while i < chars.len() {
-        match chars[i] {
-            '\\' => i += 2,
-            '"' => return i + 1,
-            _ => i += 1,
-        }
-    }
-    chars.len()
-}
-
-/// The end of a raw string `r#"…"#` (or `br…`) starting at `i`; `i` when it is not one.
-fn raw_end(chars: &[char], i: usize) -> usize {
-    let mut k = i + if chars[i] == 'b' { 2 } else { 1 };
-    let mut hashes = 0;
-    while chars.get(k) == Some(&'#') {
-        hashes += 1;
-        k += 1;
-    }
-    if chars.get(k) != Some(&'"') {
-        return i;
-    }
-    k += 1;
-    while k < chars.len() {
-        if chars[k] == '"' && (1..=hashes).all(|h| chars.get(k + h) == Some(&'#')) {
-            return k + 1 + hashes;
-        }
-        k += 1;
-    }
-    chars.len()
-}
-
-/// Every `.rs` file under `dir`, sorted.
-fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{dir:?}: {e}"));
-        for entry in entries {
-            let path = entry.unwrap_or_else(|e| panic!("{dir:?}: {e}")).path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    assert!(!files.is_empty(), "no .rs file under {dir:?}");
-    files
 }
