@@ -28,8 +28,8 @@
 //! 7. Analysis studies, `analysis::study` (basin maps, sweeps, the verification of lesson claims):
 //!    many runs of the optimizers and the engine.
 //! 8. `render`, `bench`, `cli`: the core's front ends (images, speed figures, commands).
-//! 9. `app`, `ui`: the GUI shell, which know each other as egui apps do.
-//! 10. `web`: the browser's entry point and the page around the app (wasm32 only).
+//! 9. `app`, `ui`: the GUI shell, which know each other as egui apps do (`app::web` is the
+//!    browser's entry point, wasm32 only).
 
 pub mod analysis;
 #[cfg(feature = "gui")]
@@ -56,5 +56,3 @@ pub mod schedule;
 #[cfg(feature = "gui")]
 pub mod ui;
 pub mod validate;
-#[cfg(all(feature = "gui", target_arch = "wasm32"))]
-pub mod web;

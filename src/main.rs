@@ -1,5 +1,5 @@
 //! The `optiviz` command: opens the app, or runs, checks and lists presets headless. In the
-//! browser (wasm32) it is the app alone, started by `optiviz::web`.
+//! browser (wasm32) it is the app alone, started by `optiviz::app::web`.
 // On wasm32 only the app starts: the command line around it is compiled but never called.
 #![cfg_attr(target_arch = "wasm32", allow(dead_code, unused_imports))]
 
@@ -110,10 +110,10 @@ fn main() -> ExitCode {
     ExitCode::from(exit as u8)
 }
 
-/// In the browser: the app on the page (see `optiviz::web`); the CLI has no place there.
+/// In the browser: the app on the page (see `optiviz::app::web`); the CLI has no place there.
 #[cfg(all(target_arch = "wasm32", feature = "gui"))]
 fn main() {
-    optiviz::web::start();
+    optiviz::app::web::start();
 }
 
 #[cfg(all(target_arch = "wasm32", not(feature = "gui")))]

@@ -16,6 +16,10 @@ mod persistence;
 mod playback;
 mod prefs;
 mod state;
+// The browser's entry point and the page around the app: the only code that knows wasm-bindgen
+// and web-sys.
+#[cfg(target_arch = "wasm32")]
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,5 +1,6 @@
-//! `cargo web`: builds optiviz for the browser and writes the site to `target/web/` (index.html,
-//! optiviz.js, optiviz_bg.wasm), for any static file server.
+//! `cargo web` (a binary of this package, standard library only): builds optiviz for the browser
+//! and writes the site to `target/web/` (index.html, optiviz.js, optiviz_bg.wasm), for any static
+//! file server.
 //!
 //! It installs nothing: it checks that the wasm32 target and `wasm-bindgen-cli` at exactly the
 //! version of the `wasm-bindgen` crate in Cargo.lock are there, and says how to get them if not
@@ -24,11 +25,7 @@ fn main() -> ExitCode {
 }
 
 fn build(dev: bool) -> Result<(), String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .ancestors()
-        .nth(2)
-        .ok_or("cannot find the project folder")?
-        .to_path_buf();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     check_target()?;
     let version = pinned_wasm_bindgen(&root.join("Cargo.lock"))?;
     check_wasm_bindgen_cli(&version)?;
