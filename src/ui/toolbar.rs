@@ -141,7 +141,7 @@ fn lessons_ui(state: &mut AppState, ui: &mut egui::Ui) {
 }
 
 /// The index of the bundled lesson that is open, if one is.
-fn current_lesson(state: &AppState) -> Option<usize> {
+pub fn current_lesson(state: &AppState) -> Option<usize> {
     presets::lessons()
         .iter()
         .position(|lesson| lesson.title == state.scenario.name)

@@ -53,9 +53,8 @@ impl Mirror {
 
 /// The bundled lesson's file name if a bundled lesson is open, else the scenario's name.
 fn lesson_name(state: &AppState) -> String {
-    crate::presets::lessons()
-        .iter()
-        .find(|lesson| lesson.title == state.scenario.name)
+    crate::ui::toolbar::current_lesson(state)
+        .and_then(|index| crate::presets::lessons().get(index))
         .map_or_else(
             || state.scenario.name.clone(),
             |lesson| lesson.name.to_owned(),
