@@ -2,17 +2,19 @@
 //! writing a run costs no more than computing it.
 //!
 //! A row is built in one reused buffer with no allocation: the run's index and label are
-//! formatted once per run, integers by `itoa`, and floats by `ryu`, which finds the same shortest
+//! formatted once per run, integers by `itoa`, and floats by `zmij`, which finds the same shortest
 //! round-trip digits as the standard library's `{:?}` (both pick, among the shortest decimals that
 //! read back to the f64, the one nearest to it) several times faster. The bytes are exactly those
 //! of `format!("{value:?}")`, which this file wrote before (the tests prove it over every kind of
 //! f64): the two layouts differ only for 10⁻⁵ ≤ |x| < 10⁻⁴, which `{:?}` writes in exponent form
-//! (`1.5e-5`) and ryu as `0.000015`, and for NaN and ±∞, which ryu does not take.
+//! (`1.5e-5`) and zmij as `0.000015`, in the sign of a positive exponent (`{:?}` writes `1e16`,
+//! zmij `1e+16`), and for NaN and ±∞, which zmij does not take.
 //!
 //! Quoting follows RFC 4180 as the `csv` crate does by default: a field is quoted when it contains
 //! a comma, a double quote, CR or LF, and a double quote inside is doubled. Only labels can.
 
 use std::io::{self, Write};
+use std::sync::{Mutex, MutexGuard, PoisonError, mpsc};
 
 use crate::engine::{RunStatus, Sample, Session};
 
@@ -57,7 +59,7 @@ pub struct SampleCsvWriter<W: Write> {
     pending: Vec<u8>,
     /// `run,label,` of the current run, quoted as needed.
     run_prefix: Vec<u8>,
-    floats: ryu::Buffer,
+    floats: zmij::Buffer,
     integers: itoa::Buffer,
 }
 
@@ -78,7 +80,7 @@ impl<W: Write> SampleCsvWriter<W> {
             network,
             pending,
             run_prefix: Vec::new(),
-            floats: ryu::Buffer::new(),
+            floats: zmij::Buffer::new(),
             integers: itoa::Buffer::new(),
         }
     }
@@ -165,9 +167,9 @@ fn push_field(row: &mut Vec<u8>, text: &str) {
 /// Appends exactly the bytes of `format!("{value:?}")`: the shortest decimal that reads back to
 /// `value`, in positional form (with at least one fractional digit) for 10⁻⁴ ≤ |x| < 10¹⁶ and 0,
 /// in exponent form otherwise.
-pub fn push_float(row: &mut Vec<u8>, floats: &mut ryu::Buffer, value: f64) {
+pub fn push_float(row: &mut Vec<u8>, floats: &mut zmij::Buffer, value: f64) {
     if !value.is_finite() || may_round_a_tie(value) {
-        // `NaN`, `inf`, `-inf`, which ryu does not take, and the rare values where ryu's digits
+        // `NaN`, `inf`, `-inf`, which zmij does not take, and the rare values where zmij's digits
         // may differ. Writing to a Vec cannot fail.
         let _ = write!(row, "{value:?}");
         return;
@@ -177,7 +179,7 @@ pub fn push_float(row: &mut Vec<u8>, floats: &mut ryu::Buffer, value: f64) {
         Some((b'-', magnitude)) => (&text[..1], magnitude),
         _ => (&text[..0], text),
     };
-    // ryu writes 10⁻⁵ ≤ |x| < 10⁻⁴ (and only those) as `0.0000d…`; `{:?}` as `d.…e-5`.
+    // zmij writes 10⁻⁵ ≤ |x| < 10⁻⁴ (and only those) as `0.0000d…`; `{:?}` as `d.…e-5`.
     match magnitude.strip_prefix(b"0.0000") {
         Some(digits) => {
             row.extend_from_slice(sign);
@@ -194,9 +196,9 @@ pub fn push_float(row: &mut Vec<u8>, floats: &mut ryu::Buffer, value: f64) {
     }
 }
 
-/// Whether ryu and `{:?}` might choose different digits for `value` (zero and integers included,
+/// Whether zmij and `{:?}` might choose different digits for `value` (zero and integers included,
 /// to keep the test short). They can differ only when two shortest candidates are equally near
-/// `value` (ryu rounds that tie to even, `{:?}` away from zero: 891792702187363.25 is `…363.2` to
+/// `value` (zmij rounds that tie to even, `{:?}` away from zero: 891792702187363.25 is `…363.2` to
 /// one, `…363.3` to the other), or when a candidate is exactly a midpoint to a neighbouring f64
 /// (whether the bound is included). Either needs `value` or a midpoint to be a decimal of at most
 /// 18 significant digits exactly. Below 2⁵⁰ a midpoint (2M ± 1)·2ᴱ⁻¹ never is: its digits are
@@ -246,43 +248,202 @@ pub fn write_samples_csv<'a, Samples: IntoIterator<Item = &'a Sample>>(
 
 /// Runs every run of `session` to its step budget, one after another, writing its start point,
 /// every step that is a multiple of `every` (every step when `every` ≤ 1), and its last sample;
-/// `finished(index, label, status)` is told each run's end. Nothing is kept in memory.
+/// `finished(index, label, status)` is told each run's end. Nothing is kept in memory beyond a
+/// few blocks of samples.
+///
+/// Where a second thread can start, the runs step on it while this thread formats and writes
+/// what they hand over in blocks of [`BLOCK_SAMPLES`], so a run written to a file takes about as
+/// long as the longer of the two jobs rather than their sum (the blocks go round between the two
+/// threads: no allocation per step). Elsewhere (the browser) both work in turn on this thread.
+/// The bytes are the same either way.
 pub fn stream_session<W: Write>(
     session: &mut Session,
     output: W,
     every: u64,
+    finished: impl FnMut(usize, &str, &RunStatus),
+) -> io::Result<W> {
+    stream_session_on(session, output, every, finished, Stepping::OwnThread)
+}
+
+/// Where [`stream_session_on`] steps the runs.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stepping {
+    /// On a thread of its own where one starts, else on the writing thread.
+    OwnThread,
+    /// On the writing thread, in turn with the writing (what the browser does).
+    #[cfg_attr(not(test), allow(dead_code))]
+    WritingThread,
+}
+
+fn stream_session_on<W: Write>(
+    session: &mut Session,
+    output: W,
+    every: u64,
     mut finished: impl FnMut(usize, &str, &RunStatus),
+    stepping: Stepping,
 ) -> io::Result<W> {
     let every = every.max(1);
     let mut writer = SampleCsvWriter::new(output, session.problem().network.is_some());
+    let mut failure = None;
+    let mut write = |streamed: Streamed| {
+        if failure.is_none()
+            && let Err(error) = write_streamed(&mut writer, &streamed, &mut finished)
+        {
+            failure = Some(error);
+        }
+        streamed
+    };
+    // Behind a lock so that, should no thread start, this thread steps the session itself.
+    let session = Mutex::new(session);
+    let session = &session;
+    std::thread::scope(|scope| {
+        let (to_writer, from_stepper) = mpsc::sync_channel::<Streamed>(BLOCKS_IN_FLIGHT);
+        let (to_stepper, spare_blocks) = mpsc::sync_channel::<Vec<Sample>>(BLOCKS_IN_FLIGHT + 1);
+        let stepper = match stepping {
+            Stepping::OwnThread => std::thread::Builder::new()
+                .name("optiviz csv runs".into())
+                .spawn_scoped(scope, move || {
+                    step_session(&mut stepped(session), every, |streamed| {
+                        // A closed channel means the writer failed: keep stepping, send nothing.
+                        let _ = to_writer.send(streamed);
+                        spare_blocks.try_recv().ok()
+                    });
+                })
+                .map(drop),
+            Stepping::WritingThread => Err(io::ErrorKind::Unsupported.into()),
+        };
+        match stepper {
+            Ok(_) => {
+                for streamed in from_stepper {
+                    if let Streamed::Samples(mut block) = write(streamed) {
+                        block.clear();
+                        let _ = to_stepper.try_send(block);
+                    }
+                }
+            }
+            // No threads here: step and write in turn.
+            Err(_) => step_session(&mut stepped(session), every, |streamed| {
+                match write(streamed) {
+                    Streamed::Samples(mut block) => {
+                        block.clear();
+                        Some(block)
+                    }
+                    _ => None,
+                }
+            }),
+        }
+    });
+    match failure {
+        Some(error) => Err(error),
+        None => writer.finish(),
+    }
+}
+
+/// The session behind `lock` (a panic while it was held has already been reported).
+fn stepped<'a, 'b>(lock: &'a Mutex<&'b mut Session>) -> MutexGuard<'a, &'b mut Session> {
+    lock.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Samples handed from the stepping thread to the writing one at a time.
+pub const BLOCK_SAMPLES: usize = 4096;
+/// Blocks that may wait for the writer before the stepping thread waits too.
+const BLOCKS_IN_FLIGHT: usize = 2;
+
+/// What [`step_session`] hands over, in order: per run a start, blocks of samples, an end.
+enum Streamed {
+    /// Run `index`, labelled `label`, starts at `sample`.
+    Start {
+        index: usize,
+        label: String,
+        sample: Sample,
+    },
+    /// Steps to write, in order.
+    Samples(Vec<Sample>),
+    /// The run stopped as `status`; `last` is written unless it was already.
+    End {
+        index: usize,
+        label: String,
+        status: RunStatus,
+        last: Option<Sample>,
+    },
+}
+
+/// Steps every run of `session` to the budget, handing each run's start, its samples whose step
+/// is a multiple of `every` in blocks, and its end to `hand_over`, which may return an emptied
+/// block to fill next (else a new one is made).
+fn step_session(
+    session: &mut Session,
+    every: u64,
+    mut hand_over: impl FnMut(Streamed) -> Option<Vec<Sample>>,
+) {
     let budget = session.step_budget();
+    let new_block = || Vec::with_capacity(BLOCK_SAMPLES);
+    let mut block = new_block();
     for index in 0..session.runs().len() {
         let run = &session.runs()[index];
         let label = run.config().label.clone();
-        writer.start_run(index, &label);
-        let start = run.last_sample();
-        writer.write_sample(&start)?;
-        let mut failure = None;
+        let sample = run.last_sample();
+        hand_over(Streamed::Start {
+            index,
+            label: label.clone(),
+            sample,
+        });
         session.advance_run(index, budget, |sample| {
-            if sample.step.is_multiple_of(every)
-                && failure.is_none()
-                && let Err(error) = writer.write_sample(sample)
-            {
-                failure = Some(error);
+            if sample.step.is_multiple_of(every) {
+                block.push(*sample);
+                if block.len() == BLOCK_SAMPLES {
+                    let full = std::mem::take(&mut block);
+                    block = hand_over(Streamed::Samples(full)).unwrap_or_else(new_block);
+                }
             }
         });
-        if let Some(error) = failure {
-            return Err(error);
+        if !block.is_empty() {
+            let full = std::mem::take(&mut block);
+            block = hand_over(Streamed::Samples(full)).unwrap_or_else(new_block);
         }
         let run = &session.runs()[index];
         // The run's last sample is the last one streamed (a diverged step is never one).
         let last = run.last_sample();
-        if !last.step.is_multiple_of(every) {
-            writer.write_sample(&last)?;
-        }
-        finished(index, &label, run.status());
+        hand_over(Streamed::End {
+            index,
+            label,
+            status: run.status().clone(),
+            last: (!last.step.is_multiple_of(every)).then_some(last),
+        });
     }
-    writer.finish()
+}
+
+/// Writes what [`step_session`] handed over.
+fn write_streamed<W: Write>(
+    writer: &mut SampleCsvWriter<W>,
+    streamed: &Streamed,
+    finished: &mut impl FnMut(usize, &str, &RunStatus),
+) -> io::Result<()> {
+    match streamed {
+        Streamed::Start {
+            index,
+            label,
+            sample,
+        } => {
+            writer.start_run(*index, label);
+            writer.write_sample(sample)
+        }
+        Streamed::Samples(block) => block
+            .iter()
+            .try_for_each(|sample| writer.write_sample(sample)),
+        Streamed::End {
+            index,
+            label,
+            status,
+            last,
+        } => {
+            if let Some(last) = last {
+                writer.write_sample(last)?;
+            }
+            finished(*index, label, status);
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -292,7 +453,7 @@ mod tests {
 
     fn written(value: f64) -> String {
         let mut row = Vec::new();
-        push_float(&mut row, &mut ryu::Buffer::new(), value);
+        push_float(&mut row, &mut zmij::Buffer::new(), value);
         String::from_utf8(row).expect("floats are ASCII")
     }
 
@@ -359,7 +520,7 @@ mod tests {
             f64::INFINITY,
             f64::NAN,
             std::f64::consts::PI,
-            // A tie: ryu alone would write …363.2.
+            // A tie: zmij alone would write …363.2.
             891_792_702_187_363.0 + 0.25,
         ];
         // Every power of ten an f64 can hold, its neighbours and a few multiples: the layout
@@ -483,6 +644,41 @@ mod tests {
             )
             .expect("in memory");
             prop_assert_eq!(fast, reference_csv(network, &runs));
+        }
+    }
+
+    #[test]
+    fn stepping_on_its_own_thread_writes_the_same_bytes_as_in_turn() {
+        // Two runs, more samples than a block, and an `every` that skips the
+        // last step: every hand-over between the threads is exercised.
+        let text = r#"Scenario(problem: Landscape(Rosenbrock()), steps: 9001, runs: [
+            Run(label: "adam, \"quoted\"", optimizer: Adam(lr: 0.001)),
+            Run(label: "gd", optimizer: Sgd(lr: 0.01)),
+        ])"#;
+        let scenario = crate::scenario::parse(text, "test.ron")
+            .expect("a valid scenario")
+            .scenario;
+        let written = |stepping, every| {
+            let mut session = Session::new(scenario.clone());
+            let mut ends = Vec::new();
+            let bytes = stream_session_on(
+                &mut session,
+                Vec::new(),
+                every,
+                |index, label, status| ends.push(format!("{index} {label} {status:?}")),
+                stepping,
+            )
+            .expect("in memory");
+            (bytes, ends)
+        };
+        for every in [1, 7] {
+            let (threaded, threaded_ends) = written(Stepping::OwnThread, every);
+            let (in_turn, in_turn_ends) = written(Stepping::WritingThread, every);
+            assert!(threaded == in_turn, "every {every}: the bytes differ");
+            assert_eq!(threaded_ends, in_turn_ends);
+            assert_eq!(threaded_ends.len(), 2);
+            let rows = threaded.iter().filter(|&&byte| byte == b'\n').count();
+            assert!(rows > 9001 / every as usize, "every {every}: {rows} rows");
         }
     }
 
