@@ -32,7 +32,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -69,10 +69,7 @@ impl OptimizerSpec for AdadeltaConfig {
     const DESCRIPTION: &'static str =
         "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Adadelta {
@@ -219,7 +216,6 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
     #[test]
     fn explained_adadelta_step_is_its_preconditioned_arrow() {
@@ -307,10 +303,8 @@ mod tests {
         let mut oracle = quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         adadelta.step(&mut x, &mut oracle);
-        let config = OptimizerConfig::Adadelta(AdadeltaConfig {
-            lr: 0.5,
-            ..AdadeltaConfig::default()
-        });
+        let config =
+            OptimizerConfig::Adadelta(crate::optim::test_support::with_lr::<AdadeltaConfig>(0.5));
         assert!(adadelta.set_config(&config));
         // With u₁ kept, the second step is not a first step at half the size.
         let mut fresh = config.build(2);
@@ -326,16 +320,13 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AdadeltaConfig {
+        let paths = crate::optim::test_support::validation_paths(&AdadeltaConfig {
             lr: 0.0,
             rho: 1.5,
             eps: -1.0,
             weight_decay: -0.1,
             maximize: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "rho", "eps", "weight_decay"]);
     }
 }

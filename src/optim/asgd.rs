@@ -45,7 +45,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -87,10 +87,7 @@ impl OptimizerSpec for AsgdConfig {
     const DESCRIPTION: &'static str =
         "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Asgd {
@@ -250,7 +247,6 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
     #[test]
     fn explained_asgd_step_is_sgd_step_plus_decay() {
@@ -343,11 +339,7 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_rosenbrock() {
-        let mut asgd = AsgdConfig {
-            lr: 0.3,
-            ..AsgdConfig::default()
-        }
-        .build(2);
+        let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(0.3).build(2);
         let mut oracle = quadratic();
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..200 {
@@ -355,11 +347,7 @@ mod tests {
         }
         assert!(x.norm() < 1e-10);
 
-        let mut asgd = AsgdConfig {
-            lr: 1e-3,
-            ..AsgdConfig::default()
-        }
-        .build(2);
+        let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(1e-3).build(2);
         let mut oracle = oracle_on(Rosenbrock::default());
         let mut x = DVector::from_vec(vec![-1.2, 1.0]);
         for _ in 0..20000 {
@@ -394,17 +382,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AsgdConfig {
+        let paths = crate::optim::test_support::validation_paths(&AsgdConfig {
             lr: 0.0,
             lambd: -1.0,
             alpha: -0.5,
             t0: f64::INFINITY,
             weight_decay: -1.0,
             maximize: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "lambd", "alpha", "t0", "weight_decay"]);
     }
 }

@@ -50,9 +50,7 @@ use super::linesearch::{
     ArmijoParams, DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, LineSearchResult,
     WolfeParams, add_scaled_in_place, backtracking, dot, max_abs, py_min, strong_wolfe, sum_abs,
 };
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -93,10 +91,7 @@ impl OptimizerSpec for BfgsConfig {
     const DISPLAY_NAME: &'static str = "BFGS";
     const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        None
-    }
+    crate::optim::no_stability_threshold!(CurvatureScaled);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(self.state(dim))
@@ -414,7 +409,6 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
     #[test]
     fn explained_bfgs_step_is_its_preconditioned_arrow() {
@@ -619,14 +613,11 @@ mod tests {
 
     #[test]
     fn validation_and_large_dimensions() {
-        let mut checker = Checker::new();
-        BfgsConfig {
+        let paths = crate::optim::test_support::validation_paths(&BfgsConfig {
             lr: -1.0,
             tolerance_change: f64::INFINITY,
             ..BfgsConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "tolerance_change"]);
 
         let mut bfgs = BfgsConfig::default().build(MAX_DIM + 1);

@@ -85,7 +85,7 @@ use super::workers::{
 };
 use super::{
     ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerSpec,
-    Quantity, StepInfo, Threshold, ensure_len,
+    Quantity, StepInfo, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -264,10 +264,7 @@ impl OptimizerSpec for ByzantineRobustConfig {
         checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(self.state(dim))
@@ -769,11 +766,7 @@ mod tests {
         // 2 attackers −4g. Median of [−4, −4, 1 ×6] = 1 per coordinate: the step is GD's,
         // x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
         let mut oracle = quadratic();
-        let mut method = ByzantineRobustConfig {
-            lr: 0.1,
-            ..ByzantineRobustConfig::default()
-        }
-        .build(2);
+        let mut method = crate::optim::test_support::with_lr::<ByzantineRobustConfig>(0.1).build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = method.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);

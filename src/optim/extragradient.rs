@@ -34,7 +34,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -60,10 +60,7 @@ impl OptimizerSpec for ExtragradientConfig {
         validate_lrs(checker, self.lr, self.lr_y);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        None
-    }
+    crate::optim::no_stability_threshold!(Game);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Extragradient {
@@ -221,16 +218,15 @@ mod tests {
     #[test]
     fn converges_where_gda_diverges_on_a_quadratic_game() {
         // a = c = 1, b = 2: simultaneous GDA needs lr < 0.4; extragradient converges at lr = 0.45.
-        let mut eg = ExtragradientConfig {
-            lr: 0.45,
-            lr_y: None,
-        }
-        .build(2);
-        let mut oracle = oracle_on(QuadraticGame::default());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        for _ in 0..300 {
-            eg.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &ExtragradientConfig {
+                lr: 0.45,
+                lr_y: None,
+            },
+            &mut oracle_on(QuadraticGame::default()),
+            [1.0, 1.0],
+            300,
+        );
         assert!(x.norm() < 1e-12, "{x:?}");
     }
 

@@ -38,8 +38,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
-    assign_float, ensure_len,
+    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, assign_float,
+    ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -147,10 +147,7 @@ impl OptimizerSpec for GdaConfig {
         validate_lrs(checker, self.lr, self.lr_y);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        None
-    }
+    crate::optim::no_stability_threshold!(Game);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Gda {
@@ -376,25 +373,20 @@ mod tests {
         // a = c = 1, b = 2: the GDA map is I − lr·[[1, 2], [−2, 1]], eigenvalues 1 − lr ± 2i·lr,
         // modulus² (1 − lr)² + 4lr² < 1 iff lr < 0.4; at lr = 0.2 the modulus is √0.8.
         for alternating in [false, true] {
-            let mut gda = GdaConfig {
-                lr: 0.2,
-                alternating,
-                ..GdaConfig::default()
-            }
-            .build(2);
-            let mut oracle = oracle_on(QuadraticGame::default());
-            let mut x = DVector::from_vec(vec![1.0, 1.0]);
-            for _ in 0..300 {
-                gda.step(&mut x, &mut oracle);
-            }
+            let x = crate::optim::test_support::iterate(
+                &GdaConfig {
+                    lr: 0.2,
+                    alternating,
+                    ..GdaConfig::default()
+                },
+                &mut oracle_on(QuadraticGame::default()),
+                [1.0, 1.0],
+                300,
+            );
             assert!(x.norm() < 1e-12, "alternating {alternating}: {x:?}");
         }
         // Above 2m/(m² + b²) = 0.4 simultaneous GDA diverges.
-        let mut gda = GdaConfig {
-            lr: 0.45,
-            ..GdaConfig::default()
-        }
-        .build(2);
+        let mut gda = crate::optim::test_support::with_lr::<GdaConfig>(0.45).build(2);
         let mut oracle = oracle_on(QuadraticGame::default());
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         for _ in 0..300 {
@@ -522,14 +514,11 @@ mod tests {
 
     #[test]
     fn validation_and_hypers() {
-        let mut checker = Checker::new();
-        GdaConfig {
+        let paths = crate::optim::test_support::validation_paths(&GdaConfig {
             lr: 0.0,
             lr_y: Some(-1.0),
             alternating: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "lr_y"]);
         let mut config = GdaConfig::default();
         config.set_hyper("lr_y", HyperValue::Float(0.02)).unwrap();

@@ -52,9 +52,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -129,10 +127,7 @@ impl OptimizerSpec for GradientFlowConfig {
     const DISPLAY_NAME: &'static str = "Gradient flow";
     const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(GradientFlow {

@@ -71,9 +71,7 @@ use super::linesearch::{
     max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -125,10 +123,7 @@ impl OptimizerSpec for LbfgsConfig {
     const DISPLAY_NAME: &'static str = "LBFGS";
     const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        None
-    }
+    crate::optim::no_stability_threshold!(CurvatureScaled);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         let capacity = history_capacity(self.history_size);

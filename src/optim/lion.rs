@@ -33,7 +33,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::sign_sgd::{check_unit_interval, sign};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -72,10 +72,7 @@ impl OptimizerSpec for LionConfig {
         checker.non_negative("weight_decay", self.weight_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Lion {
@@ -300,11 +297,7 @@ mod tests {
 
     #[test]
     fn makes_progress_on_rosenbrock() {
-        let mut optimizer = LionConfig {
-            lr: 1e-3,
-            ..LionConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<LionConfig>(1e-3).build(2);
         let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
         let mut x = DVector::from_vec(vec![-1.0, 1.0]);
         let start = oracle.value(&x);

@@ -87,7 +87,7 @@ pub use rprop::Rprop;
 pub use saga::Saga;
 pub use sgd::Sgd;
 pub use sign_sgd::SignSgd;
-pub use stability::Threshold;
+pub use stability::{NoThreshold, Threshold};
 pub use subgradient::Subgradient;
 pub use svrg::Svrg;
 pub use zeroth_order::ZerothOrder;
@@ -519,6 +519,17 @@ macro_rules! config_edits {
     };
 }
 pub(crate) use config_edits;
+
+/// `OptimizerSpec::stability_threshold` of a method that has none, naming the [`NoThreshold`]
+/// reason: `no_stability_threshold!(NotDerived);` inside `impl OptimizerSpec for …`.
+macro_rules! no_stability_threshold {
+    ($why:ident) => {
+        fn stability_threshold(&self) -> Option<$crate::optim::Threshold> {
+            $crate::optim::Threshold::none($crate::optim::NoThreshold::$why)
+        }
+    };
+}
+pub(crate) use no_stability_threshold;
 
 /// Makes a state buffer the right length, allocating only when the dimension changes.
 pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{addcdiv, addcmul, lerp, py_pow};
 use super::weight_decay::{WeightDecay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -102,10 +102,7 @@ impl OptimizerSpec for NAdamConfig {
         checker.non_negative("momentum_decay", self.momentum_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(NAdam::new(self.clone(), dim))
@@ -394,22 +391,13 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let x = crate::optim::test_support::iterate(
-            &NAdamConfig {
-                lr: 0.05,
-                ..NAdamConfig::default()
-            },
-            &mut quadratic(),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<NAdamConfig>(0.05),
             2000,
+            1e-6,
         );
-        assert!(x.norm() < 1e-6, "{x:?}");
 
-        let mut optimizer = NAdamConfig {
-            lr: 0.005,
-            ..NAdamConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<NAdamConfig>(0.005).build(2);
         let mut oracle = Oracle::new(
             Arc::new(LandscapeObjective::new(Arc::new(Rosenbrock::default()))),
             GradientModel::default(),
@@ -455,17 +443,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        NAdamConfig {
+        let paths = crate::optim::test_support::validation_paths(&NAdamConfig {
             lr: 0.0,
             betas: (1.0, 0.999),
             eps: -1.0,
             weight_decay: -1.0,
             momentum_decay: -1.0,
             ..NAdamConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(
             paths,
             ["lr", "eps", "betas[0]", "weight_decay", "momentum_decay"]

@@ -51,8 +51,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold,
-    ensure_len,
+    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -159,10 +158,7 @@ impl OptimizerSpec for NewtonConfig {
         }
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        None
-    }
+    crate::optim::no_stability_threshold!(CurvatureScaled);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Newton {
@@ -613,13 +609,10 @@ mod tests {
 
     #[test]
     fn validation_and_hypers() {
-        let mut checker = Checker::new();
-        NewtonConfig {
+        let paths = crate::optim::test_support::validation_paths(&NewtonConfig {
             lr: 0.0,
             safeguard: Safeguard::Shift { mu: -1.0 },
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "safeguard.mu"]);
 
         let mut config = NewtonConfig::default();

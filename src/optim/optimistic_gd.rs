@@ -31,7 +31,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -56,10 +56,7 @@ impl OptimizerSpec for OptimisticGdConfig {
         validate_lrs(checker, self.lr, self.lr_y);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        None
-    }
+    crate::optim::no_stability_threshold!(Game);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(OptimisticGd {
@@ -211,16 +208,15 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_game_with_two_timescales() {
-        let mut ogd = OptimisticGdConfig {
-            lr: 0.2,
-            lr_y: Some(0.1),
-        }
-        .build(2);
-        let mut oracle = oracle_on(QuadraticGame::default());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        for _ in 0..500 {
-            ogd.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &OptimisticGdConfig {
+                lr: 0.2,
+                lr_y: Some(0.1),
+            },
+            &mut oracle_on(QuadraticGame::default()),
+            [1.0, 1.0],
+            500,
+        );
         assert!(x.norm() < 1e-12, "{x:?}");
     }
 

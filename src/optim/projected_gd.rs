@@ -639,11 +639,7 @@ mod tests {
             "{x:?} {g:?}"
         );
         // On the default quadratic the box is inactive: plain gradient descent to 0.
-        let mut optimizer = ProjectedGdConfig {
-            lr: 0.1,
-            ..ProjectedGdConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<ProjectedGdConfig>(0.1).build(2);
         let mut quadratic_oracle = oracle(Quadratic::default());
         let mut x = DVector::from_vec(vec![3.0, -2.0]);
         for _ in 0..500 {
@@ -814,11 +810,7 @@ mod tests {
 
     #[test]
     fn live_edits_move_the_set() {
-        let mut optimizer = ProjectedGdConfig {
-            lr: 0.1,
-            ..ProjectedGdConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<ProjectedGdConfig>(0.1).build(2);
         assert!(
             optimizer.set_config(&OptimizerConfig::ProjectedGd(ProjectedGdConfig {
                 lr: 0.1,

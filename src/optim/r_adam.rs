@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcmul, lerp, py_pow};
 use super::weight_decay::{WeightDecay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -91,10 +91,7 @@ impl OptimizerSpec for RAdamConfig {
         checker.non_negative("weight_decay", self.weight_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(RAdam::new(self.clone(), dim))
@@ -311,11 +308,7 @@ mod tests {
     fn explained_radam_step_is_its_momentum_then_preconditioned_arrow() {
         // Steps 1–5 (ρₜ ≤ 5): Δx = −m̂ₜ·lr, the Momentum arrow; from step 6: Δx = −((m̂ₜ·lr)·a)·r,
         // the Preconditioned arrow (only one of the two is present at each step).
-        let mut optimizer = RAdamConfig {
-            lr: 0.1,
-            ..RAdamConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<RAdamConfig>(0.1).build(2);
         crate::optim::test_support::check_explained_steps(
             optimizer.as_mut(),
             &mut quadratic(),
@@ -432,16 +425,11 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let x = crate::optim::test_support::iterate(
-            &RAdamConfig {
-                lr: 0.05,
-                ..RAdamConfig::default()
-            },
-            &mut quadratic(),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<RAdamConfig>(0.05),
             2000,
+            1e-6,
         );
-        assert!(x.norm() < 1e-6, "{x:?}");
     }
 
     #[test]
@@ -451,10 +439,7 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (optimizer.exp_avg.clone(), optimizer.exp_avg_sq.clone());
-        let new = RAdamConfig {
-            lr: 0.1,
-            ..RAdamConfig::default()
-        };
+        let new = crate::optim::test_support::with_lr::<RAdamConfig>(0.1);
         assert!(optimizer.set_config(&OptimizerConfig::RAdam(new)));
         assert_eq!(optimizer.config.lr, 0.1);
         assert_eq!(
@@ -470,16 +455,13 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        RAdamConfig {
+        let paths = crate::optim::test_support::validation_paths(&RAdamConfig {
             lr: 0.0,
             betas: (0.9, 1.0),
             eps: -1.0,
             weight_decay: -1.0,
             ..RAdamConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "eps", "betas[1]", "weight_decay"]);
     }
 }

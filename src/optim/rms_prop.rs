@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
 use super::weight_decay::{add_weight_decay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -87,10 +87,7 @@ impl OptimizerSpec for RmsPropConfig {
         checker.non_negative("alpha", self.alpha);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(RmsProp::new(self.clone(), dim))
@@ -406,10 +403,7 @@ mod tests {
             optimizer.grad_avg.clone(),
             optimizer.momentum_buffer.clone(),
         );
-        let new = RmsPropConfig {
-            lr: 0.001,
-            ..RmsPropConfig::default()
-        };
+        let new = crate::optim::test_support::with_lr::<RmsPropConfig>(0.001);
         assert!(optimizer.set_config(&OptimizerConfig::RmsProp(new)));
         assert_eq!(optimizer.config.lr, 0.001);
         assert_eq!(optimizer.square_avg, kept.0);
@@ -427,17 +421,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        RmsPropConfig {
+        let paths = crate::optim::test_support::validation_paths(&RmsPropConfig {
             lr: 0.0,
             alpha: -0.5,
             eps: -1.0,
             weight_decay: -1.0,
             momentum: -1.0,
             ..RmsPropConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "eps", "momentum", "weight_decay", "alpha"]);
     }
 }

@@ -40,9 +40,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -65,10 +63,7 @@ impl OptimizerSpec for SagaConfig {
     const DESCRIPTION: &'static str =
         "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Saga {
@@ -259,7 +254,6 @@ mod tests {
     }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
-        Rosenbrock,
     };
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;
@@ -356,11 +350,8 @@ mod tests {
     #[test]
     fn sgd_with_the_same_lr_stalls_where_saga_does_not() {
         let (landscape, optimum) = least_squares();
-        let mut sgd = OptimizerConfig::Sgd(SgdConfig {
-            lr: 0.01,
-            ..SgdConfig::default()
-        })
-        .build(2);
+        let mut sgd =
+            OptimizerConfig::Sgd(crate::optim::test_support::with_lr::<SgdConfig>(0.01)).build(2);
         let mut oracle = Oracle::new(
             Arc::new(LandscapeObjective::new(landscape)),
             GradientModel {
@@ -379,15 +370,11 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock_as_gradient_descent() {
-        let x = crate::optim::test_support::iterate(
+        crate::optim::test_support::assert_solves_rosenbrock(
             &SagaConfig { lr: 1e-3 },
-            &mut oracle_for(Arc::new(Rosenbrock::default())),
             [-1.0, 1.0],
             50_000,
-        );
-        assert!(
-            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
-            "{x:?}"
+            [1e-3, 2e-3],
         );
     }
 

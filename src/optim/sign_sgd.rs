@@ -31,7 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -62,10 +62,7 @@ impl OptimizerSpec for SignSgdConfig {
         check_unit_interval(checker, "momentum", self.momentum);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(SignSgd {

@@ -41,9 +41,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -68,10 +66,7 @@ impl OptimizerSpec for SvrgConfig {
     const DESCRIPTION: &'static str =
         "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Svrg {
@@ -247,7 +242,6 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::validate::Checker;
 
     #[test]
     fn explained_svrg_step_is_sample_step_plus_control_variate() {
@@ -442,11 +436,7 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = SvrgConfig {
-            lr: 0.2,
-            ..SvrgConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<SvrgConfig>(0.2).build(2);
         let quadratic = Quadratic {
             lambda1: 1.0,
             lambda2: 4.0,
@@ -462,13 +452,10 @@ mod tests {
 
     #[test]
     fn validation_and_live_edits() {
-        let mut checker = Checker::new();
-        SvrgConfig {
+        let paths = crate::optim::test_support::validation_paths(&SvrgConfig {
             lr: f64::NAN,
             inner_steps: 3,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr"]);
 
         let (landscape, _) = least_squares();

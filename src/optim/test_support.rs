@@ -276,3 +276,46 @@ impl WorkerView for Box<dyn Optimizer> {
             .bits_communicated()
     }
 }
+
+/// The paths (`lr`, `betas[0]`…) that `config`'s validation reports, in its order.
+pub(crate) fn validation_paths(config: &impl OptimizerSpec) -> Vec<String> {
+    let mut checker = crate::validate::Checker::new();
+    config.validate(&mut checker);
+    checker.found.into_iter().map(|issue| issue.path).collect()
+}
+
+/// Asserts that `steps` steps of `config`'s optimizer from (1, −1) on [`quadratic`] end within
+/// `tolerance` of its minimizer, the origin.
+pub(crate) fn assert_converges_on_quadratic(
+    config: &impl OptimizerSpec,
+    steps: usize,
+    tolerance: f64,
+) {
+    let x = iterate(config, &mut quadratic(), [1.0, -1.0], steps);
+    assert!(x.norm() < tolerance, "{x:?}");
+}
+
+/// Asserts that `steps` steps of `config`'s optimizer from `start` on the Rosenbrock function end
+/// within `tolerance` (per coordinate) of its minimizer (1, 1).
+pub(crate) fn assert_solves_rosenbrock(
+    config: &impl OptimizerSpec,
+    start: [f64; 2],
+    steps: usize,
+    tolerance: [f64; 2],
+) {
+    let mut oracle = oracle_on(crate::landscape::Rosenbrock::default());
+    let x = iterate(config, &mut oracle, start, steps);
+    assert!(
+        (x[0] - 1.0).abs() < tolerance[0] && (x[1] - 1.0).abs() < tolerance[1],
+        "{x:?}"
+    );
+}
+
+/// `C`'s defaults with step size `lr`.
+pub(crate) fn with_lr<C: OptimizerSpec + Default>(lr: f64) -> C {
+    let mut config = C::default();
+    config
+        .set_hyper("lr", crate::hyper::HyperValue::Float(lr))
+        .expect("every optimizer has an lr");
+    config
+}

@@ -41,7 +41,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -74,10 +74,7 @@ impl OptimizerSpec for ZerothOrderConfig {
     const DESCRIPTION: &'static str =
         "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(ZerothOrder {
@@ -214,7 +211,6 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::validate::Checker;
 
     #[test]
     fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
@@ -341,14 +337,11 @@ mod tests {
 
     #[test]
     fn validation_and_live_edits() {
-        let mut checker = Checker::new();
-        ZerothOrderConfig {
+        let paths = crate::optim::test_support::validation_paths(&ZerothOrderConfig {
             lr: 0.0,
             mu: -1.0,
             directions: 0,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "mu", "directions"]);
 
         let mut optimizer = ZerothOrderConfig::default().build(2);
