@@ -217,18 +217,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_adadelta_step_is_its_preconditioned_arrow() {
-        // Δx = −lr·Δₜ, the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &AdadeltaConfig {
-                eps: 1e-3,
-                ..AdadeltaConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -184,19 +184,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_adagrad_step_is_its_preconditioned_arrow() {
-        // Δx = (−clr·gₜ)/(√sₜ + eps), the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &AdagradConfig {
-                lr: 0.1,
-                lr_decay: 0.1,
-                ..AdagradConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::optim::test_support::{close, quadratic};
 
     #[test]

@@ -429,7 +429,7 @@ mod tests {
 
     use super::*;
     use crate::landscape::{Quadratic, Rosenbrock};
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on, quadratic};
+    use crate::optim::test_support::{close, oracle_on, quadratic};
 
     fn adam(config: AdamConfig) -> Adam {
         Adam {
@@ -598,25 +598,6 @@ mod tests {
         assert!(
             (x[0] - 0.75).abs() < 1e-7 && (x[1] - 0.75).abs() < 1e-7,
             "{x:?}"
-        );
-    }
-
-    #[test]
-    fn explained_adam_step_is_its_preconditioned_arrow() {
-        // No weight decay: Δx = (−step_size·mₜ)/denom, the Preconditioned arrow alone.
-        let mut optimizer = adam(AdamConfig {
-            lr: 0.1,
-            amsgrad: true,
-            ..AdamConfig::default()
-        });
-        let mut oracle = quadratic();
-        check_explained_steps(
-            &mut optimizer,
-            &mut oracle,
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
         );
     }
 

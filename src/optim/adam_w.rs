@@ -124,28 +124,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::optim::ArrowKind;
-    use crate::optim::test_support::{check_explained_steps, quadratic};
-
-    #[test]
-    fn explained_adam_w_step_is_decay_plus_preconditioned_arrow() {
-        // Δx = −lr·weight_decay·xₜ₋₁ (the decoupled decay) + (−step_size·mₜ)/denom.
-        let mut optimizer = AdamWConfig {
-            lr: 0.1,
-            weight_decay: 0.5,
-            ..AdamWConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        check_explained_steps(
-            optimizer.as_mut(),
-            &mut oracle,
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &["−lr·weight_decay·xₜ₋₁"],
-        );
-    }
+    use crate::optim::test_support::quadratic;
 
     use crate::optim::AdamConfig;
 

@@ -188,16 +188,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_adamax_step_is_its_preconditioned_arrow() {
-        // Δx = (−clr·mₜ)/uₜ, the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &crate::optim::test_support::with_lr::<AdamaxConfig>(0.1),
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
-
     use crate::optim::test_support::close;
 
     #[test]

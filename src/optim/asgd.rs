@@ -248,24 +248,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_asgd_step_is_sgd_step_plus_decay() {
-        // Δx = −η·gₜ (the Gradient arrow) + the decay term −lambd·η·xₜ₋₁.
-        let mut optimizer = AsgdConfig {
-            lr: 0.1,
-            lambd: 0.1,
-            ..AsgdConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &["−lambd·η·xₜ₋₁"],
-        );
-    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 

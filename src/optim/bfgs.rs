@@ -410,19 +410,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_bfgs_step_is_its_preconditioned_arrow() {
-        // On Rosenbrock: Δx = t·d, the Preconditioned arrow alone.
-        let mut optimizer = BfgsConfig::default().build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
-            &[-1.2, 1.0],
-            5,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
     use crate::landscape::{Quadratic, Rosenbrock, Saddle};
     use crate::optim::test_support::oracle_on;
 

@@ -172,7 +172,7 @@ mod tests {
     use super::*;
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on};
+    use crate::optim::test_support::{close, oracle_on};
 
     #[test]
     fn one_step_by_hand() {
@@ -249,23 +249,6 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 2.0]);
         eg.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.8875) && close(x[1], 2.225), "{x:?}");
-    }
-
-    #[test]
-    fn explained_arrows_add_up_to_the_step() {
-        let mut eg = ExtragradientConfig {
-            lr: 0.3,
-            lr_y: Some(0.2),
-        }
-        .build(2);
-        check_explained_steps(
-            eg.as_mut(),
-            &mut oracle_on(QuadraticGame::default()),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
     }
 
     #[test]

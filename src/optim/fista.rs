@@ -213,20 +213,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_fista_step_is_extrapolation_gradient_step_and_prox() {
-        // On ½‖x − c‖² + λ‖x‖₁: Δx = (yₖ − xₖ₋₁) + (−lr·∇g(yₖ)) + (prox_{lr·h}(z) − z): the Momentum
-        // and Gradient arrows plus the prox correction.
-        let mut optimizer = FistaConfig { lr: 0.3 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(Arc::new(Shrink), GradientModel::default(), 0),
-            &[1.0, -1.0],
-            5,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &["prox_{lr·h}(z) − z"],
-        );
-    }
     use crate::landscape::{LandscapeObjective, LandscapeSpec, Lasso, Minimizers, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::ProximalGdConfig;

@@ -278,7 +278,7 @@ mod tests {
     use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on};
+    use crate::optim::test_support::{close, oracle_on};
 
     fn bilinear() -> Oracle {
         oracle_on(Bilinear::default())
@@ -483,33 +483,6 @@ mod tests {
         assert_eq!(signed_lr(2, 3, 0.05, 0.15), 0.15);
         assert!(gda.set_config(&OptimizerConfig::Gda(GdaConfig::default())));
         assert!(!gda.set_config(&OptimizerConfig::Sgd(Default::default())));
-    }
-
-    #[test]
-    fn explained_arrows_add_up_to_the_step() {
-        let mut simultaneous = GdaConfig::default().build(2);
-        check_explained_steps(
-            simultaneous.as_mut(),
-            &mut bilinear(),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &[],
-        );
-        let mut alternating = GdaConfig {
-            lr_y: Some(0.3),
-            alternating: true,
-            ..GdaConfig::default()
-        }
-        .build(2);
-        check_explained_steps(
-            alternating.as_mut(),
-            &mut bilinear(),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
     }
 
     #[test]

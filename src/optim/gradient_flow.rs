@@ -432,15 +432,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_flow_step_is_its_flow_arrow() {
-        // Δx = x(t + dt) − x(t), the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &GradientFlowConfig { dt: 0.1 },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;

@@ -179,15 +179,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_heavy_ball_step_is_gradient_plus_momentum() {
-        // Δx = −lr·∇f(xₖ) + beta·(xₖ − xₖ₋₁): the Gradient and Momentum arrows.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &HeavyBallConfig { lr: 0.1, beta: 0.9 },
-            4,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-        );
-    }
     use crate::landscape::Quadratic;
     use crate::optim::test_support::oracle_on as oracle;
 

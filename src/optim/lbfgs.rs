@@ -548,23 +548,6 @@ mod tests {
     use crate::optim::StepOutcome;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_lbfgs_step_is_its_preconditioned_arrow() {
-        // On Rosenbrock with strong Wolfe: Δx = t·d, the Preconditioned arrow alone.
-        let mut optimizer = LbfgsConfig {
-            line_search_fn: Some(LineSearchFn::StrongWolfe),
-            ..LbfgsConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
-            &[-1.2, 1.0],
-            5,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
     use crate::landscape::{Quadratic, Rosenbrock};
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -192,24 +192,6 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
 
-    #[test]
-    fn explained_lion_step_is_decay_plus_sign_step() {
-        // Δx = −lr·weight_decay·xₜ₋₁ + (−lr·sign(cₜ)): the decay and the Preconditioned arrow.
-        let mut optimizer = LionConfig {
-            lr: 0.1,
-            weight_decay: 0.5,
-            ..LionConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &["−lr·weight_decay·xₜ₋₁"],
-        );
-    }
     use crate::landscape::Rosenbrock;
 
     #[test]

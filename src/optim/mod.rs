@@ -18,6 +18,8 @@ mod bfgs;
 mod byzantine_robust;
 mod compressed_sgd;
 mod decentralized;
+#[cfg(test)]
+mod explained_steps;
 mod extragradient;
 mod fista;
 mod gda;

@@ -285,26 +285,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_nadam_step_is_gradient_part_plus_momentum_part() {
-        // Δx = (−lr·(1 − μₜ)/(1 − Πₜ)·gₜ)/denom + (−lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·mₜ)/denom: the
-        // Preconditioned and Momentum arrows, plus the decoupled decay −lr·weight_decay·xₜ₋₁.
-        let mut optimizer = NAdamConfig {
-            lr: 0.1,
-            weight_decay: 0.1,
-            decoupled_weight_decay: true,
-            ..NAdamConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-            &["−lr·weight_decay·xₜ₋₁"],
-        );
-    }
     use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::test_support::{close, quadratic};

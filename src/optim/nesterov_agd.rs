@@ -202,15 +202,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_nesterov_step_is_extrapolation_plus_gradient_step() {
-        // Δx = (yₖ − xₖ) − lr·∇f(yₖ): the Momentum and Gradient arrows.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &NesterovAgdConfig { lr: 0.1 },
-            5,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-        );
-    }
     use crate::landscape::{Landscape, Quadratic};
     use crate::optim::test_support::oracle_on as oracle;
 

@@ -392,23 +392,6 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
 
-    #[test]
-    fn explained_newton_step_is_its_preconditioned_arrow() {
-        // On Rosenbrock, damped: Δx = −lr·H̃⁻¹g, the Preconditioned arrow alone.
-        let mut optimizer = NewtonConfig {
-            lr: 0.5,
-            safeguard: Safeguard::AbsEig,
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
-            &[-1.2, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
     use crate::landscape::{
         Abs, Landscape, LandscapeObjective, LineOfMinima, Quadratic, Rosenbrock, Saddle,
     };

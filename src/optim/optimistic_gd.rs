@@ -167,7 +167,7 @@ mod tests {
     use super::*;
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on};
+    use crate::optim::test_support::{close, oracle_on};
 
     #[test]
     fn two_steps_by_hand() {
@@ -218,23 +218,6 @@ mod tests {
             500,
         );
         assert!(x.norm() < 1e-12, "{x:?}");
-    }
-
-    #[test]
-    fn explained_arrows_add_up_to_the_step() {
-        let mut ogd = OptimisticGdConfig {
-            lr: 0.2,
-            lr_y: Some(0.1),
-        }
-        .build(2);
-        check_explained_steps(
-            ogd.as_mut(),
-            &mut oracle_on(QuadraticGame::default()),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
     }
 
     #[test]

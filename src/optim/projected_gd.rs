@@ -422,27 +422,6 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
 
-    #[test]
-    fn explained_projected_step_is_gradient_step_plus_projection() {
-        // Δx = −lr·∇f(x) (the Gradient arrow) + (Π_C(z) − z), on a box that binds:
-        // from y = −1 the first gradient step reaches z = −0.6, projected to y = −0.5.
-        let mut optimizer = ProjectedGdConfig {
-            lr: 0.1,
-            set: ConstraintSet::Box {
-                lo: (-2.0, -0.5),
-                hi: (2.0, 2.0),
-            },
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &["Π_C(z) − z"],
-        );
-    }
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
     use crate::optim::test_support::oracle_on as oracle;
 

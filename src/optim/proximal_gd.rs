@@ -216,19 +216,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_ista_step_is_gradient_step_plus_prox_correction() {
-        // On ½‖x − c‖² + λ‖x‖₁: Δx = −lr·∇g(x) (the Gradient arrow) + (prox_{lr·h}(z) − z).
-        let mut optimizer = ProximalGdConfig { lr: 0.3 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(Arc::new(Shrink), GradientModel::default(), 0),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &["prox_{lr·h}(z) − z"],
-        );
-    }
     use crate::landscape::{LandscapeObjective, LandscapeSpec, Lasso, Minimizers, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::test_support::Shrink;

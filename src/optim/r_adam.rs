@@ -304,20 +304,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_radam_step_is_its_momentum_then_preconditioned_arrow() {
-        // Steps 1–5 (ρₜ ≤ 5): Δx = −m̂ₜ·lr, the Momentum arrow; from step 6: Δx = −((m̂ₜ·lr)·a)·r,
-        // the Preconditioned arrow (only one of the two is present at each step).
-        let mut optimizer = crate::optim::test_support::with_lr::<RAdamConfig>(0.1).build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut quadratic(),
-            &[1.0, -1.0],
-            8,
-            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-            &[],
-        );
-    }
     use crate::optim::test_support::{close, quadratic};
 
     #[test]

@@ -268,20 +268,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_rmsprop_step_is_gradient_part_plus_momentum() {
-        // With momentum: Δx = −lr·gₜ/avg − lr·momentum·bₜ₋₁, the Preconditioned and Momentum arrows.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &RmsPropConfig {
-                lr: 0.01,
-                momentum: 0.9,
-                centered: true,
-                ..RmsPropConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-        );
-    }
     use crate::optim::test_support::{close, quadratic};
 
     fn rms_prop(config: RmsPropConfig) -> RmsProp {

@@ -260,15 +260,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_rprop_step_is_its_preconditioned_arrow() {
-        // Δx = −sign(gₜ)·Δ per coordinate, the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &crate::optim::test_support::with_lr::<RpropConfig>(0.3),
-            6,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -235,23 +235,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_saga_step_is_sample_step_plus_table_correction() {
-        // On a least-squares sum: Δx = −lr·g − lr·(φ̄ − φⱼ), the Gradient and Momentum arrows.
-        let mut optimizer = SagaConfig { lr: 0.01 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(
-                Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
-                GradientModel::default(),
-                0,
-            ),
-            &[1.0, -1.0],
-            6,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
-        );
-    }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
     };

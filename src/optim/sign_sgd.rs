@@ -181,18 +181,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_signum_step_is_its_sign_arrow() {
-        // Δx = −lr·sign(mₜ), the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &SignSgdConfig {
-                lr: 0.1,
-                momentum: 0.9,
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
 

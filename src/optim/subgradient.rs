@@ -133,15 +133,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_subgradient_step_is_its_gradient_arrow() {
-        // Δx = −lr·g, the Gradient arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &SubgradientConfig { lr: 0.1 },
-            4,
-            &[ArrowKind::Gradient],
-        );
-    }
     use crate::landscape::{Abs, Quadratic};
     use crate::optim::test_support::oracle_on as oracle;
 

@@ -243,27 +243,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_svrg_step_is_sample_step_plus_control_variate() {
-        // On a least-squares sum: Δx = −lr·∇fᵢ(x) − lr·(μ − ∇fᵢ(x̃)), the Gradient and Momentum arrows.
-        let mut optimizer = SvrgConfig {
-            lr: 0.01,
-            inner_steps: 3,
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(
-                Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
-                GradientModel::default(),
-                0,
-            ),
-            &[1.0, -1.0],
-            7,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
-        );
-    }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
     };

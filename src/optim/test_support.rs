@@ -236,24 +236,6 @@ pub(crate) fn check_explained_steps(
     assert!(optimizer.explain().is_empty(), "explained after reset");
 }
 
-/// [`check_explained_steps`] of `config`'s optimizer on [`quadratic`] from (1, −1), `steps`
-/// steps, with the arrows of the kinds in `parts` adding up to each step.
-pub(crate) fn check_explained_on_quadratic(
-    config: &impl OptimizerSpec,
-    steps: usize,
-    parts: &[ArrowKind],
-) {
-    let mut optimizer = config.build(2);
-    check_explained_steps(
-        optimizer.as_mut(),
-        &mut quadratic(),
-        &[1.0, -1.0],
-        steps,
-        parts,
-        &[],
-    );
-}
-
 /// Tests' shorthand for the distributed view of a built worker method:
 /// `method.worker_points()` for `method.as_distributed()…worker_points()`.
 pub(crate) trait WorkerView {

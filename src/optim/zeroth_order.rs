@@ -212,19 +212,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
-        // Δx = −lr·ĝ, the Gradient arrow (of the estimate) alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &ZerothOrderConfig {
-                lr: 0.05,
-                directions: 3,
-                ..ZerothOrderConfig::default()
-            },
-            4,
-            &[ArrowKind::Gradient],
-        );
-    }
     use crate::landscape::{Quadratic, Rosenbrock};
 
     fn quadratic() -> Quadratic {
