@@ -649,19 +649,12 @@ mod tests {
             ),
             ("Newton()", Safeguard::None),
         ] {
-            let source = format!("Scenario(runs: [Run(optimizer: {text})])");
-            let scenario = crate::scenario::parse(&source, "newton.ron")
-                .unwrap_or_else(|e| panic!("{text}: {e:?}"))
-                .scenario;
-            let OptimizerConfig::Newton(config) = &scenario.runs[0].optimizer else {
+            let OptimizerConfig::Newton(config) =
+                crate::optim::test_support::parsed_optimizer(text)
+            else {
                 panic!("{text}: not Newton");
             };
             assert_eq!(config.safeguard, safeguard, "{text}");
-            let saved = crate::scenario::to_ron(&scenario).unwrap();
-            let reloaded = crate::scenario::parse(&saved, "saved.ron")
-                .unwrap()
-                .scenario;
-            assert_eq!(reloaded, scenario, "{saved}");
         }
     }
 

@@ -771,19 +771,12 @@ mod tests {
             ),
             ("ProjectedGd()", ConstraintSet::default()),
         ] {
-            let source = format!("Scenario(runs: [Run(optimizer: {text})])");
-            let scenario = crate::scenario::parse(&source, "projected.ron")
-                .unwrap_or_else(|e| panic!("{text}: {e:?}"))
-                .scenario;
-            let OptimizerConfig::ProjectedGd(config) = &scenario.runs[0].optimizer else {
+            let OptimizerConfig::ProjectedGd(config) =
+                crate::optim::test_support::parsed_optimizer(text)
+            else {
                 panic!("{text}: not ProjectedGd");
             };
             assert_eq!(config.set, set, "{text}");
-            let saved = crate::scenario::to_ron(&scenario).unwrap();
-            let reloaded = crate::scenario::parse(&saved, "saved.ron")
-                .unwrap()
-                .scenario;
-            assert_eq!(reloaded, scenario, "{saved}");
         }
     }
 

@@ -301,3 +301,18 @@ pub(crate) fn with_lr<C: OptimizerSpec + Default>(lr: f64) -> C {
         .expect("every optimizer has an lr");
     config
 }
+
+/// The optimizer a preset's run gets from `text`, its `optimizer:` value, after asserting that the
+/// scenario saves and reloads unchanged.
+pub(crate) fn parsed_optimizer(text: &str) -> crate::optim::OptimizerConfig {
+    let source = format!("Scenario(runs: [Run(optimizer: {text})])");
+    let scenario = crate::scenario::parse(&source, "optimizer.ron")
+        .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+        .scenario;
+    let saved = crate::scenario::to_ron(&scenario).unwrap();
+    let reloaded = crate::scenario::parse(&saved, "saved.ron")
+        .unwrap()
+        .scenario;
+    assert_eq!(reloaded, scenario, "{saved}");
+    scenario.runs[0].optimizer.clone()
+}
