@@ -172,42 +172,41 @@ impl Optimizer for Adadelta {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                e.gradient.as_slice(),
-            ),
-            Quantity::vector("vₜ", "ρ·vₜ₋₁ + (1 − ρ)·gₜ²", self.square_avg.as_slice()),
-            Quantity::vector(
-                "√(uₜ₋₁ + eps) / √(vₜ + eps)",
-                "the ratio of root-mean-squares: update RMS over gradient RMS",
-                e.ratio.as_slice(),
-            ),
-            Quantity::vector("Δₜ", "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ", e.delta.as_slice()),
-            Quantity::vector("uₜ", "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²", self.acc_delta.as_slice()),
-            Quantity::vector(
-                "effective lr",
-                "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)",
-                &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                e.gradient.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·Δₜ",
-                "the Adadelta step",
-                e.delta.iter().map(|d| -lr * d),
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    e.gradient.as_slice(),
+                ),
+                Quantity::vector("vₜ", "ρ·vₜ₋₁ + (1 − ρ)·gₜ²", self.square_avg.as_slice()),
+                Quantity::vector(
+                    "√(uₜ₋₁ + eps) / √(vₜ + eps)",
+                    "the ratio of root-mean-squares: update RMS over gradient RMS",
+                    e.ratio.as_slice(),
+                ),
+                Quantity::vector("Δₜ", "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ", e.delta.as_slice()),
+                Quantity::vector("uₜ", "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²", self.acc_delta.as_slice()),
+                Quantity::vector(
+                    "effective lr",
+                    "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)",
+                    &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·gₜ",
+                    "where gradient descent with the same lr would go",
+                    e.gradient.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·Δₜ",
+                    "the Adadelta step",
+                    e.delta.iter().map(|d| -lr * d),
+                ),
+            ]
+        })
     }
 }
 

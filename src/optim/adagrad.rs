@@ -145,36 +145,35 @@ impl Optimizer for Adagrad {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let (lr, clr) = (self.explained_lr, self.explained_clr);
-        let std: Vec<f64> = self
-            .sum
-            .iter()
-            .map(|s| s.sqrt() + self.explained_eps)
-            .collect();
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                self.grad.as_slice(),
-            ),
-            Quantity::scalar("clr", "lr / (1 + (t − 1)·lr_decay)", clr),
-            Quantity::vector("sₜ", "sₜ₋₁ + gₜ·gₜ", self.sum.as_slice()),
-            Quantity::vector(
-                "effective lr",
-                "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
-                &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−clr·gₜ) / (√sₜ + eps)",
-                "the Adagrad step",
-                self.grad.iter().zip(&std).map(|(g, s)| -clr * g / s),
-            ),
-        ]
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let (lr, clr) = (self.explained_lr, self.explained_clr);
+            let std: Vec<f64> = self
+                .sum
+                .iter()
+                .map(|s| s.sqrt() + self.explained_eps)
+                .collect();
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::scalar("clr", "lr / (1 + (t − 1)·lr_decay)", clr),
+                Quantity::vector("sₜ", "sₜ₋₁ + gₜ·gₜ", self.sum.as_slice()),
+                Quantity::vector(
+                    "effective lr",
+                    "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
+                    &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
+                ),
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−clr·gₜ) / (√sₜ + eps)",
+                    "the Adagrad step",
+                    self.grad.iter().zip(&std).map(|(g, s)| -clr * g / s),
+                ),
+            ]
+        })
     }
 }
 

@@ -149,35 +149,34 @@ impl Optimizer for Adamax {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let (lr, clr) = (self.explained_lr, self.explained_clr);
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                self.grad.as_slice(),
-            ),
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("uₜ", "max(uₜ₋₁·β₂, |gₜ| + eps)", self.exp_inf.as_slice()),
-            Quantity::scalar("clr", "lr / (1 − β₁ᵗ)", clr),
-            Quantity::vector(
-                "effective lr",
-                "clr / uₜ per coordinate (multiplies mₜ)",
-                &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−clr·mₜ) / uₜ",
-                "the Adamax step: at most about lr per coordinate",
-                self.exp_avg
-                    .iter()
-                    .zip(self.exp_inf.iter())
-                    .map(|(m, u)| -clr * m / u),
-            ),
-        ]
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let (lr, clr) = (self.explained_lr, self.explained_clr);
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+                Quantity::vector("uₜ", "max(uₜ₋₁·β₂, |gₜ| + eps)", self.exp_inf.as_slice()),
+                Quantity::scalar("clr", "lr / (1 − β₁ᵗ)", clr),
+                Quantity::vector(
+                    "effective lr",
+                    "clr / uₜ per coordinate (multiplies mₜ)",
+                    &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
+                ),
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−clr·mₜ) / uₜ",
+                    "the Adamax step: at most about lr per coordinate",
+                    self.exp_avg
+                        .iter()
+                        .zip(self.exp_inf.iter())
+                        .map(|(m, u)| -clr * m / u),
+                ),
+            ]
+        })
     }
 }
 

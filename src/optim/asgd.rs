@@ -197,48 +197,47 @@ impl Optimizer for Asgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let AsgdExplained {
-            eta,
-            mu,
-            lambd,
-            ref gradient,
-            ref previous_x,
-        } = self.explained;
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                gradient.as_slice(),
-            ),
-            Quantity::scalar(
-                "η",
-                "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)",
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let AsgdExplained {
                 eta,
-            ),
-            Quantity::vector(
-                "−lambd·η·xₜ₋₁",
-                "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁",
-                &previous_x
-                    .iter()
-                    .map(|p| -lambd * eta * p)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−η·gₜ",
-                "the SGD step with this step's size η",
-                gradient.iter().map(|g| -eta * g),
-            ),
-            Quantity::scalar("μ", "1 / max(1, t − 1 − t0): the averaging weight used", mu),
-            Quantity::vector(
-                "x̄",
-                "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)",
-                self.ax.as_slice(),
-            ),
-        ]
+                mu,
+                lambd,
+                ref gradient,
+                ref previous_x,
+            } = self.explained;
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    gradient.as_slice(),
+                ),
+                Quantity::scalar(
+                    "η",
+                    "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)",
+                    eta,
+                ),
+                Quantity::vector(
+                    "−lambd·η·xₜ₋₁",
+                    "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁",
+                    &previous_x
+                        .iter()
+                        .map(|p| -lambd * eta * p)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−η·gₜ",
+                    "the SGD step with this step's size η",
+                    gradient.iter().map(|g| -eta * g),
+                ),
+                Quantity::scalar("μ", "1 / max(1, t − 1 − t0): the averaging weight used", mu),
+                Quantity::vector(
+                    "x̄",
+                    "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)",
+                    self.ax.as_slice(),
+                ),
+            ]
+        })
     }
 }
 

@@ -244,34 +244,33 @@ impl Optimizer for AsyncSgd {
             age,
             drift,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "k",
-                "t mod K: the worker whose gradient arrived",
-                worker as f64,
-            ),
-            Quantity::scalar(
-                "age",
-                "min(t, τ): steps between the read and the update",
-                age as f64,
-            ),
-            Quantity::scalar(
-                "‖x_t − x_{t−τ}‖",
-                "how far the server moved while the gradient was in flight",
-                drift,
-            ),
-            Quantity::vector("g", "∇f_B(x_{t−τ})", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·g",
-                "the server's step with the stale gradient",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "k",
+                    "t mod K: the worker whose gradient arrived",
+                    worker as f64,
+                ),
+                Quantity::scalar(
+                    "age",
+                    "min(t, τ): steps between the read and the update",
+                    age as f64,
+                ),
+                Quantity::scalar(
+                    "‖x_t − x_{t−τ}‖",
+                    "how far the server moved while the gradient was in flight",
+                    drift,
+                ),
+                Quantity::vector("g", "∇f_B(x_{t−τ})", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·g",
+                    "the server's step with the stale gradient",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {

@@ -349,58 +349,57 @@ impl Optimizer for Bfgs {
 
     fn explain(&self) -> Vec<Quantity> {
         let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
-        if !moved {
-            return Vec::new();
-        }
-        let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
-        if self.n_iter > 1 {
-            quantities.push(Quantity::vector(
-                "y",
-                "g − g_prev (the curvature pair's gradient change)",
-                self.y.as_slice(),
-            ));
-        }
-        let h = &self.h;
-        if h.shape() == (2, 2) {
+        crate::optim::explain_once_stepped(moved, || {
+            let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+            if self.n_iter > 1 {
+                quantities.push(Quantity::vector(
+                    "y",
+                    "g − g_prev (the curvature pair's gradient change)",
+                    self.y.as_slice(),
+                ));
+            }
+            let h = &self.h;
+            if h.shape() == (2, 2) {
+                quantities.extend([
+                    Quantity::scalar(
+                        "H₁₁",
+                        "the inverse-Hessian approximation after the update",
+                        h[(0, 0)],
+                    ),
+                    Quantity::scalar("H₁₂", "(H ≈ ∇²f⁻¹, kept positive definite)", h[(0, 1)]),
+                    Quantity::scalar("H₂₂", "", h[(1, 1)]),
+                ]);
+            } else {
+                quantities.push(Quantity::vector(
+                    "diag H",
+                    "the inverse-Hessian approximation's diagonal",
+                    h.diagonal().as_slice(),
+                ));
+            }
             quantities.extend([
+                Quantity::vector("d", "−H g: the search direction", self.d.as_slice()),
+                Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
                 Quantity::scalar(
-                    "H₁₁",
-                    "the inverse-Hessian approximation after the update",
-                    h[(0, 0)],
+                    "t₀",
+                    "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
+                    t0,
                 ),
-                Quantity::scalar("H₁₂", "(H ≈ ∇²f⁻¹, kept positive definite)", h[(0, 1)]),
-                Quantity::scalar("H₂₂", "", h[(1, 1)]),
+                Quantity::scalar("t", "the line search's step length", t),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−t·g",
+                    "gradient descent with the step length t the line search chose",
+                    self.grad.iter().map(|g| -t * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "t·d",
+                    "the BFGS step s = −t·H g",
+                    self.s.iter().copied(),
+                ),
             ]);
-        } else {
-            quantities.push(Quantity::vector(
-                "diag H",
-                "the inverse-Hessian approximation's diagonal",
-                h.diagonal().as_slice(),
-            ));
-        }
-        quantities.extend([
-            Quantity::vector("d", "−H g: the search direction", self.d.as_slice()),
-            Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
-            Quantity::scalar(
-                "t₀",
-                "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
-                t0,
-            ),
-            Quantity::scalar("t", "the line search's step length", t),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−t·g",
-                "gradient descent with the step length t the line search chose",
-                self.grad.iter().map(|g| -t * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "t·d",
-                "the BFGS step s = −t·H g",
-                self.s.iter().copied(),
-            ),
-        ]);
-        quantities
+            quantities
+        })
     }
 }
 

@@ -512,49 +512,48 @@ impl Optimizer for ByzantineRobust {
             chosen,
             attackers,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![
-            Quantity::vector(
-                "μ",
-                "(1/h) Σ_{k≥f} gₖ, the honest mean",
-                self.honest_mean.as_slice(),
-            ),
-            Quantity::vector(
-                "Agg",
-                "Agg(g₀, …, g_{K−1}), the aggregate",
-                self.aggregate.as_slice(),
-            ),
-            Quantity::scalar(
-                "f",
-                "workers that attacked (0 under attack None)",
-                attackers as f64,
-            ),
-        ];
-        if let Some(chosen) = chosen {
-            quantities.push(Quantity::scalar(
-                "k*",
-                "Krum's choice argminₖ score(k); workers 0..f − 1 are Byzantine",
-                chosen as f64,
-            ));
-        }
-        quantities.extend([
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·Agg",
-                "the step taken, along the aggregate",
-                self.aggregate.iter().map(|a| -lr * a),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·μ",
-                "the step the honest workers alone would take",
-                self.honest_mean.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(steps > 0, || {
+            let mut quantities = vec![
+                Quantity::vector(
+                    "μ",
+                    "(1/h) Σ_{k≥f} gₖ, the honest mean",
+                    self.honest_mean.as_slice(),
+                ),
+                Quantity::vector(
+                    "Agg",
+                    "Agg(g₀, …, g_{K−1}), the aggregate",
+                    self.aggregate.as_slice(),
+                ),
+                Quantity::scalar(
+                    "f",
+                    "workers that attacked (0 under attack None)",
+                    attackers as f64,
+                ),
+            ];
+            if let Some(chosen) = chosen {
+                quantities.push(Quantity::scalar(
+                    "k*",
+                    "Krum's choice argminₖ score(k); workers 0..f − 1 are Byzantine",
+                    chosen as f64,
+                ));
+            }
+            quantities.extend([
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·Agg",
+                    "the step taken, along the aggregate",
+                    self.aggregate.iter().map(|a| -lr * a),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·μ",
+                    "the step the honest workers alone would take",
+                    self.honest_mean.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]);
+            quantities
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {

@@ -467,31 +467,30 @@ impl Optimizer for CompressedSgd {
             lr,
             memory_norm,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ", self.mean_grad.as_slice()),
-            Quantity::vector("c̄", "(1/K) Σₖ C(pₖ)", self.mean_sent.as_slice()),
-            Quantity::scalar(
-                "‖e‖",
-                "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)",
-                memory_norm,
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·c̄",
-                "the step taken, along the mean compressed gradient",
-                self.mean_sent.iter().map(|c| -lr * c),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ḡ",
-                "the step without compression",
-                self.mean_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::vector("ḡ", "(1/K) Σₖ gₖ", self.mean_grad.as_slice()),
+                Quantity::vector("c̄", "(1/K) Σₖ C(pₖ)", self.mean_sent.as_slice()),
+                Quantity::scalar(
+                    "‖e‖",
+                    "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)",
+                    memory_norm,
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·c̄",
+                    "the step taken, along the mean compressed gradient",
+                    self.mean_sent.iter().map(|c| -lr * c),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ḡ",
+                    "the step without compression",
+                    self.mean_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {

@@ -340,39 +340,38 @@ impl Optimizer for Decentralized {
             gossiped,
             contraction,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "consensus before",
-                "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip",
-                spread_before,
-            ),
-            Quantity::scalar(
-                "gossiped",
-                "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0",
-                if gossiped { 1.0 } else { 0.0 },
-            ),
-            Quantity::scalar(
-                "consensus",
-                "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step",
-                spread,
-            ),
-            Quantity::scalar(
-                "|λ₂(W)|",
-                "how much one gossip shrinks the slowest disagreement",
-                contraction,
-            ),
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ḡ",
-                "how far the workers' mean moves (gossip keeps it)",
-                self.workers.mean_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "consensus before",
+                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip",
+                    spread_before,
+                ),
+                Quantity::scalar(
+                    "gossiped",
+                    "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0",
+                    if gossiped { 1.0 } else { 0.0 },
+                ),
+                Quantity::scalar(
+                    "consensus",
+                    "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step",
+                    spread,
+                ),
+                Quantity::scalar(
+                    "|λ₂(W)|",
+                    "how much one gossip shrinks the slowest disagreement",
+                    contraction,
+                ),
+                Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ḡ",
+                    "how far the workers' mean moves (gossip keeps it)",
+                    self.workers.mean_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {

@@ -125,45 +125,44 @@ impl Optimizer for Extragradient {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.steps == 0 {
-            return Vec::new();
-        }
-        let displacement = |to: &DVector<f64>| {
-            to.iter()
-                .zip(self.start.iter())
-                .map(|(t, s)| t - s)
-                .collect::<Vec<f64>>()
-        };
-        let step: Vec<f64> = {
-            let lr_y = self.config.lr_y.unwrap_or(self.config.lr);
-            let dim = self.half_grad.len();
-            self.half_grad
-                .iter()
-                .enumerate()
-                .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
-                .collect()
-        };
-        vec![
-            Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "(−lr·∇ₓf, +lr_y·∇_yf)",
-                "the look-ahead: the plain simultaneous GDA step to the extrapolated point",
-                displacement(&self.half_point),
-            ),
-            Quantity::vector(
-                "gₜ₋₁⁄₂",
-                "∇f at the extrapolated point",
-                self.half_grad.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point",
-                "the step taken from xₜ₋₁ with the look-ahead gradient",
-                step,
-            ),
-            Quantity::scalar("lr", "the min player's step", self.config.lr),
-        ]
+        crate::optim::explain_once_stepped(self.steps > 0, || {
+            let displacement = |to: &DVector<f64>| {
+                to.iter()
+                    .zip(self.start.iter())
+                    .map(|(t, s)| t - s)
+                    .collect::<Vec<f64>>()
+            };
+            let step: Vec<f64> = {
+                let lr_y = self.config.lr_y.unwrap_or(self.config.lr);
+                let dim = self.half_grad.len();
+                self.half_grad
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
+                    .collect()
+            };
+            vec![
+                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "(−lr·∇ₓf, +lr_y·∇_yf)",
+                    "the look-ahead: the plain simultaneous GDA step to the extrapolated point",
+                    displacement(&self.half_point),
+                ),
+                Quantity::vector(
+                    "gₜ₋₁⁄₂",
+                    "∇f at the extrapolated point",
+                    self.half_grad.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point",
+                    "the step taken from xₜ₋₁ with the look-ahead gradient",
+                    step,
+                ),
+                Quantity::scalar("lr", "the min player's step", self.config.lr),
+            ]
+        })
     }
 }
 

@@ -233,42 +233,41 @@ impl Optimizer for Gda {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![
-            Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "(−lr·∇ₓf, +lr_y·∇_yf)",
-                "the simultaneous GDA step: the min player descends, the max player ascends",
-                self.simultaneous_step.iter().copied(),
-            ),
-        ];
-        if self.config.alternating {
-            quantities.push(Quantity::vector(
-                "∇f(xₜ, yₜ₋₁)",
-                "the gradient after the min player's move",
-                self.second_grad.as_slice(),
+        crate::optim::explain_once_stepped(self.steps > 0, || {
+            let mut quantities = vec![
+                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "(−lr·∇ₓf, +lr_y·∇_yf)",
+                    "the simultaneous GDA step: the min player descends, the max player ascends",
+                    self.simultaneous_step.iter().copied(),
+                ),
+            ];
+            if self.config.alternating {
+                quantities.push(Quantity::vector(
+                    "∇f(xₜ, yₜ₋₁)",
+                    "the gradient after the min player's move",
+                    self.second_grad.as_slice(),
+                ));
+                quantities.push(Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·∇ₓf(xₜ₋₁, yₜ₋₁), +lr_y·∇_yf(xₜ, yₜ₋₁))",
+                    "the alternating step: y answers the new x",
+                    self.actual_step.iter().copied(),
+                ));
+            }
+            quantities.push(Quantity::scalar(
+                "lr",
+                "the min player's step",
+                self.config.lr,
             ));
-            quantities.push(Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·∇ₓf(xₜ₋₁, yₜ₋₁), +lr_y·∇_yf(xₜ, yₜ₋₁))",
-                "the alternating step: y answers the new x",
-                self.actual_step.iter().copied(),
+            quantities.push(Quantity::scalar(
+                "lr_y",
+                "the max player's step",
+                self.config.lr_y.unwrap_or(self.config.lr),
             ));
-        }
-        quantities.push(Quantity::scalar(
-            "lr",
-            "the min player's step",
-            self.config.lr,
-        ));
-        quantities.push(Quantity::scalar(
-            "lr_y",
-            "the max player's step",
-            self.config.lr_y.unwrap_or(self.config.lr),
-        ));
-        quantities
+            quantities
+        })
     }
 }
 

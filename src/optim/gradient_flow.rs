@@ -374,50 +374,49 @@ impl Optimizer for GradientFlow {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if !e.moved {
-            return Vec::new();
-        }
-        let dt = e.dt;
-        let flow: Vec<f64> = self
-            .cached_at
-            .iter()
-            .zip(e.start.iter())
-            .map(|(end, start)| end - start)
-            .collect();
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
-                e.gradient.as_slice(),
-            ),
-            Quantity::scalar("dt", "the time advanced per step", dt),
-            Quantity::scalar(
-                "RK steps",
-                "Dormand–Prince steps tried within dt (6 gradients each)",
-                e.attempts as f64,
-            ),
-            Quantity::vector(
-                "flow − Euler",
-                "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
-                &flow
-                    .iter()
-                    .zip(e.gradient.iter())
-                    .map(|(f, g)| f + dt * g)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−dt·gₜ",
-                "gradient descent with lr = dt: the flow's forward-Euler step",
-                e.gradient.iter().map(|g| -dt * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−∫ₜ^{t+dt} ∇f(x(s)) ds",
-                "the flow's own displacement over dt",
-                flow,
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.moved, || {
+            let dt = e.dt;
+            let flow: Vec<f64> = self
+                .cached_at
+                .iter()
+                .zip(e.start.iter())
+                .map(|(end, start)| end - start)
+                .collect();
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
+                    e.gradient.as_slice(),
+                ),
+                Quantity::scalar("dt", "the time advanced per step", dt),
+                Quantity::scalar(
+                    "RK steps",
+                    "Dormand–Prince steps tried within dt (6 gradients each)",
+                    e.attempts as f64,
+                ),
+                Quantity::vector(
+                    "flow − Euler",
+                    "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
+                    &flow
+                        .iter()
+                        .zip(e.gradient.iter())
+                        .map(|(f, g)| f + dt * g)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−dt·gₜ",
+                    "gradient descent with lr = dt: the flow's forward-Euler step",
+                    e.gradient.iter().map(|g| -dt * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−∫ₜ^{t+dt} ∇f(x(s)) ds",
+                    "the flow's own displacement over dt",
+                    flow,
+                ),
+            ]
+        })
     }
 }
 

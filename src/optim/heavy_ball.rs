@@ -150,25 +150,24 @@ impl Optimizer for HeavyBall {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if !self.has_previous {
-            return Vec::new();
-        }
-        let lr = self.explained_lr;
-        vec![
-            Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·∇f(xₖ)",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "beta·(xₖ − xₖ₋₁)",
-                "the last displacement, carried over (0 on the first step)",
-                self.explained_momentum.iter().copied(),
-            ),
-        ]
+        crate::optim::explain_once_stepped(self.has_previous, || {
+            let lr = self.explained_lr;
+            vec![
+                Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·∇f(xₖ)",
+                    "where gradient descent with the same lr would go",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "beta·(xₖ − xₖ₋₁)",
+                    "the last displacement, carried over (0 on the first step)",
+                    self.explained_momentum.iter().copied(),
+                ),
+            ]
+        })
     }
 }
 

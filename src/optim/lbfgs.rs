@@ -484,48 +484,47 @@ impl Optimizer for Lbfgs {
 
     fn explain(&self) -> Vec<Quantity> {
         let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
-        if !moved {
-            return Vec::new();
-        }
-        // The step's gradient gₜ: flat_grad may already hold the line search's new one.
-        let g = &self.prev_flat_grad;
-        vec![
-            Quantity::vector("g", "∇f(x) (negated if maximize)", g.as_slice()),
-            Quantity::scalar(
-                "pairs",
-                "curvature pairs (s, y) in the history (at most history_size)",
-                self.history.len as f64,
-            ),
-            Quantity::scalar("γ", "sᵀy / yᵀy of the newest pair: H⁰ = γI", self.h_diag),
-            Quantity::vector(
-                "d",
-                "−H g by the two-loop recursion (−g on the first step)",
-                self.d.as_slice(),
-            ),
-            Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
-            Quantity::scalar(
-                "t₀",
-                "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
-                t0,
-            ),
-            Quantity::scalar(
-                "t",
-                "the step length (the line search's, or t₀ without one)",
-                t,
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−t·g",
-                "gradient descent with the step length t the method used",
-                g.iter().map(|g| -t * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "t·d",
-                "the L-BFGS step",
-                self.d.iter().map(|d| t * d),
-            ),
-        ]
+        crate::optim::explain_once_stepped(moved, || {
+            // The step's gradient gₜ: flat_grad may already hold the line search's new one.
+            let g = &self.prev_flat_grad;
+            vec![
+                Quantity::vector("g", "∇f(x) (negated if maximize)", g.as_slice()),
+                Quantity::scalar(
+                    "pairs",
+                    "curvature pairs (s, y) in the history (at most history_size)",
+                    self.history.len as f64,
+                ),
+                Quantity::scalar("γ", "sᵀy / yᵀy of the newest pair: H⁰ = γI", self.h_diag),
+                Quantity::vector(
+                    "d",
+                    "−H g by the two-loop recursion (−g on the first step)",
+                    self.d.as_slice(),
+                ),
+                Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
+                Quantity::scalar(
+                    "t₀",
+                    "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
+                    t0,
+                ),
+                Quantity::scalar(
+                    "t",
+                    "the step length (the line search's, or t₀ without one)",
+                    t,
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−t·g",
+                    "gradient descent with the step length t the method used",
+                    g.iter().map(|g| -t * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "t·d",
+                    "the L-BFGS step",
+                    self.d.iter().map(|d| t * d),
+                ),
+            ]
+        })
     }
 }
 

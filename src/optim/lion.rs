@@ -152,33 +152,32 @@ impl Optimizer for Lion {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
-        if e.weight_decay != 0.0 {
-            quantities.push(Quantity::vector(
-                "−lr·weight_decay·xₜ₋₁",
-                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
-                &e.previous_x
-                    .iter()
-                    .map(|p| -lr * e.weight_decay * p)
-                    .collect::<Vec<_>>(),
-            ));
-        }
-        quantities.extend([
-            Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
-            Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·sign(cₜ)",
-                "the Lion step: exactly lr per coordinate",
-                e.update.iter().map(|&c| -lr * sign(c)),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+            if e.weight_decay != 0.0 {
+                quantities.push(Quantity::vector(
+                    "−lr·weight_decay·xₜ₋₁",
+                    "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
+                    &e.previous_x
+                        .iter()
+                        .map(|p| -lr * e.weight_decay * p)
+                        .collect::<Vec<_>>(),
+                ));
+            }
+            quantities.extend([
+                Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
+                Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·sign(cₜ)",
+                    "the Lion step: exactly lr per coordinate",
+                    e.update.iter().map(|&c| -lr * sign(c)),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 

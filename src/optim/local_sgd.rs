@@ -199,39 +199,38 @@ impl Optimizer for LocalSgd {
             spread,
             averaged,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "round",
-                "communication rounds so far, this one included",
-                round as f64,
-            ),
-            Quantity::scalar(
-                "local step",
-                "h = 1, …, H within the round",
-                local_step as f64,
-            ),
-            Quantity::scalar(
-                "spread",
-                "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging",
-                spread,
-            ),
-            Quantity::scalar(
-                "averaged",
-                "1 if the round ended with xₖ ← x̄, else 0",
-                if averaged { 1.0 } else { 0.0 },
-            ),
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ḡ",
-                "how far the workers' mean moves (averaging keeps it)",
-                self.workers.mean_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "round",
+                    "communication rounds so far, this one included",
+                    round as f64,
+                ),
+                Quantity::scalar(
+                    "local step",
+                    "h = 1, …, H within the round",
+                    local_step as f64,
+                ),
+                Quantity::scalar(
+                    "spread",
+                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging",
+                    spread,
+                ),
+                Quantity::scalar(
+                    "averaged",
+                    "1 if the round ended with xₖ ← x̄, else 0",
+                    if averaged { 1.0 } else { 0.0 },
+                ),
+                Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ḡ",
+                    "how far the workers' mean moves (averaging keeps it)",
+                    self.workers.mean_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {

@@ -269,6 +269,15 @@ pub trait Optimizer: Send {
     }
 }
 
+/// How every [`Optimizer::explain`] answers: the latest step's `quantities()` once the method has
+/// `stepped` (since it was built or last reset), and nothing before.
+pub fn explain_once_stepped(
+    stepped: bool,
+    quantities: impl FnOnce() -> Vec<Quantity>,
+) -> Vec<Quantity> {
+    if stepped { quantities() } else { Vec::new() }
+}
+
 /// What a method that simulates workers shows beyond its step: where the workers are and what
 /// they have sent. Reached through [`Optimizer::as_distributed`], so the single-machine trait
 /// stays lean.

@@ -209,72 +209,71 @@ impl Optimizer for NAdam {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let e = &self.explained;
-        let denom: Vec<f64> = self
-            .exp_avg_sq
-            .iter()
-            .map(|v| (v / e.bias_correction2).sqrt() + e.eps)
-            .collect();
-        let mut quantities = vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-                self.grad.as_slice(),
-            ),
-            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
-        ];
-        quantities.extend(
-            e.weight_decay
-                .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
-        );
-        quantities.extend([
-            Quantity::scalar("μₜ", "β₁·(1 − 0.5·0.96^(t·momentum_decay))", e.mu),
-            Quantity::scalar(
-                "μₜ₊₁",
-                "β₁·(1 − 0.5·0.96^((t + 1)·momentum_decay))",
-                e.mu_next,
-            ),
-            Quantity::scalar("Πₜ", "Πₜ₋₁·μₜ", self.mu_product),
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
-            Quantity::vector("denom", "√(vₜ / bias_correction2) + eps", &denom),
-            Quantity::vector(
-                "effective lr (gₜ)",
-                "lr·(1 − μₜ)/(1 − Πₜ) / denom per coordinate (multiplies gₜ)",
-                &denom.iter().map(|d| -e.grad_weight / d).collect::<Vec<_>>(),
-            ),
-            Quantity::vector(
-                "effective lr",
-                "lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁) / denom per coordinate (multiplies mₜ)",
-                &denom
-                    .iter()
-                    .map(|d| -e.momentum_weight / d)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(e.lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",
-                "the current gradient's part of the step, Adam-scaled",
-                self.grad
-                    .iter()
-                    .zip(&denom)
-                    .map(|(g, d)| e.grad_weight * g / d),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "(−lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·mₜ) / denom",
-                "the momentum's part, with next step's weight (Nesterov's look-ahead)",
-                self.exp_avg
-                    .iter()
-                    .zip(&denom)
-                    .map(|(m, d)| e.momentum_weight * m / d),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let e = &self.explained;
+            let denom: Vec<f64> = self
+                .exp_avg_sq
+                .iter()
+                .map(|v| (v / e.bias_correction2).sqrt() + e.eps)
+                .collect();
+            let mut quantities = vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+            ];
+            quantities.extend(
+                e.weight_decay
+                    .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
+            );
+            quantities.extend([
+                Quantity::scalar("μₜ", "β₁·(1 − 0.5·0.96^(t·momentum_decay))", e.mu),
+                Quantity::scalar(
+                    "μₜ₊₁",
+                    "β₁·(1 − 0.5·0.96^((t + 1)·momentum_decay))",
+                    e.mu_next,
+                ),
+                Quantity::scalar("Πₜ", "Πₜ₋₁·μₜ", self.mu_product),
+                Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+                Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+                Quantity::vector("denom", "√(vₜ / bias_correction2) + eps", &denom),
+                Quantity::vector(
+                    "effective lr (gₜ)",
+                    "lr·(1 − μₜ)/(1 − Πₜ) / denom per coordinate (multiplies gₜ)",
+                    &denom.iter().map(|d| -e.grad_weight / d).collect::<Vec<_>>(),
+                ),
+                Quantity::vector(
+                    "effective lr",
+                    "lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁) / denom per coordinate (multiplies mₜ)",
+                    &denom
+                        .iter()
+                        .map(|d| -e.momentum_weight / d)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::gradient_arrow(e.lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",
+                    "the current gradient's part of the step, Adam-scaled",
+                    self.grad
+                        .iter()
+                        .zip(&denom)
+                        .map(|(g, d)| e.grad_weight * g / d),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "(−lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·mₜ) / denom",
+                    "the momentum's part, with next step's weight (Nesterov's look-ahead)",
+                    self.exp_avg
+                        .iter()
+                        .zip(&denom)
+                        .map(|(m, d)| e.momentum_weight * m / d),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 

@@ -335,52 +335,51 @@ impl Optimizer for Newton {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if !self.explained {
-            return Vec::new();
-        }
-        let lr = self.explained_lr;
-        let h = &self.explained_hessian;
-        let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
-        if h.shape() == (2, 2) {
+        crate::optim::explain_once_stepped(self.explained, || {
+            let lr = self.explained_lr;
+            let h = &self.explained_hessian;
+            let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+            if h.shape() == (2, 2) {
+                quantities.extend([
+                    Quantity::scalar("H₁₁", "∂²f/∂x₁²", h[(0, 0)]),
+                    Quantity::scalar("H₁₂", "∂²f/∂x₁∂x₂", h[(0, 1)]),
+                    Quantity::scalar("H₂₂", "∂²f/∂x₂²", h[(1, 1)]),
+                ]);
+            } else {
+                quantities.push(Quantity::vector(
+                    "diag H",
+                    "the Hessian's diagonal ∂²f/∂xᵢ²",
+                    h.diagonal().as_slice(),
+                ));
+            }
             quantities.extend([
-                Quantity::scalar("H₁₁", "∂²f/∂x₁²", h[(0, 0)]),
-                Quantity::scalar("H₁₂", "∂²f/∂x₁∂x₂", h[(0, 1)]),
-                Quantity::scalar("H₂₂", "∂²f/∂x₂²", h[(1, 1)]),
+                Quantity::vector(
+                    "λᵢ",
+                    "the eigenvalues of H",
+                    self.explained_eigenvalues.as_slice(),
+                ),
+                Quantity::vector(
+                    "λ̃ᵢ",
+                    "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)",
+                    self.eigenvalues.as_slice(),
+                ),
+                Quantity::vector("d", "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g", self.direction.as_slice()),
+                Quantity::scalar("lr", "step size (1 = the pure Newton step)", lr),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·g",
+                    "where gradient descent with the same lr would go",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·H̃⁻¹g",
+                    "the Newton step: to the quadratic model's stationary point when lr = 1",
+                    self.direction.iter().map(|d| -lr * d),
+                ),
             ]);
-        } else {
-            quantities.push(Quantity::vector(
-                "diag H",
-                "the Hessian's diagonal ∂²f/∂xᵢ²",
-                h.diagonal().as_slice(),
-            ));
-        }
-        quantities.extend([
-            Quantity::vector(
-                "λᵢ",
-                "the eigenvalues of H",
-                self.explained_eigenvalues.as_slice(),
-            ),
-            Quantity::vector(
-                "λ̃ᵢ",
-                "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)",
-                self.eigenvalues.as_slice(),
-            ),
-            Quantity::vector("d", "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g", self.direction.as_slice()),
-            Quantity::scalar("lr", "step size (1 = the pure Newton step)", lr),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·g",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·H̃⁻¹g",
-                "the Newton step: to the quadratic model's stationary point when lr = 1",
-                self.direction.iter().map(|d| -lr * d),
-            ),
-        ]);
-        quantities
+            quantities
+        })
     }
 }
 

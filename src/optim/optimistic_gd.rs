@@ -127,38 +127,37 @@ impl Optimizer for OptimisticGd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.steps == 0 {
-            return Vec::new();
-        }
-        let lr = self.config.lr;
-        let lr_y = self.config.lr_y.unwrap_or(lr);
-        let dim = self.grad.len();
-        let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
-        vec![
-            Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-            Quantity::vector(
-                "gₜ₋₁",
-                "the previous step's gradient (gₜ on the first step)",
-                self.explained_previous.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "(−lr·∇ₓgₜ, +lr_y·∇_ygₜ)",
-                "the plain simultaneous GDA step",
-                self.grad.iter().enumerate().map(|(i, g)| signed(i) * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr, +lr_y)·(2gₜ − gₜ₋₁)",
-                "the optimistic step: GDA along the extrapolated gradient 2gₜ − gₜ₋₁",
-                self.grad
-                    .iter()
-                    .zip(self.explained_previous.iter())
-                    .enumerate()
-                    .map(|(i, (g, p))| 2.0 * signed(i) * g - signed(i) * p),
-            ),
-            Quantity::scalar("lr", "the min player's step", lr),
-        ]
+        crate::optim::explain_once_stepped(self.steps > 0, || {
+            let lr = self.config.lr;
+            let lr_y = self.config.lr_y.unwrap_or(lr);
+            let dim = self.grad.len();
+            let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
+            vec![
+                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
+                Quantity::vector(
+                    "gₜ₋₁",
+                    "the previous step's gradient (gₜ on the first step)",
+                    self.explained_previous.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "(−lr·∇ₓgₜ, +lr_y·∇_ygₜ)",
+                    "the plain simultaneous GDA step",
+                    self.grad.iter().enumerate().map(|(i, g)| signed(i) * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr, +lr_y)·(2gₜ − gₜ₋₁)",
+                    "the optimistic step: GDA along the extrapolated gradient 2gₜ − gₜ₋₁",
+                    self.grad
+                        .iter()
+                        .zip(self.explained_previous.iter())
+                        .enumerate()
+                        .map(|(i, (g, p))| 2.0 * signed(i) * g - signed(i) * p),
+                ),
+                Quantity::scalar("lr", "the min player's step", lr),
+            ]
+        })
     }
 }
 

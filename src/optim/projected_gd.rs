@@ -389,26 +389,25 @@ impl Optimizer for ProjectedGd {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
-        quantities.extend(e.prox_quantities(
-            &self.grad,
-            ["z", "Π_C(z)", "Π_C(z) − z"],
-            [
-                "x − lr·∇f(x): the unconstrained step's end",
-                "argmin_{u ∈ C} ‖u − z‖: the new x",
-                "the projection's pull back onto C (0 inside C)",
-            ],
-        ));
-        quantities.push(Quantity::arrow(
-            ArrowKind::Gradient,
-            "−lr·∇f(x)",
-            "the gradient step, before the projection",
-            self.grad.iter().map(|g| -e.lr * g),
-        ));
-        quantities
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
+            quantities.extend(e.prox_quantities(
+                &self.grad,
+                ["z", "Π_C(z)", "Π_C(z) − z"],
+                [
+                    "x − lr·∇f(x): the unconstrained step's end",
+                    "argmin_{u ∈ C} ‖u − z‖: the new x",
+                    "the projection's pull back onto C (0 inside C)",
+                ],
+            ));
+            quantities.push(Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇f(x)",
+                "the gradient step, before the projection",
+                self.grad.iter().map(|g| -e.lr * g),
+            ));
+            quantities
+        })
     }
 }
 

@@ -180,30 +180,29 @@ impl Optimizer for ProximalGd {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![Quantity::vector(
-            "∇g(x)",
-            "the smooth part's gradient (∇f when the problem is not composite)",
-            self.grad.as_slice(),
-        )];
-        quantities.extend(e.prox_quantities(
-            &self.grad,
-            ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],
-            [
-                "x − lr·∇g(x): the prox input",
-                "argmin_u h(u) + ‖u − z‖²/(2·lr): the new x",
-                "what the prox changed (soft-thresholding for λ‖x‖₁; 0 when h = 0)",
-            ],
-        ));
-        quantities.push(Quantity::arrow(
-            ArrowKind::Gradient,
-            "−lr·∇g(x)",
-            "the gradient step on the smooth part, before the prox",
-            self.grad.iter().map(|g| -e.lr * g),
-        ));
-        quantities
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let mut quantities = vec![Quantity::vector(
+                "∇g(x)",
+                "the smooth part's gradient (∇f when the problem is not composite)",
+                self.grad.as_slice(),
+            )];
+            quantities.extend(e.prox_quantities(
+                &self.grad,
+                ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],
+                [
+                    "x − lr·∇g(x): the prox input",
+                    "argmin_u h(u) + ‖u − z‖²/(2·lr): the new x",
+                    "what the prox changed (soft-thresholding for λ‖x‖₁; 0 when h = 0)",
+                ],
+            ));
+            quantities.push(Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇g(x)",
+                "the gradient step on the smooth part, before the prox",
+                self.grad.iter().map(|g| -e.lr * g),
+            ));
+            quantities
+        })
     }
 }
 

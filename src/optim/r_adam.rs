@@ -217,84 +217,83 @@ impl Optimizer for RAdam {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let e = &self.explained;
-        let lr = e.lr;
-        let m_hat: Vec<f64> = self
-            .exp_avg
-            .iter()
-            .map(|m| m / e.bias_correction1)
-            .collect();
-        let mut quantities = vec![Quantity::vector(
-            "gₜ",
-            "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-            self.grad.as_slice(),
-        )];
-        quantities.extend(
-            e.weight_decay
-                .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
-        );
-        quantities.extend([
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
-            Quantity::scalar("bias_correction1", "1 − β₁ᵗ", e.bias_correction1),
-            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
-            Quantity::vector("m̂ₜ", "mₜ / (1 − β₁ᵗ)", &m_hat),
-            Quantity::scalar("ρ∞", "2 / (1 − β₂) − 1", e.rho_inf),
-            Quantity::scalar(
-                "ρₜ",
-                "ρ∞ − 2t·β₂ᵗ / (1 − β₂ᵗ); adaptive once ρₜ > 5",
-                e.rho_t,
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-        ]);
-        match e.rect {
-            Some(rect) => {
-                // The step's own arithmetic: a = (1/(√vₜ + eps))·√bias_correction2.
-                let adaptive: Vec<f64> = self
-                    .exp_avg_sq
-                    .iter()
-                    .map(|v| (1.0 / (v.sqrt() + e.eps)) * e.bias_correction2_sqrt)
-                    .collect();
-                quantities.extend([
-                    Quantity::scalar("r", "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))", rect),
-                    Quantity::vector("a", "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5", &adaptive),
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let e = &self.explained;
+            let lr = e.lr;
+            let m_hat: Vec<f64> = self
+                .exp_avg
+                .iter()
+                .map(|m| m / e.bias_correction1)
+                .collect();
+            let mut quantities = vec![Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+                self.grad.as_slice(),
+            )];
+            quantities.extend(
+                e.weight_decay
+                    .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
+            );
+            quantities.extend([
+                Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+                Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+                Quantity::scalar("bias_correction1", "1 − β₁ᵗ", e.bias_correction1),
+                Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+                Quantity::vector("m̂ₜ", "mₜ / (1 − β₁ᵗ)", &m_hat),
+                Quantity::scalar("ρ∞", "2 / (1 − β₂) − 1", e.rho_inf),
+                Quantity::scalar(
+                    "ρₜ",
+                    "ρ∞ − 2t·β₂ᵗ / (1 − β₂ᵗ); adaptive once ρₜ > 5",
+                    e.rho_t,
+                ),
+                Quantity::gradient_arrow(lr, &self.grad),
+            ]);
+            match e.rect {
+                Some(rect) => {
+                    // The step's own arithmetic: a = (1/(√vₜ + eps))·√bias_correction2.
+                    let adaptive: Vec<f64> = self
+                        .exp_avg_sq
+                        .iter()
+                        .map(|v| (1.0 / (v.sqrt() + e.eps)) * e.bias_correction2_sqrt)
+                        .collect();
+                    quantities.extend([
+                        Quantity::scalar("r", "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))", rect),
+                        Quantity::vector("a", "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5", &adaptive),
+                        Quantity::vector(
+                            "effective lr",
+                            "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)",
+                            &adaptive
+                                .iter()
+                                .map(|a| lr * a * rect / e.bias_correction1)
+                                .collect::<Vec<_>>(),
+                        ),
+                        Quantity::arrow(
+                            ArrowKind::Preconditioned,
+                            "−((m̂ₜ·lr)·a)·r",
+                            "the rectified adaptive step",
+                            m_hat
+                                .iter()
+                                .zip(&adaptive)
+                                .map(|(m, a)| -(m * lr * a * rect)),
+                        ),
+                    ]);
+                }
+                None => quantities.extend([
                     Quantity::vector(
                         "effective lr",
-                        "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)",
-                        &adaptive
-                            .iter()
-                            .map(|a| lr * a * rect / e.bias_correction1)
-                            .collect::<Vec<_>>(),
+                        "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)",
+                        &vec![lr / e.bias_correction1; m_hat.len()],
                     ),
                     Quantity::arrow(
-                        ArrowKind::Preconditioned,
-                        "−((m̂ₜ·lr)·a)·r",
-                        "the rectified adaptive step",
-                        m_hat
-                            .iter()
-                            .zip(&adaptive)
-                            .map(|(m, a)| -(m * lr * a * rect)),
+                        ArrowKind::Momentum,
+                        "−m̂ₜ·lr",
+                        "ρₜ ≤ 5: a plain momentum step, not adapted",
+                        m_hat.iter().map(|m| -(m * lr)),
                     ),
-                ]);
+                ]),
             }
-            None => quantities.extend([
-                Quantity::vector(
-                    "effective lr",
-                    "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)",
-                    &vec![lr / e.bias_correction1; m_hat.len()],
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−m̂ₜ·lr",
-                    "ρₜ ≤ 5: a plain momentum step, not adapted",
-                    m_hat.iter().map(|m| -(m * lr)),
-                ),
-            ]),
-        }
-        quantities
+            quantities
+        })
     }
 }
 

@@ -199,66 +199,65 @@ impl Optimizer for RmsProp {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        let mut quantities = vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                self.grad.as_slice(),
-            ),
-            Quantity::vector("vₜ", "vₜ₋₁·α + (1 − α)·gₜ·gₜ", self.square_avg.as_slice()),
-        ];
-        if e.centered {
-            quantities.extend([
-                Quantity::vector("ḡₜ", "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)", self.grad_avg.as_slice()),
-                Quantity::vector("avg", "√(vₜ − ḡₜ·ḡₜ) + eps", e.avg.as_slice()),
-            ]);
-        } else {
-            quantities.push(Quantity::vector("avg", "√vₜ + eps", e.avg.as_slice()));
-        }
-        quantities.extend([
-            Quantity::vector(
-                "effective lr",
-                "lr / avg per coordinate (multiplies gₜ)",
-                &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-        ]);
-        if e.momentum > 0.0 {
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            let mut quantities = vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::vector("vₜ", "vₜ₋₁·α + (1 − α)·gₜ·gₜ", self.square_avg.as_slice()),
+            ];
+            if e.centered {
+                quantities.extend([
+                    Quantity::vector("ḡₜ", "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)", self.grad_avg.as_slice()),
+                    Quantity::vector("avg", "√(vₜ − ḡₜ·ḡₜ) + eps", e.avg.as_slice()),
+                ]);
+            } else {
+                quantities.push(Quantity::vector("avg", "√vₜ + eps", e.avg.as_slice()));
+            }
             quantities.extend([
                 Quantity::vector(
-                    "bₜ",
-                    "bₜ₋₁·momentum + gₜ / avg",
-                    self.momentum_buffer.as_slice(),
+                    "effective lr",
+                    "lr / avg per coordinate (multiplies gₜ)",
+                    &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
                 ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−lr·gₜ / avg",
-                    "the current gradient's part of the step, RMS-scaled",
-                    self.grad
-                        .iter()
-                        .zip(e.avg.iter())
-                        .map(|(g, a)| -lr * (g / a)),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−lr·momentum·bₜ₋₁",
-                    "the velocity carried over from the previous steps",
-                    e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
-                ),
+                Quantity::gradient_arrow(lr, &self.grad),
             ]);
-        } else {
-            quantities.push(Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·gₜ) / avg",
-                "the RMSprop step",
-                self.grad.iter().zip(e.avg.iter()).map(|(g, a)| -lr * g / a),
-            ));
-        }
-        quantities
+            if e.momentum > 0.0 {
+                quantities.extend([
+                    Quantity::vector(
+                        "bₜ",
+                        "bₜ₋₁·momentum + gₜ / avg",
+                        self.momentum_buffer.as_slice(),
+                    ),
+                    Quantity::arrow(
+                        ArrowKind::Preconditioned,
+                        "−lr·gₜ / avg",
+                        "the current gradient's part of the step, RMS-scaled",
+                        self.grad
+                            .iter()
+                            .zip(e.avg.iter())
+                            .map(|(g, a)| -lr * (g / a)),
+                    ),
+                    Quantity::arrow(
+                        ArrowKind::Momentum,
+                        "−lr·momentum·bₜ₋₁",
+                        "the velocity carried over from the previous steps",
+                        e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
+                    ),
+                ]);
+            } else {
+                quantities.push(Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·gₜ) / avg",
+                    "the RMSprop step",
+                    self.grad.iter().zip(e.avg.iter()).map(|(g, a)| -lr * g / a),
+                ));
+            }
+            quantities
+        })
     }
 }
 

@@ -215,42 +215,41 @@ impl Optimizer for Rprop {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize)",
-                e.gradient.as_slice(),
-            ),
-            Quantity::vector(
-                "ηᵢ",
-                "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1",
-                e.eta.as_slice(),
-            ),
-            Quantity::vector(
-                "Δᵢ",
-                "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])",
-                self.step_size.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with lr (the initial step size) would go",
-                e.gradient.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−sign(gₜ,ᵢ)·Δᵢ",
-                "the Rprop step: only the gradient's sign, each coordinate its own step size",
-                self.prev
-                    .iter()
-                    .zip(self.step_size.iter())
-                    .map(|(&g, &d)| -sign(g) * d),
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize)",
+                    e.gradient.as_slice(),
+                ),
+                Quantity::vector(
+                    "ηᵢ",
+                    "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1",
+                    e.eta.as_slice(),
+                ),
+                Quantity::vector(
+                    "Δᵢ",
+                    "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])",
+                    self.step_size.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·gₜ",
+                    "where gradient descent with lr (the initial step size) would go",
+                    e.gradient.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−sign(gₜ,ᵢ)·Δᵢ",
+                    "the Rprop step: only the gradient's sign, each coordinate its own step size",
+                    self.prev
+                        .iter()
+                        .zip(self.step_size.iter())
+                        .map(|(&g, &d)| -sign(g) * d),
+                ),
+            ]
+        })
     }
 }
 

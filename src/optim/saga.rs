@@ -177,52 +177,51 @@ impl Optimizer for Saga {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        let correction: Vec<f64> = e
-            .mean
-            .iter()
-            .zip(e.stored.iter())
-            .map(|(mean, stored)| mean - stored)
-            .collect();
-        vec![
-            Quantity::scalar(
-                "j",
-                "the sample drawn, uniform in {0, …, n − 1}",
-                e.index as f64,
-            ),
-            Quantity::vector("g", "∇fⱼ(x), the sample gradient", self.grad.as_slice()),
-            Quantity::vector(
-                "φⱼ",
-                "the gradient stored for sample j",
-                e.stored.as_slice(),
-            ),
-            Quantity::vector("φ̄", "(1/n) Σᵢ φᵢ, the table's mean", e.mean.as_slice()),
-            Quantity::vector(
-                "v",
-                "g − φⱼ + φ̄: unbiased, low variance near x*",
-                &self
-                    .grad
-                    .iter()
-                    .zip(&correction)
-                    .map(|(g, c)| g + c)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·g",
-                "the plain SGD step with this sample",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "−lr·(φ̄ − φⱼ)",
-                "the correction from the stored gradients (past information, like momentum)",
-                correction.iter().map(|c| -lr * c),
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            let correction: Vec<f64> = e
+                .mean
+                .iter()
+                .zip(e.stored.iter())
+                .map(|(mean, stored)| mean - stored)
+                .collect();
+            vec![
+                Quantity::scalar(
+                    "j",
+                    "the sample drawn, uniform in {0, …, n − 1}",
+                    e.index as f64,
+                ),
+                Quantity::vector("g", "∇fⱼ(x), the sample gradient", self.grad.as_slice()),
+                Quantity::vector(
+                    "φⱼ",
+                    "the gradient stored for sample j",
+                    e.stored.as_slice(),
+                ),
+                Quantity::vector("φ̄", "(1/n) Σᵢ φᵢ, the table's mean", e.mean.as_slice()),
+                Quantity::vector(
+                    "v",
+                    "g − φⱼ + φ̄: unbiased, low variance near x*",
+                    &self
+                        .grad
+                        .iter()
+                        .zip(&correction)
+                        .map(|(g, c)| g + c)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·g",
+                    "the plain SGD step with this sample",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·(φ̄ − φⱼ)",
+                    "the correction from the stored gradients (past information, like momentum)",
+                    correction.iter().map(|c| -lr * c),
+                ),
+            ]
+        })
     }
 }
 

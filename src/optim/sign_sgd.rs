@@ -141,35 +141,34 @@ impl Optimizer for SignSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.explained_steps == 0 {
-            return Vec::new();
-        }
-        let (lr, momentum) = (self.explained_lr, self.explained_momentum);
-        let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
-        let direction = if momentum == 0.0 {
-            &self.grad
-        } else {
-            quantities.push(Quantity::vector(
-                "mₜ",
-                "momentum·mₜ₋₁ + (1 − momentum)·gₜ",
-                self.momentum_buffer.as_slice(),
-            ));
-            &self.momentum_buffer
-        };
-        quantities.extend([
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                if momentum == 0.0 {
-                    "−lr·sign(gₜ)"
-                } else {
-                    "−lr·sign(mₜ)"
-                },
-                "exactly lr per coordinate, whatever the gradient's size",
-                direction.iter().map(|&d| -lr * sign(d)),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(self.explained_steps > 0, || {
+            let (lr, momentum) = (self.explained_lr, self.explained_momentum);
+            let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+            let direction = if momentum == 0.0 {
+                &self.grad
+            } else {
+                quantities.push(Quantity::vector(
+                    "mₜ",
+                    "momentum·mₜ₋₁ + (1 − momentum)·gₜ",
+                    self.momentum_buffer.as_slice(),
+                ));
+                &self.momentum_buffer
+            };
+            quantities.extend([
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    if momentum == 0.0 {
+                        "−lr·sign(gₜ)"
+                    } else {
+                        "−lr·sign(mₜ)"
+                    },
+                    "exactly lr per coordinate, whatever the gradient's size",
+                    direction.iter().map(|&d| -lr * sign(d)),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 

@@ -178,57 +178,56 @@ impl Optimizer for Svrg {
             index,
             fresh_snapshot,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        let correction: Vec<f64> = self
-            .full_grad
-            .iter()
-            .zip(self.snapshot_sample_grad.iter())
-            .map(|(mu, g)| mu - g)
-            .collect();
-        vec![
-            Quantity::scalar(
-                "new snapshot",
-                "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
-                if fresh_snapshot { 1.0 } else { 0.0 },
-            ),
-            Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
-            Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
-            Quantity::scalar(
-                "i",
-                "the sample drawn, uniform in {0, …, n − 1}",
-                index as f64,
-            ),
-            Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
-            Quantity::vector(
-                "∇fᵢ(x̃)",
-                "the same sample's gradient at the snapshot",
-                self.snapshot_sample_grad.as_slice(),
-            ),
-            Quantity::vector(
-                "v",
-                "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
-                &self
-                    .sample_grad
-                    .iter()
-                    .zip(&correction)
-                    .map(|(g, c)| g + c)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·∇fᵢ(x)",
-                "the plain SGD step with this sample",
-                self.sample_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "−lr·(μ − ∇fᵢ(x̃))",
-                "the control variate, from the snapshot (past information, like momentum)",
-                correction.iter().map(|c| -lr * c),
-            ),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            let correction: Vec<f64> = self
+                .full_grad
+                .iter()
+                .zip(self.snapshot_sample_grad.iter())
+                .map(|(mu, g)| mu - g)
+                .collect();
+            vec![
+                Quantity::scalar(
+                    "new snapshot",
+                    "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
+                    if fresh_snapshot { 1.0 } else { 0.0 },
+                ),
+                Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
+                Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
+                Quantity::scalar(
+                    "i",
+                    "the sample drawn, uniform in {0, …, n − 1}",
+                    index as f64,
+                ),
+                Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
+                Quantity::vector(
+                    "∇fᵢ(x̃)",
+                    "the same sample's gradient at the snapshot",
+                    self.snapshot_sample_grad.as_slice(),
+                ),
+                Quantity::vector(
+                    "v",
+                    "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
+                    &self
+                        .sample_grad
+                        .iter()
+                        .zip(&correction)
+                        .map(|(g, c)| g + c)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·∇fᵢ(x)",
+                    "the plain SGD step with this sample",
+                    self.sample_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·(μ − ∇fᵢ(x̃))",
+                    "the control variate, from the snapshot (past information, like momentum)",
+                    correction.iter().map(|c| -lr * c),
+                ),
+            ]
+        })
     }
 
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {

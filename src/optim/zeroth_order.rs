@@ -166,38 +166,37 @@ impl Optimizer for ZerothOrder {
             directions,
             last_slope,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "D",
-                "random directions averaged (2·D loss evaluations)",
-                directions as f64,
-            ),
-            Quantity::scalar("mu", "the difference step", mu),
-            Quantity::vector(
-                "u_D",
-                "the last direction, ~ N(0, I)",
-                self.direction.as_slice(),
-            ),
-            Quantity::scalar(
-                "slope_D",
-                "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative",
-                last_slope,
-            ),
-            Quantity::vector(
-                "ĝ",
-                "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)",
-                self.estimate.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ĝ",
-                "the whole step, along the estimated gradient (the method never sees ∇f)",
-                self.estimate.iter().map(|g| -lr * g),
-            ),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "D",
+                    "random directions averaged (2·D loss evaluations)",
+                    directions as f64,
+                ),
+                Quantity::scalar("mu", "the difference step", mu),
+                Quantity::vector(
+                    "u_D",
+                    "the last direction, ~ N(0, I)",
+                    self.direction.as_slice(),
+                ),
+                Quantity::scalar(
+                    "slope_D",
+                    "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative",
+                    last_slope,
+                ),
+                Quantity::vector(
+                    "ĝ",
+                    "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)",
+                    self.estimate.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ĝ",
+                    "the whole step, along the estimated gradient (the method never sees ∇f)",
+                    self.estimate.iter().map(|g| -lr * g),
+                ),
+            ]
+        })
     }
 }
 
