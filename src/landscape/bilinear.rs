@@ -26,10 +26,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryKind, StationaryPoint,
-    ViewWindow,
-};
+use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 use crate::validate::Checker;
 
@@ -82,10 +79,7 @@ impl Landscape for Bilinear {
     }
 
     fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint {
-            point: [0.0, 0.0],
-            kind: StationaryKind::Saddle,
-        }]
+        vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
     /// Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.

@@ -17,8 +17,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
-    ViewWindow,
+    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryPoint, ViewWindow,
 };
 use crate::hyper::hyper_table;
 
@@ -60,10 +59,7 @@ impl Landscape for DoubleWell {
     }
 
     fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint {
-            point: [0.0, 0.0],
-            kind: StationaryKind::Saddle,
-        }]
+        vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
     fn view(&self) -> ViewWindow {

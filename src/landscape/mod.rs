@@ -98,6 +98,16 @@ pub struct StationaryPoint {
     pub kind: StationaryKind,
 }
 
+impl StationaryPoint {
+    /// A saddle at `point`.
+    pub fn saddle(point: Point) -> Self {
+        Self {
+            point,
+            kind: StationaryKind::Saddle,
+        }
+    }
+}
+
 /// The rectangle a landscape is first shown in.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ViewWindow {

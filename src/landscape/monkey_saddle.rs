@@ -19,10 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryKind, StationaryPoint,
-    ViewWindow,
-};
+use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x³ − 3xy². No parameters: `MonkeySaddle()`.
@@ -59,10 +56,7 @@ impl Landscape for MonkeySaddle {
     }
 
     fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint {
-            point: [0.0, 0.0],
-            kind: StationaryKind::Saddle,
-        }]
+        vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
     fn view(&self) -> ViewWindow {

@@ -25,9 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
-use super::{
-    Landscape, LandscapeSpec, Minimizers, Point, StationaryKind, StationaryPoint, ViewWindow,
-};
+use super::{Landscape, LandscapeSpec, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y². No parameters: `SixHumpCamel()`.
@@ -73,10 +71,7 @@ impl Landscape for SixHumpCamel {
 
     fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
         // The one its documentation names; the others are left unmarked.
-        vec![StationaryPoint {
-            point: [0.0, 0.0],
-            kind: StationaryKind::Saddle,
-        }]
+        vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
     fn view(&self) -> ViewWindow {

@@ -32,7 +32,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -69,10 +69,7 @@ impl OptimizerSpec for AdadeltaConfig {
     const DESCRIPTION: &'static str =
         "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Adadelta {
@@ -175,42 +172,41 @@ impl Optimizer for Adadelta {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                e.gradient.as_slice(),
-            ),
-            Quantity::vector("vₜ", "ρ·vₜ₋₁ + (1 − ρ)·gₜ²", self.square_avg.as_slice()),
-            Quantity::vector(
-                "√(uₜ₋₁ + eps) / √(vₜ + eps)",
-                "the ratio of root-mean-squares: update RMS over gradient RMS",
-                e.ratio.as_slice(),
-            ),
-            Quantity::vector("Δₜ", "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ", e.delta.as_slice()),
-            Quantity::vector("uₜ", "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²", self.acc_delta.as_slice()),
-            Quantity::vector(
-                "effective lr",
-                "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)",
-                &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with the same lr would go",
-                e.gradient.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·Δₜ",
-                "the Adadelta step",
-                e.delta.iter().map(|d| -lr * d),
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    e.gradient.as_slice(),
+                ),
+                Quantity::vector("vₜ", "ρ·vₜ₋₁ + (1 − ρ)·gₜ²", self.square_avg.as_slice()),
+                Quantity::vector(
+                    "√(uₜ₋₁ + eps) / √(vₜ + eps)",
+                    "the ratio of root-mean-squares: update RMS over gradient RMS",
+                    e.ratio.as_slice(),
+                ),
+                Quantity::vector("Δₜ", "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ", e.delta.as_slice()),
+                Quantity::vector("uₜ", "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²", self.acc_delta.as_slice()),
+                Quantity::vector(
+                    "effective lr",
+                    "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)",
+                    &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·gₜ",
+                    "where gradient descent with the same lr would go",
+                    e.gradient.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·Δₜ",
+                    "the Adadelta step",
+                    e.delta.iter().map(|d| -lr * d),
+                ),
+            ]
+        })
     }
 }
 
@@ -219,20 +215,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
-    #[test]
-    fn explained_adadelta_step_is_its_preconditioned_arrow() {
-        // Δx = −lr·Δₜ, the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &AdadeltaConfig {
-                eps: 1e-3,
-                ..AdadeltaConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 
@@ -307,10 +290,8 @@ mod tests {
         let mut oracle = quadratic();
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         adadelta.step(&mut x, &mut oracle);
-        let config = OptimizerConfig::Adadelta(AdadeltaConfig {
-            lr: 0.5,
-            ..AdadeltaConfig::default()
-        });
+        let config =
+            OptimizerConfig::Adadelta(crate::optim::test_support::with_lr::<AdadeltaConfig>(0.5));
         assert!(adadelta.set_config(&config));
         // With u₁ kept, the second step is not a first step at half the size.
         let mut fresh = config.build(2);
@@ -326,16 +307,13 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AdadeltaConfig {
+        let paths = crate::optim::test_support::validation_paths(&AdadeltaConfig {
             lr: 0.0,
             rho: 1.5,
             eps: -1.0,
             weight_decay: -0.1,
             maximize: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "rho", "eps", "weight_decay"]);
     }
 }

@@ -32,7 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{addcdiv, addcmul};
 use super::weight_decay::{add_weight_decay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -72,10 +72,7 @@ impl OptimizerSpec for AdagradConfig {
     const DESCRIPTION: &'static str =
         "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Adagrad::new(self.clone(), dim))
@@ -148,36 +145,35 @@ impl Optimizer for Adagrad {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let (lr, clr) = (self.explained_lr, self.explained_clr);
-        let std: Vec<f64> = self
-            .sum
-            .iter()
-            .map(|s| s.sqrt() + self.explained_eps)
-            .collect();
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                self.grad.as_slice(),
-            ),
-            Quantity::scalar("clr", "lr / (1 + (t − 1)·lr_decay)", clr),
-            Quantity::vector("sₜ", "sₜ₋₁ + gₜ·gₜ", self.sum.as_slice()),
-            Quantity::vector(
-                "effective lr",
-                "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
-                &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−clr·gₜ) / (√sₜ + eps)",
-                "the Adagrad step",
-                self.grad.iter().zip(&std).map(|(g, s)| -clr * g / s),
-            ),
-        ]
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let (lr, clr) = (self.explained_lr, self.explained_clr);
+            let std: Vec<f64> = self
+                .sum
+                .iter()
+                .map(|s| s.sqrt() + self.explained_eps)
+                .collect();
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::scalar("clr", "lr / (1 + (t − 1)·lr_decay)", clr),
+                Quantity::vector("sₜ", "sₜ₋₁ + gₜ·gₜ", self.sum.as_slice()),
+                Quantity::vector(
+                    "effective lr",
+                    "clr / (√sₜ + eps) per coordinate (multiplies gₜ)",
+                    &std.iter().map(|s| clr / s).collect::<Vec<_>>(),
+                ),
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−clr·gₜ) / (√sₜ + eps)",
+                    "the Adagrad step",
+                    self.grad.iter().zip(&std).map(|(g, s)| -clr * g / s),
+                ),
+            ]
+        })
     }
 }
 
@@ -186,21 +182,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
-    #[test]
-    fn explained_adagrad_step_is_its_preconditioned_arrow() {
-        // Δx = (−clr·gₜ)/(√sₜ + eps), the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &AdagradConfig {
-                lr: 0.1,
-                lr_decay: 0.1,
-                ..AdagradConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::optim::test_support::{close, quadratic};
 
     #[test]
@@ -257,16 +239,11 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let x = crate::optim::test_support::iterate(
-            &AdagradConfig {
-                lr: 0.5,
-                ..AdagradConfig::default()
-            },
-            &mut quadratic(),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<AdagradConfig>(0.5),
             500,
+            1e-10,
         );
-        assert!(x.norm() < 1e-10, "{x:?}");
     }
 
     #[test]
@@ -292,17 +269,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AdagradConfig {
+        let paths = crate::optim::test_support::validation_paths(&AdagradConfig {
             lr: 0.0,
             lr_decay: -1.0,
             weight_decay: -1.0,
             initial_accumulator_value: -1.0,
             eps: -1.0,
             maximize: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(
             paths,
             [

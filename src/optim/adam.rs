@@ -429,7 +429,7 @@ mod tests {
 
     use super::*;
     use crate::landscape::{Quadratic, Rosenbrock};
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on, quadratic};
+    use crate::optim::test_support::{close, oracle_on, quadratic};
 
     fn adam(config: AdamConfig) -> Adam {
         Adam {
@@ -442,10 +442,7 @@ mod tests {
     fn first_step_moves_each_coordinate_by_lr_against_the_gradient_sign() {
         // m₁ = 0.1·g, v₁ = 0.001·g², m₁/(1 − 0.9) = g, √v₁/√(1 − 0.999) = |g|:
         // x₁ = x₀ − lr·g/(|g| + eps) ≈ x₀ − lr·sign(g), whatever |g| is.
-        let mut optimizer = adam(AdamConfig {
-            lr: 0.1,
-            ..AdamConfig::default()
-        });
+        let mut optimizer = adam(crate::optim::test_support::with_lr::<AdamConfig>(0.1));
         let mut oracle = oracle_on(Rosenbrock::default());
         let mut x = DVector::from_vec(vec![-1.2, 1.0]);
         // ∇f(−1.2, 1) = (−215.6, −88): both coordinates increase by lr.
@@ -559,29 +556,17 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let x = crate::optim::test_support::iterate(
-            &AdamConfig {
-                lr: 0.05,
-                ..AdamConfig::default()
-            },
-            &mut quadratic(),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<AdamConfig>(0.05),
             2000,
+            1e-6,
         );
-        assert!(x.norm() < 1e-6, "{x:?}");
 
-        let x = crate::optim::test_support::iterate(
-            &AdamConfig {
-                lr: 0.02,
-                ..AdamConfig::default()
-            },
-            &mut oracle_on(Rosenbrock::default()),
+        crate::optim::test_support::assert_solves_rosenbrock(
+            &crate::optim::test_support::with_lr::<AdamConfig>(0.02),
             [-1.2, 1.0],
             5000,
-        );
-        assert!(
-            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
-            "{x:?}"
+            [1e-3, 2e-3],
         );
     }
 
@@ -613,25 +598,6 @@ mod tests {
         assert!(
             (x[0] - 0.75).abs() < 1e-7 && (x[1] - 0.75).abs() < 1e-7,
             "{x:?}"
-        );
-    }
-
-    #[test]
-    fn explained_adam_step_is_its_preconditioned_arrow() {
-        // No weight decay: Δx = (−step_size·mₜ)/denom, the Preconditioned arrow alone.
-        let mut optimizer = adam(AdamConfig {
-            lr: 0.1,
-            amsgrad: true,
-            ..AdamConfig::default()
-        });
-        let mut oracle = quadratic();
-        check_explained_steps(
-            &mut optimizer,
-            &mut oracle,
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
         );
     }
 

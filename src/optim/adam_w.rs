@@ -124,28 +124,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::optim::ArrowKind;
-    use crate::optim::test_support::{check_explained_steps, quadratic};
-
-    #[test]
-    fn explained_adam_w_step_is_decay_plus_preconditioned_arrow() {
-        // Δx = −lr·weight_decay·xₜ₋₁ (the decoupled decay) + (−step_size·mₜ)/denom.
-        let mut optimizer = AdamWConfig {
-            lr: 0.1,
-            weight_decay: 0.5,
-            ..AdamWConfig::default()
-        }
-        .build(2);
-        let mut oracle = quadratic();
-        check_explained_steps(
-            optimizer.as_mut(),
-            &mut oracle,
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &["−lr·weight_decay·xₜ₋₁"],
-        );
-    }
+    use crate::optim::test_support::quadratic;
 
     use crate::optim::AdamConfig;
 
@@ -204,19 +183,14 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let config = OptimizerConfig::AdamW(AdamWConfig {
-            lr: 0.05,
-            ..AdamWConfig::default()
-        });
+        let config =
+            OptimizerConfig::AdamW(crate::optim::test_support::with_lr::<AdamWConfig>(0.05));
         assert!(run(&config, 2000, [1.0, -1.0]).norm() < 1e-6);
     }
 
     #[test]
     fn live_config_keeps_moments_and_reset_clears_them() {
-        let config = AdamWConfig {
-            lr: 0.1,
-            ..AdamWConfig::default()
-        };
+        let config = crate::optim::test_support::with_lr::<AdamWConfig>(0.1);
         let mut optimizer = AdamW {
             config: config.clone(),
             core: AdamCore::new(2),
@@ -243,15 +217,12 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AdamWConfig {
+        let paths = crate::optim::test_support::validation_paths(&AdamWConfig {
             lr: -1.0,
             betas: (0.9, 1.0),
             weight_decay: -0.1,
             ..AdamWConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "betas[1]", "weight_decay"]);
     }
 }

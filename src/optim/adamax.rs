@@ -33,7 +33,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{addcdiv, lerp, maximum, py_pow};
 use super::weight_decay::{add_weight_decay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -78,10 +78,7 @@ impl OptimizerSpec for AdamaxConfig {
         checker.non_negative("weight_decay", self.weight_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Adamax::new(self.clone(), dim))
@@ -152,35 +149,34 @@ impl Optimizer for Adamax {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let (lr, clr) = (self.explained_lr, self.explained_clr);
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                self.grad.as_slice(),
-            ),
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("uₜ", "max(uₜ₋₁·β₂, |gₜ| + eps)", self.exp_inf.as_slice()),
-            Quantity::scalar("clr", "lr / (1 − β₁ᵗ)", clr),
-            Quantity::vector(
-                "effective lr",
-                "clr / uₜ per coordinate (multiplies mₜ)",
-                &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−clr·mₜ) / uₜ",
-                "the Adamax step: at most about lr per coordinate",
-                self.exp_avg
-                    .iter()
-                    .zip(self.exp_inf.iter())
-                    .map(|(m, u)| -clr * m / u),
-            ),
-        ]
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let (lr, clr) = (self.explained_lr, self.explained_clr);
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+                Quantity::vector("uₜ", "max(uₜ₋₁·β₂, |gₜ| + eps)", self.exp_inf.as_slice()),
+                Quantity::scalar("clr", "lr / (1 − β₁ᵗ)", clr),
+                Quantity::vector(
+                    "effective lr",
+                    "clr / uₜ per coordinate (multiplies mₜ)",
+                    &self.exp_inf.iter().map(|u| clr / u).collect::<Vec<_>>(),
+                ),
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−clr·mₜ) / uₜ",
+                    "the Adamax step: at most about lr per coordinate",
+                    self.exp_avg
+                        .iter()
+                        .zip(self.exp_inf.iter())
+                        .map(|(m, u)| -clr * m / u),
+                ),
+            ]
+        })
     }
 }
 
@@ -190,19 +186,6 @@ mod tests {
     use crate::optim::test_support::axis_quadratic;
 
     use super::*;
-
-    #[test]
-    fn explained_adamax_step_is_its_preconditioned_arrow() {
-        // Δx = (−clr·mₜ)/uₜ, the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &AdamaxConfig {
-                lr: 0.1,
-                ..AdamaxConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
 
     use crate::optim::test_support::close;
 
@@ -263,16 +246,11 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let x = crate::optim::test_support::iterate(
-            &AdamaxConfig {
-                lr: 0.05,
-                ..AdamaxConfig::default()
-            },
-            &mut axis_quadratic(4.0),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<AdamaxConfig>(0.05),
             2000,
+            1e-6,
         );
-        assert!(x.norm() < 1e-6, "{x:?}");
     }
 
     #[test]
@@ -282,10 +260,7 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (optimizer.exp_avg.clone(), optimizer.exp_inf.clone());
-        let new = AdamaxConfig {
-            lr: 0.1,
-            ..AdamaxConfig::default()
-        };
+        let new = crate::optim::test_support::with_lr::<AdamaxConfig>(0.1);
         assert!(optimizer.set_config(&OptimizerConfig::Adamax(new)));
         assert_eq!(optimizer.config.lr, 0.1);
         assert_eq!((optimizer.exp_avg.clone(), optimizer.exp_inf.clone()), kept);
@@ -303,16 +278,13 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AdamaxConfig {
+        let paths = crate::optim::test_support::validation_paths(&AdamaxConfig {
             lr: 0.0,
             betas: (-0.1, 1.5),
             eps: -1.0,
             weight_decay: -1.0,
             maximize: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "eps", "betas[0]", "betas[1]", "weight_decay"]);
     }
 }

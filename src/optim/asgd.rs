@@ -45,7 +45,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -87,10 +87,7 @@ impl OptimizerSpec for AsgdConfig {
     const DESCRIPTION: &'static str =
         "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Asgd {
@@ -200,48 +197,47 @@ impl Optimizer for Asgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let AsgdExplained {
-            eta,
-            mu,
-            lambd,
-            ref gradient,
-            ref previous_x,
-        } = self.explained;
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                gradient.as_slice(),
-            ),
-            Quantity::scalar(
-                "η",
-                "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)",
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let AsgdExplained {
                 eta,
-            ),
-            Quantity::vector(
-                "−lambd·η·xₜ₋₁",
-                "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁",
-                &previous_x
-                    .iter()
-                    .map(|p| -lambd * eta * p)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−η·gₜ",
-                "the SGD step with this step's size η",
-                gradient.iter().map(|g| -eta * g),
-            ),
-            Quantity::scalar("μ", "1 / max(1, t − 1 − t0): the averaging weight used", mu),
-            Quantity::vector(
-                "x̄",
-                "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)",
-                self.ax.as_slice(),
-            ),
-        ]
+                mu,
+                lambd,
+                ref gradient,
+                ref previous_x,
+            } = self.explained;
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    gradient.as_slice(),
+                ),
+                Quantity::scalar(
+                    "η",
+                    "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)",
+                    eta,
+                ),
+                Quantity::vector(
+                    "−lambd·η·xₜ₋₁",
+                    "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁",
+                    &previous_x
+                        .iter()
+                        .map(|p| -lambd * eta * p)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−η·gₜ",
+                    "the SGD step with this step's size η",
+                    gradient.iter().map(|g| -eta * g),
+                ),
+                Quantity::scalar("μ", "1 / max(1, t − 1 − t0): the averaging weight used", mu),
+                Quantity::vector(
+                    "x̄",
+                    "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)",
+                    self.ax.as_slice(),
+                ),
+            ]
+        })
     }
 }
 
@@ -250,26 +246,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
-    #[test]
-    fn explained_asgd_step_is_sgd_step_plus_decay() {
-        // Δx = −η·gₜ (the Gradient arrow) + the decay term −lambd·η·xₜ₋₁.
-        let mut optimizer = AsgdConfig {
-            lr: 0.1,
-            lambd: 0.1,
-            ..AsgdConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &["−lambd·η·xₜ₋₁"],
-        );
-    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 
@@ -343,11 +320,7 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_rosenbrock() {
-        let mut asgd = AsgdConfig {
-            lr: 0.3,
-            ..AsgdConfig::default()
-        }
-        .build(2);
+        let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(0.3).build(2);
         let mut oracle = quadratic();
         let mut x = DVector::from_vec(vec![1.0, -1.0]);
         for _ in 0..200 {
@@ -355,11 +328,7 @@ mod tests {
         }
         assert!(x.norm() < 1e-10);
 
-        let mut asgd = AsgdConfig {
-            lr: 1e-3,
-            ..AsgdConfig::default()
-        }
-        .build(2);
+        let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(1e-3).build(2);
         let mut oracle = oracle_on(Rosenbrock::default());
         let mut x = DVector::from_vec(vec![-1.2, 1.0]);
         for _ in 0..20000 {
@@ -394,17 +363,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        AsgdConfig {
+        let paths = crate::optim::test_support::validation_paths(&AsgdConfig {
             lr: 0.0,
             lambd: -1.0,
             alpha: -0.5,
             t0: f64::INFINITY,
             weight_decay: -1.0,
             maximize: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "lambd", "alpha", "t0", "weight_decay"]);
     }
 }

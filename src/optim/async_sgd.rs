@@ -50,9 +50,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, same_point, without_samples,
 };
-use super::{
-    ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -93,10 +91,7 @@ impl OptimizerSpec for AsyncSgdConfig {
          gradient is applied τ = 4 steps after the iterate it was computed at";
     const SIMULATES_WORKERS: bool = true;
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(AsyncSgd {
@@ -249,34 +244,33 @@ impl Optimizer for AsyncSgd {
             age,
             drift,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "k",
-                "t mod K: the worker whose gradient arrived",
-                worker as f64,
-            ),
-            Quantity::scalar(
-                "age",
-                "min(t, τ): steps between the read and the update",
-                age as f64,
-            ),
-            Quantity::scalar(
-                "‖x_t − x_{t−τ}‖",
-                "how far the server moved while the gradient was in flight",
-                drift,
-            ),
-            Quantity::vector("g", "∇f_B(x_{t−τ})", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·g",
-                "the server's step with the stale gradient",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "k",
+                    "t mod K: the worker whose gradient arrived",
+                    worker as f64,
+                ),
+                Quantity::scalar(
+                    "age",
+                    "min(t, τ): steps between the read and the update",
+                    age as f64,
+                ),
+                Quantity::scalar(
+                    "‖x_t − x_{t−τ}‖",
+                    "how far the server moved while the gradient was in flight",
+                    drift,
+                ),
+                Quantity::vector("g", "∇f_B(x_{t−τ})", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·g",
+                    "the server's step with the stale gradient",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {
@@ -309,7 +303,6 @@ mod tests {
     use crate::optim::test_support::{
         assert_steps_like_gradient_descent, least_squares, oracle_on,
     };
-    use crate::validate::Checker;
 
     /// f = ½(λ₁x² + λ₂y²) with exact gradients.
     fn diagonal(lambda1: f64, lambda2: f64) -> Oracle {
@@ -433,16 +426,13 @@ mod tests {
 
     #[test]
     fn validation() {
-        let mut checker = Checker::new();
-        AsyncSgdConfig {
+        let paths = crate::optim::test_support::validation_paths(&AsyncSgdConfig {
             lr: 0.0,
             workers: 0,
             staleness: 1001,
             heterogeneous: false,
             batch_size: 0,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "workers", "staleness", "batch_size"]);
     }
 }

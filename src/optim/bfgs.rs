@@ -50,9 +50,7 @@ use super::linesearch::{
     ArmijoParams, DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, LineSearchResult,
     WolfeParams, add_scaled_in_place, backtracking, dot, max_abs, py_min, strong_wolfe, sum_abs,
 };
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -93,10 +91,7 @@ impl OptimizerSpec for BfgsConfig {
     const DISPLAY_NAME: &'static str = "BFGS";
     const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        None
-    }
+    crate::optim::no_stability_threshold!(CurvatureScaled);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(self.state(dim))
@@ -354,58 +349,57 @@ impl Optimizer for Bfgs {
 
     fn explain(&self) -> Vec<Quantity> {
         let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
-        if !moved {
-            return Vec::new();
-        }
-        let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
-        if self.n_iter > 1 {
-            quantities.push(Quantity::vector(
-                "y",
-                "g − g_prev (the curvature pair's gradient change)",
-                self.y.as_slice(),
-            ));
-        }
-        let h = &self.h;
-        if h.shape() == (2, 2) {
+        crate::optim::explain_once_stepped(moved, || {
+            let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+            if self.n_iter > 1 {
+                quantities.push(Quantity::vector(
+                    "y",
+                    "g − g_prev (the curvature pair's gradient change)",
+                    self.y.as_slice(),
+                ));
+            }
+            let h = &self.h;
+            if h.shape() == (2, 2) {
+                quantities.extend([
+                    Quantity::scalar(
+                        "H₁₁",
+                        "the inverse-Hessian approximation after the update",
+                        h[(0, 0)],
+                    ),
+                    Quantity::scalar("H₁₂", "(H ≈ ∇²f⁻¹, kept positive definite)", h[(0, 1)]),
+                    Quantity::scalar("H₂₂", "", h[(1, 1)]),
+                ]);
+            } else {
+                quantities.push(Quantity::vector(
+                    "diag H",
+                    "the inverse-Hessian approximation's diagonal",
+                    h.diagonal().as_slice(),
+                ));
+            }
             quantities.extend([
+                Quantity::vector("d", "−H g: the search direction", self.d.as_slice()),
+                Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
                 Quantity::scalar(
-                    "H₁₁",
-                    "the inverse-Hessian approximation after the update",
-                    h[(0, 0)],
+                    "t₀",
+                    "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
+                    t0,
                 ),
-                Quantity::scalar("H₁₂", "(H ≈ ∇²f⁻¹, kept positive definite)", h[(0, 1)]),
-                Quantity::scalar("H₂₂", "", h[(1, 1)]),
+                Quantity::scalar("t", "the line search's step length", t),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−t·g",
+                    "gradient descent with the step length t the line search chose",
+                    self.grad.iter().map(|g| -t * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "t·d",
+                    "the BFGS step s = −t·H g",
+                    self.s.iter().copied(),
+                ),
             ]);
-        } else {
-            quantities.push(Quantity::vector(
-                "diag H",
-                "the inverse-Hessian approximation's diagonal",
-                h.diagonal().as_slice(),
-            ));
-        }
-        quantities.extend([
-            Quantity::vector("d", "−H g: the search direction", self.d.as_slice()),
-            Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
-            Quantity::scalar(
-                "t₀",
-                "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
-                t0,
-            ),
-            Quantity::scalar("t", "the line search's step length", t),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−t·g",
-                "gradient descent with the step length t the line search chose",
-                self.grad.iter().map(|g| -t * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "t·d",
-                "the BFGS step s = −t·H g",
-                self.s.iter().copied(),
-            ),
-        ]);
-        quantities
+            quantities
+        })
     }
 }
 
@@ -414,21 +408,7 @@ mod tests {
     use crate::optim::OptimizerConfig;
 
     use super::*;
-    use crate::validate::Checker;
 
-    #[test]
-    fn explained_bfgs_step_is_its_preconditioned_arrow() {
-        // On Rosenbrock: Δx = t·d, the Preconditioned arrow alone.
-        let mut optimizer = BfgsConfig::default().build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
-            &[-1.2, 1.0],
-            5,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
     use crate::landscape::{Quadratic, Rosenbrock, Saddle};
     use crate::optim::test_support::oracle_on;
 
@@ -619,14 +599,11 @@ mod tests {
 
     #[test]
     fn validation_and_large_dimensions() {
-        let mut checker = Checker::new();
-        BfgsConfig {
+        let paths = crate::optim::test_support::validation_paths(&BfgsConfig {
             lr: -1.0,
             tolerance_change: f64::INFINITY,
             ..BfgsConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "tolerance_change"]);
 
         let mut bfgs = BfgsConfig::default().build(MAX_DIM + 1);

@@ -85,7 +85,7 @@ use super::workers::{
 };
 use super::{
     ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerSpec,
-    Quantity, StepInfo, Threshold, ensure_len,
+    Quantity, StepInfo, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -264,10 +264,7 @@ impl OptimizerSpec for ByzantineRobustConfig {
         checker.count_in_range("batch_size", self.batch_size, 1, MAX_COUNT);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(self.state(dim))
@@ -515,49 +512,48 @@ impl Optimizer for ByzantineRobust {
             chosen,
             attackers,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![
-            Quantity::vector(
-                "μ",
-                "(1/h) Σ_{k≥f} gₖ, the honest mean",
-                self.honest_mean.as_slice(),
-            ),
-            Quantity::vector(
-                "Agg",
-                "Agg(g₀, …, g_{K−1}), the aggregate",
-                self.aggregate.as_slice(),
-            ),
-            Quantity::scalar(
-                "f",
-                "workers that attacked (0 under attack None)",
-                attackers as f64,
-            ),
-        ];
-        if let Some(chosen) = chosen {
-            quantities.push(Quantity::scalar(
-                "k*",
-                "Krum's choice argminₖ score(k); workers 0..f − 1 are Byzantine",
-                chosen as f64,
-            ));
-        }
-        quantities.extend([
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·Agg",
-                "the step taken, along the aggregate",
-                self.aggregate.iter().map(|a| -lr * a),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·μ",
-                "the step the honest workers alone would take",
-                self.honest_mean.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(steps > 0, || {
+            let mut quantities = vec![
+                Quantity::vector(
+                    "μ",
+                    "(1/h) Σ_{k≥f} gₖ, the honest mean",
+                    self.honest_mean.as_slice(),
+                ),
+                Quantity::vector(
+                    "Agg",
+                    "Agg(g₀, …, g_{K−1}), the aggregate",
+                    self.aggregate.as_slice(),
+                ),
+                Quantity::scalar(
+                    "f",
+                    "workers that attacked (0 under attack None)",
+                    attackers as f64,
+                ),
+            ];
+            if let Some(chosen) = chosen {
+                quantities.push(Quantity::scalar(
+                    "k*",
+                    "Krum's choice argminₖ score(k); workers 0..f − 1 are Byzantine",
+                    chosen as f64,
+                ));
+            }
+            quantities.extend([
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·Agg",
+                    "the step taken, along the aggregate",
+                    self.aggregate.iter().map(|a| -lr * a),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·μ",
+                    "the step the honest workers alone would take",
+                    self.honest_mean.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]);
+            quantities
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {
@@ -769,11 +765,7 @@ mod tests {
         // 2 attackers −4g. Median of [−4, −4, 1 ×6] = 1 per coordinate: the step is GD's,
         // x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
         let mut oracle = quadratic();
-        let mut method = ByzantineRobustConfig {
-            lr: 0.1,
-            ..ByzantineRobustConfig::default()
-        }
-        .build(2);
+        let mut method = crate::optim::test_support::with_lr::<ByzantineRobustConfig>(0.1).build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = method.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);

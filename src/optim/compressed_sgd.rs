@@ -63,8 +63,7 @@ use super::workers::{
     FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
-    ensure_len,
+    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -307,10 +306,7 @@ impl OptimizerSpec for CompressedSgdConfig {
         checker.within("compressor", |checker| self.compressor.validate(checker));
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(self.state(dim))
@@ -471,31 +467,30 @@ impl Optimizer for CompressedSgd {
             lr,
             memory_norm,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ", self.mean_grad.as_slice()),
-            Quantity::vector("c̄", "(1/K) Σₖ C(pₖ)", self.mean_sent.as_slice()),
-            Quantity::scalar(
-                "‖e‖",
-                "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)",
-                memory_norm,
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·c̄",
-                "the step taken, along the mean compressed gradient",
-                self.mean_sent.iter().map(|c| -lr * c),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ḡ",
-                "the step without compression",
-                self.mean_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::vector("ḡ", "(1/K) Σₖ gₖ", self.mean_grad.as_slice()),
+                Quantity::vector("c̄", "(1/K) Σₖ C(pₖ)", self.mean_sent.as_slice()),
+                Quantity::scalar(
+                    "‖e‖",
+                    "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)",
+                    memory_norm,
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·c̄",
+                    "the step taken, along the mean compressed gradient",
+                    self.mean_sent.iter().map(|c| -lr * c),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ḡ",
+                    "the step without compression",
+                    self.mean_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {
@@ -701,11 +696,7 @@ mod tests {
         // f = ½(x² + 4y²) from (1, 1): g = (1, 4), C(g) = (5/2)·(1, 1) on every worker,
         // x ← (1, 1) − 0.1·(2.5, 2.5) = (0.75, 0.75).
         let mut oracle = quadratic();
-        let mut method = CompressedSgdConfig {
-            lr: 0.1,
-            ..CompressedSgdConfig::default()
-        }
-        .build(2);
+        let mut method = crate::optim::test_support::with_lr::<CompressedSgdConfig>(0.1).build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = method.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -763,17 +754,14 @@ mod tests {
         config.set_hyper("k", HyperValue::Int(2)).unwrap();
         assert_eq!(config.compressor, Compressor::RandomK { k: 2 });
         assert!(config.set_hyper("levels", HyperValue::Int(2)).is_err());
-        let mut checker = Checker::new();
-        CompressedSgdConfig {
+        let paths = crate::optim::test_support::validation_paths(&CompressedSgdConfig {
             lr: 0.0,
             workers: 0,
             batch_size: 0,
             compressor: Compressor::Qsgd { levels: 0 },
             error_feedback: false,
             heterogeneous: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "workers", "batch_size", "compressor.levels"]);
     }
 }

@@ -62,9 +62,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
-use super::{
-    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
-};
+use super::{ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -213,10 +211,7 @@ impl OptimizerSpec for DecentralizedConfig {
          a local SGD step, then averages with its neighbours (gossip)";
     const SIMULATES_WORKERS: bool = true;
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         let workers = worker_count(self);
@@ -345,39 +340,38 @@ impl Optimizer for Decentralized {
             gossiped,
             contraction,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "consensus before",
-                "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip",
-                spread_before,
-            ),
-            Quantity::scalar(
-                "gossiped",
-                "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0",
-                if gossiped { 1.0 } else { 0.0 },
-            ),
-            Quantity::scalar(
-                "consensus",
-                "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step",
-                spread,
-            ),
-            Quantity::scalar(
-                "|λ₂(W)|",
-                "how much one gossip shrinks the slowest disagreement",
-                contraction,
-            ),
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ḡ",
-                "how far the workers' mean moves (gossip keeps it)",
-                self.workers.mean_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "consensus before",
+                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip",
+                    spread_before,
+                ),
+                Quantity::scalar(
+                    "gossiped",
+                    "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0",
+                    if gossiped { 1.0 } else { 0.0 },
+                ),
+                Quantity::scalar(
+                    "consensus",
+                    "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step",
+                    spread,
+                ),
+                Quantity::scalar(
+                    "|λ₂(W)|",
+                    "how much one gossip shrinks the slowest disagreement",
+                    contraction,
+                ),
+                Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ḡ",
+                    "how far the workers' mean moves (gossip keeps it)",
+                    self.workers.mean_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {
@@ -403,7 +397,6 @@ mod tests {
     use crate::optim::test_support::{least_squares, least_squares_minimizer, quadratic};
     use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};
-    use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
     fn config(workers: u64, topology: Topology, gossip_every: u64) -> DecentralizedConfig {
@@ -606,11 +599,7 @@ mod tests {
     fn without_a_sum_every_worker_takes_the_full_gradient() {
         // f = ½(x² + 4y²) from (1, 1): g = (1, 4), x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
         let mut oracle = quadratic();
-        let mut method = DecentralizedConfig {
-            lr: 0.1,
-            ..DecentralizedConfig::default()
-        }
-        .build(2);
+        let mut method = crate::optim::test_support::with_lr::<DecentralizedConfig>(0.1).build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = method.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -653,17 +642,14 @@ mod tests {
                 .set_hyper("topology", HyperValue::Choice("Star"))
                 .is_err()
         );
-        let mut checker = Checker::new();
-        DecentralizedConfig {
+        let paths = crate::optim::test_support::validation_paths(&DecentralizedConfig {
             lr: 0.0,
             workers: 0,
             topology: Topology::Ring,
             gossip_every: 0,
             heterogeneous: false,
             batch_size: 0,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "workers", "gossip_every", "batch_size"]);
     }
 }

@@ -34,7 +34,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -60,10 +60,7 @@ impl OptimizerSpec for ExtragradientConfig {
         validate_lrs(checker, self.lr, self.lr_y);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        None
-    }
+    crate::optim::no_stability_threshold!(Game);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Extragradient {
@@ -128,45 +125,44 @@ impl Optimizer for Extragradient {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.steps == 0 {
-            return Vec::new();
-        }
-        let displacement = |to: &DVector<f64>| {
-            to.iter()
-                .zip(self.start.iter())
-                .map(|(t, s)| t - s)
-                .collect::<Vec<f64>>()
-        };
-        let step: Vec<f64> = {
-            let lr_y = self.config.lr_y.unwrap_or(self.config.lr);
-            let dim = self.half_grad.len();
-            self.half_grad
-                .iter()
-                .enumerate()
-                .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
-                .collect()
-        };
-        vec![
-            Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "(−lr·∇ₓf, +lr_y·∇_yf)",
-                "the look-ahead: the plain simultaneous GDA step to the extrapolated point",
-                displacement(&self.half_point),
-            ),
-            Quantity::vector(
-                "gₜ₋₁⁄₂",
-                "∇f at the extrapolated point",
-                self.half_grad.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point",
-                "the step taken from xₜ₋₁ with the look-ahead gradient",
-                step,
-            ),
-            Quantity::scalar("lr", "the min player's step", self.config.lr),
-        ]
+        crate::optim::explain_once_stepped(self.steps > 0, || {
+            let displacement = |to: &DVector<f64>| {
+                to.iter()
+                    .zip(self.start.iter())
+                    .map(|(t, s)| t - s)
+                    .collect::<Vec<f64>>()
+            };
+            let step: Vec<f64> = {
+                let lr_y = self.config.lr_y.unwrap_or(self.config.lr);
+                let dim = self.half_grad.len();
+                self.half_grad
+                    .iter()
+                    .enumerate()
+                    .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
+                    .collect()
+            };
+            vec![
+                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "(−lr·∇ₓf, +lr_y·∇_yf)",
+                    "the look-ahead: the plain simultaneous GDA step to the extrapolated point",
+                    displacement(&self.half_point),
+                ),
+                Quantity::vector(
+                    "gₜ₋₁⁄₂",
+                    "∇f at the extrapolated point",
+                    self.half_grad.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point",
+                    "the step taken from xₜ₋₁ with the look-ahead gradient",
+                    step,
+                ),
+                Quantity::scalar("lr", "the min player's step", self.config.lr),
+            ]
+        })
     }
 }
 
@@ -175,7 +171,7 @@ mod tests {
     use super::*;
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on};
+    use crate::optim::test_support::{close, oracle_on};
 
     #[test]
     fn one_step_by_hand() {
@@ -221,16 +217,15 @@ mod tests {
     #[test]
     fn converges_where_gda_diverges_on_a_quadratic_game() {
         // a = c = 1, b = 2: simultaneous GDA needs lr < 0.4; extragradient converges at lr = 0.45.
-        let mut eg = ExtragradientConfig {
-            lr: 0.45,
-            lr_y: None,
-        }
-        .build(2);
-        let mut oracle = oracle_on(QuadraticGame::default());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        for _ in 0..300 {
-            eg.step(&mut x, &mut oracle);
-        }
+        let x = crate::optim::test_support::iterate(
+            &ExtragradientConfig {
+                lr: 0.45,
+                lr_y: None,
+            },
+            &mut oracle_on(QuadraticGame::default()),
+            [1.0, 1.0],
+            300,
+        );
         assert!(x.norm() < 1e-12, "{x:?}");
     }
 
@@ -253,23 +248,6 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 2.0]);
         eg.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.8875) && close(x[1], 2.225), "{x:?}");
-    }
-
-    #[test]
-    fn explained_arrows_add_up_to_the_step() {
-        let mut eg = ExtragradientConfig {
-            lr: 0.3,
-            lr_y: Some(0.2),
-        }
-        .build(2);
-        check_explained_steps(
-            eg.as_mut(),
-            &mut oracle_on(QuadraticGame::default()),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
     }
 
     #[test]

@@ -156,51 +156,50 @@ impl Optimizer for Fista {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if self.steps == 0 || e.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![
-            Quantity::scalar("tₖ", "(1 + √(1 + 4tₖ₋₁²)) / 2 (t₁ = 1)", self.t),
-            Quantity::scalar(
-                "(tₖ₋₁ − 1)/tₖ",
-                "the momentum coefficient that made yₖ",
-                self.explained_coefficient,
-            ),
-            Quantity::vector(
-                "yₖ",
-                "xₖ₋₁ + ((tₖ₋₁ − 1)/tₖ)·(xₖ₋₁ − xₖ₋₂)",
-                e.from.as_slice(),
-            ),
-            Quantity::vector(
-                "∇g(yₖ)",
-                "the smooth part's gradient at yₖ (∇f when not composite)",
-                self.grad.as_slice(),
-            ),
-        ];
-        quantities.extend(e.prox_quantities(
-            &self.grad,
-            ["z", "xₖ", "prox_{lr·h}(z) − z"],
-            [
-                "yₖ − lr·∇g(yₖ): the prox input",
-                "prox_{lr·h}(z)",
-                "what the prox changed (0 when h = 0)",
-            ],
-        ));
-        quantities.extend([
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "yₖ − xₖ₋₁",
-                "the extrapolation along the last displacement",
-                e.from.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·∇g(yₖ)",
-                "the gradient step from yₖ, before the prox",
-                self.grad.iter().map(|g| -e.lr * g),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(self.steps > 0 && e.steps > 0, || {
+            let mut quantities = vec![
+                Quantity::scalar("tₖ", "(1 + √(1 + 4tₖ₋₁²)) / 2 (t₁ = 1)", self.t),
+                Quantity::scalar(
+                    "(tₖ₋₁ − 1)/tₖ",
+                    "the momentum coefficient that made yₖ",
+                    self.explained_coefficient,
+                ),
+                Quantity::vector(
+                    "yₖ",
+                    "xₖ₋₁ + ((tₖ₋₁ − 1)/tₖ)·(xₖ₋₁ − xₖ₋₂)",
+                    e.from.as_slice(),
+                ),
+                Quantity::vector(
+                    "∇g(yₖ)",
+                    "the smooth part's gradient at yₖ (∇f when not composite)",
+                    self.grad.as_slice(),
+                ),
+            ];
+            quantities.extend(e.prox_quantities(
+                &self.grad,
+                ["z", "xₖ", "prox_{lr·h}(z) − z"],
+                [
+                    "yₖ − lr·∇g(yₖ): the prox input",
+                    "prox_{lr·h}(z)",
+                    "what the prox changed (0 when h = 0)",
+                ],
+            ));
+            quantities.extend([
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "yₖ − xₖ₋₁",
+                    "the extrapolation along the last displacement",
+                    e.from.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·∇g(yₖ)",
+                    "the gradient step from yₖ, before the prox",
+                    self.grad.iter().map(|g| -e.lr * g),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 
@@ -213,20 +212,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_fista_step_is_extrapolation_gradient_step_and_prox() {
-        // On ½‖x − c‖² + λ‖x‖₁: Δx = (yₖ − xₖ₋₁) + (−lr·∇g(yₖ)) + (prox_{lr·h}(z) − z): the Momentum
-        // and Gradient arrows plus the prox correction.
-        let mut optimizer = FistaConfig { lr: 0.3 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(Arc::new(Shrink), GradientModel::default(), 0),
-            &[1.0, -1.0],
-            5,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &["prox_{lr·h}(z) − z"],
-        );
-    }
     use crate::landscape::{LandscapeObjective, LandscapeSpec, Lasso, Minimizers, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::ProximalGdConfig;

@@ -38,8 +38,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold,
-    assign_float, ensure_len,
+    ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, assign_float,
+    ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -147,10 +147,7 @@ impl OptimizerSpec for GdaConfig {
         validate_lrs(checker, self.lr, self.lr_y);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        None
-    }
+    crate::optim::no_stability_threshold!(Game);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Gda {
@@ -236,42 +233,41 @@ impl Optimizer for Gda {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![
-            Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "(−lr·∇ₓf, +lr_y·∇_yf)",
-                "the simultaneous GDA step: the min player descends, the max player ascends",
-                self.simultaneous_step.iter().copied(),
-            ),
-        ];
-        if self.config.alternating {
-            quantities.push(Quantity::vector(
-                "∇f(xₜ, yₜ₋₁)",
-                "the gradient after the min player's move",
-                self.second_grad.as_slice(),
+        crate::optim::explain_once_stepped(self.steps > 0, || {
+            let mut quantities = vec![
+                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "(−lr·∇ₓf, +lr_y·∇_yf)",
+                    "the simultaneous GDA step: the min player descends, the max player ascends",
+                    self.simultaneous_step.iter().copied(),
+                ),
+            ];
+            if self.config.alternating {
+                quantities.push(Quantity::vector(
+                    "∇f(xₜ, yₜ₋₁)",
+                    "the gradient after the min player's move",
+                    self.second_grad.as_slice(),
+                ));
+                quantities.push(Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·∇ₓf(xₜ₋₁, yₜ₋₁), +lr_y·∇_yf(xₜ, yₜ₋₁))",
+                    "the alternating step: y answers the new x",
+                    self.actual_step.iter().copied(),
+                ));
+            }
+            quantities.push(Quantity::scalar(
+                "lr",
+                "the min player's step",
+                self.config.lr,
             ));
-            quantities.push(Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·∇ₓf(xₜ₋₁, yₜ₋₁), +lr_y·∇_yf(xₜ, yₜ₋₁))",
-                "the alternating step: y answers the new x",
-                self.actual_step.iter().copied(),
+            quantities.push(Quantity::scalar(
+                "lr_y",
+                "the max player's step",
+                self.config.lr_y.unwrap_or(self.config.lr),
             ));
-        }
-        quantities.push(Quantity::scalar(
-            "lr",
-            "the min player's step",
-            self.config.lr,
-        ));
-        quantities.push(Quantity::scalar(
-            "lr_y",
-            "the max player's step",
-            self.config.lr_y.unwrap_or(self.config.lr),
-        ));
-        quantities
+            quantities
+        })
     }
 }
 
@@ -281,7 +277,7 @@ mod tests {
     use crate::hyper::{HyperValue, Hypers};
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on};
+    use crate::optim::test_support::{close, oracle_on};
 
     fn bilinear() -> Oracle {
         oracle_on(Bilinear::default())
@@ -376,25 +372,20 @@ mod tests {
         // a = c = 1, b = 2: the GDA map is I − lr·[[1, 2], [−2, 1]], eigenvalues 1 − lr ± 2i·lr,
         // modulus² (1 − lr)² + 4lr² < 1 iff lr < 0.4; at lr = 0.2 the modulus is √0.8.
         for alternating in [false, true] {
-            let mut gda = GdaConfig {
-                lr: 0.2,
-                alternating,
-                ..GdaConfig::default()
-            }
-            .build(2);
-            let mut oracle = oracle_on(QuadraticGame::default());
-            let mut x = DVector::from_vec(vec![1.0, 1.0]);
-            for _ in 0..300 {
-                gda.step(&mut x, &mut oracle);
-            }
+            let x = crate::optim::test_support::iterate(
+                &GdaConfig {
+                    lr: 0.2,
+                    alternating,
+                    ..GdaConfig::default()
+                },
+                &mut oracle_on(QuadraticGame::default()),
+                [1.0, 1.0],
+                300,
+            );
             assert!(x.norm() < 1e-12, "alternating {alternating}: {x:?}");
         }
         // Above 2m/(m² + b²) = 0.4 simultaneous GDA diverges.
-        let mut gda = GdaConfig {
-            lr: 0.45,
-            ..GdaConfig::default()
-        }
-        .build(2);
+        let mut gda = crate::optim::test_support::with_lr::<GdaConfig>(0.45).build(2);
         let mut oracle = oracle_on(QuadraticGame::default());
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         for _ in 0..300 {
@@ -494,42 +485,12 @@ mod tests {
     }
 
     #[test]
-    fn explained_arrows_add_up_to_the_step() {
-        let mut simultaneous = GdaConfig::default().build(2);
-        check_explained_steps(
-            simultaneous.as_mut(),
-            &mut bilinear(),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &[],
-        );
-        let mut alternating = GdaConfig {
-            lr_y: Some(0.3),
-            alternating: true,
-            ..GdaConfig::default()
-        }
-        .build(2);
-        check_explained_steps(
-            alternating.as_mut(),
-            &mut bilinear(),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
-
-    #[test]
     fn validation_and_hypers() {
-        let mut checker = Checker::new();
-        GdaConfig {
+        let paths = crate::optim::test_support::validation_paths(&GdaConfig {
             lr: 0.0,
             lr_y: Some(-1.0),
             alternating: false,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "lr_y"]);
         let mut config = GdaConfig::default();
         config.set_hyper("lr_y", HyperValue::Float(0.02)).unwrap();

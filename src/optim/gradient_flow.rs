@@ -52,9 +52,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -129,10 +127,7 @@ impl OptimizerSpec for GradientFlowConfig {
     const DISPLAY_NAME: &'static str = "Gradient flow";
     const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(GradientFlow {
@@ -379,50 +374,49 @@ impl Optimizer for GradientFlow {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if !e.moved {
-            return Vec::new();
-        }
-        let dt = e.dt;
-        let flow: Vec<f64> = self
-            .cached_at
-            .iter()
-            .zip(e.start.iter())
-            .map(|(end, start)| end - start)
-            .collect();
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
-                e.gradient.as_slice(),
-            ),
-            Quantity::scalar("dt", "the time advanced per step", dt),
-            Quantity::scalar(
-                "RK steps",
-                "Dormand–Prince steps tried within dt (6 gradients each)",
-                e.attempts as f64,
-            ),
-            Quantity::vector(
-                "flow − Euler",
-                "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
-                &flow
-                    .iter()
-                    .zip(e.gradient.iter())
-                    .map(|(f, g)| f + dt * g)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−dt·gₜ",
-                "gradient descent with lr = dt: the flow's forward-Euler step",
-                e.gradient.iter().map(|g| -dt * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−∫ₜ^{t+dt} ∇f(x(s)) ds",
-                "the flow's own displacement over dt",
-                flow,
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.moved, || {
+            let dt = e.dt;
+            let flow: Vec<f64> = self
+                .cached_at
+                .iter()
+                .zip(e.start.iter())
+                .map(|(end, start)| end - start)
+                .collect();
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
+                    e.gradient.as_slice(),
+                ),
+                Quantity::scalar("dt", "the time advanced per step", dt),
+                Quantity::scalar(
+                    "RK steps",
+                    "Dormand–Prince steps tried within dt (6 gradients each)",
+                    e.attempts as f64,
+                ),
+                Quantity::vector(
+                    "flow − Euler",
+                    "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
+                    &flow
+                        .iter()
+                        .zip(e.gradient.iter())
+                        .map(|(f, g)| f + dt * g)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−dt·gₜ",
+                    "gradient descent with lr = dt: the flow's forward-Euler step",
+                    e.gradient.iter().map(|g| -dt * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−∫ₜ^{t+dt} ∇f(x(s)) ds",
+                    "the flow's own displacement over dt",
+                    flow,
+                ),
+            ]
+        })
     }
 }
 
@@ -437,15 +431,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_flow_step_is_its_flow_arrow() {
-        // Δx = x(t + dt) − x(t), the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &GradientFlowConfig { dt: 0.1 },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::{Landscape, LandscapeObjective, Quadratic, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;

@@ -150,25 +150,24 @@ impl Optimizer for HeavyBall {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if !self.has_previous {
-            return Vec::new();
-        }
-        let lr = self.explained_lr;
-        vec![
-            Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·∇f(xₖ)",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "beta·(xₖ − xₖ₋₁)",
-                "the last displacement, carried over (0 on the first step)",
-                self.explained_momentum.iter().copied(),
-            ),
-        ]
+        crate::optim::explain_once_stepped(self.has_previous, || {
+            let lr = self.explained_lr;
+            vec![
+                Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·∇f(xₖ)",
+                    "where gradient descent with the same lr would go",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "beta·(xₖ − xₖ₋₁)",
+                    "the last displacement, carried over (0 on the first step)",
+                    self.explained_momentum.iter().copied(),
+                ),
+            ]
+        })
     }
 }
 
@@ -179,16 +178,7 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_heavy_ball_step_is_gradient_plus_momentum() {
-        // Δx = −lr·∇f(xₖ) + beta·(xₖ − xₖ₋₁): the Gradient and Momentum arrows.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &HeavyBallConfig { lr: 0.1, beta: 0.9 },
-            4,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-        );
-    }
-    use crate::landscape::{Quadratic, Rosenbrock};
+    use crate::landscape::Quadratic;
     use crate::optim::test_support::oracle_on as oracle;
 
     /// f = ½(x² + 4y²): ∇f = (x, 4y).
@@ -264,18 +254,14 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock() {
-        let x = crate::optim::test_support::iterate(
+        crate::optim::test_support::assert_solves_rosenbrock(
             &HeavyBallConfig {
                 lr: 2e-4,
                 beta: 0.9,
             },
-            &mut oracle(Rosenbrock::default()),
             [-1.2, 1.0],
             20_000,
-        );
-        assert!(
-            (x[0] - 1.0).abs() < 1e-4 && (x[1] - 1.0).abs() < 1e-4,
-            "{x:?}"
+            [1e-4, 1e-4],
         );
     }
 

@@ -71,9 +71,7 @@ use super::linesearch::{
     max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
-use super::{
-    ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -125,10 +123,7 @@ impl OptimizerSpec for LbfgsConfig {
     const DISPLAY_NAME: &'static str = "LBFGS";
     const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        None
-    }
+    crate::optim::no_stability_threshold!(CurvatureScaled);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         let capacity = history_capacity(self.history_size);
@@ -489,48 +484,47 @@ impl Optimizer for Lbfgs {
 
     fn explain(&self) -> Vec<Quantity> {
         let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
-        if !moved {
-            return Vec::new();
-        }
-        // The step's gradient gₜ: flat_grad may already hold the line search's new one.
-        let g = &self.prev_flat_grad;
-        vec![
-            Quantity::vector("g", "∇f(x) (negated if maximize)", g.as_slice()),
-            Quantity::scalar(
-                "pairs",
-                "curvature pairs (s, y) in the history (at most history_size)",
-                self.history.len as f64,
-            ),
-            Quantity::scalar("γ", "sᵀy / yᵀy of the newest pair: H⁰ = γI", self.h_diag),
-            Quantity::vector(
-                "d",
-                "−H g by the two-loop recursion (−g on the first step)",
-                self.d.as_slice(),
-            ),
-            Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
-            Quantity::scalar(
-                "t₀",
-                "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
-                t0,
-            ),
-            Quantity::scalar(
-                "t",
-                "the step length (the line search's, or t₀ without one)",
-                t,
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−t·g",
-                "gradient descent with the step length t the method used",
-                g.iter().map(|g| -t * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "t·d",
-                "the L-BFGS step",
-                self.d.iter().map(|d| t * d),
-            ),
-        ]
+        crate::optim::explain_once_stepped(moved, || {
+            // The step's gradient gₜ: flat_grad may already hold the line search's new one.
+            let g = &self.prev_flat_grad;
+            vec![
+                Quantity::vector("g", "∇f(x) (negated if maximize)", g.as_slice()),
+                Quantity::scalar(
+                    "pairs",
+                    "curvature pairs (s, y) in the history (at most history_size)",
+                    self.history.len as f64,
+                ),
+                Quantity::scalar("γ", "sᵀy / yᵀy of the newest pair: H⁰ = γI", self.h_diag),
+                Quantity::vector(
+                    "d",
+                    "−H g by the two-loop recursion (−g on the first step)",
+                    self.d.as_slice(),
+                ),
+                Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
+                Quantity::scalar(
+                    "t₀",
+                    "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
+                    t0,
+                ),
+                Quantity::scalar(
+                    "t",
+                    "the step length (the line search's, or t₀ without one)",
+                    t,
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−t·g",
+                    "gradient descent with the step length t the method used",
+                    g.iter().map(|g| -t * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "t·d",
+                    "the L-BFGS step",
+                    self.d.iter().map(|d| t * d),
+                ),
+            ]
+        })
     }
 }
 
@@ -553,23 +547,6 @@ mod tests {
     use crate::optim::StepOutcome;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_lbfgs_step_is_its_preconditioned_arrow() {
-        // On Rosenbrock with strong Wolfe: Δx = t·d, the Preconditioned arrow alone.
-        let mut optimizer = LbfgsConfig {
-            line_search_fn: Some(LineSearchFn::StrongWolfe),
-            ..LbfgsConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
-            &[-1.2, 1.0],
-            5,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
     use crate::landscape::{Quadratic, Rosenbrock};
     use crate::optim::test_support::{oracle_on, quadratic};
 

@@ -33,7 +33,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::sign_sgd::{check_unit_interval, sign};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -72,10 +72,7 @@ impl OptimizerSpec for LionConfig {
         checker.non_negative("weight_decay", self.weight_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Lion {
@@ -155,33 +152,32 @@ impl Optimizer for Lion {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
-        if e.weight_decay != 0.0 {
-            quantities.push(Quantity::vector(
-                "−lr·weight_decay·xₜ₋₁",
-                "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
-                &e.previous_x
-                    .iter()
-                    .map(|p| -lr * e.weight_decay * p)
-                    .collect::<Vec<_>>(),
-            ));
-        }
-        quantities.extend([
-            Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
-            Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·sign(cₜ)",
-                "the Lion step: exactly lr per coordinate",
-                e.update.iter().map(|&c| -lr * sign(c)),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+            if e.weight_decay != 0.0 {
+                quantities.push(Quantity::vector(
+                    "−lr·weight_decay·xₜ₋₁",
+                    "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁",
+                    &e.previous_x
+                        .iter()
+                        .map(|p| -lr * e.weight_decay * p)
+                        .collect::<Vec<_>>(),
+                ));
+            }
+            quantities.extend([
+                Quantity::vector("cₜ", "β1·mₜ₋₁ + (1 − β1)·gₜ", e.update.as_slice()),
+                Quantity::vector("mₜ", "β2·mₜ₋₁ + (1 − β2)·gₜ", self.exp_avg.as_slice()),
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·sign(cₜ)",
+                    "the Lion step: exactly lr per coordinate",
+                    e.update.iter().map(|&c| -lr * sign(c)),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 
@@ -195,24 +191,6 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
 
-    #[test]
-    fn explained_lion_step_is_decay_plus_sign_step() {
-        // Δx = −lr·weight_decay·xₜ₋₁ + (−lr·sign(cₜ)): the decay and the Preconditioned arrow.
-        let mut optimizer = LionConfig {
-            lr: 0.1,
-            weight_decay: 0.5,
-            ..LionConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &["−lr·weight_decay·xₜ₋₁"],
-        );
-    }
     use crate::landscape::Rosenbrock;
 
     #[test]
@@ -300,11 +278,7 @@ mod tests {
 
     #[test]
     fn makes_progress_on_rosenbrock() {
-        let mut optimizer = LionConfig {
-            lr: 1e-3,
-            ..LionConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<LionConfig>(1e-3).build(2);
         let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
         let mut x = DVector::from_vec(vec![-1.0, 1.0]);
         let start = oracle.value(&x);

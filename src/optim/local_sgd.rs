@@ -57,7 +57,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
-use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold};
+use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -95,10 +95,7 @@ impl OptimizerSpec for LocalSgdConfig {
          H = 8 local SGD steps, then average";
     const SIMULATES_WORKERS: bool = true;
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         let workers = worker_count(self);
@@ -202,39 +199,38 @@ impl Optimizer for LocalSgd {
             spread,
             averaged,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "round",
-                "communication rounds so far, this one included",
-                round as f64,
-            ),
-            Quantity::scalar(
-                "local step",
-                "h = 1, …, H within the round",
-                local_step as f64,
-            ),
-            Quantity::scalar(
-                "spread",
-                "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging",
-                spread,
-            ),
-            Quantity::scalar(
-                "averaged",
-                "1 if the round ended with xₖ ← x̄, else 0",
-                if averaged { 1.0 } else { 0.0 },
-            ),
-            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ḡ",
-                "how far the workers' mean moves (averaging keeps it)",
-                self.workers.mean_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::scalar("lr", "step size", lr),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "round",
+                    "communication rounds so far, this one included",
+                    round as f64,
+                ),
+                Quantity::scalar(
+                    "local step",
+                    "h = 1, …, H within the round",
+                    local_step as f64,
+                ),
+                Quantity::scalar(
+                    "spread",
+                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging",
+                    spread,
+                ),
+                Quantity::scalar(
+                    "averaged",
+                    "1 if the round ended with xₖ ← x̄, else 0",
+                    if averaged { 1.0 } else { 0.0 },
+                ),
+                Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ḡ",
+                    "how far the workers' mean moves (averaging keeps it)",
+                    self.workers.mean_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::scalar("lr", "step size", lr),
+            ]
+        })
     }
 
     fn as_distributed(&self) -> Option<&dyn Distributed> {
@@ -261,7 +257,6 @@ mod tests {
         assert_steps_like_gradient_descent, least_squares, least_squares_minimizer, quadratic,
     };
     use crate::optim::workers::Shards;
-    use crate::validate::Checker;
 
     /// The default least squares (n = 64) with the run seed 7, and its minimizer x*.
     fn config(
@@ -369,11 +364,7 @@ mod tests {
     fn without_a_sum_every_worker_takes_the_full_gradient() {
         // f = ½(x² + 4y²) from (1, 1): g = (1, 4), x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
         let mut oracle = quadratic();
-        let mut local = LocalSgdConfig {
-            lr: 0.1,
-            ..LocalSgdConfig::default()
-        }
-        .build(2);
+        let mut local = crate::optim::test_support::with_lr::<LocalSgdConfig>(0.1).build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = local.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -458,16 +449,13 @@ mod tests {
 
     #[test]
     fn validation() {
-        let mut checker = Checker::new();
-        LocalSgdConfig {
+        let paths = crate::optim::test_support::validation_paths(&LocalSgdConfig {
             lr: 0.0,
             workers: 0,
             local_steps: 0,
             heterogeneous: false,
             batch_size: 0,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "workers", "local_steps", "batch_size"]);
     }
 }

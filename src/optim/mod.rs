@@ -18,6 +18,8 @@ mod bfgs;
 mod byzantine_robust;
 mod compressed_sgd;
 mod decentralized;
+#[cfg(test)]
+mod explained_steps;
 mod extragradient;
 mod fista;
 mod gda;
@@ -87,7 +89,7 @@ pub use rprop::Rprop;
 pub use saga::Saga;
 pub use sgd::Sgd;
 pub use sign_sgd::SignSgd;
-pub use stability::Threshold;
+pub use stability::{NoThreshold, Threshold};
 pub use subgradient::Subgradient;
 pub use svrg::Svrg;
 pub use zeroth_order::ZerothOrder;
@@ -265,6 +267,15 @@ pub trait Optimizer: Send {
     fn explain(&self) -> Vec<Quantity> {
         Vec::new()
     }
+}
+
+/// How every [`Optimizer::explain`] answers: the latest step's `quantities()` once the method has
+/// `stepped` (since it was built or last reset), and nothing before.
+pub fn explain_once_stepped(
+    stepped: bool,
+    quantities: impl FnOnce() -> Vec<Quantity>,
+) -> Vec<Quantity> {
+    if stepped { quantities() } else { Vec::new() }
 }
 
 /// What a method that simulates workers shows beyond its step: where the workers are and what
@@ -519,6 +530,17 @@ macro_rules! config_edits {
     };
 }
 pub(crate) use config_edits;
+
+/// `OptimizerSpec::stability_threshold` of a method that has none, naming the [`NoThreshold`]
+/// reason: `no_stability_threshold!(NotDerived);` inside `impl OptimizerSpec for …`.
+macro_rules! no_stability_threshold {
+    ($why:ident) => {
+        fn stability_threshold(&self) -> Option<$crate::optim::Threshold> {
+            $crate::optim::Threshold::none($crate::optim::NoThreshold::$why)
+        }
+    };
+}
+pub(crate) use no_stability_threshold;
 
 /// Makes a state buffer the right length, allocating only when the dimension changes.
 pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {

@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{addcdiv, addcmul, lerp, py_pow};
 use super::weight_decay::{WeightDecay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -102,10 +102,7 @@ impl OptimizerSpec for NAdamConfig {
         checker.non_negative("momentum_decay", self.momentum_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(NAdam::new(self.clone(), dim))
@@ -212,72 +209,71 @@ impl Optimizer for NAdam {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let e = &self.explained;
-        let denom: Vec<f64> = self
-            .exp_avg_sq
-            .iter()
-            .map(|v| (v / e.bias_correction2).sqrt() + e.eps)
-            .collect();
-        let mut quantities = vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-                self.grad.as_slice(),
-            ),
-            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
-        ];
-        quantities.extend(
-            e.weight_decay
-                .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
-        );
-        quantities.extend([
-            Quantity::scalar("μₜ", "β₁·(1 − 0.5·0.96^(t·momentum_decay))", e.mu),
-            Quantity::scalar(
-                "μₜ₊₁",
-                "β₁·(1 − 0.5·0.96^((t + 1)·momentum_decay))",
-                e.mu_next,
-            ),
-            Quantity::scalar("Πₜ", "Πₜ₋₁·μₜ", self.mu_product),
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
-            Quantity::vector("denom", "√(vₜ / bias_correction2) + eps", &denom),
-            Quantity::vector(
-                "effective lr (gₜ)",
-                "lr·(1 − μₜ)/(1 − Πₜ) / denom per coordinate (multiplies gₜ)",
-                &denom.iter().map(|d| -e.grad_weight / d).collect::<Vec<_>>(),
-            ),
-            Quantity::vector(
-                "effective lr",
-                "lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁) / denom per coordinate (multiplies mₜ)",
-                &denom
-                    .iter()
-                    .map(|d| -e.momentum_weight / d)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(e.lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",
-                "the current gradient's part of the step, Adam-scaled",
-                self.grad
-                    .iter()
-                    .zip(&denom)
-                    .map(|(g, d)| e.grad_weight * g / d),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "(−lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·mₜ) / denom",
-                "the momentum's part, with next step's weight (Nesterov's look-ahead)",
-                self.exp_avg
-                    .iter()
-                    .zip(&denom)
-                    .map(|(m, d)| e.momentum_weight * m / d),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let e = &self.explained;
+            let denom: Vec<f64> = self
+                .exp_avg_sq
+                .iter()
+                .map(|v| (v / e.bias_correction2).sqrt() + e.eps)
+                .collect();
+            let mut quantities = vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+            ];
+            quantities.extend(
+                e.weight_decay
+                    .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
+            );
+            quantities.extend([
+                Quantity::scalar("μₜ", "β₁·(1 − 0.5·0.96^(t·momentum_decay))", e.mu),
+                Quantity::scalar(
+                    "μₜ₊₁",
+                    "β₁·(1 − 0.5·0.96^((t + 1)·momentum_decay))",
+                    e.mu_next,
+                ),
+                Quantity::scalar("Πₜ", "Πₜ₋₁·μₜ", self.mu_product),
+                Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+                Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+                Quantity::vector("denom", "√(vₜ / bias_correction2) + eps", &denom),
+                Quantity::vector(
+                    "effective lr (gₜ)",
+                    "lr·(1 − μₜ)/(1 − Πₜ) / denom per coordinate (multiplies gₜ)",
+                    &denom.iter().map(|d| -e.grad_weight / d).collect::<Vec<_>>(),
+                ),
+                Quantity::vector(
+                    "effective lr",
+                    "lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁) / denom per coordinate (multiplies mₜ)",
+                    &denom
+                        .iter()
+                        .map(|d| -e.momentum_weight / d)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::gradient_arrow(e.lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·(1 − μₜ)/(1 − Πₜ)·gₜ) / denom",
+                    "the current gradient's part of the step, Adam-scaled",
+                    self.grad
+                        .iter()
+                        .zip(&denom)
+                        .map(|(g, d)| e.grad_weight * g / d),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "(−lr·μₜ₊₁/(1 − Πₜ·μₜ₊₁)·mₜ) / denom",
+                    "the momentum's part, with next step's weight (Nesterov's look-ahead)",
+                    self.exp_avg
+                        .iter()
+                        .zip(&denom)
+                        .map(|(m, d)| e.momentum_weight * m / d),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 
@@ -288,26 +284,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_nadam_step_is_gradient_part_plus_momentum_part() {
-        // Δx = (−lr·(1 − μₜ)/(1 − Πₜ)·gₜ)/denom + (−lr·μₜ₊₁/(1 − Πₜμₜ₊₁)·mₜ)/denom: the
-        // Preconditioned and Momentum arrows, plus the decoupled decay −lr·weight_decay·xₜ₋₁.
-        let mut optimizer = NAdamConfig {
-            lr: 0.1,
-            weight_decay: 0.1,
-            decoupled_weight_decay: true,
-            ..NAdamConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-            &["−lr·weight_decay·xₜ₋₁"],
-        );
-    }
     use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
     use crate::optim::test_support::{close, quadratic};
@@ -394,22 +370,13 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_and_on_rosenbrock() {
-        let x = crate::optim::test_support::iterate(
-            &NAdamConfig {
-                lr: 0.05,
-                ..NAdamConfig::default()
-            },
-            &mut quadratic(),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<NAdamConfig>(0.05),
             2000,
+            1e-6,
         );
-        assert!(x.norm() < 1e-6, "{x:?}");
 
-        let mut optimizer = NAdamConfig {
-            lr: 0.005,
-            ..NAdamConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<NAdamConfig>(0.005).build(2);
         let mut oracle = Oracle::new(
             Arc::new(LandscapeObjective::new(Arc::new(Rosenbrock::default()))),
             GradientModel::default(),
@@ -455,17 +422,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        NAdamConfig {
+        let paths = crate::optim::test_support::validation_paths(&NAdamConfig {
             lr: 0.0,
             betas: (1.0, 0.999),
             eps: -1.0,
             weight_decay: -1.0,
             momentum_decay: -1.0,
             ..NAdamConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(
             paths,
             ["lr", "eps", "betas[0]", "weight_decay", "momentum_decay"]

@@ -51,8 +51,7 @@ use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold,
-    ensure_len,
+    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -159,10 +158,7 @@ impl OptimizerSpec for NewtonConfig {
         }
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Curvature-scaled steps: stable on a quadratic whatever its curvature.
-        None
-    }
+    crate::optim::no_stability_threshold!(CurvatureScaled);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Newton {
@@ -339,52 +335,51 @@ impl Optimizer for Newton {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if !self.explained {
-            return Vec::new();
-        }
-        let lr = self.explained_lr;
-        let h = &self.explained_hessian;
-        let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
-        if h.shape() == (2, 2) {
+        crate::optim::explain_once_stepped(self.explained, || {
+            let lr = self.explained_lr;
+            let h = &self.explained_hessian;
+            let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+            if h.shape() == (2, 2) {
+                quantities.extend([
+                    Quantity::scalar("H₁₁", "∂²f/∂x₁²", h[(0, 0)]),
+                    Quantity::scalar("H₁₂", "∂²f/∂x₁∂x₂", h[(0, 1)]),
+                    Quantity::scalar("H₂₂", "∂²f/∂x₂²", h[(1, 1)]),
+                ]);
+            } else {
+                quantities.push(Quantity::vector(
+                    "diag H",
+                    "the Hessian's diagonal ∂²f/∂xᵢ²",
+                    h.diagonal().as_slice(),
+                ));
+            }
             quantities.extend([
-                Quantity::scalar("H₁₁", "∂²f/∂x₁²", h[(0, 0)]),
-                Quantity::scalar("H₁₂", "∂²f/∂x₁∂x₂", h[(0, 1)]),
-                Quantity::scalar("H₂₂", "∂²f/∂x₂²", h[(1, 1)]),
+                Quantity::vector(
+                    "λᵢ",
+                    "the eigenvalues of H",
+                    self.explained_eigenvalues.as_slice(),
+                ),
+                Quantity::vector(
+                    "λ̃ᵢ",
+                    "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)",
+                    self.eigenvalues.as_slice(),
+                ),
+                Quantity::vector("d", "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g", self.direction.as_slice()),
+                Quantity::scalar("lr", "step size (1 = the pure Newton step)", lr),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·g",
+                    "where gradient descent with the same lr would go",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−lr·H̃⁻¹g",
+                    "the Newton step: to the quadratic model's stationary point when lr = 1",
+                    self.direction.iter().map(|d| -lr * d),
+                ),
             ]);
-        } else {
-            quantities.push(Quantity::vector(
-                "diag H",
-                "the Hessian's diagonal ∂²f/∂xᵢ²",
-                h.diagonal().as_slice(),
-            ));
-        }
-        quantities.extend([
-            Quantity::vector(
-                "λᵢ",
-                "the eigenvalues of H",
-                self.explained_eigenvalues.as_slice(),
-            ),
-            Quantity::vector(
-                "λ̃ᵢ",
-                "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)",
-                self.eigenvalues.as_slice(),
-            ),
-            Quantity::vector("d", "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g", self.direction.as_slice()),
-            Quantity::scalar("lr", "step size (1 = the pure Newton step)", lr),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·g",
-                "where gradient descent with the same lr would go",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−lr·H̃⁻¹g",
-                "the Newton step: to the quadratic model's stationary point when lr = 1",
-                self.direction.iter().map(|d| -lr * d),
-            ),
-        ]);
-        quantities
+            quantities
+        })
     }
 }
 
@@ -396,23 +391,6 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
 
-    #[test]
-    fn explained_newton_step_is_its_preconditioned_arrow() {
-        // On Rosenbrock, damped: Δx = −lr·H̃⁻¹g, the Preconditioned arrow alone.
-        let mut optimizer = NewtonConfig {
-            lr: 0.5,
-            safeguard: Safeguard::AbsEig,
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::oracle_on(crate::landscape::Rosenbrock::default()),
-            &[-1.2, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
-        );
-    }
     use crate::landscape::{
         Abs, Landscape, LandscapeObjective, LineOfMinima, Quadratic, Rosenbrock, Saddle,
     };
@@ -613,13 +591,10 @@ mod tests {
 
     #[test]
     fn validation_and_hypers() {
-        let mut checker = Checker::new();
-        NewtonConfig {
+        let paths = crate::optim::test_support::validation_paths(&NewtonConfig {
             lr: 0.0,
             safeguard: Safeguard::Shift { mu: -1.0 },
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "safeguard.mu"]);
 
         let mut config = NewtonConfig::default();
@@ -673,19 +648,12 @@ mod tests {
             ),
             ("Newton()", Safeguard::None),
         ] {
-            let source = format!("Scenario(runs: [Run(optimizer: {text})])");
-            let scenario = crate::scenario::parse(&source, "newton.ron")
-                .unwrap_or_else(|e| panic!("{text}: {e:?}"))
-                .scenario;
-            let OptimizerConfig::Newton(config) = &scenario.runs[0].optimizer else {
+            let OptimizerConfig::Newton(config) =
+                crate::optim::test_support::parsed_optimizer(text)
+            else {
                 panic!("{text}: not Newton");
             };
             assert_eq!(config.safeguard, safeguard, "{text}");
-            let saved = crate::scenario::to_ron(&scenario).unwrap();
-            let reloaded = crate::scenario::parse(&saved, "saved.ron")
-                .unwrap()
-                .scenario;
-            assert_eq!(reloaded, scenario, "{saved}");
         }
     }
 

@@ -31,7 +31,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -56,10 +56,7 @@ impl OptimizerSpec for OptimisticGdConfig {
         validate_lrs(checker, self.lr, self.lr_y);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
-        None
-    }
+    crate::optim::no_stability_threshold!(Game);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(OptimisticGd {
@@ -130,38 +127,37 @@ impl Optimizer for OptimisticGd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.steps == 0 {
-            return Vec::new();
-        }
-        let lr = self.config.lr;
-        let lr_y = self.config.lr_y.unwrap_or(lr);
-        let dim = self.grad.len();
-        let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
-        vec![
-            Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-            Quantity::vector(
-                "gₜ₋₁",
-                "the previous step's gradient (gₜ on the first step)",
-                self.explained_previous.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "(−lr·∇ₓgₜ, +lr_y·∇_ygₜ)",
-                "the plain simultaneous GDA step",
-                self.grad.iter().enumerate().map(|(i, g)| signed(i) * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr, +lr_y)·(2gₜ − gₜ₋₁)",
-                "the optimistic step: GDA along the extrapolated gradient 2gₜ − gₜ₋₁",
-                self.grad
-                    .iter()
-                    .zip(self.explained_previous.iter())
-                    .enumerate()
-                    .map(|(i, (g, p))| 2.0 * signed(i) * g - signed(i) * p),
-            ),
-            Quantity::scalar("lr", "the min player's step", lr),
-        ]
+        crate::optim::explain_once_stepped(self.steps > 0, || {
+            let lr = self.config.lr;
+            let lr_y = self.config.lr_y.unwrap_or(lr);
+            let dim = self.grad.len();
+            let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
+            vec![
+                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
+                Quantity::vector(
+                    "gₜ₋₁",
+                    "the previous step's gradient (gₜ on the first step)",
+                    self.explained_previous.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "(−lr·∇ₓgₜ, +lr_y·∇_ygₜ)",
+                    "the plain simultaneous GDA step",
+                    self.grad.iter().enumerate().map(|(i, g)| signed(i) * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr, +lr_y)·(2gₜ − gₜ₋₁)",
+                    "the optimistic step: GDA along the extrapolated gradient 2gₜ − gₜ₋₁",
+                    self.grad
+                        .iter()
+                        .zip(self.explained_previous.iter())
+                        .enumerate()
+                        .map(|(i, (g, p))| 2.0 * signed(i) * g - signed(i) * p),
+                ),
+                Quantity::scalar("lr", "the min player's step", lr),
+            ]
+        })
     }
 }
 
@@ -170,7 +166,7 @@ mod tests {
     use super::*;
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{check_explained_steps, close, oracle_on};
+    use crate::optim::test_support::{close, oracle_on};
 
     #[test]
     fn two_steps_by_hand() {
@@ -211,34 +207,16 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic_game_with_two_timescales() {
-        let mut ogd = OptimisticGdConfig {
-            lr: 0.2,
-            lr_y: Some(0.1),
-        }
-        .build(2);
-        let mut oracle = oracle_on(QuadraticGame::default());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        for _ in 0..500 {
-            ogd.step(&mut x, &mut oracle);
-        }
-        assert!(x.norm() < 1e-12, "{x:?}");
-    }
-
-    #[test]
-    fn explained_arrows_add_up_to_the_step() {
-        let mut ogd = OptimisticGdConfig {
-            lr: 0.2,
-            lr_y: Some(0.1),
-        }
-        .build(2);
-        check_explained_steps(
-            ogd.as_mut(),
+        let x = crate::optim::test_support::iterate(
+            &OptimisticGdConfig {
+                lr: 0.2,
+                lr_y: Some(0.1),
+            },
             &mut oracle_on(QuadraticGame::default()),
-            &[1.0, 1.0],
-            4,
-            &[ArrowKind::Preconditioned],
-            &[],
+            [1.0, 1.0],
+            500,
         );
+        assert!(x.norm() < 1e-12, "{x:?}");
     }
 
     #[test]

@@ -389,26 +389,25 @@ impl Optimizer for ProjectedGd {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
-        quantities.extend(e.prox_quantities(
-            &self.grad,
-            ["z", "Π_C(z)", "Π_C(z) − z"],
-            [
-                "x − lr·∇f(x): the unconstrained step's end",
-                "argmin_{u ∈ C} ‖u − z‖: the new x",
-                "the projection's pull back onto C (0 inside C)",
-            ],
-        ));
-        quantities.push(Quantity::arrow(
-            ArrowKind::Gradient,
-            "−lr·∇f(x)",
-            "the gradient step, before the projection",
-            self.grad.iter().map(|g| -e.lr * g),
-        ));
-        quantities
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
+            quantities.extend(e.prox_quantities(
+                &self.grad,
+                ["z", "Π_C(z)", "Π_C(z) − z"],
+                [
+                    "x − lr·∇f(x): the unconstrained step's end",
+                    "argmin_{u ∈ C} ‖u − z‖: the new x",
+                    "the projection's pull back onto C (0 inside C)",
+                ],
+            ));
+            quantities.push(Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇f(x)",
+                "the gradient step, before the projection",
+                self.grad.iter().map(|g| -e.lr * g),
+            ));
+            quantities
+        })
     }
 }
 
@@ -422,27 +421,6 @@ mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
 
-    #[test]
-    fn explained_projected_step_is_gradient_step_plus_projection() {
-        // Δx = −lr·∇f(x) (the Gradient arrow) + (Π_C(z) − z), on a box that binds:
-        // from y = −1 the first gradient step reaches z = −0.6, projected to y = −0.5.
-        let mut optimizer = ProjectedGdConfig {
-            lr: 0.1,
-            set: ConstraintSet::Box {
-                lo: (-2.0, -0.5),
-                hi: (2.0, 2.0),
-            },
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut crate::optim::test_support::quadratic(),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &["Π_C(z) − z"],
-        );
-    }
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
     use crate::optim::test_support::oracle_on as oracle;
 
@@ -639,11 +617,7 @@ mod tests {
             "{x:?} {g:?}"
         );
         // On the default quadratic the box is inactive: plain gradient descent to 0.
-        let mut optimizer = ProjectedGdConfig {
-            lr: 0.1,
-            ..ProjectedGdConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<ProjectedGdConfig>(0.1).build(2);
         let mut quadratic_oracle = oracle(Quadratic::default());
         let mut x = DVector::from_vec(vec![3.0, -2.0]);
         for _ in 0..500 {
@@ -796,29 +770,18 @@ mod tests {
             ),
             ("ProjectedGd()", ConstraintSet::default()),
         ] {
-            let source = format!("Scenario(runs: [Run(optimizer: {text})])");
-            let scenario = crate::scenario::parse(&source, "projected.ron")
-                .unwrap_or_else(|e| panic!("{text}: {e:?}"))
-                .scenario;
-            let OptimizerConfig::ProjectedGd(config) = &scenario.runs[0].optimizer else {
+            let OptimizerConfig::ProjectedGd(config) =
+                crate::optim::test_support::parsed_optimizer(text)
+            else {
                 panic!("{text}: not ProjectedGd");
             };
             assert_eq!(config.set, set, "{text}");
-            let saved = crate::scenario::to_ron(&scenario).unwrap();
-            let reloaded = crate::scenario::parse(&saved, "saved.ron")
-                .unwrap()
-                .scenario;
-            assert_eq!(reloaded, scenario, "{saved}");
         }
     }
 
     #[test]
     fn live_edits_move_the_set() {
-        let mut optimizer = ProjectedGdConfig {
-            lr: 0.1,
-            ..ProjectedGdConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<ProjectedGdConfig>(0.1).build(2);
         assert!(
             optimizer.set_config(&OptimizerConfig::ProjectedGd(ProjectedGdConfig {
                 lr: 0.1,

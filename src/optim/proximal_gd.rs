@@ -180,30 +180,29 @@ impl Optimizer for ProximalGd {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let mut quantities = vec![Quantity::vector(
-            "∇g(x)",
-            "the smooth part's gradient (∇f when the problem is not composite)",
-            self.grad.as_slice(),
-        )];
-        quantities.extend(e.prox_quantities(
-            &self.grad,
-            ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],
-            [
-                "x − lr·∇g(x): the prox input",
-                "argmin_u h(u) + ‖u − z‖²/(2·lr): the new x",
-                "what the prox changed (soft-thresholding for λ‖x‖₁; 0 when h = 0)",
-            ],
-        ));
-        quantities.push(Quantity::arrow(
-            ArrowKind::Gradient,
-            "−lr·∇g(x)",
-            "the gradient step on the smooth part, before the prox",
-            self.grad.iter().map(|g| -e.lr * g),
-        ));
-        quantities
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let mut quantities = vec![Quantity::vector(
+                "∇g(x)",
+                "the smooth part's gradient (∇f when the problem is not composite)",
+                self.grad.as_slice(),
+            )];
+            quantities.extend(e.prox_quantities(
+                &self.grad,
+                ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],
+                [
+                    "x − lr·∇g(x): the prox input",
+                    "argmin_u h(u) + ‖u − z‖²/(2·lr): the new x",
+                    "what the prox changed (soft-thresholding for λ‖x‖₁; 0 when h = 0)",
+                ],
+            ));
+            quantities.push(Quantity::arrow(
+                ArrowKind::Gradient,
+                "−lr·∇g(x)",
+                "the gradient step on the smooth part, before the prox",
+                self.grad.iter().map(|g| -e.lr * g),
+            ));
+            quantities
+        })
     }
 }
 
@@ -216,19 +215,6 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_ista_step_is_gradient_step_plus_prox_correction() {
-        // On ½‖x − c‖² + λ‖x‖₁: Δx = −lr·∇g(x) (the Gradient arrow) + (prox_{lr·h}(z) − z).
-        let mut optimizer = ProximalGdConfig { lr: 0.3 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(Arc::new(Shrink), GradientModel::default(), 0),
-            &[1.0, -1.0],
-            4,
-            &[ArrowKind::Gradient],
-            &["prox_{lr·h}(z) − z"],
-        );
-    }
     use crate::landscape::{LandscapeObjective, LandscapeSpec, Lasso, Minimizers, Quadratic};
     use crate::objective::GradientModel;
     use crate::optim::test_support::Shrink;

@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcmul, lerp, py_pow};
 use super::weight_decay::{WeightDecay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -91,10 +91,7 @@ impl OptimizerSpec for RAdamConfig {
         checker.non_negative("weight_decay", self.weight_decay);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(RAdam::new(self.clone(), dim))
@@ -220,84 +217,83 @@ impl Optimizer for RAdam {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.step == 0.0 {
-            return Vec::new();
-        }
-        let e = &self.explained;
-        let lr = e.lr;
-        let m_hat: Vec<f64> = self
-            .exp_avg
-            .iter()
-            .map(|m| m / e.bias_correction1)
-            .collect();
-        let mut quantities = vec![Quantity::vector(
-            "gₜ",
-            "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-            self.grad.as_slice(),
-        )];
-        quantities.extend(
-            e.weight_decay
-                .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
-        );
-        quantities.extend([
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
-            Quantity::scalar("bias_correction1", "1 − β₁ᵗ", e.bias_correction1),
-            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
-            Quantity::vector("m̂ₜ", "mₜ / (1 − β₁ᵗ)", &m_hat),
-            Quantity::scalar("ρ∞", "2 / (1 − β₂) − 1", e.rho_inf),
-            Quantity::scalar(
-                "ρₜ",
-                "ρ∞ − 2t·β₂ᵗ / (1 − β₂ᵗ); adaptive once ρₜ > 5",
-                e.rho_t,
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-        ]);
-        match e.rect {
-            Some(rect) => {
-                // The step's own arithmetic: a = (1/(√vₜ + eps))·√bias_correction2.
-                let adaptive: Vec<f64> = self
-                    .exp_avg_sq
-                    .iter()
-                    .map(|v| (1.0 / (v.sqrt() + e.eps)) * e.bias_correction2_sqrt)
-                    .collect();
-                quantities.extend([
-                    Quantity::scalar("r", "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))", rect),
-                    Quantity::vector("a", "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5", &adaptive),
+        crate::optim::explain_once_stepped(self.step > 0.0, || {
+            let e = &self.explained;
+            let lr = e.lr;
+            let m_hat: Vec<f64> = self
+                .exp_avg
+                .iter()
+                .map(|m| m / e.bias_correction1)
+                .collect();
+            let mut quantities = vec![Quantity::vector(
+                "gₜ",
+                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
+                self.grad.as_slice(),
+            )];
+            quantities.extend(
+                e.weight_decay
+                    .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
+            );
+            quantities.extend([
+                Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
+                Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
+                Quantity::scalar("bias_correction1", "1 − β₁ᵗ", e.bias_correction1),
+                Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+                Quantity::vector("m̂ₜ", "mₜ / (1 − β₁ᵗ)", &m_hat),
+                Quantity::scalar("ρ∞", "2 / (1 − β₂) − 1", e.rho_inf),
+                Quantity::scalar(
+                    "ρₜ",
+                    "ρ∞ − 2t·β₂ᵗ / (1 − β₂ᵗ); adaptive once ρₜ > 5",
+                    e.rho_t,
+                ),
+                Quantity::gradient_arrow(lr, &self.grad),
+            ]);
+            match e.rect {
+                Some(rect) => {
+                    // The step's own arithmetic: a = (1/(√vₜ + eps))·√bias_correction2.
+                    let adaptive: Vec<f64> = self
+                        .exp_avg_sq
+                        .iter()
+                        .map(|v| (1.0 / (v.sqrt() + e.eps)) * e.bias_correction2_sqrt)
+                        .collect();
+                    quantities.extend([
+                        Quantity::scalar("r", "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))", rect),
+                        Quantity::vector("a", "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5", &adaptive),
+                        Quantity::vector(
+                            "effective lr",
+                            "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)",
+                            &adaptive
+                                .iter()
+                                .map(|a| lr * a * rect / e.bias_correction1)
+                                .collect::<Vec<_>>(),
+                        ),
+                        Quantity::arrow(
+                            ArrowKind::Preconditioned,
+                            "−((m̂ₜ·lr)·a)·r",
+                            "the rectified adaptive step",
+                            m_hat
+                                .iter()
+                                .zip(&adaptive)
+                                .map(|(m, a)| -(m * lr * a * rect)),
+                        ),
+                    ]);
+                }
+                None => quantities.extend([
                     Quantity::vector(
                         "effective lr",
-                        "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)",
-                        &adaptive
-                            .iter()
-                            .map(|a| lr * a * rect / e.bias_correction1)
-                            .collect::<Vec<_>>(),
+                        "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)",
+                        &vec![lr / e.bias_correction1; m_hat.len()],
                     ),
                     Quantity::arrow(
-                        ArrowKind::Preconditioned,
-                        "−((m̂ₜ·lr)·a)·r",
-                        "the rectified adaptive step",
-                        m_hat
-                            .iter()
-                            .zip(&adaptive)
-                            .map(|(m, a)| -(m * lr * a * rect)),
+                        ArrowKind::Momentum,
+                        "−m̂ₜ·lr",
+                        "ρₜ ≤ 5: a plain momentum step, not adapted",
+                        m_hat.iter().map(|m| -(m * lr)),
                     ),
-                ]);
+                ]),
             }
-            None => quantities.extend([
-                Quantity::vector(
-                    "effective lr",
-                    "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)",
-                    &vec![lr / e.bias_correction1; m_hat.len()],
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−m̂ₜ·lr",
-                    "ρₜ ≤ 5: a plain momentum step, not adapted",
-                    m_hat.iter().map(|m| -(m * lr)),
-                ),
-            ]),
-        }
-        quantities
+            quantities
+        })
     }
 }
 
@@ -307,24 +303,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_radam_step_is_its_momentum_then_preconditioned_arrow() {
-        // Steps 1–5 (ρₜ ≤ 5): Δx = −m̂ₜ·lr, the Momentum arrow; from step 6: Δx = −((m̂ₜ·lr)·a)·r,
-        // the Preconditioned arrow (only one of the two is present at each step).
-        let mut optimizer = RAdamConfig {
-            lr: 0.1,
-            ..RAdamConfig::default()
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut quadratic(),
-            &[1.0, -1.0],
-            8,
-            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-            &[],
-        );
-    }
     use crate::optim::test_support::{close, quadratic};
 
     #[test]
@@ -432,16 +410,11 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let x = crate::optim::test_support::iterate(
-            &RAdamConfig {
-                lr: 0.05,
-                ..RAdamConfig::default()
-            },
-            &mut quadratic(),
-            [1.0, -1.0],
+        crate::optim::test_support::assert_converges_on_quadratic(
+            &crate::optim::test_support::with_lr::<RAdamConfig>(0.05),
             2000,
+            1e-6,
         );
-        assert!(x.norm() < 1e-6, "{x:?}");
     }
 
     #[test]
@@ -451,10 +424,7 @@ mod tests {
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (optimizer.exp_avg.clone(), optimizer.exp_avg_sq.clone());
-        let new = RAdamConfig {
-            lr: 0.1,
-            ..RAdamConfig::default()
-        };
+        let new = crate::optim::test_support::with_lr::<RAdamConfig>(0.1);
         assert!(optimizer.set_config(&OptimizerConfig::RAdam(new)));
         assert_eq!(optimizer.config.lr, 0.1);
         assert_eq!(
@@ -470,16 +440,13 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        RAdamConfig {
+        let paths = crate::optim::test_support::validation_paths(&RAdamConfig {
             lr: 0.0,
             betas: (0.9, 1.0),
             eps: -1.0,
             weight_decay: -1.0,
             ..RAdamConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "eps", "betas[1]", "weight_decay"]);
     }
 }

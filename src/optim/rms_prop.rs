@@ -37,7 +37,7 @@ use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
 use super::weight_decay::{add_weight_decay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -87,10 +87,7 @@ impl OptimizerSpec for RmsPropConfig {
         checker.non_negative("alpha", self.alpha);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Preconditioner not exposed (or a momentum schedule that changes the recurrence).
-        None
-    }
+    crate::optim::no_stability_threshold!(PreconditionerHidden);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(RmsProp::new(self.clone(), dim))
@@ -202,66 +199,65 @@ impl Optimizer for RmsProp {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        let mut quantities = vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                self.grad.as_slice(),
-            ),
-            Quantity::vector("vₜ", "vₜ₋₁·α + (1 − α)·gₜ·gₜ", self.square_avg.as_slice()),
-        ];
-        if e.centered {
-            quantities.extend([
-                Quantity::vector("ḡₜ", "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)", self.grad_avg.as_slice()),
-                Quantity::vector("avg", "√(vₜ − ḡₜ·ḡₜ) + eps", e.avg.as_slice()),
-            ]);
-        } else {
-            quantities.push(Quantity::vector("avg", "√vₜ + eps", e.avg.as_slice()));
-        }
-        quantities.extend([
-            Quantity::vector(
-                "effective lr",
-                "lr / avg per coordinate (multiplies gₜ)",
-                &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
-            ),
-            Quantity::gradient_arrow(lr, &self.grad),
-        ]);
-        if e.momentum > 0.0 {
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            let mut quantities = vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
+                    self.grad.as_slice(),
+                ),
+                Quantity::vector("vₜ", "vₜ₋₁·α + (1 − α)·gₜ·gₜ", self.square_avg.as_slice()),
+            ];
+            if e.centered {
+                quantities.extend([
+                    Quantity::vector("ḡₜ", "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)", self.grad_avg.as_slice()),
+                    Quantity::vector("avg", "√(vₜ − ḡₜ·ḡₜ) + eps", e.avg.as_slice()),
+                ]);
+            } else {
+                quantities.push(Quantity::vector("avg", "√vₜ + eps", e.avg.as_slice()));
+            }
             quantities.extend([
                 Quantity::vector(
-                    "bₜ",
-                    "bₜ₋₁·momentum + gₜ / avg",
-                    self.momentum_buffer.as_slice(),
+                    "effective lr",
+                    "lr / avg per coordinate (multiplies gₜ)",
+                    &e.avg.iter().map(|a| lr / a).collect::<Vec<_>>(),
                 ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−lr·gₜ / avg",
-                    "the current gradient's part of the step, RMS-scaled",
-                    self.grad
-                        .iter()
-                        .zip(e.avg.iter())
-                        .map(|(g, a)| -lr * (g / a)),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−lr·momentum·bₜ₋₁",
-                    "the velocity carried over from the previous steps",
-                    e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
-                ),
+                Quantity::gradient_arrow(lr, &self.grad),
             ]);
-        } else {
-            quantities.push(Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "(−lr·gₜ) / avg",
-                "the RMSprop step",
-                self.grad.iter().zip(e.avg.iter()).map(|(g, a)| -lr * g / a),
-            ));
-        }
-        quantities
+            if e.momentum > 0.0 {
+                quantities.extend([
+                    Quantity::vector(
+                        "bₜ",
+                        "bₜ₋₁·momentum + gₜ / avg",
+                        self.momentum_buffer.as_slice(),
+                    ),
+                    Quantity::arrow(
+                        ArrowKind::Preconditioned,
+                        "−lr·gₜ / avg",
+                        "the current gradient's part of the step, RMS-scaled",
+                        self.grad
+                            .iter()
+                            .zip(e.avg.iter())
+                            .map(|(g, a)| -lr * (g / a)),
+                    ),
+                    Quantity::arrow(
+                        ArrowKind::Momentum,
+                        "−lr·momentum·bₜ₋₁",
+                        "the velocity carried over from the previous steps",
+                        e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
+                    ),
+                ]);
+            } else {
+                quantities.push(Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "(−lr·gₜ) / avg",
+                    "the RMSprop step",
+                    self.grad.iter().zip(e.avg.iter()).map(|(g, a)| -lr * g / a),
+                ));
+            }
+            quantities
+        })
     }
 }
 
@@ -271,20 +267,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_rmsprop_step_is_gradient_part_plus_momentum() {
-        // With momentum: Δx = −lr·gₜ/avg − lr·momentum·bₜ₋₁, the Preconditioned and Momentum arrows.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &RmsPropConfig {
-                lr: 0.01,
-                momentum: 0.9,
-                centered: true,
-                ..RmsPropConfig::default()
-            },
-            4,
-            &[ArrowKind::Preconditioned, ArrowKind::Momentum],
-        );
-    }
     use crate::optim::test_support::{close, quadratic};
 
     fn rms_prop(config: RmsPropConfig) -> RmsProp {
@@ -406,10 +388,7 @@ mod tests {
             optimizer.grad_avg.clone(),
             optimizer.momentum_buffer.clone(),
         );
-        let new = RmsPropConfig {
-            lr: 0.001,
-            ..RmsPropConfig::default()
-        };
+        let new = crate::optim::test_support::with_lr::<RmsPropConfig>(0.001);
         assert!(optimizer.set_config(&OptimizerConfig::RmsProp(new)));
         assert_eq!(optimizer.config.lr, 0.001);
         assert_eq!(optimizer.square_avg, kept.0);
@@ -427,17 +406,14 @@ mod tests {
 
     #[test]
     fn torch_validation() {
-        let mut checker = Checker::new();
-        RmsPropConfig {
+        let paths = crate::optim::test_support::validation_paths(&RmsPropConfig {
             lr: 0.0,
             alpha: -0.5,
             eps: -1.0,
             weight_decay: -1.0,
             momentum: -1.0,
             ..RmsPropConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "eps", "momentum", "weight_decay", "alpha"]);
     }
 }

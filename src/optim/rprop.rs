@@ -36,7 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::addcmul;
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -87,10 +87,7 @@ impl OptimizerSpec for RpropConfig {
         checker.finite("step_sizes[1]", self.step_sizes.1);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Rprop {
@@ -218,42 +215,41 @@ impl Optimizer for Rprop {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        vec![
-            Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize)",
-                e.gradient.as_slice(),
-            ),
-            Quantity::vector(
-                "ηᵢ",
-                "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1",
-                e.eta.as_slice(),
-            ),
-            Quantity::vector(
-                "Δᵢ",
-                "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])",
-                self.step_size.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·gₜ",
-                "where gradient descent with lr (the initial step size) would go",
-                e.gradient.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                "−sign(gₜ,ᵢ)·Δᵢ",
-                "the Rprop step: only the gradient's sign, each coordinate its own step size",
-                self.prev
-                    .iter()
-                    .zip(self.step_size.iter())
-                    .map(|(&g, &d)| -sign(g) * d),
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            vec![
+                Quantity::vector(
+                    "gₜ",
+                    "∇f(xₜ₋₁) (negated if maximize)",
+                    e.gradient.as_slice(),
+                ),
+                Quantity::vector(
+                    "ηᵢ",
+                    "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1",
+                    e.eta.as_slice(),
+                ),
+                Quantity::vector(
+                    "Δᵢ",
+                    "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])",
+                    self.step_size.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·gₜ",
+                    "where gradient descent with lr (the initial step size) would go",
+                    e.gradient.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    "−sign(gₜ,ᵢ)·Δᵢ",
+                    "the Rprop step: only the gradient's sign, each coordinate its own step size",
+                    self.prev
+                        .iter()
+                        .zip(self.step_size.iter())
+                        .map(|(&g, &d)| -sign(g) * d),
+                ),
+            ]
+        })
     }
 }
 
@@ -263,18 +259,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_rprop_step_is_its_preconditioned_arrow() {
-        // Δx = −sign(gₜ)·Δ per coordinate, the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &RpropConfig {
-                lr: 0.3,
-                ..RpropConfig::default()
-            },
-            6,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::Rosenbrock;
     use crate::optim::test_support::{oracle_on, quadratic};
 
@@ -299,10 +283,7 @@ mod tests {
         // 3: g = (0.34, −0.4): s = (+, 0) → Δ = (0.432, 0.15), x = (−0.092, 0.05), prev = g.
         // 4: g = (−0.092, 0.2): s = (−, −) → Δ = (0.216, 0.075), both zeroed → x unchanged.
         let got = steps(
-            RpropConfig {
-                lr: 0.3,
-                ..RpropConfig::default()
-            },
+            crate::optim::test_support::with_lr::<RpropConfig>(0.3),
             [1.0, 0.2],
             4,
         );
@@ -373,10 +354,7 @@ mod tests {
             rprop.step(&mut x, &mut oracle);
         }
         // Δ = 0.01·1.2² = 0.0144 after three agreeing steps; a new lr does not touch it.
-        let config = RpropConfig {
-            lr: 0.5,
-            ..RpropConfig::default()
-        };
+        let config = crate::optim::test_support::with_lr::<RpropConfig>(0.5);
         assert!(rprop.set_config(&OptimizerConfig::Rprop(config)));
         let before = x.clone();
         rprop.step(&mut x, &mut oracle);
@@ -399,14 +377,11 @@ mod tests {
             assert_eq!(checker.found.len(), 1, "{etas:?}");
             assert_eq!(checker.found[0].path, "etas");
         }
-        let mut checker = Checker::new();
-        RpropConfig {
+        let paths = crate::optim::test_support::validation_paths(&RpropConfig {
             lr: -1.0,
             step_sizes: (f64::NAN, 50.0),
             ..RpropConfig::default()
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "step_sizes[0]"]);
     }
 }

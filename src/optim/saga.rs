@@ -40,9 +40,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -65,10 +63,7 @@ impl OptimizerSpec for SagaConfig {
     const DESCRIPTION: &'static str =
         "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Saga {
@@ -182,52 +177,51 @@ impl Optimizer for Saga {
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        if e.steps == 0 {
-            return Vec::new();
-        }
-        let lr = e.lr;
-        let correction: Vec<f64> = e
-            .mean
-            .iter()
-            .zip(e.stored.iter())
-            .map(|(mean, stored)| mean - stored)
-            .collect();
-        vec![
-            Quantity::scalar(
-                "j",
-                "the sample drawn, uniform in {0, …, n − 1}",
-                e.index as f64,
-            ),
-            Quantity::vector("g", "∇fⱼ(x), the sample gradient", self.grad.as_slice()),
-            Quantity::vector(
-                "φⱼ",
-                "the gradient stored for sample j",
-                e.stored.as_slice(),
-            ),
-            Quantity::vector("φ̄", "(1/n) Σᵢ φᵢ, the table's mean", e.mean.as_slice()),
-            Quantity::vector(
-                "v",
-                "g − φⱼ + φ̄: unbiased, low variance near x*",
-                &self
-                    .grad
-                    .iter()
-                    .zip(&correction)
-                    .map(|(g, c)| g + c)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·g",
-                "the plain SGD step with this sample",
-                self.grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "−lr·(φ̄ − φⱼ)",
-                "the correction from the stored gradients (past information, like momentum)",
-                correction.iter().map(|c| -lr * c),
-            ),
-        ]
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let lr = e.lr;
+            let correction: Vec<f64> = e
+                .mean
+                .iter()
+                .zip(e.stored.iter())
+                .map(|(mean, stored)| mean - stored)
+                .collect();
+            vec![
+                Quantity::scalar(
+                    "j",
+                    "the sample drawn, uniform in {0, …, n − 1}",
+                    e.index as f64,
+                ),
+                Quantity::vector("g", "∇fⱼ(x), the sample gradient", self.grad.as_slice()),
+                Quantity::vector(
+                    "φⱼ",
+                    "the gradient stored for sample j",
+                    e.stored.as_slice(),
+                ),
+                Quantity::vector("φ̄", "(1/n) Σᵢ φᵢ, the table's mean", e.mean.as_slice()),
+                Quantity::vector(
+                    "v",
+                    "g − φⱼ + φ̄: unbiased, low variance near x*",
+                    &self
+                        .grad
+                        .iter()
+                        .zip(&correction)
+                        .map(|(g, c)| g + c)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·g",
+                    "the plain SGD step with this sample",
+                    self.grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·(φ̄ − φⱼ)",
+                    "the correction from the stored gradients (past information, like momentum)",
+                    correction.iter().map(|c| -lr * c),
+                ),
+            ]
+        })
     }
 }
 
@@ -240,26 +234,8 @@ mod tests {
     use super::*;
     use crate::validate::Checker;
 
-    #[test]
-    fn explained_saga_step_is_sample_step_plus_table_correction() {
-        // On a least-squares sum: Δx = −lr·g − lr·(φ̄ − φⱼ), the Gradient and Momentum arrows.
-        let mut optimizer = SagaConfig { lr: 0.01 }.build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(
-                Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
-                GradientModel::default(),
-                0,
-            ),
-            &[1.0, -1.0],
-            6,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
-        );
-    }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
-        Rosenbrock,
     };
     use crate::objective::GradientModel;
     use crate::optim::SgdConfig;
@@ -356,11 +332,8 @@ mod tests {
     #[test]
     fn sgd_with_the_same_lr_stalls_where_saga_does_not() {
         let (landscape, optimum) = least_squares();
-        let mut sgd = OptimizerConfig::Sgd(SgdConfig {
-            lr: 0.01,
-            ..SgdConfig::default()
-        })
-        .build(2);
+        let mut sgd =
+            OptimizerConfig::Sgd(crate::optim::test_support::with_lr::<SgdConfig>(0.01)).build(2);
         let mut oracle = Oracle::new(
             Arc::new(LandscapeObjective::new(landscape)),
             GradientModel {
@@ -379,15 +352,11 @@ mod tests {
 
     #[test]
     fn converges_on_rosenbrock_as_gradient_descent() {
-        let x = crate::optim::test_support::iterate(
+        crate::optim::test_support::assert_solves_rosenbrock(
             &SagaConfig { lr: 1e-3 },
-            &mut oracle_for(Arc::new(Rosenbrock::default())),
             [-1.0, 1.0],
             50_000,
-        );
-        assert!(
-            (x[0] - 1.0).abs() < 1e-3 && (x[1] - 1.0).abs() < 2e-3,
-            "{x:?}"
+            [1e-3, 2e-3],
         );
     }
 

@@ -31,7 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -62,10 +62,7 @@ impl OptimizerSpec for SignSgdConfig {
         check_unit_interval(checker, "momentum", self.momentum);
     }
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(SignSgd {
@@ -144,35 +141,34 @@ impl Optimizer for SignSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        if self.explained_steps == 0 {
-            return Vec::new();
-        }
-        let (lr, momentum) = (self.explained_lr, self.explained_momentum);
-        let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
-        let direction = if momentum == 0.0 {
-            &self.grad
-        } else {
-            quantities.push(Quantity::vector(
-                "mₜ",
-                "momentum·mₜ₋₁ + (1 − momentum)·gₜ",
-                self.momentum_buffer.as_slice(),
-            ));
-            &self.momentum_buffer
-        };
-        quantities.extend([
-            Quantity::gradient_arrow(lr, &self.grad),
-            Quantity::arrow(
-                ArrowKind::Preconditioned,
-                if momentum == 0.0 {
-                    "−lr·sign(gₜ)"
-                } else {
-                    "−lr·sign(mₜ)"
-                },
-                "exactly lr per coordinate, whatever the gradient's size",
-                direction.iter().map(|&d| -lr * sign(d)),
-            ),
-        ]);
-        quantities
+        crate::optim::explain_once_stepped(self.explained_steps > 0, || {
+            let (lr, momentum) = (self.explained_lr, self.explained_momentum);
+            let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+            let direction = if momentum == 0.0 {
+                &self.grad
+            } else {
+                quantities.push(Quantity::vector(
+                    "mₜ",
+                    "momentum·mₜ₋₁ + (1 − momentum)·gₜ",
+                    self.momentum_buffer.as_slice(),
+                ));
+                &self.momentum_buffer
+            };
+            quantities.extend([
+                Quantity::gradient_arrow(lr, &self.grad),
+                Quantity::arrow(
+                    ArrowKind::Preconditioned,
+                    if momentum == 0.0 {
+                        "−lr·sign(gₜ)"
+                    } else {
+                        "−lr·sign(mₜ)"
+                    },
+                    "exactly lr per coordinate, whatever the gradient's size",
+                    direction.iter().map(|&d| -lr * sign(d)),
+                ),
+            ]);
+            quantities
+        })
     }
 }
 
@@ -184,18 +180,6 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn explained_signum_step_is_its_sign_arrow() {
-        // Δx = −lr·sign(mₜ), the Preconditioned arrow alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &SignSgdConfig {
-                lr: 0.1,
-                momentum: 0.9,
-            },
-            4,
-            &[ArrowKind::Preconditioned],
-        );
-    }
     use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
 

@@ -16,7 +16,27 @@ pub struct Threshold {
     pub preconditioned: bool,
 }
 
+/// Why a method has no threshold. A method without one states its reason in its spec with
+/// `no_stability_threshold!(Reason)`, so that leaving the question out stays a compile error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoThreshold {
+    /// Not derived: sign-based, time-varying or stochastic steps.
+    NotDerived,
+    /// The preconditioner is not exposed (or a momentum schedule changes the recurrence).
+    PreconditionerHidden,
+    /// Curvature-scaled steps: stable on a quadratic whatever its curvature.
+    CurvatureScaled,
+    /// Games follow the non-symmetric Jacobian of (∇ₓf, −∇_yf), not the sharpness.
+    Game,
+}
+
 impl Threshold {
+    /// No threshold, for the reason `why`.
+    pub fn none(why: NoThreshold) -> Option<Self> {
+        let _ = why;
+        None
+    }
+
     /// The threshold `sharpness` given by `formula`, if it is a positive number.
     pub fn known(sharpness: f64, formula: &str) -> Option<Self> {
         (sharpness.is_finite() && sharpness > 0.0).then(|| Self {

@@ -41,9 +41,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, Threshold, ensure_len,
-};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -68,10 +66,7 @@ impl OptimizerSpec for SvrgConfig {
     const DESCRIPTION: &'static str =
         "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Svrg {
@@ -183,57 +178,56 @@ impl Optimizer for Svrg {
             index,
             fresh_snapshot,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        let correction: Vec<f64> = self
-            .full_grad
-            .iter()
-            .zip(self.snapshot_sample_grad.iter())
-            .map(|(mu, g)| mu - g)
-            .collect();
-        vec![
-            Quantity::scalar(
-                "new snapshot",
-                "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
-                if fresh_snapshot { 1.0 } else { 0.0 },
-            ),
-            Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
-            Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
-            Quantity::scalar(
-                "i",
-                "the sample drawn, uniform in {0, …, n − 1}",
-                index as f64,
-            ),
-            Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
-            Quantity::vector(
-                "∇fᵢ(x̃)",
-                "the same sample's gradient at the snapshot",
-                self.snapshot_sample_grad.as_slice(),
-            ),
-            Quantity::vector(
-                "v",
-                "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
-                &self
-                    .sample_grad
-                    .iter()
-                    .zip(&correction)
-                    .map(|(g, c)| g + c)
-                    .collect::<Vec<_>>(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·∇fᵢ(x)",
-                "the plain SGD step with this sample",
-                self.sample_grad.iter().map(|g| -lr * g),
-            ),
-            Quantity::arrow(
-                ArrowKind::Momentum,
-                "−lr·(μ − ∇fᵢ(x̃))",
-                "the control variate, from the snapshot (past information, like momentum)",
-                correction.iter().map(|c| -lr * c),
-            ),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            let correction: Vec<f64> = self
+                .full_grad
+                .iter()
+                .zip(self.snapshot_sample_grad.iter())
+                .map(|(mu, g)| mu - g)
+                .collect();
+            vec![
+                Quantity::scalar(
+                    "new snapshot",
+                    "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
+                    if fresh_snapshot { 1.0 } else { 0.0 },
+                ),
+                Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
+                Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
+                Quantity::scalar(
+                    "i",
+                    "the sample drawn, uniform in {0, …, n − 1}",
+                    index as f64,
+                ),
+                Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
+                Quantity::vector(
+                    "∇fᵢ(x̃)",
+                    "the same sample's gradient at the snapshot",
+                    self.snapshot_sample_grad.as_slice(),
+                ),
+                Quantity::vector(
+                    "v",
+                    "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
+                    &self
+                        .sample_grad
+                        .iter()
+                        .zip(&correction)
+                        .map(|(g, c)| g + c)
+                        .collect::<Vec<_>>(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·∇fᵢ(x)",
+                    "the plain SGD step with this sample",
+                    self.sample_grad.iter().map(|g| -lr * g),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Momentum,
+                    "−lr·(μ − ∇fᵢ(x̃))",
+                    "the control variate, from the snapshot (past information, like momentum)",
+                    correction.iter().map(|c| -lr * c),
+                ),
+            ]
+        })
     }
 
     fn auxiliary_point(&self) -> Option<&DVector<f64>> {
@@ -247,29 +241,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::validate::Checker;
 
-    #[test]
-    fn explained_svrg_step_is_sample_step_plus_control_variate() {
-        // On a least-squares sum: Δx = −lr·∇fᵢ(x) − lr·(μ − ∇fᵢ(x̃)), the Gradient and Momentum arrows.
-        let mut optimizer = SvrgConfig {
-            lr: 0.01,
-            inner_steps: 3,
-        }
-        .build(2);
-        crate::optim::test_support::check_explained_steps(
-            optimizer.as_mut(),
-            &mut Oracle::new(
-                Arc::new(LandscapeObjective::new(LeastSquares::default().build())),
-                GradientModel::default(),
-                0,
-            ),
-            &[1.0, -1.0],
-            7,
-            &[ArrowKind::Gradient, ArrowKind::Momentum],
-            &[],
-        );
-    }
     use crate::landscape::{
         Landscape, LandscapeObjective, LandscapeSpec, LeastSquares, Minimizers, Quadratic,
     };
@@ -442,11 +414,7 @@ mod tests {
 
     #[test]
     fn converges_on_a_quadratic() {
-        let mut optimizer = SvrgConfig {
-            lr: 0.2,
-            ..SvrgConfig::default()
-        }
-        .build(2);
+        let mut optimizer = crate::optim::test_support::with_lr::<SvrgConfig>(0.2).build(2);
         let quadratic = Quadratic {
             lambda1: 1.0,
             lambda2: 4.0,
@@ -462,13 +430,10 @@ mod tests {
 
     #[test]
     fn validation_and_live_edits() {
-        let mut checker = Checker::new();
-        SvrgConfig {
+        let paths = crate::optim::test_support::validation_paths(&SvrgConfig {
             lr: f64::NAN,
             inner_steps: 3,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr"]);
 
         let (landscape, _) = least_squares();

@@ -236,24 +236,6 @@ pub(crate) fn check_explained_steps(
     assert!(optimizer.explain().is_empty(), "explained after reset");
 }
 
-/// [`check_explained_steps`] of `config`'s optimizer on [`quadratic`] from (1, −1), `steps`
-/// steps, with the arrows of the kinds in `parts` adding up to each step.
-pub(crate) fn check_explained_on_quadratic(
-    config: &impl OptimizerSpec,
-    steps: usize,
-    parts: &[ArrowKind],
-) {
-    let mut optimizer = config.build(2);
-    check_explained_steps(
-        optimizer.as_mut(),
-        &mut quadratic(),
-        &[1.0, -1.0],
-        steps,
-        parts,
-        &[],
-    );
-}
-
 /// Tests' shorthand for the distributed view of a built worker method:
 /// `method.worker_points()` for `method.as_distributed()…worker_points()`.
 pub(crate) trait WorkerView {
@@ -275,4 +257,62 @@ impl WorkerView for Box<dyn Optimizer> {
             .expect("a worker method")
             .bits_communicated()
     }
+}
+
+/// The paths (`lr`, `betas[0]`…) that `config`'s validation reports, in its order.
+pub(crate) fn validation_paths(config: &impl OptimizerSpec) -> Vec<String> {
+    let mut checker = crate::validate::Checker::new();
+    config.validate(&mut checker);
+    checker.found.into_iter().map(|issue| issue.path).collect()
+}
+
+/// Asserts that `steps` steps of `config`'s optimizer from (1, −1) on [`quadratic`] end within
+/// `tolerance` of its minimizer, the origin.
+pub(crate) fn assert_converges_on_quadratic(
+    config: &impl OptimizerSpec,
+    steps: usize,
+    tolerance: f64,
+) {
+    let x = iterate(config, &mut quadratic(), [1.0, -1.0], steps);
+    assert!(x.norm() < tolerance, "{x:?}");
+}
+
+/// Asserts that `steps` steps of `config`'s optimizer from `start` on the Rosenbrock function end
+/// within `tolerance` (per coordinate) of its minimizer (1, 1).
+pub(crate) fn assert_solves_rosenbrock(
+    config: &impl OptimizerSpec,
+    start: [f64; 2],
+    steps: usize,
+    tolerance: [f64; 2],
+) {
+    let mut oracle = oracle_on(crate::landscape::Rosenbrock::default());
+    let x = iterate(config, &mut oracle, start, steps);
+    assert!(
+        (x[0] - 1.0).abs() < tolerance[0] && (x[1] - 1.0).abs() < tolerance[1],
+        "{x:?}"
+    );
+}
+
+/// `C`'s defaults with step size `lr`.
+pub(crate) fn with_lr<C: OptimizerSpec + Default>(lr: f64) -> C {
+    let mut config = C::default();
+    config
+        .set_hyper("lr", crate::hyper::HyperValue::Float(lr))
+        .expect("every optimizer has an lr");
+    config
+}
+
+/// The optimizer a preset's run gets from `text`, its `optimizer:` value, after asserting that the
+/// scenario saves and reloads unchanged.
+pub(crate) fn parsed_optimizer(text: &str) -> crate::optim::OptimizerConfig {
+    let source = format!("Scenario(runs: [Run(optimizer: {text})])");
+    let scenario = crate::scenario::parse(&source, "optimizer.ron")
+        .unwrap_or_else(|e| panic!("{text}: {e:?}"))
+        .scenario;
+    let saved = crate::scenario::to_ron(&scenario).unwrap();
+    let reloaded = crate::scenario::parse(&saved, "saved.ron")
+        .unwrap()
+        .scenario;
+    assert_eq!(reloaded, scenario, "{saved}");
+    scenario.runs[0].optimizer.clone()
 }

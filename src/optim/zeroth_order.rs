@@ -41,7 +41,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -74,10 +74,7 @@ impl OptimizerSpec for ZerothOrderConfig {
     const DESCRIPTION: &'static str =
         "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
 
-    fn stability_threshold(&self) -> Option<Threshold> {
-        // Not derived: sign-based, time-varying or stochastic steps.
-        None
-    }
+    crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(ZerothOrder {
@@ -169,38 +166,37 @@ impl Optimizer for ZerothOrder {
             directions,
             last_slope,
         } = self.explained;
-        if steps == 0 {
-            return Vec::new();
-        }
-        vec![
-            Quantity::scalar(
-                "D",
-                "random directions averaged (2·D loss evaluations)",
-                directions as f64,
-            ),
-            Quantity::scalar("mu", "the difference step", mu),
-            Quantity::vector(
-                "u_D",
-                "the last direction, ~ N(0, I)",
-                self.direction.as_slice(),
-            ),
-            Quantity::scalar(
-                "slope_D",
-                "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative",
-                last_slope,
-            ),
-            Quantity::vector(
-                "ĝ",
-                "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)",
-                self.estimate.as_slice(),
-            ),
-            Quantity::arrow(
-                ArrowKind::Gradient,
-                "−lr·ĝ",
-                "the whole step, along the estimated gradient (the method never sees ∇f)",
-                self.estimate.iter().map(|g| -lr * g),
-            ),
-        ]
+        crate::optim::explain_once_stepped(steps > 0, || {
+            vec![
+                Quantity::scalar(
+                    "D",
+                    "random directions averaged (2·D loss evaluations)",
+                    directions as f64,
+                ),
+                Quantity::scalar("mu", "the difference step", mu),
+                Quantity::vector(
+                    "u_D",
+                    "the last direction, ~ N(0, I)",
+                    self.direction.as_slice(),
+                ),
+                Quantity::scalar(
+                    "slope_D",
+                    "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative",
+                    last_slope,
+                ),
+                Quantity::vector(
+                    "ĝ",
+                    "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)",
+                    self.estimate.as_slice(),
+                ),
+                Quantity::arrow(
+                    ArrowKind::Gradient,
+                    "−lr·ĝ",
+                    "the whole step, along the estimated gradient (the method never sees ∇f)",
+                    self.estimate.iter().map(|g| -lr * g),
+                ),
+            ]
+        })
     }
 }
 
@@ -214,21 +210,7 @@ mod tests {
     use rand_chacha::ChaCha8Rng;
 
     use super::*;
-    use crate::validate::Checker;
 
-    #[test]
-    fn explained_zeroth_order_step_is_its_estimated_gradient_arrow() {
-        // Δx = −lr·ĝ, the Gradient arrow (of the estimate) alone.
-        crate::optim::test_support::check_explained_on_quadratic(
-            &ZerothOrderConfig {
-                lr: 0.05,
-                directions: 3,
-                ..ZerothOrderConfig::default()
-            },
-            4,
-            &[ArrowKind::Gradient],
-        );
-    }
     use crate::landscape::{Quadratic, Rosenbrock};
 
     fn quadratic() -> Quadratic {
@@ -341,14 +323,11 @@ mod tests {
 
     #[test]
     fn validation_and_live_edits() {
-        let mut checker = Checker::new();
-        ZerothOrderConfig {
+        let paths = crate::optim::test_support::validation_paths(&ZerothOrderConfig {
             lr: 0.0,
             mu: -1.0,
             directions: 0,
-        }
-        .validate(&mut checker);
-        let paths: Vec<_> = checker.found.iter().map(|i| i.path.as_str()).collect();
+        });
         assert_eq!(paths, ["lr", "mu", "directions"]);
 
         let mut optimizer = ZerothOrderConfig::default().build(2);
