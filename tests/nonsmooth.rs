@@ -32,7 +32,10 @@ fn relu_grad_at_zero_changes_backpropagation_in_a_network_not_its_value() {
         // The loss is ½·mean((t − y)²) whatever relu′(0): the value does not depend on it.
         let h = 1e-4;
         let true_slope = (network.value(&at(h)) - network.value(&at(-h))) / (2.0 * h);
-        assert!(true_slope.abs() > 0.05, "mean target too close to 0: {true_slope}");
+        assert!(
+            true_slope.abs() > 0.05,
+            "mean target too close to 0: {true_slope}"
+        );
         let backpropagated = grad[2] - grad[3];
         let ratio = backpropagated / true_slope;
         assert!(

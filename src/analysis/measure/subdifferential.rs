@@ -234,7 +234,11 @@ pub fn min_norm_from_gram(gram: &[f64], weights: &mut [f64]) -> f64 {
             (toward, toward_gap, 1.0, 1.0)
         } else {
             let lambda = weights[away];
-            let largest = if lambda < 1.0 { lambda / (1.0 - lambda) } else { f64::INFINITY };
+            let largest = if lambda < 1.0 {
+                lambda / (1.0 - lambda)
+            } else {
+                f64::INFINITY
+            };
             (away, away_gap, -1.0, largest)
         };
         let d2 = gram[vertex * k + vertex] - 2.0 * products[vertex] + norm2;
@@ -283,7 +287,10 @@ pub fn sampled_distance(
         let length = point.norm();
         let r = radius * rng.random::<f64>().powf(1.0 / n.max(1) as f64);
         let factor = if length > 0.0 { r / length } else { 0.0 };
-        point.iter_mut().zip(at.iter()).for_each(|(p, a)| *p = a + *p * factor);
+        point
+            .iter_mut()
+            .zip(at.iter())
+            .for_each(|(p, a)| *p = a + *p * factor);
         let mut g = DVector::zeros(n);
         gradient(&point, &mut g);
         if g.iter().all(|v| v.is_finite()) {
@@ -325,7 +332,10 @@ mod tests {
         let square = [[-1.0, -1.0], [-1.0, 1.0], [1.0, -1.0], [1.0, 1.0]];
         assert_eq!(corners.len(), 4, "{:?}", sub.hull);
         for (c, s) in corners.iter().zip(&square) {
-            assert!((c[0] - s[0]).abs() <= 1e-9 && (c[1] - s[1]).abs() <= 1e-9, "{c:?}");
+            assert!(
+                (c[0] - s[0]).abs() <= 1e-9 && (c[1] - s[1]).abs() <= 1e-9,
+                "{c:?}"
+            );
         }
         assert_eq!(sub.distance(), 0.0);
         assert!((sub.diameter() - 8f64.sqrt()).abs() < 1e-12);
@@ -375,7 +385,13 @@ mod tests {
 
     #[test]
     fn polygon_min_norm_is_the_nearest_edge_point() {
-        let hull = convex_hull(vec![[1.0, -1.0], [3.0, -1.0], [3.0, 1.0], [1.0, 1.0], [2.0, 0.0]]);
+        let hull = convex_hull(vec![
+            [1.0, -1.0],
+            [3.0, -1.0],
+            [3.0, 1.0],
+            [1.0, 1.0],
+            [2.0, 0.0],
+        ]);
         assert_eq!(hull.len(), 4);
         assert_eq!(min_norm_in_polygon(&hull), [1.0, 0.0]);
         assert_eq!(min_norm_in_polygon(&[[1.0, 1.0], [-1.0, 1.0]]), [0.0, 1.0]);

@@ -84,7 +84,13 @@ pub(super) fn paint_overlays(
         }
     }
     let colours: Vec<_> = runs.iter().map(|run| (run.index, run.colour)).collect();
-    super::subdifferential::paint_subdifferentials(state, &framed, &screen, landscape.as_ref(), &colours);
+    super::subdifferential::paint_subdifferentials(
+        state,
+        &framed,
+        &screen,
+        landscape.as_ref(),
+        &colours,
+    );
     // On top of the paths, so the parts of the latest step stay readable.
     crate::ui::step_view::paint_update_arrows(state, painter, &screen);
     let pointer = painter.ctx().input(|input| input.pointer.hover_pos());

@@ -1,9 +1,9 @@
 //! Claims evaluated on what the runs have recorded so far (see the parent module for the rules).
 
 use super::{Measured, RunHistory, Verdict, significant};
+use crate::analysis::measure::subdifferential::{PLANE_SAMPLES, sample_plane};
 use crate::analysis::study::basin::{BasinMap, Outcome};
 use crate::analysis::study::sweep::Sweep;
-use crate::analysis::measure::subdifferential::{PLANE_SAMPLES, sample_plane};
 use crate::engine::{NetworkRecord, RunStatus, Sample};
 use crate::landscape::{Landscape, min_value};
 use crate::scenario::Scenario;
@@ -347,7 +347,12 @@ impl Evidence<'_> {
             significant(late),
             significant(early)
         );
-        judge(ratio, bounds, Some(last_step), Measured::described(ratio, text))
+        judge(
+            ratio,
+            bounds,
+            Some(last_step),
+            Measured::described(ratio, text),
+        )
     }
 
     /// A measure of the sampled Clarke subdifferential at the run's point.
@@ -390,7 +395,12 @@ impl Evidence<'_> {
             significant(x),
             significant(y),
         );
-        judge(value, bounds, Some(sample.step), Measured::described(value, text))
+        judge(
+            value,
+            bounds,
+            Some(sample.step),
+            Measured::described(value, text),
+        )
     }
 }
 
