@@ -3,7 +3,6 @@
 
 use nalgebra::DVector;
 use optiviz::network::{Activation, DatasetConfig, Mlp, NetworkSpec, RegressionFunction};
-use optiviz::objective::Objective;
 
 /// A 1-2-1 ReLU network whose first layer ignores the input (W₁ = 0) and whose biases are
 /// (t, −t), with W₂ = (1, −1): every output is relu(t) − relu(−t) = t. Backpropagation's

@@ -11,7 +11,7 @@ use crate::app::AppState;
 use crate::landscape::Landscape;
 
 /// Screen length, in points, of the longest sampled gradient.
-const LONGEST_ARROW: f32 = 70.0;
+const LONGEST_ARROW: f32 = 90.0;
 
 /// Draws the hull of each visible run whose current point sits on a kink (when the lesson or the
 /// view's checkbox asks for it).
@@ -41,25 +41,41 @@ pub(super) fn paint_subdifferentials(
             continue;
         }
         let anchor = screen(sample.point);
-        let per_unit = scale * LONGEST_ARROW / hull.scale as f32;
+        // At most a third of the view's shorter side, so it stays on screen in presentation mode.
+        let longest = (scale * LONGEST_ARROW).min(painter.clip_rect().size().min_elem() / 3.0);
+        let per_unit = longest / hull.scale as f32;
         // Gradient space drawn with y up, as the landscape.
         let at = |g: [f64; 2]| anchor + Vec2::new(g[0] as f32, -(g[1] as f32)) * per_unit;
         let vertices: Vec<Pos2> = hull.hull.iter().map(|&g| at(g)).collect();
-        let stroke = Stroke::new(1.5 * scale, colour);
+        // A dark halo under the hull, so it stands out from the run's own path.
+        let halo = Stroke::new(5.0 * scale, Color32::BLACK.gamma_multiply(0.7));
+        let stroke = Stroke::new(2.0 * scale, colour);
         match vertices.as_slice() {
             [] | [_] => {}
             [a, b] => {
-                painter.line_segment([*a, *b], Stroke::new(3.0 * scale, colour));
+                painter.line_segment([*a, *b], halo);
+                painter.line_segment([*a, *b], stroke);
             }
             _ => {
+                let mut ring = vertices.clone();
+                ring.push(vertices[0]);
+                painter.add(Shape::line(ring, halo));
                 painter.add(Shape::convex_polygon(
                     vertices.clone(),
-                    colour.gamma_multiply(0.25),
+                    colour.gamma_multiply(0.3),
                     stroke,
                 ));
             }
         }
-        // The min-norm element, from the point: −it is the steepest descent direction.
+        for vertex in &vertices {
+            painter.circle(
+                *vertex,
+                3.5 * scale,
+                colour,
+                Stroke::new(1.0, Color32::BLACK),
+            );
+        }
+        // The min-norm element, from the point: its negative is the steepest descent direction.
         let nearest = at(hull.min_norm);
         painter.line_segment([anchor, nearest], Stroke::new(1.0 * scale, colour));
         painter.circle_filled(nearest, 2.5 * scale, colour);
