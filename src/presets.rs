@@ -25,7 +25,17 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         "Second-order methods",
         &["second_order", "rosenbrock_race", "newton_basins"],
     ),
-    ("Nonsmooth and constrained", &["abs", "lasso", "projected"]),
+    (
+        "Nonsmooth and constrained",
+        &[
+            "abs",
+            "lasso",
+            "projected",
+            "artificial_critical_points",
+            "clarke_sum_rule",
+            "relu_subgradient",
+        ],
+    ),
     (
         "Stochastic and derivative-free",
         &["robbins_monro", "variance_reduction", "zeroth_order"],
@@ -109,6 +119,18 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("abs", include_str!("../presets/abs.ron")),
     ("lasso", include_str!("../presets/lasso.ron")),
     ("projected", include_str!("../presets/projected.ron")),
+    (
+        "artificial_critical_points",
+        include_str!("../presets/artificial_critical_points.ron"),
+    ),
+    (
+        "clarke_sum_rule",
+        include_str!("../presets/clarke_sum_rule.ron"),
+    ),
+    (
+        "relu_subgradient",
+        include_str!("../presets/relu_subgradient.ron"),
+    ),
     (
         "robbins_monro",
         include_str!("../presets/robbins_monro.ron"),

@@ -85,6 +85,17 @@ impl Checker {
         }
     }
 
+    /// The value must be one of `allowed` (a setting with a few meaningful values, e.g. relu′(0)).
+    pub fn one_of(&mut self, field: &str, value: f64, allowed: &[f64]) {
+        if self.finite(field, value) && !allowed.contains(&value) {
+            let names: Vec<String> = allowed.iter().map(|v| v.to_string()).collect();
+            self.report(
+                field,
+                format!("{field} must be one of {}, got {value}", names.join(", ")),
+            );
+        }
+    }
+
     /// A whole-number setting must lie in [low, high].
     pub fn count_in_range(&mut self, field: &str, value: u64, low: u64, high: u64) {
         if !(low..=high).contains(&value) {

@@ -243,6 +243,7 @@ fn fp16_gradients_underflow_and_loss_scaling_cures_it() {
     let scenario = Scenario {
         problem: Problem::Landscape(LandscapeConfig::Formula(optiviz::landscape::Formula {
             expr: "5e-7*(x^2 + y^2)".into(),
+            ..Default::default()
         })),
         steps: 300,
         runs: vec![

@@ -268,6 +268,9 @@ impl AppState {
         self.views
             .network
             .reset_for(self.network.as_deref(), self.scenario.sharpness_every);
+        if self.network.is_some() && self.scenario.subdifferential.is_some() {
+            self.views.network.tab = ui::network_view::NetworkTab::Subdifferential;
+        }
         let landscape = self.landscape.as_ref();
         self.runs = self
             .scenario

@@ -9,6 +9,7 @@ use super::meter::{EscapeLimit, SharpnessMeter};
 use super::problem::ProblemInstance;
 use super::sample::{Measurement, NetworkRecord, RunStatus, Sample, StepExplanation};
 use super::worker_trails::WorkerTrails;
+use crate::analysis::measure::subdifferential;
 use crate::landscape::{Landscape, symmetric_eigenvalues};
 use crate::network::Network;
 use crate::number_format::short_number;
@@ -413,7 +414,27 @@ impl Run {
             top_eigenvalues,
             test_accuracy: evaluation.test_accuracy,
             parameters: self.x.as_slice().to_vec(),
+            subdifferential_distance: self.subdifferential_distance(),
         });
+    }
+
+    /// Distance from 0 to the sampled ε-subdifferential of the full-batch loss at the iterate,
+    /// when the scenario asks for it (seeded by the step, so a run is reproducible).
+    fn subdifferential_distance(&self) -> Option<f64> {
+        let (radius, samples) = self.measurement.subdifferential;
+        if !(radius > 0.0 && samples > 0) {
+            return None;
+        }
+        let objective = self.objective.as_ref();
+        Some(subdifferential::sampled_distance(
+            |x, g| {
+                objective.value_and_grad(x, g);
+            },
+            &self.x,
+            radius,
+            samples,
+            self.step,
+        ))
     }
 
     /// λmax(P^(−½) H P^(−½)) = λmax(P⁻¹H) at the iterate of a landscape, for a diagonal

@@ -129,6 +129,9 @@ pub struct NetworkRecord {
     pub test_accuracy: Option<f64>,
     /// The parameters.
     pub parameters: Vec<f64>,
+    /// Distance from 0 to the sampled ε-subdifferential of the full loss at the parameters
+    /// (`analysis::measure::subdifferential`), where the scenario asks for it.
+    pub subdifferential_distance: Option<f64>,
 }
 
 /// How a run measures itself beyond loss and gradient norm.
@@ -138,6 +141,9 @@ pub struct Measurement {
     pub tolerance: f64,
     /// Measure sharpness every this many steps (0 = never).
     pub sharpness_every: u64,
+    /// Radius ε of the ball in which a network's record samples gradients for the distance from 0
+    /// to its ε-subdifferential (0 = not measured), and how many gradients it samples.
+    pub subdifferential: (f64, usize),
 }
 
 impl Measurement {

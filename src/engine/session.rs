@@ -294,6 +294,10 @@ fn measurement(scenario: &Scenario) -> Measurement {
     Measurement {
         tolerance: scenario.tolerance,
         sharpness_every: scenario.sharpness_every,
+        subdifferential: scenario
+            .subdifferential
+            .as_ref()
+            .map_or((0.0, 0), |settings| (settings.radius, settings.samples)),
     }
 }
 

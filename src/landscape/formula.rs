@@ -7,7 +7,8 @@
 //! preset executes. Value, gradient and Hessian are exact: the compiled formula is evaluated on
 //! hyper-dual numbers, f(x + ε₁, y + ε₂) = f + fₓε₁ + f_yε₂ + fₓᵧε₁ε₂ (Fike & Alonso 2011). At kinks
 //! the derivatives follow PyTorch, like the built-in landscapes: abs′(0) = sign(0) = 0,
-//! relu′(0) = 0, and max/min at a tie give half the derivative to each argument. Outside a
+//! relu′(0) = 0 (or ½ or 1: `relu_grad_at_zero`, which changes only the derivative at exactly 0,
+//! not the value), and max/min at a tie give half the derivative to each argument. Outside a
 //! function's domain (log or sqrt of a negative number) f is NaN, which the engine reports as
 //! divergence.
 //!
@@ -23,9 +24,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use super::expression::{ExprError, Expression};
+use super::expression::{ExprError, Expression, RELU_GRAD_AT_ZERO_CHOICES};
 use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ToLandscape, ViewWindow};
-use crate::hyper::hyper_table;
+use crate::hyper::{Hypers, hyper_table};
 use crate::validate::Checker;
 
 /// f(x, y) written as a formula: `Formula(expr: "x^2 + 10*y^2")` in a preset.
@@ -34,12 +35,15 @@ use crate::validate::Checker;
 pub struct Formula {
     /// The formula in x and y, e.g. `(1-x)^2 + 100*(y-x^2)^2`.
     pub expr: String,
+    /// relu′(0), the slope backpropagation gives relu at exactly 0: 0 (PyTorch), 0.5 or 1.
+    pub relu_grad_at_zero: f64,
 }
 
 impl Default for Formula {
     fn default() -> Self {
         Self {
             expr: "x^2 + 10*y^2".to_owned(),
+            relu_grad_at_zero: 0.0,
         }
     }
 }
@@ -48,10 +52,15 @@ impl Formula {
     /// The parsed formula, or where and why it does not parse (for live feedback while typing).
     pub fn parse(&self) -> Result<Expression, ExprError> {
         Expression::parse(&self.expr)
+            .map(|expression| expression.with_relu_grad_at_zero(self.relu_grad_at_zero))
     }
 }
 
-hyper_table! { Formula, owner: "Formula"; }
+hyper_table! {
+    Formula, owner: "Formula";
+    relu_grad_at_zero: float(0.0, 1.0) where one_of(&RELU_GRAD_AT_ZERO_CHOICES),
+        "relu′(0) backpropagation uses at exactly 0: 0 (PyTorch), 0.5 or 1";
+}
 
 impl LandscapeSpec for Formula {
     const DESCRIPTION: &'static str =
@@ -61,6 +70,7 @@ impl LandscapeSpec for Formula {
         if let Err(error) = self.parse() {
             checker.report("expr", format!("expr: {error}"));
         }
+        self.validate_rows(checker);
     }
 }
 
@@ -117,6 +127,7 @@ mod tests {
     fn formula(expr: &str) -> Arc<dyn Landscape> {
         let config = Formula {
             expr: expr.to_owned(),
+            ..Formula::default()
         };
         let mut checker = Checker::new();
         config.validate(&mut checker);
@@ -208,10 +219,46 @@ mod tests {
         assert_eq!(relu.value_and_gradient([0.0, 0.0]).1, [0.0, 0.0]);
     }
 
+    /// The built landscape backpropagates relu(x) − relu(−x) with slope 0, 1, 2 at x = 0 for
+    /// relu′(0) = 0, ½, 1; a preset's other values are errors that name the field.
+    #[test]
+    fn relu_grad_at_zero_reaches_the_landscape() {
+        for (slope, want) in [(0.0, 0.0), (0.5, 1.0), (1.0, 2.0)] {
+            let config = Formula {
+                expr: "relu(x) - relu(-x)".to_owned(),
+                relu_grad_at_zero: slope,
+            };
+            let mut checker = Checker::new();
+            config.validate(&mut checker);
+            assert!(checker.found.is_empty(), "{:?}", checker.found);
+            let built = config.build();
+            assert_eq!(built.value_and_gradient([0.0, 0.0]), (0.0, [want, 0.0]));
+        }
+        let mut config = Formula {
+            expr: "relu(x)".to_owned(),
+            relu_grad_at_zero: 0.3,
+        };
+        let mut checker = Checker::new();
+        config.validate(&mut checker);
+        assert_eq!(checker.found.len(), 1, "{:?}", checker.found);
+        assert_eq!(
+            checker.found[0].message,
+            "relu_grad_at_zero must be one of 0, 0.5, 1, got 0.3"
+        );
+        // A Try edit sets it by name.
+        assert!(
+            config
+                .set_hyper("relu_grad_at_zero", crate::hyper::HyperValue::Float(1.0))
+                .is_ok()
+        );
+        assert_eq!(config.build().value_and_gradient([0.0, 0.0]).1, [1.0, 0.0]);
+    }
+
     #[test]
     fn validation_positions_the_error_and_build_never_panics() {
         let config = Formula {
             expr: "x^2 + sine(y)".to_owned(),
+            ..Formula::default()
         };
         let mut checker = Checker::new();
         config.validate(&mut checker);

@@ -582,8 +582,14 @@ mod tests {
         ] {
             let config = LandscapeConfig::Formula(Formula {
                 expr: expr.to_owned(),
+                ..Formula::default()
             });
-            assert_eq!(config.numeric_fields(), Vec::new(), "{expr}");
+            let names: Vec<_> = config
+                .numeric_fields()
+                .into_iter()
+                .map(|f| f.name)
+                .collect();
+            assert_eq!(names, ["relu_grad_at_zero"], "{expr}");
             assert_eq!(config.with_numeric_field("expr", 2.0), Ok(config.clone()));
             assert_eq!(config.with_numeric_field("a", 2.0), Ok(config.clone()));
         }

@@ -14,6 +14,8 @@
 //! | `EndNear(run, point, within)` | ‖x_end − point‖₂ ≤ within |
 //! | `Sharpness(run, from, to, bounds)` | (1/\|S\|) Σ_{s∈S} λmax(s)/λ_stable ∈ bounds, S the measured steps in [from, to], λ_stable the method's stability threshold (2/lr for GD) |
 //! | `Records(run, metric, last, bounds)` | the mean of a network's metric over its last `last` records ∈ bounds |
+//! | `RecordsRatio(run, metric, span, bounds)` | (mean of the metric over the last `span` records) / (mean over the first `span`) ∈ bounds: a record metric that shrinks or grows |
+//! | `Subdifferential(run, at, radius, measure, bounds)` | a measure (distance from 0, diameter, width along x or y) of the sampled Clarke subdifferential at the run's point — the hull of 64 gradients sampled in the disc of radius `radius` — ∈ bounds |
 //! | `BasinShare(outcome, bounds)` | (starts of the lesson's basin map ending in `outcome`) / (all starts) ∈ bounds |
 //! | `SweepBest(x, y)` | the lesson's sweep's best cell (lowest final loss of the cells that did not diverge) has axis values in x × y |
 //! | `Seeds(seeds, share, claim)` | `claim` holds, with every run's seed replaced by s, for at least share·\|seeds\| of the seeds s |
@@ -128,6 +130,31 @@ pub enum Claim {
         /// The accepted means.
         bounds: Bounds,
     },
+    /// The mean of a network's record metric over its last `span` records over its mean over the
+    /// first `span`.
+    RecordsRatio {
+        /// The run's label.
+        run: String,
+        /// What is compared.
+        metric: RecordMetric,
+        /// How many records at each end.
+        span: usize,
+        /// The accepted ratios (late / early).
+        bounds: Bounds,
+    },
+    /// A measure of the sampled Clarke subdifferential at the run's point (landscapes only).
+    Subdifferential {
+        /// The run's label.
+        run: String,
+        /// When.
+        at: At,
+        /// ε: gradients are sampled in the disc of this radius around the point.
+        radius: f64,
+        /// What is measured of the hull.
+        measure: HullMeasure,
+        /// The accepted values.
+        bounds: Bounds,
+    },
     /// The share (0–1) of the lesson's basin map ending in `outcome`.
     BasinShare {
         /// Where the starts end.
@@ -198,6 +225,22 @@ pub enum RecordMetric {
     TestAccuracy,
     /// The training loss.
     Loss,
+    /// Distance from 0 to the sampled ε-subdifferential of the loss (the lesson's
+    /// `subdifferential:` settings).
+    SubdifferentialDistance,
+}
+
+/// What a `Subdifferential` claim measures of the sampled hull of gradients.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum HullMeasure {
+    /// Distance from 0 to the hull (0: the point is ε-Clarke stationary).
+    Distance,
+    /// The largest distance between two sampled gradients.
+    Diameter,
+    /// The hull's extent along x.
+    WidthX,
+    /// The hull's extent along y.
+    WidthY,
 }
 
 /// When a metric is read.
@@ -378,7 +421,9 @@ impl Claim {
             | Claim::Value { run, .. }
             | Claim::EndNear { run, .. }
             | Claim::Sharpness { run, .. }
-            | Claim::Records { run, .. } => vec![("run", run)],
+            | Claim::Records { run, .. }
+            | Claim::RecordsRatio { run, .. }
+            | Claim::Subdifferential { run, .. } => vec![("run", run)],
             Claim::Ratio { run, over, .. } => vec![("run", run), ("over", over)],
             Claim::BasinShare { .. } | Claim::SweepBest { .. } => Vec::new(),
             Claim::Seeds { claim, .. } => claim.run_labels(),
@@ -392,6 +437,8 @@ impl Claim {
             | Claim::Ratio { bounds, .. }
             | Claim::Sharpness { bounds, .. }
             | Claim::Records { bounds, .. }
+            | Claim::RecordsRatio { bounds, .. }
+            | Claim::Subdifferential { bounds, .. }
             | Claim::BasinShare { bounds, .. } => Some(bounds),
             Claim::Seeds { claim, .. } => claim.bounds(),
             Claim::Status { .. } | Claim::EndNear { .. } | Claim::SweepBest { .. } => None,

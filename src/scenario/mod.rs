@@ -27,14 +27,14 @@ mod validate_claims;
 /// Kept here for the callers that name it so; it lives in the leaf [`crate::ron_format`].
 pub use crate::ron_format::{RECURSION_LIMIT, ron_options};
 pub use claims::{
-    At, BasinOutcome, Bounds, Claim, Edit, ExpectedStatus, LOOSENESS_LIMIT, MAX_NOTICES, Metric,
-    Notice, RecordMetric, Try,
+    At, BasinOutcome, Bounds, Claim, Edit, ExpectedStatus, HullMeasure, LOOSENESS_LIMIT,
+    MAX_NOTICES, Metric, Notice, RecordMetric, Try,
 };
 pub use io::{load, problem_to_ron, save, to_ron, write_atomically};
 pub use locate::{Located, PathIndex, Position};
 pub use model::{
     Axis, BATCH_SIZE, BasinSettings, BuiltProblem, MAX_AXIS_COUNT, Presentation, Problem,
-    RunConfig, Scenario, SweepSettings, set_axis_value,
+    RunConfig, Scenario, SubdifferentialSettings, SweepSettings, set_axis_value,
 };
 pub use parse::{Diagnostic, LoadError, Loaded, MAX_DIAGNOSTICS, Severity, parse, parse_problem};
 pub use validate::validate;

@@ -62,6 +62,10 @@ pub struct Scenario {
     pub basin: Option<BasinSettings>,
     /// A hyperparameter sweep to compute when the lesson opens.
     pub sweep: Option<SweepSettings>,
+    /// Draw each run's sampled Clarke subdifferential where it sits on a kink, from the start
+    /// (`None`: off until the view's checkbox; omitted from files when unset).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subdifferential: Option<SubdifferentialSettings>,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
 }
@@ -85,6 +89,28 @@ impl Default for BasinSettings {
             run: 0,
             resolution: 256,
             steps: 100,
+        }
+    }
+}
+
+/// The sampled Clarke subdifferential (Goldstein's ε-subdifferential, ε = `radius`): on a landscape,
+/// drawn at each run's current point where it sits on a kink, from gradients sampled in the disc of
+/// radius `radius`; on a network, the distance from 0 to the hull of `samples` gradients of the
+/// full loss sampled in the ball of radius `radius` around the weights, recorded at every record.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SubdifferentialSettings {
+    /// ε, the radius of the ball the gradients are sampled in (> 0), in the problem's units.
+    pub radius: f64,
+    /// Gradients sampled per network record (1 to 64; landscapes always sample 64).
+    pub samples: usize,
+}
+
+impl Default for SubdifferentialSettings {
+    fn default() -> Self {
+        Self {
+            radius: 1e-3,
+            samples: 16,
         }
     }
 }
@@ -255,6 +281,7 @@ impl Default for Scenario {
             presentation: Presentation::default(),
             basin: None,
             sweep: None,
+            subdifferential: None,
             runs: vec![RunConfig::default()],
         }
     }

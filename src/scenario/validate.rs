@@ -61,6 +61,12 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
             }
         });
     }
+    if let Some(subdifferential) = &scenario.subdifferential {
+        checker.within("subdifferential", |checker| {
+            checker.positive("radius", subdifferential.radius);
+            checker.count_in_range("samples", subdifferential.samples as u64, 1, 64);
+        });
+    }
     if let Some(basin) = &scenario.basin {
         checker.within("basin", |checker| {
             if basin.run >= scenario.runs.len() {

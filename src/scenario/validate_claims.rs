@@ -10,7 +10,9 @@
 use std::cell::OnceCell;
 use std::sync::Arc;
 
-use super::claims::{At, BasinOutcome, Bounds, Claim, ExpectedStatus, MAX_NOTICES, Metric, Try};
+use super::claims::{
+    At, BasinOutcome, Bounds, Claim, ExpectedStatus, MAX_NOTICES, Metric, RecordMetric, Try,
+};
 use super::model::Scenario;
 use super::validate::validate;
 use super::{BuiltProblem, CLAIMS_VERSION, DEFAULT_RECORD_EVERY, MAX_TEXT};
@@ -176,6 +178,25 @@ impl<'a> Lesson<'a> {
                 self.check_sharpness(run, *from, *to, checker);
             }
             Claim::Records { last, .. } => self.check_records(*last, checker),
+            Claim::RecordsRatio { span, metric, .. } => {
+                self.check_records(*span, checker);
+                let enough = records_in_budget(self.scenario) >= 2 * *span as u64;
+                if !enough && self.scenario.problem.is_network() {
+                    checker.report("span", "the first and last span records must not overlap");
+                }
+                if *metric == RecordMetric::SubdifferentialDistance
+                    && self.scenario.subdifferential.is_none()
+                {
+                    checker.report("metric", "needs the lesson's `subdifferential:` settings");
+                }
+            }
+            Claim::Subdifferential { at, radius, .. } => {
+                self.needs_landscape("Subdifferential", checker);
+                if let At::Step(step) = at {
+                    self.check_step("at", *step, checker);
+                }
+                checker.positive("radius", *radius);
+            }
             Claim::BasinShare { outcome, .. } => self.check_basin_share(*outcome, checker),
             Claim::SweepBest { x, y } => {
                 if self.scenario.sweep.is_none() {

@@ -44,6 +44,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "A slope that stays below f everywhere: at a kink like |x| at 0 any value in [−1, 1]; optiviz, like PyTorch, uses sign(0) = 0.",
     ),
     (
+        "Clarke subdifferential",
+        "At a kink, the convex hull of the gradients at nearby points: ∂|x|(0) = [−1, 1]. Tick Subdifferential (under the metrics) to draw it where a run sits on a kink, from gradients sampled in a small disc (Goldstein's ε-subdifferential). Unlike subgradients of convex functions it has no sum rule: ∂(|x| − |x|)(0) = {0}.",
+    ),
+    (
+        "relu′(0)",
+        "What backpropagation uses for relu's slope at exactly 0: 0 in PyTorch, or ½ or 1 (relu_grad_at_zero of Formula and Mlp). It changes no value, yet relu(x) − relu(−x) = x gets derivative 0, 1 or 2 at 0 (Bolte & Pauwels 2021).",
+    ),
+    (
         "proximal step",
         "For f = g + h with h simple (λ‖x‖₁): a gradient step on g, then x ← argmin_z h(z) + ‖z − x‖²/(2·lr), which for the ℓ₁ norm is soft-thresholding.",
     ),

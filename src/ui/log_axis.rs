@@ -152,6 +152,10 @@ fn linear_ticks(low: f64, high: f64, max_count: usize) -> Vec<LogTick> {
 
 /// `value` with the digits a spacing of `step` needs: fixed for moderate sizes, else scientific.
 fn value_label(value: f64, step: f64) -> String {
+    // 0 has no exponent (log₁₀ 0 = −∞ would overflow the subtraction below).
+    if value == 0.0 {
+        return "0".to_owned();
+    }
     let step_exponent = step.log10().floor() as i32;
     let value_exponent = value.abs().log10().floor() as i32;
     if (1e-3..1e5).contains(&value.abs()) {
@@ -227,6 +231,12 @@ mod tests {
             .map(|t| t.label)
             .collect();
         assert_eq!(labels, ["1e-10", "1e-5", "1"]);
+    }
+
+    #[test]
+    fn a_tick_at_zero_is_labelled_0() {
+        assert_eq!(value_label(0.0, 1e-7), "0");
+        assert_eq!(value_label(0.0, 0.5), "0");
     }
 
     #[test]

@@ -81,6 +81,7 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     "Arrows of the flow the iterates follow: −∇f",
                 );
             }
+            subdifferential_checkbox_ui(state, ui);
             if distributed {
                 ui.checkbox(&mut state.prefs.worker_trails, "Worker trails")
                     .on_hover_text(format!(
@@ -295,4 +296,17 @@ fn with_log_y_axis(plot: Plot<'_>) -> Plot<'_> {
             short_number(10f64.powf(position.y))
         ))
     })
+}
+
+/// Draw each run's sampled Clarke subdifferential where it sits on a kink (the lesson's
+/// `subdifferential:` setting, which this turns on and off).
+fn subdifferential_checkbox_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let mut shown = state.scenario.subdifferential.is_some();
+    let response = ui.checkbox(&mut shown, "Subdifferential").on_hover_text(
+        "Where a run sits on a kink: the convex hull of the gradients sampled in a small disc around its point (the Clarke subdifferential), drawn from the point",
+    );
+    if response.changed() {
+        state.scenario.subdifferential =
+            shown.then(crate::scenario::SubdifferentialSettings::default);
+    }
 }

@@ -78,6 +78,7 @@ mod tests {
     fn the_bilinear_game_field_circles_the_equilibrium() {
         let game = Formula {
             expr: "x*y".to_owned(),
+            ..Formula::default()
         };
         let landscape = crate::landscape::LandscapeConfig::Formula(game).build();
         for (point, direction) in sample(

@@ -92,8 +92,9 @@ impl Function {
         }
     }
 
-    /// (g(a), g′(a), g″(a)); the value is exactly [`Function::value`].
-    fn derivatives(self, a: f64) -> (f64, f64, f64) {
+    /// (g(a), g′(a), g″(a)); the value is exactly [`Function::value`]. `relu_at_zero` is the
+    /// slope relu′(0) backpropagation uses at exactly 0 (0 as torch; ½ or 1 by choice).
+    fn derivatives(self, a: f64, relu_at_zero: f64) -> (f64, f64, f64) {
         let g = self.value(a);
         match self {
             Function::Sin => (g, a.cos(), -g),
@@ -102,13 +103,16 @@ impl Function {
             Function::Exp => (g, g, g),
             Function::Log => (g, 1.0 / a, -1.0 / (a * a)),
             Function::Sqrt => (g, 0.5 / g, -0.25 / (g * a)),
-            // The kinks: sign(0) = 0 and relu′(0) = 0, as torch; g″ is that of the pieces.
+            // The kinks: sign(0) = 0 and relu′(0) = 0 (as torch, unless chosen otherwise); g″ is
+            // that of the pieces.
             Function::Abs => (g, sign(a), 0.0),
             Function::Relu => {
                 let slope = if a > 0.0 {
                     1.0
                 } else if a.is_nan() {
                     f64::NAN
+                } else if a == 0.0 {
+                    relu_at_zero
                 } else {
                     0.0
                 };
@@ -218,9 +222,10 @@ impl Scalar for HyperDual64 {
     }
 }
 
-pub(super) fn apply<S: Scalar>(function: Function, a: S) -> S {
+/// g(a), with relu′(0) = `relu_at_zero` where derivatives are carried.
+pub(super) fn apply<S: Scalar>(function: Function, a: S, relu_at_zero: f64) -> S {
     if S::CARRIES_DERIVATIVES {
-        let (g, first, second) = function.derivatives(a.real());
+        let (g, first, second) = function.derivatives(a.real(), relu_at_zero);
         a.chain(g, first, second)
     } else {
         S::constant(function.value(a.real()))
@@ -265,7 +270,7 @@ pub(super) fn power_constant<S: Scalar>(a: S, c: f64) -> S {
 
 /// a^b for a variable exponent: exp(b·ln a), defined for a > 0.
 pub(super) fn power<S: Scalar>(a: S, b: S) -> S {
-    apply(Function::Exp, b * apply(Function::Log, a))
+    apply(Function::Exp, b * apply(Function::Log, a, 0.0), 0.0)
 }
 
 /// max or min; at a tie half the derivative to each (torch.maximum); NaN propagates.

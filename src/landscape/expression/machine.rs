@@ -58,7 +58,7 @@ fn emit(code: &mut Vec<Op>, op: Op) {
         for v in values {
             stack.push(v);
         }
-        step(&mut stack, op, 0.0, 0.0);
+        step(&mut stack, op, 0.0, 0.0, 0.0);
         code.push(Op::Constant(stack.pop()));
         return;
     }
@@ -177,15 +177,21 @@ impl<S: Scalar, const N: usize> Stack<S, N> {
     }
 }
 
-/// Executes one instruction.
-pub(super) fn step<S: Scalar, const N: usize>(stack: &mut Stack<S, N>, op: Op, x: S, y: S) {
+/// Executes one instruction (`relu_at_zero`: the slope relu′(0) derivatives use at exactly 0).
+pub(super) fn step<S: Scalar, const N: usize>(
+    stack: &mut Stack<S, N>,
+    op: Op,
+    x: S,
+    y: S,
+    relu_at_zero: f64,
+) {
     let value = match op {
         Op::Constant(c) => S::constant(c),
         Op::X => x,
         Op::Y => y,
         Op::Negate => -stack.pop(),
         Op::PowerConstant(c) => power_constant(stack.pop(), c),
-        Op::Call(function) => apply(function, stack.pop()),
+        Op::Call(function) => apply(function, stack.pop(), relu_at_zero),
         Op::Add => {
             let (a, b) = stack.pop_two();
             a + b

@@ -36,7 +36,11 @@
 //! Kinks follow PyTorch's autograd, like the built-in landscapes: abs′(0) = sign(0) = 0,
 //! relu′(0) = 0, and max(a, b), min(a, b) at a tie a = b pass half the derivative to each argument
 //! (what `torch.maximum`/`torch.minimum` do), so max(x, y) on the diagonal has gradient (½, ½).
-//! Second derivatives at a kink are those of the smooth pieces (0 for abs and relu).
+//! Second derivatives at a kink are those of the smooth pieces (0 for abs and relu). relu′(0) may
+//! be chosen among [`RELU_GRAD_AT_ZERO_CHOICES`] (0, ½, 1) with
+//! [`Expression::with_relu_grad_at_zero`]; the value relu(0) = 0 does not change, only what
+//! backpropagation says at exactly 0 (Bolte & Pauwels 2021: relu(x) − relu(−x) = x, yet its
+//! backpropagated derivative at 0 is 2·relu′(0)).
 //!
 //! Domain: log of a negative number, sqrt of a negative number, x^c with non-integer c and x < 0,
 //! and a^b with variable b and a ≤ 0 are NaN; log(0) is −∞ and division by 0 gives ±∞ or NaN. The
@@ -63,6 +67,8 @@ mod parser;
 pub const MAX_LENGTH: usize = 1000;
 /// Most nested levels (parentheses, function arguments, signs, exponents) accepted.
 pub const MAX_DEPTH: usize = 64;
+/// The slopes relu′(0) a formula or a network may use at exactly 0: 0 (PyTorch), ½ or 1.
+pub const RELU_GRAD_AT_ZERO_CHOICES: [f64; 3] = [0.0, 0.5, 1.0];
 /// Most values the stack machine holds at once; the depth bound keeps real formulas far below.
 const STACK_CAPACITY: usize = 256;
 
@@ -90,6 +96,8 @@ pub struct Expression {
     code: Vec<Op>,
     /// Most values on the stack at once while running `code`.
     stack_size: usize,
+    /// relu′(0): the derivative backpropagation gives relu at exactly 0.
+    relu_grad_at_zero: f64,
 }
 
 impl Expression {
@@ -102,7 +110,18 @@ impl Expression {
         if stack_size > STACK_CAPACITY {
             return error(0, "formula too complex to evaluate");
         }
-        Ok(Self { code, stack_size })
+        Ok(Self {
+            code,
+            stack_size,
+            relu_grad_at_zero: 0.0,
+        })
+    }
+
+    /// The same formula with relu′(0) = `slope` (one of [`RELU_GRAD_AT_ZERO_CHOICES`]; the value
+    /// of relu does not change, only its derivative at exactly 0).
+    pub fn with_relu_grad_at_zero(mut self, slope: f64) -> Self {
+        self.relu_grad_at_zero = slope;
+        self
     }
 
     /// The constant function `value` (NaN marks a formula that could not be built).
@@ -110,6 +129,7 @@ impl Expression {
         Self {
             code: vec![Op::Constant(value)],
             stack_size: 1,
+            relu_grad_at_zero: 0.0,
         }
     }
 
@@ -126,7 +146,7 @@ impl Expression {
     fn run_on<S: Scalar, const N: usize>(&self, x: S, y: S) -> S {
         let mut stack = Stack::<S, N>::new();
         for &op in &self.code {
-            step(&mut stack, op, x, y);
+            step(&mut stack, op, x, y, self.relu_grad_at_zero);
         }
         let result = stack.pop();
         if stack.broken || stack.len != 0 {
@@ -331,6 +351,25 @@ mod tests {
         let (f, g) = parse("sqrt(y)").value_and_gradient([1.0, 0.0]);
         assert_eq!((f, g[0]), (0.0, 0.0));
         assert!(g[1].is_infinite());
+    }
+
+    /// relu(x) − relu(−x) = x, but backpropagation gives 2·relu′(0) at 0: 0, 1, 2 for the three
+    /// choices (Bolte & Pauwels 2021), while the value stays 0 and away from 0 nothing changes.
+    #[test]
+    fn relu_grad_at_zero_is_a_choice() {
+        let expected = [0.0, 1.0, 2.0];
+        for (slope, want) in RELU_GRAD_AT_ZERO_CHOICES.into_iter().zip(expected) {
+            let e = parse("relu(x) - relu(-x)").with_relu_grad_at_zero(slope);
+            let (f, g) = e.value_and_gradient([0.0, 0.0]);
+            assert_eq!((f, g), (0.0, [want, 0.0]), "relu′(0) = {slope}");
+            assert_eq!(e.value([0.0, 0.0]), 0.0);
+            for x in [-0.5, 1e-12, 2.0] {
+                assert_eq!(e.value_and_gradient([x, 0.0]), (x, [1.0, 0.0]), "at {x}");
+            }
+            let relu = parse("relu(y)").with_relu_grad_at_zero(slope);
+            assert_eq!(relu.value_and_gradient([3.0, 0.0]).1, [0.0, slope]);
+            assert_eq!(relu.hessian([3.0, 0.0]), [[0.0; 2]; 2]);
+        }
     }
 
     /// Found by tests/fuzz.rs: the hyper-dual path divided by multiplying with 1/b, so f differed

@@ -56,8 +56,8 @@ impl HyperChoice for Activation {
 }
 
 impl Activation {
-    /// (σ(z), σ'(z)).
-    pub(super) fn value_and_slope(self, z: f64) -> (f64, f64) {
+    /// (σ(z), σ'(z)); `relu_at_zero` is the slope Relu backpropagates at exactly z = 0.
+    pub(super) fn value_and_slope(self, z: f64, relu_at_zero: f64) -> (f64, f64) {
         match self {
             Self::Tanh => {
                 let t = tanh(z);
@@ -66,6 +66,8 @@ impl Activation {
             Self::Relu => {
                 if z > 0.0 {
                     (z, 1.0)
+                } else if z == 0.0 {
+                    (0.0, relu_at_zero)
                 } else {
                     (0.0, 0.0)
                 }

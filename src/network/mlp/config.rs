@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::MlpNetwork;
 use super::activation::{ACTIVATION_CHOICES, Activation};
 use crate::hyper::{HyperChoice, Hypers, hyper_table};
+use crate::landscape::expression::RELU_GRAD_AT_ZERO_CHOICES;
 use crate::network::dataset::{DatasetConfig, held_out_len};
 use crate::network::init::Init;
 use crate::network::{Network, NetworkSpec};
@@ -50,6 +51,8 @@ pub struct Mlp {
     pub test_fraction: f64,
     /// Seed of the data, the split and the initial weights.
     pub seed: u64,
+    /// relu′(0), the slope Relu backpropagates at exactly 0: 0 (PyTorch), 0.5 or 1.
+    pub relu_grad_at_zero: f64,
 }
 
 impl Default for Mlp {
@@ -63,6 +66,7 @@ impl Default for Mlp {
             init_scale: 1.0,
             test_fraction: 0.0,
             seed: 0,
+            relu_grad_at_zero: 0.0,
         }
     }
 }
@@ -101,6 +105,8 @@ hyper_table! {
     test_fraction: float(0.0, 0.9) where in_range(0.0, MAX_TEST_FRACTION),
         "Fraction of the samples held out for the test loss";
     seed: int(0, 100), "Seed of the data, the split and the initial weights";
+    relu_grad_at_zero: float(0.0, 1.0) where one_of(&RELU_GRAD_AT_ZERO_CHOICES),
+        "relu′(0) backpropagation uses at exactly 0: 0 (PyTorch), 0.5 or 1";
 }
 
 impl NetworkSpec for Mlp {

@@ -11,7 +11,8 @@
 //!
 //! Activations σ (`Tanh` by default): Tanh (evaluated to a few ulps by Taylor series and
 //! exp, twice as fast as libm's, see `tanh`); Relu = max(z, 0) with relu'(0) = 0 as in PyTorch's
-//! autograd (and relu'' = 0); Sigmoid = 1/(1 + e^(−z)); Linear = z (a deep linear network);
+//! autograd (and relu'' = 0), or ½ or 1 at exactly z = 0 with `relu_grad_at_zero` (Bolte &
+//! Pauwels 2021: the choice changes backpropagation's answer on a null set, not the function); Sigmoid = 1/(1 + e^(−z)); Linear = z (a deep linear network);
 //! Gelu = z·Φ(z) with the exact Gaussian CDF Φ(z) = ½(1 + erf(z/√2)) (torch's default
 //! `approximate="none"`), Gelu' = Φ + zφ, Gelu'' = φ·(2 − z²), φ the standard normal density.
 //!
@@ -217,6 +218,8 @@ struct Workspace {
 pub struct MlpNetwork {
     widths: Vec<usize>,
     activation: Activation,
+    /// relu′(0), the slope Relu backpropagates at exactly 0.
+    relu_grad_at_zero: f64,
     loss: Loss,
     shapes: Vec<LayerShape>,
     dim: usize,
@@ -274,6 +277,7 @@ impl MlpNetwork {
         let capacity = (WORKSPACE_BUDGET / per_sample.max(1)).clamp(1, train.len().max(1));
         Self {
             activation: config.activation,
+            relu_grad_at_zero: config.relu_grad_at_zero,
             loss,
             shapes,
             dim,

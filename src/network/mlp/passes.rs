@@ -137,13 +137,13 @@ impl MlpNetwork {
             broadcast_columns(pre, &params[shape.bias.clone()]);
             forward_product(pre, &params[shape.weight.clone()], previous, shape, m);
             if shape.hidden {
-                let activation = self.activation;
+                let (activation, relu_at_zero) = (self.activation, self.relu_grad_at_zero);
                 for ((z, value), slope) in pre
                     .iter()
                     .zip(current.act.iter_mut())
                     .zip(current.slope.iter_mut())
                 {
-                    (*value, *slope) = activation.value_and_slope(*z);
+                    (*value, *slope) = activation.value_and_slope(*z, relu_at_zero);
                 }
             }
         }

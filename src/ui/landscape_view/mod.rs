@@ -18,6 +18,7 @@ use crate::scenario::Problem;
 mod markers;
 pub mod navigation;
 mod overlays;
+mod subdifferential;
 
 pub use markers::label_rect;
 use navigation::{FitTarget, Framing};

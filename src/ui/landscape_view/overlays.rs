@@ -83,6 +83,14 @@ pub(super) fn paint_overlays(
             drawn.diverged_labels.push((run.index, rect));
         }
     }
+    let colours: Vec<_> = runs.iter().map(|run| (run.index, run.colour)).collect();
+    super::subdifferential::paint_subdifferentials(
+        state,
+        &framed,
+        &screen,
+        landscape.as_ref(),
+        &colours,
+    );
     // On top of the paths, so the parts of the latest step stay readable.
     crate::ui::step_view::paint_update_arrows(state, painter, &screen);
     let pointer = painter.ctx().input(|input| input.pointer.hover_pos());

@@ -19,6 +19,7 @@ use crate::engine::{Job, NetworkRecord};
 use crate::network::{Dataset, Network, Targets};
 
 mod plane;
+mod subdifferential;
 
 use plane::{PlaneResult, plane_ui};
 
@@ -46,6 +47,8 @@ pub enum NetworkTab {
     SingularValues,
     /// The trajectory on its top two principal directions, over the loss in that plane.
     Plane,
+    /// The distance from 0 to the sampled ε-subdifferential over training.
+    Subdifferential,
 }
 
 /// The decision surface as last evaluated.
@@ -117,6 +120,10 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
         ui.selectable_value(tab, NetworkTab::Plane, "Trajectory plane")
             .on_hover_text("The selected run's path on its top two principal directions, over the loss in that plane");
+        if state.scenario.subdifferential.is_some() {
+            ui.selectable_value(tab, NetworkTab::Subdifferential, "Subdifferential")
+                .on_hover_text("Distance from 0 to the hull of gradients sampled in a small ball around the weights: how far each run is from a Clarke critical point");
+        }
         ui.separator();
         selected_run_ui(state, ui);
     });
@@ -133,6 +140,7 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         NetworkTab::Layers => layers_ui(state, ui, network.as_ref()),
         NetworkTab::SingularValues => singular_values_ui(state, ui, network.as_ref()),
         NetworkTab::Plane => plane_ui(state, ui, &network),
+        NetworkTab::Subdifferential => subdifferential::subdifferential_ui(state, ui),
     }
 }
 

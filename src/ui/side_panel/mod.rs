@@ -2,7 +2,7 @@
 //! optimizers and hyperparameters.
 
 use crate::app::{AppState, EditApplies, StartMode};
-use crate::landscape::expression::Expression;
+use crate::landscape::expression::{Expression, RELU_GRAD_AT_ZERO_CHOICES};
 use crate::landscape::{Formula, LandscapeConfig, Transform};
 use crate::scenario::{Problem, RunConfig};
 
@@ -221,9 +221,37 @@ fn formula_ui(state: &mut AppState, current: &Formula, ui: &mut egui::Ui) {
         state.views.landscape.formula_draft = None;
         state.set_problem(Problem::Landscape(LandscapeConfig::Formula(Formula {
             expr: draft,
+            ..current.clone()
         })));
     } else {
         state.views.landscape.formula_draft = (draft != current.expr).then_some(draft);
+    }
+    relu_grad_at_zero_ui(state, current, ui);
+}
+
+/// relu′(0), the slope backpropagation gives relu at exactly 0 (the value does not change).
+fn relu_grad_at_zero_ui(state: &mut AppState, current: &Formula, ui: &mut egui::Ui) {
+    let mut slope = current.relu_grad_at_zero;
+    ui.horizontal(|ui| {
+        let label = ui.label("relu′(0)");
+        egui::ComboBox::from_id_salt("relu_grad_at_zero")
+            .selected_text(format!("{slope}"))
+            .show_ui(ui, |ui| {
+                for choice in RELU_GRAD_AT_ZERO_CHOICES {
+                    ui.selectable_value(&mut slope, choice, format!("{choice}"));
+                }
+            })
+            .response
+            .labelled_by(label.id)
+            .on_hover_text(
+                "The derivative backpropagation uses for relu at exactly 0: 0 as PyTorch, or ½ or 1",
+            );
+    });
+    if slope != current.relu_grad_at_zero {
+        state.set_problem(Problem::Landscape(LandscapeConfig::Formula(Formula {
+            relu_grad_at_zero: slope,
+            ..current.clone()
+        })));
     }
 }
 
