@@ -113,7 +113,7 @@ impl PartialEq for Sample {
 
 /// What a network run looked like at a record step, for the network views (per-layer norms,
 /// singular values, the decision surface and the trajectory's projection).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkRecord {
     /// The step.
     pub step: u64,
@@ -129,6 +129,11 @@ pub struct NetworkRecord {
     pub test_accuracy: Option<f64>,
     /// The parameters.
     pub parameters: Vec<f64>,
+    /// The root mean square of each hidden layer's activations over the training set (MLPs).
+    pub activation_rms: Vec<f64>,
+    /// ‖θ − θ₀‖/‖θ₀‖, how far the weights have moved from the start relative to their size (NaN
+    /// when θ₀ = 0).
+    pub relative_weight_change: f64,
 }
 
 /// How a run measures itself beyond loss and gradient norm.

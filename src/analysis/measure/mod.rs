@@ -1,7 +1,9 @@
-//! Measurement primitives below the engine: the sharpness of a loss (Lanczos), the stability
-//! thresholds of methods and the theory overlays on quadratics (exact loss curves, rate bounds).
+//! Measurement primitives below the engine: the sharpness of a loss (Lanczos), its Hessian's
+//! spectral density (stochastic Lanczos quadrature), the stability thresholds of methods and the
+//! theory overlays on quadratics (exact loss curves, rate bounds).
 //! They import nothing above the scenario layer, so the engine can use them.
 
 pub mod sharpness;
+pub mod spectral_density;
 pub mod stability;
 pub mod theory;

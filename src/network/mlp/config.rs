@@ -8,7 +8,7 @@ use super::MlpNetwork;
 use super::activation::{ACTIVATION_CHOICES, Activation};
 use crate::hyper::{HyperChoice, Hypers, hyper_table};
 use crate::network::dataset::{DatasetConfig, held_out_len};
-use crate::network::init::Init;
+use crate::network::init::{INIT_CHOICES, Init};
 use crate::network::{Network, NetworkSpec};
 use crate::validate::Checker;
 
@@ -50,6 +50,10 @@ pub struct Mlp {
     pub test_fraction: f64,
     /// Seed of the data, the split and the initial weights.
     pub seed: u64,
+    /// Trains the centred, scaled model α·(h(θ; x) − h(θ₀; x)) on the loss divided by α²
+    /// (Chizat, Oyallon & Bach 2019) instead of h itself (`None`: the plain network).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lazy_alpha: Option<f64>,
 }
 
 impl Default for Mlp {
@@ -63,6 +67,7 @@ impl Default for Mlp {
             init_scale: 1.0,
             test_fraction: 0.0,
             seed: 0,
+            lazy_alpha: None,
         }
     }
 }
@@ -101,6 +106,11 @@ hyper_table! {
     test_fraction: float(0.0, 0.9) where in_range(0.0, MAX_TEST_FRACTION),
         "Fraction of the samples held out for the test loss";
     seed: int(0, 100), "Seed of the data, the split and the initial weights";
+    init: choice(INIT_CHOICES), "How the weights are drawn (Constant: every weight equal)";
+    value as "init_value" if let Init::Constant { value } = init: float(-1.0, 1.0),
+        "The value of every weight of a Constant init";
+    alpha as "lazy_alpha" if let Some(alpha) = lazy_alpha: log_float(0.1, 1000.0),
+        "α of the lazy model α·(h(θ) − h(θ₀)), trained on the loss over α²";
 }
 
 impl NetworkSpec for Mlp {
@@ -124,6 +134,9 @@ impl NetworkSpec for Mlp {
         self.validate_rows(checker);
         checker.within("data", |checker| self.data.validate(checker));
         checker.within("init", |checker| self.init.validate(checker));
+        if let Some(alpha) = self.lazy_alpha {
+            checker.positive("lazy_alpha", alpha);
+        }
     }
 
     /// The training split's size: n (clamped to the data set's limits) less round(n·test_fraction)

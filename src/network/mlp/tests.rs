@@ -325,6 +325,7 @@ fn ron_round_trip() {
         init_scale: 0.5,
         test_fraction: 0.3,
         seed: 7,
+        lazy_alpha: Some(3.0),
     };
     let text = options.to_string(&config).expect("serializes");
     assert_eq!(options.from_str::<Mlp>(&text).expect("parses"), config);
