@@ -181,3 +181,32 @@ fn lazy_model_predicts_zero_at_the_start() {
     plain.predict(&x, &inputs, &mut out);
     assert!(out.iter().any(|o| o.abs() > 1e-3), "{out:?}");
 }
+
+#[test]
+fn a_try_switches_the_init_by_name_and_refuses_unknown_ones() {
+    use optiviz::scenario::{Edit, Problem, Scenario};
+    let mut scenario = Scenario {
+        problem: Problem::Mlp(mlp(vec![2, 4, 1], Init::Constant { value: 0.5 })),
+        ..Scenario::default()
+    };
+    let edit = |choice: &str| Edit::SetProblemChoice {
+        name: "init".to_owned(),
+        choice: choice.to_owned(),
+    };
+    edit("He").apply(&mut scenario).expect("He is an init");
+    assert!(matches!(&scenario.problem, Problem::Mlp(config) if config.init == Init::He));
+    let error = edit("Glorot")
+        .apply(&mut scenario)
+        .expect_err("no such init");
+    assert!(error.contains("Glorot"), "{error}");
+    // init_value exists only while the init is Constant.
+    let value = Edit::SetProblem {
+        name: "init_value".to_owned(),
+        value: 0.0,
+    };
+    assert!(value.apply(&mut scenario).is_err());
+    edit("Constant")
+        .apply(&mut scenario)
+        .expect("Constant is an init");
+    value.apply(&mut scenario).expect("now it has a value");
+}
