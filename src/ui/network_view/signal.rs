@@ -57,7 +57,7 @@ pub(super) fn signal_ui(state: &AppState, ui: &mut egui::Ui, width: f32, height:
         ui.allocate_ui(egui::vec2(width, height), |ui| {
             let title = "‖θ − θ₀‖ / ‖θ₀‖";
             let colour = layer_colour(0, 1);
-            let entries = [LegendEntry::line(colour, "relative weight change")];
+            let entries = [LegendEntry::line(colour, "weight change")];
             beside_legend_ui(ui, "relative_weight_change", &entries, |ui| {
                 let plot = Plot::new("relative_weight_change")
                     .x_axis_label("step")
@@ -66,7 +66,7 @@ pub(super) fn signal_ui(state: &AppState, ui: &mut egui::Ui, width: f32, height:
                     let values = (records.iter()).map(|r| (r.step, r.relative_weight_change));
                     let points: PlotPoints = log_curve(values).into();
                     plot_ui.line(
-                        Line::new("relative weight change", points)
+                        Line::new("weight change", points)
                             .color(colour)
                             .width(2.0 * scale),
                     );

@@ -80,16 +80,22 @@ pub(super) fn spectrum_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc
         }
     });
     let chosen_step = steps[index];
-    if state.scenario.sharpness_every == 0 {
+    let measured = (selected_records(state).iter()).any(|r| !r.top_eigenvalues.is_empty());
+    if !measured {
         ui.label("Top eigenvalues are measured with the sharpness: set sharpness_every (e.g. 10)");
     }
-    let width = (ui.available_width() - 12.0).max(100.0) / 2.0;
+    let columns = if measured { 2.0 } else { 1.0 };
+    let width = (ui.available_width() - 12.0).max(100.0) / columns;
     let height = ui.available_height().max(80.0);
     ui.horizontal_top(|ui| {
+        if measured {
+            ui.allocate_ui(egui::vec2(width, height), |ui| {
+                top_eigenvalues_ui(state, ui, chosen_step);
+            });
+        }
         ui.allocate_ui(egui::vec2(width, height), |ui| {
-            top_eigenvalues_ui(state, ui, chosen_step);
+            ui.vertical(|ui| density_ui(state, ui));
         });
-        ui.allocate_ui(egui::vec2(width, height), |ui| density_ui(state, ui));
     });
 }
 
@@ -155,7 +161,9 @@ fn density_ui(state: &AppState, ui: &mut egui::Ui) {
     let points: Vec<[f64; 2]> = (density.grid.iter().zip(&density.density))
         .map(|(&t, &phi)| [t, phi.max(DENSITY_FLOOR).log10()])
         .collect();
-    let colour = eigenvalue_colour(0, state.prefs.dark);
+    let colour = (state.scenario.runs.get(result.run)).map_or(Color32::GRAY, |run| {
+        crate::ui::run_colour(run, result.run, state.prefs.dark)
+    });
     let plot = Plot::new("spectral_density")
         .x_axis_label("eigenvalue λ")
         .y_axis_label("density φ(λ)");
