@@ -73,6 +73,9 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "eos_mlp",
             "sgd_vs_gd_moons",
             "init_scales",
+            "symmetry_breaking",
+            "he_vs_xavier",
+            "lazy_training",
             "deep_linear_saddles",
             "matrix_completion",
         ],
@@ -191,6 +194,15 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/sgd_vs_gd_moons.ron"),
     ),
     ("init_scales", include_str!("../presets/init_scales.ron")),
+    (
+        "symmetry_breaking",
+        include_str!("../presets/symmetry_breaking.ron"),
+    ),
+    ("he_vs_xavier", include_str!("../presets/he_vs_xavier.ron")),
+    (
+        "lazy_training",
+        include_str!("../presets/lazy_training.ron"),
+    ),
     (
         "deep_linear_saddles",
         include_str!("../presets/deep_linear_saddles.ron"),

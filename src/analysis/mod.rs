@@ -16,5 +16,5 @@ pub mod measure;
 pub mod study;
 
 pub use geometry::{colormap, contour, field, projection, surface};
-pub use measure::{sharpness, stability, theory};
+pub use measure::{sharpness, spectral_density, stability, theory};
 pub use study::{basin, sweep};

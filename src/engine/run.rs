@@ -415,6 +415,8 @@ impl Run {
             test_accuracy: evaluation.test_accuracy,
             parameters: self.x.as_slice().to_vec(),
             subdifferential_distance: self.subdifferential_distance(),
+            activation_rms: network.activation_rms(&self.x),
+            relative_weight_change: relative_change(&self.x, &self.start),
         });
     }
 
@@ -538,6 +540,18 @@ impl Run {
             ),
         }
     }
+}
+
+/// ‖x − start‖/‖start‖ (NaN when the start is 0: no scale to compare with).
+fn relative_change(x: &DVector<f64>, start: &DVector<f64>) -> f64 {
+    let moved = x
+        .iter()
+        .zip(start.iter())
+        .map(|(a, b)| (a - b) * (a - b))
+        .sum::<f64>()
+        .sqrt();
+    let size = start.norm();
+    if size > 0.0 { moved / size } else { f64::NAN }
 }
 
 fn all_finite(x: &DVector<f64>) -> bool {

@@ -113,7 +113,7 @@ impl PartialEq for Sample {
 
 /// What a network run looked like at a record step, for the network views (per-layer norms,
 /// singular values, the decision surface and the trajectory's projection).
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkRecord {
     /// The step.
     pub step: u64,
@@ -132,6 +132,11 @@ pub struct NetworkRecord {
     /// Distance from 0 to the sampled ε-subdifferential of the full loss at the parameters
     /// (`analysis::measure::subdifferential`), where the scenario asks for it.
     pub subdifferential_distance: Option<f64>,
+    /// The root mean square of each hidden layer's activations over the training set (MLPs).
+    pub activation_rms: Vec<f64>,
+    /// ‖θ − θ₀‖/‖θ₀‖, how far the weights have moved from the start relative to their size (NaN
+    /// when θ₀ = 0).
+    pub relative_weight_change: f64,
 }
 
 /// How a run measures itself beyond loss and gradient norm.

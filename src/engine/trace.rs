@@ -431,7 +431,7 @@ mod tests {
             top_eigenvalues: Vec::new(),
             test_accuracy: None,
             parameters: vec![0.0; 4],
-            subdifferential_distance: None,
+            ..NetworkRecord::default()
         };
         trace.extend_records((0..5_000).map(record).collect());
         let steps: Vec<u64> = trace.records().iter().map(|r| r.step).collect();

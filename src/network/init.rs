@@ -13,6 +13,10 @@
 //!   that the result is uniformly (Haar) distributed; W has orthonormal rows or columns
 //!   (WᵀW = I when fan_out ≥ fan_in); b = 0 (Saxe, McClelland & Ganguli 2014).
 //! - `Normal { std }`: W ~ N(0, std²), b = 0 (default std 0.1).
+//! - `Constant { value }`: every weight equals `value` and b = 0 (`Constant(value: 0.0)` is the
+//!   zero init). All the hidden units of a layer then compute the same function and receive the
+//!   same gradient, so gradient descent keeps them equal forever: the layer acts as one unit until
+//!   something breaks the symmetry (random init, noise). Nothing is drawn from the generator.
 //!
 //! Every scheme is then multiplied by the network's `init_scale` (weights and biases alike), the
 //! knob that moves a network between the lazy (large scale) and the feature-learning (small scale)
@@ -33,6 +37,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use crate::hyper::HyperChoice;
 use crate::validate::Checker;
 
 /// Standard deviation of [`Init::Normal`] when a preset leaves it out.
@@ -60,13 +65,24 @@ pub enum Init {
         #[serde(default = "default_normal_std")]
         std: f64,
     },
+    /// Every weight equal to `value`, b = 0 (no symmetry broken).
+    Constant {
+        /// The value of every weight (0 = the zero init).
+        #[serde(default)]
+        value: f64,
+    },
 }
 
 impl Init {
-    /// Checks the scheme's parameters (`Normal`'s std must be finite and > 0).
+    /// Checks the scheme's parameters (`Normal`'s std must be finite and > 0, `Constant`'s value
+    /// finite).
     pub fn validate(&self, checker: &mut Checker) {
-        if let Self::Normal { std } = self {
-            checker.positive("std", *std);
+        match self {
+            Self::Normal { std } => checker.positive("std", *std),
+            Self::Constant { value } => {
+                checker.finite("value", *value);
+            }
+            _ => {}
         }
     }
 
@@ -107,9 +123,55 @@ impl Init {
                 fill_normal(weight, std, rng);
                 bias.fill(0.0);
             }
+            Self::Constant { value } => {
+                weight.fill(value);
+                bias.fill(0.0);
+            }
         }
         for value in weight.iter_mut().chain(bias.iter_mut()) {
             *value *= init_scale;
+        }
+    }
+}
+
+/// The schemes' names, as presets write them.
+pub const INIT_CHOICES: &[&str] = &[
+    "TorchDefault",
+    "Xavier",
+    "He",
+    "Orthogonal",
+    "Normal",
+    "Constant",
+];
+
+impl HyperChoice for Init {
+    fn choice_name(&self) -> &'static str {
+        match self {
+            Self::TorchDefault => "TorchDefault",
+            Self::Xavier => "Xavier",
+            Self::He => "He",
+            Self::Orthogonal => "Orthogonal",
+            Self::Normal { .. } => "Normal",
+            Self::Constant { .. } => "Constant",
+        }
+    }
+
+    /// The scheme called `name`, keeping the current parameters when the name is unchanged
+    /// (`Normal` otherwise gets std 0.1, `Constant` the value 0).
+    fn with_choice(&self, name: &str) -> Option<Self> {
+        if name == self.choice_name() {
+            return Some(*self);
+        }
+        match name {
+            "TorchDefault" => Some(Self::TorchDefault),
+            "Xavier" => Some(Self::Xavier),
+            "He" => Some(Self::He),
+            "Orthogonal" => Some(Self::Orthogonal),
+            "Normal" => Some(Self::Normal {
+                std: DEFAULT_NORMAL_STD,
+            }),
+            "Constant" => Some(Self::Constant { value: 0.0 }),
+            _ => None,
         }
     }
 }

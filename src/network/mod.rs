@@ -109,6 +109,13 @@ pub trait Network: Objective {
         None
     }
 
+    /// The root mean square of each hidden layer's activations over the training set at `x`, first
+    /// hidden layer first (how far the signal survives the depth); empty for networks without
+    /// hidden activations to show.
+    fn activation_rms(&self, _x: &DVector<f64>) -> Vec<f64> {
+        Vec::new()
+    }
+
     /// Predictions at `inputs` (row-major, `data().0.input_dim` numbers per point) written into
     /// `out` (one per point): for two-class problems a score in [−1, 1], positive meaning class 1;
     /// for regression the output. Returns false for problems without inputs.

@@ -228,6 +228,11 @@ pub enum RecordMetric {
     /// Distance from 0 to the sampled ε-subdifferential of the loss (the lesson's
     /// `subdifferential:` settings).
     SubdifferentialDistance,
+    /// ‖θ − θ₀‖/‖θ₀‖: how far the weights moved from the start, relative to their size.
+    RelativeWeightChange,
+    /// The root mean square of the last hidden layer's activations over the first's: below 1
+    /// the signal shrinks with depth, above 1 it grows (networks with hidden layers).
+    ActivationRatio,
 }
 
 /// What a `Subdifferential` claim measures of the sampled hull of gradients.
@@ -334,6 +339,13 @@ pub enum Edit {
     AddRun(#[serde(with = "written_as_run")] RunConfig),
     /// Sets the steps of the lesson's basin map.
     SetBasinSteps(u64),
+    /// Sets a parameter of the problem that is one of a few named options (a network's `init`).
+    SetProblemChoice {
+        /// The parameter's name.
+        name: String,
+        /// The option's name.
+        choice: String,
+    },
 }
 
 /// An added run is written `Run(label: …)` inside `AddRun(…)`, as in `runs`. ron's unwrapped
@@ -401,6 +413,16 @@ impl Edit {
             Edit::AddRun(config) => {
                 scenario.runs.push(config.clone());
                 Ok(())
+            }
+            Edit::SetProblemChoice { name, choice } => {
+                let problem = &mut scenario.problem;
+                let options = (problem.hypers().into_iter())
+                    .find(|hyper| hyper.name == name.as_str())
+                    .map_or(&[][..], |hyper| hyper.choices);
+                let Some(option) = options.iter().find(|option| **option == choice.as_str()) else {
+                    return Err(format!("`{name}` has no option `{choice}`"));
+                };
+                (problem.set_hyper(name, HyperValue::Choice(option))).map_err(|e| e.to_string())
             }
             Edit::SetBasinSteps(steps) => match &mut scenario.basin {
                 Some(basin) => {

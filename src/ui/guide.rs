@@ -71,6 +71,22 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "gradient flow",
         "The continuous path dx/dt = −∇f(x); gradient descent is its forward-Euler discretization with time step lr.",
     ),
+    (
+        "Hessian spectrum",
+        "The network view's Hessian spectrum tab: the top three Hessian eigenvalues over training (Lanczos) and the density of all eigenvalues at a chosen step, by stochastic Lanczos quadrature: random probes, Lanczos from each, Ritz values smoothed by a Gaussian and weighted by their squared first components (Ghorbani et al. 2019).",
+    ),
+    (
+        "symmetry breaking",
+        "Hidden units with equal weights compute the same function and get the same gradient, so gradient descent keeps them equal (init: Constant): random initialization or noise is what lets them learn different features.",
+    ),
+    (
+        "activation RMS",
+        "The root mean square of a hidden layer's outputs over the training set (Layers view): ReLU halves its square at every layer unless the weights' variance is 2/fan_in (He), twice Xavier's.",
+    ),
+    (
+        "lazy training",
+        "The model α·(h(θ) − h(θ₀)) trained on the loss over α² (lazy_alpha): as α grows the relative weight change ‖θ − θ₀‖/‖θ₀‖ (Layers view) falls like 1/α and GD follows the linearized model, the neural tangent kernel (Chizat, Oyallon & Bach 2019).",
+    ),
 ];
 
 /// Draws the guide window when it is open.

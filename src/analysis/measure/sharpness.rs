@@ -379,7 +379,11 @@ impl Lanczos {
 /// i + 1 (the last is ignored) and `vectors` (column-major n×n) the identity; on exit `diagonal`
 /// holds the eigenvalues (unordered) and column c of `vectors` the unit eigenvector of
 /// `diagonal[c]`. False if some eigenvalue took more than `MAX_QL_SWEEPS` sweeps.
-fn tridiagonal_eigen(diagonal: &mut [f64], off_diagonal: &mut [f64], vectors: &mut [f64]) -> bool {
+pub(super) fn tridiagonal_eigen(
+    diagonal: &mut [f64],
+    off_diagonal: &mut [f64],
+    vectors: &mut [f64],
+) -> bool {
     let n = diagonal.len();
     if n == 0 {
         return true;

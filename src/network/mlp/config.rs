@@ -9,7 +9,7 @@ use super::activation::{ACTIVATION_CHOICES, Activation};
 use crate::hyper::{HyperChoice, Hypers, hyper_table};
 use crate::landscape::expression::RELU_GRAD_AT_ZERO_CHOICES;
 use crate::network::dataset::{DatasetConfig, held_out_len};
-use crate::network::init::Init;
+use crate::network::init::{INIT_CHOICES, Init};
 use crate::network::{Network, NetworkSpec};
 use crate::validate::Checker;
 
@@ -53,6 +53,10 @@ pub struct Mlp {
     pub seed: u64,
     /// relu′(0), the slope Relu backpropagates at exactly 0: 0 (PyTorch), 0.5 or 1.
     pub relu_grad_at_zero: f64,
+    /// Trains the centred, scaled model α·(h(θ; x) − h(θ₀; x)) on the loss divided by α²
+    /// (Chizat, Oyallon & Bach 2019) instead of h itself (`None`: the plain network).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lazy_alpha: Option<f64>,
 }
 
 impl Default for Mlp {
@@ -67,6 +71,7 @@ impl Default for Mlp {
             test_fraction: 0.0,
             seed: 0,
             relu_grad_at_zero: 0.0,
+            lazy_alpha: None,
         }
     }
 }
@@ -107,6 +112,11 @@ hyper_table! {
     seed: int(0, 100), "Seed of the data, the split and the initial weights";
     relu_grad_at_zero: float(0.0, 1.0) where one_of(&RELU_GRAD_AT_ZERO_CHOICES),
         "relu′(0) backpropagation uses at exactly 0: 0 (PyTorch), 0.5 or 1";
+    init: choice(INIT_CHOICES), "How the weights are drawn (Constant: every weight equal)";
+    value as "init_value" if let Init::Constant { value } = init: float(-1.0, 1.0),
+        "The value of every weight of a Constant init";
+    alpha as "lazy_alpha" if let Some(alpha) = lazy_alpha: log_float(0.1, 1000.0),
+        "α of the lazy model α·(h(θ) − h(θ₀)), trained on the loss over α²";
 }
 
 impl NetworkSpec for Mlp {
@@ -130,6 +140,9 @@ impl NetworkSpec for Mlp {
         self.validate_rows(checker);
         checker.within("data", |checker| self.data.validate(checker));
         checker.within("init", |checker| self.init.validate(checker));
+        if let Some(alpha) = self.lazy_alpha {
+            checker.positive("lazy_alpha", alpha);
+        }
     }
 
     /// The training split's size: n (clamped to the data set's limits) less round(n·test_fraction)

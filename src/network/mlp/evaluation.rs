@@ -101,6 +101,7 @@ impl MlpNetwork {
         params: &[f64],
         data: &Dataset,
         targets: &TargetTable,
+        held_out: bool,
     ) -> (f64, f64) {
         workspace.cache = Cache::Empty;
         let Workspace {
@@ -117,6 +118,9 @@ impl MlpNetwork {
             let m = (total - start).min(*capacity);
             let input = chunk_input(data, batch, start, m, inputs);
             self.forward(params, input, m, layers);
+            if let Some(initial) = self.lazy_initial(held_out) {
+                self.centre_outputs(initial, batch, start, m, layers);
+            }
             loss_sum += self.head(targets, batch, start, m, layers, None);
             correct += self.correct(targets, start, m, layers);
             start += m;
@@ -140,5 +144,116 @@ impl MlpNetwork {
 
     pub(super) fn has_dim(&self, x: &DVector<f64>) -> bool {
         x.len() == self.dim
+    }
+
+    /// The network's outputs h(params; x) over a whole data set, `outputs` numbers per sample.
+    pub(super) fn outputs_at(&self, params: &[f64], data: &Dataset) -> Vec<f64> {
+        let outputs = self.outputs();
+        let mut all = Vec::with_capacity(outputs * data.len());
+        self.with_workspace(|workspace| {
+            workspace.cache = Cache::Empty;
+            let Workspace {
+                capacity,
+                inputs,
+                layers,
+                ..
+            } = workspace;
+            let total = data.len();
+            let mut start = 0;
+            while start < total {
+                let m = (total - start).min(*capacity);
+                let input = chunk_input(data, Batch::All(total), start, m, inputs);
+                self.forward(params, input, m, layers);
+                if let Some(last) = layers.last() {
+                    all.extend_from_slice(&last.pre[..outputs * m]);
+                }
+                start += m;
+            }
+        });
+        all
+    }
+
+    /// The root mean square of each hidden layer's activations A_l over the training set, first
+    /// hidden layer first: how far the signal survives the depth.
+    pub(super) fn hidden_activation_rms(&self, params: &[f64]) -> Vec<f64> {
+        let hidden: Vec<usize> = (self.shapes.iter().enumerate())
+            .filter(|(_, shape)| shape.hidden)
+            .map(|(index, _)| index)
+            .collect();
+        let mut squares = vec![0.0; hidden.len()];
+        let total = self.train.len();
+        self.with_workspace(|workspace| {
+            workspace.cache = Cache::Empty;
+            let Workspace {
+                capacity,
+                inputs,
+                layers,
+                ..
+            } = workspace;
+            let mut start = 0;
+            while start < total {
+                let m = (total - start).min(*capacity);
+                let input = chunk_input(&self.train, Batch::All(total), start, m, inputs);
+                self.forward(params, input, m, layers);
+                for (sum, &index) in squares.iter_mut().zip(&hidden) {
+                    let size = self.shapes[index].fan_out * m;
+                    *sum += layers[index].act[..size].iter().map(|a| a * a).sum::<f64>();
+                }
+                start += m;
+            }
+        });
+        squares
+            .iter()
+            .zip(&hidden)
+            .map(|(sum, &index)| {
+                let count = (self.shapes[index].fan_out * total).max(1) as f64;
+                (sum / count).sqrt()
+            })
+            .collect()
+    }
+
+    /// The lazy model's h(θ₀; x) of the training (`held_out` false) or held-out samples.
+    pub(super) fn lazy_initial(&self, held_out: bool) -> Option<&[f64]> {
+        self.lazy.as_ref().map(|lazy| {
+            if held_out {
+                lazy.test_initial.as_slice()
+            } else {
+                lazy.train_initial.as_slice()
+            }
+        })
+    }
+
+    /// Turns the chunk's outputs h(θ; x) in the last layer's `pre` into the lazy model's
+    /// α·(h(θ; x) − h(θ₀; x)), reading h(θ₀; x) of the batch's samples from `initial`.
+    pub(super) fn centre_outputs(
+        &self,
+        initial: &[f64],
+        batch: Batch<'_>,
+        start: usize,
+        m: usize,
+        layers: &mut [LayerBuffers],
+    ) {
+        let (Some(lazy), Some(last)) = (&self.lazy, layers.last_mut()) else {
+            return;
+        };
+        let outputs = self.outputs();
+        for (j, column) in last.pre[..outputs * m]
+            .chunks_exact_mut(outputs)
+            .enumerate()
+        {
+            let sample = batch.sample(start + j);
+            let centre = &initial[sample * outputs..(sample + 1) * outputs];
+            for (out, h0) in column.iter_mut().zip(centre) {
+                *out = lazy.alpha * (*out - h0);
+            }
+        }
+    }
+
+    /// The factors of the lazy model's loss ℓ(o)/α² and of its output deltas ∂(ℓ/α²)/∂h =
+    /// ℓ'(o)/α: (1/α², 1/α), or (1, 1) for the plain network.
+    pub(super) fn lazy_factors(&self) -> (f64, f64) {
+        self.lazy.as_ref().map_or((1.0, 1.0), |lazy| {
+            (1.0 / (lazy.alpha * lazy.alpha), 1.0 / lazy.alpha)
+        })
     }
 }

@@ -232,6 +232,20 @@ pub struct MlpNetwork {
     /// Samples a workspace holds at once.
     capacity: usize,
     pool: Mutex<Vec<Workspace>>,
+    /// The centred, scaled model of lazy training, when the config asks for it.
+    lazy: Option<LazyModel>,
+}
+
+/// Lazy training's centred model α·(h(θ; x) − h(θ₀; x)) on the loss over α² (Chizat, Oyallon &
+/// Bach 2019): the network's outputs at θ₀, subtracted from every forward pass.
+#[derive(Debug)]
+struct LazyModel {
+    /// α > 0.
+    alpha: f64,
+    /// h(θ₀; x) of every training sample, `outputs` numbers per sample.
+    train_initial: Vec<f64>,
+    /// h(θ₀; x) of every held-out sample (empty without a test split).
+    test_initial: Vec<f64>,
 }
 
 impl MlpNetwork {
@@ -275,7 +289,7 @@ impl MlpNetwork {
             .collect();
         let per_sample = widths.iter().sum::<usize>() * BUFFERS_PER_UNIT;
         let capacity = (WORKSPACE_BUDGET / per_sample.max(1)).clamp(1, train.len().max(1));
-        Self {
+        let mut network = Self {
             activation: config.activation,
             relu_grad_at_zero: config.relu_grad_at_zero,
             loss,
@@ -290,7 +304,26 @@ impl MlpNetwork {
             capacity,
             pool: Mutex::new(Vec::new()),
             widths,
+            lazy: None,
+        };
+        if let Some(alpha) = config.lazy_alpha.filter(|a| a.is_finite() && *a > 0.0) {
+            let initial = network.initial.clone();
+            let train_initial = network.outputs_at(initial.as_slice(), &network.train);
+            let test_initial = network.test.as_ref().map_or_else(Vec::new, |test| {
+                network.outputs_at(initial.as_slice(), test)
+            });
+            network.lazy = Some(LazyModel {
+                alpha,
+                train_initial,
+                test_initial,
+            });
         }
+        network
+    }
+
+    /// α of the lazy model, if the network is trained as one.
+    pub fn lazy_alpha(&self) -> Option<f64> {
+        self.lazy.as_ref().map(|lazy| lazy.alpha)
     }
 
     /// The layer sizes the network was built with.
@@ -441,11 +474,13 @@ impl Network for MlpNetwork {
         let classification = self.train_targets.is_classification();
         self.with_workspace(|workspace| {
             let train_accuracy = classification.then(|| {
-                self.scan(workspace, params, &self.train, &self.train_targets)
+                self.scan(workspace, params, &self.train, &self.train_targets, false)
                     .1
             });
             let test = match (&self.test, &self.test_targets) {
-                (Some(test), Some(targets)) => Some(self.scan(workspace, params, test, targets)),
+                (Some(test), Some(targets)) => {
+                    Some(self.scan(workspace, params, test, targets, true))
+                }
                 _ => None,
             };
             Evaluation {
@@ -462,6 +497,13 @@ impl Network for MlpNetwork {
         Some((&self.train, self.test.as_ref()))
     }
 
+    fn activation_rms(&self, x: &DVector<f64>) -> Vec<f64> {
+        if !self.has_dim(x) {
+            return Vec::new();
+        }
+        self.hidden_activation_rms(x.as_slice())
+    }
+
     fn predict(&self, x: &DVector<f64>, inputs: &[f64], out: &mut [f64]) -> bool {
         if !self.has_dim(x) {
             return false;
@@ -476,7 +518,17 @@ impl Network for MlpNetwork {
             while start < points {
                 let m = (points - start).min(capacity);
                 let input = &inputs[start * d..(start + m) * d];
+                let initial = self.lazy.as_ref().map(|_| {
+                    self.forward(self.initial.as_slice(), input, m, &mut workspace.layers);
+                    workspace
+                        .layers
+                        .last()
+                        .map_or_else(Vec::new, |last| last.pre[..outputs * m].to_vec())
+                });
                 self.forward(x.as_slice(), input, m, &mut workspace.layers);
+                if let Some(initial) = &initial {
+                    self.centre_outputs(initial, Batch::All(m), 0, m, &mut workspace.layers);
+                }
                 if let Some(last) = workspace.layers.last() {
                     for (score, column) in out[start..start + m]
                         .iter_mut()

@@ -36,6 +36,9 @@ impl MlpNetwork {
             let m = (total - start).min(*capacity);
             let input = chunk_input(&self.train, batch, start, m, inputs);
             self.forward(params, input, m, layers);
+            if let Some(initial) = self.lazy_initial(false) {
+                self.centre_outputs(initial, batch, start, m, layers);
+            }
             let want_grad = grad.is_some();
             loss_sum += self.head(
                 &self.train_targets,
@@ -96,6 +99,9 @@ impl MlpNetwork {
             let input = chunk_input(&self.train, batch, start, m, inputs);
             if !reuse {
                 self.forward(params, input, m, layers);
+                if let Some(initial) = self.lazy_initial(false) {
+                    self.centre_outputs(initial, batch, start, m, layers);
+                }
                 let head = Some((scale, head_aux.as_mut_slice()));
                 loss_sum += self.head(&self.train_targets, batch, start, m, layers, head);
                 self.backward(params, input, m, layers, None);
@@ -358,6 +364,9 @@ impl MlpNetwork {
             return f64::NAN;
         };
         let columns = last.pre[..outputs * m].chunks_exact(outputs).enumerate();
+        // The lazy model's loss is ℓ(o)/α², whose derivative in h is ℓ'(o)/α (o = α(h − h₀)); its
+        // second derivative in h is ∇²ℓ(o) itself, so the R-pass's head needs no factor.
+        let (loss_factor, delta_factor) = self.lazy_factors();
         let mut loss_sum = 0.0;
         match derivatives {
             None => {
@@ -373,11 +382,11 @@ impl MlpNetwork {
                     let sample = batch.sample(start + j);
                     loss_sum += self.sample_loss(targets, sample, out, Some((&mut *delta, aux)));
                     for value in delta {
-                        *value *= scale;
+                        *value *= scale * delta_factor;
                     }
                 }
             }
         }
-        loss_sum
+        loss_sum * loss_factor
     }
 }

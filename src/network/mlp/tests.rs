@@ -326,6 +326,7 @@ fn ron_round_trip() {
         test_fraction: 0.3,
         seed: 7,
         relu_grad_at_zero: 0.5,
+        lazy_alpha: Some(3.0),
     };
     let text = options.to_string(&config).expect("serializes");
     assert_eq!(options.from_str::<Mlp>(&text).expect("parses"), config);

@@ -1,7 +1,8 @@
 //! The network views, in the central panel when the problem is a network: sharpness against the
 //! stability threshold, the decision surface (or the fitted curve) with the data, per-layer weight
 //! and gradient norms, the singular values of the learned matrix, and the trajectory projected on
-//! its top two principal directions over the loss in that plane (Li et al. 2018).
+//! its top two principal directions over the loss in that plane (Li et al. 2018), and the Hessian's
+//! top eigenvalues over training with its spectral density at a chosen step.
 //!
 //! Everything is drawn from the run traces' network records (parameters and norms every
 //! `sharpness_every` or 10 steps); the decision surface is re-evaluated at most a few times a second
@@ -20,8 +21,11 @@ use crate::network::{Dataset, Network, Targets};
 
 mod plane;
 mod subdifferential;
+mod signal;
+mod spectrum;
 
 use plane::{PlaneResult, plane_ui};
+use spectrum::{SpectrumState, spectrum_ui};
 
 use super::plot_legend::LegendEntry;
 use super::{metrics, run_colour};
@@ -49,6 +53,8 @@ pub enum NetworkTab {
     Plane,
     /// The distance from 0 to the sampled ε-subdifferential over training.
     Subdifferential,
+    /// The top Hessian eigenvalues over training and the spectral density at a chosen step.
+    Spectrum,
 }
 
 /// The decision surface as last evaluated.
@@ -73,6 +79,8 @@ pub struct NetworkViewState {
     plane_job: Option<Job<Option<PlaneResult>>>,
     /// Why the last plane could not be fitted.
     plane_error: Option<String>,
+    /// The Hessian spectrum view's density and its job.
+    spectrum: SpectrumState,
 }
 
 impl NetworkViewState {
@@ -124,6 +132,8 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
             ui.selectable_value(tab, NetworkTab::Subdifferential, "Subdifferential")
                 .on_hover_text("Distance from 0 to the hull of gradients sampled in a small ball around the weights: how far each run is from a Clarke critical point");
         }
+        ui.selectable_value(tab, NetworkTab::Spectrum, "Hessian spectrum")
+            .on_hover_text("The top Hessian eigenvalues over training (Lanczos), and the spectral density at a chosen step (stochastic Lanczos quadrature)");
         ui.separator();
         selected_run_ui(state, ui);
     });
@@ -141,6 +151,7 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         NetworkTab::SingularValues => singular_values_ui(state, ui, network.as_ref()),
         NetworkTab::Plane => plane_ui(state, ui, &network),
         NetworkTab::Subdifferential => subdifferential::subdifferential_ui(state, ui),
+        NetworkTab::Spectrum => spectrum_ui(state, ui, &network),
     }
 }
 
@@ -486,7 +497,9 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     let records = selected_records(state);
     let layers = network.layers();
     let width = (ui.available_width() - 12.0).max(100.0) / 2.0;
-    let height = ui.available_height().max(80.0);
+    let signal = signal::has_signal(state);
+    let rows = if signal { 2.0 } else { 1.0 };
+    let height = (ui.available_height() / rows - 6.0).max(80.0);
     ui.horizontal_top(|ui| {
         for (title, grad) in [("‖∇ per layer‖", true), ("‖weights per layer‖", false)] {
             ui.allocate_ui(egui::vec2(width, height), |ui| {
@@ -516,6 +529,9 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
             });
         }
     });
+    if signal {
+        signal::signal_ui(state, ui, width, height);
+    }
 }
 
 fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {

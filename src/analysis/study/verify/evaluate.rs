@@ -421,6 +421,17 @@ fn record_mean(
             RecordMetric::TestLoss => sample.and_then(|sample| sample.test_loss),
             RecordMetric::Loss => sample.map(|sample| sample.loss),
             RecordMetric::SubdifferentialDistance => record.subdifferential_distance,
+            RecordMetric::RelativeWeightChange => {
+                Some(record.relative_weight_change).filter(|value| value.is_finite())
+            }
+            RecordMetric::ActivationRatio => {
+                match (record.activation_rms.first(), record.activation_rms.last()) {
+                    (Some(first), Some(last)) if record.activation_rms.len() >= 2 => {
+                        Some(last / first)
+                    }
+                    _ => None,
+                }
+            }
         };
         let Some(value) = value else {
             return Err(fails(format!(
