@@ -39,6 +39,8 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "rastrigin_basins",
             "line_of_minima",
             "formula_playground",
+            "label_noise",
+            "sam_flat",
         ],
     ),
     (
@@ -139,6 +141,8 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "formula_playground",
         include_str!("../presets/formula_playground.ron"),
     ),
+    ("label_noise", include_str!("../presets/label_noise.ron")),
+    ("sam_flat", include_str!("../presets/sam_flat.ron")),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),

@@ -16,6 +16,7 @@ mod beale;
 mod bilinear;
 mod double_well;
 mod flat_sharp;
+mod label_noise;
 mod formula;
 mod himmelblau;
 mod lasso;
@@ -227,6 +228,18 @@ pub trait Landscape: Send + Sync {
     fn composite(&self) -> Option<&dyn Composite> {
         None
     }
+
+    /// σ of the label noise every step's stochastic gradient sees (0 for landscapes without; see
+    /// [`Objective::label_noise_sigma`]).
+    fn label_noise_sigma(&self) -> f64 {
+        0.0
+    }
+
+    /// Loss and gradient with the label perturbed by `epsilon` (landscapes without label noise
+    /// ignore it; see [`Objective::noisy_value_and_grad`]).
+    fn noisy_value_and_gradient(&self, p: Point, _epsilon: f64) -> (f64, Point) {
+        self.value_and_gradient(p)
+    }
 }
 
 /// The lowest known minimum value f*, if the landscape has one.
@@ -363,6 +376,7 @@ landscape_registry!(
     bilinear::Bilinear,
     quadratic_game::QuadraticGame,
     almost_bilinear::AlmostBilinear,
+    label_noise::LabelNoise,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.
@@ -494,6 +508,17 @@ impl Objective for LandscapeObjective {
 
     fn composite(&self) -> Option<&dyn Composite> {
         self.landscape.composite()
+    }
+
+    fn label_noise_sigma(&self) -> f64 {
+        self.landscape.label_noise_sigma()
+    }
+
+    fn noisy_value_and_grad(&self, x: &DVector<f64>, epsilon: f64, grad: &mut DVector<f64>) -> f64 {
+        let (value, gradient) = self.landscape.noisy_value_and_gradient(point_of(x), epsilon);
+        grad[0] = gradient[0];
+        grad[1] = gradient[1];
+        value
     }
 }
 
