@@ -41,6 +41,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "formula_playground",
             "label_noise",
             "sam_flat",
+            "sgd_linear_stability",
         ],
     ),
     (
@@ -143,6 +144,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("label_noise", include_str!("../presets/label_noise.ron")),
     ("sam_flat", include_str!("../presets/sam_flat.ron")),
+    (
+        "sgd_linear_stability",
+        include_str!("../presets/sgd_linear_stability.ron"),
+    ),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),

@@ -17,6 +17,7 @@ mod bilinear;
 mod double_well;
 mod flat_sharp;
 mod label_noise;
+mod sharp_flat_sum;
 mod formula;
 mod himmelblau;
 mod lasso;
@@ -377,6 +378,7 @@ landscape_registry!(
     quadratic_game::QuadraticGame,
     almost_bilinear::AlmostBilinear,
     label_noise::LabelNoise,
+    sharp_flat_sum::SharpFlatSum,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.

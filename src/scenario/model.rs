@@ -62,6 +62,10 @@ pub struct Scenario {
     pub basin: Option<BasinSettings>,
     /// A hyperparameter sweep to compute when the lesson opens.
     pub sweep: Option<SweepSettings>,
+    /// Open SGD's linear-stability window (a finite sum's minima in the sharpness ×
+    /// non-uniformity plane) when the lesson opens (omitted from files when false).
+    #[serde(skip_serializing_if = "is_false")]
+    pub stability_region: bool,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
 }
@@ -235,6 +239,11 @@ pub struct Presentation {
     pub hide_metrics: bool,
 }
 
+/// For `skip_serializing_if`: a flag that is off is left out of saved files.
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
 impl Default for Scenario {
     fn default() -> Self {
         Self {
@@ -255,6 +264,7 @@ impl Default for Scenario {
             presentation: Presentation::default(),
             basin: None,
             sweep: None,
+            stability_region: false,
             runs: vec![RunConfig::default()],
         }
     }

@@ -63,6 +63,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "gradient flow",
         "The continuous path dx/dt = −∇f(x); gradient descent is its forward-Euler discretization with time step lr.",
     ),
+    (
+        "linear stability of SGD",
+        "At a minimum of a finite sum, SGD with lr η and batch B stays only if (1 − ηa)² + η²s²(n − B)/(B(n − 1)) ≤ 1, a the sharpness and s the non-uniformity, the spread of the samples' Hessians (Wu, Ma & E 2018). Linear stability… (above the landscape, on finite sums) draws the minima in the (a, s) plane with the selected run's stable region.",
+    ),
+    (
+        "label noise",
+        "A fresh random perturbation of the labels at every SGD step. Its gradient noise is shaped by the model, and drives SGD along a valley of minimizers towards smaller Hessian trace (Blanc et al. 2020); isotropic noise only diffuses.",
+    ),
 ];
 
 /// Draws the guide window when it is open.
