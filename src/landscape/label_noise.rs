@@ -60,8 +60,7 @@ hyper_table! {
 }
 
 impl LandscapeSpec for LabelNoise {
-    const DESCRIPTION: &'static str =
-        "½(y·√(1 + x²) − ε)², fresh label noise ε each step: SGD drifts to the flattest minimizer (sigma)";
+    const DESCRIPTION: &'static str = "½(y·√(1 + x²) − ε)², fresh label noise ε each step: SGD drifts to the flattest minimizer (sigma)";
 
     fn num_samples(&self) -> usize {
         SAMPLES
@@ -210,7 +209,10 @@ mod tests {
             }
             let variance = sum_of_squares / draws as f64;
             let expected = 1.0 / batch as f64;
-            assert!((variance / expected - 1.0).abs() < 0.05, "b {batch}: {variance}");
+            assert!(
+                (variance / expected - 1.0).abs() < 0.05,
+                "b {batch}: {variance}"
+            );
         }
     }
 }

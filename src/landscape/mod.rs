@@ -16,10 +16,9 @@ mod beale;
 mod bilinear;
 mod double_well;
 mod flat_sharp;
-mod label_noise;
-mod sharp_flat_sum;
 mod formula;
 mod himmelblau;
+mod label_noise;
 mod lasso;
 mod least_squares;
 mod line_of_minima;
@@ -31,6 +30,7 @@ mod rastrigin;
 mod ring_valley;
 mod rosenbrock;
 mod saddle;
+mod sharp_flat_sum;
 mod six_hump_camel;
 
 mod refine;
@@ -517,7 +517,9 @@ impl Objective for LandscapeObjective {
     }
 
     fn noisy_value_and_grad(&self, x: &DVector<f64>, epsilon: f64, grad: &mut DVector<f64>) -> f64 {
-        let (value, gradient) = self.landscape.noisy_value_and_gradient(point_of(x), epsilon);
+        let (value, gradient) = self
+            .landscape
+            .noisy_value_and_gradient(point_of(x), epsilon);
         grad[0] = gradient[0];
         grad[1] = gradient[1];
         value

@@ -189,7 +189,10 @@ mod tests {
         for point in [[-1.0, 0.0], [1.0, 0.0]] {
             for i in 0..f.samples() {
                 let (value, gradient) = f.sample_value_and_gradient(point, &[i]);
-                assert!(value == 0.0 && gradient[0] == 0.0, "{i} {value} {gradient:?}");
+                assert!(
+                    value == 0.0 && gradient[0] == 0.0,
+                    "{i} {value} {gradient:?}"
+                );
                 assert_eq!(gradient[1], 0.0);
             }
         }

@@ -196,7 +196,10 @@ mod tests {
         let mut x = DVector::from_vec(vec![0.0, 0.0]);
         sam.step(&mut x, &mut oracle);
         assert_eq!((x[0], x[1]), (0.0, 0.0));
-        assert_eq!(sam.auxiliary_point().map(|p| (p[0], p[1])), Some((0.0, 0.0)));
+        assert_eq!(
+            sam.auxiliary_point().map(|p| (p[0], p[1])),
+            Some((0.0, 0.0))
+        );
         // Nothing to perturb: the one gradient serves both roles and is the only one counted.
         assert_eq!(oracle.counts().gradients, 1);
     }
@@ -210,7 +213,10 @@ mod tests {
         for _ in 0..200 {
             sam.step(&mut x, &mut oracle);
         }
-        assert!((x[0].abs() - 1.0 / 30.0).abs() < 1e-12 && x[1] == 0.0, "{x:?}");
+        assert!(
+            (x[0].abs() - 1.0 / 30.0).abs() < 1e-12 && x[1] == 0.0,
+            "{x:?}"
+        );
     }
 
     #[test]
@@ -229,20 +235,13 @@ mod tests {
     #[test]
     fn validation_and_ron() {
         let mut checker = Checker::new();
-        SamConfig {
-            lr: 0.0,
-            rho: -1.0,
-        }
-        .validate(&mut checker);
+        SamConfig { lr: 0.0, rho: -1.0 }.validate(&mut checker);
         assert_eq!(checker.found.len(), 2);
         let options = crate::scenario::ron_options();
         let config: OptimizerConfig = options.from_str("Sam(lr: 0.05, rho: 0.3)").expect("parses");
         assert_eq!(
             config,
-            OptimizerConfig::Sam(SamConfig {
-                lr: 0.05,
-                rho: 0.3
-            })
+            OptimizerConfig::Sam(SamConfig { lr: 0.05, rho: 0.3 })
         );
     }
 }

@@ -34,9 +34,10 @@ pub fn stability_region_window_ui(state: &mut AppState, ctx: &egui::Context) {
     let screen = ctx.content_rect();
     egui::Window::new("Linear stability")
         .open(&mut open)
+        // Bottom right, over the metrics: the landscape's minima stay in sight.
         .default_pos(egui::pos2(
             (screen.right() - 560.0).max(screen.left()),
-            screen.top() + 80.0,
+            (screen.bottom() - 560.0).max(screen.top()),
         ))
         .default_width(460.0)
         .default_height(420.0)
@@ -91,6 +92,9 @@ fn stability_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
         "{label}: lr η = {}, batch B = {batch} of n = {samples}. Stable where (1 − ηa)² + η²s²(n − B)/(B(n − 1)) ≤ 1",
         short_number(lr)
     ));
+    if minima.is_empty() {
+        ui.label("This problem lists no isolated minimum to measure; the region is drawn alone");
+    }
     region_plot_ui(ui, &minima, lr, batch, samples);
     minima_table_ui(ui, &minima, lr, batch);
 }
@@ -120,10 +124,10 @@ fn region_plot_ui(
         Color32::from_rgb(20, 140, 80)
     };
     let text_colour = ui.visuals().text_color();
-    let s_top = minima
-        .iter()
-        .map(|(_, m)| m.non_uniformity)
-        .fold(linear_stability::boundary(1.0 / lr, lr, 1, samples).unwrap_or(1.0), f64::max);
+    let s_top = minima.iter().map(|(_, m)| m.non_uniformity).fold(
+        linear_stability::boundary(1.0 / lr, lr, 1, samples).unwrap_or(1.0),
+        f64::max,
+    );
     let a_right = minima
         .iter()
         .map(|(_, m)| m.sharpness)
@@ -162,24 +166,21 @@ fn region_plot_ui(
                     .color(region)
                     .style(egui_plot::LineStyle::dashed_dense()),
             );
-            for (index, (point, m)) in minima.iter().enumerate() {
+            for (point, m) in minima {
                 let position = [m.sharpness, m.non_uniformity];
                 plot_ui.points(
-                    Points::new(format!("minimum {}", index + 1), PlotPoints::new(vec![position]))
+                    Points::new("minima", PlotPoints::new(vec![position]))
                         .shape(MarkerShape::Circle)
                         .radius(6.0)
                         .filled(true)
                         .color(text_colour),
                 );
+                // An unnamed item stays out of the legend.
                 plot_ui.text(
                     Text::new(
-                        format!("minimum {} text", index + 1),
+                        "",
                         PlotPoint::new(position[0], position[1]),
-                        format!(
-                            "  ({}, {})",
-                            short_number(point[0]),
-                            short_number(point[1])
-                        ),
+                        format!("  ({}, {})", short_number(point[0]), short_number(point[1])),
                     )
                     .anchor(Align2::LEFT_BOTTOM)
                     .color(text_colour),

@@ -150,7 +150,10 @@ mod tests {
         let sharp = at_point(&f, [-1.0, 0.0]).expect("a finite sum");
         // Hᵢ,xx = 16 for 2 samples and 0 for 6: a = 4, s² = mean(Hᵢ²) − a² = 64 − 16 = 48.
         assert!((sharp.sharpness - 4.0).abs() < 1e-6, "{sharp:?}");
-        assert!((sharp.non_uniformity - 48f64.sqrt()).abs() < 1e-5, "{sharp:?}");
+        assert!(
+            (sharp.non_uniformity - 48f64.sqrt()).abs() < 1e-5,
+            "{sharp:?}"
+        );
         let flat = at_point(&f, [1.0, 0.0]).expect("a finite sum");
         assert!((flat.sharpness - 1.0).abs() < 1e-6 && flat.non_uniformity < 0.01);
         // η = 0.3: GD keeps the sharp minimum, batches of 1 and 2 do not, 4 does.
@@ -225,7 +228,10 @@ mod tests {
         let measured = at_point(&Diagonal, [0.4, -0.7]).expect("a finite sum");
         // mean c = 3, var c = (4 + 0 + 9 + 25)/4 = 9.5; mean d = 2.125, var d ≈ 0.047.
         assert!((measured.sharpness - 3.0).abs() < 1e-8, "{measured:?}");
-        assert!((measured.non_uniformity - 9.5f64.sqrt()).abs() < 1e-7, "{measured:?}");
+        assert!(
+            (measured.non_uniformity - 9.5f64.sqrt()).abs() < 1e-7,
+            "{measured:?}"
+        );
         assert_eq!(measured.samples, 4);
     }
 
