@@ -128,7 +128,8 @@ impl LinearStability {
 /// a ≤ 2/η, and `None` outside 0 ≤ a ≤ 2/η (no s is stable there).
 pub fn boundary(a: f64, lr: f64, batch: usize, samples: usize) -> Option<f64> {
     let room = 1.0 - (1.0 - lr * a).powi(2);
-    if !(room >= 0.0) {
+    // NaN (a NaN lr or a) is outside too.
+    if room.is_nan() || room < 0.0 {
         return None;
     }
     let factor = batch_factor(batch, samples);
