@@ -5,7 +5,9 @@
 use std::sync::Arc;
 
 use egui::{Align2, Color32, RichText};
-use egui_plot::{Legend, Line, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
+use egui_plot::{Line, LineStyle, MarkerShape, Plot, PlotPoint, PlotPoints, Points, Text, VLine};
+
+use super::plot_legend::{self, LegendEntry, Swatch};
 
 use crate::analysis::measure::linear_stability::{self, LinearStability};
 use crate::app::AppState;
@@ -132,15 +134,55 @@ fn region_plot_ui(
         .iter()
         .map(|(_, m)| m.sharpness)
         .fold(2.0 / lr, f64::max);
+    let mut entries = Vec::new();
+    if batch < samples {
+        entries.push(LegendEntry::line(region, format!("stable for B = {batch}")));
+    }
+    if batch != 1 {
+        entries.push(LegendEntry::dashed(region.gamma_multiply(0.6), "B = 1"));
+    }
+    entries.push(LegendEntry {
+        swatch: Swatch::Line {
+            colour: region,
+            style: LineStyle::dashed_dense(),
+        },
+        text: "gradient descent: a = 2/η".to_owned(),
+    });
+    entries.push(LegendEntry::marker(text_colour, "minima"));
+    let height = ui.available_height().clamp(200.0, 360.0);
+    let size = egui::vec2(ui.available_width(), height);
+    ui.allocate_ui(size, |ui| {
+        plot_legend::beside_legend_ui(ui, "stability_region", &entries, |ui| {
+            region_ui(
+                ui,
+                minima,
+                lr,
+                batch,
+                samples,
+                [a_right, s_top],
+                [region, text_colour],
+            );
+        })
+    });
+}
+
+/// The plot itself: the stable region's boundary, the references and the minima.
+fn region_ui(
+    ui: &mut egui::Ui,
+    minima: &[(Point, LinearStability)],
+    lr: f64,
+    batch: usize,
+    samples: usize,
+    [a_right, s_top]: [f64; 2],
+    [region, text_colour]: [Color32; 2],
+) {
     Plot::new("stability_region")
         .x_axis_label("sharpness a = λmax(H)")
         .y_axis_label("non-uniformity s")
-        .legend(Legend::default())
         .include_x(0.0)
         .include_x(1.1 * a_right)
         .include_y(0.0)
         .include_y(1.3 * s_top)
-        .height(ui.available_height().clamp(200.0, 360.0))
         .show(ui, |plot_ui| {
             if batch < samples {
                 plot_ui.line(
@@ -158,13 +200,13 @@ fn region_plot_ui(
                 plot_ui.line(
                     Line::new("B = 1", PlotPoints::new(boundary_points(lr, 1, samples)))
                         .color(region.gamma_multiply(0.6))
-                        .style(egui_plot::LineStyle::dashed_loose()),
+                        .style(LineStyle::dashed_loose()),
                 );
             }
             plot_ui.vline(
                 VLine::new("gradient descent: a = 2/η", 2.0 / lr)
                     .color(region)
-                    .style(egui_plot::LineStyle::dashed_dense()),
+                    .style(LineStyle::dashed_dense()),
             );
             for (point, m) in minima {
                 let position = [m.sharpness, m.non_uniformity];
