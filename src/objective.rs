@@ -67,6 +67,26 @@ pub trait Objective: Send + Sync {
     fn composite(&self) -> Option<&dyn Composite> {
         None
     }
+
+    /// Label noise: the standard deviation σ of the fresh label noise each sample's label carries
+    /// whenever it is drawn (Blanc et al. 2020), 0 for problems without. The full objective is
+    /// the expected loss; a minibatch of b samples sees the mean of b fresh labels, so the oracle
+    /// draws one ε ~ N(0, σ²/b) per step from the run's seeded generator, with the minibatch, and
+    /// evaluates [`Objective::noisy_value_and_grad`] with it. Runs without a batch size see none.
+    fn label_noise_sigma(&self) -> f64 {
+        0.0
+    }
+
+    /// Writes the gradient of the loss whose label is perturbed by `epsilon` into `grad` and
+    /// returns that loss. The default (no label noise) ignores `epsilon`.
+    fn noisy_value_and_grad(
+        &self,
+        x: &DVector<f64>,
+        _epsilon: f64,
+        grad: &mut DVector<f64>,
+    ) -> f64 {
+        self.value_and_grad(x, grad)
+    }
 }
 
 /// f = g + h with g smooth and h simple enough to have a closed-form proximal operator
@@ -179,6 +199,10 @@ pub struct Oracle {
     rounded: DVector<f64>,
     /// The run's latest measurement of the full objective (see [`Oracle::measure`]).
     measured: Measured,
+    /// σ/√b of the mean label noise of a minibatch of b (0: none, or no minibatches), and the
+    /// current step's draw ε ~ N(0, σ²/b).
+    label_sigma: f64,
+    label_noise: f64,
 }
 
 /// f(x) and ∇f(x) of the full objective at one point, kept so that the next step's gradient at the
@@ -246,6 +270,12 @@ impl Oracle {
                 loss: f64::NAN,
                 valid: false,
             },
+            label_sigma: if batch_len < n {
+                objective.label_noise_sigma() / (batch_len as f64).sqrt()
+            } else {
+                0.0
+            },
+            label_noise: 0.0,
             objective,
         }
     }
@@ -322,9 +352,14 @@ impl Oracle {
     }
 
     /// Starts a new step: draws the next minibatch (the same batch serves every evaluation within
-    /// the step, like a closure over one batch in torch) and forgets the previous step's probes.
+    /// the step, like a closure over one batch in torch) and the step's label noise, and forgets
+    /// the previous step's probes.
     pub fn begin_step(&mut self) {
         self.probes.clear();
+        if self.label_sigma > 0.0 {
+            let z: f64 = StandardNormal.sample(&mut self.rng);
+            self.label_noise = self.label_sigma * z;
+        }
         let n = self.permutation.len();
         if self.batch_len < n {
             // Partial Fisher–Yates: a uniform sample without replacement, no allocation.
@@ -344,7 +379,13 @@ impl Oracle {
     pub fn value(&mut self, x: &DVector<f64>) -> f64 {
         self.counts.values += 1;
         let x = weights_at(&mut self.rounded, self.model.weights_format, x);
-        if self.batch_len == self.permutation.len() {
+        if self.label_sigma > 0.0 {
+            if self.scratch.len() != x.len() {
+                self.scratch = DVector::zeros(x.len());
+            }
+            self.objective
+                .noisy_value_and_grad(x, self.label_noise, &mut self.scratch)
+        } else if self.batch_len == self.permutation.len() {
             self.objective.value(x)
         } else {
             // The finite-sum view only offers loss and gradient together: the gradient goes to a
@@ -360,13 +401,17 @@ impl Oracle {
         }
     }
 
-    /// The stochastic gradient the run's optimizer sees: the current minibatch's gradient, plus noise,
-    /// then clipped. Returns the minibatch loss.
+    /// The stochastic gradient the run's optimizer sees: the current minibatch's gradient (with
+    /// the step's label noise, for a problem that has some), plus noise, then clipped. Returns
+    /// the minibatch loss.
     pub fn value_and_grad(&mut self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
         self.counts.gradients += 1;
         self.counts.sample_gradients += self.batch_len as u64;
         let x = weights_at(&mut self.rounded, self.model.weights_format, x);
-        let loss = if self.batch_len == self.permutation.len() {
+        let loss = if self.label_sigma > 0.0 {
+            self.objective
+                .noisy_value_and_grad(x, self.label_noise, grad)
+        } else if self.batch_len == self.permutation.len() {
             Self::exact_value_and_grad(self.objective.as_ref(), &self.measured, x, grad)
         } else {
             self.objective

@@ -49,6 +49,9 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "rastrigin_basins",
             "line_of_minima",
             "formula_playground",
+            "label_noise",
+            "sam_flat",
+            "sgd_linear_stability",
         ],
     ),
     (
@@ -163,6 +166,12 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "formula_playground",
         include_str!("../presets/formula_playground.ron"),
+    ),
+    ("label_noise", include_str!("../presets/label_noise.ron")),
+    ("sam_flat", include_str!("../presets/sam_flat.ron")),
+    (
+        "sgd_linear_stability",
+        include_str!("../presets/sgd_linear_stability.ron"),
     ),
     (
         "bf16_stagnation",

@@ -292,5 +292,8 @@ impl AppState {
             self.selected_run = sweep.run;
             self.views.sweep.request(&sweep);
         }
+        if self.scenario.stability_region {
+            self.views.stability.open = true;
+        }
     }
 }

@@ -186,6 +186,8 @@ pub struct Views {
     pub network: ui::network_view::NetworkViewState,
     /// The lesson's worksheet (the Try edit Undo reverts).
     pub worksheet: ui::worksheet::WorksheetState,
+    /// SGD's linear stability window.
+    pub stability: ui::stability_region::StabilityRegionState,
 }
 
 impl AppState {

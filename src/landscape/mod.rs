@@ -18,6 +18,7 @@ mod double_well;
 mod flat_sharp;
 mod formula;
 mod himmelblau;
+mod label_noise;
 mod lasso;
 mod least_squares;
 mod line_of_minima;
@@ -29,6 +30,7 @@ mod rastrigin;
 mod ring_valley;
 mod rosenbrock;
 mod saddle;
+mod sharp_flat_sum;
 mod six_hump_camel;
 
 mod refine;
@@ -237,6 +239,18 @@ pub trait Landscape: Send + Sync {
     fn composite(&self) -> Option<&dyn Composite> {
         None
     }
+
+    /// σ of the label noise every step's stochastic gradient sees (0 for landscapes without; see
+    /// [`Objective::label_noise_sigma`]).
+    fn label_noise_sigma(&self) -> f64 {
+        0.0
+    }
+
+    /// Loss and gradient with the label perturbed by `epsilon` (landscapes without label noise
+    /// ignore it; see [`Objective::noisy_value_and_grad`]).
+    fn noisy_value_and_gradient(&self, p: Point, _epsilon: f64) -> (f64, Point) {
+        self.value_and_gradient(p)
+    }
 }
 
 /// The lowest known minimum value f*, if the landscape has one.
@@ -373,6 +387,8 @@ landscape_registry!(
     bilinear::Bilinear,
     quadratic_game::QuadraticGame,
     almost_bilinear::AlmostBilinear,
+    label_noise::LabelNoise,
+    sharp_flat_sum::SharpFlatSum,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.
@@ -504,6 +520,19 @@ impl Objective for LandscapeObjective {
 
     fn composite(&self) -> Option<&dyn Composite> {
         self.landscape.composite()
+    }
+
+    fn label_noise_sigma(&self) -> f64 {
+        self.landscape.label_noise_sigma()
+    }
+
+    fn noisy_value_and_grad(&self, x: &DVector<f64>, epsilon: f64, grad: &mut DVector<f64>) -> f64 {
+        let (value, gradient) = self
+            .landscape
+            .noisy_value_and_gradient(point_of(x), epsilon);
+        grad[0] = gradient[0];
+        grad[1] = gradient[1];
+        value
     }
 }
 

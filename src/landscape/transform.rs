@@ -318,6 +318,17 @@ impl Landscape for Transformed {
             .sample_value_and_gradient(self.pull_back(p), batch);
         (value, self.push_gradient(gradient))
     }
+
+    fn label_noise_sigma(&self) -> f64 {
+        self.inner.label_noise_sigma()
+    }
+
+    fn noisy_value_and_gradient(&self, p: Point, epsilon: f64) -> (f64, Point) {
+        let (value, gradient) = self
+            .inner
+            .noisy_value_and_gradient(self.pull_back(p), epsilon);
+        (value, self.push_gradient(gradient))
+    }
 }
 
 #[cfg(test)]

@@ -40,6 +40,7 @@ mod rms_prop;
 mod robust_aggregation;
 mod rprop;
 mod saga;
+mod sam;
 mod sgd;
 mod sign_sgd;
 mod stability;
@@ -87,6 +88,7 @@ pub use rms_prop::RmsProp;
 pub use robust_aggregation::Aggregator;
 pub use rprop::Rprop;
 pub use saga::Saga;
+pub use sam::Sam;
 pub use sgd::Sgd;
 pub use sign_sgd::SignSgd;
 pub use stability::{NoThreshold, Threshold};
@@ -485,6 +487,7 @@ optimizer_registry!(
     decentralized::Decentralized(DecentralizedConfig),
     async_sgd::AsyncSgd(AsyncSgdConfig),
     byzantine_robust::ByzantineRobust(ByzantineRobustConfig),
+    sam::Sam(SamConfig),
 );
 
 impl Default for OptimizerConfig {

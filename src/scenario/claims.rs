@@ -21,7 +21,9 @@
 //! | `Seeds(seeds, share, claim)` | `claim` holds, with every run's seed replaced by s, for at least share·\|seeds\| of the seeds s |
 //!
 //! Metrics at a step: the loss f(x), the gap f(x) − f* (f* the landscape's lowest known minimum),
-//! the distance to the nearest known minimizer, ‖∇f(x)‖, the oracle calls and the bits sent so far.
+//! the distance to the nearest known minimizer, ‖∇f(x)‖, the oracle calls and the bits sent so far,
+//! and on landscapes the iterate's distances |x| and |y| from the axes (`AbsX`, `AbsY`: where along
+//! a valley of minimizers a run ends).
 //!
 //! A claim must be able to fail: `optiviz check --verify` reports a one-sided bound looser than
 //! 10× the measured value m > 0 (`Below(b)` with b > 10·m, `Above(b)` with b < m/10) as a defect
@@ -214,6 +216,10 @@ pub enum Metric {
     Evals,
     /// Bits the simulated workers have sent so far.
     Bits,
+    /// |x|, the iterate's first coordinate's magnitude (2D landscapes only).
+    AbsX,
+    /// |y|, the iterate's second coordinate's magnitude (2D landscapes only).
+    AbsY,
 }
 
 /// What a `Records` claim averages over a network's records.

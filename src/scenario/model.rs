@@ -66,6 +66,10 @@ pub struct Scenario {
     /// (`None`: off until the view's checkbox; omitted from files when unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subdifferential: Option<SubdifferentialSettings>,
+    /// Open SGD's linear-stability window (a finite sum's minima in the sharpness ×
+    /// non-uniformity plane) when the lesson opens (omitted from files when false).
+    #[serde(skip_serializing_if = "is_false")]
+    pub stability_region: bool,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
 }
@@ -261,6 +265,11 @@ pub struct Presentation {
     pub hide_metrics: bool,
 }
 
+/// For `skip_serializing_if`: a flag that is off is left out of saved files.
+fn is_false(flag: &bool) -> bool {
+    !*flag
+}
+
 impl Default for Scenario {
     fn default() -> Self {
         Self {
@@ -282,6 +291,7 @@ impl Default for Scenario {
             basin: None,
             sweep: None,
             subdifferential: None,
+            stability_region: false,
             runs: vec![RunConfig::default()],
         }
     }

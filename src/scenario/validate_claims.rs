@@ -259,6 +259,15 @@ impl<'a> Lesson<'a> {
         let needs = match metric {
             Metric::Gap => "Gap (f − f*) needs a landscape with a known minimum",
             Metric::Distance => "Distance needs a landscape with known minimizers",
+            Metric::AbsX | Metric::AbsY => {
+                if self.scenario.problem.is_network() {
+                    checker.report(
+                        "metric",
+                        "AbsX and AbsY read a 2D landscape's point; a network has none",
+                    );
+                }
+                return;
+            }
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
         };
         if self.scenario.problem.is_network() {

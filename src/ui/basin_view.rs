@@ -133,6 +133,14 @@ pub fn basin_controls_ui(
         {
             state.views.step.open = true;
         }
+        if state.landscape.as_ref().is_some_and(|l| l.num_samples() > 1)
+            && ui
+                .button("Linear stability…")
+                .on_hover_text("The finite sum's minima by sharpness and non-uniformity, with the region where the selected run's SGD can stay (Wu, Ma & E 2018)")
+                .clicked()
+        {
+            state.views.stability.open = true;
+        }
         ui.checkbox(&mut state.views.surface.show, "3D surface")
             .on_hover_text("The landscape over the same window as a shaded surface with the paths on it; drag to turn");
         ui.separator();

@@ -87,6 +87,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "lazy training",
         "The model α·(h(θ) − h(θ₀)) trained on the loss over α² (lazy_alpha): as α grows the relative weight change ‖θ − θ₀‖/‖θ₀‖ (Layers view) falls like 1/α and GD follows the linearized model, the neural tangent kernel (Chizat, Oyallon & Bach 2019).",
     ),
+    (
+        "linear stability of SGD",
+        "At a minimum of a finite sum, SGD with lr η and batch B stays only if (1 − ηa)² + η²s²(n − B)/(B(n − 1)) ≤ 1, a the sharpness and s the non-uniformity, the spread of the samples' Hessians (Wu, Ma & E 2018). Linear stability… (above the landscape, on finite sums) draws the minima in the (a, s) plane with the selected run's stable region.",
+    ),
+    (
+        "label noise",
+        "A fresh random perturbation of the labels at every SGD step. Its gradient noise is shaped by the model, and drives SGD along a valley of minimizers towards smaller Hessian trace (Blanc et al. 2020); isotropic noise only diffuses.",
+    ),
 ];
 
 /// Draws the guide window when it is open.

@@ -19,6 +19,7 @@ pub mod palette;
 pub mod plot_legend;
 pub mod results_table;
 pub mod side_panel;
+pub mod stability_region;
 pub mod step_view;
 pub mod surface_view;
 pub mod sweep_cells;
@@ -307,6 +308,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
     sweep_view::sweep_window_ui(state, ui.ctx());
     guide::guide_ui(state, ui.ctx());
     step_view::step_window_ui(state, ui.ctx());
+    stability_region::stability_region_window_ui(state, ui.ctx());
     file_dialog::file_dialog_ui(state, ui);
     link_dialog::open_link_dialog_ui(state, ui.ctx());
     help_ui(state, ui);

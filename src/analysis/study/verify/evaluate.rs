@@ -153,6 +153,9 @@ impl<'a> Evidence<'a> {
             Metric::GradNorm => sample.grad_norm,
             Metric::Evals => sample.evals as f64,
             Metric::Bits => sample.bits as f64,
+            Metric::AbsX if self.landscape.is_some() => sample.point[0].abs(),
+            Metric::AbsY if self.landscape.is_some() => sample.point[1].abs(),
+            Metric::AbsX | Metric::AbsY => return Err(fails("a network has no (x, y) point")),
         })
     }
 
