@@ -42,6 +42,15 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "Rates and implicit bias",
+        &[
+            "scale_invariance",
+            "sublinear_rates",
+            "max_margin",
+            "pl_nonconvex",
+        ],
+    ),
+    (
         "Numerics and low precision",
         &["bf16_stagnation", "fp16_loss_scaling"],
     ),
@@ -139,6 +148,16 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "formula_playground",
         include_str!("../presets/formula_playground.ron"),
     ),
+    (
+        "scale_invariance",
+        include_str!("../presets/scale_invariance.ron"),
+    ),
+    (
+        "sublinear_rates",
+        include_str!("../presets/sublinear_rates.ron"),
+    ),
+    ("max_margin", include_str!("../presets/max_margin.ron")),
+    ("pl_nonconvex", include_str!("../presets/pl_nonconvex.ron")),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),

@@ -22,6 +22,7 @@ mod lasso;
 mod least_squares;
 mod line_of_minima;
 mod logistic;
+mod max_margin;
 mod monkey_saddle;
 mod quadratic;
 mod quadratic_game;
@@ -29,11 +30,13 @@ mod rastrigin;
 mod ring_valley;
 mod rosenbrock;
 mod saddle;
+mod scale_invariant;
 mod six_hump_camel;
 
 mod refine;
 mod transform;
 
+pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
 
 use std::sync::Arc;
@@ -227,6 +230,13 @@ pub trait Landscape: Send + Sync {
     fn composite(&self) -> Option<&dyn Composite> {
         None
     }
+
+    /// The max-margin separator of a classification landscape whose data are separable (where
+    /// gradient descent's direction x/‖x‖ converges to, as its norm grows without bound); `None`
+    /// elsewhere, and for a transformed landscape.
+    fn max_margin(&self) -> Option<MaxMargin> {
+        None
+    }
 }
 
 /// The lowest known minimum value f*, if the landscape has one.
@@ -363,6 +373,7 @@ landscape_registry!(
     bilinear::Bilinear,
     quadratic_game::QuadraticGame,
     almost_bilinear::AlmostBilinear,
+    scale_invariant::ScaleInvariant,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.

@@ -64,6 +64,9 @@ pub struct Scenario {
     pub sweep: Option<SweepSettings>,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
+    /// A rate bound the loss plot draws over each gradient-descent run (omitted when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_bound: Option<super::RateBound>,
 }
 
 /// A basin map as a lesson asks for it: the optimizer of run `run` from `resolution`² starts over
@@ -256,6 +259,7 @@ impl Default for Scenario {
             basin: None,
             sweep: None,
             runs: vec![RunConfig::default()],
+            rate_bound: None,
         }
     }
 }
