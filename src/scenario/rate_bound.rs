@@ -84,7 +84,8 @@ impl RateBound {
                 minimum,
             } => {
                 let factor = 1.0 - 2.0 * mu * lr * (1.0 - smoothness * lr / 2.0);
-                if !(factor < 1.0) {
+                // NaN too: no guarantee.
+                if factor.is_nan() || factor >= 1.0 {
                     return None;
                 }
                 let factor = factor.max(0.0);
@@ -120,9 +121,9 @@ mod tests {
             .unwrap_or_default();
         assert_eq!(curve.len(), 4);
         assert_eq!(curve[0], 2.5);
-        for k in 1..4 {
+        for (k, value) in curve.iter().enumerate() {
             let expected = 0.5 + 2.0 * (1.0 - 1.0 / 256.0_f64).powi(k as i32);
-            assert!((curve[k] - expected).abs() < 1e-14, "{k}: {}", curve[k]);
+            assert!((value - expected).abs() < 1e-14, "{k}: {value}");
         }
         // Beyond 2/L nothing is guaranteed.
         assert_eq!(bound.loss_bound(0.25, [0.0, 0.0], 2.5, |_| 0.0, 3), None);
