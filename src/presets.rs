@@ -55,6 +55,15 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "Rates and implicit bias",
+        &[
+            "scale_invariance",
+            "sublinear_rates",
+            "max_margin",
+            "pl_nonconvex",
+        ],
+    ),
+    (
         "Numerics and low precision",
         &["bf16_stagnation", "fp16_loss_scaling"],
     ),
@@ -173,6 +182,16 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "sgd_linear_stability",
         include_str!("../presets/sgd_linear_stability.ron"),
     ),
+    (
+        "scale_invariance",
+        include_str!("../presets/scale_invariance.ron"),
+    ),
+    (
+        "sublinear_rates",
+        include_str!("../presets/sublinear_rates.ron"),
+    ),
+    ("max_margin", include_str!("../presets/max_margin.ron")),
+    ("pl_nonconvex", include_str!("../presets/pl_nonconvex.ron")),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),

@@ -103,10 +103,12 @@ impl AppState {
         self.send_speed();
     }
 
-    /// Takes the opened lesson's own pace, if it sets one, and tells the solver the pace of play.
-    /// Returns what the status bar should say about it.
+    /// Takes the opened lesson's own pace, if it sets one, and tells the solver the pace of play;
+    /// the lesson also says whether its steps are counted on a log axis. Returns what the status
+    /// bar should say about the pace.
     pub(super) fn apply_lesson_speed(&mut self) -> Option<String> {
         self.lesson_speed = self.scenario.speed;
+        self.prefs.log_steps = self.scenario.log_steps;
         self.send_speed();
         self.lesson_speed
             .map(|rate| format!("the lesson plays at {rate} steps/s"))

@@ -46,6 +46,10 @@ pub enum Metric {
     Accuracy,
     /// On quadratics: the error's components along the Hessian's eigenvectors (log scale).
     Eigencomponents,
+    /// ‖x‖ of a landscape's iterate (log scale).
+    Norm,
+    /// lr/‖x‖², the step in angle on a scale-invariant landscape (log scale).
+    EffectiveStep,
 }
 
 /// What the metrics plot's x axis counts.
@@ -80,6 +84,8 @@ pub struct Prefs {
     pub metric: Metric,
     /// The metrics plot's x axis.
     pub x_axis: XAxis,
+    /// Steps on a log₁₀ axis (when the x axis counts steps).
+    pub log_steps: bool,
     /// Draw iso-lines over the filled contours.
     pub iso_lines: bool,
     /// Draw the field the iterates follow as arrows (always on for min-max games).
@@ -102,6 +108,7 @@ impl Default for Prefs {
             start_mode: StartMode::Shared,
             metric: Metric::Loss,
             x_axis: XAxis::Steps,
+            log_steps: false,
             iso_lines: true,
             field: false,
             worker_trails: true,

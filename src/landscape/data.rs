@@ -243,7 +243,14 @@ pub(crate) struct Classification {
 
 impl Classification {
     /// n noisy, linearly separable samples drawn from `seed`.
+    #[cfg(test)]
     pub(crate) fn generate(n: usize, seed: u64) -> Self {
+        Self::generate_with_flips(n, seed, true)
+    }
+
+    /// The same samples with their labels flipped (`flips`) or all clean (separable through the
+    /// origin by (1, −0.5)): the flip draws are made either way, so the features do not change.
+    pub(crate) fn generate_with_flips(n: usize, seed: u64, flips: bool) -> Self {
         let mut rng = ChaCha8Rng::seed_from_u64(seed);
         let mut features = Vec::with_capacity(n);
         let mut labels = Vec::with_capacity(n);
@@ -257,7 +264,7 @@ impl Classification {
             } else {
                 -1.0
             };
-            let flipped = rng.random::<f64>() < LABEL_FLIP_PROBABILITY;
+            let flipped = rng.random::<f64>() < LABEL_FLIP_PROBABILITY && flips;
             features.push(a);
             labels.push(if flipped { -clean } else { clean });
         }

@@ -17,6 +17,14 @@
 //! only linearly and the curvature fades to the ridge's 0.01, which is why Newton's method needs
 //! damping here.
 //!
+//! `separable: true` keeps every label clean and drops the ridge: f(x) = (1/n) Σᵢ log(1 + exp(−yᵢaᵢᵀx))
+//! on data that the line through the origin normal to (1, −0.5) separates. f is then convex but
+//! has no minimizer: f → 0 = inf f as ‖x‖ → ∞ along any separating direction, gradient descent's
+//! loss falls like 1/k, its norm grows like log k and its direction turns to the max-margin
+//! separator's (Soudry et al., "The implicit bias of gradient descent on separable data", JMLR
+//! 2018), computed at construction (see `max_margin`) and drawn as a ray. Its minimizers are
+//! listed as the set at infinity with f = 0, so that f − f* is the loss itself.
+//!
 //! Reference: Bottou, Curtis & Nocedal, "Optimization methods for large-scale machine learning",
 //! SIAM Review 60(2), 2018 (logistic regression as the model finite sum, §2 and §4). Defaults:
 //! n = 64, seed 0; view: the half-unit window holding the origin, x* and the start with a margin of 1;
@@ -27,6 +35,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use super::data::{Classification, dot, solve, window_around};
+use super::max_margin::{MaxMargin, max_margin};
 use super::{
     Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ToLandscape, ViewWindow,
     symmetric_eigenvalues,
@@ -55,11 +64,17 @@ pub struct Logistic {
     pub n: usize,
     /// Seed of the data.
     pub seed: u64,
+    /// Clean labels and no ridge: separable data with no minimizer.
+    pub separable: bool,
 }
 
 impl Default for Logistic {
     fn default() -> Self {
-        Self { n: 64, seed: 0 }
+        Self {
+            n: 64,
+            seed: 0,
+            separable: false,
+        }
     }
 }
 
@@ -67,6 +82,7 @@ hyper_table! {
     Logistic, owner: "Logistic";
     n: int(1, 1000), "Number of samples n (1 to 100 000)";
     seed: int(0, 100), "Seed of the data";
+    separable: boolean, "Clean labels and no ridge: separable data, no minimizer";
 }
 
 impl LandscapeSpec for Logistic {
@@ -85,10 +101,16 @@ impl LandscapeSpec for Logistic {
 
 impl ToLandscape for Logistic {
     fn to_landscape(&self) -> Arc<dyn Landscape> {
-        Arc::new(LogisticProblem::new(Classification::generate(
+        let data = Classification::generate_with_flips(
             self.n.clamp(MIN_SAMPLES, MAX_SAMPLES),
             self.seed,
-        )))
+            !self.separable,
+        );
+        if self.separable {
+            Arc::new(LogisticProblem::separable(data))
+        } else {
+            Arc::new(LogisticProblem::new(data))
+        }
     }
 }
 
@@ -111,7 +133,12 @@ fn sigmoid(z: f64) -> f64 {
 #[derive(Clone, Debug, PartialEq)]
 pub struct LogisticProblem {
     data: Classification,
-    minimum: Minimum,
+    /// The ridge coefficient: [`RIDGE`], or 0 on separable data.
+    ridge: f64,
+    /// The minimizer (`None` on separable data, which have none).
+    minimum: Option<Minimum>,
+    /// The max-margin separator of separable data.
+    max_margin: Option<MaxMargin>,
 }
 
 impl LogisticProblem {
@@ -119,19 +146,28 @@ impl LogisticProblem {
     fn new(data: Classification) -> Self {
         let mut problem = Self {
             data,
-            minimum: Minimum {
-                point: [0.0, 0.0],
-                value: f64::NAN,
-                curvature: [f64::NAN; 2],
-            },
+            ridge: RIDGE,
+            minimum: None,
+            max_margin: None,
         };
         let point = problem.newton_minimizer();
-        problem.minimum = Minimum {
+        problem.minimum = Some(Minimum {
             point,
             value: problem.value(point),
             curvature: symmetric_eigenvalues(problem.hessian(point)),
-        };
+        });
         problem
+    }
+
+    /// The unregularised landscape of separable `data`, with its max-margin separator.
+    fn separable(data: Classification) -> Self {
+        let max_margin = max_margin(&data.features, &data.labels);
+        Self {
+            data,
+            ridge: 0.0,
+            minimum: None,
+            max_margin,
+        }
     }
 
     /// Damped Newton's method from the origin: the Newton step, halved until the Armijo condition
@@ -186,12 +222,12 @@ impl LogisticProblem {
             gradient[1] += weight * a[1];
         }
         let scale = 1.0 / count as f64;
-        let ridge = 0.5 * RIDGE * dot(p, p);
+        let ridge = 0.5 * self.ridge * dot(p, p);
         (
             loss * scale + ridge,
             [
-                gradient[0] * scale + RIDGE * p[0],
-                gradient[1] * scale + RIDGE * p[1],
+                gradient[0] * scale + self.ridge * p[0],
+                gradient[1] * scale + self.ridge * p[1],
             ],
         )
     }
@@ -206,7 +242,7 @@ impl Landscape for LogisticProblem {
             .zip(&self.data.labels)
             .map(|(&a, &y)| softplus(-y * dot(a, p)))
             .sum();
-        loss / self.data.features.len() as f64 + 0.5 * RIDGE * dot(p, p)
+        loss / self.data.features.len() as f64 + 0.5 * self.ridge * dot(p, p)
     }
 
     fn value_and_gradient(&self, p: Point) -> (f64, Point) {
@@ -229,18 +265,39 @@ impl Landscape for LogisticProblem {
         let scale = 1.0 / self.data.features.len() as f64;
         for (row, h_row) in h.iter_mut().enumerate() {
             for (col, entry) in h_row.iter_mut().enumerate() {
-                *entry = *entry * scale + if row == col { RIDGE } else { 0.0 };
+                *entry = *entry * scale + if row == col { self.ridge } else { 0.0 };
             }
         }
         h
     }
 
     fn minimizers(&self) -> Minimizers {
-        Minimizers::Points(vec![self.minimum.clone()])
+        match &self.minimum {
+            Some(minimum) => Minimizers::Points(vec![minimum.clone()]),
+            None => Minimizers::Set {
+                description: "none: f → 0 as ‖x‖ → ∞ along every separating direction".to_owned(),
+                value: 0.0,
+                curvature: [0.0, 0.0],
+            },
+        }
+    }
+
+    /// The distance to the minimizer; on separable data, which have none, `None`.
+    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
+        let m = self.minimum.as_ref()?;
+        Some((p[0] - m.point[0]).hypot(p[1] - m.point[1]))
+    }
+
+    fn max_margin(&self) -> Option<MaxMargin> {
+        self.max_margin
     }
 
     fn view(&self) -> ViewWindow {
-        window_around(&[[0.0, 0.0], self.minimum.point, START], 1.0)
+        match &self.minimum {
+            Some(minimum) => window_around(&[[0.0, 0.0], minimum.point, START], 1.0),
+            // Where gradient descent goes in a few thousand steps: ‖x‖ grows like log k.
+            None => window_around(&[[0.0, 0.0], START], 4.0),
+        }
     }
 
     fn default_start(&self) -> Point {
@@ -336,6 +393,7 @@ mod tests {
                 panic!("logistic regression has a unique minimizer");
             };
             let m = &points[0];
+            assert_eq!(lr.distance_to_minimizer(m.point), Some(0.0));
             let (value, gradient) = lr.value_and_gradient(m.point);
             assert!(
                 gradient[0].hypot(gradient[1]) < 1e-13,
@@ -357,11 +415,53 @@ mod tests {
     }
 
     #[test]
+    fn separable_data_have_no_minimizer_and_a_max_margin_direction() {
+        let config = Logistic {
+            separable: true,
+            ..Logistic::default()
+        };
+        let data = Classification::generate_with_flips(64, 0, false);
+        let lr = LogisticProblem::separable(data.clone());
+        assert_eq!(
+            config.to_landscape().value([0.7, 0.1]),
+            lr.value([0.7, 0.1])
+        );
+        let Some(MaxMargin { direction, margin }) = lr.max_margin() else {
+            panic!("clean labels are separable");
+        };
+        // Every sample on its side with at least the margin; (1, −0.5) separates too.
+        for (a, y) in data.features.iter().zip(&data.labels) {
+            assert!(y * dot(*a, direction) >= margin * (1.0 - 1e-9));
+            assert!(y * dot(*a, [1.0, -0.5]) >= 0.0);
+        }
+        assert!(dot(direction, [1.0, -0.5]) > 0.0);
+        // No minimizer: the loss keeps falling along the separator, towards 0.
+        let far = [100.0 * direction[0], 100.0 * direction[1]];
+        assert!(lr.value(far) < lr.value([direction[0], direction[1]]));
+        assert!(lr.value(far) < 1e-3 && lr.value(far) > 0.0);
+        assert!(matches!(
+            lr.minimizers(),
+            Minimizers::Set { value: 0.0, .. }
+        ));
+        assert_eq!(lr.distance_to_minimizer(far), None);
+        // The features are those of the noisy set: only labels differ.
+        assert_eq!(data.features, Classification::generate(64, 0).features);
+        assert_eq!(
+            LogisticProblem::new(Classification::generate(64, 0)).max_margin(),
+            None
+        );
+    }
+
+    #[test]
     fn validation() {
         let mut checker = Checker::new();
         Logistic::default().validate(&mut checker);
         assert!(checker.found.is_empty());
-        Logistic { n: 0, seed: 0 }.validate(&mut checker);
+        Logistic {
+            n: 0,
+            ..Logistic::default()
+        }
+        .validate(&mut checker);
         assert_eq!(checker.found.len(), 1);
         assert_eq!(checker.found[0].path, "n");
     }

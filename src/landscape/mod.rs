@@ -23,6 +23,7 @@ mod lasso;
 mod least_squares;
 mod line_of_minima;
 mod logistic;
+mod max_margin;
 mod monkey_saddle;
 mod quadratic;
 mod quadratic_game;
@@ -31,11 +32,13 @@ mod ring_valley;
 mod rosenbrock;
 mod saddle;
 mod sharp_flat_sum;
+mod scale_invariant;
 mod six_hump_camel;
 
 mod refine;
 mod transform;
 
+pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
 
 use std::sync::Arc;
@@ -251,6 +254,13 @@ pub trait Landscape: Send + Sync {
     fn noisy_value_and_gradient(&self, p: Point, _epsilon: f64) -> (f64, Point) {
         self.value_and_gradient(p)
     }
+
+    /// The max-margin separator of a classification landscape whose data are separable (where
+    /// gradient descent's direction x/‖x‖ converges to, as its norm grows without bound); `None`
+    /// elsewhere, and for a transformed landscape.
+    fn max_margin(&self) -> Option<MaxMargin> {
+        None
+    }
 }
 
 /// The lowest known minimum value f*, if the landscape has one.
@@ -389,6 +399,7 @@ landscape_registry!(
     almost_bilinear::AlmostBilinear,
     label_noise::LabelNoise,
     sharp_flat_sum::SharpFlatSum,
+    scale_invariant::ScaleInvariant,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.

@@ -11,6 +11,7 @@
 //! | `Status(run, is, from, to)` | the run stopped as `is` at a step s with from ≤ s ≤ to (`Finished`: used the whole budget, s = steps; `Running`: had not stopped by step `to`) |
 //! | `Value(run, metric, at, bounds)` | m(run, at) ∈ bounds |
 //! | `Ratio(run, over, metric, at, bounds)` | m(run, at) / m(over, at) ∈ bounds (`End`: each run's own end) |
+//! | `Rate(run, metric, from, to, bounds)` | m(run, to) / m(run, from) ∈ bounds: how much a metric shrinks or grows over a window (1/k decay gives from/to) |
 //! | `EndNear(run, point, within)` | ‖x_end − point‖₂ ≤ within |
 //! | `Sharpness(run, from, to, bounds)` | (1/\|S\|) Σ_{s∈S} λmax(s)/λ_stable ∈ bounds, S the measured steps in [from, to], λ_stable the method's stability threshold (2/lr for GD) |
 //! | `Records(run, metric, last, bounds)` | the mean of a network's metric over its last `last` records ∈ bounds |
@@ -23,7 +24,9 @@
 //! Metrics at a step: the loss f(x), the gap f(x) − f* (f* the landscape's lowest known minimum),
 //! the distance to the nearest known minimizer, ‖∇f(x)‖, the oracle calls and the bits sent so far,
 //! and on landscapes the iterate's distances |x| and |y| from the axes (`AbsX`, `AbsY`: where along
-//! a valley of minimizers a run ends).
+//! a valley of minimizers a run ends), its norm ‖x‖, the effective step lr/‖x‖² (lr the run's base
+//! lr), and the angle in degrees between x and the max-margin direction of a landscape on
+//! separable data.
 //!
 //! A claim must be able to fail: `optiviz check --verify` reports a one-sided bound looser than
 //! 10× the measured value m > 0 (`Below(b)` with b > 10·m, `Above(b)` with b < m/10) as a defect
@@ -98,6 +101,19 @@ pub enum Claim {
         metric: Metric,
         /// When (`End`: each run's own last sample).
         at: At,
+        /// The accepted ratios.
+        bounds: Bounds,
+    },
+    /// A metric of one run at step `to` over the same metric at step `from`.
+    Rate {
+        /// The run's label.
+        run: String,
+        /// What is measured.
+        metric: Metric,
+        /// The step in the denominator.
+        from: u64,
+        /// The step in the numerator.
+        to: u64,
         /// The accepted ratios.
         bounds: Bounds,
     },
@@ -220,6 +236,14 @@ pub enum Metric {
     AbsX,
     /// |y|, the iterate's second coordinate's magnitude (2D landscapes only).
     AbsY,
+    /// ‖x‖, the Euclidean norm of a landscape's iterate.
+    Norm,
+    /// lr/‖x‖², the run's (base) lr over the squared norm: the step in angle on a scale-invariant
+    /// landscape.
+    EffectiveStep,
+    /// The angle in degrees between x and the landscape's max-margin direction (separable
+    /// logistic regression).
+    MarginAngle,
 }
 
 /// What a `Records` claim averages over a network's records.
@@ -447,6 +471,7 @@ impl Claim {
         match self {
             Claim::Status { run, .. }
             | Claim::Value { run, .. }
+            | Claim::Rate { run, .. }
             | Claim::EndNear { run, .. }
             | Claim::Sharpness { run, .. }
             | Claim::Records { run, .. }
@@ -463,6 +488,7 @@ impl Claim {
         match self {
             Claim::Value { bounds, .. }
             | Claim::Ratio { bounds, .. }
+            | Claim::Rate { bounds, .. }
             | Claim::Sharpness { bounds, .. }
             | Claim::Records { bounds, .. }
             | Claim::RecordsRatio { bounds, .. }

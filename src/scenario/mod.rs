@@ -21,6 +21,7 @@ mod io;
 mod locate;
 mod model;
 mod parse;
+mod rate_bound;
 mod validate;
 mod validate_claims;
 
@@ -37,6 +38,7 @@ pub use model::{
     RunConfig, Scenario, SubdifferentialSettings, SweepSettings, set_axis_value,
 };
 pub use parse::{Diagnostic, LoadError, Loaded, MAX_DIAGNOSTICS, Severity, parse, parse_problem};
+pub use rate_bound::RateBound;
 pub use validate::validate;
 
 /// The preset format version this app writes and fully understands: 2 added the lesson's claims

@@ -72,6 +72,13 @@ pub struct Scenario {
     pub stability_region: bool,
     /// The runs to compare.
     pub runs: Vec<RunConfig>,
+    /// A rate bound the loss plot draws over each gradient-descent run (omitted when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rate_bound: Option<super::RateBound>,
+    /// The metrics plot counts steps on a log axis when the lesson opens (for power laws such
+    /// as 1/k; omitted when false).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub log_steps: bool,
 }
 
 /// A basin map as a lesson asks for it: the optimizer of run `run` from `resolution`² starts over
@@ -293,6 +300,8 @@ impl Default for Scenario {
             subdifferential: None,
             stability_region: false,
             runs: vec![RunConfig::default()],
+            rate_bound: None,
+            log_steps: false,
         }
     }
 }

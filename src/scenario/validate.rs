@@ -38,6 +38,9 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     if let Some(view) = &scenario.view {
         checker.within("view", |checker| validate_view(view, checker));
     }
+    if let Some(bound) = &scenario.rate_bound {
+        checker.within("rate_bound", |checker| bound.validate(checker));
+    }
     if let Some(sweep) = &scenario.sweep {
         checker.within("sweep", |checker| {
             if sweep.run >= scenario.runs.len() {

@@ -166,6 +166,15 @@ impl<'a> Lesson<'a> {
                 }
                 self.check_reading(*metric, *at, checker);
             }
+            Claim::Rate {
+                metric, from, to, ..
+            } => {
+                if from >= to {
+                    checker.report("to", format!("to must be after from, got {from} and {to}"));
+                }
+                self.check_reading(*metric, At::Step(*from), checker);
+                self.check_reading(*metric, At::Step(*to), checker);
+            }
             Claim::EndNear { point, within, .. } => {
                 self.needs_landscape("EndNear", checker);
                 if !point.iter().all(|v| v.is_finite()) {
@@ -268,6 +277,11 @@ impl<'a> Lesson<'a> {
                 }
                 return;
             }
+            Metric::Norm | Metric::EffectiveStep => {
+                self.needs_landscape("Norm and EffectiveStep", checker);
+                return;
+            }
+            Metric::MarginAngle => "MarginAngle needs a landscape on separable data",
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
         };
         if self.scenario.problem.is_network() {
@@ -275,6 +289,7 @@ impl<'a> Lesson<'a> {
         } else if let Some(landscape) = self.landscape() {
             let known = match metric {
                 Metric::Gap => min_value(landscape.as_ref()).is_some(),
+                Metric::MarginAngle => landscape.max_margin().is_some(),
                 _ => landscape
                     .distance_to_minimizer(landscape.default_start())
                     .is_some(),

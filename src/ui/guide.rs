@@ -95,6 +95,18 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "label noise",
         "A fresh random perturbation of the labels at every SGD step. Its gradient noise is shaped by the model, and drives SGD along a valley of minimizers towards smaller Hessian trace (Blanc et al. 2020); isotropic noise only diffuses.",
     ),
+    (
+        "effective learning rate",
+        "On a scale-invariant loss f(cw) = f(w) (the weights before a normalisation layer) the gradient is orthogonal to w, each gradient step lengthens w, and the step in angle is lr/‖w‖². The metrics' Norm and Effective step plot ‖w‖ and lr/‖w‖² (van Laarhoven 2017).",
+    ),
+    (
+        "max-margin direction",
+        "On linearly separable data the logistic loss has no minimizer; gradient descent's ‖w‖ grows like log k and its direction turns, slowly, to the hard-margin SVM's, drawn as a dashed ray (Soudry et al. 2018).",
+    ),
+    (
+        "rate bound",
+        "A lesson may draw a guarantee from theory over each gradient-descent run's loss, dashed: f(u) + ‖x₀ − u‖²/(2·lr·k) for convex f, or (1 − μ/L)ᵏ(f(x₀) − f*) under the Polyak–Łojasiewicz inequality ½‖∇f‖² ≥ μ(f − f*), which needs no convexity (Karimi et al. 2016). The 'log' box beside steps puts steps on a log axis, where 1/k is a straight line.",
+    ),
 ];
 
 /// Draws the guide window when it is open.

@@ -177,11 +177,27 @@ fn value_label(value: f64, step: f64) -> String {
 /// `plot` with a log₁₀ y axis: its grid lines and labels are [`log_ticks`] of the shown range,
 /// as many as fit the plot's height.
 pub fn with_log_y_ticks(plot: Plot<'_>) -> Plot<'_> {
+    with_log_ticks(plot, Axis::Y)
+}
+
+/// `plot` with log₁₀ ticks on the x axis, as [`with_log_y_ticks`] puts them on y.
+pub fn with_log_x_ticks(plot: Plot<'_>) -> Plot<'_> {
+    with_log_ticks(plot, Axis::X)
+}
+
+/// Which axis of a plot.
+#[derive(Clone, Copy)]
+enum Axis {
+    X,
+    Y,
+}
+
+fn with_log_ticks(plot: Plot<'_>, axis: Axis) -> Plot<'_> {
     // The spacer runs before the formatter each frame, on the same range: it leaves its ticks
     // for the formatter to name.
     let shared: Rc<RefCell<Vec<LogTick>>> = Rc::default();
     let for_labels = Rc::clone(&shared);
-    plot.y_grid_spacer(move |input: GridInput| {
+    let spacer = move |input: GridInput| {
         let ticks = log_ticks(input.bounds.0, input.bounds.1, fitting_count(&input));
         let step_size = smallest_gap(&ticks);
         let marks = ticks
@@ -193,15 +209,19 @@ pub fn with_log_y_ticks(plot: Plot<'_>) -> Plot<'_> {
             .collect();
         *shared.borrow_mut() = ticks;
         marks
-    })
-    .y_axis_formatter(move |mark, _range| {
+    };
+    let formatter = move |mark: GridMark, _range: &std::ops::RangeInclusive<f64>| {
         for_labels
             .borrow()
             .iter()
             .find(|tick| (tick.position - mark.value).abs() < 1e-9)
             .map(|tick| tick.label.clone())
             .unwrap_or_default()
-    })
+    };
+    match axis {
+        Axis::X => plot.x_grid_spacer(spacer).x_axis_formatter(formatter),
+        Axis::Y => plot.y_grid_spacer(spacer).y_axis_formatter(formatter),
+    }
 }
 
 /// How many ticks the axis has room for.

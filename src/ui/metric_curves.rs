@@ -81,6 +81,8 @@ pub struct MetricCurves {
     pub zero_marks: Vec<ZeroMark>,
     /// Whether y is log₁₀ of the value.
     pub log_scale: bool,
+    /// Whether x is log₁₀ of the step.
+    pub log_steps: bool,
     /// The y axis's title, saying what is plotted.
     pub y_label: String,
     /// Why the plot is empty, when it is.
@@ -220,10 +222,28 @@ pub fn metric_curves(state: &AppState, metric: Metric) -> MetricCurves {
             out.levels.extend(threshold_levels(state));
         }
     }
+    if state.prefs.log_steps && state.prefs.x_axis == XAxis::Steps {
+        steps_on_log_axis(&mut out);
+    }
     if out.curves.iter().all(|curve| curve.points.is_empty()) {
         out.unavailable = Some(unavailable_reason(state, metric));
     }
     out
+}
+
+/// Puts log₁₀ of the step on the x axis of every curve and mark; step 0 has no place there.
+fn steps_on_log_axis(out: &mut MetricCurves) {
+    out.log_steps = true;
+    for curve in &mut out.curves {
+        curve.points.retain(|p| p[0] > 0.0);
+        for point in &mut curve.points {
+            point[0] = point[0].log10();
+        }
+    }
+    out.zero_marks.retain(|mark| mark.position[0] > 0.0);
+    for mark in &mut out.zero_marks {
+        mark.position[0] = mark.position[0].log10();
+    }
 }
 
 /// Every visible run's samples of `metric` (at most [`MAX_CURVE_POINTS`] each).
@@ -249,6 +269,9 @@ fn run_series(state: &AppState, metric: Metric) -> Vec<RunSeries> {
             .filter_map(|sample| {
                 let value = if preconditioned {
                     sample.preconditioned_sharpness
+                } else if metric == Metric::EffectiveStep {
+                    let [x, y] = sample.point;
+                    Some(config.optimizer.lr() / (x * x + y * y))
                 } else {
                     raw_value(metric, sample, landscape)
                 }?;
@@ -290,8 +313,9 @@ fn raw_value(
         }),
         Metric::TestLoss => sample.test_loss,
         Metric::Accuracy => sample.accuracy,
-        // Two values per sample: drawn by `eigencomponent_curves`.
-        Metric::Eigencomponents => None,
+        Metric::Norm => Some(sample.point[0].hypot(sample.point[1])),
+        // Two values per sample: drawn by `eigencomponent_curves`; the run's lr: `run_series`.
+        Metric::Eigencomponents | Metric::EffectiveStep => None,
     }
 }
 
@@ -328,6 +352,8 @@ fn y_axis_label(metric: Metric, network: bool, reference: Option<LossReference>)
         Metric::TestLoss => "test loss",
         Metric::Accuracy => "training accuracy",
         Metric::Eigencomponents => "|error along eigenvector|",
+        Metric::Norm => "‖x‖",
+        Metric::EffectiveStep => "lr/‖x‖²",
     }
     .to_owned()
 }
@@ -380,6 +406,13 @@ fn log_curves(
         state.prefs.theory && metric == Metric::Loss && state.prefs.x_axis == XAxis::Steps;
     if show_theory {
         theory_curves(state, floor.log10(), out);
+    }
+    if metric == Metric::Loss && state.prefs.x_axis == XAxis::Steps {
+        let f_ref = match reference {
+            Some(LossReference::Known(f) | LossReference::LowestSeen(f)) => f,
+            None => 0.0,
+        };
+        super::rate_bound_curves::rate_bound_curves(state, f_ref, floor.log10(), out);
     }
     out.curves.extend(runs);
     if clipped {

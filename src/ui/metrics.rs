@@ -17,7 +17,7 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
         let network = state.network.is_some();
         let quadratic = quadratic(state).is_some();
         let metric = &mut state.prefs.metric;
-        if network && *metric == Metric::Distance
+        if network && matches!(*metric, Metric::Distance | Metric::Norm | Metric::EffectiveStep)
             || !network && is_network_metric(*metric)
             || !quadratic && *metric == Metric::Eigencomponents
         {
@@ -37,6 +37,10 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
         } else {
             ui.selectable_value(metric, Metric::Distance, "Distance")
                 .on_hover_text("Distance to the nearest known minimizer, log scale");
+            ui.selectable_value(metric, Metric::Norm, "Norm")
+                .on_hover_text("‖x‖, the iterate's length, log scale: it only grows under gradient descent on a scale-invariant loss");
+            ui.selectable_value(metric, Metric::EffectiveStep, "Effective step")
+                .on_hover_text("lr/‖x‖², log scale: the step in angle on a scale-invariant loss f(cx) = f(x), the effective learning rate of a normalised layer");
         }
         ui.selectable_value(metric, Metric::Sharpness, "Sharpness")
             .on_hover_text(
@@ -56,6 +60,10 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
         ui.selectable_value(&mut state.prefs.x_axis, XAxis::WallTime, "time")
             .on_hover_text("Seconds of computing on the solver thread, per run");
+        if state.prefs.x_axis == XAxis::Steps {
+            ui.checkbox(&mut state.prefs.log_steps, "log")
+                .on_hover_text("Steps on a log scale: a power law such as 1/k is a straight line (step 0 is left out)");
+        }
         let distributed = (state.scenario.runs.iter())
             .any(|run| run.optimizer.simulates_workers());
         if distributed {
@@ -165,8 +173,11 @@ fn plot_ui(
         // The wheel zooms x (below) instead of panning; a pinch zooms x too.
         .allow_scroll(false)
         .allow_zoom(Vec2b::new(true, false));
+    if content.log_steps {
+        plot = super::log_axis::with_log_x_ticks(plot);
+    }
     if content.log_scale {
-        plot = with_log_y_axis(plot);
+        plot = with_log_y_axis(plot, content.log_steps);
     }
     let response = plot.show(ui, |plot_ui| {
         wheel_zoom_x(plot_ui);
@@ -280,8 +291,8 @@ fn x_axis_label(x_axis: XAxis) -> &'static str {
 
 /// `plot` with a log₁₀ y axis: the curves plot log₁₀ of the metric, the ticks and the hover
 /// label show the value itself.
-fn with_log_y_axis(plot: Plot<'_>) -> Plot<'_> {
-    super::log_axis::with_log_y_ticks(plot).label_formatter(|hover| {
+fn with_log_y_axis(plot: Plot<'_>, log_x: bool) -> Plot<'_> {
+    super::log_axis::with_log_y_ticks(plot).label_formatter(move |hover| {
         let (name, position) = match hover {
             egui_plot::HoverPosition::NearDataPoint {
                 plot_name,
@@ -292,7 +303,11 @@ fn with_log_y_axis(plot: Plot<'_>) -> Plot<'_> {
         };
         Some(format!(
             "{name}\nx = {}, y = {}",
-            short_number(position.x),
+            short_number(if log_x {
+                10f64.powf(position.x)
+            } else {
+                position.x
+            }),
             short_number(10f64.powf(position.y))
         ))
     })

@@ -17,6 +17,7 @@ pub mod metrics;
 pub mod network_view;
 pub mod palette;
 pub mod plot_legend;
+pub mod rate_bound_curves;
 pub mod results_table;
 pub mod side_panel;
 pub mod stability_region;

@@ -162,3 +162,54 @@ fn direction_arrow(direction: egui::Vec2) -> char {
     let sector = (angle / std::f32::consts::FRAC_PI_4).round() as i32;
     ARROWS[sector.rem_euclid(8) as usize]
 }
+
+/// On separable data: the max-margin separator's direction as a dashed ray from the origin (where
+/// gradient descent's direction w/‖w‖ goes), named with its margin γ near the view's edge.
+pub(super) fn paint_max_margin(
+    painter: &egui::Painter,
+    screen: &dyn Fn([f64; 2]) -> Pos2,
+    landscape: &dyn Landscape,
+    ink: Color32,
+    plate: Color32,
+) {
+    let Some(separator) = landscape.max_margin() else {
+        return;
+    };
+    let frame = painter.clip_rect();
+    let origin = screen([0.0, 0.0]);
+    let unit = screen(separator.direction) - origin;
+    if !(unit.length() > 0.0 && origin.x.is_finite() && origin.y.is_finite()) {
+        return;
+    }
+    // Far enough to leave the view from anywhere on screen.
+    let reach = (frame.width() + frame.height() + origin.distance(frame.center())) / unit.length();
+    let end = origin + unit * reach;
+    let stroke = Stroke::new(1.5, ink.gamma_multiply(0.8));
+    painter.extend(Shape::dashed_line(&[origin, end], stroke, 8.0, 5.0));
+    // The name where the ray is last on screen, a little inside the frame.
+    let inner = frame.shrink(24.0);
+    let steps = 64;
+    let mut anchor = None;
+    for i in (1..=steps).rev() {
+        let p = origin + (end - origin) * (i as f32 / steps as f32);
+        if inner.contains(p) {
+            anchor = Some(p);
+            break;
+        }
+    }
+    let Some(anchor) = anchor else {
+        return;
+    };
+    let text = format!(
+        "max-margin direction (γ = {})",
+        crate::number_format::short_number(separator.margin)
+    );
+    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(12.0), ink);
+    let rect = label_rect(
+        frame,
+        anchor - vec2(galley.size().x + 16.0, 0.0),
+        galley.size(),
+    );
+    painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
+    painter.galley(rect.min, galley, ink);
+}

@@ -15,7 +15,8 @@ use egui::{Color32, Pos2, Stroke};
 use egui_plot::{PlotPoint, PlotTransform};
 
 use super::markers::{
-    paint_constraint_set, paint_diverged_label, paint_stationary_names, paint_stationary_points,
+    paint_constraint_set, paint_diverged_label, paint_max_margin, paint_stationary_names,
+    paint_stationary_points,
 };
 use super::{DrawnOverlays, HANDLE_RADIUS, MAX_PATH_POINTS, start_handles};
 use crate::analysis::field::{self, FieldKind};
@@ -71,6 +72,13 @@ pub(super) fn paint_overlays(
         }
     }
     drawn.stationary_points = paint_stationary_points(&framed, &screen, landscape.as_ref(), ink);
+    paint_max_margin(
+        &framed,
+        &screen,
+        landscape.as_ref(),
+        ink,
+        plate_colour(dark),
+    );
     runs.sort_by_key(|run| (run.emphasis.layer(), run.index));
     paint_paths(state, painter, &runs, width);
     let handles = start_handles(state);

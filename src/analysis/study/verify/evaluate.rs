@@ -64,6 +64,13 @@ impl<'a> Evidence<'a> {
                 at,
                 bounds,
             } => self.ratio_verdict([run, over], *metric, *at, bounds),
+            Claim::Rate {
+                run,
+                metric,
+                from,
+                to,
+                bounds,
+            } => self.rate_verdict(run, *metric, [*from, *to], bounds),
             Claim::EndNear { run, point, within } => self.end_near(run, *point, *within),
             Claim::Sharpness {
                 run,
@@ -136,7 +143,7 @@ impl<'a> Evidence<'a> {
     }
 
     /// The metric at a sample, or why it has none.
-    fn metric_at(&self, metric: Metric, sample: &Sample) -> Result<f64, Verdict> {
+    fn metric_at(&self, metric: Metric, run: &str, sample: &Sample) -> Result<f64, Verdict> {
         let no_landscape = || fails("the problem lists no minimizer");
         Ok(match metric {
             Metric::Loss => sample.loss,
@@ -156,6 +163,24 @@ impl<'a> Evidence<'a> {
             Metric::AbsX if self.landscape.is_some() => sample.point[0].abs(),
             Metric::AbsY if self.landscape.is_some() => sample.point[1].abs(),
             Metric::AbsX | Metric::AbsY => return Err(fails("a network has no (x, y) point")),
+            Metric::Norm => sample.point[0].hypot(sample.point[1]),
+            Metric::EffectiveStep => {
+                let index = self.scenario.run_index(run).map_err(fails)?;
+                let lr = self.scenario.runs[index].optimizer.lr();
+                let [x, y] = sample.point;
+                lr / (x * x + y * y)
+            }
+            Metric::MarginAngle => {
+                let no_margin = || fails("the problem has no max-margin direction");
+                let landscape = self.landscape.ok_or_else(no_margin)?;
+                let u = landscape.max_margin().ok_or_else(no_margin)?.direction;
+                let [x, y] = sample.point;
+                // atan2 of the cross and dot products: accurate at small angles too.
+                (x * u[1] - y * u[0])
+                    .atan2(x * u[0] + y * u[1])
+                    .abs()
+                    .to_degrees()
+            }
         })
     }
 
@@ -164,7 +189,7 @@ impl<'a> Evidence<'a> {
             Ok(sample) => sample,
             Err(verdict) => return verdict,
         };
-        match self.metric_at(metric, sample) {
+        match self.metric_at(metric, run, sample) {
             Ok(value) => judge(value, bounds, Some(sample.step), Measured::number(value)),
             Err(verdict) => verdict,
         }
@@ -177,7 +202,7 @@ impl<'a> Evidence<'a> {
         for (slot, run) in values.iter_mut().zip(runs) {
             let reading = self
                 .reading(run, at)
-                .and_then(|sample| Ok((sample.step, self.metric_at(metric, sample)?)));
+                .and_then(|sample| Ok((sample.step, self.metric_at(metric, run, sample)?)));
             match reading {
                 Ok((at_step, value)) => {
                     *slot = value;
@@ -199,6 +224,36 @@ impl<'a> Evidence<'a> {
             significant(denominator)
         );
         judge(ratio, bounds, Some(step), Measured::described(ratio, text))
+    }
+
+    /// m(run, to) / m(run, from), as "0.1 (0.002 at step 1000 / 0.02 at step 100)".
+    fn rate_verdict(&self, run: &str, metric: Metric, steps: [u64; 2], bounds: &Bounds) -> Verdict {
+        let mut values = [0.0; 2];
+        for (slot, step) in values.iter_mut().zip(steps) {
+            let reading = self
+                .reading(run, At::Step(step))
+                .and_then(|sample| self.metric_at(metric, run, sample));
+            match reading {
+                Ok(value) => *slot = value,
+                Err(verdict) => return verdict,
+            }
+        }
+        let [before, after] = values;
+        let ratio = after / before;
+        let text = format!(
+            "{} ({} at step {} / {} at step {})",
+            significant(ratio),
+            significant(after),
+            steps[1],
+            significant(before),
+            steps[0]
+        );
+        judge(
+            ratio,
+            bounds,
+            Some(steps[1]),
+            Measured::described(ratio, text),
+        )
     }
 
     fn end_near(&self, run: &str, point: [f64; 2], within: f64) -> Verdict {
