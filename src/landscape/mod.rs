@@ -31,8 +31,8 @@ mod rastrigin;
 mod ring_valley;
 mod rosenbrock;
 mod saddle;
-mod sharp_flat_sum;
 mod scale_invariant;
+mod sharp_flat_sum;
 mod six_hump_camel;
 
 mod refine;

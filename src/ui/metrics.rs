@@ -14,94 +14,10 @@ use super::plot_legend::{self, LegendEntry, Swatch};
 /// Draws the metrics panel.
 pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
     ui.horizontal_wrapped(|ui| {
-        let network = state.network.is_some();
-        let quadratic = quadratic(state).is_some();
-        let metric = &mut state.prefs.metric;
-        if network && matches!(*metric, Metric::Distance | Metric::Norm | Metric::EffectiveStep)
-            || !network && is_network_metric(*metric)
-            || !quadratic && *metric == Metric::Eigencomponents
-        {
-            *metric = Metric::Loss;
-        }
-        ui.selectable_value(metric, Metric::Loss, "Loss")
-            .on_hover_text(
-                "f − f* on a log scale where the minimum value f* is known (the training loss of a network), f − the lowest f seen otherwise",
-            );
-        ui.selectable_value(metric, Metric::GradNorm, "Gradient norm")
-            .on_hover_text("‖∇f‖ at the iterate, log scale");
-        if network {
-            ui.selectable_value(metric, Metric::TestLoss, "Test loss")
-                .on_hover_text("Loss on the held-out data (a test split, unobserved entries), log scale");
-            ui.selectable_value(metric, Metric::Accuracy, "Accuracy")
-                .on_hover_text("Fraction of training samples classified correctly");
-        } else {
-            ui.selectable_value(metric, Metric::Distance, "Distance")
-                .on_hover_text("Distance to the nearest known minimizer, log scale");
-            ui.selectable_value(metric, Metric::Norm, "Norm")
-                .on_hover_text("‖x‖, the iterate's length, log scale: it only grows under gradient descent on a scale-invariant loss");
-            ui.selectable_value(metric, Metric::EffectiveStep, "Effective step")
-                .on_hover_text("lr/‖x‖², log scale: the step in angle on a scale-invariant loss f(cx) = f(x), the effective learning rate of a normalised layer");
-        }
-        ui.selectable_value(metric, Metric::Sharpness, "Sharpness")
-            .on_hover_text(
-                "λmax(∇²f) at the iterate, with each run's stability threshold (dashed); on networks measured every `sharpness_every` steps by Lanczos",
-            );
-        if quadratic {
-            ui.selectable_value(metric, Metric::Eigencomponents, "Eigen-components")
-                .on_hover_text(
-                    "The error x − x* split along the Hessian's eigenvectors: |c₁| (solid, the flat direction λ₁) and |c₂| (dashed), log scale; with Theory, gradient descent's |cᵢ(0)|·|1 − lr·λᵢ|ᵏ (dotted)",
-                );
-        }
+        metric_choice_ui(state, ui);
         ui.separator();
-        ui.label("x axis");
-        ui.selectable_value(&mut state.prefs.x_axis, XAxis::Steps, "steps")
-            .on_hover_text("Optimizer steps");
-        ui.selectable_value(&mut state.prefs.x_axis, XAxis::Evaluations, "evaluations")
-            .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
-        ui.selectable_value(&mut state.prefs.x_axis, XAxis::WallTime, "time")
-            .on_hover_text("Seconds of computing on the solver thread, per run");
-        if state.prefs.x_axis == XAxis::Steps {
-            ui.checkbox(&mut state.prefs.log_steps, "log")
-                .on_hover_text("Steps on a log scale: a power law such as 1/k is a straight line (step 0 is left out)");
-        }
-        let distributed = (state.scenario.runs.iter())
-            .any(|run| run.optimizer.simulates_workers());
-        if distributed {
-            ui.selectable_value(&mut state.prefs.x_axis, XAxis::Bits, "bits")
-                .on_hover_text(
-                    "Bits the simulated workers have sent, every number counted as 32 bits: compares communication costs",
-                );
-        } else if state.prefs.x_axis == XAxis::Bits {
-            state.prefs.x_axis = XAxis::Steps;
-        }
-        if !network {
-            ui.separator();
-            ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
-                .on_hover_text("Draw contour lines over the coloured landscape");
-            if state.scenario.runs.iter().any(|run| run.optimizer.plays_a_game()) {
-                // In a game the field is always drawn: a live checkbox would do nothing.
-                ui.add_enabled(false, egui::Checkbox::new(&mut true, "Field"))
-                    .on_disabled_hover_text(
-                        "Always shown in a min-max game: the arrows of (−∂f/∂x, +∂f/∂y), the flow the players follow",
-                    );
-            } else {
-                ui.checkbox(&mut state.prefs.field, "Field").on_hover_text(
-                    "Arrows of the flow the iterates follow: −∇f",
-                );
-            }
-            subdifferential_checkbox_ui(state, ui);
-            if distributed {
-                ui.checkbox(&mut state.prefs.worker_trails, "Worker trails")
-                    .on_hover_text(format!(
-                        "The last {TRAIL_LENGTH} positions of every simulated worker, faint, behind the workers' mean"
-                    ));
-            }
-        }
-        if quadratic {
-            ui.checkbox(&mut state.prefs.theory, "Theory").on_hover_text(
-                "On the loss plot against steps: gradient descent's exact loss ½ Σ λᵢ cᵢ² (1 − lr·λᵢ)^(2k) (dotted) and the classical rate bounds (dashed), including optimal heavy ball and Nesterov for reference",
-            );
-        }
+        let distributed = x_axis_ui(state, ui);
+        view_options_ui(state, ui, distributed);
     });
     // The plot takes the panel's height; the results table sits to its right.
     let height = ui.available_height().max(80.0);
@@ -119,6 +35,117 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 .show(ui, |ui| super::results_table::results_table_ui(state, ui));
         });
     });
+}
+
+/// The metric the plot shows: only those the problem has.
+fn metric_choice_ui(state: &mut AppState, ui: &mut egui::Ui) {
+    let network = state.network.is_some();
+    let quadratic = quadratic(state).is_some();
+    let metric = &mut state.prefs.metric;
+    if network
+        && matches!(
+            *metric,
+            Metric::Distance | Metric::Norm | Metric::EffectiveStep
+        )
+        || !network && is_network_metric(*metric)
+        || !quadratic && *metric == Metric::Eigencomponents
+    {
+        *metric = Metric::Loss;
+    }
+    ui.selectable_value(metric, Metric::Loss, "Loss")
+        .on_hover_text(
+            "f − f* on a log scale where the minimum value f* is known (the training loss of a network), f − the lowest f seen otherwise",
+        );
+    ui.selectable_value(metric, Metric::GradNorm, "Gradient norm")
+        .on_hover_text("‖∇f‖ at the iterate, log scale");
+    if network {
+        ui.selectable_value(metric, Metric::TestLoss, "Test loss")
+            .on_hover_text(
+                "Loss on the held-out data (a test split, unobserved entries), log scale",
+            );
+        ui.selectable_value(metric, Metric::Accuracy, "Accuracy")
+            .on_hover_text("Fraction of training samples classified correctly");
+    } else {
+        ui.selectable_value(metric, Metric::Distance, "Distance")
+            .on_hover_text("Distance to the nearest known minimizer, log scale");
+        ui.selectable_value(metric, Metric::Norm, "Norm")
+            .on_hover_text("‖x‖, the iterate's length, log scale: it only grows under gradient descent on a scale-invariant loss");
+        ui.selectable_value(metric, Metric::EffectiveStep, "Effective step")
+            .on_hover_text("lr/‖x‖², log scale: the step in angle on a scale-invariant loss f(cx) = f(x), the effective learning rate of a normalised layer");
+    }
+    ui.selectable_value(metric, Metric::Sharpness, "Sharpness")
+        .on_hover_text(
+            "λmax(∇²f) at the iterate, with each run's stability threshold (dashed); on networks measured every `sharpness_every` steps by Lanczos",
+        );
+    if quadratic {
+        ui.selectable_value(metric, Metric::Eigencomponents, "Eigen-components")
+            .on_hover_text(
+                "The error x − x* split along the Hessian's eigenvectors: |c₁| (solid, the flat direction λ₁) and |c₂| (dashed), log scale; with Theory, gradient descent's |cᵢ(0)|·|1 − lr·λᵢ|ᵏ (dotted)",
+            );
+    }
+}
+
+/// What the plot's x axis counts; returns whether the runs simulate workers.
+fn x_axis_ui(state: &mut AppState, ui: &mut egui::Ui) -> bool {
+    ui.label("x axis");
+    ui.selectable_value(&mut state.prefs.x_axis, XAxis::Steps, "steps")
+        .on_hover_text("Optimizer steps");
+    ui.selectable_value(&mut state.prefs.x_axis, XAxis::Evaluations, "evaluations")
+        .on_hover_text("Oracle calls: compares methods that cost different amounts per step");
+    ui.selectable_value(&mut state.prefs.x_axis, XAxis::WallTime, "time")
+        .on_hover_text("Seconds of computing on the solver thread, per run");
+    if state.prefs.x_axis == XAxis::Steps {
+        ui.checkbox(&mut state.prefs.log_steps, "log")
+            .on_hover_text("Steps on a log scale: a power law such as 1/k is a straight line (step 0 is left out)");
+    }
+    let distributed = (state.scenario.runs.iter()).any(|run| run.optimizer.simulates_workers());
+    if distributed {
+        ui.selectable_value(&mut state.prefs.x_axis, XAxis::Bits, "bits")
+            .on_hover_text(
+                "Bits the simulated workers have sent, every number counted as 32 bits: compares communication costs",
+            );
+    } else if state.prefs.x_axis == XAxis::Bits {
+        state.prefs.x_axis = XAxis::Steps;
+    }
+    distributed
+}
+
+/// The landscape's overlays and the theory curves.
+fn view_options_ui(state: &mut AppState, ui: &mut egui::Ui, distributed: bool) {
+    let network = state.network.is_some();
+    let quadratic = quadratic(state).is_some();
+    if !network {
+        ui.separator();
+        ui.checkbox(&mut state.prefs.iso_lines, "Iso-lines")
+            .on_hover_text("Draw contour lines over the coloured landscape");
+        if state
+            .scenario
+            .runs
+            .iter()
+            .any(|run| run.optimizer.plays_a_game())
+        {
+            // In a game the field is always drawn: a live checkbox would do nothing.
+            ui.add_enabled(false, egui::Checkbox::new(&mut true, "Field"))
+                .on_disabled_hover_text(
+                    "Always shown in a min-max game: the arrows of (−∂f/∂x, +∂f/∂y), the flow the players follow",
+                );
+        } else {
+            ui.checkbox(&mut state.prefs.field, "Field")
+                .on_hover_text("Arrows of the flow the iterates follow: −∇f");
+        }
+        subdifferential_checkbox_ui(state, ui);
+        if distributed {
+            ui.checkbox(&mut state.prefs.worker_trails, "Worker trails")
+                .on_hover_text(format!(
+                    "The last {TRAIL_LENGTH} positions of every simulated worker, faint, behind the workers' mean"
+                ));
+        }
+    }
+    if quadratic {
+        ui.checkbox(&mut state.prefs.theory, "Theory").on_hover_text(
+            "On the loss plot against steps: gradient descent's exact loss ½ Σ λᵢ cᵢ² (1 − lr·λᵢ)^(2k) (dotted) and the classical rate bounds (dashed), including optimal heavy ball and Nesterov for reference",
+        );
+    }
 }
 
 /// Where a metric plot was drawn last frame and what it showed (for tests and the help text).

@@ -150,6 +150,22 @@ impl MlpNetwork {
     pub(super) fn outputs_at(&self, params: &[f64], data: &Dataset) -> Vec<f64> {
         let outputs = self.outputs();
         let mut all = Vec::with_capacity(outputs * data.len());
+        self.forward_in_chunks(params, data, |layers, m| {
+            if let Some(last) = layers.last() {
+                all.extend_from_slice(&last.pre[..outputs * m]);
+            }
+        });
+        all
+    }
+
+    /// The forward pass over all of `data`, in chunks of the workspace's capacity: `visit` sees
+    /// each chunk's layer buffers and its number of samples.
+    fn forward_in_chunks(
+        &self,
+        params: &[f64],
+        data: &Dataset,
+        mut visit: impl FnMut(&[LayerBuffers], usize),
+    ) {
         self.with_workspace(|workspace| {
             workspace.cache = Cache::Empty;
             let Workspace {
@@ -164,13 +180,10 @@ impl MlpNetwork {
                 let m = (total - start).min(*capacity);
                 let input = chunk_input(data, Batch::All(total), start, m, inputs);
                 self.forward(params, input, m, layers);
-                if let Some(last) = layers.last() {
-                    all.extend_from_slice(&last.pre[..outputs * m]);
-                }
+                visit(layers, m);
                 start += m;
             }
         });
-        all
     }
 
     /// The root mean square of each hidden layer's activations A_l over the training set, first
@@ -182,24 +195,10 @@ impl MlpNetwork {
             .collect();
         let mut squares = vec![0.0; hidden.len()];
         let total = self.train.len();
-        self.with_workspace(|workspace| {
-            workspace.cache = Cache::Empty;
-            let Workspace {
-                capacity,
-                inputs,
-                layers,
-                ..
-            } = workspace;
-            let mut start = 0;
-            while start < total {
-                let m = (total - start).min(*capacity);
-                let input = chunk_input(&self.train, Batch::All(total), start, m, inputs);
-                self.forward(params, input, m, layers);
-                for (sum, &index) in squares.iter_mut().zip(&hidden) {
-                    let size = self.shapes[index].fan_out * m;
-                    *sum += layers[index].act[..size].iter().map(|a| a * a).sum::<f64>();
-                }
-                start += m;
+        self.forward_in_chunks(params, &self.train, |layers, m| {
+            for (sum, &index) in squares.iter_mut().zip(&hidden) {
+                let size = self.shapes[index].fan_out * m;
+                *sum += layers[index].act[..size].iter().map(|a| a * a).sum::<f64>();
             }
         });
         squares

@@ -20,9 +20,9 @@ use crate::engine::{Job, NetworkRecord};
 use crate::network::{Dataset, Network, Targets};
 
 mod plane;
-mod subdifferential;
 mod signal;
 mod spectrum;
+mod subdifferential;
 
 use plane::{PlaneResult, plane_ui};
 use spectrum::{SpectrumState, spectrum_ui};

@@ -118,6 +118,18 @@ impl<'a> Evidence<'a> {
             .ok_or_else(|| fails(format!("run {index} has no history")))
     }
 
+    /// Run `label`'s history and network records once it has stopped (`Pending` until then).
+    fn finished_records(
+        &self,
+        label: &str,
+    ) -> Result<(&'a dyn RunHistory, &'a [NetworkRecord]), Verdict> {
+        let history = self.history(label)?;
+        if history.status().is_running() {
+            return Err(Verdict::Pending);
+        }
+        Ok((history, history.records()))
+    }
+
     /// The sample `at` names of run `label` (see the parent module for the rules).
     fn reading(&self, label: &str, at: At) -> Reading<'a> {
         let history = self.history(label)?;
@@ -346,14 +358,10 @@ impl<'a> Evidence<'a> {
         last: usize,
         bounds: &Bounds,
     ) -> Verdict {
-        let history = match self.history(run) {
-            Ok(history) => history,
+        let (history, records) = match self.finished_records(run) {
+            Ok(found) => found,
             Err(verdict) => return verdict,
         };
-        if history.status().is_running() {
-            return Verdict::Pending;
-        }
-        let records = history.records();
         if records.len() < last {
             return fails(format!("only {} records", records.len()));
         }
@@ -381,14 +389,10 @@ impl Evidence<'_> {
         span: usize,
         bounds: &Bounds,
     ) -> Verdict {
-        let history = match self.history(run) {
-            Ok(history) => history,
+        let (history, records) = match self.finished_records(run) {
+            Ok(found) => found,
             Err(verdict) => return verdict,
         };
-        if history.status().is_running() {
-            return Verdict::Pending;
-        }
-        let records = history.records();
         if span == 0 || records.len() < 2 * span {
             return fails(format!("only {} records", records.len()));
         }
