@@ -36,13 +36,12 @@ pub fn stability_region_window_ui(state: &mut AppState, ctx: &egui::Context) {
     let screen = ctx.content_rect();
     egui::Window::new("Linear stability")
         .open(&mut open)
-        // Bottom right, over the metrics: the landscape's minima stay in sight.
-        .default_pos(egui::pos2(
-            (screen.right() - 560.0).max(screen.left()),
-            (screen.bottom() - 560.0).max(screen.top()),
-        ))
-        .default_width(460.0)
-        .default_height(420.0)
+        // In the bottom right corner, over the runs table and above the status bar, and small:
+        // the landscape's minima and the runs' paths stay in sight, at projector scale too.
+        .pivot(egui::Align2::RIGHT_BOTTOM)
+        .default_pos(screen.right_bottom() - egui::vec2(8.0, 36.0))
+        .default_width(380.0)
+        .default_height(330.0)
         .resizable(true)
         .show(ctx, |ui| stability_contents_ui(state, ui));
     state.views.stability.open = open;
@@ -146,10 +145,10 @@ fn region_plot_ui(
             colour: region,
             style: LineStyle::dashed_dense(),
         },
-        text: "gradient descent: a = 2/η".to_owned(),
+        text: "a = 2/η (GD)".to_owned(),
     });
     entries.push(LegendEntry::marker(text_colour, "minima"));
-    let height = ui.available_height().clamp(200.0, 360.0);
+    let height = ui.available_height().clamp(170.0, 360.0);
     let size = egui::vec2(ui.available_width(), height);
     ui.allocate_ui(size, |ui| {
         plot_legend::beside_legend_ui(ui, "stability_region", &entries, |ui| {
