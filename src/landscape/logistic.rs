@@ -86,8 +86,7 @@ hyper_table! {
 }
 
 impl LandscapeSpec for Logistic {
-    const DESCRIPTION: &'static str =
-        "(1/n) Σ log(1 + e^(−yᵢaᵢᵀx)) + 0.005‖x‖²: logistic regression on noisy labels (n, seed)";
+    const DESCRIPTION: &'static str = "(1/n) Σ log(1 + e^(−yᵢaᵢᵀx)) + 0.005‖x‖²: logistic regression on noisy labels (n, seed); with separable: true, clean labels and no ridge, so no minimizer";
 
     fn validate(&self, checker: &mut Checker) {
         checker.count_in_range("n", self.n as u64, MIN_SAMPLES as u64, MAX_SAMPLES as u64);
