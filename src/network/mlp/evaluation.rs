@@ -103,28 +103,16 @@ impl MlpNetwork {
         targets: &TargetTable,
         held_out: bool,
     ) -> (f64, f64) {
-        workspace.cache = Cache::Empty;
-        let Workspace {
-            capacity,
-            inputs,
-            layers,
-            ..
-        } = workspace;
         let total = data.len();
         let batch = Batch::All(total);
         let (mut loss_sum, mut correct) = (0.0, 0);
-        let mut start = 0;
-        while start < total {
-            let m = (total - start).min(*capacity);
-            let input = chunk_input(data, batch, start, m, inputs);
-            self.forward(params, input, m, layers);
+        self.forward_chunks_in(workspace, params, data, |layers, start, m| {
             if let Some(initial) = self.lazy_initial(held_out) {
                 self.centre_outputs(initial, batch, start, m, layers);
             }
             loss_sum += self.head(targets, batch, start, m, layers, None);
             correct += self.correct(targets, start, m, layers);
-            start += m;
-        }
+        });
         let n = total.max(1) as f64;
         (loss_sum / n, correct as f64 / n)
     }
@@ -150,7 +138,7 @@ impl MlpNetwork {
     pub(super) fn outputs_at(&self, params: &[f64], data: &Dataset) -> Vec<f64> {
         let outputs = self.outputs();
         let mut all = Vec::with_capacity(outputs * data.len());
-        self.forward_in_chunks(params, data, |layers, m| {
+        self.forward_in_chunks(params, data, |layers, _, m| {
             if let Some(last) = layers.last() {
                 all.extend_from_slice(&last.pre[..outputs * m]);
             }
@@ -158,32 +146,43 @@ impl MlpNetwork {
         all
     }
 
-    /// The forward pass over all of `data`, in chunks of the workspace's capacity: `visit` sees
-    /// each chunk's layer buffers and its number of samples.
+    /// The forward pass over all of `data`, in chunks of the workspace's capacity (see
+    /// [`forward_chunks_in`](Self::forward_chunks_in)).
     fn forward_in_chunks(
         &self,
         params: &[f64],
         data: &Dataset,
-        mut visit: impl FnMut(&[LayerBuffers], usize),
+        visit: impl FnMut(&mut [LayerBuffers], usize, usize),
     ) {
-        self.with_workspace(|workspace| {
-            workspace.cache = Cache::Empty;
-            let Workspace {
-                capacity,
-                inputs,
-                layers,
-                ..
-            } = workspace;
-            let total = data.len();
-            let mut start = 0;
-            while start < total {
-                let m = (total - start).min(*capacity);
-                let input = chunk_input(data, Batch::All(total), start, m, inputs);
-                self.forward(params, input, m, layers);
-                visit(layers, m);
-                start += m;
-            }
-        });
+        self.with_workspace(|workspace| self.forward_chunks_in(workspace, params, data, visit));
+    }
+
+    /// The forward pass over all of `data` in `workspace`, in chunks of its capacity:
+    /// `visit(layers, start, m)` sees each chunk's layer buffers (which it may change), its first
+    /// sample and its number of samples.
+    fn forward_chunks_in(
+        &self,
+        workspace: &mut Workspace,
+        params: &[f64],
+        data: &Dataset,
+        mut visit: impl FnMut(&mut [LayerBuffers], usize, usize),
+    ) {
+        workspace.cache = Cache::Empty;
+        let Workspace {
+            capacity,
+            inputs,
+            layers,
+            ..
+        } = workspace;
+        let total = data.len();
+        let mut start = 0;
+        while start < total {
+            let m = (total - start).min(*capacity);
+            let input = chunk_input(data, Batch::All(total), start, m, inputs);
+            self.forward(params, input, m, layers);
+            visit(layers, start, m);
+            start += m;
+        }
     }
 
     /// The root mean square of each hidden layer's activations A_l over the training set, first
@@ -195,7 +194,7 @@ impl MlpNetwork {
             .collect();
         let mut squares = vec![0.0; hidden.len()];
         let total = self.train.len();
-        self.forward_in_chunks(params, &self.train, |layers, m| {
+        self.forward_in_chunks(params, &self.train, |layers, _, m| {
             for (sum, &index) in squares.iter_mut().zip(&hidden) {
                 let size = self.shapes[index].fan_out * m;
                 *sum += layers[index].act[..size].iter().map(|a| a * a).sum::<f64>();
