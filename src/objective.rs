@@ -17,6 +17,7 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::network::ParameterBlock;
 use crate::precision::{Format, GradientPrecision, round_nearest_even};
 
 /// A differentiable problem: a 2D landscape or a network's training loss.
@@ -86,6 +87,17 @@ pub trait Objective: Send + Sync {
         grad: &mut DVector<f64>,
     ) -> f64 {
         self.value_and_grad(x, grad)
+    }
+
+    /// The parameters that are matrices (a network's weights), each a [`ParameterBlock`]: where
+    /// it lies in the flat vector, its rows × cols and its layout. Methods that treat a matrix as
+    /// a matrix (Muon orthogonalizes each block's update) read them through
+    /// [`Oracle::parameter_blocks`] at their first step; the coordinates outside every block
+    /// (biases) are vector parameters. Blocks lie inside 0..dim and do not overlap. Empty (the
+    /// default) for problems without matrices, such as the 2D landscapes: the scenario's
+    /// validation refuses a method that needs blocks there (`OptimizerSpec::NEEDS_PARAMETER_BLOCKS`).
+    fn parameter_blocks(&self) -> &[ParameterBlock] {
+        &[]
     }
 }
 
@@ -334,6 +346,11 @@ impl Oracle {
     /// Number of terms in the finite sum (1 for plain landscapes).
     pub fn num_samples(&self) -> usize {
         self.permutation.len()
+    }
+
+    /// The objective's matrix parameters ([`Objective::parameter_blocks`]; empty for landscapes).
+    pub fn parameter_blocks(&self) -> &[ParameterBlock] {
+        self.objective.parameter_blocks()
     }
 
     /// Evaluations so far.

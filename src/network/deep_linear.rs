@@ -55,8 +55,8 @@ use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Evaluation, Layer, Network, NetworkSpec, descending_singular_values, hessian_from_products,
-    mismatched,
+    Evaluation, Layer, MatrixLayout, Network, NetworkSpec, ParameterBlock,
+    descending_singular_values, hessian_from_products, mismatched,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Objective;
@@ -187,6 +187,9 @@ impl NetworkSpec for DeepLinear {
     fn build_network(&self) -> Arc<dyn Network> {
         self.build()
     }
+
+    /// W₁, …, W_L, each width × width column-major.
+    const HAS_PARAMETER_BLOCKS: bool = true;
 }
 
 impl DeepLinear {
@@ -236,6 +239,11 @@ impl DeepLinear {
             target: target.as_slice().to_vec(),
             target_singular_values,
             initial,
+            blocks: (0..depth)
+                .map(|l| {
+                    ParameterBlock::new(l * width * width, width, width, MatrixLayout::ColumnMajor)
+                })
+                .collect(),
             layers,
             pool: Mutex::new(Vec::new()),
         })
@@ -278,6 +286,8 @@ pub struct DeepLinearNetwork {
     /// M's singular values, descending (width of them).
     target_singular_values: Vec<f64>,
     initial: DVector<f64>,
+    /// W₁, …, W_L as matrices.
+    blocks: Vec<ParameterBlock>,
     layers: Vec<Layer>,
     /// Workspaces not in use: an evaluation takes one (making one only when all are busy) and
     /// gives it back, so steady-state evaluations allocate nothing though methods take &self.
@@ -562,6 +572,10 @@ impl Objective for DeepLinearNetwork {
             self.backward(x.as_slice(), ws);
             self.hessian_product(x.as_slice(), v.as_slice(), ws, out.as_mut_slice());
         });
+    }
+
+    fn parameter_blocks(&self) -> &[ParameterBlock] {
+        &self.blocks
     }
 }
 

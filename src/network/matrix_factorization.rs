@@ -46,7 +46,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{Evaluation, Layer, Network, NetworkSpec};
+use super::{Evaluation, Layer, MatrixLayout, Network, NetworkSpec, ParameterBlock};
 use super::{descending_singular_values, hessian_from_products, mismatched};
 use crate::hyper::{HyperError, HyperField, HyperValue, Hypers, hyper_table};
 use crate::objective::Objective;
@@ -159,6 +159,9 @@ impl NetworkSpec for MatrixFactorization {
     fn build_network(&self) -> Arc<dyn Network> {
         self.build()
     }
+
+    /// U and V, each n × k row-major.
+    const HAS_PARAMETER_BLOCKS: bool = true;
 }
 
 impl MatrixFactorization {
@@ -226,6 +229,8 @@ impl MatrixFactorization {
                     range: n * k..2 * n * k,
                 },
             ],
+            blocks: [0, n * k]
+                .map(|offset| ParameterBlock::new(offset, n, k, MatrixLayout::RowMajor)),
         })
     }
 }
@@ -292,6 +297,8 @@ pub struct MatrixFactorizationProblem {
     target_singular_values: Vec<f64>,
     initial: DVector<f64>,
     layers: Vec<Layer>,
+    /// U and V as n × k row-major matrices.
+    blocks: [ParameterBlock; 2],
 }
 
 impl MatrixFactorizationProblem {
@@ -449,6 +456,10 @@ impl Objective for MatrixFactorizationProblem {
 
     fn num_samples(&self) -> usize {
         self.observed.len()
+    }
+
+    fn parameter_blocks(&self) -> &[ParameterBlock] {
+        &self.blocks
     }
 
     /// Sample s is the observed entry `observed()[s]`; indices past the end are skipped.

@@ -18,12 +18,14 @@ pub mod init;
 mod deep_linear;
 mod matrix_factorization;
 mod mlp;
+mod parameter_block;
 
 pub use dataset::{Dataset, DatasetConfig, RegressionFunction, Targets};
 pub use deep_linear::{DeepLinear, DeepLinearNetwork, LinearTarget};
 pub use init::Init;
 pub use matrix_factorization::{MatrixFactorization, MatrixFactorizationProblem};
 pub use mlp::{Activation, Loss, Mlp, MlpNetwork};
+pub use parameter_block::{MatrixLayout, ParameterBlock};
 
 use std::ops::Range;
 use std::sync::Arc;
@@ -50,6 +52,11 @@ pub trait NetworkSpec: Hypers {
 
     /// The network: data and initial weights drawn from the config's seed.
     fn build_network(&self) -> Arc<dyn Network>;
+
+    /// Whether the built network lists weight matrices ([`Objective::parameter_blocks`]), known
+    /// from the config alone so that validation can refuse a method that needs them (Muon)
+    /// without building anything.
+    const HAS_PARAMETER_BLOCKS: bool = false;
 }
 
 /// The registered networks, in picker order: calls `$declare!(Mlp, DeepLinear, …)` with every

@@ -29,6 +29,7 @@ mod lbfgs;
 pub mod linesearch;
 mod lion;
 mod local_sgd;
+mod muon;
 mod n_adam;
 mod nesterov_agd;
 mod newton;
@@ -77,6 +78,7 @@ pub use lbfgs::Lbfgs;
 pub use linesearch::LineSearchFn;
 pub use lion::Lion;
 pub use local_sgd::LocalSgd;
+pub use muon::{Muon, Orthogonalizer};
 pub use n_adam::NAdam;
 pub use nesterov_agd::NesterovAgd;
 pub use newton::{DEFAULT_SHIFT_MU, Newton, Safeguard};
@@ -308,6 +310,9 @@ pub trait OptimizerSpec: Hypers + Sized {
     /// Whether the method simulates workers that communicate (its optimizer reports worker points
     /// and bits), so its runs count bits.
     const SIMULATES_WORKERS: bool = false;
+    /// Whether the method needs the problem's weight matrices (`Objective::parameter_blocks`):
+    /// the scenario's validation refuses it on a problem without any.
+    const NEEDS_PARAMETER_BLOCKS: bool = false;
     /// torch-style validation of the hyperparameters: the table's row checks, then (where a
     /// method overrides this) the checks that span fields or carry torch's own messages.
     fn validate(&self, checker: &mut Checker) {
@@ -402,6 +407,12 @@ macro_rules! optimizer_registry {
                 match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::SIMULATES_WORKERS),* }
             }
 
+            /// Whether the method needs the problem's weight matrices (see
+            /// [`OptimizerSpec::NEEDS_PARAMETER_BLOCKS`]).
+            pub fn needs_parameter_blocks(&self) -> bool {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::NEEDS_PARAMETER_BLOCKS),* }
+            }
+
             /// torch-style validation.
             pub fn validate(&self, checker: &mut Checker) {
                 match self { $(OptimizerConfig::$variant(config) => config.validate(checker)),* }
@@ -488,6 +499,7 @@ optimizer_registry!(
     async_sgd::AsyncSgd(AsyncSgdConfig),
     byzantine_robust::ByzantineRobust(ByzantineRobustConfig),
     sam::Sam(SamConfig),
+    muon::Muon(MuonConfig),
 );
 
 impl Default for OptimizerConfig {

@@ -404,6 +404,15 @@ macro_rules! declare_problem {
                     $(Problem::$network(config) => BuiltProblem::Network(config.build_network()),)*
                 }
             }
+
+            /// Whether the built problem has weight matrices (`Objective::parameter_blocks`),
+            /// known without building it: the networks say so, the 2D landscapes have none.
+            pub fn has_parameter_blocks(&self) -> bool {
+                match self {
+                    Problem::Landscape(_) => false,
+                    $(Problem::$network(_) => <crate::network::$network as NetworkSpec>::HAS_PARAMETER_BLOCKS,)*
+                }
+            }
         }
     };
 }

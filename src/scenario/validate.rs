@@ -3,7 +3,7 @@
 //! (a lesson claim about the landscape's minima builds the landscape: see `validate_claims`).
 
 use super::model::MAX_AXIS_COUNT;
-use super::model::{Axis, RunConfig, Scenario, set_axis_value};
+use super::model::{Axis, Problem, RunConfig, Scenario, set_axis_value};
 use super::validate_claims::validate_lesson;
 use super::{MAX_NAME, MAX_RUNS, MAX_SPEED, MAX_STEPS, MAX_TEXT, MIN_SPEED};
 use crate::landscape::ViewWindow;
@@ -112,6 +112,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
         checker.within("runs", |checker| {
             checker.within(&format!("[{i}]"), |checker| {
                 validate_run(run, samples, checker);
+                needs_parameter_blocks(run, &scenario.problem, checker);
                 if network && run.start.is_some() {
                     checker.report(
                         "start",
@@ -124,6 +125,25 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     let rest_is_valid = checker.found.is_empty();
     validate_lesson(scenario, rest_is_valid, &mut checker);
     checker.found
+}
+
+/// A method that orthogonalizes weight matrices (Muon) needs a problem that has some.
+fn needs_parameter_blocks(run: &RunConfig, problem: &Problem, checker: &mut Checker) {
+    if run.optimizer.needs_parameter_blocks() && !problem.has_parameter_blocks() {
+        let with_matrices: Vec<&str> = (Problem::catalog().iter())
+            .filter(|candidate| candidate.has_parameter_blocks())
+            .map(Problem::name)
+            .collect();
+        checker.report(
+            "optimizer",
+            format!(
+                "{} needs a problem whose parameters are matrices ({}); {} has none",
+                run.optimizer.name(),
+                with_matrices.join(", "),
+                problem.name()
+            ),
+        );
+    }
 }
 
 /// A sweep axis: a hyperparameter `run` has, a finite range, and a grid that fits in memory.

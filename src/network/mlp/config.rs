@@ -155,6 +155,9 @@ impl NetworkSpec for Mlp {
     fn build_network(&self) -> Arc<dyn Network> {
         self.build()
     }
+
+    /// Every layer's W_l, fan_out × fan_in row-major (the biases are vectors).
+    const HAS_PARAMETER_BLOCKS: bool = true;
 }
 
 impl Mlp {

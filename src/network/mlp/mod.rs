@@ -77,7 +77,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::dataset::{Dataset, Targets};
 use super::hessian_from_products;
-use super::{Evaluation, Layer, Network};
+use super::{Evaluation, Layer, MatrixLayout, Network, ParameterBlock};
 use crate::objective::Objective;
 use dense::{LayerShape, layer_shapes};
 
@@ -222,6 +222,8 @@ pub struct MlpNetwork {
     relu_grad_at_zero: f64,
     loss: Loss,
     shapes: Vec<LayerShape>,
+    /// W_l as fan_out × fan_in row-major matrices (the biases are vector parameters).
+    blocks: Vec<ParameterBlock>,
     dim: usize,
     train: Dataset,
     test: Option<Dataset>,
@@ -289,7 +291,14 @@ impl MlpNetwork {
             .collect();
         let per_sample = widths.iter().sum::<usize>() * BUFFERS_PER_UNIT;
         let capacity = (WORKSPACE_BUDGET / per_sample.max(1)).clamp(1, train.len().max(1));
+        let blocks = (shapes.iter())
+            .map(|shape| {
+                let (rows, cols, at) = (shape.fan_out, shape.fan_in, shape.weight.start);
+                ParameterBlock::new(at, rows, cols, MatrixLayout::RowMajor)
+            })
+            .collect();
         let mut network = Self {
+            blocks,
             activation: config.activation,
             relu_grad_at_zero: config.relu_grad_at_zero,
             loss,
@@ -430,6 +439,10 @@ impl Objective for MlpNetwork {
 
     fn num_samples(&self) -> usize {
         self.train.len()
+    }
+
+    fn parameter_blocks(&self) -> &[ParameterBlock] {
+        &self.blocks
     }
 
     fn sample_value_and_grad(
