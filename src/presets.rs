@@ -89,6 +89,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "he_vs_xavier",
             "lazy_training",
             "deep_linear_saddles",
+            "muon_staircase",
             "matrix_completion",
         ],
     ),
@@ -234,6 +235,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     (
         "deep_linear_saddles",
         include_str!("../presets/deep_linear_saddles.ron"),
+    ),
+    (
+        "muon_staircase",
+        include_str!("../presets/muon_staircase.ron"),
     ),
     (
         "matrix_completion",

@@ -23,6 +23,7 @@
 //!
 //! Metrics at a step: the loss f(x), the gap f(x) − f* (f* the landscape's lowest known minimum),
 //! the distance to the nearest known minimizer, ‖∇f(x)‖, the oracle calls and the bits sent so far,
+//! a network's k-th singular value σₖ of its learned matrix (`SingularValue(k)`, at record steps),
 //! and on landscapes the iterate's distances |x| and |y| from the axes (`AbsX`, `AbsY`: where along
 //! a valley of minimizers a run ends), its norm ‖x‖, the effective step lr/‖x‖² (lr the run's base
 //! lr), and the angle in degrees between x and the max-margin direction of a landscape on
@@ -244,6 +245,10 @@ pub enum Metric {
     /// The angle in degrees between x and the landscape's max-margin direction (separable
     /// logistic regression).
     MarginAngle,
+    /// The k-th largest singular value (k from 0) of a network's learned matrix (a deep linear
+    /// network's product W_L⋯W₁, a factorization's U·Vᵀ), read from its record at the step (the
+    /// step must be a record step: a multiple of `sharpness_every`, else of 10).
+    SingularValue(usize),
 }
 
 /// What a `Records` claim averages over a network's records.

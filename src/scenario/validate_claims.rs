@@ -13,7 +13,7 @@ use std::sync::Arc;
 use super::claims::{
     At, BasinOutcome, Bounds, Claim, ExpectedStatus, MAX_NOTICES, Metric, RecordMetric, Try,
 };
-use super::model::Scenario;
+use super::model::{Problem, Scenario};
 use super::validate::validate;
 use super::{BuiltProblem, CLAIMS_VERSION, DEFAULT_RECORD_EVERY, MAX_TEXT};
 use crate::landscape::{Landscape, Minimizers, min_value};
@@ -282,6 +282,7 @@ impl<'a> Lesson<'a> {
                 return;
             }
             Metric::MarginAngle => "MarginAngle needs a landscape on separable data",
+            Metric::SingularValue(_) => return self.check_singular_value(at, checker),
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
         };
         if self.scenario.problem.is_network() {
@@ -300,6 +301,34 @@ impl<'a> Lesson<'a> {
                     format!("{needs}; {} lists none", self.scenario.problem.name()),
                 );
             }
+        }
+    }
+
+    /// `SingularValue` reads a learned matrix's record: a DeepLinear or MatrixFactorization
+    /// network, at a step that has a record.
+    fn check_singular_value(&self, at: At, checker: &mut Checker) {
+        let problem = &self.scenario.problem;
+        if !matches!(
+            problem,
+            Problem::DeepLinear(_) | Problem::MatrixFactorization(_)
+        ) {
+            let name = problem.name();
+            let text = format!(
+                "SingularValue reads the learned matrix of a DeepLinear or MatrixFactorization network; {name} has none"
+            );
+            checker.report("metric", text);
+        }
+        let every = match self.scenario.sharpness_every {
+            0 => DEFAULT_RECORD_EVERY,
+            every => every,
+        };
+        if let At::Step(step) = at
+            && !step.is_multiple_of(every)
+        {
+            let text = format!(
+                "SingularValue is read from the network's records, every {every} steps: step {step} has none"
+            );
+            checker.report("at", text);
         }
     }
 

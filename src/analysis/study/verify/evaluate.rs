@@ -1,5 +1,6 @@
 //! Claims evaluated on what the runs have recorded so far (see the parent module for the rules).
 
+use super::history::singular_value;
 use super::{Measured, RunHistory, Verdict, significant};
 use crate::analysis::measure::subdifferential::{PLANE_SAMPLES, sample_plane};
 use crate::analysis::study::basin::{BasinMap, Outcome};
@@ -182,6 +183,7 @@ impl<'a> Evidence<'a> {
                 let [x, y] = sample.point;
                 lr / (x * x + y * y)
             }
+            Metric::SingularValue(k) => singular_value(self.history(run)?, sample.step, k)?,
             Metric::MarginAngle => {
                 let no_margin = || fails("the problem has no max-margin direction");
                 let landscape = self.landscape.ok_or_else(no_margin)?;

@@ -1,6 +1,7 @@
 //! What the evaluator reads of one run, whoever recorded it: the app's traces and a headless run
 //! both are [`Trace`]s.
 
+use super::{Measured, Verdict};
 use crate::engine::{NetworkRecord, RunStatus, Sample, Trace};
 
 /// One run as recorded so far: its status, its samples by step, its occasional measurements and
@@ -18,6 +19,29 @@ pub trait RunHistory {
     fn measured(&self) -> &[Sample];
     /// The network records, in step order.
     fn records(&self) -> &[NetworkRecord];
+}
+
+/// The `k`-th largest singular value (from 0) of the learned matrix in the run's network record
+/// at exactly `step` (the `SingularValue(k)` metric), or why there is none.
+pub(super) fn singular_value(
+    history: &dyn RunHistory,
+    step: u64,
+    k: usize,
+) -> Result<f64, Verdict> {
+    let fails = |text: String| Verdict::Fails {
+        measured: Measured::words(text),
+    };
+    let records = history.records();
+    let Ok(index) = records.binary_search_by_key(&step, |record| record.step) else {
+        return Err(fails(format!("no network record at step {step}")));
+    };
+    let values = &records[index].singular_values;
+    (values.get(k).copied()).ok_or_else(|| {
+        fails(format!(
+            "the learned matrix has {} singular values",
+            values.len()
+        ))
+    })
 }
 
 impl RunHistory for Trace {
