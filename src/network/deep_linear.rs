@@ -239,11 +239,7 @@ impl DeepLinear {
             target: target.as_slice().to_vec(),
             target_singular_values,
             initial,
-            blocks: (0..depth)
-                .map(|l| {
-                    ParameterBlock::new(l * width * width, width, width, MatrixLayout::ColumnMajor)
-                })
-                .collect(),
+            blocks: ParameterBlock::stacked(depth, width, width, MatrixLayout::ColumnMajor),
             layers,
             pool: Mutex::new(Vec::new()),
         })

@@ -229,8 +229,7 @@ impl MatrixFactorization {
                     range: n * k..2 * n * k,
                 },
             ],
-            blocks: [0, n * k]
-                .map(|offset| ParameterBlock::new(offset, n, k, MatrixLayout::RowMajor)),
+            blocks: ParameterBlock::stacked(2, n, k, MatrixLayout::RowMajor),
         })
     }
 }
@@ -298,7 +297,7 @@ pub struct MatrixFactorizationProblem {
     initial: DVector<f64>,
     layers: Vec<Layer>,
     /// U and V as n × k row-major matrices.
-    blocks: [ParameterBlock; 2],
+    blocks: Vec<ParameterBlock>,
 }
 
 impl MatrixFactorizationProblem {

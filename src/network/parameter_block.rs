@@ -45,6 +45,15 @@ impl ParameterBlock {
         }
     }
 
+    /// `count` rows × cols blocks one after another from offset 0 (a deep linear network's
+    /// layers, a factorization's U and V).
+    pub fn stacked(count: usize, rows: usize, cols: usize, layout: MatrixLayout) -> Vec<Self> {
+        let size = rows * cols;
+        (0..count)
+            .map(|index| Self::new(index * size, rows, cols, layout))
+            .collect()
+    }
+
     /// The coordinates the block occupies.
     pub fn range(&self) -> Range<usize> {
         self.offset..self.offset + self.rows * self.cols
