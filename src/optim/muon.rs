@@ -366,8 +366,10 @@ impl Optimizer for Muon {
 
     crate::optim::config_edits!();
 
+    /// Forgets the momentum and the blocks, which the next step reads again from its oracle.
     fn reset(&mut self) {
         self.buffer.fill(0.0);
+        self.blocks_dim = None;
         self.steps = 0;
     }
 
