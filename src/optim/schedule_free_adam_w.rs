@@ -88,7 +88,7 @@ hyper_table! {
 
 impl OptimizerSpec for ScheduleFreeAdamWConfig {
     const DISPLAY_NAME: &'static str = "Schedule-free AdamW";
-    const DESCRIPTION: &'static str = "Schedule-free AdamW (Defazio et al. 2024): Adam's step on z, gradient at y, the average x reported";
+    const DESCRIPTION: &'static str = "schedule-free AdamW (Defazio et al. 2024): Adam's step on z, gradient at y, the average x reported";
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

@@ -92,7 +92,7 @@ pub(super) fn check_interpolation(field: &str, beta: f64, checker: &mut Checker)
 
 impl OptimizerSpec for ScheduleFreeSgdConfig {
     const DISPLAY_NAME: &'static str = "Schedule-free SGD";
-    const DESCRIPTION: &'static str = "Schedule-free SGD (Defazio et al. 2024): gradient at y between the SGD iterate z and its average x";
+    const DESCRIPTION: &'static str = "schedule-free SGD (Defazio et al. 2024): gradient at y between the SGD iterate z and its average x";
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -397,14 +397,11 @@ mod tests {
         let mut optimizer = config(lr, momentum).build(2);
         let mut oracle = axis_quadratic(9.0);
         let mut x = DVector::from_vec(vec![2.0, -1.0]);
-        let expected = [
-            reference_path(1.0, 2.0, lr, momentum, 200),
-            reference_path(9.0, -1.0, lr, momentum, 200),
-        ];
-        for step in 0..200 {
+        let along_x = reference_path(1.0, 2.0, lr, momentum, 200);
+        let along_y = reference_path(9.0, -1.0, lr, momentum, 200);
+        for (step, (&want_x, &want_y)) in along_x.iter().zip(&along_y).enumerate() {
             optimizer.step(&mut x, &mut oracle);
-            for i in 0..2 {
-                let want = expected[i][step];
+            for (i, want) in [want_x, want_y].into_iter().enumerate() {
                 assert!(
                     (x[i] - want).abs() <= 1e-14 * (1.0 + want.abs()),
                     "step {step}, coordinate {i}: {} vs {want}",
