@@ -11,6 +11,8 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "gradient_flow",
             "schedules",
             "warmup",
+            "gradient_clipping",
+            "schedule_free",
         ],
     ),
     (
@@ -105,6 +107,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("schedules", include_str!("../presets/schedules.ron")),
     ("warmup", include_str!("../presets/warmup.ron")),
+    (
+        "gradient_clipping",
+        include_str!("../presets/gradient_clipping.ron"),
+    ),
+    (
+        "schedule_free",
+        include_str!("../presets/schedule_free.ron"),
+    ),
     ("rosenbrock", include_str!("../presets/rosenbrock.ron")),
     (
         "nesterov_vs_heavy_ball",

@@ -14,6 +14,7 @@ mod abs;
 mod almost_bilinear;
 mod beale;
 mod bilinear;
+mod cliff;
 mod double_well;
 mod flat_sharp;
 mod formula;
@@ -400,6 +401,7 @@ landscape_registry!(
     label_noise::LabelNoise,
     sharp_flat_sum::SharpFlatSum,
     scale_invariant::ScaleInvariant,
+    cliff::Cliff,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.

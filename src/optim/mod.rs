@@ -54,6 +54,9 @@ mod weight_decay;
 pub mod workers;
 mod zeroth_order;
 
+mod schedule_free_adam_w;
+mod schedule_free_sgd;
+
 pub use crate::hyper::{
     Hyper, HyperChoice, HyperError, HyperField, HyperKind, HyperValue, Hypers, assign_bool,
     assign_float, assign_int,
@@ -97,6 +100,9 @@ pub use stability::{NoThreshold, Threshold};
 pub use subgradient::Subgradient;
 pub use svrg::Svrg;
 pub use zeroth_order::ZerothOrder;
+
+pub use schedule_free_adam_w::ScheduleFreeAdamW;
+pub use schedule_free_sgd::ScheduleFreeSgd;
 
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
@@ -500,6 +506,8 @@ optimizer_registry!(
     byzantine_robust::ByzantineRobust(ByzantineRobustConfig),
     sam::Sam(SamConfig),
     muon::Muon(MuonConfig),
+    schedule_free_sgd::ScheduleFreeSgd(ScheduleFreeSgdConfig),
+    schedule_free_adam_w::ScheduleFreeAdamW(ScheduleFreeAdamWConfig),
 );
 
 impl Default for OptimizerConfig {
