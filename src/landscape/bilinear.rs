@@ -82,18 +82,8 @@ impl Landscape for Bilinear {
         vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
-    /// Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.
-    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
-        Some(p[0].hypot(p[1]))
-    }
-
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.0]
-    }
+    // Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.
+    super::game_at_origin!();
 }
 
 #[cfg(test)]

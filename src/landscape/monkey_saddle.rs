@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x³ − 3xy². No parameters: `MonkeySaddle()`.
@@ -29,9 +29,9 @@ pub struct MonkeySaddle {}
 
 hyper_table! { MonkeySaddle, owner: "MonkeySaddle"; }
 
-impl LandscapeSpec for MonkeySaddle {
-    const DESCRIPTION: &'static str =
-        "x³ − 3xy²: a degenerate saddle where gradient and curvature vanish; unbounded below";
+super::landscape_spec! {
+    MonkeySaddle:
+        "x³ − 3xy²: a degenerate saddle where gradient and curvature vanish; unbounded below"
 }
 
 impl Landscape for MonkeySaddle {
@@ -59,13 +59,7 @@ impl Landscape for MonkeySaddle {
         vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(1.5, 1.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 0.1]
-    }
+    super::centred_view!(1.5, 1.5, start [1.0, 0.1]);
 }
 
 #[cfg(test)]

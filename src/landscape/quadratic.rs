@@ -17,8 +17,7 @@ use pulp::Simd;
 
 use super::batch::{self, PointKernel};
 use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
-    ViewWindow,
+    Landscape, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint, ViewWindow,
 };
 use crate::hyper::hyper_table;
 
@@ -74,9 +73,9 @@ hyper_table! {
         "Rotation of the eigenbasis, in degrees counter-clockwise";
 }
 
-impl LandscapeSpec for Quadratic {
-    const DESCRIPTION: &'static str =
-        "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)";
+super::landscape_spec! {
+    Quadratic:
+        "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)"
 }
 
 impl Landscape for Quadratic {
@@ -165,13 +164,7 @@ impl Landscape for Quadratic {
         }
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(1.5, 1.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.0]
-    }
+    super::centred_view!(1.5, 1.5, start [1.0, 1.0]);
 }
 
 /// (½ pᵀ A p, A p), the gradient first so the value reuses it.

@@ -195,8 +195,7 @@ mod tests {
             config: config.clone(),
             core: AdamCore::new(2),
         };
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let new = OptimizerConfig::AdamW(AdamWConfig {
             weight_decay: 0.0,

@@ -34,7 +34,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -141,26 +141,16 @@ impl Optimizer for Extragradient {
                     .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
                     .collect()
             };
-            vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "(−lr·∇ₓf, +lr_y·∇_yf)",
-                    "the look-ahead: the plain simultaneous GDA step to the extrapolated point",
-                    displacement(&self.half_point),
-                ),
-                Quantity::vector(
-                    "gₜ₋₁⁄₂",
-                    "∇f at the extrapolated point",
-                    self.half_grad.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point",
-                    "the step taken from xₜ₋₁ with the look-ahead gradient",
-                    step,
-                ),
-                Quantity::scalar("lr", "the min player's step", self.config.lr),
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁, yₜ₋₁)" => self.grad.as_slice(),
+                arrow Gradient "(−lr·∇ₓf, +lr_y·∇_yf)" =
+                    "the look-ahead: the plain simultaneous GDA step to the extrapolated point"
+                    => displacement(&self.half_point),
+                vector "gₜ₋₁⁄₂" = "∇f at the extrapolated point" => self.half_grad.as_slice(),
+                arrow Preconditioned "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point" =
+                    "the step taken from xₜ₋₁ with the look-ahead gradient"
+                    => step,
+                scalar "lr" = "the min player's step" => self.config.lr,
             ]
         })
     }

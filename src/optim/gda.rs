@@ -234,14 +234,11 @@ impl Optimizer for Gda {
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
-            let mut quantities = vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "(−lr·∇ₓf, +lr_y·∇_yf)",
-                    "the simultaneous GDA step: the min player descends, the max player ascends",
-                    self.simultaneous_step.iter().copied(),
-                ),
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁, yₜ₋₁)" => self.grad.as_slice(),
+                arrow Gradient "(−lr·∇ₓf, +lr_y·∇_yf)" =
+                    "the simultaneous GDA step: the min player descends, the max player ascends"
+                    => self.simultaneous_step.iter().copied(),
             ];
             if self.config.alternating {
                 quantities.push(Quantity::vector(

@@ -52,7 +52,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -382,39 +382,24 @@ impl Optimizer for GradientFlow {
                 .zip(e.start.iter())
                 .map(|(end, start)| end - start)
                 .collect();
-            vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
-                    e.gradient.as_slice(),
-                ),
-                Quantity::scalar("dt", "the time advanced per step", dt),
-                Quantity::scalar(
-                    "RK steps",
-                    "Dormand–Prince steps tried within dt (6 gradients each)",
-                    e.attempts as f64,
-                ),
-                Quantity::vector(
-                    "flow − Euler",
-                    "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
-                    &flow
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁), the flow's initial velocity −gₜ" => e.gradient.as_slice(),
+                scalar "dt" = "the time advanced per step" => dt,
+                scalar "RK steps" = "Dormand–Prince steps tried within dt (6 gradients each)"
+                    => e.attempts as f64,
+                vector "flow − Euler" =
+                    "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses"
+                    => &flow
                         .iter()
                         .zip(e.gradient.iter())
                         .map(|(f, g)| f + dt * g)
                         .collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−dt·gₜ",
-                    "gradient descent with lr = dt: the flow's forward-Euler step",
-                    e.gradient.iter().map(|g| -dt * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−∫ₜ^{t+dt} ∇f(x(s)) ds",
-                    "the flow's own displacement over dt",
-                    flow,
-                ),
+                arrow Gradient "−dt·gₜ" =
+                    "gradient descent with lr = dt: the flow's forward-Euler step"
+                    => e.gradient.iter().map(|g| -dt * g),
+                arrow Preconditioned "−∫ₜ^{t+dt} ∇f(x(s)) ds" =
+                    "the flow's own displacement over dt"
+                    => flow,
             ]
         })
     }

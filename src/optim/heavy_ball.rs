@@ -36,7 +36,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -152,20 +152,13 @@ impl Optimizer for HeavyBall {
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.has_previous, || {
             let lr = self.explained_lr;
-            vec![
-                Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇f(xₖ)",
-                    "where gradient descent with the same lr would go",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "beta·(xₖ − xₖ₋₁)",
-                    "the last displacement, carried over (0 on the first step)",
-                    self.explained_momentum.iter().copied(),
-                ),
+            crate::optim::quantities![
+                vector "∇f(xₖ)" = "" => self.grad.as_slice(),
+                arrow Gradient "−lr·∇f(xₖ)" = "where gradient descent with the same lr would go"
+                    => self.grad.iter().map(|g| -lr * g),
+                arrow Momentum "beta·(xₖ − xₖ₋₁)" =
+                    "the last displacement, carried over (0 on the first step)"
+                    => self.explained_momentum.iter().copied(),
             ]
         })
     }

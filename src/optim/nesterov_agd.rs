@@ -43,7 +43,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -164,30 +164,15 @@ impl Optimizer for NesterovAgd {
             let k = (self.k - 1) as f64;
             let coefficient = if k < 1.0 { 0.0 } else { (k - 1.0) / (k + 2.0) };
             let y = &self.explained_lookahead;
-            vec![
-                Quantity::scalar(
-                    "(k − 1)/(k + 2)",
-                    "the momentum coefficient (0 for k = 0, 1)",
-                    coefficient,
-                ),
-                Quantity::vector("yₖ", "xₖ + (k − 1)/(k + 2)·(xₖ − xₖ₋₁)", y.as_slice()),
-                Quantity::vector(
-                    "∇f(yₖ)",
-                    "the gradient at the look-ahead point",
-                    self.grad.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "yₖ − xₖ",
-                    "the extrapolation along the last displacement",
-                    y.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇f(yₖ)",
-                    "the gradient step, taken from yₖ",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
+            crate::optim::quantities![
+                scalar "(k − 1)/(k + 2)" = "the momentum coefficient (0 for k = 0, 1)"
+                    => coefficient,
+                vector "yₖ" = "xₖ + (k − 1)/(k + 2)·(xₖ − xₖ₋₁)" => y.as_slice(),
+                vector "∇f(yₖ)" = "the gradient at the look-ahead point" => self.grad.as_slice(),
+                arrow Momentum "yₖ − xₖ" = "the extrapolation along the last displacement"
+                    => y.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
+                arrow Gradient "−lr·∇f(yₖ)" = "the gradient step, taken from yₖ"
+                    => self.grad.iter().map(|g| -lr * g),
             ]
         })
     }

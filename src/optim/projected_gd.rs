@@ -390,7 +390,9 @@ impl Optimizer for ProjectedGd {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
-            let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
+            let mut quantities = crate::optim::quantities![
+                vector "∇f(x)" = "" => self.grad.as_slice(),
+            ];
             quantities.extend(e.prox_quantities(
                 &self.grad,
                 ["z", "Π_C(z)", "Π_C(z) − z"],

@@ -181,11 +181,10 @@ impl Optimizer for ProximalGd {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
-            let mut quantities = vec![Quantity::vector(
-                "∇g(x)",
-                "the smooth part's gradient (∇f when the problem is not composite)",
-                self.grad.as_slice(),
-            )];
+            let mut quantities = crate::optim::quantities![
+                vector "∇g(x)" = "the smooth part's gradient (∇f when the problem is not composite)"
+                    => self.grad.as_slice(),
+            ];
             quantities.extend(e.prox_quantities(
                 &self.grad,
                 ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],

@@ -38,7 +38,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -108,18 +108,12 @@ impl Optimizer for Subgradient {
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {
             let lr = self.explained_lr;
-            vec![
-                Quantity::vector(
-                    "g",
-                    "a subgradient in ∂f(x) (sign(0) = 0 at kinks)",
-                    self.grad.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·g",
-                    "the whole step: not necessarily a descent direction at a kink",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
+            crate::optim::quantities![
+                vector "g" = "a subgradient in ∂f(x) (sign(0) = 0 at kinks)"
+                    => self.grad.as_slice(),
+                arrow Gradient "−lr·g" =
+                    "the whole step: not necessarily a descent direction at a kink"
+                    => self.grad.iter().map(|g| -lr * g),
             ]
         })
     }

@@ -41,7 +41,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -185,47 +185,28 @@ impl Optimizer for Svrg {
                 .zip(self.snapshot_sample_grad.iter())
                 .map(|(mu, g)| mu - g)
                 .collect();
-            vec![
-                Quantity::scalar(
-                    "new snapshot",
-                    "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
-                    if fresh_snapshot { 1.0 } else { 0.0 },
-                ),
-                Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
-                Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
-                Quantity::scalar(
-                    "i",
-                    "the sample drawn, uniform in {0, …, n − 1}",
-                    index as f64,
-                ),
-                Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
-                Quantity::vector(
-                    "∇fᵢ(x̃)",
-                    "the same sample's gradient at the snapshot",
-                    self.snapshot_sample_grad.as_slice(),
-                ),
-                Quantity::vector(
-                    "v",
-                    "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
-                    &self
+            crate::optim::quantities![
+                scalar "new snapshot" = "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0"
+                    => if fresh_snapshot { 1.0 } else { 0.0 },
+                vector "x̃" = "the snapshot" => self.snapshot.as_slice(),
+                vector "μ" = "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)" => self.full_grad.as_slice(),
+                scalar "i" = "the sample drawn, uniform in {0, …, n − 1}" => index as f64,
+                vector "∇fᵢ(x)" = "the sample gradient" => self.sample_grad.as_slice(),
+                vector "∇fᵢ(x̃)" = "the same sample's gradient at the snapshot"
+                    => self.snapshot_sample_grad.as_slice(),
+                vector "v" =
+                    "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*"
+                    => &self
                         .sample_grad
                         .iter()
                         .zip(&correction)
                         .map(|(g, c)| g + c)
                         .collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇fᵢ(x)",
-                    "the plain SGD step with this sample",
-                    self.sample_grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−lr·(μ − ∇fᵢ(x̃))",
-                    "the control variate, from the snapshot (past information, like momentum)",
-                    correction.iter().map(|c| -lr * c),
-                ),
+                arrow Gradient "−lr·∇fᵢ(x)" = "the plain SGD step with this sample"
+                    => self.sample_grad.iter().map(|g| -lr * g),
+                arrow Momentum "−lr·(μ − ∇fᵢ(x̃))" =
+                    "the control variate, from the snapshot (past information, like momentum)"
+                    => correction.iter().map(|c| -lr * c),
             ]
         })
     }
