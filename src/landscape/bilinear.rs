@@ -74,13 +74,7 @@ impl Landscape for Bilinear {
         [[0.0, self.scale], [self.scale, 0.0]]
     }
 
-    fn minimizers(&self) -> Minimizers {
-        Minimizers::Unbounded
-    }
-
-    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint::saddle([0.0, 0.0])]
-    }
+    super::saddle_at_origin!();
 
     // Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.
     super::game_at_origin!();

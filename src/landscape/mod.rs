@@ -333,6 +333,21 @@ macro_rules! centred_view {
 }
 pub(crate) use centred_view;
 
+/// The critical points of a landscape that is unbounded below with one saddle, at the origin,
+/// written inside `impl Landscape for …`: no minimizer, and the saddle to mark.
+macro_rules! saddle_at_origin {
+    () => {
+        fn minimizers(&self) -> Minimizers {
+            Minimizers::Unbounded
+        }
+
+        fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
+            vec![StationaryPoint::saddle([0.0, 0.0])]
+        }
+    };
+}
+pub(crate) use saddle_at_origin;
+
 /// What the two-player games whose equilibrium is the origin share, written inside
 /// `impl Landscape for …`: the distance to that equilibrium stands in for the distance to a
 /// minimizer (f may have none), the view is centred on it and runs start at (1, 1).

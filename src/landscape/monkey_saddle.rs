@@ -51,13 +51,7 @@ impl Landscape for MonkeySaddle {
         [[6.0 * x, -6.0 * y], [-6.0 * y, -6.0 * x]]
     }
 
-    fn minimizers(&self) -> Minimizers {
-        Minimizers::Unbounded
-    }
-
-    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint::saddle([0.0, 0.0])]
-    }
+    super::saddle_at_origin!();
 
     super::centred_view!(1.5, 1.5, start [1.0, 0.1]);
 }

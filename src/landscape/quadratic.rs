@@ -44,6 +44,15 @@ impl Default for Quadratic {
 }
 
 impl Quadratic {
+    /// ½(λ₁x² + λ₂y²): the quadratic with its axes along the coordinates (angle 0).
+    pub fn axis_aligned(lambda1: f64, lambda2: f64) -> Self {
+        Self {
+            lambda1,
+            lambda2,
+            angle_deg: 0.0,
+        }
+    }
+
     /// The Hessian A = R diag(λ₁, λ₂) Rᵀ.
     pub fn matrix(&self) -> Matrix2 {
         let (s, c) = self.angle_deg.to_radians().sin_cos();

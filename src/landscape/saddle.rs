@@ -42,13 +42,7 @@ impl Landscape for Saddle {
         [[2.0, 0.0], [0.0, -2.0]]
     }
 
-    fn minimizers(&self) -> Minimizers {
-        Minimizers::Unbounded
-    }
-
-    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint::saddle([0.0, 0.0])]
-    }
+    super::saddle_at_origin!();
 
     super::centred_view!(2.0, 2.0, start [1.5, 0.01]);
 }

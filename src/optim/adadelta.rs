@@ -65,9 +65,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AdadeltaConfig {
-    const DISPLAY_NAME: &'static str = "Adadelta";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
+    crate::optim::spec_names! {
+        "Adadelta": "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 

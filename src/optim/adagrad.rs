@@ -68,9 +68,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AdagradConfig {
-    const DISPLAY_NAME: &'static str = "Adagrad";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
+    crate::optim::spec_names! {
+        "Adagrad": "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay"
+    }
 
     crate::optim::no_stability_threshold!(PreconditionerHidden);
 

@@ -81,9 +81,10 @@ impl AdamConfig {
 }
 
 impl OptimizerSpec for AdamConfig {
-    const DISPLAY_NAME: &'static str = "Adam";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Adam: bias-corrected moment estimates, AMSGrad, L2 or decoupled weight decay";
+    crate::optim::spec_names! {
+        "Adam":
+        "torch.optim.Adam: bias-corrected moment estimates, AMSGrad, L2 or decoupled weight decay"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);
@@ -506,11 +507,7 @@ mod tests {
             amsgrad: true,
             ..AdamConfig::default()
         });
-        let mut oracle = oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 1.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle_on(Quadratic::axis_aligned(1.0, 1.0));
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.5));

@@ -73,8 +73,9 @@ adam_hyper_table! {
 }
 
 impl OptimizerSpec for AdamWConfig {
-    const DISPLAY_NAME: &'static str = "AdamW";
-    const DESCRIPTION: &'static str = "torch.optim.AdamW: Adam with decoupled weight decay";
+    crate::optim::spec_names! {
+        "AdamW": "torch.optim.AdamW: Adam with decoupled weight decay"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);

@@ -83,9 +83,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AsgdConfig {
-    const DISPLAY_NAME: &'static str = "ASGD";
-    const DESCRIPTION: &'static str =
-        "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
+    crate::optim::spec_names! {
+        "ASGD":
+        "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 

@@ -237,24 +237,18 @@ impl Optimizer for AsyncSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let AsyncSgdExplained {
-            steps,
-            lr,
-            worker,
-            age,
-            drift,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
             crate::optim::quantities![
-                scalar "k" = "t mod K: the worker whose gradient arrived" => worker as f64,
-                scalar "age" = "min(t, τ): steps between the read and the update" => age as f64,
+                scalar "k" = "t mod K: the worker whose gradient arrived" => e.worker as f64,
+                scalar "age" = "min(t, τ): steps between the read and the update" => e.age as f64,
                 scalar "‖x_t − x_{t−τ}‖" =
                     "how far the server moved while the gradient was in flight"
-                    => drift,
+                    => e.drift,
                 vector "g" = "∇f_B(x_{t−τ})" => self.grad.as_slice(),
                 arrow Gradient "−lr·g" = "the server's step with the stale gradient"
-                    => self.grad.iter().map(|g| -lr * g),
-                scalar "lr" = "step size" => lr,
+                    => self.grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }

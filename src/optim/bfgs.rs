@@ -88,8 +88,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for BfgsConfig {
-    const DISPLAY_NAME: &'static str = "BFGS";
-    const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
+    crate::optim::spec_names! {
+        "BFGS":
+        "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default"
+    }
 
     crate::optim::no_stability_threshold!(CurvatureScaled);
 
@@ -432,11 +434,7 @@ mod tests {
             ..BfgsConfig::default()
         };
         let mut bfgs = config.state(2);
-        let mut oracle = oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle_on(Quadratic::axis_aligned(1.0, 4.0));
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         bfgs.step(&mut x, &mut oracle);
         assert!((x[0] - 0.8).abs() < 1e-15 && (x[1] - 0.2).abs() < 1e-15);

@@ -506,19 +506,14 @@ impl Optimizer for ByzantineRobust {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let Explained {
-            steps,
-            lr,
-            chosen,
-            attackers,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
             let mut quantities = crate::optim::quantities![
                 vector "μ" = "(1/h) Σ_{k≥f} gₖ, the honest mean" => self.honest_mean.as_slice(),
                 vector "Agg" = "Agg(g₀, …, g_{K−1}), the aggregate" => self.aggregate.as_slice(),
-                scalar "f" = "workers that attacked (0 under attack None)" => attackers as f64,
+                scalar "f" = "workers that attacked (0 under attack None)" => e.attackers as f64,
             ];
-            if let Some(chosen) = chosen {
+            if let Some(chosen) = e.chosen {
                 quantities.push(Quantity::scalar(
                     "k*",
                     "Krum's choice argminₖ score(k); workers 0..f − 1 are Byzantine",
@@ -527,10 +522,10 @@ impl Optimizer for ByzantineRobust {
             }
             quantities.extend(crate::optim::quantities![
                 arrow Preconditioned "−lr·Agg" = "the step taken, along the aggregate"
-                    => self.aggregate.iter().map(|a| -lr * a),
+                    => self.aggregate.iter().map(|a| -e.lr * a),
                 arrow Gradient "−lr·μ" = "the step the honest workers alone would take"
-                    => self.honest_mean.iter().map(|g| -lr * g),
-                scalar "lr" = "step size" => lr,
+                    => self.honest_mean.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]);
             quantities
         })

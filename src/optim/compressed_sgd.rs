@@ -460,22 +460,18 @@ impl Optimizer for CompressedSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let CompressedSgdExplained {
-            steps,
-            lr,
-            memory_norm,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
             crate::optim::quantities![
                 vector "ḡ" = "(1/K) Σₖ gₖ" => self.mean_grad.as_slice(),
                 vector "c̄" = "(1/K) Σₖ C(pₖ)" => self.mean_sent.as_slice(),
                 scalar "‖e‖" = "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)"
-                    => memory_norm,
+                    => e.memory_norm,
                 arrow Preconditioned "−lr·c̄" = "the step taken, along the mean compressed gradient"
-                    => self.mean_sent.iter().map(|c| -lr * c),
+                    => self.mean_sent.iter().map(|c| -e.lr * c),
                 arrow Gradient "−lr·ḡ" = "the step without compression"
-                    => self.mean_grad.iter().map(|g| -lr * g),
-                scalar "lr" = "step size" => lr,
+                    => self.mean_grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }

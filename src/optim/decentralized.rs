@@ -332,28 +332,21 @@ impl Optimizer for Decentralized {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let DecentralizedExplained {
-            steps,
-            lr,
-            spread_before,
-            spread,
-            gossiped,
-            contraction,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
             crate::optim::quantities![
                 scalar "consensus before" =
                     "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip"
-                    => spread_before,
+                    => e.spread_before,
                 scalar "gossiped" = "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0"
-                    => if gossiped { 1.0 } else { 0.0 },
-                scalar "consensus" = "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step" => spread,
+                    => if e.gossiped { 1.0 } else { 0.0 },
+                scalar "consensus" = "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step" => e.spread,
                 scalar "|λ₂(W)|" = "how much one gossip shrinks the slowest disagreement"
-                    => contraction,
+                    => e.contraction,
                 vector "ḡ" = "(1/K) Σₖ gₖ(xₖ)" => self.workers.mean_grad.as_slice(),
                 arrow Gradient "−lr·ḡ" = "how far the workers' mean moves (gossip keeps it)"
-                    => self.workers.mean_grad.iter().map(|g| -lr * g),
-                scalar "lr" = "step size" => lr,
+                    => self.workers.mean_grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }

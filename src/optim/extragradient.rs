@@ -52,8 +52,10 @@ pub struct ExtragradientConfig {
 game_hyper_table! { ExtragradientConfig; }
 
 impl OptimizerSpec for ExtragradientConfig {
-    const DISPLAY_NAME: &'static str = "Extragradient";
-    const DESCRIPTION: &'static str = "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there";
+    crate::optim::spec_names! {
+        "Extragradient":
+        "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there"
+    }
     const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {

@@ -55,9 +55,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for FistaConfig {
-    const DISPLAY_NAME: &'static str = "FISTA";
-    const DESCRIPTION: &'static str =
-        "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)";
+    crate::optim::spec_names! {
+        "FISTA": "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         Threshold::accelerated(self.lr)

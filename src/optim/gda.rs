@@ -139,8 +139,10 @@ game_hyper_table! {
 }
 
 impl OptimizerSpec for GdaConfig {
-    const DISPLAY_NAME: &'static str = "GDA";
-    const DESCRIPTION: &'static str = "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating";
+    crate::optim::spec_names! {
+        "GDA":
+        "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating"
+    }
     const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {

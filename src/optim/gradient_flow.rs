@@ -124,8 +124,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for GradientFlowConfig {
-    const DISPLAY_NAME: &'static str = "Gradient flow";
-    const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
+    crate::optim::spec_names! {
+        "Gradient flow": "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -531,11 +532,7 @@ mod tests {
     fn stiffness_costs_evaluations_not_accuracy() {
         // λ₂ = 1000: an explicit method needs h ≲ 3.3/λ₂ for stability, so each dt = 0.1 takes
         // dozens of internal steps, while GD with lr = 0.1 would diverge (lr·λ₂ = 100 > 2).
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 1000.0,
-            angle_deg: 0.0,
-        };
+        let quadratic = Quadratic::axis_aligned(1.0, 1000.0);
         let start = Vector2::new(1.0, 1.0);
         let mut optimizer = GradientFlowConfig { dt: 0.1 }.build(2);
         let mut oracle = oracle_for(Arc::new(quadratic.clone()));

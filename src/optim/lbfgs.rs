@@ -120,8 +120,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for LbfgsConfig {
-    const DISPLAY_NAME: &'static str = "LBFGS";
-    const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
+    crate::optim::spec_names! {
+        "LBFGS":
+        "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search"
+    }
 
     crate::optim::no_stability_threshold!(CurvatureScaled);
 
@@ -713,11 +715,7 @@ mod tests {
             }
             points
         };
-        let convex = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
+        let convex = Quadratic::axis_aligned(1.0, 4.0);
         let concave = Quadratic {
             lambda1: -1.0,
             lambda2: -4.0,

@@ -62,8 +62,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for LionConfig {
-    const DISPLAY_NAME: &'static str = "Lion";
-    const DESCRIPTION: &'static str = "Lion (Chen et al. 2023): sign of a momentum–gradient blend";
+    crate::optim::spec_names! {
+        "Lion": "Lion (Chen et al. 2023): sign of a momentum–gradient blend"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

@@ -566,6 +566,16 @@ macro_rules! no_stability_threshold {
 }
 pub(crate) use no_stability_threshold;
 
+/// A method's names, written inside `impl OptimizerSpec for …`: `spec_names! { "SGD": "…" }` sets
+/// `DISPLAY_NAME` (the name the UI shows) and `DESCRIPTION` (the picker's one line).
+macro_rules! spec_names {
+    ($display_name:literal: $description:literal) => {
+        const DISPLAY_NAME: &'static str = $display_name;
+        const DESCRIPTION: &'static str = $description;
+    };
+}
+pub(crate) use spec_names;
+
 /// Makes a state buffer the right length, allocating only when the dimension changes.
 pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {
     if buffer.len() != dim {

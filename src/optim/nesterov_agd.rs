@@ -62,8 +62,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for NesterovAgdConfig {
-    const DISPLAY_NAME: &'static str = "Nesterov AGD";
-    const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)";
+    crate::optim::spec_names! {
+        "Nesterov AGD":
+        "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         Threshold::accelerated(self.lr)
@@ -189,15 +191,6 @@ mod tests {
     use crate::landscape::{Landscape, Quadratic};
     use crate::optim::test_support::oracle_on as oracle;
 
-    /// f = ½(x² + 4y²): ∇f = (x, 4y).
-    fn diagonal() -> Quadratic {
-        Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        }
-    }
-
     #[test]
     fn four_hand_computed_steps() {
         // lr = 0.1 from x₀ = (1, 1):
@@ -208,8 +201,7 @@ mod tests {
         // k = 3: β = 2/5, y₃ = (0.70875 − 0.0405, 0.18 − 0.072) = (0.66825, 0.108),
         //        x₄ = (0.601425, 0.0648)
         let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
-        let mut oracle = oracle(diagonal());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         assert!(optimizer.auxiliary_point().is_none());
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -268,7 +260,7 @@ mod tests {
 
     #[test]
     fn live_edits_keep_the_momentum_and_reset_clears_it() {
-        let mut oracle = oracle(diagonal());
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);

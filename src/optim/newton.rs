@@ -146,8 +146,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for NewtonConfig {
-    const DISPLAY_NAME: &'static str = "Newton";
-    const DESCRIPTION: &'static str = "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI";
+    crate::optim::spec_names! {
+        "Newton":
+        "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -466,11 +468,7 @@ mod tests {
     fn the_shift_damps_the_step_by_mu_over_lambda_plus_mu() {
         // f = ½(x² + 4y²): (H + μI)⁻¹∇f = (x/(1 + μ), 4y/(4 + μ)), so with μ = 1 and lr = 0.5 from
         // (1, 1): x₁ = (1 − 0.5·0.5, 1 − 0.5·0.8) = (0.75, 0.6).
-        let mut oracle = oracle(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle(Quadratic::axis_aligned(1.0, 4.0));
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let mut optimizer = newton(0.5, Safeguard::Shift { mu: 1.0 });
         optimizer.step(&mut x, &mut oracle);

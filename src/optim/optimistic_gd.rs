@@ -48,8 +48,10 @@ pub struct OptimisticGdConfig {
 game_hyper_table! { OptimisticGdConfig; }
 
 impl OptimizerSpec for OptimisticGdConfig {
-    const DISPLAY_NAME: &'static str = "Optimistic GDA";
-    const DESCRIPTION: &'static str = "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)";
+    crate::optim::spec_names! {
+        "Optimistic GDA":
+        "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)"
+    }
     const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {

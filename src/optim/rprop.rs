@@ -70,9 +70,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for RpropConfig {
-    const DISPLAY_NAME: &'static str = "Rprop";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip";
+    crate::optim::spec_names! {
+        "Rprop": "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

@@ -59,9 +59,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SagaConfig {
-    const DISPLAY_NAME: &'static str = "SAGA";
-    const DESCRIPTION: &'static str =
-        "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
+    crate::optim::spec_names! {
+        "SAGA": "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 

@@ -53,9 +53,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SamConfig {
-    const DISPLAY_NAME: &'static str = "SAM";
-    const DESCRIPTION: &'static str =
-        "sharpness-aware minimization (Foret et al. 2021): x ← x − lr·∇f(x + ρ·g/‖g‖)";
+    crate::optim::spec_names! {
+        "SAM": "sharpness-aware minimization (Foret et al. 2021): x ← x − lr·∇f(x + ρ·g/‖g‖)"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not a fixed linear map of the error: the perturbation has length ρ whatever ‖g‖, so near

@@ -78,9 +78,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SgdConfig {
-    const DISPLAY_NAME: &'static str = "SGD";
-    const DESCRIPTION: &'static str =
-        "torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight decay";
+    crate::optim::spec_names! {
+        "SGD": "torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight decay"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

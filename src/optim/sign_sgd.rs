@@ -53,9 +53,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SignSgdConfig {
-    const DISPLAY_NAME: &'static str = "signSGD";
-    const DESCRIPTION: &'static str =
-        "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)";
+    crate::optim::spec_names! {
+        "signSGD": "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);

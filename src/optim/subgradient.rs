@@ -57,9 +57,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SubgradientConfig {
-    const DISPLAY_NAME: &'static str = "Subgradient";
-    const DESCRIPTION: &'static str =
-        "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps";
+    crate::optim::spec_names! {
+        "Subgradient":
+        "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Gradient descent on the smooth part.

@@ -26,11 +26,7 @@ pub(crate) fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
 
 /// f = ½(x² + λ₂y²), ∇f = (x, λ₂y) with exact gradients.
 pub(crate) fn axis_quadratic(lambda2: f64) -> Oracle {
-    oracle_on(Quadratic {
-        lambda1: 1.0,
-        lambda2,
-        angle_deg: 0.0,
-    })
+    oracle_on(Quadratic::axis_aligned(1.0, lambda2))
 }
 
 /// f = ½(x² + 4y²), ∇f = (x, 4y): the quadratic of the hand-computed steps.
