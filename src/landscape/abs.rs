@@ -16,7 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Minimum, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = |x| + a·|y|.
@@ -43,9 +43,8 @@ hyper_table! {
     a: log_float(0.01, 100.0) where positive, "Weight of |y|: the slope of the walls along y";
 }
 
-impl LandscapeSpec for Abs {
-    const DESCRIPTION: &'static str =
-        "|x| + a|y|: a nonsmooth kink where fixed-step subgradient descent oscillates (a)";
+super::landscape_spec! {
+    Abs: "|x| + a|y|: a nonsmooth kink where fixed-step subgradient descent oscillates (a)"
 }
 
 impl Landscape for Abs {
@@ -69,18 +68,13 @@ impl Landscape for Abs {
         }])
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.5, 1.0]
-    }
+    super::centred_view!(2.0, 2.0, start [1.5, 1.0]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::landscape::LandscapeSpec;
     use crate::validate::Checker;
 
     #[test]

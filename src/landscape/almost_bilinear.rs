@@ -28,7 +28,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x·y + epsilon·(y²/2 − y⁴/4), min over x, max over y: `AlmostBilinear(epsilon: 0.5)`.
@@ -51,9 +51,9 @@ hyper_table! {
         "Weight ε of the max player's nonconcave term φ(y) = y²/2 − y⁴/4 (0: the bilinear game)";
 }
 
-impl LandscapeSpec for AlmostBilinear {
-    const DESCRIPTION: &'static str =
-        "x·y + ε(y²/2 − y⁴/4), min over x, max over y: every method circles a limit cycle";
+super::landscape_spec! {
+    AlmostBilinear:
+        "x·y + ε(y²/2 − y⁴/4), min over x, max over y: every method circles a limit cycle"
 }
 
 impl Landscape for AlmostBilinear {
@@ -77,24 +77,15 @@ impl Landscape for AlmostBilinear {
         Minimizers::Unbounded
     }
 
-    /// Distance to the game's only stationary point (0, 0), although f has no minimizer.
-    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
-        Some(p[0].hypot(p[1]))
-    }
-
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.0]
-    }
+    // Distance to the game's only stationary point (0, 0), although f has no minimizer.
+    super::game_at_origin!();
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::landscape::LandscapeConfig;
+    use crate::landscape::LandscapeSpec;
     use crate::validate::Checker;
 
     #[test]

@@ -18,9 +18,7 @@ use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
-use super::{
-    Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow, symmetric_eigenvalues,
-};
+use super::{Landscape, Minimizers, Minimum, Point, ViewWindow, symmetric_eigenvalues};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (1.5 − x + xy)² + (2.25 − x + xy²)² + (2.625 − x + xy³)². No parameters: `Beale()`.
@@ -40,9 +38,8 @@ impl DualFormula for Beale {
 
 hyper_table! { Beale, owner: "Beale"; }
 
-impl LandscapeSpec for Beale {
-    const DESCRIPTION: &'static str =
-        "Beale: steep y³ walls around a flat floor, minimum (3, 0.5); tests step-size robustness";
+super::landscape_spec! {
+    Beale: "Beale: steep y³ walls around a flat floor, minimum (3, 0.5); tests step-size robustness"
 }
 
 impl Landscape for Beale {
@@ -57,13 +54,7 @@ impl Landscape for Beale {
         }])
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(4.5, 4.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.5]
-    }
+    super::centred_view!(4.5, 4.5, start [1.0, 1.5]);
 }
 
 #[cfg(test)]

@@ -74,26 +74,10 @@ impl Landscape for Bilinear {
         [[0.0, self.scale], [self.scale, 0.0]]
     }
 
-    fn minimizers(&self) -> Minimizers {
-        Minimizers::Unbounded
-    }
+    super::saddle_at_origin!();
 
-    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint::saddle([0.0, 0.0])]
-    }
-
-    /// Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.
-    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
-        Some(p[0].hypot(p[1]))
-    }
-
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.0]
-    }
+    // Distance to the game's equilibrium, the saddle (0, 0), although f has no minimizer.
+    super::game_at_origin!();
 }
 
 #[cfg(test)]

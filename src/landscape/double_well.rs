@@ -16,9 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryPoint, ViewWindow,
-};
+use super::{Landscape, Matrix2, Minimizers, Minimum, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x²/2 + y⁴/4 − y²/2. No parameters: `DoubleWell()`.
@@ -28,9 +26,8 @@ pub struct DoubleWell {}
 
 hyper_table! { DoubleWell, owner: "DoubleWell"; }
 
-impl LandscapeSpec for DoubleWell {
-    const DESCRIPTION: &'static str =
-        "x²/2 + y⁴/4 − y²/2: escaping the saddle at 0 into the minima (0, ±1)";
+super::landscape_spec! {
+    DoubleWell: "x²/2 + y⁴/4 − y²/2: escaping the saddle at 0 into the minima (0, ±1)"
 }
 
 impl Landscape for DoubleWell {
@@ -62,13 +59,7 @@ impl Landscape for DoubleWell {
         vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1e-3]
-    }
+    super::centred_view!(2.0, 2.0, start [1.0, 1e-3]);
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::strict_minimum_near;
-use super::{Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow};
+use super::{Landscape, Minimizers, Minimum, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// Two Gaussian wells of depth 1, sharp at (−1, 0) and flat at (1, 0), in a 0.02‖p‖² bowl.
@@ -79,9 +79,8 @@ hyper_table! {
         "Width (standard deviation) of the flat well at (1, 0); its curvature is about 1/width²";
 }
 
-impl LandscapeSpec for FlatSharp {
-    const DESCRIPTION: &'static str =
-        "a sharp and a flat well: large-lr GD leaves the sharp one (sharp_width, flat_width)";
+super::landscape_spec! {
+    FlatSharp: "a sharp and a flat well: large-lr GD leaves the sharp one (sharp_width, flat_width)"
 }
 
 impl Landscape for FlatSharp {
@@ -102,13 +101,7 @@ impl Landscape for FlatSharp {
         Minimizers::Points(minima)
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.5, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [-1.3, 0.3]
-    }
+    super::centred_view!(2.5, 2.0, start [-1.3, 0.3]);
 }
 
 #[cfg(test)]

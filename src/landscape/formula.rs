@@ -108,13 +108,7 @@ impl Landscape for FormulaLandscape {
         Minimizers::Points(Vec::new())
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(3.0, 3.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [-2.0, 2.0]
-    }
+    super::centred_view!(3.0, 3.0, start [-2.0, 2.0]);
 }
 
 #[cfg(test)]

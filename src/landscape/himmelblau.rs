@@ -19,10 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::{newton_refine, refined_minimum};
-use super::{
-    Landscape, LandscapeSpec, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
-    ViewWindow,
-};
+use super::{Landscape, Minimizers, Minimum, Point, StationaryKind, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (x² + y − 11)² + (x + y² − 7)². No parameters: `Himmelblau()` in a preset.
@@ -48,9 +45,8 @@ impl DualFormula for Himmelblau {
 
 hyper_table! { Himmelblau, owner: "Himmelblau"; }
 
-impl LandscapeSpec for Himmelblau {
-    const DESCRIPTION: &'static str =
-        "(x² + y − 11)² + (x + y² − 7)²: four equal minima; the basin depends on the method";
+super::landscape_spec! {
+    Himmelblau: "(x² + y − 11)² + (x + y² − 7)²: four equal minima; the basin depends on the method"
 }
 
 impl Landscape for Himmelblau {
@@ -84,13 +80,7 @@ impl Landscape for Himmelblau {
         ]
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(5.0, 5.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [0.0, 0.0]
-    }
+    super::centred_view!(5.0, 5.0, start [0.0, 0.0]);
 }
 
 #[cfg(test)]

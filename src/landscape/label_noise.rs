@@ -82,13 +82,7 @@ impl Landscape for LabelNoise {
         Some(p[1].abs())
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(3.0, 1.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [2.0, 0.0]
-    }
+    super::centred_view!(3.0, 1.5, start [2.0, 0.0]);
 
     fn num_samples(&self) -> usize {
         SAMPLES

@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = ½(x + 2y − 2)². No parameters: `LineOfMinima()`.
@@ -34,9 +34,9 @@ fn residual(p: Point) -> f64 {
 
 hyper_table! { LineOfMinima, owner: "LineOfMinima"; }
 
-impl LandscapeSpec for LineOfMinima {
-    const DESCRIPTION: &'static str =
-        "½(x + 2y − 2)²: a line of minimizers; GD from 0 finds the minimum-norm one, Adam does not";
+super::landscape_spec! {
+    LineOfMinima:
+        "½(x + 2y − 2)²: a line of minimizers; GD from 0 finds the minimum-norm one, Adam does not"
 }
 
 impl Landscape for LineOfMinima {

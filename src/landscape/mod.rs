@@ -24,6 +24,7 @@ mod lasso;
 mod least_squares;
 mod line_of_minima;
 mod logistic;
+mod macros;
 mod max_margin;
 mod monkey_saddle;
 mod quadratic;
@@ -41,6 +42,8 @@ mod transform;
 
 pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
+
+pub(crate) use macros::{centred_view, game_at_origin, landscape_spec, saddle_at_origin};
 
 use std::sync::Arc;
 

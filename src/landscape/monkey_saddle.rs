@@ -19,7 +19,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x³ − 3xy². No parameters: `MonkeySaddle()`.
@@ -29,9 +29,9 @@ pub struct MonkeySaddle {}
 
 hyper_table! { MonkeySaddle, owner: "MonkeySaddle"; }
 
-impl LandscapeSpec for MonkeySaddle {
-    const DESCRIPTION: &'static str =
-        "x³ − 3xy²: a degenerate saddle where gradient and curvature vanish; unbounded below";
+super::landscape_spec! {
+    MonkeySaddle:
+        "x³ − 3xy²: a degenerate saddle where gradient and curvature vanish; unbounded below"
 }
 
 impl Landscape for MonkeySaddle {
@@ -51,21 +51,9 @@ impl Landscape for MonkeySaddle {
         [[6.0 * x, -6.0 * y], [-6.0 * y, -6.0 * x]]
     }
 
-    fn minimizers(&self) -> Minimizers {
-        Minimizers::Unbounded
-    }
+    super::saddle_at_origin!();
 
-    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint::saddle([0.0, 0.0])]
-    }
-
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(1.5, 1.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 0.1]
-    }
+    super::centred_view!(1.5, 1.5, start [1.0, 0.1]);
 }
 
 #[cfg(test)]

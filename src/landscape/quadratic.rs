@@ -17,8 +17,7 @@ use pulp::Simd;
 
 use super::batch::{self, PointKernel};
 use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint,
-    ViewWindow,
+    Landscape, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint, ViewWindow,
 };
 use crate::hyper::hyper_table;
 
@@ -45,6 +44,15 @@ impl Default for Quadratic {
 }
 
 impl Quadratic {
+    /// ½(λ₁x² + λ₂y²): the quadratic with its axes along the coordinates (angle 0).
+    pub fn axis_aligned(lambda1: f64, lambda2: f64) -> Self {
+        Self {
+            lambda1,
+            lambda2,
+            angle_deg: 0.0,
+        }
+    }
+
     /// The Hessian A = R diag(λ₁, λ₂) Rᵀ.
     pub fn matrix(&self) -> Matrix2 {
         let (s, c) = self.angle_deg.to_radians().sin_cos();
@@ -74,9 +82,9 @@ hyper_table! {
         "Rotation of the eigenbasis, in degrees counter-clockwise";
 }
 
-impl LandscapeSpec for Quadratic {
-    const DESCRIPTION: &'static str =
-        "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)";
+super::landscape_spec! {
+    Quadratic:
+        "½ xᵀ R diag(λ1, λ2) Rᵀ x: the ill-conditioned valley where GD zig-zags (λ1, λ2, angle)"
 }
 
 impl Landscape for Quadratic {
@@ -165,13 +173,7 @@ impl Landscape for Quadratic {
         }
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(1.5, 1.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.0]
-    }
+    super::centred_view!(1.5, 1.5, start [1.0, 1.0]);
 }
 
 /// (½ pᵀ A p, A p), the gradient first so the value reuses it.

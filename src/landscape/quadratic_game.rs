@@ -110,18 +110,8 @@ impl Landscape for QuadraticGame {
         }
     }
 
-    /// Distance to the game's equilibrium (0, 0), whether or not f has a minimizer.
-    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
-        Some(p[0].hypot(p[1]))
-    }
-
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.0, 1.0]
-    }
+    // Distance to the game's equilibrium (0, 0), whether or not f has a minimizer.
+    super::game_at_origin!();
 }
 
 #[cfg(test)]

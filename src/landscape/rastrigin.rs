@@ -18,7 +18,7 @@ use num_dual::DualNum;
 use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
-use super::{Landscape, LandscapeSpec, Minimizers, Minimum, Point, ViewWindow};
+use super::{Landscape, Minimizers, Minimum, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = 2a + x² − a cos(2πx) + y² − a cos(2πy).
@@ -47,9 +47,8 @@ hyper_table! {
         "Amplitude of the cosine ripples (0 leaves the bowl x² + y²)";
 }
 
-impl LandscapeSpec for Rastrigin {
-    const DESCRIPTION: &'static str =
-        "2a + Σ(xᵢ² − a cos 2πxᵢ): a grid of local minima that traps small steps (a)";
+super::landscape_spec! {
+    Rastrigin: "2a + Σ(xᵢ² − a cos 2πxᵢ): a grid of local minima that traps small steps (a)"
 }
 
 impl Landscape for Rastrigin {
@@ -64,18 +63,13 @@ impl Landscape for Rastrigin {
         }])
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(5.12, 5.12)
-    }
-
-    fn default_start(&self) -> Point {
-        [3.2, 2.1]
-    }
+    super::centred_view!(5.12, 5.12, start [3.2, 2.1]);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::landscape::LandscapeSpec;
     use crate::validate::Checker;
 
     #[test]

@@ -17,7 +17,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (x² + y² − r²)².
@@ -39,9 +39,8 @@ hyper_table! {
     radius: log_float(0.1, 10.0) where positive, "Radius r of the circle of minimizers";
 }
 
-impl LandscapeSpec for RingValley {
-    const DESCRIPTION: &'static str =
-        "(x² + y² − r²)²: a circle of minimizers around a local maximum (radius)";
+super::landscape_spec! {
+    RingValley: "(x² + y² − r²)²: a circle of minimizers around a local maximum (radius)"
 }
 
 impl Landscape for RingValley {

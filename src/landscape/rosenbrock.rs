@@ -17,10 +17,7 @@ use serde::{Deserialize, Serialize};
 use pulp::Simd;
 
 use super::batch::{self, PointKernel, ValueKernel};
-use super::{
-    Landscape, LandscapeSpec, Matrix2, Minimizers, Minimum, Point, ViewWindow,
-    symmetric_eigenvalues,
-};
+use super::{Landscape, Matrix2, Minimizers, Minimum, Point, ViewWindow, symmetric_eigenvalues};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (a − x)² + b (y − x²)².
@@ -45,9 +42,8 @@ hyper_table! {
     b: log_float(0.1, 1000.0) where positive, "Steepness of the valley walls";
 }
 
-impl LandscapeSpec for Rosenbrock {
-    const DESCRIPTION: &'static str =
-        "(a − x)² + b(y − x²)²: a curved narrow valley, minimum at (a, a²) (a, b)";
+super::landscape_spec! {
+    Rosenbrock: "(a − x)² + b(y − x²)²: a curved narrow valley, minimum at (a, a²) (a, b)"
 }
 
 impl Landscape for Rosenbrock {

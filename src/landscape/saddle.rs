@@ -15,7 +15,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = x² − y². No parameters: `Saddle()`.
@@ -25,9 +25,8 @@ pub struct Saddle {}
 
 hyper_table! { Saddle, owner: "Saddle"; }
 
-impl LandscapeSpec for Saddle {
-    const DESCRIPTION: &'static str =
-        "x² − y²: a strict saddle; GD escapes unless it starts exactly on y = 0";
+super::landscape_spec! {
+    Saddle: "x² − y²: a strict saddle; GD escapes unless it starts exactly on y = 0"
 }
 
 impl Landscape for Saddle {
@@ -43,21 +42,9 @@ impl Landscape for Saddle {
         [[2.0, 0.0], [0.0, -2.0]]
     }
 
-    fn minimizers(&self) -> Minimizers {
-        Minimizers::Unbounded
-    }
+    super::saddle_at_origin!();
 
-    fn saddles_and_maxima(&self) -> Vec<StationaryPoint> {
-        vec![StationaryPoint::saddle([0.0, 0.0])]
-    }
-
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [1.5, 0.01]
-    }
+    super::centred_view!(2.0, 2.0, start [1.5, 0.01]);
 }
 
 #[cfg(test)]

@@ -29,7 +29,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Landscape, LandscapeSpec, Matrix2, Minimizers, Point, ViewWindow};
+use super::{Landscape, Matrix2, Minimizers, Point, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(w) = (1 − cos kθ) + b·(1 − cos θ), θ the angle of w.
@@ -48,8 +48,9 @@ hyper_table! {
     tilt = 0.5: float(0.0, 2.0) where non_negative, "Tilt b that raises every well but the one at θ = 0";
 }
 
-impl LandscapeSpec for ScaleInvariant {
-    const DESCRIPTION: &'static str = "(1 − cos kθ) + b(1 − cos θ), θ the angle of w: f(cw) = f(w), a normalised network's loss (waves, tilt)";
+super::landscape_spec! {
+    ScaleInvariant:
+        "(1 − cos kθ) + b(1 − cos θ), θ the angle of w: f(cw) = f(w), a normalised network's loss (waves, tilt)"
 }
 
 /// The angular profile: g(θ), g′(θ), g″(θ).
@@ -133,13 +134,7 @@ impl Landscape for ScaleInvariant {
         })
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 2.0)
-    }
-
-    fn default_start(&self) -> Point {
-        [-0.15, 0.35]
-    }
+    super::centred_view!(2.0, 2.0, start [-0.15, 0.35]);
 }
 
 #[cfg(test)]

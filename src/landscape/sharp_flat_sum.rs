@@ -152,13 +152,7 @@ impl Landscape for SharpFlatSum {
         Minimizers::Points(vec![minimum([-1.0, 0.0]), minimum([1.0, 0.0])])
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(3.0, 1.5)
-    }
-
-    fn default_start(&self) -> Point {
-        [-1.1, 0.3]
-    }
+    super::centred_view!(3.0, 1.5, start [-1.1, 0.3]);
 
     fn num_samples(&self) -> usize {
         self.samples()

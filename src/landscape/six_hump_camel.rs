@@ -25,7 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::autodiff::{self, DualFormula};
 use super::refine::refined_minimum;
-use super::{Landscape, LandscapeSpec, Minimizers, Point, StationaryPoint, ViewWindow};
+use super::{Landscape, Minimizers, Point, StationaryPoint, ViewWindow};
 use crate::hyper::hyper_table;
 
 /// f(x, y) = (4 − 2.1x² + x⁴/3)x² + xy + (−4 + 4y²)y². No parameters: `SixHumpCamel()`.
@@ -52,9 +52,9 @@ impl DualFormula for SixHumpCamel {
 
 hyper_table! { SixHumpCamel, owner: "SixHumpCamel"; }
 
-impl LandscapeSpec for SixHumpCamel {
-    const DESCRIPTION: &'static str =
-        "six-hump camel: two global and four local minima; where does each method get stuck?";
+super::landscape_spec! {
+    SixHumpCamel:
+        "six-hump camel: two global and four local minima; where does each method get stuck?"
 }
 
 impl Landscape for SixHumpCamel {
@@ -74,13 +74,7 @@ impl Landscape for SixHumpCamel {
         vec![StationaryPoint::saddle([0.0, 0.0])]
     }
 
-    fn view(&self) -> ViewWindow {
-        ViewWindow::centred(2.0, 1.1)
-    }
-
-    fn default_start(&self) -> Point {
-        [-1.5, -1.0]
-    }
+    super::centred_view!(2.0, 1.1, start [-1.5, -1.0]);
 }
 
 #[cfg(test)]

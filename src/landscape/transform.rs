@@ -400,11 +400,7 @@ mod tests {
 
     #[test]
     fn stretching_a_quadratic_changes_its_curvature_by_one_over_scale_squared() {
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 10.0,
-            angle_deg: 0.0,
-        };
+        let quadratic = Quadratic::axis_aligned(1.0, 10.0);
         let landscape = Transformed::new(Arc::new(quadratic), rotated(0.0, (2.0, 0.5)));
         let Minimizers::Points(points) = landscape.minimizers() else {
             panic!("a quadratic has one minimizer");

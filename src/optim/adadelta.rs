@@ -32,7 +32,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::{add_scaled, addcmul};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -65,9 +65,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AdadeltaConfig {
-    const DISPLAY_NAME: &'static str = "Adadelta";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g";
+    crate::optim::spec_names! {
+        "Adadelta": "torch.optim.Adadelta: steps √(avg Δ² + eps)/√(avg g² + eps)·g"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -174,37 +174,22 @@ impl Optimizer for Adadelta {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
             let lr = e.lr;
-            vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                    e.gradient.as_slice(),
-                ),
-                Quantity::vector("vₜ", "ρ·vₜ₋₁ + (1 − ρ)·gₜ²", self.square_avg.as_slice()),
-                Quantity::vector(
-                    "√(uₜ₋₁ + eps) / √(vₜ + eps)",
-                    "the ratio of root-mean-squares: update RMS over gradient RMS",
-                    e.ratio.as_slice(),
-                ),
-                Quantity::vector("Δₜ", "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ", e.delta.as_slice()),
-                Quantity::vector("uₜ", "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²", self.acc_delta.as_slice()),
-                Quantity::vector(
-                    "effective lr",
-                    "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)",
-                    &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·gₜ",
-                    "where gradient descent with the same lr would go",
-                    e.gradient.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−lr·Δₜ",
-                    "the Adadelta step",
-                    e.delta.iter().map(|d| -lr * d),
-                ),
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)"
+                    => e.gradient.as_slice(),
+                vector "vₜ" = "ρ·vₜ₋₁ + (1 − ρ)·gₜ²" => self.square_avg.as_slice(),
+                vector "√(uₜ₋₁ + eps) / √(vₜ + eps)" =
+                    "the ratio of root-mean-squares: update RMS over gradient RMS"
+                    => e.ratio.as_slice(),
+                vector "Δₜ" = "√(uₜ₋₁ + eps) / √(vₜ + eps) · gₜ" => e.delta.as_slice(),
+                vector "uₜ" = "ρ·uₜ₋₁ + (1 − ρ)·Δₜ²" => self.acc_delta.as_slice(),
+                vector "effective lr" =
+                    "lr·√(uₜ₋₁ + eps) / √(vₜ + eps) per coordinate (multiplies gₜ)"
+                    => &e.ratio.iter().map(|r| lr * r).collect::<Vec<_>>(),
+                arrow Gradient "−lr·gₜ" = "where gradient descent with the same lr would go"
+                    => e.gradient.iter().map(|g| -lr * g),
+                arrow Preconditioned "−lr·Δₜ" = "the Adadelta step"
+                    => e.delta.iter().map(|d| -lr * d),
             ]
         })
     }
@@ -216,17 +201,13 @@ mod tests {
 
     use super::*;
 
-    use crate::landscape::Rosenbrock;
-    use crate::optim::test_support::{oracle_on, quadratic};
-
     #[test]
     fn two_steps_match_the_hand_computation() {
         // From (1, 1), ρ = 0.9, eps = 1e-6, lr = 1: g₁ = (1, 4), v₁ = 0.1·g₁² = (0.1, 1.6),
         // Δ₁ = √(0 + 1e-6)/√(v₁ + 1e-6)·g₁, u₁ = 0.1·Δ₁², x₁ = x₀ − Δ₁.
         // Step 2: g₂ = (x₁, 4y₁), v₂ = 0.9·v₁ + 0.1·g₂², Δ₂ = √(u₁ + 1e-6)/√(v₂ + 1e-6)·g₂.
         let mut adadelta = AdadeltaConfig::default().build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         let info = adadelta.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
         let delta1 = [1e-3 / 0.100001f64.sqrt(), 4e-3 / 1.600001f64.sqrt()];
@@ -253,8 +234,7 @@ mod tests {
             ..AdadeltaConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         adadelta.step(&mut x, &mut oracle);
         for (k, g) in [-0.5f64, -3.5].into_iter().enumerate() {
             let expected = 1.0 - 2.0 * 1e-3 / (0.1 * g * g + 1e-6).sqrt() * g;
@@ -267,28 +247,20 @@ mod tests {
         // Adadelta is slow here: its first steps have size ≈ √eps/√(1 − ρ) whatever the landscape,
         // and on the steep axis it settles into a small oscillation instead of converging.
         let mut adadelta = AdadeltaConfig::default().build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, -1.0]);
         for _ in 0..3000 {
             adadelta.step(&mut x, &mut oracle);
         }
         assert!(oracle.objective().value(&x) < 1e-2 * 2.5, "{x:?}");
 
-        let mut adadelta = AdadeltaConfig::default().build(2);
-        let mut oracle = oracle_on(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        let start = oracle.objective().value(&x);
-        for _ in 0..2000 {
-            adadelta.step(&mut x, &mut oracle);
-        }
-        assert!(oracle.objective().value(&x) < 0.1 * start);
+        let adadelta = AdadeltaConfig::default();
+        crate::optim::test_support::assert_reduces_rosenbrock(&adadelta, [-1.2, 1.0], 2000, 0.1);
     }
 
     #[test]
     fn live_config_keeps_state_and_reset_clears_it() {
         let mut adadelta = AdadeltaConfig::default().build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         adadelta.step(&mut x, &mut oracle);
         let config =
             OptimizerConfig::Adadelta(crate::optim::test_support::with_lr::<AdadeltaConfig>(0.5));

@@ -68,9 +68,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AdagradConfig {
-    const DISPLAY_NAME: &'static str = "Adagrad";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay";
+    crate::optim::spec_names! {
+        "Adagrad": "torch.optim.Adagrad: per-coordinate steps lr/√(Σ g²), optional lr_decay"
+    }
 
     crate::optim::no_stability_threshold!(PreconditionerHidden);
 
@@ -183,7 +183,7 @@ mod tests {
 
     use super::*;
 
-    use crate::optim::test_support::{close, quadratic};
+    use crate::optim::test_support::close;
 
     #[test]
     fn three_steps_match_hand_computation() {
@@ -201,8 +201,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         let mut expected = [1.0 - 0.1 / 2f64.sqrt(), 1.0 - 0.4 / 17f64.sqrt()];
         let mut sum = [2.0, 17.0];
         let info = optimizer.step(&mut x, &mut oracle);
@@ -231,8 +230,7 @@ mod tests {
             ..AdagradConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 1.1) && close(x[1], 1.1), "{x:?}");
     }
@@ -249,8 +247,7 @@ mod tests {
     #[test]
     fn live_config_keeps_the_accumulator_and_reset_restores_it() {
         let mut optimizer = Adagrad::new(AdagradConfig::default(), 2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert_eq!(optimizer.sum.as_slice(), [1.0, 16.0]);
         let new = AdagradConfig {

@@ -81,9 +81,10 @@ impl AdamConfig {
 }
 
 impl OptimizerSpec for AdamConfig {
-    const DISPLAY_NAME: &'static str = "Adam";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Adam: bias-corrected moment estimates, AMSGrad, L2 or decoupled weight decay";
+    crate::optim::spec_names! {
+        "Adam":
+        "torch.optim.Adam: bias-corrected moment estimates, AMSGrad, L2 or decoupled weight decay"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);
@@ -360,20 +361,19 @@ impl AdamCore {
             .map(|v| v.sqrt() / bias_correction2_sqrt + hyper.eps)
             .collect();
         let lr = hyper.lr;
-        let mut quantities = vec![Quantity::vector(
-            "gₜ",
-            "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-            self.grad.as_slice(),
-        )];
+        let mut quantities = crate::optim::quantities![
+            vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)"
+                => self.grad.as_slice(),
+        ];
         quantities.extend(weight_decay.explained(
             "the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁, outside the moments",
         ));
-        quantities.extend([
-            Quantity::vector("mₜ", "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)", self.exp_avg.as_slice()),
-            Quantity::vector("vₜ", "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ", self.exp_avg_sq.as_slice()),
-            Quantity::scalar("bias_correction1", "1 − β₁ᵗ", bias_correction1),
-            Quantity::scalar("bias_correction2", "1 − β₂ᵗ", bias_correction2),
-            Quantity::scalar("step_size", "lr / bias_correction1", step_size),
+        quantities.extend(crate::optim::quantities![
+            vector "mₜ" = "mₜ₋₁ + (1 − β₁)·(gₜ − mₜ₋₁)" => self.exp_avg.as_slice(),
+            vector "vₜ" = "vₜ₋₁·β₂ + (1 − β₂)·gₜ·gₜ" => self.exp_avg_sq.as_slice(),
+            scalar "bias_correction1" = "1 − β₁ᵗ" => bias_correction1,
+            scalar "bias_correction2" = "1 − β₂ᵗ" => bias_correction2,
+            scalar "step_size" = "lr / bias_correction1" => step_size,
         ]);
         if hyper.amsgrad {
             quantities.push(Quantity::vector(
@@ -429,7 +429,7 @@ mod tests {
 
     use super::*;
     use crate::landscape::{Quadratic, Rosenbrock};
-    use crate::optim::test_support::{close, oracle_on, quadratic};
+    use crate::optim::test_support::{close, oracle_on};
 
     fn adam(config: AdamConfig) -> Adam {
         Adam {
@@ -470,8 +470,7 @@ mod tests {
             eps: 0.0,
             ..AdamConfig::default()
         });
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.9) && close(x[1], 0.9), "{x:?}");
         optimizer.step(&mut x, &mut oracle);
@@ -508,11 +507,7 @@ mod tests {
             amsgrad: true,
             ..AdamConfig::default()
         });
-        let mut oracle = oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 1.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle_on(Quadratic::axis_aligned(1.0, 1.0));
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.5));
@@ -534,8 +529,7 @@ mod tests {
                 decoupled_weight_decay: decoupled,
                 ..AdamConfig::default()
             });
-            let mut oracle = quadratic();
-            let mut x = DVector::from_vec(vec![1.0, 1.0]);
+            let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
             optimizer.step(&mut x, &mut oracle);
             assert!((x[0] - expected).abs() < 1e-9 && (x[1] - expected).abs() < 1e-9);
         }
@@ -548,8 +542,7 @@ mod tests {
             maximize: true,
             ..AdamConfig::default()
         });
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, -1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!((x[0] - 1.1).abs() < 1e-7 && (x[1] + 1.1).abs() < 1e-7);
     }
@@ -573,8 +566,7 @@ mod tests {
     #[test]
     fn live_config_keeps_moments_and_reset_clears_them() {
         let mut optimizer = adam(AdamConfig::default());
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let moments = optimizer.core.exp_avg.clone();
         let new = OptimizerConfig::Adam(AdamConfig {

@@ -73,8 +73,9 @@ adam_hyper_table! {
 }
 
 impl OptimizerSpec for AdamWConfig {
-    const DISPLAY_NAME: &'static str = "AdamW";
-    const DESCRIPTION: &'static str = "torch.optim.AdamW: Adam with decoupled weight decay";
+    crate::optim::spec_names! {
+        "AdamW": "torch.optim.AdamW: Adam with decoupled weight decay"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         validate_adam(&self.hyper(), checker);
@@ -195,8 +196,7 @@ mod tests {
             config: config.clone(),
             core: AdamCore::new(2),
         };
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let new = OptimizerConfig::AdamW(AdamWConfig {
             weight_decay: 0.0,

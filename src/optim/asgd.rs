@@ -45,7 +45,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::add_scaled;
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -83,9 +83,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for AsgdConfig {
-    const DISPLAY_NAME: &'static str = "ASGD";
-    const DESCRIPTION: &'static str =
-        "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0";
+    crate::optim::spec_names! {
+        "ASGD":
+        "torch.optim.ASGD: SGD with η = lr/(1 + lambd·lr·t)^alpha, iterates averaged after t0"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -205,37 +206,16 @@ impl Optimizer for Asgd {
                 ref gradient,
                 ref previous_x,
             } = self.explained;
-            vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                    gradient.as_slice(),
-                ),
-                Quantity::scalar(
-                    "η",
-                    "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)",
-                    eta,
-                ),
-                Quantity::vector(
-                    "−lambd·η·xₜ₋₁",
-                    "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁",
-                    &previous_x
-                        .iter()
-                        .map(|p| -lambd * eta * p)
-                        .collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−η·gₜ",
-                    "the SGD step with this step's size η",
-                    gradient.iter().map(|g| -eta * g),
-                ),
-                Quantity::scalar("μ", "1 / max(1, t − 1 − t0): the averaging weight used", mu),
-                Quantity::vector(
-                    "x̄",
-                    "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)",
-                    self.ax.as_slice(),
-                ),
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)"
+                    => gradient.as_slice(),
+                scalar "η" = "lr / (1 + lambd·lr·(t − 1))^alpha (lr at the first step)" => eta,
+                vector "−lambd·η·xₜ₋₁" = "the decay term xₜ₋₁·(1 − lambd·η) − xₜ₋₁"
+                    => &previous_x.iter().map(|p| -lambd * eta * p).collect::<Vec<_>>(),
+                arrow Gradient "−η·gₜ" = "the SGD step with this step's size η"
+                    => gradient.iter().map(|g| -eta * g),
+                scalar "μ" = "1 / max(1, t − 1 − t0): the averaging weight used" => mu,
+                vector "x̄" = "x̄ + μ·(xₜ − x̄) (x̄ = xₜ while μ = 1)" => self.ax.as_slice(),
             ]
         })
     }
@@ -248,7 +228,7 @@ mod tests {
     use super::*;
 
     use crate::landscape::Rosenbrock;
-    use crate::optim::test_support::{oracle_on, quadratic};
+    use crate::optim::test_support::oracle_on;
 
     #[test]
     fn two_steps_match_the_hand_computation() {
@@ -262,8 +242,7 @@ mod tests {
             ..AsgdConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         assert!(asgd.auxiliary_point().is_none());
         let info = asgd.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -289,8 +268,7 @@ mod tests {
             ..AsgdConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         for _ in 0..4 {
             asgd.step(&mut x, &mut oracle);
         }
@@ -312,8 +290,7 @@ mod tests {
             ..AsgdConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         asgd.step(&mut x, &mut oracle);
         assert!((x[0] - 1.05).abs() < 1e-15 && (x[1] - 1.35).abs() < 1e-15);
     }
@@ -321,8 +298,7 @@ mod tests {
     #[test]
     fn converges_on_a_quadratic_and_rosenbrock() {
         let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(0.3).build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, -1.0]);
         for _ in 0..200 {
             asgd.step(&mut x, &mut oracle);
         }
@@ -345,8 +321,7 @@ mod tests {
             ..AsgdConfig::default()
         };
         let mut asgd = config.build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         asgd.step(&mut x, &mut oracle);
         // The decayed η = 0.1/1.05^0.75 is kept: the second step is not a first step.
         assert!(asgd.set_config(&OptimizerConfig::Asgd(config.clone())));

@@ -50,7 +50,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, same_point, without_samples,
 };
-use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -237,38 +237,18 @@ impl Optimizer for AsyncSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let AsyncSgdExplained {
-            steps,
-            lr,
-            worker,
-            age,
-            drift,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
-            vec![
-                Quantity::scalar(
-                    "k",
-                    "t mod K: the worker whose gradient arrived",
-                    worker as f64,
-                ),
-                Quantity::scalar(
-                    "age",
-                    "min(t, τ): steps between the read and the update",
-                    age as f64,
-                ),
-                Quantity::scalar(
-                    "‖x_t − x_{t−τ}‖",
-                    "how far the server moved while the gradient was in flight",
-                    drift,
-                ),
-                Quantity::vector("g", "∇f_B(x_{t−τ})", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·g",
-                    "the server's step with the stale gradient",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::scalar("lr", "step size", lr),
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            crate::optim::quantities![
+                scalar "k" = "t mod K: the worker whose gradient arrived" => e.worker as f64,
+                scalar "age" = "min(t, τ): steps between the read and the update" => e.age as f64,
+                scalar "‖x_t − x_{t−τ}‖" =
+                    "how far the server moved while the gradient was in flight"
+                    => e.drift,
+                vector "g" = "∇f_B(x_{t−τ})" => self.grad.as_slice(),
+                arrow Gradient "−lr·g" = "the server's step with the stale gradient"
+                    => self.grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }

@@ -50,7 +50,7 @@ use super::linesearch::{
     ArmijoParams, DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, LineSearchResult,
     WolfeParams, add_scaled_in_place, backtracking, dot, max_abs, py_min, strong_wolfe, sum_abs,
 };
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -88,8 +88,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for BfgsConfig {
-    const DISPLAY_NAME: &'static str = "BFGS";
-    const DESCRIPTION: &'static str = "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default";
+    crate::optim::spec_names! {
+        "BFGS":
+        "BFGS (Nocedal & Wright Alg. 6.1): full inverse-Hessian quasi-Newton, strong-Wolfe line search by default"
+    }
 
     crate::optim::no_stability_threshold!(CurvatureScaled);
 
@@ -350,7 +352,9 @@ impl Optimizer for Bfgs {
     fn explain(&self) -> Vec<Quantity> {
         let QuasiNewtonExplained { moved, t0, t, gtd } = self.explained;
         crate::optim::explain_once_stepped(moved, || {
-            let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+            let mut quantities = crate::optim::quantities![
+                vector "g" = "∇f(x)" => self.grad.as_slice(),
+            ];
             if self.n_iter > 1 {
                 quantities.push(Quantity::vector(
                     "y",
@@ -360,14 +364,11 @@ impl Optimizer for Bfgs {
             }
             let h = &self.h;
             if h.shape() == (2, 2) {
-                quantities.extend([
-                    Quantity::scalar(
-                        "H₁₁",
-                        "the inverse-Hessian approximation after the update",
-                        h[(0, 0)],
-                    ),
-                    Quantity::scalar("H₁₂", "(H ≈ ∇²f⁻¹, kept positive definite)", h[(0, 1)]),
-                    Quantity::scalar("H₂₂", "", h[(1, 1)]),
+                quantities.extend(crate::optim::quantities![
+                    scalar "H₁₁" = "the inverse-Hessian approximation after the update"
+                        => h[(0, 0)],
+                    scalar "H₁₂" = "(H ≈ ∇²f⁻¹, kept positive definite)" => h[(0, 1)],
+                    scalar "H₂₂" = "" => h[(1, 1)],
                 ]);
             } else {
                 quantities.push(Quantity::vector(
@@ -376,27 +377,15 @@ impl Optimizer for Bfgs {
                     h.diagonal().as_slice(),
                 ));
             }
-            quantities.extend([
-                Quantity::vector("d", "−H g: the search direction", self.d.as_slice()),
-                Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
-                Quantity::scalar(
-                    "t₀",
-                    "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
-                    t0,
-                ),
-                Quantity::scalar("t", "the line search's step length", t),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−t·g",
-                    "gradient descent with the step length t the line search chose",
-                    self.grad.iter().map(|g| -t * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "t·d",
-                    "the BFGS step s = −t·H g",
-                    self.s.iter().copied(),
-                ),
+            quantities.extend(crate::optim::quantities![
+                vector "d" = "−H g: the search direction" => self.d.as_slice(),
+                scalar "gᵀd" = "< 0: d is a descent direction" => gtd,
+                scalar "t₀" = "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards" => t0,
+                scalar "t" = "the line search's step length" => t,
+                arrow Gradient "−t·g" =
+                    "gradient descent with the step length t the line search chose"
+                    => self.grad.iter().map(|g| -t * g),
+                arrow Preconditioned "t·d" = "the BFGS step s = −t·H g" => self.s.iter().copied(),
             ]);
             quantities
         })
@@ -445,11 +434,7 @@ mod tests {
             ..BfgsConfig::default()
         };
         let mut bfgs = config.state(2);
-        let mut oracle = oracle_on(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle_on(Quadratic::axis_aligned(1.0, 4.0));
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         bfgs.step(&mut x, &mut oracle);
         assert!((x[0] - 0.8).abs() < 1e-15 && (x[1] - 0.2).abs() < 1e-15);

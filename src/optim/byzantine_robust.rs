@@ -84,8 +84,8 @@ use super::workers::{
     HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
 use super::{
-    ArrowKind, Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerSpec,
-    Quantity, StepInfo, ensure_len,
+    Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo,
+    ensure_len,
 };
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -506,51 +506,26 @@ impl Optimizer for ByzantineRobust {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let Explained {
-            steps,
-            lr,
-            chosen,
-            attackers,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
-            let mut quantities = vec![
-                Quantity::vector(
-                    "μ",
-                    "(1/h) Σ_{k≥f} gₖ, the honest mean",
-                    self.honest_mean.as_slice(),
-                ),
-                Quantity::vector(
-                    "Agg",
-                    "Agg(g₀, …, g_{K−1}), the aggregate",
-                    self.aggregate.as_slice(),
-                ),
-                Quantity::scalar(
-                    "f",
-                    "workers that attacked (0 under attack None)",
-                    attackers as f64,
-                ),
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            let mut quantities = crate::optim::quantities![
+                vector "μ" = "(1/h) Σ_{k≥f} gₖ, the honest mean" => self.honest_mean.as_slice(),
+                vector "Agg" = "Agg(g₀, …, g_{K−1}), the aggregate" => self.aggregate.as_slice(),
+                scalar "f" = "workers that attacked (0 under attack None)" => e.attackers as f64,
             ];
-            if let Some(chosen) = chosen {
+            if let Some(chosen) = e.chosen {
                 quantities.push(Quantity::scalar(
                     "k*",
                     "Krum's choice argminₖ score(k); workers 0..f − 1 are Byzantine",
                     chosen as f64,
                 ));
             }
-            quantities.extend([
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−lr·Agg",
-                    "the step taken, along the aggregate",
-                    self.aggregate.iter().map(|a| -lr * a),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·μ",
-                    "the step the honest workers alone would take",
-                    self.honest_mean.iter().map(|g| -lr * g),
-                ),
-                Quantity::scalar("lr", "step size", lr),
+            quantities.extend(crate::optim::quantities![
+                arrow Preconditioned "−lr·Agg" = "the step taken, along the aggregate"
+                    => self.aggregate.iter().map(|a| -e.lr * a),
+                arrow Gradient "−lr·μ" = "the step the honest workers alone would take"
+                    => self.honest_mean.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]);
             quantities
         })
@@ -571,11 +546,11 @@ impl Distributed for ByzantineRobust {
 mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
-    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{
         assert_steps_like_gradient_descent, least_squares, quadratic,
     };
+    use crate::optim::{ArrowKind, QuantityValue};
 
     fn vectors(values: &[[f64; 2]]) -> Vec<DVector<f64>> {
         values

@@ -62,9 +62,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
 };
-use super::{
-    ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len,
-};
+use super::{Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -462,33 +460,18 @@ impl Optimizer for CompressedSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let CompressedSgdExplained {
-            steps,
-            lr,
-            memory_norm,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
-            vec![
-                Quantity::vector("ḡ", "(1/K) Σₖ gₖ", self.mean_grad.as_slice()),
-                Quantity::vector("c̄", "(1/K) Σₖ C(pₖ)", self.mean_sent.as_slice()),
-                Quantity::scalar(
-                    "‖e‖",
-                    "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)",
-                    memory_norm,
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−lr·c̄",
-                    "the step taken, along the mean compressed gradient",
-                    self.mean_sent.iter().map(|c| -lr * c),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·ḡ",
-                    "the step without compression",
-                    self.mean_grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::scalar("lr", "step size", lr),
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            crate::optim::quantities![
+                vector "ḡ" = "(1/K) Σₖ gₖ" => self.mean_grad.as_slice(),
+                vector "c̄" = "(1/K) Σₖ C(pₖ)" => self.mean_sent.as_slice(),
+                scalar "‖e‖" = "(1/K) Σₖ ‖eₖ‖ after the step (0 without error feedback)"
+                    => e.memory_norm,
+                arrow Preconditioned "−lr·c̄" = "the step taken, along the mean compressed gradient"
+                    => self.mean_sent.iter().map(|c| -e.lr * c),
+                arrow Gradient "−lr·ḡ" = "the step without compression"
+                    => self.mean_grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }
@@ -518,11 +501,11 @@ mod tests {
 
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
-    use crate::optim::QuantityValue;
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{
         assert_steps_like_gradient_descent, least_squares, quadratic,
     };
+    use crate::optim::{ArrowKind, QuantityValue};
 
     fn config(
         compressor: Compressor,

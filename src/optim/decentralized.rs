@@ -62,7 +62,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
-use super::{ArrowKind, Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo};
+use super::{Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -332,44 +332,21 @@ impl Optimizer for Decentralized {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let DecentralizedExplained {
-            steps,
-            lr,
-            spread_before,
-            spread,
-            gossiped,
-            contraction,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
-            vec![
-                Quantity::scalar(
-                    "consensus before",
-                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip",
-                    spread_before,
-                ),
-                Quantity::scalar(
-                    "gossiped",
-                    "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0",
-                    if gossiped { 1.0 } else { 0.0 },
-                ),
-                Quantity::scalar(
-                    "consensus",
-                    "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step",
-                    spread,
-                ),
-                Quantity::scalar(
-                    "|λ₂(W)|",
-                    "how much one gossip shrinks the slowest disagreement",
-                    contraction,
-                ),
-                Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·ḡ",
-                    "how far the workers' mean moves (gossip keeps it)",
-                    self.workers.mean_grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::scalar("lr", "step size", lr),
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            crate::optim::quantities![
+                scalar "consensus before" =
+                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip"
+                    => e.spread_before,
+                scalar "gossiped" = "1 if the step ended with xₖ ← Σⱼ Wₖⱼ xⱼ, else 0"
+                    => if e.gossiped { 1.0 } else { 0.0 },
+                scalar "consensus" = "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step" => e.spread,
+                scalar "|λ₂(W)|" = "how much one gossip shrinks the slowest disagreement"
+                    => e.contraction,
+                vector "ḡ" = "(1/K) Σₖ gₖ(xₖ)" => self.workers.mean_grad.as_slice(),
+                arrow Gradient "−lr·ḡ" = "how far the workers' mean moves (gossip keeps it)"
+                    => self.workers.mean_grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }

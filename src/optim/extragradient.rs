@@ -34,7 +34,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -52,8 +52,10 @@ pub struct ExtragradientConfig {
 game_hyper_table! { ExtragradientConfig; }
 
 impl OptimizerSpec for ExtragradientConfig {
-    const DISPLAY_NAME: &'static str = "Extragradient";
-    const DESCRIPTION: &'static str = "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there";
+    crate::optim::spec_names! {
+        "Extragradient":
+        "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there"
+    }
     const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
@@ -141,26 +143,16 @@ impl Optimizer for Extragradient {
                     .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
                     .collect()
             };
-            vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "(−lr·∇ₓf, +lr_y·∇_yf)",
-                    "the look-ahead: the plain simultaneous GDA step to the extrapolated point",
-                    displacement(&self.half_point),
-                ),
-                Quantity::vector(
-                    "gₜ₋₁⁄₂",
-                    "∇f at the extrapolated point",
-                    self.half_grad.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point",
-                    "the step taken from xₜ₋₁ with the look-ahead gradient",
-                    step,
-                ),
-                Quantity::scalar("lr", "the min player's step", self.config.lr),
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁, yₜ₋₁)" => self.grad.as_slice(),
+                arrow Gradient "(−lr·∇ₓf, +lr_y·∇_yf)" =
+                    "the look-ahead: the plain simultaneous GDA step to the extrapolated point"
+                    => displacement(&self.half_point),
+                vector "gₜ₋₁⁄₂" = "∇f at the extrapolated point" => self.half_grad.as_slice(),
+                arrow Preconditioned "(−lr·∇ₓf, +lr_y·∇_yf) at the extrapolated point" =
+                    "the step taken from xₜ₋₁ with the look-ahead gradient"
+                    => step,
+                scalar "lr" = "the min player's step" => self.config.lr,
             ]
         })
     }

@@ -36,7 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::proximal_gd::{ProxExplained, forward_backward};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -55,9 +55,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for FistaConfig {
-    const DISPLAY_NAME: &'static str = "FISTA";
-    const DESCRIPTION: &'static str =
-        "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)";
+    crate::optim::spec_names! {
+        "FISTA": "FISTA (Beck & Teboulle 2009): proximal gradient from extrapolated points, O(1/k²)"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         Threshold::accelerated(self.lr)
@@ -157,23 +157,13 @@ impl Optimizer for Fista {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(self.steps > 0 && e.steps > 0, || {
-            let mut quantities = vec![
-                Quantity::scalar("tₖ", "(1 + √(1 + 4tₖ₋₁²)) / 2 (t₁ = 1)", self.t),
-                Quantity::scalar(
-                    "(tₖ₋₁ − 1)/tₖ",
-                    "the momentum coefficient that made yₖ",
-                    self.explained_coefficient,
-                ),
-                Quantity::vector(
-                    "yₖ",
-                    "xₖ₋₁ + ((tₖ₋₁ − 1)/tₖ)·(xₖ₋₁ − xₖ₋₂)",
-                    e.from.as_slice(),
-                ),
-                Quantity::vector(
-                    "∇g(yₖ)",
-                    "the smooth part's gradient at yₖ (∇f when not composite)",
-                    self.grad.as_slice(),
-                ),
+            let mut quantities = crate::optim::quantities![
+                scalar "tₖ" = "(1 + √(1 + 4tₖ₋₁²)) / 2 (t₁ = 1)" => self.t,
+                scalar "(tₖ₋₁ − 1)/tₖ" = "the momentum coefficient that made yₖ"
+                    => self.explained_coefficient,
+                vector "yₖ" = "xₖ₋₁ + ((tₖ₋₁ − 1)/tₖ)·(xₖ₋₁ − xₖ₋₂)" => e.from.as_slice(),
+                vector "∇g(yₖ)" = "the smooth part's gradient at yₖ (∇f when not composite)"
+                    => self.grad.as_slice(),
             ];
             quantities.extend(e.prox_quantities(
                 &self.grad,
@@ -184,19 +174,11 @@ impl Optimizer for Fista {
                     "what the prox changed (0 when h = 0)",
                 ],
             ));
-            quantities.extend([
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "yₖ − xₖ₋₁",
-                    "the extrapolation along the last displacement",
-                    e.from.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇g(yₖ)",
-                    "the gradient step from yₖ, before the prox",
-                    self.grad.iter().map(|g| -e.lr * g),
-                ),
+            quantities.extend(crate::optim::quantities![
+                arrow Momentum "yₖ − xₖ₋₁" = "the extrapolation along the last displacement"
+                    => e.from.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
+                arrow Gradient "−lr·∇g(yₖ)" = "the gradient step from yₖ, before the prox"
+                    => self.grad.iter().map(|g| -e.lr * g),
             ]);
             quantities
         })

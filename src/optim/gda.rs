@@ -139,8 +139,10 @@ game_hyper_table! {
 }
 
 impl OptimizerSpec for GdaConfig {
-    const DISPLAY_NAME: &'static str = "GDA";
-    const DESCRIPTION: &'static str = "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating";
+    crate::optim::spec_names! {
+        "GDA":
+        "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating"
+    }
     const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
@@ -234,14 +236,11 @@ impl Optimizer for Gda {
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
-            let mut quantities = vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "(−lr·∇ₓf, +lr_y·∇_yf)",
-                    "the simultaneous GDA step: the min player descends, the max player ascends",
-                    self.simultaneous_step.iter().copied(),
-                ),
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁, yₜ₋₁)" => self.grad.as_slice(),
+                arrow Gradient "(−lr·∇ₓf, +lr_y·∇_yf)" =
+                    "the simultaneous GDA step: the min player descends, the max player ascends"
+                    => self.simultaneous_step.iter().copied(),
             ];
             if self.config.alternating {
                 quantities.push(Quantity::vector(

@@ -52,7 +52,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -124,8 +124,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for GradientFlowConfig {
-    const DISPLAY_NAME: &'static str = "Gradient flow";
-    const DESCRIPTION: &'static str = "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)";
+    crate::optim::spec_names! {
+        "Gradient flow": "Gradient flow dx/dt = −∇f(x), adaptive Dormand–Prince 5(4)"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -382,39 +383,24 @@ impl Optimizer for GradientFlow {
                 .zip(e.start.iter())
                 .map(|(end, start)| end - start)
                 .collect();
-            vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁), the flow's initial velocity −gₜ",
-                    e.gradient.as_slice(),
-                ),
-                Quantity::scalar("dt", "the time advanced per step", dt),
-                Quantity::scalar(
-                    "RK steps",
-                    "Dormand–Prince steps tried within dt (6 gradients each)",
-                    e.attempts as f64,
-                ),
-                Quantity::vector(
-                    "flow − Euler",
-                    "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses",
-                    &flow
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁), the flow's initial velocity −gₜ" => e.gradient.as_slice(),
+                scalar "dt" = "the time advanced per step" => dt,
+                scalar "RK steps" = "Dormand–Prince steps tried within dt (6 gradients each)"
+                    => e.attempts as f64,
+                vector "flow − Euler" =
+                    "x(t + dt) − (xₜ₋₁ − dt·gₜ): what one gradient step of size dt misses"
+                    => &flow
                         .iter()
                         .zip(e.gradient.iter())
                         .map(|(f, g)| f + dt * g)
                         .collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−dt·gₜ",
-                    "gradient descent with lr = dt: the flow's forward-Euler step",
-                    e.gradient.iter().map(|g| -dt * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−∫ₜ^{t+dt} ∇f(x(s)) ds",
-                    "the flow's own displacement over dt",
-                    flow,
-                ),
+                arrow Gradient "−dt·gₜ" =
+                    "gradient descent with lr = dt: the flow's forward-Euler step"
+                    => e.gradient.iter().map(|g| -dt * g),
+                arrow Preconditioned "−∫ₜ^{t+dt} ∇f(x(s)) ds" =
+                    "the flow's own displacement over dt"
+                    => flow,
             ]
         })
     }
@@ -546,11 +532,7 @@ mod tests {
     fn stiffness_costs_evaluations_not_accuracy() {
         // λ₂ = 1000: an explicit method needs h ≲ 3.3/λ₂ for stability, so each dt = 0.1 takes
         // dozens of internal steps, while GD with lr = 0.1 would diverge (lr·λ₂ = 100 > 2).
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 1000.0,
-            angle_deg: 0.0,
-        };
+        let quadratic = Quadratic::axis_aligned(1.0, 1000.0);
         let start = Vector2::new(1.0, 1.0);
         let mut optimizer = GradientFlowConfig { dt: 0.1 }.build(2);
         let mut oracle = oracle_for(Arc::new(quadratic.clone()));

@@ -36,7 +36,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -73,8 +73,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for HeavyBallConfig {
-    const DISPLAY_NAME: &'static str = "Heavy ball";
-    const DESCRIPTION: &'static str = "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev)";
+    crate::optim::spec_names! {
+        "Heavy ball": "Polyak's heavy ball: x ← x − lr·∇f(x) + beta·(x − x_prev)"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -152,20 +153,13 @@ impl Optimizer for HeavyBall {
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.has_previous, || {
             let lr = self.explained_lr;
-            vec![
-                Quantity::vector("∇f(xₖ)", "", self.grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇f(xₖ)",
-                    "where gradient descent with the same lr would go",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "beta·(xₖ − xₖ₋₁)",
-                    "the last displacement, carried over (0 on the first step)",
-                    self.explained_momentum.iter().copied(),
-                ),
+            crate::optim::quantities![
+                vector "∇f(xₖ)" = "" => self.grad.as_slice(),
+                arrow Gradient "−lr·∇f(xₖ)" = "where gradient descent with the same lr would go"
+                    => self.grad.iter().map(|g| -lr * g),
+                arrow Momentum "beta·(xₖ − xₖ₋₁)" =
+                    "the last displacement, carried over (0 on the first step)"
+                    => self.explained_momentum.iter().copied(),
             ]
         })
     }
@@ -181,15 +175,6 @@ mod tests {
     use crate::landscape::Quadratic;
     use crate::optim::test_support::oracle_on as oracle;
 
-    /// f = ½(x² + 4y²): ∇f = (x, 4y).
-    fn diagonal() -> Quadratic {
-        Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        }
-    }
-
     #[test]
     fn three_hand_computed_steps() {
         // lr = 0.1, beta = 0.9 from (1, 1):
@@ -198,8 +183,7 @@ mod tests {
         // x₃ = (0.72, 0) − 0.1·(0.72, 0) + 0.9·(−0.18, −0.6) = (0.486, −0.54)
         // (the same iterates as torch's SGD(lr=0.1, momentum=0.9)).
         let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
-        let mut oracle = oracle(diagonal());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
         assert_point_close(&x, [0.9, 0.6]);
@@ -240,11 +224,7 @@ mod tests {
         for (lr, grows) in [(0.0299, false), (0.0301, true)] {
             let x = crate::optim::test_support::iterate(
                 &HeavyBallConfig { lr, beta: 0.5 },
-                &mut oracle(Quadratic {
-                    lambda1: 1.0,
-                    lambda2: 100.0,
-                    angle_deg: 0.0,
-                }),
+                &mut oracle(Quadratic::axis_aligned(1.0, 100.0)),
                 [0.0, 1.0],
                 3000,
             );
@@ -267,7 +247,7 @@ mod tests {
 
     #[test]
     fn live_edits_keep_the_momentum_and_reset_clears_it() {
-        let mut oracle = oracle(diagonal());
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);

@@ -71,7 +71,7 @@ use super::linesearch::{
     max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
-use super::{ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -120,8 +120,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for LbfgsConfig {
-    const DISPLAY_NAME: &'static str = "LBFGS";
-    const DESCRIPTION: &'static str = "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search";
+    crate::optim::spec_names! {
+        "LBFGS":
+        "torch.optim.LBFGS: limited-memory BFGS, two-loop recursion, optional strong-Wolfe line search"
+    }
 
     crate::optim::no_stability_threshold!(CurvatureScaled);
 
@@ -487,42 +489,19 @@ impl Optimizer for Lbfgs {
         crate::optim::explain_once_stepped(moved, || {
             // The step's gradient gₜ: flat_grad may already hold the line search's new one.
             let g = &self.prev_flat_grad;
-            vec![
-                Quantity::vector("g", "∇f(x) (negated if maximize)", g.as_slice()),
-                Quantity::scalar(
-                    "pairs",
-                    "curvature pairs (s, y) in the history (at most history_size)",
-                    self.history.len as f64,
-                ),
-                Quantity::scalar("γ", "sᵀy / yᵀy of the newest pair: H⁰ = γI", self.h_diag),
-                Quantity::vector(
-                    "d",
-                    "−H g by the two-loop recursion (−g on the first step)",
-                    self.d.as_slice(),
-                ),
-                Quantity::scalar("gᵀd", "< 0: d is a descent direction", gtd),
-                Quantity::scalar(
-                    "t₀",
-                    "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards",
-                    t0,
-                ),
-                Quantity::scalar(
-                    "t",
-                    "the step length (the line search's, or t₀ without one)",
-                    t,
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−t·g",
-                    "gradient descent with the step length t the method used",
-                    g.iter().map(|g| -t * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "t·d",
-                    "the L-BFGS step",
-                    self.d.iter().map(|d| t * d),
-                ),
+            crate::optim::quantities![
+                vector "g" = "∇f(x) (negated if maximize)" => g.as_slice(),
+                scalar "pairs" = "curvature pairs (s, y) in the history (at most history_size)"
+                    => self.history.len as f64,
+                scalar "γ" = "sᵀy / yᵀy of the newest pair: H⁰ = γI" => self.h_diag,
+                vector "d" = "−H g by the two-loop recursion (−g on the first step)"
+                    => self.d.as_slice(),
+                scalar "gᵀd" = "< 0: d is a descent direction" => gtd,
+                scalar "t₀" = "min(1, 1/‖g‖₁)·lr on the first step, lr afterwards" => t0,
+                scalar "t" = "the step length (the line search's, or t₀ without one)" => t,
+                arrow Gradient "−t·g" = "gradient descent with the step length t the method used"
+                    => g.iter().map(|g| -t * g),
+                arrow Preconditioned "t·d" = "the L-BFGS step" => self.d.iter().map(|d| t * d),
             ]
         })
     }
@@ -548,7 +527,7 @@ mod tests {
     use crate::validate::Checker;
 
     use crate::landscape::{Quadratic, Rosenbrock};
-    use crate::optim::test_support::{oracle_on, quadratic};
+    use crate::optim::test_support::oracle_on;
 
     fn strong_wolfe_config() -> LbfgsConfig {
         LbfgsConfig {
@@ -567,8 +546,7 @@ mod tests {
         //    q ← q − α·y = (−0.8 + 0.16/2.6, −0.8 + 2.56/2.6);
         //    d ← γ·q; β = ρ·yᵀd; d ← d + (α − β)·s; t = lr = 1: x₂ = x₁ + d.
         let mut lbfgs = LbfgsConfig::default().build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         let info = lbfgs.step(&mut x, &mut oracle);
         assert_eq!(info, StepInfo::proceed(2.5));
         assert!((x[0] - 0.8).abs() < 1e-15 && (x[1] - 0.2).abs() < 1e-15);
@@ -631,8 +609,7 @@ mod tests {
             ..LbfgsConfig::default()
         }
         .build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         let info = lbfgs.step(&mut x, &mut oracle);
         assert!(
             matches!(info.outcome, StepOutcome::Converged(ref r) if r.contains("tolerance_grad"))
@@ -650,8 +627,7 @@ mod tests {
                 ..LbfgsConfig::default()
             }
             .build(2);
-            let mut oracle = quadratic();
-            let mut x = DVector::from_vec(vec![1.0, 1.0]);
+            let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
             let mut outcome = StepOutcome::Continue;
             for _ in 0..200 {
                 outcome = lbfgs.step(&mut x, &mut oracle).outcome;
@@ -739,11 +715,7 @@ mod tests {
             }
             points
         };
-        let convex = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
+        let convex = Quadratic::axis_aligned(1.0, 4.0);
         let concave = Quadratic {
             lambda1: -1.0,
             lambda2: -4.0,
@@ -758,8 +730,7 @@ mod tests {
     #[test]
     fn live_config_keeps_history_and_reset_clears_it() {
         let mut lbfgs = LbfgsConfig::default().build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         lbfgs.step(&mut x, &mut oracle);
         lbfgs.step(&mut x, &mut oracle);
         let config = LbfgsConfig {

@@ -62,8 +62,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for LionConfig {
-    const DISPLAY_NAME: &'static str = "Lion";
-    const DESCRIPTION: &'static str = "Lion (Chen et al. 2023): sign of a momentum–gradient blend";
+    crate::optim::spec_names! {
+        "Lion": "Lion (Chen et al. 2023): sign of a momentum–gradient blend"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -154,7 +155,9 @@ impl Optimizer for Lion {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
             let lr = e.lr;
-            let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁)" => self.grad.as_slice(),
+            ];
             if e.weight_decay != 0.0 {
                 quantities.push(Quantity::vector(
                     "−lr·weight_decay·xₜ₋₁",
@@ -278,14 +281,8 @@ mod tests {
 
     #[test]
     fn makes_progress_on_rosenbrock() {
-        let mut optimizer = crate::optim::test_support::with_lr::<LionConfig>(1e-3).build(2);
-        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        let start = oracle.value(&x);
-        for _ in 0..5000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
-        assert!(oracle.value(&x) < 0.05 * start, "{x:?}");
+        let lion = crate::optim::test_support::with_lr::<LionConfig>(1e-3);
+        crate::optim::test_support::assert_reduces_rosenbrock(&lion, [-1.0, 1.0], 5000, 0.05);
     }
 
     #[test]

@@ -57,7 +57,7 @@ use serde::{Deserialize, Serialize};
 use super::workers::{
     HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
 };
-use super::{ArrowKind, Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo};
+use super::{Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -191,44 +191,19 @@ impl Optimizer for LocalSgd {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let LocalSgdExplained {
-            steps,
-            lr,
-            round,
-            local_step,
-            spread,
-            averaged,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
-            vec![
-                Quantity::scalar(
-                    "round",
-                    "communication rounds so far, this one included",
-                    round as f64,
-                ),
-                Quantity::scalar(
-                    "local step",
-                    "h = 1, …, H within the round",
-                    local_step as f64,
-                ),
-                Quantity::scalar(
-                    "spread",
-                    "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging",
-                    spread,
-                ),
-                Quantity::scalar(
-                    "averaged",
-                    "1 if the round ended with xₖ ← x̄, else 0",
-                    if averaged { 1.0 } else { 0.0 },
-                ),
-                Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.workers.mean_grad.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·ḡ",
-                    "how far the workers' mean moves (averaging keeps it)",
-                    self.workers.mean_grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::scalar("lr", "step size", lr),
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            crate::optim::quantities![
+                scalar "round" = "communication rounds so far, this one included" => e.round as f64,
+                scalar "local step" = "h = 1, …, H within the round" => e.local_step as f64,
+                scalar "spread" = "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging"
+                    => e.spread,
+                scalar "averaged" = "1 if the round ended with xₖ ← x̄, else 0"
+                    => if e.averaged { 1.0 } else { 0.0 },
+                vector "ḡ" = "(1/K) Σₖ gₖ(xₖ)" => self.workers.mean_grad.as_slice(),
+                arrow Gradient "−lr·ḡ" = "how far the workers' mean moves (averaging keeps it)"
+                    => self.workers.mean_grad.iter().map(|g| -e.lr * g),
+                scalar "lr" = "step size" => e.lr,
             ]
         })
     }

@@ -288,6 +288,27 @@ pub fn explain_once_stepped(
     if stepped { quantities() } else { Vec::new() }
 }
 
+/// The quantities of an explained step as a typed record, one a line in the module doc's order:
+/// `kind "symbol" = "formula" => value`, where kind is `scalar` (an `f64`), `vector` (a slice,
+/// one value per coordinate) or `arrow Kind` (a displacement drawn as the [`ArrowKind`] `Kind`
+/// arrow). Expands to the `Vec<Quantity>` of [`Quantity::scalar`], [`Quantity::vector`] and
+/// [`Quantity::arrow`] calls.
+macro_rules! quantities {
+    ($($kind:ident $($arrow:ident)? $symbol:literal = $formula:expr => $value:expr),* $(,)?) => {
+        vec![$($crate::optim::quantities!(@one $kind $($arrow)? $symbol, $formula, $value)),*]
+    };
+    (@one scalar $symbol:literal, $formula:expr, $value:expr) => {
+        $crate::optim::Quantity::scalar($symbol, $formula, $value)
+    };
+    (@one vector $symbol:literal, $formula:expr, $value:expr) => {
+        $crate::optim::Quantity::vector($symbol, $formula, $value)
+    };
+    (@one arrow $arrow:ident $symbol:literal, $formula:expr, $value:expr) => {
+        $crate::optim::Quantity::arrow($crate::optim::ArrowKind::$arrow, $symbol, $formula, $value)
+    };
+}
+pub(crate) use quantities;
+
 /// What a method that simulates workers shows beyond its step: where the workers are and what
 /// they have sent. Reached through [`Optimizer::as_distributed`], so the single-machine trait
 /// stays lean.
@@ -564,6 +585,16 @@ macro_rules! no_stability_threshold {
     };
 }
 pub(crate) use no_stability_threshold;
+
+/// A method's names, written inside `impl OptimizerSpec for …`: `spec_names! { "SGD": "…" }` sets
+/// `DISPLAY_NAME` (the name the UI shows) and `DESCRIPTION` (the picker's one line).
+macro_rules! spec_names {
+    ($display_name:literal: $description:literal) => {
+        const DISPLAY_NAME: &'static str = $display_name;
+        const DESCRIPTION: &'static str = $description;
+    };
+}
+pub(crate) use spec_names;
 
 /// Makes a state buffer the right length, allocating only when the dimension changes.
 pub fn ensure_len(buffer: &mut DVector<f64>, dim: usize) {

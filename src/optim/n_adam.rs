@@ -216,13 +216,10 @@ impl Optimizer for NAdam {
                 .iter()
                 .map(|v| (v / e.bias_correction2).sqrt() + e.eps)
                 .collect();
-            let mut quantities = vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-                    self.grad.as_slice(),
-                ),
-                Quantity::scalar("bias_correction2", "1 − β₂ᵗ", e.bias_correction2),
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)"
+                    => self.grad.as_slice(),
+                scalar "bias_correction2" = "1 − β₂ᵗ" => e.bias_correction2,
             ];
             quantities.extend(
                 e.weight_decay
@@ -286,7 +283,7 @@ mod tests {
 
     use crate::landscape::{LandscapeObjective, Rosenbrock};
     use crate::objective::GradientModel;
-    use crate::optim::test_support::{close, quadratic};
+    use crate::optim::test_support::close;
 
     #[test]
     fn two_steps_match_hand_computation() {
@@ -306,8 +303,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let x1 = 0.9 - 1.0 / 75.0;
         assert!(close(x[0], x1) && close(x[1], x1), "{x:?}");
@@ -329,8 +325,7 @@ mod tests {
     fn the_momentum_schedule_and_its_product() {
         // μₜ = 0.9·(1 − 0.5·0.96^(0.004·t)): μ₁ ≈ 0.4500735, rising towards 0.9.
         let mut optimizer = NAdam::new(NAdamConfig::default(), 2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         let mu = |t: f64| 0.9 * (1.0 - 0.5 * 0.96f64.powf(0.004 * t));
         optimizer.step(&mut x, &mut oracle);
         optimizer.step(&mut x, &mut oracle);
@@ -360,8 +355,7 @@ mod tests {
                 },
                 2,
             );
-            let mut oracle = quadratic();
-            let mut x = DVector::from_vec(vec![1.0, 1.0]);
+            let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
             optimizer.step(&mut x, &mut oracle);
             let expected = start - 0.1 * (1.0 + 1.0 / 7.5);
             assert!(close(x[0], expected) && close(x[1], expected), "{x:?}");
@@ -393,8 +387,7 @@ mod tests {
     #[test]
     fn live_config_keeps_state() {
         let mut optimizer = NAdam::new(NAdamConfig::default(), 2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (
             optimizer.exp_avg.clone(),

@@ -43,7 +43,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -62,8 +62,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for NesterovAgdConfig {
-    const DISPLAY_NAME: &'static str = "Nesterov AGD";
-    const DESCRIPTION: &'static str = "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)";
+    crate::optim::spec_names! {
+        "Nesterov AGD":
+        "Nesterov's accelerated gradient (1983): step from y = x + (k − 1)/(k + 2)·(x − x_prev), O(1/k²)"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         Threshold::accelerated(self.lr)
@@ -164,30 +166,15 @@ impl Optimizer for NesterovAgd {
             let k = (self.k - 1) as f64;
             let coefficient = if k < 1.0 { 0.0 } else { (k - 1.0) / (k + 2.0) };
             let y = &self.explained_lookahead;
-            vec![
-                Quantity::scalar(
-                    "(k − 1)/(k + 2)",
-                    "the momentum coefficient (0 for k = 0, 1)",
-                    coefficient,
-                ),
-                Quantity::vector("yₖ", "xₖ + (k − 1)/(k + 2)·(xₖ − xₖ₋₁)", y.as_slice()),
-                Quantity::vector(
-                    "∇f(yₖ)",
-                    "the gradient at the look-ahead point",
-                    self.grad.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "yₖ − xₖ",
-                    "the extrapolation along the last displacement",
-                    y.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇f(yₖ)",
-                    "the gradient step, taken from yₖ",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
+            crate::optim::quantities![
+                scalar "(k − 1)/(k + 2)" = "the momentum coefficient (0 for k = 0, 1)"
+                    => coefficient,
+                vector "yₖ" = "xₖ + (k − 1)/(k + 2)·(xₖ − xₖ₋₁)" => y.as_slice(),
+                vector "∇f(yₖ)" = "the gradient at the look-ahead point" => self.grad.as_slice(),
+                arrow Momentum "yₖ − xₖ" = "the extrapolation along the last displacement"
+                    => y.iter().zip(self.previous.iter()).map(|(y, p)| y - p),
+                arrow Gradient "−lr·∇f(yₖ)" = "the gradient step, taken from yₖ"
+                    => self.grad.iter().map(|g| -lr * g),
             ]
         })
     }
@@ -204,15 +191,6 @@ mod tests {
     use crate::landscape::{Landscape, Quadratic};
     use crate::optim::test_support::oracle_on as oracle;
 
-    /// f = ½(x² + 4y²): ∇f = (x, 4y).
-    fn diagonal() -> Quadratic {
-        Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        }
-    }
-
     #[test]
     fn four_hand_computed_steps() {
         // lr = 0.1 from x₀ = (1, 1):
@@ -223,8 +201,7 @@ mod tests {
         // k = 3: β = 2/5, y₃ = (0.70875 − 0.0405, 0.18 − 0.072) = (0.66825, 0.108),
         //        x₄ = (0.601425, 0.0648)
         let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
-        let mut oracle = oracle(diagonal());
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         assert!(optimizer.auxiliary_point().is_none());
         let info = optimizer.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 2.5);
@@ -283,7 +260,7 @@ mod tests {
 
     #[test]
     fn live_edits_keep_the_momentum_and_reset_clears_it() {
-        let mut oracle = oracle(diagonal());
+        let mut oracle = crate::optim::test_support::quadratic();
         let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);

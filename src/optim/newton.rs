@@ -50,9 +50,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
-use super::{
-    ArrowKind, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len,
-};
+use super::{HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -148,8 +146,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for NewtonConfig {
-    const DISPLAY_NAME: &'static str = "Newton";
-    const DESCRIPTION: &'static str = "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI";
+    crate::optim::spec_names! {
+        "Newton":
+        "Newton's method x ← x − lr·H⁻¹∇f, pure (drawn to saddles), saddle-free |H| or damped H + μI"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -338,12 +338,14 @@ impl Optimizer for Newton {
         crate::optim::explain_once_stepped(self.explained, || {
             let lr = self.explained_lr;
             let h = &self.explained_hessian;
-            let mut quantities = vec![Quantity::vector("g", "∇f(x)", self.grad.as_slice())];
+            let mut quantities = crate::optim::quantities![
+                vector "g" = "∇f(x)" => self.grad.as_slice(),
+            ];
             if h.shape() == (2, 2) {
-                quantities.extend([
-                    Quantity::scalar("H₁₁", "∂²f/∂x₁²", h[(0, 0)]),
-                    Quantity::scalar("H₁₂", "∂²f/∂x₁∂x₂", h[(0, 1)]),
-                    Quantity::scalar("H₂₂", "∂²f/∂x₂²", h[(1, 1)]),
+                quantities.extend(crate::optim::quantities![
+                    scalar "H₁₁" = "∂²f/∂x₁²" => h[(0, 0)],
+                    scalar "H₁₂" = "∂²f/∂x₁∂x₂" => h[(0, 1)],
+                    scalar "H₂₂" = "∂²f/∂x₂²" => h[(1, 1)],
                 ]);
             } else {
                 quantities.push(Quantity::vector(
@@ -352,31 +354,17 @@ impl Optimizer for Newton {
                     h.diagonal().as_slice(),
                 ));
             }
-            quantities.extend([
-                Quantity::vector(
-                    "λᵢ",
-                    "the eigenvalues of H",
-                    self.explained_eigenvalues.as_slice(),
-                ),
-                Quantity::vector(
-                    "λ̃ᵢ",
-                    "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)",
-                    self.eigenvalues.as_slice(),
-                ),
-                Quantity::vector("d", "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g", self.direction.as_slice()),
-                Quantity::scalar("lr", "step size (1 = the pure Newton step)", lr),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·g",
-                    "where gradient descent with the same lr would go",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−lr·H̃⁻¹g",
-                    "the Newton step: to the quadratic model's stationary point when lr = 1",
-                    self.direction.iter().map(|d| -lr * d),
-                ),
+            quantities.extend(crate::optim::quantities![
+                vector "λᵢ" = "the eigenvalues of H" => self.explained_eigenvalues.as_slice(),
+                vector "λ̃ᵢ" = "λᵢ (None), |λᵢ| (AbsEig) or λᵢ + μ (Shift)"
+                    => self.eigenvalues.as_slice(),
+                vector "d" = "Q diag(1/λ̃ᵢ) Qᵀ g = H̃⁻¹g" => self.direction.as_slice(),
+                scalar "lr" = "step size (1 = the pure Newton step)" => lr,
+                arrow Gradient "−lr·g" = "where gradient descent with the same lr would go"
+                    => self.grad.iter().map(|g| -lr * g),
+                arrow Preconditioned "−lr·H̃⁻¹g" =
+                    "the Newton step: to the quadratic model's stationary point when lr = 1"
+                    => self.direction.iter().map(|d| -lr * d),
             ]);
             quantities
         })
@@ -480,11 +468,7 @@ mod tests {
     fn the_shift_damps_the_step_by_mu_over_lambda_plus_mu() {
         // f = ½(x² + 4y²): (H + μI)⁻¹∇f = (x/(1 + μ), 4y/(4 + μ)), so with μ = 1 and lr = 0.5 from
         // (1, 1): x₁ = (1 − 0.5·0.5, 1 − 0.5·0.8) = (0.75, 0.6).
-        let mut oracle = oracle(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle(Quadratic::axis_aligned(1.0, 4.0));
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let mut optimizer = newton(0.5, Safeguard::Shift { mu: 1.0 });
         optimizer.step(&mut x, &mut oracle);

@@ -31,7 +31,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 use crate::validate::Checker;
 
@@ -48,8 +48,10 @@ pub struct OptimisticGdConfig {
 game_hyper_table! { OptimisticGdConfig; }
 
 impl OptimizerSpec for OptimisticGdConfig {
-    const DISPLAY_NAME: &'static str = "Optimistic GDA";
-    const DESCRIPTION: &'static str = "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)";
+    crate::optim::spec_names! {
+        "Optimistic GDA":
+        "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)"
+    }
     const PLAYS_A_GAME: bool = true;
 
     fn validate(&self, checker: &mut Checker) {
@@ -132,30 +134,20 @@ impl Optimizer for OptimisticGd {
             let lr_y = self.config.lr_y.unwrap_or(lr);
             let dim = self.grad.len();
             let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
-            vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁, yₜ₋₁)", self.grad.as_slice()),
-                Quantity::vector(
-                    "gₜ₋₁",
-                    "the previous step's gradient (gₜ on the first step)",
-                    self.explained_previous.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "(−lr·∇ₓgₜ, +lr_y·∇_ygₜ)",
-                    "the plain simultaneous GDA step",
-                    self.grad.iter().enumerate().map(|(i, g)| signed(i) * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "(−lr, +lr_y)·(2gₜ − gₜ₋₁)",
-                    "the optimistic step: GDA along the extrapolated gradient 2gₜ − gₜ₋₁",
-                    self.grad
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁, yₜ₋₁)" => self.grad.as_slice(),
+                vector "gₜ₋₁" = "the previous step's gradient (gₜ on the first step)"
+                    => self.explained_previous.as_slice(),
+                arrow Gradient "(−lr·∇ₓgₜ, +lr_y·∇_ygₜ)" = "the plain simultaneous GDA step"
+                    => self.grad.iter().enumerate().map(|(i, g)| signed(i) * g),
+                arrow Preconditioned "(−lr, +lr_y)·(2gₜ − gₜ₋₁)" =
+                    "the optimistic step: GDA along the extrapolated gradient 2gₜ − gₜ₋₁"
+                    => self.grad
                         .iter()
                         .zip(self.explained_previous.iter())
                         .enumerate()
                         .map(|(i, (g, p))| 2.0 * signed(i) * g - signed(i) * p),
-                ),
-                Quantity::scalar("lr", "the min player's step", lr),
+                scalar "lr" = "the min player's step" => lr,
             ]
         })
     }

@@ -327,9 +327,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for ProjectedGdConfig {
-    const DISPLAY_NAME: &'static str = "Projected GD";
-    const DESCRIPTION: &'static str =
-        "projected gradient descent x ← Π_C(x − lr·∇f(x)) onto a box, ℓ₂ ball or ℓ₁ ball";
+    crate::optim::spec_names! {
+        "Projected GD":
+        "projected gradient descent x ← Π_C(x − lr·∇f(x)) onto a box, ℓ₂ ball or ℓ₁ ball"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         checker.positive("lr", self.lr);
@@ -390,7 +391,9 @@ impl Optimizer for ProjectedGd {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
-            let mut quantities = vec![Quantity::vector("∇f(x)", "", self.grad.as_slice())];
+            let mut quantities = crate::optim::quantities![
+                vector "∇f(x)" = "" => self.grad.as_slice(),
+            ];
             quantities.extend(e.prox_quantities(
                 &self.grad,
                 ["z", "Π_C(z)", "Π_C(z) − z"],
@@ -565,11 +568,7 @@ mod tests {
         // f = ½(x² + 4y²) from (2, 2), lr = 0.1: z = (2, 2) − 0.1·(2, 8) = (1.8, 1.2);
         // the box [−1, 1]² clamps it to (1, 1); the unit ℓ₂ ball to (1.8, 1.2)/‖·‖ =
         // (1.8, 1.2)/2.163330765… ; the unit ℓ₁ ball: θ = (3 − 1)/2 = 1 (1.2 − 1 > 0), (0.8, 0.2).
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
+        let quadratic = Quadratic::axis_aligned(1.0, 4.0);
         let norm = 1.8f64.hypot(1.2);
         for (set, expected) in [
             (ConstraintSet::default(), [1.0, 1.0]),
@@ -788,11 +787,7 @@ mod tests {
                 set: ConstraintSet::L1Ball { radius: 1.0 },
             }))
         );
-        let mut oracle = oracle(Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        });
+        let mut oracle = oracle(Quadratic::axis_aligned(1.0, 4.0));
         let mut x = DVector::from_vec(vec![2.0, 2.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!((x[0] - 0.8).abs() < 1e-14 && (x[1] - 0.2).abs() < 1e-14);

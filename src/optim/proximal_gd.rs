@@ -50,9 +50,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for ProximalGdConfig {
-    const DISPLAY_NAME: &'static str = "Proximal GD (ISTA)";
-    const DESCRIPTION: &'static str =
-        "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere";
+    crate::optim::spec_names! {
+        "Proximal GD (ISTA)":
+        "proximal gradient (ISTA): x ← prox_{lr·h}(x − lr·∇g(x)) on f = g + h, plain GD elsewhere"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Gradient descent on the smooth part.
@@ -181,11 +182,10 @@ impl Optimizer for ProximalGd {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
-            let mut quantities = vec![Quantity::vector(
-                "∇g(x)",
-                "the smooth part's gradient (∇f when the problem is not composite)",
-                self.grad.as_slice(),
-            )];
+            let mut quantities = crate::optim::quantities![
+                vector "∇g(x)" = "the smooth part's gradient (∇f when the problem is not composite)"
+                    => self.grad.as_slice(),
+            ];
             quantities.extend(e.prox_quantities(
                 &self.grad,
                 ["z", "prox_{lr·h}(z)", "prox_{lr·h}(z) − z"],
@@ -272,11 +272,9 @@ mod tests {
     fn is_gradient_descent_on_a_problem_that_is_not_composite() {
         // f = ½(x² + 4y²), lr = 0.1: x₁ = (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
         let mut oracle = Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(Quadratic {
-                lambda1: 1.0,
-                lambda2: 4.0,
-                angle_deg: 0.0,
-            }))),
+            Arc::new(LandscapeObjective::new(Arc::new(Quadratic::axis_aligned(
+                1.0, 4.0,
+            )))),
             GradientModel::default(),
             0,
         );

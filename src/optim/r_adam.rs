@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 use super::adam::check_betas;
 use super::torch_ops::{add_scaled, addcmul, lerp, py_pow};
 use super::weight_decay::{WeightDecay, signed_gradient};
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -225,11 +225,10 @@ impl Optimizer for RAdam {
                 .iter()
                 .map(|m| m / e.bias_correction1)
                 .collect();
-            let mut quantities = vec![Quantity::vector(
-                "gₜ",
-                "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)",
-                self.grad.as_slice(),
-            )];
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁ unless decoupled)"
+                    => self.grad.as_slice(),
+            ];
             quantities.extend(
                 e.weight_decay
                     .explained("the decoupled decay xₜ₋₁·(1 − lr·weight_decay) − xₜ₋₁"),
@@ -256,40 +255,25 @@ impl Optimizer for RAdam {
                         .iter()
                         .map(|v| (1.0 / (v.sqrt() + e.eps)) * e.bias_correction2_sqrt)
                         .collect();
-                    quantities.extend([
-                        Quantity::scalar("r", "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))", rect),
-                        Quantity::vector("a", "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5", &adaptive),
-                        Quantity::vector(
-                            "effective lr",
-                            "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)",
-                            &adaptive
+                    quantities.extend(crate::optim::quantities![
+                        scalar "r" = "√((ρₜ − 4)(ρₜ − 2)ρ∞ / ((ρ∞ − 4)(ρ∞ − 2)ρₜ))" => rect,
+                        vector "a" = "(1 / (√vₜ + eps))·(1 − β₂ᵗ)^0.5" => &adaptive,
+                        vector "effective lr" =
+                            "lr·a·r / (1 − β₁ᵗ) per coordinate (multiplies mₜ)"
+                            => &adaptive
                                 .iter()
                                 .map(|a| lr * a * rect / e.bias_correction1)
                                 .collect::<Vec<_>>(),
-                        ),
-                        Quantity::arrow(
-                            ArrowKind::Preconditioned,
-                            "−((m̂ₜ·lr)·a)·r",
-                            "the rectified adaptive step",
-                            m_hat
-                                .iter()
-                                .zip(&adaptive)
-                                .map(|(m, a)| -(m * lr * a * rect)),
-                        ),
+                        arrow Preconditioned "−((m̂ₜ·lr)·a)·r" = "the rectified adaptive step"
+                            => m_hat.iter().zip(&adaptive).map(|(m, a)| -(m * lr * a * rect)),
                     ]);
                 }
-                None => quantities.extend([
-                    Quantity::vector(
-                        "effective lr",
-                        "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)",
-                        &vec![lr / e.bias_correction1; m_hat.len()],
-                    ),
-                    Quantity::arrow(
-                        ArrowKind::Momentum,
-                        "−m̂ₜ·lr",
-                        "ρₜ ≤ 5: a plain momentum step, not adapted",
-                        m_hat.iter().map(|m| -(m * lr)),
-                    ),
+                None => quantities.extend(crate::optim::quantities![
+                    vector "effective lr" =
+                        "lr / (1 − β₁ᵗ) per coordinate while ρₜ ≤ 5 (multiplies mₜ)"
+                        => &vec![lr / e.bias_correction1; m_hat.len()],
+                    arrow Momentum "−m̂ₜ·lr" = "ρₜ ≤ 5: a plain momentum step, not adapted"
+                        => m_hat.iter().map(|m| -(m * lr)),
                 ]),
             }
             quantities
@@ -303,7 +287,7 @@ mod tests {
 
     use super::*;
 
-    use crate::optim::test_support::{close, quadratic};
+    use crate::optim::test_support::close;
 
     #[test]
     fn warm_up_is_momentum_sgd_until_rho_exceeds_five() {
@@ -329,8 +313,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.9) && close(x[1], 0.6), "{x:?}");
         optimizer.step(&mut x, &mut oracle);
@@ -357,8 +340,7 @@ mod tests {
             },
             2,
         );
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         for _ in 0..5 {
             optimizer.step(&mut x, &mut oracle);
         }
@@ -401,8 +383,7 @@ mod tests {
                 },
                 2,
             );
-            let mut oracle = quadratic();
-            let mut x = DVector::from_vec(vec![1.0, 1.0]);
+            let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
             optimizer.step(&mut x, &mut oracle);
             assert!(close(x[0], 1.05) && close(x[1], 1.35), "{decoupled}: {x:?}");
         }
@@ -420,8 +401,7 @@ mod tests {
     #[test]
     fn live_config_keeps_moments_and_reset_clears_them() {
         let mut optimizer = RAdam::new(RAdamConfig::default(), 2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (optimizer.exp_avg.clone(), optimizer.exp_avg_sq.clone());
         let new = crate::optim::test_support::with_lr::<RAdamConfig>(0.1);

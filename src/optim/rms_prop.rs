@@ -201,18 +201,15 @@ impl Optimizer for RmsProp {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
             let lr = e.lr;
-            let mut quantities = vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)",
-                    self.grad.as_slice(),
-                ),
-                Quantity::vector("vₜ", "vₜ₋₁·α + (1 − α)·gₜ·gₜ", self.square_avg.as_slice()),
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)"
+                    => self.grad.as_slice(),
+                vector "vₜ" = "vₜ₋₁·α + (1 − α)·gₜ·gₜ" => self.square_avg.as_slice(),
             ];
             if e.centered {
-                quantities.extend([
-                    Quantity::vector("ḡₜ", "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)", self.grad_avg.as_slice()),
-                    Quantity::vector("avg", "√(vₜ − ḡₜ·ḡₜ) + eps", e.avg.as_slice()),
+                quantities.extend(crate::optim::quantities![
+                    vector "ḡₜ" = "ḡₜ₋₁ + (1 − α)·(gₜ − ḡₜ₋₁)" => self.grad_avg.as_slice(),
+                    vector "avg" = "√(vₜ − ḡₜ·ḡₜ) + eps" => e.avg.as_slice(),
                 ]);
             } else {
                 quantities.push(Quantity::vector("avg", "√vₜ + eps", e.avg.as_slice()));
@@ -226,27 +223,14 @@ impl Optimizer for RmsProp {
                 Quantity::gradient_arrow(lr, &self.grad),
             ]);
             if e.momentum > 0.0 {
-                quantities.extend([
-                    Quantity::vector(
-                        "bₜ",
-                        "bₜ₋₁·momentum + gₜ / avg",
-                        self.momentum_buffer.as_slice(),
-                    ),
-                    Quantity::arrow(
-                        ArrowKind::Preconditioned,
-                        "−lr·gₜ / avg",
-                        "the current gradient's part of the step, RMS-scaled",
-                        self.grad
-                            .iter()
-                            .zip(e.avg.iter())
-                            .map(|(g, a)| -lr * (g / a)),
-                    ),
-                    Quantity::arrow(
-                        ArrowKind::Momentum,
-                        "−lr·momentum·bₜ₋₁",
-                        "the velocity carried over from the previous steps",
-                        e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
-                    ),
+                quantities.extend(crate::optim::quantities![
+                    vector "bₜ" = "bₜ₋₁·momentum + gₜ / avg" => self.momentum_buffer.as_slice(),
+                    arrow Preconditioned "−lr·gₜ / avg" =
+                        "the current gradient's part of the step, RMS-scaled"
+                        => self.grad.iter().zip(e.avg.iter()).map(|(g, a)| -lr * (g / a)),
+                    arrow Momentum "−lr·momentum·bₜ₋₁" =
+                        "the velocity carried over from the previous steps"
+                        => e.previous_buffer.iter().map(|b| -lr * (e.momentum * b)),
                 ]);
             } else {
                 quantities.push(Quantity::arrow(
@@ -285,8 +269,7 @@ mod tests {
             eps: 0.0,
             ..RmsPropConfig::default()
         });
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let mut expected = [1.0 - 0.1 * 2f64.sqrt(); 2];
         let mut v = [0.5, 8.0];
@@ -324,8 +307,7 @@ mod tests {
             centered: true,
             ..RmsPropConfig::default()
         });
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 0.8) && close(x[1], 0.8), "{x:?}");
         optimizer.step(&mut x, &mut oracle);
@@ -349,8 +331,7 @@ mod tests {
             maximize: true,
             ..RmsPropConfig::default()
         });
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         assert!(close(x[0], 1.1) && close(x[1], 1.1), "{x:?}");
     }
@@ -380,8 +361,7 @@ mod tests {
             centered: true,
             ..RmsPropConfig::default()
         });
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         optimizer.step(&mut x, &mut oracle);
         let kept = (
             optimizer.square_avg.clone(),

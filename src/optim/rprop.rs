@@ -36,7 +36,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::torch_ops::addcmul;
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -70,9 +70,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for RpropConfig {
-    const DISPLAY_NAME: &'static str = "Rprop";
-    const DESCRIPTION: &'static str =
-        "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip";
+    crate::optim::spec_names! {
+        "Rprop": "torch.optim.Rprop: sign-based steps, sizes ×1.2 on agreement, ×0.5 on a flip"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -217,37 +217,18 @@ impl Optimizer for Rprop {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
             let lr = e.lr;
-            vec![
-                Quantity::vector(
-                    "gₜ",
-                    "∇f(xₜ₋₁) (negated if maximize)",
-                    e.gradient.as_slice(),
-                ),
-                Quantity::vector(
-                    "ηᵢ",
-                    "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1",
-                    e.eta.as_slice(),
-                ),
-                Quantity::vector(
-                    "Δᵢ",
-                    "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])",
-                    self.step_size.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·gₜ",
-                    "where gradient descent with lr (the initial step size) would go",
-                    e.gradient.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Preconditioned,
-                    "−sign(gₜ,ᵢ)·Δᵢ",
-                    "the Rprop step: only the gradient's sign, each coordinate its own step size",
-                    self.prev
-                        .iter()
-                        .zip(self.step_size.iter())
-                        .map(|(&g, &d)| -sign(g) * d),
-                ),
+            crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize)" => e.gradient.as_slice(),
+                vector "ηᵢ" = "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1"
+                    => e.eta.as_slice(),
+                vector "Δᵢ" = "clamp(Δᵢ·ηᵢ, step_sizes[0], step_sizes[1])"
+                    => self.step_size.as_slice(),
+                arrow Gradient "−lr·gₜ" =
+                    "where gradient descent with lr (the initial step size) would go"
+                    => e.gradient.iter().map(|g| -lr * g),
+                arrow Preconditioned "−sign(gₜ,ᵢ)·Δᵢ" =
+                    "the Rprop step: only the gradient's sign, each coordinate its own step size"
+                    => self.prev.iter().zip(self.step_size.iter()).map(|(&g, &d)| -sign(g) * d),
             ]
         })
     }
@@ -348,8 +329,7 @@ mod tests {
     #[test]
     fn live_config_keeps_step_sizes_and_reset_reseeds_them() {
         let mut rprop = RpropConfig::default().build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
         for _ in 0..3 {
             rprop.step(&mut x, &mut oracle);
         }

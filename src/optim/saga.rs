@@ -40,7 +40,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -59,9 +59,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SagaConfig {
-    const DISPLAY_NAME: &'static str = "SAGA";
-    const DESCRIPTION: &'static str =
-        "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients";
+    crate::optim::spec_names! {
+        "SAGA": "SAGA (Defazio et al. 2014): SGD corrected by a table of per-sample gradients"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -185,41 +185,19 @@ impl Optimizer for Saga {
                 .zip(e.stored.iter())
                 .map(|(mean, stored)| mean - stored)
                 .collect();
-            vec![
-                Quantity::scalar(
-                    "j",
-                    "the sample drawn, uniform in {0, …, n − 1}",
-                    e.index as f64,
-                ),
-                Quantity::vector("g", "∇fⱼ(x), the sample gradient", self.grad.as_slice()),
-                Quantity::vector(
-                    "φⱼ",
-                    "the gradient stored for sample j",
-                    e.stored.as_slice(),
-                ),
-                Quantity::vector("φ̄", "(1/n) Σᵢ φᵢ, the table's mean", e.mean.as_slice()),
-                Quantity::vector(
-                    "v",
-                    "g − φⱼ + φ̄: unbiased, low variance near x*",
-                    &self
-                        .grad
-                        .iter()
-                        .zip(&correction)
-                        .map(|(g, c)| g + c)
-                        .collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·g",
-                    "the plain SGD step with this sample",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−lr·(φ̄ − φⱼ)",
-                    "the correction from the stored gradients (past information, like momentum)",
-                    correction.iter().map(|c| -lr * c),
-                ),
+            crate::optim::quantities![
+                scalar "j" = "the sample drawn, uniform in {0, …, n − 1}" => e.index as f64,
+                vector "g" = "∇fⱼ(x), the sample gradient" => self.grad.as_slice(),
+                vector "φⱼ" = "the gradient stored for sample j" => e.stored.as_slice(),
+                vector "φ̄" = "(1/n) Σᵢ φᵢ, the table's mean" => e.mean.as_slice(),
+                vector "v" =
+                    "g − φⱼ + φ̄: unbiased, low variance near x*"
+                    => &self.grad.iter().zip(&correction).map(|(g, c)| g + c).collect::<Vec<_>>(),
+                arrow Gradient "−lr·g" = "the plain SGD step with this sample"
+                    => self.grad.iter().map(|g| -lr * g),
+                arrow Momentum "−lr·(φ̄ − φⱼ)" =
+                    "the correction from the stored gradients (past information, like momentum)"
+                    => correction.iter().map(|c| -lr * c),
             ]
         })
     }

@@ -53,9 +53,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SamConfig {
-    const DISPLAY_NAME: &'static str = "SAM";
-    const DESCRIPTION: &'static str =
-        "sharpness-aware minimization (Foret et al. 2021): x ← x − lr·∇f(x + ρ·g/‖g‖)";
+    crate::optim::spec_names! {
+        "SAM": "sharpness-aware minimization (Foret et al. 2021): x ← x − lr·∇f(x + ρ·g/‖g‖)"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Not a fixed linear map of the error: the perturbation has length ρ whatever ‖g‖, so near
@@ -176,8 +176,7 @@ mod tests {
         // (3, 1) + 0.1·(3, 4) = (3.3, 1.4), where ∇f = (3.3, 5.6); with lr = 0.1 the step ends at
         // (3 − 0.33, 1 − 0.56) = (2.67, 0.44).
         let mut sam = SamConfig { lr: 0.1, rho: 0.5 }.build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![3.0, 1.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([3.0, 1.0]);
         let info = sam.step(&mut x, &mut oracle);
         assert_eq!(info.loss, 0.5 * (9.0 + 4.0));
         assert!(close(x[0], 2.67) && close(x[1], 0.44), "{x:?}");
@@ -192,8 +191,7 @@ mod tests {
     #[test]
     fn a_zero_gradient_is_not_perturbed() {
         let mut sam = SamConfig { lr: 0.1, rho: 0.5 }.build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![0.0, 0.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([0.0, 0.0]);
         sam.step(&mut x, &mut oracle);
         assert_eq!((x[0], x[1]), (0.0, 0.0));
         assert_eq!(
@@ -208,8 +206,7 @@ mod tests {
     fn orbits_a_one_dimensional_minimum_at_the_predicted_two_cycle() {
         // Along x (λ = 1), lr = 0.5, ρ = 0.1: the 2-cycle is at ±lr·λ·ρ/(2 − lr·λ) = ±1/30.
         let mut sam = SamConfig { lr: 0.5, rho: 0.1 }.build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(vec![1.0, 0.0]);
+        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 0.0]);
         for _ in 0..200 {
             sam.step(&mut x, &mut oracle);
         }

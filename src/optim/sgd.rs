@@ -78,9 +78,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SgdConfig {
-    const DISPLAY_NAME: &'static str = "SGD";
-    const DESCRIPTION: &'static str =
-        "torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight decay";
+    crate::optim::spec_names! {
+        "SGD": "torch.optim.SGD: gradient descent, heavy-ball or Nesterov momentum, weight decay"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -224,14 +224,9 @@ impl Optimizer for Sgd {
         } = self.config;
         crate::optim::explain_once_stepped(self.explained.steps > 0, || {
             let gradient = &self.explained.gradient;
-            let mut quantities = vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁) (+ weight_decay·xₜ₋₁)", gradient.as_slice()),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·gₜ",
-                    "",
-                    gradient.iter().map(|g| -lr * g),
-                ),
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁) (+ weight_decay·xₜ₋₁)" => gradient.as_slice(),
+                arrow Gradient "−lr·gₜ" = "" => gradient.iter().map(|g| -lr * g),
             ];
             if momentum != 0.0 {
                 let buffer = &self.momentum_buffer;

@@ -53,9 +53,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SignSgdConfig {
-    const DISPLAY_NAME: &'static str = "signSGD";
-    const DESCRIPTION: &'static str =
-        "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)";
+    crate::optim::spec_names! {
+        "signSGD": "signSGD / Signum (Bernstein et al. 2018): x ← x − lr·sign(m)"
+    }
 
     fn validate(&self, checker: &mut Checker) {
         self.validate_rows(checker);
@@ -143,7 +143,9 @@ impl Optimizer for SignSgd {
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {
             let (lr, momentum) = (self.explained_lr, self.explained_momentum);
-            let mut quantities = vec![Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice())];
+            let mut quantities = crate::optim::quantities![
+                vector "gₜ" = "∇f(xₜ₋₁)" => self.grad.as_slice(),
+            ];
             let direction = if momentum == 0.0 {
                 &self.grad
             } else {
@@ -176,12 +178,8 @@ impl Optimizer for SignSgd {
 mod tests {
     use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{assert_path_close, path_on_quadratic};
-    use std::sync::Arc;
 
     use super::*;
-
-    use crate::landscape::{LandscapeObjective, Rosenbrock};
-    use crate::objective::GradientModel;
 
     #[test]
     fn sign_of_zero_is_zero_and_nan_propagates() {
@@ -261,24 +259,13 @@ mod tests {
 
     #[test]
     fn signum_makes_progress_on_rosenbrock() {
-        let mut optimizer = SignSgdConfig {
+        let signum = SignSgdConfig {
             lr: 1e-3,
             momentum: 0.9,
-        }
-        .build(2);
-        let mut oracle = Oracle::new(
-            Arc::new(LandscapeObjective::new(Arc::new(Rosenbrock::default()))),
-            GradientModel::default(),
-            0,
-        );
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        let start = oracle.value(&x);
-        for _ in 0..5000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
+        };
         // The valley floor leads to (1, 1); signs of a rotated valley zig-zag, so only ask for
         // a large decrease.
-        assert!(oracle.value(&x) < 0.05 * start, "{x:?}");
+        crate::optim::test_support::assert_reduces_rosenbrock(&signum, [-1.0, 1.0], 5000, 0.05);
     }
 
     #[test]

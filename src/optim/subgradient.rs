@@ -38,7 +38,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, Threshold, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -57,9 +57,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SubgradientConfig {
-    const DISPLAY_NAME: &'static str = "Subgradient";
-    const DESCRIPTION: &'static str =
-        "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps";
+    crate::optim::spec_names! {
+        "Subgradient":
+        "subgradient method x ← x − lr·g, g ∈ ∂f(x): not a descent method, needs decaying steps"
+    }
 
     fn stability_threshold(&self) -> Option<Threshold> {
         // Gradient descent on the smooth part.
@@ -108,18 +109,12 @@ impl Optimizer for Subgradient {
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {
             let lr = self.explained_lr;
-            vec![
-                Quantity::vector(
-                    "g",
-                    "a subgradient in ∂f(x) (sign(0) = 0 at kinks)",
-                    self.grad.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·g",
-                    "the whole step: not necessarily a descent direction at a kink",
-                    self.grad.iter().map(|g| -lr * g),
-                ),
+            crate::optim::quantities![
+                vector "g" = "a subgradient in ∂f(x) (sign(0) = 0 at kinks)"
+                    => self.grad.as_slice(),
+                arrow Gradient "−lr·g" =
+                    "the whole step: not necessarily a descent direction at a kink"
+                    => self.grad.iter().map(|g| -lr * g),
             ]
         })
     }

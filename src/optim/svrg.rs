@@ -41,7 +41,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -62,9 +62,9 @@ hyper_table! {
 }
 
 impl OptimizerSpec for SvrgConfig {
-    const DISPLAY_NAME: &'static str = "SVRG";
-    const DESCRIPTION: &'static str =
-        "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps";
+    crate::optim::spec_names! {
+        "SVRG": "SVRG (Johnson & Zhang 2013): SGD + full-gradient snapshots every 2n steps"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -172,60 +172,36 @@ impl Optimizer for Svrg {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let SvrgExplained {
-            steps,
-            lr,
-            index,
-            fresh_snapshot,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
             let correction: Vec<f64> = self
                 .full_grad
                 .iter()
                 .zip(self.snapshot_sample_grad.iter())
                 .map(|(mu, g)| mu - g)
                 .collect();
-            vec![
-                Quantity::scalar(
-                    "new snapshot",
-                    "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0",
-                    if fresh_snapshot { 1.0 } else { 0.0 },
-                ),
-                Quantity::vector("x̃", "the snapshot", self.snapshot.as_slice()),
-                Quantity::vector("μ", "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)", self.full_grad.as_slice()),
-                Quantity::scalar(
-                    "i",
-                    "the sample drawn, uniform in {0, …, n − 1}",
-                    index as f64,
-                ),
-                Quantity::vector("∇fᵢ(x)", "the sample gradient", self.sample_grad.as_slice()),
-                Quantity::vector(
-                    "∇fᵢ(x̃)",
-                    "the same sample's gradient at the snapshot",
-                    self.snapshot_sample_grad.as_slice(),
-                ),
-                Quantity::vector(
-                    "v",
-                    "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*",
-                    &self
+            crate::optim::quantities![
+                scalar "new snapshot" = "1 if this step set x̃ ← x and μ ← ∇f(x̃) first, else 0"
+                    => if e.fresh_snapshot { 1.0 } else { 0.0 },
+                vector "x̃" = "the snapshot" => self.snapshot.as_slice(),
+                vector "μ" = "∇f(x̃) = (1/n) Σᵢ ∇fᵢ(x̃)" => self.full_grad.as_slice(),
+                scalar "i" = "the sample drawn, uniform in {0, …, n − 1}" => e.index as f64,
+                vector "∇fᵢ(x)" = "the sample gradient" => self.sample_grad.as_slice(),
+                vector "∇fᵢ(x̃)" = "the same sample's gradient at the snapshot"
+                    => self.snapshot_sample_grad.as_slice(),
+                vector "v" =
+                    "∇fᵢ(x) − ∇fᵢ(x̃) + μ: unbiased, low variance near x*"
+                    => &self
                         .sample_grad
                         .iter()
                         .zip(&correction)
                         .map(|(g, c)| g + c)
                         .collect::<Vec<_>>(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·∇fᵢ(x)",
-                    "the plain SGD step with this sample",
-                    self.sample_grad.iter().map(|g| -lr * g),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Momentum,
-                    "−lr·(μ − ∇fᵢ(x̃))",
-                    "the control variate, from the snapshot (past information, like momentum)",
-                    correction.iter().map(|c| -lr * c),
-                ),
+                arrow Gradient "−lr·∇fᵢ(x)" = "the plain SGD step with this sample"
+                    => self.sample_grad.iter().map(|g| -e.lr * g),
+                arrow Momentum "−lr·(μ − ∇fᵢ(x̃))" =
+                    "the control variate, from the snapshot (past information, like momentum)"
+                    => correction.iter().map(|c| -e.lr * c),
             ]
         })
     }
@@ -272,11 +248,7 @@ mod tests {
             inner_steps: 5,
         }
         .build(2);
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
+        let quadratic = Quadratic::axis_aligned(1.0, 4.0);
         let mut oracle = oracle_for(Arc::new(quadratic), GradientModel::default());
         let mut x = DVector::from_vec(vec![1.0, 1.0]);
         let info = optimizer.step(&mut x, &mut oracle);

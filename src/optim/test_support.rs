@@ -26,16 +26,17 @@ pub(crate) fn oracle_for(landscape: Arc<dyn Landscape>) -> Oracle {
 
 /// f = ½(x² + λ₂y²), ∇f = (x, λ₂y) with exact gradients.
 pub(crate) fn axis_quadratic(lambda2: f64) -> Oracle {
-    oracle_on(Quadratic {
-        lambda1: 1.0,
-        lambda2,
-        angle_deg: 0.0,
-    })
+    oracle_on(Quadratic::axis_aligned(1.0, lambda2))
 }
 
 /// f = ½(x² + 4y²), ∇f = (x, 4y): the quadratic of the hand-computed steps.
 pub(crate) fn quadratic() -> Oracle {
     axis_quadratic(4.0)
+}
+
+/// The iterate `start` and the [`quadratic`]'s oracle, for tests that step by hand.
+pub(crate) fn on_quadratic(start: [f64; 2]) -> (DVector<f64>, Oracle) {
+    (DVector::from_vec(start.to_vec()), quadratic())
 }
 
 /// The iterates of `steps` steps of `config`'s optimizer from `start` on [`quadratic`].
@@ -291,6 +292,24 @@ pub(crate) fn assert_solves_rosenbrock(
         (x[0] - 1.0).abs() < tolerance[0] && (x[1] - 1.0).abs() < tolerance[1],
         "{x:?}"
     );
+}
+
+/// Asserts that `steps` steps of `config`'s optimizer from `start` on the Rosenbrock function bring
+/// its value below `factor` times the value at `start`.
+pub(crate) fn assert_reduces_rosenbrock(
+    config: &impl OptimizerSpec,
+    start: [f64; 2],
+    steps: usize,
+    factor: f64,
+) {
+    let mut oracle = oracle_on(crate::landscape::Rosenbrock::default());
+    let x = iterate(config, &mut oracle, start, steps);
+    let rosenbrock = oracle.objective();
+    let (end, start) = (
+        rosenbrock.value(&x),
+        rosenbrock.value(&DVector::from_row_slice(&start)),
+    );
+    assert!(end < factor * start, "{x:?}");
 }
 
 /// `C`'s defaults with step size `lr`.

@@ -41,7 +41,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
@@ -70,9 +70,10 @@ hyper_table! {
 }
 
 impl OptimizerSpec for ZerothOrderConfig {
-    const DISPLAY_NAME: &'static str = "Zeroth-order";
-    const DESCRIPTION: &'static str =
-        "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates";
+    crate::optim::spec_names! {
+        "Zeroth-order":
+        "Zeroth-order (Nesterov & Spokoiny 2017): two-point random-direction estimates"
+    }
 
     crate::optim::no_stability_threshold!(NotDerived);
 
@@ -159,42 +160,21 @@ impl Optimizer for ZerothOrder {
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        let ZerothOrderExplained {
-            steps,
-            lr,
-            mu,
-            directions,
-            last_slope,
-        } = self.explained;
-        crate::optim::explain_once_stepped(steps > 0, || {
-            vec![
-                Quantity::scalar(
-                    "D",
-                    "random directions averaged (2·D loss evaluations)",
-                    directions as f64,
-                ),
-                Quantity::scalar("mu", "the difference step", mu),
-                Quantity::vector(
-                    "u_D",
-                    "the last direction, ~ N(0, I)",
-                    self.direction.as_slice(),
-                ),
-                Quantity::scalar(
-                    "slope_D",
-                    "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative",
-                    last_slope,
-                ),
-                Quantity::vector(
-                    "ĝ",
-                    "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)",
-                    self.estimate.as_slice(),
-                ),
-                Quantity::arrow(
-                    ArrowKind::Gradient,
-                    "−lr·ĝ",
-                    "the whole step, along the estimated gradient (the method never sees ∇f)",
-                    self.estimate.iter().map(|g| -lr * g),
-                ),
+        let e = &self.explained;
+        crate::optim::explain_once_stepped(e.steps > 0, || {
+            crate::optim::quantities![
+                scalar "D" = "random directions averaged (2·D loss evaluations)"
+                    => e.directions as f64,
+                scalar "mu" = "the difference step" => e.mu,
+                vector "u_D" = "the last direction, ~ N(0, I)" => self.direction.as_slice(),
+                scalar "slope_D" =
+                    "(f(x + mu·u_D) − f(x − mu·u_D)) / (2·mu): a directional derivative"
+                    => e.last_slope,
+                vector "ĝ" = "(1/D)·Σₖ slopeₖ·uₖ: an unbiased estimate of ∇f_mu(x)"
+                    => self.estimate.as_slice(),
+                arrow Gradient "−lr·ĝ" =
+                    "the whole step, along the estimated gradient (the method never sees ∇f)"
+                    => self.estimate.iter().map(|g| -e.lr * g),
             ]
         })
     }
@@ -214,11 +194,7 @@ mod tests {
     use crate::landscape::{Quadratic, Rosenbrock};
 
     fn quadratic() -> Quadratic {
-        Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        }
+        Quadratic::axis_aligned(1.0, 4.0)
     }
 
     #[test]
@@ -306,19 +282,17 @@ mod tests {
 
     #[test]
     fn makes_progress_on_rosenbrock() {
-        let mut optimizer = ZerothOrderConfig {
+        let zeroth_order = ZerothOrderConfig {
             lr: 1e-3,
             mu: 1e-4,
             directions: 4,
-        }
-        .build(2);
-        let mut oracle = oracle_for(Arc::new(Rosenbrock::default()));
-        let mut x = DVector::from_vec(vec![-1.0, 1.0]);
-        let start = oracle.value(&x);
-        for _ in 0..20_000 {
-            optimizer.step(&mut x, &mut oracle);
-        }
-        assert!(oracle.value(&x) < 0.01 * start, "{x:?}");
+        };
+        crate::optim::test_support::assert_reduces_rosenbrock(
+            &zeroth_order,
+            [-1.0, 1.0],
+            20_000,
+            0.01,
+        );
     }
 
     #[test]

@@ -220,11 +220,7 @@ mod tests {
     fn evaluator_forms_the_trial_point_records_a_probe_and_returns_the_slope() {
         // f = ½(x² + 4y²) at (1, 1) + 0.5·(−1, −2) = (0.5, 0): f = 0.125, ∇f = (0.5, 0),
         // φ′ = (0.5, 0)·(−1, −2) = −0.5.
-        let quadratic = Quadratic {
-            lambda1: 1.0,
-            lambda2: 4.0,
-            angle_deg: 0.0,
-        };
+        let quadratic = Quadratic::axis_aligned(1.0, 4.0);
         let mut oracle = Oracle::new(
             Arc::new(LandscapeObjective::new(Arc::new(quadratic))),
             GradientModel::default(),
