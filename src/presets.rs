@@ -63,6 +63,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "pl_nonconvex",
         ],
     ),
+    ("Multi-task learning", &["multi_task"]),
     (
         "Numerics and low precision",
         &["bf16_stagnation", "fp16_loss_scaling"],
@@ -239,6 +240,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "matrix_completion",
         include_str!("../presets/matrix_completion.ron"),
     ),
+    ("multi_task", include_str!("../presets/multi_task.ron")),
 ];
 
 /// The preset the app opens when none is given.

@@ -282,6 +282,7 @@ impl<'a> Lesson<'a> {
                 return;
             }
             Metric::MarginAngle => "MarginAngle needs a landscape on separable data",
+            Metric::ParetoDistance => "ParetoDistance needs a multi-task landscape",
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
         };
         if self.scenario.problem.is_network() {
@@ -290,6 +291,7 @@ impl<'a> Lesson<'a> {
             let known = match metric {
                 Metric::Gap => min_value(landscape.as_ref()).is_some(),
                 Metric::MarginAngle => landscape.max_margin().is_some(),
+                Metric::ParetoDistance => landscape.pareto_set().is_some(),
                 _ => landscape
                     .distance_to_minimizer(landscape.default_start())
                     .is_some(),
