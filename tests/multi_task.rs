@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use nalgebra::DVector;
 use optiviz::landscape::{
-    Landscape, LandscapeConfig, LandscapeObjective, Transform, TwoTasks, distance_to_polyline,
+    Landscape, LandscapeConfig, LandscapeObjective, Transform, TwoTasks,
+    pareto::distance_to_polyline,
 };
 use optiviz::objective::{GradientModel, Objective, Oracle};
 use optiviz::scenario;

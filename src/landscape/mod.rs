@@ -25,6 +25,7 @@ mod line_of_minima;
 mod logistic;
 mod max_margin;
 mod monkey_saddle;
+pub mod pareto;
 mod quadratic;
 mod quadratic_game;
 mod rastrigin;
@@ -263,43 +264,18 @@ pub trait Landscape: Send + Sync {
         None
     }
 
-    /// Number of task losses of a multi-task landscape (1 elsewhere; see
-    /// [`Objective::num_tasks`]).
+    /// Number of task losses (1 unless multi-task; see [`Objective::num_tasks`]).
     fn num_tasks(&self) -> usize {
         1
     }
-
-    /// Task `task`'s own loss and gradient (the whole landscape for task 0 by default; see
-    /// [`Objective::task_value_and_grad`]).
+    /// Task `task`'s own loss and gradient (see [`Objective::task_value_and_grad`]).
     fn task_value_and_gradient(&self, _task: usize, p: Point) -> (f64, Point) {
         self.value_and_gradient(p)
     }
-
-    /// The Pareto set of a multi-task landscape, the points no other point improves on in every
-    /// task at once, as a polyline from task 1's minimizer to the last task's (for the views to
-    /// draw and the `ParetoDistance` claim); `None` elsewhere.
+    /// A multi-task landscape's Pareto set as a polyline (see [`pareto`]); `None` elsewhere.
     fn pareto_set(&self) -> Option<Vec<Point>> {
         None
     }
-}
-
-/// Distance from `p` to the polyline through `points` (a single point: the distance to it).
-pub fn distance_to_polyline(points: &[Point], p: Point) -> Option<f64> {
-    let first = points.first()?;
-    let mut nearest = (p[0] - first[0]).hypot(p[1] - first[1]);
-    for pair in points.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
-        let length_squared = dx * dx + dy * dy;
-        let t = if length_squared > 0.0 {
-            (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length_squared).clamp(0.0, 1.0)
-        } else {
-            0.0
-        };
-        let distance = (p[0] - a[0] - t * dx).hypot(p[1] - a[1] - t * dy);
-        nearest = nearest.min(distance);
-    }
-    Some(nearest)
 }
 
 /// The lowest known minimum value f*, if the landscape has one.
@@ -343,8 +319,7 @@ pub trait LandscapeSpec: Hypers + ToLandscape {
     fn num_samples(&self) -> usize {
         1
     }
-    /// Number of task losses, from the parameters alone: what the built landscape's
-    /// [`Landscape::num_tasks`] gives.
+    /// Number of task losses, from the parameters alone (as [`Landscape::num_tasks`]).
     fn num_tasks(&self) -> usize {
         1
     }
@@ -599,7 +574,6 @@ impl Objective for LandscapeObjective {
     fn num_tasks(&self) -> usize {
         self.landscape.num_tasks()
     }
-
     fn task_value_and_grad(&self, task: usize, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
         let (value, gradient) = self.landscape.task_value_and_gradient(task, point_of(x));
         grad[0] = gradient[0];

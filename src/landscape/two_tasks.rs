@@ -166,7 +166,7 @@ impl Landscape for TwoTasks {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::landscape::distance_to_polyline;
+    use crate::landscape::pareto::distance_to_polyline;
 
     fn dot(a: Point, b: Point) -> f64 {
         a[0] * b[0] + a[1] * b[1]

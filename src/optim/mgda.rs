@@ -287,7 +287,8 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::landscape::{Landscape, TwoTasks, distance_to_polyline};
+    use crate::landscape::pareto::distance_to_polyline;
+    use crate::landscape::{Landscape, TwoTasks};
     use crate::objective::{GradientModel, Objective};
     use crate::optim::StepOutcome;
     use crate::optim::test_support::{check_explained_steps, oracle_on};

@@ -179,7 +179,8 @@ impl Optimizer for PcGrad {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::landscape::{Landscape, TwoTasks, distance_to_polyline};
+    use crate::landscape::pareto::distance_to_polyline;
+    use crate::landscape::{Landscape, TwoTasks};
     use crate::optim::test_support::{check_explained_steps, oracle_on};
 
     fn vector(v: [f64; 2]) -> DVector<f64> {

@@ -5,7 +5,7 @@ use crate::analysis::measure::subdifferential::{PLANE_SAMPLES, sample_plane};
 use crate::analysis::study::basin::{BasinMap, Outcome};
 use crate::analysis::study::sweep::Sweep;
 use crate::engine::{NetworkRecord, RunStatus, Sample};
-use crate::landscape::{Landscape, distance_to_polyline, min_value};
+use crate::landscape::{Landscape, min_value, pareto::pareto_distance};
 use crate::scenario::Scenario;
 use crate::scenario::{
     At, BasinOutcome, Bounds, Claim, ExpectedStatus, HullMeasure, Metric, RecordMetric,
@@ -193,12 +193,8 @@ impl<'a> Evidence<'a> {
                     .abs()
                     .to_degrees()
             }
-            Metric::ParetoDistance => {
-                let no_set = || fails("the problem has no Pareto set");
-                let landscape = self.landscape.ok_or_else(no_set)?;
-                let set = landscape.pareto_set().ok_or_else(no_set)?;
-                distance_to_polyline(&set, sample.point).ok_or_else(no_set)?
-            }
+            Metric::ParetoDistance => pareto_distance(self.landscape, sample.point)
+                .ok_or_else(|| fails("the problem has no Pareto set"))?,
         })
     }
 
