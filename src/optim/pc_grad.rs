@@ -149,11 +149,11 @@ impl Optimizer for PcGrad {
                 ));
             }
             const PROJECTED: [&str; 4] = ["g₁'", "g₂'", "g₃'", "g₄'"];
-            for k in 0..shown {
+            for (symbol, projected) in PROJECTED.into_iter().zip(&self.projected) {
                 quantities.push(Quantity::vector(
-                    PROJECTED[k],
+                    symbol,
                     "gₖ − (gₖ·gⱼ/‖gⱼ‖²)·gⱼ for each gⱼ it conflicts with",
-                    self.projected[k].as_slice(),
+                    projected.as_slice(),
                 ));
             }
             quantities.push(Quantity::vector("dₜ", "Σₖ gₖ'", self.direction.as_slice()));
