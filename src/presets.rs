@@ -193,6 +193,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("max_margin", include_str!("../presets/max_margin.ron")),
     ("pl_nonconvex", include_str!("../presets/pl_nonconvex.ron")),
+    ("multi_task", include_str!("../presets/multi_task.ron")),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),
@@ -240,7 +241,6 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         "matrix_completion",
         include_str!("../presets/matrix_completion.ron"),
     ),
-    ("multi_task", include_str!("../presets/multi_task.ron")),
 ];
 
 /// The preset the app opens when none is given.
