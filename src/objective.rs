@@ -99,6 +99,22 @@ pub trait Objective: Send + Sync {
     fn parameter_blocks(&self) -> &[ParameterBlock] {
         &[]
     }
+
+    // Multi-task view (MGDA, PCGrad).
+
+    /// Number of task losses f₁, …, f_K that share the parameters (multi-task learning): the
+    /// objective f is one scalarisation of them (a weighted sum), and multi-objective methods
+    /// look at every task's gradient instead of ∇f. Problems that are not multi-task have K = 1.
+    fn num_tasks(&self) -> usize {
+        1
+    }
+
+    /// Writes ∇fₖ(x) of task `task` (counted from 0) into `grad` and returns fₖ(x): the task's own
+    /// loss, without the weight the objective's sum gives it. The default (one task) is the whole
+    /// objective for task 0.
+    fn task_value_and_grad(&self, _task: usize, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        self.value_and_grad(x, grad)
+    }
 }
 
 /// f = g + h with g smooth and h simple enough to have a closed-form proximal operator
@@ -514,6 +530,31 @@ impl Oracle {
         self.counts.hvps += 1;
         let x = weights_at(&mut self.rounded, self.model.weights_format, x);
         self.objective.hvp(x, v, out);
+    }
+
+    /// Number of task losses (1 for problems that are not multi-task; see
+    /// [`Objective::num_tasks`]).
+    pub fn num_tasks(&self) -> usize {
+        self.objective.num_tasks()
+    }
+
+    /// Multi-task problems: writes ∇fₖ(x) of task `task` into `grad`, with the run's gradient
+    /// precision, noise and clipping applied to it as to any gradient, and returns fₖ(x). Each
+    /// call counts as one full gradient evaluation, so a method that asks for every task's
+    /// gradient in a step pays K gradients per step: budgets compare it honestly with methods that
+    /// take one gradient of the sum. Minibatches do not apply (task losses are full-batch).
+    pub fn task_value_and_grad(
+        &mut self,
+        task: usize,
+        x: &DVector<f64>,
+        grad: &mut DVector<f64>,
+    ) -> f64 {
+        self.counts.gradients += 1;
+        self.counts.sample_gradients += self.permutation.len() as u64;
+        let x = weights_at(&mut self.rounded, self.model.weights_format, x);
+        let loss = self.objective.task_value_and_grad(task, x, grad);
+        self.perturb(grad);
+        loss
     }
 
     /// Remembers a point that was evaluated but not accepted (bounded per step).

@@ -65,6 +65,7 @@ pub const TOPICS: &[(&str, &[&str])] = &[
             "pl_nonconvex",
         ],
     ),
+    ("Multi-task learning", &["multi_task"]),
     (
         "Numerics and low precision",
         &["bf16_stagnation", "fp16_loss_scaling"],
@@ -203,6 +204,7 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ),
     ("max_margin", include_str!("../presets/max_margin.ron")),
     ("pl_nonconvex", include_str!("../presets/pl_nonconvex.ron")),
+    ("multi_task", include_str!("../presets/multi_task.ron")),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),

@@ -95,8 +95,11 @@ fn every_preset_file_loads_without_warnings_and_round_trips() {
 fn every_landscape_and_optimizer_round_trips_through_ron() {
     for landscape in optiviz::landscape::LandscapeConfig::catalog() {
         for optimizer in optiviz::optim::OptimizerConfig::catalog() {
-            // A method that needs weight matrices (Muon) is refused on a landscape (tests/muon.rs).
-            if optimizer.needs_parameter_blocks() {
+            // A method that needs weight matrices (Muon) is refused on a landscape (tests/muon.rs);
+            // multi-task methods are refused on problems with one task loss.
+            if optimizer.needs_parameter_blocks()
+                || (optimizer.needs_task_gradients() && landscape.num_tasks() < 2)
+            {
                 continue;
             }
             let mut scenario = Scenario {

@@ -27,6 +27,7 @@ mod logistic;
 mod macros;
 mod max_margin;
 mod monkey_saddle;
+pub mod pareto;
 mod quadratic;
 mod quadratic_game;
 mod rastrigin;
@@ -36,6 +37,7 @@ mod saddle;
 mod scale_invariant;
 mod sharp_flat_sum;
 mod six_hump_camel;
+mod two_tasks;
 
 mod refine;
 mod transform;
@@ -265,6 +267,19 @@ pub trait Landscape: Send + Sync {
     fn max_margin(&self) -> Option<MaxMargin> {
         None
     }
+
+    /// Number of task losses (1 unless multi-task; see [`Objective::num_tasks`]).
+    fn num_tasks(&self) -> usize {
+        1
+    }
+    /// Task `task`'s own loss and gradient (see [`Objective::task_value_and_grad`]).
+    fn task_value_and_gradient(&self, _task: usize, p: Point) -> (f64, Point) {
+        self.value_and_gradient(p)
+    }
+    /// A multi-task landscape's Pareto set as a polyline (see [`pareto`]); `None` elsewhere.
+    fn pareto_set(&self) -> Option<Vec<Point>> {
+        None
+    }
 }
 
 /// The lowest known minimum value f*, if the landscape has one.
@@ -306,6 +321,10 @@ pub trait LandscapeSpec: Hypers + ToLandscape {
     /// Number of terms of the finite sum, from the parameters alone (no data generated): what
     /// the built landscape's [`Landscape::num_samples`] gives, for unvalidated parameters too.
     fn num_samples(&self) -> usize {
+        1
+    }
+    /// Number of task losses, from the parameters alone (as [`Landscape::num_tasks`]).
+    fn num_tasks(&self) -> usize {
         1
     }
 }
@@ -372,6 +391,11 @@ macro_rules! landscape_registry {
                 match self { $(LandscapeConfig::$variant(config) => <$variant as LandscapeSpec>::num_samples(config)),* }
             }
 
+            /// Number of task losses, without building the landscape.
+            pub fn num_tasks(&self) -> usize {
+                match self { $(LandscapeConfig::$variant(config) => <$variant as LandscapeSpec>::num_tasks(config)),* }
+            }
+
             /// Builds the landscape.
             pub fn build(&self) -> Arc<dyn Landscape> {
                 match self { $(LandscapeConfig::$variant(config) => config.build()),* }
@@ -405,6 +429,7 @@ landscape_registry!(
     sharp_flat_sum::SharpFlatSum,
     scale_invariant::ScaleInvariant,
     cliff::Cliff,
+    two_tasks::TwoTasks,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.
@@ -546,6 +571,16 @@ impl Objective for LandscapeObjective {
         let (value, gradient) = self
             .landscape
             .noisy_value_and_gradient(point_of(x), epsilon);
+        grad[0] = gradient[0];
+        grad[1] = gradient[1];
+        value
+    }
+
+    fn num_tasks(&self) -> usize {
+        self.landscape.num_tasks()
+    }
+    fn task_value_and_grad(&self, task: usize, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
+        let (value, gradient) = self.landscape.task_value_and_gradient(task, point_of(x));
         grad[0] = gradient[0];
         grad[1] = gradient[1];
         value

@@ -329,6 +329,25 @@ impl Landscape for Transformed {
             .noisy_value_and_gradient(self.pull_back(p), epsilon);
         (value, self.push_gradient(gradient))
     }
+
+    fn num_tasks(&self) -> usize {
+        self.inner.num_tasks()
+    }
+
+    fn task_value_and_gradient(&self, task: usize, p: Point) -> (f64, Point) {
+        let (value, gradient) = self.inner.task_value_and_gradient(task, self.pull_back(p));
+        (value, self.push_gradient(gradient))
+    }
+
+    /// The inner Pareto set mapped by T (a change of variables keeps which points are Pareto
+    /// optimal).
+    fn pareto_set(&self) -> Option<Vec<Point>> {
+        let mut points = self.inner.pareto_set()?;
+        for point in &mut points {
+            *point = apply(&self.forward, *point);
+        }
+        Some(points)
+    }
 }
 
 #[cfg(test)]

@@ -30,10 +30,12 @@ pub mod linesearch;
 mod lion;
 mod local_sgd;
 mod muon;
+mod mgda;
 mod n_adam;
 mod nesterov_agd;
 mod newton;
 mod optimistic_gd;
+mod pc_grad;
 mod projected_gd;
 mod proximal_gd;
 mod r_adam;
@@ -82,10 +84,12 @@ pub use linesearch::LineSearchFn;
 pub use lion::Lion;
 pub use local_sgd::LocalSgd;
 pub use muon::{Muon, Orthogonalizer};
+pub use mgda::Mgda;
 pub use n_adam::NAdam;
 pub use nesterov_agd::NesterovAgd;
 pub use newton::{DEFAULT_SHIFT_MU, Newton, Safeguard};
 pub use optimistic_gd::OptimisticGd;
+pub use pc_grad::PcGrad;
 pub use projected_gd::{ConstraintSet, ProjectedGd, project_box, project_l1_ball, project_l2_ball};
 pub use proximal_gd::ProximalGd;
 pub use r_adam::RAdam;
@@ -334,6 +338,9 @@ pub trait OptimizerSpec: Hypers + Sized {
     /// Whether the method plays a min-max game: it follows the descent–ascent field
     /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
     const PLAYS_A_GAME: bool = false;
+    /// Whether the method needs one gradient per task (multi-task methods: MGDA, PCGrad), so
+    /// that problems with a single task loss refuse it.
+    const NEEDS_TASK_GRADIENTS: bool = false;
     /// Whether the method simulates workers that communicate (its optimizer reports worker points
     /// and bits), so its runs count bits.
     const SIMULATES_WORKERS: bool = false;
@@ -427,6 +434,12 @@ macro_rules! optimizer_registry {
             /// (−∂f/∂x, +∂f/∂y) rather than −∇f.
             pub fn plays_a_game(&self) -> bool {
                 match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::PLAYS_A_GAME),* }
+            }
+
+            /// Whether the method needs one gradient per task (see
+            /// [`OptimizerSpec::NEEDS_TASK_GRADIENTS`]).
+            pub fn needs_task_gradients(&self) -> bool {
+                match self { $(OptimizerConfig::$variant(_) => <$config as OptimizerSpec>::NEEDS_TASK_GRADIENTS),* }
             }
 
             /// Whether the method simulates workers that communicate, so its runs count bits.
@@ -529,6 +542,8 @@ optimizer_registry!(
     muon::Muon(MuonConfig),
     schedule_free_sgd::ScheduleFreeSgd(ScheduleFreeSgdConfig),
     schedule_free_adam_w::ScheduleFreeAdamW(ScheduleFreeAdamWConfig),
+    mgda::Mgda(MgdaConfig),
+    pc_grad::PcGrad(PcGradConfig),
 );
 
 impl Default for OptimizerConfig {

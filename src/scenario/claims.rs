@@ -27,7 +27,7 @@
 //! and on landscapes the iterate's distances |x| and |y| from the axes (`AbsX`, `AbsY`: where along
 //! a valley of minimizers a run ends), its norm ‖x‖, the effective step lr/‖x‖² (lr the run's base
 //! lr), and the angle in degrees between x and the max-margin direction of a landscape on
-//! separable data.
+//! separable data; on a multi-task landscape the distance to its Pareto set (`ParetoDistance`).
 //!
 //! A claim must be able to fail: `optiviz check --verify` reports a one-sided bound looser than
 //! 10× the measured value m > 0 (`Below(b)` with b > 10·m, `Above(b)` with b < m/10) as a defect
@@ -249,6 +249,8 @@ pub enum Metric {
     /// network's product W_L⋯W₁, a factorization's U·Vᵀ), read from its record at the step (the
     /// step must be a record step: a multiple of `sharpness_every`, else of 10).
     SingularValue(usize),
+    /// Distance from x to the landscape's Pareto set (multi-task landscapes).
+    ParetoDistance,
 }
 
 /// What a `Records` claim averages over a network's records.

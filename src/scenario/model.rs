@@ -397,6 +397,15 @@ macro_rules! declare_problem {
                 }
             }
 
+            /// Number of task losses (multi-task landscapes; 1 for every other problem), counted
+            /// from the config without building anything.
+            pub fn num_tasks(&self) -> usize {
+                match self {
+                    Problem::Landscape(config) => config.num_tasks(),
+                    $(Problem::$network(_) => 1,)*
+                }
+            }
+
             /// Builds the problem (generating its data, drawing its initial weights).
             pub fn build(&self) -> BuiltProblem {
                 match self {

@@ -101,6 +101,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     checker.within("problem", |checker| scenario.problem.validate(checker));
     // Only a valid configuration is counted (an invalid one would give its clamped count).
     let samples = (checker.found.len() == before).then(|| scenario.problem.num_samples());
+    let tasks = (checker.found.len() == before).then(|| scenario.problem.num_tasks());
     let network = scenario.problem.is_network();
     if scenario.runs.len() > MAX_RUNS {
         checker.report(
@@ -113,6 +114,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
             checker.within(&format!("[{i}]"), |checker| {
                 validate_run(run, samples, checker);
                 needs_parameter_blocks(run, &scenario.problem, checker);
+                validate_task_gradients(run, tasks, scenario.problem.name(), checker);
                 if network && run.start.is_some() {
                     checker.report(
                         "start",
@@ -192,6 +194,27 @@ fn validate_view(view: &ViewWindow, checker: &mut Checker) {
         checker.report(
             "",
             "the view is too wide: x_max − x_min and y_max − y_min must be finite",
+        );
+    }
+}
+
+/// A multi-task method (MGDA, PCGrad) needs a problem with several task losses.
+fn validate_task_gradients(
+    run: &RunConfig,
+    tasks: Option<usize>,
+    problem: &str,
+    checker: &mut Checker,
+) {
+    if let Some(tasks @ 0..=1) = tasks
+        && run.optimizer.needs_task_gradients()
+    {
+        let has = if tasks == 1 { "one" } else { "none" };
+        checker.report(
+            "optimizer",
+            format!(
+                "{} needs a problem with several task losses; {problem} has {has}",
+                run.optimizer.display_name()
+            ),
         );
     }
 }

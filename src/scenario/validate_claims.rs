@@ -283,6 +283,7 @@ impl<'a> Lesson<'a> {
             }
             Metric::MarginAngle => "MarginAngle needs a landscape on separable data",
             Metric::SingularValue(_) => return self.check_singular_value(at, checker),
+            Metric::ParetoDistance => "ParetoDistance needs a multi-task landscape",
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
         };
         if self.scenario.problem.is_network() {
@@ -291,6 +292,7 @@ impl<'a> Lesson<'a> {
             let known = match metric {
                 Metric::Gap => min_value(landscape.as_ref()).is_some(),
                 Metric::MarginAngle => landscape.max_margin().is_some(),
+                Metric::ParetoDistance => landscape.pareto_set().is_some(),
                 _ => landscape
                     .distance_to_minimizer(landscape.default_start())
                     .is_some(),

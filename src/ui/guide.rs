@@ -107,6 +107,10 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "rate bound",
         "A lesson may draw a guarantee from theory over each gradient-descent run's loss, dashed: f(u) + ‖x₀ − u‖²/(2·lr·k) for convex f, or (1 − μ/L)ᵏ(f(x₀) − f*) under the Polyak–Łojasiewicz inequality ½‖∇f‖² ≥ μ(f − f*), which needs no convexity (Karimi et al. 2016). The 'log' box beside steps puts steps on a log axis, where 1/k is a straight line.",
     ),
+    (
+        "Pareto set",
+        "With several task losses, the points where no move lowers every task at once: improving one costs another. The two-task landscape draws it dotted; a weighted sum's minimizer is one of its points, MGDA stops at the first it reaches (Désidéri 2012).",
+    ),
 ];
 
 /// Draws the guide window when it is open.

@@ -213,3 +213,43 @@ pub(super) fn paint_max_margin(
     painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
     painter.galley(rect.min, galley, ink);
 }
+
+/// On a multi-task landscape: its Pareto set (the trade-offs between the tasks) as a dotted curve,
+/// named where it is first on screen.
+pub(super) fn paint_pareto_set(
+    painter: &egui::Painter,
+    screen: &dyn Fn([f64; 2]) -> Pos2,
+    landscape: &dyn Landscape,
+    ink: Color32,
+    plate: Color32,
+) {
+    let Some(set) = landscape.pareto_set() else {
+        return;
+    };
+    let points: Vec<Pos2> = set
+        .into_iter()
+        .map(screen)
+        .filter(|p| p.x.is_finite() && p.y.is_finite())
+        .collect();
+    if points.len() < 2 {
+        return;
+    }
+    painter.extend(Shape::dotted_line(
+        &points,
+        ink.gamma_multiply(0.9),
+        7.0,
+        2.2,
+    ));
+    let frame = painter.clip_rect().shrink(24.0);
+    let Some(&anchor) = points.iter().find(|p| frame.contains(**p)) else {
+        return;
+    };
+    let galley = painter.layout_no_wrap(
+        "Pareto set".to_owned(),
+        egui::FontId::proportional(12.0),
+        ink,
+    );
+    let rect = label_rect(painter.clip_rect(), anchor, galley.size());
+    painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
+    painter.galley(rect.min, galley, ink);
+}

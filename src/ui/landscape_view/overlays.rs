@@ -15,8 +15,8 @@ use egui::{Color32, Pos2, Stroke};
 use egui_plot::{PlotPoint, PlotTransform};
 
 use super::markers::{
-    paint_constraint_set, paint_diverged_label, paint_max_margin, paint_stationary_names,
-    paint_stationary_points,
+    paint_constraint_set, paint_diverged_label, paint_max_margin, paint_pareto_set,
+    paint_stationary_names, paint_stationary_points,
 };
 use super::{DrawnOverlays, HANDLE_RADIUS, MAX_PATH_POINTS, start_handles};
 use crate::analysis::field::{self, FieldKind};
@@ -73,6 +73,13 @@ pub(super) fn paint_overlays(
     }
     drawn.stationary_points = paint_stationary_points(&framed, &screen, landscape.as_ref(), ink);
     paint_max_margin(
+        &framed,
+        &screen,
+        landscape.as_ref(),
+        ink,
+        plate_colour(dark),
+    );
+    paint_pareto_set(
         &framed,
         &screen,
         landscape.as_ref(),

@@ -6,7 +6,7 @@ use crate::analysis::measure::subdifferential::{PLANE_SAMPLES, sample_plane};
 use crate::analysis::study::basin::{BasinMap, Outcome};
 use crate::analysis::study::sweep::Sweep;
 use crate::engine::{NetworkRecord, RunStatus, Sample};
-use crate::landscape::{Landscape, min_value};
+use crate::landscape::{Landscape, min_value, pareto::pareto_distance};
 use crate::scenario::Scenario;
 use crate::scenario::{
     At, BasinOutcome, Bounds, Claim, ExpectedStatus, HullMeasure, Metric, RecordMetric,
@@ -195,6 +195,8 @@ impl<'a> Evidence<'a> {
                     .abs()
                     .to_degrees()
             }
+            Metric::ParetoDistance => pareto_distance(self.landscape, sample.point)
+                .ok_or_else(|| fails("the problem has no Pareto set"))?,
         })
     }
 
