@@ -25,6 +25,7 @@ pub mod step_view;
 pub mod surface_view;
 pub mod sweep_cells;
 pub mod sweep_view;
+pub mod tune_view;
 pub mod toolbar;
 pub mod worksheet;
 
@@ -307,6 +308,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
     });
     sweep_view::sweep_window_ui(state, ui.ctx());
+    tune_view::tune_window_ui(state, ui.ctx());
     guide::guide_ui(state, ui.ctx());
     step_view::step_window_ui(state, ui.ctx());
     stability_region::stability_region_window_ui(state, ui.ctx());
