@@ -46,7 +46,7 @@ fn the_tune_window_adds_each_run_at_its_best_lr() {
         assert!(expected.run_trials(index).all(|t| t.criterion >= best_score));
     }
     assert_eq!(state.runs.len(), 2 * runs, "the engine has the new runs too");
-    assert!(harness.query_by_label_contains("(tuned)").is_some());
+    assert!(harness.query_all_by_label_contains("(tuned)").count() >= runs);
 }
 
 #[test]
