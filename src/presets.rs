@@ -126,7 +126,10 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/rotation_equivariance.ron"),
     ),
     ("sign_methods", include_str!("../presets/sign_methods.ron")),
-    ("tuned_ranking", include_str!("../presets/tuned_ranking.ron")),
+    (
+        "tuned_ranking",
+        include_str!("../presets/tuned_ranking.ron"),
+    ),
     (
         "lr_sensitivity",
         include_str!("../presets/lr_sensitivity.ron"),

@@ -227,3 +227,50 @@ fn stochastic_trials_average_the_seeds_and_diverged_ones_score_infinity() {
     assert_eq!(a.trials.last().map(|t| t.criterion), Some(f64::INFINITY));
     assert!(a.best(0).is_some_and(|best| best.lr < 0.2));
 }
+
+#[test]
+fn bad_tuning_claims_and_settings_are_located_in_the_file() {
+    let directory = tempfile::tempdir().expect("a temp dir");
+    let path = directory.path().join("bad.ron");
+    let text = r#"Scenario(
+    version: 2,
+    notice: [
+        Notice(text: "a", claim: Tuned(run: "Adam", measure: BestLr, bounds: Within(0.1, 1.0))),
+        Notice(text: "b", claim: Tuned(run: "GD", measure: BestOver("GD"), bounds: Below(1.0))),
+        Notice(text: "c", claim: Seeds(seeds: [1, 2], claim: Tuned(run: "GD", measure: GoodDecades, bounds: Above(0.5)))),
+    ],
+    problem: Landscape(Quadratic(lambda1: 1.0, lambda2: 10.0, angle_deg: 0.0)),
+    tune: (lr_factors: (1.0, 1.0), seeds: []),
+    runs: [Run(label: "GD", optimizer: Sgd(lr: 0.01))],
+)"#;
+    std::fs::write(&path, text).expect("written");
+    let output = optiviz(&["check", &path.to_string_lossy()]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text_of(&output);
+    for (line, needle) in [
+        (4, "no run is labelled \"Adam\""),
+        (5, "a run over itself"),
+        (6, "Tuned does not depend on the runs' seeds"),
+        (9, "is empty"),
+        (9, "seeds must list"),
+    ] {
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.contains(&format!("bad.ron:{line}:")) && l.contains(needle)),
+            "line {line}, {needle:?}:\n{stderr}"
+        );
+    }
+    // A Tuned claim needs the lesson's tune: settings.
+    let without = text.replace("    tune: (lr_factors: (1.0, 1.0), seeds: []),\n", "");
+    std::fs::write(&path, without).expect("written");
+    let stderr = text_of(&optiviz(&["check", &path.to_string_lossy()]));
+    assert!(
+        stderr.contains("Tuned needs the lesson's tuning study"),
+        "{stderr}"
+    );
+}
+
+fn text_of(output: &Output) -> String {
+    format!("{}{}", text(&output.stdout), text(&output.stderr))
+}

@@ -25,7 +25,11 @@ fn the_tune_window_adds_each_run_at_its_best_lr() {
     run_until(&mut harness, |s| s.views.tune.tuning().is_some());
     harness.run_steps(2);
     // The plot's legend names the good range, and each run has its line of text.
-    assert!(harness.query_by_label_contains("within 2× of the best").is_some());
+    assert!(
+        harness
+            .query_by_label_contains("within 2× of the best")
+            .is_some()
+    );
     assert!(harness.query_by_label_contains("GD: best lr").is_some());
     // The same study computed headless, for the lrs the runs must get.
     let settings = harness.state().views.tune.settings.clone();
@@ -43,9 +47,17 @@ fn the_tune_window_adds_each_run_at_its_best_lr() {
         assert_eq!(Some(added.optimizer.lr()), best, "{}", added.label);
         // Every other trial of the run scored no better.
         let best_score = expected.best(index).map_or(f64::NAN, |t| t.criterion);
-        assert!(expected.run_trials(index).all(|t| t.criterion >= best_score));
+        assert!(
+            expected
+                .run_trials(index)
+                .all(|t| t.criterion >= best_score)
+        );
     }
-    assert_eq!(state.runs.len(), 2 * runs, "the engine has the new runs too");
+    assert_eq!(
+        state.runs.len(),
+        2 * runs,
+        "the engine has the new runs too"
+    );
     assert!(harness.query_all_by_label_contains("(tuned)").count() >= runs);
 }
 
@@ -64,5 +76,8 @@ fn a_lesson_with_a_tuning_study_opens_it_computed() {
     let lrs: Vec<f64> = (harness.state().scenario.runs.iter())
         .map(|r| r.optimizer.lr())
         .collect();
-    assert!((lrs[0] - 0.01259).abs() < 1e-4 && (lrs[1] - 0.3981).abs() < 1e-3, "{lrs:?}");
+    assert!(
+        (lrs[0] - 0.01259).abs() < 1e-4 && (lrs[1] - 0.3981).abs() < 1e-3,
+        "{lrs:?}"
+    );
 }

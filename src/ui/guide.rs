@@ -107,6 +107,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "rate bound",
         "A lesson may draw a guarantee from theory over each gradient-descent run's loss, dashed: f(u) + ‖x₀ − u‖²/(2·lr·k) for convex f, or (1 − μ/L)ᵏ(f(x₀) − f*) under the Polyak–Łojasiewicz inequality ½‖∇f‖² ≥ μ(f − f*), which needs no convexity (Karimi et al. 2016). The 'log' box beside steps puts steps on a log axis, where 1/k is a straight line.",
     ),
+    (
+        "tuning at equal budget",
+        "Tune… (beside Sweep…) tries every run at learning rates on a log grid around its own (10 per decade from 0.01× to 100× unless changed, or a seeded random search), each trial with the same number of oracle calls, scored by its final loss or its mean loss over the steps, averaged over seeds when the gradients are stochastic; diverged trials score ∞. Comparisons of optimizers mean little until each is tuned this way (Choi et al. 2019; Sivaprasad et al. 2020). Add tuned runs puts each run at its best lr beside the original; Replace runs with tuned sets it in place.",
+    ),
+    (
+        "good lr range",
+        "The Tune window's sensitivity plot draws each run's criterion against its lr, both on log axes, with the best trial as a diamond and, as a bar, the learning rates around it whose criterion is within 2× of the best. The bar's width in decades says how forgiving a method is: a wide range is found with few trials.",
+    ),
 ];
 
 /// Draws the guide window when it is open.

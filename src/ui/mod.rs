@@ -25,8 +25,8 @@ pub mod step_view;
 pub mod surface_view;
 pub mod sweep_cells;
 pub mod sweep_view;
-pub mod tune_view;
 pub mod toolbar;
+pub mod tune_view;
 pub mod worksheet;
 
 use std::sync::Arc;

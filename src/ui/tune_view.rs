@@ -126,19 +126,33 @@ fn settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
         let mut budget = settings.budget_evals.unwrap_or(steps);
         let label = ui.label("budget");
         let response = ui
-            .add(egui::DragValue::new(&mut budget).range(1..=1_000_000).suffix(" evaluations"))
+            .add(
+                egui::DragValue::new(&mut budget)
+                    .range(1..=1_000_000)
+                    .suffix(" evaluations"),
+            )
             .labelled_by(label.id)
             .on_hover_text("Every trial of every run may use this many oracle calls");
         if response.changed() {
             settings.budget_evals = Some(budget);
         }
         let label = ui.label("lr from");
-        ui.add(egui::DragValue::new(&mut settings.lr_factors.0).speed(0.01).range(1e-6..=1.0).suffix("×"))
-            .labelled_by(label.id);
+        ui.add(
+            egui::DragValue::new(&mut settings.lr_factors.0)
+                .speed(0.01)
+                .range(1e-6..=1.0)
+                .suffix("×"),
+        )
+        .labelled_by(label.id);
         let label = ui.label("to");
-        ui.add(egui::DragValue::new(&mut settings.lr_factors.1).speed(1.0).range(1.0..=1e6).suffix("×"))
-            .labelled_by(label.id)
-            .on_hover_text("The range searched, as factors of each run's own lr");
+        ui.add(
+            egui::DragValue::new(&mut settings.lr_factors.1)
+                .speed(1.0)
+                .range(1.0..=1e6)
+                .suffix("×"),
+        )
+        .labelled_by(label.id)
+        .on_hover_text("The range searched, as factors of each run's own lr");
     });
     ui.horizontal_wrapped(|ui| {
         let mut random = settings.trials.is_some();
@@ -152,7 +166,8 @@ fn settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
         match &mut settings.trials {
             Some(trials) => {
                 let label = ui.label("trials");
-                ui.add(egui::DragValue::new(trials).range(2..=1000)).labelled_by(label.id);
+                ui.add(egui::DragValue::new(trials).range(2..=1000))
+                    .labelled_by(label.id);
             }
             None => {
                 let label = ui.label("points per decade");
@@ -165,7 +180,9 @@ fn settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
         let response = ui
             .add(egui::DragValue::new(&mut seeds).range(1..=16))
             .labelled_by(label.id)
-            .on_hover_text("Runs with stochastic gradients are scored by the mean over this many seeds");
+            .on_hover_text(
+                "Runs with stochastic gradients are scored by the mean over this many seeds",
+            );
         if response.changed() {
             settings.seeds = (0..seeds as u64).collect();
         }
@@ -176,17 +193,27 @@ fn settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .selected_text(criterion_text(settings.criterion))
             .show_ui(ui, |ui| {
                 for criterion in [Criterion::FinalLoss, Criterion::AreaUnderLoss] {
-                    ui.selectable_value(&mut settings.criterion, criterion, criterion_text(criterion));
+                    ui.selectable_value(
+                        &mut settings.criterion,
+                        criterion,
+                        criterion_text(criterion),
+                    );
                 }
             })
             .response
             .labelled_by(label.id);
         let label = ui.label("also tune");
-        let current = settings.also.as_ref().map_or("nothing else".to_owned(), |a| a.name.clone());
+        let current = settings
+            .also
+            .as_ref()
+            .map_or("nothing else".to_owned(), |a| a.name.clone());
         egui::ComboBox::from_id_salt("tune_also")
             .selected_text(current)
             .show_ui(ui, |ui| {
-                if ui.selectable_label(settings.also.is_none(), "nothing else").clicked() {
+                if ui
+                    .selectable_label(settings.also.is_none(), "nothing else")
+                    .clicked()
+                {
                     settings.also = None;
                 }
                 for name in &also_names {
@@ -200,11 +227,14 @@ fn settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .labelled_by(label.id);
         if let Some(axis) = &mut settings.also {
             let from = ui.label("from");
-            ui.add(egui::DragValue::new(&mut axis.range.0).speed(0.01)).labelled_by(from.id);
+            ui.add(egui::DragValue::new(&mut axis.range.0).speed(0.01))
+                .labelled_by(from.id);
             let to = ui.label("to");
-            ui.add(egui::DragValue::new(&mut axis.range.1).speed(0.01)).labelled_by(to.id);
+            ui.add(egui::DragValue::new(&mut axis.range.1).speed(0.01))
+                .labelled_by(to.id);
             let count = ui.label("values");
-            ui.add(egui::DragValue::new(&mut axis.count).range(1..=20)).labelled_by(count.id);
+            ui.add(egui::DragValue::new(&mut axis.count).range(1..=20))
+                .labelled_by(count.id);
         }
     });
 }
@@ -358,7 +388,11 @@ fn sensitivity_plot_ui(tuning: &Tuning, dark: bool, ui: &mut egui::Ui) {
                     .filter(|t| t.criterion.is_finite() && t.criterion > 0.0)
                     .map(|t| [t.lr.log10(), t.criterion.log10()])
                     .collect();
-                plot_ui.line(Line::new(run.label.clone(), PlotPoints::new(points)).color(colour).width(2.0));
+                plot_ui.line(
+                    Line::new(run.label.clone(), PlotPoints::new(points))
+                        .color(colour)
+                        .width(2.0),
+                );
                 let Some(best) = best.filter(|b| b.criterion > 0.0) else {
                     continue;
                 };

@@ -397,3 +397,149 @@ fn score_run(mut run: Run, request: &TuneRequest, control: &JobControl) -> Optio
         f64::INFINITY
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::{Axis, Scenario, parse};
+
+    fn scenario(runs: &str) -> Scenario {
+        let text = format!(
+            "Scenario(problem: Landscape(Quadratic(lambda1: 1.0, lambda2: 10.0, angle_deg: 0.0)), steps: 100, runs: [{runs}])"
+        );
+        parse(&text, "test.ron")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .scenario
+    }
+
+    fn tuning_with(criteria: &[f64]) -> Tuning {
+        let mut trials: Vec<Trial> = (criteria.iter().enumerate())
+            .map(|(i, &criterion)| Trial {
+                run: 0,
+                lr: 10f64.powi(i as i32),
+                also: None,
+                criterion,
+                best: false,
+            })
+            .collect();
+        let best = (0..trials.len()).min_by(|&a, &b| criteria[a].total_cmp(&criteria[b]));
+        if let Some(best) = best {
+            trials[best].best = true;
+        }
+        Tuning {
+            runs: vec![RunConfig::default()],
+            also_name: None,
+            criterion: Criterion::FinalLoss,
+            good_factor: 2.0,
+            trials,
+        }
+    }
+
+    #[test]
+    fn the_good_range_is_the_contiguous_run_of_trials_within_the_factor() {
+        let tuning = tuning_with(&[8.0, 1.5, 3.0, 1.9, 1.0, 2.0, 2.1, 1.2]);
+        // Best 1.0 at 10⁴; 1.9 and 2.0 qualify, 3.0 breaks the run on the left, 2.1 on the right
+        // (1.2 beyond it does not count).
+        assert_eq!(tuning.good_range(0), Some((1e3, 1e5)));
+        assert_eq!(tuning.good_decades(0), Some(2.0));
+        let alone = tuning_with(&[5.0, 1.0, f64::INFINITY]);
+        assert_eq!(alone.good_decades(0), Some(0.0));
+        assert_eq!(tuning_with(&[-1.0, 0.5]).good_range(0), None);
+        let diverged = tuning_with(&[f64::INFINITY, f64::INFINITY]);
+        let mut diverged = diverged;
+        diverged.trials.iter_mut().for_each(|t| t.best = false);
+        assert_eq!(diverged.best(0), None);
+        assert!(diverged.tuned_config(0).is_none());
+        let tuned = tuning.tuned_config(0).unwrap_or_default();
+        assert_eq!(
+            (tuned.label.as_str(), tuned.optimizer.lr()),
+            ("SGD (tuned)", 1e4)
+        );
+    }
+
+    #[test]
+    fn a_method_with_two_evaluations_per_step_gets_half_the_steps() {
+        let scenario = scenario(
+            r#"Run(label: "ZO", optimizer: ZerothOrder(lr: 0.01), start: (1.0, 1.0)), Run(label: "GD", optimizer: Sgd(lr: 0.01), start: (1.0, 1.0))"#,
+        );
+        let settings = TuneSettings {
+            lr_factors: (1.0, 10.0),
+            per_decade: 1,
+            budget_evals: Some(100),
+            ..TuneSettings::default()
+        };
+        let tuning = run_tune(&TuneRequest::new(&scenario, settings), &JobControl::new(0))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(tuning.trials.len(), 4);
+        let problem = ProblemInstance::build_transformed(&scenario.problem, &scenario.transform);
+        let loss_after = |config: &RunConfig, steps: u64| {
+            let mut run = Run::new(config.clone(), &problem, Measurement::default());
+            for _ in 0..steps {
+                run.step();
+            }
+            (run.last_sample().loss, run.last_sample().evals)
+        };
+        let (zo_loss, zo_evals) = loss_after(&scenario.runs[0], 50);
+        assert_eq!(zo_evals, 100, "two loss evaluations per step");
+        assert_eq!(tuning.trials[0].criterion, zo_loss);
+        assert_ne!(loss_after(&scenario.runs[0], 100).0, zo_loss);
+        let (gd_loss, gd_evals) = loss_after(&scenario.runs[1], 100);
+        assert_eq!((tuning.trials[2].criterion, gd_evals), (gd_loss, 100));
+    }
+
+    #[test]
+    fn the_random_search_is_seeded_sorted_and_within_the_range() {
+        let scenario = scenario(r#"Run(label: "GD", optimizer: Sgd(lr: 0.01))"#);
+        let request = |seed| {
+            let settings = TuneSettings {
+                trials: Some(20),
+                search_seed: seed,
+                ..TuneSettings::default()
+            };
+            TuneRequest::new(&scenario, settings)
+        };
+        let factors = request(3).lr_factors();
+        assert_eq!(factors.len(), 20);
+        assert!(factors.windows(2).all(|w| w[0] <= w[1]));
+        assert!(factors.iter().all(|f| (1e-2..=1e2).contains(f)));
+        // Log-uniform: about half below the centre.
+        let below = factors.iter().filter(|f| **f < 1.0).count();
+        assert!((5..=15).contains(&below), "{factors:?}");
+        assert_eq!(factors, request(3).lr_factors());
+        assert_ne!(factors, request(4).lr_factors());
+        let grid = TuneRequest::new(&scenario, TuneSettings::default()).lr_factors();
+        assert_eq!(grid.len(), 41);
+        assert!((grid[10] - 0.1).abs() < 1e-15 && (grid[40] - 100.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bad_requests_say_what_is_wrong() {
+        let scenario = scenario(
+            r#"Run(label: "GD", optimizer: Sgd(lr: 0.01)), Run(label: "flow", optimizer: GradientFlow())"#,
+        );
+        let found = TuneRequest::new(&scenario, TuneSettings::default()).validate();
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("\"flow\"") && f.contains("`lr`")),
+            "{found:?}"
+        );
+        let scenario = self::scenario(r#"Run(label: "GD", optimizer: Sgd(lr: 0.01))"#);
+        let empty = TuneSettings {
+            lr_factors: (10.0, 1.0),
+            ..TuneSettings::default()
+        };
+        let found = TuneRequest::new(&scenario, empty).validate();
+        assert!(found.iter().any(|f| f.contains("is empty")), "{found:?}");
+        let also = TuneSettings {
+            also: Some(Axis::linear("betas[0]", (0.0, 0.9), 3)),
+            ..TuneSettings::default()
+        };
+        let found = TuneRequest::new(&scenario, also).validate();
+        assert!(found.iter().any(|f| f.contains("`betas[0]`")), "{found:?}");
+        let control = JobControl::new(0);
+        control.cancel();
+        let request = TuneRequest::new(&scenario, TuneSettings::default());
+        assert_eq!(run_tune(&request, &control), Err("cancelled".to_owned()));
+    }
+}
