@@ -212,7 +212,7 @@ impl Tuning {
     /// of the best (`None`: no best, or a best criterion ≤ 0, where a factor means nothing).
     pub fn good_range(&self, run: usize) -> Option<(f64, f64)> {
         let best = self.best(run)?;
-        if !(best.criterion > 0.0) {
+        if best.criterion <= 0.0 {
             return None;
         }
         let line: Vec<&Trial> = (self.run_trials(run))
