@@ -80,8 +80,8 @@ pub fn tune_window_ui(state: &mut AppState, ctx: &egui::Context) {
         // In the bottom right corner, over the runs table: the paths stay in sight.
         .pivot(egui::Align2::RIGHT_BOTTOM)
         .default_pos(screen.right_bottom() - egui::vec2(8.0, 36.0))
-        .default_width(520.0)
-        .default_height(460.0)
+        .default_width(480.0)
+        .default_height(420.0)
         .resizable(true)
         .show(ctx, |ui| tune_contents_ui(state, ui));
     state.views.tune.open = open;
