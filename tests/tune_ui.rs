@@ -27,7 +27,7 @@ fn the_tune_window_adds_each_run_at_its_best_lr() {
     // The plot's legend names the good range, and each run has its line of text.
     assert!(
         harness
-            .query_by_label_contains("within 2× of the best")
+            .query_by_label_contains("within 2× of its best")
             .is_some()
     );
     assert!(harness.query_by_label_contains("GD: best lr").is_some());

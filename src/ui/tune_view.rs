@@ -332,6 +332,10 @@ fn result_ui(state: &mut AppState, ui: &mut egui::Ui) {
         let colour = run_colour(run, index, dark);
         ui.colored_label(colour, run_summary(&tuning, index));
     }
+    ui.weak(format!(
+        "Diamond: each run's best trial; bar: the lrs around it within {}× of its best",
+        tuning.good_factor
+    ));
     sensitivity_plot_ui(&tuning, dark, ui);
 }
 
@@ -378,7 +382,6 @@ fn sensitivity_plot_ui(tuning: &Tuning, dark: bool, ui: &mut egui::Ui) {
         .y_axis_label(criterion)
         .allow_drag(false)
         .allow_scroll(false)
-        .legend(egui_plot::Legend::default())
         .show(ui, |plot_ui| {
             for (index, run) in tuning.runs.iter().enumerate() {
                 let colour = run_colour(run, index, dark);
