@@ -1,4 +1,4 @@
-//! The headless commands behind `optiviz run`, `check` and `list`, writing to injected streams so
+//! The headless commands behind `optiviz run`, `check`, `tune` and `list`, writing to injected streams so
 //! that tests drive them exactly as the binary does.
 //!
 //! Exit codes: 0 ok (a diverged run is a result, still 0), 2 bad input, 1 internal error, 3 a lesson
@@ -7,13 +7,14 @@
 use std::io::{self, Write};
 use std::path::Path;
 
+use crate::analysis::study::tune::{TuneRequest, Tuning, run_tune};
 use crate::analysis::study::verify::{ClaimSource, verify_lesson};
 use crate::engine::{RunStatus, Session};
 use crate::landscape::LandscapeConfig;
 use crate::optim::{Hyper, HyperValue, OptimizerConfig};
 use crate::presets;
-use crate::samples_csv::stream_session;
-use crate::scenario::MAX_STEPS;
+use crate::samples_csv::{push_field, push_float, stream_session};
+use crate::scenario::{MAX_STEPS, TuneSettings};
 
 /// How a command ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,6 +137,147 @@ fn report_status(index: usize, label: &str, status: &RunStatus, stderr: &mut dyn
         RunStatus::Running | RunStatus::Finished => return,
     };
     let _ = writeln!(stderr, "{message}");
+}
+
+/// What `optiviz tune` was asked to do; `None` fields keep the preset's `tune:` settings (or the
+/// defaults: a grid of 10 points per decade over ×10⁻² … ×10² of each run's lr, seeds 0, 1, 2,
+/// final loss, a budget of the preset's steps in oracle calls).
+#[derive(Clone, Debug, Default)]
+pub struct TuneCommand<'a> {
+    /// The preset file or bundled name.
+    pub preset: &'a str,
+    /// Oracle calls per trial.
+    pub budget_evals: Option<u64>,
+    /// Random search with this many trials (implies `random`).
+    pub trials: Option<usize>,
+    /// Grid points per decade.
+    pub per_decade: Option<usize>,
+    /// Seeds 0..S for stochastic runs.
+    pub seeds: Option<usize>,
+    /// What a trial is scored by.
+    pub criterion: Option<crate::scenario::Criterion>,
+    /// A second hyperparameter, `NAME` or `NAME=LO:HI:COUNT` (bare: 5 values from 0 to 0.99).
+    pub also: Option<&'a str>,
+    /// Random search (40 trials unless `trials` says).
+    pub random: bool,
+    /// Grid search even if the preset's settings ask for a random one.
+    pub grid: bool,
+}
+
+/// Trials of a random search when `--random` gives no count.
+const DEFAULT_RANDOM_TRIALS: usize = 40;
+
+/// `optiviz tune PRESET […]`: every run's lr searched at an equal evaluation budget (see
+/// [`crate::analysis::study::tune`]); CSV to `stdout`, one row per trial: `run`, `label`,
+/// `optimizer`, `lr` (and the second hyperparameter's name), `criterion` (`inf`: diverged),
+/// `best` (1 on each run's best trial).
+pub fn tune(command: &TuneCommand<'_>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
+    let loaded = match load_preset(command.preset) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            return Exit::BadInput;
+        }
+    };
+    for warning in &loaded.warnings {
+        let _ = writeln!(stderr, "{warning}");
+    }
+    let settings = match tune_settings(command, loaded.scenario.tune.clone().unwrap_or_default()) {
+        Ok(settings) => settings,
+        Err(message) => {
+            let _ = writeln!(stderr, "optiviz: {message}");
+            return Exit::BadInput;
+        }
+    };
+    let request = TuneRequest::new(&loaded.scenario, settings);
+    if let Some(problem) = request.validate().first() {
+        let _ = writeln!(stderr, "optiviz: cannot tune {}: {problem}", command.preset);
+        return Exit::BadInput;
+    }
+    let tuning = match run_tune(&request, &crate::engine::JobControl::new(0)) {
+        Ok(tuning) => tuning,
+        Err(message) => {
+            let _ = writeln!(stderr, "optiviz: the tuning study failed: {message}");
+            return Exit::Internal;
+        }
+    };
+    finish_output(stdout.write_all(&tuning_csv(&tuning)), stderr)
+}
+
+/// The preset's settings with the command's overrides.
+fn tune_settings(
+    command: &TuneCommand<'_>,
+    mut settings: TuneSettings,
+) -> Result<TuneSettings, String> {
+    if let Some(budget) = command.budget_evals {
+        settings.budget_evals = Some(budget);
+    }
+    if let Some(per_decade) = command.per_decade {
+        settings.per_decade = per_decade;
+    }
+    if command.grid {
+        settings.trials = None;
+    }
+    if command.random || command.trials.is_some() {
+        settings.trials = Some(command.trials.unwrap_or(DEFAULT_RANDOM_TRIALS));
+    }
+    if let Some(seeds) = command.seeds {
+        settings.seeds = (0..seeds as u64).collect();
+    }
+    if let Some(criterion) = command.criterion {
+        settings.criterion = criterion;
+    }
+    if let Some(also) = command.also {
+        settings.also = Some(parse_also(also)?);
+    }
+    Ok(settings)
+}
+
+/// `NAME` or `NAME=LO:HI:COUNT` as a linear axis.
+fn parse_also(text: &str) -> Result<crate::scenario::Axis, String> {
+    let Some((name, grid)) = text.split_once('=') else {
+        return Ok(crate::scenario::Axis::linear(text, (0.0, 0.99), 5));
+    };
+    let parts: Vec<&str> = grid.split(':').collect();
+    let wrong =
+        || format!("--also takes NAME or NAME=LO:HI:COUNT (e.g. momentum=0:0.9:4), not {text:?}");
+    let [lo, hi, count] = parts[..] else {
+        return Err(wrong());
+    };
+    let (Ok(lo), Ok(hi), Ok(count)) = (lo.parse(), hi.parse(), count.parse()) else {
+        return Err(wrong());
+    };
+    Ok(crate::scenario::Axis::linear(name, (lo, hi), count))
+}
+
+/// The trials as CSV rows (floats as `optiviz run` writes them).
+pub fn tuning_csv(tuning: &Tuning) -> Vec<u8> {
+    let mut out = b"run,label,optimizer,lr".to_vec();
+    if let Some(name) = &tuning.also_name {
+        out.push(b',');
+        push_field(&mut out, name);
+    }
+    out.extend_from_slice(b",criterion,best\n");
+    let mut floats = zmij::Buffer::new();
+    for trial in &tuning.trials {
+        let Some(run) = tuning.runs.get(trial.run) else {
+            continue;
+        };
+        out.extend_from_slice(format!("{},", trial.run).as_bytes());
+        push_field(&mut out, &run.label);
+        out.push(b',');
+        out.extend_from_slice(run.optimizer.name().as_bytes());
+        out.push(b',');
+        push_float(&mut out, &mut floats, trial.lr);
+        if let Some(value) = trial.also {
+            out.push(b',');
+            push_float(&mut out, &mut floats, value);
+        }
+        out.push(b',');
+        push_float(&mut out, &mut floats, trial.criterion);
+        out.extend_from_slice(if trial.best { b",1\n" } else { b",0\n" });
+    }
+    out
 }
 
 /// What `optiviz render` was asked to draw.

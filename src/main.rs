@@ -77,6 +77,36 @@ enum Commands {
         #[arg(long)]
         verify: bool,
     },
+    /// Tune every run's lr at an equal evaluation budget and print one CSV row per trial (run,
+    /// label, optimizer, lr, criterion, best).
+    Tune {
+        /// The preset: a .ron file or a bundled preset's name.
+        preset: String,
+        /// Oracle calls every trial may use (default: the preset's steps).
+        #[arg(long, value_name = "N")]
+        budget_evals: Option<u64>,
+        /// A seeded random search of K log-uniform lrs instead of the grid.
+        #[arg(long, value_name = "K")]
+        trials: Option<usize>,
+        /// Grid points per decade of lr (default 10).
+        #[arg(long, value_name = "N")]
+        per_decade: Option<usize>,
+        /// Average stochastic runs over seeds 0..S (default 3 seeds).
+        #[arg(long, value_name = "S")]
+        seeds: Option<usize>,
+        /// What a trial is scored by: the final loss or the mean loss over its steps.
+        #[arg(long, value_enum)]
+        criterion: Option<CriterionArg>,
+        /// Also search this hyperparameter: NAME (0 to 0.99 in 5) or NAME=LO:HI:COUNT.
+        #[arg(long, value_name = "HYPER")]
+        also: Option<String>,
+        /// Search a log grid (the default).
+        #[arg(long, conflicts_with = "random")]
+        grid: bool,
+        /// Search seeded log-uniform random lrs (40 unless --trials says).
+        #[arg(long)]
+        random: bool,
+    },
     /// Print speed figures (median of several runs) for the performance targets.
     Bench {
         /// Small workloads: check that the command works, not the speed.
@@ -91,6 +121,14 @@ enum Commands {
         /// What to list (all three when omitted).
         what: Option<ListWhat>,
     },
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+enum CriterionArg {
+    /// The loss at the last step.
+    Final,
+    /// The mean of the loss over the trial's steps.
+    Area,
 }
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
@@ -164,6 +202,34 @@ fn dispatch(arguments: Arguments) -> Exit {
                 cli::check(&presets, &mut stdout, &mut stderr)
             }
         }
+        Some(Commands::Tune {
+            preset,
+            budget_evals,
+            trials,
+            per_decade,
+            seeds,
+            criterion,
+            also,
+            grid,
+            random,
+        }) => cli::tune(
+            &cli::TuneCommand {
+                preset: &preset,
+                budget_evals,
+                trials,
+                per_decade,
+                seeds,
+                criterion: criterion.map(|criterion| match criterion {
+                    CriterionArg::Final => optiviz::scenario::Criterion::FinalLoss,
+                    CriterionArg::Area => optiviz::scenario::Criterion::AreaUnderLoss,
+                }),
+                also: also.as_deref(),
+                random,
+                grid,
+            },
+            &mut stdout,
+            &mut stderr,
+        ),
         Some(Commands::Bench { quick, only }) => {
             let size = if quick {
                 optiviz::bench::BenchSize::QUICK

@@ -24,6 +24,10 @@ pub const TOPICS: &[(&str, &[&str])] = &[
         &["adaptive_rotation", "rotation_equivariance", "sign_methods"],
     ),
     (
+        "Tuning and fair comparison",
+        &["tuned_ranking", "lr_sensitivity"],
+    ),
+    (
         "Second-order methods",
         &["second_order", "rosenbrock_race", "newton_basins"],
     ),
@@ -134,6 +138,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../presets/rotation_equivariance.ron"),
     ),
     ("sign_methods", include_str!("../presets/sign_methods.ron")),
+    (
+        "tuned_ranking",
+        include_str!("../presets/tuned_ranking.ron"),
+    ),
+    (
+        "lr_sensitivity",
+        include_str!("../presets/lr_sensitivity.ron"),
+    ),
     ("second_order", include_str!("../presets/second_order.ron")),
     (
         "rosenbrock_race",

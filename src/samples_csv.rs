@@ -146,7 +146,7 @@ impl<W: Write> SampleCsvWriter<W> {
 
 /// Appends `text` as one CSV field, quoted (with inner quotes doubled) when it contains a comma,
 /// a double quote, CR or LF.
-fn push_field(row: &mut Vec<u8>, text: &str) {
+pub fn push_field(row: &mut Vec<u8>, text: &str) {
     if !text
         .bytes()
         .any(|byte| matches!(byte, b',' | b'"' | b'\r' | b'\n'))

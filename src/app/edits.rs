@@ -295,5 +295,8 @@ impl AppState {
         if self.scenario.stability_region {
             self.views.stability.open = true;
         }
+        if let Some(tune) = self.scenario.tune.clone() {
+            self.views.tune.request(&tune);
+        }
     }
 }

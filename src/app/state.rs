@@ -188,6 +188,8 @@ pub struct Views {
     pub worksheet: ui::worksheet::WorksheetState,
     /// SGD's linear stability window.
     pub stability: ui::stability_region::StabilityRegionState,
+    /// The Tune window (every run's lr at an equal budget).
+    pub tune: ui::tune_view::TuneState,
 }
 
 impl AppState {
@@ -266,6 +268,7 @@ impl AppState {
         self.network = problem.network;
         self.views.basin.invalidate();
         self.views.sweep.invalidate();
+        self.views.tune.invalidate();
         self.views.surface.invalidate();
         self.views
             .network

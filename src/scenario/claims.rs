@@ -19,6 +19,7 @@
 //! | `Subdifferential(run, at, radius, measure, bounds)` | a measure (distance from 0, diameter, width along x or y) of the sampled Clarke subdifferential at the run's point — the hull of 64 gradients sampled in the disc of radius `radius` — ∈ bounds |
 //! | `BasinShare(outcome, bounds)` | (starts of the lesson's basin map ending in `outcome`) / (all starts) ∈ bounds |
 //! | `SweepBest(x, y)` | the lesson's sweep's best cell (lowest final loss of the cells that did not diverge) has axis values in x × y |
+//! | `Tuned(run, measure, bounds)` | a measure of the run in the lesson's tuning study (`tune:`, every run's lr searched at an equal budget) ∈ bounds: `BestLr`, `BestCriterion`, `GoodDecades` (width of the lr range within `good_factor` of the best), `BestOver(label)` (best criterion / the other run's best) |
 //! | `Seeds(seeds, share, claim)` | `claim` holds, with every run's seed replaced by s, for at least share·\|seeds\| of the seeds s |
 //!
 //! Metrics at a step: the loss f(x), the gap f(x) − f* (f* the landscape's lowest known minimum),
@@ -198,6 +199,15 @@ pub enum Claim {
         share: f64,
         /// The claim checked for each seed.
         claim: Box<Claim>,
+    },
+    /// A measure of the run in the lesson's tuning study (`tune:`).
+    Tuned {
+        /// The run's label.
+        run: String,
+        /// What is measured.
+        measure: super::TunedMeasure,
+        /// The accepted values.
+        bounds: Bounds,
     },
 }
 
@@ -487,6 +497,10 @@ impl Claim {
             Claim::Ratio { run, over, .. } => vec![("run", run), ("over", over)],
             Claim::BasinShare { .. } | Claim::SweepBest { .. } => Vec::new(),
             Claim::Seeds { claim, .. } => claim.run_labels(),
+            Claim::Tuned { run, measure, .. } => match measure {
+                super::TunedMeasure::BestOver(over) => vec![("run", run), ("measure", over)],
+                _ => vec![("run", run)],
+            },
         }
     }
 
@@ -500,7 +514,8 @@ impl Claim {
             | Claim::Records { bounds, .. }
             | Claim::RecordsRatio { bounds, .. }
             | Claim::Subdifferential { bounds, .. }
-            | Claim::BasinShare { bounds, .. } => Some(bounds),
+            | Claim::BasinShare { bounds, .. }
+            | Claim::Tuned { bounds, .. } => Some(bounds),
             Claim::Seeds { claim, .. } => claim.bounds(),
             Claim::Status { .. } | Claim::EndNear { .. } | Claim::SweepBest { .. } => None,
         }

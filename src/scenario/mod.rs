@@ -22,6 +22,7 @@ mod locate;
 mod model;
 mod parse;
 mod rate_bound;
+mod tune_settings;
 mod validate;
 mod validate_claims;
 
@@ -39,6 +40,7 @@ pub use model::{
 };
 pub use parse::{Diagnostic, LoadError, Loaded, MAX_DIAGNOSTICS, Severity, parse, parse_problem};
 pub use rate_bound::RateBound;
+pub use tune_settings::{Criterion, MAX_TRIALS, TuneSettings, TunedMeasure};
 pub use validate::validate;
 
 /// The preset format version this app writes and fully understands: 2 added the lesson's claims

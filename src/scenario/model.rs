@@ -79,6 +79,9 @@ pub struct Scenario {
     /// as 1/k; omitted when false).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub log_steps: bool,
+    /// The tuning study `Tuned` claims read and the Tune window opens with (omitted when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tune: Option<super::TuneSettings>,
 }
 
 /// A basin map as a lesson asks for it: the optimizer of run `run` from `resolution`² starts over
@@ -302,6 +305,7 @@ impl Default for Scenario {
             runs: vec![RunConfig::default()],
             rate_bound: None,
             log_steps: false,
+            tune: None,
         }
     }
 }

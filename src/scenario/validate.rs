@@ -64,6 +64,9 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
             }
         });
     }
+    if let Some(tune) = &scenario.tune {
+        checker.within("tune", |checker| tune.validate(&scenario.runs, checker));
+    }
     if let Some(subdifferential) = &scenario.subdifferential {
         checker.within("subdifferential", |checker| {
             checker.positive("radius", subdifferential.radius);

@@ -219,6 +219,14 @@ impl<'a> Lesson<'a> {
                 share,
                 claim,
             } => self.check_seeds(seeds, *share, claim, checker),
+            Claim::Tuned { run, measure, .. } => {
+                if self.scenario.tune.is_none() {
+                    checker.report("", "Tuned needs the lesson's tuning study (`tune:`)");
+                }
+                if matches!(measure, super::TunedMeasure::BestOver(over) if over == run) {
+                    checker.report("measure", "a run over itself is always 1: name another run");
+                }
+            }
         }
         if let Some(bounds) = claim
             .bounds()
@@ -429,6 +437,7 @@ impl<'a> Lesson<'a> {
             Claim::Seeds { .. } => Some("Seeds"),
             Claim::BasinShare { .. } => Some("BasinShare"),
             Claim::SweepBest { .. } => Some("SweepBest"),
+            Claim::Tuned { .. } => Some("Tuned"),
             _ => None,
         };
         match inner {

@@ -127,6 +127,13 @@ pub fn basin_controls_ui(
             state.views.sweep.open = true;
         }
         if ui
+            .button("Tune…")
+            .on_hover_text("Search every run's lr at the same evaluation budget and plot each run's loss against its lr")
+            .clicked()
+        {
+            state.views.tune.open = true;
+        }
+        if ui
             .button("Step by step…")
             .on_hover_text("Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step")
             .clicked()

@@ -111,6 +111,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "Pareto set",
         "With several task losses, the points where no move lowers every task at once: improving one costs another. The two-task landscape draws it dotted; a weighted sum's minimizer is one of its points, MGDA stops at the first it reaches (Désidéri 2012).",
     ),
+    (
+        "tuning at equal budget",
+        "Tune… (beside Sweep…) tries every run at learning rates on a log grid around its own (10 per decade from 0.01× to 100× unless changed, or a seeded random search), each trial with the same number of oracle calls, scored by its final loss or its mean loss over the steps, averaged over seeds when the gradients are stochastic; diverged trials score ∞. Comparisons of optimizers mean little until each is tuned this way (Choi et al. 2019; Sivaprasad et al. 2020). Add tuned runs puts each run at its best lr beside the original; Replace runs with tuned sets it in place.",
+    ),
+    (
+        "good lr range",
+        "The Tune window's sensitivity plot draws each run's criterion against its lr, both on log axes, with the best trial as a diamond and, as a bar, the learning rates around it whose criterion is within 2× of the best. The bar's width in decades says how forgiving a method is: a wide range is found with few trials.",
+    ),
 ];
 
 /// Draws the guide window when it is open.

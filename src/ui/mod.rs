@@ -26,6 +26,7 @@ pub mod surface_view;
 pub mod sweep_cells;
 pub mod sweep_view;
 pub mod toolbar;
+pub mod tune_view;
 pub mod worksheet;
 
 use std::sync::Arc;
@@ -307,6 +308,7 @@ pub fn app_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
     });
     sweep_view::sweep_window_ui(state, ui.ctx());
+    tune_view::tune_window_ui(state, ui.ctx());
     guide::guide_ui(state, ui.ctx());
     step_view::step_window_ui(state, ui.ctx());
     stability_region::stability_region_window_ui(state, ui.ctx());

@@ -106,8 +106,9 @@ impl<'a> Evidence<'a> {
                 Some(sweep) => sweep_best(sweep, *x, *y),
                 None => Verdict::Pending,
             },
-            // Re-runs with other seeds: `verify_lesson` does them, the live evidence cannot.
-            Claim::Seeds { .. } => Verdict::Pending,
+            // Re-runs with other seeds, or with other lrs: `verify_lesson` does them, the live
+            // evidence cannot.
+            Claim::Seeds { .. } | Claim::Tuned { .. } => Verdict::Pending,
         }
     }
 

@@ -5,9 +5,11 @@
 
 use std::sync::atomic::{AtomicBool, AtomicUsize};
 
+use super::tuned::{lesson_tuning, tuned_verdict};
 use super::{Evidence, Measured, RunHistory, Verdict};
 use crate::analysis::study::basin::{self, BasinMap, BasinRequest};
 use crate::analysis::study::sweep::{self, BudgetUnit, Sweep, SweepError, SweepRequest};
+use crate::analysis::study::tune::Tuning;
 use crate::engine::{JobControl, ProblemInstance, Session, Trace};
 use crate::scenario::{BATCH_SIZE, Bounds, Claim, Scenario};
 
@@ -137,6 +139,7 @@ struct Ran {
     traces: Vec<Trace>,
     basin: Option<Result<BasinMap, String>>,
     sweep: Option<Result<Sweep, String>>,
+    tune: Option<Result<Tuning, String>>,
 }
 
 /// Runs lessons on demand and keeps them for the claims that read the same lesson.
@@ -156,6 +159,22 @@ impl Verifier {
             return self.seeds_verdict(scenario, seeds, *share, claim);
         }
         let ran = self.ran(scenario);
+        if let Claim::Tuned {
+            run,
+            measure,
+            bounds,
+        } = claim
+        {
+            let tuning = ran.tune.get_or_insert_with(|| lesson_tuning(&ran.scenario));
+            return Ok(match tuning {
+                Ok(tuning) => tuned_verdict(&ran.scenario, tuning, run, measure, bounds),
+                Err(message) => Verdict::Fails {
+                    measured: Measured::words(format!(
+                        "the tuning study cannot be computed: {message}"
+                    )),
+                },
+            });
+        }
         if matches!(claim, Claim::BasinShare { .. }) && ran.basin.is_none() {
             ran.basin = Some(basin_map(&ran.scenario, &ran.problem));
         }
@@ -305,6 +324,7 @@ fn run_to_budget(scenario: &Scenario) -> Ran {
         traces,
         basin: None,
         sweep: None,
+        tune: None,
     }
 }
 

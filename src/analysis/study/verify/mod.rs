@@ -11,7 +11,7 @@
 //!   stays pending there.
 //! - [`verify_lesson`] runs a lesson headless — every run to its budget through a
 //!   [`Session`](crate::engine::Session), each Try's claim on a copy with the Try's edit made, each
-//!   `Seeds` claim once per seed, the basin map and sweep a claim names — then evaluates every
+//!   `Seeds` claim once per seed, the basin map, sweep and tuning study a claim names — then evaluates every
 //!   claim and flags a one-sided bound looser than 10× the measured value
 //!   ([`Bounds::is_loose`](crate::scenario::Bounds::is_loose)) as a defect of the lesson.
 //!   `optiviz check --verify` and `cargo test` use it.
@@ -24,6 +24,7 @@
 mod evaluate;
 mod headless;
 mod history;
+mod tuned;
 
 pub use evaluate::Evidence;
 pub use headless::{ClaimReport, ClaimSource, LessonReport, verify_claim, verify_lesson};
