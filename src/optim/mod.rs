@@ -52,6 +52,9 @@ mod torch_ops;
 mod weight_decay;
 pub mod workers;
 mod zeroth_order;
+// Hypergradient descent (Baydin et al. 2018).
+mod hypergradient_adam;
+mod hypergradient_sgd;
 
 pub use crate::hyper::{
     Hyper, HyperChoice, HyperError, HyperField, HyperKind, HyperValue, Hypers, assign_bool,
@@ -95,6 +98,9 @@ pub use stability::{NoThreshold, Threshold};
 pub use subgradient::Subgradient;
 pub use svrg::Svrg;
 pub use zeroth_order::ZerothOrder;
+// Hypergradient descent.
+pub use hypergradient_adam::HypergradientAdam;
+pub use hypergradient_sgd::HypergradientSgd;
 
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
@@ -268,6 +274,13 @@ pub trait Optimizer: Send {
     /// methods that do not explain themselves.
     fn explain(&self) -> Vec<Quantity> {
         Vec::new()
+    }
+
+    /// The step size the method adapts for itself, as of its latest step (before the first, the
+    /// one the first step takes): hypergradient descent's αₜ. `None` for methods whose step size
+    /// is their configured `lr` (or a schedule's), which the engine knows without asking.
+    fn current_lr(&self) -> Option<f64> {
+        None
     }
 }
 
@@ -488,6 +501,8 @@ optimizer_registry!(
     async_sgd::AsyncSgd(AsyncSgdConfig),
     byzantine_robust::ByzantineRobust(ByzantineRobustConfig),
     sam::Sam(SamConfig),
+    hypergradient_sgd::HypergradientSgd(HypergradientSgdConfig),
+    hypergradient_adam::HypergradientAdam(HypergradientAdamConfig),
 );
 
 impl Default for OptimizerConfig {

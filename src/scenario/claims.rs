@@ -26,7 +26,8 @@
 //! and on landscapes the iterate's distances |x| and |y| from the axes (`AbsX`, `AbsY`: where along
 //! a valley of minimizers a run ends), its norm ‖x‖, the effective step lr/‖x‖² (lr the run's base
 //! lr), and the angle in degrees between x and the max-margin direction of a landscape on
-//! separable data.
+//! separable data; `LearningRate`, the step size of the step that reached the sample (a
+//! hypergradient method's adapted αₜ, a schedule's lr, plain gradient descent's lr).
 //!
 //! A claim must be able to fail: `optiviz check --verify` reports a one-sided bound looser than
 //! 10× the measured value m > 0 (`Below(b)` with b > 10·m, `Above(b)` with b < m/10) as a defect
@@ -244,6 +245,9 @@ pub enum Metric {
     /// The angle in degrees between x and the landscape's max-margin direction (separable
     /// logistic regression).
     MarginAngle,
+    /// The step size of the step that reached the sample: a hypergradient method's adapted αₜ,
+    /// else the scheduled lr, else plain gradient descent's lr (other runs report none).
+    LearningRate,
 }
 
 /// What a `Records` claim averages over a network's records.

@@ -283,6 +283,7 @@ impl<'a> Lesson<'a> {
             }
             Metric::MarginAngle => "MarginAngle needs a landscape on separable data",
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
+            Metric::LearningRate => return,
         };
         if self.scenario.problem.is_network() {
             checker.report("metric", format!("{needs}; a network has none"));

@@ -182,6 +182,9 @@ impl<'a> Evidence<'a> {
                 let [x, y] = sample.point;
                 lr / (x * x + y * y)
             }
+            Metric::LearningRate => sample.lr.map(f64::from).ok_or_else(|| {
+                fails("the run reports no learning rate (a method at its constant lr)")
+            })?,
             Metric::MarginAngle => {
                 let no_margin = || fails("the problem has no max-margin direction");
                 let landscape = self.landscape.ok_or_else(no_margin)?;
