@@ -34,10 +34,13 @@ mod saddle;
 mod scale_invariant;
 mod sharp_flat_sum;
 mod six_hump_camel;
+// Bilevel optimisation.
+mod bilevel_ridge;
 
 mod refine;
 mod transform;
 
+pub use bilevel_ridge::{BilevelRidgeProblem, Hypergradient};
 pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
 
@@ -400,6 +403,7 @@ landscape_registry!(
     label_noise::LabelNoise,
     sharp_flat_sum::SharpFlatSum,
     scale_invariant::ScaleInvariant,
+    bilevel_ridge::BilevelRidge,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.
