@@ -240,8 +240,8 @@ impl RidgeData {
     /// 2(H_val w − c_val).
     fn validation(&self, w: &Vector) -> (f64, Vector) {
         let hw = mat_vec(&self.validation_gram, w);
-        let value = dot(w, &hw) - 2.0 * dot(&self.validation_moment, w)
-            + self.validation_mean_square;
+        let value =
+            dot(w, &hw) - 2.0 * dot(&self.validation_moment, w) + self.validation_mean_square;
         let gradient = std::array::from_fn(|i| 2.0 * (hw[i] - self.validation_moment[i]));
         (value, gradient)
     }
@@ -373,9 +373,8 @@ impl BilevelRidgeProblem {
         }
         let (value, validation_gradient) = self.data.validation(&w);
         let chain = std::f64::consts::LN_10;
-        let gradient = std::array::from_fn(|g| {
-            dot(&validation_gradient, &tangents[g]) * lambda[g] * chain
-        });
+        let gradient =
+            std::array::from_fn(|g| dot(&validation_gradient, &tangents[g]) * lambda[g] * chain);
         (value, gradient)
     }
 
@@ -562,7 +561,9 @@ mod tests {
             .map(|p| implicit.value(p))
             .fold(f64::INFINITY, f64::min);
         assert!(implicit.value(best) <= grid_best);
-        let far = problem(Hypergradient::Unrolled(50)).minimum.map(|m| m.point);
+        let far = problem(Hypergradient::Unrolled(50))
+            .minimum
+            .map(|m| m.point);
         let far = far.unwrap_or([f64::NAN; 2]);
         assert!((far[0] - best[0]).hypot(far[1] - best[1]) > 0.1, "{far:?}");
         // The unrolled-steps slider: 0 is implicit, k is Unrolled(k).

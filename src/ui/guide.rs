@@ -107,6 +107,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "rate bound",
         "A lesson may draw a guarantee from theory over each gradient-descent run's loss, dashed: f(u) + ‖x₀ − u‖²/(2·lr·k) for convex f, or (1 − μ/L)ᵏ(f(x₀) − f*) under the Polyak–Łojasiewicz inequality ½‖∇f‖² ≥ μ(f − f*), which needs no convexity (Karimi et al. 2016). The 'log' box beside steps puts steps on a log axis, where 1/k is a straight line.",
     ),
+    (
+        "hypergradient",
+        "The derivative of a loss with respect to a hyperparameter. Hypergradient descent (SGD-HD, Adam-HD) adapts the lr by ∂f(xₜ₋₁)/∂α = −gₜ·gₜ₋₁ every step; the metrics' Learning rate plots each run's lr over steps: the adapted αₜ, a schedule's lr or plain gradient descent's constant one (Baydin et al. 2018).",
+    ),
+    (
+        "bilevel optimisation",
+        "An outer problem whose value needs the solution of an inner one: the validation loss of the weights that minimise a regularised training loss. Its gradient comes from the implicit function theorem (one extra linear solve) or from differentiating through k unrolled inner steps, biased when k is small (BilevelRidge; Pedregosa 2016, Shaban et al. 2019).",
+    ),
 ];
 
 /// Draws the guide window when it is open.
