@@ -506,18 +506,26 @@ mod tests {
     #[test]
     fn implicit_and_unrolled_hypergradients_agree_at_many_steps_and_differ_at_few() {
         // The inner descent contracts by |1 − 2·inner_lr·μ| ≤ 0.985 a step (μ ≥ 0.15 here), so
-        // 1000 steps leave an error of about 1e-7 of the start's: they agree to 1e-6 relative.
+        // 1000 steps leave an error of about 1e-7 of the start's: they agree to 1e-6 relative
+        // (and 1e-12 absolute at the minimizer, where both vanish).
         let implicit = problem(Hypergradient::Implicit);
         for p in points() {
             let exact = implicit.implicit_hypergradient(p);
             let scale = exact[0].hypot(exact[1]);
             let many = implicit.unrolled_hypergradient(p, 1000);
             let error = (many[0] - exact[0]).hypot(many[1] - exact[1]);
-            assert!(error <= 1e-6 * scale, "{p:?}: {many:?} vs {exact:?}");
-            // Ten steps from w = 0 are far from w*: more than 5 % off at every point.
-            let few = implicit.unrolled_hypergradient(p, 10);
-            let error = (few[0] - exact[0]).hypot(few[1] - exact[1]);
-            assert!(error > 0.05 * scale, "{p:?}: {few:?} vs {exact:?}");
+            assert!(
+                error <= 1e-6 * scale + 1e-12,
+                "{p:?}: {many:?} vs {exact:?}"
+            );
+            // Ten steps from w = 0 are far from w* wherever a penalty is below 1 (H + Λ then has
+            // an eigenvalue below about 1.5, contracting by at least 0.85 a step): more than 5 %
+            // off. With both penalties large, ten steps suffice (at (0.8, 0.8), 1e-4 off).
+            if p[0].min(p[1]) < 0.0 {
+                let few = implicit.unrolled_hypergradient(p, 10);
+                let error = (few[0] - exact[0]).hypot(few[1] - exact[1]);
+                assert!(error > 0.05 * scale, "{p:?}: {few:?} vs {exact:?}");
+            }
         }
         // The unrolled landscape's own gradient is the unrolled hypergradient.
         let unrolled = problem(Hypergradient::Unrolled(10));
