@@ -71,6 +71,10 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     ),
     ("Multi-task learning", &["multi_task"]),
     (
+        "Bilevel optimisation",
+        &["hypergradient_descent", "bilevel_ridge"],
+    ),
+    (
         "Numerics and low precision",
         &["bf16_stagnation", "fp16_loss_scaling"],
     ),
@@ -217,6 +221,14 @@ pub const EMBEDDED: &[(&str, &str)] = &[
     ("max_margin", include_str!("../presets/max_margin.ron")),
     ("pl_nonconvex", include_str!("../presets/pl_nonconvex.ron")),
     ("multi_task", include_str!("../presets/multi_task.ron")),
+    (
+        "hypergradient_descent",
+        include_str!("../presets/hypergradient_descent.ron"),
+    ),
+    (
+        "bilevel_ridge",
+        include_str!("../presets/bilevel_ridge.ron"),
+    ),
     (
         "bf16_stagnation",
         include_str!("../presets/bf16_stagnation.ron"),

@@ -596,6 +596,7 @@ mod tests {
                 wall_time: 0.0,
                 evals,
                 bits,
+                lr: None,
             }
         }
     }

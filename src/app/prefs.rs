@@ -50,6 +50,8 @@ pub enum Metric {
     Norm,
     /// lr/‖x‖², the step in angle on a scale-invariant landscape (log scale).
     EffectiveStep,
+    /// The step size of each step (log scale): hypergradient methods' adapted αₜ, schedules.
+    LearningRate,
 }
 
 /// What the metrics plot's x axis counts.

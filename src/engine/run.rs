@@ -43,6 +43,8 @@ pub struct Run {
     records: Vec<NetworkRecord>,
     last: Sample,
     compute_seconds: f64,
+    /// The step size of the latest step (of the first, before it), for the samples.
+    step_lr: Option<f64>,
 }
 
 impl Run {
@@ -74,6 +76,7 @@ impl Run {
             measurement,
             records: Vec::new(),
             compute_seconds: 0.0,
+            step_lr: None,
             last: Sample {
                 step: 0,
                 point: [0.0; 2],
@@ -86,6 +89,7 @@ impl Run {
                 wall_time: 0.0,
                 evals: 0,
                 bits: 0,
+                lr: None,
             },
             config,
             objective,
@@ -97,6 +101,7 @@ impl Run {
             network: problem.network.clone(),
         };
         run.store_start();
+        run.step_lr = run.reported_lr(run.scheduled_lr());
         run.last = run.measure();
         run.check_start();
         run
@@ -221,6 +226,7 @@ impl Run {
         self.status = RunStatus::Running;
         self.records.clear();
         self.worker_trails.clear();
+        self.step_lr = self.reported_lr(self.scheduled_lr());
         if self.sharpness.is_some() {
             // A fresh meter: its warm start belongs to the old trajectory.
             self.sharpness = Some(SharpnessMeter::new(self.objective.dim()));
@@ -283,11 +289,8 @@ impl Run {
         if !self.status.is_running() {
             return None;
         }
-        if !self.config.schedule.is_constant() {
-            let lr = self
-                .config
-                .schedule
-                .lr_at(self.config.optimizer.lr(), self.step);
+        let scheduled = self.scheduled_lr();
+        if let Some(lr) = scheduled {
             self.optimizer.set_lr(lr);
         }
         self.previous_x
@@ -295,6 +298,7 @@ impl Run {
             .copy_from_slice(self.x.as_slice());
         self.oracle.begin_step();
         let info = self.optimizer.step(&mut self.x, &mut self.oracle);
+        self.step_lr = self.reported_lr(scheduled);
         if let Some(low_precision) = &mut self.low_precision {
             low_precision.apply(&self.previous_x, &mut self.x);
         }
@@ -329,6 +333,20 @@ impl Run {
         Some(sample)
     }
 
+    /// The lr the schedule gives the next step, if the run has a schedule.
+    fn scheduled_lr(&self) -> Option<f64> {
+        let schedule = &self.config.schedule;
+        (!schedule.is_constant()).then(|| schedule.lr_at(self.config.optimizer.lr(), self.step))
+    }
+
+    /// The step size a sample reports (see [`Sample::lr`]): the method's own adapted one, else
+    /// the `scheduled` one, else plain gradient descent's lr.
+    fn reported_lr(&self, scheduled: Option<f64>) -> Option<f64> {
+        (self.optimizer.current_lr())
+            .or(scheduled)
+            .or_else(|| self.config.optimizer.plain_gd_lr())
+    }
+
     /// Rounds the start into the run's storage format, if it has one, and makes it the previous
     /// iterate of the first step.
     fn store_start(&mut self) {
@@ -359,6 +377,7 @@ impl Run {
                 .optimizer
                 .as_distributed()
                 .map_or(0, |distributed| distributed.bits_communicated()),
+            lr: self.step_lr.map(|lr| lr as f32),
         };
         let occasional = self.sharpness.is_some() || self.network.is_some();
         if occasional && loss.is_finite() && all_finite(&self.x) {

@@ -355,6 +355,7 @@ mod tests {
             wall_time: 0.0,
             evals: step,
             bits: 0,
+            lr: None,
         }
     }
 

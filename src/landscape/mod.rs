@@ -38,10 +38,13 @@ mod scale_invariant;
 mod sharp_flat_sum;
 mod six_hump_camel;
 mod two_tasks;
+// Bilevel optimisation.
+mod bilevel_ridge;
 
 mod refine;
 mod transform;
 
+pub use bilevel_ridge::{BilevelRidgeProblem, Hypergradient};
 pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
 
@@ -430,6 +433,7 @@ landscape_registry!(
     scale_invariant::ScaleInvariant,
     cliff::Cliff,
     two_tasks::TwoTasks,
+    bilevel_ridge::BilevelRidge,
 );
 
 /// A numeric parameter of a landscape, for generated widgets.

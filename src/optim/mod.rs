@@ -55,6 +55,9 @@ mod torch_ops;
 mod weight_decay;
 pub mod workers;
 mod zeroth_order;
+// Hypergradient descent (Baydin et al. 2018).
+mod hypergradient_adam;
+mod hypergradient_sgd;
 
 mod schedule_free_adam_w;
 mod schedule_free_sgd;
@@ -104,6 +107,9 @@ pub use stability::{NoThreshold, Threshold};
 pub use subgradient::Subgradient;
 pub use svrg::Svrg;
 pub use zeroth_order::ZerothOrder;
+// Hypergradient descent.
+pub use hypergradient_adam::HypergradientAdam;
+pub use hypergradient_sgd::HypergradientSgd;
 
 pub use schedule_free_adam_w::ScheduleFreeAdamW;
 pub use schedule_free_sgd::ScheduleFreeSgd;
@@ -280,6 +286,13 @@ pub trait Optimizer: Send {
     /// methods that do not explain themselves.
     fn explain(&self) -> Vec<Quantity> {
         Vec::new()
+    }
+
+    /// The step size the method adapts for itself, as of its latest step (before the first, the
+    /// one the first step takes): hypergradient descent's αₜ. `None` for methods whose step size
+    /// is their configured `lr` (or a schedule's), which the engine knows without asking.
+    fn current_lr(&self) -> Option<f64> {
+        None
     }
 }
 
@@ -544,6 +557,8 @@ optimizer_registry!(
     schedule_free_adam_w::ScheduleFreeAdamW(ScheduleFreeAdamWConfig),
     mgda::Mgda(MgdaConfig),
     pc_grad::PcGrad(PcGradConfig),
+    hypergradient_sgd::HypergradientSgd(HypergradientSgdConfig),
+    hypergradient_adam::HypergradientAdam(HypergradientAdamConfig),
 );
 
 impl Default for OptimizerConfig {

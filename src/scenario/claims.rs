@@ -28,7 +28,9 @@
 //! and on landscapes the iterate's distances |x| and |y| from the axes (`AbsX`, `AbsY`: where along
 //! a valley of minimizers a run ends), its norm ‖x‖, the effective step lr/‖x‖² (lr the run's base
 //! lr), and the angle in degrees between x and the max-margin direction of a landscape on
-//! separable data; on a multi-task landscape the distance to its Pareto set (`ParetoDistance`).
+//! separable data; on a multi-task landscape the distance to its Pareto set (`ParetoDistance`);
+//! `LearningRate`, the step size of the step that reached the sample (a hypergradient method's
+//! adapted αₜ, a schedule's lr, plain gradient descent's lr).
 //!
 //! A claim must be able to fail: `optiviz check --verify` reports a one-sided bound looser than
 //! 10× the measured value m > 0 (`Below(b)` with b > 10·m, `Above(b)` with b < m/10) as a defect
@@ -261,6 +263,9 @@ pub enum Metric {
     SingularValue(usize),
     /// Distance from x to the landscape's Pareto set (multi-task landscapes).
     ParetoDistance,
+    /// The step size of the step that reached the sample: a hypergradient method's adapted αₜ,
+    /// else the scheduled lr, else plain gradient descent's lr (other runs report none).
+    LearningRate,
 }
 
 /// What a `Records` claim averages over a network's records.

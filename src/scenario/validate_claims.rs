@@ -293,6 +293,7 @@ impl<'a> Lesson<'a> {
             Metric::SingularValue(_) => return self.check_singular_value(at, checker),
             Metric::ParetoDistance => "ParetoDistance needs a multi-task landscape",
             Metric::Loss | Metric::GradNorm | Metric::Evals | Metric::Bits => return,
+            Metric::LearningRate => return,
         };
         if self.scenario.problem.is_network() {
             checker.report("metric", format!("{needs}; a network has none"));

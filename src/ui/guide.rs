@@ -119,6 +119,14 @@ pub const GLOSSARY: &[(&str, &str)] = &[
         "good lr range",
         "The Tune window's sensitivity plot draws each run's criterion against its lr, both on log axes, with the best trial as a diamond and, as a bar, the learning rates around it whose criterion is within 2× of the best. The bar's width in decades says how forgiving a method is: a wide range is found with few trials.",
     ),
+    (
+        "hypergradient",
+        "The derivative of a loss with respect to a hyperparameter. Hypergradient descent (SGD-HD, Adam-HD) adapts the lr by ∂f(xₜ₋₁)/∂α = −gₜ·gₜ₋₁ every step; the metrics' Learning rate plots each run's lr over steps: the adapted αₜ, a schedule's lr or plain gradient descent's constant one (Baydin et al. 2018).",
+    ),
+    (
+        "bilevel optimisation",
+        "An outer problem whose value needs the solution of an inner one: the validation loss of the weights that minimise a regularised training loss. Its gradient comes from the implicit function theorem (one extra linear solve) or from differentiating through k unrolled inner steps, biased when k is small (BilevelRidge; Pedregosa 2016, Shaban et al. 2019).",
+    ),
 ];
 
 /// Draws the guide window when it is open.

@@ -265,7 +265,7 @@ fn run_series(state: &AppState, metric: Metric) -> Vec<RunSeries> {
         } else {
             Box::new(run.trace.decimated(MAX_CURVE_POINTS))
         };
-        let samples = samples
+        let samples: Vec<MetricSample> = samples
             .filter_map(|sample| {
                 let value = if preconditioned {
                     sample.preconditioned_sharpness
@@ -285,6 +285,9 @@ fn run_series(state: &AppState, metric: Metric) -> Vec<RunSeries> {
         all.push(RunSeries {
             name: if preconditioned {
                 format!("{} (λmax(P⁻¹∇²f))", config.label)
+            } else if metric == Metric::LearningRate && samples.is_empty() {
+                // Said in the legend, beside the runs that have a curve.
+                format!("{} (no lr to report)", config.label)
             } else {
                 config.label.clone()
             },
@@ -314,6 +317,7 @@ fn raw_value(
         Metric::TestLoss => sample.test_loss,
         Metric::Accuracy => sample.accuracy,
         Metric::Norm => Some(sample.point[0].hypot(sample.point[1])),
+        Metric::LearningRate => sample.lr.map(f64::from),
         // Two values per sample: drawn by `eigencomponent_curves`; the run's lr: `run_series`.
         Metric::Eigencomponents | Metric::EffectiveStep => None,
     }
@@ -354,6 +358,7 @@ fn y_axis_label(metric: Metric, network: bool, reference: Option<LossReference>)
         Metric::Eigencomponents => "|error along eigenvector|",
         Metric::Norm => "‖x‖",
         Metric::EffectiveStep => "lr/‖x‖²",
+        Metric::LearningRate => "learning rate",
     }
     .to_owned()
 }
@@ -537,6 +542,7 @@ fn unavailable_reason(state: &AppState, metric: Metric) -> String {
         Metric::Sharpness if network => {
             format!("Sharpness is measured every {every} steps: none yet")
         }
+        Metric::LearningRate => "No learning rate: the runs shown keep a constant lr that is not plain gradient descent's step (hypergradient methods, schedules and gradient descent report one)".to_owned(),
         Metric::TestLoss if measured_any => {
             "No test loss: this problem keeps no held-out data".to_owned()
         }

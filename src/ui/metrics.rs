@@ -73,6 +73,8 @@ fn metric_choice_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.selectable_value(metric, Metric::EffectiveStep, "Effective step")
             .on_hover_text("lr/‖x‖², log scale: the step in angle on a scale-invariant loss f(cx) = f(x), the effective learning rate of a normalised layer");
     }
+    ui.selectable_value(metric, Metric::LearningRate, "Learning rate")
+        .on_hover_text("The step size of each step, log scale: the αₜ a hypergradient method adapts, a schedule's lr, plain gradient descent's constant lr");
     ui.selectable_value(metric, Metric::Sharpness, "Sharpness")
         .on_hover_text(
             "λmax(∇²f) at the iterate, with each run's stability threshold (dashed); on networks measured every `sharpness_every` steps by Lanczos",

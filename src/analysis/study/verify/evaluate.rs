@@ -185,6 +185,9 @@ impl<'a> Evidence<'a> {
                 lr / (x * x + y * y)
             }
             Metric::SingularValue(k) => singular_value(self.history(run)?, sample.step, k)?,
+            Metric::LearningRate => sample.lr.map(f64::from).ok_or_else(|| {
+                fails("the run reports no learning rate (a method at its constant lr)")
+            })?,
             Metric::MarginAngle => {
                 let no_margin = || fails("the problem has no max-margin direction");
                 let landscape = self.landscape.ok_or_else(no_margin)?;
