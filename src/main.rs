@@ -230,26 +230,7 @@ fn dispatch(arguments: Arguments) -> Exit {
             &mut stdout,
             &mut stderr,
         ),
-        Some(Commands::Bench { quick, only }) => {
-            let size = if quick {
-                optiviz::bench::BenchSize::QUICK
-            } else {
-                optiviz::bench::BenchSize::FULL
-            };
-            // The frame cost (e) is the shell's to measure: the bench sits below the GUI.
-            #[cfg(all(feature = "gui", not(target_arch = "wasm32")))]
-            let frame_cost: Option<optiviz::bench::FrameCost<'_>> =
-                Some(&|points| optiviz::ui::frame_bench::frame_cost(points, 30));
-            #[cfg(not(all(feature = "gui", not(target_arch = "wasm32"))))]
-            let frame_cost: Option<optiviz::bench::FrameCost<'_>> = None;
-            match optiviz::bench::run(size, &only, frame_cost, &mut stdout) {
-                Ok(()) => Exit::Ok,
-                Err(error) => {
-                    let _ = writeln!(stderr, "optiviz: cannot write the output: {error}");
-                    Exit::Internal
-                }
-            }
-        }
+        Some(Commands::Bench { quick, only }) => bench(quick, &only, &mut stdout, &mut stderr),
         Some(Commands::List { what }) => {
             let catalog = what.map(|what| match what {
                 ListWhat::Landscapes => Catalog::Landscapes,
@@ -266,6 +247,34 @@ fn dispatch(arguments: Arguments) -> Exit {
             },
             &mut stderr,
         ),
+    }
+}
+
+/// `optiviz bench`: prints the speed figures, each beside its reference loop.
+#[cfg_attr(target_arch = "wasm32", allow(dead_code))]
+fn bench(
+    quick: bool,
+    only: &[optiviz::bench::Workload],
+    stdout: &mut impl Write,
+    stderr: &mut impl Write,
+) -> Exit {
+    let size = if quick {
+        optiviz::bench::BenchSize::QUICK
+    } else {
+        optiviz::bench::BenchSize::FULL
+    };
+    // The frame cost (e) is the shell's to measure: the bench sits below the GUI.
+    #[cfg(all(feature = "gui", not(target_arch = "wasm32")))]
+    let frame_cost: Option<optiviz::bench::FrameCost<'_>> =
+        Some(&|points| optiviz::ui::frame_bench::frame_cost(points, 30));
+    #[cfg(not(all(feature = "gui", not(target_arch = "wasm32"))))]
+    let frame_cost: Option<optiviz::bench::FrameCost<'_>> = None;
+    match optiviz::bench::run(size, only, frame_cost, stdout) {
+        Ok(()) => Exit::Ok,
+        Err(error) => {
+            let _ = writeln!(stderr, "optiviz: cannot write the output: {error}");
+            Exit::Internal
+        }
     }
 }
 

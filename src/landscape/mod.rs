@@ -41,9 +41,12 @@ mod two_tasks;
 // Bilevel optimisation.
 mod bilevel_ridge;
 
+mod as_objective;
 mod refine;
 mod transform;
 
+pub use as_objective::LandscapeObjective;
+use as_objective::point_of;
 pub use bilevel_ridge::{BilevelRidgeProblem, Hypergradient};
 pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
@@ -52,11 +55,10 @@ pub(crate) use macros::{centred_view, game_at_origin, landscape_spec, saddle_at_
 
 use std::sync::Arc;
 
-use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
 use crate::hyper::{Hyper, HyperError, HyperValue, Hypers};
-use crate::objective::{Composite, Objective};
+use crate::objective::Composite;
 use crate::validate::Checker;
 
 /// A point of the plane, (x, y).
@@ -491,103 +493,6 @@ impl LandscapeConfig {
 impl Default for LandscapeConfig {
     fn default() -> Self {
         LandscapeConfig::Quadratic(Quadratic::default())
-    }
-}
-
-/// Any [`Landscape`] as an [`Objective`] over 2-vectors.
-#[derive(Clone)]
-pub struct LandscapeObjective {
-    landscape: Arc<dyn Landscape>,
-}
-
-impl LandscapeObjective {
-    /// Wraps a landscape.
-    pub fn new(landscape: Arc<dyn Landscape>) -> Self {
-        Self { landscape }
-    }
-
-    /// The wrapped landscape.
-    pub fn landscape(&self) -> &Arc<dyn Landscape> {
-        &self.landscape
-    }
-}
-
-fn point_of(x: &DVector<f64>) -> Point {
-    [x[0], x[1]]
-}
-
-impl Objective for LandscapeObjective {
-    fn dim(&self) -> usize {
-        2
-    }
-
-    fn value(&self, x: &DVector<f64>) -> f64 {
-        self.landscape.value(point_of(x))
-    }
-
-    fn value_and_grad(&self, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
-        let (value, gradient) = self.landscape.value_and_gradient(point_of(x));
-        grad[0] = gradient[0];
-        grad[1] = gradient[1];
-        value
-    }
-
-    fn hessian(&self, x: &DVector<f64>) -> Option<DMatrix<f64>> {
-        let h = self.landscape.hessian(point_of(x));
-        Some(DMatrix::from_row_slice(
-            2,
-            2,
-            &[h[0][0], h[0][1], h[1][0], h[1][1]],
-        ))
-    }
-
-    fn hvp(&self, x: &DVector<f64>, v: &DVector<f64>, out: &mut DVector<f64>) {
-        let h = self.landscape.hessian(point_of(x));
-        out[0] = h[0][0] * v[0] + h[0][1] * v[1];
-        out[1] = h[1][0] * v[0] + h[1][1] * v[1];
-    }
-
-    fn num_samples(&self) -> usize {
-        self.landscape.num_samples()
-    }
-
-    fn sample_value_and_grad(
-        &self,
-        x: &DVector<f64>,
-        batch: &[usize],
-        grad: &mut DVector<f64>,
-    ) -> f64 {
-        let (value, gradient) = self.landscape.sample_value_and_gradient(point_of(x), batch);
-        grad[0] = gradient[0];
-        grad[1] = gradient[1];
-        value
-    }
-
-    fn composite(&self) -> Option<&dyn Composite> {
-        self.landscape.composite()
-    }
-
-    fn label_noise_sigma(&self) -> f64 {
-        self.landscape.label_noise_sigma()
-    }
-
-    fn noisy_value_and_grad(&self, x: &DVector<f64>, epsilon: f64, grad: &mut DVector<f64>) -> f64 {
-        let (value, gradient) = self
-            .landscape
-            .noisy_value_and_gradient(point_of(x), epsilon);
-        grad[0] = gradient[0];
-        grad[1] = gradient[1];
-        value
-    }
-
-    fn num_tasks(&self) -> usize {
-        self.landscape.num_tasks()
-    }
-    fn task_value_and_grad(&self, task: usize, x: &DVector<f64>, grad: &mut DVector<f64>) -> f64 {
-        let (value, gradient) = self.landscape.task_value_and_gradient(task, point_of(x));
-        grad[0] = gradient[0];
-        grad[1] = gradient[1];
-        value
     }
 }
 

@@ -122,121 +122,130 @@ fn settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
     let steps = state.scenario.steps;
     let also_names = common_hypers(state);
     let settings = &mut state.views.tune.settings;
-    ui.horizontal_wrapped(|ui| {
-        let mut budget = settings.budget_evals.unwrap_or(steps);
-        let label = ui.label("budget");
-        let response = ui
-            .add(
-                egui::DragValue::new(&mut budget)
-                    .range(1..=1_000_000)
-                    .suffix(" evaluations"),
-            )
-            .labelled_by(label.id)
-            .on_hover_text("Every trial of every run may use this many oracle calls");
-        if response.changed() {
-            settings.budget_evals = Some(budget);
-        }
-        let label = ui.label("lr from");
-        ui.add(
-            egui::DragValue::new(&mut settings.lr_factors.0)
-                .speed(0.01)
-                .range(1e-6..=1.0)
-                .suffix("×"),
-        )
-        .labelled_by(label.id);
-        let label = ui.label("to");
-        ui.add(
-            egui::DragValue::new(&mut settings.lr_factors.1)
-                .speed(1.0)
-                .range(1.0..=1e6)
-                .suffix("×"),
+    ui.horizontal_wrapped(|ui| budget_row_ui(settings, steps, ui));
+    ui.horizontal_wrapped(|ui| search_row_ui(settings, ui));
+    ui.horizontal_wrapped(|ui| criterion_row_ui(settings, &also_names, ui));
+}
+
+/// The evaluation budget of every trial and the lr range searched.
+fn budget_row_ui(settings: &mut TuneSettings, steps: u64, ui: &mut egui::Ui) {
+    let mut budget = settings.budget_evals.unwrap_or(steps);
+    let label = ui.label("budget");
+    let response = ui
+        .add(
+            egui::DragValue::new(&mut budget)
+                .range(1..=1_000_000)
+                .suffix(" evaluations"),
         )
         .labelled_by(label.id)
-        .on_hover_text("The range searched, as factors of each run's own lr");
-    });
-    ui.horizontal_wrapped(|ui| {
-        let mut random = settings.trials.is_some();
-        ui.radio_value(&mut random, false, "grid");
-        ui.radio_value(&mut random, true, "random");
-        match (random, settings.trials) {
-            (true, None) => settings.trials = Some(40),
-            (false, Some(_)) => settings.trials = None,
-            _ => {}
+        .on_hover_text("Every trial of every run may use this many oracle calls");
+    if response.changed() {
+        settings.budget_evals = Some(budget);
+    }
+    let label = ui.label("lr from");
+    ui.add(
+        egui::DragValue::new(&mut settings.lr_factors.0)
+            .speed(0.01)
+            .range(1e-6..=1.0)
+            .suffix("×"),
+    )
+    .labelled_by(label.id);
+    let label = ui.label("to");
+    ui.add(
+        egui::DragValue::new(&mut settings.lr_factors.1)
+            .speed(1.0)
+            .range(1.0..=1e6)
+            .suffix("×"),
+    )
+    .labelled_by(label.id)
+    .on_hover_text("The range searched, as factors of each run's own lr");
+}
+
+/// Grid or random search, its density, and the seeds each trial is averaged over.
+fn search_row_ui(settings: &mut TuneSettings, ui: &mut egui::Ui) {
+    let mut random = settings.trials.is_some();
+    ui.radio_value(&mut random, false, "grid");
+    ui.radio_value(&mut random, true, "random");
+    match (random, settings.trials) {
+        (true, None) => settings.trials = Some(40),
+        (false, Some(_)) => settings.trials = None,
+        _ => {}
+    }
+    match &mut settings.trials {
+        Some(trials) => {
+            let label = ui.label("trials");
+            ui.add(egui::DragValue::new(trials).range(2..=1000))
+                .labelled_by(label.id);
         }
-        match &mut settings.trials {
-            Some(trials) => {
-                let label = ui.label("trials");
-                ui.add(egui::DragValue::new(trials).range(2..=1000))
-                    .labelled_by(label.id);
+        None => {
+            let label = ui.label("points per decade");
+            ui.add(egui::DragValue::new(&mut settings.per_decade).range(1..=100))
+                .labelled_by(label.id);
+        }
+    }
+    let mut seeds = settings.seeds.len();
+    let label = ui.label("seeds");
+    let response = ui
+        .add(egui::DragValue::new(&mut seeds).range(1..=16))
+        .labelled_by(label.id)
+        .on_hover_text(
+            "Runs with stochastic gradients are scored by the mean over this many seeds",
+        );
+    if response.changed() {
+        settings.seeds = (0..seeds as u64).collect();
+    }
+}
+
+/// The criterion and the optional second hyperparameter with its range.
+fn criterion_row_ui(settings: &mut TuneSettings, also_names: &[String], ui: &mut egui::Ui) {
+    let label = ui.label("criterion");
+    egui::ComboBox::from_id_salt("tune_criterion")
+        .selected_text(criterion_text(settings.criterion))
+        .show_ui(ui, |ui| {
+            for criterion in [Criterion::FinalLoss, Criterion::AreaUnderLoss] {
+                ui.selectable_value(
+                    &mut settings.criterion,
+                    criterion,
+                    criterion_text(criterion),
+                );
             }
-            None => {
-                let label = ui.label("points per decade");
-                ui.add(egui::DragValue::new(&mut settings.per_decade).range(1..=100))
-                    .labelled_by(label.id);
+        })
+        .response
+        .labelled_by(label.id);
+    let label = ui.label("also tune");
+    let current = settings
+        .also
+        .as_ref()
+        .map_or("nothing else".to_owned(), |a| a.name.clone());
+    egui::ComboBox::from_id_salt("tune_also")
+        .selected_text(current)
+        .show_ui(ui, |ui| {
+            if ui
+                .selectable_label(settings.also.is_none(), "nothing else")
+                .clicked()
+            {
+                settings.also = None;
             }
-        }
-        let mut seeds = settings.seeds.len();
-        let label = ui.label("seeds");
-        let response = ui
-            .add(egui::DragValue::new(&mut seeds).range(1..=16))
-            .labelled_by(label.id)
-            .on_hover_text(
-                "Runs with stochastic gradients are scored by the mean over this many seeds",
-            );
-        if response.changed() {
-            settings.seeds = (0..seeds as u64).collect();
-        }
-    });
-    ui.horizontal_wrapped(|ui| {
-        let label = ui.label("criterion");
-        egui::ComboBox::from_id_salt("tune_criterion")
-            .selected_text(criterion_text(settings.criterion))
-            .show_ui(ui, |ui| {
-                for criterion in [Criterion::FinalLoss, Criterion::AreaUnderLoss] {
-                    ui.selectable_value(
-                        &mut settings.criterion,
-                        criterion,
-                        criterion_text(criterion),
-                    );
+            for name in also_names {
+                let chosen = settings.also.as_ref().is_some_and(|a| &a.name == name);
+                if ui.selectable_label(chosen, name).clicked() {
+                    settings.also = Some(Axis::linear(name, (0.0, 0.99), 5));
                 }
-            })
-            .response
-            .labelled_by(label.id);
-        let label = ui.label("also tune");
-        let current = settings
-            .also
-            .as_ref()
-            .map_or("nothing else".to_owned(), |a| a.name.clone());
-        egui::ComboBox::from_id_salt("tune_also")
-            .selected_text(current)
-            .show_ui(ui, |ui| {
-                if ui
-                    .selectable_label(settings.also.is_none(), "nothing else")
-                    .clicked()
-                {
-                    settings.also = None;
-                }
-                for name in &also_names {
-                    let chosen = settings.also.as_ref().is_some_and(|a| &a.name == name);
-                    if ui.selectable_label(chosen, name).clicked() {
-                        settings.also = Some(Axis::linear(name, (0.0, 0.99), 5));
-                    }
-                }
-            })
-            .response
-            .labelled_by(label.id);
-        if let Some(axis) = &mut settings.also {
-            let from = ui.label("from");
-            ui.add(egui::DragValue::new(&mut axis.range.0).speed(0.01))
-                .labelled_by(from.id);
-            let to = ui.label("to");
-            ui.add(egui::DragValue::new(&mut axis.range.1).speed(0.01))
-                .labelled_by(to.id);
-            let count = ui.label("values");
-            ui.add(egui::DragValue::new(&mut axis.count).range(1..=20))
-                .labelled_by(count.id);
-        }
-    });
+            }
+        })
+        .response
+        .labelled_by(label.id);
+    if let Some(axis) = &mut settings.also {
+        let from = ui.label("from");
+        ui.add(egui::DragValue::new(&mut axis.range.0).speed(0.01))
+            .labelled_by(from.id);
+        let to = ui.label("to");
+        ui.add(egui::DragValue::new(&mut axis.range.1).speed(0.01))
+            .labelled_by(to.id);
+        let count = ui.label("values");
+        ui.add(egui::DragValue::new(&mut axis.count).range(1..=20))
+            .labelled_by(count.id);
+    }
 }
 
 fn criterion_text(criterion: Criterion) -> &'static str {
