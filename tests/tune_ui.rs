@@ -67,8 +67,17 @@ fn a_lesson_with_a_tuning_study_opens_it_computed() {
     run_until(&mut harness, |s| s.views.tune.tuning().is_some());
     harness.run_steps(2);
     assert!(harness.query_by_label_contains("(1.5 decades)").is_some());
+    // The worksheet reads the lesson's Tuned claims on this study live…
+    let lesson_study = |state: &optiviz::app::AppState| {
+        (state.views.tune)
+            .lesson_tuning(state.scenario.tune.as_ref(), &state.scenario.runs)
+            .is_some()
+    };
+    assert!(lesson_study(harness.state()));
     harness.get_by_label("Replace runs with tuned").click();
     harness.run_steps(2);
+    // …but not once the runs it tuned are gone.
+    assert!(!lesson_study(harness.state()));
     let labels: Vec<String> = (harness.state().scenario.runs.iter())
         .map(|r| r.label.clone())
         .collect();

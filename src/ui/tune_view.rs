@@ -15,7 +15,7 @@ use crate::analysis::study::tune::{TunePieces, TuneRequest, Tuning};
 use crate::app::AppState;
 use crate::engine::{Job, JobState};
 use crate::optim::HyperValue;
-use crate::scenario::{Axis, Criterion, TuneSettings};
+use crate::scenario::{Axis, Criterion, RunConfig, TuneSettings};
 
 use super::log_axis::{with_log_x_ticks, with_log_y_ticks};
 use super::{format_number, run_colour};
@@ -31,6 +31,8 @@ pub struct TuneState {
     /// The settings being edited.
     pub settings: TuneSettings,
     job: Option<Job<Tuning>>,
+    /// The settings the job or the result was computed with.
+    computed_with: Option<TuneSettings>,
     result: Option<Tuning>,
     error: Option<String>,
     /// Compute when the window next draws (a lesson with `tune:`).
@@ -56,6 +58,18 @@ impl TuneState {
     /// The finished study, if one is shown.
     pub fn tuning(&self) -> Option<&Tuning> {
         self.result.as_ref()
+    }
+
+    /// The finished study when it is the lesson's: computed with the lesson's `tune:` settings on
+    /// the runs as they are now, so the worksheet's `Tuned` claims can be read on it live.
+    pub fn lesson_tuning(
+        &self,
+        lesson: Option<&TuneSettings>,
+        runs: &[RunConfig],
+    ) -> Option<&Tuning> {
+        let tuning = self.result.as_ref()?;
+        let same_settings = lesson.is_some() && self.computed_with.as_ref() == lesson;
+        (same_settings && tuning.runs == runs).then_some(tuning)
     }
 
     /// Whether a study is being computed.
@@ -283,6 +297,7 @@ fn start(state: &mut AppState) {
         state.views.tune.error = Some(first.clone());
         return;
     }
+    state.views.tune.computed_with = Some(request.settings.clone());
     let pieces = TunePieces::new(request);
     state.views.tune.job = Some(Job::start_pieces(&state.jobs, "the tuning study", pieces));
 }

@@ -154,6 +154,10 @@ fn evaluate(state: &AppState, claim: &Claim) -> Verdict {
         landscape: state.landscape.as_deref(),
         basin: state.views.basin.map(),
         sweep: state.views.sweep.sweep(),
+        tuning: state
+            .views
+            .tune
+            .lesson_tuning(state.scenario.tune.as_ref(), &state.scenario.runs),
     };
     evidence.evaluate(claim)
 }

@@ -203,6 +203,7 @@ impl Verifier {
             landscape: ran.problem.landscape.as_deref(),
             basin: ran.basin.as_ref().and_then(|map| map.as_ref().ok()),
             sweep: ran.sweep.as_ref().and_then(|sweep| sweep.as_ref().ok()),
+            tuning: None,
         };
         Ok(match evidence.evaluate(claim) {
             Verdict::Pending => Verdict::Fails {

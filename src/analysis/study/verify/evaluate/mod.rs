@@ -5,10 +5,12 @@ mod records;
 use records::record_mean;
 
 use super::history::singular_value;
+use super::tuned::tuned_verdict;
 use super::{Measured, RunHistory, Verdict, significant};
 use crate::analysis::measure::subdifferential::{PLANE_SAMPLES, sample_plane};
 use crate::analysis::study::basin::{BasinMap, Outcome};
 use crate::analysis::study::sweep::Sweep;
+use crate::analysis::study::tune::Tuning;
 use crate::engine::{NetworkRecord, RunStatus, Sample};
 use crate::landscape::{Landscape, min_value, pareto::pareto_distance};
 use crate::scenario::Scenario;
@@ -29,6 +31,8 @@ pub struct Evidence<'a> {
     pub basin: Option<&'a BasinMap>,
     /// The lesson's sweep, once computed.
     pub sweep: Option<&'a Sweep>,
+    /// The lesson's tuning study (its `tune:` settings, on the lesson's runs), once computed.
+    pub tuning: Option<&'a Tuning>,
 }
 
 /// A run's sample for a reading, or the verdict that stands in for it.
@@ -110,9 +114,15 @@ impl<'a> Evidence<'a> {
                 Some(sweep) => sweep_best(sweep, *x, *y),
                 None => Verdict::Pending,
             },
-            // Re-runs with other seeds, or with other lrs: `verify_lesson` does them, the live
-            // evidence cannot.
-            Claim::Seeds { .. } | Claim::Tuned { .. } => Verdict::Pending,
+            Claim::Tuned {
+                run,
+                measure,
+                bounds,
+            } => self.tuning.map_or(Verdict::Pending, |tuning| {
+                tuned_verdict(self.scenario, tuning, run, measure, bounds)
+            }),
+            // Re-runs with other seeds: `verify_lesson` does them, the live evidence cannot.
+            Claim::Seeds { .. } => Verdict::Pending,
         }
     }
 
