@@ -38,7 +38,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
-use super::{ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -153,25 +153,7 @@ impl Optimizer for HypergradientAdam {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        let lr = self.config.lr;
-        if !crate::optim::adopt(&mut self.config, config) {
-            return false;
-        }
-        if self.config.lr != lr {
-            // A new starting step size: α starts over from it.
-            self.alpha = self.config.lr;
-        }
-        true
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        // A schedule names α₀ only (see the module doc); α adapts by itself.
-        self.config.lr = lr;
-        if self.steps == 0 {
-            self.alpha = lr;
-        }
-    }
+    super::hypergradient_sgd::hypergradient_lr_edits!();
 
     fn reset(&mut self) {
         for buffer in [&mut self.exp_avg, &mut self.exp_avg_sq, &mut self.direction] {

@@ -33,7 +33,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::{ArrowKind, Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
 use crate::validate::Checker;
@@ -95,6 +95,33 @@ pub struct HypergradientSgd {
     explained_previous_alpha: f64,
 }
 
+/// `set_config` and `set_lr` of a hypergradient method (fields `config.lr`, `alpha`, `steps`): a
+/// new lr is a new starting step size α₀, and a schedule names α₀ only.
+macro_rules! hypergradient_lr_edits {
+    () => {
+        fn set_config(&mut self, config: &$crate::optim::OptimizerConfig) -> bool {
+            let lr = self.config.lr;
+            if !$crate::optim::adopt(&mut self.config, config) {
+                return false;
+            }
+            if self.config.lr != lr {
+                // A new starting step size, typed or slid: α starts over from it.
+                self.alpha = self.config.lr;
+            }
+            true
+        }
+
+        fn set_lr(&mut self, lr: f64) {
+            // A schedule names α₀ only (see the module doc); α adapts by itself.
+            self.config.lr = lr;
+            if self.steps == 0 {
+                self.alpha = lr;
+            }
+        }
+    };
+}
+pub(crate) use hypergradient_lr_edits;
+
 impl Optimizer for HypergradientSgd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         ensure_len(&mut self.grad, x.len());
@@ -114,25 +141,7 @@ impl Optimizer for HypergradientSgd {
         StepInfo::proceed(loss)
     }
 
-    fn set_config(&mut self, config: &OptimizerConfig) -> bool {
-        let lr = self.config.lr;
-        if !crate::optim::adopt(&mut self.config, config) {
-            return false;
-        }
-        if self.config.lr != lr {
-            // A new starting step size, typed or slid: α starts over from it.
-            self.alpha = self.config.lr;
-        }
-        true
-    }
-
-    fn set_lr(&mut self, lr: f64) {
-        // A schedule names α₀ only (see the module doc); α adapts by itself.
-        self.config.lr = lr;
-        if self.steps == 0 {
-            self.alpha = lr;
-        }
-    }
+    hypergradient_lr_edits!();
 
     fn reset(&mut self) {
         self.previous_grad.fill(0.0);
@@ -174,8 +183,8 @@ impl Optimizer for HypergradientSgd {
 mod tests {
     use super::*;
 
-    use crate::optim::QuantityValue;
     use crate::optim::test_support::quadratic;
+    use crate::optim::{OptimizerConfig, QuantityValue};
 
     fn config(lr: f64, hyper_lr: f64) -> HypergradientSgdConfig {
         HypergradientSgdConfig { lr, hyper_lr }

@@ -98,6 +98,25 @@ impl TaskGradients {
         }
     }
 
+    /// The first task gradients as explained quantities (g₁, g₂, …).
+    pub(crate) fn gradient_quantities(&self) -> Vec<Quantity> {
+        (self.grads.iter().zip(TASK_SYMBOLS))
+            .map(|(grad, symbol)| Quantity::vector(symbol, "∇fₖ(xₜ₋₁)", grad.as_slice()))
+            .collect()
+    }
+
+    /// Appends the arrow −lr·gₖ of each of the first tasks: where descent on that task alone goes.
+    pub(crate) fn push_task_arrows(&self, lr: f64, quantities: &mut Vec<Quantity>) {
+        for (grad, symbol) in self.grads.iter().zip(TASK_ARROWS) {
+            quantities.push(Quantity::arrow(
+                ArrowKind::Gradient,
+                symbol,
+                "where gradient descent on this task alone would go",
+                grad.iter().map(|g| -lr * g),
+            ));
+        }
+    }
+
     /// Evaluates every task's gradient at `x` through `oracle` (K gradient evaluations) and returns
     /// the sum of the task losses.
     pub(crate) fn evaluate(&mut self, x: &DVector<f64>, oracle: &mut Oracle) -> f64 {
@@ -207,8 +226,8 @@ pub struct Mgda {
 }
 
 /// Names of the first task gradients and their arrows in explanations.
-pub(crate) const TASK_SYMBOLS: [&str; 4] = ["g₁", "g₂", "g₃", "g₄"];
-pub(crate) const TASK_ARROWS: [&str; 4] = ["−lr·g₁", "−lr·g₂", "−lr·g₃", "−lr·g₄"];
+const TASK_SYMBOLS: [&str; 4] = ["g₁", "g₂", "g₃", "g₄"];
+const TASK_ARROWS: [&str; 4] = ["−lr·g₁", "−lr·g₂", "−lr·g₃", "−lr·g₄"];
 
 impl Optimizer for Mgda {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
@@ -238,10 +257,7 @@ impl Optimizer for Mgda {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {
             let lr = self.explained_lr;
             let grads = &self.tasks.grads;
-            let shown = grads.len().min(TASK_SYMBOLS.len());
-            let mut quantities: Vec<_> = (0..shown)
-                .map(|k| Quantity::vector(TASK_SYMBOLS[k], "∇fₖ(xₜ₋₁)", grads[k].as_slice()))
-                .collect();
+            let mut quantities = self.tasks.gradient_quantities();
             if grads.len() == 2 {
                 quantities.push(Quantity::scalar(
                     "α",
@@ -263,14 +279,7 @@ impl Optimizer for Mgda {
             quantities.push(Quantity::scalar("‖dₜ‖", "0 when Pareto-stationary", {
                 self.direction.norm()
             }));
-            for k in 0..shown {
-                quantities.push(Quantity::arrow(
-                    ArrowKind::Gradient,
-                    TASK_ARROWS[k],
-                    "where gradient descent on this task alone would go",
-                    grads[k].iter().map(|g| -lr * g),
-                ));
-            }
+            self.tasks.push_task_arrows(lr, &mut quantities);
             quantities.push(Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "−lr·dₜ",

@@ -33,7 +33,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::mgda::{TASK_ARROWS, TASK_SYMBOLS, TaskGradients};
+use super::mgda::TaskGradients;
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
@@ -137,10 +137,7 @@ impl Optimizer for PcGrad {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {
             let lr = self.explained_lr;
             let grads = &self.tasks.grads;
-            let shown = grads.len().min(TASK_SYMBOLS.len());
-            let mut quantities: Vec<_> = (0..shown)
-                .map(|k| Quantity::vector(TASK_SYMBOLS[k], "∇fₖ(xₜ₋₁)", grads[k].as_slice()))
-                .collect();
+            let mut quantities = self.tasks.gradient_quantities();
             if grads.len() >= 2 {
                 quantities.push(Quantity::scalar(
                     "g₁·g₂",
@@ -157,14 +154,7 @@ impl Optimizer for PcGrad {
                 ));
             }
             quantities.push(Quantity::vector("dₜ", "Σₖ gₖ'", self.direction.as_slice()));
-            for k in 0..shown {
-                quantities.push(Quantity::arrow(
-                    ArrowKind::Gradient,
-                    TASK_ARROWS[k],
-                    "where gradient descent on this task alone would go",
-                    grads[k].iter().map(|g| -lr * g),
-                ));
-            }
+            self.tasks.push_task_arrows(lr, &mut quantities);
             quantities.push(Quantity::arrow(
                 ArrowKind::Preconditioned,
                 "−lr·dₜ",
