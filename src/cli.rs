@@ -84,16 +84,9 @@ pub fn run_every(
         let _ = writeln!(stderr, "optiviz: --every must be at least 1");
         return Exit::BadInput;
     }
-    let loaded = match load_preset(preset) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Exit::BadInput;
-        }
+    let Some(loaded) = load_reporting(preset, stderr) else {
+        return Exit::BadInput;
     };
-    for warning in &loaded.warnings {
-        let _ = writeln!(stderr, "{warning}");
-    }
     let mut scenario = loaded.scenario;
     if let Some(steps) = steps {
         if !(1..=MAX_STEPS).contains(&steps) {
@@ -172,16 +165,9 @@ const DEFAULT_RANDOM_TRIALS: usize = 40;
 /// `optimizer`, `lr` (and the second hyperparameter's name), `criterion` (`inf`: diverged),
 /// `best` (1 on each run's best trial).
 pub fn tune(command: &TuneCommand<'_>, stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
-    let loaded = match load_preset(command.preset) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Exit::BadInput;
-        }
+    let Some(loaded) = load_reporting(command.preset, stderr) else {
+        return Exit::BadInput;
     };
-    for warning in &loaded.warnings {
-        let _ = writeln!(stderr, "{warning}");
-    }
     let settings = match tune_settings(command, loaded.scenario.tune.clone().unwrap_or_default()) {
         Ok(settings) => settings,
         Err(message) => {
@@ -302,16 +288,9 @@ pub struct RenderCommand<'a> {
 /// `optiviz render PRESET --out F.png [--steps N] [--size WxH] [--gif [FRAMES]]`: the view drawn by
 /// the CPU rasterizer, for figures in scripts with no display and no GPU.
 pub fn render(command: &RenderCommand<'_>, stderr: &mut dyn Write) -> Exit {
-    let loaded = match load_preset(command.preset) {
-        Ok(loaded) => loaded,
-        Err(error) => {
-            let _ = writeln!(stderr, "{error}");
-            return Exit::BadInput;
-        }
+    let Some(loaded) = load_reporting(command.preset, stderr) else {
+        return Exit::BadInput;
     };
-    for warning in &loaded.warnings {
-        let _ = writeln!(stderr, "{warning}");
-    }
     let drawn = crate::render::parse_size(command.size).and_then(|(width, height)| {
         let options = crate::render::RenderOptions {
             width,
@@ -346,15 +325,29 @@ pub fn render(command: &RenderCommand<'_>, stderr: &mut dyn Write) -> Exit {
     }
 }
 
+/// Loads a preset (a path, or a bundled lesson's name), printing its warnings, or its error and
+/// `None`: the commands then exit with `Exit::BadInput`.
+fn load_reporting(preset: &str, stderr: &mut dyn Write) -> Option<crate::scenario::Loaded> {
+    match load_preset(preset) {
+        Ok(loaded) => {
+            for warning in &loaded.warnings {
+                let _ = writeln!(stderr, "{warning}");
+            }
+            Some(loaded)
+        }
+        Err(error) => {
+            let _ = writeln!(stderr, "{error}");
+            None
+        }
+    }
+}
+
 /// `optiviz check PRESET...`: validates every file, printing `FILE: ok` or its diagnostics.
 pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
     let mut exit = Exit::Ok;
     for preset in presets {
-        match load_preset(preset) {
-            Ok(loaded) => {
-                for warning in &loaded.warnings {
-                    let _ = writeln!(stderr, "{warning}");
-                }
+        match load_reporting(preset, stderr) {
+            Some(loaded) => {
                 let _ = writeln!(
                     stdout,
                     "{preset}: ok ({} runs, {} steps)",
@@ -362,10 +355,7 @@ pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write)
                     loaded.scenario.steps
                 );
             }
-            Err(error) => {
-                let _ = writeln!(stderr, "{error}");
-                exit = Exit::BadInput;
-            }
+            None => exit = Exit::BadInput,
         }
     }
     exit
@@ -378,17 +368,10 @@ pub fn check(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write)
 pub fn verify(presets: &[String], stdout: &mut dyn Write, stderr: &mut dyn Write) -> Exit {
     let mut exits = Vec::new();
     for preset in presets {
-        let loaded = match load_preset(preset) {
-            Ok(loaded) => loaded,
-            Err(error) => {
-                let _ = writeln!(stderr, "{error}");
-                exits.push(Exit::BadInput);
-                continue;
-            }
+        let Some(loaded) = load_reporting(preset, stderr) else {
+            exits.push(Exit::BadInput);
+            continue;
         };
-        for warning in &loaded.warnings {
-            let _ = writeln!(stderr, "{warning}");
-        }
         let report = match verify_lesson(&loaded.scenario) {
             Ok(report) => report,
             Err(error) => {
