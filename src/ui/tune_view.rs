@@ -352,15 +352,16 @@ fn result_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
     });
     let dark = ui.visuals().dark_mode;
-    for (index, run) in tuning.runs.iter().enumerate() {
-        let colour = run_colour(run, index, dark);
-        ui.colored_label(colour, run_summary(&tuning, index));
-    }
+    // The plot first and at least half of the window: it is what a class reads from afar.
+    sensitivity_plot_ui(&tuning, dark, ui);
     ui.weak(format!(
         "Diamond: each run's best trial; bar: the lrs around it within {}× of its best",
         tuning.good_factor
     ));
-    sensitivity_plot_ui(&tuning, dark, ui);
+    for (index, run) in tuning.runs.iter().enumerate() {
+        let colour = run_colour(run, index, dark);
+        ui.colored_label(colour, run_summary(&tuning, index));
+    }
 }
 
 /// "SGD: best lr 0.0032, final loss 0.1465; within 2× from 0.0032 to 0.0032 (0.0 decades);
@@ -401,7 +402,14 @@ fn run_summary(tuning: &Tuning, run: usize) -> String {
 fn sensitivity_plot_ui(tuning: &Tuning, dark: bool, ui: &mut egui::Ui) {
     let factor = tuning.good_factor;
     let criterion = criterion_text(tuning.criterion);
+    // Room below for the caption and one summary line per run.
+    let summaries =
+        (tuning.runs.len() + 1) as f32 * 2.2 * ui.text_style_height(&egui::TextStyle::Body);
+    let height = (ui.available_height() - summaries)
+        .max(0.5 * ui.available_height())
+        .max(140.0);
     tuned_plot(Plot::new("tune_sensitivity"))
+        .height(height)
         .x_axis_label("lr")
         .y_axis_label(criterion)
         .allow_drag(false)
