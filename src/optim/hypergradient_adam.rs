@@ -163,10 +163,6 @@ impl Optimizer for HypergradientAdam {
         self.steps = 0;
     }
 
-    fn current_lr(&self) -> Option<f64> {
-        Some(self.alpha)
-    }
-
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
             let (alpha, lr) = (self.alpha, self.config.lr);

@@ -95,8 +95,9 @@ pub struct HypergradientSgd {
     explained_previous_alpha: f64,
 }
 
-/// `set_config` and `set_lr` of a hypergradient method (fields `config.lr`, `alpha`, `steps`): a
-/// new lr is a new starting step size α₀, and a schedule names α₀ only.
+/// `set_config`, `set_lr` and `current_lr` of a hypergradient method (fields `config.lr`, `alpha`,
+/// `steps`): a new lr is a new starting step size α₀, a schedule names α₀ only, and the step size
+/// the run reports is the adapted α.
 macro_rules! hypergradient_lr_edits {
     () => {
         fn set_config(&mut self, config: &$crate::optim::OptimizerConfig) -> bool {
@@ -117,6 +118,10 @@ macro_rules! hypergradient_lr_edits {
             if self.steps == 0 {
                 self.alpha = lr;
             }
+        }
+
+        fn current_lr(&self) -> Option<f64> {
+            Some(self.alpha)
         }
     };
 }
@@ -147,10 +152,6 @@ impl Optimizer for HypergradientSgd {
         self.previous_grad.fill(0.0);
         self.alpha = self.config.lr;
         self.steps = 0;
-    }
-
-    fn current_lr(&self) -> Option<f64> {
-        Some(self.alpha)
     }
 
     fn explain(&self) -> Vec<Quantity> {

@@ -9,6 +9,7 @@ pub mod file_dialog;
 pub mod frame_bench;
 pub mod guide;
 pub mod hyper;
+pub mod job_poll;
 pub mod landscape_view;
 pub mod link_dialog;
 pub mod log_axis;

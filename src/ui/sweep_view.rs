@@ -14,9 +14,10 @@ use egui_plot::{Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, PlotT
 use crate::analysis::contour::Colormap;
 use crate::analysis::sweep::{self, Axis, BATCH_SIZE, BudgetUnit, Sweep, SweepRequest};
 use crate::app::AppState;
-use crate::engine::{Job, JobState};
+use crate::engine::Job;
 use crate::optim::HyperValue;
 use crate::scenario::SweepSettings;
+use crate::ui::job_poll::take_finished;
 
 use super::metric_curves::log_floor;
 use super::plot_legend::{self, LegendEntry, Swatch};
@@ -261,24 +262,10 @@ fn start(state: &mut AppState, run_index: usize) {
 
 /// Takes a finished sweep.
 fn collect(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &mut state.views.sweep.job else {
+    let slot = &mut state.views.sweep.job;
+    let Some(outcome) = take_finished(slot, &state.jobs, Some(PROGRESS_INTERVAL), ctx) else {
         return;
     };
-    let outcome = match job.poll() {
-        JobState::Running { .. } => {
-            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
-                ctx.request_repaint_after(after);
-            }
-            return;
-        }
-        JobState::Finished(sweep) => Ok(sweep),
-        JobState::Failed(message) => Err(message),
-        JobState::Gone => {
-            state.views.sweep.job = None;
-            return;
-        }
-    };
-    state.views.sweep.job = None;
     match outcome {
         Ok(result) => {
             let (logs, log_range) = cell_logs(&result);

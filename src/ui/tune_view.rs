@@ -13,9 +13,10 @@ use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 
 use crate::analysis::study::tune::{TunePieces, TuneRequest, Tuning};
 use crate::app::AppState;
-use crate::engine::{Job, JobState};
+use crate::engine::Job;
 use crate::optim::HyperValue;
 use crate::scenario::{Axis, Criterion, RunConfig, TuneSettings};
+use crate::ui::job_poll::take_finished;
 
 use super::log_axis::{with_log_x_ticks, with_log_y_ticks};
 use super::{format_number, run_colour};
@@ -304,24 +305,12 @@ fn start(state: &mut AppState) {
 
 /// Takes a finished study.
 fn collect(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &mut state.views.tune.job else {
+    let slot = &mut state.views.tune.job;
+    let Some(outcome) = take_finished(slot, &state.jobs, Some(PROGRESS_INTERVAL), ctx) else {
         return;
     };
-    let outcome = match job.poll() {
-        JobState::Running { .. } => {
-            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
-                ctx.request_repaint_after(after);
-            }
-            return;
-        }
-        JobState::Finished(tuning) => Ok(tuning),
-        JobState::Failed(message) => Err(message),
-        JobState::Gone => Err(String::new()),
-    };
-    state.views.tune.job = None;
     match outcome {
         Ok(tuning) => state.views.tune.result = Some(tuning),
-        Err(message) if message.is_empty() => {}
         Err(message) => {
             state.views.tune.error = Some(message.clone());
             state.error(message);

@@ -11,9 +11,10 @@ use super::{AppState, selected_records};
 use crate::analysis::contour::Colormap;
 use crate::analysis::geometry::trajectory_plane::{TrajectoryPlane, TrajectoryPlanePieces};
 use crate::analysis::projection::{LossGrid, Plane};
-use crate::engine::{Job, JobState, Pieces};
+use crate::engine::{Job, Pieces};
 use crate::network::Network;
 use crate::objective::Objective;
+use crate::ui::job_poll::take_finished;
 use crate::ui::plot_legend::LegendEntry;
 use crate::ui::run_colour;
 
@@ -64,28 +65,15 @@ fn start_plane_job(state: &mut AppState, network: &Arc<dyn Network>) {
 
 /// Takes a finished plane job's result.
 fn collect_plane(state: &mut AppState, ctx: &egui::Context) {
-    let Some(job) = &mut state.views.network.plane_job else {
-        return;
-    };
-    let result = match job.poll() {
-        JobState::Running { .. } => {
-            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
-                ctx.request_repaint_after(after);
-            }
-            return;
-        }
-        JobState::Finished(result) => result,
-        JobState::Failed(message) => {
-            state.views.network.plane_job = None;
+    let slot = &mut state.views.network.plane_job;
+    let result = match take_finished(slot, &state.jobs, Some(PROGRESS_INTERVAL), ctx) {
+        Some(Ok(result)) => result,
+        Some(Err(message)) => {
             state.views.network.plane_error = Some(message);
             return;
         }
-        JobState::Gone => {
-            state.views.network.plane_job = None;
-            return;
-        }
+        None => return,
     };
-    state.views.network.plane_job = None;
     match result {
         Some(result) => {
             let image = plane_image(&result.grid);

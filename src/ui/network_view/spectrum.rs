@@ -11,8 +11,9 @@ use nalgebra::DVector;
 
 use super::{AppState, selected_records};
 use crate::analysis::spectral_density::{SlqSettings, SpectralDensity, spectral_density};
-use crate::engine::{Job, JobState};
+use crate::engine::Job;
 use crate::network::Network;
+use crate::ui::job_poll::take_finished;
 use crate::ui::plot_legend::{LegendEntry, beside_legend_ui};
 
 /// How often a running job's progress is redrawn while it works on a thread.
@@ -206,23 +207,9 @@ fn start_density_job(state: &mut AppState, network: &Arc<dyn Network>, step: u64
 /// Takes a finished density job's result.
 fn collect_density(state: &mut AppState, ctx: &egui::Context) {
     let spectrum = &mut state.views.network.spectrum;
-    let Some(job) = &mut spectrum.job else {
-        return;
-    };
-    match job.poll() {
-        JobState::Running { .. } => {
-            if let Some(after) = state.jobs.next_poll(Some(PROGRESS_INTERVAL)) {
-                ctx.request_repaint_after(after);
-            }
-        }
-        JobState::Finished(result) => {
-            spectrum.job = None;
-            spectrum.density = Some(result);
-        }
-        JobState::Failed(message) => {
-            spectrum.job = None;
-            spectrum.error = Some(message);
-        }
-        JobState::Gone => spectrum.job = None,
+    match take_finished(&mut spectrum.job, &state.jobs, Some(PROGRESS_INTERVAL), ctx) {
+        Some(Ok(result)) => spectrum.density = Some(result),
+        Some(Err(message)) => spectrum.error = Some(message),
+        None => {}
     }
 }
