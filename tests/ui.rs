@@ -912,6 +912,17 @@ fn the_worksheet_ticks_claims_applies_a_try_and_undoes_it() {
         "the Try's own claim holds"
     );
 
+    // Presenting, the folded notes strip shows the checklist's marks: notice 1 fails.
+    harness.state_mut().prefs.presenting = true;
+    harness.run_steps(2);
+    assert!(harness.query_by_label("◀ Notes").is_some());
+    assert!(
+        harness.query_by_label("✗ 1").is_some(),
+        "the strip marks notice 1 failed"
+    );
+    harness.state_mut().prefs.presenting = false;
+    harness.run_steps(2);
+
     harness.get_by_label("Undo").click();
     harness.run_steps(2);
     assert!((lr(harness.state()) - 0.15).abs() < 1e-15);

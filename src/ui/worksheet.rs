@@ -164,27 +164,56 @@ fn evaluate(state: &AppState, claim: &Claim) -> Verdict {
 
 /// One claim: a mark, its sentence, and when it became true or what was measured instead.
 fn claim_line_ui(ui: &mut egui::Ui, text: &str, verdict: &Verdict) {
-    let (mark, colour) = match verdict {
+    let (mark, colour) = verdict_mark(ui, verdict);
+    // One line per claim where it fits, so the panel's other sections stay in view.
+    ui.horizontal_wrapped(|ui| {
+        ui.colored_label(colour, mark);
+        ui.label(text);
+        if let Some(detail) = verdict_detail(verdict) {
+            ui.weak(detail);
+        }
+    });
+}
+
+/// The checklist as the folded notes strip shows it in presentation mode: a large mark and the
+/// notice's number per claim, its sentence on hover, so the class sees the claims tick while the
+/// canvas keeps the width.
+pub fn checklist_strip_ui(state: &AppState, ui: &mut egui::Ui) {
+    for (index, notice) in state.scenario.notice.iter().enumerate() {
+        let verdict = evaluate(state, &notice.claim);
+        let (mark, colour) = verdict_mark(ui, &verdict);
+        let hover = match verdict_detail(&verdict) {
+            Some(detail) => format!("{} {detail}", notice.text),
+            None => notice.text.clone(),
+        };
+        ui.label(
+            egui::RichText::new(format!("{mark} {}", index + 1))
+                .color(colour)
+                .size(1.4 * egui::TextStyle::Body.resolve(ui.style()).size),
+        )
+        .on_hover_text(hover);
+    }
+}
+
+/// A claim's mark and its colour: ○ pending, ✓ holds, ✗ fails.
+fn verdict_mark(ui: &egui::Ui, verdict: &Verdict) -> (&'static str, Color32) {
+    match verdict {
         Verdict::Pending => ("○", ui.visuals().weak_text_color()),
         Verdict::Holds { .. } => ("✓", holds_colour(ui)),
         Verdict::Fails { .. } => ("✗", ui.visuals().error_fg_color),
-    };
-    let detail = match verdict {
+    }
+}
+
+/// When a claim became true, or what was measured instead; nothing while it is pending.
+fn verdict_detail(verdict: &Verdict) -> Option<String> {
+    match verdict {
         Verdict::Pending => None,
         Verdict::Holds {
             step: Some(step), ..
         } => Some(format!("(at step {step})")),
         Verdict::Holds { measured, .. } => Some(format!("({})", measured.text)),
         Verdict::Fails { measured } => Some(format!("not with your settings: measured {measured}")),
-    };
-    // One line per claim where it fits, so the panel's other sections stay in view.
-    ui.horizontal_wrapped(|ui| {
-        ui.colored_label(colour, mark);
-        ui.label(text);
-        if let Some(detail) = detail {
-            ui.weak(detail);
-        }
-    });
+    }
 }
 
 fn holds_colour(ui: &egui::Ui) -> Color32 {

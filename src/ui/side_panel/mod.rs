@@ -27,6 +27,9 @@ pub fn side_panel_or_strip_ui(state: &mut AppState, ui: &mut egui::Ui) {
                     {
                         state.notes_strip_open = true;
                     }
+                    if !super::presentation_hides(state).hide_notes {
+                        super::worksheet::checklist_strip_ui(state, ui);
+                    }
                 });
             });
         return;
