@@ -240,6 +240,47 @@ fn smallest_gap(ticks: &[LogTick]) -> f64 {
     if gap.is_finite() { gap } else { 1.0 }
 }
 
+/// Horizontal room an x tick label needs, in points: egui_plot hides x labels closer than 60 and
+/// fades them in up to 80.
+const POINTS_PER_X_LABEL: f64 = 80.0;
+
+/// The step between labelled ticks of a linear axis: the smallest 1, 2 or 5 × 10ᵏ that is at
+/// least `min_step` (1 for a step that is not a positive number).
+pub fn nice_step(min_step: f64) -> f64 {
+    if !(min_step.is_finite() && min_step > 0.0) {
+        return 1.0;
+    }
+    let decade = 10f64.powf(min_step.log10().floor());
+    [1.0, 2.0, 5.0]
+        .into_iter()
+        .map(|mantissa| mantissa * decade)
+        .find(|step| *step >= min_step * (1.0 - 1e-12))
+        .unwrap_or(10.0 * decade)
+}
+
+/// The three grid steps of a linear x axis: fine lines, labelled ticks (a 1-2-5 step at least
+/// [`POINTS_PER_X_LABEL`] apart) and thick lines ten labels apart.
+pub fn linear_x_steps(input: &GridInput) -> [f64; 3] {
+    let points_per_unit = GRID_SPACING_MIN / input.base_step_size.max(f64::MIN_POSITIVE);
+    let labelled = nice_step(POINTS_PER_X_LABEL / points_per_unit);
+    let mantissa = (labelled / 10f64.powf(labelled.log10().floor())).round();
+    let fine = if mantissa == 2.0 {
+        labelled / 4.0
+    } else {
+        labelled / 5.0
+    };
+    [fine, labelled, 10.0 * labelled]
+}
+
+/// `plot` with its x axis ticked at 1, 2 or 5 × 10ᵏ, labelled as densely as labels fit. egui_plot's
+/// own spacer labels only powers of ten, so a plot of 1,200 steps narrower than about 600 points
+/// named only 0 and 1000.
+pub fn with_linear_x_ticks(plot: Plot<'_>) -> Plot<'_> {
+    plot.x_grid_spacer(egui_plot::uniform_grid_spacer(|input| {
+        linear_x_steps(&input)
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -266,5 +307,42 @@ mod tests {
             .map(|t| t.label)
             .collect();
         assert_eq!(labels, ["0.50", "0.52"]);
+    }
+
+    #[test]
+    fn nice_steps_are_one_two_or_five_times_a_power_of_ten_and_no_smaller() {
+        for (min_step, step) in [
+            (1.0, 1.0),
+            (1.1, 2.0),
+            (2.0, 2.0),
+            (2.5, 5.0),
+            (7.0, 10.0),
+            (130.0, 200.0),
+            (0.003, 0.005),
+            (0.0, 1.0),
+            (f64::NAN, 1.0),
+        ] {
+            assert_eq!(nice_step(min_step), step, "{min_step}");
+        }
+    }
+
+    #[test]
+    fn labelled_x_steps_sit_at_least_a_label_apart_and_no_more_than_two_and_a_half() {
+        // 1,250 steps over 390 points: egui_plot labelled only 0 and 1000.
+        let points = 390.0;
+        let input = GridInput {
+            bounds: (0.0, 1250.0),
+            base_step_size: 1250.0 / points * GRID_SPACING_MIN,
+        };
+        let [fine, labelled, thick] = linear_x_steps(&input);
+        assert_eq!(labelled, 500.0);
+        assert_eq!((fine, thick), (100.0, 5000.0));
+        let spacing = labelled / 1250.0 * points;
+        assert!((POINTS_PER_X_LABEL..2.5 * POINTS_PER_X_LABEL).contains(&spacing));
+        let [fine, labelled, _] = linear_x_steps(&GridInput {
+            bounds: (0.0, 200.0),
+            base_step_size: 200.0 / 540.0 * GRID_SPACING_MIN,
+        });
+        assert_eq!((fine, labelled), (10.0, 50.0));
     }
 }

@@ -202,9 +202,11 @@ fn plot_ui(
         // The wheel zooms x (below) instead of panning; a pinch zooms x too.
         .allow_scroll(false)
         .allow_zoom(Vec2b::new(true, false));
-    if content.log_steps {
-        plot = super::log_axis::with_log_x_ticks(plot);
-    }
+    plot = if content.log_steps {
+        super::log_axis::with_log_x_ticks(plot)
+    } else {
+        super::log_axis::with_linear_x_ticks(plot)
+    };
     if content.log_scale {
         plot = with_log_y_axis(plot, content.log_steps);
     }

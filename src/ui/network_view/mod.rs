@@ -512,6 +512,7 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
                     .collect();
                 super::plot_legend::beside_legend_ui(ui, title, &entries, |ui| {
                     let plot = Plot::new(title).x_axis_label("step").y_axis_label(title);
+                    let plot = super::log_axis::with_linear_x_ticks(plot);
                     super::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
                         for (index, layer) in layers.iter().enumerate() {
                             let points = per_layer_curves(records, index, |r| {
@@ -560,7 +561,7 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
         }
     }
     super::plot_legend::beside_legend_ui(ui, "singular_values", &entries, |ui| {
-        Plot::new("singular_values")
+        super::log_axis::with_linear_x_ticks(Plot::new("singular_values"))
             .x_axis_label("step")
             .y_axis_label("σᵢ of the learned matrix")
             .show(ui, |plot_ui| {

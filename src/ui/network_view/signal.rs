@@ -40,6 +40,7 @@ pub(super) fn signal_ui(state: &AppState, ui: &mut egui::Ui, width: f32, height:
                 .collect();
             beside_legend_ui(ui, title, &entries, |ui| {
                 let plot = Plot::new(title).x_axis_label("step").y_axis_label(title);
+                let plot = crate::ui::log_axis::with_linear_x_ticks(plot);
                 crate::ui::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
                     for layer in 0..hidden {
                         let values = (records.iter())
@@ -59,9 +60,10 @@ pub(super) fn signal_ui(state: &AppState, ui: &mut egui::Ui, width: f32, height:
             let colour = layer_colour(0, 1);
             let entries = [LegendEntry::line(colour, "weight change")];
             beside_legend_ui(ui, "relative_weight_change", &entries, |ui| {
-                let plot = Plot::new("relative_weight_change")
-                    .x_axis_label("step")
-                    .y_axis_label(title);
+                let plot =
+                    crate::ui::log_axis::with_linear_x_ticks(Plot::new("relative_weight_change"))
+                        .x_axis_label("step")
+                        .y_axis_label(title);
                 crate::ui::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
                     let values = (records.iter()).map(|r| (r.step, r.relative_weight_change));
                     let points: PlotPoints = log_curve(values).into();

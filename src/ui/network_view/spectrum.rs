@@ -113,7 +113,7 @@ fn top_eigenvalues_ui(state: &AppState, ui: &mut egui::Ui, chosen_step: u64) {
         .map(|i| LegendEntry::line(eigenvalue_colour(i, dark), format!("λ{}", i + 1)))
         .collect();
     beside_legend_ui(ui, "top_eigenvalues", &entries, |ui| {
-        Plot::new("top_eigenvalues")
+        crate::ui::log_axis::with_linear_x_ticks(Plot::new("top_eigenvalues"))
             .x_axis_label("step")
             .y_axis_label("top Hessian eigenvalues")
             .show(ui, |plot_ui| {

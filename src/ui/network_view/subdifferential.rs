@@ -47,7 +47,7 @@ pub(super) fn subdifferential_ui(state: &AppState, ui: &mut egui::Ui) {
     }
     let width = 2.0 * crate::ui::line_scale(state);
     crate::ui::plot_legend::beside_legend_ui(ui, &title, &entries, |ui| {
-        let plot = Plot::new("network_subdifferential")
+        let plot = crate::ui::log_axis::with_linear_x_ticks(Plot::new("network_subdifferential"))
             .x_axis_label("step")
             .y_axis_label("dist(0, ∂_ε f)");
         crate::ui::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
