@@ -243,21 +243,6 @@ mod tests {
     }
 
     #[test]
-    fn descends_a_quadratic_and_rosenbrock() {
-        // Adadelta is slow here: its first steps have size ≈ √eps/√(1 − ρ) whatever the landscape,
-        // and on the steep axis it settles into a small oscillation instead of converging.
-        let mut adadelta = AdadeltaConfig::default().build(2);
-        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, -1.0]);
-        for _ in 0..3000 {
-            adadelta.step(&mut x, &mut oracle);
-        }
-        assert!(oracle.objective().value(&x) < 1e-2 * 2.5, "{x:?}");
-
-        let adadelta = AdadeltaConfig::default();
-        crate::optim::test_support::assert_reduces_rosenbrock(&adadelta, [-1.2, 1.0], 2000, 0.1);
-    }
-
-    #[test]
     fn live_config_keeps_state_and_reset_clears_it() {
         let mut adadelta = AdadeltaConfig::default().build(2);
         let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
@@ -275,17 +260,5 @@ mod tests {
         let mut c = x.clone();
         adadelta.step(&mut c, &mut oracle);
         assert_eq!(c, b);
-    }
-
-    #[test]
-    fn torch_validation() {
-        let paths = crate::optim::test_support::validation_paths(&AdadeltaConfig {
-            lr: 0.0,
-            rho: 1.5,
-            eps: -1.0,
-            weight_decay: -0.1,
-            maximize: false,
-        });
-        assert_eq!(paths, ["lr", "rho", "eps", "weight_decay"]);
     }
 }

@@ -280,12 +280,6 @@ mod tests {
     }
 
     #[test]
-    fn makes_progress_on_rosenbrock() {
-        let lion = crate::optim::test_support::with_lr::<LionConfig>(1e-3);
-        crate::optim::test_support::assert_reduces_rosenbrock(&lion, [-1.0, 1.0], 5000, 0.05);
-    }
-
-    #[test]
     fn weight_decay_confines_the_iterate_to_a_box() {
         // Rosenbrock's minimizer (1, 1) lies outside the box ‖x‖∞ ≤ 1/λ = 0.5; along the valley
         // f = (1 − x)² falls with x, so the constrained minimizer is (0.5, 0.25). While the

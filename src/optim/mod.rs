@@ -17,6 +17,8 @@ mod async_sgd;
 mod bfgs;
 mod byzantine_robust;
 mod compressed_sgd;
+#[cfg(test)]
+mod converges;
 mod decentralized;
 #[cfg(test)]
 mod explained_steps;
