@@ -31,6 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::family::LatestStep;
 use super::torch_ops::{add_scaled, addcmul};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
@@ -94,8 +95,8 @@ pub struct Adadelta {
 /// The latest step's per-coordinate values that the step keeps only in locals, for
 /// [`Optimizer::explain`] (preallocated: no allocation per step).
 struct AdadeltaExplained {
-    steps: u64,
-    lr: f64,
+    /// Whether a step was taken since the last reset, and its lr.
+    latest: LatestStep,
     /// gₜ after maximize and weight decay.
     gradient: DVector<f64>,
     /// √(uₜ₋₁ + eps) / √(vₜ + eps).
@@ -107,8 +108,7 @@ struct AdadeltaExplained {
 impl AdadeltaExplained {
     fn new(dim: usize) -> Self {
         Self {
-            steps: 0,
-            lr: 0.0,
+            latest: LatestStep::default(),
             gradient: DVector::zeros(dim),
             ratio: DVector::zeros(dim),
             delta: DVector::zeros(dim),
@@ -138,8 +138,7 @@ impl Optimizer for Adadelta {
         ] {
             ensure_len(buffer, dim);
         }
-        explained.steps += 1;
-        explained.lr = lr;
+        explained.latest.record(lr);
         let coordinates = x
             .iter_mut()
             .zip(self.grad.iter())
@@ -167,13 +166,12 @@ impl Optimizer for Adadelta {
     fn reset(&mut self) {
         self.square_avg.fill(0.0);
         self.acc_delta.fill(0.0);
-        self.explained.steps = 0;
+        self.explained.latest.forget();
     }
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        crate::optim::explain_once_stepped(e.steps > 0, || {
-            let lr = e.lr;
+        e.latest.explain(|lr| {
             crate::optim::quantities![
                 vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)"
                     => e.gradient.as_slice(),

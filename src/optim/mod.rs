@@ -23,6 +23,7 @@ mod decentralized;
 #[cfg(test)]
 mod explained_steps;
 mod extragradient;
+mod family;
 mod fista;
 mod gda;
 mod gradient_flow;

@@ -192,7 +192,7 @@ impl Optimizer for ScheduleFreeAdamW {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::optim::test_support::quadratic;
+    use crate::optim::test_support::{iterate, quadratic};
 
     #[test]
     fn two_steps_match_hand_computation() {
@@ -231,15 +231,13 @@ mod tests {
     fn decoupled_decay_is_taken_at_y() {
         // One step from (1, 1) with weight_decay 0.5, lr 0.1: z = 1 − 0.1·0.5·1 − 0.1·sign(g) =
         // 0.85 in both coordinates (the first Adam step is lr·g/|g|), and c = 1 so x = z.
-        let mut optimizer = ScheduleFreeAdamWConfig {
+        let config = ScheduleFreeAdamWConfig {
             lr: 0.1,
             weight_decay: 0.5,
             eps: 0.0,
             ..ScheduleFreeAdamWConfig::default()
-        }
-        .build(2);
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        optimizer.step(&mut x, &mut quadratic());
+        };
+        let x = iterate(&config, &mut quadratic(), [1.0, 1.0], 1);
         assert!(
             (x[0] - 0.85).abs() < 1e-12 && (x[1] - 0.85).abs() < 1e-12,
             "{x}"

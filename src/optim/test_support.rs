@@ -94,6 +94,35 @@ pub(crate) fn iterate(
     x
 }
 
+/// Asserts that each of `steps` steps of `config`'s optimizer from (0.7, −0.4) on [`quadratic`]
+/// moves every coordinate by exactly `lr` (up to the rounding of x − lr): a sign method's steps.
+pub(crate) fn assert_every_coordinate_moves_lr(
+    config: &(impl TestedConfig + ?Sized),
+    lr: f64,
+    steps: usize,
+) {
+    let mut previous = [0.7, -0.4];
+    for x in path_on_quadratic(config, previous, steps) {
+        for k in 0..2 {
+            assert!(((x[k] - previous[k]).abs() - lr).abs() < 1e-15, "{x:?}");
+        }
+        previous = x;
+    }
+}
+
+/// Asserts that of `steps` steps of `config`'s optimizer from (1, −1) on [`quadratic`], every
+/// iterate after the first `settling` lies within `radius` of the minimizer in each coordinate.
+pub(crate) fn assert_settles_within(
+    config: &(impl TestedConfig + ?Sized),
+    radius: f64,
+    steps: usize,
+    settling: usize,
+) {
+    for x in &path_on_quadratic(config, [1.0, -1.0], steps)[settling..] {
+        assert!(x[0].abs() < radius && x[1].abs() < radius, "{x:?}");
+    }
+}
+
 /// Asserts that every iterate of `actual` equals `expected`'s to 1e-14 in each coordinate.
 pub(crate) fn assert_path_close(actual: &[[f64; 2]], expected: &[[f64; 2]]) {
     for (k, (a, e)) in actual.iter().zip(expected).enumerate() {
