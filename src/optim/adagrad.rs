@@ -183,7 +183,7 @@ mod tests {
 
     use super::*;
 
-    use crate::optim::test_support::close;
+    use crate::optim::test_support::{close, iterate, quadratic};
 
     #[test]
     fn three_steps_match_hand_computation() {
@@ -222,26 +222,15 @@ mod tests {
     #[test]
     fn weight_decay_and_maximize_follow_torch_order() {
         // g = (1, 4) → maximize (−1, −4) → + 0.5·x = (−0.5, −3.5); s = g²; x ← x − 0.1·g/|g|.
-        let mut optimizer = AdagradConfig {
+        let config = AdagradConfig {
             lr: 0.1,
             weight_decay: 0.5,
             maximize: true,
             eps: 0.0,
             ..AdagradConfig::default()
-        }
-        .build(2);
-        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
-        optimizer.step(&mut x, &mut oracle);
+        };
+        let x = iterate(&config, &mut quadratic(), [1.0, 1.0], 1);
         assert!(close(x[0], 1.1) && close(x[1], 1.1), "{x:?}");
-    }
-
-    #[test]
-    fn converges_on_a_quadratic() {
-        crate::optim::test_support::assert_converges_on_quadratic(
-            &crate::optim::test_support::with_lr::<AdagradConfig>(0.5),
-            500,
-            1e-10,
-        );
     }
 
     #[test]
@@ -262,27 +251,5 @@ mod tests {
         optimizer.reset();
         assert_eq!(optimizer.sum.as_slice(), [0.5, 0.5]);
         assert_eq!(optimizer.step, 0.0);
-    }
-
-    #[test]
-    fn torch_validation() {
-        let paths = crate::optim::test_support::validation_paths(&AdagradConfig {
-            lr: 0.0,
-            lr_decay: -1.0,
-            weight_decay: -1.0,
-            initial_accumulator_value: -1.0,
-            eps: -1.0,
-            maximize: false,
-        });
-        assert_eq!(
-            paths,
-            [
-                "lr",
-                "lr_decay",
-                "weight_decay",
-                "initial_accumulator_value",
-                "eps"
-            ]
-        );
     }
 }

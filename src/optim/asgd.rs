@@ -227,9 +227,6 @@ mod tests {
 
     use super::*;
 
-    use crate::landscape::Rosenbrock;
-    use crate::optim::test_support::oracle_on;
-
     #[test]
     fn two_steps_match_the_hand_computation() {
         // lr = 0.1, lambd = 0.5, alpha = 0.75, from (1, 1):
@@ -296,24 +293,6 @@ mod tests {
     }
 
     #[test]
-    fn converges_on_a_quadratic_and_rosenbrock() {
-        let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(0.3).build(2);
-        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, -1.0]);
-        for _ in 0..200 {
-            asgd.step(&mut x, &mut oracle);
-        }
-        assert!(x.norm() < 1e-10);
-
-        let mut asgd = crate::optim::test_support::with_lr::<AsgdConfig>(1e-3).build(2);
-        let mut oracle = oracle_on(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..20000 {
-            asgd.step(&mut x, &mut oracle);
-        }
-        assert!(oracle.objective().value(&x) < 1e-2);
-    }
-
-    #[test]
     fn live_config_keeps_state_and_reset_clears_it() {
         let config = AsgdConfig {
             lr: 0.1,
@@ -334,18 +313,5 @@ mod tests {
         let mut c = x.clone();
         asgd.step(&mut c, &mut oracle);
         assert_eq!(c, b);
-    }
-
-    #[test]
-    fn torch_validation() {
-        let paths = crate::optim::test_support::validation_paths(&AsgdConfig {
-            lr: 0.0,
-            lambd: -1.0,
-            alpha: -0.5,
-            t0: f64::INFINITY,
-            weight_decay: -1.0,
-            maximize: false,
-        });
-        assert_eq!(paths, ["lr", "lambd", "alpha", "t0", "weight_decay"]);
     }
 }

@@ -269,6 +269,33 @@ fn each_methods_explained_parts_add_up_to_its_steps() {
         // On a least-squares sum: Δx = −lr·g − lr·(φ̄ − φⱼ), the Gradient and Momentum arrows.
         case(C::Saga(SagaConfig { lr: 0.01 }), 6, &[Gradient, Momentum])
             .on(least_squares, [1.0, -1.0]),
+        // Δx = −lr·g̃ₜ, the gradient at the perturbed point: the Preconditioned arrow alone.
+        case(
+            C::Sam(SamConfig { lr: 0.1, rho: 0.3 }),
+            4,
+            &[Preconditioned],
+        )
+        .on(quadratic, [1.0, 1.0]),
+        // Schedule-free: Δx = c·(zₜ − xₜ) + c·(−lr·d), the Momentum and Preconditioned arrows.
+        case(
+            C::ScheduleFreeAdamW(ScheduleFreeAdamWConfig {
+                lr: 0.05,
+                weight_decay: 0.2,
+                warmup_steps: 3,
+                ..ScheduleFreeAdamWConfig::default()
+            }),
+            6,
+            &[Momentum, Preconditioned],
+        ),
+        case(
+            C::ScheduleFreeSgd(ScheduleFreeSgdConfig {
+                lr: 0.1,
+                weight_decay: 0.3,
+                ..ScheduleFreeSgdConfig::default()
+            }),
+            5,
+            &[Momentum, Preconditioned],
+        ),
         // Δx = −lr·sign(mₜ), the Preconditioned arrow alone.
         case(
             C::SignSgd(SignSgdConfig {

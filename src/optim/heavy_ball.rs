@@ -233,19 +233,6 @@ mod tests {
     }
 
     #[test]
-    fn converges_on_rosenbrock() {
-        crate::optim::test_support::assert_solves_rosenbrock(
-            &HeavyBallConfig {
-                lr: 2e-4,
-                beta: 0.9,
-            },
-            [-1.2, 1.0],
-            20_000,
-            [1e-4, 1e-4],
-        );
-    }
-
-    #[test]
     fn live_edits_keep_the_momentum_and_reset_clears_it() {
         let mut oracle = crate::optim::test_support::quadratic();
         let mut optimizer = HeavyBallConfig { lr: 0.1, beta: 0.9 }.build(2);

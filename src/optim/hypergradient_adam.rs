@@ -38,6 +38,7 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::adam::check_betas;
+use super::hypergradient_sgd::gradient_and_hypergradient;
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -153,26 +154,17 @@ impl Optimizer for HypergradientAdam {
         StepInfo::proceed(loss)
     }
 
-    super::hypergradient_sgd::hypergradient_lr_edits!();
-
-    fn reset(&mut self) {
-        for buffer in [&mut self.exp_avg, &mut self.exp_avg_sq, &mut self.direction] {
-            buffer.fill(0.0);
-        }
-        self.alpha = self.config.lr;
-        self.steps = 0;
-    }
+    super::hypergradient_sgd::hypergradient_lr_edits!(reset: exp_avg, exp_avg_sq, direction);
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
             let (alpha, lr) = (self.alpha, self.config.lr);
-            vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice()),
-                Quantity::scalar(
-                    "hₜ",
-                    "gₜ·uₜ₋₁ = −∂f(xₜ₋₁)/∂α (0 on the first step)",
-                    self.explained_hypergradient,
-                ),
+            let mut quantities = gradient_and_hypergradient(
+                &self.grad,
+                self.explained_hypergradient,
+                "gₜ·uₜ₋₁ = −∂f(xₜ₋₁)/∂α (0 on the first step)",
+            );
+            quantities.extend([
                 Quantity::scalar("αₜ", "αₜ₋₁ + hyper_lr·hₜ", alpha),
                 Quantity::vector("mₜ", "β₁·mₜ₋₁ + (1 − β₁)·gₜ", self.exp_avg.as_slice()),
                 Quantity::vector("vₜ", "β₂·vₜ₋₁ + (1 − β₂)·gₜ²", self.exp_avg_sq.as_slice()),
@@ -184,7 +176,8 @@ impl Optimizer for HypergradientAdam {
                     "Adam's direction at the adapted step size",
                     self.direction.iter().map(|u| -alpha * u),
                 ),
-            ]
+            ]);
+            quantities
         })
     }
 }
@@ -234,16 +227,5 @@ mod tests {
         optimizer.reset();
         assert_eq!(optimizer.current_lr(), Some(0.1));
         assert!(optimizer.explain().is_empty());
-    }
-
-    #[test]
-    fn validation_reports_each_field() {
-        let paths = crate::optim::test_support::validation_paths(&HypergradientAdamConfig {
-            lr: -1.0,
-            hyper_lr: -1.0,
-            betas: (1.0, 0.5),
-            eps: -1.0,
-        });
-        assert_eq!(paths, ["lr", "hyper_lr", "eps", "betas[0]"]);
     }
 }

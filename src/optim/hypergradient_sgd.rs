@@ -95,11 +95,18 @@ pub struct HypergradientSgd {
     explained_previous_alpha: f64,
 }
 
-/// `set_config`, `set_lr` and `current_lr` of a hypergradient method (fields `config.lr`, `alpha`,
-/// `steps`): a new lr is a new starting step size α₀, a schedule names α₀ only, and the step size
-/// the run reports is the adapted α.
+/// `set_config`, `set_lr`, `current_lr` and `reset` of a hypergradient method (fields `config.lr`,
+/// `alpha`, `steps`): a new lr is a new starting step size α₀, a schedule names α₀ only, the step
+/// size the run reports is the adapted α, and a reset zeroes the named state buffers and starts α
+/// over from lr: `hypergradient_lr_edits!(reset: previous_grad)`.
 macro_rules! hypergradient_lr_edits {
-    () => {
+    (reset: $($buffer:ident),+) => {
+        fn reset(&mut self) {
+            $(self.$buffer.fill(0.0);)+
+            self.alpha = self.config.lr;
+            self.steps = 0;
+        }
+
         fn set_config(&mut self, config: &$crate::optim::OptimizerConfig) -> bool {
             let lr = self.config.lr;
             if !$crate::optim::adopt(&mut self.config, config) {
@@ -146,24 +153,17 @@ impl Optimizer for HypergradientSgd {
         StepInfo::proceed(loss)
     }
 
-    hypergradient_lr_edits!();
-
-    fn reset(&mut self) {
-        self.previous_grad.fill(0.0);
-        self.alpha = self.config.lr;
-        self.steps = 0;
-    }
+    hypergradient_lr_edits!(reset: previous_grad);
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
             let (alpha, lr) = (self.alpha, self.config.lr);
-            vec![
-                Quantity::vector("gₜ", "∇f(xₜ₋₁)", self.grad.as_slice()),
-                Quantity::scalar(
-                    "hₜ",
-                    "gₜ·gₜ₋₁ = −∂f(xₜ₋₁)/∂α (0 on the first step)",
-                    self.explained_hypergradient,
-                ),
+            let mut quantities = gradient_and_hypergradient(
+                &self.grad,
+                self.explained_hypergradient,
+                "gₜ·gₜ₋₁ = −∂f(xₜ₋₁)/∂α (0 on the first step)",
+            );
+            quantities.extend([
                 Quantity::scalar("αₜ₋₁", "the step size before this step", {
                     self.explained_previous_alpha
                 }),
@@ -175,9 +175,23 @@ impl Optimizer for HypergradientSgd {
                     "the step at the adapted step size",
                     self.grad.iter().map(|g| -alpha * g),
                 ),
-            ]
+            ]);
+            quantities
         })
     }
+}
+
+/// The quantities a hypergradient step's explanation starts with: gₜ and its hypergradient hₜ =
+/// −∂f(xₜ₋₁)/∂α, with the `formula` of the product it is.
+pub(crate) fn gradient_and_hypergradient(
+    grad: &DVector<f64>,
+    hypergradient: f64,
+    formula: &'static str,
+) -> Vec<Quantity> {
+    crate::optim::quantities![
+        vector "gₜ" = "∇f(xₜ₋₁)" => grad.as_slice(),
+        scalar "hₜ" = formula => hypergradient,
+    ]
 }
 
 #[cfg(test)]

@@ -32,6 +32,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::family::LatestStep;
 use super::sign_sgd::{check_unit_interval, sign};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
@@ -81,8 +82,7 @@ impl OptimizerSpec for LionConfig {
             grad: DVector::zeros(dim),
             exp_avg: DVector::zeros(dim),
             explained: LionExplained {
-                steps: 0,
-                lr: 0.0,
+                latest: LatestStep::default(),
                 weight_decay: 0.0,
                 update: DVector::zeros(dim),
                 previous_x: DVector::zeros(dim),
@@ -102,8 +102,8 @@ pub struct Lion {
 /// What the latest step computed or overwrote, for [`Optimizer::explain`] (preallocated copies:
 /// no allocation per step).
 struct LionExplained {
-    steps: u64,
-    lr: f64,
+    /// Whether a step was taken since the last reset, and its lr.
+    latest: LatestStep,
     weight_decay: f64,
     /// cₜ.
     update: DVector<f64>,
@@ -127,8 +127,8 @@ impl Optimizer for Lion {
         ensure_len(&mut explained.update, x.len());
         ensure_len(&mut explained.previous_x, x.len());
         explained.previous_x.copy_from(x);
-        explained.steps += 1;
-        (explained.lr, explained.weight_decay) = (lr, weight_decay);
+        explained.latest.record(lr);
+        explained.weight_decay = weight_decay;
         for (((p, m), &g), c) in x
             .iter_mut()
             .zip(self.exp_avg.iter_mut())
@@ -148,13 +148,12 @@ impl Optimizer for Lion {
 
     fn reset(&mut self) {
         self.exp_avg.fill(0.0);
-        self.explained.steps = 0;
+        self.explained.latest.forget();
     }
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        crate::optim::explain_once_stepped(e.steps > 0, || {
-            let lr = e.lr;
+        e.latest.explain(|lr| {
             let mut quantities = crate::optim::quantities![
                 vector "gₜ" = "∇f(xₜ₋₁)" => self.grad.as_slice(),
             ];
@@ -188,7 +187,10 @@ impl Optimizer for Lion {
 mod tests {
     use crate::optim::OptimizerConfig;
     use crate::optim::test_support::oracle_for;
-    use crate::optim::test_support::{assert_path_close, path_on_quadratic};
+    use crate::optim::test_support::{
+        assert_every_coordinate_moves_lr, assert_path_close, assert_settles_within,
+        path_on_quadratic, with_lr,
+    };
     use std::sync::Arc;
 
     use super::*;
@@ -244,45 +246,13 @@ mod tests {
 
     #[test]
     fn without_decay_every_coordinate_moves_exactly_lr() {
-        let lr = 0.0123;
-        let steps = path_on_quadratic(
-            &LionConfig {
-                lr,
-                ..LionConfig::default()
-            },
-            [0.7, -0.4],
-            100,
-        );
-        let mut previous = [0.7, -0.4];
-        for x in steps {
-            for k in 0..2 {
-                assert!(((x[k] - previous[k]).abs() - lr).abs() < 1e-15);
-            }
-            previous = x;
-        }
+        assert_every_coordinate_moves_lr(&with_lr::<LionConfig>(0.0123), 0.0123, 100);
     }
 
     #[test]
     fn settles_near_the_minimum_of_a_quadratic() {
         // A sign method with a constant lr ends in a small limit cycle around the minimizer.
-        let lr = 0.01;
-        let steps = path_on_quadratic(
-            &LionConfig {
-                lr,
-                ..LionConfig::default()
-            },
-            [1.0, -1.0],
-            1000,
-        );
-        for x in &steps[500..] {
-            assert!(x[0].abs() < 5.0 * lr && x[1].abs() < 5.0 * lr, "{x:?}");
-        }
-    }
-
-    #[test]
-    fn makes_progress_on_rosenbrock() {
-        let lion = crate::optim::test_support::with_lr::<LionConfig>(1e-3);
-        crate::optim::test_support::assert_reduces_rosenbrock(&lion, [-1.0, 1.0], 5000, 0.05);
+        assert_settles_within(&with_lr::<LionConfig>(0.01), 5.0 * 0.01, 1000, 500);
     }
 
     #[test]

@@ -17,10 +17,13 @@ mod async_sgd;
 mod bfgs;
 mod byzantine_robust;
 mod compressed_sgd;
+#[cfg(test)]
+mod converges;
 mod decentralized;
 #[cfg(test)]
 mod explained_steps;
 mod extragradient;
+mod family;
 mod fista;
 mod gda;
 mod gradient_flow;

@@ -623,16 +623,4 @@ mod tests {
             objective.value(&x)
         );
     }
-
-    #[test]
-    fn torch_style_validation() {
-        let paths = crate::optim::test_support::validation_paths(&MuonConfig {
-            lr: 0.0,
-            momentum: 1.5,
-            ns_steps: 0,
-            weight_decay: -1.0,
-            ..MuonConfig::default()
-        });
-        assert_eq!(paths, ["lr", "momentum", "ns_steps", "weight_decay"]);
-    }
 }

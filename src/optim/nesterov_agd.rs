@@ -249,16 +249,6 @@ mod tests {
     }
 
     #[test]
-    fn converges_on_rosenbrock() {
-        crate::optim::test_support::assert_solves_rosenbrock(
-            &NesterovAgdConfig { lr: 2e-4 },
-            [-1.2, 1.0],
-            20_000,
-            [1e-4, 1e-4],
-        );
-    }
-
-    #[test]
     fn live_edits_keep_the_momentum_and_reset_clears_it() {
         let mut oracle = crate::optim::test_support::quadratic();
         let mut optimizer = NesterovAgdConfig { lr: 0.1 }.build(2);

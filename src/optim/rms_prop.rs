@@ -35,6 +35,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::family::LatestStep;
 use super::torch_ops::{add_scaled, addcdiv, addcmul, lerp};
 use super::weight_decay::{add_weight_decay, signed_gradient};
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
@@ -107,8 +108,8 @@ pub struct RmsProp {
 /// What the latest step used that [`Optimizer::explain`] cannot read back (preallocated copies:
 /// no allocation per step).
 struct RmsPropExplained {
-    steps: u64,
-    lr: f64,
+    /// Whether a step was taken since the last reset, and its lr.
+    latest: LatestStep,
     momentum: f64,
     centered: bool,
     /// avg = √vₜ + eps, or √(vₜ − ḡₜ²) + eps when centered.
@@ -126,8 +127,7 @@ impl RmsProp {
             grad_avg: DVector::zeros(dim),
             momentum_buffer: DVector::zeros(dim),
             explained: RmsPropExplained {
-                steps: 0,
-                lr: 0.0,
+                latest: LatestStep::default(),
                 momentum: 0.0,
                 centered: false,
                 avg: DVector::zeros(dim),
@@ -163,8 +163,8 @@ impl Optimizer for RmsProp {
         ensure_len(&mut explained.avg, dim);
         ensure_len(&mut explained.previous_buffer, dim);
         explained.previous_buffer.copy_from(&self.momentum_buffer);
-        explained.steps += 1;
-        (explained.lr, explained.momentum, explained.centered) = (lr, momentum, centered);
+        explained.latest.record(lr);
+        (explained.momentum, explained.centered) = (momentum, centered);
         for i in 0..dim {
             let g = self.grad[i];
             let square_avg = addcmul(self.square_avg[i] * alpha, g, g, 1.0 - alpha);
@@ -194,13 +194,12 @@ impl Optimizer for RmsProp {
         self.square_avg.fill(0.0);
         self.grad_avg.fill(0.0);
         self.momentum_buffer.fill(0.0);
-        self.explained.steps = 0;
+        self.explained.latest.forget();
     }
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        crate::optim::explain_once_stepped(e.steps > 0, || {
-            let lr = e.lr;
+        e.latest.explain(|lr| {
             let mut quantities = crate::optim::quantities![
                 vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize; + weight_decay·xₜ₋₁)"
                     => self.grad.as_slice(),
@@ -251,7 +250,7 @@ mod tests {
 
     use super::*;
 
-    use crate::optim::test_support::{close, quadratic};
+    use crate::optim::test_support::{close, iterate, quadratic};
 
     fn rms_prop(config: RmsPropConfig) -> RmsProp {
         RmsProp::new(config, 2)
@@ -323,35 +322,16 @@ mod tests {
     fn weight_decay_and_maximize_follow_torch_order() {
         // g = (1, 4) → maximize (−1, −4) → + 0.5·x = (−0.5, −3.5); with alpha = 0 v = g²:
         // x ← x + 0.1·g/|g| in ascent: (1.1, 1.1).
-        let mut optimizer = rms_prop(RmsPropConfig {
+        let config = RmsPropConfig {
             lr: 0.1,
             alpha: 0.0,
             eps: 0.0,
             weight_decay: 0.5,
             maximize: true,
             ..RmsPropConfig::default()
-        });
-        let (mut x, mut oracle) = crate::optim::test_support::on_quadratic([1.0, 1.0]);
-        optimizer.step(&mut x, &mut oracle);
+        };
+        let x = iterate(&config, &mut quadratic(), [1.0, 1.0], 1);
         assert!(close(x[0], 1.1) && close(x[1], 1.1), "{x:?}");
-    }
-
-    #[test]
-    fn converges_on_a_quadratic() {
-        for centered in [false, true] {
-            let x = crate::optim::test_support::iterate(
-                &RmsPropConfig {
-                    lr: 0.01,
-                    momentum: 0.5,
-                    centered,
-                    ..RmsPropConfig::default()
-                },
-                &mut quadratic(),
-                [1.0, -1.0],
-                3000,
-            );
-            assert!(x.norm() < 1e-3, "centered = {centered}: {x:?}");
-        }
     }
 
     #[test]
@@ -382,18 +362,5 @@ mod tests {
         ] {
             assert!(buffer.iter().all(|&b| b == 0.0));
         }
-    }
-
-    #[test]
-    fn torch_validation() {
-        let paths = crate::optim::test_support::validation_paths(&RmsPropConfig {
-            lr: 0.0,
-            alpha: -0.5,
-            eps: -1.0,
-            weight_decay: -1.0,
-            momentum: -1.0,
-            ..RmsPropConfig::default()
-        });
-        assert_eq!(paths, ["lr", "eps", "momentum", "weight_decay", "alpha"]);
     }
 }

@@ -35,6 +35,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::family::LatestStep;
 use super::torch_ops::addcmul;
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
@@ -97,8 +98,7 @@ impl OptimizerSpec for RpropConfig {
             step_size: DVector::zeros(dim),
             initialized: false,
             explained: RpropExplained {
-                steps: 0,
-                lr: 0.0,
+                latest: LatestStep::default(),
                 gradient: DVector::zeros(dim),
                 eta: DVector::zeros(dim),
             },
@@ -120,8 +120,8 @@ pub struct Rprop {
 /// The latest step's per-coordinate values that the step keeps only in locals, for
 /// [`Optimizer::explain`] (preallocated: no allocation per step).
 struct RpropExplained {
-    steps: u64,
-    lr: f64,
+    /// Whether a step was taken since the last reset, and its lr.
+    latest: LatestStep,
     /// gₜ after maximize, before the zeroing where the sign flipped.
     gradient: DVector<f64>,
     /// ηᵢ.
@@ -173,8 +173,7 @@ impl Optimizer for Rprop {
         let explained = &mut self.explained;
         ensure_len(&mut explained.gradient, dim);
         ensure_len(&mut explained.eta, dim);
-        explained.steps += 1;
-        explained.lr = lr;
+        explained.latest.record(lr);
         let coordinates = x
             .iter_mut()
             .zip(self.grad.iter())
@@ -210,13 +209,12 @@ impl Optimizer for Rprop {
     fn reset(&mut self) {
         // The next step re-creates prev and the step sizes from the lr in force then.
         self.initialized = false;
-        self.explained.steps = 0;
+        self.explained.latest.forget();
     }
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
-        crate::optim::explain_once_stepped(e.steps > 0, || {
-            let lr = e.lr;
+        e.latest.explain(|lr| {
             crate::optim::quantities![
                 vector "gₜ" = "∇f(xₜ₋₁) (negated if maximize)" => e.gradient.as_slice(),
                 vector "ηᵢ" = "etas[1] if gₜ,ᵢ·pᵢ > 0, etas[0] if < 0 (then gₜ,ᵢ ← 0), else 1"
@@ -240,20 +238,7 @@ mod tests {
 
     use super::*;
 
-    use crate::landscape::Rosenbrock;
-    use crate::optim::test_support::{oracle_on, quadratic};
-
-    fn steps(config: RpropConfig, start: [f64; 2], n: usize) -> Vec<[f64; 2]> {
-        let mut rprop = config.build(2);
-        let mut oracle = quadratic();
-        let mut x = DVector::from_vec(start.to_vec());
-        (0..n)
-            .map(|_| {
-                rprop.step(&mut x, &mut oracle);
-                [x[0], x[1]]
-            })
-            .collect()
-    }
+    use crate::optim::test_support::{assert_path_close, path_on_quadratic, with_lr};
 
     #[test]
     fn four_steps_match_the_hand_computation() {
@@ -263,28 +248,16 @@ mod tests {
         //    prev = (0.7, 0).
         // 3: g = (0.34, −0.4): s = (+, 0) → Δ = (0.432, 0.15), x = (−0.092, 0.05), prev = g.
         // 4: g = (−0.092, 0.2): s = (−, −) → Δ = (0.216, 0.075), both zeroed → x unchanged.
-        let got = steps(
-            crate::optim::test_support::with_lr::<RpropConfig>(0.3),
-            [1.0, 0.2],
-            4,
-        );
+        let got = path_on_quadratic(&with_lr::<RpropConfig>(0.3), [1.0, 0.2], 4);
         let expected = [[0.7, -0.1], [0.34, -0.1], [-0.092, 0.05], [-0.092, 0.05]];
-        for (step, (a, e)) in got.iter().zip(expected).enumerate() {
-            for k in 0..2 {
-                assert!(
-                    (a[k] - e[k]).abs() < 1e-14,
-                    "step {}: {a:?} vs {e:?}",
-                    step + 1
-                );
-            }
-        }
+        assert_path_close(&got, &expected);
     }
 
     #[test]
     fn step_sizes_are_clamped_and_sign_zero_does_not_move() {
         // From (1, 0): g_y = 0 so y never moves; Δ_x grows 0.01·1.2ᵏ but is capped at 0.015.
-        let got = steps(
-            RpropConfig {
+        let got = path_on_quadratic(
+            &RpropConfig {
                 step_sizes: (1e-6, 0.015),
                 ..RpropConfig::default()
             },
@@ -300,8 +273,8 @@ mod tests {
 
     #[test]
     fn maximize_ascends() {
-        let got = steps(
-            RpropConfig {
+        let got = path_on_quadratic(
+            &RpropConfig {
                 maximize: true,
                 ..RpropConfig::default()
             },
@@ -309,21 +282,6 @@ mod tests {
             1,
         );
         assert_eq!(got[0], [1.01, -1.01]);
-    }
-
-    #[test]
-    fn converges_on_a_quadratic_and_rosenbrock() {
-        let got = steps(RpropConfig::default(), [1.0, -1.0], 300);
-        let last = got[got.len() - 1];
-        assert!(last[0].hypot(last[1]) < 1e-5, "{last:?}");
-
-        let mut rprop = RpropConfig::default().build(2);
-        let mut oracle = oracle_on(Rosenbrock::default());
-        let mut x = DVector::from_vec(vec![-1.2, 1.0]);
-        for _ in 0..3000 {
-            rprop.step(&mut x, &mut oracle);
-        }
-        assert!(oracle.objective().value(&x) < 1e-4, "{x:?}");
     }
 
     #[test]
@@ -357,11 +315,5 @@ mod tests {
             assert_eq!(checker.found.len(), 1, "{etas:?}");
             assert_eq!(checker.found[0].path, "etas");
         }
-        let paths = crate::optim::test_support::validation_paths(&RpropConfig {
-            lr: -1.0,
-            step_sizes: (f64::NAN, 50.0),
-            ..RpropConfig::default()
-        });
-        assert_eq!(paths, ["lr", "step_sizes[0]"]);
     }
 }

@@ -310,32 +310,4 @@ mod tests {
             }
         }
     }
-
-    #[test]
-    fn converges_on_a_quadratic() {
-        let mut sgd = SgdConfig {
-            lr: 0.3,
-            momentum: 0.5,
-            ..SgdConfig::default()
-        }
-        .build(2);
-        let mut oracle = crate::optim::test_support::quadratic();
-        let mut x = DVector::from_vec(vec![1.0, -1.0]);
-        for _ in 0..200 {
-            sgd.step(&mut x, &mut oracle);
-        }
-        assert!(x.norm() < 1e-12);
-        assert_eq!(oracle.counts().gradients, 200);
-    }
-
-    #[test]
-    fn torch_validation() {
-        let paths = crate::optim::test_support::validation_paths(&SgdConfig {
-            lr: 0.0,
-            momentum: -0.1,
-            nesterov: true,
-            ..SgdConfig::default()
-        });
-        assert_eq!(paths, ["lr", "momentum", "nesterov"]);
-    }
 }

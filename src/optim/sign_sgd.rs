@@ -31,6 +31,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::family::LatestStep;
 use super::{ArrowKind, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -69,8 +70,7 @@ impl OptimizerSpec for SignSgdConfig {
             config: self.clone(),
             grad: DVector::zeros(dim),
             momentum_buffer: DVector::zeros(dim),
-            explained_steps: 0,
-            explained_lr: 0.0,
+            latest: LatestStep::default(),
             explained_momentum: 0.0,
         })
     }
@@ -100,10 +100,9 @@ pub struct SignSgd {
     config: SignSgdConfig,
     grad: DVector<f64>,
     momentum_buffer: DVector<f64>,
-    /// Steps since the last reset, and the lr and momentum the latest one used, for
-    /// [`Optimizer::explain`].
-    explained_steps: u64,
-    explained_lr: f64,
+    /// Whether a step was taken since the last reset, and the lr and momentum the latest one
+    /// used, for [`Optimizer::explain`].
+    latest: LatestStep,
     explained_momentum: f64,
 }
 
@@ -113,8 +112,8 @@ impl Optimizer for SignSgd {
         ensure_len(&mut self.grad, x.len());
         ensure_len(&mut self.momentum_buffer, x.len());
         let loss = oracle.value_and_grad(x, &mut self.grad);
-        self.explained_steps += 1;
-        (self.explained_lr, self.explained_momentum) = (lr, momentum);
+        self.latest.record(lr);
+        self.explained_momentum = momentum;
         if momentum == 0.0 {
             // Plain signSGD directly, so that an earlier Signum average cannot leak in through 0·m.
             for (p, &g) in x.iter_mut().zip(self.grad.iter()) {
@@ -137,12 +136,12 @@ impl Optimizer for SignSgd {
 
     fn reset(&mut self) {
         self.momentum_buffer.fill(0.0);
-        self.explained_steps = 0;
+        self.latest.forget();
     }
 
     fn explain(&self) -> Vec<Quantity> {
-        crate::optim::explain_once_stepped(self.explained_steps > 0, || {
-            let (lr, momentum) = (self.explained_lr, self.explained_momentum);
+        self.latest.explain(|lr| {
+            let momentum = self.explained_momentum;
             let mut quantities = crate::optim::quantities![
                 vector "gₜ" = "∇f(xₜ₋₁)" => self.grad.as_slice(),
             ];
@@ -177,7 +176,10 @@ impl Optimizer for SignSgd {
 #[cfg(test)]
 mod tests {
     use crate::optim::OptimizerConfig;
-    use crate::optim::test_support::{assert_path_close, path_on_quadratic};
+    use crate::optim::test_support::{
+        assert_every_coordinate_moves_lr, assert_path_close, assert_settles_within,
+        path_on_quadratic,
+    };
 
     use super::*;
 
@@ -229,15 +231,7 @@ mod tests {
     fn every_coordinate_moves_exactly_lr() {
         for momentum in [0.0, 0.9] {
             let lr = 0.0123;
-            let steps = path_on_quadratic(&SignSgdConfig { lr, momentum }, [0.7, -0.4], 50);
-            let mut previous = [0.7, -0.4];
-            for x in steps {
-                for k in 0..2 {
-                    // Exact up to the rounding of x − lr.
-                    assert!(((x[k] - previous[k]).abs() - lr).abs() < 1e-15);
-                }
-                previous = x;
-            }
+            assert_every_coordinate_moves_lr(&SignSgdConfig { lr, momentum }, lr, 50);
         }
     }
 
@@ -251,21 +245,7 @@ mod tests {
     fn settles_within_lr_of_the_minimum_of_a_quadratic() {
         // Each coordinate walks to 0 in steps of lr, then hops across it: |xᵢ| < lr for good.
         let lr = 0.01;
-        let steps = path_on_quadratic(&SignSgdConfig { lr, momentum: 0.0 }, [1.0, -1.0], 300);
-        for x in &steps[150..] {
-            assert!(x[0].abs() < lr && x[1].abs() < lr, "{x:?}");
-        }
-    }
-
-    #[test]
-    fn signum_makes_progress_on_rosenbrock() {
-        let signum = SignSgdConfig {
-            lr: 1e-3,
-            momentum: 0.9,
-        };
-        // The valley floor leads to (1, 1); signs of a rotated valley zig-zag, so only ask for
-        // a large decrease.
-        crate::optim::test_support::assert_reduces_rosenbrock(&signum, [-1.0, 1.0], 5000, 0.05);
+        assert_settles_within(&SignSgdConfig { lr, momentum: 0.0 }, lr, 300, 150);
     }
 
     #[test]

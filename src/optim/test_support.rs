@@ -10,6 +10,29 @@ use nalgebra::DVector;
 use crate::objective::{Composite, GradientModel, Objective, Oracle};
 use crate::optim::{ArrowKind, Optimizer, OptimizerSpec, QuantityValue, SgdConfig};
 
+/// What the helpers below step and validate: any method's config, also behind a `&dyn`, so that
+/// one table can list many methods.
+pub(crate) trait TestedConfig {
+    /// The method's name, for messages.
+    fn name(&self) -> &'static str;
+    /// The optimizer with fresh state for `dim` parameters.
+    fn build_optimizer(&self, dim: usize) -> Box<dyn Optimizer>;
+    /// Reports the config's validation issues to `checker`.
+    fn check(&self, checker: &mut crate::validate::Checker);
+}
+
+impl<C: OptimizerSpec> TestedConfig for C {
+    fn name(&self) -> &'static str {
+        C::DISPLAY_NAME
+    }
+    fn build_optimizer(&self, dim: usize) -> Box<dyn Optimizer> {
+        self.build(dim)
+    }
+    fn check(&self, checker: &mut crate::validate::Checker) {
+        self.validate(checker);
+    }
+}
+
 /// An oracle with exact gradients (no minibatches, noise or clipping) on `landscape`.
 pub(crate) fn oracle_on(landscape: impl Landscape + 'static) -> Oracle {
     oracle_for(Arc::new(landscape))
@@ -41,11 +64,11 @@ pub(crate) fn on_quadratic(start: [f64; 2]) -> (DVector<f64>, Oracle) {
 
 /// The iterates of `steps` steps of `config`'s optimizer from `start` on [`quadratic`].
 pub(crate) fn path_on_quadratic(
-    config: &impl OptimizerSpec,
+    config: &(impl TestedConfig + ?Sized),
     start: [f64; 2],
     steps: usize,
 ) -> Vec<[f64; 2]> {
-    let mut optimizer = config.build(2);
+    let mut optimizer = config.build_optimizer(2);
     let mut oracle = quadratic();
     let mut x = DVector::from_vec(start.to_vec());
     (0..steps)
@@ -58,17 +81,46 @@ pub(crate) fn path_on_quadratic(
 
 /// The iterate after `steps` steps of `config`'s optimizer from `start` on `oracle`.
 pub(crate) fn iterate(
-    config: &impl OptimizerSpec,
+    config: &(impl TestedConfig + ?Sized),
     oracle: &mut Oracle,
     start: [f64; 2],
     steps: usize,
 ) -> DVector<f64> {
-    let mut optimizer = config.build(2);
+    let mut optimizer = config.build_optimizer(2);
     let mut x = DVector::from_vec(start.to_vec());
     for _ in 0..steps {
         optimizer.step(&mut x, oracle);
     }
     x
+}
+
+/// Asserts that each of `steps` steps of `config`'s optimizer from (0.7, −0.4) on [`quadratic`]
+/// moves every coordinate by exactly `lr` (up to the rounding of x − lr): a sign method's steps.
+pub(crate) fn assert_every_coordinate_moves_lr(
+    config: &(impl TestedConfig + ?Sized),
+    lr: f64,
+    steps: usize,
+) {
+    let mut previous = [0.7, -0.4];
+    for x in path_on_quadratic(config, previous, steps) {
+        for k in 0..2 {
+            assert!(((x[k] - previous[k]).abs() - lr).abs() < 1e-15, "{x:?}");
+        }
+        previous = x;
+    }
+}
+
+/// Asserts that of `steps` steps of `config`'s optimizer from (1, −1) on [`quadratic`], every
+/// iterate after the first `settling` lies within `radius` of the minimizer in each coordinate.
+pub(crate) fn assert_settles_within(
+    config: &(impl TestedConfig + ?Sized),
+    radius: f64,
+    steps: usize,
+    settling: usize,
+) {
+    for x in &path_on_quadratic(config, [1.0, -1.0], steps)[settling..] {
+        assert!(x[0].abs() < radius && x[1].abs() < radius, "{x:?}");
+    }
 }
 
 /// Asserts that every iterate of `actual` equals `expected`'s to 1e-14 in each coordinate.
@@ -261,27 +313,16 @@ impl WorkerView for Box<dyn Optimizer> {
 }
 
 /// The paths (`lr`, `betas[0]`…) that `config`'s validation reports, in its order.
-pub(crate) fn validation_paths(config: &impl OptimizerSpec) -> Vec<String> {
+pub(crate) fn validation_paths(config: &(impl TestedConfig + ?Sized)) -> Vec<String> {
     let mut checker = crate::validate::Checker::new();
-    config.validate(&mut checker);
+    config.check(&mut checker);
     checker.found.into_iter().map(|issue| issue.path).collect()
-}
-
-/// Asserts that `steps` steps of `config`'s optimizer from (1, −1) on [`quadratic`] end within
-/// `tolerance` of its minimizer, the origin.
-pub(crate) fn assert_converges_on_quadratic(
-    config: &impl OptimizerSpec,
-    steps: usize,
-    tolerance: f64,
-) {
-    let x = iterate(config, &mut quadratic(), [1.0, -1.0], steps);
-    assert!(x.norm() < tolerance, "{x:?}");
 }
 
 /// Asserts that `steps` steps of `config`'s optimizer from `start` on the Rosenbrock function end
 /// within `tolerance` (per coordinate) of its minimizer (1, 1).
 pub(crate) fn assert_solves_rosenbrock(
-    config: &impl OptimizerSpec,
+    config: &(impl TestedConfig + ?Sized),
     start: [f64; 2],
     steps: usize,
     tolerance: [f64; 2],
@@ -297,7 +338,7 @@ pub(crate) fn assert_solves_rosenbrock(
 /// Asserts that `steps` steps of `config`'s optimizer from `start` on the Rosenbrock function bring
 /// its value below `factor` times the value at `start`.
 pub(crate) fn assert_reduces_rosenbrock(
-    config: &impl OptimizerSpec,
+    config: &(impl TestedConfig + ?Sized),
     start: [f64; 2],
     steps: usize,
     factor: f64,
