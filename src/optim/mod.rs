@@ -29,6 +29,8 @@ mod lbfgs;
 pub mod linesearch;
 mod lion;
 mod local_sgd;
+#[cfg(test)]
+mod method_tests;
 mod mgda;
 mod muon;
 mod n_adam;
