@@ -33,10 +33,9 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
+use super::gda::{game_edits, game_hyper_table, game_spec, gda_step};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of the extragradient method.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,13 +55,7 @@ impl OptimizerSpec for ExtragradientConfig {
         "Extragradient":
         "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there"
     }
-    const PLAYS_A_GAME: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    crate::optim::no_stability_threshold!(Game);
+    game_spec!();
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Extragradient {
@@ -112,11 +105,7 @@ impl Optimizer for Extragradient {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!(set_config);
-
-    fn set_lr(&mut self, lr: f64) {
-        schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
-    }
+    game_edits!();
 
     fn reset(&mut self) {
         self.steps = 0;
@@ -164,6 +153,7 @@ mod tests {
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{close, oracle_on};
+    use crate::validate::Checker;
 
     #[test]
     fn one_step_by_hand() {

@@ -86,6 +86,36 @@ pub(crate) fn schedule_lrs(lr: &mut f64, lr_y: &mut Option<f64>, new_lr: f64) {
     *lr = new_lr;
 }
 
+/// What every game method's spec says beyond its names, written inside `impl OptimizerSpec for …`:
+/// it plays a game, validates lr and lr_y ([`validate_lrs`]) and has no sharpness threshold (the
+/// Jacobian of the descent–ascent field is not symmetric). The three game methods wrote it alike.
+macro_rules! game_spec {
+    () => {
+        const PLAYS_A_GAME: bool = true;
+
+        fn validate(&self, checker: &mut $crate::validate::Checker) {
+            $crate::optim::gda::validate_lrs(checker, self.lr, self.lr_y);
+        }
+
+        $crate::optim::no_stability_threshold!(Game);
+    };
+}
+pub(crate) use game_spec;
+
+/// The live edits of a game method, written inside `impl Optimizer for …`: `set_config` adopts a
+/// config of the same method, and a schedule's `set_lr` scales both step sizes
+/// ([`schedule_lrs`]).
+macro_rules! game_edits {
+    () => {
+        $crate::optim::config_edits!(set_config);
+
+        fn set_lr(&mut self, lr: f64) {
+            $crate::optim::gda::schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
+        }
+    };
+}
+pub(crate) use game_edits;
+
 /// The hyperparameter table of a game method: lr and lr_y, which the game methods share, then the
 /// config's own rows.
 macro_rules! game_hyper_table {
@@ -143,13 +173,7 @@ impl OptimizerSpec for GdaConfig {
         "GDA":
         "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating"
     }
-    const PLAYS_A_GAME: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    crate::optim::no_stability_threshold!(Game);
+    game_spec!();
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Gda {
@@ -224,11 +248,7 @@ impl Optimizer for Gda {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!(set_config);
-
-    fn set_lr(&mut self, lr: f64) {
-        schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
-    }
+    game_edits!();
 
     fn reset(&mut self) {
         self.steps = 0;

@@ -30,10 +30,9 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
+use super::gda::{game_edits, game_hyper_table, game_spec, signed_lr};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of optimistic gradient descent-ascent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,13 +51,7 @@ impl OptimizerSpec for OptimisticGdConfig {
         "Optimistic GDA":
         "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)"
     }
-    const PLAYS_A_GAME: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    crate::optim::no_stability_threshold!(Game);
+    game_spec!();
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(OptimisticGd {
@@ -116,11 +109,7 @@ impl Optimizer for OptimisticGd {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!(set_config);
-
-    fn set_lr(&mut self, lr: f64) {
-        schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
-    }
+    game_edits!();
 
     fn reset(&mut self) {
         self.has_previous = false;
@@ -159,6 +148,7 @@ mod tests {
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{close, oracle_on};
+    use crate::validate::Checker;
 
     #[test]
     fn two_steps_by_hand() {
