@@ -81,18 +81,15 @@ where
 mod tests {
     use super::*;
 
+    /// The search from `t0` on (φ, φ′), with its trial steps.
     fn search(
         phi: impl Fn(f64) -> (f64, f64),
         t0: f64,
         params: &ArmijoParams,
     ) -> (LineSearchResult, Vec<f64>) {
-        let (f, gtd) = phi(0.0);
-        let mut trials = Vec::new();
-        let mut eval = |t: f64, _slot: usize| {
-            trials.push(t);
-            phi(t)
-        };
-        (backtracking(&mut eval, t0, f, gtd, params), trials)
+        super::super::recorded_search(phi, |mut eval, f, gtd| {
+            backtracking(&mut eval, t0, f, gtd, params)
+        })
     }
 
     #[test]

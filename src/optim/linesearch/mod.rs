@@ -208,6 +208,23 @@ pub fn py_max(a: f64, b: f64) -> f64 {
     if b > a { b } else { a }
 }
 
+/// Runs a line search on a 1-D function of t given as (φ, φ′) and records its trial steps: `search`
+/// gets the recording evaluator, φ(0) and φ′(0). The tests of both searches drive them so.
+#[cfg(test)]
+fn recorded_search(
+    phi: impl Fn(f64) -> (f64, f64),
+    search: impl FnOnce(&mut dyn FnMut(f64, usize) -> (f64, f64), f64, f64) -> LineSearchResult,
+) -> (LineSearchResult, Vec<f64>) {
+    let (f, gtd) = phi(0.0);
+    let mut trials = Vec::new();
+    let mut eval = |t: f64, _slot: usize| {
+        trials.push(t);
+        phi(t)
+    };
+    let result = search(&mut eval, f, gtd);
+    (result, trials)
+}
+
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;

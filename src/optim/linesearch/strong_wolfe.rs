@@ -288,14 +288,9 @@ mod tests {
         t0: f64,
         params: &WolfeParams,
     ) -> (LineSearchResult, Vec<f64>) {
-        let (f, gtd) = phi(0.0);
-        let mut trials = Vec::new();
-        let mut eval = |t: f64, _slot: usize| {
-            trials.push(t);
-            phi(t)
-        };
-        let result = strong_wolfe(&mut eval, t0, f, gtd, 1.0, params);
-        (result, trials)
+        super::super::recorded_search(phi, |mut eval, f, gtd| {
+            strong_wolfe(&mut eval, t0, f, gtd, 1.0, params)
+        })
     }
 
     fn assert_strong_wolfe(phi: impl Fn(f64) -> (f64, f64), result: &LineSearchResult) {
