@@ -33,7 +33,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{game_edits, game_hyper_table, game_spec, gda_step};
+use super::gda::{game_edits, game_hyper_table, game_spec, gda_step, player_lrs};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 
@@ -85,8 +85,7 @@ pub struct Extragradient {
 
 impl Optimizer for Extragradient {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let ExtragradientConfig { lr, lr_y } = self.config;
-        let lrs = (lr, lr_y.unwrap_or(lr));
+        let lrs = player_lrs(self.config.lr, self.config.lr_y);
         for buffer in [
             &mut self.grad,
             &mut self.half_grad,
@@ -124,12 +123,12 @@ impl Optimizer for Extragradient {
                     .collect::<Vec<f64>>()
             };
             let step: Vec<f64> = {
-                let lr_y = self.config.lr_y.unwrap_or(self.config.lr);
+                let (lr, lr_y) = player_lrs(self.config.lr, self.config.lr_y);
                 let dim = self.half_grad.len();
                 self.half_grad
                     .iter()
                     .enumerate()
-                    .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
+                    .map(|(i, g)| super::gda::signed_lr(i, dim, lr, lr_y) * g)
                     .collect()
             };
             crate::optim::quantities![

@@ -49,6 +49,11 @@ pub(crate) fn min_player_len(dim: usize) -> usize {
     dim.div_ceil(2)
 }
 
+/// The players' step sizes (ηₓ, η_y) of a game method's `lr` and `lr_y`: η_y = lr unless set.
+pub(crate) fn player_lrs(lr: f64, lr_y: Option<f64>) -> (f64, f64) {
+    (lr, lr_y.unwrap_or(lr))
+}
+
 /// The signed step size of coordinate `i` of `dim`: −lr for the min player, +lr_y for the max one.
 pub(crate) fn signed_lr(i: usize, dim: usize, lr: f64, lr_y: f64) -> f64 {
     if i < min_player_len(dim) { -lr } else { lr_y }
@@ -203,12 +208,7 @@ pub struct Gda {
 
 impl Optimizer for Gda {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let GdaConfig {
-            lr,
-            lr_y,
-            alternating,
-        } = self.config;
-        let lrs = (lr, lr_y.unwrap_or(lr));
+        let lrs = player_lrs(self.config.lr, self.config.lr_y);
         let dim = x.len();
         for buffer in [
             &mut self.grad,
@@ -228,7 +228,7 @@ impl Optimizer for Gda {
             *s = signed_lr(i, dim, lrs.0, lrs.1) * g;
         }
         let players = min_player_len(dim);
-        if alternating {
+        if self.config.alternating {
             for i in 0..players {
                 x[i] += self.simultaneous_step[i];
             }
@@ -283,7 +283,7 @@ impl Optimizer for Gda {
             quantities.push(Quantity::scalar(
                 "lr_y",
                 "the max player's step",
-                self.config.lr_y.unwrap_or(self.config.lr),
+                player_lrs(self.config.lr, self.config.lr_y).1,
             ));
             quantities
         })

@@ -49,6 +49,7 @@ mod sam;
 mod sgd;
 mod sign_sgd;
 mod stability;
+mod stateless;
 mod subgradient;
 mod svrg;
 #[cfg(test)]

@@ -30,7 +30,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{game_edits, game_hyper_table, game_spec, signed_lr};
+use super::gda::{game_edits, game_hyper_table, game_spec, player_lrs, signed_lr};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
 
@@ -78,8 +78,7 @@ pub struct OptimisticGd {
 
 impl Optimizer for OptimisticGd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let OptimisticGdConfig { lr, lr_y } = self.config;
-        let lr_y = lr_y.unwrap_or(lr);
+        let (lr, lr_y) = player_lrs(self.config.lr, self.config.lr_y);
         let dim = x.len();
         ensure_len(&mut self.grad, dim);
         ensure_len(&mut self.explained_previous, dim);
@@ -119,8 +118,7 @@ impl Optimizer for OptimisticGd {
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
-            let lr = self.config.lr;
-            let lr_y = self.config.lr_y.unwrap_or(lr);
+            let (lr, lr_y) = player_lrs(self.config.lr, self.config.lr_y);
             let dim = self.grad.len();
             let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
             crate::optim::quantities![
