@@ -79,18 +79,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::super::recorded_search as search;
     use super::*;
-
-    /// The search from `t0` on (φ, φ′), with its trial steps.
-    fn search(
-        phi: impl Fn(f64) -> (f64, f64),
-        t0: f64,
-        params: &ArmijoParams,
-    ) -> (LineSearchResult, Vec<f64>) {
-        super::super::recorded_search(phi, |mut eval, f, gtd| {
-            backtracking(&mut eval, t0, f, gtd, params)
-        })
-    }
 
     #[test]
     fn halves_until_sufficient_decrease() {
