@@ -46,6 +46,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::linesearch::{
     ArmijoParams, DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, LineSearchResult,
     WolfeParams, add_scaled_in_place, backtracking, dot, max_abs, py_min, strong_wolfe, sum_abs,
@@ -162,16 +163,17 @@ impl Bfgs {
     }
 
     fn ensure_buffers(&mut self, dim: usize) {
-        for buffer in [
-            &mut self.grad,
-            &mut self.prev_grad,
-            &mut self.d,
-            &mut self.s,
-            &mut self.y,
-            &mut self.hy,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.prev_grad,
+                &mut self.d,
+                &mut self.s,
+                &mut self.y,
+                &mut self.hy,
+            ],
+        );
         self.evaluator.ensure_len(dim);
         if self.h.nrows() != dim && dim <= MAX_DIM {
             self.h = DMatrix::identity(dim, dim);

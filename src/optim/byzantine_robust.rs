@@ -77,6 +77,7 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::robust_aggregation::{
     AGGREGATOR_CHOICES, Aggregator, coordinate_wise, krum, mean_into, median, trimmed_mean,
 };
@@ -351,14 +352,15 @@ impl ByzantineRobust {
         for buffer in self.received.iter_mut() {
             ensure_len(buffer, dim);
         }
-        for buffer in [
-            &mut self.sample_grad,
-            &mut self.honest_mean,
-            &mut self.honest_std,
-            &mut self.aggregate,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.sample_grad,
+                &mut self.honest_mean,
+                &mut self.honest_std,
+                &mut self.aggregate,
+            ],
+        );
     }
 
     /// The honest workers' gradients into `received[f..]`, their mean and spread; returns their

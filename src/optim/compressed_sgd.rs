@@ -59,6 +59,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::workers::{
     FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, batch_len, counts_bits,
     dense_bits, without_samples, worker_count,
@@ -372,15 +373,16 @@ impl CompressedSgd {
         for buffer in self.memory.iter_mut() {
             ensure_len(buffer, dim);
         }
-        for buffer in [
-            &mut self.grad,
-            &mut self.sample_grad,
-            &mut self.sent,
-            &mut self.mean_sent,
-            &mut self.mean_grad,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.sample_grad,
+                &mut self.sent,
+                &mut self.mean_sent,
+                &mut self.mean_grad,
+            ],
+        );
         if self.indices.len() != dim {
             self.indices = (0..dim).collect();
         }

@@ -33,6 +33,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::gda::{game_edits, game_hyper_table, game_spec, gda_step, player_lrs};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
@@ -86,14 +87,15 @@ pub struct Extragradient {
 impl Optimizer for Extragradient {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let lrs = player_lrs(self.config.lr, self.config.lr_y);
-        for buffer in [
-            &mut self.grad,
-            &mut self.half_grad,
-            &mut self.half_point,
-            &mut self.start,
-        ] {
-            ensure_len(buffer, x.len());
-        }
+        ensure_lens(
+            x.len(),
+            [
+                &mut self.grad,
+                &mut self.half_grad,
+                &mut self.half_point,
+                &mut self.start,
+            ],
+        );
         let loss = oracle.value_and_grad(x, &mut self.grad);
         gda_step(&mut self.half_point, x, &self.grad, lrs);
         let half_loss = oracle.value_and_grad(&self.half_point, &mut self.half_grad);

@@ -37,6 +37,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::{
     ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, assign_float,
     ensure_len,
@@ -210,14 +211,15 @@ impl Optimizer for Gda {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let lrs = player_lrs(self.config.lr, self.config.lr_y);
         let dim = x.len();
-        for buffer in [
-            &mut self.grad,
-            &mut self.second_grad,
-            &mut self.simultaneous_step,
-            &mut self.actual_step,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.second_grad,
+                &mut self.simultaneous_step,
+                &mut self.actual_step,
+            ],
+        );
         let loss = oracle.value_and_grad(x, &mut self.grad);
         for (i, (s, &g)) in self
             .simultaneous_step

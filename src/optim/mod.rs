@@ -15,6 +15,7 @@ mod adamax;
 mod asgd;
 mod async_sgd;
 mod bfgs;
+mod buffers;
 mod byzantine_robust;
 mod compressed_sgd;
 mod decentralized;
