@@ -48,7 +48,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, same_point, without_samples,
+    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, batch_len, dense_bits, same_point,
+    without_samples, worker_count,
 };
 use super::{Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::hyper_table;
@@ -188,7 +189,7 @@ impl Optimizer for AsyncSgd {
             return without_samples("asynchronous SGD");
         }
         self.prepare_buffers(x.len());
-        let workers = self.config.workers.clamp(1, MAX_WORKERS) as usize;
+        let workers = worker_count(self.config.workers);
         self.shards.prepare(n, workers, self.config.heterogeneous);
         self.start_at(x);
         let slots = self.history.len() as u64;
@@ -197,7 +198,7 @@ impl Optimizer for AsyncSgd {
         // still holds x₀.
         let stale = ((self.t + 1) % slots) as usize;
         let worker = (self.t % workers as u64) as usize;
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let batch = batch_len(self.config.batch_size);
         let loss = self.shards.minibatch_grad(
             worker,
             batch,
@@ -398,10 +399,7 @@ mod tests {
         // The first step after a restart read the new start.
         assert_eq!(method.worker_points()[0].as_slice(), &[0.5, 0.5]);
         assert_eq!(method.bits_communicated(), 8 * 64);
-        method.reset();
-        assert!(method.worker_points().is_empty());
-        assert!(method.explain().is_empty());
-        assert_eq!(method.bits_communicated(), 0);
+        crate::optim::method_tests::assert_reset_forgets(&mut method);
     }
 
     #[test]

@@ -46,6 +46,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::linesearch::{
     ArmijoParams, DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, LineSearchResult,
     WolfeParams, add_scaled_in_place, backtracking, dot, max_abs, py_min, strong_wolfe, sum_abs,
@@ -162,16 +163,17 @@ impl Bfgs {
     }
 
     fn ensure_buffers(&mut self, dim: usize) {
-        for buffer in [
-            &mut self.grad,
-            &mut self.prev_grad,
-            &mut self.d,
-            &mut self.s,
-            &mut self.y,
-            &mut self.hy,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.prev_grad,
+                &mut self.d,
+                &mut self.s,
+                &mut self.y,
+                &mut self.hy,
+            ],
+        );
         self.evaluator.ensure_len(dim);
         if self.h.nrows() != dim && dim <= MAX_DIM {
             self.h = DMatrix::identity(dim, dim);
@@ -507,31 +509,20 @@ mod tests {
 
     #[test]
     fn tolerances_end_the_run() {
-        let mut oracle = oracle_on(Rosenbrock::default());
-        let (x, outcomes) = run(
-            BfgsConfig {
-                tolerance_grad: 1e3,
+        let run_with = |mut oracle: Oracle, tolerance_grad: f64, start: [f64; 2], steps: usize| {
+            let config = BfgsConfig {
+                tolerance_grad,
                 ..BfgsConfig::default()
-            },
-            &mut oracle,
-            [-1.2, 1.0],
-            5,
-        );
+            };
+            run(config, &mut oracle, start, steps)
+        };
+        let (x, outcomes) = run_with(oracle_on(Rosenbrock::default()), 1e3, [-1.2, 1.0], 5);
         assert_eq!(x.as_slice(), &[-1.2, 1.0]);
         assert!(
             matches!(&outcomes[..], [StepOutcome::Converged(r)] if r.contains("tolerance_grad"))
         );
 
-        let mut oracle = oracle_on(Quadratic::default());
-        let (_, outcomes) = run(
-            BfgsConfig {
-                tolerance_grad: 0.0,
-                ..BfgsConfig::default()
-            },
-            &mut oracle,
-            [1.0, 1.0],
-            100,
-        );
+        let (_, outcomes) = run_with(oracle_on(Quadratic::default()), 0.0, [1.0, 1.0], 100);
         assert!(
             matches!(outcomes.last(), Some(StepOutcome::Converged(r)) if r.contains("tolerance")),
             "{outcomes:?}"

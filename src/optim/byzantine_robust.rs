@@ -77,11 +77,13 @@ use nalgebra::DVector;
 use rand_distr::{Distribution, StandardNormal};
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::robust_aggregation::{
     AGGREGATOR_CHOICES, Aggregator, coordinate_wise, krum, mean_into, median, trimmed_mean,
 };
 use super::workers::{
-    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
+    HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, batch_len, counts_bits, dense_bits,
+    without_samples, worker_count,
 };
 use super::{
     Distributed, HyperChoice, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo,
@@ -291,14 +293,9 @@ impl ByzantineRobustConfig {
         method
     }
 
-    /// K, clamped so that an unvalidated config still runs.
-    fn worker_count(&self) -> usize {
-        self.workers.clamp(1, MAX_WORKERS) as usize
-    }
-
     /// The f the server assumes, clamped to K − 1.
     fn byzantine_count(&self) -> usize {
-        (self.byzantine as usize).min(self.worker_count() - 1)
+        (self.byzantine as usize).min(worker_count(self.workers) - 1)
     }
 
     /// How many workers actually attack: f, or 0 when the attack is `None`.
@@ -346,7 +343,7 @@ struct Explained {
 impl ByzantineRobust {
     /// Sizes the buffers for `dim` parameters and the configured K (allocates only on change).
     fn prepare_buffers(&mut self, dim: usize) {
-        let workers = self.config.worker_count();
+        let workers = worker_count(self.config.workers);
         if self.received.len() != workers {
             self.received.resize(workers, DVector::zeros(dim));
             self.column.resize(workers, 0.0);
@@ -355,20 +352,21 @@ impl ByzantineRobust {
         for buffer in self.received.iter_mut() {
             ensure_len(buffer, dim);
         }
-        for buffer in [
-            &mut self.sample_grad,
-            &mut self.honest_mean,
-            &mut self.honest_std,
-            &mut self.aggregate,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.sample_grad,
+                &mut self.honest_mean,
+                &mut self.honest_std,
+                &mut self.aggregate,
+            ],
+        );
     }
 
     /// The honest workers' gradients into `received[f..]`, their mean and spread; returns their
     /// mean loss.
     fn honest_gradients(&mut self, x: &DVector<f64>, attackers: usize, oracle: &mut Oracle) -> f64 {
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let batch = batch_len(self.config.batch_size);
         let honest = self.received.len() - attackers;
         self.honest_mean.fill(0.0);
         let mut loss = 0.0;
@@ -536,20 +534,17 @@ impl Optimizer for ByzantineRobust {
     }
 }
 
-impl Distributed for ByzantineRobust {
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-}
+counts_bits!(ByzantineRobust);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
-    use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{
-        assert_steps_like_gradient_descent, least_squares, quadratic,
+    use crate::optim::method_tests::{
+        assert_reset_forgets, first_step_on_quadratic, quantity, scalar,
     };
+    use crate::optim::test_support::WorkerView;
+    use crate::optim::test_support::{assert_steps_like_gradient_descent, least_squares};
     use crate::optim::{ArrowKind, QuantityValue};
 
     fn vectors(values: &[[f64; 2]]) -> Vec<DVector<f64>> {
@@ -739,22 +734,12 @@ mod tests {
         // f = ½(x² + 4y²) from (1, 1), not a sum: the 6 honest workers all send g = (1, 4), the
         // 2 attackers −4g. Median of [−4, −4, 1 ×6] = 1 per coordinate: the step is GD's,
         // x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
-        let mut oracle = quadratic();
-        let mut method = crate::optim::test_support::with_lr::<ByzantineRobustConfig>(0.1).build(2);
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        let info = method.step(&mut x, &mut oracle);
-        assert_eq!(info.loss, 2.5);
-        assert!((x[0] - 0.9).abs() < 1e-15 && (x[1] - 0.6).abs() < 1e-15);
-        assert_eq!(oracle.counts().gradients, 6);
+        let (mut method, mut x, mut oracle) =
+            first_step_on_quadratic::<ByzantineRobustConfig>([0.9, 0.6], 6);
         // Eight dense messages of 2 coordinates.
         assert_eq!(method.bits_communicated(), 8 * 64);
         let quantities = method.explain();
-        let find = |symbol: &str| {
-            quantities
-                .iter()
-                .find(|q| q.symbol == symbol)
-                .map(|q| (q.value.clone(), q.arrow))
-        };
+        let find = |symbol: &str| quantity(&quantities, symbol);
         let Some((QuantityValue::Vector(step), Some(ArrowKind::Preconditioned))) = find("−lr·Agg")
         else {
             panic!("no step arrow");
@@ -772,17 +757,7 @@ mod tests {
         }
         .build(2);
         krum.step(&mut x, &mut oracle);
-        let Some(QuantityValue::Scalar(chosen)) = krum
-            .explain()
-            .into_iter()
-            .find(|q| q.symbol == "k*")
-            .map(|q| q.value)
-        else {
-            panic!("no Krum choice");
-        };
-        assert!(chosen >= 2.0);
-        method.reset();
-        assert!(method.explain().is_empty());
-        assert_eq!(method.bits_communicated(), 0);
+        assert!(scalar(&krum.explain(), "k*") >= 2.0);
+        assert_reset_forgets(&mut method);
     }
 }

@@ -59,8 +59,10 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::workers::{
-    FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, dense_bits, without_samples,
+    FLOAT_BITS, HETEROGENEOUS_HELP, MAX_COUNT, MAX_WORKERS, Shards, batch_len, counts_bits,
+    dense_bits, without_samples, worker_count,
 };
 use super::{Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
@@ -316,7 +318,7 @@ impl CompressedSgdConfig {
     fn state(&self, dim: usize) -> CompressedSgd {
         CompressedSgd {
             config: self.clone(),
-            memory: vec![DVector::zeros(dim); worker_count(self)],
+            memory: vec![DVector::zeros(dim); worker_count(self.workers)],
             grad: DVector::zeros(dim),
             sample_grad: DVector::zeros(dim),
             sent: DVector::zeros(dim),
@@ -328,11 +330,6 @@ impl CompressedSgdConfig {
             explained: CompressedSgdExplained::default(),
         }
     }
-}
-
-/// K, clamped so that an unvalidated config still runs.
-fn worker_count(config: &CompressedSgdConfig) -> usize {
-    config.workers.clamp(1, MAX_WORKERS) as usize
 }
 
 /// Compressed SGD's state: the workers' error memories, the shard layout and scratch buffers.
@@ -369,22 +366,23 @@ struct CompressedSgdExplained {
 impl CompressedSgd {
     /// Sizes the buffers for `dim` parameters and the configured K (allocates only on change).
     fn prepare_buffers(&mut self, dim: usize) {
-        let workers = worker_count(&self.config);
+        let workers = worker_count(self.config.workers);
         if self.memory.len() != workers {
             self.memory.resize(workers, DVector::zeros(dim));
         }
         for buffer in self.memory.iter_mut() {
             ensure_len(buffer, dim);
         }
-        for buffer in [
-            &mut self.grad,
-            &mut self.sample_grad,
-            &mut self.sent,
-            &mut self.mean_sent,
-            &mut self.mean_grad,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.sample_grad,
+                &mut self.sent,
+                &mut self.mean_sent,
+                &mut self.mean_grad,
+            ],
+        );
         if self.indices.len() != dim {
             self.indices = (0..dim).collect();
         }
@@ -392,7 +390,7 @@ impl CompressedSgd {
 
     /// Worker `k`'s minibatch gradient at `x` into `self.grad`; returns its loss.
     fn worker_grad(&mut self, x: &DVector<f64>, k: usize, oracle: &mut Oracle) -> f64 {
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
+        let batch = batch_len(self.config.batch_size);
         self.shards
             .minibatch_grad(k, batch, x, oracle, &mut self.grad, &mut self.sample_grad)
     }
@@ -481,11 +479,7 @@ impl Optimizer for CompressedSgd {
     }
 }
 
-impl Distributed for CompressedSgd {
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-}
+counts_bits!(CompressedSgd);
 
 impl CompressedSgd {
     /// (1/K) Σₖ ‖eₖ‖.
@@ -501,10 +495,9 @@ mod tests {
 
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::method_tests::{assert_reset_forgets, first_step_on_quadratic, quantity};
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{
-        assert_steps_like_gradient_descent, least_squares, quadratic,
-    };
+    use crate::optim::test_support::{assert_steps_like_gradient_descent, least_squares};
     use crate::optim::{ArrowKind, QuantityValue};
 
     fn config(
@@ -678,20 +671,9 @@ mod tests {
     fn one_hand_computed_scaled_sign_step() {
         // f = ½(x² + 4y²) from (1, 1): g = (1, 4), C(g) = (5/2)·(1, 1) on every worker,
         // x ← (1, 1) − 0.1·(2.5, 2.5) = (0.75, 0.75).
-        let mut oracle = quadratic();
-        let mut method = crate::optim::test_support::with_lr::<CompressedSgdConfig>(0.1).build(2);
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        let info = method.step(&mut x, &mut oracle);
-        assert_eq!(info.loss, 2.5);
-        assert!((x[0] - 0.75).abs() < 1e-15 && (x[1] - 0.75).abs() < 1e-15);
-        assert_eq!(oracle.counts().gradients, 4);
+        let (mut method, _, _) = first_step_on_quadratic::<CompressedSgdConfig>([0.75, 0.75], 4);
         let quantities = method.explain();
-        let find = |symbol: &str| {
-            quantities
-                .iter()
-                .find(|q| q.symbol == symbol)
-                .map(|q| (q.value.clone(), q.arrow))
-        };
+        let find = |symbol: &str| quantity(&quantities, symbol);
         assert_eq!(
             find("−lr·c̄"),
             Some((
@@ -707,9 +689,7 @@ mod tests {
         assert_eq!(find("‖e‖").map(|f| f.0), Some(QuantityValue::Scalar(0.0)));
         // Four workers each sent a scaled sign of 2 coordinates: 4·(32 + 2) bits.
         assert_eq!(method.bits_communicated(), 136);
-        method.reset();
-        assert!(method.explain().is_empty());
-        assert_eq!(method.bits_communicated(), 0);
+        assert_reset_forgets(&mut method);
     }
 
     #[test]

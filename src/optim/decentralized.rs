@@ -60,7 +60,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
+    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, counts_bits, dense_bits,
+    without_samples, worker_count,
 };
 use super::{Distributed, HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::hyper::hyper_table;
@@ -214,7 +215,7 @@ impl OptimizerSpec for DecentralizedConfig {
     crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
-        let workers = worker_count(self);
+        let workers = worker_count(self.workers);
         Box::new(Decentralized {
             config: self.clone(),
             workers: LocalWorkers::new(workers, dim),
@@ -225,11 +226,6 @@ impl OptimizerSpec for DecentralizedConfig {
             explained: DecentralizedExplained::default(),
         })
     }
-}
-
-/// K, clamped so that an unvalidated config still runs.
-fn worker_count(config: &DecentralizedConfig) -> usize {
-    config.workers.clamp(1, MAX_WORKERS) as usize
 }
 
 /// Decentralized SGD's state: the workers' iterates, the gossip scratch and the schedule.
@@ -287,17 +283,15 @@ impl Decentralized {
 
 impl Optimizer for Decentralized {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let n = oracle.num_samples();
-        if n == 0 {
+        let c = &self.config;
+        let begun =
+            (self.workers).begin_step(x, oracle, c.workers, c.heterogeneous, c.batch_size, c.lr);
+        let Some((loss, restarted)) = begun else {
             return without_samples("decentralized SGD");
-        }
-        let workers = worker_count(&self.config);
-        (self.workers).prepare(workers, x.len(), n, self.config.heterogeneous);
-        if self.workers.start_at(x) {
+        };
+        if restarted {
             self.since_gossip = 0;
         }
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
-        let loss = self.workers.local_steps(self.config.lr, batch, oracle);
         self.since_gossip += 1;
         let spread_before = self.workers.average();
         // `>=` so that lowering gossip_every live gossips at once.
@@ -316,7 +310,10 @@ impl Optimizer for Decentralized {
             spread_before,
             spread,
             gossiped,
-            contraction: self.config.topology.contraction(workers),
+            contraction: self
+                .config
+                .topology
+                .contraction(self.workers.iterates.len()),
         };
         StepInfo::proceed(loss)
     }
@@ -334,7 +331,7 @@ impl Optimizer for Decentralized {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
-            crate::optim::quantities![
+            let mut quantities = crate::optim::quantities![
                 scalar "consensus before" =
                     "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before any gossip"
                     => e.spread_before,
@@ -343,11 +340,10 @@ impl Optimizer for Decentralized {
                 scalar "consensus" = "(1/K) Σₖ ‖xₖ − x̄‖ at the end of the step" => e.spread,
                 scalar "|λ₂(W)|" = "how much one gossip shrinks the slowest disagreement"
                     => e.contraction,
-                vector "ḡ" = "(1/K) Σₖ gₖ(xₖ)" => self.workers.mean_grad.as_slice(),
-                arrow Gradient "−lr·ḡ" = "how far the workers' mean moves (gossip keeps it)"
-                    => self.workers.mean_grad.iter().map(|g| -e.lr * g),
-                scalar "lr" = "step size" => e.lr,
-            ]
+            ];
+            let moves = "how far the workers' mean moves (gossip keeps it)";
+            quantities.extend(self.workers.mean_step_quantities(e.lr, moves));
+            quantities
         })
     }
 
@@ -356,22 +352,18 @@ impl Optimizer for Decentralized {
     }
 }
 
-impl Distributed for Decentralized {
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    fn worker_points(&self) -> &[DVector<f64>] {
-        self.workers.points()
-    }
-}
+counts_bits!(Decentralized, points: workers);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::hyper::{HyperValue, Hypers};
+    use crate::optim::method_tests::{
+        assert_every_worker_takes_the_full_gradient, assert_reset_forgets, quantity, scalar,
+        step_after_a_moved_iterate,
+    };
     use crate::optim::test_support::WorkerView;
-    use crate::optim::test_support::{least_squares, least_squares_minimizer, quadratic};
+    use crate::optim::test_support::{least_squares, least_squares_minimizer};
     use crate::optim::workers::mean_and_spread;
     use crate::optim::{LocalSgdConfig, QuantityValue};
 
@@ -384,16 +376,6 @@ mod tests {
             gossip_every,
             heterogeneous: true,
             batch_size: 1,
-        }
-    }
-
-    fn scalar(quantities: &[Quantity], symbol: &str) -> f64 {
-        match quantities.iter().find(|q| q.symbol == symbol) {
-            Some(Quantity {
-                value: QuantityValue::Scalar(v),
-                ..
-            }) => *v,
-            _ => panic!("no {symbol}"),
         }
     }
 
@@ -430,11 +412,7 @@ mod tests {
                     assert!(scalar(&quantities, "consensus") < 1e-12);
                 }
                 // x̄ moved by exactly −lr·ḡ.
-                let Some(QuantityValue::Vector(g)) = quantities
-                    .iter()
-                    .find(|q| q.symbol == "ḡ")
-                    .map(|q| q.value.clone())
-                else {
+                let Some((QuantityValue::Vector(g), _)) = quantity(&quantities, "ḡ") else {
                     panic!("no ḡ");
                 };
                 for i in 0..2 {
@@ -565,43 +543,18 @@ mod tests {
                 2 * messages * 64,
                 "{topology:?} K={workers}"
             );
-            method.reset();
-            assert_eq!(method.bits_communicated(), 0);
-            assert!(method.worker_points().is_empty());
-            assert!(method.explain().is_empty());
+            assert_reset_forgets(&mut method);
         }
     }
 
     #[test]
     fn without_a_sum_every_worker_takes_the_full_gradient() {
-        // f = ½(x² + 4y²) from (1, 1): g = (1, 4), x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
-        let mut oracle = quadratic();
-        let mut method = crate::optim::test_support::with_lr::<DecentralizedConfig>(0.1).build(2);
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        let info = method.step(&mut x, &mut oracle);
-        assert_eq!(info.loss, 2.5);
-        assert!((x[0] - 0.9).abs() < 1e-15 && (x[1] - 0.6).abs() < 1e-15);
-        assert_eq!(oracle.counts().gradients, 4);
-        for _ in 0..300 {
-            method.step(&mut x, &mut oracle);
-        }
-        assert!(x.norm() < 1e-12);
+        assert_every_worker_takes_the_full_gradient::<DecentralizedConfig>();
     }
 
     #[test]
     fn a_moved_iterate_restarts_the_workers_there() {
-        let mut oracle = least_squares();
-        let mut method = config(6, Topology::Ring, 4).build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        method.step(&mut x, &mut oracle);
-        let mut moved = DVector::from_vec(vec![0.5, 0.5]);
-        method.step(&mut moved, &mut oracle);
-        let mean = method
-            .worker_points()
-            .iter()
-            .fold(DVector::zeros(2), |sum, p| sum + p)
-            / 6.0;
-        assert!((&mean - &moved).amax() < 1e-15);
+        let (method, _) = step_after_a_moved_iterate(&config(6, Topology::Ring, 4), 6);
         // The schedule restarted: the step after the move is the first of a new period.
         let quantities = method.explain();
         assert_eq!(scalar(&quantities, "gossiped"), 0.0);

@@ -33,10 +33,10 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{game_hyper_table, gda_step, schedule_lrs, validate_lrs};
+use super::buffers::ensure_lens;
+use super::gda::{game_edits, game_hyper_table, game_spec, gda_step, player_lrs};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of the extragradient method.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -56,13 +56,7 @@ impl OptimizerSpec for ExtragradientConfig {
         "Extragradient":
         "Korpelevich's extragradient for min-max games: a look-ahead GDA step, then the step with the gradient there"
     }
-    const PLAYS_A_GAME: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    crate::optim::no_stability_threshold!(Game);
+    game_spec!();
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Extragradient {
@@ -92,16 +86,16 @@ pub struct Extragradient {
 
 impl Optimizer for Extragradient {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let ExtragradientConfig { lr, lr_y } = self.config;
-        let lrs = (lr, lr_y.unwrap_or(lr));
-        for buffer in [
-            &mut self.grad,
-            &mut self.half_grad,
-            &mut self.half_point,
-            &mut self.start,
-        ] {
-            ensure_len(buffer, x.len());
-        }
+        let lrs = player_lrs(self.config.lr, self.config.lr_y);
+        ensure_lens(
+            x.len(),
+            [
+                &mut self.grad,
+                &mut self.half_grad,
+                &mut self.half_point,
+                &mut self.start,
+            ],
+        );
         let loss = oracle.value_and_grad(x, &mut self.grad);
         gda_step(&mut self.half_point, x, &self.grad, lrs);
         let half_loss = oracle.value_and_grad(&self.half_point, &mut self.half_grad);
@@ -112,11 +106,7 @@ impl Optimizer for Extragradient {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!(set_config);
-
-    fn set_lr(&mut self, lr: f64) {
-        schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
-    }
+    game_edits!();
 
     fn reset(&mut self) {
         self.steps = 0;
@@ -135,12 +125,12 @@ impl Optimizer for Extragradient {
                     .collect::<Vec<f64>>()
             };
             let step: Vec<f64> = {
-                let lr_y = self.config.lr_y.unwrap_or(self.config.lr);
+                let (lr, lr_y) = player_lrs(self.config.lr, self.config.lr_y);
                 let dim = self.half_grad.len();
                 self.half_grad
                     .iter()
                     .enumerate()
-                    .map(|(i, g)| super::gda::signed_lr(i, dim, self.config.lr, lr_y) * g)
+                    .map(|(i, g)| super::gda::signed_lr(i, dim, lr, lr_y) * g)
                     .collect()
             };
             crate::optim::quantities![
@@ -164,6 +154,7 @@ mod tests {
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{close, oracle_on};
+    use crate::validate::Checker;
 
     #[test]
     fn one_step_by_hand() {

@@ -37,6 +37,7 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::{
     ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, assign_float,
     ensure_len,
@@ -47,6 +48,11 @@ use crate::validate::Checker;
 /// Number of coordinates of the min player in dimension `dim`: the first ⌈dim/2⌉.
 pub(crate) fn min_player_len(dim: usize) -> usize {
     dim.div_ceil(2)
+}
+
+/// The players' step sizes (ηₓ, η_y) of a game method's `lr` and `lr_y`: η_y = lr unless set.
+pub(crate) fn player_lrs(lr: f64, lr_y: Option<f64>) -> (f64, f64) {
+    (lr, lr_y.unwrap_or(lr))
 }
 
 /// The signed step size of coordinate `i` of `dim`: −lr for the min player, +lr_y for the max one.
@@ -85,6 +91,36 @@ pub(crate) fn schedule_lrs(lr: &mut f64, lr_y: &mut Option<f64>, new_lr: f64) {
     }
     *lr = new_lr;
 }
+
+/// What every game method's spec says beyond its names, written inside `impl OptimizerSpec for …`:
+/// it plays a game, validates lr and lr_y ([`validate_lrs`]) and has no sharpness threshold (the
+/// Jacobian of the descent–ascent field is not symmetric). The three game methods wrote it alike.
+macro_rules! game_spec {
+    () => {
+        const PLAYS_A_GAME: bool = true;
+
+        fn validate(&self, checker: &mut $crate::validate::Checker) {
+            $crate::optim::gda::validate_lrs(checker, self.lr, self.lr_y);
+        }
+
+        $crate::optim::no_stability_threshold!(Game);
+    };
+}
+pub(crate) use game_spec;
+
+/// The live edits of a game method, written inside `impl Optimizer for …`: `set_config` adopts a
+/// config of the same method, and a schedule's `set_lr` scales both step sizes
+/// ([`schedule_lrs`]).
+macro_rules! game_edits {
+    () => {
+        $crate::optim::config_edits!(set_config);
+
+        fn set_lr(&mut self, lr: f64) {
+            $crate::optim::gda::schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
+        }
+    };
+}
+pub(crate) use game_edits;
 
 /// The hyperparameter table of a game method: lr and lr_y, which the game methods share, then the
 /// config's own rows.
@@ -143,13 +179,7 @@ impl OptimizerSpec for GdaConfig {
         "GDA":
         "gradient descent-ascent for min-max games (x descends, y ascends), simultaneous or alternating"
     }
-    const PLAYS_A_GAME: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    crate::optim::no_stability_threshold!(Game);
+    game_spec!();
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(Gda {
@@ -179,21 +209,17 @@ pub struct Gda {
 
 impl Optimizer for Gda {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let GdaConfig {
-            lr,
-            lr_y,
-            alternating,
-        } = self.config;
-        let lrs = (lr, lr_y.unwrap_or(lr));
+        let lrs = player_lrs(self.config.lr, self.config.lr_y);
         let dim = x.len();
-        for buffer in [
-            &mut self.grad,
-            &mut self.second_grad,
-            &mut self.simultaneous_step,
-            &mut self.actual_step,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.second_grad,
+                &mut self.simultaneous_step,
+                &mut self.actual_step,
+            ],
+        );
         let loss = oracle.value_and_grad(x, &mut self.grad);
         for (i, (s, &g)) in self
             .simultaneous_step
@@ -204,7 +230,7 @@ impl Optimizer for Gda {
             *s = signed_lr(i, dim, lrs.0, lrs.1) * g;
         }
         let players = min_player_len(dim);
-        if alternating {
+        if self.config.alternating {
             for i in 0..players {
                 x[i] += self.simultaneous_step[i];
             }
@@ -224,11 +250,7 @@ impl Optimizer for Gda {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!(set_config);
-
-    fn set_lr(&mut self, lr: f64) {
-        schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
-    }
+    game_edits!();
 
     fn reset(&mut self) {
         self.steps = 0;
@@ -263,7 +285,7 @@ impl Optimizer for Gda {
             quantities.push(Quantity::scalar(
                 "lr_y",
                 "the max player's step",
-                self.config.lr_y.unwrap_or(self.config.lr),
+                player_lrs(self.config.lr, self.config.lr_y).1,
             ));
             quantities
         })

@@ -68,7 +68,7 @@ use serde::{Deserialize, Serialize};
 use super::bfgs::QuasiNewtonExplained;
 use super::linesearch::{
     DirectionalEvaluator, LINE_SEARCH_CHOICES, LineSearchFn, WolfeParams, add_scaled_in_place, dot,
-    max_abs, py_min, strong_wolfe, sum_abs,
+    max_abs, py_max_abs, py_min, strong_wolfe, sum_abs,
 };
 use super::torch_ops::add_scaled;
 use super::{Optimizer, OptimizerConfig, OptimizerSpec, Quantity, StepInfo, ensure_len};
@@ -504,18 +504,6 @@ impl Optimizer for Lbfgs {
                 arrow Preconditioned "t·d" = "the L-BFGS step" => self.d.iter().map(|d| t * d),
             ]
         })
-    }
-}
-
-/// One step of torch's `v.abs().max()` fold: NaN wins.
-fn py_max_abs(max: f64, v: f64) -> f64 {
-    let a = v.abs();
-    if a.is_nan() || max.is_nan() {
-        f64::NAN
-    } else if a > max {
-        a
-    } else {
-        max
     }
 }
 

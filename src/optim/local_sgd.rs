@@ -55,7 +55,8 @@ use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
 use super::workers::{
-    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, dense_bits, without_samples,
+    HETEROGENEOUS_HELP, LocalWorkers, MAX_COUNT, MAX_WORKERS, counts_bits, dense_bits,
+    without_samples, worker_count,
 };
 use super::{Distributed, Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::hyper::hyper_table;
@@ -98,21 +99,15 @@ impl OptimizerSpec for LocalSgdConfig {
     crate::optim::no_stability_threshold!(NotDerived);
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
-        let workers = worker_count(self);
         Box::new(LocalSgd {
             config: self.clone(),
-            workers: LocalWorkers::new(workers, dim),
+            workers: LocalWorkers::new(worker_count(self.workers), dim),
             local_step: 0,
             rounds: 0,
             bits: 0,
             explained: LocalSgdExplained::default(),
         })
     }
-}
-
-/// K, clamped so that an unvalidated config still runs.
-fn worker_count(config: &LocalSgdConfig) -> usize {
-    config.workers.clamp(1, MAX_WORKERS) as usize
 }
 
 /// Local SGD's state: the workers' iterates, the shard layout and the position in the round.
@@ -145,17 +140,15 @@ struct LocalSgdExplained {
 
 impl Optimizer for LocalSgd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let n = oracle.num_samples();
-        if n == 0 {
+        let c = &self.config;
+        let begun =
+            (self.workers).begin_step(x, oracle, c.workers, c.heterogeneous, c.batch_size, c.lr);
+        let Some((loss, restarted)) = begun else {
             return without_samples("local SGD");
-        }
-        let workers = worker_count(&self.config);
-        (self.workers).prepare(workers, x.len(), n, self.config.heterogeneous);
-        if self.workers.start_at(x) {
+        };
+        if restarted {
             self.local_step = 0;
         }
-        let batch = self.config.batch_size.clamp(1, MAX_COUNT) as usize;
-        let loss = self.workers.local_steps(self.config.lr, batch, oracle);
         self.local_step += 1;
         let spread = self.workers.average();
         let round = self.rounds + 1;
@@ -166,7 +159,7 @@ impl Optimizer for LocalSgd {
             self.workers.synchronize();
             self.local_step = 0;
             self.rounds += 1;
-            self.bits += workers as u64 * dense_bits(x.len());
+            self.bits += self.workers.iterates.len() as u64 * dense_bits(x.len());
         }
         x.copy_from(&self.workers.mean);
         self.explained = LocalSgdExplained {
@@ -193,18 +186,17 @@ impl Optimizer for LocalSgd {
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
         crate::optim::explain_once_stepped(e.steps > 0, || {
-            crate::optim::quantities![
+            let mut quantities = crate::optim::quantities![
                 scalar "round" = "communication rounds so far, this one included" => e.round as f64,
                 scalar "local step" = "h = 1, …, H within the round" => e.local_step as f64,
                 scalar "spread" = "(1/K) Σₖ ‖xₖ − x̄‖ after the local steps, before averaging"
                     => e.spread,
                 scalar "averaged" = "1 if the round ended with xₖ ← x̄, else 0"
                     => if e.averaged { 1.0 } else { 0.0 },
-                vector "ḡ" = "(1/K) Σₖ gₖ(xₖ)" => self.workers.mean_grad.as_slice(),
-                arrow Gradient "−lr·ḡ" = "how far the workers' mean moves (averaging keeps it)"
-                    => self.workers.mean_grad.iter().map(|g| -e.lr * g),
-                scalar "lr" = "step size" => e.lr,
-            ]
+            ];
+            let moves = "how far the workers' mean moves (averaging keeps it)";
+            quantities.extend(self.workers.mean_step_quantities(e.lr, moves));
+            quantities
         })
     }
 
@@ -213,23 +205,18 @@ impl Optimizer for LocalSgd {
     }
 }
 
-impl Distributed for LocalSgd {
-    fn bits_communicated(&self) -> u64 {
-        self.bits
-    }
-
-    fn worker_points(&self) -> &[DVector<f64>] {
-        self.workers.points()
-    }
-}
+counts_bits!(LocalSgd, points: workers);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::optim::QuantityValue;
+    use crate::optim::method_tests::{
+        assert_every_worker_takes_the_full_gradient, quantity, scalar, step_after_a_moved_iterate,
+    };
     use crate::optim::test_support::WorkerView;
     use crate::optim::test_support::{
-        assert_steps_like_gradient_descent, least_squares, least_squares_minimizer, quadratic,
+        assert_steps_like_gradient_descent, least_squares, least_squares_minimizer,
     };
     use crate::optim::workers::Shards;
 
@@ -330,25 +317,12 @@ mod tests {
             assert_eq!(spread == 0.0, step % 4 == 0, "step {step}");
             assert_eq!(oracle.counts().sample_gradients, step * 3 * 2);
         }
-        local.reset();
-        assert!(local.worker_points().is_empty());
-        assert!(local.explain().is_empty());
+        crate::optim::method_tests::assert_reset_forgets(&mut local);
     }
 
     #[test]
     fn without_a_sum_every_worker_takes_the_full_gradient() {
-        // f = ½(x² + 4y²) from (1, 1): g = (1, 4), x ← (1, 1) − 0.1·(1, 4) = (0.9, 0.6).
-        let mut oracle = quadratic();
-        let mut local = crate::optim::test_support::with_lr::<LocalSgdConfig>(0.1).build(2);
-        let mut x = DVector::from_vec(vec![1.0, 1.0]);
-        let info = local.step(&mut x, &mut oracle);
-        assert_eq!(info.loss, 2.5);
-        assert!((x[0] - 0.9).abs() < 1e-15 && (x[1] - 0.6).abs() < 1e-15);
-        assert_eq!(oracle.counts().gradients, 4);
-        for _ in 0..300 {
-            local.step(&mut x, &mut oracle);
-        }
-        assert!(x.norm() < 1e-12);
+        assert_every_worker_takes_the_full_gradient::<LocalSgdConfig>();
     }
 
     #[test]
@@ -360,13 +334,6 @@ mod tests {
             let before = x.clone();
             local.step(&mut x, &mut oracle);
             let quantities = local.explain();
-            let scalar = |symbol: &str| match quantities.iter().find(|q| q.symbol == symbol) {
-                Some(Quantity {
-                    value: QuantityValue::Scalar(v),
-                    ..
-                }) => *v,
-                _ => panic!("no {symbol}"),
-            };
             let arrow = quantities
                 .iter()
                 .find(|q| q.arrow.is_some())
@@ -376,50 +343,27 @@ mod tests {
             };
             assert!((x[0] - before[0] - step[0]).abs() < 1e-12);
             assert!((x[1] - before[1] - step[1]).abs() < 1e-12);
-            assert!(scalar("spread") > 0.0);
-            assert!(scalar("lr") == 0.05);
-            let _ = scalar("round");
+            assert!(scalar(&quantities, "spread") > 0.0);
+            assert!(scalar(&quantities, "lr") == 0.05);
+            let _ = scalar(&quantities, "round");
         }
-        let scalar = |symbol: &str| {
-            local
-                .explain()
-                .into_iter()
-                .find(|q| q.symbol == symbol)
-                .map(|q| q.value)
-        };
         // Step 5 is the second local step of round 2.
-        assert_eq!(scalar("round"), Some(QuantityValue::Scalar(2.0)));
-        assert_eq!(scalar("local step"), Some(QuantityValue::Scalar(2.0)));
+        let quantities = local.explain();
+        assert_eq!(scalar(&quantities, "round"), 2.0);
+        assert_eq!(scalar(&quantities, "local step"), 2.0);
     }
 
     #[test]
     fn a_moved_iterate_restarts_the_workers_there() {
-        let mut oracle = least_squares();
-        let mut local = config(4, 8, false, 1).build(2);
-        let mut x = DVector::from_vec(vec![-1.0, 2.0]);
-        local.step(&mut x, &mut oracle);
-        let mut moved = DVector::from_vec(vec![0.5, 0.5]);
-        local.step(&mut moved, &mut oracle);
-        let mean = local
-            .worker_points()
-            .iter()
-            .fold(DVector::zeros(2), |sum, p| sum + p)
-            / 4.0;
-        assert!((&mean - &moved).amax() < 1e-15);
+        let (local, moved) = step_after_a_moved_iterate(&config(4, 8, false, 1), 4);
         // The step was taken from (0.5, 0.5), in a new round.
         let quantities = local.explain();
-        let find = |symbol: &str| {
-            quantities
-                .iter()
-                .find(|q| q.symbol == symbol)
-                .map(|q| q.value.clone())
-        };
-        let Some(QuantityValue::Vector(step)) = find("−lr·ḡ") else {
+        let Some((QuantityValue::Vector(step), _)) = quantity(&quantities, "−lr·ḡ") else {
             panic!("no arrow");
         };
         assert!((moved[0] - 0.5 - step[0]).abs() < 1e-15);
         assert!((moved[1] - 0.5 - step[1]).abs() < 1e-15);
-        assert_eq!(find("local step"), Some(QuantityValue::Scalar(1.0)));
+        assert_eq!(scalar(&quantities, "local step"), 1.0);
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod adamax;
 mod asgd;
 mod async_sgd;
 mod bfgs;
+mod buffers;
 mod byzantine_robust;
 mod compressed_sgd;
 #[cfg(test)]
@@ -32,6 +33,8 @@ mod lbfgs;
 pub mod linesearch;
 mod lion;
 mod local_sgd;
+#[cfg(test)]
+mod method_tests;
 mod mgda;
 mod muon;
 mod n_adam;
@@ -50,6 +53,7 @@ mod sam;
 mod sgd;
 mod sign_sgd;
 mod stability;
+mod stateless;
 mod subgradient;
 mod svrg;
 #[cfg(test)]

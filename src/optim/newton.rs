@@ -50,6 +50,7 @@
 use nalgebra::{DMatrix, DVector};
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::{HyperChoice, Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::{Hypers, hyper_table};
 use crate::objective::Oracle;
@@ -245,14 +246,15 @@ impl Optimizer for Newton {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
         let NewtonConfig { lr, safeguard } = self.config;
         let dim = x.len();
-        for buffer in [
-            &mut self.grad,
-            &mut self.eigenvalues,
-            &mut self.coefficients,
-            &mut self.direction,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.grad,
+                &mut self.eigenvalues,
+                &mut self.coefficients,
+                &mut self.direction,
+            ],
+        );
         if self.eigenvectors.shape() != (dim, dim) {
             self.eigenvectors = DMatrix::zeros(dim, dim);
         }

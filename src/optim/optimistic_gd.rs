@@ -30,10 +30,9 @@
 use nalgebra::DVector;
 use serde::{Deserialize, Serialize};
 
-use super::gda::{game_hyper_table, schedule_lrs, signed_lr, validate_lrs};
+use super::gda::{game_edits, game_hyper_table, game_spec, player_lrs, signed_lr};
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
 use crate::objective::Oracle;
-use crate::validate::Checker;
 
 /// Hyperparameters of optimistic gradient descent-ascent.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -52,13 +51,7 @@ impl OptimizerSpec for OptimisticGdConfig {
         "Optimistic GDA":
         "optimistic gradient descent-ascent for min-max games: steps along 2gₜ − gₜ₋₁ (Popov; Daskalakis et al.)"
     }
-    const PLAYS_A_GAME: bool = true;
-
-    fn validate(&self, checker: &mut Checker) {
-        validate_lrs(checker, self.lr, self.lr_y);
-    }
-
-    crate::optim::no_stability_threshold!(Game);
+    game_spec!();
 
     fn build(&self, dim: usize) -> Box<dyn Optimizer> {
         Box::new(OptimisticGd {
@@ -85,8 +78,7 @@ pub struct OptimisticGd {
 
 impl Optimizer for OptimisticGd {
     fn step(&mut self, x: &mut DVector<f64>, oracle: &mut Oracle) -> StepInfo {
-        let OptimisticGdConfig { lr, lr_y } = self.config;
-        let lr_y = lr_y.unwrap_or(lr);
+        let (lr, lr_y) = player_lrs(self.config.lr, self.config.lr_y);
         let dim = x.len();
         ensure_len(&mut self.grad, dim);
         ensure_len(&mut self.explained_previous, dim);
@@ -116,11 +108,7 @@ impl Optimizer for OptimisticGd {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!(set_config);
-
-    fn set_lr(&mut self, lr: f64) {
-        schedule_lrs(&mut self.config.lr, &mut self.config.lr_y, lr);
-    }
+    game_edits!();
 
     fn reset(&mut self) {
         self.has_previous = false;
@@ -130,8 +118,7 @@ impl Optimizer for OptimisticGd {
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.steps > 0, || {
-            let lr = self.config.lr;
-            let lr_y = self.config.lr_y.unwrap_or(lr);
+            let (lr, lr_y) = player_lrs(self.config.lr, self.config.lr_y);
             let dim = self.grad.len();
             let signed = |i: usize| signed_lr(i, dim, lr, lr_y);
             crate::optim::quantities![
@@ -159,6 +146,7 @@ mod tests {
     use crate::landscape::{Bilinear, QuadraticGame};
     use crate::optim::OptimizerConfig;
     use crate::optim::test_support::{close, oracle_on};
+    use crate::validate::Checker;
 
     #[test]
     fn two_steps_by_hand() {

@@ -127,11 +127,7 @@ impl Optimizer for PcGrad {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!();
-
-    fn reset(&mut self) {
-        self.explained_steps = 0;
-    }
+    crate::optim::stateless::stateless_edits!(explained_steps);
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {

@@ -381,12 +381,7 @@ impl Optimizer for ProjectedGd {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!();
-
-    fn reset(&mut self) {
-        // No state: the buffers are overwritten before they are read.
-        self.explained.steps = 0;
-    }
+    crate::optim::stateless::stateless_edits!(explained.steps);
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;
@@ -425,7 +420,7 @@ mod tests {
     use crate::hyper::{HyperValue, Hypers};
 
     use crate::landscape::{Landscape, Quadratic, Rosenbrock};
-    use crate::optim::test_support::oracle_on as oracle;
+    use crate::optim::test_support::{assert_point_close, oracle_on as oracle};
 
     fn sets() -> Vec<ConstraintSet> {
         vec![
@@ -583,10 +578,7 @@ mod tests {
             let mut x = DVector::from_vec(vec![2.0, 2.0]);
             let info = optimizer.step(&mut x, &mut oracle);
             assert_eq!(info.loss, 10.0);
-            assert!(
-                (x[0] - expected[0]).abs() < 1e-14 && (x[1] - expected[1]).abs() < 1e-14,
-                "{x:?} vs {expected:?}"
-            );
+            assert_point_close(&x, expected);
         }
     }
 

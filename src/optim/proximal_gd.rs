@@ -172,12 +172,7 @@ impl Optimizer for ProximalGd {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!();
-
-    fn reset(&mut self) {
-        // No state: the gradient buffer is overwritten before it is read.
-        self.explained.steps = 0;
-    }
+    crate::optim::stateless::stateless_edits!(explained.steps);
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;

@@ -99,12 +99,7 @@ impl Optimizer for Subgradient {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!();
-
-    fn reset(&mut self) {
-        // No state: the gradient buffer is overwritten before it is read.
-        self.explained_steps = 0;
-    }
+    crate::optim::stateless::stateless_edits!(explained_steps);
 
     fn explain(&self) -> Vec<Quantity> {
         crate::optim::explain_once_stepped(self.explained_steps > 0, || {

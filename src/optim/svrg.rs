@@ -41,6 +41,7 @@ use nalgebra::DVector;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
+use super::buffers::ensure_lens;
 use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
@@ -125,14 +126,15 @@ impl Optimizer for Svrg {
             };
         }
         let dim = x.len();
-        for buffer in [
-            &mut self.snapshot,
-            &mut self.full_grad,
-            &mut self.sample_grad,
-            &mut self.snapshot_sample_grad,
-        ] {
-            ensure_len(buffer, dim);
-        }
+        ensure_lens(
+            dim,
+            [
+                &mut self.snapshot,
+                &mut self.full_grad,
+                &mut self.sample_grad,
+                &mut self.snapshot_sample_grad,
+            ],
+        );
         // `>=` so that lowering inner_steps live takes effect at once.
         let fresh_snapshot = !self.has_snapshot || self.since_snapshot >= self.period(n);
         if fresh_snapshot {

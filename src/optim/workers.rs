@@ -15,7 +15,7 @@
 use nalgebra::DVector;
 use rand::Rng;
 
-use super::{StepInfo, StepOutcome};
+use super::{Quantity, StepInfo, StepOutcome};
 use crate::objective::Oracle;
 
 /// Most simulated workers a method may have (each one holds buffers and works every step).
@@ -35,6 +35,37 @@ pub const FLOAT_BITS: u64 = 32;
 pub fn dense_bits(dim: usize) -> u64 {
     FLOAT_BITS * dim as u64
 }
+
+/// K of a method's `workers`, clamped so that an unvalidated config still runs.
+pub fn worker_count(workers: u64) -> usize {
+    workers.clamp(1, MAX_WORKERS) as usize
+}
+
+/// The most samples a worker draws, of a method's `batch_size`, clamped so that an unvalidated
+/// config still runs.
+pub fn batch_len(batch_size: u64) -> usize {
+    batch_size.clamp(1, MAX_COUNT) as usize
+}
+
+/// `impl Distributed` for a worker method that counts what its workers have sent in `self.bits`
+/// and, with `points: field`, draws the workers of its [`LocalWorkers`] `field`. Four worker
+/// methods wrote this block alike; each still answers `as_distributed` with `Some(self)`.
+macro_rules! counts_bits {
+    ($method:ty $(, points: $workers:ident)?) => {
+        impl $crate::optim::Distributed for $method {
+            fn bits_communicated(&self) -> u64 {
+                self.bits
+            }
+
+            $(
+                fn worker_points(&self) -> &[nalgebra::DVector<f64>] {
+                    self.$workers.points()
+                }
+            )?
+        }
+    };
+}
+pub(crate) use counts_bits;
 
 /// The step a worker method takes on a problem with no terms to share out: none, failed.
 pub fn without_samples(method: &str) -> StepInfo {
@@ -195,6 +226,49 @@ impl LocalWorkers {
         self.mean.copy_from(x);
         self.started = true;
         true
+    }
+
+    /// How every step of LocalSgd and Decentralized begins: sizes the buffers for K = `workers`
+    /// workers (clamped) on x's dimension, lays out the shards of the run's samples
+    /// (`heterogeneous`), (re)starts the workers at `x` when needed and takes one
+    /// [`Self::local_steps`] with at most `batch_size` samples. Returns the workers' mean
+    /// minibatch loss and whether they were restarted (a new round), or `None` on a problem with
+    /// no samples.
+    pub fn begin_step(
+        &mut self,
+        x: &DVector<f64>,
+        oracle: &mut Oracle,
+        workers: u64,
+        heterogeneous: bool,
+        batch_size: u64,
+        lr: f64,
+    ) -> Option<(f64, bool)> {
+        let n = oracle.num_samples();
+        if n == 0 {
+            return None;
+        }
+        self.prepare(worker_count(workers), x.len(), n, heterogeneous);
+        let restarted = self.start_at(x);
+        Some((
+            self.local_steps(lr, batch_len(batch_size), oracle),
+            restarted,
+        ))
+    }
+
+    /// The quantities of the workers' mean step that LocalSgd and Decentralized explain alike:
+    /// ḡ of the latest local steps, −lr·ḡ drawn as the gradient arrow (`moves` says why it is how
+    /// far the mean moves), and lr.
+    pub fn mean_step_quantities(&self, lr: f64, moves: &'static str) -> [Quantity; 3] {
+        [
+            Quantity::vector("ḡ", "(1/K) Σₖ gₖ(xₖ)", self.mean_grad.as_slice()),
+            Quantity::arrow(
+                super::ArrowKind::Gradient,
+                "−lr·ḡ",
+                moves,
+                self.mean_grad.iter().map(|g| -lr * g),
+            ),
+            Quantity::scalar("lr", "step size", lr),
+        ]
     }
 
     /// One local SGD step of every worker on a minibatch of at most `batch` samples of its

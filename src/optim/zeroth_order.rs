@@ -152,12 +152,7 @@ impl Optimizer for ZerothOrder {
         StepInfo::proceed(loss)
     }
 
-    crate::optim::config_edits!();
-
-    fn reset(&mut self) {
-        // Nothing carries over between steps.
-        self.explained.steps = 0;
-    }
+    crate::optim::stateless::stateless_edits!(explained.steps);
 
     fn explain(&self) -> Vec<Quantity> {
         let e = &self.explained;

@@ -79,21 +79,8 @@ where
 
 #[cfg(test)]
 mod tests {
+    use super::super::recorded_search as search;
     use super::*;
-
-    fn search(
-        phi: impl Fn(f64) -> (f64, f64),
-        t0: f64,
-        params: &ArmijoParams,
-    ) -> (LineSearchResult, Vec<f64>) {
-        let (f, gtd) = phi(0.0);
-        let mut trials = Vec::new();
-        let mut eval = |t: f64, _slot: usize| {
-            trials.push(t);
-            phi(t)
-        };
-        (backtracking(&mut eval, t0, f, gtd, params), trials)
-    }
 
     #[test]
     fn halves_until_sufficient_decrease() {

@@ -181,16 +181,19 @@ pub fn dot(a: &DVector<f64>, b: &DVector<f64>) -> f64 {
 /// maxᵢ |vᵢ|, NaN if any coordinate is NaN (torch's `v.abs().max()` propagates NaN, so a NaN
 /// gradient never passes a tolerance test).
 pub fn max_abs(v: &DVector<f64>) -> f64 {
-    v.iter().fold(0.0, |max, &vi| {
-        let a = vi.abs();
-        if a.is_nan() || max.is_nan() {
-            f64::NAN
-        } else if a > max {
-            a
-        } else {
-            max
-        }
-    })
+    v.iter().fold(0.0, |max, &vi| py_max_abs(max, vi))
+}
+
+/// One step of torch's `v.abs().max()` fold: max(`max`, |`v`|), NaN when either is NaN.
+pub fn py_max_abs(max: f64, v: f64) -> f64 {
+    let a = v.abs();
+    if a.is_nan() || max.is_nan() {
+        f64::NAN
+    } else if a > max {
+        a
+    } else {
+        max
+    }
 }
 
 /// Σᵢ |vᵢ| left to right (torch's `v.abs().sum()`).
@@ -206,6 +209,50 @@ pub fn py_min(a: f64, b: f64) -> f64 {
 /// Python's `max(a, b)`: `b` only if `b > a`.
 pub fn py_max(a: f64, b: f64) -> f64 {
     if b > a { b } else { a }
+}
+
+/// The evaluator a line search calls, `(t, slot) ↦ (φ(t), φ′(t))`, as its tests hand it over.
+#[cfg(test)]
+type TestEval<'a> = dyn FnMut(f64, usize) -> (f64, f64) + 'a;
+
+/// A line search as its tests run it: from `t0` with φ(0) = `f` and φ′(0) = `gtd`, the
+/// parameters being the search's own.
+#[cfg(test)]
+trait SearchUnderTest {
+    fn run(&self, eval: &mut TestEval, t0: f64, f: f64, gtd: f64) -> LineSearchResult;
+}
+
+#[cfg(test)]
+impl SearchUnderTest for ArmijoParams {
+    fn run(&self, mut eval: &mut TestEval, t0: f64, f: f64, gtd: f64) -> LineSearchResult {
+        backtracking(&mut eval, t0, f, gtd, self)
+    }
+}
+
+#[cfg(test)]
+impl SearchUnderTest for WolfeParams {
+    fn run(&self, mut eval: &mut TestEval, t0: f64, f: f64, gtd: f64) -> LineSearchResult {
+        // max|d| = 1: the bracket-width test measures t itself.
+        strong_wolfe(&mut eval, t0, f, gtd, 1.0, self)
+    }
+}
+
+/// Runs the search of `params` from `t0` on a 1-D function of t given as (φ, φ′), returning the
+/// result and the trial steps: how the tests of both searches drive them.
+#[cfg(test)]
+fn recorded_search(
+    phi: impl Fn(f64) -> (f64, f64),
+    t0: f64,
+    params: &impl SearchUnderTest,
+) -> (LineSearchResult, Vec<f64>) {
+    let (f, gtd) = phi(0.0);
+    let mut trials = Vec::new();
+    let mut eval = |t: f64, _slot: usize| {
+        trials.push(t);
+        phi(t)
+    };
+    let result = params.run(&mut eval, t0, f, gtd);
+    (result, trials)
 }
 
 #[cfg(test)]

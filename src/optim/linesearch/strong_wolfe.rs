@@ -279,24 +279,8 @@ fn keep_away_from_ends(t: f64, a: f64, b: f64, insuf_progress: &mut bool) -> f64
 
 #[cfg(test)]
 mod tests {
+    use super::super::recorded_search as search;
     use super::*;
-
-    /// Runs the search on a 1-D function of t given as (φ, φ′), returning the result and the trial
-    /// steps.
-    fn search(
-        phi: impl Fn(f64) -> (f64, f64),
-        t0: f64,
-        params: &WolfeParams,
-    ) -> (LineSearchResult, Vec<f64>) {
-        let (f, gtd) = phi(0.0);
-        let mut trials = Vec::new();
-        let mut eval = |t: f64, _slot: usize| {
-            trials.push(t);
-            phi(t)
-        };
-        let result = strong_wolfe(&mut eval, t0, f, gtd, 1.0, params);
-        (result, trials)
-    }
 
     fn assert_strong_wolfe(phi: impl Fn(f64) -> (f64, f64), result: &LineSearchResult) {
         let (f0, g0) = phi(0.0);
