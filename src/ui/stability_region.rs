@@ -13,6 +13,7 @@ use crate::analysis::measure::linear_stability::{self, LinearStability};
 use crate::app::AppState;
 use crate::landscape::{Landscape, Minimizers, Point};
 use crate::number_format::short_number;
+use crate::ui::study_controls::corner_window;
 
 /// Whether the window is open, and the minima measured for the landscape last shown.
 #[derive(Default)]
@@ -33,16 +34,8 @@ pub fn stability_region_window_ui(state: &mut AppState, ctx: &egui::Context) {
         return;
     }
     let mut open = true;
-    let screen = ctx.content_rect();
-    egui::Window::new("Linear stability")
-        .open(&mut open)
-        // In the bottom right corner, over the runs table and above the status bar, and small:
-        // the landscape's minima and the runs' paths stay in sight, at projector scale too.
-        .pivot(egui::Align2::RIGHT_BOTTOM)
-        .default_pos(screen.right_bottom() - egui::vec2(8.0, 36.0))
-        .default_width(380.0)
-        .default_height(330.0)
-        .resizable(true)
+    // Small, so the region's minima stay in sight beside it.
+    corner_window("Linear stability", ctx, &mut open, [380.0, 330.0])
         .show(ctx, |ui| stability_contents_ui(state, ui));
     state.views.stability.open = open;
 }

@@ -227,32 +227,38 @@ fn precision_ui(
                 })
                 .response
                 .on_hover_text("What is rounded to the format after every step");
-            let mut stochastic = setting.rounding == Rounding::Stochastic;
-            if ui
-                .checkbox(&mut stochastic, "stochastic")
-                .on_hover_text("Round up or down at random, in proportion to the distance: unbiased on average")
-                .changed()
-            {
-                setting.rounding = if stochastic {
-                    Rounding::Stochastic
-                } else {
-                    Rounding::Nearest
-                };
-            }
-            let mut kahan = setting.compensation == Compensation::Kahan;
-            if ui
-                .checkbox(&mut kahan, "Kahan")
-                .on_hover_text("Carry each addition's rounding error into the next update")
-                .changed()
-            {
-                setting.compensation = if kahan {
-                    Compensation::Kahan
-                } else {
-                    Compensation::None
-                };
-            }
+            switch_ui(
+                ui,
+                &mut setting.rounding,
+                [Rounding::Nearest, Rounding::Stochastic],
+                ("stochastic", "Round up or down at random, in proportion to the distance: unbiased on average"),
+            );
+            switch_ui(
+                ui,
+                &mut setting.compensation,
+                [Compensation::None, Compensation::Kahan],
+                ("Kahan", "Carry each addition's rounding error into the next update"),
+            );
         }
     });
     ui.end_row();
     *precision != before
+}
+
+/// A checkbox `label` (with `hint` on hover) that switches `value` between `[off, on]`: ticked
+/// when `value` is `on`.
+fn switch_ui<T: PartialEq>(
+    ui: &mut egui::Ui,
+    value: &mut T,
+    [off, on]: [T; 2],
+    (label, hint): (&str, &str),
+) {
+    let mut ticked = *value == on;
+    if ui
+        .checkbox(&mut ticked, label)
+        .on_hover_text(hint)
+        .changed()
+    {
+        *value = if ticked { on } else { off };
+    }
 }
