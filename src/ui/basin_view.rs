@@ -15,6 +15,7 @@ use crate::analysis::contour::Colormap;
 use crate::app::AppState;
 use crate::engine::{Job, JobState};
 use crate::landscape::ViewWindow;
+use crate::ui::hinted_button;
 use crate::ui::study_controls::{JobClick, job_controls_ui};
 
 use super::palette::scenario_run_colour;
@@ -121,26 +122,27 @@ pub fn basin_controls_ui(
     }
     // Wraps on narrow windows rather than pushing Compute off the edge.
     ui.horizontal_wrapped(|ui| {
-        if ui
-            .button("Sweep…")
-            .on_hover_text("A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary")
-            .clicked()
-        {
-            state.views.sweep.open = true;
-        }
-        if ui
-            .button("Tune…")
-            .on_hover_text("Search every run's lr at the same evaluation budget and plot each run's loss against its lr")
-            .clicked()
-        {
-            state.views.tune.open = true;
-        }
-        if ui
-            .button("Step by step…")
-            .on_hover_text("Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step")
-            .clicked()
-        {
-            state.views.step.open = true;
+        let windows = [
+            (
+                "Sweep…",
+                "A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary",
+                &mut state.views.sweep.open,
+            ),
+            (
+                "Tune…",
+                "Search every run's lr at the same evaluation budget and plot each run's loss against its lr",
+                &mut state.views.tune.open,
+            ),
+            (
+                "Step by step…",
+                "Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step",
+                &mut state.views.step.open,
+            ),
+        ];
+        for (label, hint, open) in windows {
+            if hinted_button(ui, label, hint) {
+                *open = true;
+            }
         }
         if state.landscape.as_ref().is_some_and(|l| l.num_samples() > 1)
             && ui

@@ -153,6 +153,16 @@ pub fn presentation_hides(state: &AppState) -> crate::scenario::Presentation {
     }
 }
 
+/// A button `label` that says what it does (`hint`) on hover, as every toolbar and study button
+/// does: whether it was clicked.
+pub fn hinted_button<'a>(
+    ui: &mut egui::Ui,
+    label: impl egui::IntoAtoms<'a>,
+    hint: impl Into<egui::WidgetText>,
+) -> bool {
+    ui.button(label).on_hover_text(hint).clicked()
+}
+
 /// How much thicker lines are drawn: more in presentation mode, for the back of the room.
 pub fn line_scale(state: &AppState) -> f32 {
     if state.prefs.presenting { 2.0 } else { 1.0 }

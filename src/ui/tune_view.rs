@@ -16,6 +16,7 @@ use crate::app::AppState;
 use crate::engine::Job;
 use crate::optim::HyperValue;
 use crate::scenario::{Axis, Criterion, RunConfig, TuneSettings};
+use crate::ui::hinted_button;
 use crate::ui::job_poll::take_finished;
 use crate::ui::study_controls::corner_window;
 use crate::ui::study_controls::{JobClick, job_controls_ui};
@@ -310,18 +311,14 @@ fn result_ui(state: &mut AppState, ui: &mut egui::Ui) {
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        if ui
-            .button("Add tuned runs")
-            .on_hover_text("Add each run at its best lr, labelled \"… (tuned)\"")
-            .clicked()
-        {
+        if hinted_button(
+            ui,
+            "Add tuned runs",
+            "Add each run at its best lr, labelled \"… (tuned)\"",
+        ) {
             add_tuned_runs(state, &tuning);
         }
-        if ui
-            .button("Replace runs with tuned")
-            .on_hover_text("Set each run to its best lr")
-            .clicked()
-        {
+        if hinted_button(ui, "Replace runs with tuned", "Set each run to its best lr") {
             replace_runs_with_tuned(state, &tuning);
         }
     });

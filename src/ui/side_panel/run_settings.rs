@@ -7,6 +7,7 @@ use crate::optim::OptimizerConfig;
 use crate::precision::{Compensation, Format, Precision, Rounded, Rounding};
 use crate::scenario::RunConfig;
 use crate::ui::format_number;
+use crate::ui::hinted_button;
 
 /// The settings of run `index` (whose configuration is `config`), applied as an edit when changed.
 pub(super) fn run_settings_ui(
@@ -30,21 +31,13 @@ pub(super) fn run_settings_ui(
     run_status_ui(state, index, ui);
     let mut removed = false;
     ui.horizontal(|ui| {
-        if ui
-            .button("Duplicate")
-            .on_hover_text("Add a copy of this run")
-            .clicked()
-        {
+        if hinted_button(ui, "Duplicate", "Add a copy of this run") {
             let mut copy = config.clone();
             copy.label = format!("{} copy", config.label);
             copy.colour = None;
             state.add_run(copy);
         }
-        if ui
-            .button("Remove")
-            .on_hover_text("Delete this run")
-            .clicked()
-        {
+        if hinted_button(ui, "Remove", "Delete this run") {
             state.remove_run(index);
             removed = true;
         }
