@@ -350,12 +350,24 @@ fn blocks_down(buffer: &mut [f64], n2: usize, index: usize) -> (&[f64], &mut [f6
 
 /// out (+)= a·b for n×n column-major blocks (the inner loop runs down contiguous columns).
 fn mul(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
+    mul_by_entries(n, a, |k, j| b[j * n + k], out, accumulate);
+}
+
+/// out (+)= a·B for n×n column-major blocks, where `b(k, j)` is entry (k, j) of B: a·b and a·bᵀ
+/// differ only in where they read B's entries.
+fn mul_by_entries(
+    n: usize,
+    a: &[f64],
+    b: impl Fn(usize, usize) -> f64,
+    out: &mut [f64],
+    accumulate: bool,
+) {
     for (j, out_column) in out.chunks_exact_mut(n).enumerate() {
         if !accumulate {
             out_column.fill(0.0);
         }
         for (k, a_column) in a.chunks_exact(n).enumerate() {
-            let b_kj = b[j * n + k];
+            let b_kj = b(k, j);
             for (o, &a_ik) in out_column.iter_mut().zip(a_column) {
                 *o += a_ik * b_kj;
             }
@@ -376,17 +388,7 @@ fn tr_mul(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
 
 /// out (+)= a·bᵀ for n×n column-major blocks.
 fn mul_tr(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
-    for (j, out_column) in out.chunks_exact_mut(n).enumerate() {
-        if !accumulate {
-            out_column.fill(0.0);
-        }
-        for (k, a_column) in a.chunks_exact(n).enumerate() {
-            let b_jk = b[k * n + j];
-            for (o, &a_ik) in out_column.iter_mut().zip(a_column) {
-                *o += a_ik * b_jk;
-            }
-        }
-    }
+    mul_by_entries(n, a, |k, j| b[k * n + j], out, accumulate);
 }
 
 impl DeepLinearNetwork {

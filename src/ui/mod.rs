@@ -59,38 +59,36 @@ pub fn install_fonts(ctx: &egui::Context) {
     }
     // Update rules put combining marks on letters (m̂, v̂); a shaper keeps a mark only when the
     // letter's own font has it, so formulas are set in DejaVu Sans first.
-    let mut math = vec!["dejavu-sans".to_owned()];
-    math.extend(
-        fonts
-            .families
-            .get(&egui::FontFamily::Proportional)
-            .into_iter()
-            .flatten()
-            .filter(|name| name.as_str() != "dejavu-sans")
-            .cloned(),
-    );
-    fonts
-        .families
-        .insert(egui::FontFamily::Name(MATH_FAMILY.into()), math);
+    let proportional = egui::FontFamily::Proportional;
+    insert_family_led_by(&mut fonts, MATH_FAMILY, "dejavu-sans", &proportional);
     // Update rules are aligned with spaces: a monospace font with the math glyphs and the
     // combining marks, then egui's monospace, then DejaVu Sans for anything else.
     fonts.font_data.insert(
         "dejavu-sans-mono".to_owned(),
         Arc::new(egui::FontData::from_static(MONO_FONT)),
     );
-    let mut math_mono = vec!["dejavu-sans-mono".to_owned()];
-    math_mono.extend(
-        fonts
-            .families
-            .get(&egui::FontFamily::Monospace)
-            .into_iter()
-            .flatten()
+    let monospace = egui::FontFamily::Monospace;
+    insert_family_led_by(&mut fonts, MATH_MONO_FAMILY, "dejavu-sans-mono", &monospace);
+    ctx.set_fonts(fonts);
+}
+
+/// Adds the font family `name`: the font `lead` first, then `base`'s fonts but `lead` as its
+/// fallbacks.
+fn insert_family_led_by(
+    fonts: &mut egui::FontDefinitions,
+    name: &str,
+    lead: &str,
+    base: &egui::FontFamily,
+) {
+    let mut family = vec![lead.to_owned()];
+    family.extend(
+        (fonts.families.get(base).into_iter().flatten())
+            .filter(|font| font.as_str() != lead)
             .cloned(),
     );
     fonts
         .families
-        .insert(egui::FontFamily::Name(MATH_MONO_FAMILY.into()), math_mono);
-    ctx.set_fonts(fonts);
+        .insert(egui::FontFamily::Name(name.into()), family);
 }
 
 /// DejaVu Sans Mono (the Guide's update rules and code).
