@@ -194,6 +194,12 @@ fn selected_records(state: &AppState) -> &[NetworkRecord] {
         .map_or(&[], |run| run.trace.records())
 }
 
+/// The most entries any of `records` has in the list `entries` counts (layers, eigenvalues,
+/// singular values): the number of curves to draw, 0 without records.
+fn most_per_record(records: &[NetworkRecord], entries: impl Fn(&NetworkRecord) -> usize) -> usize {
+    records.iter().map(entries).max().unwrap_or(0)
+}
+
 fn data_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     let Some((train, test)) = network.data() else {
         return;
@@ -533,12 +539,7 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
         .filter(|&s| s > 0.0)
         .collect();
     // The target's singular values and two more, which should stay near zero.
-    let count = records
-        .iter()
-        .map(|r| r.singular_values.len())
-        .max()
-        .unwrap_or(0)
-        .min(target.len() + 2);
+    let count = most_per_record(records, |r| r.singular_values.len()).min(target.len() + 2);
     let mut entries = Vec::new();
     for index in 0..count {
         let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
