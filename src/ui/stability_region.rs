@@ -89,7 +89,8 @@ fn stability_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
     if minima.is_empty() {
         ui.label("This problem lists no isolated minimum to measure; the region is drawn alone");
     }
-    region_plot_ui(ui, &minima, lr, batch, samples);
+    let sgd = SgdSetting { lr, batch, samples };
+    region_plot_ui(ui, &minima, sgd);
     minima_table_ui(ui, &minima, lr, batch);
 }
 
@@ -104,13 +105,16 @@ fn boundary_points(lr: f64, batch: usize, samples: usize) -> Vec<[f64; 2]> {
         .collect()
 }
 
-fn region_plot_ui(
-    ui: &mut egui::Ui,
-    minima: &[(Point, LinearStability)],
+/// The selected run's SGD as the region depends on it: step η, batch B of the n samples.
+#[derive(Clone, Copy)]
+struct SgdSetting {
     lr: f64,
     batch: usize,
     samples: usize,
-) {
+}
+
+fn region_plot_ui(ui: &mut egui::Ui, minima: &[(Point, LinearStability)], sgd: SgdSetting) {
+    let SgdSetting { lr, batch, samples } = sgd;
     let dark = ui.visuals().dark_mode;
     let region = if dark {
         Color32::from_rgb(90, 200, 140)
@@ -145,15 +149,7 @@ fn region_plot_ui(
     let size = egui::vec2(ui.available_width(), height);
     ui.allocate_ui(size, |ui| {
         plot_legend::beside_legend_ui(ui, "stability_region", &entries, |ui| {
-            region_ui(
-                ui,
-                minima,
-                lr,
-                batch,
-                samples,
-                [a_right, s_top],
-                [region, text_colour],
-            );
+            region_ui(ui, minima, sgd, [a_right, s_top], [region, text_colour]);
         })
     });
 }
@@ -162,12 +158,11 @@ fn region_plot_ui(
 fn region_ui(
     ui: &mut egui::Ui,
     minima: &[(Point, LinearStability)],
-    lr: f64,
-    batch: usize,
-    samples: usize,
+    sgd: SgdSetting,
     [a_right, s_top]: [f64; 2],
     [region, text_colour]: [Color32; 2],
 ) {
+    let SgdSetting { lr, batch, samples } = sgd;
     Plot::new("stability_region")
         .x_axis_label("sharpness a = λmax(H)")
         .y_axis_label("non-uniformity s")
