@@ -31,6 +31,18 @@ pub fn short_number(value: f64) -> String {
     format!("{}e{exponent}", trim_zeros(&format!("{mantissa:.2}")))
 }
 
+/// `text` in Rust's `{:e}` form with its mantissa's trailing zeros dropped: "1.600e-32" →
+/// "1.6e-32", "2.000e6" → "2e6"; any other text as it is.
+pub fn trim_mantissa(text: String) -> String {
+    match text.split_once('e') {
+        Some((mantissa, exponent)) if mantissa.contains('.') => {
+            let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
+            format!("{mantissa}e{exponent}")
+        }
+        _ => text,
+    }
+}
+
 /// `value` rounded to `digits` significant digits.
 fn round_significant(value: f64, digits: i32) -> f64 {
     let exponent = value.abs().log10().floor() as i32;

@@ -106,180 +106,80 @@ pub const TOPICS: &[(&str, &[&str])] = &[
     ),
 ];
 
+/// `(name, include_str!("../presets/name.ron"))` for each name: every preset's file is named
+/// after it, so the table names each once.
+macro_rules! embedded {
+    ($($name:ident),* $(,)?) => {
+        &[$((
+            stringify!($name),
+            include_str!(concat!("../presets/", stringify!($name), ".ron")),
+        )),*]
+    };
+}
+
 /// (name, RON text) of every bundled preset, in lesson order (topic by topic).
-pub const EMBEDDED: &[(&str, &str)] = &[
-    ("zigzag", include_str!("../presets/zigzag.ron")),
-    ("step_size", include_str!("../presets/step_size.ron")),
-    (
-        "gradient_flow",
-        include_str!("../presets/gradient_flow.ron"),
-    ),
-    ("schedules", include_str!("../presets/schedules.ron")),
-    ("warmup", include_str!("../presets/warmup.ron")),
-    (
-        "gradient_clipping",
-        include_str!("../presets/gradient_clipping.ron"),
-    ),
-    (
-        "schedule_free",
-        include_str!("../presets/schedule_free.ron"),
-    ),
-    ("rosenbrock", include_str!("../presets/rosenbrock.ron")),
-    (
-        "nesterov_vs_heavy_ball",
-        include_str!("../presets/nesterov_vs_heavy_ball.ron"),
-    ),
-    (
-        "momentum_region",
-        include_str!("../presets/momentum_region.ron"),
-    ),
-    (
-        "adaptive_rotation",
-        include_str!("../presets/adaptive_rotation.ron"),
-    ),
-    (
-        "rotation_equivariance",
-        include_str!("../presets/rotation_equivariance.ron"),
-    ),
-    ("sign_methods", include_str!("../presets/sign_methods.ron")),
-    (
-        "tuned_ranking",
-        include_str!("../presets/tuned_ranking.ron"),
-    ),
-    (
-        "lr_sensitivity",
-        include_str!("../presets/lr_sensitivity.ron"),
-    ),
-    ("second_order", include_str!("../presets/second_order.ron")),
-    (
-        "rosenbrock_race",
-        include_str!("../presets/rosenbrock_race.ron"),
-    ),
-    (
-        "newton_basins",
-        include_str!("../presets/newton_basins.ron"),
-    ),
-    ("abs", include_str!("../presets/abs.ron")),
-    ("lasso", include_str!("../presets/lasso.ron")),
-    ("projected", include_str!("../presets/projected.ron")),
-    (
-        "artificial_critical_points",
-        include_str!("../presets/artificial_critical_points.ron"),
-    ),
-    (
-        "clarke_sum_rule",
-        include_str!("../presets/clarke_sum_rule.ron"),
-    ),
-    (
-        "relu_subgradient",
-        include_str!("../presets/relu_subgradient.ron"),
-    ),
-    (
-        "robbins_monro",
-        include_str!("../presets/robbins_monro.ron"),
-    ),
-    (
-        "variance_reduction",
-        include_str!("../presets/variance_reduction.ron"),
-    ),
-    ("zeroth_order", include_str!("../presets/zeroth_order.ron")),
-    (
-        "saddle_escape",
-        include_str!("../presets/saddle_escape.ron"),
-    ),
-    ("flat_sharp", include_str!("../presets/flat_sharp.ron")),
-    (
-        "flat_sharp_basins",
-        include_str!("../presets/flat_sharp_basins.ron"),
-    ),
-    (
-        "rastrigin_basins",
-        include_str!("../presets/rastrigin_basins.ron"),
-    ),
-    (
-        "line_of_minima",
-        include_str!("../presets/line_of_minima.ron"),
-    ),
-    (
-        "formula_playground",
-        include_str!("../presets/formula_playground.ron"),
-    ),
-    ("label_noise", include_str!("../presets/label_noise.ron")),
-    ("sam_flat", include_str!("../presets/sam_flat.ron")),
-    (
-        "sgd_linear_stability",
-        include_str!("../presets/sgd_linear_stability.ron"),
-    ),
-    (
-        "scale_invariance",
-        include_str!("../presets/scale_invariance.ron"),
-    ),
-    (
-        "sublinear_rates",
-        include_str!("../presets/sublinear_rates.ron"),
-    ),
-    ("max_margin", include_str!("../presets/max_margin.ron")),
-    ("pl_nonconvex", include_str!("../presets/pl_nonconvex.ron")),
-    ("multi_task", include_str!("../presets/multi_task.ron")),
-    (
-        "hypergradient_descent",
-        include_str!("../presets/hypergradient_descent.ron"),
-    ),
-    (
-        "bilevel_ridge",
-        include_str!("../presets/bilevel_ridge.ron"),
-    ),
-    (
-        "bf16_stagnation",
-        include_str!("../presets/bf16_stagnation.ron"),
-    ),
-    (
-        "fp16_loss_scaling",
-        include_str!("../presets/fp16_loss_scaling.ron"),
-    ),
-    ("games", include_str!("../presets/games.ron")),
-    ("workers", include_str!("../presets/workers.ron")),
-    ("fedavg_drift", include_str!("../presets/fedavg_drift.ron")),
-    ("gossip_ring", include_str!("../presets/gossip_ring.ron")),
-    (
-        "async_staleness",
-        include_str!("../presets/async_staleness.ron"),
-    ),
-    (
-        "sign_error_feedback",
-        include_str!("../presets/sign_error_feedback.ron"),
-    ),
-    (
-        "byzantine_median",
-        include_str!("../presets/byzantine_median.ron"),
-    ),
-    ("eos_mlp", include_str!("../presets/eos_mlp.ron")),
-    (
-        "sgd_vs_gd_moons",
-        include_str!("../presets/sgd_vs_gd_moons.ron"),
-    ),
-    ("init_scales", include_str!("../presets/init_scales.ron")),
-    (
-        "symmetry_breaking",
-        include_str!("../presets/symmetry_breaking.ron"),
-    ),
-    ("he_vs_xavier", include_str!("../presets/he_vs_xavier.ron")),
-    (
-        "lazy_training",
-        include_str!("../presets/lazy_training.ron"),
-    ),
-    (
-        "deep_linear_saddles",
-        include_str!("../presets/deep_linear_saddles.ron"),
-    ),
-    (
-        "muon_staircase",
-        include_str!("../presets/muon_staircase.ron"),
-    ),
-    (
-        "matrix_completion",
-        include_str!("../presets/matrix_completion.ron"),
-    ),
+pub const EMBEDDED: &[(&str, &str)] = embedded![
+    zigzag,
+    step_size,
+    gradient_flow,
+    schedules,
+    warmup,
+    gradient_clipping,
+    schedule_free,
+    rosenbrock,
+    nesterov_vs_heavy_ball,
+    momentum_region,
+    adaptive_rotation,
+    rotation_equivariance,
+    sign_methods,
+    tuned_ranking,
+    lr_sensitivity,
+    second_order,
+    rosenbrock_race,
+    newton_basins,
+    abs,
+    lasso,
+    projected,
+    artificial_critical_points,
+    clarke_sum_rule,
+    relu_subgradient,
+    robbins_monro,
+    variance_reduction,
+    zeroth_order,
+    saddle_escape,
+    flat_sharp,
+    flat_sharp_basins,
+    rastrigin_basins,
+    line_of_minima,
+    formula_playground,
+    label_noise,
+    sam_flat,
+    sgd_linear_stability,
+    scale_invariance,
+    sublinear_rates,
+    max_margin,
+    pl_nonconvex,
+    multi_task,
+    hypergradient_descent,
+    bilevel_ridge,
+    bf16_stagnation,
+    fp16_loss_scaling,
+    games,
+    workers,
+    fedavg_drift,
+    gossip_ring,
+    async_staleness,
+    sign_error_feedback,
+    byzantine_median,
+    eos_mlp,
+    sgd_vs_gd_moons,
+    init_scales,
+    symmetry_breaking,
+    he_vs_xavier,
+    lazy_training,
+    deep_linear_saddles,
+    muon_staircase,
+    matrix_completion,
 ];
 
 /// The preset the app opens when none is given.

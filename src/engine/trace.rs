@@ -359,6 +359,16 @@ mod tests {
         }
     }
 
+    /// A running trace of `budget` samples that has been given steps 0 to `last`, the first
+    /// restarting it and the rest in one batch.
+    fn running_trace(budget: usize, last: u64) -> Trace {
+        let mut trace = Trace::new(budget);
+        trace.restart(sample(0), RunStatus::Running);
+        let batch: Vec<Sample> = (1..=last).map(sample).collect();
+        trace.extend(&batch);
+        trace
+    }
+
     #[test]
     fn thinning_keeps_the_even_older_half_and_all_the_newer_half() {
         for len in 0..40usize {
@@ -372,10 +382,7 @@ mod tests {
 
     #[test]
     fn stays_within_budget_keeps_order_and_the_recent_path() {
-        let mut trace = Trace::new(100);
-        trace.restart(sample(0), RunStatus::Running);
-        let batch: Vec<Sample> = (1..=10_000).map(sample).collect();
-        trace.extend(&batch);
+        let trace = running_trace(100, 10_000);
         assert!(trace.len() <= 100);
         assert!(trace.is_thinned());
         assert_eq!(trace.first().map(|s| s.step), Some(0));
@@ -403,10 +410,7 @@ mod tests {
 
     #[test]
     fn a_trace_under_budget_keeps_everything() {
-        let mut trace = Trace::new(100);
-        trace.restart(sample(0), RunStatus::Running);
-        let batch: Vec<Sample> = (1..100).map(sample).collect();
-        trace.extend(&batch);
+        let mut trace = running_trace(100, 99);
         assert!(!trace.is_thinned());
         let kept: Vec<u64> = trace.samples().map(|s| s.step).collect();
         assert_eq!(kept, (0..100).collect::<Vec<_>>());
@@ -416,10 +420,7 @@ mod tests {
 
     #[test]
     fn measured_samples_and_records_survive_thinning_of_the_path() {
-        let mut trace = Trace::new(100);
-        trace.restart(sample(0), RunStatus::Running);
-        let batch: Vec<Sample> = (1..=10_000).map(sample).collect();
-        trace.extend(&batch);
+        let mut trace = running_trace(100, 10_000);
         // Every tenth sample carries a sharpness: all 1001 are kept though the path was thinned.
         let measured: Vec<u64> = trace.measured().iter().map(|s| s.step).collect();
         assert_eq!(measured, (0..=10_000).step_by(10).collect::<Vec<_>>());
@@ -522,17 +523,13 @@ mod tests {
             assert!(drawn.windows(2).all(|w| w[0] < w[1]));
         }
         let short: Vec<u64> = {
-            let mut t = Trace::new(100);
-            t.restart(sample(0), RunStatus::Running);
-            t.extend(&[sample(1), sample(2)]);
+            let t = running_trace(100, 2);
             t.decimated(1000).map(|s| s.step).collect()
         };
         assert_eq!(short, [0, 1, 2]);
         assert_eq!(Trace::new(100).decimated(10).count(), 0);
         // Across the older and the recent part of a thinned trace.
-        let mut thinned = Trace::new(64);
-        thinned.restart(sample(0), RunStatus::Running);
-        thinned.extend(&(1..=5000).map(sample).collect::<Vec<_>>());
+        let thinned = running_trace(64, 5000);
         let all: Vec<u64> = thinned.samples().map(|s| s.step).collect();
         let drawn: Vec<u64> = thinned.decimated(10).map(|s| s.step).collect();
         assert_eq!(drawn.first(), Some(&0));

@@ -56,3 +56,30 @@ macro_rules! game_at_origin {
     };
 }
 pub(crate) use game_at_origin;
+
+/// `Landscape::value_and_gradient_batch` and `Landscape::descend` of a landscape with a SIMD
+/// [`PointKernel`](super::batch::PointKernel), written inside `impl Landscape for …`: both hand
+/// the same kernel to the `batch` module, so only how the kernel is built is the landscape's own.
+/// `simd_point_kernel!(|landscape| QuadraticKernel { a: landscape.matrix() });` (`landscape` is
+/// `self`).
+macro_rules! simd_point_kernel {
+    (|$landscape:ident| $kernel:expr) => {
+        fn value_and_gradient_batch(
+            &self,
+            xs: &[f64],
+            ys: &[f64],
+            values: &mut [f64],
+            gradient_x: &mut [f64],
+            gradient_y: &mut [f64],
+        ) {
+            let $landscape = self;
+            $crate::landscape::batch::run($kernel, xs, ys, values, gradient_x, gradient_y);
+        }
+
+        fn descend(&self, descent: &mut $crate::landscape::batch::Descent<'_>) -> Option<bool> {
+            let $landscape = self;
+            Some($crate::landscape::batch::descend($kernel, descent))
+        }
+    };
+}
+pub(crate) use simd_point_kernel;

@@ -51,7 +51,9 @@ pub use bilevel_ridge::{BilevelRidgeProblem, Hypergradient};
 pub use max_margin::MaxMargin;
 pub use transform::{MAX_SCALE, Transform, Transformed};
 
-pub(crate) use macros::{centred_view, game_at_origin, landscape_spec, saddle_at_origin};
+pub(crate) use macros::{
+    centred_view, game_at_origin, landscape_spec, saddle_at_origin, simd_point_kernel,
+};
 
 use std::sync::Arc;
 
@@ -148,17 +150,32 @@ impl ViewWindow {
         }
     }
 
+    /// x_max − x_min.
+    pub fn width(&self) -> f64 {
+        self.x_max - self.x_min
+    }
+
+    /// y_max − y_min.
+    pub fn height(&self) -> f64 {
+        self.y_max - self.y_min
+    }
+
+    /// The window's centre.
+    pub fn centre(&self) -> Point {
+        [
+            0.5 * (self.x_min + self.x_max),
+            0.5 * (self.y_min + self.y_max),
+        ]
+    }
+
     /// Length of the window's diagonal.
     pub fn diagonal(&self) -> f64 {
-        (self.x_max - self.x_min).hypot(self.y_max - self.y_min)
+        self.width().hypot(self.height())
     }
 
     /// Distance from the window's centre to `p`.
     pub fn distance_from_centre(&self, p: Point) -> f64 {
-        let centre = [
-            0.5 * (self.x_min + self.x_max),
-            0.5 * (self.y_min + self.y_max),
-        ];
+        let centre = self.centre();
         (p[0] - centre[0]).hypot(p[1] - centre[1])
     }
 }

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use pulp::Simd;
 
-use super::batch::{self, PointKernel};
+use super::batch::PointKernel;
 use super::{
     Landscape, Matrix2, Minimizers, Minimum, Point, StationaryKind, StationaryPoint, ViewWindow,
 };
@@ -97,24 +97,9 @@ impl Landscape for Quadratic {
         value_and_gradient_with(self.matrix(), p)
     }
 
-    fn value_and_gradient_batch(
-        &self,
-        xs: &[f64],
-        ys: &[f64],
-        values: &mut [f64],
-        gradient_x: &mut [f64],
-        gradient_y: &mut [f64],
-    ) {
-        let kernel = QuadraticKernel { a: self.matrix() };
-        batch::run(kernel, xs, ys, values, gradient_x, gradient_y);
-    }
-
-    fn descend(&self, descent: &mut batch::Descent<'_>) -> Option<bool> {
-        Some(batch::descend(
-            QuadraticKernel { a: self.matrix() },
-            descent,
-        ))
-    }
+    super::simd_point_kernel!(|landscape| QuadraticKernel {
+        a: landscape.matrix()
+    });
 
     fn hessian(&self, _p: Point) -> Matrix2 {
         self.matrix()
@@ -240,8 +225,8 @@ mod tests {
 
     #[test]
     fn batch_matches_scalar_bit_for_bit() {
-        batch::assert_batch_matches_scalar(&Quadratic::default());
-        batch::assert_batch_matches_scalar(&Quadratic {
+        crate::landscape::batch::assert_batch_matches_scalar(&Quadratic::default());
+        crate::landscape::batch::assert_batch_matches_scalar(&Quadratic {
             lambda1: 0.3,
             lambda2: 42.0,
             angle_deg: 17.0,

@@ -60,23 +60,10 @@ impl Landscape for Rosenbrock {
         (value, gradient)
     }
 
-    fn value_and_gradient_batch(
-        &self,
-        xs: &[f64],
-        ys: &[f64],
-        values: &mut [f64],
-        gradient_x: &mut [f64],
-        gradient_y: &mut [f64],
-    ) {
-        batch::run(self, xs, ys, values, gradient_x, gradient_y);
-    }
+    super::simd_point_kernel!(|landscape| landscape);
 
     fn value_batch(&self, xs: &[f64], ys: &[f64], values: &mut [f64]) {
         batch::run_values(self, xs, ys, values);
-    }
-
-    fn descend(&self, descent: &mut batch::Descent<'_>) -> Option<bool> {
-        Some(batch::descend(self, descent))
     }
 
     fn hessian(&self, p: Point) -> Matrix2 {

@@ -266,15 +266,8 @@ impl Landscape for Transformed {
         points
     }
 
-    fn distance_to_minimizer(&self, p: Point) -> Option<f64> {
-        match self.minimizers() {
-            Minimizers::Points(points) => points
-                .iter()
-                .map(|m| (p[0] - m.point[0]).hypot(p[1] - m.point[1]))
-                .min_by(f64::total_cmp),
-            Minimizers::Set { .. } | Minimizers::Unbounded => None,
-        }
-    }
+    // `distance_to_minimizer` stays the trait's default, over the mapped minimizers: the inner
+    // landscape's own (a line's, a game's) would measure in the unmapped coordinates.
 
     /// The bounding box of the inner view's corners, mapped by T.
     fn view(&self) -> ViewWindow {

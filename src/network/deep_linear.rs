@@ -350,12 +350,24 @@ fn blocks_down(buffer: &mut [f64], n2: usize, index: usize) -> (&[f64], &mut [f6
 
 /// out (+)= a·b for n×n column-major blocks (the inner loop runs down contiguous columns).
 fn mul(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
+    mul_by_entries(n, a, |k, j| b[j * n + k], out, accumulate);
+}
+
+/// out (+)= a·B for n×n column-major blocks, where `b(k, j)` is entry (k, j) of B: a·b and a·bᵀ
+/// differ only in where they read B's entries.
+fn mul_by_entries(
+    n: usize,
+    a: &[f64],
+    b: impl Fn(usize, usize) -> f64,
+    out: &mut [f64],
+    accumulate: bool,
+) {
     for (j, out_column) in out.chunks_exact_mut(n).enumerate() {
         if !accumulate {
             out_column.fill(0.0);
         }
         for (k, a_column) in a.chunks_exact(n).enumerate() {
-            let b_kj = b[j * n + k];
+            let b_kj = b(k, j);
             for (o, &a_ik) in out_column.iter_mut().zip(a_column) {
                 *o += a_ik * b_kj;
             }
@@ -376,17 +388,7 @@ fn tr_mul(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
 
 /// out (+)= a·bᵀ for n×n column-major blocks.
 fn mul_tr(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
-    for (j, out_column) in out.chunks_exact_mut(n).enumerate() {
-        if !accumulate {
-            out_column.fill(0.0);
-        }
-        for (k, a_column) in a.chunks_exact(n).enumerate() {
-            let b_jk = b[k * n + j];
-            for (o, &a_ik) in out_column.iter_mut().zip(a_column) {
-                *o += a_ik * b_jk;
-            }
-        }
-    }
+    mul_by_entries(n, a, |k, j| b[k * n + j], out, accumulate);
 }
 
 impl DeepLinearNetwork {
@@ -601,13 +603,11 @@ impl Network for DeepLinearNetwork {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objective::central_difference_hvp;
+    use crate::network::test_support::{
+        assert_gradient_matches_central_differences,
+        assert_hvp_matches_central_differences_and_the_dense_hessian, random_vector,
+    };
     use crate::ron_format::ron_options;
-
-    fn random_vector(dim: usize, seed: u64) -> DVector<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        DVector::from_fn(dim, |_, _| StandardNormal.sample(&mut rng))
-    }
 
     fn config(depth: usize, width: usize) -> DeepLinear {
         DeepLinear {
@@ -644,22 +644,12 @@ mod tests {
         for (depth, width) in [(1, 3), (2, 2), (3, 4), (5, 3)] {
             let network = config(depth, width).build();
             let x = random_vector(network.dim(), depth as u64) * 0.8;
-            let mut grad = DVector::zeros(network.dim());
-            let value = network.value_and_grad(&x, &mut grad);
-            assert_eq!(value, network.value(&x));
-            let h = 1e-6;
-            for i in 0..network.dim() {
-                let mut plus = x.clone();
-                let mut minus = x.clone();
-                plus[i] += h;
-                minus[i] -= h;
-                let numeric = (network.value(&plus) - network.value(&minus)) / (2.0 * h);
-                assert!(
-                    (numeric - grad[i]).abs() < 1e-6 * (1.0 + grad[i].abs()),
-                    "depth {depth} width {width} coordinate {i}: {numeric} vs {}",
-                    grad[i]
-                );
-            }
+            assert_gradient_matches_central_differences(
+                network.as_ref(),
+                &x,
+                |g| 1e-6 * (1.0 + g.abs()),
+                &format!("depth {depth} width {width}"),
+            );
         }
     }
 
@@ -669,19 +659,12 @@ mod tests {
             let network = config(depth, width).build();
             let x = random_vector(network.dim(), 10 + depth as u64) * 0.8;
             let v = random_vector(network.dim(), 20 + depth as u64);
-            let mut exact = DVector::zeros(network.dim());
-            let mut numeric = DVector::zeros(network.dim());
-            network.hvp(&x, &v, &mut exact);
-            central_difference_hvp(network.as_ref(), &x, &v, &mut numeric);
-            assert!(
-                (&exact - &numeric).norm() < 1e-6 * (1.0 + exact.norm()),
-                "depth {depth}: {} vs {}",
-                exact.norm(),
-                numeric.norm()
-            );
-            let hessian = network.hessian(&x);
-            assert!(
-                hessian.is_some_and(|h| (&h * &v - &exact).norm() < 1e-10 * (1.0 + exact.norm()))
+            assert_hvp_matches_central_differences_and_the_dense_hessian(
+                network.as_ref(),
+                &x,
+                &v,
+                1e-10,
+                &format!("depth {depth}"),
             );
         }
         // The product form is exactly symmetric up to rounding: uᵀ(Hv) = vᵀ(Hu).

@@ -547,13 +547,11 @@ impl Network for MatrixFactorizationProblem {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::objective::central_difference_hvp;
+    use crate::network::test_support::{
+        assert_gradient_matches_central_differences,
+        assert_hvp_matches_central_differences_and_the_dense_hessian, random_vector,
+    };
     use crate::ron_format::ron_options;
-
-    fn random_vector(dim: usize, seed: u64) -> DVector<f64> {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        DVector::from_fn(dim, |_, _| StandardNormal.sample(&mut rng))
-    }
 
     fn small() -> Arc<MatrixFactorizationProblem> {
         MatrixFactorization {
@@ -622,22 +620,7 @@ mod tests {
     fn gradient_matches_finite_differences() {
         let problem = small();
         let x = random_vector(problem.dim(), 2);
-        let mut grad = DVector::zeros(problem.dim());
-        let value = problem.value_and_grad(&x, &mut grad);
-        assert_eq!(value, problem.value(&x));
-        let h = 1e-6;
-        for i in 0..problem.dim() {
-            let mut plus = x.clone();
-            let mut minus = x.clone();
-            plus[i] += h;
-            minus[i] -= h;
-            let numeric = (problem.value(&plus) - problem.value(&minus)) / (2.0 * h);
-            assert!(
-                (numeric - grad[i]).abs() < 1e-7,
-                "{i}: {numeric} vs {}",
-                grad[i]
-            );
-        }
+        assert_gradient_matches_central_differences(problem.as_ref(), &x, |_| 1e-7, "small");
     }
 
     #[test]
@@ -645,13 +628,13 @@ mod tests {
         let problem = small();
         let x = random_vector(problem.dim(), 3);
         let v = random_vector(problem.dim(), 4);
-        let mut exact = DVector::zeros(problem.dim());
-        let mut numeric = DVector::zeros(problem.dim());
-        problem.hvp(&x, &v, &mut exact);
-        central_difference_hvp(problem.as_ref(), &x, &v, &mut numeric);
-        assert!((&exact - &numeric).norm() < 1e-6 * (1.0 + exact.norm()));
-        let hessian = problem.hessian(&x);
-        assert!(hessian.is_some_and(|h| (&h * &v - &exact).norm() < 1e-12 * (1.0 + exact.norm())));
+        assert_hvp_matches_central_differences_and_the_dense_hessian(
+            problem.as_ref(),
+            &x,
+            &v,
+            1e-12,
+            "small",
+        );
         let big = MatrixFactorization {
             n: 200,
             ..MatrixFactorization::default()

@@ -19,6 +19,8 @@ mod deep_linear;
 mod matrix_factorization;
 mod mlp;
 mod parameter_block;
+#[cfg(test)]
+mod test_support;
 
 pub use dataset::{Dataset, DatasetConfig, RegressionFunction, Targets};
 pub use deep_linear::{DeepLinear, DeepLinearNetwork, LinearTarget};

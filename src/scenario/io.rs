@@ -50,21 +50,23 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
 
 /// The scenario as preset text: pretty RON with the loader's extensions, so it reads back equal.
 pub fn to_ron(scenario: &Scenario) -> Result<String, ron::Error> {
-    let pretty = ron::ser::PrettyConfig::new()
-        .depth_limit(4)
-        .separate_tuple_members(false)
-        .struct_names(true);
-    ron_options().to_string_pretty(scenario, pretty)
+    pretty_ron(scenario, 4)
 }
 
 /// A problem alone as pretty preset text (the app's network editor shows it).
 pub fn problem_to_ron(problem: &Problem) -> Result<String, ron::Error> {
     // One field per line; nested values (widths, data, init) stay on their field's line.
+    pretty_ron(problem, 1)
+}
+
+/// `value` as pretty RON with the loader's options, structures nested deeper than `depth` kept on
+/// one line.
+fn pretty_ron(value: &impl serde::Serialize, depth: usize) -> Result<String, ron::Error> {
     let pretty = ron::ser::PrettyConfig::new()
-        .depth_limit(1)
+        .depth_limit(depth)
         .separate_tuple_members(false)
         .struct_names(true);
-    ron_options().to_string_pretty(problem, pretty)
+    ron_options().to_string_pretty(value, pretty)
 }
 
 /// Saves atomically: writes a temporary file beside `path`, then renames it over `path`, so a crash

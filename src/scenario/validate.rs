@@ -43,16 +43,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     }
     if let Some(sweep) = &scenario.sweep {
         checker.within("sweep", |checker| {
-            if sweep.run >= scenario.runs.len() {
-                checker.report(
-                    "run",
-                    format!(
-                        "run {} does not exist: the scenario has {} runs, counted from 0",
-                        sweep.run,
-                        scenario.runs.len()
-                    ),
-                );
-            }
+            check_run_exists(sweep.run, scenario.runs.len(), checker);
             checker.count_in_range("budget_evals", sweep.budget_evals, 1, 1_000_000);
             let run = scenario.runs.get(sweep.run);
             for (i, axis) in sweep.axes.iter().enumerate() {
@@ -75,16 +66,7 @@ pub fn validate(scenario: &Scenario) -> Vec<Invalid> {
     }
     if let Some(basin) = &scenario.basin {
         checker.within("basin", |checker| {
-            if basin.run >= scenario.runs.len() {
-                checker.report(
-                    "run",
-                    format!(
-                        "run {} does not exist: the scenario has {} runs, counted from 0",
-                        basin.run,
-                        scenario.runs.len()
-                    ),
-                );
-            }
+            check_run_exists(basin.run, scenario.runs.len(), checker);
             checker.count_in_range("resolution", basin.resolution as u64, 16, 1024);
             checker.count_in_range("steps", basin.steps, 1, 100_000);
             if scenario.problem.is_network() {
@@ -173,6 +155,16 @@ fn validate_axis(axis: &Axis, run: Option<&RunConfig>, checker: &mut Checker) {
         );
     }
     checker.count_in_range("count", axis.count as u64, 1, MAX_AXIS_COUNT as u64);
+}
+
+/// Reports `run` (a study's run index) unless the scenario's `run_count` runs include it.
+fn check_run_exists(run: usize, run_count: usize, checker: &mut Checker) {
+    if run >= run_count {
+        checker.report(
+            "run",
+            format!("run {run} does not exist: the scenario has {run_count} runs, counted from 0"),
+        );
+    }
 }
 
 fn validate_view(view: &ViewWindow, checker: &mut Checker) {

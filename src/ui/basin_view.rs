@@ -8,15 +8,18 @@
 use std::time::Duration;
 
 use egui::Color32;
-use egui_plot::{PlotImage, PlotPoint, PlotUi};
+use egui_plot::PlotUi;
 
 use crate::analysis::basin::{self, BasinMap, BasinRequest, Outcome};
 use crate::analysis::contour::Colormap;
 use crate::app::AppState;
 use crate::engine::{Job, JobState};
 use crate::landscape::ViewWindow;
+use crate::ui::hinted_button;
+use crate::ui::study_controls::{JobClick, job_controls_ui};
 
-use super::run_colour;
+use super::palette::scenario_run_colour;
+use super::plot_image::image_over;
 
 /// How often a running job's progress is redrawn while it works on a thread.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -119,26 +122,27 @@ pub fn basin_controls_ui(
     }
     // Wraps on narrow windows rather than pushing Compute off the edge.
     ui.horizontal_wrapped(|ui| {
-        if ui
-            .button("Sweep…")
-            .on_hover_text("A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary")
-            .clicked()
-        {
-            state.views.sweep.open = true;
-        }
-        if ui
-            .button("Tune…")
-            .on_hover_text("Search every run's lr at the same evaluation budget and plot each run's loss against its lr")
-            .clicked()
-        {
-            state.views.tune.open = true;
-        }
-        if ui
-            .button("Step by step…")
-            .on_hover_text("Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step")
-            .clicked()
-        {
-            state.views.step.open = true;
+        let windows = [
+            (
+                "Sweep…",
+                "A heatmap of the loss reached over two of the selected run's hyperparameters, with theory's stability boundary",
+                &mut state.views.sweep.open,
+            ),
+            (
+                "Tune…",
+                "Search every run's lr at the same evaluation budget and plot each run's loss against its lr",
+                &mut state.views.tune.open,
+            ),
+            (
+                "Step by step…",
+                "Take one step at a time and see each quantity of the update rule, with arrows for the gradient, momentum and preconditioned step",
+                &mut state.views.step.open,
+            ),
+        ];
+        for (label, hint, open) in windows {
+            if hinted_button(ui, label, hint) {
+                *open = true;
+            }
         }
         if state.landscape.as_ref().is_some_and(|l| l.num_samples() > 1)
             && ui
@@ -214,21 +218,12 @@ fn basin_settings_ui(state: &mut AppState, window: ViewWindow, ui: &mut egui::Ui
         })
         .response
         .labelled_by(label.id);
-    if let Some(job) = &state.views.basin.job {
-        ui.add(
-            egui::ProgressBar::new(job.fraction())
-                .desired_width(120.0)
-                .show_percentage(),
-        );
-        if ui.button("Cancel").clicked() {
-            state.views.basin.invalidate();
-        }
-    } else if ui
-        .button("Compute")
-        .on_hover_text("Compute the map for the selected run's optimizer over the current view")
-        .clicked()
-    {
-        start(state, window);
+    let progress = state.views.basin.job.as_ref().map(|job| job.fraction());
+    let hint = "Compute the map for the selected run's optimizer over the current view";
+    match job_controls_ui(ui, progress, 120.0, ("Compute", Some(hint))) {
+        JobClick::Start => start(state, window),
+        JobClick::Cancel => state.views.basin.invalidate(),
+        JobClick::Nothing => {}
     }
 }
 
@@ -424,27 +419,12 @@ pub fn draw_basin(state: &AppState, plot_ui: &mut PlotUi<'_>) {
     let Some((map, texture, _)) = &state.views.basin.map else {
         return;
     };
-    let ViewWindow {
-        x_min,
-        x_max,
-        y_min,
-        y_max,
-    } = map.request.window;
-    plot_ui.image(PlotImage::new(
-        "basin map",
-        texture.id(),
-        PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-        [(x_max - x_min) as f32, (y_max - y_min) as f32],
-    ));
+    let window = &map.request.window;
+    let bounds = [window.x_min, window.y_min, window.x_max, window.y_max];
+    plot_ui.image(image_over("basin map", texture.id(), bounds));
 }
 
 /// The colour of the run the map follows (for the controls' label).
 fn selected_colour(state: &AppState) -> Color32 {
-    state
-        .scenario
-        .runs
-        .get(state.selected_run)
-        .map_or(Color32::GRAY, |run| {
-            run_colour(run, state.selected_run, state.prefs.dark)
-        })
+    scenario_run_colour(state, state.selected_run, Color32::GRAY)
 }

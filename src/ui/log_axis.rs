@@ -163,14 +163,7 @@ fn value_label(value: f64, step: f64) -> String {
         format!("{value:.decimals$}")
     } else {
         let digits = (value_exponent - step_exponent).max(0) as usize;
-        let text = format!("{value:.digits$e}");
-        match text.split_once('e') {
-            Some((mantissa, exponent)) if mantissa.contains('.') => {
-                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-                format!("{mantissa}e{exponent}")
-            }
-            _ => text,
-        }
+        crate::number_format::trim_mantissa(format!("{value:.digits$e}"))
     }
 }
 

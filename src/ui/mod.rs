@@ -17,12 +17,14 @@ pub mod metric_curves;
 pub mod metrics;
 pub mod network_view;
 pub mod palette;
+pub mod plot_image;
 pub mod plot_legend;
 pub mod rate_bound_curves;
 pub mod results_table;
 pub mod side_panel;
 pub mod stability_region;
 pub mod step_view;
+pub mod study_controls;
 pub mod surface_view;
 pub mod sweep_cells;
 pub mod sweep_view;
@@ -57,38 +59,36 @@ pub fn install_fonts(ctx: &egui::Context) {
     }
     // Update rules put combining marks on letters (m̂, v̂); a shaper keeps a mark only when the
     // letter's own font has it, so formulas are set in DejaVu Sans first.
-    let mut math = vec!["dejavu-sans".to_owned()];
-    math.extend(
-        fonts
-            .families
-            .get(&egui::FontFamily::Proportional)
-            .into_iter()
-            .flatten()
-            .filter(|name| name.as_str() != "dejavu-sans")
-            .cloned(),
-    );
-    fonts
-        .families
-        .insert(egui::FontFamily::Name(MATH_FAMILY.into()), math);
+    let proportional = egui::FontFamily::Proportional;
+    insert_family_led_by(&mut fonts, MATH_FAMILY, "dejavu-sans", &proportional);
     // Update rules are aligned with spaces: a monospace font with the math glyphs and the
     // combining marks, then egui's monospace, then DejaVu Sans for anything else.
     fonts.font_data.insert(
         "dejavu-sans-mono".to_owned(),
         Arc::new(egui::FontData::from_static(MONO_FONT)),
     );
-    let mut math_mono = vec!["dejavu-sans-mono".to_owned()];
-    math_mono.extend(
-        fonts
-            .families
-            .get(&egui::FontFamily::Monospace)
-            .into_iter()
-            .flatten()
+    let monospace = egui::FontFamily::Monospace;
+    insert_family_led_by(&mut fonts, MATH_MONO_FAMILY, "dejavu-sans-mono", &monospace);
+    ctx.set_fonts(fonts);
+}
+
+/// Adds the font family `name`: the font `lead` first, then `base`'s fonts but `lead` as its
+/// fallbacks.
+fn insert_family_led_by(
+    fonts: &mut egui::FontDefinitions,
+    name: &str,
+    lead: &str,
+    base: &egui::FontFamily,
+) {
+    let mut family = vec![lead.to_owned()];
+    family.extend(
+        (fonts.families.get(base).into_iter().flatten())
+            .filter(|font| font.as_str() != lead)
             .cloned(),
     );
     fonts
         .families
-        .insert(egui::FontFamily::Name(MATH_MONO_FAMILY.into()), math_mono);
-    ctx.set_fonts(fonts);
+        .insert(egui::FontFamily::Name(name.into()), family);
 }
 
 /// DejaVu Sans Mono (the Guide's update rules and code).
@@ -149,6 +149,16 @@ pub fn presentation_hides(state: &AppState) -> crate::scenario::Presentation {
     } else {
         crate::scenario::Presentation::default()
     }
+}
+
+/// A button `label` that says what it does (`hint`) on hover, as every toolbar and study button
+/// does: whether it was clicked.
+pub fn hinted_button<'a>(
+    ui: &mut egui::Ui,
+    label: impl egui::IntoAtoms<'a>,
+    hint: impl Into<egui::WidgetText>,
+) -> bool {
+    ui.button(label).on_hover_text(hint).clicked()
 }
 
 /// How much thicker lines are drawn: more in presentation mode, for the back of the room.

@@ -15,6 +15,16 @@ pub fn run_colour(config: &RunConfig, index: usize, dark: bool) -> Color32 {
     Color32::from_rgb(r, g, b)
 }
 
+/// The colour of the scenario's run `index` on the app's theme, `missing` when there is no such
+/// run.
+pub fn scenario_run_colour(state: &AppState, index: usize, missing: Color32) -> Color32 {
+    state
+        .scenario
+        .runs
+        .get(index)
+        .map_or(missing, |run| run_colour(run, index, state.prefs.dark))
+}
+
 /// The dash pattern of run `index` (solid for the first six, then dashed, dotted, dash-dot).
 pub fn run_dash(index: usize) -> Dash {
     colours::run_dash(index)

@@ -13,6 +13,7 @@ use crate::analysis::measure::linear_stability::{self, LinearStability};
 use crate::app::AppState;
 use crate::landscape::{Landscape, Minimizers, Point};
 use crate::number_format::short_number;
+use crate::ui::study_controls::corner_window;
 
 /// Whether the window is open, and the minima measured for the landscape last shown.
 #[derive(Default)]
@@ -33,16 +34,8 @@ pub fn stability_region_window_ui(state: &mut AppState, ctx: &egui::Context) {
         return;
     }
     let mut open = true;
-    let screen = ctx.content_rect();
-    egui::Window::new("Linear stability")
-        .open(&mut open)
-        // In the bottom right corner, over the runs table and above the status bar, and small:
-        // the landscape's minima and the runs' paths stay in sight, at projector scale too.
-        .pivot(egui::Align2::RIGHT_BOTTOM)
-        .default_pos(screen.right_bottom() - egui::vec2(8.0, 36.0))
-        .default_width(380.0)
-        .default_height(330.0)
-        .resizable(true)
+    // Small, so the region's minima stay in sight beside it.
+    corner_window("Linear stability", ctx, &mut open, [380.0, 330.0])
         .show(ctx, |ui| stability_contents_ui(state, ui));
     state.views.stability.open = open;
 }
@@ -96,7 +89,8 @@ fn stability_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
     if minima.is_empty() {
         ui.label("This problem lists no isolated minimum to measure; the region is drawn alone");
     }
-    region_plot_ui(ui, &minima, lr, batch, samples);
+    let sgd = SgdSetting { lr, batch, samples };
+    region_plot_ui(ui, &minima, sgd);
     minima_table_ui(ui, &minima, lr, batch);
 }
 
@@ -111,13 +105,16 @@ fn boundary_points(lr: f64, batch: usize, samples: usize) -> Vec<[f64; 2]> {
         .collect()
 }
 
-fn region_plot_ui(
-    ui: &mut egui::Ui,
-    minima: &[(Point, LinearStability)],
+/// The selected run's SGD as the region depends on it: step η, batch B of the n samples.
+#[derive(Clone, Copy)]
+struct SgdSetting {
     lr: f64,
     batch: usize,
     samples: usize,
-) {
+}
+
+fn region_plot_ui(ui: &mut egui::Ui, minima: &[(Point, LinearStability)], sgd: SgdSetting) {
+    let SgdSetting { lr, batch, samples } = sgd;
     let dark = ui.visuals().dark_mode;
     let region = if dark {
         Color32::from_rgb(90, 200, 140)
@@ -152,15 +149,7 @@ fn region_plot_ui(
     let size = egui::vec2(ui.available_width(), height);
     ui.allocate_ui(size, |ui| {
         plot_legend::beside_legend_ui(ui, "stability_region", &entries, |ui| {
-            region_ui(
-                ui,
-                minima,
-                lr,
-                batch,
-                samples,
-                [a_right, s_top],
-                [region, text_colour],
-            );
+            region_ui(ui, minima, sgd, [a_right, s_top], [region, text_colour]);
         })
     });
 }
@@ -169,12 +158,11 @@ fn region_plot_ui(
 fn region_ui(
     ui: &mut egui::Ui,
     minima: &[(Point, LinearStability)],
-    lr: f64,
-    batch: usize,
-    samples: usize,
+    sgd: SgdSetting,
     [a_right, s_top]: [f64; 2],
     [region, text_colour]: [Color32; 2],
 ) {
+    let SgdSetting { lr, batch, samples } = sgd;
     Plot::new("stability_region")
         .x_axis_label("sharpness a = λmax(H)")
         .y_axis_label("non-uniformity s")

@@ -12,6 +12,7 @@ use super::run_colour;
 use crate::app::AppState;
 use crate::engine::StepExplanation;
 use crate::optim::{ArrowKind, QuantityValue};
+use crate::ui::hinted_button;
 
 /// Shortest an actual step is drawn on screen, in points: shorter steps are magnified by a power
 /// of ten (all arrows of the run alike, so their proportions stay true) and labelled with it.
@@ -222,18 +223,18 @@ fn step_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
             })
             .response
             .labelled_by(label.id);
-        if ui
-            .button("Take one step")
-            .on_hover_text("Advance every run by exactly one step (→ or S)")
-            .clicked()
-        {
+        if hinted_button(
+            ui,
+            "Take one step",
+            "Advance every run by exactly one step (→ or S)",
+        ) {
             state.step_once();
         }
-        if ui
-            .button("Back to the start")
-            .on_hover_text("Put every run back at its start (R)")
-            .clicked()
-        {
+        if hinted_button(
+            ui,
+            "Back to the start",
+            "Put every run back at its start (R)",
+        ) {
             state.reset();
         }
     });

@@ -18,6 +18,7 @@ use crate::engine::Job;
 use crate::optim::HyperValue;
 use crate::scenario::SweepSettings;
 use crate::ui::job_poll::take_finished;
+use crate::ui::study_controls::{JobClick, job_controls_ui};
 
 use super::metric_curves::log_floor;
 use super::plot_legend::{self, LegendEntry, Swatch};
@@ -136,20 +137,11 @@ fn axis_ui(ui: &mut egui::Ui, id: &str, axis: &mut Axis, names: &[String]) {
             })
             .response
             .labelled_by(label.id);
-        let from = ui.label("from");
-        ui.add(
-            egui::DragValue::new(&mut axis.range.0)
-                .speed(0.001)
-                .max_decimals(6),
-        )
-        .labelled_by(from.id);
-        let to = ui.label("to");
-        ui.add(
-            egui::DragValue::new(&mut axis.range.1)
-                .speed(0.001)
-                .max_decimals(6),
-        )
-        .labelled_by(to.id);
+        for (name, end) in [("from", &mut axis.range.0), ("to", &mut axis.range.1)] {
+            let label = ui.label(name);
+            ui.add(egui::DragValue::new(end).speed(0.001).max_decimals(6))
+                .labelled_by(label.id);
+        }
         let count = ui.label("cells");
         ui.add(egui::DragValue::new(&mut axis.count).range(1..=128))
             .labelled_by(count.id);
@@ -202,17 +194,11 @@ fn sweep_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
         .on_hover_text(
             "Every cell may use this many oracle calls: a fair comparison of costs per step",
         );
-        if let Some(job) = &state.views.sweep.job {
-            ui.add(
-                egui::ProgressBar::new(job.fraction())
-                    .desired_width(140.0)
-                    .show_percentage(),
-            );
-            if ui.button("Cancel").clicked() {
-                state.views.sweep.invalidate();
-            }
-        } else if ui.button("Compute").clicked() {
-            start(state, state.selected_run);
+        let progress = state.views.sweep.job.as_ref().map(|job| job.fraction());
+        match job_controls_ui(ui, progress, 140.0, ("Compute", None)) {
+            JobClick::Start => start(state, state.selected_run),
+            JobClick::Cancel => state.views.sweep.invalidate(),
+            JobClick::Nothing => {}
         }
     });
     if let Some(error) = &state.views.sweep.error {

@@ -3,6 +3,7 @@
 use crate::app::AppState;
 use crate::presets;
 use crate::scenario::MAX_STEPS;
+use crate::ui::hinted_button;
 
 use super::file_dialog::{DialogMode, FileDialog};
 
@@ -24,11 +25,11 @@ pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 })
                 .response
                 .on_hover_text("Files, theme, scale, the guide and help");
-                if ui
-                    .button("Leave presentation")
-                    .on_hover_text("Back to the full set of controls (P or Esc)")
-                    .clicked()
-                {
+                if hinted_button(
+                    ui,
+                    "Leave presentation",
+                    "Back to the full set of controls (P or Esc)",
+                ) {
                     super::set_presenting(ui.ctx(), state, false);
                 }
                 return;
@@ -36,11 +37,11 @@ pub fn toolbar_ui(state: &mut AppState, ui: &mut egui::Ui) {
             files_ui(state, ui);
             ui.separator();
             view_settings_ui(state, ui);
-            if ui
-                .button("Present")
-                .on_hover_text("Presentation mode: full screen, large type, thick lines, and only the controls this lesson keeps (P)")
-                .clicked()
-            {
+            if hinted_button(
+                ui,
+                "Present",
+                "Presentation mode: full screen, large type, thick lines, and only the controls this lesson keeps (P)",
+            ) {
                 super::set_presenting(ui.ctx(), state, true);
             }
         });
@@ -56,18 +57,10 @@ fn transport_ui(state: &mut AppState, ui: &mut egui::Ui) {
     if ui.button(label).on_hover_text(tip).clicked() {
         state.toggle_play();
     }
-    if ui
-        .button("▶❚ Step")
-        .on_hover_text("Take exactly one step (→ or S)")
-        .clicked()
-    {
+    if hinted_button(ui, "▶❚ Step", "Take exactly one step (→ or S)") {
         state.step_once();
     }
-    if ui
-        .button("⟲ Reset")
-        .on_hover_text("Put every run back at its start (R)")
-        .clicked()
-    {
+    if hinted_button(ui, "⟲ Reset", "Put every run back at its start (R)") {
         state.reset();
     }
     let mut as_fast = state.speed().is_none();
@@ -214,18 +207,14 @@ pub fn discard_changes_ui(state: &mut AppState, ctx: &egui::Context) {
         ));
         ui.add_space(8.0);
         ui.horizontal(|ui| {
-            if ui
-                .button("Switch")
-                .on_hover_text("Open it and discard the changes")
-                .clicked()
-            {
+            if hinted_button(ui, "Switch", "Open it and discard the changes") {
                 choice = Some(Choice::Switch);
             }
-            if ui
-                .button("Save as…")
-                .on_hover_text("Save the changes to a file first, then choose the lesson again")
-                .clicked()
-            {
+            if hinted_button(
+                ui,
+                "Save as…",
+                "Save the changes to a file first, then choose the lesson again",
+            ) {
                 choice = Some(Choice::SaveAs);
             }
             if ui.button("Cancel").on_hover_text("Keep editing").clicked() {
@@ -292,39 +281,27 @@ pub fn save(state: &mut AppState) {
 }
 
 fn files_ui(state: &mut AppState, ui: &mut egui::Ui) {
-    if ui
-        .button("Open…")
-        .on_hover_text("Open a preset file (Ctrl+O)")
-        .clicked()
-    {
+    if hinted_button(ui, "Open…", "Open a preset file (Ctrl+O)") {
         state.show_open_dialog();
     }
-    if ui
-        .button("Open link…")
-        .on_hover_text("Open a lesson link someone sent you (or press Ctrl+V with it copied)")
-        .clicked()
-    {
+    if hinted_button(
+        ui,
+        "Open link…",
+        "Open a lesson link someone sent you (or press Ctrl+V with it copied)",
+    ) {
         state.links.dialog = Some(String::new());
     }
-    if ui
-        .button("Save")
-        .on_hover_text("Save the scenario to its file (Ctrl+S)")
-        .clicked()
-    {
+    if hinted_button(ui, "Save", "Save the scenario to its file (Ctrl+S)") {
         save(state);
     }
-    if ui
-        .button("Save as…")
-        .on_hover_text("Save the scenario to a new file")
-        .clicked()
-    {
+    if hinted_button(ui, "Save as…", "Save the scenario to a new file") {
         state.file_dialog = Some(FileDialog::save(state.file.as_deref()));
     }
-    if ui
-        .button("Copy link")
-        .on_hover_text("Copy a link that opens this scenario, in the browser or the desktop app")
-        .clicked()
-    {
+    if hinted_button(
+        ui,
+        "Copy link",
+        "Copy a link that opens this scenario, in the browser or the desktop app",
+    ) {
         state.copy_link(ui.ctx());
     }
     ui.menu_button("Export…", |ui| {
@@ -372,11 +349,7 @@ fn view_settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
         "Dark theme"
     };
     let mut restyle = false;
-    if ui
-        .button(theme)
-        .on_hover_text("Switch the colour theme")
-        .clicked()
-    {
+    if hinted_button(ui, theme, "Switch the colour theme") {
         state.prefs.dark = !state.prefs.dark;
         restyle = true;
     }
@@ -393,18 +366,14 @@ fn view_settings_ui(state: &mut AppState, ui: &mut egui::Ui) {
     if restyle {
         super::apply_style(ui.ctx(), &state.prefs);
     }
-    if ui
-        .button("Guide")
-        .on_hover_text("Every optimizer's update rule, every landscape's formula and minima, and a glossary (F2)")
-        .clicked()
-    {
+    if hinted_button(
+        ui,
+        "Guide",
+        "Every optimizer's update rule, every landscape's formula and minima, and a glossary (F2)",
+    ) {
         state.show_guide = true;
     }
-    if ui
-        .button("Help")
-        .on_hover_text("Keyboard shortcuts (F1)")
-        .clicked()
-    {
+    if hinted_button(ui, "Help", "Keyboard shortcuts (F1)") {
         state.show_help = true;
     }
 }

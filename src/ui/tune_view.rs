@@ -16,7 +16,10 @@ use crate::app::AppState;
 use crate::engine::Job;
 use crate::optim::HyperValue;
 use crate::scenario::{Axis, Criterion, RunConfig, TuneSettings};
+use crate::ui::hinted_button;
 use crate::ui::job_poll::take_finished;
+use crate::ui::study_controls::corner_window;
+use crate::ui::study_controls::{JobClick, job_controls_ui};
 
 use super::log_axis::{with_log_x_ticks, with_log_y_ticks};
 use super::{format_number, run_colour};
@@ -88,16 +91,8 @@ pub fn tune_window_ui(state: &mut AppState, ctx: &egui::Context) {
     if std::mem::take(&mut state.views.tune.pending) {
         start(state);
     }
-    let screen = ctx.content_rect();
     let mut open = true;
-    egui::Window::new("Tune learning rates")
-        .open(&mut open)
-        // In the bottom right corner, over the runs table: the paths stay in sight.
-        .pivot(egui::Align2::RIGHT_BOTTOM)
-        .default_pos(screen.right_bottom() - egui::vec2(8.0, 36.0))
-        .default_width(480.0)
-        .default_height(420.0)
-        .resizable(true)
+    corner_window("Tune learning rates", ctx, &mut open, [480.0, 420.0])
         .show(ctx, |ui| tune_contents_ui(state, ui));
     state.views.tune.open = open;
 }
@@ -109,21 +104,12 @@ fn tune_contents_ui(state: &mut AppState, ui: &mut egui::Ui) {
     }
     settings_ui(state, ui);
     ui.horizontal(|ui| {
-        if let Some(job) = &state.views.tune.job {
-            ui.add(
-                egui::ProgressBar::new(job.fraction())
-                    .desired_width(160.0)
-                    .show_percentage(),
-            );
-            if ui.button("Cancel").clicked() {
-                state.views.tune.invalidate();
-            }
-        } else if ui
-            .button("Start tuning")
-            .on_hover_text("Try every run at each lr of the range with the same budget")
-            .clicked()
-        {
-            start(state);
+        let progress = state.views.tune.job.as_ref().map(|job| job.fraction());
+        let hint = "Try every run at each lr of the range with the same budget";
+        match job_controls_ui(ui, progress, 160.0, ("Start tuning", Some(hint))) {
+            JobClick::Start => start(state),
+            JobClick::Cancel => state.views.tune.invalidate(),
+            JobClick::Nothing => {}
         }
     });
     if let Some(error) = &state.views.tune.error {
@@ -325,18 +311,14 @@ fn result_ui(state: &mut AppState, ui: &mut egui::Ui) {
         return;
     };
     ui.horizontal_wrapped(|ui| {
-        if ui
-            .button("Add tuned runs")
-            .on_hover_text("Add each run at its best lr, labelled \"… (tuned)\"")
-            .clicked()
-        {
+        if hinted_button(
+            ui,
+            "Add tuned runs",
+            "Add each run at its best lr, labelled \"… (tuned)\"",
+        ) {
             add_tuned_runs(state, &tuning);
         }
-        if ui
-            .button("Replace runs with tuned")
-            .on_hover_text("Set each run to its best lr")
-            .clicked()
-        {
+        if hinted_button(ui, "Replace runs with tuned", "Set each run to its best lr") {
             replace_runs_with_tuned(state, &tuning);
         }
     });

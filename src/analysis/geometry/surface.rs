@@ -120,16 +120,11 @@ impl Surface {
     /// Box coordinates of the point `p` of the plane at colour-scale position `height` (clamped to
     /// [0, 1], so a path leaving the window's value range stays on the box).
     pub fn lift(&self, p: Point, height: f64) -> [f64; 3] {
-        let ViewWindow {
-            x_min,
-            x_max,
-            y_min,
-            y_max,
-        } = self.window;
-        let half = 0.5 * (x_max - x_min).max(y_max - y_min);
+        let half = self.half_extent();
+        let centre = self.window.centre();
         [
-            (p[0] - 0.5 * (x_min + x_max)) / half,
-            (p[1] - 0.5 * (y_min + y_max)) / half,
+            (p[0] - centre[0]) / half,
+            (p[1] - centre[1]) / half,
             HEIGHT
                 * if height.is_finite() {
                     height.clamp(0.0, 1.0)
@@ -142,16 +137,16 @@ impl Surface {
     /// The radius of the sphere about the box's centre that holds the whole surface, whatever
     /// the camera: the view scales by it, so turning the surface never changes its size.
     pub fn bounding_radius(&self) -> f64 {
-        let ViewWindow {
-            x_min,
-            x_max,
-            y_min,
-            y_max,
-        } = self.window;
-        let half = 0.5 * (x_max - x_min).max(y_max - y_min);
-        let a = 0.5 * (x_max - x_min) / half;
-        let b = 0.5 * (y_max - y_min) / half;
+        let half = self.half_extent();
+        let a = 0.5 * self.window.width() / half;
+        let b = 0.5 * self.window.height() / half;
         (a * a + b * b + 0.25 * HEIGHT * HEIGHT).sqrt()
+    }
+
+    /// Half the window's longer side: the plane's unit in box coordinates, so the box keeps the
+    /// window's aspect.
+    fn half_extent(&self) -> f64 {
+        0.5 * self.window.width().max(self.window.height())
     }
 
     /// Two triangles per grid square, as vertex indices.

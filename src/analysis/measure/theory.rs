@@ -341,22 +341,31 @@ mod tests {
     use crate::optim::{OptimizerConfig, SgdConfig};
     use crate::scenario::{Problem, Scenario};
 
-    fn measured_losses(
+    /// A session of `steps` steps of one run of `optimizer` from `start` on `quadratic`.
+    fn quadratic_session(
         quadratic: &Quadratic,
         start: [f64; 2],
         optimizer: OptimizerConfig,
-    ) -> Vec<f64> {
-        let scenario = Scenario {
+        steps: u64,
+    ) -> Session {
+        Session::new(Scenario {
             problem: Problem::Landscape(LandscapeConfig::Quadratic(quadratic.clone())),
-            steps: 200,
+            steps,
             runs: vec![RunConfig {
                 optimizer,
                 start: Some(start),
                 ..RunConfig::default()
             }],
             ..Scenario::default()
-        };
-        let mut session = Session::new(scenario);
+        })
+    }
+
+    fn measured_losses(
+        quadratic: &Quadratic,
+        start: [f64; 2],
+        optimizer: OptimizerConfig,
+    ) -> Vec<f64> {
+        let mut session = quadratic_session(quadratic, start, optimizer, 200);
         let mut losses = vec![session.runs()[0].last_sample().loss];
         session.advance_run(0, 200, |sample| losses.push(sample.loss));
         losses
@@ -378,17 +387,7 @@ mod tests {
             angle_deg: 35.0,
         };
         let (start, lr) = ([1.3, -0.7], 0.06);
-        let scenario = Scenario {
-            problem: Problem::Landscape(LandscapeConfig::Quadratic(quadratic.clone())),
-            steps: 100,
-            runs: vec![RunConfig {
-                optimizer: sgd(lr, 0.0),
-                start: Some(start),
-                ..RunConfig::default()
-            }],
-            ..Scenario::default()
-        };
-        let mut session = Session::new(scenario);
+        let mut session = quadratic_session(&quadratic, start, sgd(lr, 0.0), 100);
         let mut points = vec![session.runs()[0].last_sample().point];
         session.advance_run(0, 100, |sample| points.push(sample.point));
         let run = session.scenario().runs[0].clone();

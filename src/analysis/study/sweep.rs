@@ -33,6 +33,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
+use super::{TrialCheck, validate_trials};
 use crate::analysis::measure::stability;
 use crate::engine::{
     JobControl, Measurement, Pieces, ProblemInstance, Run, RunStatus, Sample, Slice,
@@ -134,24 +135,14 @@ impl SweepRequest {
 
     /// Reports the first cell whose configuration fails (further cells usually fail alike).
     fn validate_cells(&self, checker: &mut Checker) {
-        for row in 0..self.axes[1].count {
-            for column in 0..self.axes[0].count {
-                let config = match self.cell_config(column, row) {
-                    Ok(config) => config,
-                    Err(message) => {
-                        checker.report("axes", message);
-                        return;
-                    }
-                };
-                let before = checker.found.len();
-                checker.within(&format!("cell ({column}, {row}).optimizer"), |c| {
-                    config.optimizer.validate(c);
-                });
-                if checker.found.len() > before {
-                    return;
-                }
-            }
-        }
+        let columns = self.axes[0].count;
+        let cells = (0..self.axes[1].count).flat_map(|row| (0..columns).map(move |c| (c, row)));
+        let trials = cells.map(|(column, row)| TrialCheck {
+            build_path: "axes".to_owned(),
+            path: format!("cell ({column}, {row}).optimizer"),
+            run: self.cell_config(column, row),
+        });
+        validate_trials(checker, trials);
     }
 }
 

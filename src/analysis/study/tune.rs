@@ -35,6 +35,7 @@
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
+use super::{TrialCheck, validate_trials};
 use crate::engine::{JobControl, Measurement, Pieces, ProblemInstance, Run, RunStatus, Slice};
 use crate::landscape::Transform;
 use crate::scenario::{Criterion, Problem, RunConfig, TuneSettings, set_axis_value};
@@ -144,22 +145,12 @@ impl TuneRequest {
             checker.report("runs", "there is no run to tune");
         }
         if checker.found.is_empty() {
-            for (run, lr, also) in self.plan() {
-                let config = match self.trial_config(run, lr, also) {
-                    Ok(config) => config,
-                    Err(message) => {
-                        checker.report(&format!("run {run}"), message);
-                        break;
-                    }
-                };
-                let before = checker.found.len();
-                checker.within(&format!("run {run} at lr {lr}"), |c| {
-                    config.optimizer.validate(c);
-                });
-                if checker.found.len() > before {
-                    break;
-                }
-            }
+            let trials = self.plan().into_iter().map(|(run, lr, also)| TrialCheck {
+                build_path: format!("run {run}"),
+                path: format!("run {run} at lr {lr}"),
+                run: self.trial_config(run, lr, also),
+            });
+            validate_trials(&mut checker, trials);
         }
         (checker.found.iter())
             .map(|found| format!("{}: {}", found.path, found.message))

@@ -205,15 +205,9 @@ impl SolverHandle {
     /// The next update of the current generation, if one is waiting; stale ones are dropped.
     pub fn try_next(&mut self) -> Option<Update> {
         loop {
-            let update = match self.updates.try_recv() {
-                Ok(update) => update,
-                Err(TryRecvError::Empty) => return None,
-                Err(TryRecvError::Disconnected) => {
-                    self.stopped = true;
-                    return None;
-                }
-            };
-            if let Some(update) = self.accept(update) {
+            let received = self.updates.try_recv();
+            let gone = matches!(received, Err(TryRecvError::Disconnected));
+            if let Some(update) = self.accept_received(received.map_err(|_| gone))? {
                 return Some(update);
             }
         }
@@ -228,16 +222,23 @@ impl SolverHandle {
         }
         loop {
             let left = deadline.checked_duration_since(Instant::now())?;
-            let update = match self.updates.recv_timeout(left) {
-                Ok(update) => update,
-                Err(RecvTimeoutError::Timeout) => return None,
-                Err(RecvTimeoutError::Disconnected) => {
-                    self.stopped = true;
-                    return None;
-                }
-            };
-            if let Some(update) = self.accept(update) {
+            let received = self.updates.recv_timeout(left);
+            let gone = matches!(received, Err(RecvTimeoutError::Disconnected));
+            if let Some(update) = self.accept_received(received.map_err(|_| gone))? {
                 return Some(update);
+            }
+        }
+    }
+
+    /// What a wait for the next update received: `Some(Some(update))` for one of the current
+    /// generation, `Some(None)` for a stale one (wait again), `None` when nothing came (`Err`),
+    /// and the solver gone (`Err(true)`) stops the handle.
+    fn accept_received(&mut self, received: Result<Update, bool>) -> Option<Option<Update>> {
+        match received {
+            Ok(update) => Some(self.accept(update)),
+            Err(gone) => {
+                self.stopped |= gone;
+                None
             }
         }
     }

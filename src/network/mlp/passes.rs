@@ -9,6 +9,16 @@ use super::dense::{
 };
 use super::{Batch, Cache, LayerBuffers, MlpNetwork, TargetTable, Workspace};
 
+/// Samples `start..start + m` of a batch in a pass over it: their inputs (d₀ × m) and the
+/// workspace's buffers for them.
+struct Chunk<'a> {
+    input: &'a [f64],
+    start: usize,
+    m: usize,
+    layers: &'a mut [LayerBuffers],
+    head_aux: &'a mut [f64],
+}
+
 impl MlpNetwork {
     /// Mean loss over `batch` of the training set, with its gradient into `grad` when given.
     pub(super) fn batch_loss(
@@ -23,37 +33,16 @@ impl MlpNetwork {
         if let Some(grad) = grad.as_deref_mut() {
             grad.fill(0.0);
         }
-        let Workspace {
-            capacity,
-            inputs,
-            layers,
-            head_aux,
-            ..
-        } = workspace;
+        let want_grad = grad.is_some();
         let mut loss_sum = 0.0;
-        let mut start = 0;
-        while start < total {
-            let m = (total - start).min(*capacity);
-            let input = chunk_input(&self.train, batch, start, m, inputs);
-            self.forward(params, input, m, layers);
-            if let Some(initial) = self.lazy_initial(false) {
-                self.centre_outputs(initial, batch, start, m, layers);
-            }
-            let want_grad = grad.is_some();
-            loss_sum += self.head(
-                &self.train_targets,
-                batch,
-                start,
-                m,
-                layers,
-                want_grad.then_some((scale, head_aux.as_mut_slice())),
-            );
+        self.for_each_chunk(workspace, batch, total, |chunk| {
+            loss_sum += self.primal_chunk(params, batch, chunk, want_grad.then_some(scale));
             if want_grad {
-                self.backward(params, input, m, layers, grad.as_deref_mut());
+                let Chunk { input, m, .. } = *chunk;
+                self.backward(params, input, m, chunk.layers, grad.as_deref_mut());
             }
-            start += m;
-        }
-        let whole_set = matches!(batch, Batch::All(_)) && total <= *capacity;
+        });
+        let whole_set = matches!(batch, Batch::All(_)) && total <= workspace.capacity;
         if whole_set && grad.is_some() {
             workspace.cached_params.copy_from_slice(params);
             workspace.cached_loss = loss_sum * scale;
@@ -62,6 +51,56 @@ impl MlpNetwork {
             workspace.cache = Cache::Empty;
         }
         loss_sum * scale
+    }
+
+    /// Calls `pass` on each chunk of `batch` (`total` training samples), at most the workspace's
+    /// capacity at a time, so that the buffers never grow.
+    fn for_each_chunk(
+        &self,
+        workspace: &mut Workspace,
+        batch: Batch<'_>,
+        total: usize,
+        mut pass: impl FnMut(&mut Chunk<'_>),
+    ) {
+        let Workspace {
+            capacity,
+            inputs,
+            layers,
+            head_aux,
+            ..
+        } = workspace;
+        let mut start = 0;
+        while start < total {
+            let m = (total - start).min(*capacity);
+            pass(&mut Chunk {
+                input: chunk_input(&self.train, batch, start, m, inputs),
+                start,
+                m,
+                layers,
+                head_aux,
+            });
+            start += m;
+        }
+    }
+
+    /// The forward pass and the loss head on `chunk` of `batch`: the sum of its samples' losses,
+    /// and, given `derivative_scale`, the output deltas scaled by it for the backward pass.
+    fn primal_chunk(
+        &self,
+        params: &[f64],
+        batch: Batch<'_>,
+        chunk: &mut Chunk<'_>,
+        derivative_scale: Option<f64>,
+    ) -> f64 {
+        let Chunk {
+            input, start, m, ..
+        } = *chunk;
+        self.forward(params, input, m, chunk.layers);
+        if let Some(initial) = self.lazy_initial(false) {
+            self.centre_outputs(initial, batch, start, m, chunk.layers);
+        }
+        let head = derivative_scale.map(|scale| (scale, &mut *chunk.head_aux));
+        self.head(&self.train_targets, batch, start, m, chunk.layers, head)
     }
 
     /// Whether `workspace` holds the primal pass of the whole training set at `params`.
@@ -85,35 +124,20 @@ impl MlpNetwork {
         let batch = Batch::All(total);
         let reuse = self.cached_at(workspace, params);
         let curvature_ready = reuse && workspace.cache == Cache::PrimalAndCurvature;
-        let Workspace {
-            capacity,
-            inputs,
-            layers,
-            head_aux,
-            ..
-        } = workspace;
         let mut loss_sum = 0.0;
-        let mut start = 0;
-        while start < total {
-            let m = (total - start).min(*capacity);
-            let input = chunk_input(&self.train, batch, start, m, inputs);
+        self.for_each_chunk(workspace, batch, total, |chunk| {
             if !reuse {
-                self.forward(params, input, m, layers);
-                if let Some(initial) = self.lazy_initial(false) {
-                    self.centre_outputs(initial, batch, start, m, layers);
-                }
-                let head = Some((scale, head_aux.as_mut_slice()));
-                loss_sum += self.head(&self.train_targets, batch, start, m, layers, head);
-                self.backward(params, input, m, layers, None);
+                loss_sum += self.primal_chunk(params, batch, chunk, Some(scale));
+                self.backward(params, chunk.input, chunk.m, chunk.layers, None);
             }
+            let Chunk { input, m, .. } = *chunk;
             if !curvature_ready {
-                self.fill_curvature(m, layers);
+                self.fill_curvature(m, chunk.layers);
             }
-            self.r_forward(params, direction, input, m, layers);
-            self.r_head(m, scale, head_aux, layers);
-            self.r_backward(params, direction, input, m, layers, out);
-            start += m;
-        }
+            self.r_forward(params, direction, input, m, chunk.layers);
+            self.r_head(m, scale, chunk.head_aux, chunk.layers);
+            self.r_backward(params, direction, input, m, chunk.layers, out);
+        });
         if total <= workspace.capacity {
             if !reuse {
                 workspace.cached_params.copy_from_slice(params);

@@ -67,12 +67,25 @@ pub(super) fn paint_stationary_names(
             StationaryKind::Saddle => "saddle",
             StationaryKind::Maximum => "maximum",
         };
-        let galley = painter.layout_no_wrap(name.to_owned(), egui::FontId::proportional(12.0), ink);
         let at = *centre + vec2(ARM + 4.0, ARM + 2.0);
-        let rect = Rect::from_min_size(at, galley.size());
-        painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
-        painter.galley(at, galley, ink);
+        plated_label(painter, name.to_owned(), [ink, plate], |size| {
+            Rect::from_min_size(at, size)
+        });
     }
+}
+
+/// `text` in 12-point `ink` on a translucent `plate`, in the rectangle `place` gives a label of
+/// its size: the marks' names, readable over any colour of the contours.
+fn plated_label(
+    painter: &egui::Painter,
+    text: String,
+    [ink, plate]: [Color32; 2],
+    place: impl FnOnce(egui::Vec2) -> Rect,
+) {
+    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(12.0), ink);
+    let rect = place(galley.size());
+    painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
+    painter.galley(rect.min, galley, ink);
 }
 
 /// The set a projected method keeps its iterates in, filled faintly and outlined with dashes in
@@ -204,14 +217,9 @@ pub(super) fn paint_max_margin(
         "max-margin direction (γ = {})",
         crate::number_format::short_number(separator.margin)
     );
-    let galley = painter.layout_no_wrap(text, egui::FontId::proportional(12.0), ink);
-    let rect = label_rect(
-        frame,
-        anchor - vec2(galley.size().x + 16.0, 0.0),
-        galley.size(),
-    );
-    painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
-    painter.galley(rect.min, galley, ink);
+    plated_label(painter, text, [ink, plate], |size| {
+        label_rect(frame, anchor - vec2(size.x + 16.0, 0.0), size)
+    });
 }
 
 /// On a multi-task landscape: its Pareto set (the trade-offs between the tasks) as a dotted curve,
@@ -244,12 +252,7 @@ pub(super) fn paint_pareto_set(
     let Some(&anchor) = points.iter().find(|p| frame.contains(**p)) else {
         return;
     };
-    let galley = painter.layout_no_wrap(
-        "Pareto set".to_owned(),
-        egui::FontId::proportional(12.0),
-        ink,
-    );
-    let rect = label_rect(painter.clip_rect(), anchor, galley.size());
-    painter.rect_filled(rect.expand(1.5), 2.0, plate.gamma_multiply(0.7));
-    painter.galley(rect.min, galley, ink);
+    plated_label(painter, "Pareto set".to_owned(), [ink, plate], |size| {
+        label_rect(painter.clip_rect(), anchor, size)
+    });
 }

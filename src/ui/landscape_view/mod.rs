@@ -7,13 +7,14 @@
 //! plot's transform, so that the layers stay in a fixed order and a path of any length costs a
 //! bounded number of points per frame.
 
-use egui_plot::{Plot, PlotBounds, PlotImage, PlotPoint, PlotTransform};
+use egui_plot::{Plot, PlotBounds, PlotPoint, PlotTransform};
 
 use crate::analysis::contour::{Colormap, ContourPicture, ContourPieces, ContourRequest};
 use crate::app::{AppState, StartMode};
 use crate::engine::{Job, JobState, Pieces};
 use crate::landscape::{LandscapeConfig, Transform, ViewWindow};
 use crate::scenario::Problem;
+use crate::ui::plot_image::image_over;
 
 mod markers;
 pub mod navigation;
@@ -203,13 +204,8 @@ pub fn landscape_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
             [window.x_min, window.y_min],
             [window.x_max, window.y_max],
         ));
-        if let Some((texture_id, [x_min, y_min, x_max, y_max])) = texture {
-            plot_ui.image(PlotImage::new(
-                "contours",
-                texture_id,
-                PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-                [(x_max - x_min) as f32, (y_max - y_min) as f32],
-            ));
+        if let Some((texture_id, bounds)) = texture {
+            plot_ui.image(image_over("contours", texture_id, bounds));
         }
         super::basin_view::draw_basin(state, plot_ui);
     });

@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use egui::Color32;
-use egui_plot::{HLine, Line, MarkerShape, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{HLine, Line, MarkerShape, Plot, PlotPoints, Points};
 use nalgebra::DVector;
 
 use crate::app::{AppState, Metric};
@@ -27,6 +27,8 @@ mod subdifferential;
 use plane::{PlaneResult, plane_ui};
 use spectrum::{SpectrumState, spectrum_ui};
 
+use super::palette::scenario_run_colour;
+use super::plot_image::image_over;
 use super::plot_legend::LegendEntry;
 use super::{metrics, run_colour};
 
@@ -192,6 +194,12 @@ fn selected_records(state: &AppState) -> &[NetworkRecord] {
         .map_or(&[], |run| run.trace.records())
 }
 
+/// The most entries any of `records` has in the list `entries` counts (layers, eigenvalues,
+/// singular values): the number of curves to draw, 0 without records.
+fn most_per_record(records: &[NetworkRecord], entries: impl Fn(&NetworkRecord) -> usize) -> usize {
+    records.iter().map(entries).max().unwrap_or(0)
+}
+
 fn data_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     let Some((train, test)) = network.data() else {
         return;
@@ -301,13 +309,8 @@ fn decision_surface_ui(
         Plot::new("decision_surface")
             .data_aspect(1.0)
             .show(ui, |plot_ui| {
-                if let Some((texture, [x_min, y_min, x_max, y_max])) = surface {
-                    plot_ui.image(PlotImage::new(
-                        "predictions",
-                        texture,
-                        PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-                        [(x_max - x_min) as f32, (y_max - y_min) as f32],
-                    ));
+                if let Some((texture, bounds)) = surface {
+                    plot_ui.image(image_over("predictions", texture, bounds));
                 }
                 for (data, name, filled) in [(Some(train), "train", true), (test, "test", false)] {
                     let Some(data) = data else { continue };
@@ -425,13 +428,7 @@ fn regression_ui(
             .map(|(x, y)| [x, y])
             .collect()
     });
-    let colour = state
-        .scenario
-        .runs
-        .get(state.selected_run)
-        .map_or(Color32::WHITE, |c| {
-            run_colour(c, state.selected_run, state.prefs.dark)
-        });
+    let colour = scenario_run_colour(state, state.selected_run, Color32::WHITE);
     let mut entries = vec![LegendEntry::marker(Color32::GRAY, "train")];
     if test.is_some() {
         entries.push(LegendEntry::marker(Color32::LIGHT_GRAY, "test"));
@@ -543,12 +540,7 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
         .filter(|&s| s > 0.0)
         .collect();
     // The target's singular values and two more, which should stay near zero.
-    let count = records
-        .iter()
-        .map(|r| r.singular_values.len())
-        .max()
-        .unwrap_or(0)
-        .min(target.len() + 2);
+    let count = most_per_record(records, |r| r.singular_values.len()).min(target.len() + 2);
     let mut entries = Vec::new();
     for index in 0..count {
         let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);

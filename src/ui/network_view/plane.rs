@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use egui::Color32;
-use egui_plot::{Line, Plot, PlotImage, PlotPoint, PlotPoints, Points};
+use egui_plot::{Line, Plot, PlotPoints, Points};
 
 use super::{AppState, selected_records};
 use crate::analysis::contour::Colormap;
@@ -15,8 +15,9 @@ use crate::engine::{Job, Pieces};
 use crate::network::Network;
 use crate::objective::Objective;
 use crate::ui::job_poll::take_finished;
+use crate::ui::palette::scenario_run_colour;
+use crate::ui::plot_image::image_over;
 use crate::ui::plot_legend::LegendEntry;
-use crate::ui::run_colour;
 
 /// How often a running job's progress is redrawn while it works on a thread.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
@@ -159,13 +160,7 @@ pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dy
         100.0 * result.plane.explained[0],
         100.0 * result.plane.explained[1],
     ));
-    let colour = state
-        .scenario
-        .runs
-        .get(result.run)
-        .map_or(Color32::WHITE, |c| {
-            run_colour(c, result.run, state.prefs.dark)
-        });
+    let colour = scenario_run_colour(state, result.run, Color32::WHITE);
     let (x_min, x_max) = result.grid.x_range;
     let (y_min, y_max) = result.grid.y_range;
     let texture_id = texture.id();
@@ -179,12 +174,8 @@ pub(super) fn plane_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc<dy
             .x_axis_label("first direction")
             .y_axis_label("second direction")
             .show(ui, |plot_ui| {
-                plot_ui.image(PlotImage::new(
-                    "log₁₀ loss",
-                    texture_id,
-                    PlotPoint::new(0.5 * (x_min + x_max), 0.5 * (y_min + y_max)),
-                    [(x_max - x_min) as f32, (y_max - y_min) as f32],
-                ));
+                let bounds = [x_min, y_min, x_max, y_max];
+                plot_ui.image(image_over("log₁₀ loss", texture_id, bounds));
                 plot_ui.line(
                     Line::new("path", PlotPoints::new(result.path.clone()))
                         .color(colour)

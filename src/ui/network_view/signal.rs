@@ -5,7 +5,7 @@
 
 use egui_plot::{Line, Plot, PlotPoints};
 
-use super::{AppState, layer_colour, selected_records};
+use super::{AppState, layer_colour, most_per_record, selected_records};
 use crate::ui::plot_legend::{LegendEntry, beside_legend_ui};
 
 /// Points (step, log₁₀ value) of the positive finite values.
@@ -26,11 +26,7 @@ pub(super) fn has_signal(state: &AppState) -> bool {
 /// Activation RMS per hidden layer and the relative weight change, side by side.
 pub(super) fn signal_ui(state: &AppState, ui: &mut egui::Ui, width: f32, height: f32) {
     let records = selected_records(state);
-    let hidden = records
-        .iter()
-        .map(|r| r.activation_rms.len())
-        .max()
-        .unwrap_or(0);
+    let hidden = most_per_record(records, |r| r.activation_rms.len());
     let scale = crate::ui::line_scale(state);
     ui.horizontal_top(|ui| {
         ui.allocate_ui(egui::vec2(width, height), |ui| {

@@ -9,7 +9,7 @@ use egui::Color32;
 use egui_plot::{Line, Plot, PlotPoints, VLine};
 use nalgebra::DVector;
 
-use super::{AppState, selected_records};
+use super::{AppState, most_per_record, selected_records};
 use crate::analysis::spectral_density::{SlqSettings, SpectralDensity, spectral_density};
 use crate::engine::Job;
 use crate::network::Network;
@@ -103,11 +103,7 @@ pub(super) fn spectrum_ui(state: &mut AppState, ui: &mut egui::Ui, network: &Arc
 /// λ₁, λ₂, λ₃ of the selected run against steps, with the chosen step marked.
 fn top_eigenvalues_ui(state: &AppState, ui: &mut egui::Ui, chosen_step: u64) {
     let records = selected_records(state);
-    let count = records
-        .iter()
-        .map(|r| r.top_eigenvalues.len())
-        .max()
-        .unwrap_or(0);
+    let count = most_per_record(records, |r| r.top_eigenvalues.len());
     let dark = state.prefs.dark;
     let entries: Vec<LegendEntry> = (0..count)
         .map(|i| LegendEntry::line(eigenvalue_colour(i, dark), format!("λ{}", i + 1)))

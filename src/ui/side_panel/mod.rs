@@ -5,6 +5,7 @@ use crate::app::{AppState, EditApplies, StartMode};
 use crate::landscape::expression::{Expression, RELU_GRAD_AT_ZERO_CHOICES};
 use crate::landscape::{Formula, LandscapeConfig, Transform};
 use crate::scenario::{Problem, RunConfig};
+use crate::ui::hinted_button;
 
 use super::run_colour;
 use run_settings::run_settings_ui;
@@ -20,11 +21,11 @@ pub fn side_panel_or_strip_ui(state: &mut AppState, ui: &mut egui::Ui) {
             .exact_size(NOTES_STRIP_WIDTH)
             .show(ui, |ui| {
                 ui.vertical_centered_justified(|ui| {
-                    if ui
-                        .button("◀ Notes")
-                        .on_hover_text("Open the lesson's notes, the problem and the runs")
-                        .clicked()
-                    {
+                    if hinted_button(
+                        ui,
+                        "◀ Notes",
+                        "Open the lesson's notes, the problem and the runs",
+                    ) {
                         state.notes_strip_open = true;
                     }
                     if !super::presentation_hides(state).hide_notes {
@@ -346,11 +347,7 @@ fn transform_ui(state: &mut AppState, ui: &mut egui::Ui) {
 fn runs_ui(state: &mut AppState, ui: &mut egui::Ui) {
     ui.horizontal(|ui| {
         ui.strong("Runs");
-        if ui
-            .button("Add run")
-            .on_hover_text("Add a plain SGD run")
-            .clicked()
-        {
+        if hinted_button(ui, "Add run", "Add a plain SGD run") {
             let mut config = RunConfig::default();
             if let Some(first) = state.scenario.runs.first() {
                 config.start = first.start;

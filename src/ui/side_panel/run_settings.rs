@@ -7,6 +7,7 @@ use crate::optim::OptimizerConfig;
 use crate::precision::{Compensation, Format, Precision, Rounded, Rounding};
 use crate::scenario::RunConfig;
 use crate::ui::format_number;
+use crate::ui::hinted_button;
 
 /// The settings of run `index` (whose configuration is `config`), applied as an edit when changed.
 pub(super) fn run_settings_ui(
@@ -30,21 +31,13 @@ pub(super) fn run_settings_ui(
     run_status_ui(state, index, ui);
     let mut removed = false;
     ui.horizontal(|ui| {
-        if ui
-            .button("Duplicate")
-            .on_hover_text("Add a copy of this run")
-            .clicked()
-        {
+        if hinted_button(ui, "Duplicate", "Add a copy of this run") {
             let mut copy = config.clone();
             copy.label = format!("{} copy", config.label);
             copy.colour = None;
             state.add_run(copy);
         }
-        if ui
-            .button("Remove")
-            .on_hover_text("Delete this run")
-            .clicked()
-        {
+        if hinted_button(ui, "Remove", "Delete this run") {
             state.remove_run(index);
             removed = true;
         }
@@ -227,32 +220,38 @@ fn precision_ui(
                 })
                 .response
                 .on_hover_text("What is rounded to the format after every step");
-            let mut stochastic = setting.rounding == Rounding::Stochastic;
-            if ui
-                .checkbox(&mut stochastic, "stochastic")
-                .on_hover_text("Round up or down at random, in proportion to the distance: unbiased on average")
-                .changed()
-            {
-                setting.rounding = if stochastic {
-                    Rounding::Stochastic
-                } else {
-                    Rounding::Nearest
-                };
-            }
-            let mut kahan = setting.compensation == Compensation::Kahan;
-            if ui
-                .checkbox(&mut kahan, "Kahan")
-                .on_hover_text("Carry each addition's rounding error into the next update")
-                .changed()
-            {
-                setting.compensation = if kahan {
-                    Compensation::Kahan
-                } else {
-                    Compensation::None
-                };
-            }
+            switch_ui(
+                ui,
+                &mut setting.rounding,
+                [Rounding::Nearest, Rounding::Stochastic],
+                ("stochastic", "Round up or down at random, in proportion to the distance: unbiased on average"),
+            );
+            switch_ui(
+                ui,
+                &mut setting.compensation,
+                [Compensation::None, Compensation::Kahan],
+                ("Kahan", "Carry each addition's rounding error into the next update"),
+            );
         }
     });
     ui.end_row();
     *precision != before
+}
+
+/// A checkbox `label` (with `hint` on hover) that switches `value` between `[off, on]`: ticked
+/// when `value` is `on`.
+fn switch_ui<T: PartialEq>(
+    ui: &mut egui::Ui,
+    value: &mut T,
+    [off, on]: [T; 2],
+    (label, hint): (&str, &str),
+) {
+    let mut ticked = *value == on;
+    if ui
+        .checkbox(&mut ticked, label)
+        .on_hover_text(hint)
+        .changed()
+    {
+        *value = if ticked { on } else { off };
+    }
 }

@@ -599,14 +599,22 @@ mod tests {
     use super::*;
     use crate::landscape::{LandscapeConfig, Quadratic, Rosenbrock, Saddle};
 
-    fn field_of(landscape: &dyn Landscape, size: usize, levels: usize) -> ContourField {
-        let request = ContourRequest {
+    /// `landscape`'s own view in `width` × `height` cells with `levels` levels.
+    fn view_request(
+        landscape: &dyn Landscape,
+        [width, height]: [usize; 2],
+        levels: usize,
+    ) -> ContourRequest {
+        ContourRequest {
             window: landscape.view(),
-            width: size,
-            height: size,
+            width,
+            height,
             levels,
-        };
-        compute_field(landscape, &request)
+        }
+    }
+
+    fn field_of(landscape: &dyn Landscape, size: usize, levels: usize) -> ContourField {
+        compute_field(landscape, &view_request(landscape, [size, size], levels))
     }
 
     fn isotropic() -> Quadratic {
@@ -622,12 +630,7 @@ mod tests {
     #[test]
     fn one_part_on_this_thread_matches_the_rows_split_over_threads() {
         let landscape = Rosenbrock::default();
-        let request = ContourRequest {
-            window: landscape.view(),
-            width: 301,
-            height: 257,
-            levels: 12,
-        };
+        let request = view_request(&landscape, [301, 257], 12);
         let alone = compute_field_in(&landscape, &request, 1);
         let split = compute_field_in(&landscape, &request, 5);
         let bits =
@@ -753,12 +756,7 @@ mod tests {
     #[test]
     fn rgba_has_the_right_size_and_the_minimum_is_darkest() {
         let landscape = Rosenbrock::default();
-        let request = ContourRequest {
-            window: landscape.view(),
-            width: 120,
-            height: 80,
-            levels: 10,
-        };
+        let request = view_request(&landscape, [120, 80], 10);
         let field = compute_field(&landscape, &request);
         for colormap in Colormap::ALL {
             let rgba = field.to_rgba(colormap);
@@ -870,12 +868,7 @@ mod tests {
     fn degenerate_requests_do_not_panic() {
         let landscape = Rosenbrock::default();
         for (width, height) in [(0, 0), (1, 1), (0, 5), (1, 7)] {
-            let request = ContourRequest {
-                window: landscape.view(),
-                width,
-                height,
-                levels: 3,
-            };
+            let request = view_request(&landscape, [width, height], 3);
             let field = compute_field(&landscape, &request);
             assert_eq!(field.to_rgba(Colormap::Cividis).len(), width * height * 4);
             assert!(
@@ -945,12 +938,7 @@ mod tests {
         for landscape in landscapes {
             // 300² is split over threads; 37 × 23 is not.
             for (width, height) in [(300, 300), (37, 23)] {
-                let request = ContourRequest {
-                    window: landscape.view(),
-                    width,
-                    height,
-                    levels: 12,
-                };
+                let request = view_request(landscape, [width, height], 12);
                 let field = compute_field(landscape, &request);
                 let [dx, dy] = field.cell_size();
                 for (index, &value) in field.values().iter().enumerate() {

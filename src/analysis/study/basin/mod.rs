@@ -112,15 +112,10 @@ impl BasinRequest {
     /// Start (row, column): the centre of that grid cell, row 0 at `y_min`, column 0 at `x_min`.
     pub fn start(&self, row: usize, column: usize) -> Point {
         let cells = 2.0 * self.resolution as f64;
-        let ViewWindow {
-            x_min,
-            x_max,
-            y_min,
-            y_max,
-        } = self.window;
+        let window = &self.window;
         [
-            x_min + (x_max - x_min) * (2 * column + 1) as f64 / cells,
-            y_min + (y_max - y_min) * (2 * row + 1) as f64 / cells,
+            window.x_min + window.width() * (2 * column + 1) as f64 / cells,
+            window.y_min + window.height() * (2 * row + 1) as f64 / cells,
         ]
     }
 

@@ -129,15 +129,7 @@ pub fn significant(value: f64) -> String {
             text
         }
     } else {
-        let text = format!("{value:.3e}");
-        // 1.600e-32 → 1.6e-32
-        match text.split_once('e') {
-            Some((mantissa, exponent)) if mantissa.contains('.') => {
-                let mantissa = mantissa.trim_end_matches('0').trim_end_matches('.');
-                format!("{mantissa}e{exponent}")
-            }
-            _ => text,
-        }
+        crate::number_format::trim_mantissa(format!("{value:.3e}"))
     }
 }
 

@@ -52,6 +52,12 @@ fn judge(value: f64, bounds: &Bounds, step: Option<u64>, measured: Measured) -> 
     }
 }
 
+/// [`judge`] of a ratio, described as "ratio (detail)": "0.1 (0.002 / 0.02)".
+fn judge_ratio(ratio: f64, detail: String, bounds: &Bounds, step: Option<u64>) -> Verdict {
+    let text = format!("{} ({detail})", significant(ratio));
+    judge(ratio, bounds, step, Measured::described(ratio, text))
+}
+
 impl<'a> Evidence<'a> {
     /// Evaluates `claim` on the evidence as it stands.
     pub fn evaluate(&self, claim: &Claim) -> Verdict {
@@ -250,14 +256,8 @@ impl<'a> Evidence<'a> {
             return Verdict::Pending;
         }
         let [numerator, denominator] = values;
-        let ratio = numerator / denominator;
-        let text = format!(
-            "{} ({} / {})",
-            significant(ratio),
-            significant(numerator),
-            significant(denominator)
-        );
-        judge(ratio, bounds, Some(step), Measured::described(ratio, text))
+        let detail = format!("{} / {}", significant(numerator), significant(denominator));
+        judge_ratio(numerator / denominator, detail, bounds, Some(step))
     }
 
     /// m(run, to) / m(run, from), as "0.1 (0.002 at step 1000 / 0.02 at step 100)".
@@ -273,21 +273,14 @@ impl<'a> Evidence<'a> {
             }
         }
         let [before, after] = values;
-        let ratio = after / before;
-        let text = format!(
-            "{} ({} at step {} / {} at step {})",
-            significant(ratio),
+        let detail = format!(
+            "{} at step {} / {} at step {}",
             significant(after),
             steps[1],
             significant(before),
             steps[0]
         );
-        judge(
-            ratio,
-            bounds,
-            Some(steps[1]),
-            Measured::described(ratio, text),
-        )
+        judge_ratio(after / before, detail, bounds, Some(steps[1]))
     }
 
     fn end_near(&self, run: &str, point: [f64; 2], within: f64) -> Verdict {

@@ -25,19 +25,12 @@ impl Evidence<'_> {
             (Ok(early), Ok(late)) => (early, late),
             (Err(verdict), _) | (_, Err(verdict)) => return verdict,
         };
-        let ratio = late / early;
-        let text = format!(
-            "{} ({} over the last {span} records / {} over the first)",
-            significant(ratio),
+        let detail = format!(
+            "{} over the last {span} records / {} over the first",
             significant(late),
             significant(early)
         );
-        judge(
-            ratio,
-            bounds,
-            Some(last_step),
-            Measured::described(ratio, text),
-        )
+        judge_ratio(late / early, detail, bounds, Some(last_step))
     }
 
     /// A measure of the sampled Clarke subdifferential at the run's point.
