@@ -35,7 +35,7 @@ use serde::{Deserialize, Serialize};
 
 use super::buffers::ensure_lens;
 use super::gda::{game_edits, game_hyper_table, game_spec, gda_step, player_lrs};
-use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo};
 use crate::objective::Oracle;
 
 /// Hyperparameters of the extragradient method.

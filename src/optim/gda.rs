@@ -40,7 +40,6 @@ use serde::{Deserialize, Serialize};
 use super::buffers::ensure_lens;
 use super::{
     ArrowKind, HyperError, HyperValue, Optimizer, OptimizerSpec, Quantity, StepInfo, assign_float,
-    ensure_len,
 };
 use crate::objective::Oracle;
 use crate::validate::Checker;

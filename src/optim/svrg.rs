@@ -42,7 +42,7 @@ use rand::Rng;
 use serde::{Deserialize, Serialize};
 
 use super::buffers::ensure_lens;
-use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome, ensure_len};
+use super::{Optimizer, OptimizerSpec, Quantity, StepInfo, StepOutcome};
 use crate::hyper::hyper_table;
 use crate::objective::Oracle;
 
