@@ -26,9 +26,8 @@
 //! ≈ 1/((L − 2)·s_i·u₀^(L−2)) from its initial strength u₀ (for L = 2, ≈ ln(s_i/u₀²)/(2s_i)): the
 //! smaller the init the sharper and more separated the steps. This is the greedy low-rank,
 //! "saddle-to-saddle" dynamics (Arora, Cohen, Hu & Luo 2019; Jacot, Ged, Şimşek, Hongler &
-//! Gabriel 2021). The sharpness at a global
-//! minimum with balanced layers is L·s₁^(2 − 2/L) (25.6 for the defaults), so gradient descent
-//! there is stable for lr < 2/(L·s₁^(2 − 2/L)) (≈ 0.078).
+//! Gabriel 2021). The sharpness at a global minimum with balanced layers is L·s₁^(2 − 2/L) (25.6
+//! for the defaults), so gradient descent there is stable for lr < 2/(L·s₁^(2 − 2/L)) (≈ 0.078).
 //!
 //! Parameter layout: W₁, then W₂, …, W_L, each width² numbers in column-major order
 //! ((W_l)_ij at offset (l − 1)·width² + j·width + i). Seeds: ChaCha8 from `seed`, stream 0 for
@@ -353,8 +352,7 @@ fn mul(n: usize, a: &[f64], b: &[f64], out: &mut [f64], accumulate: bool) {
     mul_by_entries(n, a, |k, j| b[j * n + k], out, accumulate);
 }
 
-/// out (+)= a·B for n×n column-major blocks, where `b(k, j)` is entry (k, j) of B: a·b and a·bᵀ
-/// differ only in where they read B's entries.
+/// out (+)= a·B for n×n column-major blocks, B's entry (k, j) being `b(k, j)` (a·b and a·bᵀ alike).
 fn mul_by_entries(
     n: usize,
     a: &[f64],
