@@ -24,6 +24,9 @@ enum Ends {
     BelowStartTimes(f64),
 }
 
+/// A row of the convergence table: the method, its problem, the start, the steps and where it ends.
+type ConvergenceRun<'a> = (&'a dyn TestedConfig, Problem, [f64; 2], usize, Ends);
+
 /// A problem of the table and its minimizer.
 struct Problem {
     oracle: fn() -> Oracle,
@@ -53,7 +56,7 @@ fn each_method_ends_where_its_runs_should() {
         centered,
         ..RmsPropConfig::default()
     };
-    let runs: [(&dyn TestedConfig, Problem, [f64; 2], usize, Ends); 22] = [
+    let runs: [ConvergenceRun; 22] = [
         // Adadelta is slow here: its first steps have size ≈ √eps/√(1 − ρ) whatever the
         // landscape, and on the steep axis it settles into a small oscillation.
         (
