@@ -12,10 +12,12 @@
 //! xₜ ← xₜ₋₁ + (−clr · gₜ) / (√sₜ + eps)
 //! ```
 //!
-//! The accumulator only grows, so each coordinate's step size lr/√sₜ decreases for ever: steep
-//! coordinates are tamed at once, and on long runs every step size decays like 1/√t (Adagrad's
-//! regret bound for convex problems; its weakness on non-convex ones, which RMSprop fixes by
-//! forgetting old gradients).
+//! The accumulator only grows, so each coordinate's step size lr/√sₜ never increases: steep
+//! coordinates are tamed at once. While a coordinate's gradients stay bounded away from zero its
+//! step size decays like 1/√t on long runs (Adagrad's regret bound for convex problems; its
+//! weakness on non-convex ones, which RMSprop fixes by forgetting old gradients). Where the
+//! gradients shrink fast, as on a linear approach to a minimum, their squares have a finite sum:
+//! sₜ levels off and so does the step size.
 //!
 //! Defaults (torch 2.x): lr = 1e-2, lr_decay = 0, weight_decay = 0, initial_accumulator_value = 0,
 //! eps = 1e-10, maximize = false. Validation as torch: lr_decay ≥ 0, weight_decay ≥ 0,
