@@ -123,6 +123,7 @@ pub(super) fn eigencomponent_curves(state: &AppState, out: &mut MetricCurves) {
             colour: component.colour,
             style: component.style,
             width: component.width,
+            overlay: false,
         });
     }
 }

@@ -38,6 +38,7 @@ pub fn log_ticks(low: f64, high: f64, max_count: usize) -> Vec<LogTick> {
         return Vec::new();
     }
     let mut best: Vec<LogTick> = Vec::new();
+    let mut denser: Vec<LogTick> = Vec::new();
     // Whole decades, every `step` decades; then 1-2-5 or 1-3 within decades; then even values.
     for step in decade_steps() {
         let ticks = decade_ticks(low, high, step);
@@ -45,9 +46,17 @@ pub fn log_ticks(low: f64, high: f64, max_count: usize) -> Vec<LogTick> {
             if ticks.len() >= 2 {
                 return ticks;
             }
+            // A short plot over many decades: one tick would be a lone, faded label, so keep the
+            // two outermost of the last step that had more than fit (1e-40 and 1, not 1 alone).
+            if let (Some(first), Some(last)) = (denser.first(), denser.last())
+                && denser.len() >= 2
+            {
+                return vec![first.clone(), last.clone()];
+            }
             best = ticks;
             break;
         }
+        denser = ticks;
     }
     for mantissas in [&[1.0, 2.0, 5.0][..], &[1.0, 3.0][..]] {
         let ticks = mantissa_ticks(low, high, mantissas);
@@ -285,6 +294,14 @@ mod tests {
             .map(|t| t.label)
             .collect();
         assert_eq!(labels, ["1e-10", "1e-5", "1"]);
+    }
+
+    #[test]
+    fn a_short_axis_over_many_decades_keeps_two_labels() {
+        // 53 decades with room for two ticks: every 20 decades gives three, every 50 only one.
+        let ticks = log_ticks(-45.0, 8.0, 2);
+        let labels: Vec<&str> = ticks.iter().map(|tick| tick.label.as_str()).collect();
+        assert_eq!(labels, ["1e-40", "1"]);
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub struct Curve {
     pub style: LineStyle,
     /// Line width in points.
     pub width: f32,
+    /// Theory's curve or a bound, not a run's (the legend lists it after the runs).
+    pub overlay: bool,
 }
 
 /// A horizontal line: a stability threshold, or the floor.
@@ -216,6 +218,7 @@ pub fn metric_curves(state: &AppState, metric: Metric) -> MetricCurves {
                 colour: run.colour,
                 style: run.style,
                 width: 2.0 * line_scale(state),
+                overlay: false,
             }));
         }
         if metric == Metric::Sharpness {
@@ -347,7 +350,7 @@ fn y_axis_label(metric: Metric, network: bool, reference: Option<LossReference>)
     match metric {
         Metric::Loss if network => "training loss",
         Metric::Loss => match reference {
-            Some(LossReference::LowestSeen(_)) => "f − lowest f seen (f* unknown)",
+            Some(LossReference::LowestSeen(_)) => "f − lowest seen",
             _ => "f − f*",
         },
         Metric::GradNorm => "‖∇f‖",
@@ -405,6 +408,7 @@ fn log_curves(
             colour: run.colour,
             style: run.style,
             width: 2.0 * line_scale(state),
+            overlay: false,
         });
     }
     let show_theory =
@@ -488,6 +492,7 @@ fn theory_curves(state: &AppState, log_floor: f64, out: &mut MetricCurves) {
                 colour: colour.gamma_multiply(0.8),
                 style,
                 width: 1.5 * line_scale(state),
+                overlay: true,
             });
         }
     }
@@ -504,6 +509,7 @@ fn theory_curves(state: &AppState, log_floor: f64, out: &mut MetricCurves) {
                 colour: Color32::GRAY,
                 style: LineStyle::dashed_dense(),
                 width: line_scale(state),
+                overlay: true,
             });
         }
     }

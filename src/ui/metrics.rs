@@ -8,7 +8,7 @@ use crate::app::{AppState, Metric, XAxis};
 use crate::engine::TRAIL_LENGTH;
 use crate::number_format::short_number;
 
-use super::metric_curves::{MetricCurves, is_network_metric, metric_curves, quadratic};
+use super::metric_curves::{Curve, MetricCurves, is_network_metric, metric_curves, quadratic};
 use super::plot_legend::{self, LegendEntry, Swatch};
 
 /// Draws the metrics panel.
@@ -30,6 +30,9 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
         });
         ui.separator();
         ui.allocate_ui(egui::vec2(table_width, height), |ui| {
+            // Solid scroll bars take room of their own: floating ones crossed the last row shown
+            // and hid that more rows lie below.
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
             egui::ScrollArea::vertical()
                 .id_salt("results")
                 .show(ui, |ui| super::results_table::results_table_ui(state, ui));
@@ -284,9 +287,12 @@ fn wheel_zoom_x(plot_ui: &mut egui_plot::PlotUi<'_>) {
         .input_mut(|input| input.smooth_scroll_delta = Vec2::ZERO);
 }
 
-/// The legend's lines: every curve, level and zero mark, in drawing order.
+/// The legend's lines: the runs' curves first (theory's are drawn under them but listed after, so
+/// a short legend that scrolls still names every run at its top), then the levels and zero marks.
 fn legend_entries(content: &MetricCurves) -> Vec<LegendEntry> {
-    let curves = content.curves.iter().map(|curve| LegendEntry {
+    let (theory, runs): (Vec<&Curve>, Vec<&Curve>) =
+        content.curves.iter().partition(|curve| curve.overlay);
+    let curves = runs.into_iter().chain(theory).map(|curve| LegendEntry {
         swatch: Swatch::Line {
             colour: curve.colour,
             style: curve.style,

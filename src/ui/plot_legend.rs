@@ -118,6 +118,8 @@ fn legend_entries_ui(ui: &mut egui::Ui, id_salt: &str, entries: &[LegendEntry]) 
         .id_salt(("legend", id_salt))
         .auto_shrink([false, true])
         .show(ui, |ui| {
+            // A legend longer than its plot scrolls; a solid bar says there is more below.
+            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
             ui.spacing_mut().item_spacing.y = 2.0;
             for entry in entries {
                 ui.horizontal(|ui| {

@@ -43,6 +43,7 @@ pub fn rate_bound_curves(state: &AppState, f_ref: f64, log_floor: f64, out: &mut
             colour: run_colour(config, index, state.prefs.dark).gamma_multiply(0.8),
             style: LineStyle::dashed_loose(),
             width: 1.5 * line_scale(state),
+            overlay: true,
         });
     }
 }

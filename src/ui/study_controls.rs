@@ -45,8 +45,12 @@ pub fn job_controls_ui(
 }
 
 /// A resizable window `title` of `[width, height]` points, in the bottom right corner of `ctx`'s
-/// screen, over the runs table and above the status bar: the landscape's minima and the runs'
-/// paths stay in sight, at projector scale too. `open` is cleared when it is closed.
+/// screen, over the runs table and above the status bar: the toolbar, the landscape's minima and
+/// the runs' paths stay in sight. At projector scale it opens smaller (at most 35 % of the
+/// screen's width and 55 % of its height), so it never covers the middle of the canvas until the
+/// user makes it larger. When the app's window changes size (a lesson opened before the window
+/// was maximized, or moved to the projector) it goes back to the new corner; otherwise it stays
+/// where the user drags it. `open` is cleared when it is closed.
 pub fn corner_window<'open>(
     title: &str,
     ctx: &egui::Context,
@@ -54,11 +58,20 @@ pub fn corner_window<'open>(
     [width, height]: [f32; 2],
 ) -> egui::Window<'open> {
     let screen = ctx.content_rect();
+    // A new screen size starts a new window (egui keeps a dragged window's place, and keeps it
+    // over `current_pos` too): it opens in the new corner at the new screen's default size.
+    let placement_id = egui::Id::unique(("corner_window_placement", title));
+    let (placed_on, placements) = ctx
+        .data_mut(|data| data.get_temp::<(egui::Rect, u32)>(placement_id))
+        .unwrap_or((screen, 0));
+    let placements = placements + u32::from(placed_on != screen);
+    ctx.data_mut(|data| data.insert_temp(placement_id, (screen, placements)));
     egui::Window::new(title)
+        .id(egui::Id::unique(("corner_window", title, placements)))
         .open(open)
         .pivot(egui::Align2::RIGHT_BOTTOM)
         .default_pos(screen.right_bottom() - egui::vec2(8.0, 36.0))
-        .default_width(width)
-        .default_height(height)
+        .default_width(width.min(0.35 * screen.width()))
+        .default_height(height.min(0.55 * screen.height()))
         .resizable(true)
 }

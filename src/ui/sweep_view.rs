@@ -18,7 +18,7 @@ use crate::engine::Job;
 use crate::optim::HyperValue;
 use crate::scenario::SweepSettings;
 use crate::ui::job_poll::take_finished;
-use crate::ui::study_controls::{JobClick, job_controls_ui};
+use crate::ui::study_controls::{JobClick, corner_window, job_controls_ui};
 
 use super::metric_curves::log_floor;
 use super::plot_legend::{self, LegendEntry, Swatch};
@@ -159,9 +159,7 @@ pub fn sweep_window_ui(state: &mut AppState, ctx: &egui::Context) {
         start(state, state.views.sweep.settings.run);
     }
     let mut open = true;
-    egui::Window::new("Hyperparameter sweep")
-        .open(&mut open)
-        .default_size([560.0, 560.0])
+    corner_window("Hyperparameter sweep", ctx, &mut open, [560.0, 560.0])
         .show(ctx, |ui| sweep_contents_ui(state, ui));
     state.views.sweep.open = open;
 }

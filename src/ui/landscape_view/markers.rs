@@ -147,7 +147,9 @@ pub(super) fn paint_diverged_label(
     colour: Color32,
     background: Color32,
 ) -> Rect {
-    let frame = painter.clip_rect();
+    // Below the Fit controls, which are drawn over the view's top right afterwards.
+    let mut frame = painter.clip_rect();
+    frame.min.y = (frame.min.y + super::navigation::FIT_CONTROLS_HEIGHT).min(frame.max.y);
     let finite = last.x.is_finite() && last.y.is_finite();
     let text = if finite && frame.contains(last) {
         text

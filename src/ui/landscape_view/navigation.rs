@@ -180,11 +180,15 @@ fn window_of(transform: &PlotTransform) -> ViewWindow {
     }
 }
 
+/// The band along the top of the view that the Fit controls take: labels kept inside the view
+/// stay below it.
+pub(super) const FIT_CONTROLS_HEIGHT: f32 = 40.0;
+
 /// Fit and its menu, in the top right corner of the canvas `rect`.
 pub(super) fn fit_controls_ui(state: &mut AppState, ui: &mut egui::Ui, rect: egui::Rect) {
     let area = egui::Rect::from_min_max(
         rect.left_top() + egui::vec2(8.0, 6.0),
-        rect.right_top() + egui::vec2(-8.0, 40.0),
+        rect.right_top() + egui::vec2(-8.0, FIT_CONTROLS_HEIGHT),
     );
     let builder = egui::UiBuilder::new()
         .max_rect(area)

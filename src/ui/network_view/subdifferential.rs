@@ -17,7 +17,7 @@ pub(super) fn subdifferential_ui(state: &AppState, ui: &mut egui::Ui) {
         return;
     };
     let title = format!(
-        "dist(0, ∂_ε f), ε = {}, {} sampled gradients",
+        "dist(0, ∂ε f), ε = {}, {} sampled gradients",
         crate::ui::format_number(settings.radius),
         settings.samples
     );
@@ -49,7 +49,7 @@ pub(super) fn subdifferential_ui(state: &AppState, ui: &mut egui::Ui) {
     crate::ui::plot_legend::beside_legend_ui(ui, &title, &entries, |ui| {
         let plot = crate::ui::log_axis::with_linear_x_ticks(Plot::new("network_subdifferential"))
             .x_axis_label("step")
-            .y_axis_label("dist(0, ∂_ε f)");
+            .y_axis_label("dist(0, ∂ε f)");
         crate::ui::log_axis::with_log_y_ticks(plot).show(ui, |plot_ui| {
             for (label, colour, points) in curves {
                 plot_ui.line(
