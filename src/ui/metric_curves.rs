@@ -350,7 +350,7 @@ fn y_axis_label(metric: Metric, network: bool, reference: Option<LossReference>)
     match metric {
         Metric::Loss if network => "training loss",
         Metric::Loss => match reference {
-            Some(LossReference::LowestSeen(_)) => "f − lowest seen",
+            Some(LossReference::LowestSeen(_)) => "f − lowest f seen",
             _ => "f − f*",
         },
         Metric::GradNorm => "‖∇f‖",

@@ -325,6 +325,21 @@ fn decision_surface_ui(
                             .filter(|(_, label)| **label == class)
                             .map(|(p, _)| [p[0], p[1]])
                             .collect();
+                        if filled {
+                            // A dark rim under each point: a red point on the red side of the
+                            // surface (or blue on blue) still stands out.
+                            plot_ui.points(
+                                Points::new(
+                                    format!("class {class} ({name}) rim"),
+                                    PlotPoints::new(points.clone()),
+                                )
+                                .shape(MarkerShape::Circle)
+                                .filled(true)
+                                .radius(4.8)
+                                .color(Color32::from_black_alpha(200))
+                                .allow_hover(false),
+                            );
+                        }
                         plot_ui.points(
                             Points::new(format!("class {class} ({name})"), PlotPoints::new(points))
                                 .shape(MarkerShape::Circle)
@@ -562,8 +577,23 @@ fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Net
                         .iter()
                         .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
                         .collect();
-                    // Greys in order, apart from the run colours.
+                    // Greys in order, apart from the run colours; close greys are told apart
+                    // by the name written at each curve's end.
                     let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
+                    // (σ's beyond the target's stay near 0, under σ of the target's last.)
+                    if let Some(&[step, value]) = points.last().filter(|_| index < target.len()) {
+                        plot_ui.text(
+                            egui_plot::Text::new(
+                                format!("σ{} name", index + 1),
+                                egui_plot::PlotPoint::new(step, value),
+                                egui::RichText::new(format!("σ{} ", index + 1))
+                                    .size(16.0)
+                                    .strong(),
+                            )
+                            .color(colour)
+                            .anchor(egui::Align2::RIGHT_BOTTOM),
+                        );
+                    }
                     plot_ui.line(
                         Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
                             .color(colour)
