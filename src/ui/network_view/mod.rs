@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use egui::Color32;
-use egui_plot::{HLine, Line, MarkerShape, Plot, PlotPoints, Points};
+use egui_plot::{Line, MarkerShape, Plot, PlotPoints, Points};
 use nalgebra::DVector;
 
 use crate::app::{AppState, Metric};
@@ -21,6 +21,7 @@ use crate::network::{Dataset, Network, Targets};
 
 mod plane;
 mod signal;
+mod singular_values;
 mod spectrum;
 mod subdifferential;
 
@@ -150,7 +151,9 @@ pub fn network_view_ui(state: &mut AppState, ui: &mut egui::Ui) {
         }
         NetworkTab::Data => data_ui(state, ui, network.as_ref()),
         NetworkTab::Layers => layers_ui(state, ui, network.as_ref()),
-        NetworkTab::SingularValues => singular_values_ui(state, ui, network.as_ref()),
+        NetworkTab::SingularValues => {
+            singular_values::singular_values_ui(state, ui, network.as_ref())
+        }
         NetworkTab::Plane => plane_ui(state, ui, &network),
         NetworkTab::Subdifferential => subdifferential::subdifferential_ui(state, ui),
         NetworkTab::Spectrum => spectrum_ui(state, ui, &network),
@@ -545,68 +548,4 @@ fn layers_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
     if signal {
         signal::signal_ui(state, ui, width, height);
     }
-}
-
-fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, network: &dyn Network) {
-    let records = selected_records(state);
-    let target: Vec<f64> = network
-        .target_singular_values()
-        .into_iter()
-        .filter(|&s| s > 0.0)
-        .collect();
-    // The target's singular values and two more, which should stay near zero.
-    let count = most_per_record(records, |r| r.singular_values.len()).min(target.len() + 2);
-    let mut entries = Vec::new();
-    for index in 0..count {
-        let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
-        entries.push(LegendEntry::line(colour, format!("σ{}", index + 1)));
-        if index < target.len() {
-            entries.push(LegendEntry::dashed(
-                colour,
-                format!("target σ{}", index + 1),
-            ));
-        }
-    }
-    super::plot_legend::beside_legend_ui(ui, "singular_values", &entries, |ui| {
-        super::log_axis::with_linear_x_ticks(Plot::new("singular_values"))
-            .x_axis_label("step")
-            .y_axis_label("σᵢ of the learned matrix")
-            .show(ui, |plot_ui| {
-                for index in 0..count {
-                    let points: Vec<[f64; 2]> = records
-                        .iter()
-                        .filter_map(|r| r.singular_values.get(index).map(|&s| [r.step as f64, s]))
-                        .collect();
-                    // Greys in order, apart from the run colours; close greys are told apart
-                    // by the name written at each curve's end.
-                    let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
-                    // (σ's beyond the target's stay near 0, under σ of the target's last.)
-                    if let Some(&[step, value]) = points.last().filter(|_| index < target.len()) {
-                        plot_ui.text(
-                            egui_plot::Text::new(
-                                format!("σ{} name", index + 1),
-                                egui_plot::PlotPoint::new(step, value),
-                                egui::RichText::new(format!("σ{} ", index + 1))
-                                    .size(16.0)
-                                    .strong(),
-                            )
-                            .color(colour)
-                            .anchor(egui::Align2::RIGHT_BOTTOM),
-                        );
-                    }
-                    plot_ui.line(
-                        Line::new(format!("σ{}", index + 1), PlotPoints::new(points))
-                            .color(colour)
-                            .width(2.0 * super::line_scale(state)),
-                    );
-                    if let Some(&value) = target.get(index) {
-                        plot_ui.hline(
-                            HLine::new(format!("target σ{}", index + 1), value)
-                                .color(colour)
-                                .style(egui_plot::LineStyle::dashed_loose()),
-                        );
-                    }
-                }
-            });
-    });
 }
