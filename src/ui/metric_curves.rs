@@ -366,6 +366,28 @@ fn y_axis_label(metric: Metric, network: bool, reference: Option<LossReference>)
     .to_owned()
 }
 
+/// How many decades above the highest starting value a log plot shows: a run that blows up
+/// (warmup's constant lr reaches 1e241 in three steps) runs along this ceiling instead of pressing
+/// every other curve flat at the bottom of the axis.
+const CEILING_DECADES: f64 = 10.0;
+
+/// log₁₀ of the ceiling: [`CEILING_DECADES`] above the largest first positive finite value of the
+/// runs (`None` without one).
+fn log_ceiling(series: &[RunSeries]) -> Option<f64> {
+    series
+        .iter()
+        .filter_map(|run| {
+            run.samples
+                .iter()
+                .map(|sample| sample.value)
+                .find(|value| value.is_finite() && *value > 0.0)
+        })
+        .fold(None, |highest: Option<f64>, value| {
+            Some(highest.map_or(value, |highest| highest.max(value)))
+        })
+        .map(|highest| highest.log10() + CEILING_DECADES)
+}
+
 /// The runs' curves on a log axis with the floor, the first zeros and theory's overlays.
 fn log_curves(
     state: &AppState,
@@ -386,10 +408,16 @@ fn log_curves(
         }
     }
     let floor = log_floor(series.iter().flat_map(|r| &r.samples).map(|s| s.value));
+    let log_ceiling = log_ceiling(&series);
     let mut clipped = false;
     let mut runs = Vec::new();
     for run in series {
-        let log = log_series(&run.samples, floor);
+        let mut log = log_series(&run.samples, floor);
+        if let Some(log_ceiling) = log_ceiling {
+            for point in &mut log.points {
+                point[1] = point[1].min(log_ceiling);
+            }
+        }
         clipped |= log.points.iter().any(|p| p[1] <= floor.log10());
         // The lowest f seen is 0 by definition: no news, no mark.
         if let (Some((x, step)), false) = (

@@ -4,6 +4,7 @@ use harness::*;
 
 use egui_kittest::kittest::Queryable;
 use optiviz::app::{Metric, XAxis};
+use optiviz::engine::RunStatus;
 use optiviz::number_format::short_number;
 use optiviz::ui::log_axis::log_ticks;
 use optiviz::ui::metric_curves::{MetricSample, log_floor, log_series, metric_curves};
@@ -367,5 +368,43 @@ fn no_plot_draws_its_legend_over_its_data() {
     assert!(
         offenders.is_empty(),
         "plots with a legend inside the data area: {offenders:?}"
+    );
+}
+
+/// Item 4 with a run that blows up: warmup's constant lr 0.03 reaches about 1e241 in three steps;
+/// on the log loss plot it runs along a ceiling ten decades above the highest start, so the other
+/// runs keep the axis instead of lying flat along its bottom.
+#[test]
+fn a_run_that_blows_up_runs_along_a_ceiling_above_the_starts() {
+    let mut harness = harness_on_screen(lesson("warmup"), SCREENS[0], false);
+    harness.state_mut().play();
+    // The first run diverges at step 3; the others are well past it at step 20.
+    run_until(&mut harness, |s| {
+        matches!(s.runs[0].trace.status, RunStatus::Diverged { .. })
+            && (s.runs.iter().skip(1)).all(|run| run.trace.latest().is_some_and(|x| x.step >= 20))
+    });
+    let content = metric_curves(harness.state(), Metric::Loss);
+    assert!(content.log_scale);
+    let starts: Vec<f64> = content
+        .curves
+        .iter()
+        .filter(|curve| !curve.overlay)
+        .filter_map(|curve| curve.points.first().map(|p| p[1]))
+        .collect();
+    let highest_start = starts.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    let highest = content
+        .curves
+        .iter()
+        .flat_map(|curve| &curve.points)
+        .map(|p| p[1])
+        .fold(f64::NEG_INFINITY, f64::max);
+    assert!(
+        highest <= highest_start + 10.0 + 1e-9,
+        "the plot reaches 1e{highest:.0}, ten decades above the highest start is 1e{:.0}",
+        highest_start + 10.0
+    );
+    assert!(
+        highest > highest_start + 9.0,
+        "the run that blew up still climbs to the ceiling: 1e{highest:.0}"
     );
 }
