@@ -138,8 +138,9 @@ pub fn label_rect(frame: Rect, anchor: Pos2, size: egui::Vec2) -> Rect {
     Rect::from_min_size(min, size)
 }
 
-/// A diverged run's label and reason, kept inside the view; when the run left the view the text
-/// starts with an arrow the way it went. Returns where the label was drawn.
+/// A run's label kept inside the view (a diverged run's with its reason, or the name of a run that
+/// left the view); when the run's last point is off view the text starts with an arrow the way it
+/// went. Returns where the label was drawn.
 pub(super) fn paint_diverged_label(
     painter: &egui::Painter,
     text: String,

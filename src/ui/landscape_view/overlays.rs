@@ -1,6 +1,6 @@
 //! What the landscape view draws over the contours: iso-lines, the flow field, constraint sets,
 //! minima, saddles and maxima, the runs' paths with their probes, auxiliary points and simulated
-//! workers, start handles, and a diverged run's reason.
+//! workers, start handles, a diverged run's reason, and the name of a run that has left the view.
 //!
 //! **Telling runs apart.** Runs are drawn in the theme's palette (beyond six runs, with dash
 //! patterns), the selected run over the others, wider and on a halo, and the hovered run (a path
@@ -96,6 +96,8 @@ pub(super) fn paint_overlays(
     for run in &runs {
         if let Some(rect) = paint_diverged(state, &framed, run) {
             drawn.diverged_labels.push((run.index, rect));
+        } else {
+            paint_off_view(state, &framed, run);
         }
     }
     let colours: Vec<_> = runs.iter().map(|run| (run.index, run.colour)).collect();
@@ -215,6 +217,26 @@ fn paint_diverged(state: &AppState, painter: &egui::Painter, run: &DrawnRun) -> 
         state_error_colour(state.prefs.dark),
         plate_colour(state.prefs.dark),
     ))
+}
+
+/// A run that has not diverged but whose current point has left the view (games' spirals, a heavy
+/// ball's wide swings): its label at the view's edge, with an arrow the way it went, so the class
+/// knows where it is without zooming out.
+fn paint_off_view(state: &AppState, painter: &egui::Painter, run: &DrawnRun) {
+    let (Some(last), Some(config)) = (run.path.last(), state.scenario.runs.get(run.index)) else {
+        return;
+    };
+    let finite = last.x.is_finite() && last.y.is_finite();
+    if !finite || painter.clip_rect().contains(*last) {
+        return;
+    }
+    paint_diverged_label(
+        painter,
+        format!("{} (off view)", config.label),
+        *last,
+        run.colour,
+        plate_colour(state.prefs.dark),
+    );
 }
 
 /// The run whose path passes within [`HOVER_RADIUS`] of `pointer`, the topmost if several.
