@@ -374,17 +374,12 @@ const CEILING_DECADES: f64 = 10.0;
 /// log₁₀ of the ceiling: [`CEILING_DECADES`] above the largest first positive finite value of the
 /// runs (`None` without one).
 fn log_ceiling(series: &[RunSeries]) -> Option<f64> {
-    series
-        .iter()
-        .filter_map(|run| {
-            run.samples
-                .iter()
-                .map(|sample| sample.value)
-                .find(|value| value.is_finite() && *value > 0.0)
-        })
-        .fold(None, |highest: Option<f64>, value| {
-            Some(highest.map_or(value, |highest| highest.max(value)))
-        })
+    let starts = series.iter().filter_map(|run| {
+        (run.samples.iter().map(|sample| sample.value))
+            .find(|value| value.is_finite() && *value > 0.0)
+    });
+    starts
+        .reduce(f64::max)
         .map(|highest| highest.log10() + CEILING_DECADES)
 }
 
