@@ -367,7 +367,7 @@ fn y_axis_label(metric: Metric, network: bool, reference: Option<LossReference>)
 }
 
 /// How many decades above the highest starting value a log plot shows: a run that blows up
-/// (warmup's constant lr reaches 1e241 in three steps) runs along this ceiling instead of pressing
+/// (warmup's constant lr reaches 1e241 in three steps) ends at this ceiling instead of pressing
 /// every other curve flat at the bottom of the axis.
 const CEILING_DECADES: f64 = 10.0;
 
@@ -408,10 +408,12 @@ fn log_curves(
     let mut runs = Vec::new();
     for run in series {
         let mut log = log_series(&run.samples, floor);
-        if let Some(log_ceiling) = log_ceiling {
-            for point in &mut log.points {
-                point[1] = point[1].min(log_ceiling);
-            }
+        // A run that passes the ceiling ends there: a capped tail would read as a plateau.
+        if let Some(log_ceiling) = log_ceiling
+            && let Some(above) = log.points.iter().position(|p| p[1] > log_ceiling)
+        {
+            log.points.truncate(above + 1);
+            log.points[above][1] = log_ceiling;
         }
         clipped |= log.points.iter().any(|p| p[1] <= floor.log10());
         // The lowest f seen is 0 by definition: no news, no mark.

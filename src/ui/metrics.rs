@@ -33,9 +33,7 @@ pub fn metrics_ui(state: &mut AppState, ui: &mut egui::Ui) {
             // Solid scroll bars take room of their own: floating ones crossed the last row shown
             // and hid that more rows lie below.
             ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
-            egui::ScrollArea::vertical()
-                .id_salt("results")
-                .show(ui, |ui| super::results_table::results_table_ui(state, ui));
+            super::results_table::results_table_ui(state, ui);
         });
     });
 }

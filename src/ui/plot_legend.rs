@@ -114,12 +114,13 @@ pub fn legend_ui(ui: &mut egui::Ui, id_salt: &str, entries: &[LegendEntry]) -> R
 }
 
 fn legend_entries_ui(ui: &mut egui::Ui, id_salt: &str, entries: &[LegendEntry]) {
+    // A legend longer than its plot scrolls; a solid bar (set before the area reads its style)
+    // says there is more below.
+    ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
     egui::ScrollArea::vertical()
         .id_salt(("legend", id_salt))
         .auto_shrink([false, true])
         .show(ui, |ui| {
-            // A legend longer than its plot scrolls; a solid bar says there is more below.
-            ui.spacing_mut().scroll = egui::style::ScrollStyle::solid();
             ui.spacing_mut().item_spacing.y = 2.0;
             for entry in entries {
                 ui.horizontal(|ui| {

@@ -7,14 +7,16 @@ use crate::engine::DEFAULT_BUDGET;
 use super::{format_number, run_colour};
 
 /// Draws the table of every run's status. It scrolls sideways when its panel is narrower than its
-/// columns (a projector at a large scale); clicking a row selects that run, and the row under the
-/// pointer is the hovered run every view highlights.
+/// columns (a projector at a large scale) and down when it has more rows than fit, in one scroll
+/// area so both bars stay at the edges of what is shown; clicking a row selects that run, and the
+/// row under the pointer is the hovered run every view highlights.
 pub fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
     // Not wider than what the panel shows, so that the last column scrolls fully into view.
     let shown_width = ui.clip_rect().right() - ui.cursor().left();
-    egui::ScrollArea::horizontal()
+    egui::ScrollArea::both()
         .id_salt("results_columns")
         .max_width(ui.available_width().min(shown_width))
+        .max_height(ui.available_height())
         .show(ui, |ui| {
             let clip = ui.clip_rect();
             ui.ctx()

@@ -48,7 +48,7 @@ pub fn worksheet_ui(state: &mut AppState, ui: &mut egui::Ui) {
         ui.strong("What to notice");
         for index in 0..state.scenario.notice.len() {
             let notice = &state.scenario.notice[index];
-            let verdict = evaluate(state, &notice.claim);
+            let verdict = evaluate_shown(state, &notice.claim);
             claim_line_ui(ui, &notice.text, &verdict);
         }
     }
@@ -90,7 +90,7 @@ fn try_ui(state: &mut AppState, ui: &mut egui::Ui) {
                 let checked =
                     state.views.worksheet.applied == Some(index) || suggestion.edit.is_none();
                 if let Some(claim) = suggestion.claim.as_ref().filter(|_| checked) {
-                    let verdict = evaluate(state, claim);
+                    let verdict = evaluate_shown(state, claim);
                     ui.indent(("try_claim", index), |ui| {
                         claim_line_ui(ui, "then", &verdict);
                     });
@@ -163,7 +163,7 @@ fn evaluate(state: &AppState, claim: &Claim) -> Verdict {
 }
 
 /// One claim: a mark, its sentence, and when it became true or what was measured instead.
-fn claim_line_ui(ui: &mut egui::Ui, text: &str, verdict: &Verdict) {
+fn claim_line_ui(ui: &mut egui::Ui, text: &str, verdict: &Shown) {
     let (mark, colour) = verdict_mark(ui, verdict);
     // One line per claim where it fits, so the panel's other sections stay in view.
     ui.horizontal_wrapped(|ui| {
@@ -180,7 +180,7 @@ fn claim_line_ui(ui: &mut egui::Ui, text: &str, verdict: &Verdict) {
 /// canvas keeps the width.
 pub fn checklist_strip_ui(state: &AppState, ui: &mut egui::Ui) {
     for (index, notice) in state.scenario.notice.iter().enumerate() {
-        let verdict = evaluate(state, &notice.claim);
+        let verdict = evaluate_shown(state, &notice.claim);
         let (mark, colour) = verdict_mark(ui, &verdict);
         let hover = match verdict_detail(&verdict) {
             Some(detail) => format!("{} {detail}", notice.text),
@@ -195,25 +195,57 @@ pub fn checklist_strip_ui(state: &AppState, ui: &mut egui::Ui) {
     }
 }
 
-/// A claim's mark and its colour: ○ pending, ✓ holds, ✗ fails.
-fn verdict_mark(ui: &egui::Ui, verdict: &Verdict) -> (&'static str, Color32) {
-    match verdict {
+/// A claim as the window shows it: its verdict on the runs as they are. A claim over several seeds
+/// needs runs the window does not make, so it shows the verdict of its inner claim on the runs'
+/// own seed, marked as one seed's: the share over the seeds is `optiviz check --verify`'s.
+struct Shown {
+    verdict: Verdict,
+    one_seed: bool,
+}
+
+fn evaluate_shown(state: &AppState, claim: &Claim) -> Shown {
+    let verdict = evaluate(state, claim);
+    match (claim, &verdict) {
+        (Claim::Seeds { claim: inner, .. }, Verdict::Pending) => Shown {
+            verdict: evaluate(state, inner),
+            one_seed: true,
+        },
+        _ => Shown {
+            verdict,
+            one_seed: false,
+        },
+    }
+}
+
+/// A claim's mark and its colour: ○ pending, ✓ holds, ✗ fails; for one seed of a claim over
+/// several, ◇ where that seed misses (the claim asks only a share of the seeds to hold).
+fn verdict_mark(ui: &egui::Ui, shown: &Shown) -> (&'static str, Color32) {
+    match shown.verdict {
         Verdict::Pending => ("○", ui.visuals().weak_text_color()),
         Verdict::Holds { .. } => ("✓", holds_colour(ui)),
+        Verdict::Fails { .. } if shown.one_seed => ("◇", ui.visuals().weak_text_color()),
         Verdict::Fails { .. } => ("✗", ui.visuals().error_fg_color),
     }
 }
 
 /// When a claim became true, or what was measured instead; nothing while it is pending.
-fn verdict_detail(verdict: &Verdict) -> Option<String> {
-    match verdict {
-        Verdict::Pending => None,
+fn verdict_detail(shown: &Shown) -> Option<String> {
+    let detail = match &shown.verdict {
+        Verdict::Pending => return None,
         Verdict::Holds {
             step: Some(step), ..
-        } => Some(format!("(at step {step})")),
-        Verdict::Holds { measured, .. } => Some(format!("({})", measured.text)),
-        Verdict::Fails { measured } => Some(format!("not with your settings: measured {measured}")),
-    }
+        } => format!("at step {step}"),
+        Verdict::Holds { measured, .. } => measured.text.clone(),
+        Verdict::Fails { measured } if shown.one_seed => format!("measured {measured}"),
+        Verdict::Fails { measured } => {
+            return Some(format!("not with your settings: measured {measured}"));
+        }
+    };
+    Some(if shown.one_seed {
+        format!("(this seed, {detail}; the other seeds: optiviz check --verify)")
+    } else {
+        format!("({detail})")
+    })
 }
 
 fn holds_colour(ui: &egui::Ui) -> Color32 {

@@ -372,3 +372,17 @@ fn field_on_a_game_is_explained_not_dead() {
     harness.run_steps(2);
     assert_ne!(harness.state().prefs.field, before);
 }
+
+/// A claim over several seeds cannot be settled live (the window runs one seed): once the runs are
+/// done it shows its inner claim's verdict on the runs' own seed and says so, instead of a ○ that
+/// never ticks (saddle_escape's noisy escape, "whatever the seed").
+#[test]
+fn a_claim_over_seeds_shows_this_seeds_verdict_once_the_runs_are_done() {
+    let mut harness = lesson_run_until("saddle_escape", SCREENS[0], |state| {
+        state.runs.iter().all(|run| !run.trace.status.is_running())
+    });
+    harness.run_steps(2);
+    // The detail beside the sentence: when it held on this seed, and who checks the others.
+    harness.get_by_label_contains("(this seed, at step");
+    harness.get_by_label_contains("the other seeds: optiviz check --verify)");
+}
