@@ -48,9 +48,7 @@ pub fn log_ticks(low: f64, high: f64, max_count: usize) -> Vec<LogTick> {
             }
             // A short plot over many decades: one tick would be a lone, faded label, so keep the
             // two outermost of the last step that had more than fit (1e-40 and 1, not 1 alone).
-            if let (Some(first), Some(last)) = (denser.first(), denser.last())
-                && denser.len() >= 2
-            {
+            if let [first, .., last] = denser.as_slice() {
                 return vec![first.clone(), last.clone()];
             }
             best = ticks;

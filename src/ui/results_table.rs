@@ -16,7 +16,6 @@ pub fn results_table_ui(state: &mut AppState, ui: &mut egui::Ui) {
     egui::ScrollArea::both()
         .id_salt("results_columns")
         .max_width(ui.available_width().min(shown_width))
-        .max_height(ui.available_height())
         .show(ui, |ui| {
             let clip = ui.clip_rect();
             ui.ctx()

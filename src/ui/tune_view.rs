@@ -18,8 +18,7 @@ use crate::optim::HyperValue;
 use crate::scenario::{Axis, Criterion, RunConfig, TuneSettings};
 use crate::ui::hinted_button;
 use crate::ui::job_poll::take_finished;
-use crate::ui::study_controls::corner_window;
-use crate::ui::study_controls::{JobClick, job_controls_ui};
+use crate::ui::study_controls::{JobClick, corner_window, job_controls_ui};
 
 use super::log_axis::{with_log_x_ticks, with_log_y_ticks};
 use super::{format_number, run_colour};

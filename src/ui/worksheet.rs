@@ -204,14 +204,14 @@ struct Shown {
 }
 
 fn evaluate_shown(state: &AppState, claim: &Claim) -> Shown {
-    let verdict = evaluate(state, claim);
-    match (claim, &verdict) {
-        (Claim::Seeds { claim: inner, .. }, Verdict::Pending) => Shown {
+    match claim {
+        // The window's evidence leaves every `Seeds` claim pending: judge the one seed it has.
+        Claim::Seeds { claim: inner, .. } => Shown {
             verdict: evaluate(state, inner),
             one_seed: true,
         },
         _ => Shown {
-            verdict,
+            verdict: evaluate(state, claim),
             one_seed: false,
         },
     }

@@ -41,7 +41,7 @@ pub(super) fn singular_values_ui(state: &mut AppState, ui: &mut egui::Ui, networ
                     // Greys in order, apart from the run colours; close greys are told apart
                     // by the name written at each curve's end.
                     let colour = crate::ui::palette::sigma_colour(index, count, state.prefs.dark);
-                    // (σ's beyond the target's stay near 0, under σ of the target's last.)
+                    // Only the target's σ's are named: the others stay near 0, under the last name.
                     if let Some(&[step, value]) = points.last().filter(|_| index < target.len()) {
                         plot_ui.text(
                             egui_plot::Text::new(
